@@ -1,0 +1,264 @@
+/*
+ * TinyML Lab C runtime: tree ensembles (decision trees, random forests).
+ *
+ * Header-only C99. Every function is `static inline`, so a program may include this
+ * header (and any number of generated model headers that embed it) from several .c
+ * files and still link: each translation unit gets its own copy, and the include guard
+ * keeps one copy per unit. No malloc, no state outside the caller's stack.
+ *
+ * Table layout (one forest = several trees stored back to back):
+ *   - Nodes are numbered in preorder inside each tree, so the left child of internal
+ *     node i is always node i + 1 and only the right child needs storing. Every child
+ *     index is greater than its parent's, which makes every walk terminate.
+ *   - node_feature[i] >= 0: internal node that tests feature node_feature[i].
+ *     node_feature[i] == TML_LEAF: leaf; node_next[i] is then its row in leaf_values.
+ *   - Internal node i goes left when x[feature] <= threshold, exactly as scikit-learn
+ *     does on float32 features. Float thresholds are the largest float32 not above
+ *     scikit-learn's float64 threshold, so `x <= t32` equals `(double)x <= t64` for
+ *     every float32 x.
+ *   - Quantized (int16) forests compare q(x) <= tq with q(x) = floor(x * scale[f]) and
+ *     tq = floor(t * scale[f]); scale[f] is a power of two, so x * scale is exact. Then
+ *     q(x) <= tq exactly when x * scale < tq + 1: every x <= t goes left (ties included),
+ *     and so does every x > t except those between t and the next 1/scale grid point.
+ *     Features whose values lie on the grid (integers, say) route exactly as in sklearn.
+ *
+ * Functions that take sizes validate them and return a negative TML_E_* code instead of
+ * reading or writing out of bounds. tml_forest_validate() checks a whole table set once
+ * (the WebAssembly build runs it on every model it is handed).
+ */
+#ifndef TINYML_FOREST_H
+#define TINYML_FOREST_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TML_LEAF (-1)
+
+/* Error codes: every failure is a negative number. */
+#define TML_OK 0
+#define TML_E_NULL (-1)        /* a required pointer is NULL */
+#define TML_E_SIZE (-2)        /* a count is out of range, or a buffer is too small */
+#define TML_E_TREE (-3)        /* a tree's node indices are malformed */
+#define TML_E_FEATURE (-4)     /* a node tests a feature index >= n_features */
+#define TML_E_LEAF (-5)        /* a leaf points outside leaf_values */
+#define TML_E_THRESHOLDS (-6)  /* neither or both threshold tables are given */
+
+typedef struct {
+    int32_t n_features;
+    int32_t n_outputs;   /* classes for a classifier, 1 for a regressor */
+    int32_t n_trees;
+    int32_t n_nodes;     /* total over all trees */
+    int32_t n_leaf_rows; /* rows in leaf_values */
+    const int32_t *tree_root;          /* [n_trees]: first node of each tree; roots rise */
+    const int16_t *node_feature;       /* [n_nodes] */
+    const int32_t *node_next;          /* [n_nodes]: right child, or leaf row */
+    const float *node_threshold_f32;   /* [n_nodes] or NULL */
+    const int16_t *node_threshold_i16; /* [n_nodes] or NULL */
+    const float *feature_scale;        /* [n_features] for int16 forests, else NULL */
+    const float *leaf_values;          /* [n_leaf_rows * n_outputs] */
+} tml_forest_t;
+
+/* Last node (exclusive) of tree t: the next tree's root, or n_nodes. */
+static inline int32_t tml_forest_tree_end(const tml_forest_t *f, int32_t t)
+{
+    return (t + 1 < f->n_trees) ? f->tree_root[t + 1] : f->n_nodes;
+}
+
+/* Checks every count and index once, so the walks below need no checks of their own. */
+static inline int tml_forest_validate(const tml_forest_t *f)
+{
+    int32_t t, i;
+    if (f == NULL || f->tree_root == NULL || f->node_feature == NULL ||
+        f->node_next == NULL || f->leaf_values == NULL) {
+        return TML_E_NULL;
+    }
+    if (f->n_features <= 0 || f->n_outputs <= 0 || f->n_trees <= 0 ||
+        f->n_nodes < f->n_trees || f->n_leaf_rows <= 0) {
+        return TML_E_SIZE;
+    }
+    if ((f->node_threshold_f32 == NULL) == (f->node_threshold_i16 == NULL)) {
+        return TML_E_THRESHOLDS;
+    }
+    if (f->node_threshold_i16 != NULL && f->feature_scale == NULL) {
+        return TML_E_NULL;
+    }
+    for (t = 0; t < f->n_trees; t++) {
+        int32_t root = f->tree_root[t];
+        int32_t end;
+        if (root < 0 || root >= f->n_nodes || (t > 0 && root <= f->tree_root[t - 1]) ||
+            (t == 0 && root != 0)) {
+            return TML_E_TREE;
+        }
+        end = tml_forest_tree_end(f, t);
+        for (i = root; i < end; i++) {
+            int32_t feature = f->node_feature[i];
+            int32_t next = f->node_next[i];
+            if (feature == TML_LEAF) {
+                if (next < 0 || next >= f->n_leaf_rows) {
+                    return TML_E_LEAF;
+                }
+            } else if (feature < 0 || feature >= f->n_features) {
+                return TML_E_FEATURE;
+            } else if (i + 1 >= end || next <= i + 1 || next >= end) {
+                /* both children must lie after the node and inside its own tree */
+                return TML_E_TREE;
+            }
+        }
+    }
+    return TML_OK;
+}
+
+/* Leaf row reached by tree t for float32 features x[n_features]. */
+static inline int32_t tml_forest_leaf_f32(const tml_forest_t *f, int32_t t, const float *x)
+{
+    int32_t i = f->tree_root[t];
+    while (f->node_feature[i] != TML_LEAF) {
+        i = (x[f->node_feature[i]] <= f->node_threshold_f32[i]) ? i + 1 : f->node_next[i];
+    }
+    return f->node_next[i];
+}
+
+/* Leaf row reached by tree t for quantized features xq[n_features]. */
+static inline int32_t tml_forest_leaf_i16(const tml_forest_t *f, int32_t t, const int16_t *xq)
+{
+    int32_t i = f->tree_root[t];
+    while (f->node_feature[i] != TML_LEAF) {
+        i = (xq[f->node_feature[i]] <= f->node_threshold_i16[i]) ? i + 1 : f->node_next[i];
+    }
+    return f->node_next[i];
+}
+
+/*
+ * q = floor(x * scale), saturated to int16. Quantized thresholds stay below INT16_MAX, so
+ * a saturated input still goes right wherever it should. NaN maps to INT16_MAX so that it
+ * goes right at every split, as a float NaN does (NaN <= t is false).
+ */
+static inline int16_t tml_quantize_i16(float x, float scale)
+{
+    float v = x * scale;
+    if (!(v == v) || v >= 32767.0f) {
+        return INT16_MAX;
+    }
+    if (v <= -32768.0f) {
+        return INT16_MIN;
+    }
+    return (int16_t)floorf(v);
+}
+
+/* Quantizes x[n] with per-feature scales into xq[n]. */
+static inline int tml_quantize_features_i16(const float *scale, const float *x, int16_t *xq,
+                                            int32_t n)
+{
+    int32_t k;
+    if (scale == NULL || x == NULL || xq == NULL) {
+        return TML_E_NULL;
+    }
+    if (n <= 0) {
+        return TML_E_SIZE;
+    }
+    for (k = 0; k < n; k++) {
+        xq[k] = tml_quantize_i16(x[k], scale[k]);
+    }
+    return TML_OK;
+}
+
+/* Leaf row reached by tree t; a quantized forest quantizes each tested feature of x. */
+static inline int32_t tml_forest_leaf(const tml_forest_t *f, int32_t t, const float *x,
+                                      const int16_t *xq)
+{
+    int32_t i;
+    if (f->node_threshold_i16 == NULL) {
+        return tml_forest_leaf_f32(f, t, x);
+    }
+    if (xq != NULL) {
+        return tml_forest_leaf_i16(f, t, xq);
+    }
+    /* Quantize on the fly, one feature per split, so no feature buffer is needed. */
+    i = f->tree_root[t];
+    while (f->node_feature[i] != TML_LEAF) {
+        int32_t feat = f->node_feature[i];
+        int16_t q = tml_quantize_i16(x[feat], f->feature_scale[feat]);
+        i = (q <= f->node_threshold_i16[i]) ? i + 1 : f->node_next[i];
+    }
+    return f->node_next[i];
+}
+
+/*
+ * Sum of the leaf rows over all trees, written to out[n_out]. Give float32 features x,
+ * or for a quantized forest either x or already quantized features xq.
+ * Returns TML_OK or a TML_E_* code.
+ */
+static inline int tml_forest_sum_leaves(const tml_forest_t *f, const float *x,
+                                        const int16_t *xq, float *out, int32_t n_out)
+{
+    int32_t t, k;
+    if (f == NULL || out == NULL) {
+        return TML_E_NULL;
+    }
+    if (x == NULL && (xq == NULL || f->node_threshold_i16 == NULL)) {
+        return TML_E_NULL;
+    }
+    if (n_out < f->n_outputs) {
+        return TML_E_SIZE;
+    }
+    for (k = 0; k < f->n_outputs; k++) {
+        out[k] = 0.0f;
+    }
+    for (t = 0; t < f->n_trees; t++) {
+        const float *row =
+            f->leaf_values + (size_t)tml_forest_leaf(f, t, x, xq) * (size_t)f->n_outputs;
+        for (k = 0; k < f->n_outputs; k++) {
+            out[k] += row[k];
+        }
+    }
+    return TML_OK;
+}
+
+/*
+ * Mean of the leaf rows over all trees: class probabilities for a classifier (what
+ * predict_proba gives), the prediction for a regressor.
+ */
+static inline int tml_forest_predict_values(const tml_forest_t *f, const float *x,
+                                            const int16_t *xq, float *out, int32_t n_out)
+{
+    int32_t k;
+    int status = tml_forest_sum_leaves(f, x, xq, out, n_out);
+    if (status != TML_OK) {
+        return status;
+    }
+    for (k = 0; k < f->n_outputs; k++) {
+        out[k] /= (float)f->n_trees;
+    }
+    return TML_OK;
+}
+
+/* Index of the first largest value, as numpy's argmax picks it. */
+static inline int32_t tml_argmax(const float *v, int32_t n)
+{
+    int32_t best = 0, k;
+    for (k = 1; k < n; k++) {
+        if (v[k] > v[best]) {
+            best = k;
+        }
+    }
+    return best;
+}
+
+/*
+ * Class index (into the model's class list) for one row: the first class with the
+ * largest summed probability, as scikit-learn's predict picks it. Needs a scratch
+ * buffer of n_outputs floats; returns a negative TML_E_* code on bad input.
+ */
+static inline int32_t tml_forest_predict_class(const tml_forest_t *f, const float *x,
+                                               const int16_t *xq, float *scratch,
+                                               int32_t n_scratch)
+{
+    int status = tml_forest_sum_leaves(f, x, xq, scratch, n_scratch);
+    if (status != TML_OK) {
+        return status;
+    }
+    return tml_argmax(scratch, f->n_outputs);
+}
+
+#endif /* TINYML_FOREST_H */

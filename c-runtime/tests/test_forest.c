@@ -1,0 +1,222 @@
+/* Unit tests of the tree-ensemble runtime on small hand-built forests. */
+#include <math.h>
+#include <string.h>
+
+#include "check.h"
+#include "tinyml/forest.h"
+
+int32_t second_unit_argmax(const float *v, int32_t n);
+
+/*
+ * Two trees over 2 features, 2 classes, nodes in preorder:
+ *   tree 0: node0 x0 <= 0.5 ? node1 (leaf row 0) : node2 (leaf row 1)
+ *   tree 1: node3 x1 <= 2.0 ? node4 : node7
+ *             node4 x0 <= -1 ? node5 (leaf row 2) : node6 (leaf row 0)
+ *             node7 leaf row 1
+ */
+static const int32_t roots[] = {0, 3};
+static const int16_t features[] = {0, TML_LEAF, TML_LEAF, 1, 0, TML_LEAF, TML_LEAF, TML_LEAF};
+static const int32_t nexts[] = {2, 0, 1, 7, 6, 2, 0, 1};
+static const float thresholds[] = {0.5f, 0, 0, 2.0f, -1.0f, 0, 0, 0};
+static const int16_t thresholds_q[] = {2, 0, 0, 8, -4, 0, 0, 0}; /* scale 4: floor(t*4) */
+static const float scales[] = {4.0f, 4.0f};
+static const float leaves[] = {1.0f, 0.0f, 0.0f, 1.0f, 0.25f, 0.75f};
+
+static tml_forest_t make_forest(void)
+{
+    tml_forest_t f;
+    f.n_features = 2;
+    f.n_outputs = 2;
+    f.n_trees = 2;
+    f.n_nodes = 8;
+    f.n_leaf_rows = 3;
+    f.tree_root = roots;
+    f.node_feature = features;
+    f.node_next = nexts;
+    f.node_threshold_f32 = thresholds;
+    f.node_threshold_i16 = NULL;
+    f.feature_scale = NULL;
+    f.leaf_values = leaves;
+    return f;
+}
+
+static tml_forest_t make_quantized_forest(void)
+{
+    tml_forest_t f = make_forest();
+    f.node_threshold_f32 = NULL;
+    f.node_threshold_i16 = thresholds_q;
+    f.feature_scale = scales;
+    return f;
+}
+
+static void test_validate_accepts_good_tables(void)
+{
+    tml_forest_t f = make_forest();
+    tml_forest_t q = make_quantized_forest();
+    CHECK(tml_forest_validate(&f) == TML_OK);
+    CHECK(tml_forest_validate(&q) == TML_OK);
+}
+
+static void test_validate_rejects_malformed_tables(void)
+{
+    int16_t bad_features[8];
+    int32_t bad_nexts[8];
+    int32_t bad_roots[2] = {0, 3};
+    tml_forest_t f;
+
+    CHECK(tml_forest_validate(NULL) == TML_E_NULL);
+
+    f = make_forest();
+    f.n_trees = 0;
+    CHECK(tml_forest_validate(&f) == TML_E_SIZE);
+
+    f = make_forest();
+    f.node_threshold_i16 = thresholds_q; /* both kinds of threshold */
+    CHECK(tml_forest_validate(&f) == TML_E_THRESHOLDS);
+
+    f = make_quantized_forest();
+    f.feature_scale = NULL;
+    CHECK(tml_forest_validate(&f) == TML_E_NULL);
+
+    memcpy(bad_features, features, sizeof features);
+    bad_features[4] = 2; /* feature index out of range */
+    f = make_forest();
+    f.node_feature = bad_features;
+    CHECK(tml_forest_validate(&f) == TML_E_FEATURE);
+
+    memcpy(bad_nexts, nexts, sizeof nexts);
+    bad_nexts[0] = 0; /* right child pointing backwards would loop forever */
+    f = make_forest();
+    f.node_next = bad_nexts;
+    CHECK(tml_forest_validate(&f) == TML_E_TREE);
+
+    memcpy(bad_nexts, nexts, sizeof nexts);
+    bad_nexts[0] = 4; /* right child inside the next tree */
+    f = make_forest();
+    f.node_next = bad_nexts;
+    CHECK(tml_forest_validate(&f) == TML_E_TREE);
+
+    memcpy(bad_nexts, nexts, sizeof nexts);
+    bad_nexts[7] = 3; /* leaf row out of range */
+    f = make_forest();
+    f.node_next = bad_nexts;
+    CHECK(tml_forest_validate(&f) == TML_E_LEAF);
+
+    bad_roots[1] = 8; /* root past the last node */
+    f = make_forest();
+    f.tree_root = bad_roots;
+    CHECK(tml_forest_validate(&f) == TML_E_TREE);
+
+    memcpy(bad_features, features, sizeof features);
+    bad_features[2] = 0; /* internal node as the last node of its tree: no room for children */
+    f = make_forest();
+    f.node_feature = bad_features;
+    CHECK(tml_forest_validate(&f) == TML_E_TREE);
+}
+
+static void test_split_sends_equal_values_left(void)
+{
+    tml_forest_t f = make_forest();
+    const float at_threshold[2] = {0.5f, 2.0f};
+    const float just_above[2] = {nextafterf(0.5f, 1.0f), nextafterf(2.0f, 3.0f)};
+    CHECK(tml_forest_leaf_f32(&f, 0, at_threshold) == 0);
+    CHECK(tml_forest_leaf_f32(&f, 0, just_above) == 1);
+    CHECK(tml_forest_leaf_f32(&f, 1, at_threshold) == 0);
+    CHECK(tml_forest_leaf_f32(&f, 1, just_above) == 1);
+}
+
+static void test_predict_values_and_class(void)
+{
+    tml_forest_t f = make_forest();
+    const float x[2] = {-2.0f, 1.0f}; /* tree0 -> row0 (1,0), tree1 -> row2 (.25,.75) */
+    float values[2];
+    float scratch[2];
+    CHECK(tml_forest_predict_values(&f, x, NULL, values, 2) == TML_OK);
+    CHECK(values[0] == 0.625f && values[1] == 0.375f);
+    CHECK(tml_forest_predict_class(&f, x, NULL, scratch, 2) == 0);
+    CHECK(tml_forest_predict_values(&f, x, NULL, values, 1) == TML_E_SIZE);
+    CHECK(tml_forest_predict_values(&f, NULL, NULL, values, 2) == TML_E_NULL);
+}
+
+static void test_quantize_floors_and_saturates(void)
+{
+    CHECK(tml_quantize_i16(0.25f, 4.0f) == 1);
+    CHECK(tml_quantize_i16(0.49f, 4.0f) == 1);
+    CHECK(tml_quantize_i16(-0.01f, 4.0f) == -1);
+    CHECK(tml_quantize_i16(8191.99f, 4.0f) == 32767);
+    CHECK(tml_quantize_i16(1e9f, 1.0f) == INT16_MAX);
+    CHECK(tml_quantize_i16(-1e9f, 1.0f) == INT16_MIN);
+    CHECK(tml_quantize_i16(NAN, 1.0f) == INT16_MAX);
+    CHECK(tml_quantize_i16(INFINITY, 1.0f) == INT16_MAX);
+    CHECK(tml_quantize_i16(-INFINITY, 1.0f) == INT16_MIN);
+}
+
+static void test_quantized_forest_routes_grid_values_like_float(void)
+{
+    tml_forest_t f = make_forest();
+    tml_forest_t q = make_quantized_forest();
+    int32_t a, b;
+    int agree = 1;
+    /* Every value on the 1/4 grid between -4 and 4, for both features. */
+    for (a = -16; a <= 16; a++) {
+        for (b = -16; b <= 16; b++) {
+            const float x[2] = {(float)a / 4.0f, (float)b / 4.0f};
+            int16_t xq[2];
+            int32_t t;
+            agree &= (tml_quantize_features_i16(scales, x, xq, 2) == TML_OK);
+            for (t = 0; t < 2; t++) {
+                int32_t want = tml_forest_leaf_f32(&f, t, x);
+                agree &= (tml_forest_leaf(&q, t, x, NULL) == want);
+                agree &= (tml_forest_leaf(&q, t, NULL, xq) == want);
+            }
+        }
+    }
+    CHECK(agree);
+}
+
+static void test_quantized_ties_go_left_off_the_grid(void)
+{
+    /* A threshold off the 1/4 grid, and inputs equal to it or just either side of it. */
+    static const float off_grid_threshold[] = {0.3f, 0, 0, 2.0f, -1.0f, 0, 0, 0};
+    static const int16_t off_grid_q[] = {1, 0, 0, 8, -4, 0, 0, 0}; /* floor(0.3 * 4) = 1 */
+    tml_forest_t f = make_forest();
+    tml_forest_t q = make_quantized_forest();
+    const float at[2] = {0.3f, 0.0f};
+    const float below[2] = {nextafterf(0.3f, 0.0f), 0.0f};
+    const float next_grid_point[2] = {0.5f, 0.0f};
+    f.node_threshold_f32 = off_grid_threshold;
+    q.node_threshold_i16 = off_grid_q;
+    CHECK(tml_forest_leaf(&q, 0, at, NULL) == tml_forest_leaf_f32(&f, 0, at));
+    CHECK(tml_forest_leaf(&q, 0, below, NULL) == tml_forest_leaf_f32(&f, 0, below));
+    CHECK(tml_forest_leaf(&q, 0, next_grid_point, NULL) == tml_forest_leaf_f32(&f, 0, next_grid_point));
+}
+
+static void test_nan_goes_right_in_both_forms(void)
+{
+    tml_forest_t f = make_forest();
+    tml_forest_t q = make_quantized_forest();
+    const float x[2] = {NAN, NAN};
+    CHECK(tml_forest_leaf_f32(&f, 0, x) == 1);
+    CHECK(tml_forest_leaf(&q, 0, x, NULL) == 1);
+}
+
+static void test_argmax_picks_first_maximum(void)
+{
+    const float v[4] = {0.25f, 0.5f, 0.5f, 0.1f};
+    CHECK(tml_argmax(v, 4) == 1);
+    CHECK(second_unit_argmax(v, 4) == 1);
+}
+
+int main(void)
+{
+    test_validate_accepts_good_tables();
+    test_validate_rejects_malformed_tables();
+    test_split_sends_equal_values_left();
+    test_predict_values_and_class();
+    test_quantize_floors_and_saturates();
+    test_quantized_forest_routes_grid_values_like_float();
+    test_quantized_ties_go_left_off_the_grid();
+    test_nan_goes_right_in_both_forms();
+    test_argmax_picks_first_maximum();
+    return CHECK_REPORT("c-runtime");
+}

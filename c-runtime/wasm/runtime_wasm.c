@@ -1,0 +1,100 @@
+/*
+ * WebAssembly entry points of the TinyML Lab C runtime. The browser widget and the
+ * Python headless API (through an embedded V8) run these on the user's test data, so
+ * "device" output comes from the same C code that the exported header embeds.
+ *
+ * The caller lays out tables in linear memory (above __heap_base) and passes their
+ * addresses; 0 stands for NULL. Every model is validated before it is run.
+ */
+#include "tinyml/forest.h"
+
+#define TML_EXPORT(name) __attribute__((export_name(name)))
+
+/* Descriptor of a forest: 5 counts followed by 7 addresses (see tml_forest_t). */
+enum {
+    DESC_N_FEATURES, DESC_N_OUTPUTS, DESC_N_TREES, DESC_N_NODES, DESC_N_LEAF_ROWS,
+    DESC_TREE_ROOT, DESC_NODE_FEATURE, DESC_NODE_NEXT, DESC_THRESHOLD_F32,
+    DESC_THRESHOLD_I16, DESC_FEATURE_SCALE, DESC_LEAF_VALUES, DESC_LENGTH
+};
+
+static const void *address(int32_t a) { return (const void *)(uintptr_t)(uint32_t)a; }
+
+static tml_forest_t forest_from_descriptor(const int32_t *d)
+{
+    tml_forest_t f;
+    f.n_features = d[DESC_N_FEATURES];
+    f.n_outputs = d[DESC_N_OUTPUTS];
+    f.n_trees = d[DESC_N_TREES];
+    f.n_nodes = d[DESC_N_NODES];
+    f.n_leaf_rows = d[DESC_N_LEAF_ROWS];
+    f.tree_root = (const int32_t *)address(d[DESC_TREE_ROOT]);
+    f.node_feature = (const int16_t *)address(d[DESC_NODE_FEATURE]);
+    f.node_next = (const int32_t *)address(d[DESC_NODE_NEXT]);
+    f.node_threshold_f32 = (const float *)address(d[DESC_THRESHOLD_F32]);
+    f.node_threshold_i16 = (const int16_t *)address(d[DESC_THRESHOLD_I16]);
+    f.feature_scale = (const float *)address(d[DESC_FEATURE_SCALE]);
+    f.leaf_values = (const float *)address(d[DESC_LEAF_VALUES]);
+    return f;
+}
+
+TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return 1; }
+
+TML_EXPORT("tml_forest_descriptor_length") int32_t tml_forest_descriptor_length(void)
+{
+    return DESC_LENGTH;
+}
+
+/* Checks a forest descriptor; returns TML_OK or a TML_E_* code. */
+TML_EXPORT("tml_wasm_forest_validate") int32_t tml_wasm_forest_validate(const int32_t *desc)
+{
+    tml_forest_t f;
+    if (desc == NULL) {
+        return TML_E_NULL;
+    }
+    f = forest_from_descriptor(desc);
+    return tml_forest_validate(&f);
+}
+
+/*
+ * Runs the forest on n_rows rows of X (row-major float32, n_features per row). Writes
+ * the mean leaf values to values[n_rows * n_outputs] and, for classifiers, the class
+ * index to classes[n_rows] (pass 0 to skip either). Returns TML_OK or a TML_E_* code.
+ */
+TML_EXPORT("tml_wasm_forest_predict")
+int32_t tml_wasm_forest_predict(const int32_t *desc, const float *X, int32_t n_rows,
+                                float *values, int32_t *classes, float *scratch,
+                                int32_t n_scratch)
+{
+    tml_forest_t f;
+    int32_t r;
+    int status;
+    if (desc == NULL || X == NULL || scratch == NULL) {
+        return TML_E_NULL;
+    }
+    if (n_rows < 0) {
+        return TML_E_SIZE;
+    }
+    f = forest_from_descriptor(desc);
+    status = tml_forest_validate(&f);
+    if (status != TML_OK) {
+        return status;
+    }
+    for (r = 0; r < n_rows; r++) {
+        const float *x = X + (size_t)r * (size_t)f.n_features;
+        int32_t k;
+        status = tml_forest_sum_leaves(&f, x, NULL, scratch, n_scratch);
+        if (status != TML_OK) {
+            return status;
+        }
+        if (classes != NULL) {
+            classes[r] = tml_argmax(scratch, f.n_outputs);
+        }
+        if (values != NULL) {
+            for (k = 0; k < f.n_outputs; k++) {
+                values[(size_t)r * (size_t)f.n_outputs + (size_t)k] =
+                    scratch[k] / (float)f.n_trees;
+            }
+        }
+    }
+    return TML_OK;
+}

@@ -1,0 +1,126 @@
+/**
+ * The compiler's front door: IR -> tables -> C header + size estimate, and running the
+ * compiled model on the WebAssembly runtime to compare it with the reference.
+ */
+import { ClassAgreement, ValueAgreement, compareClasses, compareValues } from './agreement';
+import { COMPILER_VERSION, checkModelName, emitForestHeader } from './emit';
+import { FeatureType, ForestStructure, ForestTables, buildForestTables, describeForest } from './forest';
+import { ModelIR, parseModelIR } from './ir';
+import { SizeEstimate, estimateForestSize } from './size';
+import { WasmRuntime } from './wasmRuntime';
+
+export interface CompileOptions {
+  /** C identifier used as the prefix of every symbol, and as the file stem. */
+  name: string;
+  featureType: FeatureType;
+  /** Embed the runtime in the header (one self-contained file). */
+  standalone: boolean;
+}
+
+export const DEFAULT_OPTIONS: CompileOptions = { name: 'model', featureType: 'float32', standalone: true };
+
+export interface CompiledModel {
+  compilerVersion: string;
+  ir: ModelIR;
+  options: CompileOptions;
+  tables: ForestTables;
+  header: string;
+  size: SizeEstimate;
+  structure: ForestStructure;
+}
+
+export function resolveOptions(options: Partial<CompileOptions> | undefined): CompileOptions {
+  const merged = { ...DEFAULT_OPTIONS, ...(options ?? {}) };
+  if (merged.featureType !== 'float32' && merged.featureType !== 'int16') {
+    throw new Error(`unsupported feature type ${JSON.stringify(merged.featureType)}; use "float32" or "int16"`);
+  }
+  checkModelName(merged.name);
+  merged.standalone = Boolean(merged.standalone);
+  return merged;
+}
+
+/** Parses, validates and compiles an IR (a parsed JSON object). */
+export function compileModel(rawIR: unknown, options?: Partial<CompileOptions>): CompiledModel {
+  const resolved = resolveOptions(options);
+  const ir = parseModelIR(rawIR);
+  const tables = buildForestTables(ir, resolved.featureType);
+  return {
+    compilerVersion: COMPILER_VERSION,
+    ir,
+    options: resolved,
+    tables,
+    header: emitForestHeader(ir, tables, resolved),
+    size: estimateForestSize(tables, ir.classes.map(String)),
+    structure: describeForest(ir)
+  };
+}
+
+/** Feature data that cannot be run: wrong shape, NaN or infinite values. */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
+/** Rejects feature matrices that the device could not be compared on. */
+export function checkFeatureMatrix(x: ArrayLike<number>, nRows: number, nFeatures: number, what = 'X'): void {
+  if (!Number.isInteger(nRows) || nRows < 0) {
+    throw new InputError(`${what}: row count must be a non-negative integer, got ${nRows}`);
+  }
+  if (x.length !== nRows * nFeatures) {
+    const perRow = nRows > 0 ? x.length / nRows : x.length;
+    throw new InputError(
+      `${what} has ${Number.isInteger(perRow) ? perRow : x.length} features per row, the model expects ${nFeatures}`
+    );
+  }
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i])) {
+      throw new InputError(
+        `${what} row ${Math.floor(i / nFeatures)}, feature ${i % nFeatures} is ${x[i]}; ` +
+          'remove or impute NaN and infinite values first'
+      );
+    }
+  }
+}
+
+export interface DeviceRun {
+  nRows: number;
+  /** Class indices (classifier) from the C runtime. */
+  classes: Int32Array;
+  /** Probabilities or regression values from the C runtime, [nRows * nOutputs]. */
+  values: Float32Array;
+}
+
+export function runOnDevice(model: CompiledModel, x: Float32Array, nRows: number): DeviceRun {
+  checkFeatureMatrix(x, nRows, model.tables.nFeatures);
+  const out = WasmRuntime.load().runForest(model.tables, x, nRows);
+  return { nRows, classes: out.classes, values: out.values };
+}
+
+export interface Reference {
+  /** Reference class indices (into classes), from model.predict. */
+  classes?: ArrayLike<number> | null;
+  /** Reference values: predict_proba rows (classifier) or predict (regressor). */
+  values?: ArrayLike<number> | null;
+  /** True labels as class indices, for accuracy. */
+  truth?: ArrayLike<number> | null;
+}
+
+export interface AgreementReport {
+  task: ModelIR['task'];
+  classes: ClassAgreement | null;
+  values: ValueAgreement | null;
+}
+
+export function compareWithReference(model: CompiledModel, run: DeviceRun, reference: Reference): AgreementReport {
+  const isClassifier = model.ir.task === 'classification';
+  return {
+    task: model.ir.task,
+    classes:
+      isClassifier && reference.classes
+        ? compareClasses(run.classes, reference.classes, model.ir.nOutputs, reference.truth)
+        : null,
+    values: reference.values ? compareValues(run.values, reference.values) : null
+  };
+}

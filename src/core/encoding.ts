@@ -1,0 +1,146 @@
+/**
+ * Typed arrays in JSON: `{dtype, shape, data}` with `data` the little-endian bytes in
+ * base64. The Python side writes the same form (tinyml_lab/ir.py), so one serializer per
+ * side. Written without atob/btoa/Buffer because the headless engine (V8 inside Python)
+ * has none of them.
+ */
+
+export type DType = 'float64' | 'float32' | 'int32' | 'int16' | 'uint8';
+
+export interface EncodedArray {
+  dtype: DType;
+  shape: number[];
+  data: string;
+}
+
+export type TypedArrayOf<D extends DType> = D extends 'float64'
+  ? Float64Array
+  : D extends 'float32'
+    ? Float32Array
+    : D extends 'int32'
+      ? Int32Array
+      : D extends 'int16'
+        ? Int16Array
+        : Uint8Array;
+
+const CONSTRUCTORS = {
+  float64: Float64Array,
+  float32: Float32Array,
+  int32: Int32Array,
+  int16: Int16Array,
+  uint8: Uint8Array
+};
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const LOOKUP = new Int16Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) {
+  LOOKUP[ALPHABET.charCodeAt(i)] = i;
+}
+
+export function bytesToBase64(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  let chunk = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const a = bytes[i];
+    const b = i + 1 < bytes.length ? bytes[i + 1] : 0;
+    const c = i + 2 < bytes.length ? bytes[i + 2] : 0;
+    const triple = (a << 16) | (b << 8) | c;
+    chunk +=
+      ALPHABET[(triple >> 18) & 63] +
+      ALPHABET[(triple >> 12) & 63] +
+      (i + 1 < bytes.length ? ALPHABET[(triple >> 6) & 63] : '=') +
+      (i + 2 < bytes.length ? ALPHABET[triple & 63] : '=');
+    if (chunk.length >= 4096) {
+      parts.push(chunk);
+      chunk = '';
+    }
+  }
+  parts.push(chunk);
+  return parts.join('');
+}
+
+export function base64ToBytes(text: string): Uint8Array {
+  const clean = text.replace(/[\s=]+$/g, '').replace(/\s+/g, '');
+  if (clean.length % 4 === 1) {
+    throw new Error('base64 data has an impossible length');
+  }
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let o = 0;
+  for (let i = 0; i < clean.length; i += 4) {
+    let triple = 0;
+    let count = 0;
+    for (let k = 0; k < 4; k++) {
+      const code = i + k < clean.length ? clean.charCodeAt(i + k) : -1;
+      if (code === -1) {
+        triple <<= 6;
+        continue;
+      }
+      const value = code < 128 ? LOOKUP[code] : -1;
+      if (value < 0) {
+        throw new Error(`base64 data has an invalid character at offset ${i + k}`);
+      }
+      triple = (triple << 6) | value;
+      count++;
+    }
+    out[o++] = (triple >> 16) & 255;
+    if (count > 2) {
+      out[o++] = (triple >> 8) & 255;
+    }
+    if (count > 3) {
+      out[o++] = triple & 255;
+    }
+  }
+  return out.subarray(0, o);
+}
+
+/** Decodes an EncodedArray, checking its dtype, shape and byte length. */
+export function decodeArray<D extends DType>(
+  value: unknown,
+  expected: D,
+  where: string
+): { array: TypedArrayOf<D>; shape: number[] } {
+  if (typeof value !== 'object' || value === null) {
+    throw new Error(`${where}: expected an encoded array {dtype, shape, data}`);
+  }
+  const { dtype, shape, data } = value as Partial<EncodedArray>;
+  if (dtype !== expected) {
+    throw new Error(`${where}: expected dtype ${expected}, got ${String(dtype)}`);
+  }
+  if (
+    !Array.isArray(shape) ||
+    shape.some(n => typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+  ) {
+    throw new Error(`${where}: shape must be a list of non-negative integers`);
+  }
+  if (typeof data !== 'string') {
+    throw new Error(`${where}: data must be a base64 string`);
+  }
+  const Ctor = CONSTRUCTORS[expected];
+  const count = shape.reduce((a, b) => a * b, 1);
+  let bytes: Uint8Array;
+  try {
+    bytes = base64ToBytes(data);
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`);
+  }
+  if (bytes.length !== count * Ctor.BYTES_PER_ELEMENT) {
+    throw new Error(
+      `${where}: shape ${JSON.stringify(shape)} needs ${count * Ctor.BYTES_PER_ELEMENT} bytes, data has ${bytes.length}`
+    );
+  }
+  // Copy into a fresh, aligned buffer; the bytes are little-endian, as on every host we run on.
+  const aligned = new Uint8Array(bytes.length);
+  aligned.set(bytes);
+  return { array: new Ctor(aligned.buffer) as TypedArrayOf<D>, shape };
+}
+
+export function encodeArray(
+  array: Float64Array | Float32Array | Int32Array | Int16Array | Uint8Array,
+  shape?: number[]
+): EncodedArray {
+  const dtype = (Object.keys(CONSTRUCTORS) as DType[]).find(
+    key => array instanceof CONSTRUCTORS[key]
+  ) as DType;
+  const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+  return { dtype, shape: shape ?? [array.length], data: bytesToBase64(bytes) };
+}

@@ -1,0 +1,257 @@
+/**
+ * Lowers a tree-ensemble IR to the C runtime's tables (see c-runtime/include/tinyml/forest.h):
+ * preorder node numbering, thresholds rounded the way scikit-learn compares them, optional
+ * int16 quantization, and de-duplicated leaf rows.
+ */
+import { TreeEnsembleIR } from './ir';
+
+export type FeatureType = 'float32' | 'int16';
+
+export const LEAF = -1;
+const INT16_MAX = 32767;
+const INT16_MIN = -32768;
+/** Largest quantized threshold: one below INT16_MAX, so that saturated inputs still go right. */
+const MAX_QUANTIZED_THRESHOLD = INT16_MAX - 1;
+
+/** The tables of tml_forest_t, as typed arrays. */
+export interface ForestTables {
+  featureType: FeatureType;
+  nFeatures: number;
+  nOutputs: number;
+  nTrees: number;
+  nNodes: number;
+  nLeafRows: number;
+  treeRoot: Int32Array;
+  nodeFeature: Int16Array;
+  nodeNext: Int32Array;
+  thresholdF32: Float32Array | null;
+  thresholdI16: Int16Array | null;
+  featureScale: Float32Array | null;
+  leafValues: Float32Array;
+}
+
+const f32Scratch = new Float32Array(1);
+const u32View = new Uint32Array(f32Scratch.buffer);
+
+/** The float32 just below a finite float32 value. */
+function nextFloat32Down(value: number): number {
+  f32Scratch[0] = value;
+  if (value === 0) {
+    u32View[0] = 0x80000001; // smallest negative subnormal
+  } else if (value > 0) {
+    u32View[0] -= 1;
+  } else {
+    u32View[0] += 1;
+  }
+  return f32Scratch[0];
+}
+
+/**
+ * The largest float32 not above t. scikit-learn compares a float32 feature, widened to
+ * double, with a double threshold; for float32 x that is the same as x <= this value.
+ */
+export function thresholdToFloat32(t: number): number {
+  const rounded = Math.fround(t);
+  return rounded > t ? nextFloat32Down(rounded) : rounded;
+}
+
+/**
+ * Per-feature power-of-two scale for int16 quantization: the largest 2^k that keeps every
+ * threshold of the feature within the int16 range. A power of two makes x * scale exact in
+ * float32, so values on the 1/scale grid (integers included) route exactly as in sklearn.
+ * Inputs beyond the thresholds saturate, which keeps their side of every split.
+ */
+export function featureScales(ir: TreeEnsembleIR): Float32Array {
+  const maxAbs = new Float64Array(ir.nFeatures);
+  const used = new Uint8Array(ir.nFeatures);
+  for (const tree of ir.trees) {
+    for (let i = 0; i < tree.feature.length; i++) {
+      if (tree.childrenLeft[i] !== -1) {
+        const f = tree.feature[i];
+        used[f] = 1;
+        maxAbs[f] = Math.max(maxAbs[f], Math.abs(tree.threshold[i]));
+      }
+    }
+  }
+  const scales = new Float32Array(ir.nFeatures);
+  for (let f = 0; f < ir.nFeatures; f++) {
+    if (!used[f]) {
+      scales[f] = 1;
+      continue;
+    }
+    // Clamp the exponent so that scales stay normal float32 numbers.
+    let k = maxAbs[f] > 0 ? Math.floor(Math.log2(MAX_QUANTIZED_THRESHOLD / maxAbs[f])) : 40;
+    k = Math.max(-40, Math.min(40, k));
+    while (k > -40 && Math.floor(maxAbs[f] * 2 ** k) > MAX_QUANTIZED_THRESHOLD) {
+      k--; // guard against log2 rounding up
+    }
+    scales[f] = 2 ** k;
+  }
+  return scales;
+}
+
+/**
+ * floor(t * scale), the quantized threshold. With features quantized as floor(x * scale),
+ * q(x) <= tq holds exactly when x * scale < floor(t * scale) + 1: inputs on the 1/scale
+ * grid and inputs equal to t route as in sklearn.
+ */
+export function quantizeThreshold(t: number, scale: number): number {
+  const q = Math.floor(t * scale);
+  return Math.max(INT16_MIN, Math.min(MAX_QUANTIZED_THRESHOLD, q));
+}
+
+/** Mirrors tml_quantize_i16 in the C runtime: floor, saturate, NaN to INT16_MAX. */
+export function quantizeFeature(x: number, scale: number): number {
+  const v = Math.fround(Math.fround(x) * scale);
+  if (Number.isNaN(v) || v >= INT16_MAX) {
+    return INT16_MAX;
+  }
+  if (v <= INT16_MIN) {
+    return INT16_MIN;
+  }
+  return Math.floor(v);
+}
+
+/**
+ * A leaf's output row as predict_proba (classifier: weights normalized to sum 1, as
+ * sklearn's DecisionTreeClassifier.predict_proba does) or predict (regressor) gives it.
+ */
+function leafRow(ir: TreeEnsembleIR, value: Float64Array, node: number): Float64Array {
+  const row = value.slice(node * ir.nOutputs, (node + 1) * ir.nOutputs);
+  if (ir.task === 'classification') {
+    const total = row.reduce((a, b) => a + b, 0);
+    const divisor = total === 0 ? 1 : total;
+    for (let k = 0; k < row.length; k++) {
+      row[k] /= divisor;
+    }
+  }
+  return row;
+}
+
+export function buildForestTables(ir: TreeEnsembleIR, featureType: FeatureType): ForestTables {
+  const nNodes = ir.trees.reduce((sum, tree) => sum + tree.childrenLeft.length, 0);
+  if (nNodes > 0x7fffffff) {
+    throw new Error(`the forest has ${nNodes} nodes, more than int32 node indices can address`);
+  }
+  const treeRoot = new Int32Array(ir.trees.length);
+  const nodeFeature = new Int16Array(nNodes);
+  const nodeNext = new Int32Array(nNodes);
+  const thresholds64 = new Float64Array(nNodes);
+  const leafRows: number[] = [];
+  const leafIndex = new Map<string, number>();
+
+  let next = 0;
+  ir.trees.forEach((tree, t) => {
+    treeRoot[t] = next;
+    // Preorder walk with an explicit stack: pushing right before left puts each left child
+    // right after its parent, which is what the runtime assumes.
+    const newIndex = new Int32Array(tree.childrenLeft.length);
+    const stack = [0];
+    const order: number[] = [];
+    while (stack.length > 0) {
+      const node = stack.pop() as number;
+      newIndex[node] = next++;
+      order.push(node);
+      if (tree.childrenLeft[node] !== -1) {
+        stack.push(tree.childrenRight[node], tree.childrenLeft[node]);
+      }
+    }
+    for (const node of order) {
+      const i = newIndex[node];
+      if (tree.childrenLeft[node] === -1) {
+        const row = Float32Array.from(leafRow(ir, tree.value, node));
+        const key = Array.from(row).join(',');
+        let rowIndex = leafIndex.get(key);
+        if (rowIndex === undefined) {
+          rowIndex = leafIndex.size;
+          leafIndex.set(key, rowIndex);
+          leafRows.push(...row);
+        }
+        nodeFeature[i] = LEAF;
+        nodeNext[i] = rowIndex;
+      } else {
+        nodeFeature[i] = tree.feature[node];
+        nodeNext[i] = newIndex[tree.childrenRight[node]];
+        thresholds64[i] = tree.threshold[node];
+      }
+    }
+  });
+
+  let thresholdF32: Float32Array | null = null;
+  let thresholdI16: Int16Array | null = null;
+  let featureScale: Float32Array | null = null;
+  if (featureType === 'float32') {
+    thresholdF32 = new Float32Array(nNodes);
+    for (let i = 0; i < nNodes; i++) {
+      thresholdF32[i] = nodeFeature[i] === LEAF ? 0 : thresholdToFloat32(thresholds64[i]);
+    }
+  } else {
+    featureScale = featureScales(ir);
+    thresholdI16 = new Int16Array(nNodes);
+    for (let i = 0; i < nNodes; i++) {
+      thresholdI16[i] =
+        nodeFeature[i] === LEAF ? 0 : quantizeThreshold(thresholds64[i], featureScale[nodeFeature[i]]);
+    }
+  }
+  return {
+    featureType,
+    nFeatures: ir.nFeatures,
+    nOutputs: ir.nOutputs,
+    nTrees: ir.trees.length,
+    nNodes,
+    nLeafRows: leafIndex.size,
+    treeRoot,
+    nodeFeature,
+    nodeNext,
+    thresholdF32,
+    thresholdI16,
+    featureScale,
+    leafValues: Float32Array.from(leafRows)
+  };
+}
+
+/** Structure of the model for the widget's charts: per-tree sizes and leaf depths. */
+export interface ForestStructure {
+  nTrees: number;
+  nodesPerTree: number[];
+  leavesPerTree: number[];
+  depthPerTree: number[];
+  /** leafDepthCounts[d] = number of leaves at depth d, over all trees. */
+  leafDepthCounts: number[];
+  /** How many splits test each feature, over all trees. */
+  splitsPerFeature: number[];
+}
+
+export function describeForest(ir: TreeEnsembleIR): ForestStructure {
+  const structure: ForestStructure = {
+    nTrees: ir.trees.length,
+    nodesPerTree: [],
+    leavesPerTree: [],
+    depthPerTree: [],
+    leafDepthCounts: [],
+    splitsPerFeature: new Array(ir.nFeatures).fill(0)
+  };
+  for (const tree of ir.trees) {
+    let leaves = 0;
+    let maxDepth = 0;
+    const stack: Array<[number, number]> = [[0, 0]];
+    while (stack.length > 0) {
+      const [node, depth] = stack.pop() as [number, number];
+      maxDepth = Math.max(maxDepth, depth);
+      if (tree.childrenLeft[node] === -1) {
+        leaves++;
+        while (structure.leafDepthCounts.length <= depth) {
+          structure.leafDepthCounts.push(0);
+        }
+        structure.leafDepthCounts[depth]++;
+      } else {
+        structure.splitsPerFeature[tree.feature[node]]++;
+        stack.push([tree.childrenLeft[node], depth + 1], [tree.childrenRight[node], depth + 1]);
+      }
+    }
+    structure.nodesPerTree.push(tree.childrenLeft.length);
+    structure.leavesPerTree.push(leaves);
+    structure.depthPerTree.push(maxDepth);
+  }
+  return structure;
+}

@@ -1,0 +1,230 @@
+/**
+ * The model IR: what the Python side reads from a fitted estimator's public attributes,
+ * and the only input of the compiler. Documented in docs/ir.md; bump IR_VERSION on any
+ * change that an older compiler would misread.
+ *
+ * parseModelIR() is the single gate: everything past it may assume a well-formed model.
+ */
+import { decodeArray } from './encoding';
+
+export const IR_FORMAT = 'tinyml-lab-ir';
+export const IR_VERSION = 1;
+
+/** Largest feature count: node_feature is int16 in the C tables. */
+export const MAX_FEATURES = 32767;
+
+export type Task = 'classification' | 'regression';
+export type ClassLabel = number | string;
+
+/** One scikit-learn tree (the arrays of `estimator.tree_`), decoded. */
+export interface TreeIR {
+  childrenLeft: Int32Array;
+  childrenRight: Int32Array;
+  feature: Int32Array;
+  threshold: Float64Array;
+  /** [n_nodes * n_outputs], row-major: class weights (classifier) or the value (regressor). */
+  value: Float64Array;
+}
+
+export interface TreeEnsembleIR {
+  format: typeof IR_FORMAT;
+  version: number;
+  family: 'tree_ensemble';
+  /** Fully qualified estimator class, e.g. sklearn.ensemble.RandomForestClassifier. */
+  estimator: string;
+  task: Task;
+  nFeatures: number;
+  /** Classes in the order of sklearn's classes_ (classification only). */
+  classes: ClassLabel[];
+  /** Columns of `value`: the number of classes, or 1 for a regressor. */
+  nOutputs: number;
+  featureNames: string[];
+  trees: TreeIR[];
+}
+
+export type ModelIR = TreeEnsembleIR;
+
+/** A malformed or unsupported IR. `path` says where, e.g. `trees[3].threshold`. */
+export class IRError extends Error {
+  constructor(
+    readonly path: string,
+    message: string
+  ) {
+    super(`malformed model IR at ${path}: ${message}`);
+    this.name = 'IRError';
+  }
+}
+
+function fail(path: string, message: string): never {
+  throw new IRError(path, message);
+}
+
+function requireInteger(value: unknown, path: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(path, `expected an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function decodeAt<D extends Parameters<typeof decodeArray>[1]>(
+  value: unknown,
+  dtype: D,
+  path: string
+) {
+  try {
+    return decodeArray(value, dtype, path);
+  } catch (e) {
+    if (e instanceof IRError) {
+      throw e;
+    }
+    throw new IRError(path, (e as Error).message.replace(`${path}: `, ''));
+  }
+}
+
+/**
+ * Checks that a tree is a proper binary tree rooted at node 0: every node reached exactly
+ * once, children in range, split features in range, thresholds and values finite.
+ * Iterative, so deep trees cannot overflow the JS stack.
+ */
+function checkTree(tree: TreeIR, nFeatures: number, nOutputs: number, path: string): void {
+  const n = tree.childrenLeft.length;
+  if (n === 0) {
+    fail(path, 'a tree must have at least one node');
+  }
+  for (const [name, length] of [
+    ['children_right', tree.childrenRight.length],
+    ['feature', tree.feature.length],
+    ['threshold', tree.threshold.length]
+  ] as const) {
+    if (length !== n) {
+      fail(`${path}.${name}`, `has ${length} entries, children_left has ${n}`);
+    }
+  }
+  if (tree.value.length !== n * nOutputs) {
+    fail(`${path}.value`, `expected shape [${n}, ${nOutputs}]`);
+  }
+  const seen = new Uint8Array(n);
+  const stack = [0];
+  seen[0] = 1;
+  while (stack.length > 0) {
+    const i = stack.pop() as number;
+    const left = tree.childrenLeft[i];
+    const right = tree.childrenRight[i];
+    if (left === -1 && right === -1) {
+      for (let k = 0; k < nOutputs; k++) {
+        if (!Number.isFinite(tree.value[i * nOutputs + k])) {
+          fail(`${path}.value[${i}]`, 'leaf value is NaN or infinite');
+        }
+      }
+      continue;
+    }
+    if (left < 0 || left >= n || right < 0 || right >= n) {
+      fail(`${path}.children[${i}]`, `child index out of range (${left}, ${right}) for ${n} nodes`);
+    }
+    const feature = tree.feature[i];
+    if (feature < 0 || feature >= nFeatures) {
+      fail(`${path}.feature[${i}]`, `feature ${feature} is outside [0, ${nFeatures})`);
+    }
+    if (!Number.isFinite(tree.threshold[i])) {
+      fail(`${path}.threshold[${i}]`, 'split threshold is NaN or infinite');
+    }
+    if (Math.abs(tree.threshold[i]) > 3.4e38) {
+      fail(`${path}.threshold[${i}]`, 'split threshold is outside the float32 range');
+    }
+    for (const child of [left, right]) {
+      if (seen[child]) {
+        fail(`${path}.children[${i}]`, `node ${child} is reached twice (not a tree)`);
+      }
+      seen[child] = 1;
+      stack.push(child);
+    }
+  }
+  const unreached = seen.indexOf(0);
+  if (unreached >= 0) {
+    fail(`${path}.children`, `node ${unreached} is not reachable from the root`);
+  }
+}
+
+/** Parses and validates an IR object (already JSON-decoded). Throws IRError. */
+export function parseModelIR(raw: unknown): ModelIR {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    fail('$', 'expected a JSON object');
+  }
+  const obj = raw as Record<string, unknown>;
+  if (obj.format !== IR_FORMAT) {
+    fail('format', `expected "${IR_FORMAT}", got ${JSON.stringify(obj.format)}`);
+  }
+  const version = requireInteger(obj.version, 'version', 1, Number.MAX_SAFE_INTEGER);
+  if (version > IR_VERSION) {
+    fail('version', `IR version ${version} is newer than this compiler (${IR_VERSION}); upgrade tinyml-lab`);
+  }
+  if (obj.family !== 'tree_ensemble') {
+    fail('family', `unsupported model family ${JSON.stringify(obj.family)}`);
+  }
+  if (typeof obj.estimator !== 'string' || obj.estimator.length === 0) {
+    fail('estimator', 'expected the estimator class name');
+  }
+  if (obj.task !== 'classification' && obj.task !== 'regression') {
+    fail('task', `expected "classification" or "regression", got ${JSON.stringify(obj.task)}`);
+  }
+  const task = obj.task;
+  const nFeatures = requireInteger(obj.n_features, 'n_features', 1, MAX_FEATURES);
+  let classes: ClassLabel[] = [];
+  let nOutputs = 1;
+  if (task === 'classification') {
+    if (!Array.isArray(obj.classes) || obj.classes.length < 1) {
+      fail('classes', 'a classifier needs its list of classes');
+    }
+    if (obj.classes.some(c => typeof c !== 'string' && !(typeof c === 'number' && Number.isFinite(c)))) {
+      fail('classes', 'class labels must be numbers or strings');
+    }
+    classes = obj.classes as ClassLabel[];
+    nOutputs = classes.length;
+  }
+  let featureNames: string[] = [];
+  if (obj.feature_names !== undefined && obj.feature_names !== null) {
+    if (
+      !Array.isArray(obj.feature_names) ||
+      obj.feature_names.length !== nFeatures ||
+      obj.feature_names.some(s => typeof s !== 'string')
+    ) {
+      fail('feature_names', `expected ${nFeatures} strings`);
+    }
+    featureNames = obj.feature_names as string[];
+  }
+  if (!Array.isArray(obj.trees) || obj.trees.length === 0) {
+    fail('trees', 'expected a non-empty list of trees');
+  }
+  const trees = obj.trees.map((rawTree: unknown, t: number): TreeIR => {
+    const path = `trees[${t}]`;
+    if (typeof rawTree !== 'object' || rawTree === null) {
+      fail(path, 'expected an object');
+    }
+    const tr = rawTree as Record<string, unknown>;
+    const value = decodeAt(tr.value, 'float64', `${path}.value`);
+    if (value.shape.length !== 2 || value.shape[1] !== nOutputs) {
+      fail(`${path}.value`, `expected shape [n_nodes, ${nOutputs}], got ${JSON.stringify(value.shape)}`);
+    }
+    const tree: TreeIR = {
+      childrenLeft: decodeAt(tr.children_left, 'int32', `${path}.children_left`).array,
+      childrenRight: decodeAt(tr.children_right, 'int32', `${path}.children_right`).array,
+      feature: decodeAt(tr.feature, 'int32', `${path}.feature`).array,
+      threshold: decodeAt(tr.threshold, 'float64', `${path}.threshold`).array,
+      value: value.array
+    };
+    checkTree(tree, nFeatures, nOutputs, path);
+    return tree;
+  });
+  return {
+    format: IR_FORMAT,
+    version,
+    family: 'tree_ensemble',
+    estimator: obj.estimator,
+    task,
+    nFeatures,
+    classes,
+    nOutputs,
+    featureNames,
+    trees
+  };
+}

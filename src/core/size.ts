@@ -1,0 +1,58 @@
+/**
+ * Flash and RAM estimate of an exported forest. Table bytes are exact (they are the
+ * const arrays of the header); code bytes are per-target constants for the runtime's
+ * evaluator, measured with arm-none-eabi-gcc -Os (see bench/ and docs/size.md).
+ */
+import { ForestTables } from './forest';
+
+export interface SizeItem {
+  name: string;
+  bytes: number;
+}
+
+export interface SizeEstimate {
+  target: string;
+  flashBytes: number;
+  ramBytes: number;
+  /** Flash by table, plus the evaluator code. */
+  flash: SizeItem[];
+  /** Peak stack use of one prediction. */
+  ram: SizeItem[];
+}
+
+/** Evaluator code size on Cortex-M4F (Thumb-2, -Os), from arm-none-eabi-gcc 12.2. */
+const CODE_BYTES: Record<'float32' | 'int16', number> = { float32: 164, int16: 244 };
+/** Stack frame of the predict call chain, besides its scratch buffer (Cortex-M4F, -Os). */
+const STACK_FRAME_BYTES = 40;
+
+export function estimateForestSize(tables: ForestTables, classNames: string[]): SizeEstimate {
+  const flash: SizeItem[] = [
+    { name: 'tree roots', bytes: tables.treeRoot.byteLength },
+    { name: 'node features', bytes: tables.nodeFeature.byteLength },
+    { name: 'node children', bytes: tables.nodeNext.byteLength },
+    {
+      name: 'thresholds',
+      bytes: (tables.thresholdF32 ?? tables.thresholdI16 ?? new Uint8Array(0)).byteLength
+    },
+    { name: 'feature scales', bytes: tables.featureScale?.byteLength ?? 0 },
+    { name: 'leaf values', bytes: tables.leafValues.byteLength },
+    // 12 four-byte fields of tml_forest_t; class names as pointers plus their text.
+    { name: 'model descriptor', bytes: 48 },
+    {
+      name: 'class names',
+      bytes: classNames.reduce((sum, c) => sum + 4 + c.length + 1, 0)
+    },
+    { name: 'evaluator code', bytes: CODE_BYTES[tables.featureType] }
+  ].filter(item => item.bytes > 0);
+  const ram: SizeItem[] = [
+    { name: 'output scratch', bytes: 4 * tables.nOutputs },
+    { name: 'call frames', bytes: STACK_FRAME_BYTES }
+  ];
+  return {
+    target: 'cortex-m4f',
+    flashBytes: flash.reduce((s, i) => s + i.bytes, 0),
+    ramBytes: ram.reduce((s, i) => s + i.bytes, 0),
+    flash,
+    ram
+  };
+}

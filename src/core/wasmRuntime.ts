@@ -1,0 +1,154 @@
+/**
+ * Loads the C runtime's WebAssembly build and runs forests on it. No DOM and no host
+ * imports: the same code runs in the browser widget, in Node (jest) and in the V8 that
+ * the Python package embeds. Instantiation is synchronous (the module is a few KB).
+ */
+import { base64ToBytes } from './encoding';
+import { ForestTables } from './forest';
+import { RUNTIME_WASM_BASE64 } from '../generated/runtimeAssets';
+
+const ERROR_NAMES: Record<number, string> = {
+  [-1]: 'TML_E_NULL (a required table is missing)',
+  [-2]: 'TML_E_SIZE (a count is out of range)',
+  [-3]: 'TML_E_TREE (node indices are malformed)',
+  [-4]: 'TML_E_FEATURE (a split tests a feature that does not exist)',
+  [-5]: 'TML_E_LEAF (a leaf points outside the leaf table)',
+  [-6]: 'TML_E_THRESHOLDS (threshold tables are inconsistent)'
+};
+
+export class RuntimeError extends Error {
+  constructor(
+    readonly code: number,
+    operation: string
+  ) {
+    super(`C runtime rejected ${operation}: ${ERROR_NAMES[code] ?? `error ${code}`}`);
+    this.name = 'RuntimeError';
+  }
+}
+
+interface RuntimeExports {
+  memory: WebAssembly.Memory;
+  __heap_base: WebAssembly.Global;
+  _initialize: () => void;
+  tml_abi_version: () => number;
+  tml_forest_descriptor_length: () => number;
+  tml_wasm_forest_validate: (desc: number) => number;
+  tml_wasm_forest_predict: (
+    desc: number,
+    x: number,
+    nRows: number,
+    values: number,
+    classes: number,
+    scratch: number,
+    nScratch: number
+  ) => number;
+}
+
+export interface ForestOutput {
+  /** Mean leaf values per row: class probabilities or regression outputs, [nRows * nOutputs]. */
+  values: Float32Array;
+  /** Class index per row (classifiers). */
+  classes: Int32Array;
+}
+
+type Table = Float32Array | Int16Array | Int32Array;
+
+export class WasmRuntime {
+  private static shared: WasmRuntime | null = null;
+
+  private constructor(private readonly exports: RuntimeExports) {}
+
+  static fromBytes(bytes: Uint8Array): WasmRuntime {
+    const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    const instance = new WebAssembly.Instance(module, {});
+    const exports = instance.exports as unknown as RuntimeExports;
+    exports._initialize();
+    if (exports.tml_abi_version() !== 1) {
+      throw new Error(`unexpected C runtime ABI version ${exports.tml_abi_version()}`);
+    }
+    return new WasmRuntime(exports);
+  }
+
+  /** The runtime built into this package (compiled once, then reused). */
+  static load(): WasmRuntime {
+    if (!WasmRuntime.shared) {
+      WasmRuntime.shared = WasmRuntime.fromBytes(base64ToBytes(RUNTIME_WASM_BASE64));
+    }
+    return WasmRuntime.shared;
+  }
+
+  /** Runs the forest on nRows rows of x (row-major float32). */
+  runForest(tables: ForestTables, x: Float32Array, nRows: number): ForestOutput {
+    if (x.length !== nRows * tables.nFeatures) {
+      throw new Error(`expected ${nRows} x ${tables.nFeatures} features, got ${x.length} values`);
+    }
+    const arena = new Arena(this.exports);
+    const place = (table: Table | null): number => (table ? arena.write(table) : 0);
+    const descriptor = new Int32Array([
+      tables.nFeatures,
+      tables.nOutputs,
+      tables.nTrees,
+      tables.nNodes,
+      tables.nLeafRows,
+      place(tables.treeRoot),
+      place(tables.nodeFeature),
+      place(tables.nodeNext),
+      place(tables.thresholdF32),
+      place(tables.thresholdI16),
+      place(tables.featureScale),
+      place(tables.leafValues)
+    ]);
+    if (descriptor.length !== this.exports.tml_forest_descriptor_length()) {
+      throw new Error('forest descriptor layout differs from the C runtime');
+    }
+    const descAt = arena.write(descriptor);
+    const xAt = arena.write(x);
+    const valuesAt = arena.reserve(nRows * tables.nOutputs * 4);
+    const classesAt = arena.reserve(nRows * 4);
+    const scratchAt = arena.reserve(tables.nOutputs * 4);
+    const status = this.exports.tml_wasm_forest_predict(
+      descAt,
+      xAt,
+      nRows,
+      valuesAt,
+      classesAt,
+      scratchAt,
+      tables.nOutputs
+    );
+    if (status !== 0) {
+      throw new RuntimeError(status, 'the forest');
+    }
+    const buffer = this.exports.memory.buffer;
+    return {
+      values: new Float32Array(buffer, valuesAt, nRows * tables.nOutputs).slice(),
+      classes: new Int32Array(buffer, classesAt, nRows).slice()
+    };
+  }
+}
+
+/** Bump allocator above __heap_base; every run starts from the base again. */
+class Arena {
+  private top: number;
+
+  constructor(private readonly exports: RuntimeExports) {
+    this.top = exports.__heap_base.value as number;
+  }
+
+  reserve(bytes: number): number {
+    const at = (this.top + 7) & ~7;
+    this.top = at + bytes;
+    const memory = this.exports.memory;
+    if (this.top > memory.buffer.byteLength) {
+      memory.grow(Math.ceil((this.top - memory.buffer.byteLength) / 65536));
+    }
+    return at;
+  }
+
+  write(table: Table): number {
+    const at = this.reserve(table.byteLength);
+    new Uint8Array(this.exports.memory.buffer, at, table.byteLength).set(
+      new Uint8Array(table.buffer, table.byteOffset, table.byteLength)
+    );
+    return at;
+  }
+}

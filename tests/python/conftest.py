@@ -1,0 +1,99 @@
+"""Shared fixtures: real data sets shipped with scikit-learn, and a gcc harness that
+compiles an exported header and runs it on every row."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine
+
+CLASSIFICATION_SETS = {
+    "iris": load_iris,
+    "wine": load_wine,
+    "breast_cancer": load_breast_cancer,
+    "digits": load_digits,
+}
+
+HARNESS = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include "model.h"
+
+/* Reads n_rows x MODEL_N_FEATURES float32 from argv[1]; prints one prediction per line. */
+int main(int argc, char **argv)
+{
+    float x[MODEL_N_FEATURES];
+    FILE *in;
+    if (argc != 2 || (in = fopen(argv[1], "rb")) == NULL) {
+        return 2;
+    }
+    while (fread(x, sizeof(float), MODEL_N_FEATURES, in) == MODEL_N_FEATURES) {
+#ifdef MODEL_N_CLASSES
+        float proba[MODEL_N_CLASSES];
+        int32_t k, label = model_predict(x);
+        if (label < 0 || model_predict_proba(x, proba, MODEL_N_CLASSES) != TML_OK) {
+            return 3;
+        }
+        printf("%d", (int)label);
+        for (k = 0; k < MODEL_N_CLASSES; k++) {
+            printf(" %.9g", (double)proba[k]);
+        }
+        printf("\n");
+#else
+        float y;
+        if (model_predict(x, &y) != TML_OK) {
+            return 3;
+        }
+        printf("%.9g\n", (double)y);
+#endif
+    }
+    fclose(in);
+    return 0;
+}
+"""
+
+STRICT_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2"]
+
+
+def split(X: np.ndarray, y: np.ndarray, seed: int = 0):
+    """Deterministic half/half split."""
+    order = np.random.default_rng(seed).permutation(len(X))
+    train, test = order[: len(X) // 2], order[len(X) // 2 :]
+    return X[train], y[train], X[test], y[test]
+
+
+@pytest.fixture(params=sorted(CLASSIFICATION_SETS))
+def classification_set(request):
+    X, y = CLASSIFICATION_SETS[request.param](return_X_y=True)
+    return request.param, X, y
+
+
+@pytest.fixture(scope="session")
+def diabetes():
+    return load_diabetes(return_X_y=True)
+
+
+@pytest.fixture
+def run_header(tmp_path: Path):
+    """Compiles header text with the harness under gcc -Werror and runs it on X.
+
+    Returns a list of output lines split into fields (numbers as floats)."""
+    if shutil.which("gcc") is None:
+        pytest.fail("gcc is required for the header agreement tests")
+
+    def run(header: str, X: np.ndarray) -> np.ndarray:
+        (tmp_path / "model.h").write_text(header)
+        (tmp_path / "main.c").write_text(HARNESS)
+        exe = tmp_path / "main"
+        subprocess.run(["gcc", *STRICT_FLAGS, "-o", str(exe), str(tmp_path / "main.c"), "-lm"],
+                       check=True, capture_output=True, text=True)
+        data = tmp_path / "x.bin"
+        np.ascontiguousarray(X, dtype="<f4").tofile(data)
+        out = subprocess.run([str(exe), str(data)], check=True, capture_output=True, text=True).stdout
+        return np.array([[float(v) for v in line.split()] for line in out.splitlines()])
+
+    return run

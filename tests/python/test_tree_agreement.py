@@ -1,0 +1,110 @@
+"""The exported C header, compiled with gcc, predicts what scikit-learn predicts on every
+row of real data sets; the WebAssembly build of the same runtime agrees too."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import split
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+import tinyml_lab
+
+CLASSIFIERS = {
+    "DecisionTreeClassifier": lambda: DecisionTreeClassifier(random_state=0),
+    "RandomForestClassifier": lambda: RandomForestClassifier(n_estimators=30, random_state=0),
+    "ExtraTreesClassifier": lambda: ExtraTreesClassifier(n_estimators=30, random_state=0),
+    "RandomForestClassifier_shallow": lambda: RandomForestClassifier(n_estimators=10, max_depth=4, random_state=1),
+}
+
+
+@pytest.mark.parametrize("estimator", sorted(CLASSIFIERS))
+@pytest.mark.parametrize("dtype", ["float32", "int16"])
+def test_header_labels_equal_sklearn_on_every_row(classification_set, estimator, dtype, run_header):
+    name, X, y = classification_set
+    X_train, y_train, _, _ = split(X, y)
+    model = CLASSIFIERS[estimator]().fit(X_train, y_train)
+    converted = tinyml_lab.convert(model, dtype=dtype)
+
+    out = run_header(converted.header, X)  # every row, training and test
+    device_labels = model.classes_[out[:, 0].astype(int)]
+    reference = model.predict(X.astype(np.float32))
+    mismatches = np.flatnonzero(device_labels != reference)
+    assert mismatches.size == 0, f"{name}/{estimator}/{dtype}: rows {mismatches[:10]} differ"
+
+    if dtype == "float32":
+        # Every row takes sklearn's path through every tree: probabilities equal up to float32 sums.
+        np.testing.assert_allclose(out[:, 1:], model.predict_proba(X.astype(np.float32)), atol=2e-6)
+
+    # The WebAssembly build of the same runtime gives the same labels and probabilities.
+    wasm_classes, wasm_values = converted.predict_device(X)
+    np.testing.assert_array_equal(wasm_classes, out[:, 0].astype(int))
+    np.testing.assert_allclose(wasm_values, out[:, 1:], rtol=0, atol=1e-7)
+
+
+def test_int16_routes_integer_features_exactly():
+    """digits has integer pixel values: on the quantization grid, so every tree routes
+    every row exactly as sklearn and the probabilities match, not only the labels."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    model = RandomForestClassifier(n_estimators=20, random_state=0).fit(X, y)
+    report = tinyml_lab.convert(model, dtype="int16").evaluate(X, y)
+    assert report.label_agreement == 1.0
+    assert report.max_abs_error < 1e-6
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: DecisionTreeRegressor(random_state=0),
+        lambda: RandomForestRegressor(n_estimators=20, random_state=0),
+        lambda: ExtraTreesRegressor(n_estimators=20, random_state=0),
+    ],
+    ids=["DecisionTreeRegressor", "RandomForestRegressor", "ExtraTreesRegressor"],
+)
+def test_regressor_header_matches_sklearn(diabetes, make, run_header):
+    X, y = diabetes
+    X_train, y_train, _, _ = split(X, y)
+    model = make().fit(X_train, y_train)
+    reference = model.predict(X.astype(np.float32))
+    out = run_header(tinyml_lab.convert(model).header, X)[:, 0]
+    # float32 leaf values and sums: relative error of a few float32 ulps.
+    np.testing.assert_allclose(out, reference, rtol=1e-5, atol=1e-6 * np.abs(reference).max())
+    report = tinyml_lab.evaluate(model, X)
+    assert report.max_abs_error <= 1e-5 * np.abs(reference).max()
+
+
+def test_threshold_ties_go_left_like_sklearn(run_header):
+    """Rows exactly at a threshold and one float32 step either side route as in sklearn.
+    Quantized, the step above is replaced by the next point of the 1/scale grid: inputs
+    strictly between t and that grid point are the documented int16 approximation."""
+    X = np.array([[0.0], [1.0], [2.0], [3.0]], dtype=np.float32)
+    y = np.array([0, 0, 1, 1])
+    model = DecisionTreeClassifier().fit(X, y)
+    t = np.float32(model.tree_.threshold[0])
+    below, above = np.nextafter(t, np.float32(-10)), np.nextafter(t, np.float32(10))
+    probes = np.array([[t], [below], [above]], dtype=np.float32)
+    out = run_header(tinyml_lab.convert(model).header, probes)
+    np.testing.assert_array_equal(model.classes_[out[:, 0].astype(int)], model.predict(probes))
+
+    converted = tinyml_lab.convert(model, dtype="int16")
+    scale = converted.tables["feature_scale"][0]
+    next_grid_point = (np.floor(t * scale) + 1) / scale
+    probes = np.array([[t], [below], [next_grid_point]], dtype=np.float32)
+    out = run_header(converted.header, probes)
+    np.testing.assert_array_equal(model.classes_[out[:, 0].astype(int)], model.predict(probes))
+
+
+def test_string_class_labels(run_header):
+    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array(["cat", "cat", "dog \"x\"", "dog \"x\""])
+    model = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)
+    header = tinyml_lab.convert(model, name="pets").header
+    assert 'static const char *const pets_class_names[2] = {\n    "cat", "dog \\"x\\""\n};' in header
+    assert "pets_class_labels" not in header

@@ -1,0 +1,41 @@
+"""TinyML Lab: scikit-learn models to C for microcontrollers, checked against the reference.
+
+Headless: ``convert(model).save("model.h")``, ``evaluate(model, X, y)``.
+In JupyterLab: ``inspect(model, X_test, y_test)`` shows structure, size, header and the
+agreement of the C runtime (WebAssembly) with scikit-learn.
+"""
+
+from ._version import __version__
+from .convert import AgreementReport, ConvertedModel, convert, evaluate, export_header
+from .errors import (
+    CompilerError,
+    InvalidInputError,
+    InvalidModelError,
+    NotFittedError,
+    TinyMLError,
+    UnsupportedModelError,
+)
+from .ir import model_to_ir
+from .widget import Inspector, inspect
+
+__all__ = [
+    "AgreementReport",
+    "CompilerError",
+    "ConvertedModel",
+    "Inspector",
+    "InvalidInputError",
+    "InvalidModelError",
+    "NotFittedError",
+    "TinyMLError",
+    "UnsupportedModelError",
+    "__version__",
+    "convert",
+    "evaluate",
+    "export_header",
+    "inspect",
+    "model_to_ir",
+]
+
+
+def _jupyter_labextension_paths():
+    return [{"src": "labextension", "dest": "tinyml-lab"}]

@@ -1,0 +1,168 @@
+"""Headless API: convert a fitted model to C, save the header, run the C runtime on data.
+
+Everything here runs the TypeScript compiler core and the WebAssembly build of the C
+runtime inside an embedded V8 (see _engine.py): no browser and no Node install needed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import _engine
+from .errors import InvalidInputError
+from .ir import check_features, decode_array, encode_array, model_to_ir
+
+FEATURE_TYPES = ("float32", "int16")
+
+
+def compile_options(name: str = "model", dtype: str = "float32", standalone: bool = True) -> dict[str, Any]:
+    """Options in the form the compiler core takes (CompileOptions in src/core/compile.ts)."""
+    if dtype not in FEATURE_TYPES:
+        raise InvalidInputError(f"dtype must be one of {', '.join(FEATURE_TYPES)}, got {dtype!r}")
+    return {"name": name, "featureType": dtype, "standalone": bool(standalone)}
+
+
+@dataclass
+class AgreementReport:
+    """How the C runtime's output compares with the reference (scikit-learn) on the same rows."""
+
+    task: str
+    n_rows: int
+    label_agreement: float | None
+    disagreeing_rows: list[int]
+    confusion: list[list[int]] | None
+    device_accuracy: float | None
+    reference_accuracy: float | None
+    max_abs_error: float | None
+    rmse: float | None
+    device_classes: np.ndarray = field(repr=False)
+    device_values: np.ndarray = field(repr=False)
+
+    def __str__(self) -> str:
+        lines = [f"{self.task}, {self.n_rows} rows"]
+        if self.label_agreement is not None:
+            lines.append(
+                f"label agreement {self.label_agreement:.2%} "
+                f"({self.n_rows - len(self.disagreeing_rows)}/{self.n_rows} rows)"
+            )
+        if self.device_accuracy is not None:
+            lines.append(f"accuracy device {self.device_accuracy:.4f}, reference {self.reference_accuracy:.4f}")
+        if self.max_abs_error is not None:
+            lines.append(f"max abs error {self.max_abs_error:.3g}, RMSE {self.rmse:.3g}")
+        if self.disagreeing_rows:
+            lines.append(f"disagreeing rows: {self.disagreeing_rows[:20]}{' ...' if len(self.disagreeing_rows) > 20 else ''}")
+        return "\n".join(lines)
+
+
+class ConvertedModel:
+    """A model compiled to C: the header text, its size estimate and structure."""
+
+    def __init__(self, model: Any, ir: dict[str, Any], options: dict[str, Any]):
+        self.model = model
+        self.ir = ir
+        self.options = options
+        result = _engine.call("compile", ir, options)
+        self.header: str = result["header"]
+        self.size: dict[str, Any] = result["size"]
+        self.structure: dict[str, Any] = result["structure"]
+        self.tables: dict[str, Any] = result["tables"]
+
+    @property
+    def name(self) -> str:
+        return self.options["name"]
+
+    @property
+    def flash_bytes(self) -> int:
+        return int(self.size["flashBytes"])
+
+    @property
+    def ram_bytes(self) -> int:
+        return int(self.size["ramBytes"])
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> str:
+        """Writes the header (default: <name>.h in the working directory); returns the path."""
+        target = os.fspath(path) if path is not None else f"{self.name}.h"
+        with open(target, "w", encoding="utf-8", newline="\n") as f:
+            f.write(self.header)
+        return target
+
+    def predict_device(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(class indices, values) from the WebAssembly build of the C runtime."""
+        x32 = check_features(X, int(self.ir["n_features"]), "X")
+        result = _engine.call("run", self.ir, self.options, {"x": encode_array(x32, "float32")})
+        return decode_array(result["classes"]), decode_array(result["values"])
+
+    def evaluate(self, X: Any, y: Any = None) -> AgreementReport:
+        """Runs the C runtime (WebAssembly) on X and compares it with the model's own output."""
+        x32 = check_features(X, int(self.ir["n_features"]), "X")
+        reference = reference_outputs(self.model, self.ir, x32, y)
+        result = _engine.call("run", self.ir, self.options, {"x": encode_array(x32, "float32"), "reference": reference})
+        report = result["report"]
+        classes, values = report.get("classes"), report.get("values")
+        return AgreementReport(
+            task=report["task"],
+            n_rows=int(x32.shape[0]),
+            label_agreement=classes["rate"] if classes else None,
+            disagreeing_rows=list(classes["disagreeing"]) if classes else [],
+            confusion=classes["confusion"] if classes else None,
+            device_accuracy=classes["deviceAccuracy"] if classes else None,
+            reference_accuracy=classes["referenceAccuracy"] if classes else None,
+            max_abs_error=values["maxAbsError"] if values else None,
+            rmse=values["rmse"] if values else None,
+            device_classes=decode_array(result["classes"]),
+            device_values=decode_array(result["values"]),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<ConvertedModel {self.name}: {self.ir['estimator']}, {self.options['featureType']} features, "
+            f"~{self.flash_bytes} B flash, ~{self.ram_bytes} B RAM>"
+        )
+
+
+def class_indices(labels: Any, classes: list[Any]) -> np.ndarray:
+    """Labels mapped to indices into classes (-1 for a label the model does not know)."""
+    lookup = {c: i for i, c in enumerate(classes)}
+    values = np.asarray(labels).ravel().tolist()
+    return np.array([lookup.get(v, -1) for v in values], dtype=np.int32)
+
+
+def reference_outputs(model: Any, ir: dict[str, Any], x32: np.ndarray, y: Any = None) -> dict[str, Any]:
+    """What scikit-learn itself predicts on x32, in the IR's encoding."""
+    if ir["task"] == "classification":
+        classes = ir["classes"]
+        ref: dict[str, Any] = {
+            "classes": encode_array(class_indices(model.predict(x32), classes), "int32"),
+            "values": encode_array(np.asarray(model.predict_proba(x32), dtype=np.float64), "float64"),
+        }
+        if y is not None:
+            y_arr = np.asarray(y).ravel()
+            if y_arr.shape[0] != x32.shape[0]:
+                raise InvalidInputError(f"y has {y_arr.shape[0]} labels for {x32.shape[0]} rows of X")
+            ref["truth"] = encode_array(class_indices(y_arr, classes), "int32")
+        return ref
+    return {"values": encode_array(np.asarray(model.predict(x32), dtype=np.float64).reshape(-1), "float64")}
+
+
+def convert(model: Any, *, name: str = "model", dtype: str = "float32", standalone: bool = True) -> ConvertedModel:
+    """Compiles a fitted estimator to a C header.
+
+    ``dtype`` is the feature type the device compares on: "float32" (exactly sklearn's
+    splits) or "int16" (features quantized with per-feature power-of-two scales).
+    """
+    options = compile_options(name, dtype, standalone)
+    return ConvertedModel(model, model_to_ir(model), options)
+
+
+def export_header(model: Any, path: str | os.PathLike[str], **options: Any) -> str:
+    """convert(model, **options).save(path)."""
+    return convert(model, **options).save(path)
+
+
+def evaluate(model: Any, X: Any, y: Any = None, **options: Any) -> AgreementReport:
+    """convert(model, **options).evaluate(X, y): C runtime output against the model's own."""
+    return convert(model, **options).evaluate(X, y)
