@@ -39,6 +39,10 @@ class AgreementReport:
     reference_accuracy: float | None
     max_abs_error: float | None
     rmse: float | None
+    #: int16 only: splits that quantization routes differently from sklearn, one dict per
+    #: (row, tree) with the sklearn node index, feature, value and threshold.
+    routing_changes: list[dict[str, Any]]
+    rows_with_routing_changes: list[int]
     device_classes: np.ndarray = field(repr=False)
     device_values: np.ndarray = field(repr=False)
 
@@ -53,6 +57,11 @@ class AgreementReport:
             lines.append(f"accuracy device {self.device_accuracy:.4f}, reference {self.reference_accuracy:.4f}")
         if self.max_abs_error is not None:
             lines.append(f"max abs error {self.max_abs_error:.3g}, RMSE {self.rmse:.3g}")
+        if self.routing_changes:
+            lines.append(
+                f"quantization routes {len(self.routing_changes)} splits differently, "
+                f"on {len(self.rows_with_routing_changes)} rows"
+            )
         if self.disagreeing_rows:
             lines.append(f"disagreeing rows: {self.disagreeing_rows[:20]}{' ...' if len(self.disagreeing_rows) > 20 else ''}")
         return "\n".join(lines)
@@ -113,6 +122,8 @@ class ConvertedModel:
             reference_accuracy=classes["referenceAccuracy"] if classes else None,
             max_abs_error=values["maxAbsError"] if values else None,
             rmse=values["rmse"] if values else None,
+            routing_changes=list(report["routingChanges"]),
+            rows_with_routing_changes=list(report["rowsWithRoutingChanges"]),
             device_classes=decode_array(result["classes"]),
             device_values=decode_array(result["values"]),
         )

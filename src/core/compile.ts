@@ -4,7 +4,15 @@
  */
 import { ClassAgreement, ValueAgreement, compareClasses, compareValues } from './agreement';
 import { COMPILER_VERSION, checkModelName, emitForestHeader } from './emit';
-import { FeatureType, ForestStructure, ForestTables, buildForestTables, describeForest } from './forest';
+import {
+  FeatureType,
+  ForestStructure,
+  ForestTables,
+  RoutingChange,
+  buildForestTables,
+  describeForest,
+  quantizedRoutingChanges
+} from './forest';
 import { ModelIR, parseModelIR } from './ir';
 import { SizeEstimate, estimateForestSize } from './size';
 import { WasmRuntime } from './wasmRuntime';
@@ -86,6 +94,8 @@ export function checkFeatureMatrix(x: ArrayLike<number>, nRows: number, nFeature
 
 export interface DeviceRun {
   nRows: number;
+  /** Splits that quantization routes differently from sklearn (int16 only). */
+  routingChanges: RoutingChange[];
   /** Class indices (classifier) from the C runtime. */
   classes: Int32Array;
   /** Probabilities or regression values from the C runtime, [nRows * nOutputs]. */
@@ -95,7 +105,8 @@ export interface DeviceRun {
 export function runOnDevice(model: CompiledModel, x: Float32Array, nRows: number): DeviceRun {
   checkFeatureMatrix(x, nRows, model.tables.nFeatures);
   const out = WasmRuntime.load().runForest(model.tables, x, nRows);
-  return { nRows, classes: out.classes, values: out.values };
+  const routingChanges = quantizedRoutingChanges(model.ir, model.tables, x, nRows);
+  return { nRows, routingChanges, classes: out.classes, values: out.values };
 }
 
 export interface Reference {
@@ -109,6 +120,9 @@ export interface Reference {
 
 export interface AgreementReport {
   task: ModelIR['task'];
+  /** Quantization only: splits routed differently from sklearn, and the rows they touch. */
+  routingChanges: RoutingChange[];
+  rowsWithRoutingChanges: number[];
   classes: ClassAgreement | null;
   values: ValueAgreement | null;
 }
@@ -117,6 +131,8 @@ export function compareWithReference(model: CompiledModel, run: DeviceRun, refer
   const isClassifier = model.ir.task === 'classification';
   return {
     task: model.ir.task,
+    routingChanges: run.routingChanges,
+    rowsWithRoutingChanges: Array.from(new Set(run.routingChanges.map(c => c.row))),
     classes:
       isClassifier && reference.classes
         ? compareClasses(run.classes, reference.classes, model.ir.nOutputs, reference.truth)

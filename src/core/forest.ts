@@ -255,3 +255,52 @@ export function describeForest(ir: TreeEnsembleIR): ForestStructure {
   }
   return structure;
 }
+
+/** A split that int16 quantization routes differently from scikit-learn for one row. */
+export interface RoutingChange {
+  row: number;
+  tree: number;
+  /** Node index in scikit-learn's tree_ arrays. */
+  node: number;
+  feature: number;
+  value: number;
+  threshold: number;
+}
+
+/**
+ * For a quantized forest, the first split in each tree where a row leaves sklearn's path
+ * (sklearn compares the float32 value widened to double with the float64 threshold). Rows
+ * on the 1/scale grid never appear; others may when they lie between a threshold and the
+ * next grid point. Empty for float32 forests, which route exactly.
+ */
+export function quantizedRoutingChanges(
+  ir: TreeEnsembleIR,
+  tables: ForestTables,
+  x: Float32Array,
+  nRows: number
+): RoutingChange[] {
+  const changes: RoutingChange[] = [];
+  const scale = tables.featureScale;
+  if (!scale) {
+    return changes;
+  }
+  for (let row = 0; row < nRows; row++) {
+    const base = row * ir.nFeatures;
+    ir.trees.forEach((tree, t) => {
+      let node = 0;
+      while (tree.childrenLeft[node] !== -1) {
+        const f = tree.feature[node];
+        const value = x[base + f];
+        const threshold = tree.threshold[node];
+        const goesLeft = value <= threshold;
+        const quantizedLeft = quantizeFeature(value, scale[f]) <= quantizeThreshold(threshold, scale[f]);
+        if (goesLeft !== quantizedLeft) {
+          changes.push({ row, tree: t, node, feature: f, value, threshold });
+          return;
+        }
+        node = goesLeft ? tree.childrenLeft[node] : tree.childrenRight[node];
+      }
+    });
+  }
+  return changes;
+}

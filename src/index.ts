@@ -1,0 +1,22 @@
+/** JupyterLab plugin: registers the TinyML Lab widgets with the ipywidgets manager. */
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { IJupyterWidgetRegistry } from '@jupyter-widgets/base';
+
+import { MODULE_NAME, MODULE_VERSION } from './version';
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: 'tinyml-lab:widgets',
+  description: 'TinyML Lab model inspector widgets',
+  requires: [IJupyterWidgetRegistry],
+  autoStart: true,
+  activate: (_app: JupyterFrontEnd, registry: IJupyterWidgetRegistry): void => {
+    registry.registerWidget({
+      name: MODULE_NAME,
+      version: MODULE_VERSION,
+      // Loaded when a notebook first shows an Inspector, not when JupyterLab starts.
+      exports: async () => import('./widgets/inspector')
+    });
+  }
+};
+
+export default plugin;

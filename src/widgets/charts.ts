@@ -1,0 +1,147 @@
+/**
+ * Plotly figure specs for the Inspector. Pure functions of the compiled model and the
+ * device run, so jest can check them; Plotly itself renders only in the browser.
+ */
+import { AgreementReport } from '../core/compile';
+import { ForestStructure } from '../core/forest';
+import { SizeEstimate } from '../core/size';
+
+export interface Figure {
+  /** Stable id, used as a CSS hook and by the UI tests. */
+  id: string;
+  data: Array<Record<string, unknown>>;
+  layout: Record<string, unknown>;
+}
+
+const BASE_LAYOUT = {
+  height: 260,
+  margin: { l: 55, r: 15, t: 40, b: 45 },
+  font: { size: 11 },
+  paper_bgcolor: 'rgba(0,0,0,0)',
+  plot_bgcolor: 'rgba(0,0,0,0)'
+};
+
+function layout(title: string, extra: Record<string, unknown>): Record<string, unknown> {
+  return { ...BASE_LAYOUT, title: { text: title, font: { size: 13 } }, ...extra };
+}
+
+export function structureFigures(structure: ForestStructure): Figure[] {
+  const trees = structure.nodesPerTree.map((_, i) => i);
+  return [
+    {
+      id: 'tree-sizes',
+      data: [
+        { type: 'bar', name: 'nodes', x: trees, y: structure.nodesPerTree },
+        { type: 'bar', name: 'leaves', x: trees, y: structure.leavesPerTree }
+      ],
+      layout: layout(`Nodes and leaves per tree (${structure.nTrees} trees)`, {
+        barmode: 'group',
+        xaxis: { title: { text: 'tree' } },
+        yaxis: { title: { text: 'count' } }
+      })
+    },
+    {
+      id: 'leaf-depths',
+      data: [
+        {
+          type: 'bar',
+          name: 'leaves',
+          x: structure.leafDepthCounts.map((_, d) => d),
+          y: structure.leafDepthCounts
+        }
+      ],
+      layout: layout(`Leaf depth histogram (max depth ${Math.max(...structure.depthPerTree)})`, {
+        xaxis: { title: { text: 'depth' }, dtick: 1 },
+        yaxis: { title: { text: 'leaves' } }
+      })
+    }
+  ];
+}
+
+export function sizeFigure(size: SizeEstimate): Figure {
+  return {
+    id: 'flash-breakdown',
+    data: [
+      {
+        type: 'bar',
+        orientation: 'h',
+        x: size.flash.map(item => item.bytes),
+        y: size.flash.map(item => item.name),
+        text: size.flash.map(item => formatBytes(item.bytes)),
+        textposition: 'auto'
+      }
+    ],
+    layout: layout(`Estimated flash: ${formatBytes(size.flashBytes)} (${size.target})`, {
+      xaxis: { title: { text: 'bytes' } },
+      margin: { ...BASE_LAYOUT.margin, l: 120 }
+    })
+  };
+}
+
+/** Confusion of device vs reference classes, and device vs reference probability of each row's reference class. */
+export function agreementFigures(
+  report: AgreementReport,
+  classNames: string[],
+  deviceValues: ArrayLike<number>,
+  referenceValues: ArrayLike<number> | null,
+  referenceClasses: ArrayLike<number> | null
+): Figure[] {
+  const figures: Figure[] = [];
+  if (report.classes) {
+    const confusion = report.classes.confusion;
+    figures.push({
+      id: 'device-vs-reference-confusion',
+      data: [
+        {
+          type: 'heatmap',
+          z: confusion,
+          x: classNames,
+          y: classNames,
+          colorscale: 'Blues',
+          showscale: false,
+          text: confusion.map(row => row.map(String)),
+          texttemplate: '%{text}',
+          hovertemplate: 'reference %{y}, device %{x}: %{z} rows<extra></extra>'
+        }
+      ],
+      layout: layout('Device vs reference class', {
+        xaxis: { title: { text: 'device (C runtime, WebAssembly)' }, type: 'category' },
+        yaxis: { title: { text: 'reference (scikit-learn)' }, type: 'category', autorange: 'reversed' }
+      })
+    });
+  }
+  if (referenceValues && referenceValues.length === deviceValues.length) {
+    const nOutputs = classNames.length || 1;
+    const nRows = deviceValues.length / nOutputs;
+    const x: number[] = [];
+    const y: number[] = [];
+    for (let r = 0; r < nRows; r++) {
+      const k = referenceClasses ? Math.max(0, referenceClasses[r]) : 0;
+      x.push(referenceValues[r * nOutputs + k]);
+      y.push(deviceValues[r * nOutputs + k]);
+    }
+    const lo = Math.min(...x, ...y);
+    const hi = Math.max(...x, ...y);
+    const what = report.task === 'classification' ? 'probability of the reference class' : 'prediction';
+    figures.push({
+      id: 'device-vs-reference-values',
+      data: [
+        { type: 'scatter', mode: 'markers', name: 'rows', x, y, marker: { size: 5, opacity: 0.6 } },
+        { type: 'scatter', mode: 'lines', name: 'y = x', x: [lo, hi], y: [lo, hi], line: { dash: 'dot', width: 1 } }
+      ],
+      layout: layout(`Device vs reference ${what}`, {
+        xaxis: { title: { text: 'reference (scikit-learn)' } },
+        yaxis: { title: { text: 'device (C runtime)' } },
+        showlegend: false
+      })
+    });
+  }
+  return figures;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) {
+    return `${bytes} B`;
+  }
+  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1048576).toFixed(2)} MiB`;
+}

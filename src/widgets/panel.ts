@@ -1,0 +1,297 @@
+/**
+ * The Inspector's DOM: summary, structure and size charts, agreement charts, the table of
+ * disagreeing rows and the C header with copy/download/export actions. Independent of
+ * ipywidgets (inspector.ts adapts it), so jest can render it under jsdom.
+ */
+import * as aq from 'arquero';
+
+import { DeviceRun, CompiledModel, compareWithReference, compileModel, runOnDevice, AgreementReport } from '../core/compile';
+import { decodeArray } from '../core/encoding';
+import { FeatureType } from '../core/forest';
+import { Figure, agreementFigures, formatBytes, sizeFigure, structureFigures } from './charts';
+
+/** What the kernel sends (traits of tinyml_lab.widget.Inspector). */
+export interface InspectorState {
+  ir: unknown;
+  options: { name?: string; featureType?: FeatureType; standalone?: boolean };
+  data: { x?: unknown; reference?: Record<string, unknown> };
+}
+
+export interface PanelCallbacks {
+  /** Renders a Plotly figure into a container. */
+  plot(container: HTMLElement, figure: Figure): Promise<void> | void;
+  /** The user picked another feature type. */
+  setFeatureType(featureType: FeatureType): void;
+  /** The user asked the kernel to write the header to a file. */
+  exportHeader(path: string): void;
+  /** The browser measured the agreement (sent back to the kernel). */
+  reportAgreement(summary: Record<string, unknown>): void;
+}
+
+/** Rows of the header shown before "show all": big forests make megabyte headers. */
+const HEADER_PREVIEW_LINES = 400;
+const TABLE_ROWS = 50;
+
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  text?: string
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  el.className = className;
+  if (text !== undefined) {
+    el.textContent = text;
+  }
+  return el;
+}
+
+function percent(rate: number): string {
+  return `${(rate * 100).toFixed(2)}%`;
+}
+
+export interface PanelResult {
+  model: CompiledModel;
+  run: DeviceRun;
+  report: AgreementReport;
+}
+
+export class InspectorPanel {
+  readonly node: HTMLElement;
+  private readonly body: HTMLElement;
+  private exportStatus: HTMLElement | null = null;
+
+  constructor(private readonly callbacks: PanelCallbacks) {
+    this.node = element('div', 'tml-inspector');
+    this.body = element('div', 'tml-body');
+    this.node.appendChild(this.body);
+  }
+
+  /** Rebuilds the whole panel; returns what it computed, or null after showing an error. */
+  async render(state: InspectorState): Promise<PanelResult | null> {
+    this.body.replaceChildren();
+    let result: PanelResult;
+    try {
+      result = this.compute(state);
+    } catch (e) {
+      this.showError(e as Error);
+      return null;
+    }
+    const { model, run, report } = result;
+    this.body.append(this.toolbar(model), this.summary(model, report));
+
+    const figures: Figure[] = [
+      ...structureFigures(model.structure),
+      sizeFigure(model.size),
+      ...agreementFigures(
+        report,
+        model.ir.classes.map(String),
+        run.values,
+        this.referenceValues(state),
+        this.referenceClasses(state)
+      )
+    ];
+    const grid = element('div', 'tml-charts');
+    this.body.appendChild(grid);
+    const plots = figures.map(figure => {
+      const box = element('div', `tml-chart tml-chart-${figure.id}`);
+      box.dataset.figure = figure.id;
+      grid.appendChild(box);
+      return this.callbacks.plot(box, figure);
+    });
+    this.body.append(this.disagreementTable(model, run, report, state), this.headerView(model));
+    await Promise.all(plots);
+    this.callbacks.reportAgreement(this.agreementSummary(model, report));
+    return result;
+  }
+
+  setExportStatus(text: string): void {
+    if (this.exportStatus) {
+      this.exportStatus.textContent = text;
+    }
+  }
+
+  private compute(state: InspectorState): PanelResult {
+    const model = compileModel(state.ir, state.options);
+    if (!state.data || !state.data.x) {
+      throw new Error('no test data: pass X_test to tinyml_lab.inspect');
+    }
+    const { array: x, shape } = decodeArray(state.data.x, 'float32', 'X_test');
+    if (shape.length !== 2 || shape[1] !== model.ir.nFeatures) {
+      throw new Error(
+        `X_test has ${shape.length === 2 ? shape[1] : '?'} features per row, the model expects ${model.ir.nFeatures}`
+      );
+    }
+    const run = runOnDevice(model, x, shape[0]);
+    const report = compareWithReference(model, run, {
+      classes: this.referenceClasses(state),
+      values: this.referenceValues(state),
+      truth: this.optionalArray(state, 'truth', 'int32')
+    });
+    return { model, run, report };
+  }
+
+  private optionalArray<D extends 'int32' | 'float64'>(state: InspectorState, key: string, dtype: D) {
+    const ref = state.data?.reference?.[key];
+    return ref ? decodeArray(ref, dtype, `reference.${key}`).array : null;
+  }
+
+  private referenceClasses(state: InspectorState): Int32Array | null {
+    return this.optionalArray(state, 'classes', 'int32');
+  }
+
+  private referenceValues(state: InspectorState): Float64Array | null {
+    return this.optionalArray(state, 'values', 'float64');
+  }
+
+  private showError(error: Error): void {
+    const box = element('div', 'tml-error');
+    box.setAttribute('role', 'alert');
+    box.append(element('strong', '', 'TinyML Lab could not inspect this model: '), document.createTextNode(error.message));
+    this.body.appendChild(box);
+  }
+
+  private toolbar(model: CompiledModel): HTMLElement {
+    const bar = element('div', 'tml-toolbar');
+    bar.appendChild(element('span', 'tml-title', `${model.ir.estimator.split('.').pop()} → C (${model.options.name}.h)`));
+    const label = element('label', 'tml-dtype-label', 'features ');
+    const select = element('select', 'tml-dtype');
+    for (const value of ['float32', 'int16'] as FeatureType[]) {
+      const option = element('option', '', value);
+      option.value = value;
+      option.selected = value === model.options.featureType;
+      select.appendChild(option);
+    }
+    select.addEventListener('change', () => this.callbacks.setFeatureType(select.value as FeatureType));
+    label.appendChild(select);
+    bar.appendChild(label);
+    return bar;
+  }
+
+  private summary(model: CompiledModel, report: AgreementReport): HTMLElement {
+    const box = element('div', 'tml-summary');
+    const nodes = model.structure.nodesPerTree.reduce((a, b) => a + b, 0);
+    const leaves = model.structure.leavesPerTree.reduce((a, b) => a + b, 0);
+    const items: Array<[string, string, string]> = [
+      ['trees', String(model.structure.nTrees), 'tml-stat-trees'],
+      ['nodes', String(nodes), 'tml-stat-nodes'],
+      ['leaves', String(leaves), 'tml-stat-leaves'],
+      ['flash (est.)', formatBytes(model.size.flashBytes), 'tml-stat-flash'],
+      ['RAM (est.)', formatBytes(model.size.ramBytes), 'tml-stat-ram']
+    ];
+    if (report.classes) {
+      items.push([
+        'agreement with scikit-learn',
+        `${percent(report.classes.rate)} (${report.classes.nAgree}/${report.classes.nRows})`,
+        'tml-stat-agreement'
+      ]);
+      if (report.classes.deviceAccuracy !== null) {
+        items.push(['device accuracy', percent(report.classes.deviceAccuracy), 'tml-stat-accuracy']);
+      }
+    }
+    if (model.options.featureType !== 'float32') {
+      items.push([
+        'splits routed differently by quantization',
+        `${report.routingChanges.length} on ${report.rowsWithRoutingChanges.length} rows`,
+        'tml-stat-routing'
+      ]);
+    }
+    if (report.values) {
+      items.push(['max abs error', report.values.maxAbsError.toExponential(2), 'tml-stat-maxerr']);
+    }
+    for (const [name, value, cls] of items) {
+      const stat = element('div', `tml-stat ${cls}`);
+      stat.append(element('div', 'tml-stat-value', value), element('div', 'tml-stat-name', name));
+      box.appendChild(stat);
+    }
+    return box;
+  }
+
+  /** Rows where the device and scikit-learn disagree, as an arquero table. */
+  private disagreementTable(model: CompiledModel, run: DeviceRun, report: AgreementReport, state: InspectorState): HTMLElement {
+    const box = element('div', 'tml-disagreements');
+    const rows = report.classes?.disagreeing ?? [];
+    box.appendChild(element('h4', '', `Rows where the device disagrees (${rows.length})`));
+    if (rows.length === 0) {
+      box.appendChild(element('p', 'tml-none', 'None: the C runtime gives scikit-learn\'s answer on every row.'));
+      return box;
+    }
+    const names = model.ir.classes.map(String);
+    const reference = this.referenceClasses(state) as Int32Array;
+    const x = decodeArray(state.data.x, 'float32', 'X_test').array;
+    const nF = model.ir.nFeatures;
+    const columns: Record<string, unknown[]> = {
+      row: rows,
+      reference: rows.map(r => names[reference[r]] ?? '?'),
+      device: rows.map(r => names[run.classes[r]] ?? '?')
+    };
+    const shown = Math.min(nF, 8);
+    for (let f = 0; f < shown; f++) {
+      columns[model.ir.featureNames[f] ?? `x${f}`] = rows.map(r => x[r * nF + f]);
+    }
+    const table = aq.table(columns);
+    const html = element('div', 'tml-table');
+    html.innerHTML = table.toHTML({ limit: TABLE_ROWS });
+    box.appendChild(html);
+    return box;
+  }
+
+  private headerView(model: CompiledModel): HTMLElement {
+    const box = element('div', 'tml-header');
+    const lines = model.header.split('\n');
+    const title = element('h4', '', `C header: ${model.options.name}.h (${formatBytes(model.header.length)}, ${lines.length} lines)`);
+    const actions = element('div', 'tml-actions');
+    const copy = element('button', 'tml-copy jp-Button', 'Copy');
+    copy.addEventListener('click', () => {
+      void navigator.clipboard?.writeText(model.header).then(
+        () => this.setExportStatus('copied to the clipboard'),
+        () => this.setExportStatus('the browser refused clipboard access')
+      );
+    });
+    const download = element('button', 'tml-download jp-Button', 'Download');
+    download.addEventListener('click', () => {
+      const url = URL.createObjectURL(new Blob([model.header], { type: 'text/x-c' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `${model.options.name}.h`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    });
+    const path = element('input', 'tml-export-path');
+    path.value = `${model.options.name}.h`;
+    path.title = 'path on the kernel\'s machine, relative to its working directory';
+    const exportButton = element('button', 'tml-export jp-Button', 'Export');
+    exportButton.addEventListener('click', () => this.callbacks.exportHeader(path.value));
+    this.exportStatus = element('span', 'tml-export-status');
+    actions.append(copy, download, path, exportButton, this.exportStatus);
+
+    const pre = element('pre', 'tml-code');
+    const preview = lines.length > HEADER_PREVIEW_LINES;
+    pre.textContent = preview ? lines.slice(0, HEADER_PREVIEW_LINES).join('\n') + '\n…' : model.header;
+    box.append(title, actions, pre);
+    if (preview) {
+      const more = element('button', 'tml-show-all jp-Button', `Show all ${lines.length} lines`);
+      more.addEventListener('click', () => {
+        pre.textContent = model.header;
+        more.remove();
+      });
+      box.appendChild(more);
+    }
+    return box;
+  }
+
+  private agreementSummary(model: CompiledModel, report: AgreementReport): Record<string, unknown> {
+    return {
+      feature_type: model.options.featureType,
+      n_rows: report.classes?.nRows ?? null,
+      label_agreement: report.classes?.rate ?? null,
+      disagreeing_rows: report.classes?.disagreeing ?? [],
+      confusion: report.classes?.confusion ?? null,
+      device_accuracy: report.classes?.deviceAccuracy ?? null,
+      max_abs_error: report.values?.maxAbsError ?? null,
+      rmse: report.values?.rmse ?? null,
+      rows_with_routing_changes: report.rowsWithRoutingChanges,
+      flash_bytes: model.size.flashBytes,
+      ram_bytes: model.size.ramBytes
+    };
+  }
+}

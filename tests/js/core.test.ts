@@ -1,0 +1,182 @@
+import {
+  IRError,
+  base64ToBytes,
+  buildForestTables,
+  bytesToBase64,
+  compileModel,
+  decodeArray,
+  encodeArray,
+  formatFloat32,
+  parseModelIR,
+  quantizeFeature,
+  quantizeThreshold,
+  thresholdToFloat32
+} from '../../src/core';
+import { cloneIR, fixtures } from './fixtures';
+
+describe('encoding', () => {
+  it('round-trips bytes through base64 for every length', () => {
+    for (let n = 0; n < 20; n++) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 37 + n) & 255);
+      expect(Array.from(base64ToBytes(bytesToBase64(bytes)))).toEqual(Array.from(bytes));
+    }
+    expect(bytesToBase64(Uint8Array.from([104, 105]))).toBe('aGk=');
+  });
+
+  it('round-trips typed arrays and checks dtype and length', () => {
+    const values = Float64Array.from([1.5, -2, Math.PI]);
+    const encoded = encodeArray(values);
+    expect(Array.from(decodeArray(encoded, 'float64', 'v').array)).toEqual(Array.from(values));
+    expect(() => decodeArray(encoded, 'int32', 'v')).toThrow('v: expected dtype int32, got float64');
+    expect(() => decodeArray({ ...encoded, shape: [4] }, 'float64', 'v')).toThrow('needs 32 bytes, data has 24');
+  });
+});
+
+describe('thresholds', () => {
+  it('rounds a float64 threshold down to the largest float32 not above it', () => {
+    for (const t of [0.1, 2.45, 1e-30, -0.1, -2.45, 12.345678901, 1 / 3]) {
+      const t32 = thresholdToFloat32(t);
+      expect(t32).toBeLessThanOrEqual(t);
+      expect(Math.fround(t32)).toBe(t32);
+      // the next float32 up is above t: nothing in between was skipped
+      const next = new Float32Array([t32]);
+      const bits = new Int32Array(next.buffer);
+      bits[0] += t32 >= 0 ? 1 : -1;
+      expect(next[0]).toBeGreaterThan(t);
+    }
+    expect(thresholdToFloat32(2.5)).toBe(2.5);
+  });
+
+  it('quantizes features and thresholds consistently with floor', () => {
+    expect(quantizeThreshold(7.5, 1)).toBe(7);
+    expect(quantizeFeature(7, 1)).toBe(7); // 7 <= 7.5 -> left
+    expect(quantizeFeature(8, 1)).toBe(8); // 8 > 7.5 -> right
+    expect(quantizeFeature(7.5, 1)).toBe(7); // a tie goes left
+    expect(quantizeFeature(NaN, 1)).toBe(32767);
+    expect(quantizeFeature(-1e9, 1)).toBe(-32768);
+    expect(quantizeThreshold(1e9, 1)).toBe(32766); // saturated inputs still go right
+  });
+});
+
+describe('C literals', () => {
+  it('prints the shortest float32 literal that reads back exactly', () => {
+    expect(formatFloat32(0.5)).toBe('0.5f');
+    expect(formatFloat32(2)).toBe('2.0f');
+    expect(formatFloat32(-0)).toBe('-0.0f');
+    expect(formatFloat32(Math.fround(0.1))).toBe('0.1f');
+    expect(formatFloat32(Math.fround(1.5e-7))).toBe('1.5e-7f');
+    expect(formatFloat32(Math.fround(3e38))).toBe('3.0e38f');
+    for (const v of [Math.fround(1 / 3), Math.fround(123456.789), Math.fround(-7.1e-12)]) {
+      expect(Math.fround(parseFloat(formatFloat32(v)))).toBe(v);
+    }
+  });
+});
+
+describe('model IR validation', () => {
+  const cases: Array<[string, (ir: Record<string, any>) => void, string]> = [
+    ['wrong format', ir => (ir.format = 'onnx'), 'malformed model IR at format'],
+    ['future version', ir => (ir.version = 99), 'newer than this compiler'],
+    ['unknown family', ir => (ir.family = 'svm'), 'unsupported model family "svm"'],
+    ['too many features', ir => (ir.n_features = 40000), 'n_features: expected an integer in [1, 32767]'],
+    ['missing classes', ir => delete ir.classes, 'a classifier needs its list of classes'],
+    ['no trees', ir => (ir.trees = []), 'trees: expected a non-empty list of trees'],
+    ['bad dtype', ir => (ir.trees[0].threshold.dtype = 'float32'), 'trees[0].threshold: expected dtype float64'],
+    ['truncated data', ir => (ir.trees[0].feature.data = ir.trees[0].feature.data.slice(0, 8)), 'trees[0].feature']
+  ];
+  it.each(cases)('rejects %s', (_name, damage, message) => {
+    const ir = cloneIR('iris_tree');
+    damage(ir);
+    expect(() => parseModelIR(ir)).toThrow(IRError);
+    expect(() => parseModelIR(ir)).toThrow(message);
+  });
+
+  function damageTree(fn: (tree: { left: Int32Array; right: Int32Array; feature: Int32Array; threshold: Float64Array }) => void) {
+    const ir = cloneIR('iris_tree');
+    const tree = ir.trees[0];
+    const arrays = {
+      left: decodeArray(tree.children_left, 'int32', '').array,
+      right: decodeArray(tree.children_right, 'int32', '').array,
+      feature: decodeArray(tree.feature, 'int32', '').array,
+      threshold: decodeArray(tree.threshold, 'float64', '').array
+    };
+    fn(arrays);
+    tree.children_left = encodeArray(arrays.left);
+    tree.children_right = encodeArray(arrays.right);
+    tree.feature = encodeArray(arrays.feature);
+    tree.threshold = encodeArray(arrays.threshold);
+    return ir;
+  }
+
+  it('rejects trees with cycles, bad children, bad features and NaN thresholds', () => {
+    expect(() => parseModelIR(damageTree(t => (t.left[0] = 0)))).toThrow('reached twice');
+    expect(() => parseModelIR(damageTree(t => (t.right[0] = 10000)))).toThrow('child index out of range');
+    expect(() => parseModelIR(damageTree(t => (t.feature[0] = 4)))).toThrow('feature 4 is outside [0, 4)');
+    expect(() => parseModelIR(damageTree(t => (t.threshold[0] = NaN)))).toThrow('threshold[0]: split threshold is NaN');
+  });
+});
+
+describe('forest tables', () => {
+  it('numbers nodes in preorder so that left children follow their parent', () => {
+    const ir = parseModelIR(fixtures.wine_forest.ir);
+    const tables = buildForestTables(ir, 'float32');
+    for (let t = 0; t < tables.nTrees; t++) {
+      const end = t + 1 < tables.nTrees ? tables.treeRoot[t + 1] : tables.nNodes;
+      for (let i = tables.treeRoot[t]; i < end; i++) {
+        if (tables.nodeFeature[i] >= 0) {
+          expect(tables.nodeNext[i]).toBeGreaterThan(i + 1);
+          expect(tables.nodeNext[i]).toBeLessThan(end);
+        } else {
+          expect(tables.nodeNext[i]).toBeLessThan(tables.nLeafRows);
+        }
+      }
+    }
+    // Pure leaves repeat across trees: de-duplication keeps one row each.
+    const leaves = Array.from(tables.nodeFeature).filter(f => f === -1).length;
+    expect(tables.nLeafRows).toBeLessThan(leaves);
+  });
+});
+
+describe('header emission', () => {
+  it('is deterministic and names everything after the model', () => {
+    const a = compileModel(fixtures.iris_forest.ir, { name: 'iris' });
+    const b = compileModel(fixtures.iris_forest.ir, { name: 'iris' });
+    expect(a.header).toBe(b.header);
+    expect(a.header).toContain('#ifndef TINYML_MODEL_IRIS_H');
+    expect(a.header).toContain('static inline int32_t iris_predict(const float *x)');
+    expect(a.header).toContain('#define IRIS_N_FEATURES 4');
+    expect(a.header).toContain('static const int32_t iris_class_labels[3]');
+    expect(a.header).toContain('#ifndef TINYML_FOREST_H'); // runtime embedded
+  });
+
+  it('includes the runtime instead of embedding it when not standalone', () => {
+    const model = compileModel(fixtures.iris_tree.ir, { standalone: false });
+    expect(model.header).toContain('#include "tinyml/forest.h"');
+    expect(model.header).not.toContain('#ifndef TINYML_FOREST_H');
+  });
+
+  it('emits int16 thresholds, scales and a quantized entry point', () => {
+    const model = compileModel(fixtures.digits_forest.ir, { featureType: 'int16' });
+    expect(model.header).toContain('static const int16_t model_node_threshold');
+    expect(model.header).toContain('static const float model_feature_scale[64]');
+    expect(model.header).toContain('model_predict_quantized(const int16_t *xq)');
+    expect(model.size.flashBytes).toBeLessThan(compileModel(fixtures.digits_forest.ir).size.flashBytes);
+  });
+
+  it('rejects names that are not C identifiers and unknown feature types', () => {
+    expect(() => compileModel(fixtures.iris_tree.ir, { name: '9lives' })).toThrow('not a usable C identifier');
+    expect(() => compileModel(fixtures.iris_tree.ir, { name: 'int' })).toThrow('not a usable C identifier');
+    expect(() => compileModel(fixtures.iris_tree.ir, { featureType: 'int8' as any })).toThrow('unsupported feature type "int8"');
+  });
+
+  it('estimates flash as table bytes plus evaluator code', () => {
+    const model = compileModel(fixtures.iris_forest.ir);
+    const tables = model.tables;
+    const tableBytes =
+      tables.treeRoot.byteLength + tables.nodeFeature.byteLength + tables.nodeNext.byteLength +
+      (tables.thresholdF32 as Float32Array).byteLength + tables.leafValues.byteLength;
+    const byName = Object.fromEntries(model.size.flash.map(i => [i.name, i.bytes]));
+    expect(byName['leaf values']).toBe(tables.leafValues.byteLength);
+    expect(model.size.flashBytes).toBeGreaterThan(tableBytes);
+    expect(model.size.ramBytes).toBe(4 * 3 + 40);
+  });
+});

@@ -1,0 +1,126 @@
+/** The Inspector panel under jsdom: what it shows, what it reports, how it fails. */
+import { encodeArray } from '../../src/core';
+import { Figure } from '../../src/widgets/charts';
+import { InspectorPanel, InspectorState, PanelCallbacks } from '../../src/widgets/panel';
+import { cloneIR, fixtures } from './fixtures';
+
+function stateFor(name: string, overrides: Partial<InspectorState> = {}): InspectorState {
+  const f = fixtures[name];
+  return {
+    ir: f.ir,
+    options: { name: 'model', featureType: 'float32' },
+    data: { x: f.x, reference: { classes: f.sklearn_classes, values: f.sklearn_proba } },
+    ...overrides
+  };
+}
+
+function makePanel() {
+  const figures: Figure[] = [];
+  const calls = { featureType: [] as string[], exports: [] as string[], agreement: [] as Record<string, unknown>[] };
+  const callbacks: PanelCallbacks = {
+    plot: (container, figure) => {
+      container.dataset.plotted = 'yes';
+      figures.push(figure);
+    },
+    setFeatureType: t => calls.featureType.push(t),
+    exportHeader: p => calls.exports.push(p),
+    reportAgreement: s => calls.agreement.push(s)
+  };
+  const panel = new InspectorPanel(callbacks);
+  document.body.appendChild(panel.node);
+  return { panel, figures, calls };
+}
+
+afterEach(() => document.body.replaceChildren());
+
+describe('InspectorPanel', () => {
+  it('shows structure, size and agreement for a forest, and reports the agreement', async () => {
+    const { panel, figures, calls } = makePanel();
+    const result = await panel.render(stateFor('wine_forest'));
+    expect(result).not.toBeNull();
+    expect(figures.map(f => f.id)).toEqual([
+      'tree-sizes',
+      'leaf-depths',
+      'flash-breakdown',
+      'device-vs-reference-confusion',
+      'device-vs-reference-values'
+    ]);
+    const text = panel.node.textContent ?? '';
+    expect(panel.node.querySelector('.tml-stat-trees .tml-stat-value')?.textContent).toBe('10');
+    expect(panel.node.querySelector('.tml-stat-agreement .tml-stat-value')?.textContent).toMatch(/^100\.00% \(89\/89\)$/);
+    expect(text).toContain('None: the C runtime gives scikit-learn');
+    expect(panel.node.querySelector('.tml-code')?.textContent).toContain('static inline int32_t model_predict');
+    expect(calls.agreement).toHaveLength(1);
+    expect(calls.agreement[0]).toMatchObject({ label_agreement: 1, feature_type: 'float32', disagreeing_rows: [] });
+
+    // The confusion heatmap is diagonal: device class == reference class.
+    const confusion = figures[3].data[0].z as number[][];
+    const offDiagonal = confusion.flatMap((row, i) => row.filter((_, j) => j !== i));
+    expect(offDiagonal.every(v => v === 0)).toBe(true);
+  });
+
+  it('lists disagreeing rows in an arquero table', async () => {
+    const { panel } = makePanel();
+    const f = fixtures.iris_forest;
+    // Pretend sklearn said class 2 for every row: the device disagrees on the others.
+    const n = (f.x.shape as number[])[0];
+    const fake = encodeArray(new Int32Array(n).fill(2));
+    await panel.render(stateFor('iris_forest', { data: { x: f.x, reference: { classes: fake } } }));
+    const table = panel.node.querySelector('.tml-table table');
+    expect(table).not.toBeNull();
+    expect(panel.node.querySelector('.tml-disagreements h4')?.textContent).toMatch(/Rows where the device disagrees \(\d+\)/);
+    expect(table?.querySelectorAll('th').length).toBe(3 + 4); // row, reference, device + 4 features
+  });
+
+  it('offers the feature type choice, copy, download and export', async () => {
+    const { panel, calls } = makePanel();
+    await panel.render(stateFor('iris_tree'));
+    const select = panel.node.querySelector('select.tml-dtype') as HTMLSelectElement;
+    select.value = 'int16';
+    select.dispatchEvent(new Event('change'));
+    expect(calls.featureType).toEqual(['int16']);
+    const path = panel.node.querySelector('.tml-export-path') as HTMLInputElement;
+    path.value = 'out/iris.h';
+    (panel.node.querySelector('.tml-export') as HTMLButtonElement).click();
+    expect(calls.exports).toEqual(['out/iris.h']);
+    expect(panel.node.querySelector('.tml-copy')).not.toBeNull();
+    expect(panel.node.querySelector('.tml-download')).not.toBeNull();
+    panel.setExportStatus('wrote /tmp/out/iris.h');
+    expect(panel.node.querySelector('.tml-export-status')?.textContent).toBe('wrote /tmp/out/iris.h');
+  });
+
+  it('previews long headers and shows them whole on request', async () => {
+    const { panel } = makePanel();
+    await panel.render(stateFor('digits_forest'));
+    const pre = panel.node.querySelector('.tml-code') as HTMLElement;
+    expect(pre.textContent?.endsWith('…')).toBe(true);
+    (panel.node.querySelector('.tml-show-all') as HTMLButtonElement).click();
+    expect(pre.textContent).toContain('#endif /* TINYML_MODEL_MODEL_H */');
+  });
+
+  const failures: Array<[string, () => InspectorState, string]> = [
+    ['a mismatched feature count', () => {
+      const x = fixtures.wine_forest.x;
+      return stateFor('iris_forest', { data: { x } });
+    }, 'X_test has 13 features per row, the model expects 4'],
+    ['NaN in the test data', () => {
+      const x = encodeArray(Float32Array.from([1, 2, NaN, 4]), [1, 4]);
+      return stateFor('iris_forest', { data: { x } });
+    }, 'row 0, feature 2 is NaN'],
+    ['a malformed IR', () => {
+      const ir = cloneIR('iris_forest');
+      ir.trees[1].feature.data = 'AAAA';
+      return stateFor('iris_forest', { ir });
+    }, 'malformed model IR at trees[1].feature'],
+    ['missing test data', () => stateFor('iris_forest', { data: {} }), 'no test data'],
+    ['a bad model name', () => stateFor('iris_forest', { options: { name: 'my model' } }), 'not a usable C identifier']
+  ];
+  it.each(failures)('shows a clear error for %s, without charts', async (_name, make, message) => {
+    const { panel, figures, calls } = makePanel();
+    expect(await panel.render(make())).toBeNull();
+    const error = panel.node.querySelector('.tml-error');
+    expect(error?.textContent).toContain(message);
+    expect(figures).toHaveLength(0);
+    expect(calls.agreement).toHaveLength(0);
+  });
+});

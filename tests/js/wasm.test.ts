@@ -1,0 +1,71 @@
+/** The WebAssembly build of the C runtime, run in Node, agrees with scikit-learn. */
+import { RuntimeError, WasmRuntime, compareWithReference, compileModel, decodeArray, headless, runOnDevice } from '../../src/core';
+import { fixtures } from './fixtures';
+
+describe.each(Object.keys(fixtures))('%s', name => {
+  const fixture = fixtures[name];
+  const { array: x, shape } = decodeArray(fixture.x, 'float32', 'x');
+  const sklearnClasses = decodeArray(fixture.sklearn_classes, 'int32', 'classes').array;
+  const sklearnProba = decodeArray(fixture.sklearn_proba, 'float64', 'proba').array;
+
+  it('float32: same class as sklearn on every row, probabilities within float32 rounding', () => {
+    const run = runOnDevice(compileModel(fixture.ir), x, shape[0]);
+    expect(Array.from(run.classes)).toEqual(Array.from(sklearnClasses));
+    for (let i = 0; i < sklearnProba.length; i++) {
+      expect(Math.abs(run.values[i] - sklearnProba[i])).toBeLessThan(2e-6);
+    }
+  });
+
+  it('int16: same class as sklearn on every row whose splits quantization keeps', () => {
+    const model = compileModel(fixture.ir, { featureType: 'int16' });
+    const run = runOnDevice(model, x, shape[0]);
+    const report = compareWithReference(model, run, { classes: sklearnClasses });
+    const explained = new Set(report.rowsWithRoutingChanges);
+    // Every disagreement is explained by a reported split, and few rows are touched at all.
+    expect(report.classes?.disagreeing.filter(r => !explained.has(r))).toEqual([]);
+    expect(explained.size).toBeLessThanOrEqual(Math.ceil(0.05 * shape[0]));
+    for (const change of report.routingChanges) {
+      const scale = model.tables.featureScale![change.feature];
+      // Only inputs strictly between the threshold and the next grid point move.
+      expect(change.value).toBeGreaterThan(change.threshold);
+      expect(change.value).toBeLessThan((Math.floor(change.threshold * scale) + 1) / scale);
+    }
+  });
+});
+
+describe('runtime safety', () => {
+  const model = compileModel(fixtures.iris_tree.ir);
+
+  it('validates tables handed to it and reports the C error code', () => {
+    const bad = { ...model.tables, nodeFeature: Int16Array.from(model.tables.nodeFeature, f => (f >= 0 ? 9 : f)) };
+    const x = new Float32Array(4);
+    expect(() => WasmRuntime.load().runForest(bad, x, 1)).toThrow(RuntimeError);
+    expect(() => WasmRuntime.load().runForest(bad, x, 1)).toThrow('TML_E_FEATURE');
+    const cyclic = { ...model.tables, nodeNext: Int32Array.from(model.tables.nodeNext, (n, i) => (model.tables.nodeFeature[i] >= 0 ? i : n)) };
+    expect(() => WasmRuntime.load().runForest(cyclic, x, 1)).toThrow('TML_E_TREE');
+  });
+
+  it('rejects feature data of the wrong shape or with NaN', () => {
+    expect(() => runOnDevice(model, new Float32Array(7), 2)).toThrow('the model expects 4');
+    expect(() => runOnDevice(model, Float32Array.from([1, 2, NaN, 4]), 1)).toThrow('row 0, feature 2 is NaN');
+  });
+
+  it('grows memory for large inputs and stays correct', () => {
+    const rows = 50000;
+    const big = new Float32Array(rows * 4).fill(1);
+    const run = runOnDevice(model, big, rows);
+    expect(run.classes.length).toBe(rows);
+    expect(new Set(run.classes).size).toBe(1);
+  });
+});
+
+describe('headless JSON API', () => {
+  it('returns errors as values, with a kind that Python maps to an exception', () => {
+    const bad = JSON.parse(headless.compile('{"format": "nope"}', '{}'));
+    expect(bad).toMatchObject({ ok: false, kind: 'ir' });
+    const input = JSON.stringify({ x: { dtype: 'float32', shape: [1, 3], data: 'AAAAAAAAAAAAAAAA' } });
+    const wrong = JSON.parse(headless.run(JSON.stringify(fixtures.iris_tree.ir), '{}', input));
+    expect(wrong).toMatchObject({ ok: false, kind: 'InputError' });
+    expect(wrong.error).toContain('x has 3 features per row, the model expects 4');
+  });
+});
