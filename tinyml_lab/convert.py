@@ -115,7 +115,7 @@ class ConvertedModel:
         return AgreementReport(
             task=report["task"],
             n_rows=int(x32.shape[0]),
-            label_agreement=classes["rate"] if classes else None,
+            label_agreement=float(classes["rate"]) if classes else None,
             disagreeing_rows=list(classes["disagreeing"]) if classes else [],
             confusion=classes["confusion"] if classes else None,
             device_accuracy=classes["deviceAccuracy"] if classes else None,

@@ -158,7 +158,8 @@ def check_features(X: Any, n_features: int, what: str = "X") -> np.ndarray:
             f"{what} row {row}, feature {col} is {arr[row, col]} ({int(bad.sum())} non-finite values in all); "
             "remove or impute NaN and infinite values first"
         )
-    arr32 = np.ascontiguousarray(arr.astype(np.float32))
+    with np.errstate(over="ignore"):  # overflow is reported just below
+        arr32 = np.ascontiguousarray(arr.astype(np.float32))
     if not np.all(np.isfinite(arr32)):
         raise InvalidInputError(f"{what} has values too large for float32, the type the device compares on")
     return arr32

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything TinyML Lab needs on a fresh Debian 12 machine, from the package
+# registries only, and builds it: the C runtime (gcc, and clang for WebAssembly), the
+# TypeScript core and JupyterLab extension (npm), and the Python package in .venv.
+# Safe to run again: each step is quick when there is nothing to do.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(gcc make clang lld wasi-libc libclang-rt-14-dev-wasm32 chromium)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== apt: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  # --no-install-recommends: recommends would pull in far more than we use.
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "== python: creating .venv"
+  python3 -m venv .venv
+fi
+# shellcheck disable=SC1091
+source .venv/bin/activate
+echo "== pip: build and test dependencies"
+python -m pip install -q --upgrade pip
+python -m pip install -q 'jupyterlab>=4.5,<4.6' 'hatchling>=1.21' 'hatch-jupyter-builder>=0.9' pytest-timeout
+
+echo "== npm: compiler core, widgets and labextension"
+npm ci --no-audit --no-fund --loglevel=error
+npm run build:prod --silent
+
+echo "== pip: tinyml-lab with its prebuilt labextension"
+python -m pip install -q --no-build-isolation '.[test]'
+
+echo "== npm: UI test tools (Galata; the browser is Debian's chromium)"
+(cd ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+echo "== setup done"

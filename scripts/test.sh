@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test suite (C runtime, jest, pytest, Galata in Chromium) after setting up a
+# fresh machine, and ends with one line "N passed, N failed" summing all of them.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+bash scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+# shellcheck disable=SC1091
+source .venv/bin/activate
+RESULTS="$ROOT/build/test-results"
+rm -rf "$RESULTS" && mkdir -p "$RESULTS"
+
+echo "== C runtime (gcc -std=c99 -Wall -Wextra -Werror -pedantic, ASan + UBSan)"
+make -s -C c-runtime test 2>&1 | tee "$RESULTS/c.txt"
+
+echo "== jest (compiler core, WebAssembly runtime, widget panel)"
+npx jest --ci --json --outputFile="$RESULTS/jest.json" 2>&1 | tail -n 25
+
+echo "== pytest (sklearn agreement via gcc and WebAssembly, errors, widget, notebooks)"
+python -m pytest -q -p no:cacheprovider --timeout 900 --junitxml="$RESULTS/pytest.xml" 2>&1 | tail -n 25
+
+echo "== Galata (JupyterLab + Chromium)"
+(cd ui-tests && npx playwright test 2>&1 | tail -n 40)
+cp ui-tests/test-results/results.json "$RESULTS/galata.json" 2>/dev/null || true
+
+python scripts/summarize_tests.py "$RESULTS"

@@ -1,0 +1,101 @@
+/**
+ * The Inspector in a real JupyterLab and Chromium: the tutorial runs, Plotly draws the
+ * charts, the WebAssembly C runtime agrees with scikit-learn, and bad input gives clear
+ * errors in Python and in the widget.
+ */
+import { IJupyterLabPageFixture, expect, test } from '@jupyterlab/galata';
+import * as path from 'path';
+
+const NOTEBOOK = 'getting_started_trees.ipynb';
+
+test.describe('TinyML Lab inspector', () => {
+  test('the tutorial shows structure, size and a 100% agreement figure', async ({ page, tmpPath }) => {
+    await page.contents.uploadFile(path.resolve(__dirname, '../../notebooks', NOTEBOOK), `${tmpPath}/${NOTEBOOK}`);
+    await page.notebook.openByPath(`${tmpPath}/${NOTEBOOK}`);
+    await page.notebook.activate(NOTEBOOK);
+    await page.notebook.run();
+
+    const inspector = page.locator('.tml-inspector');
+    await expect(inspector).toBeVisible({ timeout: 60000 });
+    // Five Plotly charts: tree sizes, leaf depths, flash breakdown, confusion, device vs reference.
+    await expect(inspector.locator('.js-plotly-plot')).toHaveCount(5, { timeout: 60000 });
+    for (const id of ['tree-sizes', 'leaf-depths', 'flash-breakdown', 'device-vs-reference-confusion', 'device-vs-reference-values']) {
+      await expect(inspector.locator(`[data-figure="${id}"] .main-svg`).first()).toBeVisible();
+    }
+    await expect(inspector.locator('.tml-stat-agreement .tml-stat-value')).toHaveText(/^100\.00% \(171\/171\)$/);
+    await expect(inspector.locator('.tml-stat-trees .tml-stat-value')).toHaveText('20');
+    await expect(inspector.locator('.tml-code')).toContainText('cancer_forest_predict');
+    // The notebook's own asserts (headless header == widget export, 100% agreement) passed.
+    expect(await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count()).toBe(0);
+  });
+
+  test('switching to int16 and exporting from the widget', async ({ page, tmpPath }) => {
+    await openNotebook(page, `${tmpPath}/export.ipynb`, [
+      [
+        'from sklearn.datasets import load_iris',
+        'from sklearn.tree import DecisionTreeClassifier',
+        'import tinyml_lab',
+        'X, y = load_iris(return_X_y=True)',
+        'w = tinyml_lab.inspect(DecisionTreeClassifier(random_state=0).fit(X, y), X, y, name="iris")',
+        'w'
+      ],
+      ['import os', 'print(w.agreement.get("label_agreement"), w.agreement.get("feature_type"), os.path.exists("iris_q.h"))']
+    ]);
+    const inspector = page.locator('.tml-inspector');
+    await expect(inspector.locator('.js-plotly-plot')).toHaveCount(5, { timeout: 60000 });
+
+    await inspector.locator('select.tml-dtype').selectOption('int16');
+    await expect(inspector.locator('.tml-code')).toContainText('static const int16_t iris_node_threshold', { timeout: 30000 });
+    await expect(inspector.locator('.tml-stat-agreement .tml-stat-value')).toHaveText(/^100\.00%/);
+    await expect(inspector.locator('.tml-stat-routing .tml-stat-value')).toHaveText('0 on 0 rows');
+
+    await inspector.locator('.tml-export-path').fill('iris_q.h');
+    await inspector.locator('button.tml-export').click();
+    await expect(inspector.locator('.tml-export-status')).toContainText('wrote ', { timeout: 30000 });
+    await expect(inspector.locator('.tml-export-status')).toContainText('iris_q.h');
+
+    // The kernel sees what the browser measured, and the file the button wrote.
+    await page.notebook.runCell(1);
+    await expect.poll(async () => (await page.notebook.getCellTextOutput(1))?.join('').trim(), { timeout: 30000 }).toBe(
+      '1 int16 True'
+    );
+  });
+
+  test('bad input gives clear errors in the widget and in Python', async ({ page, tmpPath }) => {
+    await openNotebook(page, `${tmpPath}/errors.ipynb`, [
+      [
+        'from sklearn.datasets import load_iris',
+        'from sklearn.ensemble import RandomForestClassifier',
+        'import numpy as np, tinyml_lab',
+        'from tinyml_lab.ir import encode_array',
+        'X, y = load_iris(return_X_y=True)',
+        'model = RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y)',
+        'w = tinyml_lab.inspect(model, X)',
+        'w'
+      ],
+      // Data that bypasses the Python checks still cannot crash the widget.
+      ['w.data = {"x": encode_array(np.full((2, 4), np.nan), "float32")}'],
+      ['tinyml_lab.inspect(model, X[:, :3])']
+    ]);
+    const inspector = page.locator('.tml-inspector');
+    await expect(inspector.locator('.tml-error')).toContainText('row 0, feature 0 is NaN', { timeout: 60000 });
+    await expect(inspector.locator('.js-plotly-plot')).toHaveCount(0);
+    await expect
+      .poll(async () => (await page.notebook.getCellTextOutput(2))?.join(''), { timeout: 30000 })
+      .toContain('InvalidInputError: X_test has 3 features per row, the model expects 4');
+  });
+});
+
+/** Writes a notebook with the given code cells, opens it and runs all cells. */
+async function openNotebook(page: IJupyterLabPageFixture, filePath: string, cells: string[][]): Promise<void> {
+  const notebook = {
+    cells: cells.map(lines => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: lines.join('\n') })),
+    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+    nbformat: 4,
+    nbformat_minor: 5
+  };
+  await page.contents.uploadContent(JSON.stringify(notebook), 'text', filePath);
+  await page.notebook.openByPath(filePath);
+  await page.notebook.activate(path.basename(filePath));
+  await page.notebook.run();
+}
