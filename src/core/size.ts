@@ -1,9 +1,9 @@
 /**
  * Flash and RAM estimate of an exported forest. Table bytes are exact (they are the
  * const arrays of the header); code bytes are per-target constants for the runtime's
- * evaluator, measured with arm-none-eabi-gcc -Os (see bench/ and docs/size.md).
+ * evaluator, measured with arm-none-eabi-gcc -Os.
  */
-import { ForestTables } from './forest';
+import { FeatureType, ForestTables } from './forest';
 
 export interface SizeItem {
   name: string;
@@ -20,10 +20,13 @@ export interface SizeEstimate {
   ram: SizeItem[];
 }
 
-/** Evaluator code size on Cortex-M4F (Thumb-2, -Os), from arm-none-eabi-gcc 12.2. */
-const CODE_BYTES: Record<'float32' | 'int16', number> = { float32: 164, int16: 244 };
-/** Stack frame of the predict call chain, besides its scratch buffer (Cortex-M4F, -Os). */
-const STACK_FRAME_BYTES = 40;
+/**
+ * Evaluator code (model_predict with the runtime inlined) and its stack frame besides the
+ * class scratch buffer, on Cortex-M4F (Thumb-2, hard float, -Os), as arm-none-eabi-gcc
+ * 12.2 builds them; bench/size/evaluator_size.sh measures them again.
+ */
+const CODE_BYTES: Record<FeatureType, number> = { float32: 200, int16: 304 };
+const STACK_FRAME_BYTES: Record<FeatureType, number> = { float32: 28, int16: 52 };
 
 export function estimateForestSize(tables: ForestTables, classNames: string[]): SizeEstimate {
   const flash: SizeItem[] = [
@@ -46,7 +49,7 @@ export function estimateForestSize(tables: ForestTables, classNames: string[]): 
   ].filter(item => item.bytes > 0);
   const ram: SizeItem[] = [
     { name: 'output scratch', bytes: 4 * tables.nOutputs },
-    { name: 'call frames', bytes: STACK_FRAME_BYTES }
+    { name: 'call frames', bytes: STACK_FRAME_BYTES[tables.featureType] }
   ];
   return {
     target: 'cortex-m4f',

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Measures the code size and stack frame of an exported forest's predict function on
+# Cortex-M4F and Cortex-M0+ with arm-none-eabi-gcc -Os, for float32 and int16 features:
+# the constants behind src/core/size.ts. Needs gcc-arm-none-eabi and a built tinyml_lab.
+#   apt-get install -y --no-install-recommends gcc-arm-none-eabi libnewlib-arm-none-eabi
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+python - <<'PY'
+from sklearn.datasets import load_iris
+from sklearn.ensemble import RandomForestClassifier
+import tinyml_lab
+X, y = load_iris(return_X_y=True)
+model = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)
+for dtype in ("float32", "int16"):
+    tinyml_lab.convert(model, name="m", dtype=dtype).save(f"m_{dtype}.h")
+PY
+printf 'target\tfeatures\tcode_bytes\tstack_bytes (3-class scratch included)\n'
+for dtype in float32 int16; do
+  printf '#include "m_%s.h"\nint32_t wrap_predict(const float *x) { return m_predict(x); }\n' "$dtype" > "w_$dtype.c"
+  for target in "cortex-m4f:-mcpu=cortex-m4 -mfloat-abi=hard -mfpu=fpv4-sp-d16" "cortex-m0plus:-mcpu=cortex-m0plus -mfloat-abi=soft"; do
+    name=${target%%:*}; flags=${target#*:}
+    # shellcheck disable=SC2086
+    arm-none-eabi-gcc -std=c99 -Os -mthumb $flags -Wall -Wextra -Werror -fstack-usage -c "w_$dtype.c" -o "w_$dtype.o"
+    code=$(arm-none-eabi-nm -S "w_$dtype.o" | awk '$4 == "wrap_predict" { print $2 }')
+    stack=$(awk '{ print $2 }' "w_$dtype.su")
+    printf '%s\t%s\t%d\t%s\n' "$name" "$dtype" "$((16#$code))" "$stack"
+  done
+done
