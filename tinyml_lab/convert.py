@@ -39,6 +39,11 @@ class AgreementReport:
     reference_accuracy: float | None
     max_abs_error: float | None
     rmse: float | None
+    relative_l2: float | None
+    cosine_similarity: float | None
+    #: rows per class (in the order of classes_) as sklearn and as the device assign them
+    reference_class_counts: list[int] | None
+    device_class_counts: list[int] | None
     #: int16 only: splits that quantization routes differently from sklearn, one dict per
     #: (row, tree) with the sklearn node index, feature, value and threshold.
     routing_changes: list[dict[str, Any]]
@@ -56,7 +61,12 @@ class AgreementReport:
         if self.device_accuracy is not None:
             lines.append(f"accuracy device {self.device_accuracy:.4f}, reference {self.reference_accuracy:.4f}")
         if self.max_abs_error is not None:
-            lines.append(f"max abs error {self.max_abs_error:.3g}, RMSE {self.rmse:.3g}")
+            lines.append(
+                f"max abs error {self.max_abs_error:.3g}, RMSE {self.rmse:.3g}, "
+                f"relative L2 {self.relative_l2:.3g}, cosine {self.cosine_similarity:.9f}"
+            )
+        if self.reference_class_counts is not None:
+            lines.append(f"rows per class: reference {self.reference_class_counts}, device {self.device_class_counts}")
         if self.routing_changes:
             lines.append(
                 f"quantization routes {len(self.routing_changes)} splits differently, "
@@ -122,6 +132,10 @@ class ConvertedModel:
             reference_accuracy=classes["referenceAccuracy"] if classes else None,
             max_abs_error=values["maxAbsError"] if values else None,
             rmse=values["rmse"] if values else None,
+            relative_l2=values["relativeL2"] if values else None,
+            cosine_similarity=values["cosine"] if values else None,
+            reference_class_counts=classes["referenceCounts"] if classes else None,
+            device_class_counts=classes["deviceCounts"] if classes else None,
             routing_changes=list(report["routingChanges"]),
             rows_with_routing_changes=list(report["rowsWithRoutingChanges"]),
             device_classes=decode_array(result["classes"]),

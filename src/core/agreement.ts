@@ -12,6 +12,9 @@ export interface ClassAgreement {
   confusion: number[][];
   /** Row indices where device and reference differ. */
   disagreeing: number[];
+  /** Rows per class index, as the reference and as the device assign them. */
+  referenceCounts: number[];
+  deviceCounts: number[];
   /** Accuracy of the device output against the true labels, when they were given. */
   deviceAccuracy: number | null;
   referenceAccuracy: number | null;
@@ -55,6 +58,8 @@ export function compareClasses(
     rate: nRows === 0 ? 1 : (nRows - disagreeing.length) / nRows,
     confusion,
     disagreeing,
+    referenceCounts: confusion.map(row => row.reduce((a, b) => a + b, 0)),
+    deviceCounts: confusion[0]?.map((_, k) => confusion.reduce((sum, row) => sum + row[k], 0)) ?? [],
     deviceAccuracy: accuracy(device),
     referenceAccuracy: accuracy(reference)
   };
@@ -63,6 +68,10 @@ export function compareClasses(
 export interface ValueAgreement {
   maxAbsError: number;
   rmse: number;
+  /** ||device - reference|| / ||reference|| (0 when both are zero). */
+  relativeL2: number;
+  /** device . reference / (||device|| ||reference||) (1 when both are zero). */
+  cosine: number;
 }
 
 export function compareValues(device: ArrayLike<number>, reference: ArrayLike<number>): ValueAgreement {
@@ -71,10 +80,22 @@ export function compareValues(device: ArrayLike<number>, reference: ArrayLike<nu
   }
   let maxAbs = 0;
   let sumSq = 0;
+  let dot = 0;
+  let deviceSq = 0;
+  let referenceSq = 0;
   for (let i = 0; i < device.length; i++) {
     const d = device[i] - reference[i];
     maxAbs = Math.max(maxAbs, Math.abs(d));
     sumSq += d * d;
+    dot += device[i] * reference[i];
+    deviceSq += device[i] * device[i];
+    referenceSq += reference[i] * reference[i];
   }
-  return { maxAbsError: maxAbs, rmse: device.length ? Math.sqrt(sumSq / device.length) : 0 };
+  const norms = Math.sqrt(deviceSq) * Math.sqrt(referenceSq);
+  return {
+    maxAbsError: maxAbs,
+    rmse: device.length ? Math.sqrt(sumSq / device.length) : 0,
+    relativeL2: referenceSq > 0 ? Math.sqrt(sumSq / referenceSq) : Math.sqrt(sumSq),
+    cosine: norms > 0 ? dot / norms : deviceSq === referenceSq ? 1 : 0
+  };
 }

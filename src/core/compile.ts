@@ -27,11 +27,15 @@ export interface CompileOptions {
 
 export const DEFAULT_OPTIONS: CompileOptions = { name: 'model', featureType: 'float32', standalone: true };
 
-export interface CompiledModel {
-  compilerVersion: string;
+/** A model lowered to the runtime's tables: all that running it needs. */
+export interface LoweredModel {
   ir: ModelIR;
   options: CompileOptions;
   tables: ForestTables;
+}
+
+export interface CompiledModel extends LoweredModel {
+  compilerVersion: string;
   header: string;
   size: SizeEstimate;
   structure: ForestStructure;
@@ -47,11 +51,16 @@ export function resolveOptions(options: Partial<CompileOptions> | undefined): Co
   return merged;
 }
 
-/** Parses, validates and compiles an IR (a parsed JSON object). */
-export function compileModel(rawIR: unknown, options?: Partial<CompileOptions>): CompiledModel {
+/** Parses and validates an IR (a parsed JSON object) and builds its tables. */
+export function lowerModel(rawIR: unknown, options?: Partial<CompileOptions>): LoweredModel {
   const resolved = resolveOptions(options);
   const ir = parseModelIR(rawIR);
-  const tables = buildForestTables(ir, resolved.featureType);
+  return { ir, options: resolved, tables: buildForestTables(ir, resolved.featureType) };
+}
+
+/** lowerModel, then the C header, size estimate and structure summary. */
+export function compileModel(rawIR: unknown, options?: Partial<CompileOptions>): CompiledModel {
+  const { ir, options: resolved, tables } = lowerModel(rawIR, options);
   return {
     compilerVersion: COMPILER_VERSION,
     ir,
@@ -102,7 +111,7 @@ export interface DeviceRun {
   values: Float32Array;
 }
 
-export function runOnDevice(model: CompiledModel, x: Float32Array, nRows: number): DeviceRun {
+export function runOnDevice(model: LoweredModel, x: Float32Array, nRows: number): DeviceRun {
   checkFeatureMatrix(x, nRows, model.tables.nFeatures);
   const out = WasmRuntime.load().runForest(model.tables, x, nRows);
   const routingChanges = quantizedRoutingChanges(model.ir, model.tables, x, nRows);
@@ -127,7 +136,7 @@ export interface AgreementReport {
   values: ValueAgreement | null;
 }
 
-export function compareWithReference(model: CompiledModel, run: DeviceRun, reference: Reference): AgreementReport {
+export function compareWithReference(model: LoweredModel, run: DeviceRun, reference: Reference): AgreementReport {
   const isClassifier = model.ir.task === 'classification';
   return {
     task: model.ir.task,

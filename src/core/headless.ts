@@ -4,7 +4,7 @@
  * Every function takes and returns JSON strings; errors come back as {error, kind}
  * instead of exceptions, so Python can raise a clear exception of its own.
  */
-import { compileModel, compareWithReference, CompileOptions, InputError, runOnDevice } from './compile';
+import { compileModel, compareWithReference, CompileOptions, InputError, lowerModel, runOnDevice } from './compile';
 import { decodeArray, encodeArray } from './encoding';
 import { IRError } from './ir';
 
@@ -50,7 +50,7 @@ export function compile(irJson: string, optionsJson: string): string {
  */
 export function run(irJson: string, optionsJson: string, inputJson: string): string {
   return guarded(() => {
-    const model = compileModel(JSON.parse(irJson), JSON.parse(optionsJson) as Partial<CompileOptions>);
+    const model = lowerModel(JSON.parse(irJson), JSON.parse(optionsJson) as Partial<CompileOptions>);
     const input = JSON.parse(inputJson) as Json;
     const { array: x, shape } = decodeArray(input.x, 'float32', 'x');
     if (shape.length !== 2) {

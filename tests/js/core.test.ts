@@ -1,6 +1,8 @@
 import {
   IRError,
   base64ToBytes,
+  compareClasses,
+  compareValues,
   buildForestTables,
   bytesToBase64,
   compileModel,
@@ -178,5 +180,28 @@ describe('header emission', () => {
     expect(byName['leaf values']).toBe(tables.leafValues.byteLength);
     expect(model.size.flashBytes).toBeGreaterThan(tableBytes);
     expect(model.size.ramBytes).toBe(4 * 3 + 28);
+  });
+});
+
+describe('agreement metrics', () => {
+  it('counts classes, confusion and disagreements', () => {
+    const report = compareClasses([0, 1, 1, 2], [0, 1, 2, 2], 3, [0, 1, 2, 1]);
+    expect(report.confusion).toEqual([[1, 0, 0], [0, 1, 0], [0, 1, 1]]);
+    expect(report.disagreeing).toEqual([2]);
+    expect(report.rate).toBe(0.75);
+    expect(report.referenceCounts).toEqual([1, 1, 2]);
+    expect(report.deviceCounts).toEqual([1, 2, 1]);
+    expect(report.deviceAccuracy).toBe(0.5);
+    expect(report.referenceAccuracy).toBe(0.75);
+  });
+
+  it('measures value errors', () => {
+    const v = compareValues([1, 2, 2], [1, 2, 3]);
+    expect(v.maxAbsError).toBe(1);
+    expect(v.rmse).toBeCloseTo(Math.sqrt(1 / 3));
+    expect(v.relativeL2).toBeCloseTo(1 / Math.sqrt(14));
+    expect(v.cosine).toBeCloseTo(11 / (3 * Math.sqrt(14)));
+    expect(compareValues([0, 0], [0, 0])).toEqual({ maxAbsError: 0, rmse: 0, relativeL2: 0, cosine: 1 });
+    expect(() => compareValues([1], [1, 2])).toThrow('device output has 1 values, reference has 2');
   });
 });

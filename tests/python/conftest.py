@@ -28,6 +28,9 @@ int main(int argc, char **argv)
 {
     float x[MODEL_N_FEATURES];
     FILE *in;
+    if (tml_forest_validate(&model_forest) != TML_OK) {
+        return 4; /* the generated tables must pass the runtime's own checks */
+    }
     if (argc != 2 || (in = fopen(argv[1], "rb")) == NULL) {
         return 2;
     }
