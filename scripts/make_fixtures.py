@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import GradientBoostingClassifier, IsolationForest, RandomForestClassifier
 from sklearn.tree import DecisionTreeClassifier
 
-from tinyml_lab.convert import class_indices
+from tinyml_lab.convert import reference_outputs
 from tinyml_lab.ir import encode_array, model_to_ir
 
 CASES = [
@@ -23,6 +23,10 @@ CASES = [
     ("breast_cancer_forest", load_breast_cancer,
      lambda: RandomForestClassifier(n_estimators=10, max_depth=6, random_state=0), None),
     ("digits_forest", load_digits, lambda: RandomForestClassifier(n_estimators=10, max_depth=8, random_state=0), 300),
+    ("breast_cancer_boosting", load_breast_cancer,
+     lambda: GradientBoostingClassifier(n_estimators=15, max_depth=3, random_state=0), None),
+    ("wine_boosting", load_wine, lambda: GradientBoostingClassifier(n_estimators=10, max_depth=2, random_state=0), None),
+    ("wine_isolation", load_wine, lambda: IsolationForest(n_estimators=20, random_state=0), None),
 ]
 
 
@@ -32,11 +36,14 @@ def main() -> None:
         X, y = load(return_X_y=True)
         model = make().fit(X[::2], y[::2])
         X_eval = X[1::2][:n_rows].astype(np.float32)
+        ir = model_to_ir(model)
+        reference = reference_outputs(model, ir, X_eval)
         fixtures[name] = {
-            "ir": model_to_ir(model),
+            "ir": ir,
             "x": encode_array(X_eval, "float32"),
-            "sklearn_classes": encode_array(class_indices(model.predict(X_eval), model.classes_.tolist()), "int32"),
-            "sklearn_proba": encode_array(model.predict_proba(X_eval), "float64"),
+            "sklearn_classes": reference["classes"],
+            # predict_proba for classifiers, score_samples for the isolation forest
+            "sklearn_values": reference["values"],
         }
     out = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "trees.json"
     out.write_text(json.dumps(fixtures))

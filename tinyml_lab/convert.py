@@ -156,13 +156,19 @@ def class_indices(labels: Any, classes: list[Any]) -> np.ndarray:
     return np.array([lookup.get(v, -1) for v in values], dtype=np.int32)
 
 
+#: The classes of an anomaly detector's predict, as the compiler numbers them.
+ANOMALY_CLASSES = [-1, 1]
+
+
 def reference_outputs(model: Any, ir: dict[str, Any], x32: np.ndarray, y: Any = None) -> dict[str, Any]:
-    """What scikit-learn itself predicts on x32, in the IR's encoding."""
-    if ir["task"] == "classification":
-        classes = ir["classes"]
+    """What scikit-learn itself predicts on x32, in the IR's encoding: class indices and
+    predict_proba (classifier), predict and score_samples (anomaly), predict (regressor)."""
+    if ir["task"] in ("classification", "anomaly"):
+        classes = ir["classes"] if ir["task"] == "classification" else ANOMALY_CLASSES
+        values = model.predict_proba(x32) if ir["task"] == "classification" else model.score_samples(x32)
         ref: dict[str, Any] = {
             "classes": encode_array(class_indices(model.predict(x32), classes), "int32"),
-            "values": encode_array(np.asarray(model.predict_proba(x32), dtype=np.float64), "float64"),
+            "values": encode_array(np.asarray(values, dtype=np.float64).reshape(len(x32), -1), "float64"),
         }
         if y is not None:
             y_arr = np.asarray(y).ravel()

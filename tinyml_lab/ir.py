@@ -21,7 +21,7 @@ MAX_FEATURES = 32767
 _DTYPES = {"float64": "<f8", "float32": "<f4", "int32": "<i4", "int16": "<i2", "uint8": "u1"}
 
 # Estimators whose fitted trees the tree-ensemble IR describes exactly, with their task.
-TREE_ESTIMATORS = {
+FOREST_ESTIMATORS = {
     "sklearn.tree.DecisionTreeClassifier": "classification",
     "sklearn.tree.DecisionTreeRegressor": "regression",
     "sklearn.tree.ExtraTreeClassifier": "classification",
@@ -31,6 +31,12 @@ TREE_ESTIMATORS = {
     "sklearn.ensemble.ExtraTreesClassifier": "classification",
     "sklearn.ensemble.ExtraTreesRegressor": "regression",
 }
+BOOSTING_ESTIMATORS = {
+    "sklearn.ensemble.GradientBoostingClassifier": "classification",
+    "sklearn.ensemble.GradientBoostingRegressor": "regression",
+}
+ANOMALY_ESTIMATORS = {"sklearn.ensemble.IsolationForest": "anomaly"}
+TREE_ESTIMATORS = {**FOREST_ESTIMATORS, **BOOSTING_ESTIMATORS, **ANOMALY_ESTIMATORS}
 
 
 def encode_array(array: np.ndarray, dtype: str) -> dict[str, Any]:
@@ -65,24 +71,123 @@ def _check_fitted(model: Any, name: str) -> None:
         raise NotFittedError(f"{name.rsplit('.', 1)[1]} is not fitted yet: call fit(X, y) before exporting it")
 
 
-def _tree_to_ir(tree: Any, n_outputs: int, where: str) -> dict[str, Any]:
+def _tree_to_ir(
+    tree: Any,
+    width: int,
+    where: str,
+    *,
+    value: np.ndarray | None = None,
+    output: int | None = None,
+    features: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """One tree's arrays. ``value`` replaces tree_.value (isolation path lengths), ``output``
+    is the raw output a boosting tree feeds, ``features`` maps a tree trained on a feature
+    subset (IsolationForest's estimators_features_) back to the model's feature indices."""
     if tree.n_outputs != 1:
         raise UnsupportedModelError(f"{where}: multi-output trees (y with {tree.n_outputs} columns) are not supported")
-    value = np.asarray(tree.value, dtype=np.float64).reshape(tree.node_count, -1)
-    if value.shape[1] != n_outputs:
-        raise InvalidModelError(f"{where}: tree has {value.shape[1]} output columns, expected {n_outputs}")
+    if value is None:
+        value = np.asarray(tree.value, dtype=np.float64).reshape(tree.node_count, -1)
+    if value.shape[1] != width:
+        raise InvalidModelError(f"{where}: tree has {value.shape[1]} output columns, expected {width}")
+    feature = np.asarray(tree.feature)
+    if features is not None:
+        feature = np.where(feature >= 0, np.asarray(features)[np.maximum(feature, 0)], feature)
     threshold = np.asarray(tree.threshold, dtype=np.float64)
     internal = np.asarray(tree.children_left) != -1
     if not np.all(np.isfinite(threshold[internal])):
         raise InvalidModelError(f"{where}: a split threshold is NaN or infinite")
     if not np.all(np.isfinite(value)):
         raise InvalidModelError(f"{where}: a leaf value is NaN or infinite")
-    return {
+    encoded = {
         "children_left": encode_array(tree.children_left, "int32"),
         "children_right": encode_array(tree.children_right, "int32"),
-        "feature": encode_array(tree.feature, "int32"),
+        "feature": encode_array(feature, "int32"),
         "threshold": encode_array(threshold, "float64"),
         "value": encode_array(value, "float64"),
+    }
+    if output is not None:
+        encoded["output"] = int(output)
+    return encoded
+
+
+def average_path_length(n: np.ndarray) -> np.ndarray:
+    """c(n): the average path length of an unsuccessful search in a binary search tree of
+    n points, which IsolationForest adds at each leaf (c(1) = 0, c(2) = 1)."""
+    n = np.asarray(n, dtype=np.float64)
+    out = np.zeros_like(n)
+    big = n > 2
+    out[n == 2] = 1.0
+    out[big] = 2.0 * (np.log(n[big] - 1.0) + np.euler_gamma) - 2.0 * (n[big] - 1.0) / n[big]
+    return out
+
+
+def _node_depths(tree: Any) -> np.ndarray:
+    depth = np.zeros(tree.node_count, dtype=np.float64)
+    stack = [0]
+    while stack:  # iterative: deep trees must not hit Python's recursion limit
+        node = stack.pop()
+        for child in (tree.children_left[node], tree.children_right[node]):
+            if child != -1:
+                depth[child] = depth[node] + 1
+                stack.append(child)
+    return depth
+
+
+def _boosting_fields(model: Any, name: str, task: str) -> dict[str, Any]:
+    """Baseline, link and the stage-major trees of a fitted GradientBoosting model."""
+    init = model.init_
+    n_raw = model.estimators_.shape[1]
+    if task == "classification":
+        if model.loss != "log_loss":
+            raise UnsupportedModelError(f"{name} with loss={model.loss!r} is not supported; use loss='log_loss'")
+        link = "logistic" if n_raw == 1 else "softmax"
+    else:
+        link = "identity"
+    if isinstance(init, str) and init == "zero":
+        baseline = np.zeros(n_raw)
+    elif task == "classification" and type(init).__name__ == "DummyClassifier" and init.strategy == "prior":
+        # sklearn links the prior through the loss: log-odds, or log(p) - mean(log p).
+        eps = np.finfo(np.float64).eps
+        prior = np.clip(np.asarray(init.class_prior_, dtype=np.float64), eps, 1 - eps)
+        if n_raw == 1:
+            baseline = np.array([np.log(prior[1] / (1 - prior[1]))])
+        else:
+            baseline = np.log(prior) - np.mean(np.log(prior))
+    elif task == "regression" and type(init).__name__ == "DummyRegressor":
+        baseline = np.asarray(init.constant_, dtype=np.float64).reshape(-1)
+    else:
+        raise UnsupportedModelError(
+            f"{name} with init={type(init).__name__} is not supported; use the default init or 'zero'"
+        )
+    trees = [
+        _tree_to_ir(est.tree_, 1, f"{name} stage {stage} output {k}", output=k)
+        for stage, row in enumerate(model.estimators_)
+        for k, est in enumerate(row)
+    ]
+    return {
+        "combine": "sum",
+        "link": link,
+        "n_outputs": n_raw,
+        "baseline": [float(v) for v in baseline],
+        "tree_scale": float(model.learning_rate),
+        "trees": trees,
+    }
+
+
+def _isolation_fields(model: Any, name: str) -> dict[str, Any]:
+    """Path-length leaves and the score normalizer of a fitted IsolationForest."""
+    trees = []
+    for i, (est, features) in enumerate(zip(model.estimators_, model.estimators_features_)):
+        tree = est.tree_
+        # A row's path length in a tree: the depth of its leaf plus c(samples left there).
+        value = (_node_depths(tree) + average_path_length(tree.n_node_samples)).reshape(-1, 1)
+        trees.append(_tree_to_ir(tree, 1, f"{name} tree {i}", value=value, features=features))
+    return {
+        "combine": "mean",
+        "link": "isolation",
+        "link_param": float(average_path_length(np.array([model.max_samples_]))[0]),
+        "offset": float(model.offset_),
+        "trees": trees,
     }
 
 
@@ -108,18 +213,14 @@ def model_to_ir(model: Any) -> dict[str, Any]:
             f"{type(model).__name__} ({name}) is not supported yet; supported estimators: {_supported_list()}"
         )
     _check_fitted(model, name)
-    trees = [model.tree_] if hasattr(model, "tree_") else [est.tree_ for est in model.estimators_]
     n_features = int(model.n_features_in_)
     if n_features > MAX_FEATURES:
         raise UnsupportedModelError(f"{name} has {n_features} features; at most {MAX_FEATURES} are supported")
+    classes = []
     if task == "classification":
-        if np.ndim(model.classes_) != 1 and len(model.classes_) and np.ndim(model.classes_[0]) > 0:
+        if isinstance(model.classes_, list):
             raise UnsupportedModelError(f"{name}: multi-output classification is not supported")
         classes = _class_labels(np.asarray(model.classes_))
-        n_outputs = len(classes)
-    else:
-        classes = []
-        n_outputs = 1
     ir: dict[str, Any] = {
         "format": IR_FORMAT,
         "version": IR_VERSION,
@@ -127,8 +228,15 @@ def model_to_ir(model: Any) -> dict[str, Any]:
         "estimator": name,
         "task": task,
         "n_features": n_features,
-        "trees": [_tree_to_ir(t, n_outputs, f"{name} tree {i}") for i, t in enumerate(trees)],
     }
+    if name in BOOSTING_ESTIMATORS:
+        ir.update(_boosting_fields(model, name, task))
+    elif name in ANOMALY_ESTIMATORS:
+        ir.update(_isolation_fields(model, name))
+    else:
+        trees = [model.tree_] if hasattr(model, "tree_") else [est.tree_ for est in model.estimators_]
+        width = len(classes) if task == "classification" else 1
+        ir["trees"] = [_tree_to_ir(t, width, f"{name} tree {i}") for i, t in enumerate(trees)]
     if task == "classification":
         ir["classes"] = classes
     names = getattr(model, "feature_names_in_", None)

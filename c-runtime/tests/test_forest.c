@@ -37,6 +37,11 @@ static tml_forest_t make_forest(void)
     f.node_threshold_i16 = NULL;
     f.feature_scale = NULL;
     f.leaf_values = leaves;
+    f.combine = TML_COMBINE_MEAN;
+    f.link = TML_LINK_IDENTITY;
+    f.link_param = 0.0f;
+    f.baseline = NULL;
+    f.tree_output = NULL;
     return f;
 }
 
@@ -200,6 +205,77 @@ static void test_nan_goes_right_in_both_forms(void)
     CHECK(tml_forest_leaf(&q, 0, x, NULL) == 1);
 }
 
+/* The same two trees as a boosted model: each tree feeds one output, leaf rows of width 1. */
+static const float boost_leaves[] = {0.5f, -1.0f, 2.0f};
+static const int16_t boost_outputs[] = {0, 1};
+static const float boost_baseline[] = {0.25f, -0.25f};
+
+static tml_forest_t make_boosted(int32_t n_outputs, int32_t link)
+{
+    tml_forest_t f = make_forest();
+    f.n_outputs = n_outputs;
+    f.leaf_values = boost_leaves;
+    f.combine = TML_COMBINE_SUM;
+    f.link = link;
+    f.baseline = boost_baseline;
+    f.tree_output = n_outputs > 1 ? boost_outputs : NULL;
+    return f;
+}
+
+static void test_boosting_adds_trees_to_the_baseline(void)
+{
+    const float x[2] = {-2.0f, 1.0f}; /* tree0 -> row0 (0.5), tree1 -> row2 (2.0) */
+    float out[2];
+    tml_forest_t multi = make_boosted(2, TML_LINK_SOFTMAX);
+    tml_forest_t binary = make_boosted(1, TML_LINK_LOGISTIC);
+    CHECK(tml_forest_validate(&multi) == TML_OK);
+    CHECK(tml_forest_validate(&binary) == TML_OK);
+
+    CHECK(tml_forest_raw(&multi, x, NULL, out, 2) == TML_OK);
+    CHECK(out[0] == 0.75f && out[1] == 1.75f);
+    CHECK(tml_forest_predict_class(&multi, x, NULL, out, 2) == 1);
+    CHECK(tml_forest_predict_values(&multi, x, NULL, out, 2) == TML_OK);
+    CHECK(fabsf(out[1] - 1.0f / (1.0f + expf(-1.0f))) < 1e-6f && fabsf(out[0] + out[1] - 1.0f) < 1e-6f);
+
+    /* binary: raw = 0.25 + 0.5 + 2.0; two probabilities from one log-odds */
+    CHECK(tml_forest_predict_class(&binary, x, NULL, out, 1) == 1);
+    CHECK(tml_forest_predict_values(&binary, x, NULL, out, 1) == TML_E_SIZE);
+    CHECK(tml_forest_predict_values(&binary, x, NULL, out, 2) == TML_OK);
+    CHECK(fabsf(out[1] - 1.0f / (1.0f + expf(-2.75f))) < 1e-6f);
+}
+
+static void test_isolation_score(void)
+{
+    const float x[2] = {-2.0f, 1.0f}; /* leaves 0.5 and 2.0: mean path length 1.25 */
+    float score;
+    tml_forest_t f = make_forest();
+    f.n_outputs = 1;
+    f.leaf_values = boost_leaves; /* width 1: 0.5 and 2.0 reached */
+    f.link = TML_LINK_ISOLATION;
+    f.link_param = 2.0f;
+    CHECK(tml_forest_validate(&f) == TML_OK);
+    CHECK(tml_forest_predict_values(&f, x, NULL, &score, 1) == TML_OK);
+    CHECK(fabsf(score + exp2f(-1.25f / 2.0f)) < 1e-6f);
+    f.link_param = 0.0f;
+    CHECK(tml_forest_validate(&f) == TML_E_KIND);
+}
+
+static void test_validate_rejects_bad_kinds(void)
+{
+    static const int16_t bad_outputs[] = {0, 2};
+    tml_forest_t f = make_boosted(2, TML_LINK_SOFTMAX);
+    f.tree_output = bad_outputs;
+    CHECK(tml_forest_validate(&f) == TML_E_KIND);
+    f = make_boosted(2, TML_LINK_LOGISTIC); /* logistic needs one raw output */
+    CHECK(tml_forest_validate(&f) == TML_E_KIND);
+    f = make_forest();
+    f.combine = 7;
+    CHECK(tml_forest_validate(&f) == TML_E_KIND);
+    f = make_forest();
+    f.link = 9;
+    CHECK(tml_forest_validate(&f) == TML_E_KIND);
+}
+
 static void test_argmax_picks_first_maximum(void)
 {
     const float v[4] = {0.25f, 0.5f, 0.5f, 0.1f};
@@ -217,6 +293,9 @@ int main(void)
     test_quantized_forest_routes_grid_values_like_float();
     test_quantized_ties_go_left_off_the_grid();
     test_nan_goes_right_in_both_forms();
+    test_boosting_adds_trees_to_the_baseline();
+    test_isolation_score();
+    test_validate_rejects_bad_kinds();
     test_argmax_picks_first_maximum();
     return CHECK_REPORT("c-runtime");
 }

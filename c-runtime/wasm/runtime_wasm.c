@@ -10,11 +10,13 @@
 
 #define TML_EXPORT(name) __attribute__((export_name(name)))
 
-/* Descriptor of a forest: 5 counts followed by 7 addresses (see tml_forest_t). */
+/* Descriptor of a forest: the fields of tml_forest_t in order, as 32-bit words
+ * (addresses for pointers, IEEE bits for link_param). */
 enum {
     DESC_N_FEATURES, DESC_N_OUTPUTS, DESC_N_TREES, DESC_N_NODES, DESC_N_LEAF_ROWS,
     DESC_TREE_ROOT, DESC_NODE_FEATURE, DESC_NODE_NEXT, DESC_THRESHOLD_F32,
-    DESC_THRESHOLD_I16, DESC_FEATURE_SCALE, DESC_LEAF_VALUES, DESC_LENGTH
+    DESC_THRESHOLD_I16, DESC_FEATURE_SCALE, DESC_LEAF_VALUES, DESC_COMBINE, DESC_LINK,
+    DESC_LINK_PARAM, DESC_BASELINE, DESC_TREE_OUTPUT, DESC_LENGTH
 };
 
 static const void *address(int32_t a) { return (const void *)(uintptr_t)(uint32_t)a; }
@@ -34,10 +36,15 @@ static tml_forest_t forest_from_descriptor(const int32_t *d)
     f.node_threshold_i16 = (const int16_t *)address(d[DESC_THRESHOLD_I16]);
     f.feature_scale = (const float *)address(d[DESC_FEATURE_SCALE]);
     f.leaf_values = (const float *)address(d[DESC_LEAF_VALUES]);
+    f.combine = d[DESC_COMBINE];
+    f.link = d[DESC_LINK];
+    f.link_param = ((const float *)d)[DESC_LINK_PARAM];
+    f.baseline = (const float *)address(d[DESC_BASELINE]);
+    f.tree_output = (const int16_t *)address(d[DESC_TREE_OUTPUT]);
     return f;
 }
 
-TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return 1; }
+TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return 2; }
 
 TML_EXPORT("tml_forest_descriptor_length") int32_t tml_forest_descriptor_length(void)
 {
@@ -56,9 +63,10 @@ TML_EXPORT("tml_wasm_forest_validate") int32_t tml_wasm_forest_validate(const in
 }
 
 /*
- * Runs the forest on n_rows rows of X (row-major float32, n_features per row). Writes
- * the mean leaf values to values[n_rows * n_outputs] and, for classifiers, the class
- * index to classes[n_rows] (pass 0 to skip either). Returns TML_OK or a TML_E_* code.
+ * Runs the forest on n_rows rows of X (row-major float32, n_features per row). Writes the
+ * model's values (tml_forest_n_values per row: probabilities, regression output or
+ * anomaly score) to values and the class index to classes (pass 0 to skip either).
+ * scratch must hold n_scratch >= tml_forest_n_values floats. Returns TML_OK or TML_E_*.
  */
 TML_EXPORT("tml_wasm_forest_predict")
 int32_t tml_wasm_forest_predict(const int32_t *desc, const float *X, int32_t n_rows,
@@ -66,7 +74,7 @@ int32_t tml_wasm_forest_predict(const int32_t *desc, const float *X, int32_t n_r
                                 int32_t n_scratch)
 {
     tml_forest_t f;
-    int32_t r;
+    int32_t r, n_values;
     int status;
     if (desc == NULL || X == NULL || scratch == NULL) {
         return TML_E_NULL;
@@ -79,20 +87,24 @@ int32_t tml_wasm_forest_predict(const int32_t *desc, const float *X, int32_t n_r
     if (status != TML_OK) {
         return status;
     }
+    n_values = tml_forest_n_values(&f);
+    if (n_scratch < n_values) {
+        return TML_E_SIZE;
+    }
     for (r = 0; r < n_rows; r++) {
         const float *x = X + (size_t)r * (size_t)f.n_features;
         int32_t k;
-        status = tml_forest_sum_leaves(&f, x, NULL, scratch, n_scratch);
+        status = tml_forest_raw(&f, x, NULL, scratch, n_scratch);
         if (status != TML_OK) {
             return status;
         }
         if (classes != NULL) {
-            classes[r] = tml_argmax(scratch, f.n_outputs);
+            classes[r] = tml_forest_class_from_raw(&f, scratch);
         }
         if (values != NULL) {
-            for (k = 0; k < f.n_outputs; k++) {
-                values[(size_t)r * (size_t)f.n_outputs + (size_t)k] =
-                    scratch[k] / (float)f.n_trees;
+            tml_forest_apply_link(&f, scratch);
+            for (k = 0; k < n_values; k++) {
+                values[(size_t)r * (size_t)n_values + (size_t)k] = scratch[k];
             }
         }
     }

@@ -105,9 +105,9 @@ export interface DeviceRun {
   nRows: number;
   /** Splits that quantization routes differently from sklearn (int16 only). */
   routingChanges: RoutingChange[];
-  /** Class indices (classifier) from the C runtime. */
+  /** Class indices from the C runtime (classifier), or 0 = outlier / 1 = inlier (anomaly). */
   classes: Int32Array;
-  /** Probabilities or regression values from the C runtime, [nRows * nOutputs]. */
+  /** Probabilities, regression values or anomaly scores, [nRows * valueCount(tables)]. */
   values: Float32Array;
 }
 
@@ -115,13 +115,18 @@ export function runOnDevice(model: LoweredModel, x: Float32Array, nRows: number)
   checkFeatureMatrix(x, nRows, model.tables.nFeatures);
   const out = WasmRuntime.load().runForest(model.tables, x, nRows);
   const routingChanges = quantizedRoutingChanges(model.ir, model.tables, x, nRows);
+  if (model.ir.task === 'anomaly') {
+    // Index into classes [-1, 1]: outlier where score_samples < offset, as the header's predict.
+    const offset = Math.fround(model.ir.offset);
+    out.classes = Int32Array.from(out.values, score => (score < offset ? 0 : 1));
+  }
   return { nRows, routingChanges, classes: out.classes, values: out.values };
 }
 
 export interface Reference {
   /** Reference class indices (into classes), from model.predict. */
   classes?: ArrayLike<number> | null;
-  /** Reference values: predict_proba rows (classifier) or predict (regressor). */
+  /** Reference values: predict_proba rows, predict (regressor) or score_samples (anomaly). */
   values?: ArrayLike<number> | null;
   /** True labels as class indices, for accuracy. */
   truth?: ArrayLike<number> | null;
@@ -137,14 +142,14 @@ export interface AgreementReport {
 }
 
 export function compareWithReference(model: LoweredModel, run: DeviceRun, reference: Reference): AgreementReport {
-  const isClassifier = model.ir.task === 'classification';
+  const hasClasses = model.ir.task !== 'regression';
   return {
     task: model.ir.task,
     routingChanges: run.routingChanges,
     rowsWithRoutingChanges: Array.from(new Set(run.routingChanges.map(c => c.row))),
     classes:
-      isClassifier && reference.classes
-        ? compareClasses(run.classes, reference.classes, model.ir.nOutputs, reference.truth)
+      hasClasses && reference.classes
+        ? compareClasses(run.classes, reference.classes, model.ir.classes.length, reference.truth)
         : null,
     values: reference.values ? compareValues(run.values, reference.values) : null
   };

@@ -113,6 +113,99 @@ function labelsAreIntegers(classes: ClassLabel[]): boolean {
   return classes.every(c => typeof c === 'number' && Number.isInteger(c) && Math.abs(c) <= 0x7fffffff);
 }
 
+const COMBINE_MACROS = { mean: 'TML_COMBINE_MEAN', sum: 'TML_COMBINE_SUM' };
+const LINK_MACROS = {
+  identity: 'TML_LINK_IDENTITY',
+  logistic: 'TML_LINK_LOGISTIC',
+  softmax: 'TML_LINK_SOFTMAX',
+  isolation: 'TML_LINK_ISOLATION'
+};
+
+/**
+ * The header's public functions, named after scikit-learn's methods: predict for every
+ * task, predict_proba and decision_function where sklearn has them, score_samples for
+ * anomaly detectors, and *_quantized variants that take int16 features.
+ */
+function predictFunctions(ir: TreeEnsembleIR, tables: ForestTables, name: string, upper: string): string[] {
+  const quantized = tables.featureType === 'int16';
+  const forest = `&${name}_forest`;
+  const fns: string[] = [];
+  // One function per input form: float32 features, and int16 ones for quantized models.
+  // A quantized model's float entry points quantize all features once, on the stack, rather
+  // than once per split: N_FEATURES int16 of RAM for fewer floorf calls.
+  const forms: Array<{ suffix: string; param: string; args: string; prologue: string }> = [
+    {
+      suffix: '',
+      param: 'const float *x',
+      args: quantized ? 'NULL, xq' : 'x, NULL',
+      prologue: quantized
+        ? `    int16_t xq[${upper}_N_FEATURES];\n    if (${name}_quantize(x, xq) != TML_OK) {\n        return TML_E_NULL;\n    }\n`
+        : ''
+    }
+  ];
+  if (quantized) {
+    forms.push({ suffix: '_quantized', param: 'const int16_t *xq', args: 'NULL, xq', prologue: '' });
+  }
+  for (const { suffix, param, args, prologue } of forms) {
+    const from = suffix ? ` from features quantized with ${name}_quantize` : ` for x[${upper}_N_FEATURES]`;
+    if (ir.task === 'classification') {
+      fns.push(`/* Class index (see ${name}_class_names)${from}, or a negative TML_E_* code. */
+static inline int32_t ${name}_predict${suffix}(${param})
+{
+    float raw[${upper}_N_OUTPUTS];
+${prologue}    return tml_forest_predict_class(${forest}, ${args}, raw, ${upper}_N_OUTPUTS);
+}
+
+/* Class probabilities into proba[n] (n >= ${upper}_N_CLASSES)${from}; returns TML_OK or a TML_E_* code. */
+static inline int ${name}_predict_proba${suffix}(${param}, float *proba, int32_t n)
+{
+${prologue}    return tml_forest_predict_values(${forest}, ${args}, proba, n);
+}
+`);
+      if (ir.combine === 'sum') {
+        fns.push(`/* Raw scores as sklearn's decision_function (${upper}_N_OUTPUTS of them)${from}. */
+static inline int ${name}_decision_function${suffix}(${param}, float *scores, int32_t n)
+{
+${prologue}    return tml_forest_raw(${forest}, ${args}, scores, n);
+}
+`);
+      }
+    } else if (ir.task === 'regression') {
+      fns.push(`/* Writes the prediction${from} to *y; returns TML_OK or a TML_E_* code. */
+static inline int ${name}_predict${suffix}(${param}, float *y)
+{
+${prologue}    return tml_forest_predict_values(${forest}, ${args}, y, 1);
+}
+`);
+    } else {
+      fns.push(`/* sklearn's score_samples${from}: lower is more abnormal. Returns TML_OK or TML_E_*. */
+static inline int ${name}_score_samples${suffix}(${param}, float *score)
+{
+${prologue}    return tml_forest_predict_values(${forest}, ${args}, score, 1);
+}
+
+/* sklearn's decision_function: score_samples - ${upper}_OFFSET; negative means outlier. */
+static inline int ${name}_decision_function${suffix}(${param}, float *d)
+{
+    int status = ${name}_score_samples${suffix}(${suffix ? 'xq' : 'x'}, d);
+    *d -= ${upper}_OFFSET;
+    return status;
+}
+
+/* *label = 1 for an inlier, -1 for an outlier (as sklearn's predict). Returns TML_OK or TML_E_*. */
+static inline int ${name}_predict${suffix}(${param}, int32_t *label)
+{
+    float score;
+    int status = ${name}_score_samples${suffix}(${suffix ? 'xq' : 'x'}, &score);
+    *label = score < ${upper}_OFFSET ? -1 : 1;
+    return status;
+}
+`);
+    }
+  }
+  return fns;
+}
+
 export interface EmitOptions {
   name: string;
   standalone: boolean;
@@ -150,7 +243,10 @@ export function emitForestHeader(ir: TreeEnsembleIR, tables: ForestTables, optio
   out.push(`#define ${upper}_N_FEATURES ${tables.nFeatures}`);
   out.push(`#define ${upper}_N_OUTPUTS ${tables.nOutputs}`);
   if (isClassifier) {
-    out.push(`#define ${upper}_N_CLASSES ${tables.nOutputs}`);
+    out.push(`#define ${upper}_N_CLASSES ${ir.classes.length}`);
+  }
+  if (ir.task === 'anomaly') {
+    out.push(`#define ${upper}_OFFSET ${formatFloat32(Math.fround(ir.offset))}`);
   }
   out.push('');
   if (ir.featureNames.length > 0) {
@@ -182,11 +278,31 @@ export function emitForestHeader(ir: TreeEnsembleIR, tables: ForestTables, optio
   }
   out.push(cArray('float', `${name}_leaf_values`, tables.leafValues, formatFloat32));
 
+  if (tables.baseline) {
+    out.push(cArray('float', `${name}_baseline`, tables.baseline, formatFloat32));
+  }
+  if (tables.treeOutput) {
+    out.push(cArray('int16_t', `${name}_tree_output`, tables.treeOutput, formatInt));
+  }
+  const field = (table: unknown, symbol: string): string => (table ? `${name}_${symbol}` : 'NULL');
   out.push(`static const tml_forest_t ${name}_forest = {
-    ${tables.nFeatures}, ${tables.nOutputs}, ${tables.nTrees}, ${tables.nNodes}, ${tables.nLeafRows},
-    ${name}_tree_root, ${name}_node_feature, ${name}_node_next,
-    ${quantized ? 'NULL' : `${name}_node_threshold`}, ${quantized ? `${name}_node_threshold` : 'NULL'},
-    ${quantized ? `${name}_feature_scale` : 'NULL'}, ${name}_leaf_values
+    .n_features = ${tables.nFeatures},
+    .n_outputs = ${tables.nOutputs},
+    .n_trees = ${tables.nTrees},
+    .n_nodes = ${tables.nNodes},
+    .n_leaf_rows = ${tables.nLeafRows},
+    .tree_root = ${name}_tree_root,
+    .node_feature = ${name}_node_feature,
+    .node_next = ${name}_node_next,
+    .node_threshold_f32 = ${field(tables.thresholdF32, 'node_threshold')},
+    .node_threshold_i16 = ${field(tables.thresholdI16, 'node_threshold')},
+    .feature_scale = ${field(tables.featureScale, 'feature_scale')},
+    .leaf_values = ${name}_leaf_values,
+    .combine = ${COMBINE_MACROS[tables.combine]},
+    .link = ${LINK_MACROS[tables.link]},
+    .link_param = ${formatFloat32(Math.fround(tables.linkParam))},
+    .baseline = ${field(tables.baseline, 'baseline')},
+    .tree_output = ${field(tables.treeOutput, 'tree_output')}
 };
 `);
 
@@ -198,45 +314,7 @@ static inline int ${name}_quantize(const float *x, int16_t *xq)
 }
 `);
   }
-  if (isClassifier) {
-    out.push(`/* Class index (see ${name}_class_names) for x[${upper}_N_FEATURES], or a negative TML_E_* code. */
-static inline int32_t ${name}_predict(const float *x)
-{
-    float scratch[${upper}_N_CLASSES];
-    return tml_forest_predict_class(&${name}_forest, x, NULL, scratch, ${upper}_N_CLASSES);
-}
-
-/* Class probabilities into proba[n] (n >= ${upper}_N_CLASSES); returns TML_OK or a TML_E_* code. */
-static inline int ${name}_predict_proba(const float *x, float *proba, int32_t n)
-{
-    return tml_forest_predict_values(&${name}_forest, x, NULL, proba, n);
-}
-`);
-    if (quantized) {
-      out.push(`/* Class index for features already quantized with ${name}_quantize (e.g. from an int16 sensor). */
-static inline int32_t ${name}_predict_quantized(const int16_t *xq)
-{
-    float scratch[${upper}_N_CLASSES];
-    return tml_forest_predict_class(&${name}_forest, NULL, xq, scratch, ${upper}_N_CLASSES);
-}
-`);
-    }
-  } else {
-    out.push(`/* Writes the prediction for x[${upper}_N_FEATURES] to *y; returns TML_OK or a TML_E_* code. */
-static inline int ${name}_predict(const float *x, float *y)
-{
-    return tml_forest_predict_values(&${name}_forest, x, NULL, y, 1);
-}
-`);
-    if (quantized) {
-      out.push(`/* Prediction for features already quantized with ${name}_quantize. */
-static inline int ${name}_predict_quantized(const int16_t *xq, float *y)
-{
-    return tml_forest_predict_values(&${name}_forest, NULL, xq, y, 1);
-}
-`);
-    }
-  }
+  out.push(...predictFunctions(ir, tables, name, upper));
   out.push(`#endif /* ${guard} */\n`);
   return out.join('\n');
 }

@@ -3,7 +3,7 @@
  * preorder node numbering, thresholds rounded the way scikit-learn compares them, optional
  * int16 quantization, and de-duplicated leaf rows.
  */
-import { TreeEnsembleIR } from './ir';
+import { Combine, Link, TreeEnsembleIR } from './ir';
 
 export type FeatureType = 'float32' | 'int16';
 
@@ -28,6 +28,23 @@ export interface ForestTables {
   thresholdI16: Int16Array | null;
   featureScale: Float32Array | null;
   leafValues: Float32Array;
+  combine: Combine;
+  link: Link;
+  linkParam: number;
+  /** Raw output before any tree (boosting), or null for zeros. */
+  baseline: Float32Array | null;
+  /** Output each tree feeds (its leaf rows have width 1), or null: every output. */
+  treeOutput: Int16Array | null;
+}
+
+/** Values in a leaf row: 1 when each tree feeds one output. */
+export function leafWidth(tables: ForestTables): number {
+  return tables.treeOutput ? 1 : tables.nOutputs;
+}
+
+/** Values per prediction: two probabilities from one log-odds, else one per raw output. */
+export function valueCount(tables: Pick<ForestTables, 'link' | 'nOutputs'>): number {
+  return tables.link === 'logistic' ? 2 : tables.nOutputs;
 }
 
 const f32Scratch = new Float32Array(1);
@@ -113,17 +130,17 @@ export function quantizeFeature(x: number, scale: number): number {
 }
 
 /**
- * A leaf's output row as predict_proba (classifier: weights normalized to sum 1, as
- * sklearn's DecisionTreeClassifier.predict_proba does) or predict (regressor) gives it.
+ * A leaf's row as the runtime adds it up: a forest classifier's class weights normalized
+ * to sum 1 (as sklearn's DecisionTreeClassifier.predict_proba does), otherwise the value
+ * times the tree scale (boosting's learning rate), computed in double as sklearn does.
  */
-function leafRow(ir: TreeEnsembleIR, value: Float64Array, node: number): Float64Array {
-  const row = value.slice(node * ir.nOutputs, (node + 1) * ir.nOutputs);
-  if (ir.task === 'classification') {
-    const total = row.reduce((a, b) => a + b, 0);
-    const divisor = total === 0 ? 1 : total;
-    for (let k = 0; k < row.length; k++) {
-      row[k] /= divisor;
-    }
+function leafRow(ir: TreeEnsembleIR, value: Float64Array, width: number, node: number): Float64Array {
+  const row = value.slice(node * width, (node + 1) * width);
+  const normalize = ir.task === 'classification' && ir.combine === 'mean';
+  const total = row.reduce((a, b) => a + b, 0);
+  const divisor = normalize ? (total === 0 ? 1 : total) : 1;
+  for (let k = 0; k < row.length; k++) {
+    row[k] = normalize ? row[k] / divisor : row[k] * ir.treeScale;
   }
   return row;
 }
@@ -141,6 +158,8 @@ export function buildForestTables(ir: TreeEnsembleIR, featureType: FeatureType):
   const leafIndex = new Map<string, number>();
 
   let next = 0;
+  const hasOutputs = ir.trees[0].output !== null;
+  const width = hasOutputs ? 1 : ir.nOutputs;
   ir.trees.forEach((tree, t) => {
     treeRoot[t] = next;
     // Preorder walk with an explicit stack: pushing right before left puts each left child
@@ -159,7 +178,7 @@ export function buildForestTables(ir: TreeEnsembleIR, featureType: FeatureType):
     for (const node of order) {
       const i = newIndex[node];
       if (tree.childrenLeft[node] === -1) {
-        const row = Float32Array.from(leafRow(ir, tree.value, node));
+        const row = Float32Array.from(leafRow(ir, tree.value, width, node));
         const key = Array.from(row).join(',');
         let rowIndex = leafIndex.get(key);
         if (rowIndex === undefined) {
@@ -206,7 +225,12 @@ export function buildForestTables(ir: TreeEnsembleIR, featureType: FeatureType):
     thresholdF32,
     thresholdI16,
     featureScale,
-    leafValues: Float32Array.from(leafRows)
+    leafValues: Float32Array.from(leafRows),
+    combine: ir.combine,
+    link: ir.link,
+    linkParam: ir.linkParam,
+    baseline: ir.combine === 'sum' ? Float32Array.from(ir.baseline) : null,
+    treeOutput: hasOutputs ? Int16Array.from(ir.trees, tree => tree.output as number) : null
   };
 }
 

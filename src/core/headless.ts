@@ -6,6 +6,7 @@
  */
 import { compileModel, compareWithReference, CompileOptions, InputError, lowerModel, runOnDevice } from './compile';
 import { decodeArray, encodeArray } from './encoding';
+import { valueCount } from './forest';
 import { IRError } from './ir';
 
 type Json = Record<string, unknown>;
@@ -70,7 +71,7 @@ export function run(irJson: string, optionsJson: string, inputJson: string): str
     });
     return {
       classes: encodeArray(device.classes),
-      values: encodeArray(device.values, [shape[0], model.tables.nOutputs]),
+      values: encodeArray(device.values, [shape[0], valueCount(model.tables)]),
       report
     };
   });

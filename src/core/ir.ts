@@ -13,7 +13,9 @@ export const IR_VERSION = 1;
 /** Largest feature count: node_feature is int16 in the C tables. */
 export const MAX_FEATURES = 32767;
 
-export type Task = 'classification' | 'regression';
+export type Task = 'classification' | 'regression' | 'anomaly';
+export type Combine = 'mean' | 'sum';
+export type Link = 'identity' | 'logistic' | 'softmax' | 'isolation';
 export type ClassLabel = number | string;
 
 /** One scikit-learn tree (the arrays of `estimator.tree_`), decoded. */
@@ -22,8 +24,10 @@ export interface TreeIR {
   childrenRight: Int32Array;
   feature: Int32Array;
   threshold: Float64Array;
-  /** [n_nodes * n_outputs], row-major: class weights (classifier) or the value (regressor). */
+  /** [n_nodes * width], row-major: class weights (forest classifier) or values. */
   value: Float64Array;
+  /** The one raw output this tree feeds (its value rows have width 1), or null: all. */
+  output: number | null;
 }
 
 export interface TreeEnsembleIR {
@@ -34,12 +38,23 @@ export interface TreeEnsembleIR {
   estimator: string;
   task: Task;
   nFeatures: number;
-  /** Classes in the order of sklearn's classes_ (classification only). */
+  /** Classes in the order of sklearn's classes_; [-1, 1] (outlier, inlier) for anomaly. */
   classes: ClassLabel[];
-  /** Columns of `value`: the number of classes, or 1 for a regressor. */
+  /** Width of the raw output: classes of a forest, 1 for binary boosting or regression. */
   nOutputs: number;
   featureNames: string[];
   trees: TreeIR[];
+  /** mean: forests; sum: boosting (baseline + scaled sum). */
+  combine: Combine;
+  link: Link;
+  /** isolation: c(max_samples), the path length that normalizes the score. */
+  linkParam: number;
+  /** sum: raw output before any tree, [nOutputs]. */
+  baseline: number[];
+  /** Factor on every leaf value (the learning rate of boosting). */
+  treeScale: number;
+  /** anomaly: decision_function = score_samples - offset; predict -1 where it is < 0. */
+  offset: number;
 }
 
 export type ModelIR = TreeEnsembleIR;
@@ -86,7 +101,7 @@ function decodeAt<D extends Parameters<typeof decodeArray>[1]>(
  * once, children in range, split features in range, thresholds and values finite.
  * Iterative, so deep trees cannot overflow the JS stack.
  */
-function checkTree(tree: TreeIR, nFeatures: number, nOutputs: number, path: string): void {
+function checkTree(tree: TreeIR, nFeatures: number, width: number, path: string): void {
   const n = tree.childrenLeft.length;
   if (n === 0) {
     fail(path, 'a tree must have at least one node');
@@ -100,8 +115,8 @@ function checkTree(tree: TreeIR, nFeatures: number, nOutputs: number, path: stri
       fail(`${path}.${name}`, `has ${length} entries, children_left has ${n}`);
     }
   }
-  if (tree.value.length !== n * nOutputs) {
-    fail(`${path}.value`, `expected shape [${n}, ${nOutputs}]`);
+  if (tree.value.length !== n * width) {
+    fail(`${path}.value`, `expected shape [${n}, ${width}]`);
   }
   const seen = new Uint8Array(n);
   const stack = [0];
@@ -111,8 +126,8 @@ function checkTree(tree: TreeIR, nFeatures: number, nOutputs: number, path: stri
     const left = tree.childrenLeft[i];
     const right = tree.childrenRight[i];
     if (left === -1 && right === -1) {
-      for (let k = 0; k < nOutputs; k++) {
-        if (!Number.isFinite(tree.value[i * nOutputs + k])) {
+      for (let k = 0; k < width; k++) {
+        if (!Number.isFinite(tree.value[i * width + k])) {
           fail(`${path}.value[${i}]`, 'leaf value is NaN or infinite');
         }
       }
@@ -164,13 +179,17 @@ export function parseModelIR(raw: unknown): ModelIR {
   if (typeof obj.estimator !== 'string' || obj.estimator.length === 0) {
     fail('estimator', 'expected the estimator class name');
   }
-  if (obj.task !== 'classification' && obj.task !== 'regression') {
-    fail('task', `expected "classification" or "regression", got ${JSON.stringify(obj.task)}`);
+  if (obj.task !== 'classification' && obj.task !== 'regression' && obj.task !== 'anomaly') {
+    fail('task', `expected "classification", "regression" or "anomaly", got ${JSON.stringify(obj.task)}`);
   }
   const task = obj.task;
   const nFeatures = requireInteger(obj.n_features, 'n_features', 1, MAX_FEATURES);
-  let classes: ClassLabel[] = [];
-  let nOutputs = 1;
+  const combine = (obj.combine ?? 'mean') as Combine;
+  if (combine !== 'mean' && combine !== 'sum') {
+    fail('combine', `expected "mean" or "sum", got ${JSON.stringify(obj.combine)}`);
+  }
+  const link = (obj.link ?? (task === 'anomaly' ? 'isolation' : 'identity')) as Link;
+  let classes: ClassLabel[] = [-1, 1];
   if (task === 'classification') {
     if (!Array.isArray(obj.classes) || obj.classes.length < 1) {
       fail('classes', 'a classifier needs its list of classes');
@@ -179,7 +198,45 @@ export function parseModelIR(raw: unknown): ModelIR {
       fail('classes', 'class labels must be numbers or strings');
     }
     classes = obj.classes as ClassLabel[];
-    nOutputs = classes.length;
+  } else if (task === 'regression') {
+    classes = [];
+  }
+  // The raw output width follows from the task and link unless boosting states it.
+  const expectedOutputs =
+    task === 'classification' && link !== 'logistic' ? classes.length : 1;
+  const nOutputs = obj.n_outputs === undefined ? expectedOutputs : requireInteger(obj.n_outputs, 'n_outputs', 1, 0x7fff);
+  if (nOutputs !== expectedOutputs) {
+    fail('n_outputs', `${task} with link "${link}" and ${classes.length} classes has ${expectedOutputs} raw outputs, not ${nOutputs}`);
+  }
+  const allowedLinks: Record<Task, Link[]> = {
+    classification: combine === 'mean' ? ['identity'] : classes.length === 2 ? ['logistic'] : ['softmax'],
+    regression: ['identity'],
+    anomaly: ['isolation']
+  };
+  if (!allowedLinks[task].includes(link)) {
+    fail('link', `a ${combine === 'sum' ? 'boosted' : 'averaged'} ${task} model with ${classes.length} classes needs link ${allowedLinks[task].map(l => `"${l}"`).join(' or ')}, got ${JSON.stringify(obj.link)}`);
+  }
+  const number = (key: string, fallback: number, check: (v: number) => boolean, what: string): number => {
+    const v = obj[key] ?? fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v) || !check(v)) {
+      fail(key, `expected ${what}, got ${JSON.stringify(obj[key])}`);
+    }
+    return v;
+  };
+  const linkParam = number('link_param', link === 'isolation' ? NaN : 0, v => link !== 'isolation' || v > 0, 'a positive number');
+  const treeScale = number('tree_scale', 1, v => v !== 0, 'a non-zero finite number');
+  const offset = number('offset', 0, () => true, 'a finite number');
+  let baseline = new Array<number>(nOutputs).fill(0);
+  if (obj.baseline !== undefined) {
+    if (
+      combine !== 'sum' ||
+      !Array.isArray(obj.baseline) ||
+      obj.baseline.length !== nOutputs ||
+      obj.baseline.some(v => typeof v !== 'number' || !Number.isFinite(v))
+    ) {
+      fail('baseline', `expected ${nOutputs} finite numbers, and only with combine "sum"`);
+    }
+    baseline = obj.baseline as number[];
   }
   let featureNames: string[] = [];
   if (obj.feature_names !== undefined && obj.feature_names !== null) {
@@ -201,20 +258,27 @@ export function parseModelIR(raw: unknown): ModelIR {
       fail(path, 'expected an object');
     }
     const tr = rawTree as Record<string, unknown>;
+    const output = tr.output === undefined || tr.output === null ? null : requireInteger(tr.output, `${path}.output`, 0, nOutputs - 1);
+    const width = output === null ? nOutputs : 1;
     const value = decodeAt(tr.value, 'float64', `${path}.value`);
-    if (value.shape.length !== 2 || value.shape[1] !== nOutputs) {
-      fail(`${path}.value`, `expected shape [n_nodes, ${nOutputs}], got ${JSON.stringify(value.shape)}`);
+    if (value.shape.length !== 2 || value.shape[1] !== width) {
+      fail(`${path}.value`, `expected shape [n_nodes, ${width}], got ${JSON.stringify(value.shape)}`);
     }
     const tree: TreeIR = {
       childrenLeft: decodeAt(tr.children_left, 'int32', `${path}.children_left`).array,
       childrenRight: decodeAt(tr.children_right, 'int32', `${path}.children_right`).array,
       feature: decodeAt(tr.feature, 'int32', `${path}.feature`).array,
       threshold: decodeAt(tr.threshold, 'float64', `${path}.threshold`).array,
-      value: value.array
+      value: value.array,
+      output
     };
-    checkTree(tree, nFeatures, nOutputs, path);
+    checkTree(tree, nFeatures, width, path);
     return tree;
   });
+  const withOutput = trees.filter(t => t.output !== null).length;
+  if (withOutput !== 0 && withOutput !== trees.length) {
+    fail('trees', 'either every tree names its output or none does');
+  }
   return {
     format: IR_FORMAT,
     version,
@@ -225,6 +289,12 @@ export function parseModelIR(raw: unknown): ModelIR {
     classes,
     nOutputs,
     featureNames,
-    trees
+    trees,
+    combine,
+    link,
+    linkParam,
+    baseline,
+    treeScale,
+    offset
   };
 }

@@ -3,7 +3,7 @@
  * const arrays of the header); code bytes are per-target constants for the runtime's
  * evaluator, measured with arm-none-eabi-gcc -Os.
  */
-import { FeatureType, ForestTables } from './forest';
+import { FeatureType, ForestTables, valueCount } from './forest';
 
 export interface SizeItem {
   name: string;
@@ -22,11 +22,11 @@ export interface SizeEstimate {
 
 /**
  * Evaluator code (model_predict with the runtime inlined) and its stack frame besides the
- * class scratch buffer, on Cortex-M4F (Thumb-2, hard float, -Os), as arm-none-eabi-gcc
+ * output scratch and quantized features, on Cortex-M4F (Thumb-2, hard float, -Os), as arm-none-eabi-gcc
  * 12.2 builds them; bench/size/evaluator_size.sh measures them again.
  */
-const CODE_BYTES: Record<FeatureType, number> = { float32: 200, int16: 304 };
-const STACK_FRAME_BYTES: Record<FeatureType, number> = { float32: 28, int16: 52 };
+const CODE_BYTES: Record<FeatureType, number> = { float32: 228, int16: 356 };
+const STACK_FRAME_BYTES: Record<FeatureType, number> = { float32: 28, int16: 36 };
 
 export function estimateForestSize(tables: ForestTables, classNames: string[]): SizeEstimate {
   const flash: SizeItem[] = [
@@ -39,8 +39,10 @@ export function estimateForestSize(tables: ForestTables, classNames: string[]): 
     },
     { name: 'feature scales', bytes: tables.featureScale?.byteLength ?? 0 },
     { name: 'leaf values', bytes: tables.leafValues.byteLength },
-    // 12 four-byte fields of tml_forest_t; class names as pointers plus their text.
-    { name: 'model descriptor', bytes: 48 },
+    { name: 'baseline', bytes: tables.baseline?.byteLength ?? 0 },
+    { name: 'tree outputs', bytes: tables.treeOutput?.byteLength ?? 0 },
+    // 17 four-byte fields of tml_forest_t; class names as pointers plus their text.
+    { name: 'model descriptor', bytes: 68 },
     {
       name: 'class names',
       bytes: classNames.reduce((sum, c) => sum + 4 + c.length + 1, 0)
@@ -48,9 +50,10 @@ export function estimateForestSize(tables: ForestTables, classNames: string[]): 
     { name: 'evaluator code', bytes: CODE_BYTES[tables.featureType] }
   ].filter(item => item.bytes > 0);
   const ram: SizeItem[] = [
-    { name: 'output scratch', bytes: 4 * tables.nOutputs },
+    { name: 'output scratch', bytes: 4 * valueCount(tables) },
+    { name: 'quantized features', bytes: tables.featureType === 'int16' ? 2 * tables.nFeatures : 0 },
     { name: 'call frames', bytes: STACK_FRAME_BYTES[tables.featureType] }
-  ];
+  ].filter(item => item.bytes > 0);
   return {
     target: 'cortex-m4f',
     flashBytes: flash.reduce((s, i) => s + i.bytes, 0),

@@ -4,7 +4,8 @@
  * the Python package embeds. Instantiation is synchronous (the module is a few KB).
  */
 import { base64ToBytes } from './encoding';
-import { ForestTables } from './forest';
+import { ForestTables, valueCount } from './forest';
+import { Combine, Link } from './ir';
 import { RUNTIME_WASM_BASE64 } from '../generated/runtimeAssets';
 
 const ERROR_NAMES: Record<number, string> = {
@@ -13,8 +14,16 @@ const ERROR_NAMES: Record<number, string> = {
   [-3]: 'TML_E_TREE (node indices are malformed)',
   [-4]: 'TML_E_FEATURE (a split tests a feature that does not exist)',
   [-5]: 'TML_E_LEAF (a leaf points outside the leaf table)',
-  [-6]: 'TML_E_THRESHOLDS (threshold tables are inconsistent)'
+  [-6]: 'TML_E_THRESHOLDS (threshold tables are inconsistent)',
+  [-7]: 'TML_E_KIND (combine or link do not fit the outputs)'
 };
+
+/** Runtime codes of combine and link (TML_COMBINE_*, TML_LINK_* in forest.h). */
+const COMBINE_CODES: Record<Combine, number> = { mean: 0, sum: 1 };
+const LINK_CODES: Record<Link, number> = { identity: 0, logistic: 1, softmax: 2, isolation: 3 };
+const ABI_VERSION = 2;
+/** Position of link_param in the descriptor (DESC_LINK_PARAM in runtime_wasm.c). */
+const LINK_PARAM_WORD = 14;
 
 export class RuntimeError extends Error {
   constructor(
@@ -45,7 +54,7 @@ interface RuntimeExports {
 }
 
 export interface ForestOutput {
-  /** Mean leaf values per row: class probabilities or regression outputs, [nRows * nOutputs]. */
+  /** Values per row (valueCount of them): probabilities, regression output or anomaly score. */
   values: Float32Array;
   /** Class index per row (classifiers). */
   classes: Int32Array;
@@ -63,7 +72,7 @@ export class WasmRuntime {
     const instance = new WebAssembly.Instance(module, {});
     const exports = instance.exports as unknown as RuntimeExports;
     exports._initialize();
-    if (exports.tml_abi_version() !== 1) {
+    if (exports.tml_abi_version() !== ABI_VERSION) {
       throw new Error(`unexpected C runtime ABI version ${exports.tml_abi_version()}`);
     }
     return new WasmRuntime(exports);
@@ -96,16 +105,23 @@ export class WasmRuntime {
       place(tables.thresholdF32),
       place(tables.thresholdI16),
       place(tables.featureScale),
-      place(tables.leafValues)
+      place(tables.leafValues),
+      COMBINE_CODES[tables.combine],
+      LINK_CODES[tables.link],
+      0, // link_param, written as float bits below
+      place(tables.baseline),
+      place(tables.treeOutput)
     ]);
+    new Float32Array(descriptor.buffer)[LINK_PARAM_WORD] = tables.linkParam;
     if (descriptor.length !== this.exports.tml_forest_descriptor_length()) {
       throw new Error('forest descriptor layout differs from the C runtime');
     }
     const descAt = arena.write(descriptor);
     const xAt = arena.write(x);
-    const valuesAt = arena.reserve(nRows * tables.nOutputs * 4);
+    const nValues = valueCount(tables);
+    const valuesAt = arena.reserve(nRows * nValues * 4);
     const classesAt = arena.reserve(nRows * 4);
-    const scratchAt = arena.reserve(tables.nOutputs * 4);
+    const scratchAt = arena.reserve(nValues * 4);
     const status = this.exports.tml_wasm_forest_predict(
       descAt,
       xAt,
@@ -113,14 +129,14 @@ export class WasmRuntime {
       valuesAt,
       classesAt,
       scratchAt,
-      tables.nOutputs
+      nValues
     );
     if (status !== 0) {
       throw new RuntimeError(status, 'the forest');
     }
     const buffer = this.exports.memory.buffer;
     return {
-      values: new Float32Array(buffer, valuesAt, nRows * tables.nOutputs).slice(),
+      values: new Float32Array(buffer, valuesAt, nRows * nValues).slice(),
       classes: new Int32Array(buffer, classesAt, nRows).slice()
     };
   }

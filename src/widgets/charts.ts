@@ -84,7 +84,8 @@ export function agreementFigures(
   classNames: string[],
   deviceValues: ArrayLike<number>,
   referenceValues: ArrayLike<number> | null,
-  referenceClasses: ArrayLike<number> | null
+  referenceClasses: ArrayLike<number> | null,
+  valuesPerRow: number
 ): Figure[] {
   const figures: Figure[] = [];
   if (report.classes) {
@@ -111,18 +112,18 @@ export function agreementFigures(
     });
   }
   if (referenceValues && referenceValues.length === deviceValues.length) {
-    const nOutputs = classNames.length || 1;
-    const nRows = deviceValues.length / nOutputs;
+    const nRows = deviceValues.length / valuesPerRow;
     const x: number[] = [];
     const y: number[] = [];
     for (let r = 0; r < nRows; r++) {
-      const k = referenceClasses ? Math.max(0, referenceClasses[r]) : 0;
-      x.push(referenceValues[r * nOutputs + k]);
-      y.push(deviceValues[r * nOutputs + k]);
+      // The value of the reference class where there is one value per class.
+      const k = valuesPerRow > 1 && referenceClasses ? Math.max(0, referenceClasses[r]) : 0;
+      x.push(referenceValues[r * valuesPerRow + k]);
+      y.push(deviceValues[r * valuesPerRow + k]);
     }
     const lo = Math.min(...x, ...y);
     const hi = Math.max(...x, ...y);
-    const what = report.task === 'classification' ? 'probability of the reference class' : 'prediction';
+    const what = { classification: 'probability of the reference class', regression: 'prediction', anomaly: 'anomaly score' }[report.task];
     figures.push({
       id: 'device-vs-reference-values',
       data: [

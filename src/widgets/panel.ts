@@ -7,7 +7,7 @@ import * as aq from 'arquero';
 
 import { DeviceRun, CompiledModel, compareWithReference, compileModel, runOnDevice, AgreementReport } from '../core/compile';
 import { decodeArray } from '../core/encoding';
-import { FeatureType } from '../core/forest';
+import { FeatureType, valueCount } from '../core/forest';
 import { Figure, agreementFigures, formatBytes, sizeFigure, structureFigures } from './charts';
 
 /** What the kernel sends (traits of tinyml_lab.widget.Inspector). */
@@ -31,6 +31,9 @@ export interface PanelCallbacks {
 /** Rows of the header shown before "show all": big forests make megabyte headers. */
 const HEADER_PREVIEW_LINES = 400;
 const TABLE_ROWS = 50;
+/** Markers around the embedded runtime in a standalone header (see core/emit.ts). */
+const RUNTIME_BEGIN = '/* ---- TinyML Lab runtime';
+const RUNTIME_END = '/* ---- end of embedded runtime';
 
 function element<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -53,6 +56,24 @@ export interface PanelResult {
   model: CompiledModel;
   run: DeviceRun;
   report: AgreementReport;
+}
+
+/**
+ * The header as first shown: the embedded runtime folded to one line (it is the same for
+ * every model), then at most HEADER_PREVIEW_LINES lines.
+ */
+export function previewLines(lines: string[]): string[] {
+  const start = lines.findIndex(l => l.startsWith(RUNTIME_BEGIN));
+  const end = lines.findIndex(l => l.startsWith(RUNTIME_END));
+  let shown = lines;
+  if (start >= 0 && end > start) {
+    shown = [
+      ...lines.slice(0, start),
+      `/* … TinyML Lab runtime (${end - start - 1} lines) folded here: "Show all" shows it … */`,
+      ...lines.slice(end + 1)
+    ];
+  }
+  return shown.length > HEADER_PREVIEW_LINES ? [...shown.slice(0, HEADER_PREVIEW_LINES), '…'] : shown;
 }
 
 export class InspectorPanel {
@@ -87,7 +108,8 @@ export class InspectorPanel {
         model.ir.classes.map(String),
         run.values,
         this.referenceValues(state),
-        this.referenceClasses(state)
+        this.referenceClasses(state),
+        valueCount(model.tables)
       )
     ];
     const grid = element('div', 'tml-charts');
@@ -265,8 +287,9 @@ export class InspectorPanel {
     actions.append(copy, download, path, exportButton, this.exportStatus);
 
     const pre = element('pre', 'tml-code');
-    const preview = lines.length > HEADER_PREVIEW_LINES;
-    pre.textContent = preview ? lines.slice(0, HEADER_PREVIEW_LINES).join('\n') + '\n…' : model.header;
+    const shown = previewLines(lines);
+    const preview = shown.length < lines.length;
+    pre.textContent = preview ? shown.join('\n') : model.header;
     box.append(title, actions, pre);
     if (preview) {
       const more = element('button', 'tml-show-all jp-Button', `Show all ${lines.length} lines`);

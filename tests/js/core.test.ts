@@ -83,7 +83,12 @@ describe('model IR validation', () => {
     ['missing classes', ir => delete ir.classes, 'a classifier needs its list of classes'],
     ['no trees', ir => (ir.trees = []), 'trees: expected a non-empty list of trees'],
     ['bad dtype', ir => (ir.trees[0].threshold.dtype = 'float32'), 'trees[0].threshold: expected dtype float64'],
-    ['truncated data', ir => (ir.trees[0].feature.data = ir.trees[0].feature.data.slice(0, 8)), 'trees[0].feature']
+    ['truncated data', ir => (ir.trees[0].feature.data = ir.trees[0].feature.data.slice(0, 8)), 'trees[0].feature'],
+    ['a link that does not fit', ir => (ir.link = 'softmax'), 'needs link "identity"'],
+    ['a baseline without boosting', ir => (ir.baseline = [0, 0, 0]), 'only with combine "sum"'],
+    ['a wrong raw width', ir => (ir.n_outputs = 1), 'has 3 raw outputs, not 1'],
+    ['an unknown combine', ir => (ir.combine = 'max'), 'expected "mean" or "sum"'],
+    ['a zero tree scale', ir => (ir.tree_scale = 0), 'tree_scale: expected a non-zero finite number']
   ];
   it.each(cases)('rejects %s', (_name, damage, message) => {
     const ir = cloneIR('iris_tree');
@@ -114,6 +119,42 @@ describe('model IR validation', () => {
     expect(() => parseModelIR(damageTree(t => (t.right[0] = 10000)))).toThrow('child index out of range');
     expect(() => parseModelIR(damageTree(t => (t.feature[0] = 4)))).toThrow('feature 4 is outside [0, 4)');
     expect(() => parseModelIR(damageTree(t => (t.threshold[0] = NaN)))).toThrow('threshold[0]: split threshold is NaN');
+  });
+});
+
+describe('boosting and isolation IR', () => {
+  it('needs every tree or none to name its output, and outputs in range', () => {
+    const binary = JSON.parse(JSON.stringify(fixtures.breast_cancer_boosting.ir));
+    delete binary.trees[1].output;
+    expect(() => parseModelIR(binary)).toThrow('either every tree names its output or none does');
+    const ir = JSON.parse(JSON.stringify(fixtures.wine_boosting.ir));
+    delete ir.trees[1].output;
+    expect(() => parseModelIR(ir)).toThrow('trees[1].value: expected shape [n_nodes, 3], got [5,1]');
+    ir.trees[1].output = 3;
+    expect(() => parseModelIR(ir)).toThrow('trees[1].output: expected an integer in [0, 2]');
+  });
+
+  it('needs a positive link parameter for an isolation forest', () => {
+    const ir = JSON.parse(JSON.stringify(fixtures.wine_isolation.ir));
+    ir.link_param = 0;
+    expect(() => parseModelIR(ir)).toThrow('link_param: expected a positive number');
+  });
+
+  it('folds the learning rate into boosting leaves and keeps the baseline', () => {
+    const model = compileModel(fixtures.wine_boosting.ir);
+    expect(model.tables.combine).toBe('sum');
+    expect(model.tables.treeOutput?.length).toBe(model.tables.nTrees);
+    expect(model.tables.baseline?.length).toBe(3);
+    expect(model.header).toContain('.combine = TML_COMBINE_SUM');
+    expect(model.header).toContain('.link = TML_LINK_SOFTMAX');
+    expect(model.header).toContain('model_decision_function(const float *x, float *scores, int32_t n)');
+  });
+
+  it('emits score_samples, decision_function and predict for an isolation forest', () => {
+    const header = compileModel(fixtures.wine_isolation.ir, { featureType: 'int16' }).header;
+    expect(header).toMatch(/#define MODEL_OFFSET -?\d/);
+    expect(header).toContain('static inline int model_score_samples(const float *x, float *score)');
+    expect(header).toContain('static inline int model_predict_quantized(const int16_t *xq, int32_t *label)');
   });
 });
 

@@ -8,7 +8,7 @@ export interface TreeFixture {
   ir: Record<string, any>;
   x: EncodedArray;
   sklearn_classes: EncodedArray;
-  sklearn_proba: EncodedArray;
+  sklearn_values: EncodedArray;
 }
 
 export const fixtures: Record<string, TreeFixture> = JSON.parse(

@@ -9,7 +9,7 @@ function stateFor(name: string, overrides: Partial<InspectorState> = {}): Inspec
   return {
     ir: f.ir,
     options: { name: 'model', featureType: 'float32' },
-    data: { x: f.x, reference: { classes: f.sklearn_classes, values: f.sklearn_proba } },
+    data: { x: f.x, reference: { classes: f.sklearn_classes, values: f.sklearn_values } },
     ...overrides
   };
 }
@@ -59,6 +59,20 @@ describe('InspectorPanel', () => {
     expect(offDiagonal.every(v => v === 0)).toBe(true);
   });
 
+  it('shows boosting and isolation forests with their own values', async () => {
+    for (const name of ['wine_boosting', 'wine_isolation']) {
+      const { panel, figures, calls } = makePanel();
+      const f = fixtures[name];
+      await panel.render(stateFor(name, { data: { x: f.x, reference: { classes: f.sklearn_classes, values: f.sklearn_values } } }));
+      expect(panel.node.querySelector('.tml-error')).toBeNull();
+      expect(figures.map(fig => fig.id)).toContain('device-vs-reference-values');
+      expect(calls.agreement[0]).toMatchObject({ label_agreement: 1 });
+      const title = (figures.find(fig => fig.id === 'device-vs-reference-values')!.layout.title as { text: string }).text;
+      expect(title).toContain(name === 'wine_isolation' ? 'anomaly score' : 'probability of the reference class');
+      panel.node.remove();
+    }
+  });
+
   it('lists disagreeing rows in an arquero table', async () => {
     const { panel } = makePanel();
     const f = fixtures.iris_forest;
@@ -94,6 +108,8 @@ describe('InspectorPanel', () => {
     await panel.render(stateFor('digits_forest'));
     const pre = panel.node.querySelector('.tml-code') as HTMLElement;
     expect(pre.textContent?.endsWith('…')).toBe(true);
+    expect(pre.textContent).toContain('TinyML Lab runtime (');
+    expect(pre.textContent).not.toContain('static inline int tml_forest_validate');
     (panel.node.querySelector('.tml-show-all') as HTMLButtonElement).click();
     expect(pre.textContent).toContain('#endif /* TINYML_MODEL_MODEL_H */');
   });

@@ -35,7 +35,14 @@ int main(int argc, char **argv)
         return 2;
     }
     while (fread(x, sizeof(float), MODEL_N_FEATURES, in) == MODEL_N_FEATURES) {
-#ifdef MODEL_N_CLASSES
+#if defined(MODEL_OFFSET)
+        float score;
+        int32_t label;
+        if (model_score_samples(x, &score) != TML_OK || model_predict(x, &label) != TML_OK) {
+            return 3;
+        }
+        printf("%d %.9g\n", (int)label, (double)score);
+#elif defined(MODEL_N_CLASSES)
         float proba[MODEL_N_CLASSES];
         int32_t k, label = model_predict(x);
         if (label < 0 || model_predict_proba(x, proba, MODEL_N_CLASSES) != TML_OK) {

@@ -22,6 +22,11 @@
  *     and so does every x > t except those between t and the next 1/scale grid point.
  *     Features whose values lie on the grid (integers, say) route exactly as in sklearn.
  *
+ * Combining trees: a forest averages its trees' leaf rows (TML_COMBINE_MEAN); a boosted
+ * ensemble adds them to a baseline (TML_COMBINE_SUM), each tree optionally feeding one
+ * output only (tree_output, then its leaf rows hold a single value). The link turns that
+ * raw output into what predict_proba / score_samples give (TML_LINK_*).
+ *
  * Functions that take sizes validate them and return a negative TML_E_* code instead of
  * reading or writing out of bounds. tml_forest_validate() checks a whole table set once
  * (the WebAssembly build runs it on every model it is handed).
@@ -43,10 +48,21 @@
 #define TML_E_FEATURE (-4)     /* a node tests a feature index >= n_features */
 #define TML_E_LEAF (-5)        /* a leaf points outside leaf_values */
 #define TML_E_THRESHOLDS (-6)  /* neither or both threshold tables are given */
+#define TML_E_KIND (-7)        /* unknown combine or link, or one that does not fit n_outputs */
+
+/* How the trees' leaf rows combine into the raw output. */
+#define TML_COMBINE_MEAN 0 /* forests: mean of the trees' rows */
+#define TML_COMBINE_SUM 1  /* boosting: baseline + sum of the trees' rows */
+
+/* How the raw output becomes the model's values. */
+#define TML_LINK_IDENTITY 0  /* forest probabilities, regression */
+#define TML_LINK_LOGISTIC 1  /* binary boosting: raw[0] is the log-odds of class 1 */
+#define TML_LINK_SOFTMAX 2   /* multi-class boosting */
+#define TML_LINK_ISOLATION 3 /* isolation forest: score = -2^(-mean path length / link_param) */
 
 typedef struct {
     int32_t n_features;
-    int32_t n_outputs;   /* classes for a classifier, 1 for a regressor */
+    int32_t n_outputs;   /* width of the raw output: classes of a forest, 1 for a regressor */
     int32_t n_trees;
     int32_t n_nodes;     /* total over all trees */
     int32_t n_leaf_rows; /* rows in leaf_values */
@@ -56,8 +72,25 @@ typedef struct {
     const float *node_threshold_f32;   /* [n_nodes] or NULL */
     const int16_t *node_threshold_i16; /* [n_nodes] or NULL */
     const float *feature_scale;        /* [n_features] for int16 forests, else NULL */
-    const float *leaf_values;          /* [n_leaf_rows * n_outputs] */
+    const float *leaf_values;          /* [n_leaf_rows * leaf width] */
+    int32_t combine;                   /* TML_COMBINE_* */
+    int32_t link;                      /* TML_LINK_* */
+    float link_param;                  /* TML_LINK_ISOLATION: c(max_samples) */
+    const float *baseline;             /* [n_outputs] start of a TML_COMBINE_SUM, or NULL */
+    const int16_t *tree_output;        /* [n_trees] output each tree feeds, or NULL: all */
 } tml_forest_t;
+
+/* Values per leaf row: 1 when each tree feeds one output, else n_outputs. */
+static inline int32_t tml_forest_leaf_width(const tml_forest_t *f)
+{
+    return f->tree_output != NULL ? 1 : f->n_outputs;
+}
+
+/* How many values tml_forest_predict_values writes: 2 probabilities for a logistic link. */
+static inline int32_t tml_forest_n_values(const tml_forest_t *f)
+{
+    return f->link == TML_LINK_LOGISTIC ? 2 : f->n_outputs;
+}
 
 /* Last node (exclusive) of tree t: the next tree's root, or n_nodes. */
 static inline int32_t tml_forest_tree_end(const tml_forest_t *f, int32_t t)
@@ -82,6 +115,20 @@ static inline int tml_forest_validate(const tml_forest_t *f)
     }
     if (f->node_threshold_i16 != NULL && f->feature_scale == NULL) {
         return TML_E_NULL;
+    }
+    if ((f->combine != TML_COMBINE_MEAN && f->combine != TML_COMBINE_SUM) ||
+        (f->link == TML_LINK_LOGISTIC && f->n_outputs != 1) ||
+        (f->link == TML_LINK_SOFTMAX && f->n_outputs < 2) ||
+        (f->link == TML_LINK_ISOLATION && (f->n_outputs != 1 || !(f->link_param > 0.0f))) ||
+        f->link < TML_LINK_IDENTITY || f->link > TML_LINK_ISOLATION) {
+        return TML_E_KIND;
+    }
+    if (f->tree_output != NULL) {
+        for (t = 0; t < f->n_trees; t++) {
+            if (f->tree_output[t] < 0 || f->tree_output[t] >= f->n_outputs) {
+                return TML_E_KIND;
+            }
+        }
     }
     for (t = 0; t < f->n_trees; t++) {
         int32_t root = f->tree_root[t];
@@ -185,50 +232,43 @@ static inline int32_t tml_forest_leaf(const tml_forest_t *f, int32_t t, const fl
 }
 
 /*
- * Sum of the leaf rows over all trees, written to out[n_out]. Give float32 features x,
- * or for a quantized forest either x or already quantized features xq.
+ * Raw output for one row into raw[n_raw] (n_raw >= n_outputs): the mean of the trees' leaf
+ * rows for TML_COMBINE_MEAN, baseline plus their sum for TML_COMBINE_SUM. Give float32
+ * features x, or for a quantized forest either x or already quantized features xq.
  * Returns TML_OK or a TML_E_* code.
  */
-static inline int tml_forest_sum_leaves(const tml_forest_t *f, const float *x,
-                                        const int16_t *xq, float *out, int32_t n_out)
+static inline int tml_forest_raw(const tml_forest_t *f, const float *x, const int16_t *xq,
+                                 float *raw, int32_t n_raw)
 {
     int32_t t, k;
-    if (f == NULL || out == NULL) {
+    int32_t width;
+    if (f == NULL || raw == NULL) {
         return TML_E_NULL;
     }
     if (x == NULL && (xq == NULL || f->node_threshold_i16 == NULL)) {
         return TML_E_NULL;
     }
-    if (n_out < f->n_outputs) {
+    if (n_raw < f->n_outputs) {
         return TML_E_SIZE;
     }
+    width = tml_forest_leaf_width(f);
     for (k = 0; k < f->n_outputs; k++) {
-        out[k] = 0.0f;
+        raw[k] = (f->combine == TML_COMBINE_SUM && f->baseline != NULL) ? f->baseline[k] : 0.0f;
     }
     for (t = 0; t < f->n_trees; t++) {
-        const float *row =
-            f->leaf_values + (size_t)tml_forest_leaf(f, t, x, xq) * (size_t)f->n_outputs;
-        for (k = 0; k < f->n_outputs; k++) {
-            out[k] += row[k];
+        const float *row = f->leaf_values + (size_t)tml_forest_leaf(f, t, x, xq) * (size_t)width;
+        if (f->tree_output != NULL) {
+            raw[f->tree_output[t]] += row[0];
+        } else {
+            for (k = 0; k < width; k++) {
+                raw[k] += row[k];
+            }
         }
     }
-    return TML_OK;
-}
-
-/*
- * Mean of the leaf rows over all trees: class probabilities for a classifier (what
- * predict_proba gives), the prediction for a regressor.
- */
-static inline int tml_forest_predict_values(const tml_forest_t *f, const float *x,
-                                            const int16_t *xq, float *out, int32_t n_out)
-{
-    int32_t k;
-    int status = tml_forest_sum_leaves(f, x, xq, out, n_out);
-    if (status != TML_OK) {
-        return status;
-    }
-    for (k = 0; k < f->n_outputs; k++) {
-        out[k] /= (float)f->n_trees;
+    if (f->combine == TML_COMBINE_MEAN) {
+        for (k = 0; k < f->n_outputs; k++) {
+            raw[k] /= (float)f->n_trees;
+        }
     }
     return TML_OK;
 }
@@ -245,20 +285,75 @@ static inline int32_t tml_argmax(const float *v, int32_t n)
     return best;
 }
 
+/* Class index from a raw output: log-odds >= 0 for a logistic link (as sklearn), else argmax. */
+static inline int32_t tml_forest_class_from_raw(const tml_forest_t *f, const float *raw)
+{
+    if (f->link == TML_LINK_LOGISTIC) {
+        return raw[0] >= 0.0f ? 1 : 0;
+    }
+    return tml_argmax(raw, f->n_outputs);
+}
+
 /*
- * Class index (into the model's class list) for one row: the first class with the
- * largest summed probability, as scikit-learn's predict picks it. Needs a scratch
- * buffer of n_outputs floats; returns a negative TML_E_* code on bad input.
+ * Applies the link in place: buf holds the raw output and receives tml_forest_n_values(f)
+ * values (probabilities, regression output, or an isolation forest's score_samples).
+ */
+static inline void tml_forest_apply_link(const tml_forest_t *f, float *buf)
+{
+    int32_t k;
+    if (f->link == TML_LINK_LOGISTIC) {
+        float p = 1.0f / (1.0f + expf(-buf[0]));
+        buf[1] = p;
+        buf[0] = 1.0f - p;
+    } else if (f->link == TML_LINK_SOFTMAX) {
+        float top = buf[tml_argmax(buf, f->n_outputs)];
+        float total = 0.0f;
+        for (k = 0; k < f->n_outputs; k++) {
+            buf[k] = expf(buf[k] - top); /* shifted by the maximum: no overflow */
+            total += buf[k];
+        }
+        for (k = 0; k < f->n_outputs; k++) {
+            buf[k] /= total;
+        }
+    } else if (f->link == TML_LINK_ISOLATION) {
+        buf[0] = -exp2f(-buf[0] / f->link_param);
+    }
+}
+
+/*
+ * The model's values for one row into out[n_out] (n_out >= tml_forest_n_values(f)): what
+ * predict_proba gives for a classifier, predict for a regressor, score_samples for an
+ * isolation forest. Returns TML_OK or a TML_E_* code.
+ */
+static inline int tml_forest_predict_values(const tml_forest_t *f, const float *x,
+                                            const int16_t *xq, float *out, int32_t n_out)
+{
+    int status;
+    if (f != NULL && n_out < tml_forest_n_values(f)) {
+        return TML_E_SIZE;
+    }
+    status = tml_forest_raw(f, x, xq, out, n_out);
+    if (status != TML_OK) {
+        return status;
+    }
+    tml_forest_apply_link(f, out);
+    return TML_OK;
+}
+
+/*
+ * Class index (into the model's class list) for one row, as scikit-learn's predict picks
+ * it. Needs a scratch buffer of n_outputs floats; returns a negative TML_E_* code on bad
+ * input.
  */
 static inline int32_t tml_forest_predict_class(const tml_forest_t *f, const float *x,
                                                const int16_t *xq, float *scratch,
                                                int32_t n_scratch)
 {
-    int status = tml_forest_sum_leaves(f, x, xq, scratch, n_scratch);
+    int status = tml_forest_raw(f, x, xq, scratch, n_scratch);
     if (status != TML_OK) {
         return status;
     }
-    return tml_argmax(scratch, f->n_outputs);
+    return tml_forest_class_from_raw(f, scratch);
 }
 
 #endif /* TINYML_FOREST_H */
