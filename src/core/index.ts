@@ -8,3 +8,4 @@ export * from './ir';
 export * from './size';
 export * from './wasmRuntime';
 export * as headless from './headless';
+export * from './tradeoff';

@@ -3,6 +3,7 @@
  * device run, so jest can check them; Plotly itself renders only in the browser.
  */
 import { AgreementReport } from '../core/compile';
+import { TradeoffPoint } from '../core/tradeoff';
 import { ForestStructure } from '../core/forest';
 import { SizeEstimate } from '../core/size';
 
@@ -11,6 +12,8 @@ export interface Figure {
   id: string;
   data: Array<Record<string, unknown>>;
   layout: Record<string, unknown>;
+  /** Called with the index of a clicked point (of the first trace). */
+  onPointClick?: (index: number) => void;
 }
 
 const BASE_LAYOUT = {
@@ -145,4 +148,39 @@ export function formatBytes(bytes: number): string {
     return `${bytes} B`;
   }
   return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1048576).toFixed(2)} MiB`;
+}
+
+/** The measure of agreement shown against size: label agreement, or RMSE for regressors. */
+export function agreementMeasure(report: AgreementReport): { value: number; name: string } {
+  if (report.classes) {
+    return { value: 100 * report.classes.rate, name: 'label agreement with scikit-learn (%)' };
+  }
+  return { value: report.values?.rmse ?? 0, name: 'RMSE against scikit-learn' };
+}
+
+/** Flash against agreement, one point per export option; clicking a point selects it. */
+export function tradeoffFigure(points: TradeoffPoint[], current: string, select: (point: TradeoffPoint) => void): Figure {
+  const measures = points.map(p => agreementMeasure(p.report));
+  return {
+    id: 'tradeoff',
+    data: [
+      {
+        type: 'scatter',
+        mode: 'markers+text',
+        x: points.map(p => p.flashBytes),
+        y: measures.map(m => m.value),
+        text: points.map(p => (p.label === current ? `${p.label} (selected)` : p.label)),
+        textposition: 'top center',
+        customdata: points.map(p => formatBytes(p.ramBytes)),
+        hovertemplate: '%{text}<br>flash %{x} B<br>RAM %{customdata}<br>%{y}<extra></extra>',
+        marker: { size: points.map(p => (p.label === current ? 16 : 11)), symbol: points.map(p => (p.label === current ? 'diamond' : 'circle')) }
+      }
+    ],
+    layout: layout('Size vs agreement per option (click to select)', {
+      xaxis: { title: { text: 'estimated flash (bytes)' } },
+      yaxis: { title: { text: measures[0]?.name ?? '' } },
+      showlegend: false
+    }),
+    onPointClick: index => select(points[index])
+  };
 }

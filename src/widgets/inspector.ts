@@ -37,6 +37,7 @@ export class InspectorModel extends DOMWidgetModel {
   static view_module_version = MODULE_VERSION;
 }
 
+type PlotlyElement = { on(event: 'plotly_click', handler: (event: { points: Array<{ pointIndex: number }> }) => void): void };
 type PlotlyModule = { react(el: HTMLElement, data: unknown[], layout: unknown, config?: unknown): Promise<unknown>; purge(el: HTMLElement): void };
 
 let plotlyPromise: Promise<PlotlyModule> | null = null;
@@ -58,6 +59,11 @@ export class InspectorView extends DOMWidgetView {
       plot: async (container: HTMLElement, figure: Figure) => {
         const Plotly = await loadPlotly();
         await Plotly.react(container, figure.data, figure.layout, { displaylogo: false, responsive: true });
+        const onPointClick = figure.onPointClick;
+        if (onPointClick) {
+          // Plotly adds an event emitter to the container it draws into.
+          (container as unknown as PlotlyElement).on('plotly_click', event => onPointClick(event.points[0].pointIndex));
+        }
       },
       setFeatureType: (featureType: FeatureType) => {
         this.model.set('options', { ...this.model.get('options'), featureType });

@@ -5,10 +5,11 @@
  */
 import * as aq from 'arquero';
 
-import { DeviceRun, CompiledModel, compareWithReference, compileModel, runOnDevice, AgreementReport } from '../core/compile';
+import { AgreementReport, CompiledModel, DeviceRun, compileModel } from '../core/compile';
 import { decodeArray } from '../core/encoding';
 import { FeatureType, valueCount } from '../core/forest';
-import { Figure, agreementFigures, formatBytes, sizeFigure, structureFigures } from './charts';
+import { TradeoffPoint, evaluateTradeoffs } from '../core/tradeoff';
+import { Figure, agreementFigures, agreementMeasure, formatBytes, sizeFigure, structureFigures, tradeoffFigure } from './charts';
 
 /** What the kernel sends (traits of tinyml_lab.widget.Inspector). */
 export interface InspectorState {
@@ -56,6 +57,8 @@ export interface PanelResult {
   model: CompiledModel;
   run: DeviceRun;
   report: AgreementReport;
+  /** Every export option on the same rows; one of them is `model`'s. */
+  tradeoffs: TradeoffPoint[];
 }
 
 /**
@@ -97,12 +100,13 @@ export class InspectorPanel {
       this.showError(e as Error);
       return null;
     }
-    const { model, run, report } = result;
-    this.body.append(this.toolbar(model), this.summary(model, report));
+    const { model, run, report, tradeoffs } = result;
+    this.body.append(this.toolbar(model), this.summary(model, report), this.tradeoffTable(model, tradeoffs));
 
     const figures: Figure[] = [
       ...structureFigures(model.structure),
       sizeFigure(model.size),
+      tradeoffFigure(tradeoffs, model.options.featureType, point => this.callbacks.setFeatureType(point.options.featureType)),
       ...agreementFigures(
         report,
         model.ir.classes.map(String),
@@ -143,13 +147,13 @@ export class InspectorPanel {
         `X_test has ${shape.length === 2 ? shape[1] : '?'} features per row, the model expects ${model.ir.nFeatures}`
       );
     }
-    const run = runOnDevice(model, x, shape[0]);
-    const report = compareWithReference(model, run, {
+    const tradeoffs = evaluateTradeoffs(state.ir, model.options, x, shape[0], {
       classes: this.referenceClasses(state),
       values: this.referenceValues(state),
       truth: this.optionalArray(state, 'truth', 'int32')
     });
-    return { model, run, report };
+    const current = tradeoffs.find(p => p.options.featureType === model.options.featureType) as TradeoffPoint;
+    return { model, run: current.run, report: current.report, tradeoffs };
   }
 
   private optionalArray<D extends 'int32' | 'float64'>(state: InspectorState, key: string, dtype: D) {
@@ -170,6 +174,44 @@ export class InspectorPanel {
     box.setAttribute('role', 'alert');
     box.append(element('strong', '', 'TinyML Lab could not inspect this model: '), document.createTextNode(error.message));
     this.body.appendChild(box);
+  }
+
+  /** One row per export option: size and agreement on the user's rows, with a switch. */
+  private tradeoffTable(model: CompiledModel, points: TradeoffPoint[]): HTMLElement {
+    const table = element('table', 'tml-tradeoffs');
+    const head = element('tr', '');
+    for (const title of ['features', 'flash (est.)', 'RAM (est.)', 'agreement', 'max abs error', 'splits moved', '']) {
+      head.appendChild(element('th', '', title));
+    }
+    table.appendChild(head);
+    for (const point of points) {
+      const selected = point.options.featureType === model.options.featureType;
+      const row = element('tr', selected ? 'tml-tradeoff tml-selected' : 'tml-tradeoff');
+      row.dataset.option = point.label;
+      const measure = agreementMeasure(point.report);
+      const cells = [
+        point.label,
+        formatBytes(point.flashBytes),
+        formatBytes(point.ramBytes),
+        point.report.classes ? percent(point.report.classes.rate) : `RMSE ${measure.value.toExponential(2)}`,
+        point.report.values ? point.report.values.maxAbsError.toExponential(2) : '–',
+        String(point.report.routingChanges.length)
+      ];
+      for (const text of cells) {
+        row.appendChild(element('td', '', text));
+      }
+      const action = element('td', '');
+      if (selected) {
+        action.textContent = 'selected';
+      } else {
+        const use = element('button', 'tml-use jp-Button', 'use');
+        use.addEventListener('click', () => this.callbacks.setFeatureType(point.options.featureType));
+        action.appendChild(use);
+      }
+      row.appendChild(action);
+      table.appendChild(row);
+    }
+    return table;
   }
 
   private toolbar(model: CompiledModel): HTMLElement {

@@ -42,6 +42,7 @@ describe('InspectorPanel', () => {
       'tree-sizes',
       'leaf-depths',
       'flash-breakdown',
+      'tradeoff',
       'device-vs-reference-confusion',
       'device-vs-reference-values'
     ]);
@@ -54,7 +55,7 @@ describe('InspectorPanel', () => {
     expect(calls.agreement[0]).toMatchObject({ label_agreement: 1, feature_type: 'float32', disagreeing_rows: [] });
 
     // The confusion heatmap is diagonal: device class == reference class.
-    const confusion = figures[3].data[0].z as number[][];
+    const confusion = figures[4].data[0].z as number[][];
     const offDiagonal = confusion.flatMap((row, i) => row.filter((_, j) => j !== i));
     expect(offDiagonal.every(v => v === 0)).toBe(true);
   });
@@ -84,6 +85,21 @@ describe('InspectorPanel', () => {
     expect(table).not.toBeNull();
     expect(panel.node.querySelector('.tml-disagreements h4')?.textContent).toMatch(/Rows where the device disagrees \(\d+\)/);
     expect(table?.querySelectorAll('th').length).toBe(3 + 4); // row, reference, device + 4 features
+  });
+
+  it('compares every option on the same rows and switches on a click', async () => {
+    const { panel, figures, calls } = makePanel();
+    await panel.render(stateFor('breast_cancer_forest'));
+    const rows = Array.from(panel.node.querySelectorAll('tr.tml-tradeoff')) as HTMLElement[];
+    expect(rows.map(r => r.dataset.option)).toEqual(['float32', 'int16']);
+    expect(rows[0].classList.contains('tml-selected')).toBe(true);
+    expect(rows[0].textContent).toContain('100.00%');
+    const tradeoff = figures.find(f => f.id === 'tradeoff') as Figure;
+    const flash = tradeoff.data[0].x as number[];
+    expect(flash[1]).toBeLessThan(flash[0]); // int16 tables are smaller
+    tradeoff.onPointClick?.(1);
+    (rows[1].querySelector('button.tml-use') as HTMLButtonElement).click();
+    expect(calls.featureType).toEqual(['int16', 'int16']);
   });
 
   it('offers the feature type choice, copy, download and export', async () => {

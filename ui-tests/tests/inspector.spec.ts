@@ -17,14 +17,17 @@ test.describe('TinyML Lab inspector', () => {
 
     const inspector = page.locator('.tml-inspector');
     await expect(inspector).toBeVisible({ timeout: 60000 });
-    // Five Plotly charts: tree sizes, leaf depths, flash breakdown, confusion, device vs reference.
-    await expect(inspector.locator('.js-plotly-plot')).toHaveCount(5, { timeout: 60000 });
-    for (const id of ['tree-sizes', 'leaf-depths', 'flash-breakdown', 'device-vs-reference-confusion', 'device-vs-reference-values']) {
+    // Six Plotly charts: tree sizes, leaf depths, flash breakdown, size vs agreement per option,
+    // confusion, device vs reference.
+    await expect(inspector.locator('.js-plotly-plot')).toHaveCount(6, { timeout: 60000 });
+    for (const id of ['tree-sizes', 'leaf-depths', 'flash-breakdown', 'tradeoff', 'device-vs-reference-confusion', 'device-vs-reference-values']) {
       await expect(inspector.locator(`[data-figure="${id}"] .main-svg`).first()).toBeVisible();
     }
     await expect(inspector.locator('.tml-stat-agreement .tml-stat-value')).toHaveText(/^100\.00% \(171\/171\)$/);
     await expect(inspector.locator('.tml-stat-trees .tml-stat-value')).toHaveText('20');
     await expect(inspector.locator('.tml-code')).toContainText('cancer_forest_predict');
+    // Kept with the test results: what a user sees (README's screenshot comes from here).
+    await inspector.screenshot({ path: test.info().outputPath('inspector.png') });
     // The notebook's own asserts (headless header == widget export, 100% agreement) passed.
     expect(await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count()).toBe(0);
   });
@@ -42,9 +45,12 @@ test.describe('TinyML Lab inspector', () => {
       ['import os', 'print(w.agreement.get("label_agreement"), w.agreement.get("feature_type"), os.path.exists("iris_q.h"))']
     ]);
     const inspector = page.locator('.tml-inspector');
-    await expect(inspector.locator('.js-plotly-plot')).toHaveCount(5, { timeout: 60000 });
+    await expect(inspector.locator('.js-plotly-plot')).toHaveCount(6, { timeout: 60000 });
 
-    await inspector.locator('select.tml-dtype').selectOption('int16');
+    // Pick int16 from the trade-off table: header, size and agreement follow.
+    await inspector.locator('tr.tml-tradeoff[data-option="int16"] button.tml-use').click();
+    await expect(inspector.locator('tr.tml-tradeoff[data-option="int16"]')).toHaveClass(/tml-selected/, { timeout: 30000 });
+    await expect(inspector.locator('select.tml-dtype')).toHaveValue('int16');
     await expect(inspector.locator('.tml-code')).toContainText('static const int16_t iris_node_threshold', { timeout: 30000 });
     await expect(inspector.locator('.tml-stat-agreement .tml-stat-value')).toHaveText(/^100\.00%/);
     await expect(inspector.locator('.tml-stat-routing .tml-stat-value')).toHaveText('0 on 0 rows');
