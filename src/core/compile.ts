@@ -61,14 +61,15 @@ export function lowerModel(rawIR: unknown, options?: Partial<CompileOptions>): L
 /** lowerModel, then the C header, size estimate and structure summary. */
 export function compileModel(rawIR: unknown, options?: Partial<CompileOptions>): CompiledModel {
   const { ir, options: resolved, tables } = lowerModel(rawIR, options);
+  const structure = describeForest(ir);
   return {
     compilerVersion: COMPILER_VERSION,
     ir,
     options: resolved,
     tables,
-    header: emitForestHeader(ir, tables, resolved),
+    header: emitForestHeader(ir, tables, structure, resolved),
     size: estimateForestSize(tables, ir.classes.map(String)),
-    structure: describeForest(ir)
+    structure
   };
 }
 

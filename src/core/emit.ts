@@ -3,7 +3,7 @@
  * tml_forest_t that points at them, and small predict functions. With `standalone` the
  * runtime header is embedded, so the one file is all a firmware project needs.
  */
-import { ForestTables } from './forest';
+import { ForestStructure, ForestTables, expectedSplits } from './forest';
 import { ClassLabel, TreeEnsembleIR } from './ir';
 import { FOREST_H_SOURCE } from '../generated/runtimeAssets';
 
@@ -126,19 +126,27 @@ const LINK_MACROS = {
  * task, predict_proba and decision_function where sklearn has them, score_samples for
  * anomaly detectors, and *_quantized variants that take int16 features.
  */
-function predictFunctions(ir: TreeEnsembleIR, tables: ForestTables, name: string, upper: string): string[] {
+function predictFunctions(
+  ir: TreeEnsembleIR,
+  tables: ForestTables,
+  structure: ForestStructure,
+  name: string,
+  upper: string
+): string[] {
   const quantized = tables.featureType === 'int16';
   const forest = `&${name}_forest`;
   const fns: string[] = [];
   // One function per input form: float32 features, and int16 ones for quantized models.
-  // A quantized model's float entry points quantize all features once, on the stack, rather
-  // than once per split: N_FEATURES int16 of RAM for fewer floorf calls.
+  // A quantized model's float entry points quantize all features once, on the stack, when a
+  // prediction evaluates more splits than there are features; otherwise each split
+  // quantizes the one feature it tests.
+  const quantizeOnce = quantized && expectedSplits(structure) > tables.nFeatures;
   const forms: Array<{ suffix: string; param: string; args: string; prologue: string }> = [
     {
       suffix: '',
       param: 'const float *x',
-      args: quantized ? 'NULL, xq' : 'x, NULL',
-      prologue: quantized
+      args: quantizeOnce ? 'NULL, xq' : 'x, NULL',
+      prologue: quantizeOnce
         ? `    int16_t xq[${upper}_N_FEATURES];\n    if (${name}_quantize(x, xq) != TML_OK) {\n        return TML_E_NULL;\n    }\n`
         : ''
     }
@@ -211,7 +219,12 @@ export interface EmitOptions {
   standalone: boolean;
 }
 
-export function emitForestHeader(ir: TreeEnsembleIR, tables: ForestTables, options: EmitOptions): string {
+export function emitForestHeader(
+  ir: TreeEnsembleIR,
+  tables: ForestTables,
+  structure: ForestStructure,
+  options: EmitOptions
+): string {
   const { name, standalone } = options;
   checkModelName(name);
   const upper = name.toUpperCase();
@@ -314,7 +327,7 @@ static inline int ${name}_quantize(const float *x, int16_t *xq)
 }
 `);
   }
-  out.push(...predictFunctions(ir, tables, name, upper));
+  out.push(...predictFunctions(ir, tables, structure, name, upper));
   out.push(`#endif /* ${guard} */\n`);
   return out.join('\n');
 }

@@ -234,12 +234,23 @@ export function buildForestTables(ir: TreeEnsembleIR, featureType: FeatureType):
   };
 }
 
+/**
+ * Splits one prediction evaluates, on average over leaves: the sum over trees of the mean
+ * leaf depth. Decides whether a quantized header quantizes every feature up front.
+ */
+export function expectedSplits(structure: ForestStructure): number {
+  let total = 0;
+  structure.meanLeafDepthPerTree.forEach(depth => (total += depth));
+  return total;
+}
+
 /** Structure of the model for the widget's charts: per-tree sizes and leaf depths. */
 export interface ForestStructure {
   nTrees: number;
   nodesPerTree: number[];
   leavesPerTree: number[];
   depthPerTree: number[];
+  meanLeafDepthPerTree: number[];
   /** leafDepthCounts[d] = number of leaves at depth d, over all trees. */
   leafDepthCounts: number[];
   /** How many splits test each feature, over all trees. */
@@ -252,18 +263,21 @@ export function describeForest(ir: TreeEnsembleIR): ForestStructure {
     nodesPerTree: [],
     leavesPerTree: [],
     depthPerTree: [],
+    meanLeafDepthPerTree: [],
     leafDepthCounts: [],
     splitsPerFeature: new Array(ir.nFeatures).fill(0)
   };
   for (const tree of ir.trees) {
     let leaves = 0;
     let maxDepth = 0;
+    let depthSum = 0;
     const stack: Array<[number, number]> = [[0, 0]];
     while (stack.length > 0) {
       const [node, depth] = stack.pop() as [number, number];
       maxDepth = Math.max(maxDepth, depth);
       if (tree.childrenLeft[node] === -1) {
         leaves++;
+        depthSum += depth;
         while (structure.leafDepthCounts.length <= depth) {
           structure.leafDepthCounts.push(0);
         }
@@ -276,6 +290,7 @@ export function describeForest(ir: TreeEnsembleIR): ForestStructure {
     structure.nodesPerTree.push(tree.childrenLeft.length);
     structure.leavesPerTree.push(leaves);
     structure.depthPerTree.push(maxDepth);
+    structure.meanLeafDepthPerTree.push(depthSum / leaves);
   }
   return structure;
 }

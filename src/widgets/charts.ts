@@ -102,6 +102,7 @@ export function agreementFigures(
           x: classNames,
           y: classNames,
           colorscale: 'Blues',
+          reversescale: true, // many rows: dark
           showscale: false,
           text: confusion.map(row => row.map(String)),
           texttemplate: '%{text}',
@@ -161,6 +162,10 @@ export function agreementMeasure(report: AgreementReport): { value: number; name
 /** Flash against agreement, one point per export option; clicking a point selects it. */
 export function tradeoffFigure(points: TradeoffPoint[], current: string, select: (point: TradeoffPoint) => void): Figure {
   const measures = points.map(p => agreementMeasure(p.report));
+  // Room on both sides so that the point labels stay inside the plot.
+  const lo = Math.min(...points.map(p => p.flashBytes));
+  const hi = Math.max(...points.map(p => p.flashBytes));
+  const pad = Math.max(0.2 * (hi - lo), 0.05 * hi, 1);
   return {
     id: 'tradeoff',
     data: [
@@ -177,7 +182,7 @@ export function tradeoffFigure(points: TradeoffPoint[], current: string, select:
       }
     ],
     layout: layout('Size vs agreement per option (click to select)', {
-      xaxis: { title: { text: 'estimated flash (bytes)' } },
+      xaxis: { title: { text: 'estimated flash (bytes)' }, range: [lo - pad, hi + pad] },
       yaxis: { title: { text: measures[0]?.name ?? '' } },
       showlegend: false
     }),

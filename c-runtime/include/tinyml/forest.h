@@ -190,7 +190,11 @@ static inline int16_t tml_quantize_i16(float x, float scale)
     if (v <= -32768.0f) {
         return INT16_MIN;
     }
-    return (int16_t)floorf(v);
+    {
+        /* floor without libm: truncate toward zero, then step down below zero. */
+        int32_t q = (int32_t)v;
+        return (int16_t)((float)q > v ? q - 1 : q);
+    }
 }
 
 /* Quantizes x[n] with per-feature scales into xq[n]. */
