@@ -17,13 +17,18 @@ from .errors import InvalidInputError
 from .ir import check_features, decode_array, encode_array, model_to_ir
 
 FEATURE_TYPES = ("float32", "int16")
+STRATEGIES = ("tables", "inline", "auto")
 
 
-def compile_options(name: str = "model", dtype: str = "float32", standalone: bool = True) -> dict[str, Any]:
+def compile_options(
+    name: str = "model", dtype: str = "float32", standalone: bool = True, strategy: str = "tables"
+) -> dict[str, Any]:
     """Options in the form the compiler core takes (CompileOptions in src/core/compile.ts)."""
     if dtype not in FEATURE_TYPES:
         raise InvalidInputError(f"dtype must be one of {', '.join(FEATURE_TYPES)}, got {dtype!r}")
-    return {"name": name, "featureType": dtype, "standalone": bool(standalone)}
+    if strategy not in STRATEGIES:
+        raise InvalidInputError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
+    return {"name": name, "featureType": dtype, "standalone": bool(standalone), "strategy": strategy}
 
 
 @dataclass
@@ -89,6 +94,8 @@ class ConvertedModel:
         self.size: dict[str, Any] = result["size"]
         self.structure: dict[str, Any] = result["structure"]
         self.tables: dict[str, Any] = result["tables"]
+        #: "tables" or "inline": options["strategy"] with "auto" resolved
+        self.strategy: str = result["strategy"]
 
     @property
     def name(self) -> str:
@@ -179,13 +186,17 @@ def reference_outputs(model: Any, ir: dict[str, Any], x32: np.ndarray, y: Any = 
     return {"values": encode_array(np.asarray(model.predict(x32), dtype=np.float64).reshape(-1), "float64")}
 
 
-def convert(model: Any, *, name: str = "model", dtype: str = "float32", standalone: bool = True) -> ConvertedModel:
+def convert(
+    model: Any, *, name: str = "model", dtype: str = "float32", standalone: bool = True, strategy: str = "tables"
+) -> ConvertedModel:
     """Compiles a fitted estimator to a C header.
 
     ``dtype`` is the feature type the device compares on: "float32" (exactly sklearn's
     splits) or "int16" (features quantized with per-feature power-of-two scales).
+    ``strategy`` is "tables" (const node tables and a generic walk), "inline" (if/goto code
+    per tree, usually faster) or "auto" (whichever is estimated smaller in flash).
     """
-    options = compile_options(name, dtype, standalone)
+    options = compile_options(name, dtype, standalone, strategy)
     return ConvertedModel(model, model_to_ir(model), options)
 
 

@@ -65,7 +65,10 @@ class Inspector(widgets.DOMWidget):
     def _options_changed(self, change: dict[str, Any]) -> None:
         # The browser may change the feature type; keep it a valid compile option.
         opts = change["new"]
-        compile_options(opts.get("name", "model"), opts.get("featureType", "float32"), opts.get("standalone", True))
+        compile_options(
+            opts.get("name", "model"), opts.get("featureType", "float32"), opts.get("standalone", True),
+            opts.get("strategy", "tables"),
+        )
 
     def converted(self) -> ConvertedModel:
         """The model compiled with the widget's current options (same core as the browser)."""

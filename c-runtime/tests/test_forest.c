@@ -42,6 +42,7 @@ static tml_forest_t make_forest(void)
     f.link_param = 0.0f;
     f.baseline = NULL;
     f.tree_output = NULL;
+    f.tree_leaf = NULL;
     return f;
 }
 
@@ -276,6 +277,49 @@ static void test_validate_rejects_bad_kinds(void)
     CHECK(tml_forest_validate(&f) == TML_E_KIND);
 }
 
+/* What the compiler's inline strategy generates for the two trees of make_forest(). */
+static int32_t inline_tree_leaf(int32_t tree, const float *x, const int16_t *xq)
+{
+    (void)xq;
+    if (tree == 0) {
+        if (!(x[0] <= 0.5f)) goto t0n2;
+        return 0;
+    t0n2:
+        return 1;
+    }
+    if (!(x[1] <= 2.0f)) goto t1n7;
+    if (!(x[0] <= -1.0f)) goto t1n6;
+    return 2;
+t1n6:
+    return 0;
+t1n7:
+    return 1;
+}
+
+static void test_inline_code_replaces_the_node_tables(void)
+{
+    tml_forest_t tables = make_forest();
+    tml_forest_t code = make_forest();
+    int32_t a, b;
+    int agree = 1;
+    code.tree_root = NULL;
+    code.node_feature = NULL;
+    code.node_next = NULL;
+    code.node_threshold_f32 = NULL;
+    code.tree_leaf = inline_tree_leaf;
+    CHECK(tml_forest_validate(&code) == TML_OK);
+    for (a = -12; a <= 12; a++) {
+        for (b = -12; b <= 12; b++) {
+            const float x[2] = {(float)a / 4.0f, (float)b / 4.0f};
+            float p[2], q[2];
+            agree &= tml_forest_predict_values(&tables, x, NULL, p, 2) == TML_OK;
+            agree &= tml_forest_predict_values(&code, x, NULL, q, 2) == TML_OK;
+            agree &= p[0] == q[0] && p[1] == q[1];
+        }
+    }
+    CHECK(agree);
+}
+
 static void test_argmax_picks_first_maximum(void)
 {
     const float v[4] = {0.25f, 0.5f, 0.5f, 0.1f};
@@ -296,6 +340,7 @@ int main(void)
     test_boosting_adds_trees_to_the_baseline();
     test_isolation_score();
     test_validate_rejects_bad_kinds();
+    test_inline_code_replaces_the_node_tables();
     test_argmax_picks_first_maximum();
     return CHECK_REPORT("c-runtime");
 }

@@ -41,6 +41,7 @@ static tml_forest_t forest_from_descriptor(const int32_t *d)
     f.link_param = ((const float *)d)[DESC_LINK_PARAM];
     f.baseline = (const float *)address(d[DESC_BASELINE]);
     f.tree_output = (const int16_t *)address(d[DESC_TREE_OUTPUT]);
+    f.tree_leaf = NULL; /* the WebAssembly build always walks the tables */
     return f;
 }
 

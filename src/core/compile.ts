@@ -3,7 +3,7 @@
  * compiled model on the WebAssembly runtime to compare it with the reference.
  */
 import { ClassAgreement, ValueAgreement, compareClasses, compareValues } from './agreement';
-import { COMPILER_VERSION, checkModelName, emitForestHeader } from './emit';
+import { COMPILER_VERSION, Strategy, checkModelName, emitForestHeader } from './emit';
 import {
   FeatureType,
   ForestStructure,
@@ -23,9 +23,12 @@ export interface CompileOptions {
   featureType: FeatureType;
   /** Embed the runtime in the header (one self-contained file). */
   standalone: boolean;
+  /** Node tables walked by the runtime, inline code per tree, or whichever is smaller. */
+  strategy: Strategy | 'auto';
 }
 
-export const DEFAULT_OPTIONS: CompileOptions = { name: 'model', featureType: 'float32', standalone: true };
+export const DEFAULT_OPTIONS: CompileOptions = { name: 'model', featureType: 'float32', standalone: true, strategy: 'tables' };
+export const STRATEGIES: Array<CompileOptions['strategy']> = ['tables', 'inline', 'auto'];
 
 /** A model lowered to the runtime's tables: all that running it needs. */
 export interface LoweredModel {
@@ -36,6 +39,8 @@ export interface LoweredModel {
 
 export interface CompiledModel extends LoweredModel {
   compilerVersion: string;
+  /** The strategy used: options.strategy, with "auto" resolved by estimated flash. */
+  strategy: Strategy;
   header: string;
   size: SizeEstimate;
   structure: ForestStructure;
@@ -46,9 +51,21 @@ export function resolveOptions(options: Partial<CompileOptions> | undefined): Co
   if (merged.featureType !== 'float32' && merged.featureType !== 'int16') {
     throw new Error(`unsupported feature type ${JSON.stringify(merged.featureType)}; use "float32" or "int16"`);
   }
+  if (!STRATEGIES.includes(merged.strategy)) {
+    throw new Error(`unsupported strategy ${JSON.stringify(merged.strategy)}; use "tables", "inline" or "auto"`);
+  }
   checkModelName(merged.name);
   merged.standalone = Boolean(merged.standalone);
   return merged;
+}
+
+/** "auto" picks the strategy with the smaller estimated flash. */
+export function resolveStrategy(requested: CompileOptions['strategy'], tables: ForestTables, classNames: string[]): Strategy {
+  if (requested !== 'auto') {
+    return requested;
+  }
+  const tablesFlash = estimateForestSize(tables, classNames, 'tables').flashBytes;
+  return estimateForestSize(tables, classNames, 'inline').flashBytes < tablesFlash ? 'inline' : 'tables';
 }
 
 /** Parses and validates an IR (a parsed JSON object) and builds its tables. */
@@ -62,13 +79,16 @@ export function lowerModel(rawIR: unknown, options?: Partial<CompileOptions>): L
 export function compileModel(rawIR: unknown, options?: Partial<CompileOptions>): CompiledModel {
   const { ir, options: resolved, tables } = lowerModel(rawIR, options);
   const structure = describeForest(ir);
+  const classNames = ir.classes.map(String);
+  const strategy = resolveStrategy(resolved.strategy, tables, classNames);
   return {
     compilerVersion: COMPILER_VERSION,
     ir,
     options: resolved,
+    strategy,
     tables,
-    header: emitForestHeader(ir, tables, structure, resolved),
-    size: estimateForestSize(tables, ir.classes.map(String)),
+    header: emitForestHeader(ir, tables, structure, { ...resolved, strategy }),
+    size: estimateForestSize(tables, classNames, strategy),
     structure
   };
 }

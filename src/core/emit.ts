@@ -3,7 +3,7 @@
  * tml_forest_t that points at them, and small predict functions. With `standalone` the
  * runtime header is embedded, so the one file is all a firmware project needs.
  */
-import { ForestStructure, ForestTables, expectedSplits } from './forest';
+import { ForestStructure, ForestTables, LEAF, expectedSplits } from './forest';
 import { ClassLabel, TreeEnsembleIR } from './ir';
 import { FOREST_H_SOURCE } from '../generated/runtimeAssets';
 
@@ -130,6 +130,7 @@ function predictFunctions(
   ir: TreeEnsembleIR,
   tables: ForestTables,
   structure: ForestStructure,
+  strategy: Strategy,
   name: string,
   upper: string
 ): string[] {
@@ -140,7 +141,7 @@ function predictFunctions(
   // A quantized model's float entry points quantize all features once, on the stack, when a
   // prediction evaluates more splits than there are features; otherwise each split
   // quantizes the one feature it tests.
-  const quantizeOnce = quantized && expectedSplits(structure) > tables.nFeatures;
+  const quantizeOnce = quantized && (strategy === 'inline' || expectedSplits(structure) > tables.nFeatures);
   const forms: Array<{ suffix: string; param: string; args: string; prologue: string }> = [
     {
       suffix: '',
@@ -214,9 +215,56 @@ static inline int ${name}_predict${suffix}(${param}, int32_t *label)
   return fns;
 }
 
+/** tables: const node tables walked by the runtime; inline: one function of if/goto per tree. */
+export type Strategy = 'tables' | 'inline';
+
 export interface EmitOptions {
   name: string;
   standalone: boolean;
+  strategy: Strategy;
+}
+
+/**
+ * Each tree as straight-line C: nodes in preorder, so a node's left child is the next
+ * statement and only right children need a label. `!(x <= t)` rather than `x > t` sends NaN
+ * right, as the tables do. Flat gotos keep any depth within C's nesting limits.
+ */
+function inlineTrees(tables: ForestTables, name: string): string {
+  const quantized = tables.thresholdI16 !== null;
+  const lines: string[] = [];
+  for (let t = 0; t < tables.nTrees; t++) {
+    const end = t + 1 < tables.nTrees ? tables.treeRoot[t + 1] : tables.nNodes;
+    const targets = new Set<number>();
+    for (let i = tables.treeRoot[t]; i < end; i++) {
+      if (tables.nodeFeature[i] !== LEAF) {
+        targets.add(tables.nodeNext[i]);
+      }
+    }
+    lines.push(`static inline int32_t ${name}_tree_${t}(const float *x, const int16_t *xq)\n{`);
+    lines.push(quantized ? '    (void)x;' : '    (void)xq;');
+    for (let i = tables.treeRoot[t]; i < end; i++) {
+      const label = targets.has(i) ? `n${i}: ` : '';
+      const f = tables.nodeFeature[i];
+      if (f === LEAF) {
+        lines.push(`${label.padEnd(4)}return ${tables.nodeNext[i]};`);
+      } else {
+        const test = quantized
+          ? `xq[${f}] <= ${(tables.thresholdI16 as Int16Array)[i]}`
+          : `x[${f}] <= ${formatFloat32((tables.thresholdF32 as Float32Array)[i])}`;
+        lines.push(`${label.padEnd(4)}if (!(${test})) goto n${tables.nodeNext[i]};`);
+      }
+    }
+    lines.push('}\n');
+  }
+  lines.push(`/* Leaf row reached by tree \`tree\` (tml_tree_leaf_fn). */
+static inline int32_t ${name}_tree_leaf(int32_t tree, const float *x, const int16_t *xq)
+{
+    switch (tree) {`);
+  for (let t = 0; t < tables.nTrees; t++) {
+    lines.push(`    case ${t}: return ${name}_tree_${t}(x, xq);`);
+  }
+  lines.push('    default: return 0;\n    }\n}\n');
+  return lines.join('\n');
 }
 
 export function emitForestHeader(
@@ -279,14 +327,19 @@ export function emitForestHeader(
     }
   }
 
-  out.push(cArray('int32_t', `${name}_tree_root`, tables.treeRoot, formatInt));
-  out.push(cArray('int16_t', `${name}_node_feature`, tables.nodeFeature, formatInt));
-  out.push(cArray('int32_t', `${name}_node_next`, tables.nodeNext, formatInt));
-  if (tables.thresholdF32) {
-    out.push(cArray('float', `${name}_node_threshold`, tables.thresholdF32, formatFloat32));
+  const inline = options.strategy === 'inline';
+  if (!inline) {
+    out.push(cArray('int32_t', `${name}_tree_root`, tables.treeRoot, formatInt));
+    out.push(cArray('int16_t', `${name}_node_feature`, tables.nodeFeature, formatInt));
+    out.push(cArray('int32_t', `${name}_node_next`, tables.nodeNext, formatInt));
+    if (tables.thresholdF32) {
+      out.push(cArray('float', `${name}_node_threshold`, tables.thresholdF32, formatFloat32));
+    }
+    if (tables.thresholdI16) {
+      out.push(cArray('int16_t', `${name}_node_threshold`, tables.thresholdI16, formatInt));
+    }
   }
-  if (tables.thresholdI16 && tables.featureScale) {
-    out.push(cArray('int16_t', `${name}_node_threshold`, tables.thresholdI16, formatInt));
+  if (tables.featureScale) {
     out.push(cArray('float', `${name}_feature_scale`, tables.featureScale, formatFloat32));
   }
   out.push(cArray('float', `${name}_leaf_values`, tables.leafValues, formatFloat32));
@@ -297,25 +350,29 @@ export function emitForestHeader(
   if (tables.treeOutput) {
     out.push(cArray('int16_t', `${name}_tree_output`, tables.treeOutput, formatInt));
   }
-  const field = (table: unknown, symbol: string): string => (table ? `${name}_${symbol}` : 'NULL');
+  if (inline) {
+    out.push(inlineTrees(tables, name));
+  }
+  const field = (table: unknown, symbol: string): string => (table && !inline ? `${name}_${symbol}` : 'NULL');
   out.push(`static const tml_forest_t ${name}_forest = {
     .n_features = ${tables.nFeatures},
     .n_outputs = ${tables.nOutputs},
     .n_trees = ${tables.nTrees},
     .n_nodes = ${tables.nNodes},
     .n_leaf_rows = ${tables.nLeafRows},
-    .tree_root = ${name}_tree_root,
-    .node_feature = ${name}_node_feature,
-    .node_next = ${name}_node_next,
+    .tree_root = ${field(tables.treeRoot, 'tree_root')},
+    .node_feature = ${field(tables.nodeFeature, 'node_feature')},
+    .node_next = ${field(tables.nodeNext, 'node_next')},
     .node_threshold_f32 = ${field(tables.thresholdF32, 'node_threshold')},
     .node_threshold_i16 = ${field(tables.thresholdI16, 'node_threshold')},
-    .feature_scale = ${field(tables.featureScale, 'feature_scale')},
+    .feature_scale = ${tables.featureScale ? `${name}_feature_scale` : 'NULL'},
     .leaf_values = ${name}_leaf_values,
     .combine = ${COMBINE_MACROS[tables.combine]},
     .link = ${LINK_MACROS[tables.link]},
     .link_param = ${formatFloat32(Math.fround(tables.linkParam))},
-    .baseline = ${field(tables.baseline, 'baseline')},
-    .tree_output = ${field(tables.treeOutput, 'tree_output')}
+    .baseline = ${tables.baseline ? `${name}_baseline` : 'NULL'},
+    .tree_output = ${tables.treeOutput ? `${name}_tree_output` : 'NULL'},
+    .tree_leaf = ${inline ? `${name}_tree_leaf` : 'NULL'}
 };
 `);
 
@@ -327,7 +384,7 @@ static inline int ${name}_quantize(const float *x, int16_t *xq)
 }
 `);
   }
-  out.push(...predictFunctions(ir, tables, structure, name, upper));
+  out.push(...predictFunctions(ir, tables, structure, options.strategy, name, upper));
   out.push(`#endif /* ${guard} */\n`);
   return out.join('\n');
 }

@@ -31,6 +31,7 @@ export function compile(irJson: string, optionsJson: string): string {
     return {
       compiler_version: model.compilerVersion,
       options: model.options,
+      strategy: model.strategy,
       header: model.header,
       size: model.size,
       structure: model.structure,

@@ -3,7 +3,8 @@
  * const arrays of the header); code bytes are per-target constants for the runtime's
  * evaluator, measured with arm-none-eabi-gcc -Os.
  */
-import { FeatureType, ForestTables, valueCount } from './forest';
+import type { Strategy } from './emit';
+import { FeatureType, ForestTables, LEAF, valueCount } from './forest';
 
 export interface SizeItem {
   name: string;
@@ -28,15 +29,35 @@ export interface SizeEstimate {
 const CODE_BYTES: Record<FeatureType, number> = { float32: 228, int16: 364 };
 const STACK_FRAME_BYTES: Record<FeatureType, number> = { float32: 28, int16: 28 };
 
-export function estimateForestSize(tables: ForestTables, classNames: string[]): SizeEstimate {
+/**
+ * Inline tree code on Cortex-M4F (-Os, arm-none-eabi-gcc 12.2), fitted on 12 random forests of
+ * iris, wine, breast_cancer and digits (5 to 20 trees, 33 to 2349 splits): bytes per split
+ * (its leaf return included) and per tree (function and dispatch case). Within 25% for
+ * forests of 100+ splits, up to 40% off for tiny ones.
+ */
+const INLINE_BYTES: Record<FeatureType, { split: number; tree: number }> = {
+  float32: { split: 20, tree: 76 },
+  int16: { split: 13, tree: 45 }
+};
+
+export function estimateForestSize(tables: ForestTables, classNames: string[], strategy: Strategy = 'tables'): SizeEstimate {
+  const splits = Array.from(tables.nodeFeature).filter(f => f !== LEAF).length;
+  const walk: SizeItem[] =
+    strategy === 'tables'
+      ? [
+          { name: 'tree roots', bytes: tables.treeRoot.byteLength },
+          { name: 'node features', bytes: tables.nodeFeature.byteLength },
+          { name: 'node children', bytes: tables.nodeNext.byteLength },
+          { name: 'thresholds', bytes: (tables.thresholdF32 ?? tables.thresholdI16 ?? new Uint8Array(0)).byteLength }
+        ]
+      : [
+          {
+            name: 'inline tree code',
+            bytes: splits * INLINE_BYTES[tables.featureType].split + tables.nTrees * INLINE_BYTES[tables.featureType].tree
+          }
+        ];
   const flash: SizeItem[] = [
-    { name: 'tree roots', bytes: tables.treeRoot.byteLength },
-    { name: 'node features', bytes: tables.nodeFeature.byteLength },
-    { name: 'node children', bytes: tables.nodeNext.byteLength },
-    {
-      name: 'thresholds',
-      bytes: (tables.thresholdF32 ?? tables.thresholdI16 ?? new Uint8Array(0)).byteLength
-    },
+    ...walk,
     { name: 'feature scales', bytes: tables.featureScale?.byteLength ?? 0 },
     { name: 'leaf values', bytes: tables.leafValues.byteLength },
     { name: 'baseline', bytes: tables.baseline?.byteLength ?? 0 },

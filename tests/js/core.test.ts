@@ -205,6 +205,19 @@ describe('header emission', () => {
     expect(model.size.flashBytes).toBeLessThan(compileModel(fixtures.digits_forest.ir).size.flashBytes);
   });
 
+  it('emits inline code instead of node tables, and "auto" picks the smaller estimate', () => {
+    const inline = compileModel(fixtures.wine_forest.ir, { strategy: 'inline' });
+    expect(inline.strategy).toBe('inline');
+    expect(inline.header).not.toContain('model_node_feature');
+    expect(inline.header).toContain('.tree_leaf = model_tree_leaf');
+    expect(inline.header).toMatch(/if \(!\(x\[\d+\] <= [-0-9.e]+f\)\) goto n\d+;/);
+    expect(inline.size.flash.map(i => i.name)).toContain('inline tree code');
+    const tables = compileModel(fixtures.wine_forest.ir, { strategy: 'tables' });
+    const auto = compileModel(fixtures.wine_forest.ir, { strategy: 'auto' });
+    expect(auto.size.flashBytes).toBe(Math.min(inline.size.flashBytes, tables.size.flashBytes));
+    expect(() => compileModel(fixtures.wine_forest.ir, { strategy: 'fast' as any })).toThrow('unsupported strategy "fast"');
+  });
+
   it('rejects names that are not C identifiers and unknown feature types', () => {
     expect(() => compileModel(fixtures.iris_tree.ir, { name: '9lives' })).toThrow('not a usable C identifier');
     expect(() => compileModel(fixtures.iris_tree.ir, { name: 'int' })).toThrow('not a usable C identifier');

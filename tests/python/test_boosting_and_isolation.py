@@ -14,12 +14,13 @@ from tinyml_lab import UnsupportedModelError
 from tinyml_lab.ir import average_path_length
 
 
+@pytest.mark.parametrize("strategy", ["tables", "inline"])
 @pytest.mark.parametrize("dtype", ["float32", "int16"])
-def test_gradient_boosting_classifier_matches_sklearn(classification_set, dtype, run_header):
+def test_gradient_boosting_classifier_matches_sklearn(classification_set, dtype, strategy, run_header):
     name, X, y = classification_set
     X_train, y_train, _, _ = split(X, y)
     model = GradientBoostingClassifier(n_estimators=40, max_depth=3, random_state=0).fit(X_train, y_train)
-    converted = tinyml_lab.convert(model, dtype=dtype)
+    converted = tinyml_lab.convert(model, dtype=dtype, strategy=strategy)
     out = run_header(converted.header, X)
     x32 = X.astype(np.float32)
     device = model.classes_[out[:, 0].astype(int)]
@@ -53,12 +54,13 @@ def test_gradient_boosting_regressor_matches_sklearn(diabetes, run_header):
         np.testing.assert_allclose(out, reference, rtol=1e-5, atol=1e-5 * np.abs(reference).max(), err_msg=loss)
 
 
+@pytest.mark.parametrize("strategy", ["tables", "inline"])
 @pytest.mark.parametrize("loader", [load_breast_cancer, load_wine, load_digits], ids=lambda f: f.__name__[5:])
-def test_isolation_forest_matches_sklearn(loader, run_header):
+def test_isolation_forest_matches_sklearn(loader, strategy, run_header):
     X, _ = loader(return_X_y=True)
     model = IsolationForest(n_estimators=60, random_state=0).fit(X[::2])
     x32 = X.astype(np.float32)
-    out = run_header(tinyml_lab.convert(model).header, X)
+    out = run_header(tinyml_lab.convert(model, strategy=strategy).header, X)
     np.testing.assert_array_equal(out[:, 0], model.predict(x32))
     np.testing.assert_allclose(out[:, 1], model.score_samples(x32), rtol=1e-6, atol=1e-6)
     report = tinyml_lab.evaluate(model, X)

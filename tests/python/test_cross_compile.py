@@ -47,15 +47,16 @@ def _models():
 MODELS = _models()
 
 
+@pytest.mark.parametrize("strategy", ["tables", "inline"])
 @pytest.mark.parametrize("target", sorted(TARGETS))
 @pytest.mark.parametrize("dtype", ["float32", "int16"])
 @pytest.mark.parametrize("kind", sorted(MODELS))
-def test_header_cross_compiles_with_werror(kind, dtype, target, tmp_path):
+def test_header_cross_compiles_with_werror(kind, dtype, target, strategy, tmp_path):
     compiler = shutil.which("arm-none-eabi-gcc")
     if compiler is None:
         pytest.fail("arm-none-eabi-gcc is required (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)")
     model, task = MODELS[kind]
-    tinyml_lab.convert(model, dtype=dtype).save(tmp_path / "model.h")
+    tinyml_lab.convert(model, dtype=dtype, strategy=strategy).save(tmp_path / "model.h")
     source = tmp_path / "main.c"
     source.write_text(f'#include "model.h"\nint use_model(const float *x);\nint use_model(const float *x) {{ {CALLS[task]} }}\n')
     result = subprocess.run(

@@ -99,6 +99,8 @@ def test_bad_options(iris_forest):
         tinyml_lab.convert(model, dtype="int4")
     with pytest.raises(CompilerError, match="not a usable C identifier"):
         tinyml_lab.convert(model, name="my-model")
+    with pytest.raises(InvalidInputError, match="strategy must be one of tables, inline, auto"):
+        tinyml_lab.convert(model, strategy="fast")
 
 
 def test_no_header_is_written_on_error(iris_forest, tmp_path):

@@ -24,13 +24,15 @@ CLASSIFIERS = {
 }
 
 
+@pytest.mark.parametrize("strategy", ["tables", "inline"])
 @pytest.mark.parametrize("estimator", sorted(CLASSIFIERS))
 @pytest.mark.parametrize("dtype", ["float32", "int16"])
-def test_header_labels_equal_sklearn_on_every_row(classification_set, estimator, dtype, run_header):
+def test_header_labels_equal_sklearn_on_every_row(classification_set, estimator, dtype, strategy, run_header):
     name, X, y = classification_set
     X_train, y_train, _, _ = split(X, y)
     model = CLASSIFIERS[estimator]().fit(X_train, y_train)
-    converted = tinyml_lab.convert(model, dtype=dtype)
+    converted = tinyml_lab.convert(model, dtype=dtype, strategy=strategy)
+    assert converted.strategy == strategy
 
     out = run_header(converted.header, X)  # every row, training and test
     device_labels = model.classes_[out[:, 0].astype(int)]
@@ -99,9 +101,11 @@ def test_threshold_ties_go_left_like_sklearn(run_header):
     model = DecisionTreeClassifier().fit(X, y)
     t = np.float32(model.tree_.threshold[0])
     below, above = np.nextafter(t, np.float32(-10)), np.nextafter(t, np.float32(10))
-    probes = np.array([[t], [below], [above]], dtype=np.float32)
-    out = run_header(tinyml_lab.convert(model).header, probes)
-    np.testing.assert_array_equal(model.classes_[out[:, 0].astype(int)], model.predict(probes))
+    probes = np.array([[t], [below], [above], [np.nan]], dtype=np.float32)
+    for strategy in ("tables", "inline"):  # NaN goes right in both, as in the WebAssembly runtime
+        out = run_header(tinyml_lab.convert(model, strategy=strategy).header, probes)
+        np.testing.assert_array_equal(model.classes_[out[:3, 0].astype(int)], model.predict(probes[:3]))
+        assert out[3, 0] == out[2, 0]
 
     converted = tinyml_lab.convert(model, dtype="int16")
     scale = converted.tables["feature_scale"][0]
@@ -117,3 +121,14 @@ def test_string_class_labels(run_header):
     header = tinyml_lab.convert(model, name="pets").header
     assert 'static const char *const pets_class_names[2] = {\n    "cat", "dog \\"x\\""\n};' in header
     assert "pets_class_labels" not in header
+
+
+def test_auto_strategy_picks_the_smaller_estimate():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    model = RandomForestClassifier(n_estimators=10, max_depth=6, random_state=0).fit(X, y)
+    sizes = {s: tinyml_lab.convert(model, dtype="int16", strategy=s).flash_bytes for s in ("tables", "inline")}
+    auto = tinyml_lab.convert(model, dtype="int16", strategy="auto")
+    assert auto.strategy == min(sizes, key=sizes.get)
+    assert auto.flash_bytes == min(sizes.values())

@@ -60,6 +60,9 @@
 #define TML_LINK_SOFTMAX 2   /* multi-class boosting */
 #define TML_LINK_ISOLATION 3 /* isolation forest: score = -2^(-mean path length / link_param) */
 
+/* Generated code that walks tree `tree` and returns its leaf row (inline-code models). */
+typedef int32_t (*tml_tree_leaf_fn)(int32_t tree, const float *x, const int16_t *xq);
+
 typedef struct {
     int32_t n_features;
     int32_t n_outputs;   /* width of the raw output: classes of a forest, 1 for a regressor */
@@ -78,6 +81,7 @@ typedef struct {
     float link_param;                  /* TML_LINK_ISOLATION: c(max_samples) */
     const float *baseline;             /* [n_outputs] start of a TML_COMBINE_SUM, or NULL */
     const int16_t *tree_output;        /* [n_trees] output each tree feeds, or NULL: all */
+    tml_tree_leaf_fn tree_leaf;        /* inline code in place of the node tables, or NULL */
 } tml_forest_t;
 
 /* Values per leaf row: 1 when each tree feeds one output, else n_outputs. */
@@ -102,15 +106,17 @@ static inline int32_t tml_forest_tree_end(const tml_forest_t *f, int32_t t)
 static inline int tml_forest_validate(const tml_forest_t *f)
 {
     int32_t t, i;
-    if (f == NULL || f->tree_root == NULL || f->node_feature == NULL ||
-        f->node_next == NULL || f->leaf_values == NULL) {
+    if (f == NULL || f->leaf_values == NULL ||
+        (f->tree_leaf == NULL &&
+         (f->tree_root == NULL || f->node_feature == NULL || f->node_next == NULL))) {
         return TML_E_NULL;
     }
     if (f->n_features <= 0 || f->n_outputs <= 0 || f->n_trees <= 0 ||
         f->n_nodes < f->n_trees || f->n_leaf_rows <= 0) {
         return TML_E_SIZE;
     }
-    if ((f->node_threshold_f32 == NULL) == (f->node_threshold_i16 == NULL)) {
+    if (f->tree_leaf == NULL &&
+        (f->node_threshold_f32 == NULL) == (f->node_threshold_i16 == NULL)) {
         return TML_E_THRESHOLDS;
     }
     if (f->node_threshold_i16 != NULL && f->feature_scale == NULL) {
@@ -130,7 +136,8 @@ static inline int tml_forest_validate(const tml_forest_t *f)
             }
         }
     }
-    for (t = 0; t < f->n_trees; t++) {
+    /* Inline code was generated from checked tables: there are no node tables to check. */
+    for (t = 0; f->tree_leaf == NULL && t < f->n_trees; t++) {
         int32_t root = f->tree_root[t];
         int32_t end;
         if (root < 0 || root >= f->n_nodes || (t > 0 && root <= f->tree_root[t - 1]) ||
@@ -219,6 +226,9 @@ static inline int32_t tml_forest_leaf(const tml_forest_t *f, int32_t t, const fl
                                       const int16_t *xq)
 {
     int32_t i;
+    if (f->tree_leaf != NULL) {
+        return f->tree_leaf(t, x, xq);
+    }
     if (f->node_threshold_i16 == NULL) {
         return tml_forest_leaf_f32(f, t, x);
     }
@@ -249,7 +259,7 @@ static inline int tml_forest_raw(const tml_forest_t *f, const float *x, const in
     if (f == NULL || raw == NULL) {
         return TML_E_NULL;
     }
-    if (x == NULL && (xq == NULL || f->node_threshold_i16 == NULL)) {
+    if (x == NULL && (xq == NULL || (f->node_threshold_i16 == NULL && f->tree_leaf == NULL))) {
         return TML_E_NULL;
     }
     if (n_raw < f->n_outputs) {
