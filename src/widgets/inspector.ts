@@ -4,7 +4,6 @@
  */
 import { DOMWidgetModel, DOMWidgetView, ISerializers } from '@jupyter-widgets/base';
 
-import { FeatureType } from '../core/forest';
 import { MODULE_NAME, MODULE_VERSION } from '../version';
 import { Figure } from './charts';
 import { InspectorPanel, InspectorState } from './panel';
@@ -65,8 +64,8 @@ export class InspectorView extends DOMWidgetView {
           (container as unknown as PlotlyElement).on('plotly_click', event => onPointClick(event.points[0].pointIndex));
         }
       },
-      setFeatureType: (featureType: FeatureType) => {
-        this.model.set('options', { ...this.model.get('options'), featureType });
+      setOptions: options => {
+        this.model.set('options', { ...this.model.get('options'), ...options });
         this.model.save_changes();
       },
       exportHeader: (path: string) => this.send({ event: 'export', path }),

@@ -5,24 +5,24 @@
  */
 import * as aq from 'arquero';
 
-import { AgreementReport, CompiledModel, DeviceRun, compileModel } from '../core/compile';
+import { AgreementReport, CompileOptions, CompiledModel, DeviceRun, STRATEGIES, compileModel } from '../core/compile';
 import { decodeArray } from '../core/encoding';
 import { FeatureType, valueCount } from '../core/forest';
-import { TradeoffPoint, evaluateTradeoffs } from '../core/tradeoff';
+import { FEATURE_TYPES, TradeoffPoint, evaluateTradeoffs } from '../core/tradeoff';
 import { Figure, agreementFigures, agreementMeasure, formatBytes, sizeFigure, structureFigures, tradeoffFigure } from './charts';
 
 /** What the kernel sends (traits of tinyml_lab.widget.Inspector). */
 export interface InspectorState {
   ir: unknown;
-  options: { name?: string; featureType?: FeatureType; standalone?: boolean };
+  options: Partial<CompileOptions>;
   data: { x?: unknown; reference?: Record<string, unknown> };
 }
 
 export interface PanelCallbacks {
   /** Renders a Plotly figure into a container. */
   plot(container: HTMLElement, figure: Figure): Promise<void> | void;
-  /** The user picked another feature type. */
-  setFeatureType(featureType: FeatureType): void;
+  /** The user picked another feature type or code strategy. */
+  setOptions(options: Partial<Pick<CompileOptions, 'featureType' | 'strategy'>>): void;
   /** The user asked the kernel to write the header to a file. */
   exportHeader(path: string): void;
   /** The browser measured the agreement (sent back to the kernel). */
@@ -79,6 +79,11 @@ export function previewLines(lines: string[]): string[] {
   return shown.length > HEADER_PREVIEW_LINES ? [...shown.slice(0, HEADER_PREVIEW_LINES), '…'] : shown;
 }
 
+/** The trade-off label of the option a compiled model uses ("auto" resolved). */
+function currentLabel(model: CompiledModel): string {
+  return `${model.options.featureType} · ${model.strategy}`;
+}
+
 export class InspectorPanel {
   readonly node: HTMLElement;
   private readonly body: HTMLElement;
@@ -106,7 +111,7 @@ export class InspectorPanel {
     const figures: Figure[] = [
       ...structureFigures(model.structure),
       sizeFigure(model.size),
-      tradeoffFigure(tradeoffs, model.options.featureType, point => this.callbacks.setFeatureType(point.options.featureType)),
+      tradeoffFigure(tradeoffs, currentLabel(model), point => this.select(point)),
       ...agreementFigures(
         report,
         model.ir.classes.map(String),
@@ -152,7 +157,7 @@ export class InspectorPanel {
       values: this.referenceValues(state),
       truth: this.optionalArray(state, 'truth', 'int32')
     });
-    const current = tradeoffs.find(p => p.options.featureType === model.options.featureType) as TradeoffPoint;
+    const current = tradeoffs.find(p => p.featureType === model.options.featureType && p.strategy === model.strategy) as TradeoffPoint;
     return { model, run: current.run, report: current.report, tradeoffs };
   }
 
@@ -180,12 +185,12 @@ export class InspectorPanel {
   private tradeoffTable(model: CompiledModel, points: TradeoffPoint[]): HTMLElement {
     const table = element('table', 'tml-tradeoffs');
     const head = element('tr', '');
-    for (const title of ['features', 'flash (est.)', 'RAM (est.)', 'agreement', 'max abs error', 'splits moved', '']) {
+    for (const title of ['option', 'flash (est.)', 'RAM (est.)', 'agreement', 'max abs error', 'splits moved', '']) {
       head.appendChild(element('th', '', title));
     }
     table.appendChild(head);
     for (const point of points) {
-      const selected = point.options.featureType === model.options.featureType;
+      const selected = point.label === currentLabel(model);
       const row = element('tr', selected ? 'tml-tradeoff tml-selected' : 'tml-tradeoff');
       row.dataset.option = point.label;
       const measure = agreementMeasure(point.report);
@@ -205,7 +210,7 @@ export class InspectorPanel {
         action.textContent = 'selected';
       } else {
         const use = element('button', 'tml-use jp-Button', 'use');
-        use.addEventListener('click', () => this.callbacks.setFeatureType(point.options.featureType));
+        use.addEventListener('click', () => this.select(point));
         action.appendChild(use);
       }
       row.appendChild(action);
@@ -214,20 +219,30 @@ export class InspectorPanel {
     return table;
   }
 
+  private select(point: TradeoffPoint): void {
+    this.callbacks.setOptions({ featureType: point.featureType, strategy: point.strategy });
+  }
+
   private toolbar(model: CompiledModel): HTMLElement {
     const bar = element('div', 'tml-toolbar');
-    bar.appendChild(element('span', 'tml-title', `${model.ir.estimator.split('.').pop()} → C (${model.options.name}.h)`));
-    const label = element('label', 'tml-dtype-label', 'features ');
-    const select = element('select', 'tml-dtype');
-    for (const value of ['float32', 'int16'] as FeatureType[]) {
-      const option = element('option', '', value);
-      option.value = value;
-      option.selected = value === model.options.featureType;
-      select.appendChild(option);
+    bar.appendChild(element('span', 'tml-title', `${model.ir.estimator.split('.').pop()} → C (${model.options.name}.h, ${model.strategy})`));
+    const choices: Array<[string, string, string[], string, (v: string) => void]> = [
+      ['features ', 'tml-dtype', FEATURE_TYPES, model.options.featureType, v => this.callbacks.setOptions({ featureType: v as FeatureType })],
+      ['code ', 'tml-strategy', STRATEGIES, model.options.strategy, v => this.callbacks.setOptions({ strategy: v as CompileOptions['strategy'] })]
+    ];
+    for (const [text, cls, values, current, onChange] of choices) {
+      const label = element('label', `${cls}-label`, text);
+      const select = element('select', cls);
+      for (const value of values) {
+        const option = element('option', '', value);
+        option.value = value;
+        option.selected = value === current;
+        select.appendChild(option);
+      }
+      select.addEventListener('change', () => onChange(select.value));
+      label.appendChild(select);
+      bar.appendChild(label);
     }
-    select.addEventListener('change', () => this.callbacks.setFeatureType(select.value as FeatureType));
-    label.appendChild(select);
-    bar.appendChild(label);
     return bar;
   }
 
@@ -347,6 +362,7 @@ export class InspectorPanel {
   private agreementSummary(model: CompiledModel, report: AgreementReport): Record<string, unknown> {
     return {
       feature_type: model.options.featureType,
+      strategy: model.strategy,
       n_rows: report.classes?.nRows ?? null,
       label_agreement: report.classes?.rate ?? null,
       disagreeing_rows: report.classes?.disagreeing ?? [],

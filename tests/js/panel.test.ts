@@ -16,13 +16,13 @@ function stateFor(name: string, overrides: Partial<InspectorState> = {}): Inspec
 
 function makePanel() {
   const figures: Figure[] = [];
-  const calls = { featureType: [] as string[], exports: [] as string[], agreement: [] as Record<string, unknown>[] };
+  const calls = { options: [] as Array<Record<string, unknown>>, exports: [] as string[], agreement: [] as Record<string, unknown>[] };
   const callbacks: PanelCallbacks = {
     plot: (container, figure) => {
       container.dataset.plotted = 'yes';
       figures.push(figure);
     },
-    setFeatureType: t => calls.featureType.push(t),
+    setOptions: o => calls.options.push(o),
     exportHeader: p => calls.exports.push(p),
     reportAgreement: s => calls.agreement.push(s)
   };
@@ -91,15 +91,19 @@ describe('InspectorPanel', () => {
     const { panel, figures, calls } = makePanel();
     await panel.render(stateFor('breast_cancer_forest'));
     const rows = Array.from(panel.node.querySelectorAll('tr.tml-tradeoff')) as HTMLElement[];
-    expect(rows.map(r => r.dataset.option)).toEqual(['float32', 'int16']);
+    expect(rows.map(r => r.dataset.option)).toEqual(['float32 · tables', 'float32 · inline', 'int16 · tables', 'int16 · inline']);
     expect(rows[0].classList.contains('tml-selected')).toBe(true);
+    expect(rows.filter(r => r.classList.contains('tml-selected'))).toHaveLength(1);
     expect(rows[0].textContent).toContain('100.00%');
     const tradeoff = figures.find(f => f.id === 'tradeoff') as Figure;
     const flash = tradeoff.data[0].x as number[];
-    expect(flash[1]).toBeLessThan(flash[0]); // int16 tables are smaller
-    tradeoff.onPointClick?.(1);
-    (rows[1].querySelector('button.tml-use') as HTMLButtonElement).click();
-    expect(calls.featureType).toEqual(['int16', 'int16']);
+    expect(flash[2]).toBeLessThan(flash[0]); // int16 tables are smaller than float32 ones
+    tradeoff.onPointClick?.(2);
+    (rows[3].querySelector('button.tml-use') as HTMLButtonElement).click();
+    expect(calls.options).toEqual([
+      { featureType: 'int16', strategy: 'tables' },
+      { featureType: 'int16', strategy: 'inline' }
+    ]);
   });
 
   it('offers the feature type choice, copy, download and export', async () => {
@@ -108,7 +112,10 @@ describe('InspectorPanel', () => {
     const select = panel.node.querySelector('select.tml-dtype') as HTMLSelectElement;
     select.value = 'int16';
     select.dispatchEvent(new Event('change'));
-    expect(calls.featureType).toEqual(['int16']);
+    const strategy = panel.node.querySelector('select.tml-strategy') as HTMLSelectElement;
+    strategy.value = 'auto';
+    strategy.dispatchEvent(new Event('change'));
+    expect(calls.options).toEqual([{ featureType: 'int16' }, { strategy: 'auto' }]);
     const path = panel.node.querySelector('.tml-export-path') as HTMLInputElement;
     path.value = 'out/iris.h';
     (panel.node.querySelector('.tml-export') as HTMLButtonElement).click();

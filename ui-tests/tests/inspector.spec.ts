@@ -48,8 +48,8 @@ test.describe('TinyML Lab inspector', () => {
     await expect(inspector.locator('.js-plotly-plot')).toHaveCount(6, { timeout: 60000 });
 
     // Pick int16 from the trade-off table: header, size and agreement follow.
-    await inspector.locator('tr.tml-tradeoff[data-option="int16"] button.tml-use').click();
-    await expect(inspector.locator('tr.tml-tradeoff[data-option="int16"]')).toHaveClass(/tml-selected/, { timeout: 30000 });
+    await inspector.locator('tr.tml-tradeoff[data-option="int16 · tables"] button.tml-use').click();
+    await expect(inspector.locator('tr.tml-tradeoff[data-option="int16 · tables"]')).toHaveClass(/tml-selected/, { timeout: 30000 });
     await expect(inspector.locator('select.tml-dtype')).toHaveValue('int16');
     await expect(inspector.locator('.tml-code')).toContainText('static const int16_t iris_node_threshold', { timeout: 30000 });
     await expect(inspector.locator('.tml-stat-agreement .tml-stat-value')).toHaveText(/^100\.00%/);
