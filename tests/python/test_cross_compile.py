@@ -65,3 +65,26 @@ def test_header_cross_compiles_with_werror(kind, dtype, target, strategy, tmp_pa
         capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int16"])
+@pytest.mark.parametrize("n_trees, depth", [(5, 4), (20, 8)])
+def test_flash_estimate_of_tables_is_close_to_the_compiled_size(n_trees, depth, dtype, tmp_path):
+    """The widget's flash figure against what arm-none-eabi-gcc makes of the header on
+    Cortex-M4F: text + rodata + data of a translation unit that calls predict."""
+    compiler = shutil.which("arm-none-eabi-gcc")
+    if compiler is None:
+        pytest.fail("arm-none-eabi-gcc is required (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)")
+    X, y = load_wine(return_X_y=True)
+    model = RandomForestClassifier(n_estimators=n_trees, max_depth=depth, random_state=0).fit(X, y)
+    converted = tinyml_lab.convert(model, dtype=dtype)
+    converted.save(tmp_path / "model.h")
+    source = tmp_path / "main.c"
+    source.write_text('#include "model.h"\nint32_t use_model(const float *x);\nint32_t use_model(const float *x) { return model_predict(x); }\n')
+    obj = tmp_path / "main.o"
+    subprocess.run([compiler, "-std=c99", "-Os", "-mthumb", *TARGETS["cortex-m4f"], "-c", str(source), "-o", str(obj)],
+                   check=True)
+    sections = subprocess.run(["arm-none-eabi-size", "-A", str(obj)], check=True, capture_output=True, text=True).stdout
+    measured = sum(int(line.split()[1]) for line in sections.splitlines()
+                   if line.startswith((".text", ".rodata", ".data")))
+    assert abs(converted.flash_bytes - measured) <= 0.12 * measured, (converted.flash_bytes, measured)
