@@ -44,9 +44,9 @@ class Inspector(widgets.DOMWidget):
     export_status = Unicode("").tag(sync=True)
 
     def __init__(self, model: Any, X_test: Any, y_test: Any = None, *, name: str = "model",
-                 dtype: str = "float32", **kwargs: Any):
+                 dtype: str = "float32", strategy: str = "tables", **kwargs: Any):
         ir = model_to_ir(model)
-        options = compile_options(name, dtype)
+        options = compile_options(name, dtype, strategy=strategy)
         super().__init__(ir=ir, options=options, **kwargs)
         self._model = model
         self.set_data(X_test, y_test)

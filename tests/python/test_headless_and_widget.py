@@ -83,6 +83,8 @@ def test_widget_export_message_and_feature_type_change(wine, tmp_path):
     assert w.export_status.startswith("export failed:")
     with pytest.raises(ValueError, match="dtype must be one of"):
         w.options = {**w.options, "featureType": "int3"}
+    inline = tinyml_lab.inspect(model, X_test, y_test, name="wine", strategy="inline")
+    assert "wine_tree_leaf" in open(inline.export_header(tmp_path / "inline.h")).read()
 
 
 def test_report_text(wine):

@@ -163,7 +163,7 @@ static inline int tml_forest_validate(const tml_forest_t *f)
     return TML_OK;
 }
 
-/* Leaf row reached by tree t for float32 features x[n_features]. */
+/* Leaf row reached by tree t for float32 features x[n_features] (table forests only). */
 static inline int32_t tml_forest_leaf_f32(const tml_forest_t *f, int32_t t, const float *x)
 {
     int32_t i = f->tree_root[t];
@@ -173,7 +173,7 @@ static inline int32_t tml_forest_leaf_f32(const tml_forest_t *f, int32_t t, cons
     return f->node_next[i];
 }
 
-/* Leaf row reached by tree t for quantized features xq[n_features]. */
+/* Leaf row reached by tree t for quantized features xq[n_features] (table forests only). */
 static inline int32_t tml_forest_leaf_i16(const tml_forest_t *f, int32_t t, const int16_t *xq)
 {
     int32_t i = f->tree_root[t];
@@ -221,7 +221,8 @@ static inline int tml_quantize_features_i16(const float *scale, const float *x, 
     return TML_OK;
 }
 
-/* Leaf row reached by tree t; a quantized forest quantizes each tested feature of x. */
+/* Leaf row reached by tree t, through inline code or the tables; a quantized table forest
+ * given float features quantizes each tested feature of x. */
 static inline int32_t tml_forest_leaf(const tml_forest_t *f, int32_t t, const float *x,
                                       const int16_t *xq)
 {
