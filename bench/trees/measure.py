@@ -1,0 +1,158 @@
+"""The three measurements, each run the same way for every tool's `bench_predict.c`:
+
+flash_bytes        arm-none-eabi-gcc -Os object, linked from bench_predict with --gc-sections
+host_run           gcc -O2 driver under callgrind, instructions inside bench_predict
+m4f_instructions   bare-metal firmware in QEMU mps2-an386, one trace line per instruction
+"""
+import os
+import re
+import subprocess
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+C_DIR = HERE / "c"
+
+ARM_COMMON = ["-std=c99", "-Os", "-mthumb", "-ffunction-sections", "-fdata-sections"]
+ARM_TARGETS = {
+    "M4F": ["-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"],
+    "M0+": ["-mcpu=cortex-m0plus", "-mfloat-abi=soft"],
+}
+
+
+def run(cmd, cwd, timeout=600, env=None):
+    """Run a command; on failure raise with its stderr tail so the table can say why."""
+    done = subprocess.run(
+        cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        raise RuntimeError(f"{cmd[0]} failed: {' | '.join(tail)}")
+    return done
+
+
+# ---- test rows -----------------------------------------------------------------------------
+def write_rows_header(directory: Path, rows, expected) -> None:
+    """Test rows as float32 hex literals (exact, C99) and the expected class indices."""
+    lines = [
+        "#include <stdint.h>",
+        f"#define BENCH_N_ROWS {len(rows)}",
+        f"#define BENCH_N_FEATURES {rows.shape[1]}",
+        "static const float bench_rows[BENCH_N_ROWS][BENCH_N_FEATURES] = {",
+    ]
+    for row in rows:
+        lines.append("    {" + ", ".join(float(v).hex() + "f" for v in row) + "},")
+    lines.append("};")
+    lines.append("static const int32_t bench_expected[BENCH_N_ROWS] = {")
+    lines.append("    " + ", ".join(str(int(k)) for k in expected))
+    lines.append("};")
+    (directory / "bench_rows.h").write_text("\n".join(lines) + "\n")
+
+
+# ---- flash ---------------------------------------------------------------------------------
+def _section_sizes(elf: Path, cwd: Path) -> dict:
+    out = run(["arm-none-eabi-size", "-A", str(elf)], cwd).stdout
+    sizes = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].startswith(".") and parts[1].isdigit():
+            sizes[parts[0]] = int(parts[1])
+    return sizes
+
+
+def flash_bytes(directory: Path, target: str) -> tuple:
+    """(model bytes, library bytes) for one prediction on `target`.
+
+    model = text+rodata+data of the wrapper's object (generated tables, code and runtime);
+    library = libgcc/newlib code the prediction pulls in (soft-float helpers, memcpy/memset,
+    floorf for int16 quantization)."""
+    directory = directory.resolve()
+    work = directory / f"flash_{target.replace('+', 'p')}"
+    work.mkdir(exist_ok=True)
+    flags = ARM_COMMON + ARM_TARGETS[target]
+    run(["arm-none-eabi-gcc", *flags, "-I", str(directory), "-c",
+         str(directory / "bench_predict.c"), "-o", "bench_predict.o"], work)
+    run(["arm-none-eabi-gcc", *flags, "--specs=nano.specs", "-nostartfiles",
+         "-Wl,--gc-sections", "-T", str(C_DIR / "flash.ld"), "bench_predict.o",
+         "-lm", "-o", "flash.elf"], work)
+    sizes = _section_sizes(work / "flash.elf", work)
+    return sizes.get(".model", 0), sizes.get(".libs", 0)
+
+
+# ---- host ----------------------------------------------------------------------------------
+# Pinned so glibc picks the same memcpy/libm variants on every machine of this kind.
+HOST_ENV = {**os.environ, "GLIBC_TUNABLES": "glibc.cpu.hwcaps=-FMA,-AVX2"}
+
+
+def host_run(directory: Path, n_rows: int) -> tuple:
+    """(instructions per prediction, list of predicted class indices) on the host."""
+    directory = directory.resolve()
+    run(["gcc", "-std=c99", "-O2", "-I", str(directory), str(C_DIR / "host_driver.c"),
+         str(directory / "bench_predict.c"), "-lm", "-o", "host_bench"], directory)
+    out_file = directory / "callgrind.out"
+    done = run(["valgrind", "--tool=callgrind", "--toggle-collect=bench_predict",
+                f"--callgrind-out-file={out_file}", "./host_bench"], directory, env=HOST_ENV)
+    predictions = [int(line) for line in done.stdout.split()]
+    totals = re.search(r"^totals:\s+(\d+)", out_file.read_text(), re.M)
+    return int(totals.group(1)) / n_rows, predictions
+
+
+# ---- Cortex-M4F in QEMU --------------------------------------------------------------------
+QEMU = ["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none",
+        "-serial", "none", "-semihosting-config", "enable=on,target=native"]
+
+
+def _symbol_ranges(elf: Path, cwd: Path) -> dict:
+    """{function name: (start, end)} from nm -S; the Thumb bit is dropped."""
+    ranges = {}
+    out = run(["arm-none-eabi-nm", "-S", str(elf)], cwd).stdout
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[2] in "tT":
+            start = int(parts[0], 16) & ~1
+            ranges[parts[3]] = (start, start + int(parts[1], 16))
+    return ranges
+
+
+def _count_window(trace: Path, ranges: dict) -> int:
+    """Instructions executed after bench_window_begin and before bench_window_end, minus
+    those of main (the loop that calls bench_predict): what remains is bench_predict and
+    everything it calls, as callgrind's --toggle-collect counts it on the host."""
+    begin, end, loop = ranges["bench_window_begin"], ranges["bench_window_end"], ranges["main"]
+    pc_pattern = re.compile(rb"^Trace \d+: 0x[0-9a-f]+ \[[0-9a-f]+/([0-9a-f]+)/")
+    inside, count = False, 0
+    with open(trace, "rb") as lines:
+        for line in lines:
+            match = pc_pattern.match(line)
+            if not match:
+                continue
+            pc = int(match.group(1), 16)
+            if not inside:
+                inside = begin[0] <= pc < begin[1]
+                continue
+            if end[0] <= pc < end[1]:
+                return count
+            if not (loop[0] <= pc < loop[1] or begin[0] <= pc < begin[1]):
+                count += 1
+    raise RuntimeError("trace ended before bench_window_end")
+
+
+def m4f_instructions(directory: Path, n_rows: int) -> tuple:
+    """(instructions per prediction on Cortex-M4F, "agree=K/N" reported by the firmware)."""
+    directory = directory.resolve()
+    work = directory / "qemu"
+    work.mkdir(exist_ok=True)
+    run(["arm-none-eabi-gcc", *ARM_COMMON, *ARM_TARGETS["M4F"], f"-DBENCH_FW_ROWS={n_rows}",
+         "-I", str(directory), str(C_DIR / "firmware.c"), str(directory / "bench_predict.c"),
+         "--specs=nano.specs", "-nostartfiles", "-Wl,--gc-sections",
+         "-T", str(C_DIR / "firmware.ld"), "-lm", "-o", "fw.elf"], work)
+    trace = work / "trace.log"
+    done = run([*QEMU, "-kernel", "fw.elf", "-singlestep", "-d", "exec,nochain",
+                "-D", str(trace)], work, timeout=900)
+    # Semihosting console output lands on stdout or stderr depending on whether stdout is
+    # a terminal, so look in both.
+    reported = re.search(r"agree=\d+/\d+|fault", done.stdout + done.stderr)
+    agree = reported.group(0) if reported else "no output"
+    count = _count_window(trace, _symbol_ranges(work / "fw.elf", work))
+    trace.unlink()  # can be hundreds of MB for the big forests
+    return count / n_rows, agree
