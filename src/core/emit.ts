@@ -9,6 +9,10 @@ import { FOREST_H_SOURCE } from '../generated/runtimeAssets';
 
 export const COMPILER_VERSION = '0.1.0';
 
+/** Start of the comment lines around the runtime embedded in a standalone header. */
+export const RUNTIME_BEGIN_MARKER = '/* ---- TinyML Lab runtime';
+export const RUNTIME_END_MARKER = '/* ---- end of embedded runtime';
+
 /** A C identifier; also the prefix of every symbol the header defines. */
 const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -294,9 +298,9 @@ export function emitForestHeader(
 #include <stdint.h>
 `);
   if (standalone) {
-    out.push('/* ---- TinyML Lab runtime: tinyml/forest.h (embedded) ---- */');
+    out.push(`${RUNTIME_BEGIN_MARKER}: tinyml/forest.h (embedded) ---- */`);
     out.push(FOREST_H_SOURCE.trimEnd());
-    out.push('/* ---- end of embedded runtime ---- */\n');
+    out.push(`${RUNTIME_END_MARKER} ---- */\n`);
   } else {
     out.push('#include "tinyml/forest.h"\n');
   }

@@ -6,6 +6,7 @@
 import * as aq from 'arquero';
 
 import { AgreementReport, CompileOptions, CompiledModel, DeviceRun, STRATEGIES, compileModel } from '../core/compile';
+import { RUNTIME_BEGIN_MARKER, RUNTIME_END_MARKER } from '../core/emit';
 import { decodeArray } from '../core/encoding';
 import { FeatureType, valueCount } from '../core/forest';
 import { FEATURE_TYPES, TradeoffPoint, evaluateTradeoffs } from '../core/tradeoff';
@@ -32,9 +33,6 @@ export interface PanelCallbacks {
 /** Rows of the header shown before "show all": big forests make megabyte headers. */
 const HEADER_PREVIEW_LINES = 400;
 const TABLE_ROWS = 50;
-/** Markers around the embedded runtime in a standalone header (see core/emit.ts). */
-const RUNTIME_BEGIN = '/* ---- TinyML Lab runtime';
-const RUNTIME_END = '/* ---- end of embedded runtime';
 
 function element<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -66,8 +64,8 @@ export interface PanelResult {
  * every model), then at most HEADER_PREVIEW_LINES lines.
  */
 export function previewLines(lines: string[]): string[] {
-  const start = lines.findIndex(l => l.startsWith(RUNTIME_BEGIN));
-  const end = lines.findIndex(l => l.startsWith(RUNTIME_END));
+  const start = lines.findIndex(l => l.startsWith(RUNTIME_BEGIN_MARKER));
+  const end = lines.findIndex(l => l.startsWith(RUNTIME_END_MARKER));
   let shown = lines;
   if (start >= 0 && end > start) {
     shown = [
