@@ -18,17 +18,23 @@ from .ir import check_features, decode_array, encode_array, model_to_ir
 
 FEATURE_TYPES = ("float32", "int16")
 STRATEGIES = ("tables", "inline", "auto")
+LEAF_TYPES = ("float32", "uint8")
 
 
 def compile_options(
-    name: str = "model", dtype: str = "float32", standalone: bool = True, strategy: str = "tables"
+    name: str = "model",
+    dtype: str = "float32",
+    standalone: bool = True,
+    strategy: str = "tables",
+    leaf_dtype: str = "float32",
 ) -> dict[str, Any]:
     """Options in the form the compiler core takes (CompileOptions in src/core/compile.ts)."""
-    if dtype not in FEATURE_TYPES:
-        raise InvalidInputError(f"dtype must be one of {', '.join(FEATURE_TYPES)}, got {dtype!r}")
-    if strategy not in STRATEGIES:
-        raise InvalidInputError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
-    return {"name": name, "featureType": dtype, "standalone": bool(standalone), "strategy": strategy}
+    for value, allowed, what in ((dtype, FEATURE_TYPES, "dtype"), (strategy, STRATEGIES, "strategy"),
+                                 (leaf_dtype, LEAF_TYPES, "leaf_dtype")):
+        if value not in allowed:
+            raise InvalidInputError(f"{what} must be one of {', '.join(allowed)}, got {value!r}")
+    return {"name": name, "featureType": dtype, "standalone": bool(standalone), "strategy": strategy,
+            "leafType": leaf_dtype}
 
 
 @dataclass
@@ -187,7 +193,13 @@ def reference_outputs(model: Any, ir: dict[str, Any], x32: np.ndarray, y: Any = 
 
 
 def convert(
-    model: Any, *, name: str = "model", dtype: str = "float32", standalone: bool = True, strategy: str = "tables"
+    model: Any,
+    *,
+    name: str = "model",
+    dtype: str = "float32",
+    standalone: bool = True,
+    strategy: str = "tables",
+    leaf_dtype: str = "float32",
 ) -> ConvertedModel:
     """Compiles a fitted estimator to a C header.
 
@@ -195,8 +207,10 @@ def convert(
     splits) or "int16" (features quantized with per-feature power-of-two scales).
     ``strategy`` is "tables" (const node tables and a generic walk), "inline" (if/goto code
     per tree, usually faster) or "auto" (whichever is estimated smaller in flash).
+    ``leaf_dtype`` "uint8" stores a forest classifier's leaf probabilities as k/255: a
+    quarter of the leaf table, probabilities within 1/510 of sklearn's.
     """
-    options = compile_options(name, dtype, standalone, strategy)
+    options = compile_options(name, dtype, standalone, strategy, leaf_dtype)
     return ConvertedModel(model, model_to_ir(model), options)
 
 

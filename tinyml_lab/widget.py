@@ -44,9 +44,9 @@ class Inspector(widgets.DOMWidget):
     export_status = Unicode("").tag(sync=True)
 
     def __init__(self, model: Any, X_test: Any, y_test: Any = None, *, name: str = "model",
-                 dtype: str = "float32", strategy: str = "tables", **kwargs: Any):
+                 dtype: str = "float32", strategy: str = "tables", leaf_dtype: str = "float32", **kwargs: Any):
         ir = model_to_ir(model)
-        options = compile_options(name, dtype, strategy=strategy)
+        options = compile_options(name, dtype, strategy=strategy, leaf_dtype=leaf_dtype)
         super().__init__(ir=ir, options=options, **kwargs)
         self._model = model
         self.set_data(X_test, y_test)
@@ -67,7 +67,7 @@ class Inspector(widgets.DOMWidget):
         opts = change["new"]
         compile_options(
             opts.get("name", "model"), opts.get("featureType", "float32"), opts.get("standalone", True),
-            opts.get("strategy", "tables"),
+            opts.get("strategy", "tables"), opts.get("leafType", "float32"),
         )
 
     def converted(self) -> ConvertedModel:

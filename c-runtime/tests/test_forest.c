@@ -43,6 +43,8 @@ static tml_forest_t make_forest(void)
     f.baseline = NULL;
     f.tree_output = NULL;
     f.tree_leaf = NULL;
+    f.leaf_u8 = NULL;
+    f.leaf_scale = 0.0f;
     return f;
 }
 
@@ -320,6 +322,26 @@ static void test_inline_code_replaces_the_node_tables(void)
     CHECK(agree);
 }
 
+static void test_uint8_leaves_sum_exactly_and_scale(void)
+{
+    /* The leaves of make_forest() as uint8 probabilities: 1, 0 | 0, 1 | 64/255, 191/255. */
+    static const uint8_t leaves_u8[] = {255, 0, 0, 255, 64, 191};
+    const float x[2] = {-2.0f, 1.0f}; /* rows 0 and 2 */
+    float p[2];
+    tml_forest_t f = make_forest();
+    f.leaf_values = NULL;
+    f.leaf_u8 = leaves_u8;
+    f.leaf_scale = 1.0f / 255.0f;
+    CHECK(tml_forest_validate(&f) == TML_OK);
+    CHECK(tml_forest_predict_values(&f, x, NULL, p, 2) == TML_OK);
+    CHECK(fabsf(p[0] - 319.0f / 510.0f) < 1e-6f && fabsf(p[1] - 191.0f / 510.0f) < 1e-6f);
+    f.leaf_values = leaves; /* both leaf tables */
+    CHECK(tml_forest_validate(&f) == TML_E_NULL);
+    f.leaf_values = NULL;
+    f.combine = TML_COMBINE_SUM; /* a baseline would be scaled too */
+    CHECK(tml_forest_validate(&f) == TML_E_KIND);
+}
+
 static void test_argmax_picks_first_maximum(void)
 {
     const float v[4] = {0.25f, 0.5f, 0.5f, 0.1f};
@@ -341,6 +363,7 @@ int main(void)
     test_isolation_score();
     test_validate_rejects_bad_kinds();
     test_inline_code_replaces_the_node_tables();
+    test_uint8_leaves_sum_exactly_and_scale();
     test_argmax_picks_first_maximum();
     return CHECK_REPORT("c-runtime");
 }

@@ -7,6 +7,7 @@ import { COMPILER_VERSION, Strategy, checkModelName, emitForestHeader } from './
 import {
   FeatureType,
   ForestStructure,
+  LeafType,
   ForestTables,
   RoutingChange,
   buildForestTables,
@@ -21,13 +22,21 @@ export interface CompileOptions {
   /** C identifier used as the prefix of every symbol, and as the file stem. */
   name: string;
   featureType: FeatureType;
+  /** Leaf rows as float32, or (forest classifiers) probabilities as uint8. */
+  leafType: LeafType;
   /** Embed the runtime in the header (one self-contained file). */
   standalone: boolean;
   /** Node tables walked by the runtime, inline code per tree, or whichever is smaller. */
   strategy: Strategy | 'auto';
 }
 
-export const DEFAULT_OPTIONS: CompileOptions = { name: 'model', featureType: 'float32', standalone: true, strategy: 'tables' };
+export const DEFAULT_OPTIONS: CompileOptions = {
+  name: 'model',
+  featureType: 'float32',
+  leafType: 'float32',
+  standalone: true,
+  strategy: 'tables'
+};
 export const STRATEGIES: Array<CompileOptions['strategy']> = ['tables', 'inline', 'auto'];
 
 /** A model lowered to the runtime's tables: all that running it needs. */
@@ -51,6 +60,9 @@ export function resolveOptions(options: Partial<CompileOptions> | undefined): Co
   if (merged.featureType !== 'float32' && merged.featureType !== 'int16') {
     throw new Error(`unsupported feature type ${JSON.stringify(merged.featureType)}; use "float32" or "int16"`);
   }
+  if (merged.leafType !== 'float32' && merged.leafType !== 'uint8') {
+    throw new Error(`unsupported leaf type ${JSON.stringify(merged.leafType)}; use "float32" or "uint8"`);
+  }
   if (!STRATEGIES.includes(merged.strategy)) {
     throw new Error(`unsupported strategy ${JSON.stringify(merged.strategy)}; use "tables", "inline" or "auto"`);
   }
@@ -72,7 +84,7 @@ export function resolveStrategy(requested: CompileOptions['strategy'], tables: F
 export function lowerModel(rawIR: unknown, options?: Partial<CompileOptions>): LoweredModel {
   const resolved = resolveOptions(options);
   const ir = parseModelIR(rawIR);
-  return { ir, options: resolved, tables: buildForestTables(ir, resolved.featureType) };
+  return { ir, options: resolved, tables: buildForestTables(ir, resolved.featureType, resolved.leafType) };
 }
 
 /** lowerModel, then the C header, size estimate and structure summary. */

@@ -6,6 +6,8 @@
 import { Combine, Link, TreeEnsembleIR } from './ir';
 
 export type FeatureType = 'float32' | 'int16';
+/** How leaf rows are stored: float32, or probabilities as uint8 (value = u8 / 255). */
+export type LeafType = 'float32' | 'uint8';
 
 export const LEAF = -1;
 const INT16_MAX = 32767;
@@ -35,6 +37,11 @@ export interface ForestTables {
   baseline: Float32Array | null;
   /** Output each tree feeds (its leaf rows have width 1), or null: every output. */
   treeOutput: Int16Array | null;
+  leafType: LeafType;
+  /** The leaf rows as uint8 (leafType uint8), each leafValues entry rounded to k / 255. */
+  leafU8: Uint8Array | null;
+  /** Factor that turns leafU8 back into values. */
+  leafScale: number;
 }
 
 /** Values in a leaf row: 1 when each tree feeds one output. */
@@ -145,7 +152,12 @@ function leafRow(ir: TreeEnsembleIR, value: Float64Array, width: number, node: n
   return row;
 }
 
-export function buildForestTables(ir: TreeEnsembleIR, featureType: FeatureType): ForestTables {
+export function buildForestTables(ir: TreeEnsembleIR, featureType: FeatureType, leafType: LeafType = 'float32'): ForestTables {
+  if (leafType === 'uint8' && !(ir.task === 'classification' && ir.combine === 'mean')) {
+    throw new Error(
+      'uint8 leaves store class probabilities: only forest classifiers (trees averaging probabilities) can use them'
+    );
+  }
   const nNodes = ir.trees.reduce((sum, tree) => sum + tree.childrenLeft.length, 0);
   if (nNodes > 0x7fffffff) {
     throw new Error(`the forest has ${nNodes} nodes, more than int32 node indices can address`);
@@ -212,6 +224,8 @@ export function buildForestTables(ir: TreeEnsembleIR, featureType: FeatureType):
         nodeFeature[i] === LEAF ? 0 : quantizeThreshold(thresholds64[i], featureScale[nodeFeature[i]]);
     }
   }
+  const leafValues = Float32Array.from(leafRows);
+  const leafScale = leafType === 'uint8' ? 1 / 255 : 1;
   return {
     featureType,
     nFeatures: ir.nFeatures,
@@ -225,12 +239,16 @@ export function buildForestTables(ir: TreeEnsembleIR, featureType: FeatureType):
     thresholdF32,
     thresholdI16,
     featureScale,
-    leafValues: Float32Array.from(leafRows),
+    leafValues,
     combine: ir.combine,
     link: ir.link,
     linkParam: ir.linkParam,
     baseline: ir.combine === 'sum' ? Float32Array.from(ir.baseline) : null,
-    treeOutput: hasOutputs ? Int16Array.from(ir.trees, tree => tree.output as number) : null
+    treeOutput: hasOutputs ? Int16Array.from(ir.trees, tree => tree.output as number) : null,
+    leafType,
+    // Probabilities lie in [0, 1]: rounding to k/255 moves each by at most 1/510.
+    leafU8: leafType === 'uint8' ? Uint8Array.from(leafValues, v => Math.round(v * 255)) : null,
+    leafScale
   };
 }
 

@@ -59,11 +59,11 @@ export function estimateForestSize(tables: ForestTables, classNames: string[], s
   const flash: SizeItem[] = [
     ...walk,
     { name: 'feature scales', bytes: tables.featureScale?.byteLength ?? 0 },
-    { name: 'leaf values', bytes: tables.leafValues.byteLength },
+    { name: 'leaf values', bytes: (tables.leafU8 ?? tables.leafValues).byteLength },
     { name: 'baseline', bytes: tables.baseline?.byteLength ?? 0 },
     { name: 'tree outputs', bytes: tables.treeOutput?.byteLength ?? 0 },
-    // 17 four-byte fields of tml_forest_t; class names as pointers plus their text.
-    { name: 'model descriptor', bytes: 68 },
+    // 20 four-byte fields of tml_forest_t; class names as pointers plus their text.
+    { name: 'model descriptor', bytes: 80 },
     {
       name: 'class names',
       bytes: classNames.reduce((sum, c) => sum + 4 + c.length + 1, 0)

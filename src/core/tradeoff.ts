@@ -12,7 +12,7 @@ import {
   runOnDevice
 } from './compile';
 import type { Strategy } from './emit';
-import { FeatureType } from './forest';
+import { FeatureType, LeafType } from './forest';
 import { estimateForestSize } from './size';
 
 export const FEATURE_TYPES: FeatureType[] = ['float32', 'int16'];
@@ -21,7 +21,8 @@ export const CODE_STRATEGIES: Strategy[] = ['tables', 'inline'];
 export interface TradeoffPoint {
   featureType: FeatureType;
   strategy: Strategy;
-  /** Short name of the option, e.g. "int16 · inline". */
+  leafType: LeafType;
+  /** Short name of the option, e.g. "int16 · inline" or "float32 · tables · u8 leaves". */
   label: string;
   flashBytes: number;
   ramBytes: number;
@@ -29,9 +30,18 @@ export interface TradeoffPoint {
   report: AgreementReport;
 }
 
+/** Leaf types a model can use: uint8 probabilities only for forest classifiers. */
+export function leafTypesFor(ir: { task: string; combine: string }): LeafType[] {
+  return ir.task === 'classification' && ir.combine === 'mean' ? ['float32', 'uint8'] : ['float32'];
+}
+
+export function optionLabel(featureType: FeatureType, strategy: Strategy, leafType: LeafType): string {
+  return `${featureType} · ${strategy}${leafType === 'uint8' ? ' · u8 leaves' : ''}`;
+}
+
 /**
- * Lowers and runs the model once per feature type, on the same rows, and sizes it once per
- * strategy: both strategies route every row the same way, so they share one run.
+ * Lowers and runs the model once per feature type and leaf type, on the same rows, and sizes
+ * it once per strategy: both strategies route every row the same way, so they share a run.
  */
 export function evaluateTradeoffs(
   rawIR: unknown,
@@ -40,21 +50,25 @@ export function evaluateTradeoffs(
   nRows: number,
   reference: Reference
 ): TradeoffPoint[] {
-  return FEATURE_TYPES.flatMap(featureType => {
-    const model = lowerModel(rawIR, { ...base, featureType });
-    const run = runOnDevice(model, x, nRows);
-    const report = compareWithReference(model, run, reference);
-    return CODE_STRATEGIES.map(strategy => {
-      const size = estimateForestSize(model.tables, model.ir.classes.map(String), strategy);
-      return {
-        featureType,
-        strategy,
-        label: `${featureType} · ${strategy}`,
-        flashBytes: size.flashBytes,
-        ramBytes: size.ramBytes,
-        run,
-        report
-      };
-    });
-  });
+  const leafTypes = leafTypesFor(lowerModel(rawIR, { ...base, leafType: 'float32' }).ir);
+  return FEATURE_TYPES.flatMap(featureType =>
+    leafTypes.flatMap(leafType => {
+      const model = lowerModel(rawIR, { ...base, featureType, leafType });
+      const run = runOnDevice(model, x, nRows);
+      const report = compareWithReference(model, run, reference);
+      return CODE_STRATEGIES.map(strategy => {
+        const size = estimateForestSize(model.tables, model.ir.classes.map(String), strategy);
+        return {
+          featureType,
+          strategy,
+          leafType,
+          label: optionLabel(featureType, strategy, leafType),
+          flashBytes: size.flashBytes,
+          ramBytes: size.ramBytes,
+          run,
+          report
+        };
+      });
+    })
+  );
 }

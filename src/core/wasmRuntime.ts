@@ -22,8 +22,9 @@ const ERROR_NAMES: Record<number, string> = {
 const COMBINE_CODES: Record<Combine, number> = { mean: 0, sum: 1 };
 const LINK_CODES: Record<Link, number> = { identity: 0, logistic: 1, softmax: 2, isolation: 3 };
 const ABI_VERSION = 2;
-/** Position of link_param in the descriptor (DESC_LINK_PARAM in runtime_wasm.c). */
+/** Positions of the float fields in the descriptor (DESC_* in runtime_wasm.c). */
 const LINK_PARAM_WORD = 14;
+const LEAF_SCALE_WORD = 18;
 
 export class RuntimeError extends Error {
   constructor(
@@ -60,7 +61,7 @@ export interface ForestOutput {
   classes: Int32Array;
 }
 
-type Table = Float32Array | Int16Array | Int32Array;
+type Table = Float32Array | Int16Array | Int32Array | Uint8Array;
 
 export class WasmRuntime {
   private static shared: WasmRuntime | null = null;
@@ -105,14 +106,18 @@ export class WasmRuntime {
       place(tables.thresholdF32),
       place(tables.thresholdI16),
       place(tables.featureScale),
-      place(tables.leafValues),
+      place(tables.leafU8 ? null : tables.leafValues),
       COMBINE_CODES[tables.combine],
       LINK_CODES[tables.link],
       0, // link_param, written as float bits below
       place(tables.baseline),
-      place(tables.treeOutput)
+      place(tables.treeOutput),
+      place(tables.leafU8),
+      0 // leaf_scale, written as float bits below
     ]);
-    new Float32Array(descriptor.buffer)[LINK_PARAM_WORD] = tables.linkParam;
+    const floats = new Float32Array(descriptor.buffer);
+    floats[LINK_PARAM_WORD] = tables.linkParam;
+    floats[LEAF_SCALE_WORD] = tables.leafScale;
     if (descriptor.length !== this.exports.tml_forest_descriptor_length()) {
       throw new Error('forest descriptor layout differs from the C runtime');
     }

@@ -8,8 +8,8 @@ import * as aq from 'arquero';
 import { AgreementReport, CompileOptions, CompiledModel, DeviceRun, STRATEGIES, compileModel } from '../core/compile';
 import { RUNTIME_BEGIN_MARKER, RUNTIME_END_MARKER } from '../core/emit';
 import { decodeArray } from '../core/encoding';
-import { FeatureType, valueCount } from '../core/forest';
-import { FEATURE_TYPES, TradeoffPoint, evaluateTradeoffs } from '../core/tradeoff';
+import { FeatureType, LeafType, valueCount } from '../core/forest';
+import { FEATURE_TYPES, TradeoffPoint, evaluateTradeoffs, leafTypesFor, optionLabel } from '../core/tradeoff';
 import { Figure, agreementFigures, agreementMeasure, formatBytes, sizeFigure, structureFigures, tradeoffFigure } from './charts';
 
 /** What the kernel sends (traits of tinyml_lab.widget.Inspector). */
@@ -23,7 +23,7 @@ export interface PanelCallbacks {
   /** Renders a Plotly figure into a container. */
   plot(container: HTMLElement, figure: Figure): Promise<void> | void;
   /** The user picked another feature type or code strategy. */
-  setOptions(options: Partial<Pick<CompileOptions, 'featureType' | 'strategy'>>): void;
+  setOptions(options: Partial<Pick<CompileOptions, 'featureType' | 'strategy' | 'leafType'>>): void;
   /** The user asked the kernel to write the header to a file. */
   exportHeader(path: string): void;
   /** The browser measured the agreement (sent back to the kernel). */
@@ -79,7 +79,7 @@ export function previewLines(lines: string[]): string[] {
 
 /** The trade-off label of the option a compiled model uses ("auto" resolved). */
 function currentLabel(model: CompiledModel): string {
-  return `${model.options.featureType} · ${model.strategy}`;
+  return optionLabel(model.options.featureType, model.strategy, model.options.leafType);
 }
 
 export class InspectorPanel {
@@ -155,7 +155,7 @@ export class InspectorPanel {
       values: this.referenceValues(state),
       truth: this.optionalArray(state, 'truth', 'int32')
     });
-    const current = tradeoffs.find(p => p.featureType === model.options.featureType && p.strategy === model.strategy) as TradeoffPoint;
+    const current = tradeoffs.find(p => p.label === currentLabel(model)) as TradeoffPoint;
     return { model, run: current.run, report: current.report, tradeoffs };
   }
 
@@ -218,7 +218,7 @@ export class InspectorPanel {
   }
 
   private select(point: TradeoffPoint): void {
-    this.callbacks.setOptions({ featureType: point.featureType, strategy: point.strategy });
+    this.callbacks.setOptions({ featureType: point.featureType, strategy: point.strategy, leafType: point.leafType });
   }
 
   private toolbar(model: CompiledModel): HTMLElement {
@@ -228,6 +228,10 @@ export class InspectorPanel {
       ['features ', 'tml-dtype', FEATURE_TYPES, model.options.featureType, v => this.callbacks.setOptions({ featureType: v as FeatureType })],
       ['code ', 'tml-strategy', STRATEGIES, model.options.strategy, v => this.callbacks.setOptions({ strategy: v as CompileOptions['strategy'] })]
     ];
+    const leafTypes = leafTypesFor(model.ir);
+    if (leafTypes.length > 1) {
+      choices.push(['leaves ', 'tml-leaves', leafTypes, model.options.leafType, v => this.callbacks.setOptions({ leafType: v as LeafType })]);
+    }
     for (const [text, cls, values, current, onChange] of choices) {
       const label = element('label', `${cls}-label`, text);
       const select = element('select', cls);
@@ -361,6 +365,7 @@ export class InspectorPanel {
     return {
       feature_type: model.options.featureType,
       strategy: model.strategy,
+      leaf_type: model.options.leafType,
       n_rows: report.classes?.nRows ?? null,
       label_agreement: report.classes?.rate ?? null,
       disagreeing_rows: report.classes?.disagreeing ?? [],

@@ -91,19 +91,36 @@ describe('InspectorPanel', () => {
     const { panel, figures, calls } = makePanel();
     await panel.render(stateFor('breast_cancer_forest'));
     const rows = Array.from(panel.node.querySelectorAll('tr.tml-tradeoff')) as HTMLElement[];
-    expect(rows.map(r => r.dataset.option)).toEqual(['float32 · tables', 'float32 · inline', 'int16 · tables', 'int16 · inline']);
+    expect(rows.map(r => r.dataset.option)).toEqual([
+      'float32 · tables',
+      'float32 · inline',
+      'float32 · tables · u8 leaves',
+      'float32 · inline · u8 leaves',
+      'int16 · tables',
+      'int16 · inline',
+      'int16 · tables · u8 leaves',
+      'int16 · inline · u8 leaves'
+    ]);
     expect(rows[0].classList.contains('tml-selected')).toBe(true);
     expect(rows.filter(r => r.classList.contains('tml-selected'))).toHaveLength(1);
     expect(rows[0].textContent).toContain('100.00%');
     const tradeoff = figures.find(f => f.id === 'tradeoff') as Figure;
     const flash = tradeoff.data[0].x as number[];
-    expect(flash[2]).toBeLessThan(flash[0]); // int16 tables are smaller than float32 ones
-    tradeoff.onPointClick?.(2);
-    (rows[3].querySelector('button.tml-use') as HTMLButtonElement).click();
+    expect(flash[4]).toBeLessThan(flash[0]); // int16 tables are smaller than float32 ones
+    expect(flash[2]).toBeLessThan(flash[0]); // and so are uint8 leaves
+    tradeoff.onPointClick?.(4);
+    (rows[7].querySelector('button.tml-use') as HTMLButtonElement).click();
     expect(calls.options).toEqual([
-      { featureType: 'int16', strategy: 'tables' },
-      { featureType: 'int16', strategy: 'inline' }
+      { featureType: 'int16', strategy: 'tables', leafType: 'float32' },
+      { featureType: 'int16', strategy: 'inline', leafType: 'uint8' }
     ]);
+  });
+
+  it('offers only float32 leaves where uint8 probabilities do not apply', async () => {
+    const { panel } = makePanel();
+    await panel.render(stateFor('wine_boosting'));
+    expect(panel.node.querySelectorAll('tr.tml-tradeoff')).toHaveLength(4);
+    expect(panel.node.querySelector('select.tml-leaves')).toBeNull();
   });
 
   it('offers the feature type choice, copy, download and export', async () => {

@@ -37,6 +37,31 @@ describe.each(Object.keys(fixtures))('%s', name => {
   });
 });
 
+describe('uint8 leaves', () => {
+  it.each(['iris_forest', 'wine_forest', 'breast_cancer_forest', 'digits_forest'])(
+    '%s: probabilities within 1/510 of sklearn, runtime reads the uint8 table',
+    name => {
+      const fixture = fixtures[name];
+      const { array: x, shape } = decodeArray(fixture.x, 'float32', 'x');
+      const proba = decodeArray(fixture.sklearn_values, 'float64', 'values').array;
+      const model = compileModel(fixture.ir, { leafType: 'uint8' });
+      expect(model.tables.leafU8?.length).toBe(model.tables.leafValues.length);
+      expect(model.size.flash.find(i => i.name === 'leaf values')?.bytes).toBe(model.tables.leafU8?.length);
+      const run = runOnDevice(model, x, shape[0]);
+      let maxError = 0;
+      for (let i = 0; i < proba.length; i++) {
+        maxError = Math.max(maxError, Math.abs(run.values[i] - proba[i]));
+      }
+      expect(maxError).toBeLessThanOrEqual(1 / 510 + 1e-6);
+    }
+  );
+
+  it('is refused for models whose leaves are not probabilities', () => {
+    expect(() => compileModel(fixtures.wine_boosting.ir, { leafType: 'uint8' })).toThrow('only forest classifiers');
+    expect(() => compileModel(fixtures.wine_forest.ir, { leafType: 'uint4' as any })).toThrow('unsupported leaf type "uint4"');
+  });
+});
+
 describe('runtime safety', () => {
   const model = compileModel(fixtures.iris_tree.ir);
 

@@ -36,6 +36,7 @@ def _models():
     Xd, yd = load_diabetes(return_X_y=True)
     return {
         "forest": (RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y), "classification"),
+    "forest-u8-leaves": (RandomForestClassifier(n_estimators=5, random_state=0).fit(Xw, yw), "classification"),
         "boosting-binary": (GradientBoostingClassifier(n_estimators=5).fit(X, y == 0), "classification"),
         "boosting-multi": (GradientBoostingClassifier(n_estimators=5).fit(Xw, yw), "classification"),
         "forest-regressor": (RandomForestRegressor(n_estimators=5, random_state=0).fit(Xd, yd), "regression"),
@@ -56,7 +57,8 @@ def test_header_cross_compiles_with_werror(kind, dtype, target, strategy, tmp_pa
     if compiler is None:
         pytest.fail("arm-none-eabi-gcc is required (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)")
     model, task = MODELS[kind]
-    tinyml_lab.convert(model, dtype=dtype, strategy=strategy).save(tmp_path / "model.h")
+    leaf_dtype = "uint8" if kind.endswith("u8-leaves") else "float32"
+    tinyml_lab.convert(model, dtype=dtype, strategy=strategy, leaf_dtype=leaf_dtype).save(tmp_path / "model.h")
     source = tmp_path / "main.c"
     source.write_text(f'#include "model.h"\nint use_model(const float *x);\nint use_model(const float *x) {{ {CALLS[task]} }}\n')
     result = subprocess.run(

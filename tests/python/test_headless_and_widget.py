@@ -62,7 +62,8 @@ def test_widget_traits_carry_ir_data_and_reference(wine):
     model, X_test, y_test = wine
     w = tinyml_lab.inspect(model, X_test, y_test)
     assert w.ir["estimator"] == "sklearn.ensemble.RandomForestClassifier"
-    assert w.options == {"name": "model", "featureType": "float32", "standalone": True, "strategy": "tables"}
+    assert w.options == {"name": "model", "featureType": "float32", "standalone": True, "strategy": "tables",
+                         "leafType": "float32"}
     x = decode_array(w.data["x"])
     assert x.dtype == np.float32 and x.shape == X_test.shape
     ref = w.data["reference"]

@@ -132,3 +132,38 @@ def test_auto_strategy_picks_the_smaller_estimate():
     auto = tinyml_lab.convert(model, dtype="int16", strategy="auto")
     assert auto.strategy == min(sizes, key=sizes.get)
     assert auto.flash_bytes == min(sizes.values())
+
+
+@pytest.mark.parametrize("strategy", ["tables", "inline"])
+@pytest.mark.parametrize("dtype", ["float32", "int16"])
+def test_uint8_leaves_keep_probabilities_within_half_a_step(classification_set, dtype, strategy, run_header):
+    """Leaf probabilities rounded to k/255: each moves by at most 1/510, so their mean does
+    too; labels change only where sklearn's top two classes are that close."""
+    name, X, y = classification_set
+    X_train, y_train, _, _ = split(X, y)
+    model = RandomForestClassifier(n_estimators=30, random_state=0).fit(X_train, y_train)
+    converted = tinyml_lab.convert(model, dtype=dtype, strategy=strategy, leaf_dtype="uint8")
+    assert "static const uint8_t model_leaf_values" in converted.header
+    out = run_header(converted.header, X)
+    x32 = X.astype(np.float32)
+    proba = model.predict_proba(x32)
+    report = converted.evaluate(X)
+    moved = set(report.rows_with_routing_changes)
+    exact_rows = [r for r in range(len(X)) if r not in moved]
+    np.testing.assert_allclose(out[exact_rows, 1:], proba[exact_rows], atol=1 / 510 + 1e-6)
+    top2 = np.sort(proba, axis=1)[:, -2:]
+    close = set(np.flatnonzero(top2[:, 1] - top2[:, 0] <= 2 / 510 + 1e-6).tolist())
+    mismatches = set(np.flatnonzero(model.classes_[out[:, 0].astype(int)] != model.predict(x32)).tolist())
+    assert mismatches <= close | moved, f"{name}: rows {sorted(mismatches - close - moved)[:10]}"
+    float_leaves = tinyml_lab.convert(model, dtype=dtype, strategy=strategy)
+    assert converted.flash_bytes < float_leaves.flash_bytes
+
+
+def test_uint8_leaves_need_a_forest_classifier():
+    from sklearn.datasets import load_diabetes
+    from sklearn.ensemble import RandomForestRegressor
+
+    X, y = load_diabetes(return_X_y=True)
+    model = RandomForestRegressor(n_estimators=3, random_state=0).fit(X, y)
+    with pytest.raises(tinyml_lab.CompilerError, match="only forest classifiers"):
+        tinyml_lab.convert(model, leaf_dtype="uint8")

@@ -75,13 +75,15 @@ typedef struct {
     const float *node_threshold_f32;   /* [n_nodes] or NULL */
     const int16_t *node_threshold_i16; /* [n_nodes] or NULL */
     const float *feature_scale;        /* [n_features] for int16 forests, else NULL */
-    const float *leaf_values;          /* [n_leaf_rows * leaf width] */
+    const float *leaf_values;          /* [n_leaf_rows * leaf width], or NULL with leaf_u8 */
     int32_t combine;                   /* TML_COMBINE_* */
     int32_t link;                      /* TML_LINK_* */
     float link_param;                  /* TML_LINK_ISOLATION: c(max_samples) */
     const float *baseline;             /* [n_outputs] start of a TML_COMBINE_SUM, or NULL */
     const int16_t *tree_output;        /* [n_trees] output each tree feeds, or NULL: all */
     tml_tree_leaf_fn tree_leaf;        /* inline code in place of the node tables, or NULL */
+    const uint8_t *leaf_u8;            /* leaf rows as uint8 (value = u8 * leaf_scale), or NULL */
+    float leaf_scale;                  /* with leaf_u8: e.g. 1/255 for probabilities */
 } tml_forest_t;
 
 /* Values per leaf row: 1 when each tree feeds one output, else n_outputs. */
@@ -106,7 +108,7 @@ static inline int32_t tml_forest_tree_end(const tml_forest_t *f, int32_t t)
 static inline int tml_forest_validate(const tml_forest_t *f)
 {
     int32_t t, i;
-    if (f == NULL || f->leaf_values == NULL ||
+    if (f == NULL || (f->leaf_values == NULL) == (f->leaf_u8 == NULL) ||
         (f->tree_leaf == NULL &&
          (f->tree_root == NULL || f->node_feature == NULL || f->node_next == NULL))) {
         return TML_E_NULL;
@@ -126,7 +128,8 @@ static inline int tml_forest_validate(const tml_forest_t *f)
         (f->link == TML_LINK_LOGISTIC && f->n_outputs != 1) ||
         (f->link == TML_LINK_SOFTMAX && f->n_outputs < 2) ||
         (f->link == TML_LINK_ISOLATION && (f->n_outputs != 1 || !(f->link_param > 0.0f))) ||
-        f->link < TML_LINK_IDENTITY || f->link > TML_LINK_ISOLATION) {
+        f->link < TML_LINK_IDENTITY || f->link > TML_LINK_ISOLATION ||
+        (f->leaf_u8 != NULL && (f->combine != TML_COMBINE_MEAN || !(f->leaf_scale > 0.0f)))) {
         return TML_E_KIND;
     }
     if (f->tree_output != NULL) {
@@ -271,13 +274,23 @@ static inline int tml_forest_raw(const tml_forest_t *f, const float *x, const in
         raw[k] = (f->combine == TML_COMBINE_SUM && f->baseline != NULL) ? f->baseline[k] : 0.0f;
     }
     for (t = 0; t < f->n_trees; t++) {
-        const float *row = f->leaf_values + (size_t)tml_forest_leaf(f, t, x, xq) * (size_t)width;
-        if (f->tree_output != NULL) {
-            raw[f->tree_output[t]] += row[0];
+        size_t at = (size_t)tml_forest_leaf(f, t, x, xq) * (size_t)width;
+        if (f->leaf_u8 != NULL) {
+            /* Whole numbers: float sums stay exact below 2^24, so ties stay ties. */
+            for (k = 0; k < width; k++) {
+                raw[f->tree_output != NULL ? f->tree_output[t] : k] += (float)f->leaf_u8[at + (size_t)k];
+            }
+        } else if (f->tree_output != NULL) {
+            raw[f->tree_output[t]] += f->leaf_values[at];
         } else {
             for (k = 0; k < width; k++) {
-                raw[k] += row[k];
+                raw[k] += f->leaf_values[at + (size_t)k];
             }
+        }
+    }
+    if (f->leaf_u8 != NULL) {
+        for (k = 0; k < f->n_outputs; k++) {
+            raw[k] *= f->leaf_scale;
         }
     }
     if (f->combine == TML_COMBINE_MEAN) {
