@@ -320,6 +320,13 @@ static void test_inline_code_replaces_the_node_tables(void)
         }
     }
     CHECK(agree);
+    {
+        /* Quantized inline code reads only xq: float features alone are refused. */
+        const float x[2] = {0.0f, 0.0f};
+        float p[2];
+        code.feature_scale = scales;
+        CHECK(tml_forest_predict_values(&code, x, NULL, p, 2) == TML_E_NULL);
+    }
 }
 
 static void test_uint8_leaves_sum_exactly_and_scale(void)

@@ -60,7 +60,8 @@
 #define TML_LINK_SOFTMAX 2   /* multi-class boosting */
 #define TML_LINK_ISOLATION 3 /* isolation forest: score = -2^(-mean path length / link_param) */
 
-/* Generated code that walks tree `tree` and returns its leaf row (inline-code models). */
+/* Generated code that walks tree `tree` and returns its leaf row (inline-code models). A
+ * quantized model's code reads xq only; a float model's reads x only. */
 typedef int32_t (*tml_tree_leaf_fn)(int32_t tree, const float *x, const int16_t *xq);
 
 typedef struct {
@@ -265,6 +266,9 @@ static inline int tml_forest_raw(const tml_forest_t *f, const float *x, const in
     }
     if (x == NULL && (xq == NULL || (f->node_threshold_i16 == NULL && f->tree_leaf == NULL))) {
         return TML_E_NULL;
+    }
+    if (f->tree_leaf != NULL && f->feature_scale != NULL && xq == NULL) {
+        return TML_E_NULL; /* quantized inline code reads xq only: quantize the features first */
     }
     if (n_raw < f->n_outputs) {
         return TML_E_SIZE;
