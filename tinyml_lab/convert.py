@@ -16,7 +16,7 @@ from . import _engine
 from .errors import InvalidInputError
 from .ir import check_features, decode_array, encode_array, model_to_ir
 
-FEATURE_TYPES = ("float32", "int16")
+FEATURE_TYPES = ("float32", "int16", "int8")
 STRATEGIES = ("tables", "inline", "auto")
 LEAF_TYPES = ("float32", "uint8")
 
@@ -204,7 +204,8 @@ def convert(
     """Compiles a fitted estimator to a C header.
 
     ``dtype`` is the feature type the device compares on: "float32" (exactly sklearn's
-    splits) or "int16" (features quantized with per-feature power-of-two scales).
+    splits), "int16" (features quantized with per-feature power-of-two scales) or "int8"
+    (the same with thresholds narrowed to int8: half the threshold table, coarser splits).
     ``strategy`` is "tables" (const node tables and a generic walk), "inline" (if/goto code
     per tree, usually faster) or "auto" (whichever is estimated smaller in flash).
     ``leaf_dtype`` "uint8" stores a forest classifier's leaf probabilities as k/255: a

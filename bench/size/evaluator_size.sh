@@ -14,11 +14,11 @@ from sklearn.ensemble import RandomForestClassifier
 import tinyml_lab
 X, y = load_iris(return_X_y=True)
 model = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)
-for dtype in ("float32", "int16"):
+for dtype in ("float32", "int16", "int8"):
     tinyml_lab.convert(model, name="m", dtype=dtype).save(f"m_{dtype}.h")
 PY
-printf 'target\tfeatures\tcode_bytes\tstack_bytes (3-class scratch and, for int16, 4 quantized features included)\n'
-for dtype in float32 int16; do
+printf 'target\tfeatures\tcode_bytes\tstack_bytes (3-class scratch and, quantized, 4 int16 features included)\n'
+for dtype in float32 int16 int8; do
   printf '#include "m_%s.h"\nint32_t wrap_predict(const float *x) { return m_predict(x); }\n' "$dtype" > "w_$dtype.c"
   for target in "cortex-m4f:-mcpu=cortex-m4 -mfloat-abi=hard -mfpu=fpv4-sp-d16" "cortex-m0plus:-mcpu=cortex-m0plus -mfloat-abi=soft"; do
     name=${target%%:*}; flags=${target#*:}

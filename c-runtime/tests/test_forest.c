@@ -45,6 +45,7 @@ static tml_forest_t make_forest(void)
     f.tree_leaf = NULL;
     f.leaf_u8 = NULL;
     f.leaf_scale = 0.0f;
+    f.node_threshold_i8 = NULL;
     return f;
 }
 
@@ -197,6 +198,27 @@ static void test_quantized_ties_go_left_off_the_grid(void)
     CHECK(tml_forest_leaf(&q, 0, at, NULL) == tml_forest_leaf_f32(&f, 0, at));
     CHECK(tml_forest_leaf(&q, 0, below, NULL) == tml_forest_leaf_f32(&f, 0, below));
     CHECK(tml_forest_leaf(&q, 0, next_grid_point, NULL) == tml_forest_leaf_f32(&f, 0, next_grid_point));
+}
+
+static void test_int8_thresholds_route_like_int16(void)
+{
+    static const int8_t thresholds_q8[] = {2, 0, 0, 8, -4, 0, 0, 0};
+    tml_forest_t q16 = make_quantized_forest();
+    tml_forest_t q8 = make_quantized_forest();
+    int32_t a, t;
+    int agree = 1;
+    q8.node_threshold_i16 = NULL;
+    q8.node_threshold_i8 = thresholds_q8;
+    CHECK(tml_forest_validate(&q8) == TML_OK);
+    for (a = -40; a <= 40; a++) {
+        const float x[2] = {(float)a / 8.0f, (float)-a / 8.0f};
+        for (t = 0; t < 2; t++) {
+            agree &= tml_forest_leaf(&q8, t, x, NULL) == tml_forest_leaf(&q16, t, x, NULL);
+        }
+    }
+    CHECK(agree);
+    q8.node_threshold_i16 = thresholds_q; /* two threshold tables */
+    CHECK(tml_forest_validate(&q8) == TML_E_THRESHOLDS);
 }
 
 static void test_nan_goes_right_in_both_forms(void)
@@ -365,6 +387,7 @@ int main(void)
     test_quantize_floors_and_saturates();
     test_quantized_forest_routes_grid_values_like_float();
     test_quantized_ties_go_left_off_the_grid();
+    test_int8_thresholds_route_like_int16();
     test_nan_goes_right_in_both_forms();
     test_boosting_adds_trees_to_the_baseline();
     test_isolation_score();

@@ -16,7 +16,8 @@ enum {
     DESC_N_FEATURES, DESC_N_OUTPUTS, DESC_N_TREES, DESC_N_NODES, DESC_N_LEAF_ROWS,
     DESC_TREE_ROOT, DESC_NODE_FEATURE, DESC_NODE_NEXT, DESC_THRESHOLD_F32,
     DESC_THRESHOLD_I16, DESC_FEATURE_SCALE, DESC_LEAF_VALUES, DESC_COMBINE, DESC_LINK,
-    DESC_LINK_PARAM, DESC_BASELINE, DESC_TREE_OUTPUT, DESC_LEAF_U8, DESC_LEAF_SCALE, DESC_LENGTH
+    DESC_LINK_PARAM, DESC_BASELINE, DESC_TREE_OUTPUT, DESC_LEAF_U8, DESC_LEAF_SCALE,
+    DESC_THRESHOLD_I8, DESC_LENGTH
 };
 
 static const void *address(int32_t a) { return (const void *)(uintptr_t)(uint32_t)a; }
@@ -44,6 +45,7 @@ static tml_forest_t forest_from_descriptor(const int32_t *d)
     f.tree_leaf = NULL; /* the WebAssembly build always walks the tables */
     f.leaf_u8 = (const uint8_t *)address(d[DESC_LEAF_U8]);
     f.leaf_scale = ((const float *)d)[DESC_LEAF_SCALE];
+    f.node_threshold_i8 = (const int8_t *)address(d[DESC_THRESHOLD_I8]);
     return f;
 }
 

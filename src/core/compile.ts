@@ -38,6 +38,7 @@ export const DEFAULT_OPTIONS: CompileOptions = {
   strategy: 'tables'
 };
 export const STRATEGIES: Array<CompileOptions['strategy']> = ['tables', 'inline', 'auto'];
+export const FEATURE_TYPES: FeatureType[] = ['float32', 'int16', 'int8'];
 
 /** A model lowered to the runtime's tables: all that running it needs. */
 export interface LoweredModel {
@@ -57,8 +58,8 @@ export interface CompiledModel extends LoweredModel {
 
 export function resolveOptions(options: Partial<CompileOptions> | undefined): CompileOptions {
   const merged = { ...DEFAULT_OPTIONS, ...(options ?? {}) };
-  if (merged.featureType !== 'float32' && merged.featureType !== 'int16') {
-    throw new Error(`unsupported feature type ${JSON.stringify(merged.featureType)}; use "float32" or "int16"`);
+  if (!FEATURE_TYPES.includes(merged.featureType)) {
+    throw new Error(`unsupported feature type ${JSON.stringify(merged.featureType)}; use "float32", "int16" or "int8"`);
   }
   if (merged.leafType !== 'float32' && merged.leafType !== 'uint8') {
     throw new Error(`unsupported leaf type ${JSON.stringify(merged.leafType)}; use "float32" or "uint8"`);

@@ -5,15 +5,22 @@
  */
 import { Combine, Link, TreeEnsembleIR } from './ir';
 
-export type FeatureType = 'float32' | 'int16';
+export type FeatureType = 'float32' | 'int16' | 'int8';
 /** How leaf rows are stored: float32, or probabilities as uint8 (value = u8 / 255). */
 export type LeafType = 'float32' | 'uint8';
 
 export const LEAF = -1;
 const INT16_MAX = 32767;
 const INT16_MIN = -32768;
-/** Largest quantized threshold: one below INT16_MAX, so that saturated inputs still go right. */
-const MAX_QUANTIZED_THRESHOLD = INT16_MAX - 1;
+/**
+ * Range of quantized thresholds per feature type. The top stays one below the largest
+ * quantized input, so that saturated inputs still go right. Features are always quantized to
+ * int16: int8 only narrows the thresholds (and so the scales), which halves their table.
+ */
+const THRESHOLD_RANGE: Record<'int16' | 'int8', { min: number; max: number }> = {
+  int16: { min: INT16_MIN, max: INT16_MAX - 1 },
+  int8: { min: -128, max: 126 }
+};
 
 /** The tables of tml_forest_t, as typed arrays. */
 export interface ForestTables {
@@ -28,6 +35,7 @@ export interface ForestTables {
   nodeNext: Int32Array;
   thresholdF32: Float32Array | null;
   thresholdI16: Int16Array | null;
+  thresholdI8: Int8Array | null;
   featureScale: Float32Array | null;
   leafValues: Float32Array;
   combine: Combine;
@@ -80,12 +88,13 @@ export function thresholdToFloat32(t: number): number {
 }
 
 /**
- * Per-feature power-of-two scale for int16 quantization: the largest 2^k that keeps every
- * threshold of the feature within the int16 range. A power of two makes x * scale exact in
+ * Per-feature power-of-two scale for quantization: the largest 2^k that keeps every
+ * threshold of the feature within the threshold range of the type. A power of two makes x * scale exact in
  * float32, so values on the 1/scale grid (integers included) route exactly as in sklearn.
  * Inputs beyond the thresholds saturate, which keeps their side of every split.
  */
-export function featureScales(ir: TreeEnsembleIR): Float32Array {
+export function featureScales(ir: TreeEnsembleIR, featureType: 'int16' | 'int8' = 'int16'): Float32Array {
+  const top = THRESHOLD_RANGE[featureType].max;
   const maxAbs = new Float64Array(ir.nFeatures);
   const used = new Uint8Array(ir.nFeatures);
   for (const tree of ir.trees) {
@@ -104,9 +113,9 @@ export function featureScales(ir: TreeEnsembleIR): Float32Array {
       continue;
     }
     // Clamp the exponent so that scales stay normal float32 numbers.
-    let k = maxAbs[f] > 0 ? Math.floor(Math.log2(MAX_QUANTIZED_THRESHOLD / maxAbs[f])) : 40;
+    let k = maxAbs[f] > 0 ? Math.floor(Math.log2(top / maxAbs[f])) : 40;
     k = Math.max(-40, Math.min(40, k));
-    while (k > -40 && Math.floor(maxAbs[f] * 2 ** k) > MAX_QUANTIZED_THRESHOLD) {
+    while (k > -40 && Math.floor(maxAbs[f] * 2 ** k) > top) {
       k--; // guard against log2 rounding up
     }
     scales[f] = 2 ** k;
@@ -119,9 +128,9 @@ export function featureScales(ir: TreeEnsembleIR): Float32Array {
  * q(x) <= tq holds exactly when x * scale < floor(t * scale) + 1: inputs on the 1/scale
  * grid and inputs equal to t route as in sklearn.
  */
-export function quantizeThreshold(t: number, scale: number): number {
-  const q = Math.floor(t * scale);
-  return Math.max(INT16_MIN, Math.min(MAX_QUANTIZED_THRESHOLD, q));
+export function quantizeThreshold(t: number, scale: number, featureType: 'int16' | 'int8' = 'int16'): number {
+  const { min, max } = THRESHOLD_RANGE[featureType];
+  return Math.max(min, Math.min(max, Math.floor(t * scale)));
 }
 
 /** Mirrors tml_quantize_i16 in the C runtime: floor, saturate, NaN to INT16_MAX. */
@@ -210,6 +219,7 @@ export function buildForestTables(ir: TreeEnsembleIR, featureType: FeatureType, 
 
   let thresholdF32: Float32Array | null = null;
   let thresholdI16: Int16Array | null = null;
+  let thresholdI8: Int8Array | null = null;
   let featureScale: Float32Array | null = null;
   if (featureType === 'float32') {
     thresholdF32 = new Float32Array(nNodes);
@@ -217,11 +227,17 @@ export function buildForestTables(ir: TreeEnsembleIR, featureType: FeatureType, 
       thresholdF32[i] = nodeFeature[i] === LEAF ? 0 : thresholdToFloat32(thresholds64[i]);
     }
   } else {
-    featureScale = featureScales(ir);
-    thresholdI16 = new Int16Array(nNodes);
+    const scales = featureScales(ir, featureType);
+    const quantized = featureType === 'int16' ? new Int16Array(nNodes) : new Int8Array(nNodes);
     for (let i = 0; i < nNodes; i++) {
-      thresholdI16[i] =
-        nodeFeature[i] === LEAF ? 0 : quantizeThreshold(thresholds64[i], featureScale[nodeFeature[i]]);
+      quantized[i] =
+        nodeFeature[i] === LEAF ? 0 : quantizeThreshold(thresholds64[i], scales[nodeFeature[i]], featureType);
+    }
+    featureScale = scales;
+    if (quantized instanceof Int16Array) {
+      thresholdI16 = quantized;
+    } else {
+      thresholdI8 = quantized;
     }
   }
   const leafValues = Float32Array.from(leafRows);
@@ -238,6 +254,7 @@ export function buildForestTables(ir: TreeEnsembleIR, featureType: FeatureType, 
     nodeNext,
     thresholdF32,
     thresholdI16,
+    thresholdI8,
     featureScale,
     leafValues,
     combine: ir.combine,
@@ -313,7 +330,7 @@ export function describeForest(ir: TreeEnsembleIR): ForestStructure {
   return structure;
 }
 
-/** A split that int16 quantization routes differently from scikit-learn for one row. */
+/** A split that quantization routes differently from scikit-learn for one row. */
 export interface RoutingChange {
   row: number;
   tree: number;
@@ -338,9 +355,10 @@ export function quantizedRoutingChanges(
 ): RoutingChange[] {
   const changes: RoutingChange[] = [];
   const scale = tables.featureScale;
-  if (!scale) {
+  if (!scale || tables.featureType === 'float32') {
     return changes;
   }
+  const featureType = tables.featureType;
   for (let row = 0; row < nRows; row++) {
     const base = row * ir.nFeatures;
     ir.trees.forEach((tree, t) => {
@@ -350,7 +368,7 @@ export function quantizedRoutingChanges(
         const value = x[base + f];
         const threshold = tree.threshold[node];
         const goesLeft = value <= threshold;
-        const quantizedLeft = quantizeFeature(value, scale[f]) <= quantizeThreshold(threshold, scale[f]);
+        const quantizedLeft = quantizeFeature(value, scale[f]) <= quantizeThreshold(threshold, scale[f], featureType);
         if (goesLeft !== quantizedLeft) {
           changes.push({ row, tree: t, node, feature: f, value, threshold });
           return;

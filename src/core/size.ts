@@ -26,8 +26,8 @@ export interface SizeEstimate {
  * output scratch and quantized features, on Cortex-M4F (Thumb-2, hard float, -Os), as arm-none-eabi-gcc
  * 12.2 builds them; bench/size/evaluator_size.sh measures them again.
  */
-const CODE_BYTES: Record<FeatureType, number> = { float32: 228, int16: 364 };
-const STACK_FRAME_BYTES: Record<FeatureType, number> = { float32: 28, int16: 28 };
+const CODE_BYTES: Record<FeatureType, number> = { float32: 228, int16: 364, int8: 360 };
+const STACK_FRAME_BYTES: Record<FeatureType, number> = { float32: 28, int16: 28, int8: 28 };
 
 /**
  * Inline tree code on Cortex-M4F (-Os, arm-none-eabi-gcc 12.2), fitted on 12 random forests of
@@ -37,7 +37,8 @@ const STACK_FRAME_BYTES: Record<FeatureType, number> = { float32: 28, int16: 28 
  */
 const INLINE_BYTES: Record<FeatureType, { split: number; tree: number }> = {
   float32: { split: 20, tree: 76 },
-  int16: { split: 13, tree: 45 }
+  int16: { split: 13, tree: 45 },
+  int8: { split: 13, tree: 45 }
 };
 
 export function estimateForestSize(tables: ForestTables, classNames: string[], strategy: Strategy = 'tables'): SizeEstimate {
@@ -48,7 +49,7 @@ export function estimateForestSize(tables: ForestTables, classNames: string[], s
           { name: 'tree roots', bytes: tables.treeRoot.byteLength },
           { name: 'node features', bytes: tables.nodeFeature.byteLength },
           { name: 'node children', bytes: tables.nodeNext.byteLength },
-          { name: 'thresholds', bytes: (tables.thresholdF32 ?? tables.thresholdI16 ?? new Uint8Array(0)).byteLength }
+          { name: 'thresholds', bytes: (tables.thresholdF32 ?? tables.thresholdI16 ?? tables.thresholdI8 ?? new Uint8Array(0)).byteLength }
         ]
       : [
           {
@@ -62,8 +63,8 @@ export function estimateForestSize(tables: ForestTables, classNames: string[], s
     { name: 'leaf values', bytes: (tables.leafU8 ?? tables.leafValues).byteLength },
     { name: 'baseline', bytes: tables.baseline?.byteLength ?? 0 },
     { name: 'tree outputs', bytes: tables.treeOutput?.byteLength ?? 0 },
-    // 20 four-byte fields of tml_forest_t; class names as pointers plus their text.
-    { name: 'model descriptor', bytes: 80 },
+    // 21 four-byte fields of tml_forest_t; class names as pointers plus their text.
+    { name: 'model descriptor', bytes: 84 },
     {
       name: 'class names',
       bytes: classNames.reduce((sum, c) => sum + 4 + c.length + 1, 0)
@@ -72,7 +73,7 @@ export function estimateForestSize(tables: ForestTables, classNames: string[], s
   ].filter(item => item.bytes > 0);
   const ram: SizeItem[] = [
     { name: 'output scratch', bytes: 4 * valueCount(tables) },
-    { name: 'quantized features (at most)', bytes: tables.featureType === 'int16' ? 2 * tables.nFeatures : 0 },
+    { name: 'quantized features (at most)', bytes: tables.featureType !== 'float32' ? 2 * tables.nFeatures : 0 },
     { name: 'call frames', bytes: STACK_FRAME_BYTES[tables.featureType] }
   ].filter(item => item.bytes > 0);
   return {

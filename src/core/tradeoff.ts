@@ -6,6 +6,7 @@ import {
   AgreementReport,
   CompileOptions,
   DeviceRun,
+  FEATURE_TYPES,
   Reference,
   compareWithReference,
   lowerModel,
@@ -15,7 +16,6 @@ import type { Strategy } from './emit';
 import { FeatureType, LeafType } from './forest';
 import { estimateForestSize } from './size';
 
-export const FEATURE_TYPES: FeatureType[] = ['float32', 'int16'];
 export const CODE_STRATEGIES: Strategy[] = ['tables', 'inline'];
 
 export interface TradeoffPoint {

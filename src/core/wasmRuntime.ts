@@ -61,7 +61,7 @@ export interface ForestOutput {
   classes: Int32Array;
 }
 
-type Table = Float32Array | Int16Array | Int32Array | Uint8Array;
+type Table = Float32Array | Int16Array | Int32Array | Uint8Array | Int8Array;
 
 export class WasmRuntime {
   private static shared: WasmRuntime | null = null;
@@ -113,7 +113,8 @@ export class WasmRuntime {
       place(tables.baseline),
       place(tables.treeOutput),
       place(tables.leafU8),
-      0 // leaf_scale, written as float bits below
+      0, // leaf_scale, written as float bits below
+      place(tables.thresholdI8)
     ]);
     const floats = new Float32Array(descriptor.buffer);
     floats[LINK_PARAM_WORD] = tables.linkParam;

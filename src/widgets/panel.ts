@@ -5,11 +5,11 @@
  */
 import * as aq from 'arquero';
 
-import { AgreementReport, CompileOptions, CompiledModel, DeviceRun, STRATEGIES, compileModel } from '../core/compile';
+import { AgreementReport, CompileOptions, CompiledModel, DeviceRun, FEATURE_TYPES, STRATEGIES, compileModel } from '../core/compile';
 import { RUNTIME_BEGIN_MARKER, RUNTIME_END_MARKER } from '../core/emit';
 import { decodeArray } from '../core/encoding';
 import { FeatureType, LeafType, valueCount } from '../core/forest';
-import { FEATURE_TYPES, TradeoffPoint, evaluateTradeoffs, leafTypesFor, optionLabel } from '../core/tradeoff';
+import { TradeoffPoint, evaluateTradeoffs, leafTypesFor, optionLabel } from '../core/tradeoff';
 import { Figure, agreementFigures, agreementMeasure, formatBytes, sizeFigure, structureFigures, tradeoffFigure } from './charts';
 
 /** What the kernel sends (traits of tinyml_lab.widget.Inspector). */

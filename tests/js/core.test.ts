@@ -197,6 +197,16 @@ describe('header emission', () => {
     expect(model.header).not.toContain('#ifndef TINYML_FOREST_H');
   });
 
+  it('emits int8 thresholds within [-128, 126] and a smaller table', () => {
+    const int8 = compileModel(fixtures.digits_forest.ir, { featureType: 'int8' });
+    const int16 = compileModel(fixtures.digits_forest.ir, { featureType: 'int16' });
+    expect(int8.header).toContain('static const int8_t model_node_threshold');
+    expect(int8.header).toContain('.node_threshold_i8 = model_node_threshold');
+    const t = int8.tables.thresholdI8 as Int8Array;
+    expect(Math.max(...t)).toBeLessThanOrEqual(126);
+    expect(int8.size.flashBytes).toBeLessThan(int16.size.flashBytes);
+  });
+
   it('emits int16 thresholds, scales and a quantized entry point', () => {
     const model = compileModel(fixtures.digits_forest.ir, { featureType: 'int16' });
     expect(model.header).toContain('static const int16_t model_node_threshold');
@@ -221,7 +231,7 @@ describe('header emission', () => {
   it('rejects names that are not C identifiers and unknown feature types', () => {
     expect(() => compileModel(fixtures.iris_tree.ir, { name: '9lives' })).toThrow('not a usable C identifier');
     expect(() => compileModel(fixtures.iris_tree.ir, { name: 'int' })).toThrow('not a usable C identifier');
-    expect(() => compileModel(fixtures.iris_tree.ir, { featureType: 'int8' as any })).toThrow('unsupported feature type "int8"');
+    expect(() => compileModel(fixtures.iris_tree.ir, { featureType: 'int4' as any })).toThrow('unsupported feature type "int4"');
   });
 
   it('estimates flash as table bytes plus evaluator code', () => {

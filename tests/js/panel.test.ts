@@ -99,7 +99,11 @@ describe('InspectorPanel', () => {
       'int16 · tables',
       'int16 · inline',
       'int16 · tables · u8 leaves',
-      'int16 · inline · u8 leaves'
+      'int16 · inline · u8 leaves',
+      'int8 · tables',
+      'int8 · inline',
+      'int8 · tables · u8 leaves',
+      'int8 · inline · u8 leaves'
     ]);
     expect(rows[0].classList.contains('tml-selected')).toBe(true);
     expect(rows.filter(r => r.classList.contains('tml-selected'))).toHaveLength(1);
@@ -108,6 +112,7 @@ describe('InspectorPanel', () => {
     const flash = tradeoff.data[0].x as number[];
     expect(flash[4]).toBeLessThan(flash[0]); // int16 tables are smaller than float32 ones
     expect(flash[2]).toBeLessThan(flash[0]); // and so are uint8 leaves
+    expect(flash[8]).toBeLessThan(flash[4]); // and int8 thresholds than int16 ones
     tradeoff.onPointClick?.(4);
     (rows[7].querySelector('button.tml-use') as HTMLButtonElement).click();
     expect(calls.options).toEqual([
@@ -119,7 +124,7 @@ describe('InspectorPanel', () => {
   it('offers only float32 leaves where uint8 probabilities do not apply', async () => {
     const { panel } = makePanel();
     await panel.render(stateFor('wine_boosting'));
-    expect(panel.node.querySelectorAll('tr.tml-tradeoff')).toHaveLength(4);
+    expect(panel.node.querySelectorAll('tr.tml-tradeoff')).toHaveLength(6);
     expect(panel.node.querySelector('select.tml-leaves')).toBeNull();
   });
 

@@ -15,7 +15,7 @@ from tinyml_lab.ir import average_path_length
 
 
 @pytest.mark.parametrize("strategy", ["tables", "inline"])
-@pytest.mark.parametrize("dtype", ["float32", "int16"])
+@pytest.mark.parametrize("dtype", ["float32", "int16", "int8"])
 def test_gradient_boosting_classifier_matches_sklearn(classification_set, dtype, strategy, run_header):
     name, X, y = classification_set
     X_train, y_train, _, _ = split(X, y)

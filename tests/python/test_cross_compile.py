@@ -50,7 +50,7 @@ MODELS = _models()
 
 @pytest.mark.parametrize("strategy", ["tables", "inline"])
 @pytest.mark.parametrize("target", sorted(TARGETS))
-@pytest.mark.parametrize("dtype", ["float32", "int16"])
+@pytest.mark.parametrize("dtype", ["float32", "int16", "int8"])
 @pytest.mark.parametrize("kind", sorted(MODELS))
 def test_header_cross_compiles_with_werror(kind, dtype, target, strategy, tmp_path):
     compiler = shutil.which("arm-none-eabi-gcc")

@@ -95,7 +95,7 @@ def test_compiler_rejects_malformed_ir_with_its_path(iris_forest):
 
 def test_bad_options(iris_forest):
     model, _, _ = iris_forest
-    with pytest.raises(InvalidInputError, match="dtype must be one of float32, int16"):
+    with pytest.raises(InvalidInputError, match="dtype must be one of float32, int16, int8"):
         tinyml_lab.convert(model, dtype="int4")
     with pytest.raises(CompilerError, match="not a usable C identifier"):
         tinyml_lab.convert(model, name="my-model")

@@ -26,7 +26,7 @@ CLASSIFIERS = {
 
 @pytest.mark.parametrize("strategy", ["tables", "inline"])
 @pytest.mark.parametrize("estimator", sorted(CLASSIFIERS))
-@pytest.mark.parametrize("dtype", ["float32", "int16"])
+@pytest.mark.parametrize("dtype", ["float32", "int16", "int8"])
 def test_header_labels_equal_sklearn_on_every_row(classification_set, estimator, dtype, strategy, run_header):
     name, X, y = classification_set
     X_train, y_train, _, _ = split(X, y)
@@ -44,8 +44,9 @@ def test_header_labels_equal_sklearn_on_every_row(classification_set, estimator,
         # Quantized, a row may leave sklearn's path only at a split the report names.
         report = converted.evaluate(X)
         unexplained = set(mismatches.tolist()) - set(report.rows_with_routing_changes)
-        assert not unexplained, f"{name}/{estimator}/int16: rows {sorted(unexplained)[:10]} differ unexplained"
-        assert len(report.rows_with_routing_changes) <= 0.05 * len(X)
+        assert not unexplained, f"{name}/{estimator}/{dtype}: rows {sorted(unexplained)[:10]} differ unexplained"
+        if dtype == "int16":  # int8 thresholds are coarser: only the explanation is guaranteed
+            assert len(report.rows_with_routing_changes) <= 0.05 * len(X)
         assert sorted(report.disagreeing_rows) == mismatches.tolist()
 
     if dtype == "float32":

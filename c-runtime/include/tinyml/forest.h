@@ -16,7 +16,7 @@
  *     does on float32 features. Float thresholds are the largest float32 not above
  *     scikit-learn's float64 threshold, so `x <= t32` equals `(double)x <= t64` for
  *     every float32 x.
- *   - Quantized (int16) forests compare q(x) <= tq with q(x) = floor(x * scale[f]) and
+ *   - Quantized forests (int16 or int8 thresholds) compare q(x) <= tq with q(x) = floor(x * scale[f]) and
  *     tq = floor(t * scale[f]); scale[f] is a power of two, so x * scale is exact. Then
  *     q(x) <= tq exactly when x * scale < tq + 1: every x <= t goes left (ties included),
  *     and so does every x > t except those between t and the next 1/scale grid point.
@@ -85,7 +85,20 @@ typedef struct {
     tml_tree_leaf_fn tree_leaf;        /* inline code in place of the node tables, or NULL */
     const uint8_t *leaf_u8;            /* leaf rows as uint8 (value = u8 * leaf_scale), or NULL */
     float leaf_scale;                  /* with leaf_u8: e.g. 1/255 for probabilities */
+    const int8_t *node_threshold_i8;   /* [n_nodes] or NULL: int8 thresholds, int16 inputs */
 } tml_forest_t;
+
+/* Quantized forests compare int16 features with int16 or int8 thresholds. */
+static inline int tml_forest_is_quantized(const tml_forest_t *f)
+{
+    return f->node_threshold_i16 != NULL || f->node_threshold_i8 != NULL;
+}
+
+/* Quantized threshold of node i, whichever width the forest stores. */
+static inline int16_t tml_forest_threshold_q(const tml_forest_t *f, int32_t i)
+{
+    return f->node_threshold_i16 != NULL ? f->node_threshold_i16[i] : (int16_t)f->node_threshold_i8[i];
+}
 
 /* Values per leaf row: 1 when each tree feeds one output, else n_outputs. */
 static inline int32_t tml_forest_leaf_width(const tml_forest_t *f)
@@ -118,11 +131,11 @@ static inline int tml_forest_validate(const tml_forest_t *f)
         f->n_nodes < f->n_trees || f->n_leaf_rows <= 0) {
         return TML_E_SIZE;
     }
-    if (f->tree_leaf == NULL &&
-        (f->node_threshold_f32 == NULL) == (f->node_threshold_i16 == NULL)) {
-        return TML_E_THRESHOLDS;
+    if (f->tree_leaf == NULL && (f->node_threshold_f32 != NULL) + (f->node_threshold_i16 != NULL) +
+                                        (f->node_threshold_i8 != NULL) != 1) {
+        return TML_E_THRESHOLDS; /* exactly one threshold table */
     }
-    if (f->node_threshold_i16 != NULL && f->feature_scale == NULL) {
+    if (tml_forest_is_quantized(f) && f->feature_scale == NULL) {
         return TML_E_NULL;
     }
     if ((f->combine != TML_COMBINE_MEAN && f->combine != TML_COMBINE_SUM) ||
@@ -178,11 +191,11 @@ static inline int32_t tml_forest_leaf_f32(const tml_forest_t *f, int32_t t, cons
 }
 
 /* Leaf row reached by tree t for quantized features xq[n_features] (table forests only). */
-static inline int32_t tml_forest_leaf_i16(const tml_forest_t *f, int32_t t, const int16_t *xq)
+static inline int32_t tml_forest_leaf_q(const tml_forest_t *f, int32_t t, const int16_t *xq)
 {
     int32_t i = f->tree_root[t];
     while (f->node_feature[i] != TML_LEAF) {
-        i = (xq[f->node_feature[i]] <= f->node_threshold_i16[i]) ? i + 1 : f->node_next[i];
+        i = (xq[f->node_feature[i]] <= tml_forest_threshold_q(f, i)) ? i + 1 : f->node_next[i];
     }
     return f->node_next[i];
 }
@@ -234,18 +247,18 @@ static inline int32_t tml_forest_leaf(const tml_forest_t *f, int32_t t, const fl
     if (f->tree_leaf != NULL) {
         return f->tree_leaf(t, x, xq);
     }
-    if (f->node_threshold_i16 == NULL) {
+    if (!tml_forest_is_quantized(f)) {
         return tml_forest_leaf_f32(f, t, x);
     }
     if (xq != NULL) {
-        return tml_forest_leaf_i16(f, t, xq);
+        return tml_forest_leaf_q(f, t, xq);
     }
     /* Quantize on the fly, one feature per split, so no feature buffer is needed. */
     i = f->tree_root[t];
     while (f->node_feature[i] != TML_LEAF) {
         int32_t feat = f->node_feature[i];
         int16_t q = tml_quantize_i16(x[feat], f->feature_scale[feat]);
-        i = (q <= f->node_threshold_i16[i]) ? i + 1 : f->node_next[i];
+        i = (q <= tml_forest_threshold_q(f, i)) ? i + 1 : f->node_next[i];
     }
     return f->node_next[i];
 }
@@ -264,7 +277,7 @@ static inline int tml_forest_raw(const tml_forest_t *f, const float *x, const in
     if (f == NULL || raw == NULL) {
         return TML_E_NULL;
     }
-    if (x == NULL && (xq == NULL || (f->node_threshold_i16 == NULL && f->tree_leaf == NULL))) {
+    if (x == NULL && (xq == NULL || (!tml_forest_is_quantized(f) && f->tree_leaf == NULL))) {
         return TML_E_NULL;
     }
     if (f->tree_leaf != NULL && f->feature_scale != NULL && xq == NULL) {
