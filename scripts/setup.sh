@@ -29,13 +29,20 @@ echo "== pip: build and test dependencies"
 python -m pip install -q --upgrade pip
 python -m pip install -q 'jupyterlab>=4.5,<4.6' 'hatchling>=1.21' 'hatch-jupyter-builder>=0.9' pytest-timeout
 
+# npm ci starts from scratch; skip it while node_modules matches the lock file.
+npm_ci() {
+  if [ ! -f "$1/node_modules/.package-lock.json" ] || [ "$1/package-lock.json" -nt "$1/node_modules/.package-lock.json" ]; then
+    (cd "$1" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 echo "== npm: compiler core, widgets and labextension"
-npm ci --no-audit --no-fund --loglevel=error
+npm_ci .
 npm run build:prod --silent
 
 echo "== pip: tinyml-lab with its prebuilt labextension"
 python -m pip install -q --no-build-isolation '.[test]'
 
 echo "== npm: UI test tools (Galata; the browser is Debian's chromium)"
-(cd ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+npm_ci ui-tests
 echo "== setup done"
