@@ -84,8 +84,12 @@ export function resolveStrategy(requested: CompileOptions['strategy'], tables: F
 /** Parses and validates an IR (a parsed JSON object) and builds its tables. */
 export function lowerModel(rawIR: unknown, options?: Partial<CompileOptions>): LoweredModel {
   const resolved = resolveOptions(options);
-  const ir = parseModelIR(rawIR);
-  return { ir, options: resolved, tables: buildForestTables(ir, resolved.featureType, resolved.leafType) };
+  return lowerParsed(parseModelIR(rawIR), resolved);
+}
+
+/** Builds the tables of an IR that parseModelIR has already checked. */
+export function lowerParsed(ir: ModelIR, options: CompileOptions): LoweredModel {
+  return { ir, options, tables: buildForestTables(ir, options.featureType, options.leafType) };
 }
 
 /** lowerModel, then the C header, size estimate and structure summary. */

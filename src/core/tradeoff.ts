@@ -4,12 +4,12 @@
  */
 import {
   AgreementReport,
-  CompileOptions,
   DeviceRun,
   FEATURE_TYPES,
+  LoweredModel,
   Reference,
   compareWithReference,
-  lowerModel,
+  lowerParsed,
   runOnDevice
 } from './compile';
 import type { Strategy } from './emit';
@@ -40,20 +40,20 @@ export function optionLabel(featureType: FeatureType, strategy: Strategy, leafTy
 }
 
 /**
- * Lowers and runs the model once per feature type and leaf type, on the same rows, and sizes
- * it once per strategy: both strategies route every row the same way, so they share a run.
+ * Runs the model once per feature type and leaf type, on the same rows, and sizes it once
+ * per strategy: both strategies route every row the same way, so they share a run. The
+ * model given (already parsed and lowered) is reused for its own option.
  */
 export function evaluateTradeoffs(
-  rawIR: unknown,
-  base: Partial<CompileOptions>,
+  current: LoweredModel,
   x: Float32Array,
   nRows: number,
   reference: Reference
 ): TradeoffPoint[] {
-  const leafTypes = leafTypesFor(lowerModel(rawIR, { ...base, leafType: 'float32' }).ir);
   return FEATURE_TYPES.flatMap(featureType =>
-    leafTypes.flatMap(leafType => {
-      const model = lowerModel(rawIR, { ...base, featureType, leafType });
+    leafTypesFor(current.ir).flatMap(leafType => {
+      const sameTables = featureType === current.options.featureType && leafType === current.options.leafType;
+      const model = sameTables ? current : lowerParsed(current.ir, { ...current.options, featureType, leafType });
       const run = runOnDevice(model, x, nRows);
       const report = compareWithReference(model, run, reference);
       return CODE_STRATEGIES.map(strategy => {

@@ -150,7 +150,7 @@ export class InspectorPanel {
         `X_test has ${shape.length === 2 ? shape[1] : '?'} features per row, the model expects ${model.ir.nFeatures}`
       );
     }
-    const tradeoffs = evaluateTradeoffs(state.ir, model.options, x, shape[0], {
+    const tradeoffs = evaluateTradeoffs(model, x, shape[0], {
       classes: this.referenceClasses(state),
       values: this.referenceValues(state),
       truth: this.optionalArray(state, 'truth', 'int32')
