@@ -57,6 +57,9 @@ export interface PanelResult {
   report: AgreementReport;
   /** Every export option on the same rows; one of them is `model`'s. */
   tradeoffs: TradeoffPoint[];
+  /** X_test and sklearn's outputs, decoded once from the kernel's state. */
+  x: Float32Array;
+  reference: { classes: Int32Array | null; values: Float64Array | null; truth: Int32Array | null };
 }
 
 /**
@@ -103,7 +106,7 @@ export class InspectorPanel {
       this.showError(e as Error);
       return null;
     }
-    const { model, run, report, tradeoffs } = result;
+    const { model, run, report, tradeoffs, reference } = result;
     this.body.append(this.toolbar(model), this.summary(model, report), this.tradeoffTable(model, tradeoffs));
 
     const figures: Figure[] = [
@@ -114,8 +117,8 @@ export class InspectorPanel {
         report,
         model.ir.classes.map(String),
         run.values,
-        this.referenceValues(state),
-        this.referenceClasses(state),
+        reference.values,
+        reference.classes,
         valueCount(model.tables)
       )
     ];
@@ -127,7 +130,7 @@ export class InspectorPanel {
       grid.appendChild(box);
       return this.callbacks.plot(box, figure);
     });
-    this.body.append(this.disagreementTable(model, run, report, state), this.headerView(model));
+    this.body.append(this.disagreementTable(model, result), this.headerView(model));
     await Promise.all(plots);
     this.callbacks.reportAgreement(this.agreementSummary(model, report));
     return result;
@@ -150,26 +153,18 @@ export class InspectorPanel {
         `X_test has ${shape.length === 2 ? shape[1] : '?'} features per row, the model expects ${model.ir.nFeatures}`
       );
     }
-    const tradeoffs = evaluateTradeoffs(model, x, shape[0], {
-      classes: this.referenceClasses(state),
-      values: this.referenceValues(state),
-      truth: this.optionalArray(state, 'truth', 'int32')
-    });
+    const optional = <D extends 'int32' | 'float64'>(key: string, dtype: D) => {
+      const encoded = state.data.reference?.[key];
+      return encoded ? decodeArray(encoded, dtype, `reference.${key}`).array : null;
+    };
+    const reference = {
+      classes: optional('classes', 'int32'),
+      values: optional('values', 'float64'),
+      truth: optional('truth', 'int32')
+    };
+    const tradeoffs = evaluateTradeoffs(model, x, shape[0], reference);
     const current = tradeoffs.find(p => p.label === currentLabel(model)) as TradeoffPoint;
-    return { model, run: current.run, report: current.report, tradeoffs };
-  }
-
-  private optionalArray<D extends 'int32' | 'float64'>(state: InspectorState, key: string, dtype: D) {
-    const ref = state.data?.reference?.[key];
-    return ref ? decodeArray(ref, dtype, `reference.${key}`).array : null;
-  }
-
-  private referenceClasses(state: InspectorState): Int32Array | null {
-    return this.optionalArray(state, 'classes', 'int32');
-  }
-
-  private referenceValues(state: InspectorState): Float64Array | null {
-    return this.optionalArray(state, 'values', 'float64');
+    return { model, run: current.run, report: current.report, tradeoffs, x, reference };
   }
 
   private showError(error: Error): void {
@@ -288,7 +283,7 @@ export class InspectorPanel {
   }
 
   /** Rows where the device and scikit-learn disagree, as an arquero table. */
-  private disagreementTable(model: CompiledModel, run: DeviceRun, report: AgreementReport, state: InspectorState): HTMLElement {
+  private disagreementTable(model: CompiledModel, { run, report, x, reference }: PanelResult): HTMLElement {
     const box = element('div', 'tml-disagreements');
     const rows = report.classes?.disagreeing ?? [];
     box.appendChild(element('h4', '', `Rows where the device disagrees (${rows.length})`));
@@ -297,12 +292,11 @@ export class InspectorPanel {
       return box;
     }
     const names = model.ir.classes.map(String);
-    const reference = this.referenceClasses(state) as Int32Array;
-    const x = decodeArray(state.data.x, 'float32', 'X_test').array;
+    const referenceClasses = reference.classes as Int32Array; // disagreements need them
     const nF = model.ir.nFeatures;
     const columns: Record<string, unknown[]> = {
       row: rows,
-      reference: rows.map(r => names[reference[r]] ?? '?'),
+      reference: rows.map(r => names[referenceClasses[r]] ?? '?'),
       device: rows.map(r => names[run.classes[r]] ?? '?')
     };
     const shown = Math.min(nF, 8);
