@@ -18,7 +18,7 @@ from .ir import check_features, decode_array, encode_array, model_to_ir
 
 FEATURE_TYPES = ("float32", "int16", "int8")
 STRATEGIES = ("tables", "inline", "auto")
-LEAF_TYPES = ("float32", "uint8")
+LEAF_TYPES = ("float32", "uint8", "int16")
 
 
 def compile_options(
@@ -204,12 +204,16 @@ def convert(
     """Compiles a fitted estimator to a C header.
 
     ``dtype`` is the feature type the device compares on: "float32" (exactly sklearn's
-    splits), "int16" (features quantized with per-feature power-of-two scales) or "int8"
-    (the same with thresholds narrowed to int8: half the threshold table, coarser splits).
+    splits), "int16" (features quantized as floor(x * scale) - offset, with a power-of-two
+    scale and a whole-number offset fitted to each feature's thresholds) or "int8" (the
+    same with thresholds narrowed to int8: half the threshold table, coarser splits).
     ``strategy`` is "tables" (const node tables and a generic walk), "inline" (if/goto code
     per tree, usually faster) or "auto" (whichever is estimated smaller in flash).
     ``leaf_dtype`` "uint8" stores a forest classifier's leaf probabilities as k/255: a
-    quarter of the leaf table, probabilities within 1/510 of sklearn's.
+    quarter of the leaf table, probabilities within 1/510 of sklearn's. "int16" stores
+    models with one value per leaf (regressors, boosting, isolation forests) in fixed point
+    k * 2^-n, summed in an int32 on the device: half the leaf table, no float add per tree,
+    each leaf within half a step of sklearn's value.
     """
     options = compile_options(name, dtype, standalone, strategy, leaf_dtype)
     return ConvertedModel(model, model_to_ir(model), options)

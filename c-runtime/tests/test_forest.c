@@ -46,6 +46,8 @@ static tml_forest_t make_forest(void)
     f.leaf_u8 = NULL;
     f.leaf_scale = 0.0f;
     f.node_threshold_i8 = NULL;
+    f.leaf_i16 = NULL;
+    f.feature_offset = NULL;
     return f;
 }
 
@@ -100,7 +102,13 @@ static void test_validate_rejects_malformed_tables(void)
     CHECK(tml_forest_validate(&f) == TML_E_TREE);
 
     memcpy(bad_nexts, nexts, sizeof nexts);
-    bad_nexts[0] = 4; /* right child inside the next tree */
+    bad_nexts[0] = 1; /* right child on the left child's place */
+    f = make_forest();
+    f.node_next = bad_nexts;
+    CHECK(tml_forest_validate(&f) == TML_E_TREE);
+
+    memcpy(bad_nexts, nexts, sizeof nexts);
+    bad_nexts[4] = 8; /* right child past the last node */
     f = make_forest();
     f.node_next = bad_nexts;
     CHECK(tml_forest_validate(&f) == TML_E_TREE);
@@ -149,15 +157,97 @@ static void test_predict_values_and_class(void)
 
 static void test_quantize_floors_and_saturates(void)
 {
-    CHECK(tml_quantize_i16(0.25f, 4.0f) == 1);
-    CHECK(tml_quantize_i16(0.49f, 4.0f) == 1);
-    CHECK(tml_quantize_i16(-0.01f, 4.0f) == -1);
-    CHECK(tml_quantize_i16(8191.99f, 4.0f) == 32767);
-    CHECK(tml_quantize_i16(1e9f, 1.0f) == INT16_MAX);
-    CHECK(tml_quantize_i16(-1e9f, 1.0f) == INT16_MIN);
-    CHECK(tml_quantize_i16(NAN, 1.0f) == INT16_MAX);
-    CHECK(tml_quantize_i16(INFINITY, 1.0f) == INT16_MAX);
-    CHECK(tml_quantize_i16(-INFINITY, 1.0f) == INT16_MIN);
+    CHECK(tml_quantize_i16(0.25f, 4.0f, 0.0f) == 1);
+    CHECK(tml_quantize_i16(0.49f, 4.0f, 0.0f) == 1);
+    CHECK(tml_quantize_i16(-0.01f, 4.0f, 0.0f) == -1);
+    CHECK(tml_quantize_i16(8191.99f, 4.0f, 0.0f) == 32767);
+    CHECK(tml_quantize_i16(-8191.75f, 4.0f, 0.0f) == -32767);
+    CHECK(tml_quantize_i16(-8191.99f, 4.0f, 0.0f) == INT16_MIN);
+    CHECK(tml_quantize_i16(1e9f, 1.0f, 0.0f) == INT16_MAX);
+    CHECK(tml_quantize_i16(-1e9f, 1.0f, 0.0f) == INT16_MIN);
+    CHECK(tml_quantize_i16(NAN, 1.0f, 0.0f) == INT16_MAX);
+    CHECK(tml_quantize_i16(INFINITY, 1.0f, 0.0f) == INT16_MAX);
+    CHECK(tml_quantize_i16(-INFINITY, 1.0f, 0.0f) == INT16_MIN);
+}
+
+static void test_quantize_subtracts_the_offset_after_the_floor(void)
+{
+    /* floor first, then the whole-number offset: no rounding can cross a grid point */
+    CHECK(tml_quantize_i16(250.25f, 4.0f, 1000.0f) == 1);
+    CHECK(tml_quantize_i16(250.0f, 4.0f, 1000.0f) == 0);
+    CHECK(tml_quantize_i16(0.99999994f, 1.0f, 100.0f) == -100);
+    CHECK(tml_quantize_i16(-0.5f, 1.0f, -3.0f) == 2);
+    /* saturation is relative to the offset */
+    CHECK(tml_quantize_i16(8441.5f, 4.0f, 1000.0f) == 32766);
+    CHECK(tml_quantize_i16(8441.75f, 4.0f, 1000.0f) == INT16_MAX);
+    CHECK(tml_quantize_i16(-7941.76f, 4.0f, 1000.0f) == INT16_MIN);
+    CHECK(tml_quantize_i16(-7941.5f, 4.0f, 1000.0f) == -32766);
+    CHECK(tml_quantize_i16(NAN, 4.0f, -1000.0f) == INT16_MAX);
+    /* the largest offset keeps offset +- 32767 whole in float32 */
+    CHECK(tml_quantize_i16(TML_MAX_FEATURE_OFFSET + 5.0f, 1.0f, TML_MAX_FEATURE_OFFSET) == 5);
+}
+
+static void test_validate_checks_scales_and_offsets(void)
+{
+    static const float bad_scales[] = {4.0f, 0.0f};
+    static const float offsets[] = {3.0f, -2.0f};
+    static const float fractional[] = {3.0f, 0.5f};
+    static const float too_far[] = {16777216.0f, 0.0f};
+    tml_forest_t q = make_quantized_forest();
+    q.feature_offset = offsets;
+    CHECK(tml_forest_validate(&q) == TML_OK);
+    q.feature_offset = fractional;
+    CHECK(tml_forest_validate(&q) == TML_E_SCALE);
+    q.feature_offset = too_far;
+    CHECK(tml_forest_validate(&q) == TML_E_SCALE);
+    q = make_quantized_forest();
+    q.feature_scale = bad_scales;
+    CHECK(tml_forest_validate(&q) == TML_E_SCALE);
+    q = make_forest();
+    q.feature_offset = offsets; /* offsets without scales */
+    CHECK(tml_forest_validate(&q) == TML_E_NULL);
+}
+
+static void test_quantized_offsets_route_like_float(void)
+{
+    /* The quantized forest with zero points: thresholds floor(t*4) - offset. */
+    static const float offsets[] = {3.0f, -2.0f};
+    static const int16_t shifted_q[] = {2 - 3, 0, 0, 8 + 2, -4 - 3, 0, 0, 0};
+    tml_forest_t f = make_forest();
+    tml_forest_t q = make_quantized_forest();
+    int32_t a, t;
+    int agree = 1;
+    q.node_threshold_i16 = shifted_q;
+    q.feature_offset = offsets;
+    for (a = -40; a <= 40; a++) {
+        const float x[2] = {(float)a / 4.0f, (float)-a / 4.0f}; /* on the 1/4 grid */
+        int16_t xq[2];
+        agree &= tml_quantize_features_i16(scales, offsets, x, xq, 2) == TML_OK;
+        for (t = 0; t < 2; t++) {
+            agree &= tml_forest_leaf(&q, t, x, NULL) == tml_forest_leaf_f32(&f, t, x);
+            agree &= tml_forest_leaf(&q, t, NULL, xq) == tml_forest_leaf_f32(&f, t, x);
+        }
+    }
+    CHECK(agree);
+}
+
+static void test_shared_subtree_is_walked_from_two_trees(void)
+{
+    /* Tree 0's right child (leaf row 1) stored once: it points at tree 1's node 7. */
+    int32_t shared[8];
+    tml_forest_t f = make_forest();
+    tml_forest_t g = make_forest();
+    int32_t a;
+    int agree = 1;
+    memcpy(shared, nexts, sizeof nexts);
+    shared[0] = 7;
+    g.node_next = shared;
+    CHECK(tml_forest_validate(&g) == TML_OK);
+    for (a = -8; a <= 8; a++) {
+        const float x[2] = {(float)a / 4.0f, (float)a};
+        agree &= tml_forest_leaf_f32(&g, 0, x) == tml_forest_leaf_f32(&f, 0, x);
+    }
+    CHECK(agree);
 }
 
 static void test_quantized_forest_routes_grid_values_like_float(void)
@@ -172,7 +262,7 @@ static void test_quantized_forest_routes_grid_values_like_float(void)
             const float x[2] = {(float)a / 4.0f, (float)b / 4.0f};
             int16_t xq[2];
             int32_t t;
-            agree &= (tml_quantize_features_i16(scales, x, xq, 2) == TML_OK);
+            agree &= (tml_quantize_features_i16(scales, NULL, x, xq, 2) == TML_OK);
             for (t = 0; t < 2; t++) {
                 int32_t want = tml_forest_leaf_f32(&f, t, x);
                 agree &= (tml_forest_leaf(&q, t, x, NULL) == want);
@@ -371,6 +461,45 @@ static void test_uint8_leaves_sum_exactly_and_scale(void)
     CHECK(tml_forest_validate(&f) == TML_E_KIND);
 }
 
+static void test_int16_leaves_add_up_in_fixed_point(void)
+{
+    /* boost_leaves {0.5, -1, 2} at scale 1/4 */
+    static const int16_t leaves_i16[] = {2, -4, 8};
+    const float rows[3][2] = {{-2.0f, 1.0f}, {2.0f, 1.0f}, {0.0f, 5.0f}};
+    int32_t r, link;
+    int agree = 1;
+    for (link = 0; link < 2; link++) {
+        int32_t n_outputs = link == 0 ? 2 : 1;
+        tml_forest_t f = make_boosted(n_outputs, link == 0 ? TML_LINK_SOFTMAX : TML_LINK_LOGISTIC);
+        tml_forest_t q = f;
+        q.leaf_values = NULL;
+        q.leaf_i16 = leaves_i16;
+        q.leaf_scale = 0.25f;
+        CHECK(tml_forest_validate(&q) == TML_OK);
+        for (r = 0; r < 3; r++) {
+            float want[2], got[2];
+            agree &= tml_forest_raw(&f, rows[r], NULL, want, 2) == TML_OK;
+            agree &= tml_forest_raw(&q, rows[r], NULL, got, 2) == TML_OK;
+            agree &= want[0] == got[0] && (n_outputs == 1 || want[1] == got[1]);
+        }
+    }
+    CHECK(agree);
+    {
+        tml_forest_t f = make_forest(); /* two outputs per leaf row: no fixed point */
+        f.leaf_values = NULL;
+        f.leaf_i16 = leaves_i16;
+        f.leaf_scale = 0.25f;
+        CHECK(tml_forest_validate(&f) == TML_E_KIND);
+        f = make_boosted(2, TML_LINK_SOFTMAX);
+        f.leaf_values = NULL;
+        f.leaf_i16 = leaves_i16;
+        f.leaf_scale = 0.0f;
+        CHECK(tml_forest_validate(&f) == TML_E_SCALE);
+        f.leaf_values = boost_leaves; /* two leaf tables */
+        CHECK(tml_forest_validate(&f) == TML_E_NULL);
+    }
+}
+
 static void test_argmax_picks_first_maximum(void)
 {
     const float v[4] = {0.25f, 0.5f, 0.5f, 0.1f};
@@ -385,6 +514,10 @@ int main(void)
     test_split_sends_equal_values_left();
     test_predict_values_and_class();
     test_quantize_floors_and_saturates();
+    test_quantize_subtracts_the_offset_after_the_floor();
+    test_validate_checks_scales_and_offsets();
+    test_quantized_offsets_route_like_float();
+    test_shared_subtree_is_walked_from_two_trees();
     test_quantized_forest_routes_grid_values_like_float();
     test_quantized_ties_go_left_off_the_grid();
     test_int8_thresholds_route_like_int16();
@@ -394,6 +527,7 @@ int main(void)
     test_validate_rejects_bad_kinds();
     test_inline_code_replaces_the_node_tables();
     test_uint8_leaves_sum_exactly_and_scale();
+    test_int16_leaves_add_up_in_fixed_point();
     test_argmax_picks_first_maximum();
     return CHECK_REPORT("c-runtime");
 }

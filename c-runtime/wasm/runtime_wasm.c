@@ -11,13 +11,13 @@
 #define TML_EXPORT(name) __attribute__((export_name(name)))
 
 /* Descriptor of a forest: the fields of tml_forest_t in order, as 32-bit words
- * (addresses for pointers, IEEE bits for link_param). */
+ * (addresses for pointers, IEEE bits for link_param and leaf_scale). */
 enum {
     DESC_N_FEATURES, DESC_N_OUTPUTS, DESC_N_TREES, DESC_N_NODES, DESC_N_LEAF_ROWS,
     DESC_TREE_ROOT, DESC_NODE_FEATURE, DESC_NODE_NEXT, DESC_THRESHOLD_F32,
     DESC_THRESHOLD_I16, DESC_FEATURE_SCALE, DESC_LEAF_VALUES, DESC_COMBINE, DESC_LINK,
     DESC_LINK_PARAM, DESC_BASELINE, DESC_TREE_OUTPUT, DESC_LEAF_U8, DESC_LEAF_SCALE,
-    DESC_THRESHOLD_I8, DESC_LENGTH
+    DESC_THRESHOLD_I8, DESC_LEAF_I16, DESC_FEATURE_OFFSET, DESC_LENGTH
 };
 
 static const void *address(int32_t a) { return (const void *)(uintptr_t)(uint32_t)a; }
@@ -46,10 +46,12 @@ static tml_forest_t forest_from_descriptor(const int32_t *d)
     f.leaf_u8 = (const uint8_t *)address(d[DESC_LEAF_U8]);
     f.leaf_scale = ((const float *)d)[DESC_LEAF_SCALE];
     f.node_threshold_i8 = (const int8_t *)address(d[DESC_THRESHOLD_I8]);
+    f.leaf_i16 = (const int16_t *)address(d[DESC_LEAF_I16]);
+    f.feature_offset = (const float *)address(d[DESC_FEATURE_OFFSET]);
     return f;
 }
 
-TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return 2; }
+TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return 3; }
 
 TML_EXPORT("tml_forest_descriptor_length") int32_t tml_forest_descriptor_length(void)
 {

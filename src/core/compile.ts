@@ -7,6 +7,7 @@ import { COMPILER_VERSION, Strategy, checkModelName, emitForestHeader } from './
 import {
   FeatureType,
   ForestStructure,
+  LEAF_TYPES,
   LeafType,
   ForestTables,
   RoutingChange,
@@ -22,7 +23,7 @@ export interface CompileOptions {
   /** C identifier used as the prefix of every symbol, and as the file stem. */
   name: string;
   featureType: FeatureType;
-  /** Leaf rows as float32, or (forest classifiers) probabilities as uint8. */
+  /** Leaf rows as float32, probabilities as uint8 (forest classifiers) or int16 fixed point (one value per leaf). */
   leafType: LeafType;
   /** Embed the runtime in the header (one self-contained file). */
   standalone: boolean;
@@ -61,8 +62,8 @@ export function resolveOptions(options: Partial<CompileOptions> | undefined): Co
   if (!FEATURE_TYPES.includes(merged.featureType)) {
     throw new Error(`unsupported feature type ${JSON.stringify(merged.featureType)}; use "float32", "int16" or "int8"`);
   }
-  if (merged.leafType !== 'float32' && merged.leafType !== 'uint8') {
-    throw new Error(`unsupported leaf type ${JSON.stringify(merged.leafType)}; use "float32" or "uint8"`);
+  if (!LEAF_TYPES.includes(merged.leafType)) {
+    throw new Error(`unsupported leaf type ${JSON.stringify(merged.leafType)}; use "float32", "uint8" or "int16"`);
   }
   if (!STRATEGIES.includes(merged.strategy)) {
     throw new Error(`unsupported strategy ${JSON.stringify(merged.strategy)}; use "tables", "inline" or "auto"`);

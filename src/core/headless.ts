@@ -39,7 +39,12 @@ export function compile(irJson: string, optionsJson: string): string {
         n_trees: model.tables.nTrees,
         n_nodes: model.tables.nNodes,
         n_leaf_rows: model.tables.nLeafRows,
-        feature_scale: model.tables.featureScale ? Array.from(model.tables.featureScale) : null
+        feature_scale: model.tables.featureScale ? Array.from(model.tables.featureScale) : null,
+        feature_offset: model.tables.featureOffset ? Array.from(model.tables.featureOffset) : null,
+        leaf_scale: model.tables.leafScale,
+        sklearn_nodes: model.tables.sharing.sklearnNodes,
+        collapsed_splits: model.tables.sharing.collapsedSplits,
+        shared_subtrees: model.tables.sharing.sharedSubtrees
       }
     };
   });

@@ -13,7 +13,7 @@ import {
   runOnDevice
 } from './compile';
 import type { Strategy } from './emit';
-import { FeatureType, LeafType } from './forest';
+import { FeatureType, LeafType, leafTypesFor } from './forest';
 import { estimateForestSize } from './size';
 
 export const CODE_STRATEGIES: Strategy[] = ['tables', 'inline'];
@@ -30,13 +30,9 @@ export interface TradeoffPoint {
   report: AgreementReport;
 }
 
-/** Leaf types a model can use: uint8 probabilities only for forest classifiers. */
-export function leafTypesFor(ir: { task: string; combine: string }): LeafType[] {
-  return ir.task === 'classification' && ir.combine === 'mean' ? ['float32', 'uint8'] : ['float32'];
-}
-
 export function optionLabel(featureType: FeatureType, strategy: Strategy, leafType: LeafType): string {
-  return `${featureType} · ${strategy}${leafType === 'uint8' ? ' · u8 leaves' : ''}`;
+  const leaves = { float32: '', uint8: ' · u8 leaves', int16: ' · i16 leaves' }[leafType];
+  return `${featureType} · ${strategy}${leaves}`;
 }
 
 /**

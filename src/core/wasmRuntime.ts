@@ -15,13 +15,14 @@ const ERROR_NAMES: Record<number, string> = {
   [-4]: 'TML_E_FEATURE (a split tests a feature that does not exist)',
   [-5]: 'TML_E_LEAF (a leaf points outside the leaf table)',
   [-6]: 'TML_E_THRESHOLDS (threshold tables are inconsistent)',
-  [-7]: 'TML_E_KIND (combine or link do not fit the outputs)'
+  [-7]: 'TML_E_KIND (combine or link do not fit the outputs)',
+  [-8]: 'TML_E_SCALE (a quantization scale, offset or leaf scale is out of range)'
 };
 
 /** Runtime codes of combine and link (TML_COMBINE_*, TML_LINK_* in forest.h). */
 const COMBINE_CODES: Record<Combine, number> = { mean: 0, sum: 1 };
 const LINK_CODES: Record<Link, number> = { identity: 0, logistic: 1, softmax: 2, isolation: 3 };
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 /** Positions of the float fields in the descriptor (DESC_* in runtime_wasm.c). */
 const LINK_PARAM_WORD = 14;
 const LEAF_SCALE_WORD = 18;
@@ -106,7 +107,7 @@ export class WasmRuntime {
       place(tables.thresholdF32),
       place(tables.thresholdI16),
       place(tables.featureScale),
-      place(tables.leafU8 ? null : tables.leafValues),
+      place(tables.leafType === 'float32' ? tables.leafValues : null),
       COMBINE_CODES[tables.combine],
       LINK_CODES[tables.link],
       0, // link_param, written as float bits below
@@ -114,7 +115,9 @@ export class WasmRuntime {
       place(tables.treeOutput),
       place(tables.leafU8),
       0, // leaf_scale, written as float bits below
-      place(tables.thresholdI8)
+      place(tables.thresholdI8),
+      place(tables.leafI16),
+      place(tables.featureOffset)
     ]);
     const floats = new Float32Array(descriptor.buffer);
     floats[LINK_PARAM_WORD] = tables.linkParam;

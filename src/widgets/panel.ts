@@ -9,7 +9,8 @@ import { AgreementReport, CompileOptions, CompiledModel, DeviceRun, FEATURE_TYPE
 import { RUNTIME_BEGIN_MARKER, RUNTIME_END_MARKER } from '../core/emit';
 import { decodeArray } from '../core/encoding';
 import { FeatureType, LeafType, valueCount } from '../core/forest';
-import { TradeoffPoint, evaluateTradeoffs, leafTypesFor, optionLabel } from '../core/tradeoff';
+import { leafTypesFor } from '../core/forest';
+import { TradeoffPoint, evaluateTradeoffs, optionLabel } from '../core/tradeoff';
 import { Figure, agreementFigures, agreementMeasure, formatBytes, sizeFigure, structureFigures, tradeoffFigure } from './charts';
 
 /** What the kernel sends (traits of tinyml_lab.widget.Inspector). */

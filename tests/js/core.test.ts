@@ -10,11 +10,26 @@ import {
   encodeArray,
   formatFloat32,
   parseModelIR,
+  featureQuantization,
+  fixedPointScale,
   quantizeFeature,
   quantizeThreshold,
-  thresholdToFloat32
+  quantizedRoutingChanges,
+  thresholdToFloat32,
+  treeNodes
 } from '../../src/core';
 import { cloneIR, fixtures } from './fixtures';
+
+/** One tree of an iris-shaped classifier IR (4 features, 3 classes) in the IR's encoding. */
+function irTree(left: number[], right: number[], feature: number[], threshold: number[], value: number[]): unknown {
+  return {
+    children_left: encodeArray(Int32Array.from(left)),
+    children_right: encodeArray(Int32Array.from(right)),
+    feature: encodeArray(Int32Array.from(feature)),
+    threshold: encodeArray(Float64Array.from(threshold)),
+    value: encodeArray(Float64Array.from(value), [left.length, 3])
+  };
+}
 
 describe('encoding', () => {
   it('round-trips bytes through base64 for every length', () => {
@@ -159,23 +174,85 @@ describe('boosting and isolation IR', () => {
 });
 
 describe('forest tables', () => {
-  it('numbers nodes in preorder so that left children follow their parent', () => {
-    const ir = parseModelIR(fixtures.wine_forest.ir);
-    const tables = buildForestTables(ir, 'float32');
-    for (let t = 0; t < tables.nTrees; t++) {
-      const end = t + 1 < tables.nTrees ? tables.treeRoot[t + 1] : tables.nNodes;
-      for (let i = tables.treeRoot[t]; i < end; i++) {
-        if (tables.nodeFeature[i] >= 0) {
-          expect(tables.nodeNext[i]).toBeGreaterThan(i + 1);
-          expect(tables.nodeNext[i]).toBeLessThan(end);
-        } else {
-          expect(tables.nodeNext[i]).toBeLessThan(tables.nLeafRows);
+  it('keeps every child after its parent, left children right after it', () => {
+    for (const name of ['wine_forest', 'digits_forest', 'wine_isolation', 'wine_boosting'] as const) {
+      const ir = parseModelIR(fixtures[name].ir);
+      for (const featureType of ['float32', 'int8'] as const) {
+        const tables = buildForestTables(ir, featureType);
+        for (let i = 0; i < tables.nNodes; i++) {
+          if (tables.nodeFeature[i] >= 0) {
+            expect(tables.nodeNext[i]).toBeGreaterThan(i + 1);
+            expect(tables.nodeNext[i]).toBeLessThan(tables.nNodes);
+          } else {
+            expect(tables.nodeNext[i]).toBeLessThan(tables.nLeafRows);
+          }
+        }
+        for (let t = 0; t < tables.nTrees; t++) {
+          const nodes = treeNodes(tables, t);
+          expect(nodes[0]).toBe(tables.treeRoot[t]);
         }
       }
     }
-    // Pure leaves repeat across trees: de-duplication keeps one row each.
+  });
+
+  it('stores equal leaf rows and repeated subtrees once', () => {
+    const ir = parseModelIR(fixtures.wine_forest.ir);
+    const tables = buildForestTables(ir, 'float32');
+    // Pure leaves repeat across trees: one row each, and one node for the right-hand ones.
     const leaves = Array.from(tables.nodeFeature).filter(f => f === -1).length;
     expect(tables.nLeafRows).toBeLessThan(leaves);
+    expect(tables.sharing.sklearnNodes).toBe(ir.trees.reduce((n, tree) => n + tree.feature.length, 0));
+    expect(tables.sharing.sharedSubtrees).toBeGreaterThan(0);
+    expect(tables.nNodes).toBeLessThan(tables.sharing.sklearnNodes);
+  });
+
+  it('drops a split whose two sides are the same leaf', () => {
+    // x0 <= 1 ? (x1 <= 2 ? A : A) : B  ->  x0 <= 1 ? A : B
+    const raw = JSON.parse(JSON.stringify(fixtures.iris_tree.ir));
+    raw.trees = [
+      irTree([1, 2, -1, -1, -1], [4, 3, -1, -1, -1], [0, 1, -2, -2, -2], [1, 2, -2, -2, -2],
+        [1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1])
+    ];
+    const tables = buildForestTables(parseModelIR(raw), 'float32');
+    expect(tables.sharing.collapsedSplits).toBe(1);
+    expect(Array.from(tables.nodeFeature)).toEqual([0, -1, -1]);
+    expect(Array.from(tables.nodeNext)).toEqual([2, 0, 1]);
+  });
+
+  it('fits an offset to features far from zero and routes grid values exactly', () => {
+    // Thresholds of feature 0 between 1000.25 and 1003.5: without an offset int8 would
+    // need scale 1/8 (1003.5 / 8 < 126); centred on them it can use 64 (3.25 * 64 < 254).
+    const raw = JSON.parse(JSON.stringify(fixtures.iris_tree.ir));
+    raw.trees = [
+      irTree([1, 2, -1, -1, -1], [4, 3, -1, -1, -1], [0, 0, -2, -2, -2], [1003.5, 1000.25, -2, -2, -2],
+        [1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1])
+    ];
+    const ir = parseModelIR(raw);
+    const { scale, offset } = featureQuantization(ir, 'int8');
+    expect(scale[0]).toBe(64);
+    expect(offset[0]).not.toBe(0);
+    expect(scale[1]).toBe(1); // untested features keep the identity
+    const tables = buildForestTables(ir, 'int8');
+    expect(tables.featureOffset).not.toBeNull();
+    const x = new Float32Array(4 * 200);
+    for (let r = 0; r < 200; r++) {
+      x[4 * r] = 999 + r / 32; // on the 1/64 grid, across both thresholds
+    }
+    expect(quantizedRoutingChanges(ir, tables, x, 200)).toEqual([]);
+    expect(quantizeFeature(1003.5, 64, offset[0])).toBe(quantizeThreshold(1003.5, 64, 'int8', offset[0]));
+  });
+
+  it('stores one-value leaves as int16 fixed point and refuses them for class rows', () => {
+    const ir = parseModelIR(fixtures.wine_boosting.ir);
+    const tables = buildForestTables(ir, 'float32', 'int16');
+    const leafScale = tables.leafScale;
+    expect(Math.log2(leafScale)).toBe(Math.round(Math.log2(leafScale)));
+    const largest = Math.max(...Array.from(tables.leafI16 as Int16Array, Math.abs));
+    expect(largest).toBeGreaterThan(16383); // the scale uses the whole range
+    expect(fixedPointScale([0.75, -3])).toBe(2 ** -13);
+    expect(() => buildForestTables(parseModelIR(fixtures.wine_forest.ir), 'float32', 'int16')).toThrow(
+      /int16 leaves hold one value per leaf/
+    );
   });
 });
 

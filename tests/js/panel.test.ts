@@ -110,7 +110,7 @@ describe('InspectorPanel', () => {
     expect(rows[0].textContent).toContain('100.00%');
     const tradeoff = figures.find(f => f.id === 'tradeoff') as Figure;
     const flash = tradeoff.data[0].x as number[];
-    expect(flash[4]).toBeLessThan(flash[0]); // int16 tables are smaller than float32 ones
+    expect(flash[8]).toBeLessThan(flash[0]); // int8 tables are smaller than float32 ones
     expect(flash[2]).toBeLessThan(flash[0]); // and so are uint8 leaves
     expect(flash[8]).toBeLessThan(flash[4]); // and int8 thresholds than int16 ones
     tradeoff.onPointClick?.(4);
@@ -121,11 +121,14 @@ describe('InspectorPanel', () => {
     ]);
   });
 
-  it('offers only float32 leaves where uint8 probabilities do not apply', async () => {
+  it('offers int16 fixed-point leaves, not uint8 probabilities, to boosting', async () => {
     const { panel } = makePanel();
     await panel.render(stateFor('wine_boosting'));
-    expect(panel.node.querySelectorAll('tr.tml-tradeoff')).toHaveLength(6);
-    expect(panel.node.querySelector('select.tml-leaves')).toBeNull();
+    const rows = Array.from(panel.node.querySelectorAll('tr.tml-tradeoff')) as HTMLElement[];
+    expect(rows).toHaveLength(12);
+    expect(rows[2].dataset.option).toBe('float32 · tables · i16 leaves');
+    const leaves = panel.node.querySelector('select.tml-leaves') as HTMLSelectElement;
+    expect(Array.from(leaves.options, o => o.value)).toEqual(['float32', 'int16']);
   });
 
   it('offers the feature type choice, copy, download and export', async () => {

@@ -64,6 +64,31 @@ describe('uint8 leaves', () => {
   });
 });
 
+describe('int16 fixed-point leaves', () => {
+  it.each(['breast_cancer_boosting', 'wine_boosting', 'wine_isolation'])(
+    '%s: values within the rounding of the leaves, runtime reads the int16 table',
+    name => {
+      const fixture = fixtures[name];
+      const { array: x, shape } = decodeArray(fixture.x, 'float32', 'x');
+      const values = decodeArray(fixture.sklearn_values, 'float64', 'values').array;
+      const classes = decodeArray(fixture.sklearn_classes, 'int32', 'classes').array;
+      const model = compileModel(fixture.ir, { leafType: 'int16' });
+      expect(model.tables.leafI16).not.toBeNull();
+      expect(model.size.flash.find(i => i.name === 'leaf values')?.bytes).toBe(model.tables.leafI16!.byteLength);
+      const run = runOnDevice(model, x, shape[0]);
+      // Each tree's leaf moves by at most half a step; the links used here do not amplify
+      // errors (their slopes are at most 1 on the raw scale).
+      const bound = (model.tables.nTrees * model.tables.leafScale) / 2 + 1e-5;
+      let maxError = 0;
+      for (let i = 0; i < values.length; i++) {
+        maxError = Math.max(maxError, Math.abs(run.values[i] - values[i]));
+      }
+      expect(maxError).toBeLessThanOrEqual(bound);
+      expect(Array.from(run.classes)).toEqual(Array.from(classes));
+    }
+  );
+});
+
 describe('runtime safety', () => {
   const model = compileModel(fixtures.iris_tree.ir);
 

@@ -54,6 +54,53 @@ def test_gradient_boosting_regressor_matches_sklearn(diabetes, run_header):
         np.testing.assert_allclose(out, reference, rtol=1e-5, atol=1e-5 * np.abs(reference).max(), err_msg=loss)
 
 
+def _fixed_point_bound(converted):
+    """Largest move of a sum of int16 leaves: half a step per tree, plus float32 rounding."""
+    tables = converted.tables
+    return tables["n_trees"] * tables["leaf_scale"] / 2
+
+
+@pytest.mark.parametrize("strategy", ["tables", "inline"])
+def test_int16_leaves_of_a_boosted_regressor_stay_within_half_a_step_per_tree(diabetes, strategy, run_header):
+    X, y = diabetes
+    X_train, y_train, _, _ = split(X, y)
+    model = GradientBoostingRegressor(n_estimators=100, random_state=0).fit(X_train, y_train)
+    reference = model.predict(X.astype(np.float32))
+    converted = tinyml_lab.convert(model, leaf_dtype="int16", strategy=strategy)
+    assert "int16_t model_leaf_values" in converted.header
+    out = run_header(converted.header, X)[:, 0]
+    bound = _fixed_point_bound(converted) + 1e-5 * np.abs(reference).max()
+    assert np.abs(out - reference).max() <= bound
+    report = converted.evaluate(X)
+    assert report.max_abs_error <= bound
+    np.testing.assert_allclose(report.device_values[:, 0], out, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int16"])
+def test_int16_leaves_of_a_boosted_classifier_keep_labels(classification_set, dtype, run_header):
+    name, X, y = classification_set
+    X_train, y_train, _, _ = split(X, y)
+    model = GradientBoostingClassifier(n_estimators=40, max_depth=3, random_state=0).fit(X_train, y_train)
+    x32 = X.astype(np.float32)
+    converted = tinyml_lab.convert(model, dtype=dtype, leaf_dtype="int16")
+    out = run_header(converted.header, X)
+    device = model.classes_[out[:, 0].astype(int)]
+    report = converted.evaluate(X)
+    # A label can only change where sklearn's raw scores are within the leaves' rounding of
+    # a tie, or where quantized features moved a split (reported).
+    raw = model.decision_function(x32).reshape(len(X), -1)
+    if raw.shape[1] == 1:
+        margin = np.abs(raw[:, 0])
+    else:
+        top2 = np.sort(raw, axis=1)[:, -2:]
+        margin = top2[:, 1] - top2[:, 0]
+    near_tie = set(np.flatnonzero(margin <= 2 * _fixed_point_bound(converted) + 1e-5).tolist())
+    mismatches = set(np.flatnonzero(device != model.predict(x32)).tolist())
+    assert mismatches <= near_tie | set(report.rows_with_routing_changes), name
+    if dtype == "float32":
+        np.testing.assert_allclose(out[:, 1:], model.predict_proba(x32), atol=_fixed_point_bound(converted) + 1e-5)
+
+
 @pytest.mark.parametrize("strategy", ["tables", "inline"])
 @pytest.mark.parametrize("loader", [load_breast_cancer, load_wine, load_digits], ids=lambda f: f.__name__[5:])
 def test_isolation_forest_matches_sklearn(loader, strategy, run_header):
@@ -66,6 +113,20 @@ def test_isolation_forest_matches_sklearn(loader, strategy, run_header):
     report = tinyml_lab.evaluate(model, X)
     assert report.label_agreement == 1.0
     assert report.max_abs_error < 1e-6
+
+
+def test_isolation_forest_with_int16_leaves(run_header):
+    X, _ = load_breast_cancer(return_X_y=True)
+    model = IsolationForest(n_estimators=100, random_state=0).fit(X[::2])
+    x32 = X.astype(np.float32)
+    converted = tinyml_lab.convert(model, leaf_dtype="int16")
+    out = run_header(converted.header, X)
+    score = model.score_samples(x32)
+    # Path lengths move by half a step per tree at most; the score's slope in the mean
+    # path length is below 1 (it is 2^(-l/c) ln 2 / c with c > 1).
+    assert np.abs(out[:, 1] - score).max() <= _fixed_point_bound(converted) / len(model.estimators_) + 1e-6
+    near_threshold = np.abs(score - model.offset_) <= 1e-4
+    np.testing.assert_array_equal(out[~near_threshold, 0], model.predict(x32)[~near_threshold])
 
 
 def test_isolation_forest_with_feature_subsets(run_header):

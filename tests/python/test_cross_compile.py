@@ -36,12 +36,15 @@ def _models():
     Xd, yd = load_diabetes(return_X_y=True)
     return {
         "forest": (RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y), "classification"),
-    "forest-u8-leaves": (RandomForestClassifier(n_estimators=5, random_state=0).fit(Xw, yw), "classification"),
+        "forest-u8-leaves": (RandomForestClassifier(n_estimators=5, random_state=0).fit(Xw, yw), "classification"),
         "boosting-binary": (GradientBoostingClassifier(n_estimators=5).fit(X, y == 0), "classification"),
         "boosting-multi": (GradientBoostingClassifier(n_estimators=5).fit(Xw, yw), "classification"),
         "forest-regressor": (RandomForestRegressor(n_estimators=5, random_state=0).fit(Xd, yd), "regression"),
         "boosting-regressor": (GradientBoostingRegressor(n_estimators=5).fit(Xd, yd), "regression"),
         "isolation": (IsolationForest(n_estimators=5, random_state=0).fit(Xw), "anomaly"),
+        "boosting-multi-i16-leaves": (GradientBoostingClassifier(n_estimators=5).fit(Xw, yw), "classification"),
+        "forest-regressor-i16-leaves": (RandomForestRegressor(n_estimators=5, random_state=0).fit(Xd, yd), "regression"),
+        "isolation-i16-leaves": (IsolationForest(n_estimators=5, random_state=0).fit(Xw), "anomaly"),
     }
 
 
@@ -57,7 +60,7 @@ def test_header_cross_compiles_with_werror(kind, dtype, target, strategy, tmp_pa
     if compiler is None:
         pytest.fail("arm-none-eabi-gcc is required (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)")
     model, task = MODELS[kind]
-    leaf_dtype = "uint8" if kind.endswith("u8-leaves") else "float32"
+    leaf_dtype = {"u8-leaves": "uint8", "i16-leaves": "int16"}.get(kind[-9:], "float32")
     tinyml_lab.convert(model, dtype=dtype, strategy=strategy, leaf_dtype=leaf_dtype).save(tmp_path / "model.h")
     source = tmp_path / "main.c"
     source.write_text(f'#include "model.h"\nint use_model(const float *x);\nint use_model(const float *x) {{ {CALLS[task]} }}\n')

@@ -6,21 +6,26 @@
  * files and still link: each translation unit gets its own copy, and the include guard
  * keeps one copy per unit. No malloc, no state outside the caller's stack.
  *
- * Table layout (one forest = several trees stored back to back):
- *   - Nodes are numbered in preorder inside each tree, so the left child of internal
- *     node i is always node i + 1 and only the right child needs storing. Every child
- *     index is greater than its parent's, which makes every walk terminate.
+ * Table layout (one forest = several trees sharing one node table):
+ *   - Nodes are numbered in preorder, so the left child of internal node i is always node
+ *     i + 1 and only the right child needs storing. Identical subtrees may be stored once:
+ *     a right child or a tree root can point at a node that other trees also use. Every
+ *     child index is greater than its parent's, which makes every walk terminate.
  *   - node_feature[i] >= 0: internal node that tests feature node_feature[i].
- *     node_feature[i] == TML_LEAF: leaf; node_next[i] is then its row in leaf_values.
+ *     node_feature[i] == TML_LEAF: leaf; node_next[i] is then its row in the leaf table.
  *   - Internal node i goes left when x[feature] <= threshold, exactly as scikit-learn
  *     does on float32 features. Float thresholds are the largest float32 not above
  *     scikit-learn's float64 threshold, so `x <= t32` equals `(double)x <= t64` for
  *     every float32 x.
- *   - Quantized forests (int16 or int8 thresholds) compare q(x) <= tq with q(x) = floor(x * scale[f]) and
- *     tq = floor(t * scale[f]); scale[f] is a power of two, so x * scale is exact. Then
- *     q(x) <= tq exactly when x * scale < tq + 1: every x <= t goes left (ties included),
+ *   - Quantized forests (int16 or int8 thresholds) compare q(x) <= tq with
+ *     q(x) = floor(x * scale[f]) - offset[f] and tq = floor(t * scale[f]) - offset[f]. The scale
+ *     is a power of two and the offset a whole number, so both are exact. Then q(x) <= tq
+ *     exactly when x * scale < floor(t * scale) + 1: every x <= t goes left (ties included),
  *     and so does every x > t except those between t and the next 1/scale grid point.
  *     Features whose values lie on the grid (integers, say) route exactly as in sklearn.
+ *   - Leaf rows are float32, uint8 probabilities (k * leaf_scale, forests only) or int16
+ *     fixed point (k * leaf_scale, one value per row): the fixed-point rows add up in an
+ *     int32, so a model without an FPU does one float multiply per output, not per tree.
  *
  * Combining trees: a forest averages its trees' leaf rows (TML_COMBINE_MEAN); a boosted
  * ensemble adds them to a baseline (TML_COMBINE_SUM), each tree optionally feeding one
@@ -46,9 +51,10 @@
 #define TML_E_SIZE (-2)        /* a count is out of range, or a buffer is too small */
 #define TML_E_TREE (-3)        /* a tree's node indices are malformed */
 #define TML_E_FEATURE (-4)     /* a node tests a feature index >= n_features */
-#define TML_E_LEAF (-5)        /* a leaf points outside leaf_values */
-#define TML_E_THRESHOLDS (-6)  /* neither or both threshold tables are given */
+#define TML_E_LEAF (-5)        /* a leaf points outside the leaf table */
+#define TML_E_THRESHOLDS (-6)  /* not exactly one threshold table is given */
 #define TML_E_KIND (-7)        /* unknown combine or link, or one that does not fit n_outputs */
+#define TML_E_SCALE (-8)       /* a quantization scale, offset or leaf scale is out of range */
 
 /* How the trees' leaf rows combine into the raw output. */
 #define TML_COMBINE_MEAN 0 /* forests: mean of the trees' rows */
@@ -68,15 +74,15 @@ typedef struct {
     int32_t n_features;
     int32_t n_outputs;   /* width of the raw output: classes of a forest, 1 for a regressor */
     int32_t n_trees;
-    int32_t n_nodes;     /* total over all trees */
+    int32_t n_nodes;     /* in the shared node table */
     int32_t n_leaf_rows; /* rows in leaf_values */
-    const int32_t *tree_root;          /* [n_trees]: first node of each tree; roots rise */
+    const int32_t *tree_root;          /* [n_trees]: root node of each tree */
     const int16_t *node_feature;       /* [n_nodes] */
     const int32_t *node_next;          /* [n_nodes]: right child, or leaf row */
     const float *node_threshold_f32;   /* [n_nodes] or NULL */
     const int16_t *node_threshold_i16; /* [n_nodes] or NULL */
-    const float *feature_scale;        /* [n_features] for int16 forests, else NULL */
-    const float *leaf_values;          /* [n_leaf_rows * leaf width], or NULL with leaf_u8 */
+    const float *feature_scale;        /* [n_features] for quantized forests, else NULL */
+    const float *leaf_values;          /* [n_leaf_rows * leaf width], or NULL with leaf_u8/i16 */
     int32_t combine;                   /* TML_COMBINE_* */
     int32_t link;                      /* TML_LINK_* */
     float link_param;                  /* TML_LINK_ISOLATION: c(max_samples) */
@@ -84,9 +90,16 @@ typedef struct {
     const int16_t *tree_output;        /* [n_trees] output each tree feeds, or NULL: all */
     tml_tree_leaf_fn tree_leaf;        /* inline code in place of the node tables, or NULL */
     const uint8_t *leaf_u8;            /* leaf rows as uint8 (value = u8 * leaf_scale), or NULL */
-    float leaf_scale;                  /* with leaf_u8: e.g. 1/255 for probabilities */
+    float leaf_scale;                  /* with leaf_u8 (1/255) or leaf_i16 (a power of two) */
     const int8_t *node_threshold_i8;   /* [n_nodes] or NULL: int8 thresholds, int16 inputs */
+    const int16_t *leaf_i16;           /* leaf values as fixed point (width 1), or NULL */
+    const float *feature_offset;       /* [n_features] whole-number zero points, or NULL: 0 */
 } tml_forest_t;
+
+/* Largest |offset|: offset +- 32767 stays a whole float32, so quantizing needs no rounding. */
+#define TML_MAX_FEATURE_OFFSET 8388608.0f
+/* int16 leaves add up in an int32: at most this many trees cannot overflow it. */
+#define TML_MAX_I16_LEAF_TREES 65536
 
 /* Quantized forests compare int16 features with int16 or int8 thresholds. */
 static inline int tml_forest_is_quantized(const tml_forest_t *f)
@@ -112,39 +125,67 @@ static inline int32_t tml_forest_n_values(const tml_forest_t *f)
     return f->link == TML_LINK_LOGISTIC ? 2 : f->n_outputs;
 }
 
-/* Last node (exclusive) of tree t: the next tree's root, or n_nodes. */
-static inline int32_t tml_forest_tree_end(const tml_forest_t *f, int32_t t)
+/* Leaf tables given: exactly one of float32, uint8 and int16 must be. */
+static inline int tml_forest_leaf_tables(const tml_forest_t *f)
 {
-    return (t + 1 < f->n_trees) ? f->tree_root[t + 1] : f->n_nodes;
+    return (f->leaf_values != NULL) + (f->leaf_u8 != NULL) + (f->leaf_i16 != NULL);
+}
+
+/* Checks a quantized forest's scales (positive, finite) and offsets (whole, bounded). */
+static inline int tml_forest_validate_scales(const tml_forest_t *f)
+{
+    int32_t k;
+    for (k = 0; k < f->n_features; k++) {
+        float scale = f->feature_scale[k];
+        if (!(scale > 0.0f) || !(scale < 3.0e38f)) {
+            return TML_E_SCALE;
+        }
+        if (f->feature_offset != NULL) {
+            float offset = f->feature_offset[k];
+            if (!(offset >= -TML_MAX_FEATURE_OFFSET && offset <= TML_MAX_FEATURE_OFFSET) ||
+                (float)(int32_t)offset != offset) {
+                return TML_E_SCALE;
+            }
+        }
+    }
+    return TML_OK;
 }
 
 /* Checks every count and index once, so the walks below need no checks of their own. */
 static inline int tml_forest_validate(const tml_forest_t *f)
 {
     int32_t t, i;
-    if (f == NULL || (f->leaf_values == NULL) == (f->leaf_u8 == NULL) ||
+    if (f == NULL || tml_forest_leaf_tables(f) != 1 ||
         (f->tree_leaf == NULL &&
          (f->tree_root == NULL || f->node_feature == NULL || f->node_next == NULL))) {
         return TML_E_NULL;
     }
-    if (f->n_features <= 0 || f->n_outputs <= 0 || f->n_trees <= 0 ||
-        f->n_nodes < f->n_trees || f->n_leaf_rows <= 0) {
+    if (f->n_features <= 0 || f->n_outputs <= 0 || f->n_trees <= 0 || f->n_nodes <= 0 ||
+        f->n_leaf_rows <= 0) {
         return TML_E_SIZE;
     }
     if (f->tree_leaf == NULL && (f->node_threshold_f32 != NULL) + (f->node_threshold_i16 != NULL) +
                                         (f->node_threshold_i8 != NULL) != 1) {
         return TML_E_THRESHOLDS; /* exactly one threshold table */
     }
-    if (tml_forest_is_quantized(f) && f->feature_scale == NULL) {
+    if ((tml_forest_is_quantized(f) || f->feature_offset != NULL) && f->feature_scale == NULL) {
         return TML_E_NULL;
+    }
+    if (f->feature_scale != NULL && tml_forest_validate_scales(f) != TML_OK) {
+        return TML_E_SCALE;
     }
     if ((f->combine != TML_COMBINE_MEAN && f->combine != TML_COMBINE_SUM) ||
         (f->link == TML_LINK_LOGISTIC && f->n_outputs != 1) ||
         (f->link == TML_LINK_SOFTMAX && f->n_outputs < 2) ||
         (f->link == TML_LINK_ISOLATION && (f->n_outputs != 1 || !(f->link_param > 0.0f))) ||
         f->link < TML_LINK_IDENTITY || f->link > TML_LINK_ISOLATION ||
-        (f->leaf_u8 != NULL && (f->combine != TML_COMBINE_MEAN || !(f->leaf_scale > 0.0f)))) {
+        (f->leaf_u8 != NULL && f->combine != TML_COMBINE_MEAN) ||
+        (f->leaf_i16 != NULL && (tml_forest_leaf_width(f) != 1 || f->n_trees > TML_MAX_I16_LEAF_TREES))) {
         return TML_E_KIND;
+    }
+    if ((f->leaf_u8 != NULL || f->leaf_i16 != NULL) &&
+        !(f->leaf_scale > 0.0f && f->leaf_scale < 3.0e38f)) {
+        return TML_E_SCALE;
     }
     if (f->tree_output != NULL) {
         for (t = 0; t < f->n_trees; t++) {
@@ -154,27 +195,26 @@ static inline int tml_forest_validate(const tml_forest_t *f)
         }
     }
     /* Inline code was generated from checked tables: there are no node tables to check. */
-    for (t = 0; f->tree_leaf == NULL && t < f->n_trees; t++) {
-        int32_t root = f->tree_root[t];
-        int32_t end;
-        if (root < 0 || root >= f->n_nodes || (t > 0 && root <= f->tree_root[t - 1]) ||
-            (t == 0 && root != 0)) {
+    if (f->tree_leaf != NULL) {
+        return TML_OK;
+    }
+    for (t = 0; t < f->n_trees; t++) {
+        if (f->tree_root[t] < 0 || f->tree_root[t] >= f->n_nodes) {
             return TML_E_TREE;
         }
-        end = tml_forest_tree_end(f, t);
-        for (i = root; i < end; i++) {
-            int32_t feature = f->node_feature[i];
-            int32_t next = f->node_next[i];
-            if (feature == TML_LEAF) {
-                if (next < 0 || next >= f->n_leaf_rows) {
-                    return TML_E_LEAF;
-                }
-            } else if (feature < 0 || feature >= f->n_features) {
-                return TML_E_FEATURE;
-            } else if (i + 1 >= end || next <= i + 1 || next >= end) {
-                /* both children must lie after the node and inside its own tree */
-                return TML_E_TREE;
+    }
+    for (i = 0; i < f->n_nodes; i++) {
+        int32_t feature = f->node_feature[i];
+        int32_t next = f->node_next[i];
+        if (feature == TML_LEAF) {
+            if (next < 0 || next >= f->n_leaf_rows) {
+                return TML_E_LEAF;
             }
+        } else if (feature < 0 || feature >= f->n_features) {
+            return TML_E_FEATURE;
+        } else if (i + 1 >= f->n_nodes || next <= i + 1 || next >= f->n_nodes) {
+            /* both children lie after the node: every walk ends at a leaf */
+            return TML_E_TREE;
         }
     }
     return TML_OK;
@@ -201,29 +241,32 @@ static inline int32_t tml_forest_leaf_q(const tml_forest_t *f, int32_t t, const 
 }
 
 /*
- * q = floor(x * scale), saturated to int16. Quantized thresholds stay below INT16_MAX, so
- * a saturated input still goes right wherever it should. NaN maps to INT16_MAX so that it
- * goes right at every split, as a float NaN does (NaN <= t is false).
+ * q = floor(x * scale) - offset, saturated to int16. Quantized thresholds stay below
+ * INT16_MAX, so a saturated input still goes right wherever it should. NaN maps to INT16_MAX
+ * so that it goes right at every split, as a float NaN does (NaN <= t is false). The scale
+ * is a power of two and the offset a whole number within TML_MAX_FEATURE_OFFSET, so every
+ * step below is exact in float32.
  */
-static inline int16_t tml_quantize_i16(float x, float scale)
+static inline int16_t tml_quantize_i16(float x, float scale, float offset)
 {
     float v = x * scale;
-    if (!(v == v) || v >= 32767.0f) {
+    if (!(v == v) || v >= offset + 32767.0f) {
         return INT16_MAX;
     }
-    if (v <= -32768.0f) {
+    if (v < offset - 32767.0f) {
         return INT16_MIN;
     }
     {
         /* floor without libm: truncate toward zero, then step down below zero. */
         int32_t q = (int32_t)v;
-        return (int16_t)((float)q > v ? q - 1 : q);
+        q = (float)q > v ? q - 1 : q;
+        return (int16_t)(q - (int32_t)offset);
     }
 }
 
-/* Quantizes x[n] with per-feature scales into xq[n]. */
-static inline int tml_quantize_features_i16(const float *scale, const float *x, int16_t *xq,
-                                            int32_t n)
+/* Quantizes x[n] with per-feature scales and offsets (NULL: all 0) into xq[n]. */
+static inline int tml_quantize_features_i16(const float *scale, const float *offset, const float *x,
+                                            int16_t *xq, int32_t n)
 {
     int32_t k;
     if (scale == NULL || x == NULL || xq == NULL) {
@@ -233,7 +276,7 @@ static inline int tml_quantize_features_i16(const float *scale, const float *x, 
         return TML_E_SIZE;
     }
     for (k = 0; k < n; k++) {
-        xq[k] = tml_quantize_i16(x[k], scale[k]);
+        xq[k] = tml_quantize_i16(x[k], scale[k], offset != NULL ? offset[k] : 0.0f);
     }
     return TML_OK;
 }
@@ -257,7 +300,8 @@ static inline int32_t tml_forest_leaf(const tml_forest_t *f, int32_t t, const fl
     i = f->tree_root[t];
     while (f->node_feature[i] != TML_LEAF) {
         int32_t feat = f->node_feature[i];
-        int16_t q = tml_quantize_i16(x[feat], f->feature_scale[feat]);
+        int16_t q = tml_quantize_i16(x[feat], f->feature_scale[feat],
+                                     f->feature_offset != NULL ? f->feature_offset[feat] : 0.0f);
         i = (q <= tml_forest_threshold_q(f, i)) ? i + 1 : f->node_next[i];
     }
     return f->node_next[i];
@@ -290,7 +334,20 @@ static inline int tml_forest_raw(const tml_forest_t *f, const float *x, const in
     for (k = 0; k < f->n_outputs; k++) {
         raw[k] = (f->combine == TML_COMBINE_SUM && f->baseline != NULL) ? f->baseline[k] : 0.0f;
     }
-    for (t = 0; t < f->n_trees; t++) {
+    if (f->leaf_i16 != NULL) {
+        /* Fixed point, one value per tree: an int32 sum per output, then one multiply. A
+         * multi-output model walks each tree once, in the pass of the output it feeds. */
+        for (k = 0; k < f->n_outputs; k++) {
+            int32_t sum = 0;
+            for (t = 0; t < f->n_trees; t++) {
+                if (f->tree_output == NULL || f->tree_output[t] == k) {
+                    sum += f->leaf_i16[tml_forest_leaf(f, t, x, xq)];
+                }
+            }
+            raw[k] += (float)sum * f->leaf_scale;
+        }
+    }
+    for (t = 0; f->leaf_i16 == NULL && t < f->n_trees; t++) {
         size_t at = (size_t)tml_forest_leaf(f, t, x, xq) * (size_t)width;
         if (f->leaf_u8 != NULL) {
             /* Whole numbers: float sums stay exact below 2^24, so ties stay ties. */
