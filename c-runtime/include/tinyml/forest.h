@@ -316,7 +316,7 @@ static inline int32_t tml_forest_leaf(const tml_forest_t *f, int32_t t, const fl
 static inline int tml_forest_raw(const tml_forest_t *f, const float *x, const int16_t *xq,
                                  float *raw, int32_t n_raw)
 {
-    int32_t t, k;
+    int32_t t, k, pass, passes;
     int32_t width;
     if (f == NULL || raw == NULL) {
         return TML_E_NULL;
@@ -334,32 +334,35 @@ static inline int tml_forest_raw(const tml_forest_t *f, const float *x, const in
     for (k = 0; k < f->n_outputs; k++) {
         raw[k] = (f->combine == TML_COMBINE_SUM && f->baseline != NULL) ? f->baseline[k] : 0.0f;
     }
-    if (f->leaf_i16 != NULL) {
-        /* Fixed point, one value per tree: an int32 sum per output, then one multiply. A
-         * multi-output model walks each tree once, in the pass of the output it feeds. */
-        for (k = 0; k < f->n_outputs; k++) {
-            int32_t sum = 0;
-            for (t = 0; t < f->n_trees; t++) {
-                if (f->tree_output == NULL || f->tree_output[t] == k) {
-                    sum += f->leaf_i16[tml_forest_leaf(f, t, x, xq)];
+    /* Fixed-point leaves add up in an int32 per output: one pass per output, each tree walked
+     * in the pass of the output it feeds. Other leaves need one pass. One call site of
+     * tml_forest_leaf keeps it inlined, so a const model's checks fold away. */
+    passes = f->leaf_i16 != NULL ? f->n_outputs : 1;
+    for (pass = 0; pass < passes; pass++) {
+        int32_t sum = 0;
+        for (t = 0; t < f->n_trees; t++) {
+            size_t at;
+            if (f->leaf_i16 != NULL && f->tree_output != NULL && f->tree_output[t] != pass) {
+                continue;
+            }
+            at = (size_t)tml_forest_leaf(f, t, x, xq) * (size_t)width;
+            if (f->leaf_i16 != NULL) {
+                sum += f->leaf_i16[at];
+            } else if (f->leaf_u8 != NULL) {
+                /* Whole numbers: float sums stay exact below 2^24, so ties stay ties. */
+                for (k = 0; k < width; k++) {
+                    raw[f->tree_output != NULL ? f->tree_output[t] : k] += (float)f->leaf_u8[at + (size_t)k];
+                }
+            } else if (f->tree_output != NULL) {
+                raw[f->tree_output[t]] += f->leaf_values[at];
+            } else {
+                for (k = 0; k < width; k++) {
+                    raw[k] += f->leaf_values[at + (size_t)k];
                 }
             }
-            raw[k] += (float)sum * f->leaf_scale;
         }
-    }
-    for (t = 0; f->leaf_i16 == NULL && t < f->n_trees; t++) {
-        size_t at = (size_t)tml_forest_leaf(f, t, x, xq) * (size_t)width;
-        if (f->leaf_u8 != NULL) {
-            /* Whole numbers: float sums stay exact below 2^24, so ties stay ties. */
-            for (k = 0; k < width; k++) {
-                raw[f->tree_output != NULL ? f->tree_output[t] : k] += (float)f->leaf_u8[at + (size_t)k];
-            }
-        } else if (f->tree_output != NULL) {
-            raw[f->tree_output[t]] += f->leaf_values[at];
-        } else {
-            for (k = 0; k < width; k++) {
-                raw[k] += f->leaf_values[at + (size_t)k];
-            }
+        if (f->leaf_i16 != NULL) {
+            raw[pass] += (float)sum * f->leaf_scale;
         }
     }
     if (f->leaf_u8 != NULL) {
