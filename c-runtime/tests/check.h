@@ -16,9 +16,10 @@ static int check_failed = 0;
         }                                                                       \
     } while (0)
 
-/* Prints the summary line that .ci/run adds up; the exit code says whether all passed. */
-#define CHECK_REPORT(suite)                                                     \
-    (printf("%s: %d passed, %d failed\n", suite, check_passed, check_failed), \
+/* Prints the binary's summary line, which tests/run_all.sh adds up into the one line
+ * .ci/run reads; the exit code says whether all passed. */
+#define CHECK_REPORT(suite)                                                            \
+    (printf("%s: %d checks passed, %d failed\n", suite, check_passed, check_failed), \
      check_failed == 0 ? 0 : 1)
 
 #endif

@@ -529,5 +529,5 @@ int main(void)
     test_uint8_leaves_sum_exactly_and_scale();
     test_int16_leaves_add_up_in_fixed_point();
     test_argmax_picks_first_maximum();
-    return CHECK_REPORT("c-runtime");
+    return CHECK_REPORT("forest");
 }

@@ -7,6 +7,9 @@
  * addresses; 0 stands for NULL. Every model is validated before it is run.
  */
 #include "tinyml/forest.h"
+#include "tinyml/net.h"
+
+#include <string.h>
 
 #define TML_EXPORT(name) __attribute__((export_name(name)))
 
@@ -51,7 +54,7 @@ static tml_forest_t forest_from_descriptor(const int32_t *d)
     return f;
 }
 
-TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return 3; }
+TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return 4; }
 
 TML_EXPORT("tml_forest_descriptor_length") int32_t tml_forest_descriptor_length(void)
 {
@@ -113,6 +116,209 @@ int32_t tml_wasm_forest_predict(const int32_t *desc, const float *X, int32_t n_r
             for (k = 0; k < n_values; k++) {
                 values[(size_t)r * (size_t)n_values + (size_t)k] = scratch[k];
             }
+        }
+    }
+    return TML_OK;
+}
+
+/* Descriptor of a layer: the fields of tml_layer_t in order, as 32-bit words (addresses for
+ * pointers, IEEE bits for in_scale and out_scale). */
+enum {
+    LAYER_KIND, LAYER_ACTIVATION, LAYER_IN_H, LAYER_IN_W, LAYER_IN_C, LAYER_OUT_H, LAYER_OUT_W,
+    LAYER_OUT_C, LAYER_KERNEL_H, LAYER_KERNEL_W, LAYER_STRIDE_H, LAYER_STRIDE_W, LAYER_PAD_TOP,
+    LAYER_PAD_LEFT, LAYER_IN_OFFSET, LAYER_OUT_OFFSET, LAYER_WEIGHT_F32, LAYER_BIAS_F32,
+    LAYER_WEIGHT_I8, LAYER_BIAS_I32, LAYER_MULTIPLIER, LAYER_SHIFT, LAYER_CHANNEL_SCALE,
+    LAYER_IN_SCALE, LAYER_IN_ZERO, LAYER_OUT_SCALE, LAYER_OUT_ZERO, LAYER_OUT_FLOAT, LAYER_WORDS
+};
+
+/* Descriptor of a net: {n_layers, quantized, arena_bytes}. */
+enum { NET_N_LAYERS, NET_QUANTIZED, NET_ARENA_BYTES };
+
+static float float_bits(int32_t word)
+{
+    float f;
+    memcpy(&f, &word, sizeof f);
+    return f;
+}
+
+static tml_layer_t layer_from_descriptor(const int32_t *d)
+{
+    tml_layer_t l;
+    l.kind = d[LAYER_KIND];
+    l.activation = d[LAYER_ACTIVATION];
+    l.in_h = d[LAYER_IN_H];
+    l.in_w = d[LAYER_IN_W];
+    l.in_c = d[LAYER_IN_C];
+    l.out_h = d[LAYER_OUT_H];
+    l.out_w = d[LAYER_OUT_W];
+    l.out_c = d[LAYER_OUT_C];
+    l.kernel_h = d[LAYER_KERNEL_H];
+    l.kernel_w = d[LAYER_KERNEL_W];
+    l.stride_h = d[LAYER_STRIDE_H];
+    l.stride_w = d[LAYER_STRIDE_W];
+    l.pad_top = d[LAYER_PAD_TOP];
+    l.pad_left = d[LAYER_PAD_LEFT];
+    l.in_offset = d[LAYER_IN_OFFSET];
+    l.out_offset = d[LAYER_OUT_OFFSET];
+    l.weight_f32 = (const float *)address(d[LAYER_WEIGHT_F32]);
+    l.bias_f32 = (const float *)address(d[LAYER_BIAS_F32]);
+    l.weight_i8 = (const int8_t *)address(d[LAYER_WEIGHT_I8]);
+    l.bias_i32 = (const int32_t *)address(d[LAYER_BIAS_I32]);
+    l.multiplier = (const int32_t *)address(d[LAYER_MULTIPLIER]);
+    l.shift = (const int8_t *)address(d[LAYER_SHIFT]);
+    l.channel_scale = (const float *)address(d[LAYER_CHANNEL_SCALE]);
+    l.in_scale = float_bits(d[LAYER_IN_SCALE]);
+    l.in_zero = d[LAYER_IN_ZERO];
+    l.out_scale = float_bits(d[LAYER_OUT_SCALE]);
+    l.out_zero = d[LAYER_OUT_ZERO];
+    l.out_float = d[LAYER_OUT_FLOAT];
+    return l;
+}
+
+TML_EXPORT("tml_wasm_layer_words") int32_t tml_wasm_layer_words(void) { return LAYER_WORDS; }
+
+TML_EXPORT("tml_wasm_layer_size") int32_t tml_wasm_layer_size(void)
+{
+    return (int32_t)sizeof(tml_layer_t);
+}
+
+/* Fills storage[n_layers] from the descriptors into *net and validates it. */
+static int net_from_descriptors(const int32_t *net_desc, const int32_t *layer_desc,
+                                tml_layer_t *storage, tml_net_t *net)
+{
+    int32_t k;
+    if (net_desc == NULL || layer_desc == NULL || storage == NULL) {
+        return TML_E_NULL;
+    }
+    if (((uintptr_t)storage % sizeof(int32_t)) != 0) {
+        return TML_E_ARENA;
+    }
+    if (net_desc[NET_N_LAYERS] < 1) {
+        return TML_E_SIZE;
+    }
+    for (k = 0; k < net_desc[NET_N_LAYERS]; k++) {
+        storage[k] = layer_from_descriptor(layer_desc + (size_t)k * LAYER_WORDS);
+    }
+    net->n_layers = net_desc[NET_N_LAYERS];
+    net->layers = storage;
+    net->quantized = net_desc[NET_QUANTIZED];
+    net->arena_bytes = net_desc[NET_ARENA_BYTES];
+    return tml_net_validate(net);
+}
+
+/* Checks a net given as descriptors (storage: n_layers * tml_wasm_layer_size() bytes). */
+TML_EXPORT("tml_wasm_net_validate")
+int32_t tml_wasm_net_validate(const int32_t *net_desc, const int32_t *layer_desc, tml_layer_t *storage)
+{
+    tml_net_t net;
+    return net_from_descriptors(net_desc, layer_desc, storage, &net);
+}
+
+/*
+ * Runs the net on n_rows rows of X (row-major float32, n_inputs per row): n_out floats per
+ * row into out (the outputs, then zeros if n_out > n_outputs) and, unless classes is 0, the
+ * class index per row. Returns TML_OK or a TML_E_* code.
+ */
+TML_EXPORT("tml_wasm_net_predict")
+int32_t tml_wasm_net_predict(const int32_t *net_desc, const int32_t *layer_desc, tml_layer_t *storage,
+                             const float *X, int32_t n_rows, void *arena, int32_t arena_bytes,
+                             float *out, int32_t n_out, int32_t *classes)
+{
+    tml_net_t net;
+    int32_t r, k, n_in, n_outputs;
+    int status = net_from_descriptors(net_desc, layer_desc, storage, &net);
+    if (status != TML_OK) {
+        return status;
+    }
+    if (X == NULL || out == NULL) {
+        return TML_E_NULL;
+    }
+    if (n_rows < 0) {
+        return TML_E_SIZE;
+    }
+    n_in = tml_net_n_inputs(&net);
+    n_outputs = tml_net_n_outputs(&net);
+    for (r = 0; r < n_rows; r++) {
+        float *row_out = out + (size_t)r * (size_t)n_out;
+        status = tml_net_predict(&net, X + (size_t)r * (size_t)n_in, arena, arena_bytes, row_out, n_out);
+        if (status != TML_OK) {
+            return status;
+        }
+        for (k = n_outputs; k < n_out; k++) {
+            row_out[k] = 0.0f;
+        }
+        if (classes != NULL) {
+            classes[r] = tml_net_class_from_output(&net, row_out);
+        }
+    }
+    return TML_OK;
+}
+
+/* Smallest and largest real value of layer k's output, folded into *lo and *hi. */
+static void trace_layer(const tml_net_t *net, int32_t k, const void *arena, float *lo, float *hi)
+{
+    const tml_layer_t *layer = &net->layers[k];
+    const unsigned char *at = (const unsigned char *)arena + layer->out_offset;
+    int32_t i, n = layer->out_h * layer->out_w * layer->out_c;
+    if (tml_net_out_bytes(net, layer) == 4) {
+        const float *v = (const float *)(const void *)at;
+        for (i = 0; i < n; i++) {
+            *lo = v[i] < *lo ? v[i] : *lo; /* NaN fails both tests and is skipped */
+            *hi = v[i] > *hi ? v[i] : *hi;
+        }
+    } else {
+        const int8_t *q = (const int8_t *)at;
+        int8_t q_lo = q[0], q_hi = q[0];
+        for (i = 1; i < n; i++) {
+            q_lo = q[i] < q_lo ? q[i] : q_lo;
+            q_hi = q[i] > q_hi ? q[i] : q_hi;
+        }
+        /* scale > 0: dequantizing keeps the order */
+        {
+            float v_lo = tml_dequantize_i8(q_lo, layer->out_scale, layer->out_zero);
+            float v_hi = tml_dequantize_i8(q_hi, layer->out_scale, layer->out_zero);
+            *lo = v_lo < *lo ? v_lo : *lo;
+            *hi = v_hi > *hi ? v_hi : *hi;
+        }
+    }
+}
+
+/*
+ * Range of every layer's output over n_rows rows of X: mins[k] and maxs[k] (n_layers each)
+ * get the smallest and largest real value layer k wrote (int8 outputs dequantized), +inf
+ * and -inf with no rows. Calibrates a float32 net's int8 quantization; shows an int8 net's
+ * saturation. Returns TML_OK or a TML_E_* code.
+ */
+TML_EXPORT("tml_wasm_net_trace")
+int32_t tml_wasm_net_trace(const int32_t *net_desc, const int32_t *layer_desc, tml_layer_t *storage,
+                           const float *X, int32_t n_rows, void *arena, int32_t arena_bytes,
+                           float *mins, float *maxs)
+{
+    tml_net_t net;
+    int32_t r, k, n_in;
+    int status = net_from_descriptors(net_desc, layer_desc, storage, &net);
+    if (status != TML_OK) {
+        return status;
+    }
+    if (X == NULL || arena == NULL || mins == NULL || maxs == NULL) {
+        return TML_E_NULL;
+    }
+    if (n_rows < 0 || arena_bytes < net.arena_bytes) {
+        return TML_E_SIZE;
+    }
+    if (((uintptr_t)arena & 3u) != 0) {
+        return TML_E_ARENA;
+    }
+    for (k = 0; k < net.n_layers; k++) {
+        mins[k] = INFINITY;
+        maxs[k] = -INFINITY;
+    }
+    n_in = tml_net_n_inputs(&net);
+    for (r = 0; r < n_rows; r++) {
+        tml_net_load_input(&net, X + (size_t)r * (size_t)n_in, arena);
+        for (k = 0; k < net.n_layers; k++) {
+            tml_net_run_layer(&net, k, arena);
+            trace_layer(&net, k, arena, &mins[k], &maxs[k]);
         }
     }
     return TML_OK;

@@ -13,10 +13,14 @@ import {
   RoutingChange,
   buildForestTables,
   describeForest,
-  quantizedRoutingChanges
+  quantizedRoutingChanges,
+  valueCount
 } from './forest';
-import { ModelIR, parseModelIR } from './ir';
-import { SizeEstimate, estimateForestSize } from './size';
+import { ModelIR, TreeEnsembleIR, parseModelIR } from './ir';
+import { NetStructure, NetTables, buildFloatNet, describeNet, quantizeNet } from './net';
+import { emitNetHeader } from './emitNet';
+import { NeuralNetIR } from './netIR';
+import { SizeEstimate, estimateForestSize, estimateNetSize } from './size';
 import { WasmRuntime } from './wasmRuntime';
 
 export interface CompileOptions {
@@ -27,8 +31,13 @@ export interface CompileOptions {
   leafType: LeafType;
   /** Embed the runtime in the header (one self-contained file). */
   standalone: boolean;
-  /** Node tables walked by the runtime, inline code per tree, or whichever is smaller. */
+  /** Node tables walked by the runtime, inline code per tree, or whichever is smaller (trees). */
   strategy: Strategy | 'auto';
+  /**
+   * Representative input rows (row-major float32) that an int8 network's activation ranges
+   * are measured on: a few hundred training rows. Not needed otherwise.
+   */
+  calibration?: Float32Array | null;
 }
 
 export const DEFAULT_OPTIONS: CompileOptions = {
@@ -40,21 +49,46 @@ export const DEFAULT_OPTIONS: CompileOptions = {
 };
 export const STRATEGIES: Array<CompileOptions['strategy']> = ['tables', 'inline', 'auto'];
 export const FEATURE_TYPES: FeatureType[] = ['float32', 'int16', 'int8'];
+/** Feature types per model family: networks quantize to int8 only. */
+export function featureTypesFor(ir: Pick<ModelIR, 'family'>): FeatureType[] {
+  return ir.family === 'neural_net' ? ['float32', 'int8'] : FEATURE_TYPES;
+}
 
 /** A model lowered to the runtime's tables: all that running it needs. */
-export interface LoweredModel {
-  ir: ModelIR;
+export type LoweredModel = LoweredForest | LoweredNet;
+
+export interface LoweredForest {
+  family: 'tree_ensemble';
+  ir: TreeEnsembleIR;
   options: CompileOptions;
   tables: ForestTables;
 }
 
-export interface CompiledModel extends LoweredModel {
+export interface LoweredNet {
+  family: 'neural_net';
+  ir: NeuralNetIR;
+  options: CompileOptions;
+  tables: NetTables;
+}
+
+interface CompiledParts {
   compilerVersion: string;
   /** The strategy used: options.strategy, with "auto" resolved by estimated flash. */
   strategy: Strategy;
   header: string;
   size: SizeEstimate;
-  structure: ForestStructure;
+}
+
+export type CompiledModel =
+  | (LoweredForest & CompiledParts & { structure: ForestStructure })
+  | (LoweredNet & CompiledParts & { structure: NetStructure });
+
+/** Values per row the device gives: probabilities (two for a binary model), outputs or scores. */
+export function deviceValueCount(model: LoweredModel): number {
+  if (model.family === 'tree_ensemble') {
+    return valueCount(model.tables);
+  }
+  return model.ir.task === 'classification' && model.ir.nOutputs === 1 ? 2 : model.ir.nOutputs;
 }
 
 export function resolveOptions(options: Partial<CompileOptions> | undefined): CompileOptions {
@@ -90,21 +124,74 @@ export function lowerModel(rawIR: unknown, options?: Partial<CompileOptions>): L
 
 /** Builds the tables of an IR that parseModelIR has already checked. */
 export function lowerParsed(ir: ModelIR, options: CompileOptions): LoweredModel {
-  return { ir, options, tables: buildForestTables(ir, options.featureType, options.leafType) };
+  if (ir.family === 'neural_net') {
+    return { family: 'neural_net', ir, options, tables: lowerNet(ir, options) };
+  }
+  return { family: 'tree_ensemble', ir, options, tables: buildForestTables(ir, options.featureType, options.leafType) };
+}
+
+/**
+ * The float32 net, or the int8 one calibrated on options.calibration: the C runtime (its
+ * WebAssembly build) runs the float32 net on those rows and reports each layer's range.
+ */
+function lowerNet(ir: NeuralNetIR, options: CompileOptions): NetTables {
+  if (!featureTypesFor(ir).includes(options.featureType)) {
+    throw new Error(`networks are exported as float32 or int8, not ${options.featureType}`);
+  }
+  if (options.leafType !== 'float32') {
+    throw new Error('leaf types apply to tree models only');
+  }
+  if (options.strategy === 'inline') {
+    throw new Error('the "inline" strategy applies to tree models only; networks use layer tables');
+  }
+  const float = buildFloatNet(ir);
+  if (options.featureType === 'float32') {
+    return float;
+  }
+  const x = options.calibration;
+  if (!x || x.length === 0) {
+    throw new InputError(
+      'int8 needs representative input rows to measure activation ranges on: pass calibration ' +
+        '(a few hundred training rows, e.g. calibration=X_train[:500])'
+    );
+  }
+  const nRows = x.length / ir.nFeatures;
+  checkFeatureMatrix(x, nRows, ir.nFeatures, 'calibration');
+  const trace = WasmRuntime.load().traceNet(float, x, nRows);
+  let inputMin = Infinity;
+  let inputMax = -Infinity;
+  x.forEach(v => {
+    inputMin = Math.min(inputMin, v);
+    inputMax = Math.max(inputMax, v);
+  });
+  return quantizeNet(float, { rows: nRows, inputMin, inputMax, min: trace.min, max: trace.max });
 }
 
 /** lowerModel, then the C header, size estimate and structure summary. */
 export function compileModel(rawIR: unknown, options?: Partial<CompileOptions>): CompiledModel {
-  const { ir, options: resolved, tables } = lowerModel(rawIR, options);
+  return compileLowered(lowerModel(rawIR, options));
+}
+
+export function compileLowered(model: LoweredModel): CompiledModel {
+  const classNames = model.ir.classes.map(String);
+  if (model.family === 'neural_net') {
+    const structure = describeNet(model.tables);
+    return {
+      ...model,
+      compilerVersion: COMPILER_VERSION,
+      strategy: 'tables',
+      header: emitNetHeader(model.ir, model.tables, { name: model.options.name, standalone: model.options.standalone }),
+      size: estimateNetSize(model.tables, classNames),
+      structure
+    };
+  }
+  const { ir, options: resolved, tables } = model;
   const structure = describeForest(ir);
-  const classNames = ir.classes.map(String);
   const strategy = resolveStrategy(resolved.strategy, tables, classNames);
   return {
+    ...model,
     compilerVersion: COMPILER_VERSION,
-    ir,
-    options: resolved,
     strategy,
-    tables,
     header: emitForestHeader(ir, tables, structure, { ...resolved, strategy }),
     size: estimateForestSize(tables, classNames, strategy),
     structure
@@ -151,7 +238,20 @@ export interface DeviceRun {
 }
 
 export function runOnDevice(model: LoweredModel, x: Float32Array, nRows: number): DeviceRun {
-  checkFeatureMatrix(x, nRows, model.tables.nFeatures);
+  checkFeatureMatrix(x, nRows, model.ir.nFeatures);
+  if (model.family === 'neural_net') {
+    const out = WasmRuntime.load().runNet(model.tables, x, nRows);
+    if (model.ir.task === 'classification' && model.ir.nOutputs === 1) {
+      // One logistic output: predict_proba's two columns, [1 - p, p].
+      const values = new Float32Array(2 * nRows);
+      out.values.forEach((p, r) => {
+        values[2 * r] = 1 - p;
+        values[2 * r + 1] = p;
+      });
+      return { nRows, routingChanges: [], classes: out.classes, values };
+    }
+    return { nRows, routingChanges: [], classes: out.classes, values: out.values };
+  }
   const out = WasmRuntime.load().runForest(model.tables, x, nRows);
   const routingChanges = quantizedRoutingChanges(model.ir, model.tables, x, nRows);
   if (model.ir.task === 'anomaly') {

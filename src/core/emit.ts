@@ -5,7 +5,7 @@
  */
 import { ForestStructure, ForestTables, LEAF, expectedSplits, treeNodes } from './forest';
 import { ClassLabel, TreeEnsembleIR } from './ir';
-import { FOREST_H_SOURCE } from '../generated/runtimeAssets';
+import { COMMON_H_SOURCE, FOREST_H_SOURCE } from '../generated/runtimeAssets';
 
 export const COMPILER_VERSION = '0.1.0';
 
@@ -57,7 +57,7 @@ export function formatFloat32(value: number): string {
 }
 
 /** A C string literal with everything outside printable ASCII escaped. */
-function cString(text: string): string {
+export function cString(text: string): string {
   let out = '"';
   for (const byte of new TextEncoderLite().encode(text)) {
     if (byte === 0x22 || byte === 0x5c) {
@@ -92,11 +92,11 @@ class TextEncoderLite {
 }
 
 /** Comments must not end early: strip the comment terminator from user text. */
-function commentSafe(text: string): string {
+export function commentSafe(text: string): string {
   return text.replace(/\*\//g, '* /').replace(/[\r\n]+/g, ' ');
 }
 
-function cArray(type: string, name: string, values: ArrayLike<number>, format: (v: number) => string): string {
+export function cArray(type: string, name: string, values: ArrayLike<number>, format: (v: number) => string): string {
   const items: string[] = [];
   let line = '   ';
   for (let i = 0; i < values.length; i++) {
@@ -111,9 +111,9 @@ function cArray(type: string, name: string, values: ArrayLike<number>, format: (
   return `static const ${type} ${name}[${values.length}] = {\n${items.join('\n')}\n};\n`;
 }
 
-const formatInt = (v: number): string => String(v);
+export const formatInt = (v: number): string => String(v);
 
-function labelsAreIntegers(classes: ClassLabel[]): boolean {
+export function labelsAreIntegers(classes: ClassLabel[]): boolean {
   return classes.every(c => typeof c === 'number' && Number.isInteger(c) && Math.abs(c) <= 0x7fffffff);
 }
 
@@ -307,7 +307,8 @@ export function emitForestHeader(
 #include <stdint.h>
 `);
   if (standalone) {
-    out.push(`${RUNTIME_BEGIN_MARKER}: tinyml/forest.h (embedded) ---- */`);
+    out.push(`${RUNTIME_BEGIN_MARKER}: tinyml/common.h and tinyml/forest.h (embedded) ---- */`);
+    out.push(COMMON_H_SOURCE.trimEnd());
     out.push(FOREST_H_SOURCE.trimEnd());
     out.push(`${RUNTIME_END_MARKER} ---- */\n`);
   } else {

@@ -4,9 +4,17 @@
  * Every function takes and returns JSON strings; errors come back as {error, kind}
  * instead of exceptions, so Python can raise a clear exception of its own.
  */
-import { compileModel, compareWithReference, CompileOptions, InputError, lowerModel, runOnDevice } from './compile';
+import {
+  CompileOptions,
+  CompiledModel,
+  InputError,
+  compareWithReference,
+  compileModel,
+  deviceValueCount,
+  lowerModel,
+  runOnDevice
+} from './compile';
 import { decodeArray, encodeArray } from './encoding';
-import { valueCount } from './forest';
 import { IRError } from './ir';
 
 type Json = Record<string, unknown>;
@@ -27,7 +35,7 @@ function guarded(fn: () => Json): string {
 /** compile(irJson, optionsJson) -> {header, size, structure, tables summary}. */
 export function compile(irJson: string, optionsJson: string): string {
   return guarded(() => {
-    const model = compileModel(JSON.parse(irJson), JSON.parse(optionsJson) as Partial<CompileOptions>);
+    const model = compileModel(JSON.parse(irJson), parseOptions(optionsJson));
     return {
       compiler_version: model.compilerVersion,
       options: model.options,
@@ -35,19 +43,55 @@ export function compile(irJson: string, optionsJson: string): string {
       header: model.header,
       size: model.size,
       structure: model.structure,
-      tables: {
-        n_trees: model.tables.nTrees,
-        n_nodes: model.tables.nNodes,
-        n_leaf_rows: model.tables.nLeafRows,
-        feature_scale: model.tables.featureScale ? Array.from(model.tables.featureScale) : null,
-        feature_offset: model.tables.featureOffset ? Array.from(model.tables.featureOffset) : null,
-        leaf_scale: model.tables.leafScale,
-        sklearn_nodes: model.tables.sharing.sklearnNodes,
-        collapsed_splits: model.tables.sharing.collapsedSplits,
-        shared_subtrees: model.tables.sharing.sharedSubtrees
-      }
+      tables: tablesSummary(model)
     };
   });
+}
+
+/** Options JSON; an int8 network's calibration rows come as an encoded float32 array. */
+function parseOptions(optionsJson: string): Partial<CompileOptions> {
+  const raw = JSON.parse(optionsJson) as Json;
+  const options = { ...raw } as Partial<CompileOptions>;
+  if (raw.calibration) {
+    options.calibration = decodeArray(raw.calibration, 'float32', 'calibration').array;
+  }
+  return options;
+}
+
+/** What the Python side shows of the lowered tables. */
+function tablesSummary(model: CompiledModel): Json {
+  if (model.family === 'neural_net') {
+    const t = model.tables;
+    return {
+      n_layers: t.layers.length,
+      arena_bytes: t.arenaBytes,
+      layers: t.layers.map(l => ({
+        name: l.name,
+        kind: l.kind,
+        activation: l.activation,
+        out_shape: l.outShape,
+        in_scale: l.inScale,
+        in_zero: l.inZero,
+        out_scale: l.outScale,
+        out_zero: l.outZero
+      })),
+      calibration: t.calibration
+        ? { rows: t.calibration.rows, min: Array.from(t.calibration.min), max: Array.from(t.calibration.max) }
+        : null
+    };
+  }
+  const t = model.tables;
+  return {
+    n_trees: t.nTrees,
+    n_nodes: t.nNodes,
+    n_leaf_rows: t.nLeafRows,
+    feature_scale: t.featureScale ? Array.from(t.featureScale) : null,
+    feature_offset: t.featureOffset ? Array.from(t.featureOffset) : null,
+    leaf_scale: t.leafScale,
+    sklearn_nodes: t.sharing.sklearnNodes,
+    collapsed_splits: t.sharing.collapsedSplits,
+    shared_subtrees: t.sharing.sharedSubtrees
+  };
 }
 
 /**
@@ -57,14 +101,14 @@ export function compile(irJson: string, optionsJson: string): string {
  */
 export function run(irJson: string, optionsJson: string, inputJson: string): string {
   return guarded(() => {
-    const model = lowerModel(JSON.parse(irJson), JSON.parse(optionsJson) as Partial<CompileOptions>);
+    const model = lowerModel(JSON.parse(irJson), parseOptions(optionsJson));
     const input = JSON.parse(inputJson) as Json;
     const { array: x, shape } = decodeArray(input.x, 'float32', 'x');
     if (shape.length !== 2) {
       throw new InputError(`x: expected a 2-D array, got shape ${JSON.stringify(shape)}`);
     }
-    if (shape[1] !== model.tables.nFeatures) {
-      throw new InputError(`x has ${shape[1]} features per row, the model expects ${model.tables.nFeatures}`);
+    if (shape[1] !== model.ir.nFeatures) {
+      throw new InputError(`x has ${shape[1]} features per row, the model expects ${model.ir.nFeatures}`);
     }
     const device = runOnDevice(model, x, shape[0]);
     const ref = (input.reference ?? {}) as Json;
@@ -77,7 +121,7 @@ export function run(irJson: string, optionsJson: string, inputJson: string): str
     });
     return {
       classes: encodeArray(device.classes),
-      values: encodeArray(device.values, [shape[0], valueCount(model.tables)]),
+      values: encodeArray(device.values, [shape[0], deviceValueCount(model)]),
       report
     };
   });

@@ -9,3 +9,6 @@ export * from './size';
 export * from './wasmRuntime';
 export * as headless from './headless';
 export * from './tradeoff';
+export * from './net';
+export * from './netIR';
+export * from './emitNet';

@@ -6,12 +6,15 @@
  * parseModelIR() is the single gate: everything past it may assume a well-formed model.
  */
 import { decodeArray } from './encoding';
+import { NeuralNetIR, parseNeuralNetIR } from './netIR';
 
 export const IR_FORMAT = 'tinyml-lab-ir';
 export const IR_VERSION = 1;
 
-/** Largest feature count: node_feature is int16 in the C tables. */
+/** Largest feature count of a tree model: node_feature is int16 in the C tables. */
 export const MAX_FEATURES = 32767;
+/** Largest input of a neural net (its sizes are int32 in the C runtime; this is far below). */
+export const MAX_NET_FEATURES = 1 << 24;
 
 export type Task = 'classification' | 'regression' | 'anomaly';
 export type Combine = 'mean' | 'sum';
@@ -57,7 +60,7 @@ export interface TreeEnsembleIR {
   offset: number;
 }
 
-export type ModelIR = TreeEnsembleIR;
+export type ModelIR = TreeEnsembleIR | NeuralNetIR;
 
 /** A malformed or unsupported IR. `path` says where, e.g. `trees[3].threshold`. */
 export class IRError extends Error {
@@ -173,7 +176,7 @@ export function parseModelIR(raw: unknown): ModelIR {
   if (version > IR_VERSION) {
     fail('version', `IR version ${version} is newer than this compiler (${IR_VERSION}); upgrade tinyml-lab`);
   }
-  if (obj.family !== 'tree_ensemble') {
+  if (obj.family !== 'tree_ensemble' && obj.family !== 'neural_net') {
     fail('family', `unsupported model family ${JSON.stringify(obj.family)}`);
   }
   if (typeof obj.estimator !== 'string' || obj.estimator.length === 0) {
@@ -183,12 +186,12 @@ export function parseModelIR(raw: unknown): ModelIR {
     fail('task', `expected "classification", "regression" or "anomaly", got ${JSON.stringify(obj.task)}`);
   }
   const task = obj.task;
-  const nFeatures = requireInteger(obj.n_features, 'n_features', 1, MAX_FEATURES);
-  const combine = (obj.combine ?? 'mean') as Combine;
-  if (combine !== 'mean' && combine !== 'sum') {
-    fail('combine', `expected "mean" or "sum", got ${JSON.stringify(obj.combine)}`);
-  }
-  const link = (obj.link ?? (task === 'anomaly' ? 'isolation' : 'identity')) as Link;
+  const nFeatures = requireInteger(
+    obj.n_features,
+    'n_features',
+    1,
+    obj.family === 'neural_net' ? MAX_NET_FEATURES : MAX_FEATURES
+  );
   let classes: ClassLabel[] = [-1, 1];
   if (task === 'classification') {
     if (!Array.isArray(obj.classes) || obj.classes.length < 1) {
@@ -201,6 +204,25 @@ export function parseModelIR(raw: unknown): ModelIR {
   } else if (task === 'regression') {
     classes = [];
   }
+  let featureNames: string[] = [];
+  if (obj.feature_names !== undefined && obj.feature_names !== null) {
+    if (
+      !Array.isArray(obj.feature_names) ||
+      (obj.feature_names.length !== nFeatures && obj.feature_names.length !== 0) ||
+      obj.feature_names.some(s => typeof s !== 'string')
+    ) {
+      fail('feature_names', `expected ${nFeatures} strings`);
+    }
+    featureNames = obj.feature_names as string[];
+  }
+  if (obj.family === 'neural_net') {
+    return parseNeuralNetIR(obj, { version, estimator: obj.estimator, classes, featureNames, nFeatures });
+  }
+  const combine = (obj.combine ?? 'mean') as Combine;
+  if (combine !== 'mean' && combine !== 'sum') {
+    fail('combine', `expected "mean" or "sum", got ${JSON.stringify(obj.combine)}`);
+  }
+  const link = (obj.link ?? (task === 'anomaly' ? 'isolation' : 'identity')) as Link;
   // The raw output width follows from the task and link unless boosting states it.
   const expectedOutputs =
     task === 'classification' && link !== 'logistic' ? classes.length : 1;
@@ -237,17 +259,6 @@ export function parseModelIR(raw: unknown): ModelIR {
       fail('baseline', `expected ${nOutputs} finite numbers, and only with combine "sum"`);
     }
     baseline = obj.baseline as number[];
-  }
-  let featureNames: string[] = [];
-  if (obj.feature_names !== undefined && obj.feature_names !== null) {
-    if (
-      !Array.isArray(obj.feature_names) ||
-      obj.feature_names.length !== nFeatures ||
-      obj.feature_names.some(s => typeof s !== 'string')
-    ) {
-      fail('feature_names', `expected ${nFeatures} strings`);
-    }
-    featureNames = obj.feature_names as string[];
   }
   if (!Array.isArray(obj.trees) || obj.trees.length === 0) {
     fail('trees', 'expected a non-empty list of trees');

@@ -5,6 +5,7 @@
  */
 import type { Strategy } from './emit';
 import { FeatureType, ForestTables, LEAF, treeNodes, valueCount } from './forest';
+import { NetTables } from './net';
 
 export interface SizeItem {
   name: string;
@@ -85,6 +86,42 @@ export function estimateForestSize(tables: ForestTables, classNames: string[], s
     { name: 'quantized features (at most)', bytes: tables.featureType !== 'float32' ? 2 * tables.nFeatures : 0 },
     { name: 'call frames', bytes: STACK_FRAME_BYTES[tables.featureType] }
   ].filter(item => item.bytes > 0);
+  return {
+    target: 'cortex-m4f',
+    flashBytes: flash.reduce((s, i) => s + i.bytes, 0),
+    ramBytes: ram.reduce((s, i) => s + i.bytes, 0),
+    flash,
+    ram
+  };
+}
+
+/**
+ * The network runtime (tml_net_predict with every kernel a model can use: convolution and
+ * dense, pools, affine, activations) on Cortex-M4F, arm-none-eabi-gcc 12.2 -Os, and its
+ * stack frame besides the arena and the output buffer (bench/size/net_size.sh measures them).
+ */
+const NET_CODE_BYTES: Record<NetTables['featureType'], number> = { float32: 1400, int8: 2200 };
+const NET_STACK_FRAME_BYTES = 64;
+/** tml_layer_t: 28 four-byte fields; tml_net_t: 4. */
+const LAYER_DESCRIPTOR_BYTES = 112;
+const NET_DESCRIPTOR_BYTES = 16;
+
+export function estimateNetSize(tables: NetTables, classNames: string[]): SizeEstimate {
+  const bytes = (pick: (l: NetTables['layers'][number]) => ArrayLike<number> & { byteLength: number } | null): number =>
+    tables.layers.reduce((sum, l) => sum + (pick(l)?.byteLength ?? 0), 0);
+  const flash: SizeItem[] = [
+    { name: 'weights', bytes: bytes(l => l.weightF32) + bytes(l => l.weightI8) },
+    { name: 'biases', bytes: bytes(l => l.biasF32) + bytes(l => l.biasI32) },
+    { name: 'requantization', bytes: bytes(l => l.multiplier) + bytes(l => l.shift) + bytes(l => l.channelScale) },
+    { name: 'layer descriptors', bytes: LAYER_DESCRIPTOR_BYTES * tables.layers.length + NET_DESCRIPTOR_BYTES },
+    { name: 'class names', bytes: classNames.reduce((sum, c) => sum + 4 + c.length + 1, 0) },
+    { name: 'runtime code', bytes: NET_CODE_BYTES[tables.featureType] }
+  ].filter(item => item.bytes > 0);
+  const ram: SizeItem[] = [
+    { name: 'activation arena', bytes: tables.arenaBytes },
+    { name: 'output buffer', bytes: 4 * tables.nOutputs },
+    { name: 'call frames', bytes: NET_STACK_FRAME_BYTES }
+  ];
   return {
     target: 'cortex-m4f',
     flashBytes: flash.reduce((s, i) => s + i.bytes, 0),

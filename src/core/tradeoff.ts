@@ -7,14 +7,16 @@ import {
   DeviceRun,
   FEATURE_TYPES,
   LoweredModel,
+  LoweredNet,
+  featureTypesFor,
   Reference,
   compareWithReference,
   lowerParsed,
   runOnDevice
 } from './compile';
 import type { Strategy } from './emit';
-import { FeatureType, LeafType, leafTypesFor } from './forest';
-import { estimateForestSize } from './size';
+import { FeatureType, ForestTables, LeafType, leafTypesFor } from './forest';
+import { estimateForestSize, estimateNetSize } from './size';
 
 export const CODE_STRATEGIES: Strategy[] = ['tables', 'inline'];
 
@@ -28,9 +30,14 @@ export interface TradeoffPoint {
   ramBytes: number;
   run: DeviceRun;
   report: AgreementReport;
+  /** The lowered model of this option (shared by options that differ in strategy only). */
+  model: LoweredModel;
 }
 
-export function optionLabel(featureType: FeatureType, strategy: Strategy, leafType: LeafType): string {
+export function optionLabel(featureType: FeatureType, strategy: Strategy, leafType: LeafType, family = 'tree_ensemble'): string {
+  if (family === 'neural_net') {
+    return featureType; // networks have one code form and no leaves
+  }
   const leaves = { float32: '', uint8: ' · u8 leaves', int16: ' · i16 leaves' }[leafType];
   return `${featureType} · ${strategy}${leaves}`;
 }
@@ -46,6 +53,9 @@ export function evaluateTradeoffs(
   nRows: number,
   reference: Reference
 ): TradeoffPoint[] {
+  if (current.family === 'neural_net') {
+    return netTradeoffs(current, x, nRows, reference);
+  }
   return FEATURE_TYPES.flatMap(featureType =>
     leafTypesFor(current.ir).flatMap(leafType => {
       const sameTables = featureType === current.options.featureType && leafType === current.options.leafType;
@@ -53,7 +63,7 @@ export function evaluateTradeoffs(
       const run = runOnDevice(model, x, nRows);
       const report = compareWithReference(model, run, reference);
       return CODE_STRATEGIES.map(strategy => {
-        const size = estimateForestSize(model.tables, model.ir.classes.map(String), strategy);
+        const size = estimateForestSize(model.tables as ForestTables, model.ir.classes.map(String), strategy);
         return {
           featureType,
           strategy,
@@ -62,9 +72,40 @@ export function evaluateTradeoffs(
           flashBytes: size.flashBytes,
           ramBytes: size.ramBytes,
           run,
-          report
+          report,
+          model
         };
       });
     })
   );
+}
+
+/**
+ * float32 and int8 for a network. Without calibration rows of its own, int8 is calibrated
+ * on the rows it is compared on (the widget says so).
+ */
+function netTradeoffs(current: LoweredNet, x: Float32Array, nRows: number, reference: Reference): TradeoffPoint[] {
+  return featureTypesFor(current.ir).map(featureType => {
+    const model =
+      featureType === current.options.featureType
+        ? current
+        : (lowerParsed(current.ir, {
+            ...current.options,
+            featureType,
+            calibration: current.options.calibration ?? x
+          }) as LoweredNet);
+    const run = runOnDevice(model, x, nRows);
+    const size = estimateNetSize(model.tables, model.ir.classes.map(String));
+    return {
+      featureType,
+      strategy: 'tables',
+      leafType: 'float32',
+      label: optionLabel(featureType, 'tables', 'float32', 'neural_net'),
+      flashBytes: size.flashBytes,
+      ramBytes: size.ramBytes,
+      run,
+      report: compareWithReference(model, run, reference),
+      model
+    };
+  });
 }

@@ -1,11 +1,13 @@
 /**
- * Loads the C runtime's WebAssembly build and runs forests on it. No DOM and no host
+ * Loads the C runtime's WebAssembly build and runs forests and networks on it. No DOM and no host
  * imports: the same code runs in the browser widget, in Node (jest) and in the V8 that
  * the Python package embeds. Instantiation is synchronous (the module is a few KB).
  */
 import { base64ToBytes } from './encoding';
 import { ForestTables, valueCount } from './forest';
 import { Combine, Link } from './ir';
+import { LayerKind, NetLayer, NetTables } from './net';
+import { Activation } from './netIR';
 import { RUNTIME_WASM_BASE64 } from '../generated/runtimeAssets';
 
 const ERROR_NAMES: Record<number, string> = {
@@ -16,13 +18,20 @@ const ERROR_NAMES: Record<number, string> = {
   [-5]: 'TML_E_LEAF (a leaf points outside the leaf table)',
   [-6]: 'TML_E_THRESHOLDS (threshold tables are inconsistent)',
   [-7]: 'TML_E_KIND (combine or link do not fit the outputs)',
-  [-8]: 'TML_E_SCALE (a quantization scale, offset or leaf scale is out of range)'
+  [-8]: 'TML_E_SCALE (a quantization scale, offset, zero point or shift is out of range)',
+  [-9]: 'TML_E_SHAPE (a layer shape does not follow from the previous layer)',
+  [-10]: 'TML_E_ARENA (a buffer lies outside the arena, overlaps, or is misaligned)'
 };
 
 /** Runtime codes of combine and link (TML_COMBINE_*, TML_LINK_* in forest.h). */
 const COMBINE_CODES: Record<Combine, number> = { mean: 0, sum: 1 };
 const LINK_CODES: Record<Link, number> = { identity: 0, logistic: 1, softmax: 2, isolation: 3 };
-const ABI_VERSION = 3;
+const ABI_VERSION = 4;
+/** Runtime codes of layer kinds and activations (TML_LAYER_*, TML_ACT_* in net.h). */
+const LAYER_CODES: Record<LayerKind, number> = { conv: 0, max_pool: 1, avg_pool: 2, affine: 3, activation: 4 };
+const ACTIVATION_CODES: Record<Activation, number> = { identity: 0, relu: 1, relu6: 2, tanh: 3, logistic: 4, softmax: 5 };
+/** Words per layer in a layer descriptor: the fields of tml_layer_t in order. */
+const LAYER_WORDS = 28;
 /** Positions of the float fields in the descriptor (DESC_* in runtime_wasm.c). */
 const LINK_PARAM_WORD = 14;
 const LEAF_SCALE_WORD = 18;
@@ -44,6 +53,31 @@ interface RuntimeExports {
   tml_abi_version: () => number;
   tml_forest_descriptor_length: () => number;
   tml_wasm_forest_validate: (desc: number) => number;
+  tml_wasm_layer_words: () => number;
+  tml_wasm_layer_size: () => number;
+  tml_wasm_net_predict: (
+    netDesc: number,
+    layerDesc: number,
+    storage: number,
+    x: number,
+    nRows: number,
+    arena: number,
+    arenaBytes: number,
+    out: number,
+    nOut: number,
+    classes: number
+  ) => number;
+  tml_wasm_net_trace: (
+    netDesc: number,
+    layerDesc: number,
+    storage: number,
+    x: number,
+    nRows: number,
+    arena: number,
+    arenaBytes: number,
+    mins: number,
+    maxs: number
+  ) => number;
   tml_wasm_forest_predict: (
     desc: number,
     x: number,
@@ -55,6 +89,19 @@ interface RuntimeExports {
   ) => number;
 }
 
+export interface NetOutput {
+  /** The last layer's outputs, nOutputs per row. */
+  values: Float32Array;
+  /** Class index per row, as tml_net_class_from_output picks it. */
+  classes: Int32Array;
+}
+
+export interface NetTrace {
+  /** Smallest and largest real value of each layer's output over the rows. */
+  min: Float32Array;
+  max: Float32Array;
+}
+
 export interface ForestOutput {
   /** Values per row (valueCount of them): probabilities, regression output or anomaly score. */
   values: Float32Array;
@@ -63,6 +110,16 @@ export interface ForestOutput {
 }
 
 type Table = Float32Array | Int16Array | Int32Array | Uint8Array | Int8Array;
+
+/** Everything a net call needs in wasm memory: descriptors, layer storage, rows, arena. */
+interface PlacedNet {
+  arena: Arena;
+  netAt: number;
+  layersAt: number;
+  storageAt: number;
+  xAt: number;
+  arenaAt: number;
+}
 
 export class WasmRuntime {
   private static shared: WasmRuntime | null = null;
@@ -149,6 +206,92 @@ export class WasmRuntime {
       classes: new Int32Array(buffer, classesAt, nRows).slice()
     };
   }
+
+  private placeNet(tables: NetTables, x: Float32Array, nRows: number): PlacedNet {
+    if (x.length !== nRows * tables.nInputs) {
+      throw new Error(`expected ${nRows} x ${tables.nInputs} inputs, got ${x.length} values`);
+    }
+    if (this.exports.tml_wasm_layer_words() !== LAYER_WORDS) {
+      throw new Error('layer descriptor layout differs from the C runtime');
+    }
+    const arena = new Arena(this.exports);
+    const place = (table: Table | null): number => (table ? arena.write(table) : 0);
+    const layerDesc = new Int32Array(LAYER_WORDS * tables.layers.length);
+    tables.layers.forEach((layer, k) => layerDesc.set(layerWords(layer, place), k * LAYER_WORDS));
+    return {
+      arena,
+      netAt: arena.write(new Int32Array([tables.layers.length, tables.featureType === 'int8' ? 1 : 0, tables.arenaBytes])),
+      layersAt: arena.write(layerDesc),
+      storageAt: arena.reserve(tables.layers.length * this.exports.tml_wasm_layer_size()),
+      xAt: arena.write(x),
+      arenaAt: arena.reserve(tables.arenaBytes)
+    };
+  }
+
+  /** Runs the net on nRows rows of x (row-major float32). */
+  runNet(tables: NetTables, x: Float32Array, nRows: number): NetOutput {
+    const p = this.placeNet(tables, x, nRows);
+    const outAt = p.arena.reserve(nRows * tables.nOutputs * 4);
+    const classesAt = p.arena.reserve(nRows * 4);
+    const status = this.exports.tml_wasm_net_predict(
+      p.netAt, p.layersAt, p.storageAt, p.xAt, nRows, p.arenaAt, tables.arenaBytes, outAt, tables.nOutputs, classesAt
+    );
+    if (status !== 0) {
+      throw new RuntimeError(status, 'the network');
+    }
+    const buffer = this.exports.memory.buffer;
+    return {
+      values: new Float32Array(buffer, outAt, nRows * tables.nOutputs).slice(),
+      classes: new Int32Array(buffer, classesAt, nRows).slice()
+    };
+  }
+
+  /** Range of every layer's output over nRows rows: calibration (float net) or saturation (int8). */
+  traceNet(tables: NetTables, x: Float32Array, nRows: number): NetTrace {
+    const p = this.placeNet(tables, x, nRows);
+    const n = tables.layers.length;
+    const minAt = p.arena.reserve(4 * n);
+    const maxAt = p.arena.reserve(4 * n);
+    const status = this.exports.tml_wasm_net_trace(
+      p.netAt, p.layersAt, p.storageAt, p.xAt, nRows, p.arenaAt, tables.arenaBytes, minAt, maxAt
+    );
+    if (status !== 0) {
+      throw new RuntimeError(status, 'the network');
+    }
+    const buffer = this.exports.memory.buffer;
+    return { min: new Float32Array(buffer, minAt, n).slice(), max: new Float32Array(buffer, maxAt, n).slice() };
+  }
+
+}
+
+function layerWords(layer: NetLayer, place: (t: Table | null) => number): Int32Array {
+  const words = new Int32Array([
+    LAYER_CODES[layer.kind],
+    ACTIVATION_CODES[layer.activation],
+    ...layer.inShape,
+    ...layer.outShape,
+    ...layer.kernel,
+    ...layer.stride,
+    ...layer.pad,
+    layer.inOffset,
+    layer.outOffset,
+    place(layer.weightF32),
+    place(layer.biasF32),
+    place(layer.weightI8),
+    place(layer.biasI32),
+    place(layer.multiplier),
+    place(layer.shift),
+    place(layer.channelScale),
+    0, // in_scale, float bits below
+    layer.inZero,
+    0, // out_scale, float bits below
+    layer.outZero,
+    layer.outFloat ? 1 : 0
+  ]);
+  const floats = new Float32Array(words.buffer);
+  floats[23] = layer.inScale;
+  floats[25] = layer.outScale;
+  return words;
 }
 
 /** Bump allocator above __heap_base; every run starts from the base again. */

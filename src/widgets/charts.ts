@@ -5,6 +5,7 @@
 import { AgreementReport } from '../core/compile';
 import { TradeoffPoint } from '../core/tradeoff';
 import { ForestStructure } from '../core/forest';
+import { NetStructure } from '../core/net';
 import { SizeEstimate } from '../core/size';
 
 export interface Figure {
@@ -59,6 +60,95 @@ export function structureFigures(structure: ForestStructure): Figure[] {
       })
     }
   ];
+}
+
+/** A layer's range next to what int8 can hold there. */
+export interface LayerRange {
+  name: string;
+  /** Float range of the layer's output on the user's rows (float32 net, C runtime). */
+  min: number;
+  max: number;
+  /** Range the int8 net represents at this layer, or null (a float32 output). */
+  int8Min: number | null;
+  int8Max: number | null;
+}
+
+/**
+ * A network's structure: parameters, multiply-adds and weight bytes per layer (log scale:
+ * they span orders of magnitude), the arena bytes live while each layer runs, and each
+ * layer's value range against the int8 range (values outside it saturate).
+ */
+export function netStructureFigures(structure: NetStructure, ranges: LayerRange[]): Figure[] {
+  const names = structure.layers.map((l, i) => `${i}: ${l.name}`);
+  const figures: Figure[] = [
+    {
+      id: 'layer-costs',
+      data: [
+        { type: 'bar', name: 'parameters', x: names, y: structure.layers.map(l => l.params) },
+        { type: 'bar', name: 'multiply-adds', x: names, y: structure.layers.map(l => l.macs) },
+        { type: 'bar', name: 'weight bytes', x: names, y: structure.layers.map(l => l.weightBytes) }
+      ],
+      layout: layout(`Per layer: ${structure.totalParams} parameters, ${structure.totalMacs} multiply-adds`, {
+        barmode: 'group',
+        yaxis: { type: 'log', title: { text: 'count / bytes' } },
+        xaxis: { tickangle: -30, automargin: true }
+      })
+    },
+    {
+      id: 'memory-timeline',
+      data: [
+        {
+          type: 'bar',
+          name: 'live bytes',
+          x: names,
+          y: structure.layers.map(l => l.liveBytes),
+          text: structure.layers.map(l => formatBytes(l.liveBytes)),
+          textposition: 'auto'
+        },
+        {
+          type: 'scatter',
+          mode: 'lines',
+          name: 'arena',
+          x: names,
+          y: names.map(() => structure.arenaBytes),
+          line: { dash: 'dash' }
+        }
+      ],
+      layout: layout(`Activation memory while each layer runs (arena ${formatBytes(structure.arenaBytes)})`, {
+        yaxis: { title: { text: 'bytes' } },
+        xaxis: { tickangle: -30, automargin: true }
+      })
+    }
+  ];
+  if (ranges.length > 0) {
+    const rangeNames = ranges.map((r, i) => `${i}: ${r.name}`);
+    figures.push({
+      id: 'value-ranges',
+      data: [
+        {
+          type: 'bar',
+          name: 'values on your rows',
+          x: rangeNames,
+          base: ranges.map(r => r.min),
+          y: ranges.map(r => r.max - r.min),
+          opacity: 0.6
+        },
+        {
+          type: 'scatter',
+          mode: 'markers',
+          name: 'int8 range',
+          x: [...rangeNames, ...rangeNames],
+          y: [...ranges.map(r => r.int8Min), ...ranges.map(r => r.int8Max)],
+          marker: { symbol: 'line-ew-open', size: 18 }
+        }
+      ],
+      layout: layout('Layer outputs against the int8 range (outside it saturates)', {
+        yaxis: { title: { text: 'value' } },
+        xaxis: { tickangle: -30, automargin: true }
+      })
+    });
+  }
+  return figures;
 }
 
 export function sizeFigure(size: SizeEstimate): Figure {

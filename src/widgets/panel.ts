@@ -5,13 +5,33 @@
  */
 import * as aq from 'arquero';
 
-import { AgreementReport, CompileOptions, CompiledModel, DeviceRun, FEATURE_TYPES, STRATEGIES, compileModel } from '../core/compile';
+import {
+  AgreementReport,
+  CompileOptions,
+  CompiledModel,
+  DeviceRun,
+  STRATEGIES,
+  compileModel,
+  deviceValueCount,
+  featureTypesFor
+} from '../core/compile';
 import { RUNTIME_BEGIN_MARKER, RUNTIME_END_MARKER } from '../core/emit';
 import { decodeArray } from '../core/encoding';
-import { FeatureType, LeafType, valueCount } from '../core/forest';
-import { leafTypesFor } from '../core/forest';
+import { FeatureType, LeafType, leafTypesFor } from '../core/forest';
+import { NetStructure, NetTables } from '../core/net';
 import { TradeoffPoint, evaluateTradeoffs, optionLabel } from '../core/tradeoff';
-import { Figure, agreementFigures, agreementMeasure, formatBytes, sizeFigure, structureFigures, tradeoffFigure } from './charts';
+import { WasmRuntime } from '../core/wasmRuntime';
+import {
+  Figure,
+  LayerRange,
+  agreementFigures,
+  agreementMeasure,
+  formatBytes,
+  netStructureFigures,
+  sizeFigure,
+  structureFigures,
+  tradeoffFigure
+} from './charts';
 
 /** What the kernel sends (traits of tinyml_lab.widget.Inspector). */
 export interface InspectorState {
@@ -61,6 +81,8 @@ export interface PanelResult {
   /** X_test and sklearn's outputs, decoded once from the kernel's state. */
   x: Float32Array;
   reference: { classes: Int32Array | null; values: Float64Array | null; truth: Int32Array | null };
+  /** Networks: each layer's range on the user's rows against the int8 range. */
+  ranges: LayerRange[];
 }
 
 /**
@@ -83,7 +105,35 @@ export function previewLines(lines: string[]): string[] {
 
 /** The trade-off label of the option a compiled model uses ("auto" resolved). */
 function currentLabel(model: CompiledModel): string {
-  return optionLabel(model.options.featureType, model.strategy, model.options.leafType);
+  return optionLabel(model.options.featureType, model.strategy, model.options.leafType, model.family);
+}
+
+/**
+ * Each layer's range on the user's rows (the float32 net, run by the C runtime) and the
+ * range the int8 net can hold there: what saturates, layer by layer.
+ */
+function layerRanges(tradeoffs: TradeoffPoint[], x: Float32Array, nRows: number): LayerRange[] {
+  const tablesOf = (type: FeatureType): NetTables | null => {
+    const point = tradeoffs.find(p => p.featureType === type && p.model.family === 'neural_net');
+    return point ? (point.model.tables as NetTables) : null;
+  };
+  const float = tablesOf('float32');
+  if (!float || nRows === 0) {
+    return [];
+  }
+  const int8 = tablesOf('int8');
+  const trace = WasmRuntime.load().traceNet(float, x, nRows);
+  return float.layers.map((layer, k) => {
+    const q = int8?.layers[k];
+    const representable = q && !q.outFloat;
+    return {
+      name: layer.name,
+      min: trace.min[k],
+      max: trace.max[k],
+      int8Min: representable ? q.outScale * (-128 - q.outZero) : null,
+      int8Max: representable ? q.outScale * (127 - q.outZero) : null
+    };
+  });
 }
 
 export class InspectorPanel {
@@ -109,9 +159,14 @@ export class InspectorPanel {
     }
     const { model, run, report, tradeoffs, reference } = result;
     this.body.append(this.toolbar(model), this.summary(model, report), this.tradeoffTable(model, tradeoffs));
+    if (model.family === 'neural_net') {
+      this.body.appendChild(this.layerTable(model.structure, model.tables, result.ranges));
+    }
 
     const figures: Figure[] = [
-      ...structureFigures(model.structure),
+      ...(model.family === 'neural_net'
+        ? netStructureFigures(model.structure, result.ranges)
+        : structureFigures(model.structure)),
       sizeFigure(model.size),
       tradeoffFigure(tradeoffs, currentLabel(model), point => this.select(point)),
       ...agreementFigures(
@@ -120,7 +175,7 @@ export class InspectorPanel {
         run.values,
         reference.values,
         reference.classes,
-        valueCount(model.tables)
+        deviceValueCount(model)
       )
     ];
     const grid = element('div', 'tml-charts');
@@ -144,11 +199,16 @@ export class InspectorPanel {
   }
 
   private compute(state: InspectorState): PanelResult {
-    const model = compileModel(state.ir, state.options);
     if (!state.data || !state.data.x) {
       throw new Error('no test data: pass X_test to tinyml_lab.inspect');
     }
     const { array: x, shape } = decodeArray(state.data.x, 'float32', 'X_test');
+    // An int8 network is calibrated on the kernel's calibration rows, else on X_test.
+    const calibration = (state.options as { calibration?: unknown }).calibration;
+    const model = compileModel(state.ir, {
+      ...state.options,
+      calibration: calibration ? decodeArray(calibration, 'float32', 'calibration').array : x
+    });
     if (shape.length !== 2 || shape[1] !== model.ir.nFeatures) {
       throw new Error(
         `X_test has ${shape.length === 2 ? shape[1] : '?'} features per row, the model expects ${model.ir.nFeatures}`
@@ -165,7 +225,8 @@ export class InspectorPanel {
     };
     const tradeoffs = evaluateTradeoffs(model, x, shape[0], reference);
     const current = tradeoffs.find(p => p.label === currentLabel(model)) as TradeoffPoint;
-    return { model, run: current.run, report: current.report, tradeoffs, x, reference };
+    const ranges = model.family === 'neural_net' ? layerRanges(tradeoffs, x, shape[0]) : [];
+    return { model, run: current.run, report: current.report, tradeoffs, x, reference, ranges };
   }
 
   private showError(error: Error): void {
@@ -179,7 +240,8 @@ export class InspectorPanel {
   private tradeoffTable(model: CompiledModel, points: TradeoffPoint[]): HTMLElement {
     const table = element('table', 'tml-tradeoffs');
     const head = element('tr', '');
-    for (const title of ['option', 'flash (est.)', 'RAM (est.)', 'agreement', 'max abs error', 'splits moved', '']) {
+    const trees = model.family === 'tree_ensemble';
+    for (const title of ['option', 'flash (est.)', 'RAM (est.)', 'agreement', 'max abs error', trees ? 'splits moved' : 'multiply-adds', '']) {
       head.appendChild(element('th', '', title));
     }
     table.appendChild(head);
@@ -194,7 +256,7 @@ export class InspectorPanel {
         formatBytes(point.ramBytes),
         point.report.classes ? percent(point.report.classes.rate) : `RMSE ${measure.value.toExponential(2)}`,
         point.report.values ? point.report.values.maxAbsError.toExponential(2) : '–',
-        String(point.report.routingChanges.length)
+        trees ? String(point.report.routingChanges.length) : String((model.structure as NetStructure).totalMacs)
       ];
       for (const text of cells) {
         row.appendChild(element('td', '', text));
@@ -219,14 +281,23 @@ export class InspectorPanel {
 
   private toolbar(model: CompiledModel): HTMLElement {
     const bar = element('div', 'tml-toolbar');
-    bar.appendChild(element('span', 'tml-title', `${model.ir.estimator.split('.').pop()} → C (${model.options.name}.h, ${model.strategy})`));
+    const form = model.family === 'tree_ensemble' ? model.strategy : model.options.featureType;
+    bar.appendChild(element('span', 'tml-title', `${model.ir.estimator.split('.').pop()} → C (${model.options.name}.h, ${form})`));
     const choices: Array<[string, string, string[], string, (v: string) => void]> = [
-      ['features ', 'tml-dtype', FEATURE_TYPES, model.options.featureType, v => this.callbacks.setOptions({ featureType: v as FeatureType })],
-      ['code ', 'tml-strategy', STRATEGIES, model.options.strategy, v => this.callbacks.setOptions({ strategy: v as CompileOptions['strategy'] })]
+      [
+        model.family === 'tree_ensemble' ? 'features ' : 'numbers ',
+        'tml-dtype',
+        featureTypesFor(model.ir),
+        model.options.featureType,
+        v => this.callbacks.setOptions({ featureType: v as FeatureType })
+      ]
     ];
-    const leafTypes = leafTypesFor(model.ir);
-    if (leafTypes.length > 1) {
-      choices.push(['leaves ', 'tml-leaves', leafTypes, model.options.leafType, v => this.callbacks.setOptions({ leafType: v as LeafType })]);
+    if (model.family === 'tree_ensemble') {
+      choices.push(['code ', 'tml-strategy', STRATEGIES, model.options.strategy, v => this.callbacks.setOptions({ strategy: v as CompileOptions['strategy'] })]);
+      const leafTypes = leafTypesFor(model.ir);
+      if (leafTypes.length > 1) {
+        choices.push(['leaves ', 'tml-leaves', leafTypes, model.options.leafType, v => this.callbacks.setOptions({ leafType: v as LeafType })]);
+      }
     }
     for (const [text, cls, values, current, onChange] of choices) {
       const label = element('label', `${cls}-label`, text);
@@ -246,15 +317,27 @@ export class InspectorPanel {
 
   private summary(model: CompiledModel, report: AgreementReport): HTMLElement {
     const box = element('div', 'tml-summary');
-    const nodes = model.structure.nodesPerTree.reduce((a, b) => a + b, 0);
-    const leaves = model.structure.leavesPerTree.reduce((a, b) => a + b, 0);
-    const items: Array<[string, string, string]> = [
-      ['trees', String(model.structure.nTrees), 'tml-stat-trees'],
-      ['nodes', String(nodes), 'tml-stat-nodes'],
-      ['leaves', String(leaves), 'tml-stat-leaves'],
+    const items: Array<[string, string, string]> = [];
+    if (model.family === 'tree_ensemble') {
+      const nodes = model.structure.nodesPerTree.reduce((a, b) => a + b, 0);
+      const leaves = model.structure.leavesPerTree.reduce((a, b) => a + b, 0);
+      items.push(
+        ['trees', String(model.structure.nTrees), 'tml-stat-trees'],
+        ['nodes', String(nodes), 'tml-stat-nodes'],
+        ['leaves', String(leaves), 'tml-stat-leaves']
+      );
+    } else {
+      items.push(
+        ['layers', String(model.structure.layers.length), 'tml-stat-layers'],
+        ['parameters', String(model.structure.totalParams), 'tml-stat-params'],
+        ['multiply-adds', String(model.structure.totalMacs), 'tml-stat-macs'],
+        ['arena', formatBytes(model.structure.arenaBytes), 'tml-stat-arena']
+      );
+    }
+    items.push(
       ['flash (est.)', formatBytes(model.size.flashBytes), 'tml-stat-flash'],
       ['RAM (est.)', formatBytes(model.size.ramBytes), 'tml-stat-ram']
-    ];
+    );
     if (report.classes) {
       items.push([
         'agreement with scikit-learn',
@@ -265,7 +348,7 @@ export class InspectorPanel {
         items.push(['device accuracy', percent(report.classes.deviceAccuracy), 'tml-stat-accuracy']);
       }
     }
-    if (model.options.featureType !== 'float32') {
+    if (model.family === 'tree_ensemble' && model.options.featureType !== 'float32') {
       items.push([
         'splits routed differently by quantization',
         `${report.routingChanges.length} on ${report.rowsWithRoutingChanges.length} rows`,
@@ -280,6 +363,45 @@ export class InspectorPanel {
       stat.append(element('div', 'tml-stat-value', value), element('div', 'tml-stat-name', name));
       box.appendChild(stat);
     }
+    return box;
+  }
+
+  /** One row per runtime layer: what it computes, its cost, and (int8) its quantization. */
+  private layerTable(structure: NetStructure, tables: NetTables, ranges: LayerRange[]): HTMLElement {
+    const box = element('div', 'tml-layers');
+    const int8 = tables.featureType === 'int8';
+    box.appendChild(element('h4', '', `Layers (${structure.layers.length}) as the C runtime runs them`));
+    const table = element('table', 'tml-layer-table');
+    const titles = ['#', 'layer', 'kind', 'activation', 'output', 'parameters', 'multiply-adds', 'weight bytes', 'live bytes', 'range on your rows'];
+    if (int8) {
+      titles.push('int8 scale / zero');
+    }
+    const head = element('tr', '');
+    titles.forEach(t => head.appendChild(element('th', '', t)));
+    table.appendChild(head);
+    structure.layers.forEach((l, k) => {
+      const row = element('tr', 'tml-layer');
+      const range = ranges[k];
+      const layer = tables.layers[k];
+      const cells = [
+        String(k),
+        l.name,
+        l.kind,
+        l.activation,
+        l.outShape.filter((d, i) => d > 1 || i === 2).join(' × '),
+        String(l.params),
+        String(l.macs),
+        formatBytes(l.weightBytes),
+        formatBytes(l.liveBytes),
+        range ? `[${range.min.toPrecision(3)}, ${range.max.toPrecision(3)}]` : '–'
+      ];
+      if (int8) {
+        cells.push(layer.outFloat ? 'float32 output' : `${layer.outScale.toPrecision(3)} / ${layer.outZero}`);
+      }
+      cells.forEach(c => row.appendChild(element('td', '', c)));
+      table.appendChild(row);
+    });
+    box.appendChild(table);
     return box;
   }
 

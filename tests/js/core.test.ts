@@ -18,7 +18,7 @@ import {
   thresholdToFloat32,
   treeNodes
 } from '../../src/core';
-import { cloneIR, fixtures } from './fixtures';
+import { cloneIR, fixtures, forestTables, parseTrees } from './fixtures';
 
 /** One tree of an iris-shaped classifier IR (4 features, 3 classes) in the IR's encoding. */
 function irTree(left: number[], right: number[], feature: number[], threshold: number[], value: number[]): unknown {
@@ -157,9 +157,9 @@ describe('boosting and isolation IR', () => {
 
   it('folds the learning rate into boosting leaves and keeps the baseline', () => {
     const model = compileModel(fixtures.wine_boosting.ir);
-    expect(model.tables.combine).toBe('sum');
-    expect(model.tables.treeOutput?.length).toBe(model.tables.nTrees);
-    expect(model.tables.baseline?.length).toBe(3);
+    expect(forestTables(model).combine).toBe('sum');
+    expect(forestTables(model).treeOutput?.length).toBe(forestTables(model).nTrees);
+    expect(forestTables(model).baseline?.length).toBe(3);
     expect(model.header).toContain('.combine = TML_COMBINE_SUM');
     expect(model.header).toContain('.link = TML_LINK_SOFTMAX');
     expect(model.header).toContain('model_decision_function(const float *x, float *scores, int32_t n)');
@@ -176,7 +176,7 @@ describe('boosting and isolation IR', () => {
 describe('forest tables', () => {
   it('keeps every child after its parent, left children right after it', () => {
     for (const name of ['wine_forest', 'digits_forest', 'wine_isolation', 'wine_boosting'] as const) {
-      const ir = parseModelIR(fixtures[name].ir);
+      const ir = parseTrees(fixtures[name].ir);
       for (const featureType of ['float32', 'int8'] as const) {
         const tables = buildForestTables(ir, featureType);
         for (let i = 0; i < tables.nNodes; i++) {
@@ -196,7 +196,7 @@ describe('forest tables', () => {
   });
 
   it('stores equal leaf rows and repeated subtrees once', () => {
-    const ir = parseModelIR(fixtures.wine_forest.ir);
+    const ir = parseTrees(fixtures.wine_forest.ir);
     const tables = buildForestTables(ir, 'float32');
     // Pure leaves repeat across trees: one row each, and one node for the right-hand ones.
     const leaves = Array.from(tables.nodeFeature).filter(f => f === -1).length;
@@ -213,7 +213,7 @@ describe('forest tables', () => {
       irTree([1, 2, -1, -1, -1], [4, 3, -1, -1, -1], [0, 1, -2, -2, -2], [1, 2, -2, -2, -2],
         [1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1])
     ];
-    const tables = buildForestTables(parseModelIR(raw), 'float32');
+    const tables = buildForestTables(parseTrees(raw), 'float32');
     expect(tables.sharing.collapsedSplits).toBe(1);
     expect(Array.from(tables.nodeFeature)).toEqual([0, -1, -1]);
     expect(Array.from(tables.nodeNext)).toEqual([2, 0, 1]);
@@ -227,7 +227,7 @@ describe('forest tables', () => {
       irTree([1, 2, -1, -1, -1], [4, 3, -1, -1, -1], [0, 0, -2, -2, -2], [1003.5, 1000.25, -2, -2, -2],
         [1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1])
     ];
-    const ir = parseModelIR(raw);
+    const ir = parseTrees(raw);
     const { scale, offset } = featureQuantization(ir, 'int8');
     expect(scale[0]).toBe(64);
     expect(offset[0]).not.toBe(0);
@@ -243,14 +243,14 @@ describe('forest tables', () => {
   });
 
   it('stores one-value leaves as int16 fixed point and refuses them for class rows', () => {
-    const ir = parseModelIR(fixtures.wine_boosting.ir);
+    const ir = parseTrees(fixtures.wine_boosting.ir);
     const tables = buildForestTables(ir, 'float32', 'int16');
     const leafScale = tables.leafScale;
     expect(Math.log2(leafScale)).toBe(Math.round(Math.log2(leafScale)));
     const largest = Math.max(...Array.from(tables.leafI16 as Int16Array, Math.abs));
     expect(largest).toBeGreaterThan(16383); // the scale uses the whole range
     expect(fixedPointScale([0.75, -3])).toBe(2 ** -13);
-    expect(() => buildForestTables(parseModelIR(fixtures.wine_forest.ir), 'float32', 'int16')).toThrow(
+    expect(() => buildForestTables(parseTrees(fixtures.wine_forest.ir), 'float32', 'int16')).toThrow(
       /int16 leaves hold one value per leaf/
     );
   });
@@ -279,7 +279,7 @@ describe('header emission', () => {
     const int16 = compileModel(fixtures.digits_forest.ir, { featureType: 'int16' });
     expect(int8.header).toContain('static const int8_t model_node_threshold');
     expect(int8.header).toContain('.node_threshold_i8 = model_node_threshold');
-    const t = int8.tables.thresholdI8 as Int8Array;
+    const t = forestTables(int8).thresholdI8 as Int8Array;
     expect(Math.max(...t)).toBeLessThanOrEqual(126);
     expect(int8.size.flashBytes).toBeLessThan(int16.size.flashBytes);
   });
@@ -313,7 +313,7 @@ describe('header emission', () => {
 
   it('estimates flash as table bytes plus evaluator code', () => {
     const model = compileModel(fixtures.iris_forest.ir);
-    const tables = model.tables;
+    const tables = forestTables(model);
     const tableBytes =
       tables.treeRoot.byteLength + tables.nodeFeature.byteLength + tables.nodeNext.byteLength +
       (tables.thresholdF32 as Float32Array).byteLength + tables.leafValues.byteLength;

@@ -3,6 +3,8 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 
 import { EncodedArray } from '../../src/core/encoding';
+import { ForestTables } from '../../src/core/forest';
+import { TreeEnsembleIR, parseModelIR } from '../../src/core/ir';
 
 export interface TreeFixture {
   ir: Record<string, any>;
@@ -18,4 +20,21 @@ export const fixtures: Record<string, TreeFixture> = JSON.parse(
 /** A deep copy, so a test can damage it freely. */
 export function cloneIR(name: string): Record<string, any> {
   return JSON.parse(JSON.stringify(fixtures[name].ir));
+}
+
+/** The forest tables of a lowered tree model (tests know which family they built). */
+export function forestTables(model: { family: string; tables: unknown }): ForestTables {
+  if (model.family !== 'tree_ensemble') {
+    throw new Error(`expected a tree model, got ${model.family}`);
+  }
+  return model.tables as ForestTables;
+}
+
+/** parseModelIR for an IR the test knows is a tree ensemble. */
+export function parseTrees(raw: unknown): TreeEnsembleIR {
+  const ir = parseModelIR(raw);
+  if (ir.family !== 'tree_ensemble') {
+    throw new Error('expected a tree ensemble IR');
+  }
+  return ir;
 }

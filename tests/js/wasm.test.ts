@@ -1,6 +1,6 @@
 /** The WebAssembly build of the C runtime, run in Node, agrees with scikit-learn. */
 import { RuntimeError, WasmRuntime, compareWithReference, compileModel, decodeArray, headless, runOnDevice } from '../../src/core';
-import { fixtures } from './fixtures';
+import { fixtures, forestTables } from './fixtures';
 
 describe.each(Object.keys(fixtures))('%s', name => {
   const fixture = fixtures[name];
@@ -31,7 +31,7 @@ describe.each(Object.keys(fixtures))('%s', name => {
       expect(explained.size).toBeLessThanOrEqual(Math.ceil(0.05 * shape[0]));
     }
     for (const change of report.routingChanges) {
-      const scale = model.tables.featureScale![change.feature];
+      const scale = forestTables(model).featureScale![change.feature];
       // Only inputs strictly between the threshold and the next grid point move.
       expect(change.value).toBeGreaterThan(change.threshold);
       expect(change.value).toBeLessThan((Math.floor(change.threshold * scale) + 1) / scale);
@@ -47,8 +47,8 @@ describe('uint8 leaves', () => {
       const { array: x, shape } = decodeArray(fixture.x, 'float32', 'x');
       const proba = decodeArray(fixture.sklearn_values, 'float64', 'values').array;
       const model = compileModel(fixture.ir, { leafType: 'uint8' });
-      expect(model.tables.leafU8?.length).toBe(model.tables.leafValues.length);
-      expect(model.size.flash.find(i => i.name === 'leaf values')?.bytes).toBe(model.tables.leafU8?.length);
+      expect(forestTables(model).leafU8?.length).toBe(forestTables(model).leafValues.length);
+      expect(model.size.flash.find(i => i.name === 'leaf values')?.bytes).toBe(forestTables(model).leafU8?.length);
       const run = runOnDevice(model, x, shape[0]);
       let maxError = 0;
       for (let i = 0; i < proba.length; i++) {
@@ -73,12 +73,12 @@ describe('int16 fixed-point leaves', () => {
       const values = decodeArray(fixture.sklearn_values, 'float64', 'values').array;
       const classes = decodeArray(fixture.sklearn_classes, 'int32', 'classes').array;
       const model = compileModel(fixture.ir, { leafType: 'int16' });
-      expect(model.tables.leafI16).not.toBeNull();
-      expect(model.size.flash.find(i => i.name === 'leaf values')?.bytes).toBe(model.tables.leafI16!.byteLength);
+      expect(forestTables(model).leafI16).not.toBeNull();
+      expect(model.size.flash.find(i => i.name === 'leaf values')?.bytes).toBe(forestTables(model).leafI16!.byteLength);
       const run = runOnDevice(model, x, shape[0]);
       // Each tree's leaf moves by at most half a step; the links used here do not amplify
       // errors (their slopes are at most 1 on the raw scale).
-      const bound = (model.tables.nTrees * model.tables.leafScale) / 2 + 1e-5;
+      const bound = (forestTables(model).nTrees * forestTables(model).leafScale) / 2 + 1e-5;
       let maxError = 0;
       for (let i = 0; i < values.length; i++) {
         maxError = Math.max(maxError, Math.abs(run.values[i] - values[i]));
@@ -93,11 +93,11 @@ describe('runtime safety', () => {
   const model = compileModel(fixtures.iris_tree.ir);
 
   it('validates tables handed to it and reports the C error code', () => {
-    const bad = { ...model.tables, nodeFeature: Int16Array.from(model.tables.nodeFeature, f => (f >= 0 ? 9 : f)) };
+    const bad = { ...forestTables(model), nodeFeature: Int16Array.from(forestTables(model).nodeFeature, f => (f >= 0 ? 9 : f)) };
     const x = new Float32Array(4);
     expect(() => WasmRuntime.load().runForest(bad, x, 1)).toThrow(RuntimeError);
     expect(() => WasmRuntime.load().runForest(bad, x, 1)).toThrow('TML_E_FEATURE');
-    const cyclic = { ...model.tables, nodeNext: Int32Array.from(model.tables.nodeNext, (n, i) => (model.tables.nodeFeature[i] >= 0 ? i : n)) };
+    const cyclic = { ...forestTables(model), nodeNext: Int32Array.from(forestTables(model).nodeNext, (n, i) => (forestTables(model).nodeFeature[i] >= 0 ? i : n)) };
     expect(() => WasmRuntime.load().runForest(cyclic, x, 1)).toThrow('TML_E_TREE');
   });
 

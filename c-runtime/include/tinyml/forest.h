@@ -39,22 +39,11 @@
 #ifndef TINYML_FOREST_H
 #define TINYML_FOREST_H
 
-#include <math.h>
-#include <stddef.h>
-#include <stdint.h>
+#ifndef TINYML_COMMON_H /* a standalone model header embeds it just before */
+#include "tinyml/common.h"
+#endif
 
 #define TML_LEAF (-1)
-
-/* Error codes: every failure is a negative number. */
-#define TML_OK 0
-#define TML_E_NULL (-1)        /* a required pointer is NULL */
-#define TML_E_SIZE (-2)        /* a count is out of range, or a buffer is too small */
-#define TML_E_TREE (-3)        /* a tree's node indices are malformed */
-#define TML_E_FEATURE (-4)     /* a node tests a feature index >= n_features */
-#define TML_E_LEAF (-5)        /* a leaf points outside the leaf table */
-#define TML_E_THRESHOLDS (-6)  /* not exactly one threshold table is given */
-#define TML_E_KIND (-7)        /* unknown combine or link, or one that does not fit n_outputs */
-#define TML_E_SCALE (-8)       /* a quantization scale, offset or leaf scale is out of range */
 
 /* How the trees' leaf rows combine into the raw output. */
 #define TML_COMBINE_MEAN 0 /* forests: mean of the trees' rows */
@@ -376,18 +365,6 @@ static inline int tml_forest_raw(const tml_forest_t *f, const float *x, const in
         }
     }
     return TML_OK;
-}
-
-/* Index of the first largest value, as numpy's argmax picks it. */
-static inline int32_t tml_argmax(const float *v, int32_t n)
-{
-    int32_t best = 0, k;
-    for (k = 1; k < n; k++) {
-        if (v[k] > v[best]) {
-            best = k;
-        }
-    }
-    return best;
 }
 
 /* Class index from a raw output: log-odds >= 0 for a logistic link (as sklearn), else argmax. */

@@ -1,0 +1,258 @@
+/** Lowering neural nets: shapes, padding, folding, the arena plan, int8 parameters, emission. */
+import {
+  IRError,
+  WasmRuntime,
+  buildFloatNet,
+  compileModel,
+  encodeArray,
+  lowerModel,
+  parseModelIR,
+  quantizeMultiplier,
+  runOnDevice,
+  tensorQuantization
+} from '../../src/core';
+import type { NetLayer, NetTables, NeuralNetIR } from '../../src/core';
+
+const f64 = (values: number[], shape: number[]) => encodeArray(Float64Array.from(values), shape);
+const range = (n: number, scale = 0.1, shift = 0) => Array.from({ length: n }, (_, i) => ((i * 7) % 11) * scale - shift);
+
+function netIR(layers: unknown[], inputShape: number[], nOutputs: number, task = 'classification'): Record<string, unknown> {
+  return {
+    format: 'tinyml-lab-ir',
+    version: 1,
+    family: 'neural_net',
+    estimator: 'test.Net',
+    task,
+    classes: task === 'classification' ? Array.from({ length: nOutputs === 1 ? 2 : nOutputs }, (_, i) => i) : undefined,
+    n_features: inputShape.reduce((a, b) => a * b, 1),
+    input_shape: inputShape,
+    feature_names: [],
+    n_outputs: nOutputs,
+    layers
+  };
+}
+
+const dense = (nIn: number, nOut: number, activation: string, shift = 0.3) => ({
+  kind: 'dense',
+  weights: f64(range(nIn * nOut, 0.1, shift), [nIn, nOut]),
+  bias: f64(range(nOut, 0.05), [nOut]),
+  activation
+});
+
+/** A small MLP: 4 -> 5 (relu) -> 3 (softmax). */
+const mlp = () => netIR([dense(4, 5, 'relu'), dense(5, 3, 'softmax')], [4], 3);
+
+function parseNet(raw: unknown): NeuralNetIR {
+  return parseModelIR(raw) as NeuralNetIR;
+}
+
+/** Straightforward float64 forward pass of dense layers, for comparison. */
+function denseForward(ir: NeuralNetIR, x: number[]): number[] {
+  let v = x;
+  for (const layer of ir.layers) {
+    if (layer.kind !== 'dense') {
+      throw new Error('dense only');
+    }
+    const [nIn, nOut] = layer.weights.shape;
+    const out = Array.from(layer.bias.data);
+    for (let o = 0; o < nOut; o++) {
+      for (let i = 0; i < nIn; i++) {
+        out[o] += v[i] * layer.weights.data[i * nOut + o];
+      }
+    }
+    if (layer.activation === 'relu') {
+      v = out.map(a => Math.max(0, a));
+    } else if (layer.activation === 'softmax') {
+      const top = Math.max(...out);
+      const e = out.map(a => Math.exp(a - top));
+      const total = e.reduce((a, b) => a + b, 0);
+      v = e.map(a => a / total);
+    } else {
+      v = out;
+    }
+  }
+  return v;
+}
+
+describe('network IR', () => {
+  it('names the place of a malformed layer', () => {
+    const bad = mlp();
+    (bad.layers as Array<Record<string, unknown>>)[1].weights = f64([NaN, ...range(14)], [5, 3]);
+    expect(() => parseModelIR(bad)).toThrow(IRError);
+    expect(() => parseModelIR(bad)).toThrow('layers[1].weights');
+    const unknown = mlp();
+    (unknown.layers as Array<Record<string, unknown>>)[0].kind = 'lstm';
+    expect(() => parseModelIR(unknown)).toThrow('unknown layer kind "lstm"');
+    const shape = mlp();
+    shape.input_shape = [5];
+    expect(() => parseModelIR(shape)).toThrow('input_shape');
+  });
+
+  it('refuses layers that do not chain', () => {
+    const ir = netIR([dense(4, 5, 'relu'), dense(6, 3, 'softmax')], [4], 3);
+    expect(() => buildFloatNet(parseNet(ir))).toThrow('expects 6 inputs per position, the previous layer gives 5');
+    const early = netIR([dense(4, 5, 'softmax'), dense(5, 3, 'identity')], [4], 3);
+    expect(() => buildFloatNet(parseNet(early))).toThrow('softmax is supported as the last layer only');
+  });
+});
+
+describe('lowering', () => {
+  it('stores dense weights output-major and chains shapes', () => {
+    const ir = parseNet(mlp());
+    const net = buildFloatNet(ir);
+    expect(net.layers.map(l => [l.kind, l.activation, l.outShape])).toEqual([
+      ['conv', 'relu', [1, 1, 5]],
+      ['conv', 'softmax', [1, 1, 3]]
+    ]);
+    const first = ir.layers[0] as Extract<NeuralNetIR['layers'][number], { kind: 'dense' }>;
+    // runtime [out][in] = IR [in][out]
+    expect(net.layers[0].weightF32![2 * 4 + 3]).toBe(Math.fround(first.weights.data[3 * 5 + 2]));
+  });
+
+  it('pads "same" convolutions and pools as Keras does, extra padding after', () => {
+    const conv1d = {
+      kind: 'conv1d',
+      weights: f64(range(3 * 2 * 4), [3, 2, 4]),
+      bias: f64(range(4), [4]),
+      strides: [2],
+      padding: 'same',
+      activation: 'relu'
+    };
+    const conv2d = {
+      kind: 'conv2d',
+      weights: f64(range(2 * 2 * 3 * 2), [2, 2, 3, 2]),
+      bias: f64(range(2), [2]),
+      strides: [2, 2],
+      padding: 'same',
+      activation: 'identity'
+    };
+    const oneD = buildFloatNet(
+      parseNet(netIR([conv1d, { kind: 'global_avg_pool1d' }, dense(4, 2, 'softmax')], [7, 2], 2))
+    );
+    // 7 steps, kernel 3, stride 2: 4 outputs, 2 padding in total, 1 before
+    expect(oneD.layers[0].outShape).toEqual([1, 4, 4]);
+    expect(oneD.layers[0].pad).toEqual([0, 1]);
+    expect(oneD.layers[1]).toMatchObject({ kind: 'avg_pool', kernel: [1, 4], outShape: [1, 1, 4] });
+    const twoD = buildFloatNet(
+      parseNet(
+        netIR(
+          [conv2d, { kind: 'max_pool2d', pool_size: [2, 2], strides: [1, 1], padding: 'valid' }, { kind: 'flatten' }, dense(8, 1, 'logistic')],
+          [5, 5, 3],
+          1
+        )
+      )
+    );
+    // 5x5, kernel 2, stride 2: 3x3 outputs, 1 padding in total per axis, all of it after
+    expect(twoD.layers[0]).toMatchObject({ outShape: [3, 3, 2], pad: [0, 0] });
+    expect(twoD.layers[1]).toMatchObject({ kind: 'max_pool', outShape: [2, 2, 2] });
+    expect(twoD.layers[2].inShape).toEqual([1, 1, 8]); // flatten costs nothing
+  });
+
+  it('folds a batch norm into the dense layer before it, and keeps one after an activation', () => {
+    const bn = {
+      kind: 'batch_norm',
+      gamma: f64([1.5, 0.5, 2, 1, 1], [5]),
+      beta: f64([0.1, -0.2, 0, 0.3, 0], [5]),
+      mean: f64([0.2, 0.1, -0.1, 0, 0.5], [5]),
+      variance: f64([1, 4, 0.25, 1, 2], [5]),
+      epsilon: 0.001
+    };
+    const folded = buildFloatNet(parseNet(netIR([dense(4, 5, 'identity'), bn, { kind: 'activation', activation: 'relu' }, dense(5, 3, 'softmax')], [4], 3)));
+    expect(folded.layers).toHaveLength(2);
+    expect(folded.layers[0].name).toBe('dense 0 + batch_norm 1 + relu');
+    const kept = buildFloatNet(parseNet(netIR([dense(4, 5, 'relu'), bn, dense(5, 3, 'softmax')], [4], 3)));
+    expect(kept.layers.map(l => l.kind)).toEqual(['conv', 'affine', 'conv']);
+    expect(kept.layers[1].inOffset).toBe(kept.layers[1].outOffset); // in place
+  });
+
+  it('plans the arena as the largest input + output pair, outputs alternating ends', () => {
+    const net = buildFloatNet(parseNet(netIR([dense(4, 50, 'relu'), dense(50, 20, 'relu'), dense(20, 3, 'softmax')], [4], 3)));
+    expect(net.arenaBytes).toBe(4 * (50 + 20));
+    const overlaps = (l: NetLayer, bytes: (s: number[]) => number) => {
+      const inEnd = l.inOffset + bytes(l.inShape);
+      const outEnd = l.outOffset + bytes(l.outShape);
+      return l.inOffset < outEnd && l.outOffset < inEnd;
+    };
+    const bytes = (s: number[]) => 4 * s[0] * s[1] * s[2];
+    for (const l of net.layers) {
+      expect(overlaps(l, bytes)).toBe(false);
+      expect(l.outOffset + bytes(l.outShape)).toBeLessThanOrEqual(net.arenaBytes);
+      expect(l.outOffset % 4).toBe(0);
+    }
+    expect(net.layers[1].inOffset).toBe(net.layers[0].outOffset);
+  });
+});
+
+describe('int8 parameters', () => {
+  it('encodes multipliers as q * 2^(shift - 31), q in [2^30, 2^31)', () => {
+    for (const m of [0.5, 0.75, 1e-3, 0.123456, 3.9, 2 ** -20]) {
+      const { multiplier, shift } = quantizeMultiplier(m);
+      expect(multiplier).toBeGreaterThanOrEqual(2 ** 30);
+      expect(multiplier).toBeLessThan(2 ** 31);
+      expect(Math.abs(multiplier * 2 ** (shift - 31) - m) / m).toBeLessThan(2 ** -30);
+    }
+    expect(quantizeMultiplier(2 ** -40)).toEqual({ multiplier: 0, shift: 0 });
+    expect(quantizeMultiplier(0)).toEqual({ multiplier: 0, shift: 0 });
+  });
+
+  it('quantizes a tensor over its range and zero', () => {
+    expect(tensorQuantization(0, 6)).toEqual({ scale: Math.fround(6 / 255), zero: -128 });
+    const sym = tensorQuantization(-1, 1);
+    // the 256 steps cover [-1, 1] up to one step of rounding the zero point
+    expect(sym.scale * (-128 - sym.zero)).toBeLessThanOrEqual(-1 + sym.scale);
+    expect(sym.scale * (127 - sym.zero)).toBeGreaterThanOrEqual(1 - sym.scale);
+    expect(tensorQuantization(2, 3).zero).toBe(-128); // ranges always include 0
+  });
+});
+
+describe('emission', () => {
+  it('emits const layers, the arena size and predict functions', () => {
+    const model = compileModel(mlp(), { name: 'mlp' });
+    expect(model.header).toContain('static const tml_layer_t mlp_layers[2] = {');
+    expect(model.header).toContain(`#define MLP_ARENA_BYTES ${(model.tables as NetTables).arenaBytes}`);
+    expect(model.header).toContain('static inline int32_t mlp_predict(const float *x)');
+    expect(model.header).toContain('static inline int mlp_predict_proba(const float *x, float *proba, int32_t n)');
+    expect(model.size.flash.find(i => i.name === 'weights')?.bytes).toBe(4 * (4 * 5 + 5 * 3));
+    const regressor = compileModel(netIR([dense(4, 2, 'identity')], [4], 2, 'regression'), { name: 'r' });
+    expect(regressor.header).toContain('static inline int r_predict(const float *x, float *y)');
+  });
+
+  it('refuses tree-only options for a network', () => {
+    expect(() => lowerModel(mlp(), { featureType: 'int16' })).toThrow('float32 or int8, not int16');
+    expect(() => lowerModel(mlp(), { strategy: 'inline' })).toThrow('tree models only');
+    expect(() => lowerModel(mlp(), { featureType: 'int8' })).toThrow('int8 needs representative input rows');
+  });
+});
+
+describe('the C runtime runs the network', () => {
+  const rows = 40;
+  const x = Float32Array.from({ length: rows * 4 }, (_, i) => Math.sin(i * 1.3) * 2);
+
+  it('float32: equals a float64 forward pass within float32 rounding', () => {
+    const model = lowerModel(mlp());
+    const run = runOnDevice(model, x, rows);
+    for (let r = 0; r < rows; r++) {
+      const want = denseForward(model.ir as NeuralNetIR, Array.from(x.slice(4 * r, 4 * r + 4)));
+      for (let k = 0; k < 3; k++) {
+        expect(Math.abs(run.values[3 * r + k] - want[k])).toBeLessThan(1e-6);
+      }
+      expect(run.classes[r]).toBe(want.indexOf(Math.max(...want)));
+    }
+  });
+
+  it('int8: calibrated by the runtime, close to float32', () => {
+    const float = lowerModel(mlp());
+    const int8 = lowerModel(mlp(), { featureType: 'int8', calibration: x });
+    const tables = int8.tables as NetTables;
+    expect(tables.calibration?.rows).toBe(rows);
+    expect(tables.layers[1].outFloat).toBe(true);
+    expect(tables.arenaBytes).toBeLessThan((float.tables as NetTables).arenaBytes);
+    const a = runOnDevice(float, x, rows);
+    const b = runOnDevice(int8, x, rows);
+    let worst = 0;
+    a.values.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - b.values[i]))));
+    expect(worst).toBeLessThan(0.05);
+    const trace = WasmRuntime.load().traceNet(tables, x, rows);
+    expect(trace.min[0]).toBeGreaterThanOrEqual(0); // relu
+  });
+});
