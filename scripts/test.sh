@@ -7,6 +7,8 @@ ROOT=$(pwd)
 bash scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 # shellcheck disable=SC1091
 source .venv/bin/activate
+# Keras models run on JAX (CPU wheels from PyPI), unless you chose another backend.
+export KERAS_BACKEND="${KERAS_BACKEND:-jax}"
 RESULTS="$ROOT/build/test-results"
 rm -rf "$RESULTS" && mkdir -p "$RESULTS"
 

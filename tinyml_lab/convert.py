@@ -27,14 +27,24 @@ def compile_options(
     standalone: bool = True,
     strategy: str = "tables",
     leaf_dtype: str = "float32",
+    calibration: Any = None,
+    n_features: int | None = None,
 ) -> dict[str, Any]:
-    """Options in the form the compiler core takes (CompileOptions in src/core/compile.ts)."""
+    """Options in the form the compiler core takes (CompileOptions in src/core/compile.ts).
+
+    ``calibration`` (int8 networks): representative input rows, checked against n_features.
+    """
     for value, allowed, what in ((dtype, FEATURE_TYPES, "dtype"), (strategy, STRATEGIES, "strategy"),
                                  (leaf_dtype, LEAF_TYPES, "leaf_dtype")):
         if value not in allowed:
             raise InvalidInputError(f"{what} must be one of {', '.join(allowed)}, got {value!r}")
-    return {"name": name, "featureType": dtype, "standalone": bool(standalone), "strategy": strategy,
-            "leafType": leaf_dtype}
+    options: dict[str, Any] = {"name": name, "featureType": dtype, "standalone": bool(standalone),
+                               "strategy": strategy, "leafType": leaf_dtype}
+    if calibration is not None:
+        if n_features is None:
+            raise InvalidInputError("calibration rows need the model's feature count")
+        options["calibration"] = encode_array(check_features(calibration, n_features, "calibration"), "float32")
+    return options
 
 
 @dataclass
@@ -169,13 +179,29 @@ def class_indices(labels: Any, classes: list[Any]) -> np.ndarray:
     return np.array([lookup.get(v, -1) for v in values], dtype=np.int32)
 
 
+def _truth_indices(y: Any, classes: list[Any], n_rows: int) -> np.ndarray:
+    y_arr = np.asarray(y).ravel()
+    if y_arr.shape[0] != n_rows:
+        raise InvalidInputError(f"y has {y_arr.shape[0]} labels for {n_rows} rows of X")
+    return class_indices(y_arr, classes)
+
+
 #: The classes of an anomaly detector's predict, as the compiler numbers them.
 ANOMALY_CLASSES = [-1, 1]
 
 
 def reference_outputs(model: Any, ir: dict[str, Any], x32: np.ndarray, y: Any = None) -> dict[str, Any]:
-    """What scikit-learn itself predicts on x32, in the IR's encoding: class indices and
-    predict_proba (classifier), predict and score_samples (anomaly), predict (regressor)."""
+    """What the model itself predicts on x32, in the IR's encoding: class indices and
+    predict_proba (classifier), predict and score_samples (anomaly), predict (regressor);
+    a Keras model's predict, as probabilities or outputs."""
+    if ir.get("family") == "neural_net" and _is_keras(model):
+        indices, values = _keras_reference(model, ir, x32)
+        ref = {"values": encode_array(values, "float64")}
+        if indices is not None:
+            ref["classes"] = encode_array(indices, "int32")
+            if y is not None:
+                ref["truth"] = encode_array(_truth_indices(y, ir["classes"], len(x32)), "int32")
+        return ref
     if ir["task"] in ("classification", "anomaly"):
         classes = ir["classes"] if ir["task"] == "classification" else ANOMALY_CLASSES
         values = model.predict_proba(x32) if ir["task"] == "classification" else model.score_samples(x32)
@@ -184,12 +210,36 @@ def reference_outputs(model: Any, ir: dict[str, Any], x32: np.ndarray, y: Any = 
             "values": encode_array(np.asarray(values, dtype=np.float64).reshape(len(x32), -1), "float64"),
         }
         if y is not None:
-            y_arr = np.asarray(y).ravel()
-            if y_arr.shape[0] != x32.shape[0]:
-                raise InvalidInputError(f"y has {y_arr.shape[0]} labels for {x32.shape[0]} rows of X")
-            ref["truth"] = encode_array(class_indices(y_arr, classes), "int32")
+            ref["truth"] = encode_array(_truth_indices(y, classes, len(x32)), "int32")
         return ref
     return {"values": encode_array(np.asarray(model.predict(x32), dtype=np.float64).reshape(-1), "float64")}
+
+
+def _keras_reference(model: Any, ir: dict[str, Any], x32: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """(class indices or None, values) from a Keras model's own predict, shaped as the
+    compiler's device output: probabilities (two columns for one sigmoid unit) or outputs."""
+    if isinstance(model, (str, os.PathLike)):
+        try:
+            import keras  # noqa: PLC0415 - optional, only to compute the reference
+        except ImportError:
+            raise InvalidInputError(
+                f"comparing with {os.fspath(model)} needs Keras to compute the reference outputs; "
+                "pip install keras jax, or pass the loaded model"
+            ) from None
+        model = keras.saving.load_model(os.fspath(model))
+    out = np.asarray(model.predict(x32.reshape((-1, *ir["input_shape"])), verbose=0), dtype=np.float64)
+    out = out.reshape(len(x32), -1)
+    if ir["task"] != "classification":
+        return None, out
+    if out.shape[1] == 1:
+        p = out[:, 0]
+        return (p > 0.5).astype(np.int32), np.stack([1 - p, p], axis=1)
+    return np.argmax(out, axis=1).astype(np.int32), out
+
+
+def _is_keras(model: Any) -> bool:
+    return isinstance(model, (str, os.PathLike)) or any(
+        c.__module__.split(".")[0] == "keras" for c in type(model).__mro__)
 
 
 def convert(
@@ -200,8 +250,9 @@ def convert(
     standalone: bool = True,
     strategy: str = "tables",
     leaf_dtype: str = "float32",
+    calibration: Any = None,
 ) -> ConvertedModel:
-    """Compiles a fitted estimator to a C header.
+    """Compiles a fitted estimator (or a Keras model, or a .keras / .h5 file) to a C header.
 
     ``dtype`` is the feature type the device compares on: "float32" (exactly sklearn's
     splits), "int16" (features quantized as floor(x * scale) - offset, with a power-of-two
@@ -214,9 +265,14 @@ def convert(
     models with one value per leaf (regressors, boosting, isolation forests) in fixed point
     k * 2^-n, summed in an int32 on the device: half the leaf table, no float add per tree,
     each leaf within half a step of sklearn's value.
+
+    Networks (MLPClassifier/MLPRegressor, Keras) are exported as ``dtype`` "float32" or
+    "int8"; int8 measures each layer's range on ``calibration``, a few hundred representative
+    input rows (training data, say), by running the float32 net in the C runtime.
     """
-    options = compile_options(name, dtype, standalone, strategy, leaf_dtype)
-    return ConvertedModel(model, model_to_ir(model), options)
+    ir = model_to_ir(model)
+    options = compile_options(name, dtype, standalone, strategy, leaf_dtype, calibration, int(ir["n_features"]))
+    return ConvertedModel(model, ir, options)
 
 
 def export_header(model: Any, path: str | os.PathLike[str], **options: Any) -> str:

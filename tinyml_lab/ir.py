@@ -62,7 +62,9 @@ def estimator_name(model: Any) -> str:
 
 
 def _supported_list() -> str:
-    return ", ".join(name.rsplit(".", 1)[1] for name in TREE_ESTIMATORS)
+    trees = [name.rsplit(".", 1)[1] for name in TREE_ESTIMATORS]
+    nets = ["MLPClassifier", "MLPRegressor", "keras.Sequential", "functional keras.Model", ".keras/.h5 files"]
+    return ", ".join(trees + nets)
 
 
 def _check_fitted(model: Any, name: str) -> None:
@@ -206,7 +208,17 @@ def _class_labels(classes: np.ndarray) -> list[Any]:
 def model_to_ir(model: Any) -> dict[str, Any]:
     """The IR of a fitted estimator. Raises UnsupportedModelError, NotFittedError or
     InvalidModelError with a message that names the problem."""
+    # Neural networks (MLP, Keras models, saved .keras/.h5 files) have their own readers.
+    # Imported here, not at the top: nets.py and keras_files.py import this module.
+    from . import keras_files, nets
+
+    if keras_files.is_keras_file(model):
+        return keras_files.keras_file_to_ir(model)
+    if nets.is_keras_model(model):
+        return nets.keras_to_ir(model)
     name = estimator_name(model)
+    if name in nets.MLP_ESTIMATORS:
+        return nets.mlp_to_ir(model)
     task = TREE_ESTIMATORS.get(name)
     if task is None:
         raise UnsupportedModelError(
@@ -255,6 +267,8 @@ def check_features(X: Any, n_features: int, what: str = "X") -> np.ndarray:
         raise InvalidInputError(
             f"{what} is 1-D with {arr.shape[0]} values; pass a 2-D array of shape (n_rows, {n_features})"
         )
+    if arr.ndim > 2 and int(np.prod(arr.shape[1:])) == n_features:
+        arr = arr.reshape(arr.shape[0], n_features)  # images, signals: one flat row per sample
     if arr.ndim != 2:
         raise InvalidInputError(f"{what} must be 2-D (n_rows, n_features), got shape {arr.shape}")
     if arr.shape[1] != n_features:

@@ -44,9 +44,12 @@ class Inspector(widgets.DOMWidget):
     export_status = Unicode("").tag(sync=True)
 
     def __init__(self, model: Any, X_test: Any, y_test: Any = None, *, name: str = "model",
-                 dtype: str = "float32", strategy: str = "tables", leaf_dtype: str = "float32", **kwargs: Any):
+                 dtype: str = "float32", strategy: str = "tables", leaf_dtype: str = "float32",
+                 calibration: Any = None, **kwargs: Any):
+        # calibration: representative rows for an int8 network (else the widget uses X_test)
         ir = model_to_ir(model)
-        options = compile_options(name, dtype, strategy=strategy, leaf_dtype=leaf_dtype)
+        options = compile_options(name, dtype, strategy=strategy, leaf_dtype=leaf_dtype,
+                                  calibration=calibration, n_features=int(ir["n_features"]))
         super().__init__(ir=ir, options=options, **kwargs)
         self._model = model
         self.set_data(X_test, y_test)

@@ -3,6 +3,7 @@ compiles an exported header and runs it on every row."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,6 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine
+
+# Keras runs on JAX in the tests (CPU wheels from PyPI; no TensorFlow needed).
+os.environ.setdefault("KERAS_BACKEND", "jax")
 
 CLASSIFICATION_SETS = {
     "iris": load_iris,
@@ -23,12 +27,20 @@ HARNESS = r"""
 #include <stdlib.h>
 #include "model.h"
 
+#if defined(MODEL_ARENA_BYTES) /* a network */
+#define MODEL_VALIDATE() tml_net_validate(&model_net)
+#define MODEL_N_VALUES MODEL_N_OUTPUTS
+#else
+#define MODEL_VALIDATE() tml_forest_validate(&model_forest)
+#define MODEL_N_VALUES 1
+#endif
+
 /* Reads n_rows x MODEL_N_FEATURES float32 from argv[1]; prints one prediction per line. */
 int main(int argc, char **argv)
 {
     float x[MODEL_N_FEATURES];
     FILE *in;
-    if (tml_forest_validate(&model_forest) != TML_OK) {
+    if (MODEL_VALIDATE() != TML_OK) {
         return 4; /* the generated tables must pass the runtime's own checks */
     }
     if (argc != 2 || (in = fopen(argv[1], "rb")) == NULL) {
@@ -54,11 +66,15 @@ int main(int argc, char **argv)
         }
         printf("\n");
 #else
-        float y;
-        if (model_predict(x, &y) != TML_OK) {
+        float y[MODEL_N_VALUES];
+        int32_t k;
+        if (model_predict(x, y) != TML_OK) {
             return 3;
         }
-        printf("%.9g\n", (double)y);
+        for (k = 0; k < MODEL_N_VALUES; k++) {
+            printf(k ? " %.9g" : "%.9g", (double)y[k]);
+        }
+        printf("\n");
 #endif
     }
     fclose(in);

@@ -1,0 +1,241 @@
+"""Neural networks: the exported header (gcc) and the WebAssembly runtime agree with
+scikit-learn's MLPs and with Keras on real data sets, in float32 (within 1e-5) and in int8
+(accuracy drop reported and bounded)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from conftest import split
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.preprocessing import StandardScaler
+
+import tinyml_lab
+from tinyml_lab.errors import InvalidInputError
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+#: float32 sums of float32 weights against scikit-learn's float64 and Keras' float32
+FLOAT_TOLERANCE = 1e-5
+
+
+def _scaled(loader):
+    X, y = loader(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def _near_ties(proba: np.ndarray, margin: float) -> set[int]:
+    top2 = np.sort(proba, axis=1)[:, -2:]
+    return set(np.flatnonzero(top2[:, 1] - top2[:, 0] <= margin).tolist())
+
+
+@pytest.mark.parametrize(
+    "loader, activation",
+    [(load_digits, "relu"), (load_breast_cancer, "tanh"), (load_iris, "logistic")],
+    ids=["digits-relu", "breast_cancer-tanh", "iris-logistic"],
+)
+def test_mlp_classifier_float32_matches_sklearn(loader, activation, run_header):
+    X, y = _scaled(loader)
+    X_train, y_train, _, _ = split(X, y)
+    model = MLPClassifier(hidden_layer_sizes=(32, 16), activation=activation, max_iter=300,
+                          random_state=0).fit(X_train, y_train)
+    x32 = X.astype(np.float32)
+    proba = model.predict_proba(x32)
+    converted = tinyml_lab.convert(model)
+    out = run_header(converted.header, X)
+    np.testing.assert_allclose(out[:, 1:], proba, atol=FLOAT_TOLERANCE)
+    device = model.classes_[out[:, 0].astype(int)]
+    mismatches = set(np.flatnonzero(device != model.predict(x32)).tolist())
+    assert mismatches <= _near_ties(proba, 2 * FLOAT_TOLERANCE)
+    report = converted.evaluate(X, y)
+    assert report.max_abs_error < FLOAT_TOLERANCE
+    assert set(report.disagreeing_rows) <= _near_ties(proba, 2 * FLOAT_TOLERANCE)
+
+
+def test_mlp_regressor_float32_matches_sklearn(run_header):
+    X, y = _scaled(load_diabetes)
+    targets = np.stack([y, np.sqrt(y)], axis=1)  # two outputs
+    X_train, t_train, _, _ = split(X, targets)
+    model = MLPRegressor(hidden_layer_sizes=(16,), max_iter=500, random_state=0).fit(X_train, t_train)
+    reference = model.predict(X.astype(np.float32))
+    out = run_header(tinyml_lab.convert(model).header, X)
+    np.testing.assert_allclose(out, reference, rtol=FLOAT_TOLERANCE, atol=FLOAT_TOLERANCE * np.abs(reference).max())
+
+
+def test_mlp_int8_bounded_accuracy_drop_and_same_c_code_everywhere(run_header):
+    X, y = _scaled(load_digits)
+    X_train, y_train, X_test, y_test = split(X, y)
+    model = MLPClassifier(hidden_layer_sizes=(64, 32), max_iter=300, random_state=0).fit(X_train, y_train)
+    converted = tinyml_lab.convert(model, dtype="int8", calibration=X_train[:300])
+    assert "int8_t model_l0_weight_i8" in converted.header
+    float_report = tinyml_lab.evaluate(model, X_test, y_test)
+    report = converted.evaluate(X_test, y_test)
+    # int8 keeps most labels and loses little accuracy on digits
+    assert report.label_agreement >= 0.97
+    assert report.device_accuracy >= float_report.device_accuracy - 0.02
+    # the gcc build of the header and the WebAssembly build run the same C code
+    out = run_header(converted.header, X_test)
+    np.testing.assert_array_equal(out[:, 0].astype(int), report.device_classes)
+    np.testing.assert_allclose(out[:, 1:], report.device_values, atol=1e-6)
+    # int8 weights take a quarter of float32's flash
+    float_weights = tinyml_lab.convert(model).size["flash"][0]["bytes"]
+    assert converted.size["flash"][0]["bytes"] * 4 == float_weights
+
+
+def test_int8_needs_calibration_rows_and_networks_refuse_int16():
+    X, y = load_iris(return_X_y=True)
+    model = MLPClassifier(hidden_layer_sizes=(4,), max_iter=50, random_state=0).fit(X, y)
+    with pytest.raises(InvalidInputError, match="int8 needs representative input rows"):
+        tinyml_lab.convert(model, dtype="int8")
+    with pytest.raises(InvalidInputError, match="calibration has 3 features per row"):
+        tinyml_lab.convert(model, dtype="int8", calibration=X[:, :3])
+    with pytest.raises(Exception, match="float32 or int8, not int16"):
+        tinyml_lab.convert(model, dtype="int16")
+
+
+# ---- Keras -------------------------------------------------------------------------------
+
+import keras  # noqa: E402 - after KERAS_BACKEND is set
+
+
+def imu_windows(n_per_class: int = 120, steps: int = 32, seed: int = 0):
+    """Synthetic 3-axis accelerometer windows: idle (noise), walking (a 2 Hz sway with a
+    heel strike), shaking (fast oscillation); each with random gain, phase and gravity."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(steps) / 25.0  # 25 Hz
+    windows, labels = [], []
+    for label in range(3):
+        for _ in range(n_per_class):
+            gravity = rng.normal(0, 1, 3)
+            gravity = 9.81 * gravity / np.linalg.norm(gravity)
+            phase = rng.uniform(0, 2 * np.pi)
+            gain = rng.uniform(0.5, 1.5)
+            if label == 0:
+                motion = np.zeros((steps, 3))
+            elif label == 1:
+                sway = np.sin(2 * np.pi * 2 * t + phase)
+                strike = np.maximum(0, np.sin(2 * np.pi * 2 * t + phase)) ** 8 * 4
+                motion = gain * np.stack([sway, 0.5 * sway, strike], axis=1)
+            else:
+                motion = gain * 3 * np.stack([np.sin(2 * np.pi * 7 * t + phase + k) for k in range(3)], axis=1)
+            windows.append(gravity + motion + rng.normal(0, 0.3, (steps, 3)))
+            labels.append(label)
+    return np.asarray(windows, dtype=np.float32), np.asarray(labels)
+
+
+def _train(model, X, y, loss, epochs=8):
+    keras.utils.set_random_seed(0)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss=loss)
+    model.fit(X, y, epochs=epochs, batch_size=32, verbose=0)
+    return model
+
+
+@pytest.fixture(scope="module")
+def imu_model():
+    X, y = imu_windows()
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((32, 3)),
+        keras.layers.Conv1D(8, 5, strides=2, padding="same"),
+        keras.layers.BatchNormalization(),
+        keras.layers.ReLU(),
+        keras.layers.MaxPooling1D(2),
+        keras.layers.Conv1D(12, 3, padding="valid", activation="relu"),
+        keras.layers.Dropout(0.2),
+        keras.layers.GlobalAveragePooling1D(),
+        keras.layers.Dense(3, activation="softmax"),
+    ])
+    order = np.random.default_rng(1).permutation(len(X))
+    train, test = order[: len(X) // 2], order[len(X) // 2:]
+    _train(model, X[train], y[train], "sparse_categorical_crossentropy")
+    return model, X[train], y[train], X[test], y[test]
+
+
+def test_keras_conv1d_imu_float32_and_int8(imu_model, run_header):
+    model, X_train, _, X_test, y_test = imu_model
+    reference = np.asarray(model.predict(X_test, verbose=0), dtype=np.float64)
+    converted = tinyml_lab.convert(model)
+    out = run_header(converted.header, X_test.reshape(len(X_test), -1))
+    np.testing.assert_allclose(out[:, 1:], reference, atol=FLOAT_TOLERANCE)
+    report = converted.evaluate(X_test, y_test)
+    assert report.max_abs_error < FLOAT_TOLERANCE
+    int8 = tinyml_lab.convert(model, dtype="int8", calibration=X_train)
+    int8_report = int8.evaluate(X_test, y_test)
+    assert int8_report.label_agreement >= 0.95
+    assert int8_report.device_accuracy >= report.device_accuracy - 0.05
+    assert int8.tables["arena_bytes"] < converted.tables["arena_bytes"]
+
+
+def test_keras_conv2d_digits_float32_and_int8(run_header):
+    X, y = load_digits(return_X_y=True)
+    images = (X / 16.0).reshape(-1, 8, 8, 1).astype(np.float32)
+    X_train, y_train, X_test, y_test = split(images, y)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((8, 8, 1)),
+        keras.layers.Conv2D(8, 3, padding="same", activation="relu"),
+        keras.layers.Conv2D(8, 2, strides=2, padding="same"),  # 8 -> 4, padding after
+        keras.layers.BatchNormalization(),
+        keras.layers.Activation("relu"),
+        keras.layers.AveragePooling2D(2, strides=1, padding="same"),
+        keras.layers.Flatten(),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+    _train(model, X_train, y_train, "sparse_categorical_crossentropy", epochs=6)
+    reference = np.asarray(model.predict(X_test, verbose=0), dtype=np.float64)
+    converted = tinyml_lab.convert(model)
+    out = run_header(converted.header, X_test.reshape(len(X_test), -1))
+    np.testing.assert_allclose(out[:, 1:], reference, atol=FLOAT_TOLERANCE)
+    float_report = converted.evaluate(X_test, y_test)
+    int8_report = tinyml_lab.convert(model, dtype="int8", calibration=X_train[:300]).evaluate(X_test, y_test)
+    assert int8_report.device_accuracy >= float_report.device_accuracy - 0.03
+
+
+def test_keras_regression_and_binary_sigmoid(run_header):
+    X, y = _scaled(load_diabetes)
+    keras.utils.set_random_seed(0)
+    regressor = _train(keras.Sequential([keras.Input((10,)), keras.layers.Dense(16, activation="tanh"),
+                                         keras.layers.Dense(1)]), X, (y - y.mean()) / y.std(), "mse")
+    reference = np.asarray(regressor.predict(X.astype(np.float32), verbose=0), dtype=np.float64)[:, 0]
+    out = run_header(tinyml_lab.convert(regressor).header, X)[:, 0]
+    np.testing.assert_allclose(out, reference, atol=FLOAT_TOLERANCE * max(1, np.abs(reference).max()))
+
+    Xb, yb = _scaled(load_breast_cancer)
+    binary = _train(keras.Sequential([keras.Input((30,)), keras.layers.Dense(8, activation="relu"),
+                                      keras.layers.Dense(1, activation="sigmoid")]), Xb, yb, "binary_crossentropy")
+    p = np.asarray(binary.predict(Xb.astype(np.float32), verbose=0), dtype=np.float64)[:, 0]
+    out = run_header(tinyml_lab.convert(binary).header, Xb)
+    np.testing.assert_allclose(out[:, 2], p, atol=FLOAT_TOLERANCE)
+    np.testing.assert_allclose(out[:, 1], 1 - p, atol=FLOAT_TOLERANCE)
+    clear = np.abs(p - 0.5) > 2 * FLOAT_TOLERANCE
+    np.testing.assert_array_equal(out[clear, 0], (p[clear] > 0.5).astype(float))
+
+
+def test_keras_file_converts_like_the_live_model(imu_model, tmp_path):
+    model = imu_model[0]
+    path = tmp_path / "imu.keras"
+    model.save(path)
+    assert tinyml_lab.convert(path).header == tinyml_lab.convert(model).header
+    report = tinyml_lab.evaluate(path, imu_model[3][:20])
+    assert report.max_abs_error < FLOAT_TOLERANCE
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int8"])
+@pytest.mark.parametrize("target", ["cortex-m4f", "cortex-m0plus"])
+def test_network_headers_cross_compile_with_werror(imu_model, dtype, target, tmp_path):
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.fail("arm-none-eabi-gcc is required (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)")
+    model, X_train = imu_model[0], imu_model[1]
+    calibration = X_train if dtype == "int8" else None
+    tinyml_lab.convert(model, dtype=dtype, calibration=calibration).save(tmp_path / "model.h")
+    (tmp_path / "use.c").write_text(
+        '#include "model.h"\nint32_t use(const float *x) { float p[3]; return model_predict(x) + model_predict_proba(x, p, 3); }\n')
+    flags = {"cortex-m4f": ["-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"],
+             "cortex-m0plus": ["-mcpu=cortex-m0plus", "-mfloat-abi=soft"]}[target]
+    subprocess.run(["arm-none-eabi-gcc", "-std=c99", "-Os", "-mthumb", *flags, "-Wall", "-Wextra", "-Werror",
+                    "-pedantic", "-c", "use.c", "-o", "use.o"], cwd=tmp_path, check=True, capture_output=True)

@@ -1,0 +1,274 @@
+"""Reads saved Keras 3 models into the model IR without importing keras (json, zipfile, h5py).
+
+Two formats, both as Keras 3 writes them:
+
+* ``.keras``: a zip with ``config.json`` (the model's serialized config) and
+  ``model.weights.h5``. Weights sit under ``layers/<slot>/vars/<i>``, where ``<slot>`` is the
+  layer's class name in snake case, numbered ``_1``, ``_2``, ... on repeats, in the order of
+  ``model.layers`` (not the layer's own name), and ``<i>`` follows ``layer.get_weights()``.
+* legacy ``.h5`` (``model.save("m.h5")``): HDF5 with a ``model_config`` attribute (JSON) and a
+  ``model_weights`` group holding one group per layer name whose ``weight_names`` attribute
+  lists its datasets in ``layer.get_weights()`` order.
+
+The layers then go through the same converter as a live model (nets.keras_layers_to_ir).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import zipfile
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .errors import InvalidInputError, InvalidModelError, UnsupportedModelError
+from .nets import CHAIN_ONLY, KERAS_MODEL_CLASSES, KerasLayer, keras_layers_to_ir
+
+KERAS_FILE_SUFFIXES = (".keras", ".h5", ".hdf5")
+
+
+def is_keras_file(obj: Any) -> bool:
+    """True for a str or path naming a .keras or .h5 file (it need not exist yet)."""
+    return isinstance(obj, (str, os.PathLike)) and Path(obj).suffix.lower() in KERAS_FILE_SUFFIXES
+
+
+def keras_file_to_ir(
+    path: str | os.PathLike, task: str | None = None, classes: Sequence[Any] | None = None
+) -> dict[str, Any]:
+    """The IR of a Keras model saved as .keras or legacy .h5; the same IR as
+    nets.keras_to_ir gives for the model before it was saved."""
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInputError(f"{path} does not exist or is not a file")
+    suffix = path.suffix.lower()
+    if suffix == ".keras":
+        return _read_keras_archive(path, task, classes)
+    if suffix in (".h5", ".hdf5"):
+        return _read_legacy_h5(path, task, classes)
+    raise InvalidInputError(f"{path}: expected a .keras or .h5 file")
+
+
+def _h5py():
+    try:
+        import h5py
+    except ImportError:
+        raise ImportError("reading Keras files needs h5py: pip install h5py") from None
+    return h5py
+
+
+# --------------------------------------------------------------------------- .keras
+
+
+def _read_keras_archive(path: Path, task, classes) -> dict[str, Any]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise InvalidModelError(f"{path} is not a .keras archive (not a zip file)") from None
+    with archive:
+        names = set(archive.namelist())
+        if "config.json" not in names:
+            raise InvalidModelError(f"{path} has no config.json; is it a Keras 3 .keras file?")
+        if "model.weights.h5" not in names:
+            raise UnsupportedModelError(
+                f"{path} has no model.weights.h5 (sharded or other weight stores are not supported)"
+            )
+        model_config = json.loads(archive.read("config.json"))
+        weights_bytes = archive.read("model.weights.h5")
+    estimator, entries, input_shape = _describe_model(model_config, str(path))
+    slots = _weight_slots(estimator, entries)
+    with _h5py().File(io.BytesIO(weights_bytes), "r") as weights_file:
+
+        def weights_of(index: int, entry: dict[str, Any]) -> list[np.ndarray]:
+            group = weights_file.get(f"layers/{slots[index]}/vars") if slots[index] else None
+            if group is None:
+                return []
+            return [np.asarray(group[key]) for key in sorted(group.keys(), key=int)]
+
+        layers = _layer_records(estimator, entries, model_config, weights_of)
+    return keras_layers_to_ir(estimator, input_shape, layers, task=task, classes=classes)
+
+
+def _snake_case(class_name: str) -> str:
+    """Conv2D -> conv2d, BatchNormalization -> batch_normalization: Keras's slot names."""
+    name = re.sub(r"\W+", "", class_name)
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)  # a capitalised word starts a new part
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()  # so does a capital after lower case
+
+
+def _weight_slots(estimator: str, entries: list[dict[str, Any]]) -> list[str | None]:
+    """Each config entry's group name under ``layers/`` in model.weights.h5 (None if it has none).
+
+    Keras walks ``model.layers``: for Sequential that omits the leading InputLayer, for a
+    functional model it includes the input layers."""
+    slots: list[str | None] = []
+    used: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        if estimator == "keras.Sequential" and index == 0 and entry.get("class_name") == "InputLayer":
+            slots.append(None)
+            continue
+        slot = _snake_case(entry.get("class_name", ""))
+        if slot in used:
+            used[slot] += 1
+            slot = f"{slot}_{used[slot]}"
+        else:
+            used[slot] = 0
+        slots.append(slot)
+    return slots
+
+
+# --------------------------------------------------------------------------- legacy .h5
+
+
+def _read_legacy_h5(path: Path, task, classes) -> dict[str, Any]:
+    h5py = _h5py()
+    try:
+        h5_file = h5py.File(path, "r")
+    except OSError:
+        raise InvalidModelError(f"{path} is not an HDF5 file") from None
+    with h5_file:
+        raw = h5_file.attrs.get("model_config")
+        if raw is None or "model_weights" not in h5_file:
+            raise InvalidModelError(
+                f"{path} has no model_config and model_weights: it holds weights only, not a saved model"
+            )
+        model_config = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+        estimator, entries, input_shape = _describe_model(model_config, str(path))
+        weights_group = h5_file["model_weights"]
+
+        def weights_of(index: int, entry: dict[str, Any]) -> list[np.ndarray]:
+            group = weights_group.get(_entry_name(entry))
+            if group is None:
+                return []
+            names = [n.decode("utf-8") if isinstance(n, bytes) else str(n) for n in group.attrs.get("weight_names", [])]
+            return [np.asarray(group[name]) for name in names]
+
+        layers = _layer_records(estimator, entries, model_config, weights_of)
+    return keras_layers_to_ir(estimator, input_shape, layers, task=task, classes=classes)
+
+
+# --------------------------------------------------------------------------- shared
+
+
+def _describe_model(model_config: dict[str, Any], where: str) -> tuple[str, list[dict[str, Any]], tuple]:
+    """Estimator name, the layer entries of the config and the input shape of one sample."""
+    class_name = model_config.get("class_name")
+    estimator = "keras.Functional" if class_name == "Model" else KERAS_MODEL_CLASSES.get(class_name)
+    if estimator is None:
+        raise UnsupportedModelError(
+            f"{where} holds a {class_name} model; only keras.Sequential and functional models are supported"
+        )
+    config = model_config.get("config", {})
+    entries = config.get("layers", [])
+    if estimator == "keras.Sequential":
+        input_shape = _sequential_input_shape(config, entries, where)
+    else:
+        input_shape = _functional_input_shape(config, entries, where)
+    return estimator, entries, input_shape
+
+
+def _batch_shape(entry: dict[str, Any]) -> list | None:
+    config = entry.get("config", {})
+    return config.get("batch_shape") or config.get("batch_input_shape")
+
+
+def _sequential_input_shape(config: dict[str, Any], entries: list[dict[str, Any]], where: str) -> tuple:
+    shape = None
+    if entries and entries[0].get("class_name") == "InputLayer":
+        shape = _batch_shape(entries[0])
+    shape = shape or config.get("build_input_shape")
+    if not shape:
+        raise UnsupportedModelError(f"{where}: the Sequential model was saved before it was built")
+    return tuple(shape)[1:]
+
+
+def _layer_refs(value: Any) -> list[list[Any]]:
+    """input_layers / output_layers: one [name, node, tensor] or a list of them."""
+    if value and isinstance(value[0], str):
+        return [value]
+    return list(value or [])
+
+
+def _functional_input_shape(config: dict[str, Any], entries: list[dict[str, Any]], where: str) -> tuple:
+    inputs, outputs = _layer_refs(config.get("input_layers")), _layer_refs(config.get("output_layers"))
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise UnsupportedModelError(
+            f"{where}: the model has {len(inputs)} inputs and {len(outputs)} outputs; "
+            "only single-input, single-output models are supported"
+        )
+    for entry in entries:
+        if _entry_name(entry) == inputs[0][0] and _batch_shape(entry):
+            return tuple(_batch_shape(entry))[1:]
+    raise InvalidModelError(f"{where}: no input layer {inputs[0][0]!r} with a shape in the config")
+
+
+def _entry_name(entry: dict[str, Any]) -> str:
+    return entry.get("name") or entry.get("config", {}).get("name", "?")
+
+
+def _custom_class_problem(entry: dict[str, Any]) -> str | None:
+    """Built-in layers are serialized with module keras.layers (or none, in legacy files)."""
+    module = entry.get("module")
+    registered = entry.get("registered_name")
+    if module is not None and module.split(".")[0] != "keras":
+        return f"custom layer class from module {module}"
+    if registered is not None and registered != entry.get("class_name"):
+        return f"custom layer class {registered}"
+    return None
+
+
+def _layer_records(
+    estimator: str,
+    entries: list[dict[str, Any]],
+    model_config: dict[str, Any],
+    weights_of: Callable[[int, dict[str, Any]], list[np.ndarray]],
+) -> list[KerasLayer]:
+    records = []
+    for index, entry in enumerate(entries):
+        record = KerasLayer(_entry_name(entry), entry.get("class_name", "?"), entry.get("config", {}))
+        problem = _custom_class_problem(entry)
+        if problem:
+            record.problems.append(problem)
+        else:
+            record.weights = weights_of(index, entry)
+        records.append(record)
+    if estimator == "keras.Functional":
+        _mark_file_chain_breaks(entries, model_config.get("config", {}), records)
+    return records
+
+
+def _inbound_sources(value: Any) -> list[str]:
+    """Names of the layers whose outputs a serialized call node consumes."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__":
+            return [value["config"]["keras_history"][0]]
+        return [name for item in value.values() for name in _inbound_sources(item)]
+    if isinstance(value, list):
+        return [name for item in value for name in _inbound_sources(item)]
+    return []
+
+
+def _mark_file_chain_breaks(
+    entries: list[dict[str, Any]], config: dict[str, Any], records: list[KerasLayer]
+) -> None:
+    """The file counterpart of nets._mark_live_chain_breaks, from each layer's inbound_nodes."""
+    previous, previous_name = _layer_refs(config.get("input_layers"))[0][0], "the model input"
+    last = None
+    for entry, record in zip(entries, records):
+        if record.class_name == "InputLayer":
+            continue
+        nodes = entry.get("inbound_nodes", [])
+        sources = _inbound_sources(nodes[0]) if nodes else []
+        if len(nodes) > 1:
+            record.problems.append(f"called {len(nodes)} times; {CHAIN_ONLY}")
+        elif len(sources) > 1:
+            record.problems.append(f"takes {len(sources)} inputs; {CHAIN_ONLY}")
+        elif sources != [previous]:
+            record.problems.append(f"its input is not the output of {previous_name}; {CHAIN_ONLY}")
+        previous, previous_name, last = record.name, f"the previous layer {record.name!r}", record
+    output = _layer_refs(config.get("output_layers"))[0][0]
+    if last is not None and output != previous:
+        last.problems.append(f"the model output is not this layer's output; {CHAIN_ONLY}")

@@ -1,0 +1,628 @@
+"""Reads fitted neural networks into the model IR (family "neural_net", see docs/ir.md).
+
+Two sources:
+
+* scikit-learn's MLPClassifier / MLPRegressor: a chain of dense layers read from the public
+  fitted attributes (``coefs_``, ``intercepts_``, ``activation``, ``out_activation_``, ...).
+* Keras 3 models, Sequential or functional, as long as they are one chain of layers. A live
+  model is read through its public API here (``model.layers``, ``layer.get_config()``,
+  ``layer.get_weights()``); keras_files.py reads saved ``.keras`` / ``.h5`` files. Both turn
+  the model into a list of KerasLayer records and hand it to ``keras_layers_to_ir``, so a
+  file and the live model it was saved from give the same IR.
+
+Keras itself is never imported: a Keras object is recognised by the module of its classes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from .errors import InvalidInputError, InvalidModelError, NotFittedError, UnsupportedModelError
+from .ir import IR_FORMAT, IR_VERSION, _class_labels, encode_array, estimator_name
+
+FAMILY = "neural_net"
+ACTIVATIONS = ("identity", "relu", "relu6", "tanh", "logistic", "softmax")
+
+MLP_ESTIMATORS = {
+    "sklearn.neural_network.MLPClassifier": "classification",
+    "sklearn.neural_network.MLPRegressor": "regression",
+}
+KERAS_MODEL_CLASSES = {"Sequential": "keras.Sequential", "Functional": "keras.Functional"}
+
+# Keras activation names and their IR names.
+KERAS_ACTIVATIONS = {
+    "linear": "identity",
+    "relu": "relu",
+    "relu6": "relu6",
+    "tanh": "tanh",
+    "sigmoid": "logistic",
+    "softmax": "softmax",
+}
+# Layers that do nothing at inference: left out of the IR.
+NO_OP_LAYERS = {
+    "InputLayer",
+    "Dropout",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "GaussianNoise",
+    "GaussianDropout",
+    "ActivityRegularization",
+}
+# Weights are kept in the layer's own dtype policy; these all store float variables.
+FLOAT_DTYPE_POLICIES = {"float32", "float64", "float16", "mixed_float16", "mixed_bfloat16"}
+CHAIN_ONLY = (
+    "only a single chain of layers is supported (no branches, merges, shared layers or keras.ops calls between layers)"
+)
+
+
+# --------------------------------------------------------------------------- common
+
+
+def _network_ir(
+    *,
+    estimator: str,
+    task: str,
+    classes: list[Any] | None,
+    input_shape: Sequence[int],
+    feature_names: list[str],
+    n_outputs: int,
+    layers: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The top-level IR dict, keys in the documented order."""
+    ir: dict[str, Any] = {
+        "format": IR_FORMAT,
+        "version": IR_VERSION,
+        "family": FAMILY,
+        "estimator": estimator,
+        "task": task,
+    }
+    if task == "classification":
+        ir["classes"] = classes
+    ir.update(
+        {
+            "n_features": int(math.prod(input_shape)),
+            "input_shape": [int(n) for n in input_shape],
+            "feature_names": feature_names,
+            "n_outputs": int(n_outputs),
+            "layers": layers,
+        }
+    )
+    return ir
+
+
+def _dense_layer(weights: np.ndarray, bias: np.ndarray, activation: str, dtype: str) -> dict[str, Any]:
+    return {
+        "kind": "dense",
+        "weights": encode_array(weights, dtype),
+        "bias": encode_array(bias, dtype),
+        "activation": activation,
+    }
+
+
+def _all_finite(*arrays: np.ndarray) -> bool:
+    return all(np.all(np.isfinite(a)) for a in arrays)
+
+
+# --------------------------------------------------------------------------- scikit-learn MLP
+
+
+def mlp_to_ir(model: Any) -> dict[str, Any]:
+    """The IR of a fitted MLPClassifier or MLPRegressor: one dense layer per ``coefs_`` entry."""
+    name = estimator_name(model)
+    task = MLP_ESTIMATORS.get(name)
+    short = type(model).__name__
+    if task is None:
+        raise UnsupportedModelError(f"{short} ({name}) is not an MLPClassifier or MLPRegressor")
+    if not hasattr(model, "coefs_"):
+        raise NotFittedError(f"{short} is not fitted yet: call fit(X, y) before exporting it")
+
+    hidden = _mlp_activation(short, "activation", model.activation)
+    output = _mlp_activation(short, "out_activation_", model.out_activation_)
+    n_outputs = int(model.coefs_[-1].shape[1])
+    classes = None
+    if task == "classification":
+        # A logistic output of several units scores each label on its own: multilabel y.
+        if output == "logistic" and n_outputs > 1:
+            raise UnsupportedModelError(
+                f"{short} was fitted on multilabel y ({n_outputs} independent labels); "
+                "only binary and multi-class classification are supported"
+            )
+        classes = _class_labels(np.asarray(model.classes_))
+
+    n_layers = len(model.coefs_)
+    layers = []
+    for i, (weights, bias) in enumerate(zip(model.coefs_, model.intercepts_)):
+        if not _all_finite(weights, bias):
+            raise InvalidModelError(
+                f"{short} layer {i + 1} of {n_layers} ({weights.shape[0]} -> {weights.shape[1]} units): "
+                "a weight or bias is NaN or infinite; the model cannot be exported"
+            )
+        activation = output if i == n_layers - 1 else hidden
+        layers.append(_dense_layer(weights, bias, activation, "float64"))
+
+    names = getattr(model, "feature_names_in_", None)
+    return _network_ir(
+        estimator=name,
+        task=task,
+        classes=classes,
+        input_shape=[int(model.n_features_in_)],
+        feature_names=[] if names is None else [str(n) for n in names],
+        n_outputs=n_outputs,
+        layers=layers,
+    )
+
+
+def _mlp_activation(short: str, attribute: str, value: str) -> str:
+    if value not in ACTIVATIONS:
+        raise UnsupportedModelError(
+            f"{short} with {attribute}={value!r} is not supported; supported: {', '.join(ACTIVATIONS)}"
+        )
+    return value
+
+
+# --------------------------------------------------------------------------- Keras: live models
+
+
+@dataclass
+class KerasLayer:
+    """One Keras layer as both readers hand it to the converter."""
+
+    name: str
+    class_name: str
+    config: dict[str, Any]
+    weights: list[np.ndarray] = field(default_factory=list)
+    #: why the reader already knows this layer cannot be exported (custom class, branch, ...)
+    problems: list[str] = field(default_factory=list)
+
+
+def is_keras_model(obj: Any) -> bool:
+    """True for any Keras model object, found by class module so keras need not be imported."""
+    return any(cls.__name__ == "Model" and cls.__module__.split(".")[0] == "keras" for cls in type(obj).__mro__)
+
+
+def keras_to_ir(model: Any, task: str | None = None, classes: Sequence[Any] | None = None) -> dict[str, Any]:
+    """The IR of a live Keras 3 Sequential or chain-shaped functional model.
+
+    ``task`` ("classification" or "regression") and ``classes`` override what the last
+    activation suggests (see ``keras_layers_to_ir``)."""
+    if not is_keras_model(model):
+        raise UnsupportedModelError(f"{type(model).__name__} is not a Keras model")
+    cls = type(model)
+    estimator = KERAS_MODEL_CLASSES.get(cls.__name__) if cls.__module__.startswith("keras.") else None
+    if estimator is None:
+        raise UnsupportedModelError(
+            f"{cls.__name__} ({cls.__module__}) is a subclassed Keras model; "
+            "only keras.Sequential and functional models (keras.Model(inputs, outputs)) are supported"
+        )
+    input_shape = _live_input_shape(model, estimator)
+    layers = [_live_layer(layer) for layer in model.layers]
+    if estimator == "keras.Functional":
+        _mark_live_chain_breaks(model, layers)
+    return keras_layers_to_ir(estimator, input_shape, layers, task=task, classes=classes)
+
+
+def _live_input_shape(model: Any, estimator: str) -> tuple[Any, ...]:
+    try:
+        inputs, outputs = model.inputs, model.outputs
+    except (AttributeError, ValueError):
+        inputs = outputs = None
+    if not inputs:
+        raise UnsupportedModelError(
+            f"{estimator} {model.name!r} is not built: give it a keras.Input(shape) or call it on data first"
+        )
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise UnsupportedModelError(
+            f"{estimator} {model.name!r} has {len(inputs)} inputs and {len(outputs)} outputs; "
+            "only single-input, single-output models are supported"
+        )
+    return tuple(inputs[0].shape)[1:]
+
+
+def _live_layer(layer: Any) -> KerasLayer:
+    cls = type(layer)
+    record = KerasLayer(layer.name, cls.__name__, {})
+    if not cls.__module__.startswith("keras."):
+        record.problems.append(f"custom layer class from module {cls.__module__}")
+        return record
+    try:
+        record.config = layer.get_config()
+    except Exception as exc:  # a layer that cannot describe itself cannot be exported
+        record.problems.append(f"get_config() failed: {exc}")
+        return record
+    record.weights = [np.asarray(w) for w in layer.get_weights()]
+    return record
+
+
+def _mark_live_chain_breaks(model: Any, records: list[KerasLayer]) -> None:
+    """Adds a problem to each layer of a functional model that breaks the single chain:
+    every layer must take exactly the previous layer's output (the model input for the first),
+    and the last layer's output must be the model output."""
+    previous, previous_name = model.inputs[0], "the model input"
+    last = None
+    for layer, record in zip(model.layers, records):
+        if record.class_name == "InputLayer":
+            continue
+        source = layer.input
+        if isinstance(source, (list, tuple, dict)):
+            record.problems.append(f"takes {len(source)} inputs; {CHAIN_ONLY}")
+        elif source is not previous:
+            record.problems.append(f"its input is not the output of {previous_name}; {CHAIN_ONLY}")
+        previous, previous_name, last = layer.output, f"the previous layer {layer.name!r}", record
+    if last is not None and model.outputs[0] is not previous:
+        last.problems.append(f"the model output is not this layer's output; {CHAIN_ONLY}")
+
+
+# --------------------------------------------------------------------------- Keras: shared converter
+
+
+class _Refused(Exception):
+    """A layer option the IR cannot express; the message is the reason."""
+
+
+def keras_layers_to_ir(
+    estimator: str,
+    input_shape: Sequence[Any],
+    layers: list[KerasLayer],
+    task: str | None = None,
+    classes: Sequence[Any] | None = None,
+) -> dict[str, Any]:
+    """The IR of a chain of Keras layers applied to one sample of ``input_shape``.
+
+    Every unsupported layer is collected first and reported in one UnsupportedModelError;
+    then NaN or infinite weights raise InvalidModelError naming the layer.
+
+    Task: a softmax last activation (2+ units) means classification with classes
+    0..n_outputs-1; a 1-unit logistic output means binary classification, classes [0, 1];
+    anything else regression. ``task`` / ``classes`` override this."""
+    ir_layers, output_shape, problems = _convert_chain(layers, _checked_input_shape(estimator, input_shape))
+    if problems:
+        raise UnsupportedModelError(
+            f"{estimator} cannot be exported; unsupported layers:\n  "
+            + "\n  ".join(problems)
+            + f"\nSupported layers: {', '.join(sorted(CONVERTERS))}; dropped at inference: "
+            + ", ".join(sorted(NO_OP_LAYERS))
+        )
+    _check_finite_weights(layers)
+    n_outputs = output_shape[0]
+    task, labels = _keras_task(ir_layers[-1].get("activation"), n_outputs, task, classes)
+    return _network_ir(
+        estimator=estimator,
+        task=task,
+        classes=labels,
+        input_shape=input_shape,
+        feature_names=[],
+        n_outputs=n_outputs,
+        layers=ir_layers,
+    )
+
+
+def _convert_chain(
+    layers: list[KerasLayer], shape: tuple[int, ...]
+) -> tuple[list[dict[str, Any]], tuple[int, ...] | None, list[str]]:
+    """IR layers, the output shape of one sample and one "name (Class): reasons" line per
+    layer that cannot be exported."""
+    ir_layers: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for layer in layers:
+        reasons = layer.problems + _option_problems(layer)
+        # Shapes are only known up to the first refused layer; after it, options alone are checked.
+        if not reasons and shape is not None:
+            try:
+                converted, shape = _convert_layer(layer, shape)
+                ir_layers.extend(converted)
+            except _Refused as refused:
+                reasons.append(str(refused))
+        if reasons:
+            problems.append(f"{layer.name} ({layer.class_name}): {'; '.join(reasons)}")
+            shape = None
+    if problems:
+        return ir_layers, shape, problems
+    if not ir_layers:
+        return ir_layers, shape, ["the model has no layers that compute anything"]
+    if len(shape) != 1:
+        last = [layer for layer in layers if layer.class_name not in NO_OP_LAYERS][-1]
+        problems.append(
+            f"{last.name} ({last.class_name}): the model output has shape {list(shape)} per sample; "
+            "it must be a vector (add Flatten or a global pooling layer)"
+        )
+    return ir_layers, shape, problems
+
+
+def _check_finite_weights(layers: list[KerasLayer]) -> None:
+    for layer in layers:
+        with np.errstate(over="ignore"):  # float64 weights too large for float32 become inf: caught here
+            finite = _all_finite(*(np.asarray(w, dtype=np.float32) for w in layer.weights))
+        if not finite:
+            raise InvalidModelError(
+                f"{layer.name} ({layer.class_name}): a weight is NaN or infinite in float32; "
+                "the model cannot be exported"
+            )
+
+
+def _checked_input_shape(estimator: str, input_shape: Sequence[Any]) -> tuple[int, ...]:
+    if not input_shape or any(not isinstance(n, (int, np.integer)) or n < 1 for n in input_shape):
+        raise UnsupportedModelError(
+            f"{estimator} input shape {list(input_shape)} is not fixed; every dimension but the batch "
+            "must have a known size (e.g. keras.Input(shape=(64, 3)))"
+        )
+    return tuple(int(n) for n in input_shape)
+
+
+def _keras_task(
+    last_activation: str | None, n_outputs: int, task: str | None, classes: Sequence[Any] | None
+) -> tuple[str, list[Any] | None]:
+    binary = n_outputs == 1 and last_activation == "logistic"
+    if task is None:
+        multi_class = n_outputs > 1 and last_activation == "softmax"
+        task = "classification" if classes is not None or binary or multi_class else "regression"
+    if task not in ("classification", "regression"):
+        raise InvalidInputError(f"task must be 'classification' or 'regression', got {task!r}")
+    if task == "regression":
+        if classes is not None:
+            raise InvalidInputError("classes were given but task is 'regression'")
+        return task, None
+    if n_outputs == 1 and not binary:
+        raise UnsupportedModelError(
+            f"a classifier with one output unit must end in a sigmoid, this one ends in {last_activation!r}"
+        )
+    width = 2 if n_outputs == 1 else n_outputs
+    if classes is None:
+        return task, list(range(width))
+    labels = _class_labels(np.array([c.item() if isinstance(c, np.generic) else c for c in classes], dtype=object))
+    if len(labels) != width:
+        raise InvalidInputError(f"classes has {len(labels)} labels; the model scores {width} classes")
+    if len(set(labels)) != len(labels):
+        raise InvalidInputError(f"classes has repeated labels: {labels}")
+    return task, labels
+
+
+def _option_problems(layer: KerasLayer) -> list[str]:
+    """Reasons the layer cannot be exported that its config alone shows."""
+    name = layer.class_name
+    if name in NO_OP_LAYERS:
+        return []
+    if name in KERAS_MODEL_CLASSES or name == "Model":
+        return ["nested models are not supported; build one flat Sequential or functional model"]
+    if name not in CONVERTERS:
+        return ["layer type not supported"]
+    config, reasons = layer.config, []
+    if config.get("data_format", "channels_last") != "channels_last":
+        reasons.append(f"data_format={config['data_format']!r}; only 'channels_last' is supported")
+    if any(d != 1 for d in _as_tuple(config.get("dilation_rate", 1))):
+        reasons.append(f"dilation_rate={_as_tuple(config['dilation_rate'])}; only 1 is supported")
+    if config.get("groups", 1) != 1:
+        reasons.append(f"groups={config['groups']}; only 1 is supported")
+    if config.get("padding", "valid") not in ("valid", "same"):
+        reasons.append(f"padding={config['padding']!r}; only 'valid' and 'same' are supported")
+    if "activation" in config and _keras_activation_name(config["activation"]) not in KERAS_ACTIVATIONS:
+        reasons.append(
+            f"activation {_keras_activation_name(config['activation'])!r}; supported: {', '.join(KERAS_ACTIVATIONS)}"
+        )
+    if config.get("keepdims"):
+        reasons.append("keepdims=True; only keepdims=False is supported")
+    if config.get("lora_rank"):
+        reasons.append("LoRA is enabled; merge it into the kernel first")
+    if config.get("quantization_config") is not None:
+        reasons.append("quantized layers are not supported")
+    policy = _dtype_policy_name(config.get("dtype"))
+    if policy is not None and policy not in FLOAT_DTYPE_POLICIES:
+        reasons.append(f"dtype policy {policy!r}; only float policies ({', '.join(sorted(FLOAT_DTYPE_POLICIES))})")
+    if name == "ReLU":
+        reasons += _relu_problems(config)
+    if name == "BatchNormalization" and len(_as_tuple(config.get("axis", -1))) != 1:
+        reasons.append(f"axis={config['axis']}; only the last axis is supported")
+    return reasons
+
+
+def _relu_problems(config: dict[str, Any]) -> list[str]:
+    max_value = config.get("max_value")
+    if config.get("negative_slope", 0) != 0 or config.get("threshold", 0) != 0 or max_value not in (None, 6):
+        return [
+            f"ReLU(max_value={max_value}, negative_slope={config.get('negative_slope', 0)}, "
+            f"threshold={config.get('threshold', 0)}); only the default arguments or max_value=6 are supported"
+        ]
+    return []
+
+
+def _keras_activation_name(value: Any) -> str:
+    """The activation's name as a string. Built-ins serialize as their name (older files may
+    wrap it in a dict from module keras.activations); anything else is named as custom."""
+    if value is None:
+        return "linear"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and str(value.get("module", "")).startswith("keras"):
+        return str(value.get("config"))
+    return f"custom {value.get('config') if isinstance(value, dict) else value}"
+
+
+def _dtype_policy_name(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("config", {}).get("name")
+    return value if isinstance(value, str) else None
+
+
+def _as_tuple(value: Any) -> tuple[Any, ...]:
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
+# Each converter takes the layer and the shape of one input sample (channels last, no batch)
+# and returns its IR layers and the output sample shape, or raises _Refused.
+
+
+def _convert_layer(layer: KerasLayer, shape: tuple[int, ...]) -> tuple[list[dict[str, Any]], tuple[int, ...]]:
+    if layer.class_name in NO_OP_LAYERS:
+        return [], shape
+    return CONVERTERS[layer.class_name](layer, shape)
+
+
+def _require_rank(shape: tuple[int, ...], rank: int, expected: str) -> None:
+    if len(shape) != rank:
+        raise _Refused(f"needs a {expected} input per sample, got shape {list(shape)}")
+
+
+def _named_weights(layer: KerasLayer, names: list[str]) -> dict[str, np.ndarray]:
+    if len(layer.weights) != len(names):
+        raise InvalidModelError(
+            f"{layer.name} ({layer.class_name}): expected {len(names)} weight arrays ({', '.join(names)}), "
+            f"found {len(layer.weights)}"
+        )
+    return dict(zip(names, layer.weights))
+
+
+def _check_shape(layer: KerasLayer, what: str, array: np.ndarray, expected: tuple[int, ...]) -> None:
+    if tuple(array.shape) != tuple(expected):
+        raise InvalidModelError(
+            f"{layer.name} ({layer.class_name}): {what} has shape {list(array.shape)}, expected {list(expected)}"
+        )
+
+
+def _f32(array: np.ndarray) -> dict[str, Any]:
+    return encode_array(array, "float32")
+
+
+def _activation(config: dict[str, Any]) -> str:
+    return KERAS_ACTIVATIONS[_keras_activation_name(config.get("activation"))]
+
+
+def _kernel_and_bias(layer: KerasLayer, kernel_shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Kernel and bias; a layer built with use_bias=False gets a zero bias."""
+    use_bias = layer.config.get("use_bias", True)
+    weights = _named_weights(layer, ["kernel", "bias"] if use_bias else ["kernel"])
+    _check_shape(layer, "kernel", weights["kernel"], kernel_shape)
+    bias = weights.get("bias", np.zeros(kernel_shape[-1], dtype=np.float32))
+    _check_shape(layer, "bias", bias, (kernel_shape[-1],))
+    return weights["kernel"], bias
+
+
+def _dense(layer: KerasLayer, shape: tuple[int, ...]):
+    # Keras applies Dense to the last axis of a longer shape; the IR's dense takes a vector.
+    _require_rank(shape, 1, "vector (Flatten or global pooling first)")
+    units = int(layer.config["units"])
+    kernel, bias = _kernel_and_bias(layer, (shape[0], units))
+    return [_dense_layer(kernel, bias, _activation(layer.config), "float32")], (units,)
+
+
+def _output_size(size: int, window: int, stride: int, padding: str) -> int:
+    if padding == "same":
+        return -(-size // stride)
+    return (size - window) // stride + 1
+
+
+def _spatial_output(shape, window, strides, padding) -> tuple[int, ...]:
+    spatial = tuple(_output_size(n, k, s, padding) for n, k, s in zip(shape[:-1], window, strides))
+    if min(spatial) < 1:
+        raise _Refused(f"window {list(window)} does not fit the input {list(shape)} with padding 'valid'")
+    return spatial
+
+
+def _conv(layer: KerasLayer, shape: tuple[int, ...], rank: int):
+    _require_rank(shape, rank + 1, "[height, width, channels]" if rank == 2 else "[steps, channels]")
+    config = layer.config
+    window = tuple(int(k) for k in _as_tuple(config["kernel_size"]))
+    strides = tuple(int(s) for s in _as_tuple(config["strides"]))
+    filters = int(config["filters"])
+    kernel, bias = _kernel_and_bias(layer, (*window, shape[-1], filters))
+    spatial = _spatial_output(shape, window, strides, config["padding"])
+    ir_layer = {
+        "kind": f"conv{rank}d",
+        "weights": _f32(kernel),
+        "bias": _f32(bias),
+        "strides": list(strides),
+        "padding": config["padding"],
+        "activation": _activation(config),
+    }
+    return [ir_layer], (*spatial, filters)
+
+
+def _pool(layer: KerasLayer, shape: tuple[int, ...], rank: int, op: str):
+    _require_rank(shape, rank + 1, "[height, width, channels]" if rank == 2 else "[steps, channels]")
+    config = layer.config
+    window = tuple(int(p) for p in _as_tuple(config["pool_size"]))
+    strides = tuple(int(s) for s in _as_tuple(config.get("strides") or window))
+    spatial = _spatial_output(shape, window, strides, config["padding"])
+    ir_layer = {
+        "kind": f"{op}_pool{rank}d",
+        "pool_size": list(window),
+        "strides": list(strides),
+        "padding": config["padding"],
+    }
+    return [ir_layer], (*spatial, shape[-1])
+
+
+def _global_pool(layer: KerasLayer, shape: tuple[int, ...], rank: int, op: str):
+    _require_rank(shape, rank + 1, "[height, width, channels]" if rank == 2 else "[steps, channels]")
+    return [{"kind": f"global_{op}_pool{rank}d"}], (shape[-1],)
+
+
+def _flatten(layer: KerasLayer, shape: tuple[int, ...]):
+    return [{"kind": "flatten"}], (math.prod(shape),)
+
+
+def _activation_layer(layer: KerasLayer, shape: tuple[int, ...]):
+    return [{"kind": "activation", "activation": _activation(layer.config)}], shape
+
+
+def _relu_layer(layer: KerasLayer, shape: tuple[int, ...]):
+    activation = "relu" if layer.config.get("max_value") is None else "relu6"
+    return [{"kind": "activation", "activation": activation}], shape
+
+
+def _is_last_axis(axis: Any, shape: tuple[int, ...]) -> bool:
+    # Axes count the batch dimension: the last one is -1 or len(shape).
+    return axis in (-1, len(shape))
+
+
+def _softmax_layer(layer: KerasLayer, shape: tuple[int, ...]):
+    axis = _as_tuple(layer.config.get("axis", -1))
+    if len(axis) != 1 or not _is_last_axis(axis[0], shape):
+        raise _Refused(f"axis={layer.config.get('axis')}; only the last axis is supported")
+    return [{"kind": "activation", "activation": "softmax"}], shape
+
+
+def _batch_norm(layer: KerasLayer, shape: tuple[int, ...]):
+    config = layer.config
+    axis = _as_tuple(config.get("axis", -1))[0]
+    if not _is_last_axis(axis, shape):
+        raise _Refused(f"axis={axis}; only the last axis is supported")
+    names = (["gamma"] if config.get("scale", True) else []) + (["beta"] if config.get("center", True) else [])
+    weights = _named_weights(layer, names + ["moving_mean", "moving_variance"])
+    channels = shape[-1]
+    for what, array in weights.items():
+        _check_shape(layer, what, array, (channels,))
+    if np.any(np.asarray(weights["moving_variance"]) < 0):
+        raise InvalidModelError(f"{layer.name} ({layer.class_name}): a moving variance is negative")
+    ir_layer = {
+        "kind": "batch_norm",
+        "gamma": _f32(weights.get("gamma", np.ones(channels))),
+        "beta": _f32(weights.get("beta", np.zeros(channels))),
+        "mean": _f32(weights["moving_mean"]),
+        "variance": _f32(weights["moving_variance"]),
+        "epsilon": float(config.get("epsilon", 1e-3)),
+    }
+    return [ir_layer], shape
+
+
+CONVERTERS = {
+    "Dense": _dense,
+    "Conv1D": lambda layer, shape: _conv(layer, shape, 1),
+    "Conv2D": lambda layer, shape: _conv(layer, shape, 2),
+    "MaxPooling1D": lambda layer, shape: _pool(layer, shape, 1, "max"),
+    "AveragePooling1D": lambda layer, shape: _pool(layer, shape, 1, "avg"),
+    "MaxPooling2D": lambda layer, shape: _pool(layer, shape, 2, "max"),
+    "AveragePooling2D": lambda layer, shape: _pool(layer, shape, 2, "avg"),
+    "GlobalAveragePooling1D": lambda layer, shape: _global_pool(layer, shape, 1, "avg"),
+    "GlobalMaxPooling1D": lambda layer, shape: _global_pool(layer, shape, 1, "max"),
+    "GlobalAveragePooling2D": lambda layer, shape: _global_pool(layer, shape, 2, "avg"),
+    "GlobalMaxPooling2D": lambda layer, shape: _global_pool(layer, shape, 2, "max"),
+    "Flatten": _flatten,
+    "Activation": _activation_layer,
+    "ReLU": _relu_layer,
+    "Softmax": _softmax_layer,
+    "BatchNormalization": _batch_norm,
+}
