@@ -1,4 +1,4 @@
-"""Writes tests/fixtures/trees.json: model IRs with scikit-learn's own predictions, so the
+"""Writes tests/fixtures/models.json: model IRs with scikit-learn's own predictions, so the
 jest suite checks the TypeScript compiler and the WebAssembly runtime against sklearn
 without a Python kernel. Re-run after changing the IR format:
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.ensemble import GradientBoostingClassifier, IsolationForest, RandomForestClassifier
+from sklearn.neural_network import MLPClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 from tinyml_lab.convert import reference_outputs
@@ -27,6 +28,10 @@ CASES = [
      lambda: GradientBoostingClassifier(n_estimators=15, max_depth=3, random_state=0), None),
     ("wine_boosting", load_wine, lambda: GradientBoostingClassifier(n_estimators=10, max_depth=2, random_state=0), None),
     ("wine_isolation", load_wine, lambda: IsolationForest(n_estimators=20, random_state=0), None),
+    ("digits_mlp", load_digits,
+     lambda: MLPClassifier(hidden_layer_sizes=(24,), max_iter=200, random_state=0), 200),
+    ("breast_cancer_mlp", load_breast_cancer,
+     lambda: MLPClassifier(hidden_layer_sizes=(8,), activation="tanh", max_iter=200, random_state=0), None),
 ]
 
 
@@ -45,7 +50,7 @@ def main() -> None:
             # predict_proba for classifiers, score_samples for the isolation forest
             "sklearn_values": reference["values"],
         }
-    out = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "trees.json"
+    out = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "models.json"
     out.write_text(json.dumps(fixtures))
     print(f"wrote {out} ({out.stat().st_size} bytes)")
 

@@ -154,7 +154,7 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
           stride: [1, 1],
           pad: [0, 0],
           weight: toOutputMajor(layer.weights.data, 1, 1, nIn, nOut),
-          bias: layer.bias.data
+          bias: Float64Array.from(layer.bias.data) // folding writes to it: never the IR's own
         });
         return;
       }
@@ -180,7 +180,7 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
           stride: [sh, sw],
           pad: [pt, pl],
           weight: toOutputMajor(layer.weights.data, kh, kw, cin, cout),
-          bias: layer.bias.data
+          bias: Float64Array.from(layer.bias.data) // folding writes to it: never the IR's own
         });
         return;
       }

@@ -1,4 +1,4 @@
-/** Loads tests/fixtures/trees.json (written by scripts/make_fixtures.py from sklearn). */
+/** Loads tests/fixtures/models.json (written by scripts/make_fixtures.py from sklearn). */
 import { readFileSync } from 'fs';
 import { join } from 'path';
 
@@ -6,15 +6,15 @@ import { EncodedArray } from '../../src/core/encoding';
 import { ForestTables } from '../../src/core/forest';
 import { TreeEnsembleIR, parseModelIR } from '../../src/core/ir';
 
-export interface TreeFixture {
+export interface ModelFixture {
   ir: Record<string, any>;
   x: EncodedArray;
   sklearn_classes: EncodedArray;
   sklearn_values: EncodedArray;
 }
 
-export const fixtures: Record<string, TreeFixture> = JSON.parse(
-  readFileSync(join(__dirname, '..', 'fixtures', 'trees.json'), 'utf8')
+export const fixtures: Record<string, ModelFixture> = JSON.parse(
+  readFileSync(join(__dirname, '..', 'fixtures', 'models.json'), 'utf8')
 );
 
 /** A deep copy, so a test can damage it freely. */
@@ -38,3 +38,7 @@ export function parseTrees(raw: unknown): TreeEnsembleIR {
   }
   return ir;
 }
+
+/** Fixture names by model family: tree checks run on trees only. */
+export const TREE_FIXTURES = Object.keys(fixtures).filter(name => fixtures[name].ir.family === 'tree_ensemble');
+export const NET_FIXTURES = Object.keys(fixtures).filter(name => fixtures[name].ir.family === 'neural_net');

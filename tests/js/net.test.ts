@@ -160,6 +160,9 @@ describe('lowering', () => {
     const folded = buildFloatNet(parseNet(netIR([dense(4, 5, 'identity'), bn, { kind: 'activation', activation: 'relu' }, dense(5, 3, 'softmax')], [4], 3)));
     expect(folded.layers).toHaveLength(2);
     expect(folded.layers[0].name).toBe('dense 0 + batch_norm 1 + relu');
+    // Lowering the same parsed IR twice gives the same net: folding must not touch the IR.
+    const ir = parseNet(netIR([dense(4, 5, 'identity'), bn, dense(5, 3, 'softmax')], [4], 3));
+    expect(buildFloatNet(ir).layers[0].biasF32).toEqual(buildFloatNet(ir).layers[0].biasF32);
     const kept = buildFloatNet(parseNet(netIR([dense(4, 5, 'relu'), bn, dense(5, 3, 'softmax')], [4], 3)));
     expect(kept.layers.map(l => l.kind)).toEqual(['conv', 'affine', 'conv']);
     expect(kept.layers[1].inOffset).toBe(kept.layers[1].outOffset); // in place

@@ -33,6 +33,35 @@ function makePanel() {
 
 afterEach(() => document.body.replaceChildren());
 
+describe('InspectorPanel with a network', () => {
+  it('shows layers, costs, memory and ranges, and offers float32 and int8', async () => {
+    const { panel, figures, calls } = makePanel();
+    const result = await panel.render(stateFor('digits_mlp'));
+    expect(panel.node.querySelector('.tml-error')).toBeNull();
+    expect(result?.model.family).toBe('neural_net');
+    expect(figures.map(f => f.id)).toEqual(
+      expect.arrayContaining(['layer-costs', 'memory-timeline', 'value-ranges', 'flash-breakdown', 'tradeoff'])
+    );
+    const rows = Array.from(panel.node.querySelectorAll('tr.tml-tradeoff')) as HTMLElement[];
+    expect(rows.map(r => r.dataset.option)).toEqual(['float32', 'int8']);
+    expect(panel.node.querySelectorAll('tr.tml-layer')).toHaveLength(2);
+    expect(panel.node.querySelector('.tml-stat-arena')).not.toBeNull();
+    expect(panel.node.querySelector('select.tml-strategy')).toBeNull(); // trees only
+    const ranges = figures.find(f => f.id === 'value-ranges') as Figure;
+    expect((ranges.data[1].y as Array<number | null>).some(v => v !== null)).toBe(true); // the int8 range of the hidden layer
+    (rows[1].querySelector('button.tml-use') as HTMLButtonElement).click();
+    expect(calls.options).toEqual([{ featureType: 'int8', strategy: 'tables', leafType: 'float32' }]);
+    expect(calls.agreement[0]).toMatchObject({ feature_type: 'float32' });
+  });
+
+  it('calibrates int8 on X_test when the kernel sent no calibration rows', async () => {
+    const { panel } = makePanel();
+    await panel.render(stateFor('breast_cancer_mlp', { options: { name: 'model', featureType: 'int8' } }));
+    expect(panel.node.querySelector('.tml-error')).toBeNull();
+    expect(panel.node.querySelector('.tml-layer-table th:last-child')?.textContent).toBe('int8 scale / zero');
+  });
+});
+
 describe('InspectorPanel', () => {
   it('shows structure, size and agreement for a forest, and reports the agreement', async () => {
     const { panel, figures, calls } = makePanel();

@@ -1,8 +1,8 @@
 /** The WebAssembly build of the C runtime, run in Node, agrees with scikit-learn. */
 import { RuntimeError, WasmRuntime, compareWithReference, compileModel, decodeArray, headless, runOnDevice } from '../../src/core';
-import { fixtures, forestTables } from './fixtures';
+import { NET_FIXTURES, TREE_FIXTURES, fixtures, forestTables } from './fixtures';
 
-describe.each(Object.keys(fixtures))('%s', name => {
+describe.each(TREE_FIXTURES)('%s', name => {
   const fixture = fixtures[name];
   const { array: x, shape } = decodeArray(fixture.x, 'float32', 'x');
   const sklearnClasses = decodeArray(fixture.sklearn_classes, 'int32', 'classes').array;
@@ -61,6 +61,38 @@ describe('uint8 leaves', () => {
   it('is refused for models whose leaves are not probabilities', () => {
     expect(() => compileModel(fixtures.wine_boosting.ir, { leafType: 'uint8' })).toThrow('only forest classifiers');
     expect(() => compileModel(fixtures.wine_forest.ir, { leafType: 'uint4' as any })).toThrow('unsupported leaf type "uint4"');
+  });
+});
+
+describe.each(NET_FIXTURES)('%s (network)', name => {
+  const fixture = fixtures[name];
+  const { array: x, shape } = decodeArray(fixture.x, 'float32', 'x');
+  const proba = decodeArray(fixture.sklearn_values, 'float64', 'values').array;
+  const classes = decodeArray(fixture.sklearn_classes, 'int32', 'classes').array;
+
+  it('float32: probabilities within 1e-5 of sklearn, labels equal away from ties', () => {
+    const model = compileModel(fixture.ir);
+    const run = runOnDevice(model, x, shape[0]);
+    const width = proba.length / shape[0];
+    for (let r = 0; r < shape[0]; r++) {
+      const row = Array.from(proba.slice(r * width, (r + 1) * width)).sort((a, b) => b - a);
+      for (let k = 0; k < width; k++) {
+        expect(Math.abs(run.values[r * width + k] - proba[r * width + k])).toBeLessThan(1e-5);
+      }
+      if (row[0] - row[1] > 2e-5) {
+        expect(run.classes[r]).toBe(classes[r]);
+      }
+    }
+  });
+
+  it('int8: calibrated on the rows, most labels kept', () => {
+    const model = compileModel(fixture.ir, { featureType: 'int8', calibration: x });
+    const run = runOnDevice(model, x, shape[0]);
+    const report = compareWithReference(model, run, { classes, values: proba });
+    expect(report.classes!.rate).toBeGreaterThanOrEqual(0.9);
+    expect(model.size.flash.find(i => i.name === 'weights')!.bytes * 4).toBe(
+      compileModel(fixture.ir).size.flash.find(i => i.name === 'weights')!.bytes
+    );
   });
 });
 

@@ -16,6 +16,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
 
 import tinyml_lab
+from tinyml_lab.datasets import make_imu_windows
 from tinyml_lab.errors import InvalidInputError
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -103,31 +104,6 @@ def test_int8_needs_calibration_rows_and_networks_refuse_int16():
 import keras  # noqa: E402 - after KERAS_BACKEND is set
 
 
-def imu_windows(n_per_class: int = 120, steps: int = 32, seed: int = 0):
-    """Synthetic 3-axis accelerometer windows: idle (noise), walking (a 2 Hz sway with a
-    heel strike), shaking (fast oscillation); each with random gain, phase and gravity."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(steps) / 25.0  # 25 Hz
-    windows, labels = [], []
-    for label in range(3):
-        for _ in range(n_per_class):
-            gravity = rng.normal(0, 1, 3)
-            gravity = 9.81 * gravity / np.linalg.norm(gravity)
-            phase = rng.uniform(0, 2 * np.pi)
-            gain = rng.uniform(0.5, 1.5)
-            if label == 0:
-                motion = np.zeros((steps, 3))
-            elif label == 1:
-                sway = np.sin(2 * np.pi * 2 * t + phase)
-                strike = np.maximum(0, np.sin(2 * np.pi * 2 * t + phase)) ** 8 * 4
-                motion = gain * np.stack([sway, 0.5 * sway, strike], axis=1)
-            else:
-                motion = gain * 3 * np.stack([np.sin(2 * np.pi * 7 * t + phase + k) for k in range(3)], axis=1)
-            windows.append(gravity + motion + rng.normal(0, 0.3, (steps, 3)))
-            labels.append(label)
-    return np.asarray(windows, dtype=np.float32), np.asarray(labels)
-
-
 def _train(model, X, y, loss, epochs=8):
     keras.utils.set_random_seed(0)
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss=loss)
@@ -137,7 +113,7 @@ def _train(model, X, y, loss, epochs=8):
 
 @pytest.fixture(scope="module")
 def imu_model():
-    X, y = imu_windows()
+    X, y = make_imu_windows()
     keras.utils.set_random_seed(0)
     model = keras.Sequential([
         keras.Input((32, 3)),

@@ -32,6 +32,34 @@ test.describe('TinyML Lab inspector', () => {
     expect(await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count()).toBe(0);
   });
 
+  test('the network tutorial shows layers, memory, int8 ranges, and switches to int8', async ({ page, tmpPath }) => {
+    const notebook = 'neural_network_int8.ipynb';
+    await page.contents.uploadFile(path.resolve(__dirname, '../../notebooks', notebook), `${tmpPath}/${notebook}`);
+    await page.notebook.openByPath(`${tmpPath}/${notebook}`);
+    await page.notebook.activate(notebook);
+    await page.notebook.run();
+
+    const inspector = page.locator('.tml-inspector');
+    await expect(inspector).toBeVisible({ timeout: 120000 });
+    for (const id of ['layer-costs', 'memory-timeline', 'value-ranges', 'flash-breakdown', 'tradeoff', 'device-vs-reference-confusion']) {
+      await expect(inspector.locator(`[data-figure="${id}"] .main-svg`).first()).toBeVisible({ timeout: 60000 });
+    }
+    // conv+bn+relu, max pool, conv+relu, global average pool, dense+softmax
+    await expect(inspector.locator('tr.tml-layer')).toHaveCount(5);
+    await expect(inspector.locator('tr.tml-layer').first()).toContainText('conv1d 0 + batch_norm 1 + relu');
+    await expect(inspector.locator('.tml-stat-agreement .tml-stat-value')).toHaveText(/^100\.00%/);
+
+    await inspector.locator('tr.tml-tradeoff[data-option="int8"] button.tml-use').click();
+    await expect(inspector.locator('tr.tml-tradeoff[data-option="int8"]')).toHaveClass(/tml-selected/, { timeout: 30000 });
+    await expect(inspector.locator('select.tml-dtype')).toHaveValue('int8');
+    await expect(inspector.locator('.tml-code')).toContainText('static const int8_t activity_l0_weight_i8', { timeout: 30000 });
+    await expect(inspector.locator('.tml-layer-table th').last()).toHaveText('int8 scale / zero');
+    // float32 stays exact in the trade-off table after the switch (each option is lowered afresh)
+    await expect(inspector.locator('tr.tml-tradeoff[data-option="float32"] td').nth(3)).toHaveText('100.00%');
+    await inspector.screenshot({ path: test.info().outputPath('inspector-network.png') });
+    expect(await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count()).toBe(0);
+  });
+
   test('switching to int16 and exporting from the widget', async ({ page, tmpPath }) => {
     await openNotebook(page, `${tmpPath}/export.ipynb`, [
       [
