@@ -204,7 +204,12 @@ def reference_outputs(model: Any, ir: dict[str, Any], x32: np.ndarray, y: Any = 
         return ref
     if ir["task"] in ("classification", "anomaly"):
         classes = ir["classes"] if ir["task"] == "classification" else ANOMALY_CLASSES
-        values = model.predict_proba(x32) if ir["task"] == "classification" else model.score_samples(x32)
+        if ir["task"] == "anomaly":
+            values = model.score_samples(x32)
+        elif ir.get("output") == "decision":  # linear classifiers without predict_proba
+            values = model.decision_function(x32)
+        else:
+            values = model.predict_proba(x32)
         ref: dict[str, Any] = {
             "classes": encode_array(class_indices(model.predict(x32), classes), "int32"),
             "values": encode_array(np.asarray(values, dtype=np.float64).reshape(len(x32), -1), "float64"),

@@ -64,7 +64,11 @@ def estimator_name(model: Any) -> str:
 def _supported_list() -> str:
     trees = [name.rsplit(".", 1)[1] for name in TREE_ESTIMATORS]
     nets = ["MLPClassifier", "MLPRegressor", "keras.Sequential", "functional keras.Model", ".keras/.h5 files"]
-    return ", ".join(trees + nets)
+    from .linear import LINEAR_CLASSIFIERS, LINEAR_REGRESSORS  # noqa: PLC0415 - linear.py imports this module
+
+    linear = sorted(name.rsplit(".", 1)[1] for name in (*LINEAR_CLASSIFIERS, *LINEAR_REGRESSORS))
+    pipeline = ["Pipeline (StandardScaler, MinMaxScaler, RobustScaler, MaxAbsScaler, PCA, then a linear model or MLP)"]
+    return ", ".join(trees + nets + linear + pipeline)
 
 
 def _check_fitted(model: Any, name: str) -> None:
@@ -210,7 +214,7 @@ def model_to_ir(model: Any) -> dict[str, Any]:
     InvalidModelError with a message that names the problem."""
     # Neural networks (MLP, Keras models, saved .keras/.h5 files) have their own readers.
     # Imported here, not at the top: nets.py and keras_files.py import this module.
-    from . import keras_files, nets
+    from . import keras_files, linear, nets
 
     if keras_files.is_keras_file(model):
         return keras_files.keras_file_to_ir(model)
@@ -219,6 +223,10 @@ def model_to_ir(model: Any) -> dict[str, Any]:
     name = estimator_name(model)
     if name in nets.MLP_ESTIMATORS:
         return nets.mlp_to_ir(model)
+    if linear.is_linear(name):
+        return linear.linear_to_ir(model)
+    if name == linear.PIPELINE:
+        return linear.pipeline_to_ir(model, model_to_ir)
     task = TREE_ESTIMATORS.get(name)
     if task is None:
         raise UnsupportedModelError(

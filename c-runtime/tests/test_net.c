@@ -944,8 +944,13 @@ static void test_class_from_output(void)
     CHECK(tml_net_class_from_output(&net, &half) == 0); /* sklearn: p > 0.5 */
     CHECK(tml_net_class_from_output(&net, &above) == 1);
     CHECK(tml_net_class_from_output(&net, &below) == 0);
-    l.activation = TML_ACT_IDENTITY; /* a regressor's single output: argmax of one is 0 */
-    CHECK(tml_net_class_from_output(&net, &above) == 0);
+    l.activation = TML_ACT_IDENTITY; /* a linear classifier's decision score: class 1 above 0 */
+    CHECK(tml_net_class_from_output(&net, &above) == 1);
+    {
+        float zero = 0.0f, negative = -0.25f;
+        CHECK(tml_net_class_from_output(&net, &zero) == 0);
+        CHECK(tml_net_class_from_output(&net, &negative) == 0);
+    }
     l = layer_of(TML_LAYER_CONV, TML_ACT_SOFTMAX, 1, 1, 1, 1, 1, 3);
     net = net_of(&l, 1, 0, 16);
     CHECK(tml_net_class_from_output(&net, three) == 1); /* first largest */

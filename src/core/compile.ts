@@ -88,7 +88,7 @@ export function deviceValueCount(model: LoweredModel): number {
   if (model.family === 'tree_ensemble') {
     return valueCount(model.tables);
   }
-  return model.ir.task === 'classification' && model.ir.nOutputs === 1 ? 2 : model.ir.nOutputs;
+  return model.ir.output === 'probabilities' && model.ir.nOutputs === 1 ? 2 : model.ir.nOutputs;
 }
 
 export function resolveOptions(options: Partial<CompileOptions> | undefined): CompileOptions {
@@ -241,7 +241,7 @@ export function runOnDevice(model: LoweredModel, x: Float32Array, nRows: number)
   checkFeatureMatrix(x, nRows, model.ir.nFeatures);
   if (model.family === 'neural_net') {
     const out = WasmRuntime.load().runNet(model.tables, x, nRows);
-    if (model.ir.task === 'classification' && model.ir.nOutputs === 1) {
+    if (model.ir.output === 'probabilities' && model.ir.nOutputs === 1) {
       // One logistic output: predict_proba's two columns, [1 - p, p].
       const values = new Float32Array(2 * nRows);
       out.values.forEach((p, r) => {

@@ -80,6 +80,7 @@ export function emitNetHeader(ir: NeuralNetIR, tables: NetTables, options: { nam
   const structure = describeNet(tables);
   const isClassifier = ir.task === 'classification';
   const binary = isClassifier && ir.nOutputs === 1;
+  const scores = ir.output === 'decision';
   const numbers =
     tables.featureType === 'int8'
       ? `int8 (weights symmetric per output channel, activations per tensor, ranges measured on ${tables.calibration?.rows ?? 0} rows; the last layer's output is float32)`
@@ -110,6 +111,9 @@ export function emitNetHeader(ir: NeuralNetIR, tables: NetTables, options: { nam
   out.push(`#define ${upper}_N_OUTPUTS ${ir.nOutputs}`);
   if (isClassifier) {
     out.push(`#define ${upper}_N_CLASSES ${ir.classes.length}`);
+  }
+  if (scores) {
+    out.push(`#define ${upper}_N_SCORES ${ir.nOutputs} /* decision_function values */`);
   }
   out.push(`#define ${upper}_ARENA_BYTES ${tables.arenaBytes}\n`);
   if (isClassifier) {
@@ -151,7 +155,15 @@ ${stackArena}    float out[${upper}_N_OUTPUTS];
     return status != TML_OK ? status : tml_net_class_from_output(&${name}_net, out);
 }
 
-/* Class probabilities into proba[n] (n >= ${upper}_N_CLASSES); returns TML_OK or a TML_E_* code. */
+${
+      scores
+        ? `/* Decision scores, as scikit-learn's decision_function, into scores[n] (n >= ${upper}_N_OUTPUTS). */
+static inline int ${name}_decision_function(const float *x, float *scores, int32_t n)
+{
+${stackArena}    return tml_net_predict(&${name}_net, x, arena, ${upper}_ARENA_BYTES, scores, n);
+}
+`
+        : `/* Class probabilities into proba[n] (n >= ${upper}_N_CLASSES); returns TML_OK or a TML_E_* code. */
 static inline int ${name}_predict_proba(const float *x, float *proba, int32_t n)
 {
 ${stackArena}${
@@ -169,7 +181,8 @@ ${stackArena}${
         : `    return tml_net_predict(&${name}_net, x, arena, ${upper}_ARENA_BYTES, proba, n);`
     }
 }
-`);
+`
+    }`);
   } else {
     out.push(`/* Writes the ${upper}_N_OUTPUTS predicted values for x[${upper}_N_FEATURES] to y; returns TML_OK or a TML_E_* code. */
 static inline int ${name}_predict(const float *x, float *y)

@@ -248,6 +248,22 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
         });
         return;
       }
+      case 'affine': {
+        if (layer.scale.data.length !== c) {
+          throw new Error(`${what}: scales ${layer.scale.data.length} channels, the previous layer gives ${c}`);
+        }
+        push({
+          kind: 'affine',
+          activation: 'identity',
+          outShape: shape,
+          kernel: [1, 1],
+          stride: [1, 1],
+          pad: [0, 0],
+          weight: Float64Array.from(layer.scale.data),
+          bias: Float64Array.from(layer.offset.data)
+        });
+        return;
+      }
       case 'batch_norm': {
         if (layer.gamma.data.length !== c) {
           throw new Error(`${what}: normalizes ${layer.gamma.data.length} channels, the previous layer gives ${c}`);

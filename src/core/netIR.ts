@@ -36,6 +36,8 @@ export type NetLayerIR =
   | { kind: 'global_avg_pool1d' | 'global_avg_pool2d' | 'global_max_pool1d' | 'global_max_pool2d' }
   | { kind: 'flatten' }
   | { kind: 'activation'; activation: Activation }
+  /** Per channel x * scale + offset: a pipeline's scaler (StandardScaler, MinMaxScaler, ...). */
+  | { kind: 'affine'; scale: Weights; offset: Weights }
   | { kind: 'batch_norm'; gamma: Weights; beta: Weights; mean: Weights; variance: Weights; epsilon: number };
 
 export type NetLayerKind = NetLayerIR['kind'];
@@ -52,6 +54,12 @@ export interface NeuralNetIR {
   classes: ClassLabel[];
   /** Units of the last layer. */
   nOutputs: number;
+  /**
+   * What a classifier's outputs are: probabilities (softmax, or one logistic unit: [1 - p, p])
+   * or decision scores (a linear classifier's decision_function: class 1 where a single score
+   * is > 0, else the largest). Regressors: values.
+   */
+  output: 'probabilities' | 'decision' | 'values';
   featureNames: string[];
   layers: NetLayerIR[];
 }
@@ -163,6 +171,12 @@ function parseLayer(raw: unknown, path: string): NetLayerIR {
       return { kind: l.kind };
     case 'activation':
       return { kind: 'activation', activation: activation(l.activation, `${path}.activation`) };
+    case 'affine': {
+      const scale = weights(l.scale, `${path}.scale`, 1);
+      const offset = weights(l.offset, `${path}.offset`, 1);
+      sameLength(path, { offset }, scale.data.length);
+      return { kind: 'affine', scale, offset };
+    }
     case 'batch_norm': {
       const gamma = weights(l.gamma, `${path}.gamma`, 1);
       const named = {
@@ -212,6 +226,10 @@ export function parseNeuralNetIR(
   if (!Number.isInteger(nOutputs) || nOutputs < 1) {
     fail('n_outputs', `expected the number of units of the last layer, got ${JSON.stringify(obj.n_outputs)}`);
   }
+  const output = obj.output ?? (task === 'classification' ? 'probabilities' : 'values');
+  if (task === 'classification' ? output !== 'probabilities' && output !== 'decision' : output !== 'values') {
+    fail('output', `a ${task} net's outputs are ${task === 'classification' ? '"probabilities" or "decision"' : '"values"'}, got ${JSON.stringify(obj.output)}`);
+  }
   if (task === 'classification') {
     const expected = nOutputs === 1 ? 2 : nOutputs;
     if (common.classes.length !== expected) {
@@ -228,6 +246,7 @@ export function parseNeuralNetIR(
     inputShape,
     classes: task === 'classification' ? common.classes : [],
     nOutputs,
+    output: output as NeuralNetIR['output'],
     featureNames: common.featureNames,
     layers
   };

@@ -54,6 +54,17 @@ int main(int argc, char **argv)
             return 3;
         }
         printf("%d %.9g\n", (int)label, (double)score);
+#elif defined(MODEL_N_SCORES) /* a linear classifier: label, then decision_function */
+        float scores[MODEL_N_SCORES];
+        int32_t k, label = model_predict(x);
+        if (label < 0 || model_decision_function(x, scores, MODEL_N_SCORES) != TML_OK) {
+            return 3;
+        }
+        printf("%d", (int)label);
+        for (k = 0; k < MODEL_N_SCORES; k++) {
+            printf(" %.9g", (double)scores[k]);
+        }
+        printf("\n");
 #elif defined(MODEL_N_CLASSES)
         float proba[MODEL_N_CLASSES];
         int32_t k, label = model_predict(x);

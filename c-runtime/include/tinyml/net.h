@@ -793,14 +793,15 @@ static inline int tml_net_predict(const tml_net_t *net, const float *x, void *ar
     return tml_net_read_output(net, arena, out, n_out);
 }
 
-/* Class index from the outputs: scikit-learn's binary rule (p > 0.5) for a single logistic
- * output, else the first largest output. */
+/* Class index from the outputs, as scikit-learn decides: a single output is class 1 when its
+ * probability is > 0.5 (logistic) or its decision score is > 0 (a linear classifier's
+ * decision_function); several outputs give the first largest. */
 static inline int32_t tml_net_class_from_output(const tml_net_t *net, const float *out)
 {
     const tml_layer_t *last = &net->layers[net->n_layers - 1];
     int32_t n = tml_net_n_outputs(net);
-    if (n == 1 && last->activation == TML_ACT_LOGISTIC) {
-        return out[0] > 0.5f ? 1 : 0;
+    if (n == 1) {
+        return out[0] > (last->activation == TML_ACT_LOGISTIC ? 0.5f : 0.0f) ? 1 : 0;
     }
     return tml_argmax(out, n);
 }
