@@ -6,6 +6,7 @@ drift apart. py_mini_racer ships V8 in its wheel: no Node, no browser.
 
 from __future__ import annotations
 
+import atexit
 import json
 import threading
 from importlib import resources
@@ -31,7 +32,18 @@ def _core() -> Any:
         ctx = MiniRacer()
         ctx.eval(bundle.read_text(encoding="utf-8"))
         _context = ctx
+        # Close V8 before the interpreter tears down: left to garbage collection at exit,
+        # mini-racer's V8 thread sometimes never lets the process end.
+        atexit.register(_close)
     return _context
+
+
+def _close() -> None:
+    global _context
+    with _lock:
+        if _context is not None:
+            _context.close()
+            _context = None
 
 
 def call(function: str, *args: Any) -> dict[str, Any]:

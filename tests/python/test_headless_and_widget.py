@@ -36,7 +36,9 @@ def test_headless_convert_needs_no_node_or_browser(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("PATH", "NODE_PATH")}
     env["PATH"] = str(tmp_path / "empty-bin")
     env["PYTHONPATH"] = os.pathsep.join(sys.path)
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    # timeout: the process must also exit (V8 is closed at interpreter exit)
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "1.0"
     assert "static inline int32_t iris_predict(const float *x)" in (tmp_path / "iris.h").read_text()
