@@ -12,7 +12,14 @@ const runtime = join(root, 'c-runtime');
 execFileSync('make', ['-C', runtime, 'wasm'], { stdio: 'inherit' });
 
 const header = name => readFileSync(join(runtime, 'include', 'tinyml', name), 'utf8');
-const headers = { COMMON_H_SOURCE: header('common.h'), FOREST_H_SOURCE: header('forest.h'), NET_H_SOURCE: header('net.h') };
+const headers = {
+  COMMON_H_SOURCE: header('common.h'),
+  FOREST_H_SOURCE: header('forest.h'),
+  NET_H_SOURCE: header('net.h'),
+  GAUSS_H_SOURCE: header('gauss.h'),
+  SVM_H_SOURCE: header('svm.h'),
+  KNN_H_SOURCE: header('knn.h')
+};
 const wasm = readFileSync(join(runtime, 'build', 'tinyml_runtime.wasm'));
 const out = join(root, 'src', 'generated');
 mkdirSync(out, { recursive: true });

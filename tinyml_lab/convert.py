@@ -59,6 +59,9 @@ class AgreementReport:
     device_accuracy: float | None
     reference_accuracy: float | None
     max_abs_error: float | None
+    #: mixtures: score_samples (log-likelihood) of the device against the reference's
+    score_max_abs_error: float | None
+    score_relative_l2: float | None
     rmse: float | None
     relative_l2: float | None
     cosine_similarity: float | None
@@ -154,6 +157,8 @@ class ConvertedModel:
             device_accuracy=classes["deviceAccuracy"] if classes else None,
             reference_accuracy=classes["referenceAccuracy"] if classes else None,
             max_abs_error=values["maxAbsError"] if values else None,
+            score_max_abs_error=report["scores"]["maxAbsError"] if report.get("scores") else None,
+            score_relative_l2=report["scores"]["relativeL2"] if report.get("scores") else None,
             rmse=values["rmse"] if values else None,
             relative_l2=values["relativeL2"] if values else None,
             cosine_similarity=values["cosine"] if values else None,
@@ -214,6 +219,8 @@ def reference_outputs(model: Any, ir: dict[str, Any], x32: np.ndarray, y: Any = 
             "classes": encode_array(class_indices(model.predict(x32), classes), "int32"),
             "values": encode_array(np.asarray(values, dtype=np.float64).reshape(len(x32), -1), "float64"),
         }
+        if ir.get("family") == "gaussian" and ir["task"] == "classification" and hasattr(model, "score_samples"):
+            ref["scores"] = encode_array(np.asarray(model.score_samples(x32), dtype=np.float64), "float64")
         if y is not None:
             ref["truth"] = encode_array(_truth_indices(y, classes, len(x32)), "int32")
         return ref

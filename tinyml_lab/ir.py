@@ -68,7 +68,10 @@ def _supported_list() -> str:
 
     linear = sorted(name.rsplit(".", 1)[1] for name in (*LINEAR_CLASSIFIERS, *LINEAR_REGRESSORS))
     pipeline = ["Pipeline (StandardScaler, MinMaxScaler, RobustScaler, MaxAbsScaler, PCA, then a linear model or MLP)"]
-    return ", ".join(trees + nets + linear + pipeline)
+    from .gaussian import GAUSSIAN_ESTIMATORS  # noqa: PLC0415
+
+    gaussians = [name.rsplit(".", 1)[1] for name in GAUSSIAN_ESTIMATORS]
+    return ", ".join(trees + nets + linear + gaussians + pipeline)
 
 
 def _check_fitted(model: Any, name: str) -> None:
@@ -214,7 +217,7 @@ def model_to_ir(model: Any) -> dict[str, Any]:
     InvalidModelError with a message that names the problem."""
     # Neural networks (MLP, Keras models, saved .keras/.h5 files) have their own readers.
     # Imported here, not at the top: nets.py and keras_files.py import this module.
-    from . import keras_files, linear, nets
+    from . import gaussian, keras_files, linear, nets
 
     if keras_files.is_keras_file(model):
         return keras_files.keras_file_to_ir(model)
@@ -225,6 +228,8 @@ def model_to_ir(model: Any) -> dict[str, Any]:
         return nets.mlp_to_ir(model)
     if linear.is_linear(name):
         return linear.linear_to_ir(model)
+    if name in gaussian.GAUSSIAN_ESTIMATORS:
+        return gaussian.gaussian_to_ir(model)
     if name == linear.PIPELINE:
         return linear.pipeline_to_ir(model, model_to_ir)
     task = TREE_ESTIMATORS.get(name)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))  # the working tree's tinyml_lab, not an installed one
-sys.path.insert(0, str(HERE))  # measure.py, tools.py
+sys.path.insert(0, str(HERE))  # tools.py
+sys.path.insert(0, str(HERE.parent / "common"))  # measure.py, tables.py: shared with bench/nets
 
 import numpy as np  # noqa: E402
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine  # noqa: E402
@@ -26,6 +27,7 @@ from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 
 import measure  # noqa: E402
 import tools  # noqa: E402
+from tables import fmt_int as _int, print_table  # noqa: E402
 
 BASELINE = "tinyml-f32"
 
@@ -117,22 +119,6 @@ def measure_all(case: Case, result: Result, directory: Path, fw_rows: int) -> Re
 
 
 # ---- printing ------------------------------------------------------------------------------
-def print_table(header: list, rows: list) -> None:
-    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
-
-    def line(cells):
-        return "  ".join(str(c).rjust(w) for c, w in zip(cells, widths))
-
-    print(line(header))
-    print(line(["-" * w for w in widths]))
-    for row in rows:
-        print(line(row))
-
-
-def _int(value) -> str:
-    return "-" if value is None else f"{value:,.0f}"
-
-
 def results_table(results: list) -> None:
     header = ["model", "tool", "flash M4F", "flash M0+", "lib M4F", "lib M0+",
               "host instr/pred", "M4F instr/pred", "agree host", "agree M4F"]

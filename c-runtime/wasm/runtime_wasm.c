@@ -7,7 +7,10 @@
  * addresses; 0 stands for NULL. Every model is validated before it is run.
  */
 #include "tinyml/forest.h"
+#include "tinyml/gauss.h"
+#include "tinyml/knn.h"
 #include "tinyml/net.h"
+#include "tinyml/svm.h"
 
 #include <string.h>
 
@@ -54,7 +57,7 @@ static tml_forest_t forest_from_descriptor(const int32_t *d)
     return f;
 }
 
-TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return 4; }
+TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return 5; }
 
 TML_EXPORT("tml_forest_descriptor_length") int32_t tml_forest_descriptor_length(void)
 {
@@ -319,6 +322,234 @@ int32_t tml_wasm_net_trace(const int32_t *net_desc, const int32_t *layer_desc, t
         for (k = 0; k < net.n_layers; k++) {
             tml_net_run_layer(&net, k, arena);
             trace_layer(&net, k, arena, &mins[k], &maxs[k]);
+        }
+    }
+    return TML_OK;
+}
+
+/* ---- Gaussian log-likelihoods, support vector machines, nearest neighbours ---- */
+
+/* Descriptor of a Gaussian model: the fields of tml_gauss_t in order, as 32-bit words. */
+enum { GAUSS_N_COMPONENTS, GAUSS_N_FEATURES, GAUSS_COVARIANCE, GAUSS_MEANS, GAUSS_PREC_CHOL, GAUSS_LOG_NORM,
+       GAUSS_WORDS };
+
+/* Descriptor of an SVM: the fields of tml_svm_t in order (IEEE bits for gamma and coef0). */
+enum {
+    SVM_N_FEATURES, SVM_N_SUPPORT, SVM_N_CLASSES, SVM_KERNEL, SVM_GAMMA, SVM_COEF0, SVM_DEGREE, SVM_SUPPORT,
+    SVM_CLASS_START, SVM_DUAL_COEF, SVM_INTERCEPT, SVM_WORDS
+};
+
+/* Descriptor of a nearest-neighbour model: the fields of tml_knn_t in order (IEEE bits for p). */
+enum {
+    KNN_N_SAMPLES, KNN_N_FEATURES, KNN_N_OUTPUTS, KNN_K, KNN_METRIC, KNN_P, KNN_WEIGHTS, KNN_SAMPLES, KNN_LABELS,
+    KNN_TARGETS, KNN_WORDS
+};
+
+static tml_gauss_t gauss_from_descriptor(const int32_t *d)
+{
+    tml_gauss_t g;
+    g.n_components = d[GAUSS_N_COMPONENTS];
+    g.n_features = d[GAUSS_N_FEATURES];
+    g.covariance = d[GAUSS_COVARIANCE];
+    g.means = (const float *)address(d[GAUSS_MEANS]);
+    g.prec_chol = (const float *)address(d[GAUSS_PREC_CHOL]);
+    g.log_norm = (const float *)address(d[GAUSS_LOG_NORM]);
+    return g;
+}
+
+static tml_svm_t svm_from_descriptor(const int32_t *d)
+{
+    tml_svm_t s;
+    s.n_features = d[SVM_N_FEATURES];
+    s.n_support = d[SVM_N_SUPPORT];
+    s.n_classes = d[SVM_N_CLASSES];
+    s.kernel = d[SVM_KERNEL];
+    s.gamma = float_bits(d[SVM_GAMMA]);
+    s.coef0 = float_bits(d[SVM_COEF0]);
+    s.degree = d[SVM_DEGREE];
+    s.support = (const float *)address(d[SVM_SUPPORT]);
+    s.class_start = (const int32_t *)address(d[SVM_CLASS_START]);
+    s.dual_coef = (const float *)address(d[SVM_DUAL_COEF]);
+    s.intercept = (const float *)address(d[SVM_INTERCEPT]);
+    return s;
+}
+
+static tml_knn_t knn_from_descriptor(const int32_t *d)
+{
+    tml_knn_t m;
+    m.n_samples = d[KNN_N_SAMPLES];
+    m.n_features = d[KNN_N_FEATURES];
+    m.n_outputs = d[KNN_N_OUTPUTS];
+    m.k = d[KNN_K];
+    m.metric = d[KNN_METRIC];
+    m.p = float_bits(d[KNN_P]);
+    m.weights = d[KNN_WEIGHTS];
+    m.samples = (const float *)address(d[KNN_SAMPLES]);
+    m.labels = (const int32_t *)address(d[KNN_LABELS]);
+    m.targets = (const float *)address(d[KNN_TARGETS]);
+    return m;
+}
+
+TML_EXPORT("tml_wasm_gauss_descriptor_length") int32_t tml_wasm_gauss_descriptor_length(void)
+{
+    return GAUSS_WORDS;
+}
+
+TML_EXPORT("tml_wasm_svm_descriptor_length") int32_t tml_wasm_svm_descriptor_length(void) { return SVM_WORDS; }
+
+TML_EXPORT("tml_wasm_knn_descriptor_length") int32_t tml_wasm_knn_descriptor_length(void) { return KNN_WORDS; }
+
+/*
+ * Log-likelihood of each of the K components for n_rows rows of X (row-major float32,
+ * n_features per row) into out (n_rows x K): log_norm[k] - 0.5 * Mahalanobis^2. With
+ * log_norm 0 (EllipticEnvelope) the squared distance is exactly -2 * out. Returns TML_OK or a
+ * TML_E_* code.
+ */
+TML_EXPORT("tml_wasm_gauss_log_prob")
+int32_t tml_wasm_gauss_log_prob(const int32_t *desc, const float *X, int32_t n_rows, float *out)
+{
+    tml_gauss_t g;
+    int32_t r;
+    int status;
+    if (desc == NULL) {
+        return TML_E_NULL;
+    }
+    g = gauss_from_descriptor(desc);
+    status = tml_gauss_validate(&g);
+    if (status != TML_OK) {
+        return status;
+    }
+    if (X == NULL || out == NULL) {
+        return TML_E_NULL;
+    }
+    if (n_rows < 0) {
+        return TML_E_SIZE;
+    }
+    for (r = 0; r < n_rows; r++) {
+        status = tml_gauss_log_prob(&g, X + (size_t)r * (size_t)g.n_features,
+                                    out + (size_t)r * (size_t)g.n_components, g.n_components);
+        if (status != TML_OK) {
+            return status;
+        }
+    }
+    return TML_OK;
+}
+
+/*
+ * What the model's methods give, per row, from the same C code a header runs: after
+ * tml_wasm_gauss_log_prob, proba (n_rows x K, the softmax: predict_proba), scores (the
+ * log-sum-exp: score_samples) and classes (the argmax: predict). Pass 0 to skip one.
+ * out must hold n_rows x K floats; it receives the per-component log-likelihoods.
+ */
+TML_EXPORT("tml_wasm_gauss_predict")
+int32_t tml_wasm_gauss_predict(const int32_t *desc, const float *X, int32_t n_rows, float *out,
+                               float *proba, float *scores, int32_t *classes)
+{
+    int32_t r, k, n_components;
+    int status = tml_wasm_gauss_log_prob(desc, X, n_rows, out);
+    if (status != TML_OK) {
+        return status;
+    }
+    n_components = desc[0];
+    for (r = 0; r < n_rows; r++) {
+        float *lp = out + (size_t)r * (size_t)n_components;
+        if (scores != NULL) {
+            scores[r] = tml_log_sum_exp(lp, n_components);
+        }
+        if (classes != NULL) {
+            classes[r] = tml_argmax(lp, n_components);
+        }
+        if (proba != NULL) {
+            float *p = proba + (size_t)r * (size_t)n_components;
+            for (k = 0; k < n_components; k++) {
+                p[k] = lp[k];
+            }
+            tml_softmax_inplace(p, n_components);
+        }
+    }
+    return TML_OK;
+}
+
+/*
+ * The raw decisions of an SVM for n_rows rows of X into out (n_rows x n_decisions), and
+ * unless classes is 0 the vote per row (predict's class index; a one-class SVM's 1 for an
+ * inlier). scratch holds n_scratch >= n_support floats. Returns TML_OK or a TML_E_* code.
+ */
+TML_EXPORT("tml_wasm_svm_decisions")
+int32_t tml_wasm_svm_decisions(const int32_t *desc, const float *X, int32_t n_rows, float *scratch,
+                               int32_t n_scratch, float *out, int32_t *classes)
+{
+    tml_svm_t s;
+    int32_t r, n_decisions;
+    int status;
+    if (desc == NULL) {
+        return TML_E_NULL;
+    }
+    s = svm_from_descriptor(desc);
+    status = tml_svm_validate(&s);
+    if (status != TML_OK) {
+        return status;
+    }
+    if (X == NULL || scratch == NULL || out == NULL) {
+        return TML_E_NULL;
+    }
+    if (n_rows < 0 || n_scratch < s.n_support) {
+        return TML_E_SIZE;
+    }
+    n_decisions = tml_svm_n_decisions(&s);
+    for (r = 0; r < n_rows; r++) {
+        float *row_out = out + (size_t)r * (size_t)n_decisions;
+        status = tml_svm_decisions(&s, X + (size_t)r * (size_t)s.n_features, scratch, n_scratch, row_out,
+                                   n_decisions);
+        if (status != TML_OK) {
+            return status;
+        }
+        if (classes != NULL) {
+            classes[r] = tml_svm_vote(&s, row_out);
+        }
+    }
+    return TML_OK;
+}
+
+/*
+ * A nearest-neighbour model on n_rows rows of X: out (n_rows x n_outputs) gets a classifier's
+ * probabilities or a regressor's prediction, and unless classes is 0 (which a regressor
+ * requires: TML_E_KIND otherwise) the class index per row. dist_scratch and index_scratch
+ * hold n_scratch >= k entries. Returns TML_OK or a TML_E_* code.
+ */
+TML_EXPORT("tml_wasm_knn_predict")
+int32_t tml_wasm_knn_predict(const int32_t *desc, const float *X, int32_t n_rows, float *dist_scratch,
+                             int32_t *index_scratch, int32_t n_scratch, float *out, int32_t *classes)
+{
+    tml_knn_t m;
+    int32_t r;
+    int status;
+    if (desc == NULL) {
+        return TML_E_NULL;
+    }
+    m = knn_from_descriptor(desc);
+    status = tml_knn_validate(&m);
+    if (status != TML_OK) {
+        return status;
+    }
+    if (X == NULL || dist_scratch == NULL || index_scratch == NULL || out == NULL) {
+        return TML_E_NULL;
+    }
+    if (n_rows < 0 || n_scratch < m.k) {
+        return TML_E_SIZE;
+    }
+    if (classes != NULL && m.labels == NULL) {
+        return TML_E_KIND; /* a regressor has no classes */
+    }
+    for (r = 0; r < n_rows; r++) {
+        float *row_out = out + (size_t)r * (size_t)m.n_outputs;
+        status = tml_knn_predict(&m, X + (size_t)r * (size_t)m.n_features, dist_scratch, index_scratch, n_scratch,
+                                 row_out, m.n_outputs);
+        if (status != TML_OK) {
+            return status;
+        }
+        if (classes != NULL) {
+            classes[r] = tml_knn_class(&m, row_out);
         }
     }
     return TML_OK;

@@ -19,8 +19,10 @@ import {
 import { ModelIR, TreeEnsembleIR, parseModelIR } from './ir';
 import { NetStructure, NetTables, buildFloatNet, describeNet, quantizeNet } from './net';
 import { emitNetHeader } from './emitNet';
+import { emitGaussianHeader } from './emitGaussian';
+import { GaussianIR, GaussianStructure, GaussianTables, buildGaussianTables, describeGaussian } from './gaussian';
 import { NeuralNetIR } from './netIR';
-import { SizeEstimate, estimateForestSize, estimateNetSize } from './size';
+import { SizeEstimate, estimateForestSize, estimateGaussianSize, estimateNetSize } from './size';
 import { WasmRuntime } from './wasmRuntime';
 
 export interface CompileOptions {
@@ -51,11 +53,11 @@ export const STRATEGIES: Array<CompileOptions['strategy']> = ['tables', 'inline'
 export const FEATURE_TYPES: FeatureType[] = ['float32', 'int16', 'int8'];
 /** Feature types per model family: networks quantize to int8 only. */
 export function featureTypesFor(ir: Pick<ModelIR, 'family'>): FeatureType[] {
-  return ir.family === 'neural_net' ? ['float32', 'int8'] : FEATURE_TYPES;
+  return { tree_ensemble: FEATURE_TYPES, neural_net: ['float32', 'int8'], gaussian: ['float32'] }[ir.family] as FeatureType[];
 }
 
 /** A model lowered to the runtime's tables: all that running it needs. */
-export type LoweredModel = LoweredForest | LoweredNet;
+export type LoweredModel = LoweredForest | LoweredNet | LoweredGaussian;
 
 export interface LoweredForest {
   family: 'tree_ensemble';
@@ -71,6 +73,13 @@ export interface LoweredNet {
   tables: NetTables;
 }
 
+export interface LoweredGaussian {
+  family: 'gaussian';
+  ir: GaussianIR;
+  options: CompileOptions;
+  tables: GaussianTables;
+}
+
 interface CompiledParts {
   compilerVersion: string;
   /** The strategy used: options.strategy, with "auto" resolved by estimated flash. */
@@ -81,12 +90,16 @@ interface CompiledParts {
 
 export type CompiledModel =
   | (LoweredForest & CompiledParts & { structure: ForestStructure })
-  | (LoweredNet & CompiledParts & { structure: NetStructure });
+  | (LoweredNet & CompiledParts & { structure: NetStructure })
+  | (LoweredGaussian & CompiledParts & { structure: GaussianStructure });
 
 /** Values per row the device gives: probabilities (two for a binary model), outputs or scores. */
 export function deviceValueCount(model: LoweredModel): number {
   if (model.family === 'tree_ensemble') {
     return valueCount(model.tables);
+  }
+  if (model.family === 'gaussian') {
+    return model.ir.task === 'anomaly' ? 1 : model.ir.nComponents;
   }
   return model.ir.output === 'probabilities' && model.ir.nOutputs === 1 ? 2 : model.ir.nOutputs;
 }
@@ -127,7 +140,18 @@ export function lowerParsed(ir: ModelIR, options: CompileOptions): LoweredModel 
   if (ir.family === 'neural_net') {
     return { family: 'neural_net', ir, options, tables: lowerNet(ir, options) };
   }
+  if (ir.family === 'gaussian') {
+    onlyDefaults(ir.estimator, options);
+    return { family: 'gaussian', ir, options, tables: buildGaussianTables(ir) };
+  }
   return { family: 'tree_ensemble', ir, options, tables: buildForestTables(ir, options.featureType, options.leafType) };
+}
+
+/** Models computed in float32 only: other feature types, leaves and strategies are refused. */
+function onlyDefaults(estimator: string, options: CompileOptions): void {
+  if (options.featureType !== 'float32' || options.leafType !== 'float32' || options.strategy === 'inline') {
+    throw new Error(`${estimator.split('.').pop()} is exported in float32 only (features, values and code form)`);
+  }
 }
 
 /**
@@ -174,6 +198,16 @@ export function compileModel(rawIR: unknown, options?: Partial<CompileOptions>):
 
 export function compileLowered(model: LoweredModel): CompiledModel {
   const classNames = model.ir.classes.map(String);
+  if (model.family === 'gaussian') {
+    return {
+      ...model,
+      compilerVersion: COMPILER_VERSION,
+      strategy: 'tables',
+      header: emitGaussianHeader(model.ir, model.tables, { name: model.options.name, standalone: model.options.standalone }),
+      size: estimateGaussianSize(model.tables, classNames, model.ir.task),
+      structure: describeGaussian(model.tables)
+    };
+  }
   if (model.family === 'neural_net') {
     const structure = describeNet(model.tables);
     return {
@@ -235,10 +269,22 @@ export interface DeviceRun {
   classes: Int32Array;
   /** Probabilities, regression values or anomaly scores, [nRows * valueCount(tables)]. */
   values: Float32Array;
+  /** Mixtures: score_samples (the log-likelihood) per row. */
+  scores?: Float32Array;
 }
 
 export function runOnDevice(model: LoweredModel, x: Float32Array, nRows: number): DeviceRun {
   checkFeatureMatrix(x, nRows, model.ir.nFeatures);
+  if (model.family === 'gaussian') {
+    const out = WasmRuntime.load().runGaussian(model.tables, x, nRows);
+    if (model.ir.task === 'anomaly') {
+      // score_samples = -Mahalanobis^2; outlier (class 0) where it is below the offset
+      const offset = Math.fround(model.ir.offset);
+      const values = Float32Array.from(out.mahalanobis, m => -m);
+      return { nRows, routingChanges: [], classes: Int32Array.from(values, s => (s < offset ? 0 : 1)), values };
+    }
+    return { nRows, routingChanges: [], classes: out.classes, values: out.proba, scores: out.scores };
+  }
   if (model.family === 'neural_net') {
     const out = WasmRuntime.load().runNet(model.tables, x, nRows);
     if (model.ir.output === 'probabilities' && model.ir.nOutputs === 1) {
@@ -269,6 +315,8 @@ export interface Reference {
   values?: ArrayLike<number> | null;
   /** True labels as class indices, for accuracy. */
   truth?: ArrayLike<number> | null;
+  /** Mixtures: score_samples per row. */
+  scores?: ArrayLike<number> | null;
 }
 
 export interface AgreementReport {
@@ -278,6 +326,8 @@ export interface AgreementReport {
   rowsWithRoutingChanges: number[];
   classes: ClassAgreement | null;
   values: ValueAgreement | null;
+  /** Mixtures: score_samples against the reference's. */
+  scores: ValueAgreement | null;
 }
 
 export function compareWithReference(model: LoweredModel, run: DeviceRun, reference: Reference): AgreementReport {
@@ -290,6 +340,7 @@ export function compareWithReference(model: LoweredModel, run: DeviceRun, refere
       hasClasses && reference.classes
         ? compareClasses(run.classes, reference.classes, model.ir.classes.length, reference.truth)
         : null,
-    values: reference.values ? compareValues(run.values, reference.values) : null
+    values: reference.values ? compareValues(run.values, reference.values) : null,
+    scores: reference.scores && run.scores ? compareValues(run.scores, reference.scores) : null
   };
 }

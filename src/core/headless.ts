@@ -80,6 +80,9 @@ function tablesSummary(model: CompiledModel): Json {
         : null
     };
   }
+  if (model.family === 'gaussian') {
+    return { n_components: model.tables.nComponents, covariance: model.tables.covariance };
+  }
   const t = model.tables;
   return {
     n_trees: t.nTrees,
@@ -117,7 +120,8 @@ export function run(irJson: string, optionsJson: string, inputJson: string): str
     const report = compareWithReference(model, device, {
       classes: optional('classes', 'int32'),
       values: optional('values', 'float64'),
-      truth: optional('truth', 'int32')
+      truth: optional('truth', 'int32'),
+      scores: optional('scores', 'float64')
     });
     return {
       classes: encodeArray(device.classes),

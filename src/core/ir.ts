@@ -6,6 +6,7 @@
  * parseModelIR() is the single gate: everything past it may assume a well-formed model.
  */
 import { decodeArray } from './encoding';
+import { GaussianIR, parseGaussianIR } from './gaussian';
 import { NeuralNetIR, parseNeuralNetIR } from './netIR';
 
 export const IR_FORMAT = 'tinyml-lab-ir';
@@ -60,7 +61,7 @@ export interface TreeEnsembleIR {
   offset: number;
 }
 
-export type ModelIR = TreeEnsembleIR | NeuralNetIR;
+export type ModelIR = TreeEnsembleIR | NeuralNetIR | GaussianIR;
 
 /** A malformed or unsupported IR. `path` says where, e.g. `trees[3].threshold`. */
 export class IRError extends Error {
@@ -176,7 +177,7 @@ export function parseModelIR(raw: unknown): ModelIR {
   if (version > IR_VERSION) {
     fail('version', `IR version ${version} is newer than this compiler (${IR_VERSION}); upgrade tinyml-lab`);
   }
-  if (obj.family !== 'tree_ensemble' && obj.family !== 'neural_net') {
+  if (obj.family !== 'tree_ensemble' && obj.family !== 'neural_net' && obj.family !== 'gaussian') {
     fail('family', `unsupported model family ${JSON.stringify(obj.family)}`);
   }
   if (typeof obj.estimator !== 'string' || obj.estimator.length === 0) {
@@ -190,7 +191,7 @@ export function parseModelIR(raw: unknown): ModelIR {
     obj.n_features,
     'n_features',
     1,
-    obj.family === 'neural_net' ? MAX_NET_FEATURES : MAX_FEATURES
+    obj.family === 'tree_ensemble' ? MAX_FEATURES : MAX_NET_FEATURES
   );
   let classes: ClassLabel[] = [-1, 1];
   if (task === 'classification') {
@@ -215,8 +216,12 @@ export function parseModelIR(raw: unknown): ModelIR {
     }
     featureNames = obj.feature_names as string[];
   }
+  const common = { version, estimator: obj.estimator, classes, featureNames, nFeatures };
   if (obj.family === 'neural_net') {
-    return parseNeuralNetIR(obj, { version, estimator: obj.estimator, classes, featureNames, nFeatures });
+    return parseNeuralNetIR(obj, common);
+  }
+  if (obj.family === 'gaussian') {
+    return parseGaussianIR(obj, common);
   }
   const combine = (obj.combine ?? 'mean') as Combine;
   if (combine !== 'mean' && combine !== 'sum') {

@@ -5,6 +5,7 @@
  */
 import type { Strategy } from './emit';
 import { FeatureType, ForestTables, LEAF, treeNodes, valueCount } from './forest';
+import { GaussianTables } from './gaussian';
 import { NetTables } from './net';
 
 export interface SizeItem {
@@ -122,6 +123,35 @@ export function estimateNetSize(tables: NetTables, classNames: string[]): SizeEs
     { name: 'activation arena', bytes: tables.arenaBytes },
     { name: 'output buffer', bytes: 4 * tables.nOutputs },
     { name: 'call frames', bytes: NET_STACK_FRAME_BYTES }
+  ];
+  return {
+    target: 'cortex-m4f',
+    flashBytes: flash.reduce((s, i) => s + i.bytes, 0),
+    ramBytes: ram.reduce((s, i) => s + i.bytes, 0),
+    flash,
+    ram
+  };
+}
+
+/**
+ * tml_gauss_log_prob with the Mahalanobis kernel of every covariance type, plus softmax and
+ * log-sum-exp, on Cortex-M4F (arm-none-eabi-gcc 12.2 -Os), and its stack frame.
+ */
+const GAUSS_CODE_BYTES = 620;
+const GAUSS_STACK_FRAME_BYTES = 48;
+
+export function estimateGaussianSize(tables: GaussianTables, classNames: string[], task: string): SizeEstimate {
+  const flash: SizeItem[] = [
+    { name: 'means', bytes: tables.means.byteLength },
+    { name: 'precision factors', bytes: tables.precChol.byteLength },
+    { name: 'component constants', bytes: tables.logNorm.byteLength },
+    { name: 'model descriptor', bytes: 24 },
+    { name: 'class names', bytes: task === 'classification' ? classNames.reduce((s, c) => s + 4 + c.length + 1, 0) : 0 },
+    { name: 'runtime code', bytes: GAUSS_CODE_BYTES }
+  ].filter(item => item.bytes > 0);
+  const ram: SizeItem[] = [
+    { name: 'component log-likelihoods', bytes: 4 * tables.nComponents },
+    { name: 'call frames', bytes: GAUSS_STACK_FRAME_BYTES }
   ];
   return {
     target: 'cortex-m4f',

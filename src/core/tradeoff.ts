@@ -16,7 +16,7 @@ import {
 } from './compile';
 import type { Strategy } from './emit';
 import { FeatureType, ForestTables, LeafType, leafTypesFor } from './forest';
-import { estimateForestSize, estimateNetSize } from './size';
+import { estimateForestSize, estimateGaussianSize, estimateNetSize } from './size';
 
 export const CODE_STRATEGIES: Strategy[] = ['tables', 'inline'];
 
@@ -35,7 +35,7 @@ export interface TradeoffPoint {
 }
 
 export function optionLabel(featureType: FeatureType, strategy: Strategy, leafType: LeafType, family = 'tree_ensemble'): string {
-  if (family === 'neural_net') {
+  if (family !== 'tree_ensemble') {
     return featureType; // networks have one code form and no leaves
   }
   const leaves = { float32: '', uint8: ' · u8 leaves', int16: ' · i16 leaves' }[leafType];
@@ -55,6 +55,24 @@ export function evaluateTradeoffs(
 ): TradeoffPoint[] {
   if (current.family === 'neural_net') {
     return netTradeoffs(current, x, nRows, reference);
+  }
+  if (current.family === 'gaussian') {
+    // One export form: the point shows its size and agreement next to nothing else.
+    const run = runOnDevice(current, x, nRows);
+    const size = estimateGaussianSize(current.tables, current.ir.classes.map(String), current.ir.task);
+    return [
+      {
+        featureType: 'float32',
+        strategy: 'tables',
+        leafType: 'float32',
+        label: 'float32',
+        flashBytes: size.flashBytes,
+        ramBytes: size.ramBytes,
+        run,
+        report: compareWithReference(current, run, reference),
+        model: current
+      }
+    ];
   }
   return FEATURE_TYPES.flatMap(featureType =>
     leafTypesFor(current.ir).flatMap(leafType => {

@@ -8,6 +8,7 @@ import { ForestTables, valueCount } from './forest';
 import { Combine, Link } from './ir';
 import { LayerKind, NetLayer, NetTables } from './net';
 import { Activation } from './netIR';
+import { GaussianTables } from './gaussian';
 import { RUNTIME_WASM_BASE64 } from '../generated/runtimeAssets';
 
 const ERROR_NAMES: Record<number, string> = {
@@ -26,7 +27,8 @@ const ERROR_NAMES: Record<number, string> = {
 /** Runtime codes of combine and link (TML_COMBINE_*, TML_LINK_* in forest.h). */
 const COMBINE_CODES: Record<Combine, number> = { mean: 0, sum: 1 };
 const LINK_CODES: Record<Link, number> = { identity: 0, logistic: 1, softmax: 2, isolation: 3 };
-const ABI_VERSION = 4;
+const ABI_VERSION = 5;
+const COVARIANCE_CODES = { full: 0, tied: 1, diag: 2, spherical: 3 };
 /** Runtime codes of layer kinds and activations (TML_LAYER_*, TML_ACT_* in net.h). */
 const LAYER_CODES: Record<LayerKind, number> = { conv: 0, max_pool: 1, avg_pool: 2, affine: 3, activation: 4 };
 const ACTIVATION_CODES: Record<Activation, number> = { identity: 0, relu: 1, relu6: 2, tanh: 3, logistic: 4, softmax: 5 };
@@ -53,6 +55,16 @@ interface RuntimeExports {
   tml_abi_version: () => number;
   tml_forest_descriptor_length: () => number;
   tml_wasm_forest_validate: (desc: number) => number;
+  tml_wasm_gauss_descriptor_length: () => number;
+  tml_wasm_gauss_predict: (
+    desc: number,
+    x: number,
+    nRows: number,
+    out: number,
+    proba: number,
+    scores: number,
+    classes: number
+  ) => number;
   tml_wasm_layer_words: () => number;
   tml_wasm_layer_size: () => number;
   tml_wasm_net_predict: (
@@ -87,6 +99,17 @@ interface RuntimeExports {
     scratch: number,
     nScratch: number
   ) => number;
+}
+
+export interface GaussianOutput {
+  /** Per-component log-likelihoods, [nRows * K]. */
+  logProb: Float32Array;
+  /** Their softmax (predict_proba), log-sum-exp (score_samples) and argmax (predict). */
+  proba: Float32Array;
+  scores: Float32Array;
+  classes: Int32Array;
+  /** Squared Mahalanobis distance of component 0 (-2 log_prob when log_norm is 0). */
+  mahalanobis: Float32Array;
 }
 
 export interface NetOutput {
@@ -225,6 +248,45 @@ export class WasmRuntime {
       storageAt: arena.reserve(tables.layers.length * this.exports.tml_wasm_layer_size()),
       xAt: arena.write(x),
       arenaAt: arena.reserve(tables.arenaBytes)
+    };
+  }
+
+  /** Runs a Gaussian model on nRows rows of x (row-major float32). */
+  runGaussian(tables: GaussianTables, x: Float32Array, nRows: number): GaussianOutput {
+    if (x.length !== nRows * tables.nFeatures) {
+      throw new Error(`expected ${nRows} x ${tables.nFeatures} features, got ${x.length} values`);
+    }
+    const arena = new Arena(this.exports);
+    const descriptor = new Int32Array([
+      tables.nComponents,
+      tables.nFeatures,
+      COVARIANCE_CODES[tables.covariance],
+      arena.write(tables.means),
+      arena.write(tables.precChol),
+      arena.write(tables.logNorm)
+    ]);
+    if (descriptor.length !== this.exports.tml_wasm_gauss_descriptor_length()) {
+      throw new Error('Gaussian descriptor layout differs from the C runtime');
+    }
+    const k = tables.nComponents;
+    const descAt = arena.write(descriptor);
+    const xAt = arena.write(x);
+    const outAt = arena.reserve(4 * nRows * k);
+    const probaAt = arena.reserve(4 * nRows * k);
+    const scoresAt = arena.reserve(4 * nRows);
+    const classesAt = arena.reserve(4 * nRows);
+    const status = this.exports.tml_wasm_gauss_predict(descAt, xAt, nRows, outAt, probaAt, scoresAt, classesAt);
+    if (status !== 0) {
+      throw new RuntimeError(status, 'the Gaussian model');
+    }
+    const buffer = this.exports.memory.buffer;
+    const logProb = new Float32Array(buffer, outAt, nRows * k).slice();
+    return {
+      logProb,
+      proba: new Float32Array(buffer, probaAt, nRows * k).slice(),
+      scores: new Float32Array(buffer, scoresAt, nRows).slice(),
+      classes: new Int32Array(buffer, classesAt, nRows).slice(),
+      mahalanobis: Float32Array.from({ length: nRows }, (_, r) => -2 * logProb[r * k])
     };
   }
 

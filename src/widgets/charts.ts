@@ -2,7 +2,8 @@
  * Plotly figure specs for the Inspector. Pure functions of the compiled model and the
  * device run, so jest can check them; Plotly itself renders only in the browser.
  */
-import { AgreementReport } from '../core/compile';
+import { AgreementReport, DeviceRun } from '../core/compile';
+import { GaussianStructure } from '../core/gaussian';
 import { TradeoffPoint } from '../core/tradeoff';
 import { ForestStructure } from '../core/forest';
 import { NetStructure } from '../core/net';
@@ -149,6 +150,60 @@ export function netStructureFigures(structure: NetStructure, ranges: LayerRange[
     });
   }
   return figures;
+}
+
+/** A Gaussian model's components: each one's constant (its weight or prior, and its spread). */
+export function gaussianStructureFigures(structure: GaussianStructure, names: string[]): Figure[] {
+  const labels = structure.logNorm.map((_, k) => names[k] ?? `component ${k}`);
+  return [
+    {
+      id: 'components',
+      data: [{ type: 'bar', x: labels, y: structure.logNorm, name: 'log weight + log det - D/2 log 2π' }],
+      layout: layout(
+        `${structure.nComponents} component(s), ${structure.covariance} covariance, ${structure.parametersPerComponent} numbers each`,
+        { yaxis: { title: { text: 'component constant' } }, xaxis: { type: 'category' } }
+      )
+    }
+  ];
+}
+
+/**
+ * An anomaly detector's score_samples on the user's rows, as the device computes them, for
+ * the rows scikit-learn calls normal and those it calls outliers, with the threshold
+ * (offset_): rows left of it are outliers on the device. The reference's scores are drawn
+ * as an outline, so what quantization moves shows as a shift between the two.
+ */
+export function scoreDistributionFigure(
+  run: DeviceRun,
+  reference: { values: ArrayLike<number> | null; classes: ArrayLike<number> | null },
+  offset: number
+): Figure {
+  const device = Array.from(run.values);
+  const outlier = (r: number): boolean => (reference.classes ? reference.classes[r] === 0 : run.classes[r] === 0);
+  const rows = device.map((_, r) => r);
+  const data: Array<Record<string, unknown>> = [
+    { type: 'histogram', name: 'normal rows (device)', x: rows.filter(r => !outlier(r)).map(r => device[r]), opacity: 0.6 },
+    { type: 'histogram', name: 'outliers (device)', x: rows.filter(outlier).map(r => device[r]), opacity: 0.6 }
+  ];
+  if (reference.values) {
+    data.push({
+      type: 'histogram',
+      name: 'all rows (reference)',
+      x: Array.from(reference.values),
+      marker: { color: 'rgba(0,0,0,0)', line: { color: '#444', width: 1 } }
+    });
+  }
+  return {
+    id: 'score-distribution',
+    data,
+    layout: layout('Anomaly scores: normal rows, outliers and the threshold', {
+      barmode: 'overlay',
+      xaxis: { title: { text: 'score_samples' } },
+      yaxis: { title: { text: 'rows' } },
+      shapes: [{ type: 'line', x0: offset, x1: offset, yref: 'paper', y0: 0, y1: 1, line: { dash: 'dash', color: '#c00' } }],
+      annotations: [{ x: offset, yref: 'paper', y: 1, text: 'threshold', showarrow: false, yanchor: 'bottom' }]
+    })
+  };
 }
 
 export function sizeFigure(size: SizeEstimate): Figure {

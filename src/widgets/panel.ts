@@ -27,6 +27,8 @@ import {
   agreementFigures,
   agreementMeasure,
   formatBytes,
+  gaussianStructureFigures,
+  scoreDistributionFigure,
   netStructureFigures,
   sizeFigure,
   structureFigures,
@@ -166,7 +168,10 @@ export class InspectorPanel {
     const figures: Figure[] = [
       ...(model.family === 'neural_net'
         ? netStructureFigures(model.structure, result.ranges)
-        : structureFigures(model.structure)),
+        : model.family === 'gaussian'
+          ? gaussianStructureFigures(model.structure, model.ir.classes.map(String))
+          : structureFigures(model.structure)),
+      ...(model.ir.task === 'anomaly' && 'offset' in model.ir ? [scoreDistributionFigure(run, reference, model.ir.offset)] : []),
       sizeFigure(model.size),
       tradeoffFigure(tradeoffs, currentLabel(model), point => this.select(point)),
       ...agreementFigures(
@@ -325,6 +330,12 @@ export class InspectorPanel {
         ['trees', String(model.structure.nTrees), 'tml-stat-trees'],
         ['nodes', String(nodes), 'tml-stat-nodes'],
         ['leaves', String(leaves), 'tml-stat-leaves']
+      );
+    } else if (model.family === 'gaussian') {
+      items.push(
+        ['components', String(model.structure.nComponents), 'tml-stat-components'],
+        ['covariance', model.structure.covariance, 'tml-stat-covariance'],
+        ['numbers per component', String(model.structure.parametersPerComponent), 'tml-stat-params']
       );
     } else {
       items.push(

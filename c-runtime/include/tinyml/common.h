@@ -1,5 +1,6 @@
 /*
- * TinyML Lab C runtime: what every model family shares (error codes, argmax).
+ * TinyML Lab C runtime: what every model family shares (error codes, argmax, count and
+ * finiteness checks, log-sum-exp and softmax).
  *
  * Header-only C99, `static inline` throughout: include it from as many .c files as you
  * like. Model headers include it; a standalone model header embeds it.
@@ -34,6 +35,89 @@ static inline int32_t tml_argmax(const float *v, int32_t n)
         }
     }
     return best;
+}
+
+/* Neither infinite nor NaN: v - v is NaN for both, and NaN fails every comparison. */
+static inline int tml_is_finite(float v)
+{
+    return v - v == 0.0f;
+}
+
+/* Every one of v[0..n) is finite (validation of a model's tables). */
+static inline int tml_all_finite(const float *v, int32_t n)
+{
+    int32_t k;
+    for (k = 0; k < n; k++) {
+        if (!tml_is_finite(v[k])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* a * b for counts a, b >= 0, or -1 when it exceeds INT32_MAX (an int64 holds any such product). */
+static inline int32_t tml_count_product(int32_t a, int32_t b)
+{
+    int64_t ab = (int64_t)a * (int64_t)b;
+    return ab > INT32_MAX ? -1 : (int32_t)ab;
+}
+
+/*
+ * log(sum exp(v[k])), shifted by the maximum so that nothing overflows: -inf for n <= 0 or
+ * when every value is -inf (not NaN from -inf - -inf), +inf when one is +inf, NaN when one is
+ * NaN.
+ */
+static inline float tml_log_sum_exp(const float *v, int32_t n)
+{
+    float top = -INFINITY, sum = 0.0f;
+    int32_t k;
+    if (v == NULL || n <= 0) {
+        return -INFINITY;
+    }
+    for (k = 0; k < n; k++) {
+        if (v[k] != v[k]) {
+            return v[k];
+        }
+        top = v[k] > top ? v[k] : top;
+    }
+    if (top == -INFINITY || top == INFINITY) {
+        return top;
+    }
+    for (k = 0; k < n; k++) {
+        sum += expf(v[k] - top); /* the largest term is 1: sum >= 1, no log of 0 */
+    }
+    return top + logf(sum);
+}
+
+/*
+ * v[k] = exp(v[k]) / sum exp(v), in place, shifted by the maximum. When the maximum is
+ * infinite (all -inf, or some +inf) the values equal to it share the probability equally and
+ * the rest get 0: the limit of the finite case, where the shifted formula would give NaN.
+ */
+static inline void tml_softmax_inplace(float *v, int32_t n)
+{
+    float top, total = 0.0f;
+    int32_t k, ties = 0;
+    if (v == NULL || n <= 0) {
+        return;
+    }
+    top = v[tml_argmax(v, n)];
+    if (top == INFINITY || top == -INFINITY) {
+        for (k = 0; k < n; k++) {
+            ties += v[k] == top ? 1 : 0;
+        }
+        for (k = 0; k < n; k++) {
+            v[k] = v[k] == top ? 1.0f / (float)ties : 0.0f;
+        }
+        return;
+    }
+    for (k = 0; k < n; k++) {
+        v[k] = expf(v[k] - top);
+        total += v[k];
+    }
+    for (k = 0; k < n; k++) {
+        v[k] /= total;
+    }
 }
 
 #endif /* TINYML_COMMON_H */

@@ -2,8 +2,10 @@
  *
  * Runs bench_predict over the first BENCH_FW_ROWS test rows between two marker functions,
  * so an instruction trace (-d exec with -singlestep) can be cut to exactly that window.
- * Reports "agree=K/N" and exits through ARM semihosting (bkpt 0xAB): no C library start-up
- * is needed, only libgcc (soft-float helpers) and memcpy from newlib-nano. */
+ * Before the window it paints the stack below main's frame with a pattern; afterwards the
+ * lowest overwritten word gives the deepest stack the predictions used (libraries included).
+ * Reports "agree=K/N stack=S" and exits through ARM semihosting (bkpt 0xAB): no C library
+ * start-up is needed, only libgcc (soft-float helpers) and memcpy from newlib-nano. */
 #include <stdint.h>
 #include "bench_rows.h"
 
@@ -52,8 +54,31 @@ __attribute__((noinline)) void bench_window_end(void) { __asm__ volatile(""); }
 
 static volatile int32_t predictions[BENCH_FW_ROWS];
 
+/* ---- stack high-water mark ------------------------------------------------------------- */
+#define STACK_PAINT 0xC5A3E1B7u
+#define STACK_SPAN (64u * 1024u) /* painted below main's frame; far above .bss in 4 MB RAM */
+
+/* Paints [sp - STACK_SPAN, sp - 8) and returns sp. Inlined into main: the loop runs in
+ * main's frame and touches only memory below the stack pointer, which nothing uses yet. */
+static inline __attribute__((always_inline)) uint32_t *paint_stack(void)
+{
+    uint32_t *sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    for (volatile uint32_t *w = sp - STACK_SPAN / 4; w < sp - 2; w++) *w = STACK_PAINT;
+    return sp;
+}
+
+/* Bytes between main's stack pointer and the lowest word no longer holding the paint. */
+static unsigned stack_used(const uint32_t *sp)
+{
+    const volatile uint32_t *w = sp - STACK_SPAN / 4;
+    while (w < sp && *w == STACK_PAINT) w++;
+    return (unsigned)((const uint32_t *)sp - (const uint32_t *)w) * 4u;
+}
+
 int main(void)
 {
+    const uint32_t *sp = paint_stack();
     bench_window_begin();
     for (int r = 0; r < BENCH_FW_ROWS; r++) predictions[r] = bench_predict(bench_rows[r]);
     bench_window_end();
@@ -61,10 +86,13 @@ int main(void)
     unsigned agree = 0;
     for (int r = 0; r < BENCH_FW_ROWS; r++) agree += predictions[r] == bench_expected[r];
 
-    char line[40] = "agree=";
+    char line[64] = "agree=";
     char *p = format_uint(line + 6, agree);
     *p++ = '/';
     p = format_uint(p, BENCH_FW_ROWS);
+    const char *label = " stack=";
+    while (*label) *p++ = *label++;
+    p = format_uint(p, stack_used(sp));
     *p++ = '\n';
     *p = 0;
     write_text(line);

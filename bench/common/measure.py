@@ -1,8 +1,11 @@
-"""The three measurements, each run the same way for every tool's `bench_predict.c`:
+"""Measurements shared by bench/trees and bench/nets, each run the same way for every
+tool's `bench_predict.c` (a directory holding it and `bench_rows.h`):
 
 flash_bytes        arm-none-eabi-gcc -Os object, linked from bench_predict with --gc-sections
+static_ram         the same link: .data + .bss that one prediction reaches (model vs libraries)
 host_run           gcc -O2 driver under callgrind, instructions inside bench_predict
-m4f_instructions   bare-metal firmware in QEMU mps2-an386, one trace line per instruction
+m4f_run            bare-metal firmware in QEMU mps2-an386, one trace line per instruction, plus
+                   the stack high-water mark of the predictions (painted stack)
 """
 import os
 import re
@@ -79,6 +82,23 @@ def flash_bytes(directory: Path, target: str) -> tuple:
     return sizes.get(".model", 0), sizes.get(".libs", 0)
 
 
+def static_ram(directory: Path, target: str = "M4F") -> tuple:
+    """(model bytes, library bytes) of RAM reserved at link time for one prediction: .data
+    and .bss reachable from bench_predict (static buffers, a non-const model struct), the
+    wrapper's object vs libgcc/newlib (say, errno behind a libm call). Stack is not in it.
+    Uses the object flash_bytes compiled, linked again through c/ram.ld."""
+    directory = directory.resolve()
+    work = directory / f"flash_{target.replace('+', 'p')}"
+    if not (work / "bench_predict.o").exists():
+        flash_bytes(directory, target)
+    flags = ARM_COMMON + ARM_TARGETS[target]
+    run(["arm-none-eabi-gcc", *flags, "--specs=nano.specs", "-nostartfiles",
+         "-Wl,--gc-sections", "-T", str(C_DIR / "ram.ld"), "bench_predict.o",
+         "-lm", "-o", "ram.elf"], work)
+    sizes = _section_sizes(work / "ram.elf", work)
+    return sizes.get(".model_ram", 0), sizes.get(".libs_ram", 0)
+
+
 # ---- host ----------------------------------------------------------------------------------
 # Pinned so glibc picks the same memcpy/libm variants on every machine of this kind.
 HOST_ENV = {**os.environ, "GLIBC_TUNABLES": "glibc.cpu.hwcaps=-FMA,-AVX2"}
@@ -139,6 +159,14 @@ def _count_window(trace: Path, ranges: dict) -> int:
 
 def m4f_instructions(directory: Path, n_rows: int) -> tuple:
     """(instructions per prediction on Cortex-M4F, "agree=K/N" reported by the firmware)."""
+    found = m4f_run(directory, n_rows)
+    return found["ipp"], found["agree"]
+
+
+def m4f_run(directory: Path, n_rows: int) -> dict:
+    """Cortex-M4F in QEMU over the first n_rows test rows: {"ipp": instructions per
+    prediction, "agree": "agree=K/N" as the firmware reports it, "stack": deepest stack
+    of bench_predict in bytes, everything it calls included (None if not reported)}."""
     directory = directory.resolve()
     work = directory / "qemu"
     work.mkdir(exist_ok=True)
@@ -151,8 +179,10 @@ def m4f_instructions(directory: Path, n_rows: int) -> tuple:
                 "-D", str(trace)], work, timeout=900)
     # Semihosting console output lands on stdout or stderr depending on whether stdout is
     # a terminal, so look in both.
-    reported = re.search(r"agree=\d+/\d+|fault", done.stdout + done.stderr)
+    console = done.stdout + done.stderr
+    reported = re.search(r"agree=\d+/\d+|fault", console)
     agree = reported.group(0) if reported else "no output"
+    stack = re.search(r"stack=(\d+)", console)
     count = _count_window(trace, _symbol_ranges(work / "fw.elf", work))
     trace.unlink()  # can be hundreds of MB for the big forests
-    return count / n_rows, agree
+    return {"ipp": count / n_rows, "agree": agree, "stack": int(stack.group(1)) if stack else None}
