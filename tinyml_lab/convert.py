@@ -263,6 +263,8 @@ def convert(
     strategy: str = "tables",
     leaf_dtype: str = "float32",
     calibration: Any = None,
+    X_train: Any = None,
+    y_train: Any = None,
 ) -> ConvertedModel:
     """Compiles a fitted estimator (or a Keras model, or a .keras / .h5 file) to a C header.
 
@@ -281,8 +283,11 @@ def convert(
     Networks (MLPClassifier/MLPRegressor, Keras) are exported as ``dtype`` "float32" or
     "int8"; int8 measures each layer's range on ``calibration``, a few hundred representative
     input rows (training data, say), by running the float32 net in the C runtime.
+
+    ``X_train`` / ``y_train``: the data the model was fitted on, needed by the models that
+    keep it private (KNeighbors*, SVC/SVR with gamma="scale"); other models ignore them.
     """
-    ir = model_to_ir(model)
+    ir = model_to_ir(model, X_train, y_train)
     options = compile_options(name, dtype, standalone, strategy, leaf_dtype, calibration, int(ir["n_features"]))
     return ConvertedModel(model, ir, options)
 

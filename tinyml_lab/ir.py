@@ -70,8 +70,10 @@ def _supported_list() -> str:
     pipeline = ["Pipeline (StandardScaler, MinMaxScaler, RobustScaler, MaxAbsScaler, PCA, then a linear model or MLP)"]
     from .gaussian import GAUSSIAN_ESTIMATORS  # noqa: PLC0415
 
-    gaussians = [name.rsplit(".", 1)[1] for name in GAUSSIAN_ESTIMATORS]
-    return ", ".join(trees + nets + linear + gaussians + pipeline)
+    from .kernels import NEIGHBOR_ESTIMATORS, SVM_ESTIMATORS  # noqa: PLC0415
+
+    others = [name.rsplit(".", 1)[1] for name in (*GAUSSIAN_ESTIMATORS, *SVM_ESTIMATORS, *NEIGHBOR_ESTIMATORS)]
+    return ", ".join(trees + nets + linear + others + pipeline)
 
 
 def _check_fitted(model: Any, name: str) -> None:
@@ -212,12 +214,14 @@ def _class_labels(classes: np.ndarray) -> list[Any]:
     return labels
 
 
-def model_to_ir(model: Any) -> dict[str, Any]:
+def model_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[str, Any]:
     """The IR of a fitted estimator. Raises UnsupportedModelError, NotFittedError or
-    InvalidModelError with a message that names the problem."""
+    InvalidModelError with a message that names the problem. X_train / y_train: the data
+    the model was fitted on, for the models that keep it (or what they computed from it)
+    private: nearest neighbours, SVC(gamma='scale'); ignored by the others."""
     # Neural networks (MLP, Keras models, saved .keras/.h5 files) have their own readers.
     # Imported here, not at the top: nets.py and keras_files.py import this module.
-    from . import gaussian, keras_files, linear, nets
+    from . import gaussian, kernels, keras_files, linear, nets
 
     if keras_files.is_keras_file(model):
         return keras_files.keras_file_to_ir(model)
@@ -230,6 +234,10 @@ def model_to_ir(model: Any) -> dict[str, Any]:
         return linear.linear_to_ir(model)
     if name in gaussian.GAUSSIAN_ESTIMATORS:
         return gaussian.gaussian_to_ir(model)
+    if name in kernels.SVM_ESTIMATORS:
+        return kernels.svm_to_ir(model, X_train)
+    if name in kernels.NEIGHBOR_ESTIMATORS:
+        return kernels.neighbors_to_ir(model, X_train, y_train)
     if name == linear.PIPELINE:
         return linear.pipeline_to_ir(model, model_to_ir)
     task = TREE_ESTIMATORS.get(name)

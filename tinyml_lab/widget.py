@@ -45,9 +45,10 @@ class Inspector(widgets.DOMWidget):
 
     def __init__(self, model: Any, X_test: Any, y_test: Any = None, *, name: str = "model",
                  dtype: str = "float32", strategy: str = "tables", leaf_dtype: str = "float32",
-                 calibration: Any = None, **kwargs: Any):
-        # calibration: representative rows for an int8 network (else the widget uses X_test)
-        ir = model_to_ir(model)
+                 calibration: Any = None, X_train: Any = None, y_train: Any = None, **kwargs: Any):
+        # calibration: representative rows for an int8 network (else the widget uses X_test);
+        # X_train / y_train: training data of the models that keep it private (see convert)
+        ir = model_to_ir(model, X_train, y_train)
         options = compile_options(name, dtype, strategy=strategy, leaf_dtype=leaf_dtype,
                                   calibration=calibration, n_features=int(ir["n_features"]))
         super().__init__(ir=ir, options=options, **kwargs)

@@ -118,6 +118,7 @@ def host_run(directory: Path, n_rows: int) -> tuple:
 
 
 # ---- Cortex-M4F in QEMU --------------------------------------------------------------------
+STACK_SPAN = 16 * 1024  # bytes the firmware paints below main's frame (c/firmware.c)
 QEMU = ["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none",
         "-serial", "none", "-semihosting-config", "enable=on,target=native"]
 
@@ -166,7 +167,8 @@ def m4f_instructions(directory: Path, n_rows: int) -> tuple:
 def m4f_run(directory: Path, n_rows: int) -> dict:
     """Cortex-M4F in QEMU over the first n_rows test rows: {"ipp": instructions per
     prediction, "agree": "agree=K/N" as the firmware reports it, "stack": deepest stack
-    of bench_predict in bytes, everything it calls included (None if not reported)}."""
+    of bench_predict in bytes, everything it calls included (None if not reported; the
+    firmware paints STACK_SPAN bytes, so that value means "at least")}."""
     directory = directory.resolve()
     work = directory / "qemu"
     work.mkdir(exist_ok=True)

@@ -125,8 +125,8 @@ def digits_dense(epochs: int = 60) -> Case:
     X_train, X_test, y_train, y_test = digits_split()
     model = keras.Sequential([
         keras.Input(shape=(64,)),
-        keras.layers.Dense(32, activation="relu"),
-        keras.layers.Dense(10, activation="softmax"),
+        keras.layers.Dense(32, activation="relu", name="dense_1"),
+        keras.layers.Dense(10, activation="softmax", name="dense_2"),
     ], name="digits_dense")
     return _keras_case("digits_dense", model, X_train, X_test, y_train, y_test, epochs,
                        "Keras Dense 64 -> 32 relu -> 10 softmax, digits standardized")
@@ -140,12 +140,12 @@ def accel_conv1d(epochs: int = 60) -> Case:
     )
     model = keras.Sequential([
         keras.Input(shape=X.shape[1:]),
-        keras.layers.Conv1D(8, 5, strides=2, padding="same"),
-        keras.layers.ReLU(),
-        keras.layers.MaxPooling1D(2),
-        keras.layers.Conv1D(12, 3, activation="relu"),
-        keras.layers.GlobalAveragePooling1D(),
-        keras.layers.Dense(len(ACCEL_CLASSES), activation="softmax"),
+        keras.layers.Conv1D(8, 5, strides=2, padding="same", name="conv_1"),
+        keras.layers.ReLU(name="relu_1"),
+        keras.layers.MaxPooling1D(2, name="pool_1"),
+        keras.layers.Conv1D(12, 3, activation="relu", name="conv_2"),
+        keras.layers.GlobalAveragePooling1D(name="gap"),
+        keras.layers.Dense(len(ACCEL_CLASSES), activation="softmax", name="dense_1"),
     ], name="accel_conv1d")
     return _keras_case("accel_conv1d", model, X_train, X_test, y_train, y_test, epochs,
                        "Keras Conv1D(8,5,s2,same)+ReLU, MaxPool(2), Conv1D(12,3,relu), GAP, Dense(3) "

@@ -107,21 +107,34 @@ def keras_for_tflite(case):
     layers = [keras.Input(shape=(mlp.n_features_in_,))]
     for k, (w, b) in enumerate(zip(mlp.coefs_, mlp.intercepts_)):
         last = k == len(mlp.coefs_) - 1
-        layers.append(keras.layers.Dense(w.shape[1], activation=mlp.out_activation_ if last else mlp.activation))
-    model = keras.Sequential(layers)
+        layers.append(keras.layers.Dense(w.shape[1], activation=mlp.out_activation_ if last else mlp.activation,
+                                         name=f"dense_{k + 1}"))
+    model = keras.Sequential(layers, name=case.name)
     for layer, w, b in zip(model.layers, mlp.coefs_, mlp.intercepts_):
         layer.set_weights([w.astype(np.float32), b.astype(np.float32)])
     return model
 
 
-def start_tflite(cases, work: Path, n_rows: int, venv: str):
-    """Starts bench/nets/tflite_helper.py under the TensorFlow venv, in the background, with
-    every model as a .keras file and the calibration / test rows as .npy files. Returns
-    (process, {case name: output directory}) or None (SKIPPING printed)."""
+def start_tflite(work: Path, venv: str):
+    """Starts bench/nets/tflite_helper.py under the TensorFlow venv in the background; it
+    imports TensorFlow while this process trains the models, then reads its jobs from
+    standard input (send_tflite_jobs). None (SKIPPING printed) without the venv."""
     python = Path(venv) / "bin" / "python"
     if not python.exists():
         print(f"SKIPPING tflite-i8 on all models: no TensorFlow venv at {venv}; create it with: "
               + TFVENV_SETUP.format(venv=venv))
+        return None
+    log = open(work / "tflite_helper.log", "w")
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
+    env.pop("PYTHONPATH", None)
+    return subprocess.Popen([str(python), str(HERE / "tflite_helper.py"), "-"], stdout=log,
+                            stderr=subprocess.STDOUT, stdin=subprocess.PIPE, env=env, text=True)
+
+
+def send_tflite_jobs(process, cases, work: Path, rows_of: dict):
+    """Every model as a .keras file, the calibration and test rows as .npy files, and the
+    job list to the helper's standard input. Returns (process, {case name: output dir})."""
+    if process is None:
         return None
     jobs, outputs = [], {}
     for case in cases:
@@ -130,17 +143,17 @@ def start_tflite(cases, work: Path, n_rows: int, venv: str):
         directory.mkdir(parents=True)
         keras_for_tflite(case).save(str(directory / "model.keras"))
         np.save(directory / "calibration.npy", case.calibration)
-        np.save(directory / "test.npy", case.rows[:n_rows])
+        np.save(directory / "test.npy", case.rows[:rows_of[case.name]])
         jobs.append({"name": case.name, "model": str(directory / "model.keras"),
                      "input_shape": list(case.input_shape), "calibration": str(directory / "calibration.npy"),
                      "test": str(directory / "test.npy"), "out": str(directory / "out")})
         outputs[case.name] = directory / "out"
     (work / "tflite_jobs.json").write_text(json.dumps(jobs, indent=1))
-    log = open(work / "tflite_helper.log", "w")
-    env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
-    env.pop("PYTHONPATH", None)
-    process = subprocess.Popen([str(python), str(HERE / "tflite_helper.py"), str(work / "tflite_jobs.json")],
-                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+    try:
+        process.stdin.write(json.dumps(jobs))
+        process.stdin.close()
+    except BrokenPipeError:
+        pass  # the helper died; collect_tflite reports its log
     return process, outputs
 
 
@@ -179,9 +192,14 @@ def results_table(results: list) -> None:
         flash = {t: r.flash.get(t, (None, None)) for t in measure.ARM_TARGETS}
         rows.append([r.case, r.tool, fmt_int(flash["M4F"][0]), fmt_int(flash["M0+"][0]),
                      fmt_int(flash["M4F"][1]), fmt_int(flash["M0+"][1]), fmt_int(r.arena),
-                     fmt_int(r.ram[0]), fmt_int(r.stack), fmt_int(r.host_ipp), fmt_int(r.m4f_ipp),
+                     fmt_int(r.ram[0]), fmt_stack(r.stack), fmt_int(r.host_ipp), fmt_int(r.m4f_ipp),
                      r.host_agree, r.m4f_agree, "-" if r.accuracy is None else f"{r.accuracy:.4f}"])
     print_table(header, rows)
+
+
+def fmt_stack(stack) -> str:
+    """The firmware paints STACK_SPAN (16 KiB) bytes: that much means at least that much."""
+    return f">={stack:,}" if stack is not None and stack >= measure.STACK_SPAN else fmt_int(stack)
 
 
 def ram_total(r: Result):
@@ -295,10 +313,11 @@ def main() -> int:
 
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_nets_"))
     work.mkdir(parents=True, exist_ok=True)
+    helper = start_tflite(work, args.tfvenv)
     cases = models.make_cases(["digits_mlp", "accel_conv1d"] if args.quick else None)
     rows_of = {c.name: len(c.rows) if n_rows_max is None else min(n_rows_max, len(c.rows)) for c in cases}
-
-    helper = start_tflite(cases, work, n_rows_max or 10**9, args.tfvenv)
+    helper = send_tflite_jobs(helper, cases, work, rows_of)
+    stages = {"models": time.time() - started}
 
     jobs = []
     for case in cases:
@@ -312,7 +331,9 @@ def main() -> int:
     # Compiles, callgrind and QEMU are separate processes: run them on every core.
     with ThreadPoolExecutor() as pool:
         results = list(pool.map(lambda job: measure_all(*job, fw_rows), jobs))
+    stages["exports+measurements"] = time.time() - started - sum(stages.values())
     tflite = collect_tflite(helper, work)
+    stages["waiting for tflite"] = time.time() - started - sum(stages.values())
 
     print()
     print(versions(tflite))
@@ -335,7 +356,7 @@ def main() -> int:
             print(f"ERROR tflite-i8 {name}: {error}")
     if not args.workdir:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"\n{time.time() - started:.0f} s")
+    print(f"\n{time.time() - started:.0f} s (" + ", ".join(f"{k} {v:.0f} s" for k, v in stages.items()) + ")")
     return 0
 
 

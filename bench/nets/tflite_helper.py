@@ -3,8 +3,10 @@
 models, then the .tflite run by TFLite's interpreter and by TFLite Micro's (host build).
 
     /work/tfvenv/bin/python bench/nets/tflite_helper.py JOBS.json
+    /work/tfvenv/bin/python bench/nets/tflite_helper.py -      (jobs on standard input)
 
-JOBS.json is a list of {"name", "model" (.keras file), "input_shape", "calibration",
+With "-" it imports TensorFlow first and then waits for the jobs, so the main run can start
+it before it has trained the models. The jobs are a list of {"name", "model" (.keras file), "input_shape", "calibration",
 "test" (.npy files of float32 rows, flattened), "out" (a directory)}. For each job this
 writes into "out":
 
@@ -137,8 +139,8 @@ def versions() -> dict:
 
 
 def main() -> int:
-    jobs = json.load(open(sys.argv[1]))
-    info = versions()
+    info = versions()  # imports TensorFlow (seconds) before waiting for the jobs
+    jobs = json.load(sys.stdin if sys.argv[1] == "-" else open(sys.argv[1]))
     for job in jobs:
         out = job["out"]
         os.makedirs(out, exist_ok=True)

@@ -88,6 +88,6 @@ def all_tools() -> list:
 # TensorFlow Lite Micro cannot be built here: see README.md ("TensorFlow Lite Micro").
 TFLM_SKIP_REASON = (
     "no TFLM C++ sources from the registries this workplace reaches (PyPI's tflite-micro is a "
-    "prebuilt x86-64 Python extension with no sdist, Debian packages no TFLM); its int8 "
-    "accuracy and arena are reported from that host build below"
+    "prebuilt x86-64 Python extension with no sdist, Debian packages no TFLM); the int8 table "
+    "runs that host build (TFLM's interpreter and reference kernels) when the TensorFlow venv has it"
 )

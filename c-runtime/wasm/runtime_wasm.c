@@ -512,6 +512,39 @@ int32_t tml_wasm_svm_decisions(const int32_t *desc, const float *X, int32_t n_ro
 }
 
 /*
+ * scikit-learn's decision_function (shape "ovr") of an SVC from the raw decisions that
+ * tml_wasm_svm_decisions wrote: n_rows x n_classes (one column for two classes).
+ */
+TML_EXPORT("tml_wasm_svm_ovr_scores")
+int32_t tml_wasm_svm_ovr_scores(const int32_t *desc, const float *decisions, int32_t n_rows, float *out)
+{
+    tml_svm_t s;
+    int32_t r, n_decisions, width;
+    int status;
+    if (desc == NULL || decisions == NULL || out == NULL) {
+        return TML_E_NULL;
+    }
+    s = svm_from_descriptor(desc);
+    status = tml_svm_validate(&s);
+    if (status != TML_OK) {
+        return status;
+    }
+    if (n_rows < 0) {
+        return TML_E_SIZE;
+    }
+    n_decisions = tml_svm_n_decisions(&s);
+    width = s.n_classes > 2 ? s.n_classes : 1;
+    for (r = 0; r < n_rows; r++) {
+        status = tml_svm_ovr_scores(&s, decisions + (size_t)r * (size_t)n_decisions,
+                                    out + (size_t)r * (size_t)width, width);
+        if (status != TML_OK) {
+            return status;
+        }
+    }
+    return TML_OK;
+}
+
+/*
  * A nearest-neighbour model on n_rows rows of X: out (n_rows x n_outputs) gets a classifier's
  * probabilities or a regressor's prediction, and unless classes is 0 (which a regressor
  * requires: TML_E_KIND otherwise) the class index per row. dist_scratch and index_scratch

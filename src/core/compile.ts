@@ -21,8 +21,10 @@ import { NetStructure, NetTables, buildFloatNet, describeNet, quantizeNet } from
 import { emitNetHeader } from './emitNet';
 import { emitGaussianHeader } from './emitGaussian';
 import { GaussianIR, GaussianStructure, GaussianTables, buildGaussianTables, describeGaussian } from './gaussian';
+import { emitNeighborsHeader, emitSvmHeader } from './emitKernels';
+import { KernelStructure, NeighborsIR, SvmIR, describeKernels, svmValueCount } from './kernels';
 import { NeuralNetIR } from './netIR';
-import { SizeEstimate, estimateForestSize, estimateGaussianSize, estimateNetSize } from './size';
+import { SizeEstimate, estimateForestSize, estimateGaussianSize, estimateKernelSize, estimateNetSize } from './size';
 import { WasmRuntime } from './wasmRuntime';
 
 export interface CompileOptions {
@@ -53,11 +55,26 @@ export const STRATEGIES: Array<CompileOptions['strategy']> = ['tables', 'inline'
 export const FEATURE_TYPES: FeatureType[] = ['float32', 'int16', 'int8'];
 /** Feature types per model family: networks quantize to int8 only. */
 export function featureTypesFor(ir: Pick<ModelIR, 'family'>): FeatureType[] {
-  return { tree_ensemble: FEATURE_TYPES, neural_net: ['float32', 'int8'], gaussian: ['float32'] }[ir.family] as FeatureType[];
+  return ir.family === 'tree_ensemble' ? FEATURE_TYPES : ir.family === 'neural_net' ? ['float32', 'int8'] : ['float32'];
 }
 
 /** A model lowered to the runtime's tables: all that running it needs. */
-export type LoweredModel = LoweredForest | LoweredNet | LoweredGaussian;
+export type LoweredModel = LoweredForest | LoweredNet | LoweredGaussian | LoweredSvm | LoweredNeighbors;
+
+/** SVMs and nearest neighbours run straight from their IR's float32 arrays. */
+export interface LoweredSvm {
+  family: 'svm';
+  ir: SvmIR;
+  options: CompileOptions;
+  tables: SvmIR;
+}
+
+export interface LoweredNeighbors {
+  family: 'neighbors';
+  ir: NeighborsIR;
+  options: CompileOptions;
+  tables: NeighborsIR;
+}
 
 export interface LoweredForest {
   family: 'tree_ensemble';
@@ -91,7 +108,8 @@ interface CompiledParts {
 export type CompiledModel =
   | (LoweredForest & CompiledParts & { structure: ForestStructure })
   | (LoweredNet & CompiledParts & { structure: NetStructure })
-  | (LoweredGaussian & CompiledParts & { structure: GaussianStructure });
+  | (LoweredGaussian & CompiledParts & { structure: GaussianStructure })
+  | ((LoweredSvm | LoweredNeighbors) & CompiledParts & { structure: KernelStructure });
 
 /** Values per row the device gives: probabilities (two for a binary model), outputs or scores. */
 export function deviceValueCount(model: LoweredModel): number {
@@ -100,6 +118,12 @@ export function deviceValueCount(model: LoweredModel): number {
   }
   if (model.family === 'gaussian') {
     return model.ir.task === 'anomaly' ? 1 : model.ir.nComponents;
+  }
+  if (model.family === 'svm') {
+    return svmValueCount(model.ir);
+  }
+  if (model.family === 'neighbors') {
+    return model.ir.nOutputs;
   }
   return model.ir.output === 'probabilities' && model.ir.nOutputs === 1 ? 2 : model.ir.nOutputs;
 }
@@ -143,6 +167,14 @@ export function lowerParsed(ir: ModelIR, options: CompileOptions): LoweredModel 
   if (ir.family === 'gaussian') {
     onlyDefaults(ir.estimator, options);
     return { family: 'gaussian', ir, options, tables: buildGaussianTables(ir) };
+  }
+  if (ir.family === 'svm') {
+    onlyDefaults(ir.estimator, options);
+    return { family: 'svm', ir, options, tables: ir };
+  }
+  if (ir.family === 'neighbors') {
+    onlyDefaults(ir.estimator, options);
+    return { family: 'neighbors', ir, options, tables: ir };
   }
   return { family: 'tree_ensemble', ir, options, tables: buildForestTables(ir, options.featureType, options.leafType) };
 }
@@ -198,6 +230,18 @@ export function compileModel(rawIR: unknown, options?: Partial<CompileOptions>):
 
 export function compileLowered(model: LoweredModel): CompiledModel {
   const classNames = model.ir.classes.map(String);
+  if (model.family === 'svm' || model.family === 'neighbors') {
+    const emitOptions = { name: model.options.name, standalone: model.options.standalone };
+    return {
+      ...model,
+      compilerVersion: COMPILER_VERSION,
+      strategy: 'tables',
+      header:
+        model.ir.family === 'svm' ? emitSvmHeader(model.ir, emitOptions) : emitNeighborsHeader(model.ir, emitOptions),
+      size: estimateKernelSize(model.ir, classNames),
+      structure: describeKernels(model.ir)
+    };
+  }
   if (model.family === 'gaussian') {
     return {
       ...model,
@@ -275,6 +319,19 @@ export interface DeviceRun {
 
 export function runOnDevice(model: LoweredModel, x: Float32Array, nRows: number): DeviceRun {
   checkFeatureMatrix(x, nRows, model.ir.nFeatures);
+  if (model.family === 'svm') {
+    const ir = model.ir;
+    const out = WasmRuntime.load().runSvm(ir, x, nRows);
+    if (ir.task === 'anomaly') {
+      // score_samples = decision + offset; the C vote says inlier (1) where decision > 0
+      return { nRows, routingChanges: [], classes: out.classes, values: Float32Array.from(out.values, d => d + Math.fround(ir.offset)) };
+    }
+    return { nRows, routingChanges: [], classes: out.classes, values: out.values };
+  }
+  if (model.family === 'neighbors') {
+    const out = WasmRuntime.load().runNeighbors(model.ir, x, nRows);
+    return { nRows, routingChanges: [], classes: out.classes, values: out.values };
+  }
   if (model.family === 'gaussian') {
     const out = WasmRuntime.load().runGaussian(model.tables, x, nRows);
     if (model.ir.task === 'anomaly') {

@@ -407,6 +407,12 @@ export function emitForestHeader(
 };
 `);
 
+  out.push(`/* Checks the tables once (TML_OK or a TML_E_* code): a start-up self-test for firmware. */
+static inline int ${name}_validate(void)
+{
+    return tml_forest_validate(&${name}_forest);
+}
+`);
   if (quantized) {
     const offsets = tables.featureOffset ? `${name}_feature_offset` : 'NULL';
     out.push(`/* Quantizes x[${upper}_N_FEATURES] into xq as the model expects (floor(x * scale) - offset, saturated). */

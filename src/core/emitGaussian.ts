@@ -78,6 +78,12 @@ export function emitGaussianHeader(ir: GaussianIR, tables: GaussianTables, optio
     .log_norm = ${name}_log_norm
 };
 `);
+  out.push(`/* Checks the tables once (TML_OK or a TML_E_* code): a start-up self-test for firmware. */
+static inline int ${name}_validate(void)
+{
+    return tml_gauss_validate(&${name}_gauss);
+}
+`);
   if (ir.task === 'classification') {
     out.push(`/* Class index (see ${name}_class_names) for x[${upper}_N_FEATURES], or a negative TML_E_* code. */
 static inline int32_t ${name}_predict(const float *x)

@@ -137,6 +137,12 @@ export function emitNetHeader(ir: NeuralNetIR, tables: NetTables, options: { nam
     .arena_bytes = ${tables.arenaBytes}
 };
 
+/* Checks the layers once (TML_OK or a TML_E_* code): a start-up self-test for firmware. */
+static inline int ${name}_validate(void)
+{
+    return tml_net_validate(&${name}_net);
+}
+
 /* The last layer's outputs for x[${upper}_N_FEATURES] into out[n] (n >= ${upper}_N_OUTPUTS), using your
  * arena of ${upper}_ARENA_BYTES bytes, 4-byte aligned. Returns TML_OK or a TML_E_* code. */
 static inline int ${name}_run(const float *x, void *arena, float *out, int32_t n)

@@ -83,6 +83,9 @@ function tablesSummary(model: CompiledModel): Json {
   if (model.family === 'gaussian') {
     return { n_components: model.tables.nComponents, covariance: model.tables.covariance };
   }
+  if (model.family === 'svm' || model.family === 'neighbors') {
+    return { stored: model.structure.stored, stored_per_class: model.structure.storedPerClass };
+  }
   const t = model.tables;
   return {
     n_trees: t.nTrees,

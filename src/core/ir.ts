@@ -7,6 +7,7 @@
  */
 import { decodeArray } from './encoding';
 import { GaussianIR, parseGaussianIR } from './gaussian';
+import { NeighborsIR, SvmIR, parseNeighborsIR, parseSvmIR } from './kernels';
 import { NeuralNetIR, parseNeuralNetIR } from './netIR';
 
 export const IR_FORMAT = 'tinyml-lab-ir';
@@ -61,7 +62,9 @@ export interface TreeEnsembleIR {
   offset: number;
 }
 
-export type ModelIR = TreeEnsembleIR | NeuralNetIR | GaussianIR;
+export type ModelIR = TreeEnsembleIR | NeuralNetIR | GaussianIR | SvmIR | NeighborsIR;
+export type Family = ModelIR['family'];
+const FAMILIES: Family[] = ['tree_ensemble', 'neural_net', 'gaussian', 'svm', 'neighbors'];
 
 /** A malformed or unsupported IR. `path` says where, e.g. `trees[3].threshold`. */
 export class IRError extends Error {
@@ -177,7 +180,7 @@ export function parseModelIR(raw: unknown): ModelIR {
   if (version > IR_VERSION) {
     fail('version', `IR version ${version} is newer than this compiler (${IR_VERSION}); upgrade tinyml-lab`);
   }
-  if (obj.family !== 'tree_ensemble' && obj.family !== 'neural_net' && obj.family !== 'gaussian') {
+  if (!FAMILIES.includes(obj.family as Family)) {
     fail('family', `unsupported model family ${JSON.stringify(obj.family)}`);
   }
   if (typeof obj.estimator !== 'string' || obj.estimator.length === 0) {
@@ -222,6 +225,12 @@ export function parseModelIR(raw: unknown): ModelIR {
   }
   if (obj.family === 'gaussian') {
     return parseGaussianIR(obj, common);
+  }
+  if (obj.family === 'svm') {
+    return parseSvmIR(obj, common);
+  }
+  if (obj.family === 'neighbors') {
+    return parseNeighborsIR(obj, common);
   }
   const combine = (obj.combine ?? 'mean') as Combine;
   if (combine !== 'mean' && combine !== 'sum') {

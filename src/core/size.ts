@@ -6,6 +6,7 @@
 import type { Strategy } from './emit';
 import { FeatureType, ForestTables, LEAF, treeNodes, valueCount } from './forest';
 import { GaussianTables } from './gaussian';
+import { NeighborsIR, SvmIR, classStart } from './kernels';
 import { NetTables } from './net';
 
 export interface SizeItem {
@@ -158,6 +159,42 @@ export function estimateGaussianSize(tables: GaussianTables, classNames: string[
     flashBytes: flash.reduce((s, i) => s + i.bytes, 0),
     ramBytes: ram.reduce((s, i) => s + i.bytes, 0),
     flash,
+    ram
+  };
+}
+
+/** svm.h (decisions with every kernel, votes, ovr scores) and knn.h on Cortex-M4F, -Os. */
+const KERNEL_CODE_BYTES = { svm: 900, neighbors: 700 };
+
+export function estimateKernelSize(ir: SvmIR | NeighborsIR, classNames: string[]): SizeEstimate {
+  const names = ir.task === 'classification' ? classNames.reduce((s, c) => s + 4 + c.length + 1, 0) : 0;
+  const flash: SizeItem[] =
+    ir.family === 'svm'
+      ? [
+          { name: 'support vectors', bytes: ir.supportVectors.byteLength },
+          { name: 'dual coefficients', bytes: ir.dualCoef.byteLength + ir.intercept.byteLength + classStart(ir).byteLength },
+          { name: 'model descriptor', bytes: 44 },
+          { name: 'class names', bytes: names },
+          { name: 'runtime code', bytes: KERNEL_CODE_BYTES.svm }
+        ]
+      : [
+          { name: 'stored samples', bytes: ir.samples.byteLength },
+          { name: 'labels / targets', bytes: (ir.labels ?? ir.targets ?? new Uint8Array(0)).byteLength },
+          { name: 'model descriptor', bytes: 40 },
+          { name: 'class names', bytes: names },
+          { name: 'runtime code', bytes: KERNEL_CODE_BYTES.neighbors }
+        ];
+  const ram: SizeItem[] =
+    ir.family === 'svm'
+      ? [{ name: 'kernel values', bytes: 4 * ir.nSupport }, { name: 'decisions', bytes: 4 * ir.intercept.length }]
+      : [{ name: 'nearest k (distance, index)', bytes: 8 * ir.k }, { name: 'outputs', bytes: 4 * ir.nOutputs }];
+  ram.push({ name: 'call frames', bytes: 64 });
+  const kept = flash.filter(item => item.bytes > 0);
+  return {
+    target: 'cortex-m4f',
+    flashBytes: kept.reduce((s, i) => s + i.bytes, 0),
+    ramBytes: ram.reduce((s, i) => s + i.bytes, 0),
+    flash: kept,
     ram
   };
 }

@@ -16,7 +16,7 @@ import {
 } from './compile';
 import type { Strategy } from './emit';
 import { FeatureType, ForestTables, LeafType, leafTypesFor } from './forest';
-import { estimateForestSize, estimateGaussianSize, estimateNetSize } from './size';
+import { estimateForestSize, estimateGaussianSize, estimateKernelSize, estimateNetSize } from './size';
 
 export const CODE_STRATEGIES: Strategy[] = ['tables', 'inline'];
 
@@ -56,10 +56,13 @@ export function evaluateTradeoffs(
   if (current.family === 'neural_net') {
     return netTradeoffs(current, x, nRows, reference);
   }
-  if (current.family === 'gaussian') {
+  if (current.family !== 'tree_ensemble') {
     // One export form: the point shows its size and agreement next to nothing else.
     const run = runOnDevice(current, x, nRows);
-    const size = estimateGaussianSize(current.tables, current.ir.classes.map(String), current.ir.task);
+    const size =
+      current.family === 'gaussian'
+        ? estimateGaussianSize(current.tables, current.ir.classes.map(String), current.ir.task)
+        : estimateKernelSize(current.ir, current.ir.classes.map(String));
     return [
       {
         featureType: 'float32',

@@ -9,6 +9,7 @@ import { Combine, Link } from './ir';
 import { LayerKind, NetLayer, NetTables } from './net';
 import { Activation } from './netIR';
 import { GaussianTables } from './gaussian';
+import { NeighborsIR, SvmIR, classStart, svmDecisions, svmValueCount } from './kernels';
 import { RUNTIME_WASM_BASE64 } from '../generated/runtimeAssets';
 
 const ERROR_NAMES: Record<number, string> = {
@@ -29,6 +30,8 @@ const COMBINE_CODES: Record<Combine, number> = { mean: 0, sum: 1 };
 const LINK_CODES: Record<Link, number> = { identity: 0, logistic: 1, softmax: 2, isolation: 3 };
 const ABI_VERSION = 5;
 const COVARIANCE_CODES = { full: 0, tied: 1, diag: 2, spherical: 3 };
+const KERNEL_CODES = { linear: 0, rbf: 1, poly: 2, sigmoid: 3 };
+const METRIC_CODES = { euclidean: 0, manhattan: 1, chebyshev: 2, minkowski: 3 };
 /** Runtime codes of layer kinds and activations (TML_LAYER_*, TML_ACT_* in net.h). */
 const LAYER_CODES: Record<LayerKind, number> = { conv: 0, max_pool: 1, avg_pool: 2, affine: 3, activation: 4 };
 const ACTIVATION_CODES: Record<Activation, number> = { identity: 0, relu: 1, relu6: 2, tanh: 3, logistic: 4, softmax: 5 };
@@ -63,6 +66,20 @@ interface RuntimeExports {
     out: number,
     proba: number,
     scores: number,
+    classes: number
+  ) => number;
+  tml_wasm_svm_descriptor_length: () => number;
+  tml_wasm_svm_decisions: (desc: number, x: number, nRows: number, scratch: number, nScratch: number, out: number, classes: number) => number;
+  tml_wasm_svm_ovr_scores: (desc: number, decisions: number, nRows: number, out: number) => number;
+  tml_wasm_knn_descriptor_length: () => number;
+  tml_wasm_knn_predict: (
+    desc: number,
+    x: number,
+    nRows: number,
+    dist: number,
+    index: number,
+    nScratch: number,
+    out: number,
     classes: number
   ) => number;
   tml_wasm_layer_words: () => number;
@@ -250,6 +267,90 @@ export class WasmRuntime {
       arenaAt: arena.reserve(tables.arenaBytes)
     };
   }
+
+  /** Runs an SVM: decision_function values (ovr-shaped for 3+ classes unless "ovo") and votes. */
+  runSvm(ir: SvmIR, x: Float32Array, nRows: number): { values: Float32Array; classes: Int32Array } {
+    const arena = new Arena(this.exports);
+    const nClasses = ir.task === 'classification' ? ir.classes.length : 1;
+    const floats = new Float32Array(2);
+    floats[0] = ir.gamma;
+    floats[1] = ir.coef0;
+    const bits = new Int32Array(floats.buffer);
+    const descriptor = new Int32Array([
+      ir.nFeatures,
+      ir.nSupport,
+      nClasses,
+      KERNEL_CODES[ir.kernel],
+      bits[0],
+      bits[1],
+      ir.degree,
+      arena.write(ir.supportVectors),
+      nClasses >= 2 ? arena.write(classStart(ir)) : 0,
+      arena.write(ir.dualCoef),
+      arena.write(ir.intercept)
+    ]);
+    if (descriptor.length !== this.exports.tml_wasm_svm_descriptor_length()) {
+      throw new Error('SVM descriptor layout differs from the C runtime');
+    }
+    const nDecisions = svmDecisions(ir);
+    const descAt = arena.write(descriptor);
+    const xAt = arena.write(x);
+    const scratchAt = arena.reserve(4 * ir.nSupport);
+    const decisionsAt = arena.reserve(4 * nRows * nDecisions);
+    const classesAt = arena.reserve(4 * nRows);
+    let status = this.exports.tml_wasm_svm_decisions(descAt, xAt, nRows, scratchAt, ir.nSupport, decisionsAt, classesAt);
+    const width = svmValueCount(ir);
+    let valuesAt = decisionsAt;
+    if (status === 0 && nClasses >= 3 && ir.decisionShape === 'ovr') {
+      valuesAt = arena.reserve(4 * nRows * width);
+      status = this.exports.tml_wasm_svm_ovr_scores(descAt, decisionsAt, nRows, valuesAt);
+    }
+    if (status !== 0) {
+      throw new RuntimeError(status, 'the SVM');
+    }
+    const buffer = this.exports.memory.buffer;
+    return {
+      values: new Float32Array(buffer, valuesAt, nRows * width).slice(),
+      classes: new Int32Array(buffer, classesAt, nRows).slice()
+    };
+  }
+
+  /** Runs a nearest-neighbour model: probabilities (classifier) or predictions, and classes. */
+  runNeighbors(ir: NeighborsIR, x: Float32Array, nRows: number): { values: Float32Array; classes: Int32Array } {
+    const arena = new Arena(this.exports);
+    const p = new Float32Array([ir.p]);
+    const descriptor = new Int32Array([
+      ir.nSamples,
+      ir.nFeatures,
+      ir.nOutputs,
+      ir.k,
+      METRIC_CODES[ir.metric],
+      new Int32Array(p.buffer)[0],
+      ir.weights === 'distance' ? 1 : 0,
+      arena.write(ir.samples),
+      ir.labels ? arena.write(ir.labels) : 0,
+      ir.targets ? arena.write(ir.targets) : 0
+    ]);
+    if (descriptor.length !== this.exports.tml_wasm_knn_descriptor_length()) {
+      throw new Error('nearest-neighbour descriptor layout differs from the C runtime');
+    }
+    const descAt = arena.write(descriptor);
+    const xAt = arena.write(x);
+    const distAt = arena.reserve(4 * ir.k);
+    const indexAt = arena.reserve(4 * ir.k);
+    const outAt = arena.reserve(4 * nRows * ir.nOutputs);
+    const classesAt = ir.labels ? arena.reserve(4 * nRows) : 0;
+    const status = this.exports.tml_wasm_knn_predict(descAt, xAt, nRows, distAt, indexAt, ir.k, outAt, classesAt);
+    if (status !== 0) {
+      throw new RuntimeError(status, 'the nearest-neighbour model');
+    }
+    const buffer = this.exports.memory.buffer;
+    return {
+      values: new Float32Array(buffer, outAt, nRows * ir.nOutputs).slice(),
+      classes: classesAt ? new Int32Array(buffer, classesAt, nRows).slice() : new Int32Array(nRows)
+    };
+  }
+
 
   /** Runs a Gaussian model on nRows rows of x (row-major float32). */
   runGaussian(tables: GaussianTables, x: Float32Array, nRows: number): GaussianOutput {

@@ -4,6 +4,7 @@
  */
 import { AgreementReport, DeviceRun } from '../core/compile';
 import { GaussianStructure } from '../core/gaussian';
+import { KernelStructure } from '../core/kernels';
 import { TradeoffPoint } from '../core/tradeoff';
 import { ForestStructure } from '../core/forest';
 import { NetStructure } from '../core/net';
@@ -163,6 +164,20 @@ export function gaussianStructureFigures(structure: GaussianStructure, names: st
         `${structure.nComponents} component(s), ${structure.covariance} covariance, ${structure.parametersPerComponent} numbers each`,
         { yaxis: { title: { text: 'component constant' } }, xaxis: { type: 'category' } }
       )
+    }
+  ];
+}
+
+/** What an SVM or a nearest-neighbour model stores, per class: its size on the device. */
+export function kernelStructureFigures(structure: KernelStructure): Figure[] {
+  return [
+    {
+      id: 'stored-vectors',
+      data: [{ type: 'bar', x: structure.labels, y: structure.storedPerClass }],
+      layout: layout(`${structure.stored} ${structure.what}`, {
+        xaxis: { type: 'category', title: { text: 'class' } },
+        yaxis: { title: { text: 'stored' } }
+      })
     }
   ];
 }

@@ -28,6 +28,7 @@ import {
   agreementMeasure,
   formatBytes,
   gaussianStructureFigures,
+  kernelStructureFigures,
   scoreDistributionFigure,
   netStructureFigures,
   sizeFigure,
@@ -170,7 +171,9 @@ export class InspectorPanel {
         ? netStructureFigures(model.structure, result.ranges)
         : model.family === 'gaussian'
           ? gaussianStructureFigures(model.structure, model.ir.classes.map(String))
-          : structureFigures(model.structure)),
+          : model.family === 'svm' || model.family === 'neighbors'
+            ? kernelStructureFigures(model.structure)
+            : structureFigures(model.structure)),
       ...(model.ir.task === 'anomaly' && 'offset' in model.ir ? [scoreDistributionFigure(run, reference, model.ir.offset)] : []),
       sizeFigure(model.size),
       tradeoffFigure(tradeoffs, currentLabel(model), point => this.select(point)),
@@ -331,6 +334,8 @@ export class InspectorPanel {
         ['nodes', String(nodes), 'tml-stat-nodes'],
         ['leaves', String(leaves), 'tml-stat-leaves']
       );
+    } else if (model.family === 'svm' || model.family === 'neighbors') {
+      items.push([model.structure.what, String(model.structure.stored), 'tml-stat-stored']);
     } else if (model.family === 'gaussian') {
       items.push(
         ['components', String(model.structure.nComponents), 'tml-stat-components'],

@@ -93,7 +93,7 @@ describe('model IR validation', () => {
   const cases: Array<[string, (ir: Record<string, any>) => void, string]> = [
     ['wrong format', ir => (ir.format = 'onnx'), 'malformed model IR at format'],
     ['future version', ir => (ir.version = 99), 'newer than this compiler'],
-    ['unknown family', ir => (ir.family = 'svm'), 'unsupported model family "svm"'],
+    ['unknown family', ir => (ir.family = 'quantum'), 'unsupported model family "quantum"'],
     ['too many features', ir => (ir.n_features = 40000), 'n_features: expected an integer in [1, 32767]'],
     ['missing classes', ir => delete ir.classes, 'a classifier needs its list of classes'],
     ['no trees', ir => (ir.trees = []), 'trees: expected a non-empty list of trees'],

@@ -27,11 +27,9 @@ HARNESS = r"""
 #include <stdlib.h>
 #include "model.h"
 
-#if defined(MODEL_ARENA_BYTES) /* a network */
-#define MODEL_VALIDATE() tml_net_validate(&model_net)
+#if defined(MODEL_N_OUTPUTS) /* several predicted values (networks, neighbours) */
 #define MODEL_N_VALUES MODEL_N_OUTPUTS
 #else
-#define MODEL_VALIDATE() tml_forest_validate(&model_forest)
 #define MODEL_N_VALUES 1
 #endif
 
@@ -40,7 +38,7 @@ int main(int argc, char **argv)
 {
     float x[MODEL_N_FEATURES];
     FILE *in;
-    if (MODEL_VALIDATE() != TML_OK) {
+    if (model_validate() != TML_OK) {
         return 4; /* the generated tables must pass the runtime's own checks */
     }
     if (argc != 2 || (in = fopen(argv[1], "rb")) == NULL) {

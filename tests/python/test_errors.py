@@ -7,8 +7,7 @@ import copy
 import numpy as np
 import pytest
 from sklearn.datasets import load_iris
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
+from sklearn.ensemble import AdaBoostClassifier, HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 import tinyml_lab
@@ -34,7 +33,7 @@ def test_unfitted_model():
         tinyml_lab.convert(RandomForestClassifier())
 
 
-@pytest.mark.parametrize("model", [LogisticRegression(), HistGradientBoostingClassifier()])
+@pytest.mark.parametrize("model", [AdaBoostClassifier(), HistGradientBoostingClassifier()])
 def test_unsupported_estimator_is_named(model):
     with pytest.raises(UnsupportedModelError, match=type(model).__name__) as info:
         tinyml_lab.convert(model)

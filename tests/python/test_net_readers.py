@@ -139,10 +139,10 @@ def test_nan_weight_in_mlp_names_the_layer():
 
 
 def test_unsupported_estimator_message_lists_networks():
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.ensemble import AdaBoostClassifier
 
     with pytest.raises(UnsupportedModelError, match="MLPClassifier, MLPRegressor, keras.Sequential"):
-        model_to_ir(LogisticRegression())
+        model_to_ir(AdaBoostClassifier())
 
 
 # --------------------------------------------------------------------------- Keras models
