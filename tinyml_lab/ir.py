@@ -239,7 +239,7 @@ def model_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[st
     if name in kernels.NEIGHBOR_ESTIMATORS:
         return kernels.neighbors_to_ir(model, X_train, y_train)
     if name == linear.PIPELINE:
-        return linear.pipeline_to_ir(model, model_to_ir)
+        return linear.pipeline_to_ir(model, model_to_ir, X_train, y_train)
     task = TREE_ESTIMATORS.get(name)
     if task is None:
         raise UnsupportedModelError(

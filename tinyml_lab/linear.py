@@ -160,10 +160,11 @@ def transformer_layers(step: Any, n_in: int) -> tuple[list[dict[str, Any]], int]
     return [_affine(scale, offset)], n_in
 
 
-def pipeline_to_ir(pipeline: Any, final_to_ir) -> dict[str, Any]:
-    """The IR of a fitted Pipeline of TRANSFORMERS and a final estimator whose IR is a network
-    (linear models, MLPs): the steps become its first layers. ``final_to_ir`` reads the final
-    estimator (model_to_ir)."""
+def pipeline_to_ir(pipeline: Any, final_to_ir, X_train: Any = None, y_train: Any = None) -> dict[str, Any]:
+    """The IR of a fitted Pipeline of TRANSFORMERS and a final estimator. In front of a
+    network (linear models, MLPs) the steps become its first layers; in front of a Gaussian,
+    SVM or nearest-neighbour model they become its ``preprocess`` list. ``final_to_ir`` reads
+    the final estimator (model_to_ir); X_train, if given, reaches it transformed."""
     steps = [step for _, step in pipeline.steps if step is not None and step != "passthrough"]
     if not steps:
         raise UnsupportedModelError("the Pipeline has no steps")
@@ -177,23 +178,28 @@ def pipeline_to_ir(pipeline: Any, final_to_ir) -> dict[str, Any]:
     for step in transformers:
         step_layers, width = transformer_layers(step, width)
         layers += step_layers
-    ir = final_to_ir(final)
-    if ir["family"] != "neural_net":
-        raise UnsupportedModelError(
-            f"a Pipeline ending in {type(final).__name__} cannot be exported yet: preprocessing is "
-            "compiled in front of linear models and MLPs; export the final estimator on transformed data"
-        )
-    if ir["input_shape"] != [width]:
+    if X_train is not None and transformers:
+        X_train = pipeline[:-1].transform(X_train)  # the final estimator was fitted on these
+    ir = final_to_ir(final, X_train, y_train)
+    if ir["n_features"] != width:
         raise InvalidModelError(f"{type(final).__name__} expects {ir['n_features']} features, the steps give {width}")
     names = getattr(pipeline, "feature_names_in_", None)
     step_names = " -> ".join(type(s).__name__ for s in steps)
     ir.update({
         "estimator": f"{PIPELINE}({step_names})",
         "n_features": n_features,
-        "input_shape": [n_features],
         "feature_names": [] if names is None else [str(n) for n in names],
-        "layers": layers + ir["layers"],
     })
+    if ir["family"] == "neural_net":
+        ir.update({"input_shape": [n_features], "layers": layers + ir["layers"]})
+    elif ir["family"] in ("gaussian", "svm", "neighbors"):
+        if layers:
+            ir["preprocess"] = layers
+    else:
+        raise UnsupportedModelError(
+            f"a Pipeline ending in {type(final).__name__} cannot be exported: tree splits are exact on the "
+            "raw features, and scaled ones would round differently; export the trees without the scaler"
+        )
     return ir
 
 

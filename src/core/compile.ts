@@ -67,6 +67,7 @@ export interface LoweredSvm {
   ir: SvmIR;
   options: CompileOptions;
   tables: SvmIR;
+  pre: NetTables | null;
 }
 
 export interface LoweredNeighbors {
@@ -74,6 +75,7 @@ export interface LoweredNeighbors {
   ir: NeighborsIR;
   options: CompileOptions;
   tables: NeighborsIR;
+  pre: NetTables | null;
 }
 
 export interface LoweredForest {
@@ -95,6 +97,8 @@ export interface LoweredGaussian {
   ir: GaussianIR;
   options: CompileOptions;
   tables: GaussianTables;
+  /** A pipeline's preprocessing as a float32 net, or null. */
+  pre: NetTables | null;
 }
 
 interface CompiledParts {
@@ -166,17 +170,26 @@ export function lowerParsed(ir: ModelIR, options: CompileOptions): LoweredModel 
   }
   if (ir.family === 'gaussian') {
     onlyDefaults(ir.estimator, options);
-    return { family: 'gaussian', ir, options, tables: buildGaussianTables(ir) };
+    return { family: 'gaussian', ir, options, tables: buildGaussianTables(ir), pre: preNet(ir) };
   }
   if (ir.family === 'svm') {
     onlyDefaults(ir.estimator, options);
-    return { family: 'svm', ir, options, tables: ir };
+    return { family: 'svm', ir, options, tables: ir, pre: preNet(ir) };
   }
   if (ir.family === 'neighbors') {
     onlyDefaults(ir.estimator, options);
-    return { family: 'neighbors', ir, options, tables: ir };
+    return { family: 'neighbors', ir, options, tables: ir, pre: preNet(ir) };
   }
   return { family: 'tree_ensemble', ir, options, tables: buildForestTables(ir, options.featureType, options.leafType) };
+}
+
+function preNet(ir: { preprocess: NeuralNetIR | null }): NetTables | null {
+  return ir.preprocess ? buildFloatNet(ir.preprocess) : null;
+}
+
+/** Rows in the model's own feature space: after the pipeline's preprocessing, run in C. */
+function modelInput(pre: NetTables | null, x: Float32Array, nRows: number): Float32Array {
+  return pre ? WasmRuntime.load().runNet(pre, x, nRows).values : x;
 }
 
 /** Models computed in float32 only: other feature types, leaves and strategies are refused. */
@@ -237,7 +250,9 @@ export function compileLowered(model: LoweredModel): CompiledModel {
       compilerVersion: COMPILER_VERSION,
       strategy: 'tables',
       header:
-        model.ir.family === 'svm' ? emitSvmHeader(model.ir, emitOptions) : emitNeighborsHeader(model.ir, emitOptions),
+        model.ir.family === 'svm'
+          ? emitSvmHeader(model.ir, model.pre, emitOptions)
+          : emitNeighborsHeader(model.ir, model.pre, emitOptions),
       size: estimateKernelSize(model.ir, classNames),
       structure: describeKernels(model.ir)
     };
@@ -247,7 +262,10 @@ export function compileLowered(model: LoweredModel): CompiledModel {
       ...model,
       compilerVersion: COMPILER_VERSION,
       strategy: 'tables',
-      header: emitGaussianHeader(model.ir, model.tables, { name: model.options.name, standalone: model.options.standalone }),
+      header: emitGaussianHeader(model.ir, model.tables, model.pre, {
+        name: model.options.name,
+        standalone: model.options.standalone
+      }),
       size: estimateGaussianSize(model.tables, classNames, model.ir.task),
       structure: describeGaussian(model.tables)
     };
@@ -321,7 +339,7 @@ export function runOnDevice(model: LoweredModel, x: Float32Array, nRows: number)
   checkFeatureMatrix(x, nRows, model.ir.nFeatures);
   if (model.family === 'svm') {
     const ir = model.ir;
-    const out = WasmRuntime.load().runSvm(ir, x, nRows);
+    const out = WasmRuntime.load().runSvm(ir, modelInput(model.pre, x, nRows), nRows);
     if (ir.task === 'anomaly') {
       // score_samples = decision + offset; the C vote says inlier (1) where decision > 0
       return { nRows, routingChanges: [], classes: out.classes, values: Float32Array.from(out.values, d => d + Math.fround(ir.offset)) };
@@ -329,11 +347,11 @@ export function runOnDevice(model: LoweredModel, x: Float32Array, nRows: number)
     return { nRows, routingChanges: [], classes: out.classes, values: out.values };
   }
   if (model.family === 'neighbors') {
-    const out = WasmRuntime.load().runNeighbors(model.ir, x, nRows);
+    const out = WasmRuntime.load().runNeighbors(model.ir, modelInput(model.pre, x, nRows), nRows);
     return { nRows, routingChanges: [], classes: out.classes, values: out.values };
   }
   if (model.family === 'gaussian') {
-    const out = WasmRuntime.load().runGaussian(model.tables, x, nRows);
+    const out = WasmRuntime.load().runGaussian(model.tables, modelInput(model.pre, x, nRows), nRows);
     if (model.ir.task === 'anomaly') {
       // score_samples = -Mahalanobis^2; outlier (class 0) where it is below the offset
       const offset = Math.fround(model.ir.offset);

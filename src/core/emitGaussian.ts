@@ -16,8 +16,10 @@ import {
   formatInt,
   labelsAreIntegers
 } from './emit';
+import { Signature, netTablesC, preprocessingC } from './emitNet';
 import { GaussianIR, GaussianTables } from './gaussian';
-import { COMMON_H_SOURCE, GAUSS_H_SOURCE } from '../generated/runtimeAssets';
+import { NetTables } from './net';
+import { COMMON_H_SOURCE, GAUSS_H_SOURCE, NET_H_SOURCE } from '../generated/runtimeAssets';
 
 const COVARIANCE_MACROS = {
   full: 'TML_COV_FULL',
@@ -26,9 +28,17 @@ const COVARIANCE_MACROS = {
   spherical: 'TML_COV_SPHERICAL'
 };
 
-export function emitGaussianHeader(ir: GaussianIR, tables: GaussianTables, options: { name: string; standalone: boolean }): string {
+export function emitGaussianHeader(
+  ir: GaussianIR,
+  tables: GaussianTables,
+  pre: NetTables | null,
+  options: { name: string; standalone: boolean }
+): string {
   const { name, standalone } = options;
   checkModelName(name);
+  // With a pipeline's preprocessing the model's functions take transformed features and
+  // public wrappers of the same names transform x first.
+  const fn = pre ? `${name}_model` : name;
   const upper = name.toUpperCase();
   const guard = `TINYML_MODEL_${upper}_H`;
   const k = tables.nComponents;
@@ -46,12 +56,15 @@ export function emitGaussianHeader(ir: GaussianIR, tables: GaussianTables, optio
 #include <stdint.h>
 `);
   if (standalone) {
-    out.push(`${RUNTIME_BEGIN_MARKER}: tinyml/common.h and tinyml/gauss.h (embedded) ---- */`);
+    out.push(`${RUNTIME_BEGIN_MARKER}: tinyml/common.h${pre ? ', tinyml/net.h' : ''} and tinyml/gauss.h (embedded) ---- */`);
     out.push(COMMON_H_SOURCE.trimEnd());
+    if (pre) {
+      out.push(NET_H_SOURCE.trimEnd());
+    }
     out.push(GAUSS_H_SOURCE.trimEnd());
     out.push(`${RUNTIME_END_MARKER} ---- */\n`);
   } else {
-    out.push('#include "tinyml/gauss.h"\n');
+    out.push(pre ? '#include "tinyml/net.h"\n#include "tinyml/gauss.h"\n' : '#include "tinyml/gauss.h"\n');
   }
   out.push(`#define ${upper}_N_FEATURES ${ir.nFeatures}`);
   out.push(`#define ${upper}_N_COMPONENTS ${k}`);
@@ -69,9 +82,12 @@ export function emitGaussianHeader(ir: GaussianIR, tables: GaussianTables, optio
   out.push(cArray('float', `${name}_means`, tables.means, formatFloat32));
   out.push(cArray('float', `${name}_prec_chol`, tables.precChol, formatFloat32));
   out.push(cArray('float', `${name}_log_norm`, tables.logNorm, formatFloat32));
+  if (pre) {
+    out.push(...netTablesC(pre, `${name}_pre`));
+  }
   out.push(`static const tml_gauss_t ${name}_gauss = {
     .n_components = ${k},
-    .n_features = ${ir.nFeatures},
+    .n_features = ${tables.nFeatures},
     .covariance = ${COVARIANCE_MACROS[tables.covariance]},
     .means = ${name}_means,
     .prec_chol = ${name}_prec_chol,
@@ -81,12 +97,13 @@ export function emitGaussianHeader(ir: GaussianIR, tables: GaussianTables, optio
   out.push(`/* Checks the tables once (TML_OK or a TML_E_* code): a start-up self-test for firmware. */
 static inline int ${name}_validate(void)
 {
-    return tml_gauss_validate(&${name}_gauss);
+    ${pre ? `int status = tml_net_validate(&${name}_pre_net);
+    return status != TML_OK ? status : tml_gauss_validate(&${name}_gauss);` : `return tml_gauss_validate(&${name}_gauss);`}
 }
 `);
   if (ir.task === 'classification') {
     out.push(`/* Class index (see ${name}_class_names) for x[${upper}_N_FEATURES], or a negative TML_E_* code. */
-static inline int32_t ${name}_predict(const float *x)
+static inline int32_t ${fn}_predict(const float *x)
 {
     float lp[${upper}_N_COMPONENTS];
     int status = tml_gauss_log_prob(&${name}_gauss, x, lp, ${upper}_N_COMPONENTS);
@@ -94,7 +111,7 @@ static inline int32_t ${name}_predict(const float *x)
 }
 
 /* predict_proba into proba[n] (n >= ${upper}_N_CLASSES); returns TML_OK or a TML_E_* code. */
-static inline int ${name}_predict_proba(const float *x, float *proba, int32_t n)
+static inline int ${fn}_predict_proba(const float *x, float *proba, int32_t n)
 {
     int status;
     if (n < ${upper}_N_COMPONENTS) {
@@ -108,7 +125,7 @@ static inline int ${name}_predict_proba(const float *x, float *proba, int32_t n)
 }
 
 /* score_samples: the log-likelihood of x (a mixture's density; naive Bayes: of x and its class). */
-static inline int ${name}_score_samples(const float *x, float *score)
+static inline int ${fn}_score_samples(const float *x, float *score)
 {
     float lp[${upper}_N_COMPONENTS];
     int status = tml_gauss_log_prob(&${name}_gauss, x, lp, ${upper}_N_COMPONENTS);
@@ -118,7 +135,7 @@ static inline int ${name}_score_samples(const float *x, float *score)
 `);
   } else {
     out.push(`/* score_samples: minus the squared Mahalanobis distance of x; lower is more abnormal. */
-static inline int ${name}_score_samples(const float *x, float *score)
+static inline int ${fn}_score_samples(const float *x, float *score)
 {
     if (x == NULL || score == NULL) {
         return TML_E_NULL;
@@ -128,22 +145,37 @@ static inline int ${name}_score_samples(const float *x, float *score)
 }
 
 /* decision_function: score_samples - ${upper}_OFFSET; negative means outlier. */
-static inline int ${name}_decision_function(const float *x, float *d)
+static inline int ${fn}_decision_function(const float *x, float *d)
 {
-    int status = ${name}_score_samples(x, d);
+    int status = ${fn}_score_samples(x, d);
     *d -= ${upper}_OFFSET;
     return status;
 }
 
 /* *label = 1 for an inlier, -1 for an outlier (as sklearn's predict). */
-static inline int ${name}_predict(const float *x, int32_t *label)
+static inline int ${fn}_predict(const float *x, int32_t *label)
 {
     float score;
-    int status = ${name}_score_samples(x, &score);
+    int status = ${fn}_score_samples(x, &score);
     *label = score < ${upper}_OFFSET ? -1 : 1;
     return status;
 }
 `);
+  }
+  if (pre) {
+    const signatures: Signature[] =
+      ir.task === 'classification'
+        ? [
+            { ret: 'int32_t', name: 'predict', rest: '', args: '' },
+            { ret: 'int', name: 'predict_proba', rest: ', float *proba, int32_t n', args: ', proba, n' },
+            { ret: 'int', name: 'score_samples', rest: ', float *score', args: ', score' }
+          ]
+        : [
+            { ret: 'int', name: 'score_samples', rest: ', float *score', args: ', score' },
+            { ret: 'int', name: 'decision_function', rest: ', float *d', args: ', d' },
+            { ret: 'int', name: 'predict', rest: ', int32_t *label', args: ', label' }
+          ];
+    out.push(...preprocessingC(pre, name, signatures));
   }
   out.push(`#endif /* ${guard} */\n`);
   return out.join('\n');

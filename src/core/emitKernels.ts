@@ -15,8 +15,10 @@ import {
   formatInt,
   labelsAreIntegers
 } from './emit';
+import { Signature, netTablesC, preprocessingC } from './emitNet';
 import { NeighborsIR, SvmIR, classStart, svmDecisions, svmValueCount } from './kernels';
-import { COMMON_H_SOURCE, KNN_H_SOURCE, SVM_H_SOURCE } from '../generated/runtimeAssets';
+import { NetTables } from './net';
+import { COMMON_H_SOURCE, KNN_H_SOURCE, NET_H_SOURCE, SVM_H_SOURCE } from '../generated/runtimeAssets';
 
 const KERNEL_MACROS = { linear: 'TML_KERNEL_LINEAR', rbf: 'TML_KERNEL_RBF', poly: 'TML_KERNEL_POLY', sigmoid: 'TML_KERNEL_SIGMOID' };
 const METRIC_MACROS = {
@@ -26,7 +28,15 @@ const METRIC_MACROS = {
   minkowski: 'TML_METRIC_MINKOWSKI'
 };
 
-function prologue(name: string, ir: SvmIR | NeighborsIR, description: string, file: string, source: string, standalone: boolean): string[] {
+function prologue(
+  name: string,
+  ir: SvmIR | NeighborsIR,
+  description: string,
+  file: string,
+  source: string,
+  standalone: boolean,
+  pre: NetTables | null
+): string[] {
   const upper = name.toUpperCase();
   const out = [
     `/*
@@ -41,10 +51,10 @@ function prologue(name: string, ir: SvmIR | NeighborsIR, description: string, fi
 `
   ];
   if (standalone) {
-    out.push(`${RUNTIME_BEGIN_MARKER}: tinyml/common.h and tinyml/${file} (embedded) ---- */`);
-    out.push(COMMON_H_SOURCE.trimEnd(), source.trimEnd(), `${RUNTIME_END_MARKER} ---- */\n`);
+    out.push(`${RUNTIME_BEGIN_MARKER}: tinyml/common.h${pre ? ', tinyml/net.h' : ''} and tinyml/${file} (embedded) ---- */`);
+    out.push(COMMON_H_SOURCE.trimEnd(), ...(pre ? [NET_H_SOURCE.trimEnd()] : []), source.trimEnd(), `${RUNTIME_END_MARKER} ---- */\n`);
   } else {
-    out.push(`#include "tinyml/${file}"\n`);
+    out.push(`${pre ? '#include "tinyml/net.h"\n' : ''}#include "tinyml/${file}"\n`);
   }
   out.push(`#define ${upper}_N_FEATURES ${ir.nFeatures}`);
   if (ir.task === 'classification') {
@@ -53,16 +63,33 @@ function prologue(name: string, ir: SvmIR | NeighborsIR, description: string, fi
     out.push(`static const char *const ${name}_class_names[${ir.classes.length}] = {\n    ${ir.classes.map(c => cString(String(c))).join(', ')}\n};`);
     out.push(labelsAreIntegers(ir.classes) ? cArray('int32_t', `${name}_class_labels`, ir.classes as number[], formatInt) : '');
   }
+  if (pre) {
+    out.push(...netTablesC(pre, `${name}_pre`));
+  }
   return out;
 }
 
-export function emitSvmHeader(ir: SvmIR, options: { name: string; standalone: boolean }): string {
+/** The validate function: the preprocessing net, then the model. */
+function validateC(name: string, pre: NetTables | null, check: string): string {
+  const body = pre
+    ? `int status = tml_net_validate(&${name}_pre_net);\n    return status != TML_OK ? status : ${check};`
+    : `return ${check};`;
+  return `/* Checks the tables once (TML_OK or a TML_E_* code): a start-up self-test for firmware. */
+static inline int ${name}_validate(void)
+{
+    ${body}
+}
+`;
+}
+
+export function emitSvmHeader(ir: SvmIR, pre: NetTables | null, options: { name: string; standalone: boolean }): string {
   const { name, standalone } = options;
   checkModelName(name);
+  const fn = pre ? `${name}_model` : name; // model functions; public wrappers preprocess first
   const upper = name.toUpperCase();
   const nClasses = ir.task === 'classification' ? ir.classes.length : 1;
   const nDecisions = svmDecisions(ir);
-  const out = prologue(name, ir, `${ir.nSupport} support vectors, ${ir.kernel} kernel`, 'svm.h', SVM_H_SOURCE, standalone);
+  const out = prologue(name, ir, `${ir.nSupport} support vectors, ${ir.kernel} kernel`, 'svm.h', SVM_H_SOURCE, standalone, pre);
   out.push(`#define ${upper}_N_SUPPORT ${ir.nSupport}`);
   out.push(`#define ${upper}_N_DECISIONS ${nDecisions}`);
   if (ir.task === 'classification') {
@@ -79,7 +106,7 @@ export function emitSvmHeader(ir: SvmIR, options: { name: string; standalone: bo
   out.push(cArray('float', `${name}_dual_coef`, ir.dualCoef, formatFloat32));
   out.push(cArray('float', `${name}_intercept`, ir.intercept, formatFloat32));
   out.push(`static const tml_svm_t ${name}_svm = {
-    .n_features = ${ir.nFeatures},
+    .n_features = ${ir.modelFeatures},
     .n_support = ${ir.nSupport},
     .n_classes = ${nClasses},
     .kernel = ${KERNEL_MACROS[ir.kernel]},
@@ -92,14 +119,9 @@ export function emitSvmHeader(ir: SvmIR, options: { name: string; standalone: bo
     .intercept = ${name}_intercept
 };
 
-/* Checks the tables once (TML_OK or a TML_E_* code): a start-up self-test for firmware. */
-static inline int ${name}_validate(void)
-{
-    return tml_svm_validate(&${name}_svm);
-}
-
+${validateC(name, pre, `tml_svm_validate(&${name}_svm)`)}
 /* The raw decisions for x[${upper}_N_FEATURES] into d[${upper}_N_DECISIONS]. */
-static inline int ${name}_decisions(const float *x, float *d)
+static inline int ${fn}_decisions(const float *x, float *d)
 {
     float kernel[${upper}_N_SUPPORT];
     return tml_svm_decisions(&${name}_svm, x, kernel, ${upper}_N_SUPPORT, d, ${upper}_N_DECISIONS);
@@ -116,15 +138,15 @@ static inline int ${name}_decisions(const float *x, float *d)
         scores[k] = d[k];
     }`;
     out.push(`/* Class index (see ${name}_class_names), by one-vs-one votes as libsvm counts them. */
-static inline int32_t ${name}_predict(const float *x)
+static inline int32_t ${fn}_predict(const float *x)
 {
     float d[${upper}_N_DECISIONS];
-    int status = ${name}_decisions(x, d);
+    int status = ${fn}_decisions(x, d);
     return status != TML_OK ? status : tml_svm_vote(&${name}_svm, d);
 }
 
 /* scikit-learn's decision_function (${width} value(s), shape "${nClasses >= 3 ? ir.decisionShape : 'binary'}") into scores[n]. */
-static inline int ${name}_decision_function(const float *x, float *scores, int32_t n)
+static inline int ${fn}_decision_function(const float *x, float *scores, int32_t n)
 {
     float d[${upper}_N_DECISIONS];
     int status;
@@ -132,7 +154,7 @@ static inline int ${name}_decision_function(const float *x, float *scores, int32
     if (n < ${width}) {
         return TML_E_SIZE;
     }
-    status = ${name}_decisions(x, d);
+    status = ${fn}_decisions(x, d);
 ${shaped}
     (void)k;
     return status;
@@ -140,45 +162,70 @@ ${shaped}
 `);
   } else if (ir.task === 'regression') {
     out.push(`/* Writes the prediction for x[${upper}_N_FEATURES] to *y; returns TML_OK or a TML_E_* code. */
-static inline int ${name}_predict(const float *x, float *y)
+static inline int ${fn}_predict(const float *x, float *y)
 {
-    return ${name}_decisions(x, y);
+    return ${fn}_decisions(x, y);
 }
 `);
   } else {
     out.push(`/* decision_function: negative means outlier. */
-static inline int ${name}_decision_function(const float *x, float *d)
+static inline int ${fn}_decision_function(const float *x, float *d)
 {
-    return ${name}_decisions(x, d);
+    return ${fn}_decisions(x, d);
 }
 
 /* score_samples = decision_function + ${upper}_OFFSET. */
-static inline int ${name}_score_samples(const float *x, float *score)
+static inline int ${fn}_score_samples(const float *x, float *score)
 {
-    int status = ${name}_decisions(x, score);
+    int status = ${fn}_decisions(x, score);
     *score += ${upper}_OFFSET;
     return status;
 }
 
 /* *label = 1 for an inlier, -1 for an outlier (as sklearn's predict). */
-static inline int ${name}_predict(const float *x, int32_t *label)
+static inline int ${fn}_predict(const float *x, int32_t *label)
 {
     float d;
-    int status = ${name}_decisions(x, &d);
+    int status = ${fn}_decisions(x, &d);
     *label = tml_svm_vote(&${name}_svm, &d) == 1 ? 1 : -1;
     return status;
 }
 `);
   }
+  if (pre) {
+    const signatures: Signature[] =
+      ir.task === 'classification'
+        ? [
+            { ret: 'int32_t', name: 'predict', rest: '', args: '' },
+            { ret: 'int', name: 'decision_function', rest: ', float *scores, int32_t n', args: ', scores, n' }
+          ]
+        : ir.task === 'regression'
+          ? [{ ret: 'int', name: 'predict', rest: ', float *y', args: ', y' }]
+          : [
+              { ret: 'int', name: 'decision_function', rest: ', float *d', args: ', d' },
+              { ret: 'int', name: 'score_samples', rest: ', float *score', args: ', score' },
+              { ret: 'int', name: 'predict', rest: ', int32_t *label', args: ', label' }
+            ];
+    out.push(...preprocessingC(pre, name, signatures));
+  }
   out.push(`#endif /* TINYML_MODEL_${upper}_H */\n`);
   return out.join('\n');
 }
 
-export function emitNeighborsHeader(ir: NeighborsIR, options: { name: string; standalone: boolean }): string {
+export function emitNeighborsHeader(ir: NeighborsIR, pre: NetTables | null, options: { name: string; standalone: boolean }): string {
   const { name, standalone } = options;
   checkModelName(name);
+  const fn = pre ? `${name}_model` : name; // model functions; public wrappers preprocess first
   const upper = name.toUpperCase();
-  const out = prologue(name, ir, `${ir.nSamples} stored samples, k = ${ir.k}, ${ir.metric} distance, ${ir.weights} weights`, 'knn.h', KNN_H_SOURCE, standalone);
+  const out = prologue(
+    name,
+    ir,
+    `${ir.nSamples} stored samples, k = ${ir.k}, ${ir.metric} distance, ${ir.weights} weights`,
+    'knn.h',
+    KNN_H_SOURCE,
+    standalone,
+    pre
+  );
   out.push(`#define ${upper}_K ${ir.k}`);
   out.push(`#define ${upper}_N_OUTPUTS ${ir.nOutputs}\n`);
   out.push(cArray('float', `${name}_samples`, ir.samples, formatFloat32));
@@ -190,7 +237,7 @@ export function emitNeighborsHeader(ir: NeighborsIR, options: { name: string; st
   }
   out.push(`static const tml_knn_t ${name}_knn = {
     .n_samples = ${ir.nSamples},
-    .n_features = ${ir.nFeatures},
+    .n_features = ${ir.modelFeatures},
     .n_outputs = ${ir.nOutputs},
     .k = ${ir.k},
     .metric = ${METRIC_MACROS[ir.metric]},
@@ -201,14 +248,9 @@ export function emitNeighborsHeader(ir: NeighborsIR, options: { name: string; st
     .targets = ${ir.targets ? `${name}_targets` : 'NULL'}
 };
 
-/* Checks the tables once (TML_OK or a TML_E_* code): a start-up self-test for firmware. */
-static inline int ${name}_validate(void)
-{
-    return tml_knn_validate(&${name}_knn);
-}
-
+${validateC(name, pre, `tml_knn_validate(&${name}_knn)`)}
 /* Class probabilities (classifier) or the prediction (regressor) for x into out[n]. */
-static inline int ${name}_run(const float *x, float *out, int32_t n)
+static inline int ${fn}_run(const float *x, float *out, int32_t n)
 {
     float dist[${upper}_K];
     int32_t index[${upper}_K];
@@ -217,26 +259,36 @@ static inline int ${name}_run(const float *x, float *out, int32_t n)
 `);
   if (ir.task === 'classification') {
     out.push(`/* Class index (see ${name}_class_names) for x[${upper}_N_FEATURES], or a negative TML_E_* code. */
-static inline int32_t ${name}_predict(const float *x)
+static inline int32_t ${fn}_predict(const float *x)
 {
     float proba[${upper}_N_OUTPUTS];
-    int status = ${name}_run(x, proba, ${upper}_N_OUTPUTS);
+    int status = ${fn}_run(x, proba, ${upper}_N_OUTPUTS);
     return status != TML_OK ? status : tml_knn_class(&${name}_knn, proba);
 }
 
 /* predict_proba into proba[n] (n >= ${upper}_N_CLASSES). */
-static inline int ${name}_predict_proba(const float *x, float *proba, int32_t n)
+static inline int ${fn}_predict_proba(const float *x, float *proba, int32_t n)
 {
-    return ${name}_run(x, proba, n);
+    return ${fn}_run(x, proba, n);
 }
 `);
   } else {
     out.push(`/* Writes the ${upper}_N_OUTPUTS predicted values for x to y. */
-static inline int ${name}_predict(const float *x, float *y)
+static inline int ${fn}_predict(const float *x, float *y)
 {
-    return ${name}_run(x, y, ${upper}_N_OUTPUTS);
+    return ${fn}_run(x, y, ${upper}_N_OUTPUTS);
 }
 `);
+  }
+  if (pre) {
+    const signatures: Signature[] =
+      ir.task === 'classification'
+        ? [
+            { ret: 'int32_t', name: 'predict', rest: '', args: '' },
+            { ret: 'int', name: 'predict_proba', rest: ', float *proba, int32_t n', args: ', proba, n' }
+          ]
+        : [{ ret: 'int', name: 'predict', rest: ', float *y', args: ', y' }];
+    out.push(...preprocessingC(pre, name, signatures));
   }
   out.push(`#endif /* TINYML_MODEL_${upper}_H */\n`);
   return out.join('\n');

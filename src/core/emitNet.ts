@@ -72,6 +72,71 @@ function layerInitializer(layer: NetLayer, fields: Record<string, string>): stri
         .out_scale = ${formatFloat32(layer.outScale)}, .out_zero = ${layer.outZero}, .out_float = ${layer.outFloat ? 1 : 0} }`;
 }
 
+/** The const arrays, layers and tml_net_t `${prefix}_net` of a lowered net. */
+export function netTablesC(tables: NetTables, prefix: string): string[] {
+  const out: string[] = [];
+  const initializers: string[] = [];
+  tables.layers.forEach((layer, k) => {
+    const { arrays, fields } = layerTables(layer, `${prefix}_l${k}`);
+    out.push(...arrays);
+    initializers.push(layerInitializer(layer, fields));
+  });
+  out.push(`static const tml_layer_t ${prefix}_layers[${tables.layers.length}] = {\n${initializers.join(',\n')}\n};\n`);
+  out.push(`static const tml_net_t ${prefix}_net = {
+    .n_layers = ${tables.layers.length},
+    .layers = ${prefix}_layers,
+    .quantized = ${tables.featureType === 'int8' ? 1 : 0},
+    .arena_bytes = ${tables.arenaBytes}
+};
+`);
+  return out;
+}
+
+/** A public function of a header: how to call it with model-space features instead. */
+export interface Signature {
+  ret: 'int' | 'int32_t';
+  name: string;
+  /** Parameters after `const float *x`, e.g. ", float *proba, int32_t n". */
+  rest: string;
+  /** The same as arguments, e.g. ", proba, n". */
+  args: string;
+}
+
+/**
+ * A pipeline's preprocessing (the float32 net `${name}_pre_net`, emitted with netTablesC
+ * before) in front of a model whose functions were emitted as `${name}_model_*`:
+ * `${name}_preprocess`, and one public wrapper per signature that transforms x and calls the
+ * model. The wrappers keep the model's names and return its codes, so a pipeline's header
+ * reads like any other.
+ */
+export function preprocessingC(pre: NetTables, name: string, signatures: Signature[]): string[] {
+  const upper = name.toUpperCase();
+  const out: string[] = [];
+  out.push(`#define ${upper}_N_MODEL_FEATURES ${pre.nOutputs} /* after the pipeline's preprocessing */
+#define ${upper}_PRE_ARENA_BYTES ${pre.arenaBytes}
+
+/* The pipeline's preprocessing (scalers, PCA) of x[${upper}_N_FEATURES] into xt[${upper}_N_MODEL_FEATURES]. */
+static inline int ${name}_preprocess(const float *x, float *xt)
+{
+    float arena[(${upper}_PRE_ARENA_BYTES + 3) / 4];
+    return tml_net_predict(&${name}_pre_net, x, arena, ${upper}_PRE_ARENA_BYTES, xt, ${upper}_N_MODEL_FEATURES);
+}
+`);
+  for (const s of signatures) {
+    out.push(`static inline ${s.ret} ${name}_${s.name}(const float *x${s.rest})
+{
+    float xt[${upper}_N_MODEL_FEATURES];
+    int status = ${name}_preprocess(x, xt);
+    if (status != TML_OK) {
+        return status;
+    }
+    return ${name}_model_${s.name}(xt${s.args});
+}
+`);
+  }
+  return out;
+}
+
 export function emitNetHeader(ir: NeuralNetIR, tables: NetTables, options: { name: string; standalone: boolean }): string {
   const { name, standalone } = options;
   checkModelName(name);
@@ -123,21 +188,8 @@ export function emitNetHeader(ir: NeuralNetIR, tables: NetTables, options: { nam
     );
     out.push(labelsAreIntegers(ir.classes) ? cArray('int32_t', `${name}_class_labels`, ir.classes as number[], formatInt) : '');
   }
-  const initializers: string[] = [];
-  tables.layers.forEach((layer, k) => {
-    const { arrays, fields } = layerTables(layer, `${name}_l${k}`);
-    out.push(...arrays);
-    initializers.push(layerInitializer(layer, fields));
-  });
-  out.push(`static const tml_layer_t ${name}_layers[${tables.layers.length}] = {\n${initializers.join(',\n')}\n};\n`);
-  out.push(`static const tml_net_t ${name}_net = {
-    .n_layers = ${tables.layers.length},
-    .layers = ${name}_layers,
-    .quantized = ${tables.featureType === 'int8' ? 1 : 0},
-    .arena_bytes = ${tables.arenaBytes}
-};
-
-/* Checks the layers once (TML_OK or a TML_E_* code): a start-up self-test for firmware. */
+  out.push(...netTablesC(tables, name));
+  out.push(`/* Checks the layers once (TML_OK or a TML_E_* code): a start-up self-test for firmware. */
 static inline int ${name}_validate(void)
 {
     return tml_net_validate(&${name}_net);

@@ -7,6 +7,7 @@
  */
 import { EncodedArray, decodeArray } from './encoding';
 import { ClassLabel, IRError } from './ir';
+import { NeuralNetIR } from './netIR';
 
 export type Covariance = 'full' | 'tied' | 'diag' | 'spherical';
 const COVARIANCES: Covariance[] = ['full', 'tied', 'diag', 'spherical'];
@@ -16,6 +17,10 @@ export interface GaussianIR {
   version: number;
   family: 'gaussian';
   estimator: string;
+  /** Features the model itself scores: nFeatures, or the width after `preprocess`. */
+  modelFeatures: number;
+  /** A pipeline's scalers / PCA in front of the model, or null. */
+  preprocess: NeuralNetIR | null;
   /** classification: predict = the most likely component or class; anomaly: EllipticEnvelope. */
   task: 'classification' | 'anomaly';
   nFeatures: number;
@@ -106,6 +111,8 @@ export function parseGaussianIR(
     estimator: common.estimator,
     task,
     nFeatures: common.nFeatures,
+    modelFeatures: common.nFeatures,
+    preprocess: null,
     classes: task === 'anomaly' ? [-1, 1] : common.classes,
     featureNames: common.featureNames,
     covariance,
@@ -121,7 +128,7 @@ export function parseGaussianIR(
 export function buildGaussianTables(ir: GaussianIR): GaussianTables {
   return {
     nComponents: ir.nComponents,
-    nFeatures: ir.nFeatures,
+    nFeatures: ir.modelFeatures,
     covariance: ir.covariance,
     means: Float32Array.from(ir.means),
     precChol: Float32Array.from(ir.precChol),

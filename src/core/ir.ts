@@ -8,7 +8,7 @@
 import { decodeArray } from './encoding';
 import { GaussianIR, parseGaussianIR } from './gaussian';
 import { NeighborsIR, SvmIR, parseNeighborsIR, parseSvmIR } from './kernels';
-import { NeuralNetIR, parseNeuralNetIR } from './netIR';
+import { NeuralNetIR, parseNeuralNetIR, parsePreprocess } from './netIR';
 
 export const IR_FORMAT = 'tinyml-lab-ir';
 export const IR_VERSION = 1;
@@ -223,14 +223,20 @@ export function parseModelIR(raw: unknown): ModelIR {
   if (obj.family === 'neural_net') {
     return parseNeuralNetIR(obj, common);
   }
-  if (obj.family === 'gaussian') {
-    return parseGaussianIR(obj, common);
+  if (obj.family === 'gaussian' || obj.family === 'svm' || obj.family === 'neighbors') {
+    // A pipeline's preprocessing runs first; the model's own arrays are in its output space.
+    const preprocess = obj.preprocess == null ? null : parsePreprocess(obj.preprocess, nFeatures, common);
+    const inner = { ...common, nFeatures: preprocess ? preprocess.nOutputs : nFeatures };
+    const parsed =
+      obj.family === 'gaussian'
+        ? parseGaussianIR(obj, inner)
+        : obj.family === 'svm'
+          ? parseSvmIR(obj, inner)
+          : parseNeighborsIR(obj, inner);
+    return { ...parsed, nFeatures, modelFeatures: inner.nFeatures, preprocess };
   }
-  if (obj.family === 'svm') {
-    return parseSvmIR(obj, common);
-  }
-  if (obj.family === 'neighbors') {
-    return parseNeighborsIR(obj, common);
+  if (obj.preprocess != null) {
+    fail('preprocess', 'trees and networks take no preprocess list (a network has its scalers as layers)');
   }
   const combine = (obj.combine ?? 'mean') as Combine;
   if (combine !== 'mean' && combine !== 'sum') {

@@ -6,6 +6,7 @@
  */
 import { EncodedArray, decodeArray } from './encoding';
 import { ClassLabel, IRError } from './ir';
+import { NeuralNetIR } from './netIR';
 
 export type Kernel = 'linear' | 'rbf' | 'poly' | 'sigmoid';
 export type Metric = 'euclidean' | 'manhattan' | 'chebyshev' | 'minkowski';
@@ -17,6 +18,10 @@ interface Common {
   version: number;
   estimator: string;
   nFeatures: number;
+  /** Features the model itself compares: nFeatures, or the width after `preprocess`. */
+  modelFeatures: number;
+  /** A pipeline's scalers / PCA in front of the model, or null. */
+  preprocess: NeuralNetIR | null;
   classes: ClassLabel[];
   featureNames: string[];
 }
@@ -88,7 +93,9 @@ function finite(value: unknown, path: string, check: (v: number) => boolean, wha
   return value;
 }
 
-export function parseSvmIR(obj: Record<string, unknown>, common: Omit<Common, 'format'>): SvmIR {
+type CommonIn = Omit<Common, 'format' | 'modelFeatures' | 'preprocess'>;
+
+export function parseSvmIR(obj: Record<string, unknown>, common: CommonIn): SvmIR {
   const task = obj.task as SvmIR['task'];
   const kernel = obj.kernel as Kernel;
   if (!KERNELS.includes(kernel)) {
@@ -121,6 +128,8 @@ export function parseSvmIR(obj: Record<string, unknown>, common: Omit<Common, 'f
   return {
     format: 'tinyml-lab-ir',
     ...common,
+    modelFeatures: common.nFeatures,
+    preprocess: null,
     family: 'svm',
     task,
     kernel,
@@ -137,7 +146,7 @@ export function parseSvmIR(obj: Record<string, unknown>, common: Omit<Common, 'f
   };
 }
 
-export function parseNeighborsIR(obj: Record<string, unknown>, common: Omit<Common, 'format'>): NeighborsIR {
+export function parseNeighborsIR(obj: Record<string, unknown>, common: CommonIn): NeighborsIR {
   const task = obj.task as NeighborsIR['task'];
   if (task !== 'classification' && task !== 'regression') {
     fail('task', `nearest neighbours classify or regress, got ${JSON.stringify(obj.task)}`);
@@ -179,6 +188,8 @@ export function parseNeighborsIR(obj: Record<string, unknown>, common: Omit<Comm
   return {
     format: 'tinyml-lab-ir',
     ...common,
+    modelFeatures: common.nFeatures,
+    preprocess: null,
     family: 'neighbors',
     task,
     nSamples,

@@ -199,6 +199,44 @@ function parseLayer(raw: unknown, path: string): NetLayerIR {
 }
 
 /**
+ * A pipeline's preprocessing in front of a model that is not a network (Gaussian, SVM,
+ * neighbours): affine (scalers) and dense (PCA) layers without activations, as a small
+ * regression net from the raw features to the model's.
+ */
+export function parsePreprocess(raw: unknown, nFeatures: number, common: { version: number; estimator: string }): NeuralNetIR {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    fail('preprocess', 'expected a non-empty list of layers');
+  }
+  let width = nFeatures;
+  const layers = raw.map((l: unknown, i: number) => {
+    const path = `preprocess[${i}]`;
+    const layer = parseLayer(l, path);
+    if (layer.kind === 'affine' && layer.scale.data.length === width) {
+      return layer;
+    }
+    if (layer.kind === 'dense' && layer.activation === 'identity' && layer.weights.shape[0] === width) {
+      width = layer.weights.shape[1];
+      return layer;
+    }
+    fail(path, `expected an affine or activation-free dense layer taking ${width} values`);
+  });
+  return {
+    format: 'tinyml-lab-ir',
+    version: common.version,
+    family: 'neural_net',
+    estimator: `${common.estimator} (preprocessing)`,
+    task: 'regression',
+    nFeatures,
+    inputShape: [nFeatures],
+    classes: [],
+    nOutputs: width,
+    output: 'values',
+    featureNames: [],
+    layers
+  };
+}
+
+/**
  * Checks the parts of a neural-net IR beyond the fields every family has (parseModelIR
  * checked those). Shapes between layers are checked when lowering, where they are computed.
  */

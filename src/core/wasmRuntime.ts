@@ -277,7 +277,7 @@ export class WasmRuntime {
     floats[1] = ir.coef0;
     const bits = new Int32Array(floats.buffer);
     const descriptor = new Int32Array([
-      ir.nFeatures,
+      ir.modelFeatures,
       ir.nSupport,
       nClasses,
       KERNEL_CODES[ir.kernel],
@@ -321,7 +321,7 @@ export class WasmRuntime {
     const p = new Float32Array([ir.p]);
     const descriptor = new Int32Array([
       ir.nSamples,
-      ir.nFeatures,
+      ir.modelFeatures,
       ir.nOutputs,
       ir.k,
       METRIC_CODES[ir.metric],

@@ -129,3 +129,33 @@ def test_pipeline_errors_name_the_step():
         tinyml_lab.convert(make_pipeline(MinMaxScaler(clip=True), LogisticRegression()).fit(X, y))
     with pytest.raises(UnsupportedModelError, match="ending in DecisionTreeClassifier"):
         tinyml_lab.convert(make_pipeline(StandardScaler(), DecisionTreeClassifier()).fit(X, y))
+
+
+def test_pipelines_in_front_of_gaussian_svm_and_neighbour_models(run_header):
+    from sklearn.covariance import EllipticEnvelope
+    from sklearn.naive_bayes import GaussianNB
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.svm import SVC
+
+    X, y = load_wine(return_X_y=True)
+    X_train, y_train, X_test, y_test = split(X, y)
+    x32 = X_test.astype(np.float32)
+    cases = [
+        (make_pipeline(StandardScaler(), PCA(n_components=5), GaussianNB()), {}),
+        (make_pipeline(StandardScaler(), SVC()), {"X_train": X_train}),  # gamma="scale" on scaled data
+        (make_pipeline(MinMaxScaler(), KNeighborsClassifier(n_neighbors=5)), {"X_train": X_train, "y_train": y_train}),
+    ]
+    for model, data in cases:
+        model.fit(X_train, y_train)
+        converted = tinyml_lab.convert(model, **data)
+        assert converted.ir.get("preprocess"), type(model[-1]).__name__
+        assert "model_preprocess" in converted.header
+        out = run_header(converted.header, X_test)
+        device = model.classes_[out[:, 0].astype(int)]
+        assert (device == model.predict(x32)).mean() >= 0.98, type(model[-1]).__name__
+        report = converted.evaluate(X_test, y_test)
+        assert report.label_agreement >= 0.98
+    envelope = make_pipeline(StandardScaler(), EllipticEnvelope(random_state=0)).fit(X_train[:, :6])
+    out = run_header(tinyml_lab.convert(envelope).header, X_test[:, :6])
+    score = envelope.score_samples(X_test[:, :6].astype(np.float32))
+    np.testing.assert_allclose(out[:, 1], score, rtol=1e-4, atol=1e-4 * np.abs(score).max())
