@@ -511,7 +511,20 @@ export interface NetStructure {
   totalParams: number;
   totalMacs: number;
   arenaBytes: number;
+  /** Instructions per prediction on Cortex-M4F, estimated from the layers (see INSTRUCTIONS). */
+  estimatedInstructions: number;
 }
+
+/**
+ * Cortex-M4F instructions (arm-none-eabi-gcc -Os, QEMU counts) per multiply-add of a dense
+ * layer and of a convolution with a spatial window, and per output value of the other
+ * layers, fitted on bench/nets: MLPs on digits (6.5k multiply-adds: 11.2 float32, 11.8 int8)
+ * and a Conv1D net (3.7k: 21 float32, 25 int8). An estimate: QEMU counts instructions, not cycles.
+ */
+const INSTRUCTIONS = {
+  float32: { dense: 11.2, conv: 21, elementwise: 10 },
+  int8: { dense: 11.8, conv: 25, elementwise: 12 }
+};
 
 export function describeNet(tables: NetTables): NetStructure {
   let inBytes = (tables.featureType === 'float32' ? 4 : 1) * tables.nInputs;
@@ -543,10 +556,19 @@ export function describeNet(tables: NetTables): NetStructure {
     inBytes = outBytes;
     return summary;
   });
+  const cost = INSTRUCTIONS[tables.featureType];
+  const estimatedInstructions = tables.layers.reduce((sum, l, k) => {
+    const dense = l.kind === 'conv' && l.kernel[0] * l.kernel[1] === 1 && l.inShape[0] * l.inShape[1] === 1;
+    if (l.kind === 'conv') {
+      return sum + layers[k].macs * (dense ? cost.dense : cost.conv);
+    }
+    return sum + shapeSize(l.inShape) * cost.elementwise;
+  }, 0);
   return {
     layers,
     totalParams: layers.reduce((s, l) => s + l.params, 0),
     totalMacs: layers.reduce((s, l) => s + l.macs, 0),
-    arenaBytes: tables.arenaBytes
+    arenaBytes: tables.arenaBytes,
+    estimatedInstructions: Math.round(estimatedInstructions)
   };
 }

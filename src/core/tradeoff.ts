@@ -16,6 +16,7 @@ import {
 } from './compile';
 import type { Strategy } from './emit';
 import { FeatureType, ForestTables, LeafType, leafTypesFor } from './forest';
+import { describeNet } from './net';
 import { estimateForestSize, estimateGaussianSize, estimateKernelSize, estimateNetSize } from './size';
 
 export const CODE_STRATEGIES: Strategy[] = ['tables', 'inline'];
@@ -28,6 +29,8 @@ export interface TradeoffPoint {
   label: string;
   flashBytes: number;
   ramBytes: number;
+  /** Networks: estimated Cortex-M4F instructions per prediction. */
+  instructions?: number;
   run: DeviceRun;
   report: AgreementReport;
   /** The lowered model of this option (shared by options that differ in strategy only). */
@@ -124,6 +127,7 @@ function netTradeoffs(current: LoweredNet, x: Float32Array, nRows: number, refer
       label: optionLabel(featureType, 'tables', 'float32', 'neural_net'),
       flashBytes: size.flashBytes,
       ramBytes: size.ramBytes,
+      instructions: describeNet(model.tables).estimatedInstructions,
       run,
       report: compareWithReference(model, run, reference),
       model

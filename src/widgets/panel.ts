@@ -249,7 +249,8 @@ export class InspectorPanel {
     const table = element('table', 'tml-tradeoffs');
     const head = element('tr', '');
     const trees = model.family === 'tree_ensemble';
-    for (const title of ['option', 'flash (est.)', 'RAM (est.)', 'agreement', 'max abs error', trees ? 'splits moved' : 'multiply-adds', '']) {
+    const lastColumn = trees ? 'splits moved' : model.family === 'neural_net' ? 'instructions (est., M4F)' : '';
+    for (const title of ['option', 'flash (est.)', 'RAM (est.)', 'agreement', 'max abs error', lastColumn, '']) {
       head.appendChild(element('th', '', title));
     }
     table.appendChild(head);
@@ -264,7 +265,7 @@ export class InspectorPanel {
         formatBytes(point.ramBytes),
         point.report.classes ? percent(point.report.classes.rate) : `RMSE ${measure.value.toExponential(2)}`,
         point.report.values ? point.report.values.maxAbsError.toExponential(2) : '–',
-        trees ? String(point.report.routingChanges.length) : String((model.structure as NetStructure).totalMacs)
+        trees ? String(point.report.routingChanges.length) : point.instructions !== undefined ? String(point.instructions) : ''
       ];
       for (const text of cells) {
         row.appendChild(element('td', '', text));
@@ -347,7 +348,8 @@ export class InspectorPanel {
         ['layers', String(model.structure.layers.length), 'tml-stat-layers'],
         ['parameters', String(model.structure.totalParams), 'tml-stat-params'],
         ['multiply-adds', String(model.structure.totalMacs), 'tml-stat-macs'],
-        ['arena', formatBytes(model.structure.arenaBytes), 'tml-stat-arena']
+        ['arena', formatBytes(model.structure.arenaBytes), 'tml-stat-arena'],
+        ['instructions (est., M4F)', String(model.structure.estimatedInstructions), 'tml-stat-instructions']
       );
     }
     items.push(
