@@ -518,12 +518,12 @@ export interface NetStructure {
 /**
  * Cortex-M4F instructions (arm-none-eabi-gcc -Os, QEMU counts) per multiply-add of a dense
  * layer and of a convolution with a spatial window, and per output value of the other
- * layers, fitted on bench/nets: MLPs on digits (6.5k multiply-adds: 11.2 float32, 11.8 int8)
+ * layers, fitted on bench/nets: MLPs on digits (6.5k multiply-adds: 7.8 float32, 11.4 int8)
  * and a Conv1D net (3.7k: 21 float32, 25 int8). An estimate: QEMU counts instructions, not cycles.
  */
 const INSTRUCTIONS = {
-  float32: { dense: 11.2, conv: 21, elementwise: 10 },
-  int8: { dense: 11.8, conv: 25, elementwise: 12 }
+  float32: { dense: 7.8, conv: 21, elementwise: 10 },
+  int8: { dense: 11.4, conv: 25, elementwise: 12 }
 };
 
 export function describeNet(tables: NetTables): NetStructure {
