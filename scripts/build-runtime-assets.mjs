@@ -18,7 +18,8 @@ const headers = {
   NET_H_SOURCE: header('net.h'),
   GAUSS_H_SOURCE: header('gauss.h'),
   SVM_H_SOURCE: header('svm.h'),
-  KNN_H_SOURCE: header('knn.h')
+  KNN_H_SOURCE: header('knn.h'),
+  FEATURES_H_SOURCE: header('features.h')
 };
 const wasm = readFileSync(join(runtime, 'build', 'tinyml_runtime.wasm'));
 const out = join(root, 'src', 'generated');

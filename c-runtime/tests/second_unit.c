@@ -1,5 +1,6 @@
 /* Includes the runtime a second time, from another translation unit, to prove that the
  * header-only runtime links cleanly when several .c files use it. */
+#include "tinyml/features.h"
 #include "tinyml/forest.h"
 #include "tinyml/gauss.h"
 #include "tinyml/knn.h"
@@ -11,6 +12,7 @@ int32_t second_unit_net_outputs(const tml_net_t *net);
 float second_unit_gauss_mahalanobis0(const tml_gauss_t *g, const float *x);
 int32_t second_unit_svm_decisions(const tml_svm_t *s);
 int32_t second_unit_knn_validate(const tml_knn_t *m);
+int32_t second_unit_fft_real(float *re, float *im, int32_t n);
 
 int32_t second_unit_argmax(const float *v, int32_t n) { return tml_argmax(v, n); }
 
@@ -30,3 +32,5 @@ int32_t second_unit_svm_decisions(const tml_svm_t *s)
 }
 
 int32_t second_unit_knn_validate(const tml_knn_t *m) { return tml_knn_validate(m); }
+
+int32_t second_unit_fft_real(float *re, float *im, int32_t n) { return tml_fft_real(re, im, n); }

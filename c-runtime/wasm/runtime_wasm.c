@@ -6,6 +6,7 @@
  * The caller lays out tables in linear memory (above __heap_base) and passes their
  * addresses; 0 stands for NULL. Every model is validated before it is run.
  */
+#include "tinyml/features.h"
 #include "tinyml/forest.h"
 #include "tinyml/gauss.h"
 #include "tinyml/knn.h"
@@ -586,4 +587,177 @@ int32_t tml_wasm_knn_predict(const int32_t *desc, const float *X, int32_t n_rows
         }
     }
     return TML_OK;
+}
+
+/* ---- feature extraction and post-processing (features.h) ---- */
+
+/*
+ * Power spectra of n_rows frames of X (row-major, n_fft samples per row): each row is
+ * multiplied by a periodic window (TML_WINDOW_*, written to w[n_fft]) and transformed in
+ * re[n_fft], im[n_fft]; out receives n_rows x (n_fft/2 + 1) values |X_k|^2. Returns TML_OK
+ * or a TML_E_* code.
+ */
+TML_EXPORT("tml_wasm_power_spectrum")
+int32_t tml_wasm_power_spectrum(const float *X, int32_t n_rows, int32_t n_fft, int32_t window_kind, float *re,
+                                float *im, float *w, float *out)
+{
+    int32_t r, k, n_bins;
+    int status;
+    if (X == NULL || re == NULL || im == NULL || w == NULL || out == NULL) {
+        return TML_E_NULL;
+    }
+    if (n_rows < 0 || n_fft < 2 || n_fft > TML_FFT_MAX || (n_fft & (n_fft - 1)) != 0) {
+        return TML_E_SIZE;
+    }
+    status = tml_window(window_kind, w, n_fft);
+    if (status != TML_OK) {
+        return status;
+    }
+    n_bins = n_fft / 2 + 1;
+    for (r = 0; r < n_rows; r++) {
+        const float *x = X + (size_t)r * (size_t)n_fft;
+        float *row_out = out + (size_t)r * (size_t)n_bins;
+        for (k = 0; k < n_fft; k++) {
+            re[k] = x[k] * w[k];
+            im[k] = 0.0f;
+        }
+        status = tml_fft_real(re, im, n_fft);
+        if (status != TML_OK) {
+            return status;
+        }
+        for (k = 0; k < n_bins; k++) {
+            row_out[k] = re[k] * re[k] + im[k] * im[k];
+        }
+    }
+    return TML_OK;
+}
+
+/*
+ * Log-mel energies of n_rows power spectra (n_fft/2 + 1 bins per row): the Slaney filterbank
+ * (librosa htk=False, norm='slaney') is built once into weights[n_mels * (n_fft/2 + 1)], each
+ * row's mel power goes through mel[n_mels], and out (n_rows x n_mels) gets
+ * 10 log10(max(mel, amin)). Returns TML_OK or a TML_E_* code.
+ */
+TML_EXPORT("tml_wasm_log_mel")
+int32_t tml_wasm_log_mel(const float *power, int32_t n_rows, int32_t n_fft, float sample_rate, int32_t n_mels,
+                         float fmin, float fmax, float amin, float *weights, float *mel, float *out)
+{
+    int32_t r, n_bins;
+    int status;
+    if (power == NULL || weights == NULL || mel == NULL || out == NULL) {
+        return TML_E_NULL;
+    }
+    if (n_rows < 0) {
+        return TML_E_SIZE;
+    }
+    status = tml_mel_filterbank(n_fft, sample_rate, n_mels, fmin, fmax, weights);
+    if (status != TML_OK) {
+        return status;
+    }
+    if (!(amin > 0.0f) || !tml_is_finite(amin)) {
+        return TML_E_SCALE;
+    }
+    n_bins = n_fft / 2 + 1;
+    for (r = 0; r < n_rows; r++) {
+        status = tml_mel_power(weights, n_mels, n_bins, power + (size_t)r * (size_t)n_bins, mel);
+        if (status == TML_OK) {
+            status = tml_log_mel(mel, n_mels, amin, out + (size_t)r * (size_t)n_mels);
+        }
+        if (status != TML_OK) {
+            return status;
+        }
+    }
+    return TML_OK;
+}
+
+/* MFCCs: the first n_mfcc DCT-II (ortho) coefficients of each of n_rows log-mel rows
+ * (n_mels per row) into out (n_rows x n_mfcc). Returns TML_OK or a TML_E_* code. */
+TML_EXPORT("tml_wasm_mfcc")
+int32_t tml_wasm_mfcc(const float *log_mel, int32_t n_rows, int32_t n_mels, int32_t n_mfcc, float *out)
+{
+    int32_t r;
+    if (log_mel == NULL || out == NULL) {
+        return TML_E_NULL;
+    }
+    if (n_rows < 0 || n_mels < 1 || n_mfcc < 1 || n_mfcc > n_mels) {
+        return TML_E_SIZE;
+    }
+    for (r = 0; r < n_rows; r++) {
+        int status = tml_dct2_ortho(log_mel + (size_t)r * (size_t)n_mels, n_mels,
+                                    out + (size_t)r * (size_t)n_mfcc, n_mfcc);
+        if (status != TML_OK) {
+            return status;
+        }
+    }
+    return TML_OK;
+}
+
+#define TML_WASM_STATS 7 /* mean, std, rms, min, max, peak_to_peak, zero_crossings */
+
+/*
+ * Window statistics of n_rows windows of X, each n * stride floats (n samples of stride
+ * interleaved values, e.g. xyz with stride 3). For each axis a = 0..n_axes-1 (n_axes <=
+ * stride), the samples at offset a: out gets n_rows x n_axes x 7 values (mean, std, rms,
+ * min, max, peak_to_peak, zero_crossings). Returns TML_OK or a TML_E_* code.
+ */
+TML_EXPORT("tml_wasm_window_stats")
+int32_t tml_wasm_window_stats(const float *X, int32_t n_rows, int32_t n, int32_t stride, int32_t n_axes,
+                              float *out)
+{
+    int32_t r, a, row_len;
+    if (X == NULL || out == NULL) {
+        return TML_E_NULL;
+    }
+    row_len = tml_count_product(n, stride);
+    if (n_rows < 0 || n < 1 || stride < 1 || n_axes < 1 || n_axes > stride || row_len < 0) {
+        return TML_E_SIZE;
+    }
+    for (r = 0; r < n_rows; r++) {
+        for (a = 0; a < n_axes; a++) {
+            tml_stats_t s;
+            float *o = out + ((size_t)r * (size_t)n_axes + (size_t)a) * TML_WASM_STATS;
+            int status = tml_window_stats(X + (size_t)r * (size_t)row_len + (size_t)a, n, stride, &s);
+            if (status != TML_OK) {
+                return status;
+            }
+            o[0] = s.mean;
+            o[1] = s.std;
+            o[2] = s.rms;
+            o[3] = s.min;
+            o[4] = s.max;
+            o[5] = s.peak_to_peak;
+            o[6] = (float)s.zero_crossings;
+        }
+    }
+    return TML_OK;
+}
+
+/* Median filter of x[n] with an odd window k (edges repeated), scratch of k floats. */
+TML_EXPORT("tml_wasm_median_filter")
+int32_t tml_wasm_median_filter(const float *x, int32_t n, int32_t k, float *scratch, float *out)
+{
+    return tml_median_filter(x, n, k, scratch, out);
+}
+
+/*
+ * Hysteresis (state[n]: on at x >= on, off at x < off) then events of at least min_duration
+ * frames: returns their count (onset[i], offset[i] for the first max_events of them), or a
+ * TML_E_* code (TML_E_SIZE when there are more than max_events).
+ */
+TML_EXPORT("tml_wasm_hysteresis_events")
+int32_t tml_wasm_hysteresis_events(const float *x, int32_t n, float on, float off, int32_t min_duration,
+                                   int32_t *state, int32_t *onset, int32_t *offset, int32_t max_events)
+{
+    int status = tml_hysteresis(x, n, on, off, state);
+    if (status != TML_OK) {
+        return status;
+    }
+    return tml_events(state, n, min_duration, onset, offset, max_events);
+}
+
+/* Orientation-free magnitude sqrt(x^2 + y^2 + z^2) of n interleaved xyz samples into out[n]. */
+TML_EXPORT("tml_wasm_magnitude")
+int32_t tml_wasm_magnitude(const float *xyz, int32_t n, float *out)
+{
+    return tml_magnitude(xyz, n, out);
 }

@@ -16,6 +16,7 @@ import {
 } from './compile';
 import { decodeArray, encodeArray } from './encoding';
 import { IRError } from './ir';
+import { WINDOW_CODES, WasmRuntime, WindowKind } from './wasmRuntime';
 
 type Json = Record<string, unknown>;
 
@@ -131,5 +132,80 @@ export function run(irJson: string, optionsJson: string, inputJson: string): str
       values: encodeArray(device.values, [shape[0], deviceValueCount(model)]),
       report
     };
+  });
+}
+
+/**
+ * features(nameJson, inputJson): the C runtime's feature extractors on encoded float32 arrays.
+ * name: power_spectrum {x [rows, n_fft], window}, log_mel {power [rows, bins], n_fft,
+ * sample_rate, n_mels, fmin, fmax, amin}, mfcc {log_mel [rows, n_mels], n_mfcc}, window_stats
+ * {x [rows, n * stride], n, stride, n_axes}, median_filter {x [n], k}, events {x [n], on, off,
+ * min_duration}. Returns {out} (or {state, onsets, offsets} for events) as encoded arrays.
+ */
+export function features(nameJson: string, inputJson: string): string {
+  return guarded(() => {
+    const name = JSON.parse(nameJson) as string;
+    const input = JSON.parse(inputJson) as Json;
+    const f = WasmRuntime.load().features();
+    const matrix = (key: string) => {
+      const { array, shape } = decodeArray(input[key], 'float32', key);
+      if (shape.length !== 2 || shape[0] < 1 || shape[1] < 1) {
+        throw new InputError(`${key}: expected a non-empty 2-D array, got shape ${JSON.stringify(shape)}`);
+      }
+      return { array, rows: shape[0], cols: shape[1] };
+    };
+    const num = (key: string) => {
+      const v = input[key];
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        throw new InputError(`${key}: expected a number, got ${JSON.stringify(v)}`);
+      }
+      return v;
+    };
+    switch (name) {
+      case 'power_spectrum': {
+        const x = matrix('x');
+        const window = String(input.window ?? 'hann') as WindowKind;
+        if (!(window in WINDOW_CODES)) {
+          throw new InputError(`window: expected rect, hann or hamming, got ${JSON.stringify(input.window)}`);
+        }
+        const out = f.powerSpectrum(x.array, x.rows, x.cols, window);
+        return { out: encodeArray(out, [x.rows, Math.floor(x.cols / 2) + 1]) };
+      }
+      case 'log_mel': {
+        const p = matrix('power');
+        const nFft = num('n_fft');
+        const nMels = num('n_mels');
+        const out = f.logMel(p.array, p.rows, nFft, num('sample_rate'), nMels, num('fmin'), num('fmax'), num('amin'));
+        return { out: encodeArray(out, [p.rows, nMels]) };
+      }
+      case 'mfcc': {
+        const m = matrix('log_mel');
+        const n = num('n_mfcc');
+        return { out: encodeArray(f.mfcc(m.array, m.rows, m.cols, n), [m.rows, n]) };
+      }
+      case 'window_stats': {
+        const x = matrix('x');
+        const nAxes = num('n_axes');
+        return { out: encodeArray(f.windowStats(x.array, x.rows, num('n'), num('stride'), nAxes), [x.rows, nAxes * 7]) };
+      }
+      case 'magnitude': {
+        const xyz = decodeArray(input.xyz, 'float32', 'xyz').array;
+        if (xyz.length === 0 || xyz.length % 3 !== 0) {
+          throw new InputError(`xyz: expected whole xyz samples, got ${xyz.length} values`);
+        }
+        return { out: encodeArray(f.magnitude(xyz)) };
+      }
+      case 'median_filter': {
+        const x = decodeArray(input.x, 'float32', 'x').array;
+        return { out: encodeArray(f.medianFilter(x, num('k'))) };
+      }
+      case 'events': {
+        const x = decodeArray(input.x, 'float32', 'x').array;
+        const r = f.hysteresisEvents(x, num('on'), num('off'), num('min_duration'));
+        return { state: encodeArray(r.state), onsets: encodeArray(r.onsets), offsets: encodeArray(r.offsets) };
+      }
+      default:
+        throw new InputError(`unknown feature extractor ${JSON.stringify(name)}`);
+    }
   });
 }

@@ -82,6 +82,35 @@ interface RuntimeExports {
     out: number,
     classes: number
   ) => number;
+  tml_wasm_power_spectrum: (x: number, nRows: number, nFft: number, window: number, re: number, im: number, w: number, out: number) => number;
+  tml_wasm_log_mel: (
+    power: number,
+    nRows: number,
+    nFft: number,
+    sampleRate: number,
+    nMels: number,
+    fmin: number,
+    fmax: number,
+    amin: number,
+    weights: number,
+    mel: number,
+    out: number
+  ) => number;
+  tml_wasm_mfcc: (logMel: number, nRows: number, nMels: number, nMfcc: number, out: number) => number;
+  tml_wasm_window_stats: (x: number, nRows: number, n: number, stride: number, nAxes: number, out: number) => number;
+  tml_wasm_median_filter: (x: number, n: number, k: number, scratch: number, out: number) => number;
+  tml_wasm_magnitude: (xyz: number, n: number, out: number) => number;
+  tml_wasm_hysteresis_events: (
+    x: number,
+    n: number,
+    on: number,
+    off: number,
+    minDuration: number,
+    state: number,
+    onset: number,
+    offset: number,
+    maxEvents: number
+  ) => number;
   tml_wasm_layer_words: () => number;
   tml_wasm_layer_size: () => number;
   tml_wasm_net_predict: (
@@ -352,6 +381,12 @@ export class WasmRuntime {
   }
 
 
+  /** The C runtime's feature extractors on rows of samples (tinyml/features.h). */
+  features(): FeatureRuntime {
+    return new FeatureRuntime(this.exports);
+  }
+
+
   /** Runs a Gaussian model on nRows rows of x (row-major float32). */
   runGaussian(tables: GaussianTables, x: Float32Array, nRows: number): GaussianOutput {
     if (x.length !== nRows * tables.nFeatures) {
@@ -481,5 +516,115 @@ class Arena {
       new Uint8Array(table.buffer, table.byteOffset, table.byteLength)
     );
     return at;
+  }
+}
+
+/** Window kinds of tml_window (TML_WINDOW_*). */
+export const WINDOW_CODES = { rect: 0, hann: 1, hamming: 2 } as const;
+export type WindowKind = keyof typeof WINDOW_CODES;
+
+/**
+ * Feature extraction and post-processing in the C runtime (its WebAssembly build): the same
+ * code a device runs, called on whole matrices of rows. Each call lays its inputs out in a
+ * fresh arena and copies its outputs back.
+ */
+export class FeatureRuntime {
+  constructor(private readonly exports: RuntimeExports) {}
+
+  private check(status: number, what: string): void {
+    if (status !== 0) {
+      throw new RuntimeError(status, what);
+    }
+  }
+
+  private read(at: number, n: number): Float32Array {
+    return new Float32Array(this.exports.memory.buffer, at, n).slice();
+  }
+
+  /** Power spectra (n_fft/2 + 1 bins) of nRows rows of nFft samples, each windowed first. */
+  powerSpectrum(x: Float32Array, nRows: number, nFft: number, window: WindowKind): Float32Array {
+    const arena = new Arena(this.exports);
+    const bins = Math.floor(nFft / 2) + 1;
+    const xAt = arena.write(x);
+    const re = arena.reserve(4 * nFft);
+    const im = arena.reserve(4 * nFft);
+    const w = arena.reserve(4 * nFft);
+    const out = arena.reserve(4 * nRows * bins);
+    this.check(this.exports.tml_wasm_power_spectrum(xAt, nRows, nFft, WINDOW_CODES[window], re, im, w, out), 'the power spectrum');
+    return this.read(out, nRows * bins);
+  }
+
+  /** log10 mel energies (dB) of power spectra rows, librosa's Slaney filterbank. */
+  logMel(power: Float32Array, nRows: number, nFft: number, sampleRate: number, nMels: number, fmin: number, fmax: number, amin: number): Float32Array {
+    const arena = new Arena(this.exports);
+    const bins = Math.floor(nFft / 2) + 1;
+    const pAt = arena.write(power);
+    const weights = arena.reserve(4 * nMels * bins);
+    const mel = arena.reserve(4 * nMels);
+    const out = arena.reserve(4 * nRows * nMels);
+    this.check(
+      this.exports.tml_wasm_log_mel(pAt, nRows, nFft, sampleRate, nMels, fmin, fmax, amin, weights, mel, out),
+      'the log-mel spectrogram'
+    );
+    return this.read(out, nRows * nMels);
+  }
+
+  /** MFCCs: the orthonormal DCT-II of log-mel rows, first nMfcc coefficients. */
+  mfcc(logMel: Float32Array, nRows: number, nMels: number, nMfcc: number): Float32Array {
+    const arena = new Arena(this.exports);
+    const inAt = arena.write(logMel);
+    const out = arena.reserve(4 * nRows * nMfcc);
+    this.check(this.exports.tml_wasm_mfcc(inAt, nRows, nMels, nMfcc, out), 'the MFCCs');
+    return this.read(out, nRows * nMfcc);
+  }
+
+  /** Per row and axis: mean, std, rms, min, max, peak-to-peak, zero crossings (7 values). */
+  windowStats(x: Float32Array, nRows: number, n: number, stride: number, nAxes: number): Float32Array {
+    const arena = new Arena(this.exports);
+    const xAt = arena.write(x);
+    const out = arena.reserve(4 * nRows * nAxes * 7);
+    this.check(this.exports.tml_wasm_window_stats(xAt, nRows, n, stride, nAxes, out), 'the window statistics');
+    return this.read(out, nRows * nAxes * 7);
+  }
+
+  /** sqrt(x² + y² + z²) of n interleaved xyz samples. */
+  magnitude(xyz: Float32Array): Float32Array {
+    const arena = new Arena(this.exports);
+    const n = xyz.length / 3;
+    const inAt = arena.write(xyz);
+    const out = arena.reserve(4 * n);
+    this.check(this.exports.tml_wasm_magnitude(inAt, n, out), 'the magnitude');
+    return this.read(out, n);
+  }
+
+  /** Median filter of one signal (odd k, edges repeated). */
+  medianFilter(x: Float32Array, k: number): Float32Array {
+    const arena = new Arena(this.exports);
+    const xAt = arena.write(x);
+    const scratch = arena.reserve(4 * k);
+    const out = arena.reserve(4 * x.length);
+    this.check(this.exports.tml_wasm_median_filter(xAt, x.length, k, scratch, out), 'the median filter');
+    return this.read(out, x.length);
+  }
+
+  /** Hysteresis thresholding, then events (onset, offset) of at least minDuration samples. */
+  hysteresisEvents(x: Float32Array, on: number, off: number, minDuration: number): { state: Int32Array; onsets: Int32Array; offsets: Int32Array } {
+    const arena = new Arena(this.exports);
+    const n = x.length;
+    const maxEvents = Math.max(1, Math.ceil(n / 2));
+    const xAt = arena.write(x);
+    const state = arena.reserve(4 * n);
+    const onset = arena.reserve(4 * maxEvents);
+    const offset = arena.reserve(4 * maxEvents);
+    const count = this.exports.tml_wasm_hysteresis_events(xAt, n, on, off, minDuration, state, onset, offset, maxEvents);
+    if (count < 0) {
+      throw new RuntimeError(count, 'the event detection');
+    }
+    const buffer = this.exports.memory.buffer;
+    return {
+      state: new Int32Array(buffer, state, n).slice(),
+      onsets: new Int32Array(buffer, onset, count).slice(),
+      offsets: new Int32Array(buffer, offset, count).slice()
+    };
   }
 }
