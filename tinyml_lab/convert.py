@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _engine
 from .errors import InvalidInputError
-from .ir import check_features, decode_array, encode_array, model_to_ir
+from .ir import check_features, decode_array, encode_array, input_count, model_to_ir
 
 FEATURE_TYPES = ("float32", "int16", "int8")
 STRATEGIES = ("tables", "inline", "auto")
@@ -137,13 +137,13 @@ class ConvertedModel:
 
     def predict_device(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """(class indices, values) from the WebAssembly build of the C runtime."""
-        x32 = check_features(X, int(self.ir["n_features"]), "X")
+        x32 = check_features(X, input_count(self.ir), "X")
         result = _engine.call("run", self.ir, self.options, {"x": encode_array(x32, "float32")})
         return decode_array(result["classes"]), decode_array(result["values"])
 
     def evaluate(self, X: Any, y: Any = None) -> AgreementReport:
         """Runs the C runtime (WebAssembly) on X and compares it with the model's own output."""
-        x32 = check_features(X, int(self.ir["n_features"]), "X")
+        x32 = check_features(X, input_count(self.ir), "X")
         reference = reference_outputs(self.model, self.ir, x32, y)
         result = _engine.call("run", self.ir, self.options, {"x": encode_array(x32, "float32"), "reference": reference})
         report = result["report"]
@@ -288,7 +288,7 @@ def convert(
     keep it private (KNeighbors*, SVC/SVR with gamma="scale"); other models ignore them.
     """
     ir = model_to_ir(model, X_train, y_train)
-    options = compile_options(name, dtype, standalone, strategy, leaf_dtype, calibration, int(ir["n_features"]))
+    options = compile_options(name, dtype, standalone, strategy, leaf_dtype, calibration, input_count(ir))
     return ConvertedModel(model, ir, options)
 
 

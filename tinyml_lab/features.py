@@ -140,7 +140,16 @@ class IMUFeatures(BaseEstimator, TransformerMixin):
         self.magnitude = magnitude
 
     def fit(self, X: Any, y: Any = None) -> IMUFeatures:
+        shape = np.shape(X)
+        # windows (n, steps, axes) or flattened sample-major rows (n, steps * axes)
+        self.n_features_in_ = int(np.prod(shape[1:]))
+        self.steps_ = self.n_features_in_ // self.n_axes
         return self
+
+    def feature_stage(self) -> dict[str, Any]:
+        """The IR of this stage, exported in front of the model (src/core/featureStage.ts)."""
+        return {"kind": "imu_stats", "steps": int(self.steps_), "n_axes": int(self.n_axes),
+                "magnitude": bool(self.magnitude and self.n_axes == 3)}
 
     def transform(self, X: Any) -> np.ndarray:
         return imu_window_stats(X, self.n_axes, self.magnitude)

@@ -278,6 +278,11 @@ def model_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[st
     return ir
 
 
+def input_count(ir: dict[str, Any]) -> int:
+    """Values per row the device takes: raw window samples when a feature stage comes first."""
+    return int(ir.get("n_inputs", ir["n_features"]))
+
+
 def check_features(X: Any, n_features: int, what: str = "X") -> np.ndarray:
     """X as a C-contiguous float32 matrix (what sklearn's trees compare on), or a clear error."""
     try:

@@ -166,8 +166,19 @@ def pipeline_to_ir(pipeline: Any, final_to_ir, X_train: Any = None, y_train: Any
     SVM or nearest-neighbour model they become its ``preprocess`` list. ``final_to_ir`` reads
     the final estimator (model_to_ir); X_train, if given, reaches it transformed."""
     steps = [step for _, step in pipeline.steps if step is not None and step != "passthrough"]
+    step_names = " -> ".join(type(s).__name__ for s in steps)
     if not steps:
         raise UnsupportedModelError("the Pipeline has no steps")
+    # A tinyml_lab.features transformer first: exported as the header's feature stage.
+    stage = None
+    if steps and hasattr(steps[0], "feature_stage"):
+        if not hasattr(steps[0], "steps_"):
+            raise NotFittedError(f"{type(steps[0]).__name__} in the pipeline is not fitted yet")
+        stage, steps = steps[0].feature_stage(), steps[1:]
+        if X_train is not None:
+            X_train = pipeline[:1].transform(X_train)
+    if not steps:
+        raise UnsupportedModelError("the Pipeline has no model after its feature stage")
     *transformers, final = steps
     first = transformers[0] if transformers else final
     if not hasattr(first, "n_features_in_"):
@@ -179,12 +190,12 @@ def pipeline_to_ir(pipeline: Any, final_to_ir, X_train: Any = None, y_train: Any
         step_layers, width = transformer_layers(step, width)
         layers += step_layers
     if X_train is not None and transformers:
-        X_train = pipeline[:-1].transform(X_train)  # the final estimator was fitted on these
+        for step in transformers:  # the final estimator was fitted on these
+            X_train = step.transform(X_train)
     ir = final_to_ir(final, X_train, y_train)
     if ir["n_features"] != width:
         raise InvalidModelError(f"{type(final).__name__} expects {ir['n_features']} features, the steps give {width}")
     names = getattr(pipeline, "feature_names_in_", None)
-    step_names = " -> ".join(type(s).__name__ for s in steps)
     ir.update({
         "estimator": f"{PIPELINE}({step_names})",
         "n_features": n_features,
@@ -195,11 +206,17 @@ def pipeline_to_ir(pipeline: Any, final_to_ir, X_train: Any = None, y_train: Any
     elif ir["family"] in ("gaussian", "svm", "neighbors"):
         if layers:
             ir["preprocess"] = layers
+    elif stage is not None and not layers:
+        pass  # features straight into trees: the same float32 features as in training
     else:
         raise UnsupportedModelError(
             f"a Pipeline ending in {type(final).__name__} cannot be exported: tree splits are exact on the "
             "raw features, and scaled ones would round differently; export the trees without the scaler"
         )
+    if stage is not None:
+        ir["feature_stage"] = stage
+        ir["n_inputs"] = stage["steps"] * stage["n_axes"]
+        ir["feature_names"] = []
     return ir
 
 

@@ -18,7 +18,7 @@ from traitlets import Dict, Unicode, observe
 from ._version import __version__
 from .convert import ConvertedModel, compile_options, reference_outputs
 from .errors import InvalidInputError
-from .ir import check_features, encode_array, model_to_ir
+from .ir import check_features, encode_array, input_count, model_to_ir
 
 MODULE_NAME = "tinyml-lab"
 MODULE_VERSION = f"^{__version__}"
@@ -50,7 +50,7 @@ class Inspector(widgets.DOMWidget):
         # X_train / y_train: training data of the models that keep it private (see convert)
         ir = model_to_ir(model, X_train, y_train)
         options = compile_options(name, dtype, strategy=strategy, leaf_dtype=leaf_dtype,
-                                  calibration=calibration, n_features=int(ir["n_features"]))
+                                  calibration=calibration, n_features=input_count(ir))
         super().__init__(ir=ir, options=options, **kwargs)
         self._model = model
         self.set_data(X_test, y_test)
@@ -58,7 +58,7 @@ class Inspector(widgets.DOMWidget):
 
     def set_data(self, X_test: Any, y_test: Any = None) -> None:
         """Replaces the test rows the widget runs the C runtime on."""
-        x32 = check_features(X_test, int(self.ir["n_features"]), "X_test")
+        x32 = check_features(X_test, input_count(self.ir), "X_test")
         if x32.shape[0] == 0:
             raise InvalidInputError("X_test has no rows")
         reference = reference_outputs(self._model, self.ir, x32, y_test)

@@ -3,7 +3,9 @@
  * compiled model on the WebAssembly runtime to compare it with the reference.
  */
 import { ClassAgreement, ValueAgreement, compareClasses, compareValues } from './agreement';
-import { COMPILER_VERSION, Strategy, checkModelName, emitForestHeader } from './emit';
+import { COMPILER_VERSION, RUNTIME_END_MARKER, Strategy, checkModelName, emitForestHeader } from './emit';
+import { inputCount, runFeatureStage, stageInputs, withFeatureStage } from './featureStage';
+import { FEATURES_H_SOURCE } from '../generated/runtimeAssets';
 import {
   FeatureType,
   ForestStructure,
@@ -217,7 +219,10 @@ function lowerNet(ir: NeuralNetIR, options: CompileOptions): NetTables {
   if (options.featureType === 'float32') {
     return float;
   }
-  const x = options.calibration;
+  let x = options.calibration;
+  if (x && ir.featureStage && x.length % stageInputs(ir.featureStage) === 0) {
+    x = runFeatureStage(ir.featureStage, x, x.length / stageInputs(ir.featureStage)); // raw windows in
+  }
   if (!x || x.length === 0) {
     throw new InputError(
       'int8 needs representative input rows to measure activation ranges on: pass calibration ' +
@@ -242,6 +247,16 @@ export function compileModel(rawIR: unknown, options?: Partial<CompileOptions>):
 }
 
 export function compileLowered(model: LoweredModel): CompiledModel {
+  const compiled = compileFamily(model);
+  const stage = model.ir.featureStage;
+  if (!stage) {
+    return compiled;
+  }
+  const { name, standalone } = model.options;
+  return { ...compiled, header: withFeatureStage(compiled.header, stage, name, FEATURES_H_SOURCE, standalone, RUNTIME_END_MARKER) };
+}
+
+function compileFamily(model: LoweredModel): CompiledModel {
   const classNames = model.ir.classes.map(String);
   if (model.family === 'svm' || model.family === 'neighbors') {
     const emitOptions = { name: model.options.name, standalone: model.options.standalone };
@@ -335,7 +350,13 @@ export interface DeviceRun {
   scores?: Float32Array;
 }
 
-export function runOnDevice(model: LoweredModel, x: Float32Array, nRows: number): DeviceRun {
+export function runOnDevice(model: LoweredModel, raw: Float32Array, nRows: number): DeviceRun {
+  let x = raw;
+  if (model.ir.featureStage) {
+    // Raw windows in: the C runtime computes the features the model was trained on.
+    checkFeatureMatrix(raw, nRows, inputCount(model.ir));
+    x = runFeatureStage(model.ir.featureStage, raw, nRows);
+  }
   checkFeatureMatrix(x, nRows, model.ir.nFeatures);
   if (model.family === 'svm') {
     const ir = model.ir;

@@ -8,11 +8,14 @@
 import { EncodedArray, decodeArray } from './encoding';
 import { ClassLabel, IRError } from './ir';
 import { NeuralNetIR } from './netIR';
+import type { FeatureStage } from './featureStage';
 
 export type Covariance = 'full' | 'tied' | 'diag' | 'spherical';
 const COVARIANCES: Covariance[] = ['full', 'tied', 'diag', 'spherical'];
 
 export interface GaussianIR {
+  /** tinyml_lab.features transformer exported in front of the model (raw windows in), or none. */
+  featureStage?: FeatureStage | null;
   format: 'tinyml-lab-ir';
   version: number;
   family: 'gaussian';

@@ -16,6 +16,7 @@ import {
 } from './compile';
 import { decodeArray, encodeArray } from './encoding';
 import { IRError } from './ir';
+import { inputCount } from './featureStage';
 import { WINDOW_CODES, WasmRuntime, WindowKind } from './wasmRuntime';
 
 type Json = Record<string, unknown>;
@@ -114,8 +115,8 @@ export function run(irJson: string, optionsJson: string, inputJson: string): str
     if (shape.length !== 2) {
       throw new InputError(`x: expected a 2-D array, got shape ${JSON.stringify(shape)}`);
     }
-    if (shape[1] !== model.ir.nFeatures) {
-      throw new InputError(`x has ${shape[1]} features per row, the model expects ${model.ir.nFeatures}`);
+    if (shape[1] !== inputCount(model.ir)) {
+      throw new InputError(`x has ${shape[1]} features per row, the model expects ${inputCount(model.ir)}`);
     }
     const device = runOnDevice(model, x, shape[0]);
     const ref = (input.reference ?? {}) as Json;

@@ -6,6 +6,7 @@
  * parseModelIR() is the single gate: everything past it may assume a well-formed model.
  */
 import { decodeArray } from './encoding';
+import { FeatureStage, parseFeatureStage, stageWidth } from './featureStage';
 import { GaussianIR, parseGaussianIR } from './gaussian';
 import { NeighborsIR, SvmIR, parseNeighborsIR, parseSvmIR } from './kernels';
 import { NeuralNetIR, parseNeuralNetIR, parsePreprocess } from './netIR';
@@ -36,6 +37,8 @@ export interface TreeIR {
 }
 
 export interface TreeEnsembleIR {
+  /** tinyml_lab.features transformer exported in front of the model (raw windows in), or none. */
+  featureStage?: FeatureStage | null;
   format: typeof IR_FORMAT;
   version: number;
   family: 'tree_ensemble';
@@ -169,6 +172,19 @@ function checkTree(tree: TreeIR, nFeatures: number, width: number, path: string)
 
 /** Parses and validates an IR object (already JSON-decoded). Throws IRError. */
 export function parseModelIR(raw: unknown): ModelIR {
+  const ir = parseFamily(raw);
+  const stage = (raw as Record<string, unknown>).feature_stage;
+  if (stage == null) {
+    return ir;
+  }
+  const featureStage = parseFeatureStage(stage);
+  if (stageWidth(featureStage) !== ir.nFeatures) {
+    fail('feature_stage', `gives ${stageWidth(featureStage)} features, the model takes ${ir.nFeatures}`);
+  }
+  return { ...ir, featureStage };
+}
+
+function parseFamily(raw: unknown): ModelIR {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     fail('$', 'expected a JSON object');
   }

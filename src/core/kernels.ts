@@ -7,6 +7,7 @@
 import { EncodedArray, decodeArray } from './encoding';
 import { ClassLabel, IRError } from './ir';
 import { NeuralNetIR } from './netIR';
+import type { FeatureStage } from './featureStage';
 
 export type Kernel = 'linear' | 'rbf' | 'poly' | 'sigmoid';
 export type Metric = 'euclidean' | 'manhattan' | 'chebyshev' | 'minkowski';
@@ -14,6 +15,8 @@ const KERNELS: Kernel[] = ['linear', 'rbf', 'poly', 'sigmoid'];
 const METRICS: Metric[] = ['euclidean', 'manhattan', 'chebyshev', 'minkowski'];
 
 interface Common {
+  /** tinyml_lab.features transformer exported in front of the model (raw windows in), or none. */
+  featureStage?: FeatureStage | null;
   format: 'tinyml-lab-ir';
   version: number;
   estimator: string;

@@ -6,6 +6,7 @@
  */
 import { EncodedArray, decodeArray } from './encoding';
 import { ClassLabel, IRError } from './ir';
+import type { FeatureStage } from './featureStage';
 
 export type Activation = 'identity' | 'relu' | 'relu6' | 'tanh' | 'logistic' | 'softmax';
 export const ACTIVATIONS: Activation[] = ['identity', 'relu', 'relu6', 'tanh', 'logistic', 'softmax'];
@@ -43,6 +44,8 @@ export type NetLayerIR =
 export type NetLayerKind = NetLayerIR['kind'];
 
 export interface NeuralNetIR {
+  /** tinyml_lab.features transformer exported in front of the model (raw windows in), or none. */
+  featureStage?: FeatureStage | null;
   format: 'tinyml-lab-ir';
   version: number;
   family: 'neural_net';

@@ -18,6 +18,7 @@ import {
 import { RUNTIME_BEGIN_MARKER, RUNTIME_END_MARKER } from '../core/emit';
 import { decodeArray } from '../core/encoding';
 import { FeatureType, LeafType, leafTypesFor } from '../core/forest';
+import { inputCount } from '../core/featureStage';
 import { NetStructure, NetTables } from '../core/net';
 import { TradeoffPoint, evaluateTradeoffs, optionLabel } from '../core/tradeoff';
 import { WasmRuntime } from '../core/wasmRuntime';
@@ -217,9 +218,9 @@ export class InspectorPanel {
       ...state.options,
       calibration: calibration ? decodeArray(calibration, 'float32', 'calibration').array : x
     });
-    if (shape.length !== 2 || shape[1] !== model.ir.nFeatures) {
+    if (shape.length !== 2 || shape[1] !== inputCount(model.ir)) {
       throw new Error(
-        `X_test has ${shape.length === 2 ? shape[1] : '?'} features per row, the model expects ${model.ir.nFeatures}`
+        `X_test has ${shape.length === 2 ? shape[1] : '?'} features per row, the model expects ${inputCount(model.ir)}`
       );
     }
     const optional = <D extends 'int32' | 'float64'>(key: string, dtype: D) => {
@@ -434,7 +435,7 @@ export class InspectorPanel {
     }
     const names = model.ir.classes.map(String);
     const referenceClasses = reference.classes as Int32Array; // disagreements need them
-    const nF = model.ir.nFeatures;
+    const nF = inputCount(model.ir);
     const columns: Record<string, unknown[]> = {
       row: rows,
       reference: rows.map(r => names[referenceClasses[r]] ?? '?'),

@@ -37,6 +37,14 @@ HARNESS = r"""
 int main(int argc, char **argv)
 {
     float x[MODEL_N_FEATURES];
+#if defined(MODEL_N_INPUTS) /* a feature stage first: rows are raw windows */
+    float raw[MODEL_N_INPUTS];
+#define MODEL_ROW raw
+#define MODEL_ROW_LENGTH MODEL_N_INPUTS
+#else
+#define MODEL_ROW x
+#define MODEL_ROW_LENGTH MODEL_N_FEATURES
+#endif
     FILE *in;
     if (model_validate() != TML_OK) {
         return 4; /* the generated tables must pass the runtime's own checks */
@@ -44,7 +52,12 @@ int main(int argc, char **argv)
     if (argc != 2 || (in = fopen(argv[1], "rb")) == NULL) {
         return 2;
     }
-    while (fread(x, sizeof(float), MODEL_N_FEATURES, in) == MODEL_N_FEATURES) {
+    while (fread(MODEL_ROW, sizeof(float), MODEL_ROW_LENGTH, in) == MODEL_ROW_LENGTH) {
+#if defined(MODEL_N_INPUTS)
+        if (model_features(raw, x) != TML_OK) {
+            return 5;
+        }
+#endif
 #if defined(MODEL_OFFSET)
         float score;
         int32_t label;

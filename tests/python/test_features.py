@@ -97,3 +97,32 @@ def test_bad_input_is_named():
         features.power_spectrum(np.ones((2, 100)))  # not a power of two
     with pytest.raises(InvalidInputError, match="NaN"):
         features.power_spectrum(np.full((1, 64), np.nan))
+
+
+def test_a_pipeline_starting_with_imu_features_exports_the_stage_with_the_model(run_header):
+    """The device computes the features from raw windows with the same C code that computed
+    them in training: a forest on them agrees with the pipeline on every row."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    import tinyml_lab
+
+    X, y = make_imu_windows(n_per_class=60)
+    X_train, y_train, X_test, y_test = X[::2], y[::2], X[1::2], y[1::2]
+    forest = make_pipeline(features.IMUFeatures(), RandomForestClassifier(n_estimators=10, random_state=0)).fit(X_train, y_train)
+    converted = tinyml_lab.convert(forest, name="model")
+    assert converted.ir["n_inputs"] == 32 * 3 and converted.ir["n_features"] == 28
+    assert "static inline int model_features(const float *window, float *features)" in converted.header
+    out = run_header(converted.header, X_test.reshape(len(X_test), -1))
+    np.testing.assert_array_equal(forest.classes_[out[:, 0].astype(int)], forest.predict(X_test))
+    assert converted.evaluate(X_test, y_test).label_agreement == 1.0
+
+    net = make_pipeline(features.IMUFeatures(), StandardScaler(),
+                        MLPClassifier(hidden_layer_sizes=(16,), max_iter=500, random_state=0)).fit(X_train, y_train)
+    converted = tinyml_lab.convert(net, name="model")
+    out = run_header(converted.header, X_test.reshape(len(X_test), -1))
+    np.testing.assert_allclose(out[:, 1:], net.predict_proba(X_test), atol=1e-5)
+    int8 = tinyml_lab.convert(net, dtype="int8", calibration=X_train)  # raw windows: the stage runs first
+    assert int8.evaluate(X_test, y_test).label_agreement >= 0.95
