@@ -3,9 +3,8 @@
  * compiled model on the WebAssembly runtime to compare it with the reference.
  */
 import { ClassAgreement, ValueAgreement, compareClasses, compareValues } from './agreement';
-import { COMPILER_VERSION, RUNTIME_END_MARKER, Strategy, checkModelName, emitForestHeader } from './emit';
+import { COMPILER_VERSION, HeaderOptions, RUNTIME_HEADERS, Strategy, checkModelName, emitForestHeader } from './emit';
 import { inputCount, runFeatureStage, stageInputs, withFeatureStage } from './featureStage';
-import { FEATURES_H_SOURCE } from '../generated/runtimeAssets';
 import {
   FeatureType,
   ForestStructure,
@@ -247,19 +246,20 @@ export function compileModel(rawIR: unknown, options?: Partial<CompileOptions>):
 }
 
 export function compileLowered(model: LoweredModel): CompiledModel {
-  const compiled = compileFamily(model);
   const stage = model.ir.featureStage;
-  if (!stage) {
-    return compiled;
-  }
-  const { name, standalone } = model.options;
-  return { ...compiled, header: withFeatureStage(compiled.header, stage, name, FEATURES_H_SOURCE, standalone, RUNTIME_END_MARKER) };
+  // A feature stage's runtime joins the model's in one embedded block; its function follows.
+  const emitOptions: HeaderOptions = {
+    name: model.options.name,
+    standalone: model.options.standalone,
+    extraRuntime: stage ? [RUNTIME_HEADERS.features] : []
+  };
+  const compiled = compileFamily(model, emitOptions);
+  return stage ? { ...compiled, header: withFeatureStage(compiled.header, stage, emitOptions.name) } : compiled;
 }
 
-function compileFamily(model: LoweredModel): CompiledModel {
+function compileFamily(model: LoweredModel, emitOptions: HeaderOptions): CompiledModel {
   const classNames = model.ir.classes.map(String);
   if (model.family === 'svm' || model.family === 'neighbors') {
-    const emitOptions = { name: model.options.name, standalone: model.options.standalone };
     return {
       ...model,
       compilerVersion: COMPILER_VERSION,
@@ -277,10 +277,7 @@ function compileFamily(model: LoweredModel): CompiledModel {
       ...model,
       compilerVersion: COMPILER_VERSION,
       strategy: 'tables',
-      header: emitGaussianHeader(model.ir, model.tables, model.pre, {
-        name: model.options.name,
-        standalone: model.options.standalone
-      }),
+      header: emitGaussianHeader(model.ir, model.tables, model.pre, emitOptions),
       size: estimateGaussianSize(model.tables, classNames, model.ir.task),
       structure: describeGaussian(model.tables)
     };
@@ -291,7 +288,7 @@ function compileFamily(model: LoweredModel): CompiledModel {
       ...model,
       compilerVersion: COMPILER_VERSION,
       strategy: 'tables',
-      header: emitNetHeader(model.ir, model.tables, { name: model.options.name, standalone: model.options.standalone }),
+      header: emitNetHeader(model.ir, model.tables, emitOptions),
       size: estimateNetSize(model.tables, classNames),
       structure
     };
@@ -303,7 +300,7 @@ function compileFamily(model: LoweredModel): CompiledModel {
     ...model,
     compilerVersion: COMPILER_VERSION,
     strategy,
-    header: emitForestHeader(ir, tables, structure, { ...resolved, strategy }),
+    header: emitForestHeader(ir, tables, structure, { ...emitOptions, strategy }),
     size: estimateForestSize(tables, classNames, strategy),
     structure
   };

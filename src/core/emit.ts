@@ -5,13 +5,71 @@
  */
 import { ForestStructure, ForestTables, LEAF, expectedSplits, treeNodes } from './forest';
 import { ClassLabel, TreeEnsembleIR } from './ir';
-import { COMMON_H_SOURCE, FOREST_H_SOURCE } from '../generated/runtimeAssets';
+import {
+  COMMON_H_SOURCE,
+  FEATURES_H_SOURCE,
+  FOREST_H_SOURCE,
+  GAUSS_H_SOURCE,
+  KNN_H_SOURCE,
+  NET_H_SOURCE,
+  SVM_H_SOURCE
+} from '../generated/runtimeAssets';
 
 export const COMPILER_VERSION = '0.1.0';
 
 /** Start of the comment lines around the runtime embedded in a standalone header. */
 export const RUNTIME_BEGIN_MARKER = '/* ---- TinyML Lab runtime';
 export const RUNTIME_END_MARKER = '/* ---- end of embedded runtime';
+
+/** A runtime header a model header needs (common.h always comes first). */
+export interface RuntimeHeader {
+  path: string;
+  source: string;
+}
+
+export const RUNTIME_HEADERS = {
+  forest: { path: 'tinyml/forest.h', source: FOREST_H_SOURCE },
+  net: { path: 'tinyml/net.h', source: NET_H_SOURCE },
+  gauss: { path: 'tinyml/gauss.h', source: GAUSS_H_SOURCE },
+  svm: { path: 'tinyml/svm.h', source: SVM_H_SOURCE },
+  knn: { path: 'tinyml/knn.h', source: KNN_H_SOURCE },
+  features: { path: 'tinyml/features.h', source: FEATURES_H_SOURCE }
+};
+
+/** Options every header emitter takes. */
+export interface HeaderOptions {
+  name: string;
+  standalone: boolean;
+  /** Runtime headers besides the model's own (a feature stage's features.h). */
+  extraRuntime?: RuntimeHeader[];
+}
+
+/**
+ * The runtime a model header needs, after <stdint.h>: with `standalone`, common.h and the
+ * headers embedded in one block between the markers (the widget folds it); else includes.
+ */
+export function runtimeC(headers: RuntimeHeader[], standalone: boolean): string[] {
+  if (!standalone) {
+    return [headers.map(h => `#include "${h.path}"`).join('\n') + '\n'];
+  }
+  const paths = ['tinyml/common.h', ...headers.map(h => h.path)];
+  const listed = `${paths.slice(0, -1).join(', ')} and ${paths[paths.length - 1]}`;
+  return [
+    `${RUNTIME_BEGIN_MARKER}: ${listed} (embedded) ---- */`,
+    COMMON_H_SOURCE.trimEnd(),
+    ...headers.map(h => h.source.trimEnd()),
+    `${RUNTIME_END_MARKER} ---- */\n`
+  ];
+}
+
+/** Class names (and integer labels), indexed by what <name>_predict returns. */
+export function classNamesC(name: string, classes: ClassLabel[], what = 'Class names'): string[] {
+  return [
+    `/* ${what}, indexed by what ${name}_predict returns. */`,
+    `static const char *const ${name}_class_names[${classes.length}] = {\n    ${classes.map(c => cString(String(c))).join(', ')}\n};`,
+    labelsAreIntegers(classes) ? cArray('int32_t', `${name}_class_labels`, classes as number[], formatInt) : ''
+  ];
+}
 
 /** A C identifier; also the prefix of every symbol the header defines. */
 const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -228,9 +286,7 @@ const LEAF_DESCRIPTIONS = {
 /** tables: const node tables walked by the runtime; inline: one function of if/goto per tree. */
 export type Strategy = 'tables' | 'inline';
 
-export interface EmitOptions {
-  name: string;
-  standalone: boolean;
+export interface EmitOptions extends HeaderOptions {
   strategy: Strategy;
 }
 
@@ -306,14 +362,7 @@ export function emitForestHeader(
 
 #include <stdint.h>
 `);
-  if (standalone) {
-    out.push(`${RUNTIME_BEGIN_MARKER}: tinyml/common.h and tinyml/forest.h (embedded) ---- */`);
-    out.push(COMMON_H_SOURCE.trimEnd());
-    out.push(FOREST_H_SOURCE.trimEnd());
-    out.push(`${RUNTIME_END_MARKER} ---- */\n`);
-  } else {
-    out.push('#include "tinyml/forest.h"\n');
-  }
+  out.push(...runtimeC([RUNTIME_HEADERS.forest, ...(options.extraRuntime ?? [])], standalone));
 
   out.push(`#define ${upper}_N_FEATURES ${tables.nFeatures}`);
   out.push(`#define ${upper}_N_OUTPUTS ${tables.nOutputs}`);
@@ -328,17 +377,7 @@ export function emitForestHeader(
     out.push(`/* Feature order: ${ir.featureNames.map((f, i) => `${i}=${commentSafe(f)}`).join(', ')} */`);
   }
   if (isClassifier) {
-    out.push(`/* Class names, indexed by what ${name}_predict returns. */`);
-    out.push(
-      `static const char *const ${name}_class_names[${ir.classes.length}] = {\n    ${ir.classes
-        .map(c => cString(String(c)))
-        .join(', ')}\n};`
-    );
-    if (labelsAreIntegers(ir.classes)) {
-      out.push(cArray('int32_t', `${name}_class_labels`, ir.classes as number[], formatInt));
-    } else {
-      out.push('');
-    }
+    out.push(...classNamesC(name, ir.classes));
   }
 
   const inline = options.strategy === 'inline';

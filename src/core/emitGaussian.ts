@@ -6,20 +6,18 @@
  */
 import {
   COMPILER_VERSION,
-  RUNTIME_BEGIN_MARKER,
-  RUNTIME_END_MARKER,
+  HeaderOptions,
+  RUNTIME_HEADERS,
   cArray,
-  cString,
   checkModelName,
+  classNamesC,
   commentSafe,
   formatFloat32,
-  formatInt,
-  labelsAreIntegers
+  runtimeC
 } from './emit';
-import { Signature, netTablesC, preprocessingC } from './emitNet';
+import { SIGNATURES, netTablesC, preprocessingC } from './emitNet';
 import { GaussianIR, GaussianTables } from './gaussian';
 import { NetTables } from './net';
-import { COMMON_H_SOURCE, GAUSS_H_SOURCE, NET_H_SOURCE } from '../generated/runtimeAssets';
 
 const COVARIANCE_MACROS = {
   full: 'TML_COV_FULL',
@@ -32,7 +30,7 @@ export function emitGaussianHeader(
   ir: GaussianIR,
   tables: GaussianTables,
   pre: NetTables | null,
-  options: { name: string; standalone: boolean }
+  options: HeaderOptions
 ): string {
   const { name, standalone } = options;
   checkModelName(name);
@@ -55,17 +53,8 @@ export function emitGaussianHeader(
 
 #include <stdint.h>
 `);
-  if (standalone) {
-    out.push(`${RUNTIME_BEGIN_MARKER}: tinyml/common.h${pre ? ', tinyml/net.h' : ''} and tinyml/gauss.h (embedded) ---- */`);
-    out.push(COMMON_H_SOURCE.trimEnd());
-    if (pre) {
-      out.push(NET_H_SOURCE.trimEnd());
-    }
-    out.push(GAUSS_H_SOURCE.trimEnd());
-    out.push(`${RUNTIME_END_MARKER} ---- */\n`);
-  } else {
-    out.push(pre ? '#include "tinyml/net.h"\n#include "tinyml/gauss.h"\n' : '#include "tinyml/gauss.h"\n');
-  }
+  const runtime = [...(pre ? [RUNTIME_HEADERS.net] : []), RUNTIME_HEADERS.gauss, ...(options.extraRuntime ?? [])];
+  out.push(...runtimeC(runtime, standalone));
   out.push(`#define ${upper}_N_FEATURES ${ir.nFeatures}`);
   out.push(`#define ${upper}_N_COMPONENTS ${k}`);
   if (ir.task === 'classification') {
@@ -75,9 +64,7 @@ export function emitGaussianHeader(
   }
   out.push('');
   if (ir.task === 'classification') {
-    out.push(`/* Class (naive Bayes) or component (mixture) names, indexed by what ${name}_predict returns. */`);
-    out.push(`static const char *const ${name}_class_names[${k}] = {\n    ${ir.classes.map(c => cString(String(c))).join(', ')}\n};`);
-    out.push(labelsAreIntegers(ir.classes) ? cArray('int32_t', `${name}_class_labels`, ir.classes as number[], formatInt) : '');
+    out.push(...classNamesC(name, ir.classes, 'Class (naive Bayes) or component (mixture) names'));
   }
   out.push(cArray('float', `${name}_means`, tables.means, formatFloat32));
   out.push(cArray('float', `${name}_prec_chol`, tables.precChol, formatFloat32));
@@ -163,18 +150,11 @@ static inline int ${fn}_predict(const float *x, int32_t *label)
 `);
   }
   if (pre) {
-    const signatures: Signature[] =
+    const { predictClass, predictProba, scoreSamples, decisionValue, predictLabel } = SIGNATURES;
+    const signatures =
       ir.task === 'classification'
-        ? [
-            { ret: 'int32_t', name: 'predict', rest: '', args: '' },
-            { ret: 'int', name: 'predict_proba', rest: ', float *proba, int32_t n', args: ', proba, n' },
-            { ret: 'int', name: 'score_samples', rest: ', float *score', args: ', score' }
-          ]
-        : [
-            { ret: 'int', name: 'score_samples', rest: ', float *score', args: ', score' },
-            { ret: 'int', name: 'decision_function', rest: ', float *d', args: ', d' },
-            { ret: 'int', name: 'predict', rest: ', int32_t *label', args: ', label' }
-          ];
+        ? [predictClass, predictProba, scoreSamples]
+        : [scoreSamples, decisionValue, predictLabel];
     out.push(...preprocessingC(pre, name, signatures));
   }
   out.push(`#endif /* ${guard} */\n`);

@@ -5,20 +5,20 @@
  */
 import {
   COMPILER_VERSION,
-  RUNTIME_BEGIN_MARKER,
-  RUNTIME_END_MARKER,
+  HeaderOptions,
+  RUNTIME_HEADERS,
+  RuntimeHeader,
   cArray,
-  cString,
   checkModelName,
+  classNamesC,
   commentSafe,
   formatFloat32,
   formatInt,
-  labelsAreIntegers
+  runtimeC
 } from './emit';
-import { Signature, netTablesC, preprocessingC } from './emitNet';
+import { SIGNATURES, netTablesC, preprocessingC } from './emitNet';
 import { NeighborsIR, SvmIR, classStart, svmDecisions, svmValueCount } from './kernels';
 import { NetTables } from './net';
-import { COMMON_H_SOURCE, KNN_H_SOURCE, NET_H_SOURCE, SVM_H_SOURCE } from '../generated/runtimeAssets';
 
 const KERNEL_MACROS = { linear: 'TML_KERNEL_LINEAR', rbf: 'TML_KERNEL_RBF', poly: 'TML_KERNEL_POLY', sigmoid: 'TML_KERNEL_SIGMOID' };
 const METRIC_MACROS = {
@@ -29,14 +29,14 @@ const METRIC_MACROS = {
 };
 
 function prologue(
-  name: string,
   ir: SvmIR | NeighborsIR,
   description: string,
-  file: string,
-  source: string,
-  standalone: boolean,
-  pre: NetTables | null
+  runtime: RuntimeHeader,
+  pre: NetTables | null,
+  options: HeaderOptions
 ): string[] {
+  const { name, standalone } = options;
+  const extraRuntime = options.extraRuntime ?? [];
   const upper = name.toUpperCase();
   const out = [
     `/*
@@ -50,18 +50,11 @@ function prologue(
 #include <stdint.h>
 `
   ];
-  if (standalone) {
-    out.push(`${RUNTIME_BEGIN_MARKER}: tinyml/common.h${pre ? ', tinyml/net.h' : ''} and tinyml/${file} (embedded) ---- */`);
-    out.push(COMMON_H_SOURCE.trimEnd(), ...(pre ? [NET_H_SOURCE.trimEnd()] : []), source.trimEnd(), `${RUNTIME_END_MARKER} ---- */\n`);
-  } else {
-    out.push(`${pre ? '#include "tinyml/net.h"\n' : ''}#include "tinyml/${file}"\n`);
-  }
+  out.push(...runtimeC([...(pre ? [RUNTIME_HEADERS.net] : []), runtime, ...extraRuntime], standalone));
   out.push(`#define ${upper}_N_FEATURES ${ir.nFeatures}`);
   if (ir.task === 'classification') {
     out.push(`#define ${upper}_N_CLASSES ${ir.classes.length}\n`);
-    out.push(`/* Class names, indexed by what ${name}_predict returns. */`);
-    out.push(`static const char *const ${name}_class_names[${ir.classes.length}] = {\n    ${ir.classes.map(c => cString(String(c))).join(', ')}\n};`);
-    out.push(labelsAreIntegers(ir.classes) ? cArray('int32_t', `${name}_class_labels`, ir.classes as number[], formatInt) : '');
+    out.push(...classNamesC(name, ir.classes));
   }
   if (pre) {
     out.push(...netTablesC(pre, `${name}_pre`));
@@ -82,14 +75,14 @@ static inline int ${name}_validate(void)
 `;
 }
 
-export function emitSvmHeader(ir: SvmIR, pre: NetTables | null, options: { name: string; standalone: boolean }): string {
-  const { name, standalone } = options;
+export function emitSvmHeader(ir: SvmIR, pre: NetTables | null, options: HeaderOptions): string {
+  const { name } = options;
   checkModelName(name);
   const fn = pre ? `${name}_model` : name; // model functions; public wrappers preprocess first
   const upper = name.toUpperCase();
   const nClasses = ir.task === 'classification' ? ir.classes.length : 1;
   const nDecisions = svmDecisions(ir);
-  const out = prologue(name, ir, `${ir.nSupport} support vectors, ${ir.kernel} kernel`, 'svm.h', SVM_H_SOURCE, standalone, pre);
+  const out = prologue(ir, `${ir.nSupport} support vectors, ${ir.kernel} kernel`, RUNTIME_HEADERS.svm, pre, options);
   out.push(`#define ${upper}_N_SUPPORT ${ir.nSupport}`);
   out.push(`#define ${upper}_N_DECISIONS ${nDecisions}`);
   if (ir.task === 'classification') {
@@ -193,38 +186,30 @@ static inline int ${fn}_predict(const float *x, int32_t *label)
 `);
   }
   if (pre) {
-    const signatures: Signature[] =
+    const { predictClass, decisionScores, predictValues, decisionValue, scoreSamples, predictLabel } = SIGNATURES;
+    const signatures =
       ir.task === 'classification'
-        ? [
-            { ret: 'int32_t', name: 'predict', rest: '', args: '' },
-            { ret: 'int', name: 'decision_function', rest: ', float *scores, int32_t n', args: ', scores, n' }
-          ]
+        ? [predictClass, decisionScores]
         : ir.task === 'regression'
-          ? [{ ret: 'int', name: 'predict', rest: ', float *y', args: ', y' }]
-          : [
-              { ret: 'int', name: 'decision_function', rest: ', float *d', args: ', d' },
-              { ret: 'int', name: 'score_samples', rest: ', float *score', args: ', score' },
-              { ret: 'int', name: 'predict', rest: ', int32_t *label', args: ', label' }
-            ];
+          ? [predictValues]
+          : [decisionValue, scoreSamples, predictLabel];
     out.push(...preprocessingC(pre, name, signatures));
   }
   out.push(`#endif /* TINYML_MODEL_${upper}_H */\n`);
   return out.join('\n');
 }
 
-export function emitNeighborsHeader(ir: NeighborsIR, pre: NetTables | null, options: { name: string; standalone: boolean }): string {
-  const { name, standalone } = options;
+export function emitNeighborsHeader(ir: NeighborsIR, pre: NetTables | null, options: HeaderOptions): string {
+  const { name } = options;
   checkModelName(name);
   const fn = pre ? `${name}_model` : name; // model functions; public wrappers preprocess first
   const upper = name.toUpperCase();
   const out = prologue(
-    name,
     ir,
     `${ir.nSamples} stored samples, k = ${ir.k}, ${ir.metric} distance, ${ir.weights} weights`,
-    'knn.h',
-    KNN_H_SOURCE,
-    standalone,
-    pre
+    RUNTIME_HEADERS.knn,
+    pre,
+    options
   );
   out.push(`#define ${upper}_K ${ir.k}`);
   out.push(`#define ${upper}_N_OUTPUTS ${ir.nOutputs}\n`);
@@ -281,13 +266,8 @@ static inline int ${fn}_predict(const float *x, float *y)
 `);
   }
   if (pre) {
-    const signatures: Signature[] =
-      ir.task === 'classification'
-        ? [
-            { ret: 'int32_t', name: 'predict', rest: '', args: '' },
-            { ret: 'int', name: 'predict_proba', rest: ', float *proba, int32_t n', args: ', proba, n' }
-          ]
-        : [{ ret: 'int', name: 'predict', rest: ', float *y', args: ', y' }];
+    const { predictClass, predictProba, predictValues } = SIGNATURES;
+    const signatures = ir.task === 'classification' ? [predictClass, predictProba] : [predictValues];
     out.push(...preprocessingC(pre, name, signatures));
   }
   out.push(`#endif /* TINYML_MODEL_${upper}_H */\n`);

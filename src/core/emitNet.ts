@@ -5,19 +5,18 @@
  */
 import {
   COMPILER_VERSION,
-  RUNTIME_BEGIN_MARKER,
-  RUNTIME_END_MARKER,
+  HeaderOptions,
+  RUNTIME_HEADERS,
   cArray,
-  cString,
   checkModelName,
+  classNamesC,
   commentSafe,
   formatFloat32,
   formatInt,
-  labelsAreIntegers
+  runtimeC
 } from './emit';
 import { NetLayer, NetTables, describeNet } from './net';
 import { NeuralNetIR } from './netIR';
-import { COMMON_H_SOURCE, NET_H_SOURCE } from '../generated/runtimeAssets';
 
 const KIND_MACROS = {
   conv: 'TML_LAYER_CONV',
@@ -102,6 +101,17 @@ export interface Signature {
   args: string;
 }
 
+/** The public functions the families share, as preprocessing wrappers call them. */
+export const SIGNATURES: Record<string, Signature> = {
+  predictClass: { ret: 'int32_t', name: 'predict', rest: '', args: '' },
+  predictProba: { ret: 'int', name: 'predict_proba', rest: ', float *proba, int32_t n', args: ', proba, n' },
+  predictValues: { ret: 'int', name: 'predict', rest: ', float *y', args: ', y' },
+  predictLabel: { ret: 'int', name: 'predict', rest: ', int32_t *label', args: ', label' },
+  scoreSamples: { ret: 'int', name: 'score_samples', rest: ', float *score', args: ', score' },
+  decisionValue: { ret: 'int', name: 'decision_function', rest: ', float *d', args: ', d' },
+  decisionScores: { ret: 'int', name: 'decision_function', rest: ', float *scores, int32_t n', args: ', scores, n' }
+};
+
 /**
  * A pipeline's preprocessing (the float32 net `${name}_pre_net`, emitted with netTablesC
  * before) in front of a model whose functions were emitted as `${name}_model_*`:
@@ -137,7 +147,7 @@ static inline int ${name}_preprocess(const float *x, float *xt)
   return out;
 }
 
-export function emitNetHeader(ir: NeuralNetIR, tables: NetTables, options: { name: string; standalone: boolean }): string {
+export function emitNetHeader(ir: NeuralNetIR, tables: NetTables, options: HeaderOptions): string {
   const { name, standalone } = options;
   checkModelName(name);
   const upper = name.toUpperCase();
@@ -164,14 +174,7 @@ export function emitNetHeader(ir: NeuralNetIR, tables: NetTables, options: { nam
 
 #include <stdint.h>
 `);
-  if (standalone) {
-    out.push(`${RUNTIME_BEGIN_MARKER}: tinyml/common.h and tinyml/net.h (embedded) ---- */`);
-    out.push(COMMON_H_SOURCE.trimEnd());
-    out.push(NET_H_SOURCE.trimEnd());
-    out.push(`${RUNTIME_END_MARKER} ---- */\n`);
-  } else {
-    out.push('#include "tinyml/net.h"\n');
-  }
+  out.push(...runtimeC([RUNTIME_HEADERS.net, ...(options.extraRuntime ?? [])], standalone));
   out.push(`#define ${upper}_N_FEATURES ${ir.nFeatures}`);
   out.push(`#define ${upper}_N_OUTPUTS ${ir.nOutputs}`);
   if (isClassifier) {
@@ -182,11 +185,7 @@ export function emitNetHeader(ir: NeuralNetIR, tables: NetTables, options: { nam
   }
   out.push(`#define ${upper}_ARENA_BYTES ${tables.arenaBytes}\n`);
   if (isClassifier) {
-    out.push(`/* Class names, indexed by what ${name}_predict returns. */`);
-    out.push(
-      `static const char *const ${name}_class_names[${ir.classes.length}] = {\n    ${ir.classes.map(c => cString(String(c))).join(', ')}\n};`
-    );
-    out.push(labelsAreIntegers(ir.classes) ? cArray('int32_t', `${name}_class_labels`, ir.classes as number[], formatInt) : '');
+    out.push(...classNamesC(name, ir.classes));
   }
   out.push(...netTablesC(tables, name));
   out.push(`/* Checks the layers once (TML_OK or a TML_E_* code): a start-up self-test for firmware. */

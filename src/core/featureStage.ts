@@ -118,11 +118,11 @@ export function inputCount(ir: { nFeatures: number; featureStage?: FeatureStage 
   return ir.featureStage ? stageInputs(ir.featureStage) : ir.nFeatures;
 }
 
-/** The header with the stage's function (and features.h) added before its closing #endif. */
-export function withFeatureStage(header: string, stage: FeatureStage, name: string, featuresSource: string, standalone: boolean, endMarker: string): string {
+/**
+ * The header with the stage's function added before its closing #endif; the header was
+ * emitted with features.h among its runtime headers (HeaderOptions.extraRuntime).
+ */
+export function withFeatureStage(header: string, stage: FeatureStage, name: string): string {
   const guardEnd = header.lastIndexOf('#endif /* TINYML_MODEL_');
-  const runtime = standalone
-    ? `${endMarker.replace('end of embedded runtime', 'TinyML Lab runtime')}: tinyml/features.h (embedded) ---- */\n${featuresSource.trimEnd()}\n${endMarker} ---- */\n`
-    : '#include "tinyml/features.h"\n';
-  return `${header.slice(0, guardEnd)}${runtime}\n${featureStageC(stage, name)}\n${header.slice(guardEnd)}`;
+  return `${header.slice(0, guardEnd)}${featureStageC(stage, name)}\n${header.slice(guardEnd)}`;
 }
