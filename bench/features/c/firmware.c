@@ -18,34 +18,7 @@
 void bench_setup(const void *input);
 uint32_t bench_predict(const void *input);
 const void *bench_output(uint32_t *bytes);
-int main(void);
-
-/* ---- semihosting ---------------------------------------------------------------------- */
-#define SEMIHOST_WRITE0 0x04
-#define SEMIHOST_EXIT 0x18
-#define ADP_STOPPED_APPLICATION_EXIT 0x20026
-
-static int semihost_call(int op, const void *arg)
-{
-    register int r0 __asm__("r0") = op;
-    register const void *r1 __asm__("r1") = arg;
-    __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
-    return r0;
-}
-
-static void write_text(const char *s) { semihost_call(SEMIHOST_WRITE0, s); }
-
-static char *format_uint(char *out, unsigned v)
-{
-    char digits[12];
-    int n = 0;
-    do {
-        digits[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n) *out++ = digits[--n];
-    return out;
-}
+#include "../../common/c/firmware_base.h"
 
 static char *format_hex(char *out, uint32_t v)
 {
@@ -71,30 +44,7 @@ static void write_words(const char *label, const uint32_t *words, uint32_t n)
     } while (i < n);
 }
 
-/* ---- the measured window -------------------------------------------------------------- */
-__attribute__((noinline)) void bench_window_begin(void) { __asm__ volatile(""); }
-__attribute__((noinline)) void bench_window_end(void) { __asm__ volatile(""); }
-
 static volatile uint32_t returned[BENCH_FW_CALLS];
-
-/* ---- stack high-water mark (as bench/common/c/firmware.c) ------------------------------ */
-#define STACK_PAINT 0xC5A3E1B7u
-#define STACK_SPAN (16u * 1024u)
-
-static inline __attribute__((always_inline)) uint32_t *paint_stack(void)
-{
-    uint32_t *sp;
-    __asm__ volatile("mov %0, sp" : "=r"(sp));
-    for (volatile uint32_t *w = sp - STACK_SPAN / 4; w < sp - 2; w++) *w = STACK_PAINT;
-    return sp;
-}
-
-static unsigned stack_used(const uint32_t *sp)
-{
-    const volatile uint32_t *w = sp - STACK_SPAN / 4;
-    while (w < sp && *w == STACK_PAINT) w++;
-    return (unsigned)((const uint32_t *)sp - (const uint32_t *)w) * 4u;
-}
 
 int main(void)
 {
@@ -120,30 +70,3 @@ int main(void)
     for (;;) {
     }
 }
-
-/* ---- start-up ------------------------------------------------------------------------- */
-extern uint32_t _data_load[], _data_start[], _data_end[], _bss_start[], _bss_end[], _stack_top[];
-
-void reset_handler(void)
-{
-    volatile uint32_t *cpacr = (volatile uint32_t *)0xE000ED88u; /* enable the FPU */
-    *cpacr |= 0xFu << 20;
-    __asm__ volatile("dsb\n\tisb");
-
-    for (uint32_t *src = _data_load, *dst = _data_start; dst < _data_end;) *dst++ = *src++;
-    for (uint32_t *dst = _bss_start; dst < _bss_end;) *dst++ = 0;
-    main();
-}
-
-static void fault_handler(void)
-{
-    write_text("fault\n");
-    semihost_call(SEMIHOST_EXIT, (const void *)0x20023);
-    for (;;) {
-    }
-}
-
-__attribute__((section(".vectors"), used)) static void *const vector_table[] = {
-    _stack_top,    (void *)reset_handler, (void *)fault_handler, (void *)fault_handler,
-    (void *)fault_handler, (void *)fault_handler, (void *)fault_handler,
-};
