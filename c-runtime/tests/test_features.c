@@ -3,31 +3,13 @@
 #include <math.h>
 #include <string.h>
 
+#define CHECK_RNG_SEED 0x9e3779b97f4a7c15ULL /* this file's pseudo-random sequence */
 #include "check.h"
 #include "tinyml/features.h"
 
 int32_t second_unit_fft_real(float *re, float *im, int32_t n);
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint32_t rng_u32(void)
-{
-    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (uint32_t)(rng_state >> 32);
-}
-
-static float rng_float(float lo, float hi)
-{
-    return lo + (hi - lo) * (float)(rng_u32() >> 8) / 16777216.0f;
-}
-
 static const double PI = 3.14159265358979323846;
-
-/* |got - want| <= tol * (1 + |want|). */
-static int close_to(float got, double want, double tol)
-{
-    return fabs((double)got - want) <= tol * (1.0 + fabs(want));
-}
 
 /* ---- FFT ---- */
 

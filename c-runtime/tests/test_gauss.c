@@ -2,30 +2,12 @@
 #include <math.h>
 #include <string.h>
 
+#define CHECK_RNG_SEED 0x9e3779b97f4a7c15ULL /* this file's pseudo-random sequence */
 #include "check.h"
 #include "tinyml/gauss.h"
 
 int32_t second_unit_argmax(const float *v, int32_t n);
 float second_unit_gauss_mahalanobis0(const tml_gauss_t *g, const float *x);
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint32_t rng_u32(void)
-{
-    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (uint32_t)(rng_state >> 32);
-}
-
-static float rng_float(float lo, float hi)
-{
-    return lo + (hi - lo) * (float)(rng_u32() >> 8) / 16777216.0f;
-}
-
-/* |got - want| within tol relative to want (absolute near 0); got is the runtime's float. */
-static int close_to(float got, double want, double tol)
-{
-    return fabs((double)got - want) <= tol * (1.0 + fabs(want));
-}
 
 static tml_gauss_t make_gauss(int32_t k, int32_t d, int32_t cov, const float *means, const float *prec,
                               const float *log_norm)

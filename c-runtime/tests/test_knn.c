@@ -2,29 +2,11 @@
 #include <math.h>
 #include <string.h>
 
+#define CHECK_RNG_SEED 0xda942042e4dd58b5ULL /* this file's pseudo-random sequence */
 #include "check.h"
 #include "tinyml/knn.h"
 
 int32_t second_unit_knn_validate(const tml_knn_t *m);
-
-static uint64_t rng_state = 0xda942042e4dd58b5ULL;
-
-static uint32_t rng_u32(void)
-{
-    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (uint32_t)(rng_state >> 32);
-}
-
-static float rng_float(float lo, float hi)
-{
-    return lo + (hi - lo) * (float)(rng_u32() >> 8) / 16777216.0f;
-}
-
-/* |got - want| within tol relative to want (absolute near 0); got is the runtime's float. */
-static int close_to(float got, double want, double tol)
-{
-    return fabs((double)got - want) <= tol * (1.0 + fabs(want));
-}
 
 static tml_knn_t make_knn(int32_t n_samples, int32_t n_features, int32_t n_outputs, int32_t k, const float *samples,
                           const int32_t *labels, const float *targets)

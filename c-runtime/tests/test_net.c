@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#define CHECK_RNG_SEED 0x853c49e6748fea9bULL /* this file's pseudo-random sequence */
 #include "check.h"
 #include "tinyml/net.h"
 
@@ -141,20 +142,6 @@ static void ref_pool(const tml_layer_t *l, const float *x, double *y, int is_max
             }
         }
     }
-}
-
-/* Deterministic pseudo-random numbers (a 64-bit LCG, high bits). */
-static uint64_t rng_state = 0x853c49e6748fea9bULL;
-
-static uint32_t rng_u32(void)
-{
-    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (uint32_t)(rng_state >> 32);
-}
-
-static float rng_float(float lo, float hi)
-{
-    return lo + (hi - lo) * (float)(rng_u32() >> 8) / 16777216.0f;
 }
 
 static int compare_conv(tml_layer_t *l, uint32_t n_in)
