@@ -1,0 +1,225 @@
+"""The tinyml-lab command, run as `python -m tinyml_lab` in a subprocess: headers equal the
+Python API's, reports match evaluate(), bad input gives one error line and exit code 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes, load_iris, load_wine
+from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.naive_bayes import GaussianNB
+
+import tinyml_lab
+
+from conftest import split
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, KERAS_BACKEND="jax")
+    # this checkout's tinyml_lab, whatever version is installed
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return subprocess.run([sys.executable, "-m", "tinyml_lab", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def assert_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    """Exit code 2 and one line on stderr naming the problem; no traceback."""
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("tinyml-lab: error: "), lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+@pytest.fixture(scope="module")
+def iris_forest(tmp_path_factory):
+    X, y = load_iris(return_X_y=True)
+    X_train, y_train, X_test, y_test = split(X, y)
+    model = RandomForestClassifier(n_estimators=10, max_depth=6, random_state=0).fit(X_train, y_train)
+    folder = tmp_path_factory.mktemp("forest")
+    with open(folder / "forest.pkl", "wb") as f:
+        pickle.dump(model, f)
+    np.save(folder / "X_test.npy", X_test)
+    np.save(folder / "y_test.npy", y_test)
+    return folder, model, X_test, y_test
+
+
+def test_help_lists_the_commands_and_options(tmp_path):
+    result = run_cli("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "convert" in result.stdout and "report" in result.stdout and "Exit codes" in result.stdout
+    result = run_cli("convert", "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for option in ("--dtype", "float32,int16,int8", "--strategy", "--leaf-dtype", "--calibration", "-o"):
+        assert option in result.stdout
+    result = run_cli("report", "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for option in ("--data", "--labels", "--json", "--min-agreement", "--max-error"):
+        assert option in result.stdout
+
+
+def test_convert_pickled_forest_writes_the_api_header(iris_forest):
+    folder, model, _, _ = iris_forest
+    result = run_cli("convert", "forest.pkl", "-o", "iris_q.h", "--dtype", "int16", "--strategy", "inline",
+                     cwd=folder)
+    assert result.returncode == 0, result.stderr
+    expected = tinyml_lab.convert(model, name="iris_q", dtype="int16", strategy="inline")
+    assert (folder / "iris_q.h").read_text() == expected.header  # the name comes from the output file
+    assert f"~{expected.flash_bytes} B flash" in result.stdout
+    result = run_cli("convert", "forest.pkl", "-o", "other.h", "--name", "flower", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert (folder / "other.h").read_text() == tinyml_lab.convert(model, name="flower").header
+
+
+def test_report_pickled_forest_text_and_json(iris_forest):
+    folder, model, X_test, y_test = iris_forest
+    result = run_cli("report", "forest.pkl", "--data", "X_test.npy", "--labels", "y_test.npy", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert "label agreement 100.00%" in result.stdout and result.stdout.strip().endswith("OK")
+
+    result = run_cli("report", "forest.pkl", "--data", "X_test.npy", "--labels", "y_test.npy", "--dtype", "int8",
+                     "--json", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    expected = tinyml_lab.convert(model, name="forest", dtype="int8")
+    report = expected.evaluate(X_test, y_test)
+    assert out["ok"] and out["tolerance"] == {"min_agreement": None, "max_relative_error": None}  # quantized
+    assert out["report"]["n_rows"] == len(X_test)
+    assert out["report"]["label_agreement"] == report.label_agreement
+    assert out["report"]["device_accuracy"] == report.device_accuracy
+    assert out["report"]["routing_changes"] == report.routing_changes
+    assert out["size"]["flashBytes"] == expected.flash_bytes and out["options"]["featureType"] == "int8"
+
+
+def test_joblib_gaussian_nb_with_npz_and_csv_data(tmp_path):
+    X, y = load_wine(return_X_y=True)
+    X_train, y_train, X_test, y_test = split(X, y)
+    model = GaussianNB().fit(X_train, y_train)
+    joblib.dump(model, tmp_path / "nb.joblib")
+    np.savez(tmp_path / "test.npz", X=X_test, y=y_test)
+    result = run_cli("report", "nb.joblib", "--data", "test.npz", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    report = tinyml_lab.evaluate(model, X_test, y_test)
+    assert out["estimator"] == "sklearn.naive_bayes.GaussianNB"
+    assert out["report"]["label_agreement"] == 1.0 == report.label_agreement
+    assert out["report"]["reference_accuracy"] == report.reference_accuracy  # y came from the .npz
+    assert out["report"]["max_abs_error"] == pytest.approx(report.max_abs_error)
+
+    # CSV with a header line, labels as one column
+    header = ",".join(f"f{i}" for i in range(X.shape[1]))
+    np.savetxt(tmp_path / "X.csv", X_test, delimiter=",", header=header, comments="")
+    np.savetxt(tmp_path / "y.csv", y_test, delimiter=",")
+    result = run_cli("report", "nb.joblib", "--data", "X.csv", "--labels", "y.csv", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["report"]["reference_accuracy"] == report.reference_accuracy
+
+    result = run_cli("convert", "nb.joblib", "-o", "wine_nb.h", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "wine_nb.h").read_text() == tinyml_lab.convert(model, name="wine_nb").header
+
+
+def test_report_exit_code_follows_the_tolerance(tmp_path):
+    X, y = load_diabetes(return_X_y=True)
+    X_train, y_train, X_test, _ = split(X, y)
+    model = GradientBoostingRegressor(n_estimators=30, max_depth=3, random_state=0).fit(X_train, y_train)
+    with open(tmp_path / "gbr.pkl", "wb") as f:
+        pickle.dump(model, f)
+    np.save(tmp_path / "X.npy", X_test)
+    error = tinyml_lab.evaluate(model, X_test, leaf_dtype="int16").relative_l2
+    assert error > 0  # fixed-point leaves are not exact
+    common = ("report", "gbr.pkl", "--data", "X.npy", "--leaf-dtype", "int16")
+    assert run_cli(*common, cwd=tmp_path).returncode == 0  # quantized: reported, not checked
+    assert run_cli(*common, "--max-error", f"{error * 2:.6g}", cwd=tmp_path).returncode == 0
+    failed = run_cli(*common, "--max-error", f"{error / 2:.6g}", cwd=tmp_path)
+    assert failed.returncode == 1, failed.stderr
+    assert "FAILED: relative L2 error" in failed.stdout
+    assert run_cli("report", "gbr.pkl", "--data", "X.npy", cwd=tmp_path).returncode == 0  # float32: default check
+
+
+def test_saved_keras_model(tmp_path):
+    import keras  # the test extra installs it (JAX backend)
+
+    X, y = load_iris(return_X_y=True)
+    X_train, y_train, X_test, y_test = split(X.astype(np.float32), y)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(X_train, y_train, epochs=5, verbose=0)
+    model.save(tmp_path / "net.keras")
+    np.save(tmp_path / "X_test.npy", X_test)
+    np.save(tmp_path / "X_train.npy", X_train)
+
+    result = run_cli("convert", "net.keras", "-o", "net.h", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "net.h").read_text() == tinyml_lab.convert(model, name="net").header
+
+    result = run_cli("report", "net.keras", "--data", "X_test.npy", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = json.loads(result.stdout)
+    assert out["report"]["label_agreement"] == 1.0 and out["report"]["max_abs_error"] < 1e-5
+
+    result = run_cli("report", "net.keras", "--data", "X_test.npy", "--dtype", "int8",
+                     "--calibration", "X_train.npy", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = json.loads(result.stdout)
+    int8 = tinyml_lab.convert(model, name="net", dtype="int8", calibration=X_train).evaluate(X_test)
+    assert out["options"]["featureType"] == "int8"
+    assert out["report"]["label_agreement"] == int8.label_agreement
+
+
+@pytest.fixture(scope="module")
+def bad_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bad")
+    X, y = load_iris(return_X_y=True)
+    with open(folder / "dict.pkl", "wb") as f:
+        pickle.dump({"weights": [1, 2, 3]}, f)
+    (folder / "text.pkl").write_text("this is not a pickle\n")
+    with open(folder / "hist.pkl", "wb") as f:
+        pickle.dump(HistGradientBoostingClassifier(max_iter=5).fit(X, y), f)
+    with open(folder / "forest.pkl", "wb") as f:
+        pickle.dump(RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y), f)
+    (folder / "model.onnx").write_bytes(b"\0")
+    np.save(folder / "X.npy", X)
+    np.save(folder / "X3.npy", X[:, :3])
+    np.save(folder / "y_short.npy", y[:10])
+    return folder
+
+
+@pytest.mark.parametrize(
+    "args, fragments",
+    [
+        (("convert", "missing.pkl", "-o", "m.h"), ("missing.pkl: no such file",)),
+        (("convert", "model.onnx", "-o", "m.h"), ("unknown model file type '.onnx'", ".joblib", ".keras")),
+        (("convert", "dict.pkl", "-o", "m.h"), ("builtins.dict", "not a fitted scikit-learn estimator")),
+        (("convert", "text.pkl", "-o", "m.h"), ("text.pkl: cannot be read as a pkl file",)),
+        (("convert", "hist.pkl", "-o", "m.h"), ("HistGradientBoostingClassifier", "not supported")),
+        (("convert", "forest.pkl", "-o", "m.h", "--dtype", "int4"), ("--dtype", "int4", "float32")),
+        (("convert", "forest.pkl"), ("-o",)),
+        (("convert", "forest.pkl", "-o", "no/such/dir/m.h"), ("cannot write no/such/dir/m.h",)),
+        (("report", "forest.pkl", "--data", "X3.npy"), ("X3.npy has shape (150, 3)", "rows of 4 values")),
+        (("report", "forest.pkl", "--data", "X.npy", "--labels", "y_short.npy"), ("labels have shape (10,)", "150")),
+        (("report", "forest.pkl", "--data", "X.parquet"), ("unknown data file type '.parquet'",)),
+        (("report", "forest.pkl", "--data", "X.npy", "--min-agreement", "2"), ("--min-agreement",)),
+        (("report", "forest.pkl", "--data", "X.npy", "--leaf-dtype", "uint8", "--dtype", "float32",
+          "--strategy", "fastest"), ("--strategy", "fastest")),
+        ((), ("COMMAND",)),
+    ],
+    ids=["missing", "suffix", "not-a-model", "not-a-pickle", "unsupported", "dtype", "no-output", "unwritable",
+         "feature-count", "label-count", "data-suffix", "bad-tolerance", "bad-strategy", "no-command"],
+)
+def test_errors_are_one_line_with_exit_code_2(bad_files, args, fragments):
+    assert_error(run_cli(*args, cwd=bad_files), *fragments)
+    assert not (bad_files / "m.h").exists()

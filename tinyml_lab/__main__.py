@@ -1,0 +1,7 @@
+"""python -m tinyml_lab: the tinyml-lab command (see cli.py)."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

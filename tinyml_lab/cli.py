@@ -1,0 +1,348 @@
+"""The ``tinyml-lab`` command: convert a saved model to a C header, or report how the C
+runtime agrees with it on data, without writing Python.
+
+    tinyml-lab convert model.pkl -o model.h --dtype int16
+    tinyml-lab report model.joblib --data X_test.npy --labels y_test.npy
+
+Models: pickled or joblib-dumped scikit-learn estimators (.pkl, .pickle, .joblib) and Keras
+files (.keras, .h5, read without Keras; ``report`` needs Keras to compute the reference).
+Data: .npy, .npz (arrays ``X`` and ``y``, or a single array) or .csv (comma-separated, an
+optional header line).
+
+Exit codes: 0 success; 1 ``report`` found the device outside the tolerance; 2 bad input
+(missing file, not a model, unsupported estimator, bad option, data of the wrong shape),
+printed as one line ``tinyml-lab: error: ...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import os
+import pickle
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ._version import __version__
+from .convert import FEATURE_TYPES, LEAF_TYPES, STRATEGIES, AgreementReport, ConvertedModel, convert
+from .errors import TinyMLError
+from .ir import input_count
+from .keras_files import KERAS_FILE_SUFFIXES
+
+PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
+DATA_SUFFIXES = (".npy", ".npz", ".csv")
+#: Default tolerance of ``report`` for float32 exports: the C runtime computes sklearn's
+#: function, so every label agrees and values differ by float32 rounding only (relative L2).
+DEFAULT_MAX_RELATIVE_ERROR = 1e-4
+
+EXIT_OK, EXIT_DISAGREES, EXIT_ERROR = 0, 1, 2
+
+
+class CliError(Exception):
+    """A problem with the command's input, reported as one line."""
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_model(path_text: str) -> Any:
+    """A fitted estimator from a pickle/joblib file, or the path itself for a Keras file
+    (the converter reads those with h5py)."""
+    path = Path(path_text)
+    suffix = path.suffix.lower()
+    if suffix not in PICKLE_SUFFIXES + KERAS_FILE_SUFFIXES:
+        raise CliError(f"{path}: unknown model file type {suffix or '(none)'!r}; expected one of "
+                       f"{', '.join(PICKLE_SUFFIXES + KERAS_FILE_SUFFIXES)}")
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    if suffix in KERAS_FILE_SUFFIXES:
+        return str(path)
+    try:
+        if suffix == ".joblib":
+            import joblib  # scikit-learn depends on joblib
+
+            model = joblib.load(path)
+        else:
+            with open(path, "rb") as f:
+                model = pickle.load(f)
+    except ModuleNotFoundError as exc:
+        # the pickle refers to a package this Python lacks (xgboost, a custom module, ...)
+        raise CliError(f"{path}: the pickled model needs the module {exc.name!r}, which is not installed") from None
+    except Exception as exc:  # noqa: BLE001 - unpickling raises anything; all mean "not readable"
+        raise CliError(f"{path}: cannot be read as a {suffix[1:]} file ({type(exc).__name__}: {exc})") from None
+    if not (hasattr(model, "fit") and (hasattr(model, "predict") or hasattr(model, "score_samples"))):
+        raise CliError(f"{path} holds a {type(model).__module__}.{type(model).__qualname__}, "
+                       "not a fitted scikit-learn estimator")
+    return model
+
+
+def _read_csv(path: Path) -> np.ndarray:
+    with open(path, encoding="utf-8") as f:
+        first = f.readline()
+    try:
+        [float(v) for v in first.split(",")]
+        skip = 0
+    except ValueError:
+        skip = 1  # a header line of column names
+    try:
+        return np.loadtxt(path, delimiter=",", skiprows=skip, ndmin=2)
+    except ValueError as exc:
+        raise CliError(f"{path}: not a numeric CSV file ({exc})") from None
+
+
+def load_array(path_text: str, what: str, npz_key: str) -> np.ndarray:
+    """An array from .npy, .csv or .npz (``npz_key``, or the only array it holds)."""
+    path = Path(path_text)
+    suffix = path.suffix.lower()
+    if suffix not in DATA_SUFFIXES:
+        raise CliError(f"{what} {path}: unknown data file type {suffix or '(none)'!r}; "
+                       f"expected one of {', '.join(DATA_SUFFIXES)}")
+    if not path.is_file():
+        raise CliError(f"{what} {path}: no such file")
+    if suffix == ".csv":
+        return _read_csv(path)
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise CliError(f"{what} {path}: cannot be read as {suffix} ({exc})") from None
+    if suffix == ".npy":
+        return loaded
+    with loaded:
+        keys = list(loaded.keys())
+        if npz_key in keys:
+            return loaded[npz_key]
+        if len(keys) == 1:
+            return loaded[keys[0]]
+        raise CliError(f"{what} {path}: holds arrays {keys}; name the one to use {npz_key!r}")
+
+
+def load_labels(args: argparse.Namespace, n_rows: int) -> np.ndarray | None:
+    """--labels, else y from the --data .npz file if it has one."""
+    if args.labels:
+        y = load_array(args.labels, "--labels", "y")
+    elif Path(args.data).suffix.lower() == ".npz":
+        with np.load(args.data, allow_pickle=False) as data:
+            y = data["y"] if "y" in data.keys() else None
+    else:
+        return None
+    if y is None:
+        return None
+    y = np.asarray(y)
+    if y.ndim == 2 and 1 in y.shape:
+        y = y.ravel()  # one CSV column
+    if y.ndim != 1 or y.shape[0] != n_rows:
+        raise CliError(f"labels have shape {y.shape}; expected one label per data row ({n_rows})")
+    return y
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _convert(args: argparse.Namespace, name: str) -> ConvertedModel:
+    model = load_model(args.model)
+    calibration = load_array(args.calibration, "--calibration", "X") if args.calibration else None
+    X_train = load_array(args.train_data, "--train-data", "X") if args.train_data else None
+    y_train = load_array(args.train_labels, "--train-labels", "y").ravel() if args.train_labels else None
+    return convert(model, name=name, dtype=args.dtype, strategy=args.strategy, leaf_dtype=args.leaf_dtype,
+                   calibration=calibration, X_train=X_train, y_train=y_train)
+
+
+def _default_name(model_path: str) -> str:
+    """A C identifier from the file name: model.pkl -> model, 2-class net.keras -> m_2_class_net."""
+    stem = "".join(c if c.isalnum() else "_" for c in Path(model_path).stem).strip("_").lower() or "model"
+    return stem if not stem[0].isdigit() else f"m_{stem}"
+
+
+def _size_line(converted: ConvertedModel) -> str:
+    return (f"{converted.ir['estimator']}, {converted.options['featureType']} features, "
+            f"{converted.strategy}: ~{converted.flash_bytes} B flash, ~{converted.ram_bytes} B RAM "
+            f"({converted.size['target']})")
+
+
+def command_convert(args: argparse.Namespace) -> int:
+    name = args.name or _default_name(args.output)
+    converted = _convert(args, name)
+    try:
+        path = converted.save(args.output)
+    except OSError as exc:
+        raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    print(f"wrote {path}: {_size_line(converted)}")
+    return EXIT_OK
+
+
+def _tolerances(args: argparse.Namespace, converted: ConvertedModel) -> tuple[float | None, float | None]:
+    """(min label agreement, max relative L2) to check: the ones given, else for an all-float32
+    export the defaults (exact labels, float rounding); a quantized export is only reported."""
+    exact = converted.options["featureType"] == "float32" and converted.options["leafType"] == "float32"
+    min_agreement = args.min_agreement if args.min_agreement is not None else (1.0 if exact else None)
+    max_error = args.max_error if args.max_error is not None else (DEFAULT_MAX_RELATIVE_ERROR if exact else None)
+    return min_agreement, max_error
+
+
+def _failures(report: AgreementReport, min_agreement: float | None, max_error: float | None) -> list[str]:
+    failures = []
+    if min_agreement is not None and report.label_agreement is not None and report.label_agreement < min_agreement:
+        failures.append(f"label agreement {report.label_agreement:.4%} is below {min_agreement:.4%} "
+                        f"({len(report.disagreeing_rows)} rows differ)")
+    if max_error is not None and report.relative_l2 is not None and not report.relative_l2 <= max_error:
+        failures.append(f"relative L2 error {report.relative_l2:.3g} is above {max_error:.3g}")
+    return failures
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN
+    return value
+
+
+def _keras_backend_default(model_path: str) -> None:
+    """Keras computes a Keras file's reference outputs; without TensorFlow, run it on JAX."""
+    if Path(model_path).suffix.lower() in KERAS_FILE_SUFFIXES and "KERAS_BACKEND" not in os.environ:
+        if importlib.util.find_spec("tensorflow") is None and importlib.util.find_spec("jax") is not None:
+            os.environ["KERAS_BACKEND"] = "jax"
+
+
+def command_report(args: argparse.Namespace) -> int:
+    _keras_backend_default(args.model)
+    name = args.name or _default_name(args.model)
+    converted = _convert(args, name)
+    X = load_array(args.data, "--data", "X")
+    n_inputs = input_count(converted.ir)
+    if X.ndim < 2 or int(np.prod(X.shape[1:])) != n_inputs:
+        raise CliError(f"--data {args.data} has shape {X.shape}; the model takes rows of {n_inputs} values "
+                       f"(shape (n_rows, {n_inputs}))")
+    y = load_labels(args, len(X))
+    report = converted.evaluate(X, y)
+    min_agreement, max_error = _tolerances(args, converted)
+    failures = _failures(report, min_agreement, max_error)
+    if args.json:
+        fields = {k: _json_value(v) for k, v in vars(report).items() if k not in ("device_classes", "device_values")}
+        out = {
+            "model": args.model,
+            "estimator": converted.ir["estimator"],
+            "options": {k: v for k, v in converted.options.items() if k != "calibration"},
+            "strategy": converted.strategy,
+            "size": converted.size,
+            "report": fields,
+            "tolerance": {"min_agreement": min_agreement, "max_relative_error": max_error},
+            "ok": not failures,
+            "failures": failures,
+        }
+        print(json.dumps(out, indent=2))
+    else:
+        print(_size_line(converted))
+        print(report)
+        checked = [f"labels >= {min_agreement:.4%}" if min_agreement is not None else None,
+                   f"relative L2 <= {max_error:.3g}" if max_error is not None else None]
+        checked_text = ", ".join(c for c in checked if c) or "nothing (quantized export: pass --min-agreement / --max-error)"
+        print(f"tolerance: {checked_text}")
+        print("FAILED: " + "; ".join(failures) if failures else "OK")
+    return EXIT_DISAGREES if failures else EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, as for every other input error
+        self.exit(EXIT_ERROR, f"tinyml-lab: error: {message} (see {self.prog} --help)\n")
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text!r}") from None
+    if not value >= 0.0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text!r}")
+    return value
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", help="the fitted model: .pkl / .pickle / .joblib (scikit-learn; unpickling runs "
+                                 "code, so load only files you trust) or .keras / .h5")
+    p.add_argument("--name", help="C identifier prefix of the header's functions and tables "
+                                  "(default: from the file name)")
+    p.add_argument("--dtype", default="float32", choices=FEATURE_TYPES,
+                   help="feature type on the device; networks take float32 or int8 (default: float32)")
+    p.add_argument("--strategy", default="tables", choices=STRATEGIES,
+                   help="trees as const node tables, inline if/goto code, or whichever is smaller (default: tables)")
+    p.add_argument("--leaf-dtype", default="float32", choices=LEAF_TYPES,
+                   help="leaf storage: uint8 probabilities (forest classifiers), int16 fixed point "
+                        "(regressors, boosting, isolation forests) (default: float32)")
+    p.add_argument("--calibration", metavar="ROWS", help="int8 networks: representative input rows "
+                                                         "(.npy, .npz array X, .csv)")
+    p.add_argument("--train-data", metavar="ROWS", help="the rows the model was fitted on, for models that keep "
+                                                        "them private (KNeighbors*, SVC/SVR with gamma='scale')")
+    p.add_argument("--train-labels", metavar="LABELS", help="their labels (KNeighbors*)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="tinyml-lab",
+        description="Export scikit-learn and Keras models as C99 headers for microcontrollers, and check the "
+                    "C runtime (its WebAssembly build) against the model.",
+        epilog="Exit codes: 0 success, 1 report outside the tolerance, 2 bad input or options.",
+    )
+    parser.add_argument("--version", action="version", version=f"tinyml-lab {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    p = commands.add_parser("convert", help="write the C header of a model",
+                            description="Write the C header of a saved model and print its size estimate.")
+    _add_model_options(p)
+    p.add_argument("-o", "--output", required=True, metavar="OUT.h", help="header file to write")
+    p.set_defaults(run=command_convert)
+
+    p = commands.add_parser(
+        "report", help="agreement of the C runtime with the model on data, and size",
+        description="Run the C runtime (WebAssembly) on the data rows and compare it with the model's own "
+                    "predictions. A float32 export must give every label and values within "
+                    f"{DEFAULT_MAX_RELATIVE_ERROR:g} relative L2 unless told otherwise; a quantized one is only "
+                    "reported unless --min-agreement / --max-error are given. Exit code 1 when outside them.",
+    )
+    _add_model_options(p)
+    p.add_argument("--data", required=True, metavar="X", help="input rows: .npy, .npz (array X) or .csv")
+    p.add_argument("--labels", metavar="Y", help="true labels, for accuracy (.npy, .npz array y, .csv; "
+                                                 "default: y from a --data .npz)")
+    p.add_argument("--min-agreement", type=_fraction, metavar="FRACTION",
+                   help="fail when fewer rows get the model's label (default: 1 for float32 exports)")
+    p.add_argument("--max-error", type=_non_negative, metavar="REL_L2",
+                   help="fail when the relative L2 error of probabilities / scores / outputs is larger "
+                        f"(default: {DEFAULT_MAX_RELATIVE_ERROR:g} for float32 exports)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(run=command_report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (CliError, TinyMLError) as exc:
+        message = str(exc).replace("\n", " ")
+    except ImportError as exc:  # an optional dependency: h5py for Keras files, Keras for its reference
+        message = str(exc)
+    except KeyboardInterrupt:
+        return 130
+    print(f"tinyml-lab: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
