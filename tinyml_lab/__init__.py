@@ -6,6 +6,7 @@ agreement of the C runtime (WebAssembly) with scikit-learn.
 """
 
 from ._version import __version__
+from .bundle import export_bundle
 from .convert import AgreementReport, ConvertedModel, convert, evaluate, export_header
 from .errors import (
     CompilerError,
@@ -31,6 +32,7 @@ __all__ = [
     "__version__",
     "convert",
     "evaluate",
+    "export_bundle",
     "export_header",
     "inspect",
     "model_to_ir",

@@ -135,6 +135,14 @@ class ConvertedModel:
             f.write(self.header)
         return target
 
+    def save_bundle(self, path: str | os.PathLike[str] | None, X: Any, y: Any = None, *,
+                    target: str = "cortex-m4f") -> Any:
+        """Writes an export bundle to directory ``path``: the header, X's rows as test vectors
+        with the expected outputs and tolerances, a C harness and target glue (tinyml_lab.bundle)."""
+        from .bundle import save_bundle  # noqa: PLC0415 - bundle imports this module
+
+        return save_bundle(self, path, X, y, target=target)
+
     def predict_device(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """(class indices, values) from the WebAssembly build of the C runtime."""
         x32 = check_features(X, input_count(self.ir), "X")

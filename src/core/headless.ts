@@ -18,6 +18,7 @@ import { decodeArray, encodeArray } from './encoding';
 import { IRError } from './ir';
 import { inputCount } from './featureStage';
 import { WINDOW_CODES, WasmRuntime, WindowKind } from './wasmRuntime';
+import { makeBundle } from './bundle';
 
 type Json = Record<string, unknown>;
 
@@ -208,5 +209,36 @@ export function features(nameJson: string, inputJson: string): string {
       default:
         throw new InputError(`unknown feature extractor ${JSON.stringify(name)}`);
     }
+  });
+}
+
+/**
+ * bundle(irJson, optionsJson, inputJson): the export bundle's files (src/core/bundle.ts).
+ * input: {x: EncodedArray float32 [n_rows, n_inputs], reference?: {classes?: int32,
+ * values?: float64, truth?: int32}, target?: string}. Returns {files: {path: text}, sets}.
+ */
+export function bundle(irJson: string, optionsJson: string, inputJson: string): string {
+  return guarded(() => {
+    const model = compileModel(JSON.parse(irJson), parseOptions(optionsJson));
+    const input = JSON.parse(inputJson) as Json;
+    const { array: x, shape } = decodeArray(input.x, 'float32', 'x');
+    if (shape.length !== 2) {
+      throw new InputError(`x: expected a 2-D array, got shape ${JSON.stringify(shape)}`);
+    }
+    const ref = (input.reference ?? {}) as Json;
+    const optional = (key: string, dtype: 'int32' | 'float64') =>
+      ref[key] ? decodeArray(ref[key], dtype, `reference.${key}`).array : null;
+    const made = makeBundle(
+      model,
+      x,
+      shape[0],
+      { classes: optional('classes', 'int32'), values: optional('values', 'float64'), truth: optional('truth', 'int32') },
+      { target: typeof input.target === 'string' ? input.target : undefined }
+    );
+    return {
+      files: made.files,
+      target: made.target,
+      sets: made.sets.map(s => ({ name: s.name, checked: s.checked, why: s.why }))
+    };
   });
 }

@@ -12,3 +12,4 @@ export * from './tradeoff';
 export * from './net';
 export * from './netIR';
 export * from './emitNet';
+export * from './bundle';

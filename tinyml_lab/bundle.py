@@ -1,0 +1,285 @@
+"""Export bundles: the model header with test vectors and a C harness that checks, on the
+device, that the C code answers as scikit-learn does (src/core/bundle.ts writes the files).
+
+``export_bundle(model, X, y, path)`` writes one; ``run_in_qemu(path)`` builds it with
+arm-none-eabi-gcc, runs it on an emulated Cortex-M4F (qemu-system-arm -M mps2-an386) and
+counts the instructions of each inference in QEMU's instruction trace; ``run_on_host(path)``
+builds and runs the same harness with the PC's C compiler.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import _engine
+from .errors import InvalidInputError, TinyMLError
+from .ir import check_features, encode_array, input_count
+
+#: Bundle targets and the directory of their glue in the bundle (BUNDLE_TARGETS in bundle.ts).
+TARGETS = {"cortex-m4f": "mps2_an386"}
+
+#: The Makefile's QEMU command line, plus the instruction trace.
+QEMU_ARGS = ["-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
+             "-semihosting-config", "enable=on,target=native"]
+
+#: Where each tool comes from on Debian/Ubuntu, for the error when it is missing.
+APT_PACKAGES = {
+    "make": "make",
+    "cc": "gcc",
+    "arm-none-eabi-gcc": "gcc-arm-none-eabi libnewlib-arm-none-eabi",
+    "arm-none-eabi-nm": "binutils-arm-none-eabi",
+    "qemu-system-arm": "qemu-system-arm",
+}
+
+
+class ToolchainError(TinyMLError):
+    """A compiler or emulator the bundle needs is missing, or building the bundle failed."""
+
+
+@dataclass
+class Bundle:
+    """An export bundle on disk."""
+
+    path: Path
+    target: str
+    #: relative paths of the files written
+    files: list[str]
+    #: the sets of expected outputs: {"name", "checked", "why"}
+    sets: list[dict[str, Any]]
+
+    def run_in_qemu(self, timeout: float = 600) -> HarnessRun:
+        return run_in_qemu(self.path, timeout=timeout)
+
+    def run_on_host(self, timeout: float = 300) -> HarnessRun:
+        return run_on_host(self.path, timeout=timeout)
+
+
+@dataclass
+class AgreementLine:
+    """One line of the harness: the device against one set of expected outputs."""
+
+    name: str
+    vectors: int
+    #: None for regressors (no labels)
+    labels_equal: int | None
+    max_abs_error: float
+    within_tolerance: int
+    #: "PASS", "FAIL" or "REPORTED" (a set shown but not checked, e.g. scikit-learn for int8)
+    status: str
+    line: str
+
+
+@dataclass
+class HarnessRun:
+    """What the harness printed, parsed, and (QEMU) the instructions of each inference."""
+
+    passed: bool
+    agreement: list[AgreementLine]
+    #: (correct, known) against the y given to the bundle, if any
+    accuracy: tuple[int, int] | None
+    console: str = field(repr=False)
+    #: instructions executed per inference, one per vector (QEMU only)
+    instructions: list[int] | None = None
+
+    @property
+    def mean_instructions(self) -> float | None:
+        return sum(self.instructions) / len(self.instructions) if self.instructions else None
+
+    def line(self, name: str) -> AgreementLine:
+        for a in self.agreement:
+            if a.name == name:
+                return a
+        raise KeyError(f"no agreement line for {name!r}; the harness printed {[a.name for a in self.agreement]}")
+
+
+def save_bundle(converted: Any, path: str | os.PathLike[str] | None, X: Any, y: Any = None, *,
+                target: str = "cortex-m4f") -> Bundle:
+    """Writes the bundle of a ConvertedModel to directory ``path`` (default <name>_bundle):
+    X's rows become the test vectors, the model's own outputs on them the expected ones."""
+    from .convert import reference_outputs  # noqa: PLC0415 - convert imports this module
+
+    if target not in TARGETS:
+        raise InvalidInputError(f"target must be one of {', '.join(TARGETS)}, got {target!r}")
+    x32 = check_features(X, input_count(converted.ir), "X")
+    if len(x32) == 0:
+        raise InvalidInputError("X has no rows: a bundle needs at least one test vector")
+    reference = reference_outputs(converted.model, converted.ir, x32, y)
+    result = _engine.call("bundle", converted.ir, converted.options,
+                          {"x": encode_array(x32, "float32"), "reference": reference, "target": target})
+    directory = Path(os.fspath(path) if path is not None else f"{converted.name}_bundle")
+    if directory.exists() and not directory.is_dir():
+        raise InvalidInputError(f"{directory} exists and is not a directory")
+    for relative, text in result["files"].items():
+        target_path = directory / relative
+        target_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(target_path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+    return Bundle(directory, target, sorted(result["files"]), result["sets"])
+
+
+def export_bundle(model: Any, X: Any, y: Any = None, path: str | os.PathLike[str] | None = None, *,
+                  name: str = "model", dtype: str = "float32", target: str = "cortex-m4f",
+                  **convert_options: Any) -> Bundle:
+    """convert(model, name=name, dtype=dtype, **convert_options).save_bundle(path, X, y).
+
+    The bundle holds <name>.h, test_vectors.h (X's rows, scikit-learn's outputs and those of
+    the WebAssembly build of the C runtime, with tolerances and why), main.c (the harness),
+    target glue for ``target`` and for a PC, a Makefile and a README.
+    """
+    from .convert import convert  # noqa: PLC0415
+
+    return save_bundle(convert(model, name=name, dtype=dtype, **convert_options), path, X, y, target=target)
+
+
+def _require(tool: str) -> str:
+    found = shutil.which(tool)
+    if found is None:
+        raise ToolchainError(f"{tool} not found: install it (apt-get install {APT_PACKAGES[tool]})")
+    return found
+
+
+def _run(cmd: list[str], cwd: Path, timeout: float, what: str) -> subprocess.CompletedProcess[str]:
+    try:
+        done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise ToolchainError(f"{what} did not finish within {timeout:g} s") from None
+    return done
+
+
+def _build(directory: Path, make_target: str, timeout: float) -> None:
+    """make <target> in the bundle, with the compiler's message on failure."""
+    if not (directory / "Makefile").is_file():
+        raise InvalidInputError(f"{directory} is not a bundle (no Makefile): write one with export_bundle")
+    done = _run([_require("make"), "-C", str(directory), make_target], directory, timeout, f"make {make_target}")
+    if done.returncode != 0:
+        message = (done.stderr or done.stdout).strip()
+        hint = ""
+        if "nano.specs" in message:
+            hint = " (newlib is missing: apt-get install libnewlib-arm-none-eabi)"
+        raise ToolchainError(f"building the bundle ({make_target}) failed{hint}:\n{message[-2000:]}")
+
+
+_LINE = re.compile(
+    r"^(?P<name>[^:\n]+): vectors (?P<vectors>\d+), labels equal (?P<labels>\d+|-), "
+    r"max abs error (?P<error>\S+), within tolerance (?P<within>\d+)/\d+, (?P<status>PASS|FAIL|REPORTED)",
+    re.M,
+)
+
+
+def parse_harness_output(console: str) -> HarnessRun:
+    """The harness's lines as a HarnessRun; raises if it never printed its RESULT line."""
+    result = re.search(r"^RESULT (PASS|FAIL)$", console, re.M)
+    if result is None:
+        tail = "\n".join(console.strip().splitlines()[-10:])
+        raise ToolchainError(f"the harness did not finish (no RESULT line); its output ended with:\n{tail}")
+    lines = [
+        AgreementLine(
+            name=m["name"].strip(), vectors=int(m["vectors"]),
+            labels_equal=None if m["labels"] == "-" else int(m["labels"]),
+            max_abs_error=float(m["error"]), within_tolerance=int(m["within"]), status=m["status"],
+            line=m.group(0),
+        )
+        for m in _LINE.finditer(console)
+    ]
+    accuracy = re.search(r"^accuracy against y: (\d+)/(\d+)$", console, re.M)
+    return HarnessRun(
+        passed=result.group(1) == "PASS",
+        agreement=lines,
+        accuracy=(int(accuracy.group(1)), int(accuracy.group(2))) if accuracy else None,
+        console=console,
+    )
+
+
+def run_on_host(path: str | os.PathLike[str], *, timeout: float = 300) -> HarnessRun:
+    """Builds the harness with this PC's compiler (make host, -Werror) and runs it."""
+    directory = Path(path).resolve()
+    _require("cc")
+    _build(directory, "build/host", timeout)
+    done = _run([str(directory / "build" / "host")], directory, timeout, "the host harness")
+    return parse_harness_output(done.stdout + done.stderr)
+
+
+def _function_ranges(elf: Path, names: tuple[str, ...]) -> dict[str, tuple[int, int]]:
+    """{name: (start, end)} of the functions in the ELF (Thumb bit dropped)."""
+    out = subprocess.run([_require("arm-none-eabi-nm"), "-S", str(elf)], capture_output=True, text=True,
+                         check=True).stdout
+    ranges = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[2] in "tT" and parts[3] in names:
+            start = int(parts[0], 16) & ~1
+            ranges[parts[3]] = (start, start + int(parts[1], 16))
+    missing = set(names) - set(ranges)
+    if missing:
+        raise ToolchainError(f"{elf.name} has no function(s) {', '.join(sorted(missing))}; was it built from main.c?")
+    if ranges["tv_inference_begin"][0] == ranges["tv_inference_end"][0]:
+        raise ToolchainError("the compiler merged tv_inference_begin and tv_inference_end; cannot cut the trace")
+    return ranges
+
+
+#: One executed instruction in QEMU's -d exec,nochain log under -singlestep; group 1 is the PC.
+_TRACE_PC = re.compile(rb"^Trace \d+: 0x[0-9a-f]+ \[[0-9a-f]+/([0-9a-f]+)/")
+
+
+def count_inferences(trace: Path, ranges: dict[str, tuple[int, int]]) -> list[int]:
+    """Instructions executed between each return from tv_inference_begin and the entry of
+    tv_inference_end, not counting main's own (the loop around the call): the measured call
+    (tv_predict) and everything it calls, once per vector."""
+    begin, end, loop = ranges["tv_inference_begin"], ranges["tv_inference_end"], ranges["main"]
+    counts: list[int] = []
+    inside, count = False, 0
+    with open(trace, "rb") as lines:
+        for line in lines:
+            match = _TRACE_PC.match(line)
+            if not match:
+                continue
+            pc = int(match.group(1), 16)
+            if not inside:
+                if begin[0] <= pc < begin[1]:
+                    inside, count = True, 0
+                continue
+            if end[0] <= pc < end[1]:
+                counts.append(count)
+                inside = False
+            elif not (loop[0] <= pc < loop[1] or begin[0] <= pc < begin[1]):
+                count += 1
+    return counts
+
+
+def run_in_qemu(path: str | os.PathLike[str], *, timeout: float = 600, count_instructions: bool = True) -> HarnessRun:
+    """Builds the bundle for mps2-an386 (make), runs it in qemu-system-arm with semihosting and
+    returns the harness's agreement lines; with ``count_instructions``, QEMU logs every
+    executed instruction (-singlestep -d exec,nochain) and each inference's count is returned.
+    QEMU models no cycles: these are instructions, not time."""
+    directory = Path(path).resolve()
+    _require("arm-none-eabi-gcc")
+    qemu = _require("qemu-system-arm")
+    _build(directory, "build/mps2_an386.elf", timeout)
+    elf = directory / "build" / "mps2_an386.elf"
+    with tempfile.TemporaryDirectory(prefix="tinyml_trace_") as tmp:
+        trace = Path(tmp) / "trace.log"
+        cmd = [qemu, *QEMU_ARGS, "-kernel", str(elf)]
+        if count_instructions:
+            cmd += ["-singlestep", "-d", "exec,nochain", "-D", str(trace)]
+        done = _run(cmd, directory, timeout, "qemu-system-arm")
+        # Semihosting output lands on stdout or stderr depending on the terminal: read both.
+        run = parse_harness_output(done.stdout + done.stderr)
+        if count_instructions:
+            ranges = _function_ranges(elf, ("tv_inference_begin", "tv_inference_end", "main"))
+            run.instructions = count_inferences(trace, ranges)
+            vectors = run.agreement[0].vectors if run.agreement else None
+            if vectors is not None and len(run.instructions) != vectors:
+                raise ToolchainError(f"the trace holds {len(run.instructions)} inferences for {vectors} vectors")
+    return run
+
+
+__all__ = ["AgreementLine", "Bundle", "HarnessRun", "ToolchainError", "export_bundle", "parse_harness_output",
+           "run_in_qemu", "run_on_host", "save_bundle"]
