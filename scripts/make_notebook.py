@@ -125,7 +125,216 @@ int32_t activity = activity_int8_predict(window); /* index into activity_int8_cl
 `activity_int8_run(x, arena, out, n)` takes a buffer of yours instead."""),
 ]
 
-NOTEBOOKS = {"getting_started_trees.ipynb": TREES, "neural_network_int8.ipynb": NETWORK}
+
+REGRESSION = [
+    ("markdown", """# Regression: a boosted model and a linear one, with fixed-point leaves
+
+Predict disease progression from the ten measurements of scikit-learn's diabetes data set
+with gradient boosting and with ridge regression, export both as C, and see what storing the
+boosted leaves as int16 fixed point saves in flash and costs in accuracy. The C runtime (its
+WebAssembly build) is checked against `model.predict` on every test row."""),
+    ("code", """import numpy as np
+from sklearn.datasets import load_diabetes
+from sklearn.ensemble import GradientBoostingRegressor
+from sklearn.linear_model import Ridge
+from sklearn.metrics import mean_absolute_error
+from sklearn.model_selection import train_test_split
+
+import tinyml_lab
+
+X, y = load_diabetes(return_X_y=True)
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0)
+boosted = GradientBoostingRegressor(n_estimators=100, max_depth=3, learning_rate=0.05, random_state=0).fit(X_train, y_train)
+ridge = Ridge(alpha=0.1).fit(X_train, y_train)
+for model in (boosted, ridge):
+    print(f"{type(model).__name__}: test MAE {mean_absolute_error(y_test, model.predict(X_test)):.2f}")"""),
+    ("markdown", """## Inspect
+For a regressor the widget plots the device's prediction against scikit-learn's on every test
+row. The trade-off table lists each export option with its flash, RAM and error; pick
+**int16 leaves** to see the fixed-point variant."""),
+    ("code", """inspector = tinyml_lab.inspect(boosted, X_test, y_test, name="diabetes")
+inspector"""),
+    ("markdown", """## float32 leaves against int16 fixed-point leaves
+`leaf_dtype="int16"` stores each leaf as k · 2^-n and adds a prediction's leaves in an int32:
+half the leaf table and no float addition per tree. Each leaf moves by at most half a step,
+so a prediction moves by at most half a step per tree."""),
+    ("code", """exact = tinyml_lab.convert(boosted, name="diabetes")
+fixed = tinyml_lab.convert(boosted, name="diabetes_fixed", leaf_dtype="int16")
+linear = tinyml_lab.convert(ridge, name="diabetes_ridge")
+reports = {}
+for label, converted in (("float32 leaves", exact), ("int16 leaves", fixed), ("ridge", linear)):
+    reports[label] = report = converted.evaluate(X_test)
+    device_mae = mean_absolute_error(y_test, report.device_values[:, 0])
+    print(f"{label:15s} ~{converted.flash_bytes:6d} B flash  max |device - sklearn| {report.max_abs_error:.2e}  "
+          f"device MAE {device_mae:.3f}")"""),
+    ("code", """step = fixed.tables["leaf_scale"]                  # 2^-n, the fixed-point step
+bound = fixed.tables["n_trees"] * step / 2 + 1e-5 * np.abs(boosted.predict(X_test)).max()
+print(f"step {step:g}, bound {bound:.2e} over {fixed.tables['n_trees']} trees")
+assert reports["float32 leaves"].relative_l2 < 1e-5   # float32 sums of scikit-learn's leaves
+assert reports["int16 leaves"].max_abs_error <= bound  # half a step per tree, plus float32 rounding
+assert reports["ridge"].relative_l2 < 1e-5
+assert fixed.flash_bytes < exact.flash_bytes"""),
+    ("markdown", """## Export and agreement report"""),
+    ("code", """print(fixed.save("diabetes_fixed.h"), linear.save("diabetes_ridge.h"))
+print(reports["int16 leaves"])"""),
+    ("markdown", """## On the device
+```c
+#include "diabetes_fixed.h"
+
+float x[DIABETES_FIXED_N_FEATURES] = { /* age, sex, bmi, bp, s1 ... s6, as in training */ };
+float progression;
+if (diabetes_fixed_predict(x, &progression) != TML_OK) { /* NaN or a bad table */ }
+```"""),
+]
+
+
+ANOMALY = [
+    ("markdown", """# Anomaly detection: flag readings unlike anything seen in training
+
+An analyser measures 13 properties of each wine sample (scikit-learn's wine data). A faulty
+probe shifts a few measurements far from where they usually are; the detector learns only
+from normal samples. This tutorial fits an `IsolationForest` and a scaled `OneClassSVM`,
+exports both, and checks the device's labels and scores against scikit-learn's. The
+outliers are synthesised here, so no download is needed."""),
+    ("code", """import numpy as np
+from sklearn.datasets import load_wine
+from sklearn.ensemble import IsolationForest
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import OneClassSVM
+
+import tinyml_lab
+
+X, _ = load_wine(return_X_y=True)
+X_train, X_normal = train_test_split(X, test_size=0.4, random_state=0)
+
+# Faulty readings: normal samples with three measurements moved 3-5 standard deviations.
+rng = np.random.default_rng(0)
+faulty = X_normal[rng.integers(0, len(X_normal), 30)].copy()
+spread = X_train.std(axis=0)
+for row in faulty:
+    cols = rng.choice(X.shape[1], 3, replace=False)
+    row[cols] += rng.choice([-1, 1], 3) * rng.uniform(3, 5, 3) * spread[cols]
+X_test = np.vstack([X_normal, faulty])
+y_test = np.r_[np.ones(len(X_normal), dtype=int), -np.ones(len(faulty), dtype=int)]  # 1 normal, -1 anomaly
+
+forest = IsolationForest(n_estimators=100, random_state=0).fit(X_train)
+svm = make_pipeline(StandardScaler(), OneClassSVM(nu=0.02, gamma=0.01)).fit(X_train)
+for label, model in (("IsolationForest", forest), ("StandardScaler + OneClassSVM", svm)):
+    flagged = model.predict(X_test) == -1
+    print(f"{label}: caught {flagged[y_test == -1].mean():.0%} of faulty readings, "
+          f"{flagged[y_test == 1].mean():.0%} false alarms")"""),
+    ("markdown", """## Inspect
+For an isolation forest the widget shows the distribution of the anomaly score
+(`score_samples`) as the device computes it, with the threshold (`offset_`) that separates
+normal from anomalous, next to the size and the agreement with scikit-learn."""),
+    ("code", """inspector = tinyml_lab.inspect(forest, X_test, y_test, name="wine_iforest")
+inspector"""),
+    ("markdown", """## Agreement: labels and scores
+The device computes scikit-learn's `score_samples` (path lengths for the forest, the kernel
+sum for the SVM, after the scaler) and compares it with the same threshold."""),
+    ("code", """forest_c = tinyml_lab.convert(forest, name="wine_iforest")
+svm_c = tinyml_lab.convert(svm, name="wine_ocsvm")
+forest_q = tinyml_lab.convert(forest, name="wine_iforest_q", dtype="int16", leaf_dtype="int16")
+for converted in (forest_c, forest_q, svm_c):
+    report = converted.evaluate(X_test, y_test)
+    print(converted)
+    print(report, end="\\n\\n")
+    assert report.label_agreement == 1.0
+    assert report.relative_l2 < 1e-4              # scores: float32 rounding (and int16 leaves)"""),
+    ("markdown", """## Export and agreement report"""),
+    ("code", """path = forest_c.save("wine_iforest.h")
+svm_c.save("wine_ocsvm.h")
+report = forest_c.evaluate(X_test, y_test)
+print("wrote", path)
+print(report)
+assert report.relative_l2 < 1e-6"""),
+    ("markdown", """## On the device
+```c
+#include "wine_iforest.h"
+
+float x[WINE_IFOREST_N_FEATURES];            /* the 13 measurements, in training order */
+float score;
+int32_t label;                               /* -1 anomaly, 1 normal, as predict */
+if (wine_iforest_score_samples(x, &score) == TML_OK && wine_iforest_predict(x, &label) == TML_OK) {
+    /* score < WINE_IFOREST_OFFSET means anomalous: report how far */
+}
+```"""),
+]
+
+
+IMU = [
+    ("markdown", """# Activity recognition from IMU windows: features and forest in one header
+
+A wrist-worn accelerometer gives 32-sample windows of three axes (synthesised here: idle,
+walking, shaking, in random orientations). `IMUFeatures` turns each window into statistics
+per axis and of the orientation-free magnitude, **computed by the C runtime's own
+`features.h`**; a random forest classifies them. Exported as one pipeline, the header takes
+the raw window and runs the same feature code, so the device agrees with the notebook."""),
+    ("code", """import numpy as np
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+
+import tinyml_lab
+from tinyml_lab.datasets import IMU_ACTIVITIES, make_imu_windows
+from tinyml_lab.features import STAT_NAMES, IMUFeatures
+
+X, y = make_imu_windows(n_per_class=100)
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+print(X.shape, "windows of 32 samples x 3 axes;", IMU_ACTIVITIES)
+print("features per axis and of the magnitude:", STAT_NAMES)"""),
+    ("code", """pipeline = Pipeline([
+    ("features", IMUFeatures()),                     # 4 x 7 statistics, by the C runtime
+    ("forest", RandomForestClassifier(n_estimators=20, max_depth=6, random_state=0)),
+]).fit(X_train, y_train)
+print(f"test accuracy {pipeline.score(X_test, y_test):.3f}")"""),
+    ("markdown", """## Inspect
+The widget takes the raw windows: structure and size include the feature stage, and the
+agreement is measured from window to label."""),
+    ("code", """inspector = tinyml_lab.inspect(pipeline, X_test, y_test, name="gesture")
+inspector"""),
+    ("markdown", """## Export with the feature stage
+The header gets `gesture_features(window, features)` and `GESTURE_N_INPUTS` (raw samples per
+window) next to the forest."""),
+    ("code", """converted = tinyml_lab.convert(pipeline, name="gesture")
+print(converted)
+for line in converted.header.splitlines():
+    if "define GESTURE_N_" in line or "gesture_features(" in line:
+        print(line)"""),
+    ("markdown", """## Agreement report
+The training features came from the same C code, so the forest sees the same numbers on the
+device and every window gets scikit-learn's label; int16 features route every split the same
+way unless the report lists a routing change."""),
+    ("code", """report = converted.evaluate(X_test, y_test)
+print(report)
+assert report.label_agreement == 1.0 and report.max_abs_error < 1e-6
+quantized = tinyml_lab.convert(pipeline, name="gesture_q", dtype="int16")
+q_report = quantized.evaluate(X_test, y_test)
+print(quantized)
+print(q_report)
+assert q_report.label_agreement >= 1 - len(q_report.rows_with_routing_changes) / len(X_test)
+print("wrote", converted.save("gesture.h"))"""),
+    ("markdown", """## On the device
+```c
+#include "gesture.h"
+
+float window[GESTURE_N_INPUTS];       /* 32 samples x 3 axes, sample-major (x, y, z, x, ...) */
+float features[GESTURE_N_FEATURES];
+if (gesture_features(window, features) == TML_OK) {
+    int32_t activity = gesture_predict(features);   /* index into gesture_class_names */
+}
+```"""),
+]
+
+NOTEBOOKS = {
+    "getting_started_trees.ipynb": TREES,
+    "neural_network_int8.ipynb": NETWORK,
+    "regression.ipynb": REGRESSION,
+    "anomaly_detection.ipynb": ANOMALY,
+    "imu_gesture.ipynb": IMU,
+}
 
 
 def main() -> None:
