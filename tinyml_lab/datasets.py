@@ -39,4 +39,81 @@ def make_imu_windows(n_per_class: int = 120, steps: int = 32, rate_hz: float = 2
     return np.asarray(windows, dtype=np.float32), np.asarray(labels)
 
 
-__all__ = ["IMU_ACTIVITIES", "make_imu_windows"]
+#: Sound names of make_audio_clips, by label.
+AUDIO_EVENTS = ("background", "whistle", "knock")
+
+
+def _background(rng: np.random.Generator, n: int, level: float) -> np.ndarray:
+    """Pink-ish noise (white noise through a one-pole low-pass) at a random level: room hum."""
+    white = rng.normal(0, 1, n)
+    pink = np.empty(n)
+    acc = 0.0
+    for i, v in enumerate(white):  # y[i] = 0.95 y[i-1] + v: energy falls with frequency
+        acc = 0.95 * acc + v
+        pink[i] = acc
+    return level * pink / (np.std(pink) + 1e-12)
+
+
+def _whistle(rng: np.random.Generator, t: np.ndarray) -> np.ndarray:
+    """A tone gliding between 1 and 3 kHz with a soft attack and release."""
+    f0, f1 = rng.uniform(1000, 3000, 2)
+    phase = 2 * np.pi * (f0 * t + (f1 - f0) * t ** 2 / (2 * t[-1]))
+    envelope = np.minimum(1, np.minimum(t, t[-1] - t) / 0.02)
+    return rng.uniform(0.2, 0.6) * envelope * np.sin(phase)
+
+
+def _knock(rng: np.random.Generator, t: np.ndarray) -> np.ndarray:
+    """Two or three short decaying broadband bursts (a knock on wood), resonating near 400 Hz."""
+    out = np.zeros_like(t)
+    for start in np.sort(rng.uniform(0, t[-1] * 0.8, rng.integers(2, 4))):
+        dt = np.clip(t - start, 0, None)
+        burst = np.exp(-dt / 0.012) * (t >= start)
+        out += rng.uniform(0.4, 0.9) * burst * (rng.normal(0, 0.5, t.size) + np.sin(2 * np.pi * 400 * dt))
+    return out
+
+
+def make_audio_clips(n_per_class: int = 60, seconds: float = 0.256, sample_rate: int = 8000,
+                     seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Short audio clips of three kinds over background noise at random levels: background
+    only, a whistle (gliding tone), a knock (short decaying bursts).
+
+    Returns X of shape (3 * n_per_class, round(seconds * sample_rate)) float32 in [-1, 1]-ish
+    and labels y (0, 1, 2; see AUDIO_EVENTS), classes in blocks.
+    """
+    rng = np.random.default_rng(seed)
+    n = int(round(seconds * sample_rate))
+    t = np.arange(n) / sample_rate
+    clips, labels = [], []
+    for label in range(len(AUDIO_EVENTS)):
+        for _ in range(n_per_class):
+            x = _background(rng, n, rng.uniform(0.01, 0.08))
+            if label == 1:
+                x = x + _whistle(rng, t)
+            elif label == 2:
+                x = x + _knock(rng, t)
+            clips.append(x)
+            labels.append(label)
+    return np.asarray(clips, dtype=np.float32), np.asarray(labels)
+
+
+def make_audio_stream(seconds: float = 6.0, sample_rate: int = 8000, clip_seconds: float = 0.256,
+                      seed: int = 1) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """A longer recording: background noise with whistles and knocks at known places, for
+    event detection. Returns the signal (float32) and the true events as (label, first
+    sample, end sample) in time order."""
+    rng = np.random.default_rng(seed)
+    n = int(round(seconds * sample_rate))
+    signal = _background(rng, n, 0.03)
+    clip_n = int(round(clip_seconds * sample_rate))
+    t = np.arange(clip_n) / sample_rate
+    events = []
+    start = int(rng.uniform(0.3, 0.6) * sample_rate)
+    while start + clip_n < n:
+        label = int(rng.integers(1, 3))
+        signal[start:start + clip_n] += _whistle(rng, t) if label == 1 else _knock(rng, t)
+        events.append((label, start, start + clip_n))
+        start += clip_n + int(rng.uniform(0.4, 1.0) * sample_rate)
+    return signal.astype(np.float32), events
+
+
+__all__ = ["AUDIO_EVENTS", "IMU_ACTIVITIES", "make_audio_clips", "make_audio_stream", "make_imu_windows"]

@@ -106,29 +106,53 @@ def detect_events(scores: Any, on: float, off: float, min_duration: int = 1) -> 
 
 
 class LogMelFeatures(BaseEstimator, TransformerMixin):
-    """Audio clips (n_clips, n_samples) -> flattened log-mel spectrograms, computed by the C
-    runtime: frames of n_fft every hop samples, Hann window, power spectrum, mel, log."""
+    """Audio clips (n_clips, n_samples) -> flattened log-mel spectrograms (or MFCCs with
+    n_mfcc), computed by the C runtime as a device computes them: frames of n_fft every hop
+    samples, periodic Hann window, power spectrum, Slaney mel filterbank, 10 log10(max(., amin)),
+    and with n_mfcc the orthonormal DCT-II. Features are frame after frame (n_frames x width).
+    In a Pipeline the stage is exported with the model: the header takes raw clips."""
 
     def __init__(self, sample_rate: float = 16000, n_fft: int = 512, hop: int = 256, n_mels: int = 40,
-                 fmin: float = 0.0, fmax: float | None = None):
+                 fmin: float = 0.0, fmax: float | None = None, n_mfcc: int | None = None, amin: float = 1e-10):
         self.sample_rate = sample_rate
         self.n_fft = n_fft
         self.hop = hop
         self.n_mels = n_mels
         self.fmin = fmin
         self.fmax = fmax
+        self.n_mfcc = n_mfcc
+        self.amin = amin
+
+    def _stage(self) -> dict[str, Any]:
+        return {"kind": "log_mel", "n_fft": int(self.n_fft), "hop": int(self.hop),
+                "sample_rate": float(self.sample_rate), "n_mels": int(self.n_mels), "fmin": float(self.fmin),
+                "fmax": float(self.fmax if self.fmax is not None else self.sample_rate / 2),
+                "amin": float(self.amin), "n_mfcc": int(self.n_mfcc) if self.n_mfcc else None}
 
     def fit(self, X: Any, y: Any = None) -> LogMelFeatures:
-        self.n_features_in_ = np.asarray(X).shape[1]
+        clips = _rows(X, "clips")
+        self.n_features_in_ = clips.shape[1]
+        self.n_frames_ = n_frames(self.n_features_in_, self.n_fft, self.hop)
         return self
 
+    def feature_stage(self) -> dict[str, Any]:
+        """The IR of this stage, exported in front of the model (src/core/featureStage.ts)."""
+        return {**self._stage(), "samples": int(self.n_features_in_)}
+
     def transform(self, X: Any) -> np.ndarray:
-        clips = np.asarray(X, dtype=np.float32)
-        rows = []
-        for clip in clips:
-            spec = power_spectrum(frames(clip, self.n_fft, self.hop))
-            rows.append(log_mel(spec, self.n_fft, self.sample_rate, self.n_mels, self.fmin, self.fmax).ravel())
-        return np.asarray(rows)
+        clips = _rows(X, "clips")
+        n_frames(clips.shape[1], self.n_fft, self.hop)  # a clear error for clips shorter than a frame
+        out = _call("log_mel_clips", x=encode_array(clips, "float32"), stage=self._stage())["out"]
+        return decode_array(out)
+
+
+def n_frames(n_samples: int, n_fft: int, hop: int) -> int:
+    """Frames of n_fft every hop samples in a clip of n_samples (as frames() cuts them)."""
+    if n_fft < 2 or n_fft & (n_fft - 1) or hop < 1:
+        raise InvalidInputError(f"n_fft must be a power of two >= 2 and hop >= 1, got n_fft={n_fft}, hop={hop}")
+    if n_samples < n_fft:
+        raise InvalidInputError(f"clips of {n_samples} samples are shorter than one frame (n_fft={n_fft})")
+    return 1 + (n_samples - n_fft) // hop
 
 
 class IMUFeatures(BaseEstimator, TransformerMixin):
@@ -156,4 +180,4 @@ class IMUFeatures(BaseEstimator, TransformerMixin):
 
 
 __all__ = ["IMUFeatures", "LogMelFeatures", "STAT_NAMES", "detect_events", "frames", "imu_window_stats",
-           "log_mel", "median_filter", "mfcc", "power_spectrum"]
+           "log_mel", "median_filter", "mfcc", "n_frames", "power_spectrum"]

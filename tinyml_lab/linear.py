@@ -172,8 +172,9 @@ def pipeline_to_ir(pipeline: Any, final_to_ir, X_train: Any = None, y_train: Any
     # A tinyml_lab.features transformer first: exported as the header's feature stage.
     stage = None
     if steps and hasattr(steps[0], "feature_stage"):
-        if not hasattr(steps[0], "steps_"):
+        if not hasattr(steps[0], "n_features_in_"):
             raise NotFittedError(f"{type(steps[0]).__name__} in the pipeline is not fitted yet")
+        n_inputs = int(steps[0].n_features_in_)  # raw samples per window or clip
         stage, steps = steps[0].feature_stage(), steps[1:]
         if X_train is not None:
             X_train = pipeline[:1].transform(X_train)
@@ -215,7 +216,7 @@ def pipeline_to_ir(pipeline: Any, final_to_ir, X_train: Any = None, y_train: Any
         )
     if stage is not None:
         ir["feature_stage"] = stage
-        ir["n_inputs"] = stage["steps"] * stage["n_axes"]
+        ir["n_inputs"] = n_inputs
         ir["feature_names"] = []
     return ir
 

@@ -610,6 +610,154 @@ static void test_hysteresis_events_vote(void)
     }
 }
 
+/* ---- tables for a device: twiddles, sparse filterbank, DCT cosines, tml_logmel_t ---- */
+
+static float tw_table[FFT_MAX_TEST], tw_re[FFT_MAX_TEST], tw_im[FFT_MAX_TEST];
+
+/* Each table gives the bits of the table-free function it replaces. */
+static void test_tables_equal_direct(void)
+{
+    int32_t n, k, same = 1;
+    for (n = 2; n <= FFT_MAX_TEST; n *= 2) {
+        for (k = 0; k < n; k++) {
+            fft_re[k] = tw_re[k] = rng_float(-1.0f, 1.0f);
+            fft_im[k] = tw_im[k] = 0.0f;
+        }
+        CHECK(tml_fft_twiddles(n, tw_table) == TML_OK);
+        CHECK(tml_fft_real(fft_re, fft_im, n) == TML_OK);
+        CHECK(tml_fft_table(tw_re, tw_im, n, tw_table) == TML_OK);
+        same &= memcmp(fft_re, tw_re, sizeof(float) * (size_t)n) == 0;
+        same &= memcmp(fft_im, tw_im, sizeof(float) * (size_t)n) == 0;
+    }
+    CHECK(same);
+    CHECK(tml_fft_twiddles(12, tw_table) == TML_E_SIZE);
+    CHECK(tml_fft_twiddles(8, NULL) == TML_E_NULL);
+    CHECK(tml_fft_table(tw_re, tw_im, 6, tw_table) == TML_E_SIZE);
+    {
+        /* DCT: table and direct agree bit for bit, also for lengths whose angles wrap (4n). */
+        static float x[64], direct[64], tabled[64], cosines[64 * 64];
+        int32_t len, n_out;
+        same = 1;
+        for (len = 1; len <= 64; len += 7) {
+            for (k = 0; k < len; k++) {
+                x[k] = rng_float(-80.0f, 10.0f);
+            }
+            n_out = len < 13 ? len : 13;
+            CHECK(tml_dct2_table(len, n_out, cosines) == TML_OK);
+            CHECK(tml_dct2_ortho(x, len, direct, n_out) == TML_OK);
+            CHECK(tml_dct2_ortho_table(x, len, cosines, tabled, n_out) == TML_OK);
+            same &= memcmp(direct, tabled, sizeof(float) * (size_t)n_out) == 0;
+        }
+        CHECK(same);
+        CHECK(tml_dct2_table(8, 9, cosines) == TML_E_SIZE);
+        CHECK(tml_dct2_ortho_table(x, 8, NULL, tabled, 4) == TML_E_NULL);
+    }
+}
+
+#define LM_FFT 256
+#define LM_BINS (LM_FFT / 2 + 1)
+#define LM_MELS 24
+#define LM_MFCC 10
+static float lm_dense[LM_MELS * LM_BINS], lm_weights[LM_MELS * LM_BINS], lm_window[LM_FFT], lm_twiddles[LM_FFT];
+static float lm_dct[LM_MFCC * LM_MELS], lm_scratch[TML_LOGMEL_SCRATCH(LM_FFT, LM_MELS)];
+static uint16_t lm_first[LM_MELS], lm_count[LM_MELS];
+
+/* The log-mel extractor with tables against the table-free functions step by step. */
+static void test_logmel_stage(void)
+{
+    static float clip[LM_FFT * 4], spec_re[LM_FFT], spec_im[LM_FFT], spec[LM_BINS], mel[LM_MELS];
+    static float want[LM_MELS], got[16 * LM_MELS], mfcc_want[LM_MFCC];
+    int32_t n_stored = -1, k, f, same_mel = 1, same_frames = 1;
+    tml_logmel_t c;
+    CHECK(tml_mel_filterbank(LM_FFT, 16000.0f, LM_MELS, 50.0f, 7000.0f, lm_dense) == TML_OK);
+    CHECK(tml_mel_sparsify(lm_dense, LM_MELS, LM_BINS, lm_first, lm_count, lm_weights, LM_MELS * LM_BINS,
+                           &n_stored) == TML_OK);
+    CHECK(n_stored > LM_MELS && n_stored < LM_MELS * LM_BINS / 4); /* triangles: a few bins each */
+    CHECK(tml_mel_sparsify(lm_dense, LM_MELS, LM_BINS, lm_first, lm_count, lm_weights, n_stored - 1,
+                           &n_stored) == TML_E_SIZE);
+    CHECK(tml_mel_sparsify(lm_dense, LM_MELS, LM_BINS, lm_first, lm_count, lm_weights, LM_MELS * LM_BINS,
+                           &n_stored) == TML_OK);
+    CHECK(tml_window(TML_WINDOW_HANN, lm_window, LM_FFT) == TML_OK);
+    CHECK(tml_fft_twiddles(LM_FFT, lm_twiddles) == TML_OK);
+    CHECK(tml_dct2_table(LM_MELS, LM_MFCC, lm_dct) == TML_OK);
+    c.n_fft = LM_FFT;
+    c.window = lm_window;
+    c.twiddles = lm_twiddles;
+    c.mel.n_mels = LM_MELS;
+    c.mel.n_bins = LM_BINS;
+    c.mel.n_stored = n_stored;
+    c.mel.first_bin = lm_first;
+    c.mel.n_weights = lm_count;
+    c.mel.weights = lm_weights;
+    c.amin = 1e-10f;
+    c.n_mfcc = 0;
+    c.dct = NULL;
+    CHECK(tml_logmel_validate(&c) == TML_OK);
+    CHECK(tml_logmel_width(&c) == LM_MELS);
+    for (k = 0; k < LM_FFT * 4; k++) { /* a chirp in noise, silent for the first 40 samples */
+        float t = (float)k / 16000.0f;
+        clip[k] = k < 40 ? 0.0f : 0.5f * sinf(6.2831853f * (300.0f + 20000.0f * t) * t) + rng_float(-0.05f, 0.05f);
+    }
+    /* hop 100: frames 0..7 of a 1024-sample clip (1 + (1024 - 256) / 100 = 8) */
+    CHECK(tml_logmel_frames(LM_FFT * 4, LM_FFT, 100) == 8);
+    CHECK(tml_logmel_clip(&c, clip, LM_FFT * 4, 100, lm_scratch, got) == TML_OK);
+    for (f = 0; f < 8; f++) {
+        for (k = 0; k < LM_FFT; k++) {
+            spec_re[k] = clip[f * 100 + k] * lm_window[k];
+            spec_im[k] = 0.0f;
+        }
+        tml_fft_real(spec_re, spec_im, LM_FFT);
+        for (k = 0; k < LM_BINS; k++) {
+            spec[k] = spec_re[k] * spec_re[k] + spec_im[k] * spec_im[k];
+        }
+        tml_mel_power(lm_dense, LM_MELS, LM_BINS, spec, mel);
+        tml_log_mel(mel, LM_MELS, 1e-10f, want);
+        same_frames &= memcmp(want, got + f * LM_MELS, sizeof want) == 0;
+        if (f == 3) { /* MFCCs of one frame: the table path against the direct DCT */
+            float mfcc_got[LM_MFCC];
+            c.n_mfcc = LM_MFCC;
+            c.dct = lm_dct;
+            CHECK(tml_logmel_frame(&c, clip + f * 100, lm_scratch, mfcc_got) == TML_OK);
+            tml_dct2_ortho(want, LM_MELS, mfcc_want, LM_MFCC);
+            CHECK(memcmp(mfcc_got, mfcc_want, sizeof mfcc_want) == 0);
+            c.n_mfcc = 0;
+        }
+    }
+    CHECK(same_frames);
+    for (k = 0; k < LM_BINS; k++) {
+        spec[k] = rng_float(0.0f, 3.0f);
+    }
+    {
+        float dense_mel[LM_MELS];
+        tml_mel_power(lm_dense, LM_MELS, LM_BINS, spec, dense_mel);
+        tml_mel_power_sparse(&c.mel, spec, mel);
+        same_mel = memcmp(dense_mel, mel, sizeof mel) == 0;
+    }
+    CHECK(same_mel);
+    /* Errors: every malformed size or pointer is refused before anything is read. */
+    CHECK(tml_logmel_clip(&c, clip, LM_FFT - 1, 100, lm_scratch, got) == TML_E_SIZE);
+    CHECK(tml_logmel_clip(&c, clip, LM_FFT * 4, 0, lm_scratch, got) == TML_E_SIZE);
+    CHECK(tml_logmel_clip(&c, NULL, LM_FFT * 4, 100, lm_scratch, got) == TML_E_NULL);
+    c.mel.n_stored = n_stored + 1;
+    CHECK(tml_logmel_validate(&c) == TML_E_SIZE);
+    c.mel.n_stored = n_stored;
+    lm_first[LM_MELS - 1] = (uint16_t)(LM_BINS - lm_count[LM_MELS - 1] + 1); /* runs past the spectrum */
+    CHECK(tml_logmel_validate(&c) == TML_E_SIZE);
+    lm_first[LM_MELS - 1] = (uint16_t)(LM_BINS - lm_count[LM_MELS - 1]);
+    c.mel.n_bins = LM_BINS + 1;
+    CHECK(tml_logmel_validate(&c) == TML_E_SIZE);
+    c.mel.n_bins = LM_BINS;
+    c.amin = 0.0f;
+    CHECK(tml_logmel_validate(&c) == TML_E_SCALE);
+    c.amin = 1e-10f;
+    c.n_mfcc = LM_MELS + 1;
+    c.dct = lm_dct;
+    CHECK(tml_logmel_validate(&c) == TML_E_SIZE);
+    c.n_mfcc = 2;
+    c.dct = NULL;
+    CHECK(tml_logmel_validate(&c) == TML_E_NULL);
+}
+
 int main(void)
 {
     test_fft();
@@ -621,5 +769,7 @@ int main(void)
     test_framer();
     test_median_and_average();
     test_hysteresis_events_vote();
+    test_tables_equal_direct();
+    test_logmel_stage();
     return CHECK_REPORT("features");
 }

@@ -58,7 +58,7 @@ static tml_forest_t forest_from_descriptor(const int32_t *d)
     return f;
 }
 
-TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return 5; }
+TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return 6; }
 
 TML_EXPORT("tml_forest_descriptor_length") int32_t tml_forest_descriptor_length(void)
 {
@@ -685,6 +685,81 @@ int32_t tml_wasm_mfcc(const float *log_mel, int32_t n_rows, int32_t n_mels, int3
     for (r = 0; r < n_rows; r++) {
         int status = tml_dct2_ortho(log_mel + (size_t)r * (size_t)n_mels, n_mels,
                                     out + (size_t)r * (size_t)n_mfcc, n_mfcc);
+        if (status != TML_OK) {
+            return status;
+        }
+    }
+    return TML_OK;
+}
+
+/*
+ * The tables of a log-mel extractor (tml_logmel_t), as a header stores them: the periodic
+ * Hann window[n_fft], twiddles[n_fft], the Slaney filterbank built densely in dense[n_mels *
+ * (n_fft/2 + 1)] and kept sparsely in first/count/weights (room for capacity weights), and
+ * with n_mfcc > 0 the DCT cosines dct[n_mfcc * n_mels]. Returns the number of stored weights,
+ * or a TML_E_* code.
+ */
+TML_EXPORT("tml_wasm_logmel_tables")
+int32_t tml_wasm_logmel_tables(int32_t n_fft, float sample_rate, int32_t n_mels, float fmin, float fmax,
+                               int32_t n_mfcc, float *window, float *twiddles, float *dense, uint16_t *first,
+                               uint16_t *count, float *weights, int32_t capacity, float *dct)
+{
+    int32_t n_stored = 0;
+    int status = tml_window(TML_WINDOW_HANN, window, n_fft);
+    if (status == TML_OK) {
+        status = tml_fft_twiddles(n_fft, twiddles);
+    }
+    if (status == TML_OK) {
+        status = tml_mel_filterbank(n_fft, sample_rate, n_mels, fmin, fmax, dense);
+    }
+    if (status == TML_OK) {
+        status = tml_mel_sparsify(dense, n_mels, n_fft / 2 + 1, first, count, weights, capacity, &n_stored);
+    }
+    if (status == TML_OK && n_mfcc > 0) {
+        status = tml_dct2_table(n_mels, n_mfcc, dct);
+    }
+    return status == TML_OK ? n_stored : status;
+}
+
+/*
+ * Log-mel (or MFCC) features of n_rows clips of n_samples (row-major X), frames every hop:
+ * out gets n_rows x n_frames x width. desc = {n_fft, window, twiddles, n_mels, n_stored,
+ * first_bin, n_weights, weights, n_mfcc, dct} (pointers as offsets), tables from
+ * tml_wasm_logmel_tables; scratch has TML_LOGMEL_SCRATCH(n_fft, n_mels) floats.
+ */
+TML_EXPORT("tml_wasm_logmel_clips")
+int32_t tml_wasm_logmel_clips(const int32_t *desc, float amin, const float *X, int32_t n_rows, int32_t n_samples,
+                              int32_t hop, float *scratch, float *out)
+{
+    tml_logmel_t c;
+    int32_t r, n_frames;
+    size_t per_clip;
+    if (desc == NULL || X == NULL || scratch == NULL || out == NULL) {
+        return TML_E_NULL;
+    }
+    c.n_fft = desc[0];
+    c.window = (const float *)address(desc[1]);
+    c.twiddles = (const float *)address(desc[2]);
+    c.mel.n_mels = desc[3];
+    c.mel.n_bins = desc[0] / 2 + 1;
+    c.mel.n_stored = desc[4];
+    c.mel.first_bin = (const uint16_t *)address(desc[5]);
+    c.mel.n_weights = (const uint16_t *)address(desc[6]);
+    c.mel.weights = (const float *)address(desc[7]);
+    c.amin = amin;
+    c.n_mfcc = desc[8];
+    c.dct = (const float *)address(desc[9]);
+    if (n_rows < 0) {
+        return TML_E_SIZE;
+    }
+    n_frames = tml_logmel_frames(n_samples, c.n_fft, hop);
+    if (n_frames < 0) {
+        return n_frames;
+    }
+    per_clip = (size_t)n_frames * (size_t)tml_logmel_width(&c);
+    for (r = 0; r < n_rows; r++) {
+        int status = tml_logmel_clip(&c, X + (size_t)r * (size_t)n_samples, n_samples, hop, scratch,
+                                     out + (size_t)r * per_clip);
         if (status != TML_OK) {
             return status;
         }

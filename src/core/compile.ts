@@ -4,7 +4,7 @@
  */
 import { ClassAgreement, ValueAgreement, compareClasses, compareValues } from './agreement';
 import { COMPILER_VERSION, HeaderOptions, RUNTIME_HEADERS, Strategy, checkModelName, emitForestHeader } from './emit';
-import { inputCount, runFeatureStage, stageInputs, withFeatureStage } from './featureStage';
+import { inputCount, runFeatureStage, stageInputs, withFeatureStage, withStageSize } from './featureStage';
 import {
   FeatureType,
   ForestStructure,
@@ -254,7 +254,10 @@ export function compileLowered(model: LoweredModel): CompiledModel {
     extraRuntime: stage ? [RUNTIME_HEADERS.features] : []
   };
   const compiled = compileFamily(model, emitOptions);
-  return stage ? { ...compiled, header: withFeatureStage(compiled.header, stage, emitOptions.name) } : compiled;
+  if (!stage) {
+    return compiled;
+  }
+  return { ...compiled, header: withFeatureStage(compiled.header, stage, emitOptions.name), size: withStageSize(compiled.size, stage) };
 }
 
 function compileFamily(model: LoweredModel, emitOptions: HeaderOptions): CompiledModel {

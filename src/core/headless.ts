@@ -16,7 +16,7 @@ import {
 } from './compile';
 import { decodeArray, encodeArray } from './encoding';
 import { IRError } from './ir';
-import { inputCount } from './featureStage';
+import { inputCount, parseFeatureStage, runFeatureStage, stageWidth } from './featureStage';
 import { WINDOW_CODES, WasmRuntime, WindowKind } from './wasmRuntime';
 import { makeBundle } from './bundle';
 
@@ -141,7 +141,8 @@ export function run(irJson: string, optionsJson: string, inputJson: string): str
  * features(nameJson, inputJson): the C runtime's feature extractors on encoded float32 arrays.
  * name: power_spectrum {x [rows, n_fft], window}, log_mel {power [rows, bins], n_fft,
  * sample_rate, n_mels, fmin, fmax, amin}, mfcc {log_mel [rows, n_mels], n_mfcc}, window_stats
- * {x [rows, n * stride], n, stride, n_axes}, median_filter {x [n], k}, events {x [n], on, off,
+ * {x [rows, n * stride], n, stride, n_axes}, log_mel_clips {x [rows, samples], stage: the IR's
+ * log_mel feature stage without samples}, median_filter {x [n], k}, events {x [n], on, off,
  * min_duration}. Returns {out} (or {state, onsets, offsets} for events) as encoded arrays.
  */
 export function features(nameJson: string, inputJson: string): string {
@@ -184,6 +185,13 @@ export function features(nameJson: string, inputJson: string): string {
         const m = matrix('log_mel');
         const n = num('n_mfcc');
         return { out: encodeArray(f.mfcc(m.array, m.rows, m.cols, n), [m.rows, n]) };
+      }
+      case 'log_mel_clips': {
+        // LogMelFeatures: the stage a header exports, run on whole clips
+        const x = matrix('x');
+        const stage = parseFeatureStage({ ...(input.stage as Json), kind: 'log_mel', samples: x.cols });
+        const out = runFeatureStage(stage, x.array, x.rows);
+        return { out: encodeArray(out, [x.rows, stageWidth(stage)]) };
       }
       case 'window_stats': {
         const x = matrix('x');

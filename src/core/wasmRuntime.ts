@@ -28,7 +28,7 @@ const ERROR_NAMES: Record<number, string> = {
 /** Runtime codes of combine and link (TML_COMBINE_*, TML_LINK_* in forest.h). */
 const COMBINE_CODES: Record<Combine, number> = { mean: 0, sum: 1 };
 const LINK_CODES: Record<Link, number> = { identity: 0, logistic: 1, softmax: 2, isolation: 3 };
-const ABI_VERSION = 5;
+const ABI_VERSION = 6;
 const COVARIANCE_CODES = { full: 0, tied: 1, diag: 2, spherical: 3 };
 const KERNEL_CODES = { linear: 0, rbf: 1, poly: 2, sigmoid: 3 };
 const METRIC_CODES = { euclidean: 0, manhattan: 1, chebyshev: 2, minkowski: 3 };
@@ -97,6 +97,32 @@ interface RuntimeExports {
     out: number
   ) => number;
   tml_wasm_mfcc: (logMel: number, nRows: number, nMels: number, nMfcc: number, out: number) => number;
+  tml_wasm_logmel_tables: (
+    nFft: number,
+    sampleRate: number,
+    nMels: number,
+    fmin: number,
+    fmax: number,
+    nMfcc: number,
+    window: number,
+    twiddles: number,
+    dense: number,
+    first: number,
+    count: number,
+    weights: number,
+    capacity: number,
+    dct: number
+  ) => number;
+  tml_wasm_logmel_clips: (
+    desc: number,
+    amin: number,
+    x: number,
+    nRows: number,
+    nSamples: number,
+    hop: number,
+    scratch: number,
+    out: number
+  ) => number;
   tml_wasm_window_stats: (x: number, nRows: number, n: number, stride: number, nAxes: number, out: number) => number;
   tml_wasm_median_filter: (x: number, n: number, k: number, scratch: number, out: number) => number;
   tml_wasm_magnitude: (xyz: number, n: number, out: number) => number;
@@ -178,7 +204,7 @@ export interface ForestOutput {
   classes: Int32Array;
 }
 
-type Table = Float32Array | Int16Array | Int32Array | Uint8Array | Int8Array;
+type Table = Float32Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Int8Array;
 
 /** Everything a net call needs in wasm memory: descriptors, layer storage, rows, arena. */
 interface PlacedNet {
@@ -519,6 +545,35 @@ class Arena {
   }
 }
 
+/** A log-mel (MFCC with nMfcc > 0) extractor: tinyml_lab.features.LogMelFeatures's parameters. */
+export interface LogMelConfig {
+  nFft: number;
+  hop: number;
+  sampleRate: number;
+  nMels: number;
+  fmin: number;
+  fmax: number;
+  amin: number;
+  /** 0: log-mel energies; else that many MFCCs per frame. */
+  nMfcc: number;
+}
+
+/** The tables of tml_logmel_t, made by the C runtime: what a header stores in flash. */
+export interface LogMelTables {
+  window: Float32Array;
+  twiddles: Float32Array;
+  firstBin: Uint16Array;
+  nWeights: Uint16Array;
+  weights: Float32Array;
+  /** nMfcc x nMels cosines; empty without MFCCs. */
+  dct: Float32Array;
+}
+
+/** Frames of a clip of nSamples (>= nFft): one every hop samples. */
+export function logMelFrames(nSamples: number, nFft: number, hop: number): number {
+  return nSamples < nFft ? 0 : 1 + Math.floor((nSamples - nFft) / hop);
+}
+
 /** Window kinds of tml_window (TML_WINDOW_*). */
 export const WINDOW_CODES = { rect: 0, hann: 1, hamming: 2 } as const;
 export type WindowKind = keyof typeof WINDOW_CODES;
@@ -576,6 +631,59 @@ export class FeatureRuntime {
     const out = arena.reserve(4 * nRows * nMfcc);
     this.check(this.exports.tml_wasm_mfcc(inAt, nRows, nMels, nMfcc, out), 'the MFCCs');
     return this.read(out, nRows * nMfcc);
+  }
+
+  /** The tables of a log-mel extractor (window, twiddles, sparse filterbank, DCT cosines). */
+  logMelTables(c: LogMelConfig): LogMelTables {
+    const arena = new Arena(this.exports);
+    const bins = Math.floor(c.nFft / 2) + 1;
+    const window = arena.reserve(4 * c.nFft);
+    const twiddles = arena.reserve(4 * c.nFft);
+    const dense = arena.reserve(4 * c.nMels * bins);
+    const first = arena.reserve(2 * c.nMels);
+    const count = arena.reserve(2 * c.nMels);
+    const weights = arena.reserve(4 * c.nMels * bins);
+    const dct = arena.reserve(4 * Math.max(1, c.nMfcc * c.nMels));
+    const stored = this.exports.tml_wasm_logmel_tables(
+      c.nFft, c.sampleRate, c.nMels, c.fmin, c.fmax, c.nMfcc, window, twiddles, dense, first, count, weights, c.nMels * bins, dct
+    );
+    if (stored < 0) {
+      throw new RuntimeError(stored, 'the log-mel tables');
+    }
+    const buffer = this.exports.memory.buffer;
+    return {
+      window: this.read(window, c.nFft),
+      twiddles: this.read(twiddles, c.nFft),
+      firstBin: new Uint16Array(buffer, first, c.nMels).slice(),
+      nWeights: new Uint16Array(buffer, count, c.nMels).slice(),
+      weights: this.read(weights, stored),
+      dct: this.read(dct, c.nMfcc * c.nMels)
+    };
+  }
+
+  /** Log-mel (or MFCC) features of nRows clips of nSamples: nRows x frames x width values. */
+  logMelClips(c: LogMelConfig, tables: LogMelTables, x: Float32Array, nRows: number, nSamples: number): Float32Array {
+    const arena = new Arena(this.exports);
+    const frames = logMelFrames(nSamples, c.nFft, c.hop);
+    const width = c.nMfcc > 0 ? c.nMfcc : c.nMels;
+    const descriptor = new Int32Array([
+      c.nFft,
+      arena.write(tables.window),
+      arena.write(tables.twiddles),
+      c.nMels,
+      tables.weights.length,
+      arena.write(tables.firstBin),
+      arena.write(tables.nWeights),
+      arena.write(tables.weights),
+      c.nMfcc,
+      arena.write(tables.dct)
+    ]);
+    const descAt = arena.write(descriptor);
+    const xAt = arena.write(x);
+    const scratch = arena.reserve(4 * (2 * c.nFft + Math.floor(c.nFft / 2) + 1 + c.nMels));
+    const out = arena.reserve(4 * Math.max(1, nRows * frames * width));
+    this.check(this.exports.tml_wasm_logmel_clips(descAt, c.amin, xAt, nRows, nSamples, c.hop, scratch, out), 'the log-mel features');
+    return this.read(out, nRows * frames * width);
   }
 
   /** Per row and axis: mean, std, rms, min, max, peak-to-peak, zero crossings (7 values). */

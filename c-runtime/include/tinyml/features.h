@@ -6,7 +6,9 @@
  *
  *   - Spectra: an in-place radix-2 FFT, the one-sided power spectrum, periodic windows.
  *   - Audio: a mel filterbank as librosa.filters.mel(htk=False, norm='slaney') builds it,
- *     mel power, log-mel, MFCC through a DCT-II (norm='ortho', as scipy.fft.dct).
+ *     mel power, log-mel, MFCC through a DCT-II (norm='ortho', as scipy.fft.dct); the
+ *     same with precomputed tables (twiddles, sparse filterbank, DCT cosines) for a
+ *     device: tml_logmel_t, frame by frame or a whole clip.
  *   - Spectral shape: centroid, bandwidth, 85 % roll-off, flatness; band energies.
  *   - IMU windows: mean, std, rms, min, max, peak-to-peak, zero crossings (strided, so one
  *     axis of interleaved xyz data needs no copy), orientation-free magnitude.
@@ -36,12 +38,36 @@
 /* ---- FFT and power spectrum ---- */
 
 /*
+ * Twiddle factors of an n-point FFT into twiddles[n]: (cos, sin) of -2 pi k / n for
+ * k < n/2, interleaved. Each comes straight from cosf/sinf of its own angle, so rounding
+ * does not build up as a recurrence's would. A header stores this table in flash: the
+ * device then needs no cosf/sinf and computes bit for bit what the table's maker did.
+ */
+static inline int tml_fft_twiddles(int32_t n, float *twiddles)
+{
+    int32_t k;
+    if (twiddles == NULL) {
+        return TML_E_NULL;
+    }
+    if (n < 2 || n > TML_FFT_MAX || (n & (n - 1)) != 0) {
+        return TML_E_SIZE;
+    }
+    for (k = 0; k < n / 2; k++) {
+        float angle = -TML_TWO_PI_F * ((float)k / (float)n); /* k/n is exact: n is 2^m */
+        twiddles[2 * k] = cosf(angle);
+        twiddles[2 * k + 1] = sinf(angle);
+    }
+    return TML_OK;
+}
+
+/*
  * In-place forward complex FFT of re[n] + i im[n], unnormalized (X[k] = sum x[j]
  * e^{-2 pi i jk/n}), n a power of two in [2, TML_FFT_MAX]. Iterative radix-2: a bit-reversal
- * permutation, then log2(n) butterfly stages. Each twiddle comes straight from cosf/sinf of
- * its own angle (n - 1 pairs in all), so rounding does not build up as a recurrence's would.
+ * permutation, then log2(n) butterfly stages. twiddles is tml_fft_twiddles(n)'s table, or
+ * NULL to compute each twiddle on the way with the same expression (same result, but
+ * n - 1 cosf/sinf pairs per call: about half the instructions of a 512-point transform).
  */
-static inline int tml_fft_real(float *re, float *im, int32_t n)
+static inline int tml_fft_table(float *re, float *im, int32_t n, const float *twiddles)
 {
     int32_t i, j, len;
     if (re == NULL || im == NULL) {
@@ -68,12 +94,19 @@ static inline int tml_fft_real(float *re, float *im, int32_t n)
         j |= bit;
     }
     for (len = 2; len <= n; len <<= 1) {
-        int32_t half = len >> 1;
-        /* One twiddle per offset k, applied to every block of this stage. */
+        int32_t half = len >> 1, stride = n / len;
+        /* One twiddle per offset i, applied to every block of this stage. */
         for (i = 0; i < half; i++) {
-            float angle = -TML_TWO_PI_F * ((float)i / (float)len); /* i/len is exact: len is 2^m */
-            float wr = cosf(angle), wi = sinf(angle);
+            float wr, wi;
             int32_t start;
+            if (twiddles != NULL) {
+                wr = twiddles[2 * i * stride]; /* -2 pi (i stride) / n = -2 pi i / len */
+                wi = twiddles[2 * i * stride + 1];
+            } else {
+                float angle = -TML_TWO_PI_F * ((float)i / (float)len); /* the table's value */
+                wr = cosf(angle);
+                wi = sinf(angle);
+            }
             for (start = 0; start < n; start += len) {
                 int32_t a = start + i, b = a + half;
                 float tr = wr * re[b] - wi * im[b];
@@ -86,6 +119,12 @@ static inline int tml_fft_real(float *re, float *im, int32_t n)
         }
     }
     return TML_OK;
+}
+
+/* tml_fft_table without a table: twiddles computed per call. */
+static inline int tml_fft_real(float *re, float *im, int32_t n)
+{
+    return tml_fft_table(re, im, n, NULL);
 }
 
 /*
@@ -317,32 +356,306 @@ static inline int tml_log_mel(const float *mel, int32_t n, float amin, float *ou
 }
 
 /*
+ * The cosine of DCT-II term (k, j) of length n: cos(pi k (2j + 1) / (2n)), its angle's integer
+ * part k(2j+1) reduced modulo 4n first so cosf always sees an angle below 2 pi. Callers walk
+ * j upwards and keep r = k(2j+1) mod 4n by adding 2k (< 4n), so no division is needed.
+ */
+static inline float tml_dct2_cos(int32_t r, int32_t n)
+{
+    return cosf(TML_PI_F * ((float)r / (float)(2 * n)));
+}
+
+/*
  * First n_out coefficients of the DCT-II of x[n] with norm='ortho', as scipy.fft.dct(x,
  * type=2, norm='ortho')[:n_out]: out[k] = s_k sum_j x[j] cos(pi k (2j + 1) / (2n)) with
- * s_0 = sqrt(1/n), s_k = sqrt(2/n). The angle's integer part k(2j+1) is reduced modulo 4n
- * first, so cosf always sees an angle below 2 pi. O(n * n_out).
+ * s_0 = sqrt(1/n), s_k = sqrt(2/n). O(n * n_out) cosf calls; tml_dct2_table stores the
+ * cosines once (tml_dct2_ortho_table gives the same bits without a cosf).
  */
 static inline int tml_dct2_ortho(const float *x, int32_t n, float *out, int32_t n_out)
 {
     int32_t k, j;
     float scale0, scale;
-    int64_t period;
     if (x == NULL || out == NULL) {
         return TML_E_NULL;
     }
-    if (n < 1 || n_out < 1 || n_out > n) {
+    if (n < 1 || n_out < 1 || n_out > n || n > TML_FFT_MAX) {
         return TML_E_SIZE;
     }
-    period = 4 * (int64_t)n;
     scale0 = sqrtf(1.0f / (float)n);
     scale = sqrtf(2.0f / (float)n);
     for (k = 0; k < n_out; k++) {
         float sum = 0.0f;
+        int32_t r = k; /* k (2j + 1) mod 4n at j = 0 */
         for (j = 0; j < n; j++) {
-            int64_t r = ((int64_t)k * (2 * (int64_t)j + 1)) % period;
-            sum += x[j] * cosf(TML_PI_F * ((float)r / (float)(2 * (int64_t)n)));
+            sum += x[j] * tml_dct2_cos(r, n);
+            r += 2 * k;
+            r = r >= 4 * n ? r - 4 * n : r;
         }
         out[k] = sum * (k == 0 ? scale0 : scale);
+    }
+    return TML_OK;
+}
+
+/* The cosines of tml_dct2_ortho into table[n_out][n] (no scale factors). */
+static inline int tml_dct2_table(int32_t n, int32_t n_out, float *table)
+{
+    int32_t k, j;
+    if (table == NULL) {
+        return TML_E_NULL;
+    }
+    if (n < 1 || n_out < 1 || n_out > n || n > TML_FFT_MAX) {
+        return TML_E_SIZE;
+    }
+    for (k = 0; k < n_out; k++) {
+        int32_t r = k;
+        for (j = 0; j < n; j++) {
+            table[(size_t)k * (size_t)n + (size_t)j] = tml_dct2_cos(r, n);
+            r += 2 * k;
+            r = r >= 4 * n ? r - 4 * n : r;
+        }
+    }
+    return TML_OK;
+}
+
+/* tml_dct2_ortho with the cosines from tml_dct2_table(n, n_out): the same bits. */
+static inline int tml_dct2_ortho_table(const float *x, int32_t n, const float *table, float *out, int32_t n_out)
+{
+    int32_t k, j;
+    float scale0, scale;
+    if (x == NULL || table == NULL || out == NULL) {
+        return TML_E_NULL;
+    }
+    if (n < 1 || n_out < 1 || n_out > n || n > TML_FFT_MAX) {
+        return TML_E_SIZE;
+    }
+    scale0 = sqrtf(1.0f / (float)n);
+    scale = sqrtf(2.0f / (float)n);
+    for (k = 0; k < n_out; k++) {
+        const float *row = table + (size_t)k * (size_t)n;
+        float sum = 0.0f;
+        for (j = 0; j < n; j++) {
+            sum += x[j] * row[j];
+        }
+        out[k] = sum * (k == 0 ? scale0 : scale);
+    }
+    return TML_OK;
+}
+
+/*
+ * A mel filterbank stored sparsely: each triangle is non-zero over one run of bins, so only
+ * that run is kept (a 40-band filterbank of a 512-point FFT keeps ~500 of its 10,280
+ * weights). Band m covers bins first_bin[m] .. first_bin[m] + n_weights[m] - 1; its weights
+ * follow band m - 1's in weights[] (n_stored in all). A band can be empty (n_weights 0).
+ */
+typedef struct {
+    int32_t n_mels;
+    int32_t n_bins; /* n_fft / 2 + 1 */
+    int32_t n_stored;
+    const uint16_t *first_bin;
+    const uint16_t *n_weights;
+    const float *weights;
+} tml_mel_sparse_t;
+
+/* Checks every band's run lies inside the spectrum and the runs add up to n_stored. */
+static inline int tml_mel_sparse_validate(const tml_mel_sparse_t *m)
+{
+    int32_t band;
+    int64_t total = 0;
+    if (m == NULL || m->first_bin == NULL || m->n_weights == NULL || (m->weights == NULL && m->n_stored > 0)) {
+        return TML_E_NULL;
+    }
+    if (m->n_mels < 1 || m->n_bins < 2 || m->n_bins > TML_FFT_MAX / 2 + 1 || m->n_stored < 0) {
+        return TML_E_SIZE;
+    }
+    for (band = 0; band < m->n_mels; band++) {
+        if ((int32_t)m->first_bin[band] + (int32_t)m->n_weights[band] > m->n_bins) {
+            return TML_E_SIZE;
+        }
+        total += m->n_weights[band];
+    }
+    return total == m->n_stored ? TML_OK : TML_E_SIZE;
+}
+
+/*
+ * The non-zero run of each row of a dense filterbank dense[n_mels][n_bins] (from
+ * tml_mel_filterbank) into first_bin/n_weights/weights (room for capacity weights);
+ * *n_stored gets how many were kept. Zeros inside a run are kept, so tml_mel_power_sparse
+ * adds exactly the products tml_mel_power adds, in the same order: the same bits.
+ */
+static inline int tml_mel_sparsify(const float *dense, int32_t n_mels, int32_t n_bins, uint16_t *first_bin,
+                                   uint16_t *n_weights, float *weights, int32_t capacity, int32_t *n_stored)
+{
+    int32_t band, k, stored = 0;
+    if (dense == NULL || first_bin == NULL || n_weights == NULL || weights == NULL || n_stored == NULL) {
+        return TML_E_NULL;
+    }
+    if (n_mels < 1 || n_bins < 2 || n_bins > TML_FFT_MAX / 2 + 1 || capacity < 0 ||
+        tml_count_product(n_mels, n_bins) < 0) {
+        return TML_E_SIZE;
+    }
+    for (band = 0; band < n_mels; band++) {
+        const float *row = dense + (size_t)band * (size_t)n_bins;
+        int32_t lo = 0, hi = n_bins - 1;
+        while (lo < n_bins && row[lo] == 0.0f) {
+            lo++;
+        }
+        while (hi >= lo && row[hi] == 0.0f) {
+            hi--;
+        }
+        first_bin[band] = (uint16_t)(lo < n_bins ? lo : 0);
+        n_weights[band] = (uint16_t)(hi - lo + 1);
+        if (stored + (hi - lo + 1) > capacity) {
+            return TML_E_SIZE;
+        }
+        for (k = lo; k <= hi; k++) {
+            weights[stored++] = row[k];
+        }
+    }
+    *n_stored = stored;
+    return TML_OK;
+}
+
+/* mel[m] = the sum over band m's run of weight * power[bin], for a validated filterbank. */
+static inline int tml_mel_power_sparse(const tml_mel_sparse_t *m, const float *power, float *mel)
+{
+    int32_t band, k;
+    const float *w;
+    if (m == NULL || power == NULL || mel == NULL || m->first_bin == NULL || m->n_weights == NULL) {
+        return TML_E_NULL;
+    }
+    w = m->weights;
+    for (band = 0; band < m->n_mels; band++) {
+        const float *p = power + m->first_bin[band];
+        int32_t n = m->n_weights[band];
+        float sum = 0.0f;
+        for (k = 0; k < n; k++) {
+            sum += w[k] * p[k];
+        }
+        w += n;
+        mel[band] = sum;
+    }
+    return TML_OK;
+}
+
+/*
+ * A log-mel (or MFCC) extractor with every table precomputed, as tinyml_lab.features.
+ * LogMelFeatures computes it: each frame of n_fft samples is multiplied by the window,
+ * transformed with the twiddle table, its power spectrum goes through the sparse mel
+ * filterbank and 10 log10(max(., amin)), and with n_mfcc > 0 through the DCT-II table.
+ * A header keeps all of it in flash (const), made by the same C code the notebook ran.
+ */
+typedef struct {
+    int32_t n_fft;
+    const float *window;   /* [n_fft] */
+    const float *twiddles; /* [n_fft], tml_fft_twiddles */
+    tml_mel_sparse_t mel;
+    float amin;
+    int32_t n_mfcc;   /* 0: the log-mel energies are the features */
+    const float *dct; /* [n_mfcc][mel.n_mels], tml_dct2_table; unused when n_mfcc is 0 */
+} tml_logmel_t;
+
+/* Floats of scratch tml_logmel_frame needs: re and im, the power spectrum, the mel energies. */
+#define TML_LOGMEL_SCRATCH(n_fft, n_mels) (2 * (n_fft) + (n_fft) / 2 + 1 + (n_mels))
+
+/* Features per frame: n_mfcc, or n_mels without MFCCs. */
+static inline int32_t tml_logmel_width(const tml_logmel_t *c)
+{
+    return c->n_mfcc > 0 ? c->n_mfcc : c->mel.n_mels;
+}
+
+static inline int tml_logmel_validate(const tml_logmel_t *c)
+{
+    int status;
+    if (c == NULL || c->window == NULL || c->twiddles == NULL || (c->n_mfcc > 0 && c->dct == NULL)) {
+        return TML_E_NULL;
+    }
+    if (c->n_fft < 2 || c->n_fft > TML_FFT_MAX || (c->n_fft & (c->n_fft - 1)) != 0 ||
+        c->mel.n_bins != c->n_fft / 2 + 1 || c->n_mfcc < 0 || c->n_mfcc > c->mel.n_mels) {
+        return TML_E_SIZE;
+    }
+    if (!(c->amin > 0.0f) || !tml_is_finite(c->amin)) {
+        return TML_E_SCALE;
+    }
+    status = tml_mel_sparse_validate(&c->mel);
+    return status;
+}
+
+/*
+ * Features of one frame[n_fft] into out[tml_logmel_width(c)], with scratch of
+ * TML_LOGMEL_SCRATCH(n_fft, n_mels) floats. c must have passed tml_logmel_validate.
+ */
+static inline int tml_logmel_frame(const tml_logmel_t *c, const float *frame, float *scratch, float *out)
+{
+    int32_t k, n;
+    float *re, *im, *power, *mel;
+    int status;
+    if (c == NULL || frame == NULL || scratch == NULL || out == NULL) {
+        return TML_E_NULL;
+    }
+    n = c->n_fft;
+    re = scratch;
+    im = re + n;
+    power = im + n;
+    mel = power + n / 2 + 1;
+    for (k = 0; k < n; k++) {
+        re[k] = frame[k] * c->window[k];
+        im[k] = 0.0f;
+    }
+    status = tml_fft_table(re, im, n, c->twiddles);
+    if (status != TML_OK) {
+        return status;
+    }
+    for (k = 0; k <= n / 2; k++) {
+        power[k] = re[k] * re[k] + im[k] * im[k];
+    }
+    status = tml_mel_power_sparse(&c->mel, power, mel);
+    if (status != TML_OK) {
+        return status;
+    }
+    if (c->n_mfcc == 0) {
+        return tml_log_mel(mel, c->mel.n_mels, c->amin, out);
+    }
+    status = tml_log_mel(mel, c->mel.n_mels, c->amin, mel);
+    if (status != TML_OK) {
+        return status;
+    }
+    return tml_dct2_ortho_table(mel, c->mel.n_mels, c->dct, out, c->n_mfcc);
+}
+
+/* Frames of n_fft samples every hop in a clip of n_samples (>= n_fft): 1 + (n - n_fft) / hop. */
+static inline int32_t tml_logmel_frames(int32_t n_samples, int32_t n_fft, int32_t hop)
+{
+    if (n_fft < 1 || hop < 1 || n_samples < n_fft) {
+        return TML_E_SIZE;
+    }
+    return 1 + (n_samples - n_fft) / hop;
+}
+
+/*
+ * Features of a whole clip[n_samples]: frame f starts at sample f * hop, its features go to
+ * out + f * width (frame after frame, as LogMelFeatures flattens them).
+ */
+static inline int tml_logmel_clip(const tml_logmel_t *c, const float *clip, int32_t n_samples, int32_t hop,
+                                  float *scratch, float *out)
+{
+    int32_t f, n_frames, width;
+    int status = tml_logmel_validate(c);
+    if (status != TML_OK) {
+        return status;
+    }
+    if (clip == NULL || scratch == NULL || out == NULL) {
+        return TML_E_NULL;
+    }
+    n_frames = tml_logmel_frames(n_samples, c->n_fft, hop);
+    if (n_frames < 0) {
+        return n_frames;
+    }
+    width = tml_logmel_width(c);
+    for (f = 0; f < n_frames; f++) {
+        status = tml_logmel_frame(c, clip + (size_t)f * (size_t)hop, scratch, out + (size_t)f * (size_t)width);
+        if (status != TML_OK) {
+            return status;
+        }
     }
     return TML_OK;
 }
