@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(gcc make clang lld wasi-libc libclang-rt-14-dev-wasm32 chromium gcc-arm-none-eabi libnewlib-arm-none-eabi)
+APT_PACKAGES=(gcc make clang lld wasi-libc libclang-rt-14-dev-wasm32 chromium gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
