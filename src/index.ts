@@ -13,8 +13,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     registry.registerWidget({
       name: MODULE_NAME,
       version: MODULE_VERSION,
-      // Loaded when a notebook first shows an Inspector, not when JupyterLab starts.
-      exports: async () => import('./widgets/inspector')
+      // Loaded when a notebook first shows a widget, not when JupyterLab starts.
+      exports: async () => import('./widgets/index')
     });
   }
 };

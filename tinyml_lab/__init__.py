@@ -16,6 +16,7 @@ from .errors import (
     TinyMLError,
     UnsupportedModelError,
 )
+from .feature_view import FeatureView, view_features
 from .ir import model_to_ir
 from .widget import Inspector, inspect
 
@@ -23,6 +24,7 @@ __all__ = [
     "AgreementReport",
     "CompilerError",
     "ConvertedModel",
+    "FeatureView",
     "Inspector",
     "InvalidInputError",
     "InvalidModelError",
@@ -36,6 +38,7 @@ __all__ = [
     "export_header",
     "inspect",
     "model_to_ir",
+    "view_features",
 ]
 
 

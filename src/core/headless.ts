@@ -18,6 +18,7 @@ import { decodeArray, encodeArray } from './encoding';
 import { IRError } from './ir';
 import { inputCount, parseFeatureStage, runFeatureStage, stageWidth } from './featureStage';
 import { WINDOW_CODES, WasmRuntime, WindowKind } from './wasmRuntime';
+import { deviceTrait, runFeatureView } from '../widgets/featureDevice';
 import { makeBundle } from './bundle';
 
 type Json = Record<string, unknown>;
@@ -249,4 +250,9 @@ export function bundle(irJson: string, optionsJson: string, inputJson: string): 
       sets: made.sets.map(s => ({ name: s.name, checked: s.checked, why: s.why }))
     };
   });
+}
+
+/** featureView(stateJson): the FeatureView widget's device half as the browser runs it -> {device}. */
+export function featureView(stateJson: string): string {
+  return guarded(() => ({ device: deviceTrait(runFeatureView(JSON.parse(stateJson))) }));
 }

@@ -1,0 +1,3 @@
+/** The widgets' models and views, loaded together when a notebook first shows one of them. */
+export * from './inspector';
+export * from './featureView';

@@ -1,0 +1,19 @@
+/** Plotly, loaded on first use only (it is large): shared by the widgets that draw charts. */
+import { Figure } from './charts';
+
+type PlotlyModule = { react(el: HTMLElement, data: unknown[], layout: unknown, config?: unknown): Promise<unknown> };
+
+let plotlyPromise: Promise<PlotlyModule> | null = null;
+
+export function loadPlotly(): Promise<PlotlyModule> {
+  if (!plotlyPromise) {
+    plotlyPromise = import('plotly.js-cartesian-dist-min').then(m => (m.default ?? m) as PlotlyModule);
+  }
+  return plotlyPromise;
+}
+
+/** Draws (or redraws) a figure spec into a container. */
+export async function plotFigure(container: HTMLElement, figure: Figure): Promise<void> {
+  const Plotly = await loadPlotly();
+  await Plotly.react(container, figure.data, figure.layout, { displaylogo: false, responsive: true });
+}
