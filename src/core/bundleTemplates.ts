@@ -14,45 +14,38 @@ function modelCalls(model: CompiledModel, name: string): string {
   // With a feature stage the device takes a raw window and computes the features first.
   const prologue = stage
     ? `    float features[${upper}_N_FEATURES];
-    int status = ${name}_features(x, features);
-    if (status != TML_OK) {
-        return status;
+    int stage_status = ${name}_features(x, features);
+    if (stage_status != TML_OK) {
+        return stage_status;
     }
 `
-    : '    int status;\n';
+    : '';
   const input = stage ? 'features' : 'x';
   const task = model.ir.task;
   let predict: string;
   let outputs: string;
   if (task === 'classification') {
-    predict = `    status = ${name}_predict(${input});
-    if (status < 0) {
-        return status; /* a TML_E_* code */
-    }
-    *label = status;
+    predict = `    *label = ${name}_predict(${input});
     (void)values;
-    return TML_OK;`;
+    return *label < 0 ? (int)*label : TML_OK; /* negative: a TML_E_* code */`;
     const decision = model.family === 'svm' || (model.family === 'neural_net' && model.ir.output === 'decision');
-    outputs = `    return ${name}_${decision ? 'decision_function' : 'predict_proba'}(${input}, values, TV_N_VALUES);`;
+    outputs = `${prologue}    return ${name}_${decision ? 'decision_function' : 'predict_proba'}(${input}, values, TV_N_VALUES);`;
   } else if (task === 'anomaly') {
     predict = `    {
         int32_t sign;
-        status = ${name}_predict(${input}, &sign);
+        int status = ${name}_predict(${input}, &sign);
         *label = sign < 0 ? 0 : 1; /* class index: 0 = outlier (-1), 1 = inlier (1) */
-    }
-    (void)values;
-    return status;`;
-    outputs = `    return ${name}_score_samples(${input}, values);`;
+        (void)values;
+        return status;
+    }`;
+    outputs = `${prologue}    return ${name}_score_samples(${input}, values);`;
   } else {
     predict = `    (void)label;
-    status = ${name}_predict(${input}, values);
-    return status;`;
+    return ${name}_predict(${input}, values);`;
     outputs = `    (void)x;
     (void)values;
     return TML_OK; /* ${name}_predict gave the values already */`;
   }
-  // Without a feature stage the outputs call needs no status of its own.
-  const outputsPrologue = task === 'regression' || !stage ? '' : prologue;
   return `/* The measured call, once per vector: what firmware runs per inference${stage ? ' (raw window -> features -> model)' : ''}.
  * Fills *label (the class index) or, for a regressor, values. Returns TML_OK or a TML_E_* code. */
 static TV_NOINLINE int tv_predict(const float *x, int32_t *label, float *values)
@@ -63,7 +56,7 @@ ${prologue}${predict}
 /* The values compared besides the label (${task === 'regression' ? 'none beyond predict' : task === 'anomaly' ? 'score_samples' : 'probabilities or decision scores'}); not measured. */
 static int tv_outputs(const float *x, float *values)
 {
-${outputsPrologue}${outputs}
+${outputs}
 }
 `;
 }

@@ -48,7 +48,7 @@ describe('makeBundle', () => {
       ['wasm runtime', true]
     ]);
     expect(bundle.files['main.c']).toContain('#include "iris.h"');
-    expect(bundle.files['main.c']).toContain('status = iris_predict(x);');
+    expect(bundle.files['main.c']).toContain('*label = iris_predict(x);');
     expect(bundle.files['main.c']).toContain('iris_predict_proba(x, values, TV_N_VALUES)');
     expect(bundle.files.Makefile).toMatch(/^build\/mps2_an386\.elf: .*\n\t\$\(CC_ARM\)/m);
     expect(bundle.files.Makefile).toContain('-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard -Os');
@@ -90,7 +90,7 @@ describe('makeBundle', () => {
     const model = compileModel(fixtures.wine_isolation.ir, { name: 'odd' });
     const { x, reference } = rows('wine_isolation', 5);
     const made = makeBundle(model, x, 5, reference);
-    expect(made.files['main.c']).toContain('status = odd_predict(x, &sign);');
+    expect(made.files['main.c']).toContain('int status = odd_predict(x, &sign);');
     expect(made.files['main.c']).toContain('odd_score_samples(x, values)');
     expect(made.files['test_vectors.h']).toContain('0 = outlier (-1), 1 = inlier (1)');
   });
