@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE.parent / "common"))  # measure.py, tables.py: shared
 import numpy as np  # noqa: E402
 
 import measure  # noqa: E402
-from tables import fmt_int, print_table  # noqa: E402
+from tables import fmt_int, fmt_ratio, print_table  # noqa: E402
 
 C_DIR = HERE / "c"  # cases.c, firmware.c, host_driver.c
 INCLUDES = ["-I", str(ROOT / "c-runtime" / "include"), "-I", str(C_DIR)]
@@ -39,13 +39,20 @@ class Case:
     input: str  # key of make_inputs()
     one_off: bool = False  # a set-up cost, paid once at start-up, not per frame
     int_output: bool = False  # bench_output holds int32 values, not float32
+    pair: str = None  # the table-free case this one must equal bit for bit (same platform)
 
 
 CASES = [
     Case("power_256", "Hann + FFT + power, n_fft 256", "audio_256"),
+    Case("power_256_table", "as power_256, const window + twiddle table", "audio_256", pair="power_256"),
     Case("power_512", "Hann + FFT + power, n_fft 512", "audio_512"),
+    Case("power_512_table", "as power_512, const window + twiddle table", "audio_512", pair="power_512"),
     Case("logmel_512", "log-mel 40, n_fft 512, 16 kHz (filterbank precomputed)", "audio_512"),
+    Case("logmel_512_frame", "as logmel_512: tml_logmel_frame, const tables, sparse", "audio_512",
+         pair="logmel_512"),
+    Case("mfcc_512_frame", "tml_logmel_frame, 13 MFCC of 40 mel, const tables", "audio_512"),
     Case("mfcc_13", "MFCC 13 of 40 log-mel (DCT-II ortho)", "logmel_40"),
+    Case("mfcc_13_table", "as mfcc_13, const 13 x 40 cosine table", "logmel_40", pair="mfcc_13"),
     Case("spectral_257", "centroid, bandwidth, rolloff, flatness; 257 bins", "spectrum_257"),
     Case("imu_stats_3x50", "IMU stats: 3 axes x 50 + magnitude + its stats", "imu_3x50"),
     Case("bands_8x129", "band energies, 8 bands of 129 bins", "spectrum_129"),
@@ -57,8 +64,8 @@ CASES = [
     Case("setup_hann_512", "one-off: Hann window 512 (tml_window)", "audio_16", one_off=True),
     Case("setup_melfb_512", "one-off: mel filterbank 40 x 257 (16 kHz)", "audio_16", one_off=True),
 ]
-QUICK = ["power_256", "logmel_512", "mfcc_13", "imu_stats_3x50", "median_5x100", "framer_16_64",
-         "setup_melfb_512"]
+QUICK = ["power_256", "power_256_table", "logmel_512", "logmel_512_frame", "mfcc_13", "mfcc_13_table",
+         "imu_stats_3x50", "median_5x100", "framer_16_64", "setup_melfb_512"]
 
 
 def make_inputs() -> dict:
@@ -94,8 +101,24 @@ def make_inputs() -> dict:
     }
 
 
-def write_case(case: Case, inputs: dict, directory: Path) -> None:
+def make_tables(work: Path) -> str:
+    """bench_tables.h: c/make_tables.c built and run on the host (gcc -std=c99 -O2, as the host
+    driver): the window, twiddle, sparse mel and DCT tables of the table cases, const arrays."""
+    measure.run(["gcc", "-std=c99", "-O2", *INCLUDES, str(C_DIR / "make_tables.c"), "-lm", "-o", "make_tables"],
+                work)
+    return measure.run(["./make_tables"], work).stdout
+
+
+def table_bytes(header: str) -> dict:
+    """{array name: bytes} of bench_tables.h's const arrays."""
+    size = {"float": 4, "uint16_t": 2}
+    return {name: size[ctype] * int(n)
+            for ctype, name, n in re.findall(r"static const (\w+) (\w+)\[(\d+)\]", header)}
+
+
+def write_case(case: Case, inputs: dict, directory: Path, tables: str) -> None:
     directory.mkdir(parents=True, exist_ok=True)
+    (directory / "bench_tables.h").write_text(tables)
     (directory / "bench_predict.c").write_text(f'#define BENCH_CASE_{case.name}\n#include "cases.c"\n')
     ctype, values = inputs[case.input]
     if ctype == "float":
@@ -119,14 +142,15 @@ class Result:
     m4f_lib: Counter = None  # library function -> instructions per call
     host_ipc: float = None
     agree: str = "-"
+    words: dict = field(default_factory=dict)  # "host" / "M4F" -> printed ret/out words
     errors: list = field(default_factory=list)
 
 
 def arm_object(directory: Path, target: str) -> Path:
     work = directory / f"flash_{target.replace('+', 'p')}"
     work.mkdir(exist_ok=True)
-    measure.run(["arm-none-eabi-gcc", *measure.ARM_COMMON, *measure.ARM_TARGETS[target], *INCLUDES,
-                 "-c", str(directory / "bench_predict.c"), "-o", "bench_predict.o"], work)
+    measure.run(["arm-none-eabi-gcc", *measure.ARM_COMMON, *measure.ARM_TARGETS[target], "-I", str(directory),
+                 *INCLUDES, "-c", str(directory / "bench_predict.c"), "-o", "bench_predict.o"], work)
     return work
 
 
@@ -287,6 +311,7 @@ def measure_case(case: Case, directory: Path, calls: int) -> Result:
         result.errors.append(f"qemu: {error}")
     if host_words is not None and device_words is not None:
         result.agree = compare(host_words, device_words, case.int_output)
+    result.words = {k: v for k, v in (("host", host_words), ("M4F", device_words)) if v is not None}
     return result
 
 
@@ -319,6 +344,60 @@ def library_lines(results: list) -> None:
         print(f"  {r.case.name}: {top}")
 
 
+def ram_in_use(r: Result):
+    return r.ram[0] + r.stack if r.ram[0] is not None and r.stack is not None else None
+
+
+def pair_lines(results: list, tables: dict) -> None:
+    """Each table case against its table-free pair: are the outputs bit-identical on each
+    platform (the tables come from the host's libm, so the host pair must be; on the device
+    the table-free case's window, twiddles, filterbank or cosines come from newlib instead),
+    and what the tables change: instructions, flash, RAM."""
+    by_name = {r.case.name: r for r in results}
+    pairs = [(by_name[r.case.pair], r) for r in results if r.case.pair in by_name]
+    if not pairs:
+        return
+    print("\nTable case vs its table-free pair (same platform, every returned value and output word):")
+    for old, new in pairs:
+        checks = []
+        for platform in ("host", "M4F"):
+            a, b = old.words.get(platform), new.words.get(platform)
+            checks.append(f"{platform} {compare(a, b, new.case.int_output) if a and b else '-'}")
+        print(f"  {new.case.name} = {old.case.name}? " + "; ".join(checks))
+    print("  (bench_tables.h is made on the host, with glibc's cosf/sinf/logf/expf: on M4F the table-free case\n"
+          "  makes its own window, twiddles, filterbank or cosines with newlib's, while the table case reproduces\n"
+          "  the host's bits: its own agree column)")
+    print("\nRatios, table case / table-free pair (flash = code + const data of the case, + lib = with the "
+          "libm/libgcc code it pulls in; RAM in use = static + stack; total = flash + lib + RAM in use, M4F):")
+    header = ["table case", "M4F instr/call", "host instr/call", "flash M4F", "flash + lib M4F",
+              "flash + lib M0+", "static RAM", "RAM in use", "total M4F"]
+
+    def flash(r, target, lib):
+        own, libs = r.flash.get(target, (None, None))
+        return None if own is None or (lib and libs is None) else own + (libs if lib else 0)
+
+    def total(r):
+        parts = [flash(r, "M4F", True), ram_in_use(r)]
+        return None if None in parts else sum(parts)
+
+    rows = []
+    for old, new in pairs:
+        def both(get):
+            a, b = get(old), get(new)
+            return f"{fmt_int(b)} / {fmt_int(a)} = {fmt_ratio(b, a)}"
+        rows.append([new.case.name, both(lambda r: r.m4f_ipc), both(lambda r: r.host_ipc),
+                     both(lambda r: flash(r, "M4F", False)), both(lambda r: flash(r, "M4F", True)),
+                     both(lambda r: flash(r, "M0+", True)), both(lambda r: r.ram[0]), both(ram_in_use),
+                     both(total)])
+    print_table(header, rows)
+    if tables:
+        print("\nbench_tables.h (bytes, const): " + ", ".join(f"{k} {v:,}" for k, v in tables.items()))
+        sparse = sum(v for k, v in tables.items() if k.startswith("bench_mel_"))
+        dense = 40 * 257 * 4
+        print(f"mel filterbank 40 x 257: sparse {sparse:,} (first_bin + n_weights + weights) vs dense {dense:,} "
+              f"= {fmt_ratio(sparse, dense)}")
+
+
 def versions() -> str:
     found = [f"numpy {np.__version__}"]
     for cmd in (["gcc", "--version"], ["arm-none-eabi-gcc", "--version"],
@@ -348,9 +427,11 @@ def main() -> int:
     print(versions())
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_features_"))
     inputs = make_inputs()
+    work.mkdir(parents=True, exist_ok=True)
+    tables = make_tables(work)
     for case in cases:
         shutil.rmtree(work / case.name, ignore_errors=True)
-        write_case(case, inputs, work / case.name)
+        write_case(case, inputs, work / case.name, tables)
 
     with ThreadPoolExecutor() as pool:  # compilers, valgrind and QEMU are separate processes
         results = list(pool.map(lambda c: measure_case(c, work / c.name, calls), cases))
@@ -360,6 +441,7 @@ def main() -> int:
     results_table(results)
     print("\nM4F library instructions per call (top functions):")
     library_lines(results)
+    pair_lines(results, table_bytes(tables))
     for r in results:
         for error in r.errors:
             print(f"ERROR {r.case.name}: {error}")

@@ -14,7 +14,11 @@
  *                                              drivers outside the measured window
  * Buffers are static (outputs, precomputed tables, FFT scratch) or on the stack (scratch that
  * does not outlive a call). The input comes from the driver (bench_input.h), so it is in
- * neither the flash nor the RAM of a case. */
+ * neither the flash nor the RAM of a case.
+ *
+ * The *_table and *_frame cases use tables precomputed off the device, `static const` (in
+ * flash) as an exported header stores them: bench_tables.h, written by make_tables.c (run.py
+ * puts it beside bench_predict.c); each case defines BENCH_TABLES_<set> for the ones it uses. */
 #include <stdint.h>
 #include <string.h>
 
@@ -349,5 +353,117 @@ const void *bench_output(uint32_t *bytes)
 {
     *bytes = sizeof frame_;
     return frame_;
+}
+#endif
+
+/* ---- the same with tables precomputed off the device (bench_tables.h, const in flash) ------- */
+
+/* Hann + FFT with the twiddle table + power: power_256 / power_512's computation step for step
+ * (tml_power_spectrum with tml_fft_table instead of tml_fft_real), window and twiddles const. */
+#if defined(BENCH_CASE_power_256_table) || defined(BENCH_CASE_power_512_table)
+#ifdef BENCH_CASE_power_256_table
+#define BENCH_NFFT 256
+#define BENCH_TABLES_256
+#define BENCH_WINDOW bench_window_256
+#define BENCH_TWIDDLES bench_twiddles_256
+#else
+#define BENCH_NFFT 512
+#define BENCH_TABLES_512
+#define BENCH_WINDOW bench_window_512
+#define BENCH_TWIDDLES bench_twiddles_512
+#endif
+#include "bench_tables.h"
+static float re_[BENCH_NFFT], im_[BENCH_NFFT]; /* FFT scratch, static as in power_<n> */
+static float power_[BENCH_NFFT / 2 + 1];
+
+void bench_setup(const void *input) { (void)input; }
+
+uint32_t bench_predict(const void *input)
+{
+    const float *x = (const float *)input;
+    int32_t i;
+    int status;
+    for (i = 0; i < BENCH_NFFT; i++) {
+        re_[i] = x[i] * BENCH_WINDOW[i];
+        im_[i] = 0.0f;
+    }
+    status = tml_fft_table(re_, im_, BENCH_NFFT, BENCH_TWIDDLES);
+    for (i = 0; i <= BENCH_NFFT / 2; i++) {
+        power_[i] = re_[i] * re_[i] + im_[i] * im_[i];
+    }
+    return status != TML_OK ? (uint32_t)status : bench_bits(power_[BENCH_NFFT / 8]);
+}
+
+const void *bench_output(uint32_t *bytes)
+{
+    *bytes = sizeof power_;
+    return power_;
+}
+#endif
+
+/* tml_logmel_frame as an exported header's <name>_frame_features runs it: a const
+ * tml_logmel_t over const tables (window, twiddles, sparse filterbank; DCT cosines for MFCC),
+ * the scratch on the stack. logmel_512_frame gives logmel_512's 40 log-mel values;
+ * mfcc_512_frame 13 MFCCs of them. tml_logmel_validate runs once, in bench_setup. */
+#if defined(BENCH_CASE_logmel_512_frame) || defined(BENCH_CASE_mfcc_512_frame)
+#define BENCH_TABLES_512
+#define BENCH_TABLES_MEL
+#ifdef BENCH_CASE_mfcc_512_frame
+#define BENCH_TABLES_DCT
+#define BENCH_WIDTH 13
+#define BENCH_DCT bench_dct_13x40
+#else
+#define BENCH_WIDTH BENCH_N_MELS
+#define BENCH_DCT NULL
+#endif
+#include "bench_tables.h"
+static const tml_logmel_t logmel_config_ = {
+    512, bench_window_512, bench_twiddles_512,
+    {BENCH_N_MELS, 257, BENCH_MEL_N_STORED, bench_mel_first_bin, bench_mel_n_weights, bench_mel_weights},
+    1e-10f, BENCH_WIDTH == BENCH_N_MELS ? 0 : BENCH_WIDTH, BENCH_DCT};
+static float features_[BENCH_WIDTH];
+static int32_t valid_;
+
+void bench_setup(const void *input)
+{
+    (void)input;
+    valid_ = tml_logmel_validate(&logmel_config_);
+}
+
+uint32_t bench_predict(const void *input)
+{
+    float scratch[TML_LOGMEL_SCRATCH(512, BENCH_N_MELS)];
+    int status = valid_;
+    if (status == TML_OK) {
+        status = tml_logmel_frame(&logmel_config_, (const float *)input, scratch, features_);
+    }
+    return status != TML_OK ? (uint32_t)status : bench_bits(features_[BENCH_WIDTH == 13 ? 1 : 0]);
+}
+
+const void *bench_output(uint32_t *bytes)
+{
+    *bytes = sizeof features_;
+    return features_;
+}
+#endif
+
+/* ---- MFCC with the DCT cosines precomputed: tml_dct2_ortho_table, 13 x 40 const ------------- */
+#ifdef BENCH_CASE_mfcc_13_table
+#define BENCH_TABLES_DCT
+#include "bench_tables.h"
+static float mfcc_[13];
+
+void bench_setup(const void *input) { (void)input; }
+
+uint32_t bench_predict(const void *input)
+{
+    int status = tml_dct2_ortho_table((const float *)input, BENCH_N_MELS, bench_dct_13x40, mfcc_, 13);
+    return status != TML_OK ? (uint32_t)status : bench_bits(mfcc_[1]);
+}
+
+const void *bench_output(uint32_t *bytes)
+{
+    *bytes = sizeof mfcc_;
+    return mfcc_;
 }
 #endif
