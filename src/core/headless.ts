@@ -18,6 +18,7 @@ import { decodeArray, encodeArray } from './encoding';
 import { IRError } from './ir';
 import { inputCount, parseFeatureStage, runFeatureStage, stageWidth } from './featureStage';
 import { WINDOW_CODES, WasmRuntime, WindowKind } from './wasmRuntime';
+import { TARGETS, estimateForTarget } from './targets';
 import { deviceTrait, runFeatureView } from '../widgets/featureDevice';
 import { makeBundle } from './bundle';
 
@@ -255,4 +256,22 @@ export function bundle(irJson: string, optionsJson: string, inputJson: string): 
 /** featureView(stateJson): the FeatureView widget's device half as the browser runs it -> {device}. */
 export function featureView(stateJson: string): string {
   return guarded(() => ({ device: deviceTrait(runFeatureView(JSON.parse(stateJson))) }));
+}
+
+/**
+ * estimate(irJson, optionsJson, budgetsJson): flash, RAM and cycles of one prediction on every
+ * target profile (src/core/targets.ts); budgets {flash_budget?, ram_budget?} override the
+ * profiles' memory in `fits`.
+ */
+export function estimate(irJson: string, optionsJson: string, budgetsJson = '{}'): string {
+  return guarded(() => {
+    const model = lowerModel(JSON.parse(irJson), parseOptions(optionsJson));
+    const budgets = JSON.parse(budgetsJson) as { flash_budget?: number | null; ram_budget?: number | null };
+    return {
+      targets: TARGETS,
+      estimates: TARGETS.map(t =>
+        estimateForTarget(model, t, { flashBudget: budgets.flash_budget, ramBudget: budgets.ram_budget })
+      )
+    };
+  });
 }

@@ -6,6 +6,7 @@ export * from './encoding';
 export * from './forest';
 export * from './ir';
 export * from './size';
+export * from './targets';
 export * from './wasmRuntime';
 export * as headless from './headless';
 export * from './tradeoff';

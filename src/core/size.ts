@@ -1,7 +1,11 @@
 /**
- * Flash and RAM estimate of an exported forest. Table bytes are exact (they are the
- * const arrays of the header); code bytes are per-target constants for the runtime's
- * evaluator, measured with arm-none-eabi-gcc -Os.
+ * Flash and RAM estimate of an exported model on Cortex-M4F. Table bytes are exact (they are
+ * the const arrays of the header); code bytes are constants for the runtime's evaluator,
+ * measured with arm-none-eabi-gcc 12.2 -Os as tests/python/test_estimates_calibration.py
+ * does: a main that calls predict, linked with --gc-sections, minus an empty main. gcc folds
+ * the const model descriptor into the code, so the code constants are what the link adds
+ * beyond the tables. src/core/targets.ts scales the code to other cores and adds the C
+ * libraries a prediction pulls in (soft float, expf).
  */
 import type { Strategy } from './emit';
 import { FeatureType, ForestTables, LEAF, treeNodes, valueCount } from './forest';
@@ -25,25 +29,26 @@ export interface SizeEstimate {
 }
 
 /**
- * Evaluator code (model_predict with the runtime inlined) and its stack frame besides the
- * output scratch and quantized features, on Cortex-M4F (Thumb-2, hard float, -Os), as arm-none-eabi-gcc
- * 12.2 builds them; bench/size/evaluator_size.sh measures them again.
+ * Table-walk evaluator code (model_predict with the runtime inlined) on Cortex-M4F (Thumb-2,
+ * hard float, -Os): 50-136 B float32 and 184-275 B quantized on forests of 3-20 trees, 2-3
+ * classes, regressors too. Stack frames besides the output scratch and quantized features
+ * from bench/size/evaluator_size.sh.
  */
-const CODE_BYTES: Record<FeatureType, number> = { float32: 224, int16: 364, int8: 360 };
+const CODE_BYTES: Record<FeatureType, number> = { float32: 80, int16: 200, int8: 200 };
 const STACK_FRAME_BYTES: Record<FeatureType, number> = { float32: 36, int16: 40, int8: 36 };
-/** The int32 fixed-point sum of int16 leaves (a boosted regressor on diabetes: 152 -> 164 B). */
-const I16_LEAF_CODE_BYTES = 12;
+/** Rescaling uint8 leaf sums (k/255) adds this much code; int16 leaves' int32 sum adds none measurable. */
+const U8_LEAF_CODE_BYTES = 32;
 
 /**
- * Inline tree code on Cortex-M4F (-Os, arm-none-eabi-gcc 12.2), fitted on 12 random forests of
- * iris, wine, breast_cancer and digits (5 to 20 trees, 33 to 2349 splits): bytes per split
- * (its leaf return included) and per tree (function and dispatch case). Within 25% for
- * forests of 100+ splits, up to 40% off for tiny ones.
+ * Inline tree code on Cortex-M4F (-Os, arm-none-eabi-gcc 12.2), fitted (least squares on the
+ * relative error of the total) on 18 random forests of wine, breast_cancer and digits (1 to
+ * 20 trees, depth 3 to 12, 6 to 1543 splits): bytes per split (its leaf return included), per
+ * tree (function and dispatch case) and once (the quantizing prologue). Totals within 17%.
  */
-const INLINE_BYTES: Record<FeatureType, { split: number; tree: number }> = {
-  float32: { split: 20, tree: 76 },
-  int16: { split: 13, tree: 45 },
-  int8: { split: 13, tree: 45 }
+const INLINE_BYTES: Record<FeatureType, { split: number; tree: number; base: number }> = {
+  float32: { split: 21, tree: 14, base: 0 },
+  int16: { split: 14, tree: 14, base: 85 },
+  int8: { split: 12, tree: 0, base: 115 }
 };
 
 export function estimateForestSize(tables: ForestTables, classNames: string[], strategy: Strategy = 'tables'): SizeEstimate {
@@ -81,7 +86,12 @@ export function estimateForestSize(tables: ForestTables, classNames: string[], s
       name: 'class names',
       bytes: classNames.reduce((sum, c) => sum + 4 + c.length + 1, 0)
     },
-    { name: 'evaluator code', bytes: CODE_BYTES[tables.featureType] + (tables.leafI16 ? I16_LEAF_CODE_BYTES : 0) }
+    {
+      name: 'evaluator code',
+      bytes:
+        (strategy === 'tables' ? CODE_BYTES[tables.featureType] : INLINE_BYTES[tables.featureType].base) +
+        (tables.leafU8 ? U8_LEAF_CODE_BYTES : 0)
+    }
   ].filter(item => item.bytes > 0);
   const ram: SizeItem[] = [
     { name: 'output scratch', bytes: 4 * valueCount(tables) },
@@ -99,11 +109,16 @@ export function estimateForestSize(tables: ForestTables, classNames: string[], s
 
 /**
  * The network runtime (tml_net_predict with every kernel, chosen per layer at run time) on
- * Cortex-M4F, arm-none-eabi-gcc 12.2 -Os: 1468-1470 B float32 and 2600-2634 B int8 for an MLP
- * and a conv1d/pool/affine/tanh net alike; its stack besides the arena and the output
- * buffer, the deepest call chain from -fstack-usage: about 280 B.
+ * Cortex-M4F, arm-none-eabi-gcc 12.2 -Os, linked from predict: 1152-1176 B float32 and
+ * 2766-2778 B int8 for MLPs, a scaler + logistic regression and a conv1d/pool/dense net alike.
+ * A single-layer net (a linear model) lets gcc fold the layer loop: 224-264 B float32, 930 B
+ * int8. Its stack besides the arena and the output buffer, the deepest call chain from
+ * -fstack-usage: about 280 B.
  */
-const NET_CODE_BYTES: Record<NetTables['featureType'], number> = { float32: 1470, int8: 2630 };
+const NET_CODE_BYTES: Record<NetTables['featureType'], { one: number; many: number }> = {
+  float32: { one: 250, many: 1170 },
+  int8: { one: 930, many: 2775 }
+};
 const NET_STACK_FRAME_BYTES = 280;
 /** tml_layer_t: 28 four-byte fields; tml_net_t: 4. */
 const LAYER_DESCRIPTOR_BYTES = 112;
@@ -118,7 +133,7 @@ export function estimateNetSize(tables: NetTables, classNames: string[]): SizeEs
     { name: 'requantization', bytes: bytes(l => l.multiplier) + bytes(l => l.shift) + bytes(l => l.channelScale) },
     { name: 'layer descriptors', bytes: LAYER_DESCRIPTOR_BYTES * tables.layers.length + NET_DESCRIPTOR_BYTES },
     { name: 'class names', bytes: classNames.reduce((sum, c) => sum + 4 + c.length + 1, 0) },
-    { name: 'runtime code', bytes: NET_CODE_BYTES[tables.featureType] }
+    { name: 'runtime code', bytes: NET_CODE_BYTES[tables.featureType][tables.layers.length === 1 ? 'one' : 'many'] }
   ].filter(item => item.bytes > 0);
   const ram: SizeItem[] = [
     { name: 'activation arena', bytes: tables.arenaBytes },
@@ -135,20 +150,45 @@ export function estimateNetSize(tables: NetTables, classNames: string[]): SizeEs
 }
 
 /**
- * tml_gauss_log_prob with the Mahalanobis kernel of every covariance type, plus softmax and
- * log-sum-exp, on Cortex-M4F (arm-none-eabi-gcc 12.2 -Os), and its stack frame.
+ * tml_gauss_log_prob with the Mahalanobis kernel of the model's covariance type (gcc keeps
+ * only that one) and the argmax, on Cortex-M4F (arm-none-eabi-gcc 12.2 -Os, linked from
+ * predict: 52-146 B), and its stack frame.
  */
-const GAUSS_CODE_BYTES = 620;
+const GAUSS_CODE_BYTES = 110;
+/**
+ * A pipeline's preprocessing net in front of a Gaussian, SVM or neighbour model: the float32
+ * net runtime, not folded (about 950 B measured in front of a KNeighborsClassifier), plus its
+ * weights.
+ */
+const PRE_NET_CODE_BYTES = 950;
+
+/** Flash of a pipeline's preprocessing (scalers, PCA) run as a float32 net before the model. */
+function preprocessItem(pre: NetTables | null | undefined): SizeItem[] {
+  if (!pre) {
+    return [];
+  }
+  const weights = pre.layers.reduce(
+    (sum, l) => sum + (l.weightF32?.byteLength ?? 0) + (l.biasF32?.byteLength ?? 0),
+    0
+  );
+  return [{ name: 'preprocessing', bytes: weights + LAYER_DESCRIPTOR_BYTES * pre.layers.length + PRE_NET_CODE_BYTES }];
+}
 const GAUSS_STACK_FRAME_BYTES = 48;
 
-export function estimateGaussianSize(tables: GaussianTables, classNames: string[], task: string): SizeEstimate {
+export function estimateGaussianSize(
+  tables: GaussianTables,
+  classNames: string[],
+  task: string,
+  pre: NetTables | null = null
+): SizeEstimate {
   const flash: SizeItem[] = [
     { name: 'means', bytes: tables.means.byteLength },
     { name: 'precision factors', bytes: tables.precChol.byteLength },
     { name: 'component constants', bytes: tables.logNorm.byteLength },
     { name: 'model descriptor', bytes: 24 },
     { name: 'class names', bytes: task === 'classification' ? classNames.reduce((s, c) => s + 4 + c.length + 1, 0) : 0 },
-    { name: 'runtime code', bytes: GAUSS_CODE_BYTES }
+    { name: 'runtime code', bytes: GAUSS_CODE_BYTES },
+    ...preprocessItem(pre)
   ].filter(item => item.bytes > 0);
   const ram: SizeItem[] = [
     { name: 'component log-likelihoods', bytes: 4 * tables.nComponents },
@@ -163,10 +203,14 @@ export function estimateGaussianSize(tables: GaussianTables, classNames: string[
   };
 }
 
-/** svm.h (decisions with every kernel, votes, ovr scores) and knn.h on Cortex-M4F, -Os. */
-const KERNEL_CODE_BYTES = { svm: 900, neighbors: 700 };
+/**
+ * svm.h and knn.h code on Cortex-M4F, -Os, linked from predict (gcc keeps the model's kernel
+ * only): an SVM's decision 68-76 B with two classes, 288 B with the one-vs-one votes of ten;
+ * nearest neighbours 290-302 B.
+ */
+const KERNEL_CODE_BYTES = { svm: 80, svmVotes: 210, neighbors: 300 };
 
-export function estimateKernelSize(ir: SvmIR | NeighborsIR, classNames: string[]): SizeEstimate {
+export function estimateKernelSize(ir: SvmIR | NeighborsIR, classNames: string[], pre: NetTables | null = null): SizeEstimate {
   const names = ir.task === 'classification' ? classNames.reduce((s, c) => s + 4 + c.length + 1, 0) : 0;
   const flash: SizeItem[] =
     ir.family === 'svm'
@@ -175,14 +219,16 @@ export function estimateKernelSize(ir: SvmIR | NeighborsIR, classNames: string[]
           { name: 'dual coefficients', bytes: ir.dualCoef.byteLength + ir.intercept.byteLength + classStart(ir).byteLength },
           { name: 'model descriptor', bytes: 44 },
           { name: 'class names', bytes: names },
-          { name: 'runtime code', bytes: KERNEL_CODE_BYTES.svm }
+          { name: 'runtime code', bytes: KERNEL_CODE_BYTES.svm + (ir.intercept.length > 1 ? KERNEL_CODE_BYTES.svmVotes : 0) },
+          ...preprocessItem(pre)
         ]
       : [
           { name: 'stored samples', bytes: ir.samples.byteLength },
           { name: 'labels / targets', bytes: (ir.labels ?? ir.targets ?? new Uint8Array(0)).byteLength },
           { name: 'model descriptor', bytes: 40 },
           { name: 'class names', bytes: names },
-          { name: 'runtime code', bytes: KERNEL_CODE_BYTES.neighbors }
+          { name: 'runtime code', bytes: KERNEL_CODE_BYTES.neighbors },
+          ...preprocessItem(pre)
         ];
   const ram: SizeItem[] =
     ir.family === 'svm'

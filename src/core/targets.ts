@@ -1,0 +1,473 @@
+/**
+ * Target profiles and per-target estimates: flash, RAM and cycles per prediction of an
+ * exported model on six classes of microcontroller, and whether it fits.
+ *
+ * Flash: the model's const tables are the same bytes on every core; the evaluator code of
+ * src/core/size.ts (Cortex-M4F) is scaled per instruction set, and the C library code one
+ * prediction pulls in (soft-float helpers, expf, floorf, sqrtf) is added. The Arm figures are
+ * measured with arm-none-eabi-gcc 12.2 -Os, newlib nano, --gc-sections
+ * (tests/python/test_estimates_calibration.py checks them within its stated band); the
+ * RISC-V and AVR figures are not measured (no such toolchain here) and say so.
+ *
+ * Cycles: an instruction count on Cortex-M4F (networks: describeNet's, fitted on QEMU counts;
+ * the other families: the operation counts below) split into float operations and the rest,
+ * each priced per core. These are estimates from instruction-set timings, not measurements:
+ * expect them within about a factor of two, good for ranking options and cores.
+ */
+import type { CompiledModel, LoweredModel } from './compile';
+import { resolveStrategy } from './compile';
+import type { Strategy } from './emit';
+import { ForestTables, describeForest, leafWidth } from './forest';
+import { GaussianTables } from './gaussian';
+import { NeighborsIR, SvmIR } from './kernels';
+import { NetTables, describeNet } from './net';
+import { SizeEstimate, SizeItem, estimateForestSize, estimateGaussianSize, estimateKernelSize, estimateNetSize } from './size';
+
+/** Instruction sets whose code sizes differ. */
+export type CodeIsa = 'thumb2' | 'thumb1' | 'rv32imc' | 'avr8';
+
+export interface TargetProfile {
+  id: string;
+  name: string;
+  core: string;
+  /** A typical low-cost part of the class, whose memory gives the budgets. */
+  examplePart: string;
+  clockMHz: number;
+  flashBytes: number;
+  ramBytes: number;
+  fpu: boolean;
+  isa: CodeIsa;
+  /** Cycles per Cortex-M4F integer/memory instruction of the same C code. */
+  cyclesPerInstruction: number;
+  /** Cycles per float32 add/multiply/compare/convert: FPU instruction or soft-float call. */
+  cyclesPerFloatOp: number;
+  /** Cycles per expf / powf / floorf-class library call. */
+  cyclesPerMathCall: number;
+  /**
+   * avr-gcc copies const data to RAM at start-up unless it is marked PROGMEM, which the
+   * portable runtime does not do: on AVR the tables count against RAM as well.
+   */
+  constTablesInRam: boolean;
+}
+
+const KIB = 1024;
+
+/**
+ * Cycle factors: Cortex-M4/M3 take 1 cycle per ALU instruction, 2 per load and 2-4 per taken
+ * branch (ARM Cortex-M4 and M3 TRMs): ~1.25 on this load- and branch-heavy code; an FPU add,
+ * multiply or compare takes 1 cycle, VCMP+VMRS 2, so 1.5 per float op. Cortex-M7 dual-issues
+ * (~0.7). Cortex-M0+ runs Thumb-1, ~1.3x the instructions of Thumb-2 for the same C, at
+ * ~1.3 cycles each. Soft float: libgcc's __aeabi_fadd/fmul/fcmpXX are 40-60 cycles on
+ * Thumb-2 and 60-90 on Thumb-1; RISC-V's generic soft-fp ~70; avr-libc's assembler float
+ * routines ~100-150 (fmul ~140, fadd ~100 cycles). AVR: a 32-bit add or compare is 4
+ * instructions of 1 cycle, loads 2 cycles, so ~4.5 cycles per M4F instruction. expf: ~120
+ * cycles with an FPU (newlib), thousands without.
+ */
+export const TARGETS: TargetProfile[] = [
+  {
+    id: 'cortex-m0plus',
+    name: 'Cortex-M0+',
+    core: 'Arm Cortex-M0+ (Armv6-M, Thumb-1), no FPU',
+    examplePart: 'STM32G031K8 (64 KB flash, 8 KB RAM, 64 MHz)',
+    clockMHz: 64,
+    flashBytes: 64 * KIB,
+    ramBytes: 8 * KIB,
+    fpu: false,
+    isa: 'thumb1',
+    cyclesPerInstruction: 1.7,
+    cyclesPerFloatOp: 75,
+    cyclesPerMathCall: 2500,
+    constTablesInRam: false
+  },
+  {
+    id: 'cortex-m3',
+    name: 'Cortex-M3',
+    core: 'Arm Cortex-M3 (Armv7-M, Thumb-2), no FPU',
+    examplePart: 'STM32F103C8 (64 KB flash, 20 KB RAM, 72 MHz)',
+    clockMHz: 72,
+    flashBytes: 64 * KIB,
+    ramBytes: 20 * KIB,
+    fpu: false,
+    isa: 'thumb2',
+    cyclesPerInstruction: 1.3,
+    cyclesPerFloatOp: 50,
+    cyclesPerMathCall: 1500,
+    constTablesInRam: false
+  },
+  {
+    id: 'cortex-m4f',
+    name: 'Cortex-M4F',
+    core: 'Arm Cortex-M4 with single-precision FPU (Armv7E-M, Thumb-2)',
+    examplePart: 'STM32F411CE (512 KB flash, 128 KB RAM, 100 MHz); nRF52832 is similar (512 KB / 64 KB, 64 MHz)',
+    clockMHz: 100,
+    flashBytes: 512 * KIB,
+    ramBytes: 128 * KIB,
+    fpu: true,
+    isa: 'thumb2',
+    cyclesPerInstruction: 1.25,
+    cyclesPerFloatOp: 1.5,
+    cyclesPerMathCall: 120,
+    constTablesInRam: false
+  },
+  {
+    id: 'cortex-m7',
+    name: 'Cortex-M7',
+    core: 'Arm Cortex-M7 with FPU (Armv7E-M, Thumb-2, dual issue, caches)',
+    examplePart: 'STM32F746 (1 MB flash, 320 KB RAM, 216 MHz, single-precision FPv5)',
+    clockMHz: 216,
+    flashBytes: 1024 * KIB,
+    ramBytes: 320 * KIB,
+    fpu: true,
+    isa: 'thumb2',
+    cyclesPerInstruction: 0.7,
+    cyclesPerFloatOp: 0.8,
+    cyclesPerMathCall: 70,
+    constTablesInRam: false
+  },
+  {
+    id: 'esp32-c3',
+    name: 'ESP32-C3',
+    core: 'RISC-V RV32IMC (ESP32-C3), no FPU; code runs from cached external flash',
+    examplePart: 'ESP32-C3 (4 MB flash of which a 1 MB default app partition, 400 KB SRAM of which ~320 KB data RAM, 160 MHz)',
+    clockMHz: 160,
+    flashBytes: 1024 * KIB,
+    ramBytes: 320 * KIB,
+    fpu: false,
+    isa: 'rv32imc',
+    cyclesPerInstruction: 1.4,
+    cyclesPerFloatOp: 70,
+    cyclesPerMathCall: 2500,
+    constTablesInRam: false
+  },
+  {
+    id: 'avr',
+    name: 'AVR',
+    core: 'AVR 8-bit (ATmega), no FPU, no hardware divide',
+    examplePart: 'ATmega328P (32 KB flash, 2 KB RAM, 16 MHz)',
+    clockMHz: 16,
+    flashBytes: 32 * KIB,
+    ramBytes: 2 * KIB,
+    fpu: false,
+    isa: 'avr8',
+    cyclesPerInstruction: 4.5,
+    cyclesPerFloatOp: 120,
+    cyclesPerMathCall: 3000,
+    constTablesInRam: true
+  }
+];
+
+export function targetProfile(target: string | TargetProfile): TargetProfile {
+  if (typeof target !== 'string') {
+    return target;
+  }
+  const found = TARGETS.find(t => t.id === target);
+  if (!found) {
+    throw new Error(`unknown target ${JSON.stringify(target)}; use one of ${TARGETS.map(t => t.id).join(', ')}`);
+  }
+  return found;
+}
+
+// ---- flash ------------------------------------------------------------------------------
+
+/** Items of a size estimate that are code (scaled per ISA); the rest are table bytes. */
+const CODE_ITEMS = ['evaluator code', 'inline tree code', 'runtime code', 'preprocessing'];
+
+/**
+ * Code size relative to Cortex-M4F (Thumb-2, hard float), measured on the calibration models:
+ * Thumb-2 without an FPU and Thumb-1 call a soft-float helper where the M4F has a VFP
+ * instruction with a literal, so inline float32 trees are smaller there (0.81-0.85x) while
+ * the other code is 1.0-1.2x. RV32IMC (compressed) and AVR are not measured: RV32IMC is
+ * typically 10-20% larger than Thumb-2, and AVR needs about two 16-bit instructions per
+ * byte of a 32-bit operation (2x is a round figure).
+ */
+function codeFactor(isa: CodeIsa, fpu: boolean, model: LoweredModel, strategy: Strategy): number {
+  const inline = model.family === 'tree_ensemble' && strategy === 'inline';
+  const featureType = model.options.featureType;
+  if (isa === 'thumb2') {
+    return fpu ? 1 : inline && featureType === 'float32' ? 0.81 : 1.02;
+  }
+  if (isa === 'thumb1') {
+    if (inline) {
+      return { float32: 0.85, int16: 1.2, int8: 1.1 }[featureType];
+    }
+    return 1.05;
+  }
+  return isa === 'rv32imc' ? 1.15 : 2.0;
+}
+
+/** C library bytes per library class: Arm hard float, Thumb-2 soft float, Thumb-1 soft float. */
+type LibraryBytes = [armFpu: number, thumb2Soft: number, thumb1Soft: number];
+
+/**
+ * What libgcc / newlib nano / libm add when a prediction is linked (measured, see the file
+ * comment). Soft float brings __aeabi_f* helpers; quantized features add floorf and float to
+ * int conversion; softmax, logistic, RBF kernels and the isolation score add expf/exp2f (2 KB
+ * even with an FPU).
+ */
+const LIBRARIES: Record<string, LibraryBytes> = {
+  'tree-f32': [0, 1372, 1980],
+  'tree-f32-u8': [0, 1372, 2748],
+  'tree-f32-sum': [0, 776, 1344],
+  'tree-f32-i16': [0, 1136, 2132],
+  'tree-q': [0, 1448, 3636],
+  'tree-q-u8': [0, 1448, 3768],
+  'tree-q-sum': [0, 1448, 3636],
+  'tree-q-i16': [0, 1136, 2936],
+  // the isolation score's exp2 (boosting's predict compares raw sums: no expf)
+  isolation: [2536, 3508, 5208],
+  'net-f32': [2016, 3644, 5796],
+  'net-i8': [2016, 3644, 6412],
+  'net-linear': [1708, 3644, 5652],
+  gauss: [0, 1060, 2720],
+  'svm-linear': [0, 900, 1916],
+  'svm-exp': [760, 2260, 4500],
+  'knn-euclidean': [204, 1780, 3828],
+  knn: [164, 1500, 2952],
+  // a pipeline's preprocessing net in front of a Gaussian, SVM or neighbour model
+  pre: [1900, 2000, 2200]
+};
+
+function libraryKeys(model: LoweredModel): string[] {
+  const pre = 'pre' in model && model.pre ? ['pre'] : [];
+  switch (model.family) {
+    case 'tree_ensemble': {
+      const t = model.tables;
+      const q = t.featureType === 'float32' ? 'tree-f32' : 'tree-q';
+      const leaves = t.leafU8 ? '-u8' : t.leafI16 ? '-i16' : t.combine === 'sum' || model.ir.task !== 'classification' ? '-sum' : '';
+      return [q + leaves, ...(t.link === 'isolation' ? ['isolation'] : [])];
+    }
+    case 'neural_net':
+      return [model.tables.featureType === 'int8' ? 'net-i8' : model.tables.layers.length === 1 ? 'net-linear' : 'net-f32'];
+    case 'gaussian':
+      return ['gauss', ...pre];
+    case 'svm':
+      return [model.ir.kernel === 'linear' ? 'svm-linear' : 'svm-exp', ...pre];
+    case 'neighbors':
+      return [model.ir.metric === 'euclidean' ? 'knn-euclidean' : 'knn', ...pre];
+  }
+}
+
+/**
+ * Library bytes on a target. RV32IMC's soft float is libgcc's generic C (about 1.4x the Arm
+ * Thumb-2 assembler helpers); avr-libc's float routines are compact assembler (about 0.7x).
+ * Both are assumptions, not measurements.
+ */
+function libraryBytes(model: LoweredModel, target: TargetProfile): number {
+  const column = (bytes: LibraryBytes): number => {
+    if (target.isa === 'thumb1') {
+      return bytes[2];
+    }
+    if (target.isa === 'thumb2') {
+      return target.fpu ? bytes[0] : bytes[1];
+    }
+    return Math.round(bytes[1] * (target.isa === 'rv32imc' ? 1.4 : 0.7));
+  };
+  return libraryKeys(model).reduce((sum, key) => sum + column(LIBRARIES[key]), 0);
+}
+
+/** The Cortex-M4F size estimate of a lowered model (size.ts), for one code strategy. */
+export function m4fSize(model: LoweredModel, strategy: Strategy = 'tables'): SizeEstimate {
+  const names = model.ir.classes.map(String);
+  switch (model.family) {
+    case 'tree_ensemble':
+      return estimateForestSize(model.tables, names, strategy);
+    case 'neural_net':
+      return estimateNetSize(model.tables, names);
+    case 'gaussian':
+      return estimateGaussianSize(model.tables, names, model.ir.task, model.pre);
+    case 'svm':
+    case 'neighbors':
+      return estimateKernelSize(model.ir, names, model.pre);
+  }
+}
+
+// ---- cycles -----------------------------------------------------------------------------
+
+/** Work of one prediction as Cortex-M4F would execute it. */
+export interface OperationCount {
+  /** All instructions, float ones included. */
+  instructions: number;
+  /** Of which float32 arithmetic, compares and conversions. */
+  floatOps: number;
+  /** expf, powf, floorf-class library calls (counted apart from the instructions). */
+  mathCalls: number;
+}
+
+/**
+ * Trees, on Cortex-M4F: a table-walk split is ~8 instructions (loads of feature, threshold
+ * and next, one float compare), an inline split ~4; a quantized split also quantizes its
+ * feature (multiply, floorf, convert, offset: ~12 instructions of which 3 float ops), inline
+ * code quantizes every feature once up front. Per tree ~6 plus ~4 per leaf value added; the
+ * mean and argmax ~6 per output. Checked against bench/trees' QEMU counts (cancer_rf10:
+ * 677 float32 table-walk instructions measured).
+ */
+function forestOperations(model: LoweredModel & { family: 'tree_ensemble' }, strategy: Strategy): OperationCount {
+  const t: ForestTables = model.tables;
+  const structure = describeForest(model.ir);
+  const visited = structure.meanLeafDepthPerTree.reduce((a, b) => a + b, 0);
+  const quantized = t.featureType !== 'float32';
+  const perLeaf = leafWidth(t);
+  const integerLeaves = Boolean(t.leafU8 ?? t.leafI16);
+  let instructions = 0;
+  let floatOps = 0;
+  let mathCalls = 0;
+  if (strategy === 'tables') {
+    instructions += visited * (quantized ? 20 : 8);
+    floatOps += visited * (quantized ? 3 : 1);
+    mathCalls += quantized ? visited : 0;
+  } else {
+    instructions += visited * 4 + (quantized ? 12 * t.nFeatures : 0);
+    floatOps += quantized ? 3 * t.nFeatures : visited;
+    mathCalls += quantized ? t.nFeatures : 0;
+  }
+  instructions += structure.nTrees * (6 + 4 * perLeaf) + 6 * t.nOutputs;
+  floatOps += (integerLeaves ? 0 : structure.nTrees * perLeaf) + 2 * t.nOutputs;
+  // predict compares raw sums; only the isolation score needs exp2
+  mathCalls += t.link === 'isolation' ? 1 : 0;
+  return { instructions, floatOps, mathCalls };
+}
+
+/** Networks: describeNet's instruction estimate; float32 MACs are a multiply and an add. */
+function netOperations(tables: NetTables): OperationCount {
+  const structure = describeNet(tables);
+  const transcendental = ['softmax', 'tanh', 'logistic'];
+  let mathCalls = 0;
+  let elementwise = 0;
+  tables.layers.forEach((l, k) => {
+    const outputs = structure.layers[k].outShape.reduce((a, b) => a * b, 1);
+    elementwise += outputs;
+    if (transcendental.includes(l.activation)) {
+      mathCalls += outputs;
+    }
+  });
+  const floatOps = tables.featureType === 'float32' ? 2 * structure.totalMacs + elementwise : 4 * tables.nOutputs;
+  return { instructions: Math.max(structure.estimatedInstructions, floatOps), floatOps, mathCalls };
+}
+
+/** Float work of the Gaussian, SVM and neighbour loops; ~2.5 instructions per float op (loads, loop). */
+function kernelOperations(model: LoweredModel): OperationCount {
+  let floatOps = 0;
+  let mathCalls = 0;
+  let extra = 0;
+  if (model.family === 'gaussian') {
+    const g: GaussianTables = model.tables;
+    const d = g.nFeatures;
+    const macs = { full: (d * (d + 1)) / 2, tied: (d * (d + 1)) / 2, diag: d, spherical: d }[g.covariance];
+    floatOps = g.nComponents * (2 * macs + 2 * d);
+    mathCalls = g.nComponents;
+  } else if (model.family === 'svm') {
+    const ir: SvmIR = model.ir;
+    const d = ir.supportVectors.length / Math.max(1, ir.nSupport);
+    floatOps = ir.nSupport * (d * (ir.kernel === 'rbf' ? 3 : 2) + ir.intercept.length);
+    mathCalls = ir.kernel === 'linear' ? 0 : ir.nSupport;
+  } else if (model.family === 'neighbors') {
+    const ir: NeighborsIR = model.ir;
+    const d = ir.samples.length / Math.max(1, ir.nSamples);
+    floatOps = ir.nSamples * 3 * d;
+    mathCalls = ir.metric === 'minkowski' ? ir.nSamples * d : 0;
+    extra = ir.nSamples * 6; // keeping the k nearest
+  }
+  const pre = 'pre' in model && model.pre ? netOperations(model.pre) : { instructions: 0, floatOps: 0, mathCalls: 0 };
+  return {
+    instructions: 2.5 * floatOps + extra + pre.instructions,
+    floatOps: floatOps + pre.floatOps,
+    mathCalls: mathCalls + pre.mathCalls
+  };
+}
+
+export function operationCount(model: LoweredModel, strategy: Strategy = 'tables'): OperationCount {
+  if (model.family === 'tree_ensemble') {
+    return forestOperations(model, strategy);
+  }
+  if (model.family === 'neural_net') {
+    return netOperations(model.tables);
+  }
+  return kernelOperations(model);
+}
+
+// ---- the estimate -----------------------------------------------------------------------
+
+export interface TargetEstimate {
+  target: string;
+  flashBytes: number;
+  ramBytes: number;
+  cycles: number;
+  /** Time per prediction at the profile's clock. */
+  microseconds: number;
+  flashBudget: number;
+  ramBudget: number;
+  fitsFlash: boolean;
+  fitsRam: boolean;
+  fits: boolean;
+  flash: SizeItem[];
+  ram: SizeItem[];
+}
+
+export interface Budgets {
+  /** Bytes available to the model; defaults to the profile's. */
+  flashBudget?: number | null;
+  ramBudget?: number | null;
+}
+
+/**
+ * Flash, RAM and cycles of one prediction of a lowered (or compiled) model on a target.
+ * A compiled model's resolved strategy is used unless one is given.
+ */
+export function estimateForTarget(
+  model: LoweredModel | CompiledModel,
+  target: string | TargetProfile,
+  options: Budgets & { strategy?: Strategy } = {}
+): TargetEstimate {
+  const profile = targetProfile(target);
+  const strategy: Strategy =
+    options.strategy ??
+    ('header' in model
+      ? model.strategy
+      : model.family === 'tree_ensemble'
+        ? resolveStrategy(model.options.strategy, model.tables, model.ir.classes.map(String))
+        : 'tables');
+  const m4f = m4fSize(model, strategy);
+  const factor = codeFactor(profile.isa, profile.fpu, model, strategy);
+  const flash: SizeItem[] = m4f.flash.map(item =>
+    CODE_ITEMS.includes(item.name) ? { name: item.name, bytes: Math.round(item.bytes * factor) } : item
+  );
+  const libs = libraryBytes(model, profile);
+  if (libs > 0) {
+    flash.push({ name: profile.fpu ? 'C library (expf, ...)' : 'C library (soft float, ...)', bytes: libs });
+  }
+  const ram: SizeItem[] = [...m4f.ram];
+  if (profile.constTablesInRam) {
+    const tables = flash.filter(i => !CODE_ITEMS.includes(i.name) && !i.name.startsWith('C library'));
+    ram.push({ name: 'const tables copied to RAM (no PROGMEM)', bytes: tables.reduce((s, i) => s + i.bytes, 0) });
+  }
+  const ops = operationCount(model, strategy);
+  const cycles = Math.round(
+    (ops.instructions - ops.floatOps) * profile.cyclesPerInstruction +
+      ops.floatOps * profile.cyclesPerFloatOp +
+      ops.mathCalls * profile.cyclesPerMathCall
+  );
+  const flashBytes = flash.reduce((s, i) => s + i.bytes, 0);
+  const ramBytes = ram.reduce((s, i) => s + i.bytes, 0);
+  const flashBudget = options.flashBudget ?? profile.flashBytes;
+  const ramBudget = options.ramBudget ?? profile.ramBytes;
+  return {
+    target: profile.id,
+    flashBytes,
+    ramBytes,
+    cycles,
+    microseconds: cycles / profile.clockMHz,
+    flashBudget,
+    ramBudget,
+    fitsFlash: flashBytes <= flashBudget,
+    fitsRam: ramBytes <= ramBudget,
+    fits: flashBytes <= flashBudget && ramBytes <= ramBudget,
+    flash,
+    ram
+  };
+}
+
+/** Every target profile's estimate of one model. */
+export function estimateAllTargets(model: LoweredModel | CompiledModel, options: { strategy?: Strategy } = {}): TargetEstimate[] {
+  return TARGETS.map(t => estimateForTarget(model, t, options));
+}
+

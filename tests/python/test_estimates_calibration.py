@@ -1,0 +1,190 @@
+"""The per-target flash estimates (src/core/targets.ts) against what arm-none-eabi-gcc makes of
+the exported headers: every model family and export option, Cortex-M4F, M7 (hard float), M3
+and M0+ (soft float).
+
+Measured figure: a main that reads the features from a volatile array and calls predict,
+compiled -Os with -ffunction-sections -fdata-sections, linked with newlib nano and
+--gc-sections, minus the same main without the model; text + rodata + data, the C library
+code the prediction pulls in (soft float, expf, floorf) included. The estimate must be
+within BAND of it; the model must add no static RAM (its RAM is all stack, as estimated).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris
+from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor, IsolationForest, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.mixture import GaussianMixture
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+import tinyml_lab
+from tinyml_lab import _engine
+
+#: Largest relative error |estimate - measured| / measured allowed, per target. The
+#: measured worst cases over these models are printed by the test (`pytest -s`).
+BAND = {"cortex-m4f": 0.15, "cortex-m7": 0.15, "cortex-m3": 0.15, "cortex-m0plus": 0.15}
+
+FLAGS = {
+    "cortex-m4f": ["-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"],
+    "cortex-m7": ["-mcpu=cortex-m7", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"],
+    "cortex-m3": ["-mcpu=cortex-m3", "-mfloat-abi=soft"],
+    "cortex-m0plus": ["-mcpu=cortex-m0plus", "-mfloat-abi=soft"],
+}
+
+# The wrapper's object and the libraries land in separate output sections, so a failure can
+# say which of the two the estimate got wrong.
+LINKER_SCRIPT = """ENTRY(main)
+SECTIONS {
+  .model 0 : { *main.o(.text* .rodata* .data*) }
+  .libs : { *(.text* .rodata* .data*) }
+  .ram (NOLOAD) : { *main.o(.bss* COMMON) }
+  .libram (NOLOAD) : { *(.bss*) *(COMMON) }
+  /DISCARD/ : { *(.ARM.exidx*) *(.ARM.extab*) }
+}
+"""
+
+CLASSIFY = "tml_out = model_predict(x);"
+REGRESS = "float y; model_predict(x, &y); tml_out = (int32_t)y;"
+ANOMALY = "int32_t label; model_predict(x, &label); tml_out = label;"
+
+
+def _main(n_features: int, call: str | None) -> str:
+    include = '#include "model.h"\n' if call else ""
+    return f"""{include}#include <stdint.h>
+volatile float tml_in[{n_features}];
+volatile int32_t tml_out;
+int main(void) {{
+  float x[{n_features}];
+  for (int i = 0; i < {n_features}; i++) x[i] = tml_in[i];
+  {call or "tml_out = (int32_t)x[0];"}
+  return 0;
+}}
+"""
+
+
+def _link(work, source: str, target: str) -> dict[str, int]:
+    (work / "main.c").write_text(source)
+    flags = ["-std=c99", "-Os", "-mthumb", "-ffunction-sections", "-fdata-sections", *FLAGS[target]]
+    subprocess.run(["arm-none-eabi-gcc", *flags, "-I", str(work), "-c", "main.c", "-o", "main.o"],
+                   cwd=work, check=True, capture_output=True)
+    subprocess.run(["arm-none-eabi-gcc", *flags, "--specs=nano.specs", "-nostartfiles", "-Wl,--gc-sections",
+                    "-T", "link.ld", "main.o", "-lm", "-o", "a.elf"], cwd=work, check=True, capture_output=True)
+    out = subprocess.run(["arm-none-eabi-size", "-A", "a.elf"], cwd=work, check=True, capture_output=True,
+                         text=True).stdout
+    sizes = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].startswith(".") and parts[1].isdigit():
+            sizes[parts[0]] = int(parts[1])
+    return sizes
+
+
+def _measure(converted, n_features: int, call: str, target: str, work) -> dict[str, int]:
+    """Bytes the model adds to an empty firmware on `target`: its own code and tables, the
+    libraries it pulls in, and static RAM."""
+    converted.save(work / "model.h")
+    (work / "link.ld").write_text(LINKER_SCRIPT)
+    empty = _link(work, _main(n_features, None), target)
+    full = _link(work, _main(n_features, call), target)
+    delta = {k: full.get(k, 0) - empty.get(k, 0) for k in (".model", ".libs", ".ram", ".libram")}
+    return {"model": delta[".model"], "libs": delta[".libs"], "flash": delta[".model"] + delta[".libs"],
+            "ram": delta[".ram"]}
+
+
+def _cases():
+    Xc, yc = load_breast_cancer(return_X_y=True)
+    Xd, yd = load_digits(return_X_y=True)
+    Xr, yr = load_diabetes(return_X_y=True)
+    Xi, yi = load_iris(return_X_y=True)
+    forest = RandomForestClassifier(n_estimators=10, max_depth=6, random_state=0).fit(Xc, yc)
+    small = RandomForestClassifier(n_estimators=3, max_depth=3, random_state=0).fit(Xi, yi)
+    deep = RandomForestClassifier(n_estimators=8, max_depth=12, random_state=0).fit(Xd, yd)
+    boosted = GradientBoostingRegressor(n_estimators=20, max_depth=3, random_state=0).fit(Xr, yr)
+    mlp = MLPClassifier((32,), max_iter=200, random_state=0).fit(Xd, yd)
+    cases = {}
+    for dtype in ("float32", "int16", "int8"):
+        for strategy in ("tables", "inline"):
+            cases[f"forest-{dtype}-{strategy}"] = (forest, {"dtype": dtype, "strategy": strategy}, CLASSIFY)
+            cases[f"small-forest-{dtype}-{strategy}"] = (small, {"dtype": dtype, "strategy": strategy}, CLASSIFY)
+            cases[f"digits-forest-{dtype}-{strategy}"] = (deep, {"dtype": dtype, "strategy": strategy}, CLASSIFY)
+        cases[f"forest-{dtype}-u8-leaves"] = (forest, {"dtype": dtype, "leaf_dtype": "uint8"}, CLASSIFY)
+        cases[f"boosting-regressor-{dtype}-i16-leaves"] = (boosted, {"dtype": dtype, "leaf_dtype": "int16"}, REGRESS)
+    cases["boosting-regressor-float32"] = (boosted, {}, REGRESS)
+    cases["boosting-classifier"] = (GradientBoostingClassifier(n_estimators=10, random_state=0).fit(Xc, yc), {}, CLASSIFY)
+    cases["isolation-forest"] = (IsolationForest(n_estimators=10, random_state=0).fit(Xc), {}, ANOMALY)
+    cases["mlp-float32"] = (mlp, {}, CLASSIFY)
+    cases["mlp-int8"] = (mlp, {"dtype": "int8", "calibration": Xd[:300]}, CLASSIFY)
+    cases["logistic-regression"] = (LogisticRegression(max_iter=3000).fit(Xd, yd), {}, CLASSIFY)
+    cases["logistic-regression-int8"] = (LogisticRegression(max_iter=3000).fit(Xd, yd),
+                                         {"dtype": "int8", "calibration": Xd[:300]}, CLASSIFY)
+    cases["scaler-logistic-pipeline"] = (make_pipeline(StandardScaler(), LogisticRegression()).fit(Xc, yc), {}, CLASSIFY)
+    cases["ridge"] = (Ridge().fit(Xr, yr), {}, REGRESS)
+    cases["gaussian-nb"] = (GaussianNB().fit(Xd, yd), {}, CLASSIFY)
+    cases["gaussian-mixture-full"] = (GaussianMixture(3, random_state=0).fit(Xc[:, :10]), {}, CLASSIFY)
+    cases["gaussian-mixture-diag"] = (GaussianMixture(3, covariance_type="diag", random_state=0).fit(Xc[:, :10]), {}, CLASSIFY)
+    cases["svc-rbf"] = (SVC().fit(Xc, yc), {"X_train": Xc, "y_train": yc}, CLASSIFY)
+    cases["svc-linear-multiclass"] = (SVC(kernel="linear").fit(Xd[:300], yd[:300]), {}, CLASSIFY)
+    cases["knn"] = (KNeighborsClassifier().fit(Xi, yi), {"X_train": Xi, "y_train": yi}, CLASSIFY)
+    cases["knn-manhattan-distance"] = (KNeighborsClassifier(metric="manhattan", weights="distance").fit(Xd[:200], yd[:200]),
+                                       {"X_train": Xd[:200], "y_train": yd[:200]}, CLASSIFY)
+    cases["scaler-knn-pipeline"] = (make_pipeline(StandardScaler(), KNeighborsClassifier()).fit(Xc, yc),
+                                    {"X_train": Xc, "y_train": yc}, CLASSIFY)
+    return cases
+
+
+CASES = _cases()
+ERRORS: dict[str, list[float]] = {target: [] for target in FLAGS}
+
+
+def _estimates(converted) -> dict[str, dict]:
+    result = _engine.call("estimate", converted.ir, converted.options)
+    return {e["target"]: e for e in result["estimates"]}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_band():
+    yield
+    for target, errors in ERRORS.items():
+        if errors:
+            worst = max(errors, key=abs)
+            print(f"\n{target}: {len(errors)} headers, worst flash error {worst:+.1%}, "
+                  f"mean |error| {np.mean(np.abs(errors)):.1%}")
+
+
+@pytest.mark.parametrize("target", sorted(FLAGS))
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_flash_estimate_matches_the_linked_size(case, target, tmp_path):
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.fail("arm-none-eabi-gcc is required (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)")
+    model, options, call = CASES[case]
+    converted = tinyml_lab.convert(model, **options)
+    measured = _measure(converted, converted.ir["n_features"], call, target, tmp_path)
+    estimate = _estimates(converted)[target]
+    error = (estimate["flashBytes"] - measured["flash"]) / measured["flash"]
+    ERRORS[target].append(error)
+    assert abs(error) <= BAND[target], (
+        f"{case} on {target}: estimated {estimate['flashBytes']} B, linked {measured['flash']} B "
+        f"(model {measured['model']} B + libraries {measured['libs']} B); estimate items {estimate['flash']}"
+    )
+    # Everything the header defines is const: the model reserves no RAM at link time.
+    assert measured["ram"] == 0
+
+
+def test_tables_are_the_same_bytes_on_every_target():
+    """Only code and libraries differ between cores; the const tables do not."""
+    converted = tinyml_lab.convert(CASES["forest-int16-tables"][0], dtype="int16")
+    estimates = _estimates(converted)
+    tables = {t: {i["name"]: i["bytes"] for i in e["flash"] if "code" not in i["name"] and "library" not in i["name"]}
+              for t, e in estimates.items()}
+    assert len({tuple(sorted(v.items())) for v in tables.values()}) == 1
+    assert set(estimates) == {"cortex-m0plus", "cortex-m3", "cortex-m4f", "cortex-m7", "esp32-c3", "avr"}
