@@ -209,6 +209,12 @@ static const tml_logmel_t ${name}_logmel = {
     ${formatFloat32(Math.fround(stage.amin))}, ${stage.nMfcc}, ${stage.nMfcc > 0 ? `${name}_dct` : 'NULL'}
 };
 
+/* Start-up self-test of the feature tables (${name}_validate() checks the model's). */
+static inline int ${name}_features_validate(void)
+{
+    return tml_logmel_validate(&${name}_logmel);
+}
+
 /* The features of one frame of ${upper}_N_FFT samples into out[${upper}_FRAME_FEATURES]: for a
  * device that cuts its own stream into frames (tml_framer_t, hop ${upper}_HOP). */
 static inline int ${name}_frame_features(const float *frame, float *out)

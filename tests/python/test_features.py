@@ -185,6 +185,7 @@ def test_a_pipeline_starting_with_log_mel_features_exports_the_stage_with_the_mo
     header = converted.header
     for text in ("static inline int model_features(const float *clip, float *features)",
                  "static inline int model_frame_features(const float *frame, float *out)",
+                 "static inline int model_features_validate(void)",
                  "#define MODEL_N_FRAMES 15", f"#define MODEL_FRAME_FEATURES {width}"):
         assert text in header
     n_weights = int(header.split("model_mel_weights[")[1].split("]")[0])
