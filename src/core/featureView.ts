@@ -7,10 +7,10 @@
  * (tinyml_lab/feature_view.py). The browser runs it for the widget, and the embedded V8 for
  * FeatureView.compute_device() (src/core/headless.ts), so both give the same numbers.
  */
-import { InputError, LoweredModel, deviceValueCount, lowerModel, runOnDevice } from '../core/compile';
-import { decodeArray, encodeArray } from '../core/encoding';
-import { STATS_PER_AXIS, inputCount, runFeatureStage } from '../core/featureStage';
-import { WINDOW_CODES, WasmRuntime, WindowKind } from '../core/wasmRuntime';
+import { InputError, LoweredModel, deviceValueCount, lowerModel, runOnDevice } from './compile';
+import { decodeArray, encodeArray } from './encoding';
+import { STATS_PER_AXIS, inputCount, runFeatureStage } from './featureStage';
+import { WINDOW_CODES, WasmRuntime, WindowKind } from './wasmRuntime';
 
 export type SignalKind = 'audio' | 'imu';
 export type Event = [number, number];

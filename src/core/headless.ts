@@ -19,7 +19,7 @@ import { IRError } from './ir';
 import { inputCount, parseFeatureStage, runFeatureStage, stageWidth } from './featureStage';
 import { WINDOW_CODES, WasmRuntime, WindowKind } from './wasmRuntime';
 import { TARGETS, estimateForTarget } from './targets';
-import { deviceTrait, runFeatureView } from '../widgets/featureDevice';
+import { deviceTrait, runFeatureView } from './featureView';
 import { makeBundle } from './bundle';
 
 type Json = Record<string, unknown>;

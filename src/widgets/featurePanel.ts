@@ -5,7 +5,7 @@
  */
 import { Figure } from './charts';
 import { featureViewFigures } from './featureCharts';
-import { Event, EventDifference, FeatureParams, FeatureViewResult, FeatureViewState, deviceTrait, eventSpan, runFeatureView, sampleTime } from './featureDevice';
+import { Event, EventDifference, FeatureParams, FeatureViewResult, FeatureViewState, deviceTrait, eventSpan, runFeatureView, sampleTime } from '../core/featureView';
 
 export interface FeaturePanelCallbacks {
   /** Renders a Plotly figure into a container. */

@@ -16,7 +16,7 @@ import {
   deviceFeatures,
   parseParams,
   runFeatureView
-} from '../../src/widgets/featureDevice';
+} from '../../src/core/featureView';
 import { FeatureViewPanel, describeDifference } from '../../src/widgets/featurePanel';
 
 const SR = 8000;
