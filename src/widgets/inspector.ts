@@ -5,8 +5,8 @@
 import { DOMWidgetModel, DOMWidgetView, ISerializers } from '@jupyter-widgets/base';
 
 import { MODULE_NAME, MODULE_VERSION } from '../version';
-import { Figure } from './charts';
 import { InspectorPanel, InspectorState } from './panel';
+import { plotFigure } from './plotly';
 
 export class InspectorModel extends DOMWidgetModel {
   defaults() {
@@ -36,34 +36,13 @@ export class InspectorModel extends DOMWidgetModel {
   static view_module_version = MODULE_VERSION;
 }
 
-type PlotlyElement = { on(event: 'plotly_click', handler: (event: { points: Array<{ pointIndex: number }> }) => void): void };
-type PlotlyModule = { react(el: HTMLElement, data: unknown[], layout: unknown, config?: unknown): Promise<unknown>; purge(el: HTMLElement): void };
-
-let plotlyPromise: Promise<PlotlyModule> | null = null;
-
-/** Plotly is large: load it on first use only. */
-function loadPlotly(): Promise<PlotlyModule> {
-  if (!plotlyPromise) {
-    plotlyPromise = import('plotly.js-cartesian-dist-min').then(m => (m.default ?? m) as PlotlyModule);
-  }
-  return plotlyPromise;
-}
-
 export class InspectorView extends DOMWidgetView {
   private panel!: InspectorPanel;
   private renderCount = 0;
 
   render(): void {
     this.panel = new InspectorPanel({
-      plot: async (container: HTMLElement, figure: Figure) => {
-        const Plotly = await loadPlotly();
-        await Plotly.react(container, figure.data, figure.layout, { displaylogo: false, responsive: true });
-        const onPointClick = figure.onPointClick;
-        if (onPointClick) {
-          // Plotly adds an event emitter to the container it draws into.
-          (container as unknown as PlotlyElement).on('plotly_click', event => onPointClick(event.points[0].pointIndex));
-        }
-      },
+      plot: plotFigure,
       setOptions: options => {
         this.model.set('options', { ...this.model.get('options'), ...options });
         this.model.save_changes();

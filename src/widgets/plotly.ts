@@ -12,8 +12,15 @@ export function loadPlotly(): Promise<PlotlyModule> {
   return plotlyPromise;
 }
 
-/** Draws (or redraws) a figure spec into a container. */
+type PlotlyElement = { on(event: 'plotly_click', handler: (event: { points: Array<{ pointIndex: number }> }) => void): void };
+
+/** Draws (or redraws) a figure spec into a container; a figure's onPointClick gets clicks. */
 export async function plotFigure(container: HTMLElement, figure: Figure): Promise<void> {
   const Plotly = await loadPlotly();
   await Plotly.react(container, figure.data, figure.layout, { displaylogo: false, responsive: true });
+  const onPointClick = figure.onPointClick;
+  if (onPointClick) {
+    // Plotly adds an event emitter to the container it draws into.
+    (container as unknown as PlotlyElement).on('plotly_click', event => onPointClick(event.points[0].pointIndex));
+  }
 }
