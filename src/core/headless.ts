@@ -275,3 +275,8 @@ export function estimate(irJson: string, optionsJson: string, budgetsJson = '{}'
     };
   });
 }
+
+/** targetProfiles(): the target profiles of src/core/targets.ts. */
+export function targetProfiles(): string {
+  return guarded(() => ({ targets: TARGETS }));
+}

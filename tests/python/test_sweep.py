@@ -1,0 +1,141 @@
+"""tinyml_lab.sweep: candidates x export options through the C runtime, per-target estimates,
+and the Pareto front of flash against accuracy among the points that fit."""
+
+from __future__ import annotations
+
+import joblib
+import pytest
+from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.model_selection import train_test_split
+
+import tinyml_lab
+from tinyml_lab.errors import InvalidInputError
+from tinyml_lab.sweep import SweepPoint, pareto_front, sweep
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    return train_test_split(X, y, test_size=0.3, random_state=0)
+
+
+def _forests():
+    return {f"depth {d}": RandomForestClassifier(n_estimators=8, max_depth=d, random_state=0) for d in (2, 4, 8)}
+
+
+@pytest.fixture(scope="module")
+def result(cancer):
+    X_train, X_test, y_train, y_test = cancer
+    return sweep(_forests(), X_train, y_train, X_test=X_test, y_test=y_test, target="cortex-m0plus",
+                 flash_budget=3000, dtypes=("float32", "int16", "int8"), strategies=("tables",),
+                 leaf_dtypes=("float32",), n_jobs=1)
+
+
+def test_every_candidate_and_option_is_a_point(result):
+    assert len(result.points) == 3 * 3
+    assert {p.name for p in result.points} == {"depth 2", "depth 4", "depth 8"}
+    assert {p.options["dtype"] for p in result.points} == {"float32", "int16", "int8"}
+    assert all(p.error is None for p in result.points)
+    assert result.metric == "accuracy" and result.target == "cortex-m0plus"
+
+
+def test_points_carry_the_target_estimate_and_the_c_runtime_agreement(result, cancer):
+    X_train, X_test, y_train, y_test = cancer
+    point = next(p for p in result.points if p.name == "depth 4" and p.options["dtype"] == "int16")
+    model = RandomForestClassifier(n_estimators=8, max_depth=4, random_state=0).fit(X_train, y_train)
+    converted = tinyml_lab.convert(model, dtype="int16")
+    report = converted.evaluate(X_test, y_test)
+    estimate = next(e for e in tinyml_lab._engine.call("estimate", converted.ir, converted.options)["estimates"]
+                    if e["target"] == "cortex-m0plus")
+    assert point.flash_bytes == estimate["flashBytes"] and point.cycles == estimate["cycles"]
+    assert point.agreement == report.label_agreement
+    assert point.accuracy == report.device_accuracy
+    # float32 trees are exact: the device gives scikit-learn's label on every row
+    assert all(p.agreement == 1.0 for p in result.points if p.options["dtype"] == "float32")
+
+
+def test_fits_respects_the_budget(result):
+    assert result.flash_budget == 3000 and result.ram_budget == 8 * 1024  # STM32G031K8's RAM
+    assert any(p.fits for p in result.points) and any(not p.fits for p in result.points)
+    for p in result.points:
+        assert p.fits_flash == (p.flash_bytes <= 3000)
+        assert p.fits_ram == (p.ram_bytes <= 8 * 1024)
+        assert p.fits == (p.fits_flash and p.fits_ram)
+
+
+def test_front_is_the_set_of_non_dominated_fitting_points(result):
+    fitting = [i for i, p in enumerate(result.points) if p.fits]
+    assert result.front and set(result.front) <= set(fitting)
+
+    def dominates(a, b):
+        return (a.flash_bytes <= b.flash_bytes and a.accuracy >= b.accuracy
+                and (a.flash_bytes < b.flash_bytes or a.accuracy > b.accuracy))
+
+    pts = result.points
+    for i in result.front:
+        assert not any(dominates(pts[j], pts[i]) for j in fitting)
+    for i in set(fitting) - set(result.front):
+        assert any(dominates(pts[j], pts[i]) or (pts[j].flash_bytes, pts[j].accuracy) == (pts[i].flash_bytes, pts[i].accuracy)
+                   for j in result.front)
+    flashes = [pts[i].flash_bytes for i in result.front]
+    scores = [pts[i].accuracy for i in result.front]
+    assert flashes == sorted(flashes) and scores == sorted(scores)
+    assert result.best() is pts[result.front[-1]]
+
+
+def test_pareto_front_on_hand_made_points():
+    def point(flash, acc, fits=True):
+        return SweepPoint(name="m", params={}, options={}, flash_bytes=flash, accuracy=acc, fits=fits)
+
+    points = [point(100, 0.90), point(200, 0.85), point(300, 0.95), point(50, 0.99, fits=False), point(100, 0.90)]
+    assert pareto_front(points, "accuracy") == [0, 2]
+    # rmse is minimised
+    rmse = [SweepPoint(name="m", params={}, options={}, flash_bytes=f, rmse=r, fits=True)
+            for f, r in ((100, 5.0), (200, 3.0), (300, 4.0))]
+    assert pareto_front(rmse, "rmse") == [0, 1]
+
+
+def test_two_workers_give_the_same_points(result, cancer):
+    X_train, X_test, y_train, y_test = cancer
+    parallel = sweep(_forests(), X_train, y_train, X_test=X_test, y_test=y_test, target="cortex-m0plus",
+                     flash_budget=3000, dtypes=("float32", "int16", "int8"), strategies=("tables",),
+                     leaf_dtypes=("float32",), n_jobs=2)
+    assert parallel.to_records() == result.to_records()
+    assert parallel.front == result.front
+
+
+def test_threads_share_the_engine(cancer):
+    X_train, X_test, y_train, y_test = cancer
+    model = RandomForestClassifier(n_estimators=4, max_depth=3, random_state=0).fit(X_train, y_train)
+    with joblib.parallel_config(backend="threading"):
+        threaded = sweep(model, X_train, y_train, X_test=X_test, y_test=y_test, n_jobs=2, target="cortex-m4f")
+    serial = sweep(model, X_train, y_train, X_test=X_test, y_test=y_test, n_jobs=1, target="cortex-m4f")
+    assert threaded.to_records() == serial.to_records()
+    # a fitted model alone: its export options (3 dtypes x 2 strategies x 2 leaf types)
+    assert len(serial.points) == 12
+
+
+def test_param_grid_and_regression_rmse():
+    X, y = load_diabetes(return_X_y=True)
+    result = sweep(RandomForestRegressor(n_estimators=4, random_state=0), X, y, param_grid={"max_depth": [2, 6]},
+                   dtypes=("float32",), strategies=("tables",), target="cortex-m4f")
+    assert result.metric == "rmse"
+    assert {p.name for p in result.points} == {"RandomForestRegressor(max_depth=2)", "RandomForestRegressor(max_depth=6)"}
+    assert {p.params["max_depth"] for p in result.points} == {2, 6}
+    assert all(p.rmse is not None and p.rmse > 0 for p in result.points)
+    front_rmse = [result.points[i].rmse for i in result.front]
+    assert front_rmse == sorted(front_rmse, reverse=True)
+
+
+def test_bad_input_is_named(cancer):
+    X_train, _, y_train, _ = cancer
+    model = RandomForestClassifier(n_estimators=2, max_depth=2, random_state=0)
+    with pytest.raises(InvalidInputError, match="unknown target 'cortex-m99'"):
+        sweep(model, X_train, y_train, target="cortex-m99")
+    with pytest.raises(InvalidInputError, match="flash_budget must be a positive number"):
+        sweep(model, X_train, y_train, flash_budget=-5)
+    with pytest.raises(InvalidInputError, match="metric must be one of"):
+        sweep(model, X_train, y_train, metric="f1")
+    with pytest.raises(InvalidInputError, match="no export options left"):
+        sweep(model, X_train, y_train, dtypes=("float16",))
