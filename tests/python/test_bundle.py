@@ -23,9 +23,9 @@ from sklearn.svm import SVC
 
 import tinyml_lab
 from tinyml_lab import bundle
-from tinyml_lab.datasets import make_imu_windows
+from tinyml_lab.datasets import make_audio_clips, make_imu_windows
 from tinyml_lab.errors import InvalidInputError
-from tinyml_lab.features import IMUFeatures
+from tinyml_lab.features import IMUFeatures, LogMelFeatures
 
 N_VECTORS = 40
 
@@ -111,6 +111,15 @@ def imu_pipeline():
     return model, X, y, {}
 
 
+def logmel_pipeline():
+    clips, labels = make_audio_clips(n_per_class=30)
+    frames = clips[:, :256]  # one 256-sample frame of each clip: the header takes raw samples
+    X_train, y_train, X, y = frames[::2], labels[::2], frames[1::2][::2][:N_VECTORS], labels[1::2][::2][:N_VECTORS]
+    model = make_pipeline(LogMelFeatures(sample_rate=8000, n_fft=256, hop=256, n_mels=24),
+                          RandomForestClassifier(n_estimators=10, random_state=0)).fit(X_train, y_train)
+    return model, X, y, {}
+
+
 #: case -> (builder, whether scikit-learn's answers are checked or only reported)
 CASES = {
     "forest_float32": (forest_float32, True),
@@ -124,6 +133,7 @@ CASES = {
     "svc_pipeline": (svc_pipeline, True),
     "knn": (knn, False),  # float32 distance ties may swap neighbours: reported
     "imu_pipeline": (imu_pipeline, True),
+    "logmel_pipeline": (logmel_pipeline, True),  # tables from the wasm build: the device needs no cosf
 }
 
 
