@@ -239,8 +239,8 @@ def command_report(args: argparse.Namespace) -> int:
         print(report)
         checked = [f"labels >= {min_agreement:.4%}" if min_agreement is not None else None,
                    f"relative L2 <= {max_error:.3g}" if max_error is not None else None]
-        checked_text = ", ".join(c for c in checked if c) or "nothing (quantized export: pass --min-agreement / --max-error)"
-        print(f"tolerance: {checked_text}")
+        checked_text = ", ".join(c for c in checked if c)
+        print(f"tolerance: {checked_text or 'nothing (quantized export: pass --min-agreement / --max-error)'}")
         print("FAILED: " + "; ".join(failures) if failures else "OK")
     return EXIT_DISAGREES if failures else EXIT_OK
 

@@ -28,7 +28,9 @@ PIP_TIMEOUT = 600  # seconds per pip step; a cold cache downloads JupyterLab, sc
 
 def _run(args, *, env, cwd, timeout=600) -> subprocess.CompletedProcess:
     result = subprocess.run([str(a) for a in args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, f"{' '.join(map(str, args))} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    command = " ".join(map(str, args))
+    assert result.returncode == 0, (
+        f"{command} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return result
 
 
