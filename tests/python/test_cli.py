@@ -162,9 +162,12 @@ def test_saved_keras_model(tmp_path):
     np.save(tmp_path / "X_test.npy", X_test)
     np.save(tmp_path / "X_train.npy", X_train)
 
-    result = run_cli("convert", "net.keras", "-o", "net.h", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert (tmp_path / "net.h").read_text() == tinyml_lab.convert(model, name="net").header
+    model.save(tmp_path / "net.h5")  # the legacy HDF5 format
+    expected = tinyml_lab.convert(model, name="net").header
+    for saved in ("net.keras", "net.h5"):
+        result = run_cli("convert", saved, "-o", "net.h", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / "net.h").read_text() == expected, saved
 
     result = run_cli("report", "net.keras", "--data", "X_test.npy", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
