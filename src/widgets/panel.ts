@@ -22,6 +22,7 @@ import { inputCount } from '../core/featureStage';
 import { NetStructure, NetTables } from '../core/net';
 import { TradeoffPoint, evaluateTradeoffs, optionLabel } from '../core/tradeoff';
 import { WasmRuntime } from '../core/wasmRuntime';
+import { targetsTable } from './targetsTable';
 import {
   Figure,
   LayerRange,
@@ -163,6 +164,7 @@ export class InspectorPanel {
     }
     const { model, run, report, tradeoffs, reference } = result;
     this.body.append(this.toolbar(model), this.summary(model, report), this.tradeoffTable(model, tradeoffs));
+    this.body.appendChild(targetsTable(tradeoffs, currentLabel(model)));
     if (model.family === 'neural_net') {
       this.body.appendChild(this.layerTable(model.structure, model.tables, result.ranges));
     }

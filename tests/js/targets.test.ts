@@ -1,0 +1,115 @@
+/** Target profiles and per-target estimates (src/core/targets.ts), and the Inspector's table of them. */
+import { compileModel, decodeArray, lowerModel } from '../../src/core';
+import { TARGETS, estimateAllTargets, estimateForTarget, operationCount, targetProfile } from '../../src/core/targets';
+import { evaluateTradeoffs } from '../../src/core/tradeoff';
+import { targetRows, targetsTable } from '../../src/widgets/targetsTable';
+import { cloneIR, fixtures } from './fixtures';
+
+const byId = (id: string) => targetProfile(id);
+
+describe('target profiles', () => {
+  it('cover the six core classes with budgets, clocks and FPU flags', () => {
+    expect(TARGETS.map(t => t.id)).toEqual(['cortex-m0plus', 'cortex-m3', 'cortex-m4f', 'cortex-m7', 'esp32-c3', 'avr']);
+    expect(TARGETS.filter(t => t.fpu).map(t => t.id)).toEqual(['cortex-m4f', 'cortex-m7']);
+    for (const t of TARGETS) {
+      expect(t.flashBytes).toBeGreaterThan(0);
+      expect(t.ramBytes).toBeGreaterThan(0);
+      expect(t.clockMHz).toBeGreaterThan(0);
+      expect(t.examplePart.length).toBeGreaterThan(0);
+    }
+    expect(byId('avr').ramBytes).toBe(2048);
+  });
+
+  it('refuses an unknown target by name', () => {
+    expect(() => targetProfile('cortex-m99')).toThrow(/unknown target "cortex-m99"; use one of cortex-m0plus/);
+  });
+});
+
+describe('estimateForTarget', () => {
+  const forest = lowerModel(cloneIR('breast_cancer_forest'), { featureType: 'float32' });
+
+  it('keeps the tables and scales code: Cortex-M4F equals the size.ts estimate plus its C library', () => {
+    const compiled = compileModel(cloneIR('breast_cancer_forest'));
+    const m4f = estimateForTarget(compiled, 'cortex-m4f');
+    expect(m4f.flashBytes).toBe(compiled.size.flashBytes); // float32 trees pull no library on M4F
+    const m0 = estimateForTarget(compiled, 'cortex-m0plus');
+    const tables = (items: Array<{ name: string; bytes: number }>) =>
+      items.filter(i => !/code|library/.test(i.name)).reduce((s, i) => s + i.bytes, 0);
+    expect(tables(m0.flash)).toBe(tables(m4f.flash));
+    expect(m0.flash.some(i => i.name.startsWith('C library (soft float'))).toBe(true);
+    expect(m0.flashBytes).toBeGreaterThan(m4f.flashBytes);
+  });
+
+  it('prices float work much higher without an FPU, and highest on AVR', () => {
+    const [m0, m3, m4f, m7, , avr] = estimateAllTargets(forest);
+    expect(m7.cycles).toBeLessThan(m4f.cycles);
+    expect(m4f.cycles).toBeLessThan(m3.cycles);
+    expect(m3.cycles).toBeLessThan(m0.cycles);
+    expect(m0.cycles).toBeLessThan(avr.cycles);
+    expect(m4f.microseconds).toBeCloseTo(m4f.cycles / 100, 6);
+  });
+
+  it('counts a network by its multiply-adds: float32 MACs are float work, int8 ones are not', () => {
+    const raw = decodeArray(fixtures.digits_mlp.x, 'float32', 'x').array;
+    const f32 = lowerModel(cloneIR('digits_mlp'));
+    const i8 = lowerModel(cloneIR('digits_mlp'), { featureType: 'int8', calibration: raw });
+    const a = operationCount(f32);
+    const b = operationCount(i8);
+    expect(a.floatOps).toBeGreaterThan(b.floatOps * 10);
+    // without an FPU int8 wins by far; with one, the M4F instruction counts decide
+    expect(estimateForTarget(i8, 'cortex-m0plus').cycles).toBeLessThan(estimateForTarget(f32, 'cortex-m0plus').cycles / 3);
+  });
+
+  it('says whether it fits, against the profile or a budget of the caller', () => {
+    const m0 = estimateForTarget(forest, 'cortex-m0plus');
+    expect(m0.fitsFlash).toBe(m0.flashBytes <= 64 * 1024);
+    const tight = estimateForTarget(forest, 'cortex-m0plus', { flashBudget: m0.flashBytes - 1 });
+    expect(tight.fitsFlash).toBe(false);
+    expect(tight.fits).toBe(false);
+    expect(estimateForTarget(forest, 'cortex-m0plus', { flashBudget: m0.flashBytes }).fitsFlash).toBe(true);
+  });
+
+  it('on AVR, const tables also take RAM (no PROGMEM), so a digits forest does not fit 2 KB', () => {
+    const digits = lowerModel(cloneIR('digits_forest'));
+    const avr = estimateForTarget(digits, 'avr');
+    const m0 = estimateForTarget(digits, 'cortex-m0plus');
+    expect(avr.ram.some(i => i.name.startsWith('const tables copied to RAM'))).toBe(true);
+    expect(avr.ramBytes).toBeGreaterThan(m0.ramBytes + 2048);
+    expect(avr.fitsRam).toBe(false);
+    expect(m0.fitsRam).toBe(true);
+  });
+
+  it('estimates inline code apart from tables, int16 quantization costs cycles per split', () => {
+    const tables = estimateForTarget(forest, 'cortex-m4f', { strategy: 'tables' });
+    const inline = estimateForTarget(forest, 'cortex-m4f', { strategy: 'inline' });
+    expect(inline.flash.some(i => i.name === 'inline tree code')).toBe(true);
+    expect(inline.cycles).toBeLessThan(tables.cycles);
+    const q = lowerModel(cloneIR('breast_cancer_forest'), { featureType: 'int16' });
+    expect(estimateForTarget(q, 'cortex-m4f').cycles).toBeGreaterThan(tables.cycles);
+  });
+});
+
+describe('the Inspector per-target table', () => {
+  it('lists every target for every export option, marks the current one and says what does not fit', () => {
+    const f = fixtures.breast_cancer_forest;
+    const model = lowerModel(cloneIR('breast_cancer_forest'));
+    const x = decodeArray(f.x, 'float32', 'x');
+    const points = evaluateTradeoffs(model, x.array, x.shape[0], {
+      classes: decodeArray(f.sklearn_classes, 'int32', 'c').array,
+      values: decodeArray(f.sklearn_values, 'float64', 'v').array
+    });
+    expect(targetRows(points)).toHaveLength(TARGETS.length * points.length);
+    const node = targetsTable(points, 'float32 · tables');
+    const rows = node.querySelectorAll('tr.tml-target');
+    expect(rows).toHaveLength(TARGETS.length * points.length);
+    expect(node.querySelectorAll('tr.tml-selected')).toHaveLength(TARGETS.length);
+    for (const row of targetRows(points)) {
+      const tr = node.querySelector(`tr[data-target="${row.target}"][data-option="${row.option}"]`) as HTMLElement;
+      const last = tr.lastElementChild?.textContent ?? '';
+      expect(last.startsWith(row.estimate.fits ? '✓' : '✗')).toBe(true);
+      expect(last.includes('RAM >')).toBe(!row.estimate.fitsRam);
+    }
+    expect(node.querySelectorAll('td.tml-fits, td.tml-no-fit')).toHaveLength(rows.length);
+    expect(node.querySelector('summary')?.textContent).toMatch(/fits \d of 6 target parts/);
+  });
+});
