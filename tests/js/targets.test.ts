@@ -113,3 +113,40 @@ describe('the Inspector per-target table', () => {
     expect(node.querySelector('summary')?.textContent).toMatch(/fits \d of 6 target parts/);
   });
 });
+
+// The ipywidgets base classes ship as ES modules jest does not load; the view's drawing
+// functions do not need them.
+jest.mock('@jupyter-widgets/base', () => ({
+  DOMWidgetModel: class {
+    static serializers: Record<string, unknown> = {};
+  },
+  DOMWidgetView: class {}
+}));
+
+describe('the sweep view', () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { sweepFigure, sweepTable } = require('../../src/widgets/sweepView');
+  const point = (label: string, flash: number, accuracy: number, fits: boolean, onFront: boolean) => ({
+    label, flash_bytes: flash, ram_bytes: 100, cycles: 1000, microseconds: 10, fits, on_front: onFront,
+    agreement: 1, accuracy, rmse: null, error: null
+  });
+  const state = {
+    points: [point('a', 900, 0.9, true, true), point('b', 1200, 0.95, true, true), point('c', 1100, 0.85, true, false),
+      point('d', 5000, 0.97, false, false)],
+    metric: 'accuracy', target: 'cortex-m0plus', flash_budget: 4096, ram_budget: 8192
+  };
+
+  it('draws fitting points, the others and the front by increasing flash', () => {
+    const figure = sweepFigure(state);
+    expect(figure.data.map((t: { name: string }) => t.name)).toEqual(['fits', 'does not fit', 'Pareto front']);
+    expect(figure.data[2].x).toEqual([900, 1200]);
+    expect(figure.data[1].text).toEqual(['d']);
+  });
+
+  it('lists the front first', () => {
+    const rows = Array.from(sweepTable(state).querySelectorAll('tr.tml-sweep-point')) as HTMLElement[];
+    expect(rows.map(r => r.firstElementChild?.textContent)).toEqual(['a', 'b', 'c', 'd']);
+    expect(rows[0].textContent).toContain('90.00%');
+    expect(rows[3].textContent).toContain('✗');
+  });
+});

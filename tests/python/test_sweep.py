@@ -139,3 +139,12 @@ def test_bad_input_is_named(cancer):
         sweep(model, X_train, y_train, metric="f1")
     with pytest.raises(InvalidInputError, match="no export options left"):
         sweep(model, X_train, y_train, dtypes=("float16",))
+
+
+def test_sweep_view_carries_points_and_front(result):
+    view = result.show()
+    assert (view._model_name, view._view_name) == ("SweepModel", "SweepView")
+    assert view.metric == "accuracy" and view.target == "cortex-m0plus" and view.flash_budget == 3000
+    assert len(view.points) == len(result.points)
+    assert [i for i, p in enumerate(view.points) if p["on_front"]] == sorted(result.front)
+    assert all(p["label"].startswith(p["name"]) for p in view.points)
