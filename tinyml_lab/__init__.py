@@ -18,6 +18,7 @@ from .errors import (
 )
 from .feature_view import FeatureView, view_features
 from .ir import model_to_ir
+from .sweep import SweepResult, sweep
 from .widget import Inspector, inspect
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "InvalidInputError",
     "InvalidModelError",
     "NotFittedError",
+    "SweepResult",
     "TinyMLError",
     "UnsupportedModelError",
     "__version__",
@@ -38,6 +40,7 @@ __all__ = [
     "export_header",
     "inspect",
     "model_to_ir",
+    "sweep",
     "view_features",
 ]
 
