@@ -2,7 +2,7 @@
 """Neural-network C export benchmark: TinyML Lab (float32, int8) vs emlearn on device, and
 TinyML Lab's int8 accuracy vs TFLite full-integer quantization, same models, same run.
 
-    python bench/nets/run.py [--quick] [--workdir DIR] [--tfvenv DIR]
+    python bench/nets/run.py [--quick] [--workdir DIR] [--tfvenv DIR] [--json FILE]
 
 See README.md beside this file for what is measured and how."""
 import argparse
@@ -28,11 +28,12 @@ import numpy as np  # noqa: E402
 import measure  # noqa: E402
 import models  # noqa: E402
 import tools  # noqa: E402
-from tables import fmt_int, fmt_ratio, print_table  # noqa: E402
+from tables import fmt_int, fmt_ratio, print_table, write_results_json  # noqa: E402
 
 BASELINE = "tinyml-f32"
 DEFAULT_TFVENV = os.environ.get("BENCH_TFVENV", "/work/tfvenv")
 TFVENV_SETUP = "python3 -m venv {venv} && {venv}/bin/pip install tensorflow-cpu tflite-micro"
+SKIPPED = []  # (case, tool, reason) of every export a tool refused, for --json
 
 
 # ---- one model x one tool ------------------------------------------------------------------
@@ -62,6 +63,7 @@ def export(case, tool, directory: Path, n_rows: int):
     except Exception as error:  # noqa: BLE001 - any refusal of the exporter is a skip
         reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
         print(f"SKIPPING {tool.name} on {case.name}: {error.__class__.__name__}: {reason}")
+        SKIPPED.append((case.name, tool.name, f"{error.__class__.__name__}: {reason}"))
         return None
     measure.write_rows_header(directory, case.rows[:n_rows], case.expected[:n_rows])
     return Result(case.name, tool.name, arena=info.get("arena"))
@@ -261,6 +263,25 @@ def int8_table(cases, results: list, tflite: dict, rows_of: dict) -> None:
     print_table(header, rows)
 
 
+def tflite_summary(cases, tflite: dict, rows_of: dict) -> dict:
+    """{case: agreement of the TFLite / TFLM int8 labels with the float reference, accuracy,
+    .tflite bytes, TFLM host arena} for --json: what the int8 table prints."""
+    summary = {}
+    for case in cases:
+        found, n_rows = tflite.get(case.name), rows_of[case.name]
+        if found is None:
+            continue
+        entry = {"tflite_bytes": found.get("tflite_bytes"),
+                 "tflm_arena": found.get("tflm", {}).get("arena", {}), "errors": found.get("errors", [])}
+        for key in ("labels", "tflm_labels"):
+            labels = found.get(key)
+            if labels is not None and len(labels) == n_rows:
+                entry[key.replace("labels", "agree")] = f"{int(np.sum(labels == case.expected[:n_rows]))}/{n_rows}"
+                entry[key.replace("labels", "accuracy")] = float(np.mean(labels == case.truth[:n_rows]))
+        summary[case.name] = entry
+    return summary
+
+
 def versions(tflite: dict) -> str:
     found = []
     for module in ("tinyml_lab", "emlearn", "sklearn", "keras", "jax"):
@@ -289,6 +310,7 @@ def main() -> int:
     parser.add_argument("--workdir", help="keep generated code, binaries and .tflite files here")
     parser.add_argument("--tfvenv", default=DEFAULT_TFVENV,
                         help="venv with tensorflow-cpu (+ tflite-micro) for the TFLite int8 comparison")
+    parser.add_argument("--json", help="also write the results as JSON here (bench/compare.py reads it)")
     args = parser.parse_args()
 
     for needed in ("gcc", "arm-none-eabi-gcc", "valgrind", "qemu-system-arm"):
@@ -307,6 +329,7 @@ def main() -> int:
         else:
             tool_list.append(tool)
     print(f"SKIPPING tflm on all models: {tools.TFLM_SKIP_REASON}")
+    SKIPPED.append(("*", "tflm", tools.TFLM_SKIP_REASON))
     # Importing emlearn runs numpy.seterr(all="raise") (emlearn/bayes.py), which would stop
     # scikit-learn's MLP training at its first harmless underflow: numpy's defaults again.
     np.seterr(divide="warn", over="warn", under="ignore", invalid="warn")
@@ -354,6 +377,10 @@ def main() -> int:
     for name, found in tflite.items():
         for error in found.get("errors", []):
             print(f"ERROR tflite-i8 {name}: {error}")
+    if args.json:
+        write_results_json(args.json, "nets", results, SKIPPED, versions=versions(tflite), fw_rows=fw_rows,
+                           descriptions={c.name: c.description for c in cases},
+                           tflite=tflite_summary(cases, tflite, rows_of))
     if not args.workdir:
         shutil.rmtree(work, ignore_errors=True)
     print(f"\n{time.time() - started:.0f} s (" + ", ".join(f"{k} {v:.0f} s" for k, v in stages.items()) + ")")

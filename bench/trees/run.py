@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tree-model C export benchmark: TinyML Lab vs emlearn vs m2cgen, same models, same run.
 
-    python bench/trees/run.py [--quick] [--workdir DIR]
+    python bench/trees/run.py [--quick] [--workdir DIR] [--json FILE]
 
 See README.md beside this file for what is measured and how."""
 import argparse
@@ -27,7 +27,7 @@ from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 
 import measure  # noqa: E402
 import tools  # noqa: E402
-from tables import fmt_int as _int, print_table  # noqa: E402
+from tables import fmt_int as _int, print_table, write_results_json  # noqa: E402
 
 BASELINE = "tinyml-f32"
 
@@ -75,6 +75,8 @@ class Result:
     case: str
     tool: str
     flash: dict = field(default_factory=dict)  # target -> (model bytes, library bytes)
+    ram: tuple = (None, None)  # static .data+.bss reached, M4F: (model, libraries)
+    stack: int = None  # deepest stack of bench_predict on Cortex-M4F (QEMU, painted)
     host_ipp: float = None  # instructions per prediction, host
     m4f_ipp: float = None  # instructions per prediction, Cortex-M4F in QEMU
     host_agree: str = "-"
@@ -106,13 +108,18 @@ def measure_all(case: Case, result: Result, directory: Path, fw_rows: int) -> Re
         except Exception as error:
             result.errors.append(f"flash {target}: {error}")
     try:
+        result.ram = measure.static_ram(directory, "M4F")
+    except Exception as error:
+        result.errors.append(f"ram: {error}")
+    try:
         result.host_ipp, predictions = measure.host_run(directory, len(case.rows))
         agree = int(np.sum(np.array(predictions) == case.expected))
         result.host_agree = f"{agree}/{len(case.rows)}"
     except Exception as error:
         result.errors.append(f"host: {error}")
     try:
-        result.m4f_ipp, result.m4f_agree = measure.m4f_instructions(directory, fw_rows)
+        found = measure.m4f_run(directory, fw_rows)
+        result.m4f_ipp, result.m4f_agree, result.stack = found["ipp"], found["agree"], found["stack"]
     except Exception as error:
         result.errors.append(f"qemu: {error}")
     return result
@@ -120,13 +127,14 @@ def measure_all(case: Case, result: Result, directory: Path, fw_rows: int) -> Re
 
 # ---- printing ------------------------------------------------------------------------------
 def results_table(results: list) -> None:
-    header = ["model", "tool", "flash M4F", "flash M0+", "lib M4F", "lib M0+",
+    header = ["model", "tool", "flash M4F", "flash M0+", "lib M4F", "lib M0+", "static RAM", "stack M4F",
               "host instr/pred", "M4F instr/pred", "agree host", "agree M4F"]
     rows = []
     for r in results:
         flash = {t: r.flash.get(t, (None, None)) for t in measure.ARM_TARGETS}
         rows.append([r.case, r.tool, _int(flash["M4F"][0]), _int(flash["M0+"][0]),
-                     _int(flash["M4F"][1]), _int(flash["M0+"][1]), _int(r.host_ipp),
+                     _int(flash["M4F"][1]), _int(flash["M0+"][1]), _int(r.ram[0]), _int(r.stack),
+                     _int(r.host_ipp),
                      _int(r.m4f_ipp), r.host_agree, r.m4f_agree.replace("agree=", "")])
     print_table(header, rows)
 
@@ -170,6 +178,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 small models, 5 QEMU rows")
     parser.add_argument("--workdir", help="keep generated code and binaries here")
+    parser.add_argument("--json", help="also write the results as JSON here (bench/compare.py reads it)")
     args = parser.parse_args()
 
     for needed in ("gcc", "arm-none-eabi-gcc", "valgrind", "qemu-system-arm"):
@@ -181,10 +190,11 @@ def main() -> int:
     started = time.time()
     fw_rows = 5 if args.quick else 20
     print(versions())
-    tool_list = []
+    tool_list, skipped = [], []
     for tool in tools.all_tools():
         if tool.missing:
             print(f"SKIPPING {tool.name}: {tool.missing}")
+            skipped.append(("*", tool.name, tool.missing))
         else:
             tool_list.append(tool)
 
@@ -208,6 +218,8 @@ def main() -> int:
     for r in results:
         for error in r.errors:
             print(f"ERROR {r.case} {r.tool}: {error}")
+    if args.json:
+        write_results_json(args.json, "trees", results, skipped, versions=versions(), fw_rows=fw_rows)
     if not args.workdir:
         shutil.rmtree(work, ignore_errors=True)
     print(f"\n{time.time() - started:.0f} s")
