@@ -46,6 +46,19 @@ routes differently from scikit-learn."""),
     ("code", """quantized = tinyml_lab.convert(model, name="cancer_forest_q", dtype="int16")
 print(quantized)
 print(quantized.evaluate(X_test, y_test))"""),
+    ("markdown", """## Will it fit a Cortex-M0+? A sweep
+A 1-USD Cortex-M0+ part has 64 KB of flash and 8 KB of RAM, and no FPU. `sweep` tries forests
+of a few sizes with every export option, runs each through the C runtime on the test rows,
+estimates flash, RAM and cycles on the target, and returns the Pareto front of flash against
+accuracy among the options that fit. It runs on joblib: `n_jobs` here, or a Dask or Ray
+cluster through `joblib.parallel_config(backend=...)`."""),
+    ("code", """result = tinyml_lab.sweep(
+    RandomForestClassifier(random_state=0), X_train, y_train, X_test=X_test, y_test=y_test,
+    param_grid={"n_estimators": [5, 20], "max_depth": [3, 6]}, dtypes=["float32", "int16", "int8"],
+    strategies=["tables"], target="cortex-m0plus", n_jobs=2)
+print(result)
+assert result.front_points and all(p.fits for p in result.front_points)
+result.show()"""),
     ("markdown", """## On the device
 ```c
 #include "cancer_forest.h"

@@ -225,7 +225,9 @@ export function scoreFigure(result: FeatureViewResult): Figure {
       line(`device, ${filteredName}`, device.filtered, DEVICE_COLOR, { width: 2.5 }),
       line(`reference, ${filteredName}`, reference.filtered, REFERENCE_COLOR, { width: 2, dash: 'dash' })
     ],
-    layout: layout(`Event score: ${params.scoreName}, hysteresis on ≥ ${params.on.toPrecision(4)}, off < ${params.off.toPrecision(4)}, at least ${Math.max(1, params.minDuration)} frame(s)`, 320, {
+    layout: layout(`Event score: ${params.scoreName}, hysteresis on ≥ ${params.on.toPrecision(4)}, off < ${params.off.toPrecision(4)}, at least ${Math.max(1, params.minDuration)} frame(s)`, 360, {
+      margin: { l: 60, r: 20, t: 40, b: 85 },
+      legend: { orientation: 'h', y: -0.32 }, // below the axis title
       xaxis: { title: { text: `frame (every ${params.hop} samples)` } },
       yaxis: { title: { text: params.scoreName } },
       shapes: [

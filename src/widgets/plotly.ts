@@ -17,6 +17,11 @@ type PlotlyElement = { on(event: 'plotly_click', handler: (event: { points: Arra
 /** Draws (or redraws) a figure spec into a container; a figure's onPointClick gets clicks. */
 export async function plotFigure(container: HTMLElement, figure: Figure): Promise<void> {
   const Plotly = await loadPlotly();
+  const height = figure.layout.height;
+  if (typeof height === 'number') {
+    // A responsive plot re-measures its container on a window resize: keep the figure's height.
+    container.style.minHeight = `${height}px`;
+  }
   await Plotly.react(container, figure.data, figure.layout, { displaylogo: false, responsive: true });
   const onPointClick = figure.onPointClick;
   if (onPointClick) {

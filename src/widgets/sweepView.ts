@@ -148,6 +148,7 @@ export class SweepView extends DOMWidgetView {
     };
     const chart = document.createElement('div');
     chart.className = 'tml-chart tml-chart-sweep';
+    chart.dataset.figure = 'sweep';
     this.el.replaceChildren(chart, sweepTable(state));
     await plotFigure(chart, sweepFigure(state));
   }

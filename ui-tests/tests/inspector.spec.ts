@@ -26,7 +26,16 @@ test.describe('TinyML Lab inspector', () => {
     await expect(inspector.locator('.tml-stat-agreement .tml-stat-value')).toHaveText(/^100\.00% \(171\/171\)$/);
     await expect(inspector.locator('.tml-stat-trees .tml-stat-value')).toHaveText('20');
     await expect(inspector.locator('.tml-code')).toContainText('cancer_forest_predict');
-    // Kept with the test results: what a user sees (README's screenshot comes from here).
+    // Every target profile with the current option's estimate and whether it fits.
+    await expect(inspector.locator('.tml-targets-table tr.tml-target.tml-selected')).toHaveCount(6);
+    // The sweep at the end of the tutorial: its Pareto chart and the front in its table.
+    const sweep = page.locator('.tml-sweep');
+    await expect(sweep.locator('[data-figure="sweep"] .main-svg').first()).toBeVisible({ timeout: 60000 });
+    await expect(sweep.locator('tr.tml-sweep-point.tml-front').first()).toBeVisible();
+    // Kept with the test results: what a user sees (README's screenshot comes from here), in a
+    // viewport tall enough for the whole widget.
+    await page.setViewportSize({ width: 1100, height: 3600 });
+    await inspector.scrollIntoViewIfNeeded();
     await inspector.screenshot({ path: test.info().outputPath('inspector.png') });
     // The notebook's own asserts (headless header == widget export, 100% agreement) passed.
     expect(await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count()).toBe(0);
