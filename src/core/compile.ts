@@ -4,7 +4,7 @@
  */
 import { ClassAgreement, ValueAgreement, compareClasses, compareValues } from './agreement';
 import { COMPILER_VERSION, HeaderOptions, RUNTIME_HEADERS, Strategy, checkModelName, emitForestHeader } from './emit';
-import { inputCount, runFeatureStage, stageInputs, withFeatureStage, withStageSize } from './featureStage';
+import { inputCount, runFeatureStage, stageInputs, withFeatureStage } from './featureStage';
 import {
   FeatureType,
   ForestStructure,
@@ -25,7 +25,7 @@ import { GaussianIR, GaussianStructure, GaussianTables, buildGaussianTables, des
 import { emitNeighborsHeader, emitSvmHeader } from './emitKernels';
 import { KernelStructure, NeighborsIR, SvmIR, describeKernels, svmValueCount } from './kernels';
 import { NeuralNetIR } from './netIR';
-import { SizeEstimate, estimateForestSize, estimateGaussianSize, estimateKernelSize, estimateNetSize } from './size';
+import { SizeEstimate, estimateForestSize, estimateSize } from './size';
 import { WasmRuntime } from './wasmRuntime';
 
 export interface CompileOptions {
@@ -257,7 +257,7 @@ export function compileLowered(model: LoweredModel): CompiledModel {
   if (!stage) {
     return compiled;
   }
-  return { ...compiled, header: withFeatureStage(compiled.header, stage, emitOptions.name), size: withStageSize(compiled.size, stage) };
+  return { ...compiled, header: withFeatureStage(compiled.header, stage, emitOptions.name) };
 }
 
 function compileFamily(model: LoweredModel, emitOptions: HeaderOptions): CompiledModel {
@@ -271,7 +271,7 @@ function compileFamily(model: LoweredModel, emitOptions: HeaderOptions): Compile
         model.ir.family === 'svm'
           ? emitSvmHeader(model.ir, model.pre, emitOptions)
           : emitNeighborsHeader(model.ir, model.pre, emitOptions),
-      size: estimateKernelSize(model.ir, classNames),
+      size: estimateSize(model),
       structure: describeKernels(model.ir)
     };
   }
@@ -281,7 +281,7 @@ function compileFamily(model: LoweredModel, emitOptions: HeaderOptions): Compile
       compilerVersion: COMPILER_VERSION,
       strategy: 'tables',
       header: emitGaussianHeader(model.ir, model.tables, model.pre, emitOptions),
-      size: estimateGaussianSize(model.tables, classNames, model.ir.task),
+      size: estimateSize(model),
       structure: describeGaussian(model.tables)
     };
   }
@@ -292,7 +292,7 @@ function compileFamily(model: LoweredModel, emitOptions: HeaderOptions): Compile
       compilerVersion: COMPILER_VERSION,
       strategy: 'tables',
       header: emitNetHeader(model.ir, model.tables, emitOptions),
-      size: estimateNetSize(model.tables, classNames),
+      size: estimateSize(model),
       structure
     };
   }
@@ -304,7 +304,7 @@ function compileFamily(model: LoweredModel, emitOptions: HeaderOptions): Compile
     compilerVersion: COMPILER_VERSION,
     strategy,
     header: emitForestHeader(ir, tables, structure, { ...emitOptions, strategy }),
-    size: estimateForestSize(tables, classNames, strategy),
+    size: estimateSize(model, strategy),
     structure
   };
 }

@@ -7,7 +7,9 @@
  * beyond the tables. src/core/targets.ts scales the code to other cores and adds the C
  * libraries a prediction pulls in (soft float, expf).
  */
+import type { LoweredModel } from './compile';
 import type { Strategy } from './emit';
+import { withStageSize } from './featureStage';
 import { FeatureType, ForestTables, LEAF, treeNodes, valueCount } from './forest';
 import { GaussianTables } from './gaussian';
 import { NeighborsIR, SvmIR, classStart } from './kernels';
@@ -243,4 +245,30 @@ export function estimateKernelSize(ir: SvmIR | NeighborsIR, classNames: string[]
     flash: kept,
     ram
   };
+}
+
+/**
+ * The Cortex-M4F estimate of a lowered model of any family, for one code strategy: its
+ * preprocessing net (a pipeline in front of a Gaussian, SVM or neighbour model) and its
+ * feature stage included. The one place the compiler, the widget and the target profiles
+ * take a model's size from.
+ */
+export function estimateSize(model: LoweredModel, strategy: Strategy = 'tables'): SizeEstimate {
+  const names = model.ir.classes.map(String);
+  let size: SizeEstimate;
+  switch (model.family) {
+    case 'tree_ensemble':
+      size = estimateForestSize(model.tables, names, strategy);
+      break;
+    case 'neural_net':
+      size = estimateNetSize(model.tables, names);
+      break;
+    case 'gaussian':
+      size = estimateGaussianSize(model.tables, names, model.ir.task, model.pre);
+      break;
+    default:
+      size = estimateKernelSize(model.ir, names, model.pre);
+  }
+  const stage = model.ir.featureStage;
+  return stage ? withStageSize(size, stage) : size;
 }

@@ -21,7 +21,7 @@ import { ForestTables, describeForest, leafWidth } from './forest';
 import { GaussianTables } from './gaussian';
 import { NeighborsIR, SvmIR } from './kernels';
 import { NetTables, describeNet } from './net';
-import { SizeEstimate, SizeItem, estimateForestSize, estimateGaussianSize, estimateKernelSize, estimateNetSize } from './size';
+import { SizeEstimate, SizeItem, estimateSize } from './size';
 
 /** Instruction sets whose code sizes differ. */
 export type CodeIsa = 'thumb2' | 'thumb1' | 'rv32imc' | 'avr8';
@@ -267,18 +267,7 @@ function libraryBytes(model: LoweredModel, target: TargetProfile): number {
 
 /** The Cortex-M4F size estimate of a lowered model (size.ts), for one code strategy. */
 export function m4fSize(model: LoweredModel, strategy: Strategy = 'tables'): SizeEstimate {
-  const names = model.ir.classes.map(String);
-  switch (model.family) {
-    case 'tree_ensemble':
-      return estimateForestSize(model.tables, names, strategy);
-    case 'neural_net':
-      return estimateNetSize(model.tables, names);
-    case 'gaussian':
-      return estimateGaussianSize(model.tables, names, model.ir.task, model.pre);
-    case 'svm':
-    case 'neighbors':
-      return estimateKernelSize(model.ir, names, model.pre);
-  }
+  return estimateSize(model, strategy);
 }
 
 // ---- cycles -----------------------------------------------------------------------------
