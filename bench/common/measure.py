@@ -188,3 +188,33 @@ def m4f_run(directory: Path, n_rows: int) -> dict:
     count = _count_window(trace, _symbol_ranges(work / "fw.elf", work))
     trace.unlink()  # can be hundreds of MB for the big forests
     return {"ipp": count / n_rows, "agree": agree, "stack": int(stack.group(1)) if stack else None}
+
+
+# ---- what was measured with ------------------------------------------------------------------
+TOOLCHAIN = ("gcc", "arm-none-eabi-gcc", "qemu-system-arm", "valgrind")
+
+
+def missing_module(module: str):
+    """None when `module` imports, else why not (a benchmark skips that tool and says so)."""
+    try:
+        __import__(module)
+        return None
+    except Exception as error:  # ImportError, or a broken install
+        return f"cannot import {module}: {error} (pip install {module})"
+
+
+def versions(modules, extra=()) -> str:
+    """One line naming the Python modules' and the toolchain's versions, for a run's header."""
+    found = []
+    for module in modules:
+        try:
+            found.append(f"{module} {__import__(module).__version__}")
+        except Exception:
+            found.append(f"{module} missing")
+    found += list(extra)
+    for command in TOOLCHAIN:
+        try:
+            found.append(subprocess.run([command, "--version"], capture_output=True, text=True).stdout.splitlines()[0].strip())
+        except Exception:
+            found.append(f"{command} missing")
+    return "; ".join(found)

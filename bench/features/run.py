@@ -9,7 +9,6 @@ import argparse
 import bisect
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -398,17 +397,6 @@ def pair_lines(results: list, tables: dict) -> None:
               f"= {fmt_ratio(sparse, dense)}")
 
 
-def versions() -> str:
-    found = [f"numpy {np.__version__}"]
-    for cmd in (["gcc", "--version"], ["arm-none-eabi-gcc", "--version"],
-                ["qemu-system-arm", "--version"], ["valgrind", "--version"]):
-        try:
-            found.append(subprocess.run(cmd, capture_output=True, text=True).stdout.splitlines()[0].strip())
-        except Exception:
-            found.append(f"{cmd[0]} missing")
-    return "; ".join(found)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"{len(QUICK)} cases, 2 calls each")
@@ -424,7 +412,7 @@ def main() -> int:
     started = time.time()
     calls = 2 if args.quick else 5
     cases = [c for c in CASES if not args.quick or c.name in QUICK]
-    print(versions())
+    print(measure.versions((), [f"numpy {np.__version__}"]))
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_features_"))
     inputs = make_inputs()
     work.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,6 @@ GaussianMixture, BayesianGaussianMixture and EllipticEnvelope, same models, same
 See README.md beside this file for what is measured and how."""
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -246,21 +245,8 @@ def ratio_table(results: list) -> None:
     print_table(header, rows)
 
 
-def versions() -> str:
-    found = []
-    for module in ("tinyml_lab", "emlearn", "m2cgen", "sklearn"):
-        try:
-            found.append(f"{module} {__import__(module).__version__}")
-        except Exception:
-            found.append(f"{module} missing")
-    for cmd in (["gcc", "--version"], ["arm-none-eabi-gcc", "--version"],
-                ["qemu-system-arm", "--version"], ["valgrind", "--version"]):
-        try:
-            first = subprocess.run(cmd, capture_output=True, text=True).stdout.splitlines()[0]
-            found.append(first.strip())
-        except Exception:
-            found.append(f"{cmd[0]} missing")
-    return "; ".join(found)
+#: Whose versions a run prints: the tools compared and scikit-learn.
+MEASURED_MODULES = ("tinyml_lab", "emlearn", "m2cgen", "sklearn")
 
 
 # ---- main ----------------------------------------------------------------------------------
@@ -308,7 +294,7 @@ def main() -> int:
         results = list(pool.map(lambda job: measure_all(*job, fw_rows), jobs))
 
     print()
-    print(versions())
+    print(measure.versions(MEASURED_MODULES))
     print(f"\n{len(cases)} models; host: all test rows; M4F: first {fw_rows} test rows\n")
     for case in cases:
         print(f"  {case.name}: {case.description}")
@@ -320,7 +306,7 @@ def main() -> int:
         for error in r.errors:
             print(f"ERROR {r.case} {r.tool}: {error}")
     if args.json:
-        write_results_json(args.json, "mixtures", results, SKIPPED, versions=versions(), fw_rows=fw_rows,
+        write_results_json(args.json, "mixtures", results, SKIPPED, versions=measure.versions(MEASURED_MODULES), fw_rows=fw_rows,
                            descriptions={c.name: c.description for c in cases},
                            missing={t.name: t.missing for t in tools.all_tools() if t.missing})
     if not args.workdir:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
+from measure import missing_module  # bench/common: on the path run.py sets up
+
 WRAPPER = "bench_predict.c"
 SCORE = "bench_score.c"
 
@@ -129,17 +131,9 @@ def _m2cgen_export(case, directory: Path) -> dict:
     raise RuntimeError("m2cgen exported this model; bench/mixtures/tools.py has no wrapper for it yet")
 
 
-def _missing(module: str) -> Optional[str]:
-    try:
-        __import__(module)
-        return None
-    except Exception as error:  # ImportError, or a broken install
-        return f"cannot import {module}: {error} (pip install {module})"
-
-
 def all_tools() -> list:
     return [
-        Tool("tinyml-f32", _tinyml_export, _missing("tinyml_lab")),
-        Tool("emlearn", _emlearn_export, _missing("emlearn")),
-        Tool("m2cgen", _m2cgen_export, _missing("m2cgen")),
+        Tool("tinyml-f32", _tinyml_export, missing_module("tinyml_lab")),
+        Tool("emlearn", _emlearn_export, missing_module("emlearn")),
+        Tool("m2cgen", _m2cgen_export, missing_module("m2cgen")),
     ]

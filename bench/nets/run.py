@@ -283,23 +283,12 @@ def tflite_summary(cases, tflite: dict, rows_of: dict) -> dict:
 
 
 def versions(tflite: dict) -> str:
-    found = []
-    for module in ("tinyml_lab", "emlearn", "sklearn", "keras", "jax"):
-        try:
-            found.append(f"{module} {__import__(module).__version__}")
-        except Exception:
-            found.append(f"{module} missing")
+    """measure.versions, plus the TFLite packages of the separate tfvenv that converted the nets."""
+    tfvenv = []
     for result in tflite.values():
-        found += [f"{k} {v} (tfvenv)" for k, v in result.get("versions", {}).items()]
+        tfvenv = [f"{k} {v} (tfvenv)" for k, v in result.get("versions", {}).items()]
         break
-    for cmd in (["gcc", "--version"], ["arm-none-eabi-gcc", "--version"],
-                ["qemu-system-arm", "--version"], ["valgrind", "--version"]):
-        try:
-            first = subprocess.run(cmd, capture_output=True, text=True).stdout.splitlines()[0]
-            found.append(first.strip())
-        except Exception:
-            found.append(f"{cmd[0]} missing")
-    return "; ".join(found)
+    return measure.versions(("tinyml_lab", "emlearn", "sklearn", "keras", "jax"), tfvenv)
 
 
 # ---- main ----------------------------------------------------------------------------------

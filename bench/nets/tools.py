@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
+from measure import missing_module  # bench/common: on the path run.py sets up
+
 WRAPPER = "bench_predict.c"
 
 
@@ -69,19 +71,11 @@ def _emlearn_export(case, directory: Path) -> dict:
     return {"arena": 2 * 4 * max(widths)}  # m_buf1 + m_buf2, float[max width] each
 
 
-def _missing(module: str) -> Optional[str]:
-    try:
-        __import__(module)
-        return None
-    except Exception as error:  # ImportError, or a broken install
-        return f"cannot import {module}: {error} (pip install {module})"
-
-
 def all_tools() -> list:
     return [
-        Tool("tinyml-f32", _tinyml_exporter("float32"), _missing("tinyml_lab")),
-        Tool("tinyml-i8", _tinyml_exporter("int8"), _missing("tinyml_lab")),
-        Tool("emlearn", _emlearn_export, _missing("emlearn")),
+        Tool("tinyml-f32", _tinyml_exporter("float32"), missing_module("tinyml_lab")),
+        Tool("tinyml-i8", _tinyml_exporter("int8"), missing_module("tinyml_lab")),
+        Tool("emlearn", _emlearn_export, missing_module("emlearn")),
     ]
 
 

@@ -6,7 +6,6 @@
 See README.md beside this file for what is measured and how."""
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -156,21 +155,8 @@ def ratio_table(results: list) -> None:
     print_table(header, rows)
 
 
-def versions() -> str:
-    found = []
-    for module in ("tinyml_lab", "emlearn", "m2cgen", "sklearn"):
-        try:
-            found.append(f"{module} {__import__(module).__version__}")
-        except Exception:
-            found.append(f"{module} missing")
-    for cmd in (["gcc", "--version"], ["arm-none-eabi-gcc", "--version"],
-                ["qemu-system-arm", "--version"], ["valgrind", "--version"]):
-        try:
-            first = subprocess.run(cmd, capture_output=True, text=True).stdout.splitlines()[0]
-            found.append(first.strip())
-        except Exception:
-            found.append(f"{cmd[0]} missing")
-    return "; ".join(found)
+#: Whose versions a run prints: the tools compared and scikit-learn.
+MEASURED_MODULES = ("tinyml_lab", "emlearn", "m2cgen", "sklearn")
 
 
 # ---- main ----------------------------------------------------------------------------------
@@ -189,7 +175,7 @@ def main() -> int:
 
     started = time.time()
     fw_rows = 5 if args.quick else 20
-    print(versions())
+    print(measure.versions(MEASURED_MODULES))
     tool_list, skipped = [], []
     for tool in tools.all_tools():
         if tool.missing:
@@ -219,7 +205,7 @@ def main() -> int:
         for error in r.errors:
             print(f"ERROR {r.case} {r.tool}: {error}")
     if args.json:
-        write_results_json(args.json, "trees", results, skipped, versions=versions(), fw_rows=fw_rows)
+        write_results_json(args.json, "trees", results, skipped, versions=measure.versions(MEASURED_MODULES), fw_rows=fw_rows)
     if not args.workdir:
         shutil.rmtree(work, ignore_errors=True)
     print(f"\n{time.time() - started:.0f} s")

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
+from measure import missing_module  # bench/common: on the path run.py sets up
+
 WRAPPER = "bench_predict.c"
 
 
@@ -73,20 +75,12 @@ def _m2cgen_export(model, directory: Path) -> None:
     _write_wrapper(directory, '#include "model.c"', body)
 
 
-def _missing(module: str) -> Optional[str]:
-    try:
-        __import__(module)
-        return None
-    except Exception as error:  # ImportError, or a broken install
-        return f"cannot import {module}: {error} (pip install {module})"
-
-
 def all_tools() -> list:
     return [
-        Tool("tinyml-f32", _tinyml_exporter("float32"), _missing("tinyml_lab")),
-        Tool("tinyml-i16", _tinyml_exporter("int16"), _missing("tinyml_lab")),
-        Tool("tinyml-f32-inline", _tinyml_exporter("float32", "inline"), _missing("tinyml_lab")),
-        Tool("tinyml-i16-inline", _tinyml_exporter("int16", "inline"), _missing("tinyml_lab")),
-        Tool("emlearn", _emlearn_export, _missing("emlearn")),
-        Tool("m2cgen", _m2cgen_export, _missing("m2cgen")),
+        Tool("tinyml-f32", _tinyml_exporter("float32"), missing_module("tinyml_lab")),
+        Tool("tinyml-i16", _tinyml_exporter("int16"), missing_module("tinyml_lab")),
+        Tool("tinyml-f32-inline", _tinyml_exporter("float32", "inline"), missing_module("tinyml_lab")),
+        Tool("tinyml-i16-inline", _tinyml_exporter("int16", "inline"), missing_module("tinyml_lab")),
+        Tool("emlearn", _emlearn_export, missing_module("emlearn")),
+        Tool("m2cgen", _m2cgen_export, missing_module("m2cgen")),
     ]
