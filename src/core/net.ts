@@ -511,20 +511,37 @@ export interface NetStructure {
   totalParams: number;
   totalMacs: number;
   arenaBytes: number;
-  /** Instructions per prediction on Cortex-M4F, estimated from the layers (see INSTRUCTIONS). */
+  /**
+   * Instructions per prediction on Cortex-M4F, estimated from the layers (see INSTRUCTIONS),
+   * the C library's expf included: what QEMU counts.
+   */
   estimatedInstructions: number;
 }
 
 /**
- * Cortex-M4F instructions (arm-none-eabi-gcc -Os, QEMU counts) per multiply-add of a dense
- * layer and of a convolution with a spatial window, and per output value of the other
- * layers, fitted on bench/nets: MLPs on digits (6.5k multiply-adds: 7.8 float32, 11.4 int8)
- * and a Conv1D net (3.7k: 21 float32, 25 int8). An estimate: QEMU counts instructions, not cycles.
+ * Cortex-M4F instructions of predict (arm-none-eabi-gcc -Os), fitted on QEMU counts of 28
+ * scikit-learn nets per feature type (logistic and linear regression with and without a
+ * scaler, MLPs of 4 to 48 hidden units in one or two layers, a PCA pipeline; on iris, wine,
+ * breast cancer, digits and diabetes: every one within 5%) and a Keras Conv1D net (within
+ * 2%). Per dense multiply-add (a single-layer net lets gcc fold the layer loop: fewer), per
+ * convolution multiply-add with a spatial window, per dense output (bias, activation,
+ * requantization), per input value of an affine (scaler) layer and of the other
+ * element-wise layers, per layer (its set-up) and per input (int8 quantizes each), plus each
+ * softmax, tanh or logistic output's expf and arithmetic. `base` corrects the per-layer
+ * cost of the smallest nets.
  */
 const INSTRUCTIONS = {
-  float32: { dense: 7.8, conv: 21, elementwise: 10 },
-  int8: { dense: 11.4, conv: 25, elementwise: 12 }
+  float32: {
+    denseOneLayer: 4.6, dense: 6.8, conv: 20.4, denseOutput: 35, affine: 37, elementwise: 10,
+    layer: 120, input: 6.7, transcendental: 109, base: -180
+  },
+  int8: {
+    denseOneLayer: 8.1, dense: 9, conv: 23.5, denseOutput: 109, affine: 86, elementwise: 12,
+    layer: 120, input: 41, transcendental: 125, base: -67
+  }
 };
+/** Activations whose every output calls expf (softmax, logistic) or tanhf. */
+export const TRANSCENDENTAL_ACTIVATIONS: Activation[] = ['softmax', 'tanh', 'logistic'];
 
 export function describeNet(tables: NetTables): NetStructure {
   let inBytes = (tables.featureType === 'float32' ? 4 : 1) * tables.nInputs;
@@ -558,12 +575,18 @@ export function describeNet(tables: NetTables): NetStructure {
   });
   const cost = INSTRUCTIONS[tables.featureType];
   const estimatedInstructions = tables.layers.reduce((sum, l, k) => {
+    const outputs = shapeSize(l.outShape);
+    let instructions = cost.layer + (TRANSCENDENTAL_ACTIVATIONS.includes(l.activation) ? outputs * cost.transcendental : 0);
     const dense = l.kind === 'conv' && l.kernel[0] * l.kernel[1] === 1 && l.inShape[0] * l.inShape[1] === 1;
-    if (l.kind === 'conv') {
-      return sum + layers[k].macs * (dense ? cost.dense : cost.conv);
+    if (dense) {
+      instructions += layers[k].macs * (tables.layers.length === 1 ? cost.denseOneLayer : cost.dense) + outputs * cost.denseOutput;
+    } else if (l.kind === 'conv') {
+      instructions += layers[k].macs * cost.conv;
+    } else {
+      instructions += shapeSize(l.inShape) * (l.kind === 'affine' ? cost.affine : cost.elementwise);
     }
-    return sum + shapeSize(l.inShape) * cost.elementwise;
-  }, 0);
+    return sum + instructions;
+  }, cost.base + tables.nInputs * cost.input);
   return {
     layers,
     totalParams: layers.reduce((s, l) => s + l.params, 0),

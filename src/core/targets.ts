@@ -9,18 +9,23 @@
  * (tests/python/test_estimates_calibration.py checks them within its stated band); the
  * RISC-V and AVR figures are not measured (no such toolchain here) and say so.
  *
- * Cycles: an instruction count on Cortex-M4F (networks: describeNet's, fitted on QEMU counts;
- * the other families: the operation counts below) split into float operations and the rest,
- * each priced per core. These are estimates from instruction-set timings, not measurements:
- * expect them within about a factor of two, good for ranking options and cores.
+ * Cycles: an instruction count on Cortex-M4F (networks: describeNet's; the other families and
+ * feature stages: the costs below), every family fitted on QEMU counts of predict
+ * (tests/python/test_cycles_calibration.py checks it: within 15% for nets, linear, Gaussian,
+ * SVM, neighbour models and feature stages, 30% for trees, whose paths depend on the data).
+ * It is split into float operations, library calls and the rest, each priced per core by
+ * the instruction-set timings below: those prices are not measured (QEMU counts no cycles),
+ * so expect other cores' cycles within about a factor of two, good for ranking.
  */
 import type { CompiledModel, LoweredModel } from './compile';
 import { resolveStrategy } from './compile';
 import type { Strategy } from './emit';
-import { ForestTables, describeForest, leafWidth } from './forest';
+import { ForestTables, describeForest, expectedSplits, leafWidth } from './forest';
+import { FeatureStage } from './featureStage';
 import { GaussianTables } from './gaussian';
 import { NeighborsIR, SvmIR } from './kernels';
-import { NetTables, describeNet } from './net';
+import { NetTables, TRANSCENDENTAL_ACTIVATIONS, describeNet } from './net';
+import { logMelFrames } from './wasmRuntime';
 import { SizeEstimate, SizeItem, estimateSize } from './size';
 
 /** Instruction sets whose code sizes differ. */
@@ -272,6 +277,12 @@ export function m4fSize(model: LoweredModel, strategy: Strategy = 'tables'): Siz
 
 // ---- cycles -----------------------------------------------------------------------------
 
+/**
+ * Cortex-M4F instructions of one expf (newlib, hard float): 62-73 measured when the result is
+ * a normal float, about 30 when it underflows.
+ */
+const MATH_CALL_INSTRUCTIONS = 65;
+
 /** Work of one prediction as Cortex-M4F would execute it. */
 export interface OperationCount {
   /** All instructions, float ones included. */
@@ -283,95 +294,189 @@ export interface OperationCount {
 }
 
 /**
- * Trees, on Cortex-M4F: a table-walk split is ~8 instructions (loads of feature, threshold
- * and next, one float compare), an inline split ~4; a quantized split also quantizes its
- * feature (multiply, floorf, convert, offset: ~12 instructions of which 3 float ops), inline
- * code quantizes every feature once up front. Per tree ~6 plus ~4 per leaf value added; the
- * mean and argmax ~6 per output. Checked against bench/trees' QEMU counts (cancer_rf10:
- * 677 float32 table-walk instructions measured).
+ * Tree costs in Cortex-M4F instructions, fitted (least squares on the relative error) on QEMU
+ * counts of predict for 96 random forests (breast cancer, wine, digits, diabetes; 3 and 20
+ * trees; depth 4 and unlimited; every feature type and strategy), each within 9% given the
+ * splits the test rows really visit. A table-walk split loads feature, threshold and next
+ * and branches (14); an inline split is a compare and a branch (5); a quantized table walk
+ * compares int16s (13.5) or, when it quantizes on the fly, also quantizes the split's feature
+ * (28.5); quantizing a feature up front (multiply, range checks, truncating floor) is 27.
+ * Per tree: the walk's set-up; per leaf value: load and add; per output: the scratch,
+ * mean and argmax.
+ */
+const TREE_INSTRUCTIONS = {
+  float: {
+    tables: { split: 14, tree: 6, output: 24 },
+    inline: { split: 5, tree: 10, output: 24 }
+  },
+  quantized: {
+    tables: { split: 13.5, tree: 0, output: 32 },
+    inline: { split: 4.5, tree: 8, output: 25 }
+  }
+};
+const LEAF_VALUE_INSTRUCTIONS = 7;
+const QUANTIZE_INSTRUCTIONS = { upFront: 27, onTheFly: 28.5 };
+/** Float ops of quantizing one feature: multiply, the NaN and range compares, two conversions. */
+const QUANTIZE_FLOAT_OPS = 6;
+
+/**
+ * Trees: the splits a row visits are taken as each tree's mean leaf depth (every leaf
+ * equally likely), which is within about 15% of what test rows visit on the calibration
+ * forests but overestimates shallow trees whose big classes split off near the root.
+ * Quantized table walks quantize every feature up front when more splits than features are
+ * expected (as the emitted predict does), else each split's feature on the way.
  */
 function forestOperations(model: LoweredModel & { family: 'tree_ensemble' }, strategy: Strategy): OperationCount {
   const t: ForestTables = model.tables;
   const structure = describeForest(model.ir);
-  const visited = structure.meanLeafDepthPerTree.reduce((a, b) => a + b, 0);
+  const visited = expectedSplits(structure);
   const quantized = t.featureType !== 'float32';
+  const cost = TREE_INSTRUCTIONS[quantized ? 'quantized' : 'float'][strategy];
   const perLeaf = leafWidth(t);
   const integerLeaves = Boolean(t.leafU8 ?? t.leafI16);
-  let instructions = 0;
-  let floatOps = 0;
-  let mathCalls = 0;
-  if (strategy === 'tables') {
-    instructions += visited * (quantized ? 20 : 8);
-    floatOps += visited * (quantized ? 3 : 1);
-    mathCalls += quantized ? visited : 0;
+  let instructions = visited * cost.split + structure.nTrees * (cost.tree + LEAF_VALUE_INSTRUCTIONS * perLeaf) + cost.output * t.nOutputs;
+  let floatOps = (integerLeaves ? 0 : structure.nTrees * perLeaf) + 2 * t.nOutputs;
+  if (!quantized) {
+    floatOps += visited;
+  } else if (strategy === 'inline' || visited > t.nFeatures) {
+    instructions += QUANTIZE_INSTRUCTIONS.upFront * t.nFeatures;
+    floatOps += QUANTIZE_FLOAT_OPS * t.nFeatures;
   } else {
-    instructions += visited * 4 + (quantized ? 12 * t.nFeatures : 0);
-    floatOps += quantized ? 3 * t.nFeatures : visited;
-    mathCalls += quantized ? t.nFeatures : 0;
+    instructions += (QUANTIZE_INSTRUCTIONS.onTheFly - cost.split) * visited;
+    floatOps += QUANTIZE_FLOAT_OPS * visited;
   }
-  instructions += structure.nTrees * (6 + 4 * perLeaf) + 6 * t.nOutputs;
-  floatOps += (integerLeaves ? 0 : structure.nTrees * perLeaf) + 2 * t.nOutputs;
-  // predict compares raw sums; only the isolation score needs exp2
-  mathCalls += t.link === 'isolation' ? 1 : 0;
+  // predict compares raw sums; only the isolation score needs exp2f, which newlib computes
+  // as powf (about four expf)
+  const mathCalls = t.link === 'isolation' ? 4 : 0;
   return { instructions, floatOps, mathCalls };
 }
 
-/** Networks: describeNet's instruction estimate; float32 MACs are a multiply and an add. */
+/**
+ * Networks: describeNet's instruction estimate, whose expf / tanhf calls are priced apart;
+ * float32 MACs are a multiply and an add, an int8 net quantizes its inputs in float.
+ */
 function netOperations(tables: NetTables): OperationCount {
   const structure = describeNet(tables);
-  const transcendental = ['softmax', 'tanh', 'logistic'];
   let mathCalls = 0;
   let elementwise = 0;
   tables.layers.forEach((l, k) => {
     const outputs = structure.layers[k].outShape.reduce((a, b) => a * b, 1);
     elementwise += outputs;
-    if (transcendental.includes(l.activation)) {
+    if (TRANSCENDENTAL_ACTIVATIONS.includes(l.activation)) {
       mathCalls += outputs;
     }
   });
-  const floatOps = tables.featureType === 'float32' ? 2 * structure.totalMacs + elementwise : 4 * tables.nOutputs;
-  return { instructions: Math.max(structure.estimatedInstructions, floatOps), floatOps, mathCalls };
+  const floatOps =
+    tables.featureType === 'float32' ? 2 * structure.totalMacs + elementwise : QUANTIZE_FLOAT_OPS * tables.nInputs + 4 * tables.nOutputs;
+  const instructions = structure.estimatedInstructions - mathCalls * MATH_CALL_INSTRUCTIONS;
+  return { instructions: Math.max(instructions, floatOps), floatOps, mathCalls };
 }
 
-/** Float work of the Gaussian, SVM and neighbour loops; ~2.5 instructions per float op (loads, loop). */
+/**
+ * Gaussian, SVM and neighbour models in Cortex-M4F instructions, fitted on QEMU counts of
+ * predict (GaussianNB and GaussianMixture of every covariance type, 2-10 components of 4-64
+ * features: within 8%; SVC linear and RBF with 3 and 10 classes and 17-528 support vectors:
+ * within 5%; k-neighbours of 75-899 samples, k 1 and 5: within 1%). Gaussian: per
+ * triangular precision multiply-add (full, tied), per component feature, per component.
+ * SVM: per support-vector feature of the kernel, per support vector (an RBF one adds its
+ * expf), per vector and decision it enters, per one-vs-one pair and per vote of a class
+ * pair. Neighbours: per stored feature, per sample, per neighbour kept.
+ */
+const GAUSS_INSTRUCTIONS = { triangular: 9.4, feature: 8.3, sphericalFeature: 6.3, component: 19 };
+const SVM_INSTRUCTIONS = { feature: 5, rbfFeature: 6, vector: 10, decisionTerm: 7, pair: 15, vote: 38, base: 40 };
+const KNN_INSTRUCTIONS = { feature: 6, manhattanFeature: 7, sample: 16, neighbor: 71 };
+
 function kernelOperations(model: LoweredModel): OperationCount {
+  let instructions = 0;
   let floatOps = 0;
   let mathCalls = 0;
-  let extra = 0;
   if (model.family === 'gaussian') {
     const g: GaussianTables = model.tables;
-    const d = g.nFeatures;
-    const macs = { full: (d * (d + 1)) / 2, tied: (d * (d + 1)) / 2, diag: d, spherical: d }[g.covariance];
-    floatOps = g.nComponents * (2 * macs + 2 * d);
-    mathCalls = g.nComponents;
+    const [k, d] = [g.nComponents, g.nFeatures];
+    const cost = GAUSS_INSTRUCTIONS;
+    const triangular = g.covariance === 'full' || g.covariance === 'tied' ? (d * (d + 1)) / 2 : 0;
+    instructions = k * (triangular * cost.triangular + d * (g.covariance === 'spherical' ? cost.sphericalFeature : cost.feature) + cost.component);
+    floatOps = k * (2 * triangular + 3 * d + 2); // predict takes the argmax of log-likelihoods: no expf
   } else if (model.family === 'svm') {
     const ir: SvmIR = model.ir;
     const d = ir.supportVectors.length / Math.max(1, ir.nSupport);
-    floatOps = ir.nSupport * (d * (ir.kernel === 'rbf' ? 3 : 2) + ir.intercept.length);
+    const classes = ir.intercept.length > 1 ? ir.classes.length : 1;
+    const pairs = ir.intercept.length;
+    const rbf = ir.kernel === 'rbf';
+    const cost = SVM_INSTRUCTIONS;
+    instructions =
+      ir.nSupport * (d * (rbf ? cost.rbfFeature : cost.feature) + cost.vector + cost.decisionTerm * Math.max(1, classes - 1)) +
+      pairs * cost.pair +
+      (classes > 1 ? classes * classes * cost.vote : 0) +
+      cost.base;
+    floatOps = ir.nSupport * (d * (rbf ? 3 : 2) + 2 * Math.max(1, classes - 1));
     mathCalls = ir.kernel === 'linear' ? 0 : ir.nSupport;
   } else if (model.family === 'neighbors') {
     const ir: NeighborsIR = model.ir;
     const d = ir.samples.length / Math.max(1, ir.nSamples);
-    floatOps = ir.nSamples * 3 * d;
+    const cost = KNN_INSTRUCTIONS;
+    instructions = ir.nSamples * (d * (ir.metric === 'euclidean' ? cost.feature : cost.manhattanFeature) + cost.sample) + ir.k * cost.neighbor;
+    floatOps = ir.nSamples * (3 * d + 1);
     mathCalls = ir.metric === 'minkowski' ? ir.nSamples * d : 0;
-    extra = ir.nSamples * 6; // keeping the k nearest
   }
   const pre = 'pre' in model && model.pre ? netOperations(model.pre) : { instructions: 0, floatOps: 0, mathCalls: 0 };
   return {
-    instructions: 2.5 * floatOps + extra + pre.instructions,
+    instructions: instructions + pre.instructions,
     floatOps: floatOps + pre.floatOps,
     mathCalls: mathCalls + pre.mathCalls
   };
 }
 
+/**
+ * Feature stages, fitted on QEMU counts of predict (IMU windows of 16-64 steps with and
+ * without the magnitude, within 1%; log-mel of 64-512-point frames, 1-3 frames, 16-40 bands,
+ * with and without MFCCs, within 3%). IMU: per sample of each statistics series (two passes)
+ * and per series (two sqrtf, seven stores), per sample of the magnitude (its sqrtf).
+ * Log-mel, per frame: per radix-2 butterfly, per sample (window, bit reversal, power,
+ * filterbank), per band (its log10f, priced as one library call) and per DCT multiply-add.
+ */
+const IMU_INSTRUCTIONS = { seriesSample: 33, series: 73, magnitudeSample: 23 };
+const LOG_MEL_INSTRUCTIONS = { butterfly: 34, sample: 20, band: 122, dct: 6.6 };
+
+function stageOperations(stage: FeatureStage): OperationCount {
+  if (stage.kind === 'imu_stats') {
+    const series = stage.nAxes + (stage.magnitude ? 1 : 0);
+    const cost = IMU_INSTRUCTIONS;
+    return {
+      instructions: series * (stage.steps * cost.seriesSample + cost.series) + (stage.magnitude ? stage.steps * cost.magnitudeSample : 0),
+      floatOps: series * (7 * stage.steps + 12) + (stage.magnitude ? 6 * stage.steps : 0),
+      mathCalls: 0
+    };
+  }
+  const frames = logMelFrames(stage.samples, stage.nFft, stage.hop);
+  const butterflies = (stage.nFft / 2) * Math.log2(stage.nFft);
+  const dct = stage.nMfcc * stage.nMels;
+  const cost = LOG_MEL_INSTRUCTIONS;
+  return {
+    instructions:
+      frames * (butterflies * cost.butterfly + stage.nFft * cost.sample + stage.nMels * (cost.band - MATH_CALL_INSTRUCTIONS) + dct * cost.dct),
+    floatOps: frames * (10 * butterflies + 4 * stage.nFft + 2 * stage.nMels + 2 * dct),
+    mathCalls: frames * stage.nMels
+  };
+}
+
 export function operationCount(model: LoweredModel, strategy: Strategy = 'tables'): OperationCount {
-  if (model.family === 'tree_ensemble') {
-    return forestOperations(model, strategy);
+  const ops =
+    model.family === 'tree_ensemble'
+      ? forestOperations(model, strategy)
+      : model.family === 'neural_net'
+        ? netOperations(model.tables)
+        : kernelOperations(model);
+  const stage = model.ir.featureStage;
+  if (!stage) {
+    return ops;
   }
-  if (model.family === 'neural_net') {
-    return netOperations(model.tables);
-  }
-  return kernelOperations(model);
+  const features = stageOperations(stage);
+  return {
+    instructions: ops.instructions + features.instructions,
+    floatOps: ops.floatOps + features.floatOps,
+    mathCalls: ops.mathCalls + features.mathCalls
+  };
 }
 
 // ---- the estimate -----------------------------------------------------------------------
@@ -381,6 +486,12 @@ export interface TargetEstimate {
   flashBytes: number;
   ramBytes: number;
   cycles: number;
+  /**
+   * Cortex-M4F instructions of one prediction, C library calls included: what QEMU's
+   * mps2-an386 trace counts (tinyml_lab.bundle.run_in_qemu). Every core's cycles are priced
+   * from it, so it is the same on every target.
+   */
+  m4fInstructions: number;
   /** Time per prediction at the profile's clock. */
   microseconds: number;
   flashBudget: number;
@@ -444,6 +555,7 @@ export function estimateForTarget(
     flashBytes,
     ramBytes,
     cycles,
+    m4fInstructions: Math.round(ops.instructions + ops.mathCalls * MATH_CALL_INSTRUCTIONS),
     microseconds: cycles / profile.clockMHz,
     flashBudget,
     ramBudget,
