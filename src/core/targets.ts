@@ -67,6 +67,13 @@ const KIB = 1024;
  * routines ~100-150 (fmul ~140, fadd ~100 cycles). AVR: a 32-bit add or compare is 4
  * instructions of 1 cycle, loads 2 cycles, so ~4.5 cycles per M4F instruction. expf: ~120
  * cycles with an FPU (newlib), thousands without.
+ *
+ * Checked for Cortex-M3 in QEMU (mps2-an385, the bundles rebuilt -mcpu=cortex-m3
+ * -mfloat-abi=soft, 20 models of every family): least squares on the measured instruction
+ * counts gives 38.5 instructions per soft float op (what 50 cycles at 1.3 per instruction
+ * assume) and ~1250 per expf (1500 cycles: ~1150 assumed); per model the M3 count is within
+ * -16% to +25% of the estimate's. QEMU counts no cycles: the cycles per instruction are not
+ * measured.
  */
 export const TARGETS: TargetProfile[] = [
   {
@@ -396,7 +403,11 @@ function kernelOperations(model: LoweredModel): OperationCount {
     const cost = GAUSS_INSTRUCTIONS;
     const triangular = g.covariance === 'full' || g.covariance === 'tied' ? (d * (d + 1)) / 2 : 0;
     instructions = k * (triangular * cost.triangular + d * (g.covariance === 'spherical' ? cost.sphericalFeature : cost.feature) + cost.component);
-    floatOps = k * (2 * triangular + 3 * d + 2); // predict takes the argmax of log-likelihoods: no expf
+    // per multiply-add a subtract, multiply and add; per feature (diag, spherical) or row (full,
+    // tied) a square and an add, diag also its subtract and scale. Predict takes the argmax of
+    // the log-likelihoods: no expf.
+    const perFeature = g.covariance === 'diag' ? 4 : g.covariance === 'spherical' ? 3 : 2;
+    floatOps = k * (3 * triangular + perFeature * d + 2);
   } else if (model.family === 'svm') {
     const ir: SvmIR = model.ir;
     const d = ir.supportVectors.length / Math.max(1, ir.nSupport);
@@ -444,7 +455,9 @@ function stageOperations(stage: FeatureStage): OperationCount {
     const cost = IMU_INSTRUCTIONS;
     return {
       instructions: series * (stage.steps * cost.seriesSample + cost.series) + (stage.magnitude ? stage.steps * cost.magnitudeSample : 0),
-      floatOps: series * (7 * stage.steps + 12) + (stage.magnitude ? 6 * stage.steps : 0),
+      // per sample: sum, square, min, max, then deviation, sign and its square; the magnitude's
+      // sqrtf counts as ten float operations (a soft-float sqrtf is about ten adds)
+      floatOps: series * (9 * stage.steps + 12) + (stage.magnitude ? 15 * stage.steps : 0),
       mathCalls: 0
     };
   }
