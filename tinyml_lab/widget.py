@@ -4,24 +4,99 @@ The kernel sends the model IR, the test features and scikit-learn's own predicti
 browser compiles the IR with the TypeScript core, runs the WebAssembly C runtime on the
 features, and reports the agreement back into the ``agreement`` trait. Exporting from a
 cell (``export_header``) and from the widget's button both write the header that the
-same compiler core produced.
+same compiler core produced. ``export_bundle`` (and the widget's "Export bundle" button)
+writes an export bundle for the selected option from the widget's own test rows and
+reference outputs, and can run it on an emulated Cortex-M4F (tinyml_lab.bundle).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
-from traitlets import Dict, Unicode, observe
+import numpy as np
+from traitlets import Bool, Dict, Unicode, observe
 
+from . import _engine
 from ._version import __version__
+from .bundle import APT_PACKAGES, Bundle, HarnessRun, ToolchainError, run_in_qemu
 from .convert import ConvertedModel, compile_options, reference_outputs
-from .errors import InvalidInputError
-from .ir import check_features, encode_array, input_count, model_to_ir
+from .errors import InvalidInputError, TinyMLError
+from .ir import check_features, decode_array, encode_array, input_count, model_to_ir
 
 MODULE_NAME = "tinyml-lab"
 MODULE_VERSION = f"^{__version__}"
+
+#: Test vectors in a bundle unless asked otherwise (as tests/python/test_bundle.py uses).
+DEFAULT_BUNDLE_VECTORS = 40
+
+#: What run_in_qemu calls: building needs make and the Arm compiler, counting needs nm.
+QEMU_TOOLS = ("make", "arm-none-eabi-gcc", "arm-none-eabi-nm", "qemu-system-arm")
+
+
+def missing_qemu_tools() -> list[str]:
+    """The tools of QEMU_TOOLS not on PATH."""
+    return [tool for tool in QEMU_TOOLS if shutil.which(tool) is None]
+
+
+@dataclass
+class ExportedBundle:
+    """What Inspector.export_bundle wrote and, with run=True, what the harness said in QEMU."""
+
+    bundle: Bundle
+    #: the option the bundle was compiled for, as the widget's trade-off table names it
+    option: str
+    n_vectors: int
+    run: HarnessRun | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.bundle.path
+
+    @property
+    def files(self) -> list[str]:
+        return self.bundle.files
+
+    def status(self) -> str:
+        """The widget's status line (one line per fact)."""
+        lines = [f"wrote bundle {os.path.abspath(self.path)} ({self.n_vectors} vectors, {self.option}): "
+                 + ", ".join(self.files)]
+        if self.run is not None:
+            lines.append(run_status(self.run))
+        return "\n".join(lines)
+
+
+def run_status(run: HarnessRun) -> str:
+    """The harness's agreement lines and the mean instructions per inference."""
+    lines = [f"emulated Cortex-M4F (QEMU mps2-an386): RESULT {'PASS' if run.passed else 'FAIL'}"]
+    lines += [a.line for a in run.agreement]
+    if run.mean_instructions is not None:
+        lines.append(f"mean {run.mean_instructions:.0f} instructions per inference "
+                     "(QEMU instruction count, not cycles)")
+    return "\n".join(lines)
+
+
+def _require_qemu_tools() -> None:
+    missing = missing_qemu_tools()
+    if missing:
+        packages = " ".join(dict.fromkeys(APT_PACKAGES[tool] for tool in missing))
+        raise ToolchainError(f"running the bundle on an emulated Cortex-M4F needs {', '.join(missing)} "
+                             f"on PATH (apt-get install {packages})")
+
+
+def _vector_rows(n_rows: int, n_vectors: Any) -> np.ndarray:
+    """Up to n_vectors row indices spread evenly over the test rows (first and last
+    included): the rows are often sorted by class, so the first N may hold only one."""
+    if isinstance(n_vectors, bool) or not isinstance(n_vectors, (int, np.integer)) or n_vectors < 1:
+        raise InvalidInputError(f"n_vectors must be a positive integer, got {n_vectors!r}")
+    n = min(int(n_vectors), n_rows)
+    # step (n_rows - 1) / (n - 1) >= 1, so the floored indices are distinct
+    return np.linspace(0, n_rows - 1, n).astype(np.int64) if n > 1 else np.zeros(1, dtype=np.int64)
 
 
 class Inspector(widgets.DOMWidget):
@@ -42,6 +117,8 @@ class Inspector(widgets.DOMWidget):
     agreement = Dict().tag(sync=True)
     #: Last export, for the widget's status line.
     export_status = Unicode("").tag(sync=True)
+    #: Whether the kernel can run a bundle in QEMU (the widget offers it only then).
+    can_run_bundle = Bool(False).tag(sync=True)
 
     def __init__(self, model: Any, X_test: Any, y_test: Any = None, *, name: str = "model",
                  dtype: str = "float32", strategy: str = "tables", leaf_dtype: str = "float32",
@@ -51,8 +128,9 @@ class Inspector(widgets.DOMWidget):
         ir = model_to_ir(model, X_train, y_train)
         options = compile_options(name, dtype, strategy=strategy, leaf_dtype=leaf_dtype,
                                   calibration=calibration, n_features=input_count(ir))
-        super().__init__(ir=ir, options=options, **kwargs)
+        super().__init__(ir=ir, options=options, can_run_bundle=not missing_qemu_tools(), **kwargs)
         self._model = model
+        self._bundle_thread: threading.Thread | None = None
         self.set_data(X_test, y_test)
         self.on_msg(self._handle_message)
 
@@ -76,7 +154,11 @@ class Inspector(widgets.DOMWidget):
 
     def converted(self) -> ConvertedModel:
         """The model compiled with the widget's current options (same core as the browser)."""
-        return ConvertedModel(self._model, self.ir, dict(self.options))
+        options = dict(self.options)
+        if "calibration" not in options and self.data.get("x"):
+            # as the browser does: an int8 network without calibration rows is calibrated on X_test
+            options["calibration"] = self.data["x"]
+        return ConvertedModel(self._model, self.ir, options)
 
     @property
     def header(self) -> str:
@@ -88,12 +170,101 @@ class Inspector(widgets.DOMWidget):
         self.export_status = f"wrote {os.path.abspath(target)}"
         return target
 
+    def export_bundle(self, path: str | os.PathLike[str] | None = None, n_vectors: int = DEFAULT_BUNDLE_VECTORS,
+                      run: bool = False, *, timeout: float = 600) -> ExportedBundle:
+        """Writes an export bundle (default directory <name>_bundle) for the current options:
+        the header, up to ``n_vectors`` of the widget's test rows (spread evenly) with the
+        reference outputs the widget holds, the harness, target glue, Makefile and README.
+        With ``run``, builds it and runs it on an emulated Cortex-M4F (qemu-system-arm
+        mps2-an386); the result's ``run`` holds the agreement lines and instruction counts."""
+        try:
+            if run:
+                _require_qemu_tools()  # before writing anything: the user asked for both
+            exported = self._write_bundle(path, n_vectors)
+            self.export_status = exported.status()
+            if run:
+                exported.run = run_in_qemu(exported.path, timeout=timeout)
+                self.export_status = exported.status()
+        except Exception as exc:
+            # the widget shows the failure too, the cell gets the exception
+            self.export_status = f"bundle failed: {exc}"
+            raise
+        return exported
+
+    def _write_bundle(self, path: str | os.PathLike[str] | None, n_vectors: Any) -> ExportedBundle:
+        encoded = self.data.get("x")
+        if not encoded:
+            raise InvalidInputError("the widget has no test rows: call set_data(X_test, y_test)")
+        x = decode_array(encoded)
+        if x.ndim != 2 or x.shape[0] == 0:
+            raise InvalidInputError("the widget has no test rows: call set_data(X_test, y_test)")
+        rows = _vector_rows(x.shape[0], n_vectors)
+        # The reference the widget already holds (no second predict), cut to the same rows.
+        reference = {key: encode_array(decode_array(value)[rows], value["dtype"])
+                     for key, value in (self.data.get("reference") or {}).items()}
+        converted = self.converted()
+        result = _engine.call("bundle", converted.ir, converted.options,
+                              {"x": encode_array(x[rows], "float32"), "reference": reference})
+        directory = Path(os.fspath(path) if path else f"{converted.name}_bundle")
+        if directory.exists() and not directory.is_dir():
+            raise InvalidInputError(f"{directory} exists and is not a directory")
+        for relative, text in result["files"].items():
+            target = directory / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "w", encoding="utf-8", newline="\n") as f:
+                f.write(text)
+        bundle = Bundle(directory, result.get("target", "cortex-m4f"), sorted(result["files"]), result["sets"])
+        return ExportedBundle(bundle, self._option_label(converted), len(rows))
+
+    def _option_label(self, converted: ConvertedModel) -> str:
+        """The option as the trade-off table names it (optionLabel in src/core/tradeoff.ts)."""
+        feature_type = converted.options["featureType"]
+        if self.ir.get("family") != "tree_ensemble":
+            return feature_type
+        leaves = {"uint8": " · u8 leaves", "int16": " · i16 leaves"}.get(converted.options["leafType"], "")
+        return f"{feature_type} · {converted.strategy}{leaves}"
+
+    def _export_bundle_from_widget(self, content: dict[str, Any]) -> None:
+        """The button: writes the bundle now, runs QEMU (seconds) in a thread so the kernel
+        stays free; every outcome lands in export_status."""
+        if self._bundle_thread is not None and self._bundle_thread.is_alive():
+            self.export_status = "bundle failed: the previous bundle is still running in QEMU"
+            return
+        run = bool(content.get("run"))
+        # A change even when the result repeats the last one: the browser shows "writing…" till then.
+        self.export_status = "writing the bundle…"
+        try:
+            if run:
+                _require_qemu_tools()
+            exported = self._write_bundle(content.get("path") or None,
+                                          content.get("n_vectors", DEFAULT_BUNDLE_VECTORS))
+        except (OSError, TinyMLError, ValueError) as exc:
+            self.export_status = f"bundle failed: {exc}"
+            return
+        written = exported.status()
+        if not run:
+            self.export_status = written
+            return
+        self.export_status = f"{written}\nrunning it on an emulated Cortex-M4F (QEMU mps2-an386)…"
+
+        def work() -> None:
+            try:
+                exported.run = run_in_qemu(exported.path)
+                self.export_status = exported.status()
+            except Exception as exc:  # noqa: BLE001 - a thread's exception would vanish; show every one
+                self.export_status = f"{written}\nbundle failed: running it in QEMU: {exc}"
+
+        self._bundle_thread = threading.Thread(target=work, name="tinyml-bundle-qemu", daemon=True)
+        self._bundle_thread.start()
+
     def _handle_message(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
         if content.get("event") == "export":
             try:
                 self.export_header(content.get("path") or None)
             except (OSError, ValueError) as exc:
                 self.export_status = f"export failed: {exc}"
+        elif content.get("event") == "export_bundle":
+            self._export_bundle_from_widget(content)
 
 
 def inspect(model: Any, X_test: Any, y_test: Any = None, **options: Any) -> Inspector:
@@ -101,4 +272,4 @@ def inspect(model: Any, X_test: Any, y_test: Any = None, **options: Any) -> Insp
     return Inspector(model, X_test, y_test, **options)
 
 
-__all__ = ["Inspector", "inspect"]
+__all__ = ["ExportedBundle", "Inspector", "inspect"]

@@ -22,7 +22,8 @@ export class InspectorModel extends DOMWidgetModel {
       options: {},
       data: {},
       agreement: {},
-      export_status: ''
+      export_status: '',
+      can_run_bundle: false
     };
   }
 
@@ -48,13 +49,15 @@ export class InspectorView extends DOMWidgetView {
         this.model.save_changes();
       },
       exportHeader: (path: string) => this.send({ event: 'export', path }),
+      exportBundle: ({ path, nVectors, run }) => this.send({ event: 'export_bundle', path, n_vectors: nVectors, run }),
       reportAgreement: summary => {
         this.model.set('agreement', summary);
         this.model.save_changes();
       }
     });
+    this.panel.setExportStatus(this.model.get('export_status'));
     this.el.appendChild(this.panel.node);
-    this.listenTo(this.model, 'change:ir change:options change:data', () => void this.update_panel());
+    this.listenTo(this.model, 'change:ir change:options change:data change:can_run_bundle', () => void this.update_panel());
     this.listenTo(this.model, 'change:export_status', () => this.panel.setExportStatus(this.model.get('export_status')));
     void this.update_panel();
   }
@@ -65,7 +68,8 @@ export class InspectorView extends DOMWidgetView {
     const state: InspectorState = {
       ir: this.model.get('ir'),
       options: this.model.get('options'),
-      data: this.model.get('data')
+      data: this.model.get('data'),
+      bundleRunnable: this.model.get('can_run_bundle') === true
     };
     if (count === this.renderCount) {
       await this.panel.render(state);

@@ -43,7 +43,19 @@ export interface InspectorState {
   ir: unknown;
   options: Partial<CompileOptions>;
   data: { x?: unknown; reference?: Record<string, unknown> };
+  /** The kernel has qemu-system-arm and arm-none-eabi-gcc: a bundle can run on an emulated M4F. */
+  bundleRunnable?: boolean;
 }
+
+/** "Export bundle": where, how many test vectors, and whether to run it in QEMU. */
+export interface BundleRequest {
+  path: string;
+  nVectors: number;
+  run: boolean;
+}
+
+/** Test vectors in a bundle unless the user asks otherwise (DEFAULT_BUNDLE_VECTORS in widget.py). */
+export const DEFAULT_BUNDLE_VECTORS = 40;
 
 export interface PanelCallbacks {
   /** Renders a Plotly figure into a container. */
@@ -52,6 +64,8 @@ export interface PanelCallbacks {
   setOptions(options: Partial<Pick<CompileOptions, 'featureType' | 'strategy' | 'leafType'>>): void;
   /** The user asked the kernel to write the header to a file. */
   exportHeader(path: string): void;
+  /** The user asked the kernel to write an export bundle for the current option (and run it). */
+  exportBundle(request: BundleRequest): void;
   /** The browser measured the agreement (sent back to the kernel). */
   reportAgreement(summary: Record<string, unknown>): void;
 }
@@ -145,6 +159,9 @@ export class InspectorPanel {
   readonly node: HTMLElement;
   private readonly body: HTMLElement;
   private exportStatus: HTMLElement | null = null;
+  /** Kept across renders: the kernel's last export (it names the option it was for). */
+  private statusText = '';
+  private bundleRunnable = false;
 
   constructor(private readonly callbacks: PanelCallbacks) {
     this.node = element('div', 'tml-inspector');
@@ -163,6 +180,7 @@ export class InspectorPanel {
       return null;
     }
     const { model, run, report, tradeoffs, reference } = result;
+    this.bundleRunnable = state.bundleRunnable === true;
     this.body.append(this.toolbar(model), this.summary(model, report), this.tradeoffTable(model, tradeoffs));
     this.body.appendChild(targetsTable(tradeoffs, currentLabel(model)));
     if (model.family === 'neural_net') {
@@ -204,8 +222,11 @@ export class InspectorPanel {
   }
 
   setExportStatus(text: string): void {
+    this.statusText = text;
     if (this.exportStatus) {
       this.exportStatus.textContent = text;
+      // The kernel words its failures "export failed: …" / "bundle failed: …".
+      this.exportStatus.classList.toggle('tml-status-error', /(^|\n)(export|bundle) failed:/.test(text));
     }
   }
 
@@ -480,14 +501,18 @@ export class InspectorPanel {
     path.title = 'path on the kernel\'s machine, relative to its working directory';
     const exportButton = element('button', 'tml-export jp-Button', 'Export');
     exportButton.addEventListener('click', () => this.callbacks.exportHeader(path.value));
-    this.exportStatus = element('span', 'tml-export-status');
-    actions.append(copy, download, path, exportButton, this.exportStatus);
+    actions.append(copy, download, path, exportButton);
+    const bundleActions = this.bundleActions(model);
+    // Its own line: a bundle's status lists files and the harness's lines.
+    this.exportStatus = element('div', 'tml-export-status');
+    this.exportStatus.setAttribute('role', 'status');
+    this.setExportStatus(this.statusText);
 
     const pre = element('pre', 'tml-code');
     const shown = previewLines(lines);
     const preview = shown.length < lines.length;
     pre.textContent = preview ? shown.join('\n') : model.header;
-    box.append(title, actions, pre);
+    box.append(title, actions, bundleActions, this.exportStatus, pre);
     if (preview) {
       const more = element('button', 'tml-show-all jp-Button', `Show all ${lines.length} lines`);
       more.addEventListener('click', () => {
@@ -497,6 +522,44 @@ export class InspectorPanel {
       box.appendChild(more);
     }
     return box;
+  }
+
+  /** Bundle directory, vector count, "Export bundle" and (toolchain permitting) "run in QEMU". */
+  private bundleActions(model: CompiledModel): HTMLElement {
+    const bar = element('div', 'tml-actions tml-bundle-actions');
+    const path = element('input', 'tml-bundle-path');
+    path.value = `${model.options.name}_bundle`;
+    path.title = 'bundle directory on the kernel\'s machine, relative to its working directory';
+    const vectorsLabel = element('label', 'tml-bundle-vectors-label', 'vectors ');
+    const vectors = element('input', 'tml-bundle-vectors');
+    vectors.type = 'number';
+    vectors.min = '1';
+    vectors.step = '1';
+    vectors.value = String(DEFAULT_BUNDLE_VECTORS);
+    vectors.title = 'test vectors: up to this many of the widget\'s test rows, spread evenly';
+    vectorsLabel.appendChild(vectors);
+    const runLabel = element('label', 'tml-bundle-run-label');
+    const run = element('input', 'tml-bundle-run');
+    run.type = 'checkbox';
+    run.disabled = !this.bundleRunnable;
+    runLabel.title = this.bundleRunnable
+      ? 'build it with arm-none-eabi-gcc and run it in qemu-system-arm -M mps2-an386 (a few seconds)'
+      : 'needs qemu-system-arm and arm-none-eabi-gcc on the kernel\'s PATH';
+    runLabel.append(run, document.createTextNode(' run on emulated Cortex-M4F'));
+    const button = element('button', 'tml-export-bundle jp-Button', 'Export bundle');
+    button.title = `header, test vectors, C harness, target glue and Makefile for ${currentLabel(model)}`;
+    button.addEventListener('click', () => {
+      const nVectors = Number(vectors.value);
+      if (!Number.isInteger(nVectors) || nVectors < 1) {
+        this.setExportStatus(`bundle failed: vectors must be a whole number of at least 1, got "${vectors.value}"`);
+        return;
+      }
+      const wantRun = run.checked && this.bundleRunnable;
+      this.setExportStatus(`writing ${path.value || `${model.options.name}_bundle`}${wantRun ? ' and running it in QEMU' : ''}…`);
+      this.callbacks.exportBundle({ path: path.value, nVectors, run: wantRun });
+    });
+    bar.append(path, vectorsLabel, button, runLabel);
+    return bar;
   }
 
   private agreementSummary(model: CompiledModel, report: AgreementReport): Record<string, unknown> {

@@ -1,7 +1,7 @@
 /** The Inspector panel under jsdom: what it shows, what it reports, how it fails. */
 import { encodeArray } from '../../src/core';
 import { Figure } from '../../src/widgets/charts';
-import { InspectorPanel, InspectorState, PanelCallbacks } from '../../src/widgets/panel';
+import { BundleRequest, InspectorPanel, InspectorState, PanelCallbacks } from '../../src/widgets/panel';
 import { cloneIR, fixtures } from './fixtures';
 
 function stateFor(name: string, overrides: Partial<InspectorState> = {}): InspectorState {
@@ -16,7 +16,12 @@ function stateFor(name: string, overrides: Partial<InspectorState> = {}): Inspec
 
 function makePanel() {
   const figures: Figure[] = [];
-  const calls = { options: [] as Array<Record<string, unknown>>, exports: [] as string[], agreement: [] as Record<string, unknown>[] };
+  const calls = {
+    options: [] as Array<Record<string, unknown>>,
+    exports: [] as string[],
+    bundles: [] as BundleRequest[],
+    agreement: [] as Record<string, unknown>[]
+  };
   const callbacks: PanelCallbacks = {
     plot: (container, figure) => {
       container.dataset.plotted = 'yes';
@@ -24,6 +29,7 @@ function makePanel() {
     },
     setOptions: o => calls.options.push(o),
     exportHeader: p => calls.exports.push(p),
+    exportBundle: r => calls.bundles.push(r),
     reportAgreement: s => calls.agreement.push(s)
   };
   const panel = new InspectorPanel(callbacks);
@@ -183,6 +189,72 @@ describe('InspectorPanel', () => {
     expect(panel.node.querySelector('.tml-download')).not.toBeNull();
     panel.setExportStatus('wrote /tmp/out/iris.h');
     expect(panel.node.querySelector('.tml-export-status')?.textContent).toBe('wrote /tmp/out/iris.h');
+  });
+
+  it('exports a bundle for the current option and runs it when the kernel can', async () => {
+    const { panel, calls } = makePanel();
+    await panel.render(stateFor('iris_tree', { options: { name: 'iris', featureType: 'int16' }, bundleRunnable: true }));
+    const path = panel.node.querySelector('.tml-bundle-path') as HTMLInputElement;
+    const vectors = panel.node.querySelector('.tml-bundle-vectors') as HTMLInputElement;
+    const run = panel.node.querySelector('.tml-bundle-run') as HTMLInputElement;
+    const button = panel.node.querySelector('button.tml-export-bundle') as HTMLButtonElement;
+    expect(path.value).toBe('iris_bundle');
+    expect(vectors.value).toBe('40');
+    expect(run.disabled).toBe(false);
+    expect(button.textContent).toBe('Export bundle');
+    expect(button.title).toContain('int16 · tables');
+    // next to Export, the status below both rows
+    expect(button.closest('.tml-header')).toBe(panel.node.querySelector('.tml-export')?.closest('.tml-header'));
+    button.click();
+    expect(calls.bundles).toEqual([{ path: 'iris_bundle', nVectors: 40, run: false }]);
+    expect(panel.node.querySelector('.tml-export-status')?.textContent).toBe('writing iris_bundle…');
+    path.value = 'out/b';
+    vectors.value = '12';
+    run.checked = true;
+    button.click();
+    expect(calls.bundles[1]).toEqual({ path: 'out/b', nVectors: 12, run: true });
+    expect(panel.node.querySelector('.tml-export-status')?.textContent).toBe('writing out/b and running it in QEMU…');
+
+    // The kernel's answer: file list, then the harness's lines, each on its own line.
+    const status = panel.node.querySelector('.tml-export-status') as HTMLElement;
+    const text = [
+      'wrote bundle /tmp/out/b (12 vectors, int16 · tables): Makefile, README.md, iris.h, main.c, test_vectors.h',
+      'emulated Cortex-M4F (QEMU mps2-an386): RESULT PASS',
+      'wasm runtime: vectors 12, labels equal 12, max abs error 0.00e+00, within tolerance 12/12, PASS',
+      'mean 151 instructions per inference (QEMU instruction count, not cycles)'
+    ].join('\n');
+    panel.setExportStatus(text);
+    expect(status.textContent).toBe(text);
+    expect(status.getAttribute('role')).toBe('status');
+    expect(status.classList.contains('tml-status-error')).toBe(false);
+    // kept when the panel is drawn again (it names the option it was for)
+    await panel.render(stateFor('iris_tree', { options: { name: 'iris', featureType: 'float32' }, bundleRunnable: true }));
+    expect(panel.node.querySelector('.tml-export-status')?.textContent).toBe(text);
+  });
+
+  it('shows bundle errors, and offers no QEMU run without the toolchain', async () => {
+    const { panel, calls } = makePanel();
+    await panel.render(stateFor('iris_tree'));
+    const run = panel.node.querySelector('.tml-bundle-run') as HTMLInputElement;
+    expect(run.disabled).toBe(true);
+    expect((run.parentElement as HTMLElement).title).toContain('needs qemu-system-arm and arm-none-eabi-gcc');
+    run.checked = true; // even if forced, a run is not asked for
+    const vectors = panel.node.querySelector('.tml-bundle-vectors') as HTMLInputElement;
+    const button = panel.node.querySelector('button.tml-export-bundle') as HTMLButtonElement;
+    button.click();
+    expect(calls.bundles).toEqual([{ path: 'model_bundle', nVectors: 40, run: false }]);
+    const status = panel.node.querySelector('.tml-export-status') as HTMLElement;
+    for (const bad of ['0', '2.5', '']) {
+      vectors.value = bad;
+      button.click();
+      expect(status.textContent).toMatch(/^bundle failed: vectors must be a whole number of at least 1/);
+      expect(status.classList.contains('tml-status-error')).toBe(true);
+    }
+    expect(calls.bundles).toHaveLength(1);
+    panel.setExportStatus('wrote bundle /tmp/x (40 vectors, float32 · tables): Makefile\nbundle failed: running it in QEMU: boom');
+    expect(status.classList.contains('tml-status-error')).toBe(true);
+    panel.setExportStatus('writing the bundle…');
+    expect(status.classList.contains('tml-status-error')).toBe(false);
   });
 
   it('previews long headers and shows them whole on request', async () => {

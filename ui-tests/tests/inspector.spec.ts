@@ -79,7 +79,11 @@ test.describe('TinyML Lab inspector', () => {
         'w = tinyml_lab.inspect(DecisionTreeClassifier(random_state=0).fit(X, y), X, y, name="iris")',
         'w'
       ],
-      ['import os', 'print(w.agreement.get("label_agreement"), w.agreement.get("feature_type"), os.path.exists("iris_q.h"))']
+      [
+        'import os',
+        'print(w.agreement.get("label_agreement"), w.agreement.get("feature_type"), os.path.exists("iris_q.h"),',
+        '      "int16_t iris_node_threshold" in open("iris_q_bundle/iris.h").read())'
+      ]
     ]);
     const inspector = page.locator('.tml-inspector');
     await expect(inspector.locator('.js-plotly-plot')).toHaveCount(6, { timeout: 60000 });
@@ -97,10 +101,32 @@ test.describe('TinyML Lab inspector', () => {
     await expect(inspector.locator('.tml-export-status')).toContainText('wrote ', { timeout: 30000 });
     await expect(inspector.locator('.tml-export-status')).toContainText('iris_q.h');
 
+    // The bundle for the same option, run on an emulated Cortex-M4F when the kernel has QEMU
+    // and arm-none-eabi-gcc (the checkbox is disabled otherwise).
+    const status = inspector.locator('.tml-export-status');
+    await expect(inspector.locator('button.tml-export-bundle')).toBeVisible();
+    await inspector.locator('.tml-bundle-path').fill('iris_q_bundle');
+    await inspector.locator('.tml-bundle-vectors').fill('20');
+    const runnable = await inspector.locator('.tml-bundle-run').isEnabled();
+    if (runnable) {
+      await inspector.locator('.tml-bundle-run').check();
+    }
+    await inspector.locator('button.tml-export-bundle').click();
+    await expect(status).toContainText('wrote bundle ', { timeout: 60000 });
+    await expect(status).toContainText('iris_q_bundle (20 vectors, int16 · tables)');
+    await expect(status).toContainText('iris.h, main.c');
+    await expect(status).toContainText('test_vectors.h');
+    if (runnable) {
+      await expect(status).toContainText('RESULT PASS', { timeout: 120000 });
+      await expect(status).toContainText(/wasm runtime: vectors 20, labels equal 20, .*PASS/);
+      await expect(status).toContainText(/mean \d+ instructions per inference/);
+    }
+    await expect(status).not.toHaveClass(/tml-status-error/);
+
     // The kernel sees what the browser measured, and the file the button wrote.
     await page.notebook.runCell(1);
     await expect.poll(async () => (await page.notebook.getCellTextOutput(1))?.join('').trim(), { timeout: 30000 }).toBe(
-      '1 int16 True'
+      '1 int16 True True'
     );
   });
 
