@@ -122,6 +122,7 @@ test.describe('TinyML Lab inspector', () => {
       await expect(status).toContainText(/mean \d+ instructions per inference/);
     }
     await expect(status).not.toHaveClass(/tml-status-error/);
+    await inspector.locator('.tml-header').screenshot({ path: test.info().outputPath('inspector-bundle.png') });
 
     // The kernel sees what the browser measured, and the file the button wrote.
     await page.notebook.runCell(1);
