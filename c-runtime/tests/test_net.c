@@ -51,6 +51,7 @@ static tml_layer_t layer_of(int32_t kind, int32_t activation, int32_t in_h, int3
     l.out_scale = 1.0f;
     l.out_zero = 0;
     l.out_float = 0;
+    l.bias_folded = 0;
     return l;
 }
 
@@ -478,6 +479,40 @@ static void test_requantize_edges(void)
     CHECK(tml_requantize(1000, one, 99) == tml_requantize(1000, one, 30));
     CHECK(tml_requantize(1000, one, -99) == tml_requantize(1000, one, -31));
     CHECK(tml_requantize(INT32_MIN, INT32_MIN, 0) == INT32_MAX); /* negative multiplier: no UB */
+}
+
+/* tml_requantize fuses the two gemmlowp steps; it must give their integers for every acc,
+ * multiplier (in or out of contract, negative and INT32_MIN too) and shift. */
+static int32_t two_step_requantize(int32_t acc, int32_t multiplier, int32_t shift)
+{
+    int32_t left = shift > 0 ? (shift > 30 ? 30 : shift) : 0;
+    int32_t right = shift < 0 ? (shift < -31 ? 31 : -shift) : 0;
+    int32_t shifted = tml_clamp_i32((int64_t)acc * ((int64_t)1 << left));
+    return tml_rounding_divide_pot(tml_rounding_doubling_high_mul(shifted, multiplier), right);
+}
+
+static void test_requantize_equals_two_steps(void)
+{
+    static const int32_t edges[] = {0, 1, -1, 2, -2, 3, -3, 1 << 30, -(1 << 30), (1 << 30) + 1, INT32_MAX,
+                                    INT32_MIN, INT32_MAX - 1, INT32_MIN + 1, 0x55555555, -0x55555555};
+    int i, j, shift, wrong = 0;
+    const int n = (int)(sizeof edges / sizeof edges[0]);
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < n; j++) {
+            for (shift = -40; shift <= 40; shift++) {
+                wrong += tml_requantize(edges[i], edges[j], shift) != two_step_requantize(edges[i], edges[j], shift);
+            }
+        }
+    }
+    for (i = 0; i < 2000000; i++) {
+        uint32_t bits = 1u + rng_u32() % 32u;
+        int32_t acc = (int32_t)(rng_u32() >> (32u - bits)); /* magnitudes of every size */
+        int32_t m = (i & 3) == 0 ? (int32_t)rng_u32() : (int32_t)((1u << 30) | (rng_u32() >> 2));
+        int32_t sh = (int32_t)(rng_u32() % 81u) - 40;
+        acc = (rng_u32() & 1u) ? (int32_t)(0u - (uint32_t)acc) : acc;
+        wrong += tml_requantize(acc, m, sh) != two_step_requantize(acc, m, sh);
+    }
+    CHECK(wrong == 0);
 }
 
 static void test_requantize_random(void)
@@ -1398,6 +1433,213 @@ static void test_predict_argument_checks(void)
     CHECK(tml_net_read_output(&net, arena, NULL, 3) == TML_E_NULL);
 }
 
+/* ---- the int8 kernels against the plain loops they replaced ---- */
+
+/* The int8 sum as the runtime computed it before folding the zero point out of the inner
+ * loop: sum (q - in_zero) * w over every inside position, one term at a time, plus the plain
+ * (unfolded) bias, saturated. The folded kernels must give these very integers. */
+static int32_t ref_conv_i8(const tml_layer_t *l, const int32_t *plain_bias, const int8_t *in, int32_t oy,
+                           int32_t ox, int32_t c)
+{
+    int32_t ky, kx, i, sum = 0;
+    for (ky = 0; ky < l->kernel_h; ky++) {
+        for (kx = 0; kx < l->kernel_w; kx++) {
+            int32_t iy = oy * l->stride_h - l->pad_top + ky, ix = ox * l->stride_w - l->pad_left + kx;
+            if (iy < 0 || iy >= l->in_h || ix < 0 || ix >= l->in_w) {
+                continue;
+            }
+            for (i = 0; i < l->in_c; i++) {
+                int32_t q = in[(iy * l->in_w + ix) * l->in_c + i];
+                int32_t w = l->weight_i8[((c * l->kernel_h + ky) * l->kernel_w + kx) * l->in_c + i];
+                sum += (q - l->in_zero) * w;
+            }
+        }
+    }
+    return tml_clamp_i32((int64_t)sum + (plain_bias != NULL ? plain_bias[c] : 0));
+}
+
+/* The requantized output of the previous kernels (tml_net_run_conv_requantized). */
+static int8_t ref_requantized(const tml_layer_t *l, int32_t acc, int32_t c)
+{
+    int32_t lo = l->activation == TML_ACT_IDENTITY ? -128 : l->out_zero;
+    int32_t hi = l->activation == TML_ACT_RELU6 ? tml_quantize_i8(6.0f, l->out_scale, l->out_zero) : 127;
+    int32_t r = tml_requantize(acc, l->multiplier[c], (int32_t)l->shift[c]);
+    r = (r > 256 ? 256 : r < -256 ? -256 : r) + l->out_zero;
+    return (int8_t)(r < lo ? lo : r > hi ? hi : r);
+}
+
+static int32_t rng_int(int32_t lo, int32_t hi)
+{
+    return (int32_t)((int64_t)lo + (int64_t)(rng_u32() % (uint32_t)((int64_t)hi - lo + 1)));
+}
+
+/* An int32 near either end now and then (saturation), else moderate. */
+static int32_t rng_bias(void)
+{
+    switch (rng_int(0, 5)) {
+    case 0:
+        return INT32_MAX - rng_int(0, 1 << 20);
+    case 1:
+        return INT32_MIN + rng_int(0, 1 << 20);
+    default:
+        return rng_int(-(1 << 22), 1 << 22);
+    }
+}
+
+/* Random int8 layers, dense and 1-D/2-D convolutions with strides and padding, random zero
+ * points, weights over the whole int8 range, biases up to saturation: every int32 sum and every
+ * requantized output of the kernels, with the plain bias and with the folded one, equals the
+ * reference loops'. Inputs and weights start at odd offsets too (unaligned word loads). */
+static void test_int8_kernels_equal_plain_loops(void)
+{
+    static int8_t weights[4096 + 3], input[2048 + 3];
+    static int32_t plain[64], folded[64], multiplier[64];
+    static int8_t shift[64];
+    int trial, mismatches = 0, folded_layers = 0;
+    for (trial = 0; trial < 400; trial++) {
+        int dense = trial % 3 == 0;
+        int32_t kh = dense ? 1 : rng_int(1, 3), kw = dense ? 1 : rng_int(1, 5);
+        int32_t ih = dense ? 1 : rng_int(kh, 5), iw = dense ? 1 : rng_int(kw, 9), ic = rng_int(1, dense ? 70 : 9);
+        int32_t oc = rng_int(1, 12), sh = rng_int(1, 2), sw = rng_int(1, 3);
+        int32_t pt = dense ? 0 : rng_int(0, kh - 1), pl = dense ? 0 : rng_int(0, kw - 1);
+        int32_t oh = (ih + pt - 1) / sh + 1, ow = (iw + pl - 1) / sw + 1;
+        int32_t per = kh * kw * ic, n_in = ih * iw * ic, n_out, i, c, oy, ox;
+        int32_t w_at = rng_int(0, 3), in_at = rng_int(0, 3);
+        int fold;
+        tml_layer_t l;
+        tml_net_t net;
+        if (per * oc > 4096 || n_in > 2048 || oh * ow * oc > 1024) {
+            continue;
+        }
+        /* every window must start inside the input (what validate asks) */
+        while ((oh - 1) * sh - pt >= ih) {
+            oh--;
+        }
+        while ((ow - 1) * sw - pl >= iw) {
+            ow--;
+        }
+        n_out = oh * ow * oc;
+        l = layer_of(TML_LAYER_CONV, rng_int(TML_ACT_IDENTITY, TML_ACT_RELU6), ih, iw, ic, oh, ow, oc);
+        set_window(&l, kh, kw, sh, sw, pt, pl);
+        for (i = 0; i < per * oc; i++) {
+            weights[w_at + i] = (int8_t)rng_int(-128, 127);
+        }
+        for (i = 0; i < n_in; i++) {
+            input[in_at + i] = (int8_t)rng_int(-128, 127);
+        }
+        l.weight_i8 = weights + w_at;
+        l.in_zero = trial % 7 == 0 ? 0 : rng_int(-128, 127);
+        l.out_zero = rng_int(-128, 127);
+        l.out_scale = rng_float(0.01f, 1.0f);
+        for (c = 0; c < oc; c++) {
+            plain[c] = rng_bias();
+            multiplier[c] = rng_int(1 << 30, INT32_MAX);
+            shift[c] = (int8_t)rng_int(-20, 2);
+        }
+        l.multiplier = multiplier;
+        l.shift = shift;
+        l.out_offset = ((n_in + 3) / 4) * 4;
+        net = net_of(&l, 1, 1, l.out_offset + n_out);
+        CHECK(tml_net_validate(&net) == TML_OK);
+        for (fold = 0; fold < 2; fold++) {
+            if (fold) {
+                /* what the compiler stores: bias - in_zero * sum(w), when it fits an int32 */
+                for (c = 0; c < oc; c++) {
+                    int64_t f = (int64_t)plain[c] - (int64_t)l.in_zero * tml_net_sum_i8(l.weight_i8 + c * per, per);
+                    if (f > INT32_MAX || f < INT32_MIN) {
+                        break;
+                    }
+                    folded[c] = (int32_t)f;
+                }
+                if (c < oc) {
+                    continue;
+                }
+                folded_layers++;
+            }
+            l.bias_i32 = fold ? folded : (trial % 11 == 0 ? NULL : plain);
+            l.bias_folded = fold;
+            CHECK(tml_net_validate(&net) == TML_OK);
+            for (oy = 0; oy < oh; oy++) {
+                for (ox = 0; ox < ow; ox++) {
+                    for (c = 0; c < oc; c++) {
+                        int32_t want = ref_conv_i8(&l, l.bias_i32 != NULL ? plain : NULL, input + in_at, oy, ox, c);
+                        mismatches += tml_net_conv_i8(&l, input + in_at, oy, ox, c) != want;
+                    }
+                }
+            }
+            /* the whole layer, through the dense or convolution kernel run_layer picks */
+            memcpy(arena, input + in_at, (size_t)n_in);
+            CHECK(tml_net_run_layer(&net, 0, arena) == TML_OK);
+            for (oy = 0; oy < oh; oy++) {
+                for (ox = 0; ox < ow; ox++) {
+                    for (c = 0; c < oc; c++) {
+                        int32_t acc = ref_conv_i8(&l, l.bias_i32 != NULL ? plain : NULL, input + in_at, oy, ox, c);
+                        int8_t got = ((const int8_t *)tml_arena_at(arena, l.out_offset))[(oy * ow + ox) * oc + c];
+                        mismatches += got != ref_requantized(&l, acc, c);
+                    }
+                }
+            }
+        }
+    }
+    CHECK(mismatches == 0);
+    CHECK(folded_layers > 200);
+}
+
+/* The largest window int8 sums allow, every term at its extreme: no overflow, either sign. */
+static void test_int8_dot_extremes(void)
+{
+    static int8_t q[TML_MAX_I8_WINDOW + 1], w[TML_MAX_I8_WINDOW + 1];
+    int32_t i;
+    memset(q, -128, sizeof q);
+    memset(w, -128, sizeof w);
+    CHECK(tml_net_dot_i8(q, w, TML_MAX_I8_WINDOW) == TML_MAX_I8_WINDOW * 16384);
+    CHECK(tml_net_dot_i8(q + 1, w, TML_MAX_I8_WINDOW) == TML_MAX_I8_WINDOW * 16384);
+    memset(w, 127, sizeof w);
+    CHECK(tml_net_dot_i8(q + 1, w + 1, TML_MAX_I8_WINDOW) == -TML_MAX_I8_WINDOW * 16256);
+    for (i = 0; i < 7; i++) {
+        q[i] = (int8_t)(i - 3);
+        w[i] = (int8_t)(2 * i + 1);
+    }
+    /* lengths that leave 0-3 terms after the groups of four */
+    CHECK(tml_net_dot_i8(q, w, 0) == 0);
+    CHECK(tml_net_dot_i8(q, w, 3) == -3 - 6 - 5);
+    CHECK(tml_net_dot_i8(q, w, 7) == -3 - 6 - 5 + 0 + 9 + 22 + 39);
+    CHECK(tml_net_sum_i8(w, 7) == 49);
+    /* two rows at once give each row's sum, from any alignment and length */
+    {
+        int32_t n, at, s2[2], ok = 1;
+        for (i = 0; i < 64; i++) {
+            q[i] = (int8_t)rng_u32();
+            w[i] = (int8_t)rng_u32();
+        }
+        for (n = 0; n <= 21; n++) {
+            for (at = 0; at < 4; at++) {
+                tml_net_dot2_i8(q + at, w + at, w + 3 + 2 * at, n, s2);
+                ok &= s2[0] == tml_net_dot_i8(q + at, w + at, n) && s2[1] == tml_net_dot_i8(q + at, w + 3 + 2 * at, n);
+            }
+        }
+        CHECK(ok);
+    }
+}
+
+/* A folded bias needs its table; the flag is 0 or 1. */
+static void test_validate_bias_folded(void)
+{
+    static const int32_t bias[2] = {5, -5};
+    tml_layer_t layers[3];
+    tml_net_t net;
+    valid_int8_net(layers);
+    net = net_of(layers, 3, 1, 192);
+    layers[0].bias_i32 = bias;
+    layers[0].bias_folded = 1;
+    CHECK(tml_net_validate(&net) == TML_OK);
+    layers[0].bias_folded = 2;
+    CHECK(tml_net_validate(&net) == TML_E_KIND);
+    layers[0].bias_folded = 1;
+    layers[0].bias_i32 = NULL;
+    CHECK(tml_net_validate(&net) == TML_E_NULL);
+}
+
 static void test_layer_by_layer_equals_predict(void)
 {
     tml_layer_t layers[3];
@@ -1433,6 +1675,7 @@ int main(void)
     test_quantize_i8();
     test_requantize_edges();
     test_requantize_random();
+    test_requantize_equals_two_steps();
     test_int8_dense_against_float();
     test_int8_conv_against_float();
     test_int8_relu6_bound_and_padding();
@@ -1448,5 +1691,8 @@ int main(void)
     test_flatten_before_dense();
     test_predict_argument_checks();
     test_layer_by_layer_equals_predict();
+    test_int8_kernels_equal_plain_loops();
+    test_int8_dot_extremes();
+    test_validate_bias_folded();
     return CHECK_REPORT("net");
 }

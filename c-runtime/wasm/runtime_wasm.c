@@ -58,7 +58,7 @@ static tml_forest_t forest_from_descriptor(const int32_t *d)
     return f;
 }
 
-TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return 6; }
+TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return 7; }
 
 TML_EXPORT("tml_forest_descriptor_length") int32_t tml_forest_descriptor_length(void)
 {
@@ -132,7 +132,8 @@ enum {
     LAYER_OUT_C, LAYER_KERNEL_H, LAYER_KERNEL_W, LAYER_STRIDE_H, LAYER_STRIDE_W, LAYER_PAD_TOP,
     LAYER_PAD_LEFT, LAYER_IN_OFFSET, LAYER_OUT_OFFSET, LAYER_WEIGHT_F32, LAYER_BIAS_F32,
     LAYER_WEIGHT_I8, LAYER_BIAS_I32, LAYER_MULTIPLIER, LAYER_SHIFT, LAYER_CHANNEL_SCALE,
-    LAYER_IN_SCALE, LAYER_IN_ZERO, LAYER_OUT_SCALE, LAYER_OUT_ZERO, LAYER_OUT_FLOAT, LAYER_WORDS
+    LAYER_IN_SCALE, LAYER_IN_ZERO, LAYER_OUT_SCALE, LAYER_OUT_ZERO, LAYER_OUT_FLOAT, LAYER_BIAS_FOLDED,
+    LAYER_WORDS
 };
 
 /* Descriptor of a net: {n_layers, quantized, arena_bytes}. */
@@ -176,6 +177,7 @@ static tml_layer_t layer_from_descriptor(const int32_t *d)
     l.out_scale = float_bits(d[LAYER_OUT_SCALE]);
     l.out_zero = d[LAYER_OUT_ZERO];
     l.out_float = d[LAYER_OUT_FLOAT];
+    l.bias_folded = d[LAYER_BIAS_FOLDED];
     return l;
 }
 

@@ -68,7 +68,9 @@ function layerInitializer(layer: NetLayer, fields: Record<string, string>): stri
         .weight_i8 = ${fields.weight_i8}, .bias_i32 = ${fields.bias_i32}, .multiplier = ${fields.multiplier},
         .shift = ${fields.shift}, .channel_scale = ${fields.channel_scale},
         .in_scale = ${formatFloat32(layer.inScale)}, .in_zero = ${layer.inZero},
-        .out_scale = ${formatFloat32(layer.outScale)}, .out_zero = ${layer.outZero}, .out_float = ${layer.outFloat ? 1 : 0} }`;
+        .out_scale = ${formatFloat32(layer.outScale)}, .out_zero = ${layer.outZero}, .out_float = ${layer.outFloat ? 1 : 0}${
+    layer.biasFolded ? ', .bias_folded = 1' : ''
+  } }`;
 }
 
 /** The const arrays, layers and tml_net_t `${prefix}_net` of a lowered net. */

@@ -30,7 +30,10 @@ export interface NetLayer {
   /** conv: [out] or null; affine: per-channel shift. */
   biasF32: Float32Array | null;
   weightI8: Int8Array | null;
+  /** With biasFolded: bias - inZero * (sum of the channel's weights), see net.h. */
   biasI32: Int32Array | null;
+  /** biasI32 holds the zero point's share, so the runtime's inner loop sums q * w alone. */
+  biasFolded: boolean;
   multiplier: Int32Array | null;
   shift: Int8Array | null;
   channelScale: Float32Array | null;
@@ -345,11 +348,23 @@ function planArena(layers: NetLayer[], inputBytes: number, outBytes: (l: NetLaye
 
 function emptyQuantization(): Pick<
   NetLayer,
-  'weightI8' | 'biasI32' | 'multiplier' | 'shift' | 'channelScale' | 'weightScale' | 'inScale' | 'inZero' | 'outScale' | 'outZero' | 'outFloat'
+  | 'weightI8'
+  | 'biasI32'
+  | 'biasFolded'
+  | 'multiplier'
+  | 'shift'
+  | 'channelScale'
+  | 'weightScale'
+  | 'inScale'
+  | 'inZero'
+  | 'outScale'
+  | 'outZero'
+  | 'outFloat'
 > {
   return {
     weightI8: null,
     biasI32: null,
+    biasFolded: false,
     multiplier: null,
     shift: null,
     channelScale: null,
@@ -423,6 +438,29 @@ const INT32_MAX = 2147483647;
 /** Values one int8 window may sum: 65536 * 127 * 255 stays within an int32. */
 const MAX_I8_WINDOW = 65536;
 
+/**
+ * Takes the input zero point's share out of the runtime's inner loop: sum (q - z) * w =
+ * sum q * w - z * sum w, so the bias becomes b - z * sum w per output channel (exact in
+ * float64: |z * sum w| < 2^31). Only when every channel's result fits an int32, so the
+ * runtime's sums and saturation stay the same integers; otherwise the plain bias is kept
+ * (false) and the runtime subtracts the zero point itself.
+ */
+function foldZeroPoint(bias: Int32Array, weights: Int8Array, perChannel: number, zero: number): boolean {
+  const folded = new Float64Array(bias.length);
+  for (let o = 0; o < bias.length; o++) {
+    let sum = 0;
+    for (let j = 0; j < perChannel; j++) {
+      sum += weights[o * perChannel + j];
+    }
+    folded[o] = bias[o] - zero * sum;
+    if (folded[o] > INT32_MAX || folded[o] < -INT32_MAX - 1) {
+      return false;
+    }
+  }
+  bias.set(folded);
+  return true;
+}
+
 /** Activations the int8 runtime computes from the float value of the int32 sum. */
 const FLOAT_ACTIVATIONS: Activation[] = ['tanh', 'logistic', 'softmax'];
 
@@ -482,6 +520,7 @@ export function quantizeNet(float: NetTables, calibration: NetCalibration): NetT
           layer.channelScale[o] = accScale;
         }
       }
+      layer.biasFolded = foldZeroPoint(layer.biasI32, layer.weightI8, perChannel, layer.inZero);
       layer.weightF32 = null;
       layer.biasF32 = null;
     }

@@ -122,8 +122,8 @@ const NET_CODE_BYTES: Record<NetTables['featureType'], { one: number; many: numb
   int8: { one: 930, many: 2775 }
 };
 const NET_STACK_FRAME_BYTES = 280;
-/** tml_layer_t: 28 four-byte fields; tml_net_t: 4. */
-const LAYER_DESCRIPTOR_BYTES = 112;
+/** tml_layer_t: 29 four-byte fields; tml_net_t: 4. */
+const LAYER_DESCRIPTOR_BYTES = 116;
 const NET_DESCRIPTOR_BYTES = 16;
 
 export function estimateNetSize(tables: NetTables, classNames: string[]): SizeEstimate {

@@ -28,7 +28,7 @@ const ERROR_NAMES: Record<number, string> = {
 /** Runtime codes of combine and link (TML_COMBINE_*, TML_LINK_* in forest.h). */
 const COMBINE_CODES: Record<Combine, number> = { mean: 0, sum: 1 };
 const LINK_CODES: Record<Link, number> = { identity: 0, logistic: 1, softmax: 2, isolation: 3 };
-const ABI_VERSION = 6;
+const ABI_VERSION = 7;
 const COVARIANCE_CODES = { full: 0, tied: 1, diag: 2, spherical: 3 };
 const KERNEL_CODES = { linear: 0, rbf: 1, poly: 2, sigmoid: 3 };
 const METRIC_CODES = { euclidean: 0, manhattan: 1, chebyshev: 2, minkowski: 3 };
@@ -36,7 +36,7 @@ const METRIC_CODES = { euclidean: 0, manhattan: 1, chebyshev: 2, minkowski: 3 };
 const LAYER_CODES: Record<LayerKind, number> = { conv: 0, max_pool: 1, avg_pool: 2, affine: 3, activation: 4 };
 const ACTIVATION_CODES: Record<Activation, number> = { identity: 0, relu: 1, relu6: 2, tanh: 3, logistic: 4, softmax: 5 };
 /** Words per layer in a layer descriptor: the fields of tml_layer_t in order. */
-const LAYER_WORDS = 28;
+const LAYER_WORDS = 29;
 /** Positions of the float fields in the descriptor (DESC_* in runtime_wasm.c). */
 const LINK_PARAM_WORD = 14;
 const LEAF_SCALE_WORD = 18;
@@ -510,7 +510,8 @@ function layerWords(layer: NetLayer, place: (t: Table | null) => number): Int32A
     layer.inZero,
     0, // out_scale, float bits below
     layer.outZero,
-    layer.outFloat ? 1 : 0
+    layer.outFloat ? 1 : 0,
+    layer.biasFolded ? 1 : 0
   ]);
   const floats = new Float32Array(words.buffer);
   floats[23] = layer.inScale;

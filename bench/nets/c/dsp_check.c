@@ -1,0 +1,133 @@
+/* The int8 kernels as a Cortex-M4 runs them (SMLAD, __ARM_FEATURE_DSP) against the plain loops
+ * they replaced, in QEMU: random dense and convolution layers (strides, padding, zero points,
+ * weights over the whole int8 range, biases up to saturation, unaligned rows), every int32 sum
+ * and every requantized output compared, with the plain and with the folded bias. Prints
+ * "dsp_check: <sums> sums, <outputs> outputs, <n> mismatches". Run by dsp_check.sh. */
+#include "firmware_base.h"
+#include "tinyml/net.h"
+
+#ifndef TML_NET_DSP
+#error "build for Armv7E-M (-mcpu=cortex-m4): this checks the SMLAD path"
+#endif
+
+static uint32_t rng = 0x2545F491u;
+static int32_t rnd(int32_t lo, int32_t hi)
+{
+    rng = rng * 1664525u + 1013904223u;
+    return (int32_t)((int64_t)lo + (int64_t)((rng >> 8) % (uint32_t)((int64_t)hi - lo + 1)));
+}
+
+/* sum (q - in_zero) * w term by term, every position tested against the bounds */
+static int32_t ref_conv(const tml_layer_t *l, const int32_t *bias, const int8_t *in, int32_t oy, int32_t ox, int32_t c)
+{
+    int32_t ky, kx, i, sum = 0;
+    for (ky = 0; ky < l->kernel_h; ky++) {
+        for (kx = 0; kx < l->kernel_w; kx++) {
+            int32_t iy = oy * l->stride_h - l->pad_top + ky, ix = ox * l->stride_w - l->pad_left + kx;
+            if (iy < 0 || iy >= l->in_h || ix < 0 || ix >= l->in_w) {
+                continue;
+            }
+            for (i = 0; i < l->in_c; i++) {
+                sum += ((int32_t)in[(iy * l->in_w + ix) * l->in_c + i] - l->in_zero) *
+                       (int32_t)l->weight_i8[((c * l->kernel_h + ky) * l->kernel_w + kx) * l->in_c + i];
+            }
+        }
+    }
+    return tml_clamp_i32((int64_t)sum + (bias != NULL ? bias[c] : 0));
+}
+
+static int8_t ref_out(const tml_layer_t *l, int32_t acc, int32_t c)
+{
+    int32_t lo = l->activation == TML_ACT_IDENTITY ? -128 : l->out_zero;
+    int32_t hi = l->activation == TML_ACT_RELU6 ? tml_quantize_i8(6.0f, l->out_scale, l->out_zero) : 127;
+    /* the two gemmlowp steps tml_requantize fuses */
+    int32_t left = l->shift[c] > 0 ? l->shift[c] : 0, right = l->shift[c] < 0 ? -l->shift[c] : 0;
+    int32_t r = tml_rounding_divide_pot(
+        tml_rounding_doubling_high_mul(tml_clamp_i32((int64_t)acc * ((int64_t)1 << left)), l->multiplier[c]), right);
+    r = (r > 256 ? 256 : r < -256 ? -256 : r) + l->out_zero;
+    return (int8_t)(r < lo ? lo : r > hi ? hi : r);
+}
+
+static int8_t weights[4096 + 3], input[2048 + 3];
+static int32_t plain[64], folded[64], multiplier[64];
+static int8_t shift[64];
+static uint32_t arena[1024];
+
+int main(void)
+{
+    unsigned sums = 0, outputs = 0, bad = 0;
+    char line[96], *p = line;
+    const char *text;
+    int trial;
+    for (trial = 0; trial < 300; trial++) {
+        int dense = trial % 3 == 0, fold;
+        int32_t kh = dense ? 1 : rnd(1, 3), kw = dense ? 1 : rnd(1, 5);
+        int32_t ih = dense ? 1 : rnd(kh, 5), iw = dense ? 1 : rnd(kw, 9), ic = rnd(1, dense ? 70 : 9);
+        int32_t oc = rnd(1, 12), sh = rnd(1, 2), sw = rnd(1, 3);
+        int32_t pt = dense ? 0 : rnd(0, kh - 1), pl = dense ? 0 : rnd(0, kw - 1);
+        int32_t oh = (ih + pt - 1) / sh + 1, ow = (iw + pl - 1) / sw + 1;
+        int32_t per = kh * kw * ic, n_in = ih * iw * ic, i, c, oy, ox;
+        int32_t w_at = rnd(0, 3), in_at = rnd(0, 3);
+        tml_layer_t l = {0};
+        tml_net_t net;
+        while ((oh - 1) * sh - pt >= ih) oh--;
+        while ((ow - 1) * sw - pl >= iw) ow--;
+        if (per * oc > 4096 || n_in > 2048 || oh * ow * oc > 1024) continue;
+        l.kind = TML_LAYER_CONV;
+        l.activation = rnd(TML_ACT_IDENTITY, TML_ACT_RELU6);
+        l.in_h = ih; l.in_w = iw; l.in_c = ic; l.out_h = oh; l.out_w = ow; l.out_c = oc;
+        l.kernel_h = kh; l.kernel_w = kw; l.stride_h = sh; l.stride_w = sw; l.pad_top = pt; l.pad_left = pl;
+        for (i = 0; i < per * oc; i++) weights[w_at + i] = (int8_t)rnd(-128, 127);
+        for (i = 0; i < n_in; i++) input[in_at + i] = (int8_t)rnd(-128, 127);
+        l.weight_i8 = weights + w_at;
+        l.in_scale = 1.0f;
+        l.in_zero = trial % 7 == 0 ? 0 : rnd(-128, 127);
+        l.out_zero = rnd(-128, 127);
+        l.out_scale = 0.25f;
+        for (c = 0; c < oc; c++) {
+            int k = rnd(0, 5);
+            plain[c] = k == 0 ? INT32_MAX - rnd(0, 1 << 20) : k == 1 ? INT32_MIN + rnd(0, 1 << 20) : rnd(-(1 << 22), 1 << 22);
+            multiplier[c] = rnd(1 << 30, INT32_MAX);
+            shift[c] = (int8_t)rnd(-20, 2);
+        }
+        l.multiplier = multiplier;
+        l.shift = shift;
+        l.out_offset = ((n_in + 3) / 4) * 4;
+        net.n_layers = 1; net.layers = &l; net.quantized = 1; net.arena_bytes = l.out_offset + oh * ow * oc;
+        for (fold = 0; fold < 2; fold++) {
+            if (fold) {
+                for (c = 0; c < oc; c++) {
+                    int64_t f = (int64_t)plain[c] - (int64_t)l.in_zero * tml_net_sum_i8(l.weight_i8 + c * per, per);
+                    if (f > INT32_MAX || f < INT32_MIN) break;
+                    folded[c] = (int32_t)f;
+                }
+                if (c < oc) continue;
+            }
+            l.bias_i32 = fold ? folded : plain;
+            l.bias_folded = fold;
+            bad += tml_net_validate(&net) != TML_OK;
+            for (oy = 0; oy < oh; oy++)
+                for (ox = 0; ox < ow; ox++)
+                    for (c = 0; c < oc; c++, sums++)
+                        bad += tml_net_conv_i8(&l, input + in_at, oy, ox, c) != ref_conv(&l, plain, input + in_at, oy, ox, c);
+            for (i = 0; i < n_in; i++) ((int8_t *)arena)[i] = input[in_at + i];
+            tml_net_run_layer(&net, 0, arena);
+            for (oy = 0; oy < oh; oy++)
+                for (ox = 0; ox < ow; ox++)
+                    for (c = 0; c < oc; c++, outputs++)
+                        bad += ((const int8_t *)arena)[l.out_offset + (oy * ow + ox) * oc + c] !=
+                               ref_out(&l, ref_conv(&l, plain, input + in_at, oy, ox, c), c);
+        }
+    }
+    for (text = "dsp_check: "; *text;) *p++ = *text++;
+    p = format_uint(p, sums);
+    for (text = " sums, "; *text;) *p++ = *text++;
+    p = format_uint(p, outputs);
+    for (text = " outputs, "; *text;) *p++ = *text++;
+    p = format_uint(p, bad);
+    for (text = " mismatches\n"; *text;) *p++ = *text++;
+    *p = 0;
+    write_text(line);
+    semihost_call(SEMIHOST_EXIT, (const void *)(uintptr_t)ADP_STOPPED_APPLICATION_EXIT);
+    return 0;
+}
