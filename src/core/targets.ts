@@ -25,7 +25,7 @@ import { ForestTables, describeForest, expectedSplits, leafWidth } from './fores
 import { FeatureStage } from './featureStage';
 import { GaussianTables } from './gaussian';
 import { NeighborsIR, SvmIR } from './kernels';
-import { NetTables, TRANSCENDENTAL_ACTIVATIONS, describeNet } from './net';
+import { NetTables, TRANSCENDENTAL_ACTIVATIONS, describeNet, int8PortableExtraInstructions } from './net';
 import { logMelFrames } from './wasmRuntime';
 import { SizeEstimate, SizeItem, estimateSize } from './size';
 
@@ -432,6 +432,9 @@ function forestOperations(model: LoweredModel & { family: 'tree_ensemble' }, str
   return { instructions, floatOps, mathCalls };
 }
 
+/** Cores with Armv7E-M's DSP instructions (SMLAD), which net.h's int8 kernels use. */
+const DSP_TARGETS = ['cortex-m4f', 'cortex-m7'];
+
 /**
  * Networks: describeNet's instruction estimate, whose expf / tanhf calls are priced apart;
  * float32 MACs are a multiply and an add, an int8 net quantizes its inputs in float.
@@ -628,8 +631,11 @@ export function estimateForTarget(
     ram.push({ name: 'const tables copied to RAM (no PROGMEM)', bytes: tables.reduce((s, i) => s + i.bytes, 0) });
   }
   const ops = operationCount(model, strategy);
+  // int8 nets: the Cortex-M4F count is of the SMLAD kernels; other cores run the plain loop
+  const portable =
+    model.family === 'neural_net' && !DSP_TARGETS.includes(profile.id) ? int8PortableExtraInstructions(model.tables) : 0;
   const cycles = Math.round(
-    (ops.instructions - ops.floatOps) * profile.cyclesPerInstruction +
+    (ops.instructions + portable - ops.floatOps) * profile.cyclesPerInstruction +
       ops.floatOps * profile.cyclesPerFloatOp +
       ops.mathCalls * profile.cyclesPerMathCall
   );
