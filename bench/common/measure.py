@@ -9,6 +9,7 @@ m4f_run            bare-metal firmware in QEMU mps2-an386, one trace line per in
 """
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -192,6 +193,29 @@ def m4f_run(directory: Path, n_rows: int) -> dict:
 
 # ---- what was measured with ------------------------------------------------------------------
 TOOLCHAIN = ("gcc", "arm-none-eabi-gcc", "qemu-system-arm", "valgrind")
+
+
+def missing_tool():
+    """None when the whole toolchain is on PATH, else the line to print (with the apt fix)."""
+    for command in TOOLCHAIN:
+        if shutil.which(command) is None:
+            return (f"missing {command}: apt-get install --no-install-recommends gcc "
+                    "gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm valgrind")
+    return None
+
+
+def measure_sizes(result, directory: Path) -> None:
+    """Fills result.flash per Arm target and result.ram (static, M4F); a failing measurement
+    goes to result.errors and leaves its column empty (result: a benchmark's Result)."""
+    for target in ARM_TARGETS:
+        try:
+            result.flash[target] = flash_bytes(directory, target)
+        except Exception as error:
+            result.errors.append(f"flash {target}: {error}")
+    try:
+        result.ram = static_ram(directory, "M4F")
+    except Exception as error:
+        result.errors.append(f"ram: {error}")
 
 
 def missing_module(module: str):

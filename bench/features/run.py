@@ -403,11 +403,10 @@ def main() -> int:
     parser.add_argument("--workdir", help="keep generated wrappers, binaries and callgrind files here")
     args = parser.parse_args()
 
-    for needed in ("gcc", "arm-none-eabi-gcc", "valgrind", "qemu-system-arm"):
-        if shutil.which(needed) is None:
-            print(f"missing {needed}: apt-get install --no-install-recommends gcc "
-                  "gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm valgrind")
-            return 2
+    missing = measure.missing_tool()
+    if missing:
+        print(missing)
+        return 2
 
     started = time.time()
     calls = 2 if args.quick else 5

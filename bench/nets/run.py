@@ -71,15 +71,7 @@ def export(case, tool, directory: Path, n_rows: int):
 
 def measure_all(case, result: Result, directory: Path, n_rows: int, fw_rows: int) -> Result:
     """Each measurement is independent: one failing still lets the others fill their columns."""
-    for target in measure.ARM_TARGETS:
-        try:
-            result.flash[target] = measure.flash_bytes(directory, target)
-        except Exception as error:
-            result.errors.append(f"flash {target}: {error}")
-    try:
-        result.ram = measure.static_ram(directory, "M4F")
-    except Exception as error:
-        result.errors.append(f"ram: {error}")
+    measure.measure_sizes(result, directory)
     try:
         result.host_ipp, predictions = measure.host_run(directory, n_rows)
         labels = np.asarray(predictions, dtype=np.int32)
@@ -302,11 +294,10 @@ def main() -> int:
     parser.add_argument("--json", help="also write the results as JSON here (bench/compare.py reads it)")
     args = parser.parse_args()
 
-    for needed in ("gcc", "arm-none-eabi-gcc", "valgrind", "qemu-system-arm"):
-        if shutil.which(needed) is None:
-            print(f"missing {needed}: apt-get install --no-install-recommends gcc "
-                  "gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm valgrind")
-            return 2
+    missing = measure.missing_tool()
+    if missing:
+        print(missing)
+        return 2
 
     started = time.time()
     n_rows_max = 200 if args.quick else None

@@ -101,15 +101,7 @@ def measure_all(case: Case, result: Result, directory: Path, fw_rows: int) -> Re
     the others fill their columns."""
     if result.errors:
         return result
-    for target in measure.ARM_TARGETS:
-        try:
-            result.flash[target] = measure.flash_bytes(directory, target)
-        except Exception as error:
-            result.errors.append(f"flash {target}: {error}")
-    try:
-        result.ram = measure.static_ram(directory, "M4F")
-    except Exception as error:
-        result.errors.append(f"ram: {error}")
+    measure.measure_sizes(result, directory)
     try:
         result.host_ipp, predictions = measure.host_run(directory, len(case.rows))
         agree = int(np.sum(np.array(predictions) == case.expected))
@@ -167,11 +159,10 @@ def main() -> int:
     parser.add_argument("--json", help="also write the results as JSON here (bench/compare.py reads it)")
     args = parser.parse_args()
 
-    for needed in ("gcc", "arm-none-eabi-gcc", "valgrind", "qemu-system-arm"):
-        if shutil.which(needed) is None:
-            print(f"missing {needed}: apt-get install --no-install-recommends gcc "
-                  "gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm valgrind")
-            return 2
+    missing = measure.missing_tool()
+    if missing:
+        print(missing)
+        return 2
 
     started = time.time()
     fw_rows = 5 if args.quick else 20
