@@ -29,6 +29,7 @@ from sklearn.svm import SVC
 
 import tinyml_lab
 from tinyml_lab import _engine
+from size_probe import ANOMALY, CLASSIFY, REGRESS, probe_main
 
 #: Largest relative error |estimate - measured| / measured allowed, per target. Measured
 #: (arm-none-eabi-gcc 12.2, 41 headers): worst -12.9% on M4F/M7, -14.1% on M3, -13.3% on M0+
@@ -55,25 +56,6 @@ SECTIONS {
 }
 """
 
-CLASSIFY = "tml_out = model_predict(x);"
-REGRESS = "float y; model_predict(x, &y); tml_out = (int32_t)y;"
-ANOMALY = "int32_t label; model_predict(x, &label); tml_out = label;"
-
-
-def _main(n_features: int, call: str | None) -> str:
-    include = '#include "model.h"\n' if call else ""
-    return f"""{include}#include <stdint.h>
-volatile float tml_in[{n_features}];
-volatile int32_t tml_out;
-int main(void) {{
-  float x[{n_features}];
-  for (int i = 0; i < {n_features}; i++) x[i] = tml_in[i];
-  {call or "tml_out = (int32_t)x[0];"}
-  return 0;
-}}
-"""
-
-
 def _link(work, source: str, target: str) -> dict[str, int]:
     (work / "main.c").write_text(source)
     flags = ["-std=c99", "-Os", "-mthumb", "-ffunction-sections", "-fdata-sections", *FLAGS[target]]
@@ -96,8 +78,8 @@ def _measure(converted, n_features: int, call: str, target: str, work) -> dict[s
     libraries it pulls in, and static RAM."""
     converted.save(work / "model.h")
     (work / "link.ld").write_text(LINKER_SCRIPT)
-    empty = _link(work, _main(n_features, None), target)
-    full = _link(work, _main(n_features, call), target)
+    empty = _link(work, probe_main(n_features, None), target)
+    full = _link(work, probe_main(n_features, call), target)
     delta = {k: full.get(k, 0) - empty.get(k, 0) for k in (".model", ".libs", ".ram", ".libram")}
     return {"model": delta[".model"], "libs": delta[".libs"], "flash": delta[".model"] + delta[".libs"],
             "ram": delta[".ram"]}

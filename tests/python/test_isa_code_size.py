@@ -39,6 +39,7 @@ from sklearn.svm import SVC
 
 import tinyml_lab
 from tinyml_lab import _engine
+from size_probe import CLASSIFY, probe_main
 
 #: Largest relative error of the estimate's code ratio (ISA over Thumb-2 soft float) against
 #: clang's, per ISA.
@@ -77,23 +78,6 @@ void *memmove(void *, const void *, size_t);
 void *memset(void *, int, size_t);
 #endif
 """
-
-CLASSIFY = "tml_out = model_predict(x);"
-
-
-def _main(n_features: int, call: str | None) -> str:
-    include = '#include "model.h"\n' if call else ""
-    return f"""{include}#include <stdint.h>
-volatile float tml_in[{n_features}];
-volatile int32_t tml_out;
-int main(void) {{
-  float x[{n_features}];
-  for (int i = 0; i < {n_features}; i++) x[i] = tml_in[i];
-  {call or "tml_out = (int32_t)x[0];"}
-  return 0;
-}}
-"""
-
 
 #: `[ n] name type addr off size es flags ...` of readelf -S -W (binutils reads any ELF).
 _SECTION = re.compile(r"\]\s+(\S+)\s+(\S+)\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s+[0-9a-f]+\s+(\S*)")
@@ -198,8 +182,8 @@ def test_code_factor_matches_clang(case, clang, tmp_path):
     n = converted.ir["n_features"]
     measured = {}
     for isa in CLANG:
-        full = _code_bytes(_compile(work, isa, _main(n, CLASSIFY), "full"))
-        empty = _code_bytes(_compile(work, isa, _main(n, None), "empty"))
+        full = _code_bytes(_compile(work, isa, probe_main(n, CLASSIFY), "full"))
+        empty = _code_bytes(_compile(work, isa, probe_main(n, None), "empty"))
         measured[isa] = full - empty
     estimated = _estimated_code(converted)
     for isa in BAND:
@@ -222,7 +206,7 @@ def test_avr_const_tables_live_in_data_space(clang, tmp_path):
     converted = tinyml_lab.convert(CASES["forest-int16-tables"][0], dtype="int16")
     work = _work(tmp_path)
     converted.save(work / "model.h")
-    sections = _compile(work, "avr8", _main(converted.ir["n_features"], CLASSIFY), "full")
+    sections = _compile(work, "avr8", probe_main(converted.ir["n_features"], CLASSIFY), "full")
     tables = {name: size for name, (_, size) in sections.items() if name.startswith(".rodata.model_")}
     assert tables and not any(name.startswith(".progmem") for name in sections)
     symbols = subprocess.run(["readelf", "-s", "-W", str(work / "full-avr8.o")], capture_output=True, text=True,
