@@ -30,6 +30,23 @@ export interface SizeEstimate {
   ram: SizeItem[];
 }
 
+/** Class names in flash: a pointer and the NUL-terminated text of each. */
+function classNamesBytes(classNames: string[]): number {
+  return classNames.reduce((sum, c) => sum + 4 + c.length + 1, 0);
+}
+
+/** A Cortex-M4F estimate from its items, the empty flash items left out. */
+function m4fEstimate(flash: SizeItem[], ram: SizeItem[]): SizeEstimate {
+  const kept = flash.filter(item => item.bytes > 0);
+  return {
+    target: 'cortex-m4f',
+    flashBytes: kept.reduce((sum, item) => sum + item.bytes, 0),
+    ramBytes: ram.reduce((sum, item) => sum + item.bytes, 0),
+    flash: kept,
+    ram
+  };
+}
+
 /**
  * Table-walk evaluator code (model_predict with the runtime inlined) on Cortex-M4F (Thumb-2,
  * hard float, -Os): 50-136 B float32 and 184-275 B quantized on forests of 3-20 trees, 2-3
@@ -84,29 +101,20 @@ export function estimateForestSize(tables: ForestTables, classNames: string[], s
     { name: 'tree outputs', bytes: tables.treeOutput?.byteLength ?? 0 },
     // 23 four-byte fields of tml_forest_t; class names as pointers plus their text.
     { name: 'model descriptor', bytes: 92 },
-    {
-      name: 'class names',
-      bytes: classNames.reduce((sum, c) => sum + 4 + c.length + 1, 0)
-    },
+    { name: 'class names', bytes: classNamesBytes(classNames) },
     {
       name: 'evaluator code',
       bytes:
         (strategy === 'tables' ? CODE_BYTES[tables.featureType] : INLINE_BYTES[tables.featureType].base) +
         (tables.leafU8 ? U8_LEAF_CODE_BYTES : 0)
     }
-  ].filter(item => item.bytes > 0);
+  ];
   const ram: SizeItem[] = [
     { name: 'output scratch', bytes: 4 * valueCount(tables) },
     { name: 'quantized features (at most)', bytes: tables.featureType !== 'float32' ? 2 * tables.nFeatures : 0 },
     { name: 'call frames', bytes: STACK_FRAME_BYTES[tables.featureType] }
   ].filter(item => item.bytes > 0);
-  return {
-    target: 'cortex-m4f',
-    flashBytes: flash.reduce((s, i) => s + i.bytes, 0),
-    ramBytes: ram.reduce((s, i) => s + i.bytes, 0),
-    flash,
-    ram
-  };
+  return m4fEstimate(flash, ram);
 }
 
 /**
@@ -137,21 +145,15 @@ export function estimateNetSize(tables: NetTables, classNames: string[]): SizeEs
     { name: 'biases', bytes: bytes(l => l.biasF32) + bytes(l => l.biasI32) },
     { name: 'requantization', bytes: bytes(l => l.multiplier) + bytes(l => l.shift) + bytes(l => l.channelScale) },
     { name: 'layer descriptors', bytes: LAYER_DESCRIPTOR_BYTES * tables.layers.length + NET_DESCRIPTOR_BYTES },
-    { name: 'class names', bytes: classNames.reduce((sum, c) => sum + 4 + c.length + 1, 0) },
+    { name: 'class names', bytes: classNamesBytes(classNames) },
     { name: 'runtime code', bytes: NET_CODE_BYTES[tables.featureType][tables.layers.length === 1 ? 'one' : 'many'] }
-  ].filter(item => item.bytes > 0);
+  ];
   const ram: SizeItem[] = [
     { name: 'activation arena', bytes: tables.arenaBytes },
     { name: 'output buffer', bytes: 4 * tables.nOutputs },
     { name: 'call frames', bytes: NET_STACK_FRAME_BYTES }
   ];
-  return {
-    target: 'cortex-m4f',
-    flashBytes: flash.reduce((s, i) => s + i.bytes, 0),
-    ramBytes: ram.reduce((s, i) => s + i.bytes, 0),
-    flash,
-    ram
-  };
+  return m4fEstimate(flash, ram);
 }
 
 /**
@@ -191,21 +193,15 @@ export function estimateGaussianSize(
     { name: 'precision factors', bytes: tables.precChol.byteLength },
     { name: 'component constants', bytes: tables.logNorm.byteLength },
     { name: 'model descriptor', bytes: 24 },
-    { name: 'class names', bytes: task === 'classification' ? classNames.reduce((s, c) => s + 4 + c.length + 1, 0) : 0 },
+    { name: 'class names', bytes: task === 'classification' ? classNamesBytes(classNames) : 0 },
     { name: 'runtime code', bytes: GAUSS_CODE_BYTES },
     ...preprocessItem(pre)
-  ].filter(item => item.bytes > 0);
+  ];
   const ram: SizeItem[] = [
     { name: 'component log-likelihoods', bytes: 4 * tables.nComponents },
     { name: 'call frames', bytes: GAUSS_STACK_FRAME_BYTES }
   ];
-  return {
-    target: 'cortex-m4f',
-    flashBytes: flash.reduce((s, i) => s + i.bytes, 0),
-    ramBytes: ram.reduce((s, i) => s + i.bytes, 0),
-    flash,
-    ram
-  };
+  return m4fEstimate(flash, ram);
 }
 
 /**
@@ -216,7 +212,7 @@ export function estimateGaussianSize(
 const KERNEL_CODE_BYTES = { svm: 80, svmVotes: 210, neighbors: 300 };
 
 export function estimateKernelSize(ir: SvmIR | NeighborsIR, classNames: string[], pre: NetTables | null = null): SizeEstimate {
-  const names = ir.task === 'classification' ? classNames.reduce((s, c) => s + 4 + c.length + 1, 0) : 0;
+  const names = ir.task === 'classification' ? classNamesBytes(classNames) : 0;
   const flash: SizeItem[] =
     ir.family === 'svm'
       ? [
@@ -240,14 +236,7 @@ export function estimateKernelSize(ir: SvmIR | NeighborsIR, classNames: string[]
       ? [{ name: 'kernel values', bytes: 4 * ir.nSupport }, { name: 'decisions', bytes: 4 * ir.intercept.length }]
       : [{ name: 'nearest k (distance, index)', bytes: 8 * ir.k }, { name: 'outputs', bytes: 4 * ir.nOutputs }];
   ram.push({ name: 'call frames', bytes: 64 });
-  const kept = flash.filter(item => item.bytes > 0);
-  return {
-    target: 'cortex-m4f',
-    flashBytes: kept.reduce((s, i) => s + i.bytes, 0),
-    ramBytes: ram.reduce((s, i) => s + i.bytes, 0),
-    flash: kept,
-    ram
-  };
+  return m4fEstimate(flash, ram);
 }
 
 /**
