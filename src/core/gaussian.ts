@@ -5,8 +5,8 @@
  * in its compact form (c-runtime/include/tinyml/gauss.h): full [K][D][D], tied [D][D], diag
  * [K][D], spherical [K]. The IR is parsed here and lowered to float32 tables.
  */
-import { EncodedArray, decodeArray } from './encoding';
-import { ClassLabel, IRError } from './ir';
+import { EncodedArray } from './encoding';
+import { ClassLabel, IRError, decodeFloatsAt } from './ir';
 import { NeuralNetIR } from './netIR';
 import type { FeatureStage } from './featureStage';
 
@@ -56,13 +56,7 @@ function fail(path: string, message: string): never {
 }
 
 function float64(value: unknown, path: string, shape: number[]): Float64Array {
-  const dtype = (value as Partial<EncodedArray> | null)?.dtype;
-  let decoded: { array: Float32Array | Float64Array; shape: number[] };
-  try {
-    decoded = dtype === 'float32' ? decodeArray(value, 'float32', path) : decodeArray(value, 'float64', path);
-  } catch (e) {
-    throw new IRError(path, (e as Error).message.replace(`${path}: `, ''));
-  }
+  const decoded = decodeFloatsAt(value, path);
   if (decoded.shape.length !== shape.length || decoded.shape.some((n, i) => n !== shape[i])) {
     fail(path, `expected shape ${JSON.stringify(shape)}, got ${JSON.stringify(decoded.shape)}`);
   }

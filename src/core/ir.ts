@@ -91,7 +91,8 @@ function requireInteger(value: unknown, path: string, min: number, max: number):
   return value;
 }
 
-function decodeAt<D extends Parameters<typeof decodeArray>[1]>(
+/** An array of the IR decoded as dtype; a bad encoding is an IRError at its path. */
+export function decodeAt<D extends Parameters<typeof decodeArray>[1]>(
   value: unknown,
   dtype: D,
   path: string
@@ -104,6 +105,12 @@ function decodeAt<D extends Parameters<typeof decodeArray>[1]>(
     }
     throw new IRError(path, (e as Error).message.replace(`${path}: `, ''));
   }
+}
+
+/** A float array of the IR, stored as float32 or float64 (as the Python side encoded it). */
+export function decodeFloatsAt(value: unknown, path: string): { array: Float32Array | Float64Array; shape: number[] } {
+  const dtype = (value as { dtype?: unknown } | null)?.dtype;
+  return dtype === 'float32' ? decodeAt(value, 'float32', path) : decodeAt(value, 'float64', path);
 }
 
 /**

@@ -4,8 +4,8 @@
  * writes them: the IR parsed and checked here, lowered to the float32 tables of
  * c-runtime/include/tinyml/svm.h and knn.h.
  */
-import { EncodedArray, decodeArray } from './encoding';
-import { ClassLabel, IRError } from './ir';
+import { decodeArray } from './encoding';
+import { ClassLabel, IRError, decodeFloatsAt } from './ir';
 import { NeuralNetIR } from './netIR';
 import type { FeatureStage } from './featureStage';
 
@@ -72,13 +72,7 @@ function fail(path: string, message: string): never {
 }
 
 function floats(value: unknown, path: string, rank: number): { data: Float32Array; shape: number[] } {
-  const dtype = (value as Partial<EncodedArray> | null)?.dtype;
-  let decoded: { array: Float32Array | Float64Array; shape: number[] };
-  try {
-    decoded = dtype === 'float32' ? decodeArray(value, 'float32', path) : decodeArray(value, 'float64', path);
-  } catch (e) {
-    throw new IRError(path, (e as Error).message.replace(`${path}: `, ''));
-  }
+  const decoded = decodeFloatsAt(value, path);
   if (decoded.shape.length !== rank) {
     fail(path, `expected ${rank} dimension(s), got shape ${JSON.stringify(decoded.shape)}`);
   }

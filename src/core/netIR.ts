@@ -4,8 +4,7 @@
  * write it. Layers are kept as the framework has them (Keras kernel layouts, batch norm
  * unfolded); lowering to the C runtime's layers happens in net.ts. Documented in docs/ir.md.
  */
-import { EncodedArray, decodeArray } from './encoding';
-import { ClassLabel, IRError } from './ir';
+import { ClassLabel, IRError, decodeFloatsAt } from './ir';
 import type { FeatureStage } from './featureStage';
 
 export type Activation = 'identity' | 'relu' | 'relu6' | 'tanh' | 'logistic' | 'softmax';
@@ -72,13 +71,7 @@ function fail(path: string, message: string): never {
 }
 
 function weights(value: unknown, path: string, rank: number): Weights {
-  const dtype = (value as Partial<EncodedArray> | null)?.dtype;
-  let decoded: { array: Float32Array | Float64Array; shape: number[] };
-  try {
-    decoded = dtype === 'float32' ? decodeArray(value, 'float32', path) : decodeArray(value, 'float64', path);
-  } catch (e) {
-    throw new IRError(path, (e as Error).message.replace(`${path}: `, ''));
-  }
+  const decoded = decodeFloatsAt(value, path);
   if (decoded.shape.length !== rank) {
     fail(path, `expected ${rank} dimension(s), got shape ${JSON.stringify(decoded.shape)}`);
   }
