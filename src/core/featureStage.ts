@@ -7,7 +7,7 @@
 import { cArray, formatFloat32, formatInt } from './emit';
 import { IRError } from './ir';
 import type { SizeEstimate, SizeItem } from './size';
-import { LogMelConfig, LogMelTables, WasmRuntime, logMelFrames } from './wasmRuntime';
+import { LogMelConfig, LogMelTables, WasmRuntime, logMelFrames, logMelScratchFloats, logMelWidth } from './wasmRuntime';
 
 /** IMUFeatures: per-axis window statistics (7 each) and, with magnitude, the magnitude's. */
 export interface ImuStatsStage {
@@ -30,14 +30,9 @@ export type FeatureStage = ImuStatsStage | LogMelStage;
 /** Statistics per axis: mean, std, rms, min, max, peak_to_peak, zero_crossings. */
 export const STATS_PER_AXIS = 7;
 
-/** Features per frame of a log-mel stage. */
-export function frameWidth(stage: LogMelStage): number {
-  return stage.nMfcc > 0 ? stage.nMfcc : stage.nMels;
-}
-
 export function stageWidth(stage: FeatureStage): number {
   if (stage.kind === 'log_mel') {
-    return logMelFrames(stage.samples, stage.nFft, stage.hop) * frameWidth(stage);
+    return logMelFrames(stage.samples, stage.nFft, stage.hop) * logMelWidth(stage);
   }
   return STATS_PER_AXIS * (stage.nAxes + (stage.magnitude ? 1 : 0));
 }
@@ -191,7 +186,7 @@ function logMelStageC(stage: LogMelStage, name: string): string {
 #define ${upper}_HOP ${stage.hop}
 #define ${upper}_N_FRAMES ${frames}
 #define ${upper}_N_MELS ${stage.nMels}
-#define ${upper}_FRAME_FEATURES ${frameWidth(stage)} /* ${what} per frame */
+#define ${upper}_FRAME_FEATURES ${logMelWidth(stage)} /* ${what} per frame */
 #define ${upper}_FEATURES_SCRATCH TML_LOGMEL_SCRATCH(${upper}_N_FFT, ${upper}_N_MELS)
 
 /* Feature tables, made by the same C code that computed the training features: periodic Hann
@@ -257,7 +252,7 @@ export function stageSize(stage: FeatureStage): { flash: SizeItem[]; stackBytes:
       { name: `feature tables (window, twiddles, ${t.weights.length} mel weights${stage.nMfcc ? ', DCT' : ''})`, bytes: tables },
       { name: 'feature stage code (FFT, mel, log)', bytes: stage.nMfcc ? STAGE_CODE_BYTES.log_mel_mfcc : STAGE_CODE_BYTES.log_mel }
     ],
-    stackBytes: 4 * (2 * stage.nFft + Math.floor(stage.nFft / 2) + 1 + stage.nMels) + 48
+    stackBytes: 4 * logMelScratchFloats(stage) + 48
   };
 }
 

@@ -570,6 +570,16 @@ export interface LogMelTables {
   dct: Float32Array;
 }
 
+/** Features per frame: nMfcc, or nMels without MFCCs (tml_logmel_width). */
+export function logMelWidth(c: LogMelConfig): number {
+  return c.nMfcc > 0 ? c.nMfcc : c.nMels;
+}
+
+/** Floats of scratch one frame needs: re, im, power spectrum, mel energies (TML_LOGMEL_SCRATCH). */
+export function logMelScratchFloats(c: LogMelConfig): number {
+  return 2 * c.nFft + Math.floor(c.nFft / 2) + 1 + c.nMels;
+}
+
 /** Frames of a clip of nSamples (>= nFft): one every hop samples. */
 export function logMelFrames(nSamples: number, nFft: number, hop: number): number {
   return nSamples < nFft ? 0 : 1 + Math.floor((nSamples - nFft) / hop);
@@ -666,7 +676,7 @@ export class FeatureRuntime {
   logMelClips(c: LogMelConfig, tables: LogMelTables, x: Float32Array, nRows: number, nSamples: number): Float32Array {
     const arena = new Arena(this.exports);
     const frames = logMelFrames(nSamples, c.nFft, c.hop);
-    const width = c.nMfcc > 0 ? c.nMfcc : c.nMels;
+    const width = logMelWidth(c);
     const descriptor = new Int32Array([
       c.nFft,
       arena.write(tables.window),
@@ -681,7 +691,7 @@ export class FeatureRuntime {
     ]);
     const descAt = arena.write(descriptor);
     const xAt = arena.write(x);
-    const scratch = arena.reserve(4 * (2 * c.nFft + Math.floor(c.nFft / 2) + 1 + c.nMels));
+    const scratch = arena.reserve(4 * logMelScratchFloats(c));
     const out = arena.reserve(4 * Math.max(1, nRows * frames * width));
     this.check(this.exports.tml_wasm_logmel_clips(descAt, c.amin, xAt, nRows, nSamples, c.hop, scratch, out), 'the log-mel features');
     return this.read(out, nRows * frames * width);
