@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from . import _engine
 from .errors import InvalidInputError, TinyMLError
 from .ir import check_features, encode_array, input_count
@@ -110,7 +112,14 @@ def save_bundle(converted: Any, path: str | os.PathLike[str] | None, X: Any, y: 
     x32 = check_features(X, input_count(converted.ir), "X")
     if len(x32) == 0:
         raise InvalidInputError("X has no rows: a bundle needs at least one test vector")
-    reference = reference_outputs(converted.model, converted.ir, x32, y)
+    return write_bundle(converted, x32, reference_outputs(converted.model, converted.ir, x32, y), path,
+                        target=target)
+
+
+def write_bundle(converted: Any, x32: np.ndarray, reference: dict[str, Any],
+                 path: str | os.PathLike[str] | None, *, target: str = "cortex-m4f") -> Bundle:
+    """The compiler core's bundle for float32 rows x32 and their encoded reference outputs,
+    written to directory ``path`` (default <name>_bundle)."""
     result = _engine.call("bundle", converted.ir, converted.options,
                           {"x": encode_array(x32, "float32"), "reference": reference, "target": target})
     directory = Path(os.fspath(path) if path is not None else f"{converted.name}_bundle")

@@ -22,9 +22,8 @@ import ipywidgets as widgets
 import numpy as np
 from traitlets import Bool, Dict, Unicode, observe
 
-from . import _engine
 from ._version import __version__
-from .bundle import APT_PACKAGES, Bundle, HarnessRun, ToolchainError, run_in_qemu
+from .bundle import APT_PACKAGES, Bundle, HarnessRun, ToolchainError, run_in_qemu, write_bundle
 from .convert import ConvertedModel, compile_options, reference_outputs
 from .errors import InvalidInputError, TinyMLError
 from .ir import check_features, decode_array, encode_array, input_count, model_to_ir
@@ -203,17 +202,7 @@ class Inspector(widgets.DOMWidget):
         reference = {key: encode_array(decode_array(value)[rows], value["dtype"])
                      for key, value in (self.data.get("reference") or {}).items()}
         converted = self.converted()
-        result = _engine.call("bundle", converted.ir, converted.options,
-                              {"x": encode_array(x[rows], "float32"), "reference": reference})
-        directory = Path(os.fspath(path) if path else f"{converted.name}_bundle")
-        if directory.exists() and not directory.is_dir():
-            raise InvalidInputError(f"{directory} exists and is not a directory")
-        for relative, text in result["files"].items():
-            target = directory / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "w", encoding="utf-8", newline="\n") as f:
-                f.write(text)
-        bundle = Bundle(directory, result.get("target", "cortex-m4f"), sorted(result["files"]), result["sets"])
+        bundle = write_bundle(converted, x[rows], reference, path or None)
         return ExportedBundle(bundle, self._option_label(converted), len(rows))
 
     def _option_label(self, converted: ConvertedModel) -> str:
