@@ -7,6 +7,7 @@
 #define CHECK_RNG_SEED 0x853c49e6748fea9bULL /* this file's pseudo-random sequence */
 #include "check.h"
 #include "tinyml/net.h"
+#include "net_int8_reference.h"
 
 int32_t second_unit_net_outputs(const tml_net_t *net);
 
@@ -1434,29 +1435,6 @@ static void test_predict_argument_checks(void)
 }
 
 /* ---- the int8 kernels against the plain loops they replaced ---- */
-
-/* The int8 sum as the runtime computed it before folding the zero point out of the inner
- * loop: sum (q - in_zero) * w over every inside position, one term at a time, plus the plain
- * (unfolded) bias, saturated. The folded kernels must give these very integers. */
-static int32_t ref_conv_i8(const tml_layer_t *l, const int32_t *plain_bias, const int8_t *in, int32_t oy,
-                           int32_t ox, int32_t c)
-{
-    int32_t ky, kx, i, sum = 0;
-    for (ky = 0; ky < l->kernel_h; ky++) {
-        for (kx = 0; kx < l->kernel_w; kx++) {
-            int32_t iy = oy * l->stride_h - l->pad_top + ky, ix = ox * l->stride_w - l->pad_left + kx;
-            if (iy < 0 || iy >= l->in_h || ix < 0 || ix >= l->in_w) {
-                continue;
-            }
-            for (i = 0; i < l->in_c; i++) {
-                int32_t q = in[(iy * l->in_w + ix) * l->in_c + i];
-                int32_t w = l->weight_i8[((c * l->kernel_h + ky) * l->kernel_w + kx) * l->in_c + i];
-                sum += (q - l->in_zero) * w;
-            }
-        }
-    }
-    return tml_clamp_i32((int64_t)sum + (plain_bias != NULL ? plain_bias[c] : 0));
-}
 
 /* The requantized output of the previous kernels (tml_net_run_conv_requantized). */
 static int8_t ref_requantized(const tml_layer_t *l, int32_t acc, int32_t c)

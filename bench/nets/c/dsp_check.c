@@ -5,6 +5,7 @@
  * "dsp_check: <sums> sums, <outputs> outputs, <n> mismatches". Run by dsp_check.sh. */
 #include "firmware_base.h"
 #include "tinyml/net.h"
+#include "net_int8_reference.h" /* c-runtime/tests: the plain loops, as test_net.c uses them */
 
 #ifndef TML_NET_DSP
 #error "build for Armv7E-M (-mcpu=cortex-m4): this checks the SMLAD path"
@@ -15,25 +16,6 @@ static int32_t rnd(int32_t lo, int32_t hi)
 {
     rng = rng * 1664525u + 1013904223u;
     return (int32_t)((int64_t)lo + (int64_t)((rng >> 8) % (uint32_t)((int64_t)hi - lo + 1)));
-}
-
-/* sum (q - in_zero) * w term by term, every position tested against the bounds */
-static int32_t ref_conv(const tml_layer_t *l, const int32_t *bias, const int8_t *in, int32_t oy, int32_t ox, int32_t c)
-{
-    int32_t ky, kx, i, sum = 0;
-    for (ky = 0; ky < l->kernel_h; ky++) {
-        for (kx = 0; kx < l->kernel_w; kx++) {
-            int32_t iy = oy * l->stride_h - l->pad_top + ky, ix = ox * l->stride_w - l->pad_left + kx;
-            if (iy < 0 || iy >= l->in_h || ix < 0 || ix >= l->in_w) {
-                continue;
-            }
-            for (i = 0; i < l->in_c; i++) {
-                sum += ((int32_t)in[(iy * l->in_w + ix) * l->in_c + i] - l->in_zero) *
-                       (int32_t)l->weight_i8[((c * l->kernel_h + ky) * l->kernel_w + kx) * l->in_c + i];
-            }
-        }
-    }
-    return tml_clamp_i32((int64_t)sum + (bias != NULL ? bias[c] : 0));
 }
 
 static int8_t ref_out(const tml_layer_t *l, int32_t acc, int32_t c)
@@ -109,14 +91,14 @@ int main(void)
             for (oy = 0; oy < oh; oy++)
                 for (ox = 0; ox < ow; ox++)
                     for (c = 0; c < oc; c++, sums++)
-                        bad += tml_net_conv_i8(&l, input + in_at, oy, ox, c) != ref_conv(&l, plain, input + in_at, oy, ox, c);
+                        bad += tml_net_conv_i8(&l, input + in_at, oy, ox, c) != ref_conv_i8(&l, plain, input + in_at, oy, ox, c);
             for (i = 0; i < n_in; i++) ((int8_t *)arena)[i] = input[in_at + i];
             tml_net_run_layer(&net, 0, arena);
             for (oy = 0; oy < oh; oy++)
                 for (ox = 0; ox < ow; ox++)
                     for (c = 0; c < oc; c++, outputs++)
                         bad += ((const int8_t *)arena)[l.out_offset + (oy * ow + ox) * oc + c] !=
-                               ref_out(&l, ref_conv(&l, plain, input + in_at, oy, ox, c), c);
+                               ref_out(&l, ref_conv_i8(&l, plain, input + in_at, oy, ox, c), c);
         }
     }
     for (text = "dsp_check: "; *text;) *p++ = *text++;
