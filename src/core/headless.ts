@@ -11,11 +11,14 @@ import {
   compareWithReference,
   compileModel,
   deviceValueCount,
+  featureTypesFor,
   lowerModel,
   runOnDevice
 } from './compile';
 import { decodeArray, encodeArray } from './encoding';
-import { IRError } from './ir';
+import { IRError, parseModelIR } from './ir';
+import { leafTypesFor } from './forest';
+import { CODE_STRATEGIES } from './tradeoff';
 import { inputCount, parseFeatureStage, runFeatureStage, stageWidth } from './featureStage';
 import { WINDOW_CODES, WasmRuntime, WindowKind } from './wasmRuntime';
 import { TARGETS, estimateForTarget } from './targets';
@@ -272,6 +275,23 @@ export function estimate(irJson: string, optionsJson: string, budgetsJson = '{}'
       estimates: TARGETS.map(t =>
         estimateForTarget(model, t, { flashBudget: budgets.flash_budget, ramBudget: budgets.ram_budget })
       )
+    };
+  });
+}
+
+/**
+ * exportOptions(irJson): the export options the compiler offers this model, as the Inspector
+ * and the sweep list them: {feature_types, strategies, leaf_types}. Strategies are the code
+ * forms ("auto" is a choice between them, not a form of its own).
+ */
+export function exportOptions(irJson: string): string {
+  return guarded(() => {
+    const ir = parseModelIR(JSON.parse(irJson));
+    const trees = ir.family === 'tree_ensemble';
+    return {
+      feature_types: featureTypesFor(ir),
+      strategies: trees ? CODE_STRATEGIES : ['tables'],
+      leaf_types: trees ? leafTypesFor(ir) : ['float32']
     };
   });
 }
