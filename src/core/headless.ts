@@ -4,26 +4,26 @@
  * Every function takes and returns JSON strings; errors come back as {error, kind}
  * instead of exceptions, so Python can raise a clear exception of its own.
  */
+import { makeBundle } from './bundle/bundle';
 import {
-  CompileOptions,
   CompiledModel,
   InputError,
   compareWithReference,
   compileModel,
   deviceValueCount,
-  featureTypesFor,
+  exportOptions as modelExportOptions,
   lowerModel,
   runOnDevice
 } from './compile';
-import { decodeArray, encodeArray } from './encoding';
-import { IRError, parseModelIR } from './ir';
-import { leafTypesFor } from './forest';
-import { CODE_STRATEGIES } from './tradeoff';
-import { inputCount, parseFeatureStage, runFeatureStage, stageWidth } from './featureStage';
-import { WINDOW_CODES, WasmRuntime, WindowKind } from './wasmRuntime';
-import { TARGETS, estimateForTarget } from './targets';
-import { deviceTrait, runFeatureView } from './featureView';
-import { makeBundle } from './bundle';
+import { TARGETS, estimateForTarget } from './estimate/targets';
+import { familyOf } from './families/registry';
+import { inputCount, parseFeatureStage, runFeatureStage, stageWidth } from './features/stage';
+import { deviceTrait, runFeatureView } from './features/view';
+import { decodeArray, encodeArray } from './ir/encoding';
+import { parseModelIR } from './ir/envelope';
+import { IRError } from './ir/read';
+import type { CompileOptions } from './options';
+import { WINDOW_CODES, WasmRuntime, WindowKind } from './runtime/wasmRuntime';
 
 type Json = Record<string, unknown>;
 
@@ -68,44 +68,7 @@ function parseOptions(optionsJson: string): Partial<CompileOptions> {
 
 /** What the Python side shows of the lowered tables. */
 function tablesSummary(model: CompiledModel): Json {
-  if (model.family === 'neural_net') {
-    const t = model.tables;
-    return {
-      n_layers: t.layers.length,
-      arena_bytes: t.arenaBytes,
-      layers: t.layers.map(l => ({
-        name: l.name,
-        kind: l.kind,
-        activation: l.activation,
-        out_shape: l.outShape,
-        in_scale: l.inScale,
-        in_zero: l.inZero,
-        out_scale: l.outScale,
-        out_zero: l.outZero
-      })),
-      calibration: t.calibration
-        ? { rows: t.calibration.rows, min: Array.from(t.calibration.min), max: Array.from(t.calibration.max) }
-        : null
-    };
-  }
-  if (model.family === 'gaussian') {
-    return { n_components: model.tables.nComponents, covariance: model.tables.covariance };
-  }
-  if (model.family === 'svm' || model.family === 'neighbors') {
-    return { stored: model.structure.stored, stored_per_class: model.structure.storedPerClass };
-  }
-  const t = model.tables;
-  return {
-    n_trees: t.nTrees,
-    n_nodes: t.nNodes,
-    n_leaf_rows: t.nLeafRows,
-    feature_scale: t.featureScale ? Array.from(t.featureScale) : null,
-    feature_offset: t.featureOffset ? Array.from(t.featureOffset) : null,
-    leaf_scale: t.leafScale,
-    sklearn_nodes: t.sharing.sklearnNodes,
-    collapsed_splits: t.sharing.collapsedSplits,
-    shared_subtrees: t.sharing.sharedSubtrees
-  };
+  return familyOf(model).tablesSummary(model, model.structure);
 }
 
 /**
@@ -226,7 +189,7 @@ export function features(nameJson: string, inputJson: string): string {
 }
 
 /**
- * bundle(irJson, optionsJson, inputJson): the export bundle's files (src/core/bundle.ts).
+ * bundle(irJson, optionsJson, inputJson): the export bundle's files (src/core/bundle/bundle.ts).
  * input: {x: EncodedArray float32 [n_rows, n_inputs], reference?: {classes?: int32,
  * values?: float64, truth?: int32}, target?: string}. Returns {files: {path: text}, sets}.
  */
@@ -263,7 +226,7 @@ export function featureView(stateJson: string): string {
 
 /**
  * estimate(irJson, optionsJson, budgetsJson): flash, RAM and cycles of one prediction on every
- * target profile (src/core/targets.ts); budgets {flash_budget?, ram_budget?} override the
+ * target profile (src/core/estimate/targets.ts); budgets {flash_budget?, ram_budget?} override the
  * profiles' memory in `fits`.
  */
 export function estimate(irJson: string, optionsJson: string, budgetsJson = '{}'): string {
@@ -286,17 +249,12 @@ export function estimate(irJson: string, optionsJson: string, budgetsJson = '{}'
  */
 export function exportOptions(irJson: string): string {
   return guarded(() => {
-    const ir = parseModelIR(JSON.parse(irJson));
-    const trees = ir.family === 'tree_ensemble';
-    return {
-      feature_types: featureTypesFor(ir),
-      strategies: trees ? CODE_STRATEGIES : ['tables'],
-      leaf_types: trees ? leafTypesFor(ir) : ['float32']
-    };
+    const offered = modelExportOptions(parseModelIR(JSON.parse(irJson)));
+    return { feature_types: offered.featureTypes, strategies: offered.strategies, leaf_types: offered.leafTypes };
   });
 }
 
-/** targetProfiles(): the target profiles of src/core/targets.ts. */
+/** targetProfiles(): the target profiles of src/core/estimate/profiles.ts. */
 export function targetProfiles(): string {
   return guarded(() => ({ targets: TARGETS }));
 }

@@ -1,14 +1,11 @@
 /**
  * Plotly figure specs for the Inspector. Pure functions of the compiled model and the
- * device run, so jest can check them; Plotly itself renders only in the browser.
+ * device run, so jest can check them; Plotly itself renders only in the browser. Each
+ * family's structure figures are in families/<family>.ts.
  */
 import { AgreementReport, DeviceRun } from '../core/compile';
-import { GaussianStructure } from '../core/gaussian';
-import { KernelStructure } from '../core/kernels';
+import { SizeEstimate } from '../core/estimate/size';
 import { TradeoffPoint } from '../core/tradeoff';
-import { ForestStructure } from '../core/forest';
-import { NetStructure } from '../core/net';
-import { SizeEstimate } from '../core/size';
 
 export interface Figure {
   /** Stable id, used as a CSS hook and by the UI tests. */
@@ -27,159 +24,8 @@ const BASE_LAYOUT = {
   plot_bgcolor: 'rgba(0,0,0,0)'
 };
 
-function layout(title: string, extra: Record<string, unknown>): Record<string, unknown> {
+export function layout(title: string, extra: Record<string, unknown>): Record<string, unknown> {
   return { ...BASE_LAYOUT, title: { text: title, font: { size: 13 } }, ...extra };
-}
-
-export function structureFigures(structure: ForestStructure): Figure[] {
-  const trees = structure.nodesPerTree.map((_, i) => i);
-  return [
-    {
-      id: 'tree-sizes',
-      data: [
-        { type: 'bar', name: 'nodes', x: trees, y: structure.nodesPerTree },
-        { type: 'bar', name: 'leaves', x: trees, y: structure.leavesPerTree }
-      ],
-      layout: layout(`Nodes and leaves per tree (${structure.nTrees} trees)`, {
-        barmode: 'group',
-        xaxis: { title: { text: 'tree' } },
-        yaxis: { title: { text: 'count' } }
-      })
-    },
-    {
-      id: 'leaf-depths',
-      data: [
-        {
-          type: 'bar',
-          name: 'leaves',
-          x: structure.leafDepthCounts.map((_, d) => d),
-          y: structure.leafDepthCounts
-        }
-      ],
-      layout: layout(`Leaf depth histogram (max depth ${Math.max(...structure.depthPerTree)})`, {
-        xaxis: { title: { text: 'depth' }, dtick: 1 },
-        yaxis: { title: { text: 'leaves' } }
-      })
-    }
-  ];
-}
-
-/** A layer's range next to what int8 can hold there. */
-export interface LayerRange {
-  name: string;
-  /** Float range of the layer's output on the user's rows (float32 net, C runtime). */
-  min: number;
-  max: number;
-  /** Range the int8 net represents at this layer, or null (a float32 output). */
-  int8Min: number | null;
-  int8Max: number | null;
-}
-
-/**
- * A network's structure: parameters, multiply-adds and weight bytes per layer (log scale:
- * they span orders of magnitude), the arena bytes live while each layer runs, and each
- * layer's value range against the int8 range (values outside it saturate).
- */
-export function netStructureFigures(structure: NetStructure, ranges: LayerRange[]): Figure[] {
-  const names = structure.layers.map((l, i) => `${i}: ${l.name}`);
-  const figures: Figure[] = [
-    {
-      id: 'layer-costs',
-      data: [
-        { type: 'bar', name: 'parameters', x: names, y: structure.layers.map(l => l.params) },
-        { type: 'bar', name: 'multiply-adds', x: names, y: structure.layers.map(l => l.macs) },
-        { type: 'bar', name: 'weight bytes', x: names, y: structure.layers.map(l => l.weightBytes) }
-      ],
-      layout: layout(`Per layer: ${structure.totalParams} parameters, ${structure.totalMacs} multiply-adds`, {
-        barmode: 'group',
-        yaxis: { type: 'log', title: { text: 'count / bytes' } },
-        xaxis: { tickangle: -30, automargin: true }
-      })
-    },
-    {
-      id: 'memory-timeline',
-      data: [
-        {
-          type: 'bar',
-          name: 'live bytes',
-          x: names,
-          y: structure.layers.map(l => l.liveBytes),
-          text: structure.layers.map(l => formatBytes(l.liveBytes)),
-          textposition: 'auto'
-        },
-        {
-          type: 'scatter',
-          mode: 'lines',
-          name: 'arena',
-          x: names,
-          y: names.map(() => structure.arenaBytes),
-          line: { dash: 'dash' }
-        }
-      ],
-      layout: layout(`Activation memory while each layer runs (arena ${formatBytes(structure.arenaBytes)})`, {
-        yaxis: { title: { text: 'bytes' } },
-        xaxis: { tickangle: -30, automargin: true }
-      })
-    }
-  ];
-  if (ranges.length > 0) {
-    const rangeNames = ranges.map((r, i) => `${i}: ${r.name}`);
-    figures.push({
-      id: 'value-ranges',
-      data: [
-        {
-          type: 'bar',
-          name: 'values on your rows',
-          x: rangeNames,
-          base: ranges.map(r => r.min),
-          y: ranges.map(r => r.max - r.min),
-          opacity: 0.6
-        },
-        {
-          type: 'scatter',
-          mode: 'markers',
-          name: 'int8 range',
-          x: [...rangeNames, ...rangeNames],
-          y: [...ranges.map(r => r.int8Min), ...ranges.map(r => r.int8Max)],
-          marker: { symbol: 'line-ew-open', size: 18 }
-        }
-      ],
-      layout: layout('Layer outputs against the int8 range (outside it saturates)', {
-        yaxis: { title: { text: 'value' } },
-        xaxis: { tickangle: -30, automargin: true }
-      })
-    });
-  }
-  return figures;
-}
-
-/** A Gaussian model's components: each one's constant (its weight or prior, and its spread). */
-export function gaussianStructureFigures(structure: GaussianStructure, names: string[]): Figure[] {
-  const labels = structure.logNorm.map((_, k) => names[k] ?? `component ${k}`);
-  return [
-    {
-      id: 'components',
-      data: [{ type: 'bar', x: labels, y: structure.logNorm, name: 'log weight + log det - D/2 log 2π' }],
-      layout: layout(
-        `${structure.nComponents} component(s), ${structure.covariance} covariance, ${structure.parametersPerComponent} numbers each`,
-        { yaxis: { title: { text: 'component constant' } }, xaxis: { type: 'category' } }
-      )
-    }
-  ];
-}
-
-/** What an SVM or a nearest-neighbour model stores, per class: its size on the device. */
-export function kernelStructureFigures(structure: KernelStructure): Figure[] {
-  return [
-    {
-      id: 'stored-vectors',
-      data: [{ type: 'bar', x: structure.labels, y: structure.storedPerClass }],
-      layout: layout(`${structure.stored} ${structure.what}`, {
-        xaxis: { type: 'category', title: { text: 'class' } },
-        yaxis: { title: { text: 'stored' } }
-      })
-    }
-  ];
 }
 
 /**

@@ -4,7 +4,7 @@
  * Pure functions of a FeatureViewResult, so jest can check them; Plotly renders in the browser.
  */
 import { Figure } from './charts';
-import { Event, FeatureParams, FeatureViewResult, eventSpan, sampleTime } from '../core/featureView';
+import { Event, FeatureParams, FeatureViewResult, eventSpan, sampleTime } from '../core/features/view';
 
 const DEVICE_COLOR = '#1f77b4';
 const REFERENCE_COLOR = '#ff7f0e';

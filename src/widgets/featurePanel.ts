@@ -5,7 +5,8 @@
  */
 import { Figure } from './charts';
 import { featureViewFigures } from './featureCharts';
-import { Event, EventDifference, FeatureParams, FeatureViewResult, FeatureViewState, deviceTrait, eventSpan, runFeatureView, sampleTime } from '../core/featureView';
+import { Event, EventDifference, FeatureParams, FeatureViewResult, FeatureViewState, deviceTrait, eventSpan, runFeatureView, sampleTime } from '../core/features/view';
+import { element } from './dom';
 
 export interface FeaturePanelCallbacks {
   /** Renders a Plotly figure into a container. */
@@ -16,15 +17,6 @@ export interface FeaturePanelCallbacks {
 
 /** Rows of the differing-events table shown; the summary counts all of them. */
 const TABLE_ROWS = 100;
-
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  el.className = className;
-  if (text !== undefined) {
-    el.textContent = text;
-  }
-  return el;
-}
 
 /** "3.2e-4" for small differences, so that a float32 rounding does not read as zero. */
 function diff(value: number | null, unit = ''): string {

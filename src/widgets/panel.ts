@@ -5,38 +5,16 @@
  */
 import * as aq from 'arquero';
 
-import {
-  AgreementReport,
-  CompileOptions,
-  CompiledModel,
-  DeviceRun,
-  STRATEGIES,
-  compileModel,
-  deviceValueCount,
-  featureTypesFor
-} from '../core/compile';
-import { RUNTIME_BEGIN_MARKER, RUNTIME_END_MARKER } from '../core/emit';
-import { decodeArray } from '../core/encoding';
-import { FeatureType, LeafType, leafTypesFor } from '../core/forest';
-import { inputCount } from '../core/featureStage';
-import { NetStructure, NetTables } from '../core/net';
+import { AgreementReport, CompiledModel, DeviceRun, compileModel, deviceValueCount, exportOptions } from '../core/compile';
+import { RUNTIME_BEGIN_MARKER, RUNTIME_END_MARKER } from '../core/emit/frame';
+import { inputCount } from '../core/features/stage';
+import { decodeArray } from '../core/ir/encoding';
+import { CompileOptions, FeatureType, LeafType, STRATEGIES } from '../core/options';
 import { TradeoffPoint, evaluateTradeoffs, optionLabel } from '../core/tradeoff';
-import { WasmRuntime } from '../core/wasmRuntime';
+import { Figure, agreementFigures, agreementMeasure, formatBytes, scoreDistributionFigure, sizeFigure, tradeoffFigure } from './charts';
+import { element } from './dom';
+import { SummaryItem, viewOf } from './families';
 import { targetsTable } from './targetsTable';
-import {
-  Figure,
-  LayerRange,
-  agreementFigures,
-  agreementMeasure,
-  formatBytes,
-  gaussianStructureFigures,
-  kernelStructureFigures,
-  scoreDistributionFigure,
-  netStructureFigures,
-  sizeFigure,
-  structureFigures,
-  tradeoffFigure
-} from './charts';
 
 /** What the kernel sends (traits of tinyml_lab.widget.Inspector). */
 export interface InspectorState {
@@ -74,19 +52,6 @@ export interface PanelCallbacks {
 const HEADER_PREVIEW_LINES = 400;
 const TABLE_ROWS = 50;
 
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  text?: string
-): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  el.className = className;
-  if (text !== undefined) {
-    el.textContent = text;
-  }
-  return el;
-}
-
 function percent(rate: number): string {
   return `${(rate * 100).toFixed(2)}%`;
 }
@@ -100,8 +65,8 @@ export interface PanelResult {
   /** X_test and sklearn's outputs, decoded once from the kernel's state. */
   x: Float32Array;
   reference: { classes: Int32Array | null; values: Float64Array | null; truth: Int32Array | null };
-  /** Networks: each layer's range on the user's rows against the int8 range. */
-  ranges: LayerRange[];
+  /** What the model's family view computed for its figures (a network's layer ranges). */
+  analysis: unknown;
 }
 
 /**
@@ -124,35 +89,7 @@ export function previewLines(lines: string[]): string[] {
 
 /** The trade-off label of the option a compiled model uses ("auto" resolved). */
 function currentLabel(model: CompiledModel): string {
-  return optionLabel(model.options.featureType, model.strategy, model.options.leafType, model.family);
-}
-
-/**
- * Each layer's range on the user's rows (the float32 net, run by the C runtime) and the
- * range the int8 net can hold there: what saturates, layer by layer.
- */
-function layerRanges(tradeoffs: TradeoffPoint[], x: Float32Array, nRows: number): LayerRange[] {
-  const tablesOf = (type: FeatureType): NetTables | null => {
-    const point = tradeoffs.find(p => p.featureType === type && p.model.family === 'neural_net');
-    return point ? (point.model.tables as NetTables) : null;
-  };
-  const float = tablesOf('float32');
-  if (!float || nRows === 0) {
-    return [];
-  }
-  const int8 = tablesOf('int8');
-  const trace = WasmRuntime.load().traceNet(float, x, nRows);
-  return float.layers.map((layer, k) => {
-    const q = int8?.layers[k];
-    const representable = q && !q.outFloat;
-    return {
-      name: layer.name,
-      min: trace.min[k],
-      max: trace.max[k],
-      int8Min: representable ? q.outScale * (-128 - q.outZero) : null,
-      int8Max: representable ? q.outScale * (127 - q.outZero) : null
-    };
-  });
+  return optionLabel(model, model.options.featureType, model.strategy, model.options.leafType);
 }
 
 export class InspectorPanel {
@@ -183,18 +120,11 @@ export class InspectorPanel {
     this.bundleRunnable = state.bundleRunnable === true;
     this.body.append(this.toolbar(model), this.summary(model, report), this.tradeoffTable(model, tradeoffs));
     this.body.appendChild(targetsTable(tradeoffs, currentLabel(model)));
-    if (model.family === 'neural_net') {
-      this.body.appendChild(this.layerTable(model.structure, model.tables, result.ranges));
-    }
+    const view = viewOf(model);
+    this.body.append(...(view.sections?.(model, result.analysis) ?? []));
 
     const figures: Figure[] = [
-      ...(model.family === 'neural_net'
-        ? netStructureFigures(model.structure, result.ranges)
-        : model.family === 'gaussian'
-          ? gaussianStructureFigures(model.structure, model.ir.classes.map(String))
-          : model.family === 'svm' || model.family === 'neighbors'
-            ? kernelStructureFigures(model.structure)
-            : structureFigures(model.structure)),
+      ...view.structureFigures(model, result.analysis),
       ...(model.ir.task === 'anomaly' && 'offset' in model.ir ? [scoreDistributionFigure(run, reference, model.ir.offset)] : []),
       sizeFigure(model.size),
       tradeoffFigure(tradeoffs, currentLabel(model), point => this.select(point)),
@@ -257,8 +187,8 @@ export class InspectorPanel {
     };
     const tradeoffs = evaluateTradeoffs(model, x, shape[0], reference);
     const current = tradeoffs.find(p => p.label === currentLabel(model)) as TradeoffPoint;
-    const ranges = model.family === 'neural_net' ? layerRanges(tradeoffs, x, shape[0]) : [];
-    return { model, run: current.run, report: current.report, tradeoffs, x, reference, ranges };
+    const analysis = viewOf(model).analyse?.(model, { tradeoffs, x, nRows: shape[0] });
+    return { model, run: current.run, report: current.report, tradeoffs, x, reference, analysis };
   }
 
   private showError(error: Error): void {
@@ -272,9 +202,8 @@ export class InspectorPanel {
   private tradeoffTable(model: CompiledModel, points: TradeoffPoint[]): HTMLElement {
     const table = element('table', 'tml-tradeoffs');
     const head = element('tr', '');
-    const trees = model.family === 'tree_ensemble';
-    const lastColumn = trees ? 'splits moved' : model.family === 'neural_net' ? 'instructions (est., M4F)' : '';
-    for (const title of ['option', 'flash (est.)', 'RAM (est.)', 'agreement', 'max abs error', lastColumn, '']) {
+    const column = viewOf(model).tradeoffColumn;
+    for (const title of ['option', 'flash (est.)', 'RAM (est.)', 'agreement', 'max abs error', column?.title ?? '', '']) {
       head.appendChild(element('th', '', title));
     }
     table.appendChild(head);
@@ -289,7 +218,7 @@ export class InspectorPanel {
         formatBytes(point.ramBytes),
         point.report.classes ? percent(point.report.classes.rate) : `RMSE ${measure.value.toExponential(2)}`,
         point.report.values ? point.report.values.maxAbsError.toExponential(2) : '–',
-        trees ? String(point.report.routingChanges.length) : point.instructions !== undefined ? String(point.instructions) : ''
+        column?.value(point) ?? ''
       ];
       for (const text of cells) {
         row.appendChild(element('td', '', text));
@@ -314,23 +243,25 @@ export class InspectorPanel {
 
   private toolbar(model: CompiledModel): HTMLElement {
     const bar = element('div', 'tml-toolbar');
-    const form = model.family === 'tree_ensemble' ? model.strategy : model.options.featureType;
+    const offered = exportOptions(model.ir);
+    // A family with one code form names its numbers in the title; one with several, its form.
+    const severalForms = offered.strategies.length > 1;
+    const form = severalForms ? model.strategy : model.options.featureType;
     bar.appendChild(element('span', 'tml-title', `${model.ir.estimator.split('.').pop()} → C (${model.options.name}.h, ${form})`));
     const choices: Array<[string, string, string[], string, (v: string) => void]> = [
       [
-        model.family === 'tree_ensemble' ? 'features ' : 'numbers ',
+        viewOf(model).numbersLabel,
         'tml-dtype',
-        featureTypesFor(model.ir),
+        offered.featureTypes,
         model.options.featureType,
         v => this.callbacks.setOptions({ featureType: v as FeatureType })
       ]
     ];
-    if (model.family === 'tree_ensemble') {
+    if (severalForms) {
       choices.push(['code ', 'tml-strategy', STRATEGIES, model.options.strategy, v => this.callbacks.setOptions({ strategy: v as CompileOptions['strategy'] })]);
-      const leafTypes = leafTypesFor(model.ir);
-      if (leafTypes.length > 1) {
-        choices.push(['leaves ', 'tml-leaves', leafTypes, model.options.leafType, v => this.callbacks.setOptions({ leafType: v as LeafType })]);
-      }
+    }
+    if (offered.leafTypes.length > 1) {
+      choices.push(['leaves ', 'tml-leaves', offered.leafTypes, model.options.leafType, v => this.callbacks.setOptions({ leafType: v as LeafType })]);
     }
     for (const [text, cls, values, current, onChange] of choices) {
       const label = element('label', `${cls}-label`, text);
@@ -350,32 +281,8 @@ export class InspectorPanel {
 
   private summary(model: CompiledModel, report: AgreementReport): HTMLElement {
     const box = element('div', 'tml-summary');
-    const items: Array<[string, string, string]> = [];
-    if (model.family === 'tree_ensemble') {
-      const nodes = model.structure.nodesPerTree.reduce((a, b) => a + b, 0);
-      const leaves = model.structure.leavesPerTree.reduce((a, b) => a + b, 0);
-      items.push(
-        ['trees', String(model.structure.nTrees), 'tml-stat-trees'],
-        ['nodes', String(nodes), 'tml-stat-nodes'],
-        ['leaves', String(leaves), 'tml-stat-leaves']
-      );
-    } else if (model.family === 'svm' || model.family === 'neighbors') {
-      items.push([model.structure.what, String(model.structure.stored), 'tml-stat-stored']);
-    } else if (model.family === 'gaussian') {
-      items.push(
-        ['components', String(model.structure.nComponents), 'tml-stat-components'],
-        ['covariance', model.structure.covariance, 'tml-stat-covariance'],
-        ['numbers per component', String(model.structure.parametersPerComponent), 'tml-stat-params']
-      );
-    } else {
-      items.push(
-        ['layers', String(model.structure.layers.length), 'tml-stat-layers'],
-        ['parameters', String(model.structure.totalParams), 'tml-stat-params'],
-        ['multiply-adds', String(model.structure.totalMacs), 'tml-stat-macs'],
-        ['arena', formatBytes(model.structure.arenaBytes), 'tml-stat-arena'],
-        ['instructions (est., M4F)', String(model.structure.estimatedInstructions), 'tml-stat-instructions']
-      );
-    }
+    const view = viewOf(model);
+    const items: SummaryItem[] = view.summary(model);
     items.push(
       ['flash (est.)', formatBytes(model.size.flashBytes), 'tml-stat-flash'],
       ['RAM (est.)', formatBytes(model.size.ramBytes), 'tml-stat-ram']
@@ -390,13 +297,7 @@ export class InspectorPanel {
         items.push(['device accuracy', percent(report.classes.deviceAccuracy), 'tml-stat-accuracy']);
       }
     }
-    if (model.family === 'tree_ensemble' && model.options.featureType !== 'float32') {
-      items.push([
-        'splits routed differently by quantization',
-        `${report.routingChanges.length} on ${report.rowsWithRoutingChanges.length} rows`,
-        'tml-stat-routing'
-      ]);
-    }
+    items.push(...(view.quantizationSummary?.(model, report) ?? []));
     if (report.values) {
       items.push(['max abs error', report.values.maxAbsError.toExponential(2), 'tml-stat-maxerr']);
     }
@@ -405,45 +306,6 @@ export class InspectorPanel {
       stat.append(element('div', 'tml-stat-value', value), element('div', 'tml-stat-name', name));
       box.appendChild(stat);
     }
-    return box;
-  }
-
-  /** One row per runtime layer: what it computes, its cost, and (int8) its quantization. */
-  private layerTable(structure: NetStructure, tables: NetTables, ranges: LayerRange[]): HTMLElement {
-    const box = element('div', 'tml-layers');
-    const int8 = tables.featureType === 'int8';
-    box.appendChild(element('h4', '', `Layers (${structure.layers.length}) as the C runtime runs them`));
-    const table = element('table', 'tml-layer-table');
-    const titles = ['#', 'layer', 'kind', 'activation', 'output', 'parameters', 'multiply-adds', 'weight bytes', 'live bytes', 'range on your rows'];
-    if (int8) {
-      titles.push('int8 scale / zero');
-    }
-    const head = element('tr', '');
-    titles.forEach(t => head.appendChild(element('th', '', t)));
-    table.appendChild(head);
-    structure.layers.forEach((l, k) => {
-      const row = element('tr', 'tml-layer');
-      const range = ranges[k];
-      const layer = tables.layers[k];
-      const cells = [
-        String(k),
-        l.name,
-        l.kind,
-        l.activation,
-        l.outShape.filter((d, i) => d > 1 || i === 2).join(' × '),
-        String(l.params),
-        String(l.macs),
-        formatBytes(l.weightBytes),
-        formatBytes(l.liveBytes),
-        range ? `[${range.min.toPrecision(3)}, ${range.max.toPrecision(3)}]` : '–'
-      ];
-      if (int8) {
-        cells.push(layer.outFloat ? 'float32 output' : `${layer.outScale.toPrecision(3)} / ${layer.outZero}`);
-      }
-      cells.forEach(c => row.appendChild(element('td', '', c)));
-      table.appendChild(row);
-    });
-    box.appendChild(table);
     return box;
   }
 

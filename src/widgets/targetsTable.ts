@@ -3,7 +3,7 @@
  * export option of the current model, with estimated flash, RAM, cycles and whether it fits
  * the profile's part.
  */
-import { TARGETS, TargetEstimate, estimateForTarget } from '../core/targets';
+import { TARGETS, TargetEstimate, estimateForTarget } from '../core/estimate/targets';
 import { TradeoffPoint } from '../core/tradeoff';
 import { formatBytes } from './charts';
 

@@ -1,6 +1,6 @@
 /** Feature stages: IR checks, the log-mel stage's tables and its header text. */
 import { IRError, WasmRuntime } from '../../src/core';
-import { featureStageC, parseFeatureStage, runFeatureStage, stageInputs, stageWidth, withStageSize } from '../../src/core/featureStage';
+import { featureStageC, parseFeatureStage, runFeatureStage, stageInputs, stageWidth, withStageSize } from '../../src/core/features/stage';
 
 const LOG_MEL = { kind: 'log_mel', samples: 1024, n_fft: 256, hop: 128, sample_rate: 8000, n_mels: 20, fmin: 0, fmax: 4000, amin: 1e-10, n_mfcc: null };
 

@@ -3,8 +3,8 @@
  * reference, the chart specs and the panel under jsdom. The float64 reference itself is
  * Python's (tests/python/test_feature_view.py checks the two against each other).
  */
-import { decodeArray, encodeArray } from '../../src/core/encoding';
-import { WasmRuntime } from '../../src/core/wasmRuntime';
+import { decodeArray, encodeArray } from '../../src/core/ir/encoding';
+import { WasmRuntime } from '../../src/core/runtime/wasmRuntime';
 import { Figure } from '../../src/widgets/charts';
 import { MAX_SIGNAL_POINTS, envelope, featureViewFigures } from '../../src/widgets/featureCharts';
 import {
@@ -16,7 +16,7 @@ import {
   deviceFeatures,
   parseParams,
   runFeatureView
-} from '../../src/core/featureView';
+} from '../../src/core/features/view';
 import { FeatureViewPanel, describeDifference } from '../../src/widgets/featurePanel';
 
 const SR = 8000;

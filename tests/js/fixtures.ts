@@ -2,9 +2,10 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 
-import { EncodedArray } from '../../src/core/encoding';
-import { ForestTables } from '../../src/core/forest';
-import { TreeEnsembleIR, parseModelIR } from '../../src/core/ir';
+import { EncodedArray } from '../../src/core/ir/encoding';
+import { ForestTables } from '../../src/core/families/trees/lower';
+import { TreeEnsembleIR } from '../../src/core/families/trees/ir';
+import { parseModelIR } from '../../src/core/ir/envelope';
 
 export interface ModelFixture {
   ir: Record<string, any>;

@@ -1,6 +1,6 @@
 /** Target profiles and per-target estimates (src/core/targets.ts), and the Inspector's table of them. */
 import { compileModel, decodeArray, lowerModel } from '../../src/core';
-import { TARGETS, estimateAllTargets, estimateForTarget, operationCount, targetProfile } from '../../src/core/targets';
+import { TARGETS, estimateAllTargets, estimateForTarget, operationCount, targetProfile } from '../../src/core/estimate/targets';
 import { evaluateTradeoffs } from '../../src/core/tradeoff';
 import { targetRows, targetsTable } from '../../src/widgets/targetsTable';
 import { cloneIR, fixtures } from './fixtures';

@@ -1,0 +1,194 @@
+/**
+ * Target profiles: six classes of microcontroller, what they hold and what their
+ * instructions cost. The data only; estimate/targets.ts computes a model's estimate on them.
+ * How the numbers were measured is told at each table below and in estimate/targets.ts.
+ */
+
+/** Instruction sets whose code sizes differ. */
+export type CodeIsa = 'thumb2' | 'thumb1' | 'rv32imc' | 'avr8';
+
+export interface TargetProfile {
+  id: string;
+  name: string;
+  core: string;
+  /** A typical low-cost part of the class, whose memory gives the budgets. */
+  examplePart: string;
+  clockMHz: number;
+  flashBytes: number;
+  ramBytes: number;
+  fpu: boolean;
+  isa: CodeIsa;
+  /** Cycles per Cortex-M4F integer/memory instruction of the same C code. */
+  cyclesPerInstruction: number;
+  /** Cycles per float32 add/multiply/compare/convert: FPU instruction or soft-float call. */
+  cyclesPerFloatOp: number;
+  /** Cycles per expf / powf / floorf-class library call. */
+  cyclesPerMathCall: number;
+  /**
+   * avr-gcc copies const data to RAM at start-up unless it is marked PROGMEM, which the
+   * portable runtime does not do: on AVR the tables count against RAM as well. Checked with
+   * clang --target=avr (tests/python/test_isa_code_size.py): the header's `static const`
+   * arrays, read through ordinary (data-space) pointers, land in .rodata.*, which avr-libc's
+   * linker scripts place in .data (copied from flash by __do_copy_data, which the object
+   * references); only address space 1 (PROGMEM, read with lpm) stays in .progmem. So on an
+   * ATmega328P (2 KB RAM) any model with more than about 1.5 KB of tables does not fit.
+   */
+  constTablesInRam: boolean;
+}
+
+const KIB = 1024;
+
+/**
+ * Cycle factors: Cortex-M4/M3 take 1 cycle per ALU instruction, 2 per load and 2-4 per taken
+ * branch (ARM Cortex-M4 and M3 TRMs): ~1.25 on this load- and branch-heavy code; an FPU add,
+ * multiply or compare takes 1 cycle, VCMP+VMRS 2, so 1.5 per float op. Cortex-M7 dual-issues
+ * (~0.7). Cortex-M0+ runs Thumb-1, ~1.3x the instructions of Thumb-2 for the same C, at
+ * ~1.3 cycles each. Soft float: libgcc's __aeabi_fadd/fmul/fcmpXX are 40-60 cycles on
+ * Thumb-2 and 60-90 on Thumb-1; RISC-V's generic soft-fp ~70; avr-libc's assembler float
+ * routines ~100-150 (fmul ~140, fadd ~100 cycles). AVR: a 32-bit add or compare is 4
+ * instructions of 1 cycle, loads 2 cycles, so ~4.5 cycles per M4F instruction. expf: ~120
+ * cycles with an FPU (newlib), thousands without.
+ *
+ * Checked for Cortex-M3 in QEMU (mps2-an385, the bundles rebuilt -mcpu=cortex-m3
+ * -mfloat-abi=soft, 20 models of every family): least squares on the measured instruction
+ * counts gives 38.5 instructions per soft float op (what 50 cycles at 1.3 per instruction
+ * assume) and ~1250 per expf (1500 cycles: ~1150 assumed); per model the M3 count is within
+ * -16% to +25% of the estimate's. QEMU counts no cycles: the cycles per instruction are not
+ * measured.
+ *
+ * Checked for Cortex-M0+ in QEMU (microbit, a Cortex-M0: the bundles rebuilt -mcpu=cortex-m0plus
+ * -mfloat-abi=soft with a 256 KB flash / 16 KB RAM linker script, 14 models of every family,
+ * the same rows counted on mps2-an386): with 1.3 Thumb-1 instructions per M4F integer one,
+ * least squares gives 64 instructions per soft float op (libgcc's Armv6-M soft float; 58
+ * assumed before) and ~3100 per expf (~1900 assumed), hence 83 and 4000 cycles at 1.3 per
+ * instruction. The integer factor itself is not separable from these counts (1.0-1.6 fit
+ * equally). One price per float op is a compromise: the compares of float trees cost ~48
+ * instructions each, the multiply-adds of nets, Gaussian and neighbour models 85-100, so per
+ * model the M0 count is within -35% (Gaussian NB) to +27% (float trees) of the estimate's;
+ * int16 tables trees within 1%. int8 networks run ~4x the M4F's integer instructions
+ * (requantization's 32x32->64-bit multiplies are library calls without SMULL): their M0+
+ * cycles are underestimated.
+ */
+export const TARGETS: TargetProfile[] = [
+  {
+    id: 'cortex-m0plus',
+    name: 'Cortex-M0+',
+    core: 'Arm Cortex-M0+ (Armv6-M, Thumb-1), no FPU',
+    examplePart: 'STM32G031K8 (64 KB flash, 8 KB RAM, 64 MHz)',
+    clockMHz: 64,
+    flashBytes: 64 * KIB,
+    ramBytes: 8 * KIB,
+    fpu: false,
+    isa: 'thumb1',
+    cyclesPerInstruction: 1.7,
+    cyclesPerFloatOp: 83,
+    cyclesPerMathCall: 4000,
+    constTablesInRam: false
+  },
+  {
+    id: 'cortex-m3',
+    name: 'Cortex-M3',
+    core: 'Arm Cortex-M3 (Armv7-M, Thumb-2), no FPU',
+    examplePart: 'STM32F103C8 (64 KB flash, 20 KB RAM, 72 MHz)',
+    clockMHz: 72,
+    flashBytes: 64 * KIB,
+    ramBytes: 20 * KIB,
+    fpu: false,
+    isa: 'thumb2',
+    cyclesPerInstruction: 1.3,
+    cyclesPerFloatOp: 50,
+    cyclesPerMathCall: 1500,
+    constTablesInRam: false
+  },
+  {
+    id: 'cortex-m4f',
+    name: 'Cortex-M4F',
+    core: 'Arm Cortex-M4 with single-precision FPU (Armv7E-M, Thumb-2)',
+    examplePart: 'STM32F411CE (512 KB flash, 128 KB RAM, 100 MHz); nRF52832 is similar (512 KB / 64 KB, 64 MHz)',
+    clockMHz: 100,
+    flashBytes: 512 * KIB,
+    ramBytes: 128 * KIB,
+    fpu: true,
+    isa: 'thumb2',
+    cyclesPerInstruction: 1.25,
+    cyclesPerFloatOp: 1.5,
+    cyclesPerMathCall: 120,
+    constTablesInRam: false
+  },
+  {
+    id: 'cortex-m7',
+    name: 'Cortex-M7',
+    core: 'Arm Cortex-M7 with FPU (Armv7E-M, Thumb-2, dual issue, caches)',
+    examplePart: 'STM32F746 (1 MB flash, 320 KB RAM, 216 MHz, single-precision FPv5)',
+    clockMHz: 216,
+    flashBytes: 1024 * KIB,
+    ramBytes: 320 * KIB,
+    fpu: true,
+    isa: 'thumb2',
+    cyclesPerInstruction: 0.7,
+    cyclesPerFloatOp: 0.8,
+    cyclesPerMathCall: 70,
+    constTablesInRam: false
+  },
+  {
+    id: 'esp32-c3',
+    name: 'ESP32-C3',
+    core: 'RISC-V RV32IMC (ESP32-C3), no FPU; code runs from cached external flash',
+    examplePart: 'ESP32-C3 (4 MB flash of which a 1 MB default app partition, 400 KB SRAM of which ~320 KB data RAM, 160 MHz)',
+    clockMHz: 160,
+    flashBytes: 1024 * KIB,
+    ramBytes: 320 * KIB,
+    fpu: false,
+    isa: 'rv32imc',
+    cyclesPerInstruction: 1.4,
+    cyclesPerFloatOp: 70,
+    cyclesPerMathCall: 2500,
+    constTablesInRam: false
+  },
+  {
+    id: 'avr',
+    name: 'AVR',
+    core: 'AVR 8-bit (ATmega), no FPU, no hardware divide',
+    examplePart: 'ATmega328P (32 KB flash, 2 KB RAM, 16 MHz)',
+    clockMHz: 16,
+    flashBytes: 32 * KIB,
+    ramBytes: 2 * KIB,
+    fpu: false,
+    isa: 'avr8',
+    cyclesPerInstruction: 4.5,
+    cyclesPerFloatOp: 120,
+    cyclesPerMathCall: 3000,
+    constTablesInRam: true
+  }
+];
+
+export function targetProfile(target: string | TargetProfile): TargetProfile {
+  if (typeof target !== 'string') {
+    return target;
+  }
+  const found = TARGETS.find(t => t.id === target);
+  if (!found) {
+    throw new Error(`unknown target ${JSON.stringify(target)}; use one of ${TARGETS.map(t => t.id).join(', ')}`);
+  }
+  return found;
+}
+
+/** Cores with Armv7E-M's DSP instructions (SMLAD), which net.h's int8 kernels use. */
+const DSP_TARGETS = ['cortex-m4f', 'cortex-m7'];
+
+export function hasDspInstructions(profile: TargetProfile): boolean {
+  return DSP_TARGETS.includes(profile.id);
+}
+
+/** C library bytes per library class: Arm hard float, Thumb-2 soft float, Thumb-1 soft float. */
+export type LibraryBytes = [armFpu: number, thumb2Soft: number, thumb1Soft: number];
+
+/**
+ * Model code on Arm cores relative to Cortex-M4F (Thumb-2, hard float), for code that is not
+ * dominated by float compares: Thumb-2 without an FPU and Thumb-1 call a soft-float helper
+ * where the M4F has a VFP instruction, 1.02x and 1.05x on the calibration models. Families
+ * whose code differs (inline float trees) give their own factors.
+ */
+export function armCodeFactor(profile: TargetProfile): number {
+  return profile.isa === 'thumb1' ? 1.05 : profile.fpu ? 1 : 1.02;
+}

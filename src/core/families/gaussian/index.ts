@@ -1,0 +1,57 @@
+/**
+ * Gaussian models (family "gaussian"): GaussianNB, GaussianMixture, BayesianGaussianMixture
+ * and EllipticEnvelope as components scored through their precision's Cholesky factor, in
+ * float32 (c-runtime/include/tinyml/gauss.h); a pipeline's scalers or PCA may come first.
+ */
+import type { DeviceRun, Family, Lowered } from '../family';
+import { FLOAT32_VS_FLOAT64 } from '../family';
+import { NetTables } from '../nets/lower';
+import { floatOnlyOptions, refuseQuantization } from '../float32Only';
+import { lowerPreprocess, modelInput } from '../preprocess';
+import { WasmRuntime } from '../../runtime/wasmRuntime';
+import { emitGaussianHeader } from './emit';
+import { estimateGaussianSize, gaussianCodeFactor, gaussianLibraries, gaussianOperations } from './estimate';
+import { GaussianIR, GaussianStructure, GaussianTables, buildGaussianTables, describeGaussian, parseGaussianIR } from './ir';
+
+export type LoweredGaussian = Lowered<GaussianIR, GaussianTables> & {
+  /** A pipeline's preprocessing as a float32 net, or null. */
+  pre: NetTables | null;
+};
+
+function run(model: LoweredGaussian, x: Float32Array, nRows: number): DeviceRun {
+  const out = WasmRuntime.load().runGaussian(model.tables, modelInput(model.pre, x, nRows), nRows);
+  if (model.ir.task === 'anomaly') {
+    // score_samples = -Mahalanobis^2; outlier (class 0) where it is below the offset
+    const offset = Math.fround(model.ir.offset);
+    const values = Float32Array.from(out.mahalanobis, m => -m);
+    return { nRows, routingChanges: [], classes: Int32Array.from(values, s => (s < offset ? 0 : 1)), values };
+  }
+  return { nRows, routingChanges: [], classes: out.classes, values: out.proba, scores: out.scores };
+}
+
+export const gaussian: Family<GaussianIR, LoweredGaussian, GaussianStructure> = {
+  id: 'gaussian',
+  pipeline: 'preprocess-net',
+  parse: parseGaussianIR,
+  exportOptions: floatOnlyOptions,
+  optionLabel: ({ featureType }) => featureType,
+  lower: (ir, options) => {
+    refuseQuantization(ir.estimator, options);
+    return { family: 'gaussian', ir, options, tables: buildGaussianTables(ir), pre: lowerPreprocess(ir) };
+  },
+  resolveStrategy: () => 'tables',
+  describe: model => describeGaussian(model.tables),
+  emit: (model, _strategy, frame) => emitGaussianHeader(model.ir, model.tables, model.pre, frame),
+  tablesSummary: model => ({ n_components: model.tables.nComponents, covariance: model.tables.covariance }),
+  size: model => estimateGaussianSize(model.tables, model.ir.classes.map(String), model.ir.task, model.pre),
+  codeFactor: (_model, _strategy, profile) => gaussianCodeFactor(profile),
+  libraries: model => gaussianLibraries(model.pre),
+  operations: model => gaussianOperations(model.tables, model.pre),
+  valueCount: model => (model.ir.task === 'anomaly' ? 1 : model.ir.nComponents),
+  run,
+  referencePolicy: model =>
+    model.ir.task === 'anomaly'
+      ? { rel: 2e-5, abs: 1e-6, checked: true, why: `${FLOAT32_VS_FLOAT64}: scores within 2e-5 of the largest; labels exact` }
+      : { rel: 1e-5, abs: 1e-4, checked: true, why: `${FLOAT32_VS_FLOAT64} through exp of log-likelihoods: probabilities within 1e-4; labels exact` },
+  classifierValues: () => 'predict_proba'
+};

@@ -1,0 +1,192 @@
+/**
+ * Emits a C99 header for a lowered network: const weights (they stay in flash), one
+ * const tml_layer_t per layer, a tml_net_t, and predict functions named after
+ * scikit-learn's methods. With `standalone` the runtime is embedded.
+ */
+import {
+  HeaderOptions,
+  RUNTIME_HEADERS,
+  cArray,
+  checkModelName,
+  classNamesC,
+  commentSafe,
+  formatFloat32,
+  formatInt,
+  headerBegin,
+  headerEnd,
+  runtimeC,
+  validateC
+} from '../../emit/frame';
+import { describeNet } from './describe';
+import { NeuralNetIR } from './ir';
+import { NetLayer, NetTables } from './lower';
+
+const KIND_MACROS = {
+  conv: 'TML_LAYER_CONV',
+  max_pool: 'TML_LAYER_MAX_POOL',
+  avg_pool: 'TML_LAYER_AVG_POOL',
+  affine: 'TML_LAYER_AFFINE',
+  activation: 'TML_LAYER_ACTIVATION'
+};
+const ACTIVATION_MACROS = {
+  identity: 'TML_ACT_IDENTITY',
+  relu: 'TML_ACT_RELU',
+  relu6: 'TML_ACT_RELU6',
+  tanh: 'TML_ACT_TANH',
+  logistic: 'TML_ACT_LOGISTIC',
+  softmax: 'TML_ACT_SOFTMAX'
+};
+
+/** The const arrays of one layer, and the initializer fields that point at them. */
+function layerTables(layer: NetLayer, prefix: string): { arrays: string[]; fields: Record<string, string> } {
+  const arrays: string[] = [];
+  const fields: Record<string, string> = {};
+  const table = (field: string, type: string, values: ArrayLike<number> | null, format: (v: number) => string): void => {
+    if (values) {
+      arrays.push(cArray(type, `${prefix}_${field}`, values, format));
+      fields[field] = `${prefix}_${field}`;
+    } else {
+      fields[field] = 'NULL';
+    }
+  };
+  table('weight_f32', 'float', layer.weightF32, formatFloat32);
+  table('bias_f32', 'float', layer.biasF32, formatFloat32);
+  table('weight_i8', 'int8_t', layer.weightI8, formatInt);
+  table('bias_i32', 'int32_t', layer.biasI32, formatInt);
+  table('multiplier', 'int32_t', layer.multiplier, formatInt);
+  table('shift', 'int8_t', layer.shift, formatInt);
+  table('channel_scale', 'float', layer.channelScale, formatFloat32);
+  return { arrays, fields };
+}
+
+function layerInitializer(layer: NetLayer, fields: Record<string, string>): string {
+  const [ih, iw, ic] = layer.inShape;
+  const [oh, ow, oc] = layer.outShape;
+  return `    { /* ${commentSafe(layer.name)} */
+        .kind = ${KIND_MACROS[layer.kind]}, .activation = ${ACTIVATION_MACROS[layer.activation]},
+        .in_h = ${ih}, .in_w = ${iw}, .in_c = ${ic}, .out_h = ${oh}, .out_w = ${ow}, .out_c = ${oc},
+        .kernel_h = ${layer.kernel[0]}, .kernel_w = ${layer.kernel[1]}, .stride_h = ${layer.stride[0]}, .stride_w = ${layer.stride[1]},
+        .pad_top = ${layer.pad[0]}, .pad_left = ${layer.pad[1]}, .in_offset = ${layer.inOffset}, .out_offset = ${layer.outOffset},
+        .weight_f32 = ${fields.weight_f32}, .bias_f32 = ${fields.bias_f32},
+        .weight_i8 = ${fields.weight_i8}, .bias_i32 = ${fields.bias_i32}, .multiplier = ${fields.multiplier},
+        .shift = ${fields.shift}, .channel_scale = ${fields.channel_scale},
+        .in_scale = ${formatFloat32(layer.inScale)}, .in_zero = ${layer.inZero},
+        .out_scale = ${formatFloat32(layer.outScale)}, .out_zero = ${layer.outZero}, .out_float = ${layer.outFloat ? 1 : 0}${
+    layer.biasFolded ? ', .bias_folded = 1' : ''
+  } }`;
+}
+
+/** The const arrays, layers and tml_net_t `${prefix}_net` of a lowered net. */
+export function netTablesC(tables: NetTables, prefix: string): string[] {
+  const out: string[] = [];
+  const initializers: string[] = [];
+  tables.layers.forEach((layer, k) => {
+    const { arrays, fields } = layerTables(layer, `${prefix}_l${k}`);
+    out.push(...arrays);
+    initializers.push(layerInitializer(layer, fields));
+  });
+  out.push(`static const tml_layer_t ${prefix}_layers[${tables.layers.length}] = {\n${initializers.join(',\n')}\n};\n`);
+  out.push(`static const tml_net_t ${prefix}_net = {
+    .n_layers = ${tables.layers.length},
+    .layers = ${prefix}_layers,
+    .quantized = ${tables.featureType === 'int8' ? 1 : 0},
+    .arena_bytes = ${tables.arenaBytes}
+};
+`);
+  return out;
+}
+
+export function emitNetHeader(ir: NeuralNetIR, tables: NetTables, options: HeaderOptions): string {
+  const { name, standalone } = options;
+  checkModelName(name);
+  const upper = name.toUpperCase();
+  const structure = describeNet(tables);
+  const isClassifier = ir.task === 'classification';
+  const binary = isClassifier && ir.nOutputs === 1;
+  const scores = ir.output === 'decision';
+  const numbers =
+    tables.featureType === 'int8'
+      ? `int8 (weights symmetric per output channel, activations per tensor, ranges measured on ${tables.calibration?.rows ?? 0} rows; the last layer's output is float32)`
+      : 'float32';
+  const out: string[] = [];
+  out.push(
+    headerBegin(name, ir.version, [
+      `Model: ${commentSafe(ir.estimator)}, ${tables.layers.length} layer(s), ${structure.totalParams} parameters, ${structure.totalMacs} multiply-adds per prediction.`,
+      `Input: ${ir.nFeatures} float32 values, shape [${ir.inputShape.join(', ')}] (channels last, row-major).`,
+      `Numbers: ${numbers}.`,
+      `Scratch: ${tables.arenaBytes} bytes of arena per prediction (${upper}_ARENA_BYTES); the predict functions`,
+      `put it on the stack, ${name}_run takes yours. All weights are const and stay in flash.`
+    ])
+  );
+  out.push(...runtimeC([RUNTIME_HEADERS.net, ...(options.extraRuntime ?? [])], standalone));
+  out.push(`#define ${upper}_N_FEATURES ${ir.nFeatures}`);
+  out.push(`#define ${upper}_N_OUTPUTS ${ir.nOutputs}`);
+  if (isClassifier) {
+    out.push(`#define ${upper}_N_CLASSES ${ir.classes.length}`);
+  }
+  if (scores) {
+    out.push(`#define ${upper}_N_SCORES ${ir.nOutputs} /* decision_function values */`);
+  }
+  out.push(`#define ${upper}_ARENA_BYTES ${tables.arenaBytes}\n`);
+  if (isClassifier) {
+    out.push(...classNamesC(name, ir.classes));
+  }
+  out.push(...netTablesC(tables, name));
+  out.push(`${validateC(name, 'layers', `return tml_net_validate(&${name}_net);`)}
+/* The last layer's outputs for x[${upper}_N_FEATURES] into out[n] (n >= ${upper}_N_OUTPUTS), using your
+ * arena of ${upper}_ARENA_BYTES bytes, 4-byte aligned. Returns TML_OK or a TML_E_* code. */
+static inline int ${name}_run(const float *x, void *arena, float *out, int32_t n)
+{
+    return tml_net_predict(&${name}_net, x, arena, ${upper}_ARENA_BYTES, out, n);
+}
+`);
+  // float words: the arena must be 4-byte aligned
+  const stackArena = `    float arena[(${upper}_ARENA_BYTES + 3) / 4];\n`;
+  if (isClassifier) {
+    out.push(`/* Class index (see ${name}_class_names) for x[${upper}_N_FEATURES], or a negative TML_E_* code. */
+static inline int32_t ${name}_predict(const float *x)
+{
+${stackArena}    float out[${upper}_N_OUTPUTS];
+    int status = tml_net_predict(&${name}_net, x, arena, ${upper}_ARENA_BYTES, out, ${upper}_N_OUTPUTS);
+    return status != TML_OK ? status : tml_net_class_from_output(&${name}_net, out);
+}
+
+${
+      scores
+        ? `/* Decision scores, as scikit-learn's decision_function, into scores[n] (n >= ${upper}_N_OUTPUTS). */
+static inline int ${name}_decision_function(const float *x, float *scores, int32_t n)
+{
+${stackArena}    return tml_net_predict(&${name}_net, x, arena, ${upper}_ARENA_BYTES, scores, n);
+}
+`
+        : `/* Class probabilities into proba[n] (n >= ${upper}_N_CLASSES); returns TML_OK or a TML_E_* code. */
+static inline int ${name}_predict_proba(const float *x, float *proba, int32_t n)
+{
+${stackArena}${
+      binary
+        ? `    int status;
+    if (n < 2) {
+        return TML_E_SIZE;
+    }
+    /* one logistic output p: probabilities [1 - p, p], as scikit-learn gives them */
+    status = tml_net_predict(&${name}_net, x, arena, ${upper}_ARENA_BYTES, proba + 1, 1);
+    if (status == TML_OK) {
+        proba[0] = 1.0f - proba[1];
+    }
+    return status;`
+        : `    return tml_net_predict(&${name}_net, x, arena, ${upper}_ARENA_BYTES, proba, n);`
+    }
+}
+`
+    }`);
+  } else {
+    out.push(`/* Writes the ${upper}_N_OUTPUTS predicted values for x[${upper}_N_FEATURES] to y; returns TML_OK or a TML_E_* code. */
+static inline int ${name}_predict(const float *x, float *y)
+{
+${stackArena}    return tml_net_predict(&${name}_net, x, arena, ${upper}_ARENA_BYTES, y, ${upper}_N_OUTPUTS);
+}
+`);
+  }
+  out.push(headerEnd(name));
+  return out.join('\n');
+}

@@ -1,0 +1,132 @@
+/**
+ * Neural networks (family "neural_net"): scikit-learn MLPs, linear models as one dense layer,
+ * pipelines of scalers in front of them, and Keras chain-shaped nets; float32, or int8 with
+ * activation ranges the runtime measures on calibration rows (c-runtime/include/tinyml/net.h).
+ */
+import { runFeatureStage, stageInputs } from '../../features/stage';
+import { InputError, checkFeatureMatrix } from '../../input';
+import { CompileOptions } from '../../options';
+import { WasmRuntime } from '../../runtime/wasmRuntime';
+import { DeviceRun, FLOAT32_VS_FLOAT64, Family, Lowered, ReferencePolicy } from '../family';
+import { NetStructure, describeNet } from './describe';
+import { emitNetHeader } from './emit';
+import { estimateNetSize, netCodeFactor, netExtraInstructions, netLibraries, netOperations } from './estimate';
+import { NeuralNetIR, parseNeuralNetIR } from './ir';
+import { NetTables, buildFloatNet, quantizeNet } from './lower';
+
+export type LoweredNet = Lowered<NeuralNetIR, NetTables>;
+
+const FEATURE_TYPES: Array<NetTables['featureType']> = ['float32', 'int8'];
+
+/**
+ * The float32 net, or the int8 one calibrated on options.calibration: the C runtime (its
+ * WebAssembly build) runs the float32 net on those rows and reports each layer's range.
+ */
+function lowerNet(ir: NeuralNetIR, options: CompileOptions): NetTables {
+  if (!(FEATURE_TYPES as string[]).includes(options.featureType)) {
+    throw new Error(`networks are exported as float32 or int8, not ${options.featureType}`);
+  }
+  if (options.leafType !== 'float32') {
+    throw new Error('leaf types apply to tree models only');
+  }
+  if (options.strategy === 'inline') {
+    throw new Error('the "inline" strategy applies to tree models only; networks use layer tables');
+  }
+  const float = buildFloatNet(ir);
+  if (options.featureType === 'float32') {
+    return float;
+  }
+  let x = options.calibration;
+  if (x && ir.featureStage && x.length % stageInputs(ir.featureStage) === 0) {
+    x = runFeatureStage(ir.featureStage, x, x.length / stageInputs(ir.featureStage)); // raw windows in
+  }
+  if (!x || x.length === 0) {
+    throw new InputError(
+      'int8 needs representative input rows to measure activation ranges on: pass calibration ' +
+        '(a few hundred training rows, e.g. calibration=X_train[:500])'
+    );
+  }
+  const nRows = x.length / ir.nFeatures;
+  checkFeatureMatrix(x, nRows, ir.nFeatures, 'calibration');
+  const trace = WasmRuntime.load().traceNet(float, x, nRows);
+  let inputMin = Infinity;
+  let inputMax = -Infinity;
+  x.forEach(v => {
+    inputMin = Math.min(inputMin, v);
+    inputMax = Math.max(inputMax, v);
+  });
+  return quantizeNet(float, { rows: nRows, inputMin, inputMax, min: trace.min, max: trace.max });
+}
+
+function run(model: LoweredNet, x: Float32Array, nRows: number): DeviceRun {
+  const out = WasmRuntime.load().runNet(model.tables, x, nRows);
+  if (model.ir.output === 'probabilities' && model.ir.nOutputs === 1) {
+    // One logistic output: predict_proba's two columns, [1 - p, p].
+    const values = new Float32Array(2 * nRows);
+    out.values.forEach((p, r) => {
+      values[2 * r] = 1 - p;
+      values[2 * r + 1] = p;
+    });
+    return { nRows, routingChanges: [], classes: out.classes, values };
+  }
+  return { nRows, routingChanges: [], classes: out.classes, values: out.values };
+}
+
+function referencePolicy(model: LoweredNet): ReferencePolicy {
+  if (model.tables.featureType === 'int8') {
+    return {
+      rel: 1e-5,
+      abs: 1e-5,
+      checked: false,
+      why: 'int8 network: quantization changes outputs by design (tinyml_lab.evaluate reports the accuracy it costs), so scikit-learn\'s answers are reported, not checked; the wasm runtime set checks the device bit for bit where the integers decide'
+    };
+  }
+  return {
+    rel: 1e-5,
+    abs: 1e-5,
+    checked: true,
+    why: `${FLOAT32_VS_FLOAT64}: outputs within 1e-5 (plus 1e-5 of the largest); labels exact`
+  };
+}
+
+export const nets: Family<NeuralNetIR, LoweredNet, NetStructure> = {
+  id: 'neural_net',
+  pipeline: 'layers',
+  parse: parseNeuralNetIR,
+  exportOptions: () => ({ featureTypes: FEATURE_TYPES, strategies: ['tables'], leafTypes: ['float32'] }),
+  optionLabel: ({ featureType }) => featureType, // one code form, no leaves
+  lower: (ir, options) => ({ family: 'neural_net', ir, options, tables: lowerNet(ir, options) }),
+  resolveStrategy: () => 'tables',
+  describe: model => describeNet(model.tables),
+  emit: (model, _strategy, frame) => emitNetHeader(model.ir, model.tables, frame),
+  tablesSummary: model => {
+    const t = model.tables;
+    return {
+      n_layers: t.layers.length,
+      arena_bytes: t.arenaBytes,
+      layers: t.layers.map(l => ({
+        name: l.name,
+        kind: l.kind,
+        activation: l.activation,
+        out_shape: l.outShape,
+        in_scale: l.inScale,
+        in_zero: l.inZero,
+        out_scale: l.outScale,
+        out_zero: l.outZero
+      })),
+      calibration: t.calibration
+        ? { rows: t.calibration.rows, min: Array.from(t.calibration.min), max: Array.from(t.calibration.max) }
+        : null
+    };
+  },
+  size: model => estimateNetSize(model.tables, model.ir.classes.map(String)),
+  codeFactor: (model, _strategy, profile) => netCodeFactor(model.tables, profile),
+  libraries: model => netLibraries(model.tables),
+  operations: model => netOperations(model.tables),
+  extraInstructions: (model, profile) => netExtraInstructions(model.tables, profile),
+  estimatedInstructions: model => describeNet(model.tables).estimatedInstructions,
+  valueCount: model => (model.ir.output === 'probabilities' && model.ir.nOutputs === 1 ? 2 : model.ir.nOutputs),
+  run,
+  referencePolicy,
+  classifierValues: model => (model.ir.output === 'decision' ? 'decision_function' : 'predict_proba')
+};

@@ -1,0 +1,288 @@
+/**
+ * The model IR of neural networks (family "neural_net"): scikit-learn MLPs and Keras
+ * Sequential / chain-shaped Functional models, as tinyml_lab/nets.py and keras_files.py
+ * write it. Layers are kept as the framework has them (Keras kernel layouts, batch norm
+ * unfolded); lowering to the C runtime's layers happens in lower.ts. Documented in docs/ir.md.
+ */
+import { IRError, decodeFloatsAt } from '../../ir/read';
+import type { ClassLabel } from '../../ir/types';
+import type { FeatureStage } from '../../features/stage';
+
+export type Activation = 'identity' | 'relu' | 'relu6' | 'tanh' | 'logistic' | 'softmax';
+export const ACTIVATIONS: Activation[] = ['identity', 'relu', 'relu6', 'tanh', 'logistic', 'softmax'];
+export type Padding = 'valid' | 'same';
+
+/** A tensor's weights, decoded to float64 whatever the IR stored (float32 or float64). */
+export interface Weights {
+  data: Float64Array;
+  shape: number[];
+}
+
+export type NetLayerIR =
+  | { kind: 'dense'; weights: Weights; bias: Weights; activation: Activation }
+  | {
+      kind: 'conv1d' | 'conv2d';
+      weights: Weights;
+      bias: Weights;
+      strides: number[];
+      padding: Padding;
+      activation: Activation;
+    }
+  | {
+      kind: 'max_pool1d' | 'avg_pool1d' | 'max_pool2d' | 'avg_pool2d';
+      poolSize: number[];
+      strides: number[];
+      padding: Padding;
+    }
+  | { kind: 'global_avg_pool1d' | 'global_avg_pool2d' | 'global_max_pool1d' | 'global_max_pool2d' }
+  | { kind: 'flatten' }
+  | { kind: 'activation'; activation: Activation }
+  /** Per channel x * scale + offset: a pipeline's scaler (StandardScaler, MinMaxScaler, ...). */
+  | { kind: 'affine'; scale: Weights; offset: Weights }
+  | { kind: 'batch_norm'; gamma: Weights; beta: Weights; mean: Weights; variance: Weights; epsilon: number };
+
+export type NetLayerKind = NetLayerIR['kind'];
+
+export interface NeuralNetIR {
+  /** tinyml_lab.features transformer exported in front of the model (raw windows in), or none. */
+  featureStage?: FeatureStage | null;
+  format: 'tinyml-lab-ir';
+  version: number;
+  family: 'neural_net';
+  estimator: string;
+  task: 'classification' | 'regression';
+  nFeatures: number;
+  /** One sample's shape, channels-last: [n], [steps, channels] or [h, w, channels]. */
+  inputShape: number[];
+  classes: ClassLabel[];
+  /** Units of the last layer. */
+  nOutputs: number;
+  /**
+   * What a classifier's outputs are: probabilities (softmax, or one logistic unit: [1 - p, p])
+   * or decision scores (a linear classifier's decision_function: class 1 where a single score
+   * is > 0, else the largest). Regressors: values.
+   */
+  output: 'probabilities' | 'decision' | 'values';
+  featureNames: string[];
+  layers: NetLayerIR[];
+}
+
+function fail(path: string, message: string): never {
+  throw new IRError(path, message);
+}
+
+function weights(value: unknown, path: string, rank: number): Weights {
+  const decoded = decodeFloatsAt(value, path);
+  if (decoded.shape.length !== rank) {
+    fail(path, `expected ${rank} dimension(s), got shape ${JSON.stringify(decoded.shape)}`);
+  }
+  const data = Float64Array.from(decoded.array);
+  const bad = data.findIndex(v => !Number.isFinite(v));
+  if (bad >= 0) {
+    fail(path, `value ${bad} is ${data[bad]}: the network has NaN or infinite weights`);
+  }
+  if (data.some(v => Math.abs(v) > 3.4e38)) {
+    fail(path, 'a weight is outside the float32 range');
+  }
+  return { data, shape: decoded.shape };
+}
+
+function positiveInts(value: unknown, path: string, length: number): number[] {
+  if (
+    !Array.isArray(value) ||
+    value.length !== length ||
+    value.some(v => typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 0x7fff)
+  ) {
+    fail(path, `expected ${length} positive integer(s), got ${JSON.stringify(value)}`);
+  }
+  return value as number[];
+}
+
+function activation(value: unknown, path: string): Activation {
+  if (!ACTIVATIONS.includes(value as Activation)) {
+    fail(path, `expected one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as Activation;
+}
+
+function padding(value: unknown, path: string): Padding {
+  if (value !== 'valid' && value !== 'same') {
+    fail(path, `expected "valid" or "same", got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function sameLength(path: string, named: Record<string, Weights>, n: number): void {
+  for (const [name, w] of Object.entries(named)) {
+    if (w.data.length !== n) {
+      fail(`${path}.${name}`, `has ${w.data.length} values, expected ${n}`);
+    }
+  }
+}
+
+function parseLayer(raw: unknown, path: string): NetLayerIR {
+  if (typeof raw !== 'object' || raw === null) {
+    fail(path, 'expected an object');
+  }
+  const l = raw as Record<string, unknown>;
+  const dims = (kind: string): number => (kind.includes('2d') ? 2 : 1);
+  switch (l.kind) {
+    case 'dense': {
+      const w = weights(l.weights, `${path}.weights`, 2);
+      const b = weights(l.bias, `${path}.bias`, 1);
+      sameLength(path, { bias: b }, w.shape[1]);
+      return { kind: 'dense', weights: w, bias: b, activation: activation(l.activation, `${path}.activation`) };
+    }
+    case 'conv1d':
+    case 'conv2d': {
+      const d = dims(l.kind);
+      const w = weights(l.weights, `${path}.weights`, d + 2);
+      const b = weights(l.bias, `${path}.bias`, 1);
+      sameLength(path, { bias: b }, w.shape[d + 1]);
+      return {
+        kind: l.kind,
+        weights: w,
+        bias: b,
+        strides: positiveInts(l.strides, `${path}.strides`, d),
+        padding: padding(l.padding, `${path}.padding`),
+        activation: activation(l.activation, `${path}.activation`)
+      };
+    }
+    case 'max_pool1d':
+    case 'avg_pool1d':
+    case 'max_pool2d':
+    case 'avg_pool2d': {
+      const d = dims(l.kind);
+      return {
+        kind: l.kind,
+        poolSize: positiveInts(l.pool_size, `${path}.pool_size`, d),
+        strides: positiveInts(l.strides, `${path}.strides`, d),
+        padding: padding(l.padding, `${path}.padding`)
+      };
+    }
+    case 'global_avg_pool1d':
+    case 'global_avg_pool2d':
+    case 'global_max_pool1d':
+    case 'global_max_pool2d':
+    case 'flatten':
+      return { kind: l.kind };
+    case 'activation':
+      return { kind: 'activation', activation: activation(l.activation, `${path}.activation`) };
+    case 'affine': {
+      const scale = weights(l.scale, `${path}.scale`, 1);
+      const offset = weights(l.offset, `${path}.offset`, 1);
+      sameLength(path, { offset }, scale.data.length);
+      return { kind: 'affine', scale, offset };
+    }
+    case 'batch_norm': {
+      const gamma = weights(l.gamma, `${path}.gamma`, 1);
+      const named = {
+        beta: weights(l.beta, `${path}.beta`, 1),
+        mean: weights(l.mean, `${path}.mean`, 1),
+        variance: weights(l.variance, `${path}.variance`, 1)
+      };
+      sameLength(path, named, gamma.data.length);
+      if (named.variance.data.some(v => v < 0)) {
+        fail(`${path}.variance`, 'a variance is negative');
+      }
+      if (typeof l.epsilon !== 'number' || !(l.epsilon >= 0) || !Number.isFinite(l.epsilon)) {
+        fail(`${path}.epsilon`, `expected a non-negative number, got ${JSON.stringify(l.epsilon)}`);
+      }
+      return { kind: 'batch_norm', gamma, ...named, epsilon: l.epsilon };
+    }
+    default:
+      fail(`${path}.kind`, `unknown layer kind ${JSON.stringify(l.kind)}`);
+  }
+}
+
+/**
+ * A pipeline's preprocessing in front of a model that is not a network (Gaussian, SVM,
+ * neighbours): affine (scalers) and dense (PCA) layers without activations, as a small
+ * regression net from the raw features to the model's.
+ */
+export function parsePreprocess(raw: unknown, nFeatures: number, common: { version: number; estimator: string }): NeuralNetIR {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    fail('preprocess', 'expected a non-empty list of layers');
+  }
+  let width = nFeatures;
+  const layers = raw.map((l: unknown, i: number) => {
+    const path = `preprocess[${i}]`;
+    const layer = parseLayer(l, path);
+    if (layer.kind === 'affine' && layer.scale.data.length === width) {
+      return layer;
+    }
+    if (layer.kind === 'dense' && layer.activation === 'identity' && layer.weights.shape[0] === width) {
+      width = layer.weights.shape[1];
+      return layer;
+    }
+    fail(path, `expected an affine or activation-free dense layer taking ${width} values`);
+  });
+  return {
+    format: 'tinyml-lab-ir',
+    version: common.version,
+    family: 'neural_net',
+    estimator: `${common.estimator} (preprocessing)`,
+    task: 'regression',
+    nFeatures,
+    inputShape: [nFeatures],
+    classes: [],
+    nOutputs: width,
+    output: 'values',
+    featureNames: [],
+    layers
+  };
+}
+
+/**
+ * Checks the parts of a neural-net IR beyond the fields every family has (parseModelIR
+ * checked those). Shapes between layers are checked when lowering, where they are computed.
+ */
+export function parseNeuralNetIR(
+  obj: Record<string, unknown>,
+  common: { version: number; estimator: string; classes: ClassLabel[]; featureNames: string[]; nFeatures: number }
+): NeuralNetIR {
+  const task = obj.task;
+  if (task !== 'classification' && task !== 'regression') {
+    fail('task', `a neural net is a classifier or a regressor, got ${JSON.stringify(task)}`);
+  }
+  const inputShape = positiveInts(obj.input_shape, 'input_shape', Array.isArray(obj.input_shape) ? obj.input_shape.length : 1);
+  if (inputShape.length < 1 || inputShape.length > 3) {
+    fail('input_shape', `expected 1 to 3 dimensions (no batch), got ${JSON.stringify(obj.input_shape)}`);
+  }
+  const product = inputShape.reduce((a, b) => a * b, 1);
+  if (product !== common.nFeatures) {
+    fail('input_shape', `${JSON.stringify(inputShape)} holds ${product} values, n_features is ${common.nFeatures}`);
+  }
+  if (!Array.isArray(obj.layers) || obj.layers.length === 0) {
+    fail('layers', 'expected a non-empty list of layers');
+  }
+  const layers = obj.layers.map((l: unknown, i: number) => parseLayer(l, `layers[${i}]`));
+  const nOutputs = typeof obj.n_outputs === 'number' ? obj.n_outputs : NaN;
+  if (!Number.isInteger(nOutputs) || nOutputs < 1) {
+    fail('n_outputs', `expected the number of units of the last layer, got ${JSON.stringify(obj.n_outputs)}`);
+  }
+  const output = obj.output ?? (task === 'classification' ? 'probabilities' : 'values');
+  if (task === 'classification' ? output !== 'probabilities' && output !== 'decision' : output !== 'values') {
+    fail('output', `a ${task} net's outputs are ${task === 'classification' ? '"probabilities" or "decision"' : '"values"'}, got ${JSON.stringify(obj.output)}`);
+  }
+  if (task === 'classification') {
+    const expected = nOutputs === 1 ? 2 : nOutputs;
+    if (common.classes.length !== expected) {
+      fail('classes', `a classifier with ${nOutputs} output(s) has ${expected} classes, got ${common.classes.length}`);
+    }
+  }
+  return {
+    format: 'tinyml-lab-ir',
+    version: common.version,
+    family: 'neural_net',
+    estimator: common.estimator,
+    task,
+    nFeatures: common.nFeatures,
+    inputShape,
+    classes: task === 'classification' ? common.classes : [],
+    nOutputs,
+    output: output as NeuralNetIR['output'],
+    featureNames: common.featureNames,
+    layers
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * Size and cost of a tree ensemble: flash and stack on Cortex-M4F (tables exact, code
+ * measured), the code on other cores, the C library it pulls in, and the instructions of one
+ * prediction. How each constant was measured is told where it is defined.
+ */
+import { OperationCount, QUANTIZE_FLOAT_OPS } from '../../estimate/costs';
+import { LibraryBytes, TargetProfile, armCodeFactor } from '../../estimate/profiles';
+import { SizeEstimate, SizeItem, classNamesBytes, m4fEstimate } from '../../estimate/size';
+import type { FeatureType, Strategy } from '../../options';
+import { ForestTables, LEAF, describeForest, expectedSplits, leafWidth, treeNodes, valueCount } from './lower';
+import type { LoweredForest } from './index';
+
+/**
+ * Table-walk evaluator code (model_predict with the runtime inlined) on Cortex-M4F (Thumb-2,
+ * hard float, -Os): 50-136 B float32 and 184-275 B quantized on forests of 3-20 trees, 2-3
+ * classes, regressors too. Stack frames besides the output scratch and quantized features
+ * from bench/size/evaluator_size.sh.
+ */
+const CODE_BYTES: Record<FeatureType, number> = { float32: 80, int16: 200, int8: 200 };
+const STACK_FRAME_BYTES: Record<FeatureType, number> = { float32: 36, int16: 40, int8: 36 };
+/** Rescaling uint8 leaf sums (k/255) adds this much code; int16 leaves' int32 sum adds none measurable. */
+const U8_LEAF_CODE_BYTES = 32;
+
+/**
+ * Inline tree code on Cortex-M4F (-Os, arm-none-eabi-gcc 12.2), fitted (least squares on the
+ * relative error of the total) on 18 random forests of wine, breast_cancer and digits (1 to
+ * 20 trees, depth 3 to 12, 6 to 1543 splits): bytes per split (its leaf return included), per
+ * tree (function and dispatch case) and once (the quantizing prologue). Totals within 17%.
+ */
+const INLINE_BYTES: Record<FeatureType, { split: number; tree: number; base: number }> = {
+  float32: { split: 21, tree: 14, base: 0 },
+  int16: { split: 14, tree: 14, base: 85 },
+  int8: { split: 12, tree: 0, base: 115 }
+};
+
+export function estimateForestSize(tables: ForestTables, classNames: string[], strategy: Strategy = 'tables'): SizeEstimate {
+  // Inline code writes each tree's reachable nodes: a subtree shared by several trees once per tree.
+  let splits = 0;
+  if (strategy === 'inline') {
+    for (let t = 0; t < tables.nTrees; t++) {
+      splits += treeNodes(tables, t).filter(i => tables.nodeFeature[i] !== LEAF).length;
+    }
+  }
+  const walk: SizeItem[] =
+    strategy === 'tables'
+      ? [
+          { name: 'tree roots', bytes: tables.treeRoot.byteLength },
+          { name: 'node features', bytes: tables.nodeFeature.byteLength },
+          { name: 'node children', bytes: tables.nodeNext.byteLength },
+          { name: 'thresholds', bytes: (tables.thresholdF32 ?? tables.thresholdI16 ?? tables.thresholdI8 ?? new Uint8Array(0)).byteLength }
+        ]
+      : [
+          {
+            name: 'inline tree code',
+            bytes: splits * INLINE_BYTES[tables.featureType].split + tables.nTrees * INLINE_BYTES[tables.featureType].tree
+          }
+        ];
+  const flash: SizeItem[] = [
+    ...walk,
+    { name: 'feature scales', bytes: tables.featureScale?.byteLength ?? 0 },
+    { name: 'feature offsets', bytes: tables.featureOffset?.byteLength ?? 0 },
+    { name: 'leaf values', bytes: (tables.leafU8 ?? tables.leafI16 ?? tables.leafValues).byteLength },
+    { name: 'baseline', bytes: tables.baseline?.byteLength ?? 0 },
+    { name: 'tree outputs', bytes: tables.treeOutput?.byteLength ?? 0 },
+    // 23 four-byte fields of tml_forest_t; class names as pointers plus their text.
+    { name: 'model descriptor', bytes: 92 },
+    { name: 'class names', bytes: classNamesBytes(classNames) },
+    {
+      name: 'evaluator code',
+      bytes:
+        (strategy === 'tables' ? CODE_BYTES[tables.featureType] : INLINE_BYTES[tables.featureType].base) +
+        (tables.leafU8 ? U8_LEAF_CODE_BYTES : 0)
+    }
+  ];
+  const ram: SizeItem[] = [
+    { name: 'output scratch', bytes: 4 * valueCount(tables) },
+    { name: 'quantized features (at most)', bytes: tables.featureType !== 'float32' ? 2 * tables.nFeatures : 0 },
+    { name: 'call frames', bytes: STACK_FRAME_BYTES[tables.featureType] }
+  ].filter(item => item.bytes > 0);
+  return m4fEstimate(flash, ram);
+}
+
+// ---- other cores and the C library ------------------------------------------------------
+
+/**
+ * Tree code on other cores relative to Cortex-M4F (see estimate/targets.ts for how these were
+ * measured): inline float32 trees are smaller without an FPU (a soft-float call where the M4F
+ * loads a literal into a VFP register); RV32IMC and AVR by clang's ratios.
+ */
+const ISA_CODE_FACTORS: Record<string, { rv32imc: number; avr8: number }> = {
+  'tables-float32': { rv32imc: 1.5, avr8: 2.6 },
+  'tables-quantized': { rv32imc: 1.4, avr8: 2.2 },
+  'inline-float32': { rv32imc: 0.95, avr8: 1.35 },
+  'inline-int16': { rv32imc: 1.15, avr8: 1.35 },
+  'inline-int8': { rv32imc: 1.2, avr8: 1.35 }
+};
+const THUMB1_INLINE_FACTORS: Record<FeatureType, number> = { float32: 0.85, int16: 1.2, int8: 1.1 };
+/** AVR's fixed inline-tree code (predict, the argmax, soft-float glue), over the per-split factor. */
+const AVR_INLINE_FIXED_BYTES = 350;
+
+export function forestCodeFactor(model: LoweredForest, strategy: Strategy, profile: TargetProfile): number {
+  const inline = strategy === 'inline';
+  const featureType = model.options.featureType;
+  if (profile.isa === 'thumb2') {
+    return !profile.fpu && inline && featureType === 'float32' ? 0.81 : armCodeFactor(profile);
+  }
+  if (profile.isa === 'thumb1') {
+    return inline ? THUMB1_INLINE_FACTORS[featureType] : armCodeFactor(profile);
+  }
+  const key = inline ? `inline-${featureType}` : featureType === 'float32' ? 'tables-float32' : 'tables-quantized';
+  const factor = ISA_CODE_FACTORS[key][profile.isa];
+  if (profile.isa === 'avr8' && inline) {
+    const m4fCode = estimateForestSize(model.tables, model.ir.classes.map(String), strategy)
+      .flash.filter(i => i.name === 'inline tree code' || i.name === 'evaluator code')
+      .reduce((s, i) => s + i.bytes, 0);
+    return factor + AVR_INLINE_FIXED_BYTES / Math.max(m4fCode, 1);
+  }
+  return factor;
+}
+
+/**
+ * What libgcc / newlib nano / libm add (bytes with an FPU, Thumb-2 and Thumb-1 soft float):
+ * soft-float compares and adds, floorf and conversions for quantized features; the isolation
+ * score's exp2 (boosting's predict compares raw sums: no expf).
+ */
+const LIBRARIES: Record<string, LibraryBytes> = {
+  'tree-f32': [0, 1372, 1980],
+  'tree-f32-u8': [0, 1372, 2748],
+  'tree-f32-sum': [0, 776, 1344],
+  'tree-f32-i16': [0, 1136, 2132],
+  'tree-q': [0, 1448, 3636],
+  'tree-q-u8': [0, 1448, 3768],
+  'tree-q-sum': [0, 1448, 3636],
+  'tree-q-i16': [0, 1136, 2936],
+  isolation: [2536, 3508, 5208]
+};
+
+export function forestLibraries(model: LoweredForest): LibraryBytes[] {
+  const t = model.tables;
+  const q = t.featureType === 'float32' ? 'tree-f32' : 'tree-q';
+  const leaves = t.leafU8 ? '-u8' : t.leafI16 ? '-i16' : t.combine === 'sum' || model.ir.task !== 'classification' ? '-sum' : '';
+  return [LIBRARIES[q + leaves], ...(t.link === 'isolation' ? [LIBRARIES.isolation] : [])];
+}
+
+// ---- instructions ------------------------------------------------------------------------
+
+/**
+ * Tree costs in Cortex-M4F instructions, fitted (least squares on the relative error) on QEMU
+ * counts of predict for 96 random forests (breast cancer, wine, digits, diabetes; 3 and 20
+ * trees; depth 4 and unlimited; every feature type and strategy), each within 9% given the
+ * splits the test rows really visit. A table-walk split loads feature, threshold and next
+ * and branches (14); an inline split is a compare and a branch (5); a quantized table walk
+ * compares int16s (13.5) or, when it quantizes on the fly, also quantizes the split's feature
+ * (28.5); quantizing a feature up front (multiply, range checks, truncating floor) is 27.
+ * Per tree: the walk's set-up; per leaf value: load and add; per output: the scratch,
+ * mean and argmax.
+ */
+const TREE_INSTRUCTIONS = {
+  float: {
+    tables: { split: 14, tree: 6, output: 24 },
+    inline: { split: 5, tree: 10, output: 24 }
+  },
+  quantized: {
+    tables: { split: 13.5, tree: 0, output: 32 },
+    inline: { split: 4.5, tree: 8, output: 25 }
+  }
+};
+const LEAF_VALUE_INSTRUCTIONS = 7;
+const QUANTIZE_INSTRUCTIONS = { upFront: 27, onTheFly: 28.5 };
+
+/**
+ * Trees: the splits a row visits are taken as each tree's mean leaf depth (every leaf
+ * equally likely), which is within about 15% of what test rows visit on the calibration
+ * forests but overestimates shallow trees whose big classes split off near the root.
+ * Quantized table walks quantize every feature up front when more splits than features are
+ * expected (as the emitted predict does), else each split's feature on the way.
+ */
+export function forestOperations(model: LoweredForest, strategy: Strategy): OperationCount {
+  const t: ForestTables = model.tables;
+  const structure = describeForest(model.ir);
+  const visited = expectedSplits(structure);
+  const quantized = t.featureType !== 'float32';
+  const cost = TREE_INSTRUCTIONS[quantized ? 'quantized' : 'float'][strategy];
+  const perLeaf = leafWidth(t);
+  const integerLeaves = Boolean(t.leafU8 ?? t.leafI16);
+  let instructions = visited * cost.split + structure.nTrees * (cost.tree + LEAF_VALUE_INSTRUCTIONS * perLeaf) + cost.output * t.nOutputs;
+  let floatOps = (integerLeaves ? 0 : structure.nTrees * perLeaf) + 2 * t.nOutputs;
+  if (!quantized) {
+    floatOps += visited;
+  } else if (strategy === 'inline' || visited > t.nFeatures) {
+    instructions += QUANTIZE_INSTRUCTIONS.upFront * t.nFeatures;
+    floatOps += QUANTIZE_FLOAT_OPS * t.nFeatures;
+  } else {
+    instructions += (QUANTIZE_INSTRUCTIONS.onTheFly - cost.split) * visited;
+    floatOps += QUANTIZE_FLOAT_OPS * visited;
+  }
+  // predict compares raw sums; only the isolation score needs exp2f, which newlib computes
+  // as powf (about four expf)
+  const mathCalls = t.link === 'isolation' ? 4 : 0;
+  return { instructions, floatOps, mathCalls };
+}
+

@@ -1,0 +1,120 @@
+/**
+ * Tree ensembles (family "tree_ensemble"): scikit-learn's decision trees, random forests,
+ * extra trees, gradient boosting and isolation forests, as const node tables walked by the
+ * runtime (c-runtime/include/tinyml/forest.h) or as inline if/goto code per tree.
+ */
+import { formatFloat32 } from '../../emit/frame';
+import { CODE_STRATEGIES, FEATURE_TYPES, Strategy } from '../../options';
+import { WasmRuntime } from '../../runtime/wasmRuntime';
+import type { DeviceRun, Family, Lowered, ReferencePolicy } from '../family';
+import { emitForestHeader } from './emit';
+import { estimateForestSize, forestCodeFactor, forestLibraries, forestOperations } from './estimate';
+import { MAX_FEATURES, TreeEnsembleIR, parseTreeEnsembleIR } from './ir';
+import {
+  ForestStructure,
+  ForestTables,
+  buildForestTables,
+  describeForest,
+  leafTypesFor,
+  quantizedRoutingChanges,
+  valueCount
+} from './lower';
+
+export type LoweredForest = Lowered<TreeEnsembleIR, ForestTables>;
+
+const LEAF_LABELS = { float32: '', uint8: ' · u8 leaves', int16: ' · i16 leaves' };
+
+/** "auto" picks the strategy with the smaller estimated flash. */
+function resolveStrategy(model: LoweredForest): Strategy {
+  const requested = model.options.strategy;
+  if (requested !== 'auto') {
+    return requested;
+  }
+  const names = model.ir.classes.map(String);
+  const tablesFlash = estimateForestSize(model.tables, names, 'tables').flashBytes;
+  return estimateForestSize(model.tables, names, 'inline').flashBytes < tablesFlash ? 'inline' : 'tables';
+}
+
+function run(model: LoweredForest, x: Float32Array, nRows: number): DeviceRun {
+  const out = WasmRuntime.load().runForest(model.tables, x, nRows);
+  const routingChanges = quantizedRoutingChanges(model.ir, model.tables, x, nRows);
+  if (model.ir.task === 'anomaly') {
+    // Index into classes [-1, 1]: outlier where score_samples < offset, as the header's predict.
+    const offset = Math.fround(model.ir.offset);
+    out.classes = Int32Array.from(out.values, score => (score < offset ? 0 : 1));
+  }
+  return { nRows, routingChanges, classes: out.classes, values: out.values };
+}
+
+/** What scikit-learn's answers may be compared to: the claims of the README. */
+function referencePolicy(model: LoweredForest): ReferencePolicy {
+  const t = model.tables;
+  if (t.featureType !== 'float32') {
+    return {
+      rel: 1e-5,
+      abs: 1e-6,
+      checked: false,
+      why: `${t.featureType} features: an input strictly between a threshold and the next grid point of its feature may take the other branch (tinyml_lab.evaluate lists these routing changes), so scikit-learn's answers are reported, not checked`
+    };
+  }
+  if (t.leafType === 'uint8') {
+    return {
+      rel: 0,
+      abs: 1 / 510 + 1e-6,
+      checked: false,
+      why: 'uint8 leaves: each probability within 1/510, and a label may change where the top two classes are within 1/255, so reported, not checked'
+    };
+  }
+  if (t.leafType === 'int16') {
+    // Each stored leaf is within half a step; a sum moves by that per tree, a mean by it once;
+    // the links (logistic, softmax, isolation) have slopes below 1.
+    const bound = ((t.combine === 'sum' ? t.nTrees : 1) * t.leafScale) / 2;
+    return {
+      rel: 1e-5,
+      abs: bound + 1e-6,
+      checked: true,
+      why: `int16 fixed-point leaves: half a step (${formatFloat32(Math.fround(t.leafScale / 2))}) per ${t.combine === 'sum' ? 'tree summed' : 'mean'}, plus float32 rounding (1e-5 relative); labels exact`
+    };
+  }
+  return { rel: 1e-5, abs: 1e-6, checked: true, why: `float32 sums of the leaf values: 1e-5 relative; labels exact (the splits are exactly scikit-learn's on float32 inputs)` };
+}
+
+export const trees: Family<TreeEnsembleIR, LoweredForest, ForestStructure> = {
+  id: 'tree_ensemble',
+  maxFeatures: MAX_FEATURES,
+  pipeline: 'none',
+  parse: parseTreeEnsembleIR,
+  exportOptions: ir => ({ featureTypes: FEATURE_TYPES, strategies: CODE_STRATEGIES, leafTypes: leafTypesFor(ir) }),
+  optionLabel: ({ featureType, strategy, leafType }) => `${featureType} · ${strategy}${LEAF_LABELS[leafType]}`,
+  lower: (ir, options) => ({
+    family: 'tree_ensemble',
+    ir,
+    options,
+    tables: buildForestTables(ir, options.featureType, options.leafType)
+  }),
+  resolveStrategy,
+  describe: model => describeForest(model.ir),
+  emit: (model, strategy, frame, structure) => emitForestHeader(model.ir, model.tables, structure, { ...frame, strategy }),
+  tablesSummary: model => {
+    const t = model.tables;
+    return {
+      n_trees: t.nTrees,
+      n_nodes: t.nNodes,
+      n_leaf_rows: t.nLeafRows,
+      feature_scale: t.featureScale ? Array.from(t.featureScale) : null,
+      feature_offset: t.featureOffset ? Array.from(t.featureOffset) : null,
+      leaf_scale: t.leafScale,
+      sklearn_nodes: t.sharing.sklearnNodes,
+      collapsed_splits: t.sharing.collapsedSplits,
+      shared_subtrees: t.sharing.sharedSubtrees
+    };
+  },
+  size: (model, strategy) => estimateForestSize(model.tables, model.ir.classes.map(String), strategy),
+  codeFactor: forestCodeFactor,
+  libraries: forestLibraries,
+  operations: forestOperations,
+  valueCount: model => valueCount(model.tables),
+  run,
+  referencePolicy,
+  classifierValues: () => 'predict_proba'
+};

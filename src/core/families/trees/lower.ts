@@ -1,0 +1,588 @@
+/**
+ * Lowers a tree-ensemble IR to the C runtime's tables (see c-runtime/include/tinyml/forest.h):
+ * preorder node numbering, thresholds rounded the way scikit-learn compares them, optional
+ * quantization of features and leaves, and de-duplication of what the device would store
+ * twice: equal leaf rows, splits whose two sides are the same subtree, and subtrees that
+ * several trees (or several places of one tree) reach as a right child or a root.
+ */
+import type { RoutingChange } from '../family';
+import type { FeatureType, LeafType } from '../../options';
+import { Combine, Link, TreeEnsembleIR } from './ir';
+
+export const LEAF = -1;
+const INT16_MAX = 32767;
+const INT16_MIN = -32768;
+/** Largest whole-number zero point (TML_MAX_FEATURE_OFFSET): offset +- 32767 stays exact in float32. */
+const MAX_FEATURE_OFFSET = 2 ** 23;
+/** TML_MAX_I16_LEAF_TREES: int16 leaves add up in an int32. */
+const MAX_I16_LEAF_TREES = 65536;
+/**
+ * Range of quantized thresholds per feature type. The top stays one below the largest
+ * quantized input, so that saturated inputs still go right. Features are always quantized to
+ * int16: int8 only narrows the thresholds (and so the scales), which halves their table.
+ */
+const THRESHOLD_RANGE: Record<'int16' | 'int8', { min: number; max: number }> = {
+  int16: { min: INT16_MIN, max: INT16_MAX - 1 },
+  int8: { min: -128, max: 126 }
+};
+
+/** What de-duplication saved, for the header comment and the widget. */
+export interface Sharing {
+  /** Nodes in scikit-learn's trees. */
+  sklearnNodes: number;
+  /** Splits dropped because both sides were the same subtree (after quantization). */
+  collapsedSplits: number;
+  /** Subtrees stored once and reached from several places. */
+  sharedSubtrees: number;
+}
+
+/** The tables of tml_forest_t, as typed arrays. */
+export interface ForestTables {
+  featureType: FeatureType;
+  nFeatures: number;
+  nOutputs: number;
+  nTrees: number;
+  nNodes: number;
+  nLeafRows: number;
+  treeRoot: Int32Array;
+  nodeFeature: Int16Array;
+  nodeNext: Int32Array;
+  thresholdF32: Float32Array | null;
+  thresholdI16: Int16Array | null;
+  thresholdI8: Int8Array | null;
+  featureScale: Float32Array | null;
+  /** Whole-number zero points of quantized features, or null when all are 0. */
+  featureOffset: Float32Array | null;
+  /** The leaf rows' values as float32 (for uint8 and int16 leaves: what the stored rows mean). */
+  leafValues: Float32Array;
+  combine: Combine;
+  link: Link;
+  linkParam: number;
+  /** Raw output before any tree (boosting), or null for zeros. */
+  baseline: Float32Array | null;
+  /** Output each tree feeds (its leaf rows have width 1), or null: every output. */
+  treeOutput: Int16Array | null;
+  leafType: LeafType;
+  /** The leaf rows as uint8 (leafType uint8): value = u8 * leafScale. */
+  leafU8: Uint8Array | null;
+  /** The leaf values as int16 fixed point (leafType int16): value = i16 * leafScale. */
+  leafI16: Int16Array | null;
+  /** Factor that turns stored leaves back into values: 1/255, 2^-k, or 1 for float32. */
+  leafScale: number;
+  sharing: Sharing;
+}
+
+/** Values in a leaf row: 1 when each tree feeds one output. */
+export function leafWidth(tables: Pick<ForestTables, 'treeOutput' | 'nOutputs'>): number {
+  return tables.treeOutput ? 1 : tables.nOutputs;
+}
+
+/** Values per prediction: two probabilities from one log-odds, else one per raw output. */
+export function valueCount(tables: Pick<ForestTables, 'link' | 'nOutputs'>): number {
+  return tables.link === 'logistic' ? 2 : tables.nOutputs;
+}
+
+/** Leaf types a model can use: uint8 for averaged class probabilities, int16 for one value per leaf. */
+export function leafTypesFor(ir: Pick<TreeEnsembleIR, 'task' | 'combine' | 'nOutputs' | 'trees'>): LeafType[] {
+  if (ir.task === 'classification' && ir.combine === 'mean') {
+    return ['float32', 'uint8'];
+  }
+  const oneValuePerLeaf = ir.nOutputs === 1 || ir.trees[0].output !== null;
+  return oneValuePerLeaf && ir.trees.length <= MAX_I16_LEAF_TREES ? ['float32', 'int16'] : ['float32'];
+}
+
+const f32Scratch = new Float32Array(1);
+const u32View = new Uint32Array(f32Scratch.buffer);
+
+/** The float32 just below a finite float32 value. */
+function nextFloat32Down(value: number): number {
+  f32Scratch[0] = value;
+  if (value === 0) {
+    u32View[0] = 0x80000001; // smallest negative subnormal
+  } else if (value > 0) {
+    u32View[0] -= 1;
+  } else {
+    u32View[0] += 1;
+  }
+  return f32Scratch[0];
+}
+
+/**
+ * The largest float32 not above t. scikit-learn compares a float32 feature, widened to
+ * double, with a double threshold; for float32 x that is the same as x <= this value.
+ */
+export function thresholdToFloat32(t: number): number {
+  const rounded = Math.fround(t);
+  return rounded > t ? nextFloat32Down(rounded) : rounded;
+}
+
+/** Per-feature quantization: q = floor(x * scale) - offset. */
+export interface FeatureQuantization {
+  scale: Float32Array;
+  offset: Float32Array;
+}
+
+/**
+ * Fits each feature's quantization to its split thresholds, which training placed between
+ * the training values: the largest power-of-two scale whose threshold span fits the type's
+ * range, and a whole-number offset that centres the span when it does not fit around 0.
+ * A power of two makes x * scale exact in float32, so values on the 1/scale grid (integers
+ * included) route exactly as in sklearn; inputs beyond the thresholds saturate and keep
+ * their side of every split. An offset buys resolution for features far from 0 (a
+ * temperature in kelvin, raw ADC counts); for a feature of one sign near 0 it would buy a
+ * single bit, and the feature keeps offset 0.
+ */
+export function featureQuantization(ir: TreeEnsembleIR, featureType: 'int16' | 'int8' = 'int16'): FeatureQuantization {
+  const { min, max } = THRESHOLD_RANGE[featureType];
+  const lo = new Float64Array(ir.nFeatures).fill(Infinity);
+  const hi = new Float64Array(ir.nFeatures).fill(-Infinity);
+  for (const tree of ir.trees) {
+    for (let i = 0; i < tree.feature.length; i++) {
+      if (tree.childrenLeft[i] !== -1) {
+        const f = tree.feature[i];
+        lo[f] = Math.min(lo[f], tree.threshold[i]);
+        hi[f] = Math.max(hi[f], tree.threshold[i]);
+      }
+    }
+  }
+  const scale = new Float32Array(ir.nFeatures).fill(1);
+  const offset = new Float32Array(ir.nFeatures);
+  for (let f = 0; f < ir.nFeatures; f++) {
+    if (lo[f] > hi[f]) {
+      continue; // no split tests this feature
+    }
+    // The largest exponent that fits, without and with an offset; exponents are clamped so
+    // that scales stay normal float32 numbers.
+    let plain = -40;
+    let shifted = -40;
+    let shiftedZero = 0;
+    for (let k = 40; k > -40; k--) {
+      const qLo = Math.floor(lo[f] * 2 ** k);
+      const qHi = Math.floor(hi[f] * 2 ** k);
+      if (qLo >= min && qHi <= max) {
+        plain = k;
+        break; // fits around 0: smaller exponents fit as well
+      }
+      const zero = qLo - min - Math.floor((max - min - (qHi - qLo)) / 2);
+      if (shifted === -40 && qHi - qLo <= max - min && Math.abs(zero) <= MAX_FEATURE_OFFSET) {
+        shifted = k;
+        shiftedZero = zero;
+      }
+    }
+    // An offset costs 4 bytes of flash: worth it when it gains two bits or more.
+    const useOffset = shifted - plain >= 2;
+    scale[f] = 2 ** (useOffset ? shifted : plain);
+    offset[f] = useOffset ? shiftedZero : 0;
+  }
+  return { scale, offset };
+}
+
+/** The per-feature scales alone (see featureQuantization). */
+export function featureScales(ir: TreeEnsembleIR, featureType: 'int16' | 'int8' = 'int16'): Float32Array {
+  return featureQuantization(ir, featureType).scale;
+}
+
+/**
+ * floor(t * scale) - offset, the quantized threshold. With features quantized as
+ * floor(x * scale) - offset, q(x) <= tq holds exactly when x * scale < floor(t * scale) + 1:
+ * inputs on the 1/scale grid and inputs equal to t route as in sklearn.
+ */
+export function quantizeThreshold(
+  t: number,
+  scale: number,
+  featureType: 'int16' | 'int8' = 'int16',
+  offset = 0
+): number {
+  const { min, max } = THRESHOLD_RANGE[featureType];
+  return Math.max(min, Math.min(max, Math.floor(t * scale) - offset));
+}
+
+/** Mirrors tml_quantize_i16 in the C runtime: floor, subtract the offset, saturate, NaN to INT16_MAX. */
+export function quantizeFeature(x: number, scale: number, offset = 0): number {
+  const v = Math.fround(Math.fround(x) * scale);
+  if (Number.isNaN(v) || v >= offset + INT16_MAX) {
+    return INT16_MAX;
+  }
+  if (v < offset - INT16_MAX) {
+    return INT16_MIN;
+  }
+  return Math.floor(v) - offset;
+}
+
+/**
+ * A leaf's row as the runtime adds it up: a forest classifier's class weights normalized
+ * to sum 1 (as sklearn's DecisionTreeClassifier.predict_proba does), otherwise the value
+ * times the tree scale (boosting's learning rate), computed in double as sklearn does.
+ */
+function leafRow(ir: TreeEnsembleIR, value: Float64Array, width: number, node: number): Float64Array {
+  const row = value.slice(node * width, (node + 1) * width);
+  const normalize = ir.task === 'classification' && ir.combine === 'mean';
+  const total = row.reduce((a, b) => a + b, 0);
+  const divisor = normalize ? (total === 0 ? 1 : total) : 1;
+  for (let k = 0; k < row.length; k++) {
+    row[k] = normalize ? row[k] / divisor : row[k] * ir.treeScale;
+  }
+  return row;
+}
+
+/**
+ * Fixed-point scale for int16 leaves: the smallest 2^-k that still holds the largest leaf
+ * value, so rounding moves each leaf by at most half of it.
+ */
+export function fixedPointScale(values: ArrayLike<number>): number {
+  let top = 0;
+  for (let i = 0; i < values.length; i++) {
+    top = Math.max(top, Math.abs(values[i]));
+  }
+  if (top === 0) {
+    return 1;
+  }
+  let k = Math.min(100, Math.floor(Math.log2(INT16_MAX / top)));
+  while (k > -100 && Math.round(top * 2 ** k) > INT16_MAX) {
+    k--; // guard against log2 rounding up
+  }
+  return 2 ** -k;
+}
+
+/** A subtree after interning: equal ids mean equal stored nodes all the way down. */
+interface SharedNode {
+  feature: number; // LEAF for leaves
+  threshold: number; // stored threshold (float32 value or quantized integer)
+  left: number; // ids of the children, or the leaf row for leaves
+  right: number;
+  size: number; // nodes when expanded as a tree
+}
+
+/** Stored value of one split threshold: what the C table holds for it. */
+type ThresholdStore = (threshold: number, feature: number) => number;
+
+function thresholdStore(ir: TreeEnsembleIR, featureType: FeatureType, quant: FeatureQuantization | null): ThresholdStore {
+  if (featureType === 'float32' || !quant) {
+    return t => thresholdToFloat32(t);
+  }
+  return (t, f) => quantizeThreshold(t, quant.scale[f], featureType, quant.offset[f]);
+}
+
+export function buildForestTables(ir: TreeEnsembleIR, featureType: FeatureType, leafType: LeafType = 'float32'): ForestTables {
+  if (!leafTypesFor(ir).includes(leafType)) {
+    throw new Error(
+      leafType === 'uint8'
+        ? 'uint8 leaves store class probabilities: only forest classifiers (trees averaging probabilities) can use them'
+        : `int16 leaves hold one value per leaf: this ${ir.estimator} stores ${ir.nOutputs} per leaf ` +
+            `(or has more than ${MAX_I16_LEAF_TREES} trees); use float32 or uint8 leaves`
+    );
+  }
+  const hasOutputs = ir.trees[0].output !== null;
+  const width = hasOutputs ? 1 : ir.nOutputs;
+  const quant = featureType === 'float32' ? null : featureQuantization(ir, featureType);
+  const storeThreshold = thresholdStore(ir, featureType, quant);
+
+  // Leaf rows in the form the device stores them; equal stored rows become one row.
+  const rawRows: Float64Array[] = [];
+  ir.trees.forEach(tree => {
+    for (let node = 0; node < tree.childrenLeft.length; node++) {
+      if (tree.childrenLeft[node] === -1) {
+        rawRows.push(leafRow(ir, tree.value, width, node));
+      }
+    }
+  });
+  const leafScale =
+    leafType === 'uint8' ? 1 / 255 : leafType === 'int16' ? fixedPointScale(rawRows.map(r => r[0])) : 1;
+  const storeLeaf = (row: Float64Array): number[] =>
+    leafType === 'float32'
+      ? Array.from(row, v => Math.fround(v))
+      : Array.from(row, v => Math.round(v / leafScale)); // probabilities in [0, 1]: k/255 within 1/510
+  const storedRows: number[][] = [];
+  const rowIndex = new Map<string, number>();
+  const leafRowOf = (row: Float64Array): number => {
+    const stored = storeLeaf(row);
+    const key = stored.join(',');
+    let index = rowIndex.get(key);
+    if (index === undefined) {
+      index = storedRows.length;
+      rowIndex.set(key, index);
+      storedRows.push(stored);
+    }
+    return index;
+  };
+
+  // Intern every subtree bottom-up (children before parents, iteratively: no recursion limit).
+  const nodes: SharedNode[] = [];
+  const nodeIds = new Map<string, number>();
+  let collapsedSplits = 0;
+  const intern = (n: SharedNode): number => {
+    const key = `${n.feature}:${n.threshold}:${n.left}:${n.right}`;
+    let id = nodeIds.get(key);
+    if (id === undefined) {
+      id = nodes.length;
+      nodeIds.set(key, id);
+      nodes.push(n);
+    }
+    return id;
+  };
+  const rootIds = ir.trees.map(tree => {
+    const n = tree.childrenLeft.length;
+    const ids = new Int32Array(n);
+    const order: number[] = [];
+    const stack = [0];
+    while (stack.length > 0) {
+      const node = stack.pop() as number;
+      order.push(node);
+      if (tree.childrenLeft[node] !== -1) {
+        stack.push(tree.childrenLeft[node], tree.childrenRight[node]);
+      }
+    }
+    for (let j = order.length - 1; j >= 0; j--) {
+      const node = order[j];
+      if (tree.childrenLeft[node] === -1) {
+        const row = leafRowOf(leafRow(ir, tree.value, width, node));
+        ids[node] = intern({ feature: LEAF, threshold: 0, left: row, right: row, size: 1 });
+        continue;
+      }
+      const left = ids[tree.childrenLeft[node]];
+      const right = ids[tree.childrenRight[node]];
+      if (left === right) {
+        collapsedSplits++; // both sides reach the same leaves: the test decides nothing
+        ids[node] = left;
+        continue;
+      }
+      const f = tree.feature[node];
+      ids[node] = intern({
+        feature: f,
+        threshold: storeThreshold(tree.threshold[node], f),
+        left,
+        right,
+        size: 1 + nodes[left].size + nodes[right].size
+      });
+    }
+    return ids[0];
+  });
+
+  // Subtrees reached as a right child or a root from two or more places are stored once,
+  // after the trees, largest first: a subtree only contains smaller ones, so every child
+  // index stays above its parent's. Left children must sit right after their parent, so
+  // a subtree reached as a left child is written out there.
+  const references = new Int32Array(nodes.length);
+  rootIds.forEach(id => references[id]++);
+  nodes.forEach(n => {
+    if (n.feature !== LEAF) {
+      references[n.right]++;
+    }
+  });
+  const pooled = nodes.map((_, id) => id).filter(id => references[id] >= 2);
+  pooled.sort((a, b) => nodes[b].size - nodes[a].size);
+
+  const nodeFeature: number[] = [];
+  const nodeNext: number[] = [];
+  const stored: number[] = [];
+  const poolIndex = new Map<number, number>(); // pooled id -> node index
+  const pendingPoolLinks: Array<{ at: number; id: number }> = [];
+  const isPooled = new Uint8Array(nodes.length);
+  pooled.forEach(id => (isPooled[id] = 1));
+  // Explicit-stack preorder (no recursion limit); a right child's index is known when it is written.
+  const write = (rootId: number): number => {
+    const start = nodeFeature.length;
+    const stack: Array<{ id: number; parent: number }> = [{ id: rootId, parent: -1 }];
+    while (stack.length > 0) {
+      const { id, parent } = stack.pop() as { id: number; parent: number };
+      const at = nodeFeature.length;
+      if (parent >= 0) {
+        nodeNext[parent] = at; // this node is that parent's right child
+      }
+      const n = nodes[id];
+      nodeFeature.push(n.feature);
+      stored.push(n.threshold);
+      nodeNext.push(n.feature === LEAF ? n.left : -1);
+      if (n.feature === LEAF) {
+        continue;
+      }
+      if (isPooled[n.right]) {
+        pendingPoolLinks.push({ at, id: n.right });
+      } else {
+        stack.push({ id: n.right, parent: at });
+      }
+      stack.push({ id: n.left, parent: -1 }); // left child: the next node written
+    }
+    return start;
+  };
+  const treeRootList = rootIds.map(id => (isPooled[id] ? -1 : write(id)));
+  for (const id of pooled) {
+    poolIndex.set(id, write(id));
+  }
+  rootIds.forEach((id, t) => {
+    if (isPooled[id]) {
+      treeRootList[t] = poolIndex.get(id) as number;
+    }
+  });
+  for (const { at, id } of pendingPoolLinks) {
+    nodeNext[at] = poolIndex.get(id) as number;
+  }
+  const nNodes = nodeFeature.length;
+  if (nNodes > 0x7fffffff) {
+    throw new Error(`the forest has ${nNodes} nodes, more than int32 node indices can address`);
+  }
+
+  let thresholdF32: Float32Array | null = null;
+  let thresholdI16: Int16Array | null = null;
+  let thresholdI8: Int8Array | null = null;
+  if (featureType === 'float32') {
+    thresholdF32 = Float32Array.from(stored);
+  } else if (featureType === 'int16') {
+    thresholdI16 = Int16Array.from(stored);
+  } else {
+    thresholdI8 = Int8Array.from(stored);
+  }
+  const flatStored = storedRows.flat();
+  const sklearnNodes = ir.trees.reduce((sum, tree) => sum + tree.childrenLeft.length, 0);
+  return {
+    featureType,
+    nFeatures: ir.nFeatures,
+    nOutputs: ir.nOutputs,
+    nTrees: ir.trees.length,
+    nNodes,
+    nLeafRows: storedRows.length,
+    treeRoot: Int32Array.from(treeRootList),
+    nodeFeature: Int16Array.from(nodeFeature),
+    nodeNext: Int32Array.from(nodeNext),
+    thresholdF32,
+    thresholdI16,
+    thresholdI8,
+    featureScale: quant ? quant.scale : null,
+    featureOffset: quant && quant.offset.some(z => z !== 0) ? quant.offset : null,
+    leafValues: Float32Array.from(flatStored, v => (leafType === 'float32' ? v : v * leafScale)),
+    combine: ir.combine,
+    link: ir.link,
+    linkParam: ir.linkParam,
+    baseline: ir.combine === 'sum' ? Float32Array.from(ir.baseline) : null,
+    treeOutput: hasOutputs ? Int16Array.from(ir.trees, tree => tree.output as number) : null,
+    leafType,
+    leafU8: leafType === 'uint8' ? Uint8Array.from(flatStored) : null,
+    leafI16: leafType === 'int16' ? Int16Array.from(flatStored) : null,
+    leafScale,
+    sharing: { sklearnNodes, collapsedSplits, sharedSubtrees: pooled.length }
+  };
+}
+
+/**
+ * Nodes that tree t reaches, in ascending order: the order inline code writes them in (a
+ * left child is always the next one). With shared subtrees a tree's nodes need not be
+ * contiguous, and a node may belong to several trees.
+ */
+export function treeNodes(tables: ForestTables, t: number): number[] {
+  const seen = new Set<number>();
+  const stack = [tables.treeRoot[t]];
+  while (stack.length > 0) {
+    const i = stack.pop() as number;
+    if (seen.has(i)) {
+      continue;
+    }
+    seen.add(i);
+    if (tables.nodeFeature[i] !== LEAF) {
+      stack.push(i + 1, tables.nodeNext[i]);
+    }
+  }
+  return Array.from(seen).sort((a, b) => a - b);
+}
+
+/**
+ * Splits one prediction evaluates, on average over leaves: the sum over trees of the mean
+ * leaf depth. Decides whether a quantized header quantizes every feature up front.
+ */
+export function expectedSplits(structure: ForestStructure): number {
+  let total = 0;
+  structure.meanLeafDepthPerTree.forEach(depth => (total += depth));
+  return total;
+}
+
+/** Structure of the model for the widget's charts: per-tree sizes and leaf depths. */
+export interface ForestStructure {
+  nTrees: number;
+  nodesPerTree: number[];
+  leavesPerTree: number[];
+  depthPerTree: number[];
+  meanLeafDepthPerTree: number[];
+  /** leafDepthCounts[d] = number of leaves at depth d, over all trees. */
+  leafDepthCounts: number[];
+  /** How many splits test each feature, over all trees. */
+  splitsPerFeature: number[];
+}
+
+export function describeForest(ir: TreeEnsembleIR): ForestStructure {
+  const structure: ForestStructure = {
+    nTrees: ir.trees.length,
+    nodesPerTree: [],
+    leavesPerTree: [],
+    depthPerTree: [],
+    meanLeafDepthPerTree: [],
+    leafDepthCounts: [],
+    splitsPerFeature: new Array(ir.nFeatures).fill(0)
+  };
+  for (const tree of ir.trees) {
+    let leaves = 0;
+    let maxDepth = 0;
+    let depthSum = 0;
+    const stack: Array<[number, number]> = [[0, 0]];
+    while (stack.length > 0) {
+      const [node, depth] = stack.pop() as [number, number];
+      maxDepth = Math.max(maxDepth, depth);
+      if (tree.childrenLeft[node] === -1) {
+        leaves++;
+        depthSum += depth;
+        while (structure.leafDepthCounts.length <= depth) {
+          structure.leafDepthCounts.push(0);
+        }
+        structure.leafDepthCounts[depth]++;
+      } else {
+        structure.splitsPerFeature[tree.feature[node]]++;
+        stack.push([tree.childrenLeft[node], depth + 1], [tree.childrenRight[node], depth + 1]);
+      }
+    }
+    structure.nodesPerTree.push(tree.childrenLeft.length);
+    structure.leavesPerTree.push(leaves);
+    structure.depthPerTree.push(maxDepth);
+    structure.meanLeafDepthPerTree.push(depthSum / leaves);
+  }
+  return structure;
+}
+
+/** A split that quantization routes differently from scikit-learn for one row. */
+/**
+ * For a quantized forest, the first split in each tree where a row leaves sklearn's path
+ * (sklearn compares the float32 value widened to double with the float64 threshold). Rows
+ * on the 1/scale grid never appear; others may when they lie between a threshold and the
+ * next grid point. Empty for float32 forests, which route exactly.
+ */
+export function quantizedRoutingChanges(
+  ir: TreeEnsembleIR,
+  tables: ForestTables,
+  x: Float32Array,
+  nRows: number
+): RoutingChange[] {
+  const changes: RoutingChange[] = [];
+  const scale = tables.featureScale;
+  if (!scale || tables.featureType === 'float32') {
+    return changes;
+  }
+  const featureType = tables.featureType;
+  for (let row = 0; row < nRows; row++) {
+    const base = row * ir.nFeatures;
+    ir.trees.forEach((tree, t) => {
+      let node = 0;
+      while (tree.childrenLeft[node] !== -1) {
+        const f = tree.feature[node];
+        const value = x[base + f];
+        const threshold = tree.threshold[node];
+        const goesLeft = value <= threshold;
+        const offset = tables.featureOffset ? tables.featureOffset[f] : 0;
+        const quantizedLeft =
+          quantizeFeature(value, scale[f], offset) <= quantizeThreshold(threshold, scale[f], featureType, offset);
+        if (goesLeft !== quantizedLeft) {
+          changes.push({ row, tree: t, node, feature: f, value, threshold });
+          return;
+        }
+        node = goesLeft ? tree.childrenLeft[node] : tree.childrenRight[node];
+      }
+    });
+  }
+  return changes;
+}

@@ -1,0 +1,750 @@
+/**
+ * Loads the C runtime's WebAssembly build and runs forests and networks on it. No DOM and no host
+ * imports: the same code runs in the browser widget, in Node (jest) and in the V8 that
+ * the Python package embeds. Instantiation is synchronous (the module is a few KB).
+ */
+import { RUNTIME_WASM_BASE64 } from '../../generated/runtimeAssets';
+import type { GaussianTables } from '../families/gaussian/ir';
+import type { NeighborsIR } from '../families/neighbors/ir';
+import type { Activation } from '../families/nets/ir';
+import type { LayerKind, NetLayer, NetTables } from '../families/nets/lower';
+import { SvmIR, classStart, svmDecisions, svmValueCount } from '../families/svm/ir';
+import type { Combine, Link } from '../families/trees/ir';
+import { ForestTables, valueCount } from '../families/trees/lower';
+import { base64ToBytes } from '../ir/encoding';
+
+const ERROR_NAMES: Record<number, string> = {
+  [-1]: 'TML_E_NULL (a required table is missing)',
+  [-2]: 'TML_E_SIZE (a count is out of range)',
+  [-3]: 'TML_E_TREE (node indices are malformed)',
+  [-4]: 'TML_E_FEATURE (a split tests a feature that does not exist)',
+  [-5]: 'TML_E_LEAF (a leaf points outside the leaf table)',
+  [-6]: 'TML_E_THRESHOLDS (threshold tables are inconsistent)',
+  [-7]: 'TML_E_KIND (combine or link do not fit the outputs)',
+  [-8]: 'TML_E_SCALE (a quantization scale, offset, zero point or shift is out of range)',
+  [-9]: 'TML_E_SHAPE (a layer shape does not follow from the previous layer)',
+  [-10]: 'TML_E_ARENA (a buffer lies outside the arena, overlaps, or is misaligned)'
+};
+
+/** Runtime codes of combine and link (TML_COMBINE_*, TML_LINK_* in forest.h). */
+const COMBINE_CODES: Record<Combine, number> = { mean: 0, sum: 1 };
+const LINK_CODES: Record<Link, number> = { identity: 0, logistic: 1, softmax: 2, isolation: 3 };
+const ABI_VERSION = 7;
+const COVARIANCE_CODES = { full: 0, tied: 1, diag: 2, spherical: 3 };
+const KERNEL_CODES = { linear: 0, rbf: 1, poly: 2, sigmoid: 3 };
+const METRIC_CODES = { euclidean: 0, manhattan: 1, chebyshev: 2, minkowski: 3 };
+/** Runtime codes of layer kinds and activations (TML_LAYER_*, TML_ACT_* in net.h). */
+const LAYER_CODES: Record<LayerKind, number> = { conv: 0, max_pool: 1, avg_pool: 2, affine: 3, activation: 4 };
+const ACTIVATION_CODES: Record<Activation, number> = { identity: 0, relu: 1, relu6: 2, tanh: 3, logistic: 4, softmax: 5 };
+/** Words per layer in a layer descriptor: the fields of tml_layer_t in order. */
+const LAYER_WORDS = 29;
+/** Positions of the float fields in the descriptor (DESC_* in runtime_wasm.c). */
+const LINK_PARAM_WORD = 14;
+const LEAF_SCALE_WORD = 18;
+
+export class RuntimeError extends Error {
+  constructor(
+    readonly code: number,
+    operation: string
+  ) {
+    super(`C runtime rejected ${operation}: ${ERROR_NAMES[code] ?? `error ${code}`}`);
+    this.name = 'RuntimeError';
+  }
+}
+
+interface RuntimeExports {
+  memory: WebAssembly.Memory;
+  __heap_base: WebAssembly.Global;
+  _initialize: () => void;
+  tml_abi_version: () => number;
+  tml_forest_descriptor_length: () => number;
+  tml_wasm_forest_validate: (desc: number) => number;
+  tml_wasm_gauss_descriptor_length: () => number;
+  tml_wasm_gauss_predict: (
+    desc: number,
+    x: number,
+    nRows: number,
+    out: number,
+    proba: number,
+    scores: number,
+    classes: number
+  ) => number;
+  tml_wasm_svm_descriptor_length: () => number;
+  tml_wasm_svm_decisions: (desc: number, x: number, nRows: number, scratch: number, nScratch: number, out: number, classes: number) => number;
+  tml_wasm_svm_ovr_scores: (desc: number, decisions: number, nRows: number, out: number) => number;
+  tml_wasm_knn_descriptor_length: () => number;
+  tml_wasm_knn_predict: (
+    desc: number,
+    x: number,
+    nRows: number,
+    dist: number,
+    index: number,
+    nScratch: number,
+    out: number,
+    classes: number
+  ) => number;
+  tml_wasm_power_spectrum: (x: number, nRows: number, nFft: number, window: number, re: number, im: number, w: number, out: number) => number;
+  tml_wasm_log_mel: (
+    power: number,
+    nRows: number,
+    nFft: number,
+    sampleRate: number,
+    nMels: number,
+    fmin: number,
+    fmax: number,
+    amin: number,
+    weights: number,
+    mel: number,
+    out: number
+  ) => number;
+  tml_wasm_mfcc: (logMel: number, nRows: number, nMels: number, nMfcc: number, out: number) => number;
+  tml_wasm_logmel_tables: (
+    nFft: number,
+    sampleRate: number,
+    nMels: number,
+    fmin: number,
+    fmax: number,
+    nMfcc: number,
+    window: number,
+    twiddles: number,
+    dense: number,
+    first: number,
+    count: number,
+    weights: number,
+    capacity: number,
+    dct: number
+  ) => number;
+  tml_wasm_logmel_clips: (
+    desc: number,
+    amin: number,
+    x: number,
+    nRows: number,
+    nSamples: number,
+    hop: number,
+    scratch: number,
+    out: number
+  ) => number;
+  tml_wasm_window_stats: (x: number, nRows: number, n: number, stride: number, nAxes: number, out: number) => number;
+  tml_wasm_median_filter: (x: number, n: number, k: number, scratch: number, out: number) => number;
+  tml_wasm_magnitude: (xyz: number, n: number, out: number) => number;
+  tml_wasm_hysteresis_events: (
+    x: number,
+    n: number,
+    on: number,
+    off: number,
+    minDuration: number,
+    state: number,
+    onset: number,
+    offset: number,
+    maxEvents: number
+  ) => number;
+  tml_wasm_layer_words: () => number;
+  tml_wasm_layer_size: () => number;
+  tml_wasm_net_predict: (
+    netDesc: number,
+    layerDesc: number,
+    storage: number,
+    x: number,
+    nRows: number,
+    arena: number,
+    arenaBytes: number,
+    out: number,
+    nOut: number,
+    classes: number
+  ) => number;
+  tml_wasm_net_trace: (
+    netDesc: number,
+    layerDesc: number,
+    storage: number,
+    x: number,
+    nRows: number,
+    arena: number,
+    arenaBytes: number,
+    mins: number,
+    maxs: number
+  ) => number;
+  tml_wasm_forest_predict: (
+    desc: number,
+    x: number,
+    nRows: number,
+    values: number,
+    classes: number,
+    scratch: number,
+    nScratch: number
+  ) => number;
+}
+
+export interface GaussianOutput {
+  /** Per-component log-likelihoods, [nRows * K]. */
+  logProb: Float32Array;
+  /** Their softmax (predict_proba), log-sum-exp (score_samples) and argmax (predict). */
+  proba: Float32Array;
+  scores: Float32Array;
+  classes: Int32Array;
+  /** Squared Mahalanobis distance of component 0 (-2 log_prob when log_norm is 0). */
+  mahalanobis: Float32Array;
+}
+
+export interface NetOutput {
+  /** The last layer's outputs, nOutputs per row. */
+  values: Float32Array;
+  /** Class index per row, as tml_net_class_from_output picks it. */
+  classes: Int32Array;
+}
+
+export interface NetTrace {
+  /** Smallest and largest real value of each layer's output over the rows. */
+  min: Float32Array;
+  max: Float32Array;
+}
+
+export interface ForestOutput {
+  /** Values per row (valueCount of them): probabilities, regression output or anomaly score. */
+  values: Float32Array;
+  /** Class index per row (classifiers). */
+  classes: Int32Array;
+}
+
+type Table = Float32Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Int8Array;
+
+/** Everything a net call needs in wasm memory: descriptors, layer storage, rows, arena. */
+interface PlacedNet {
+  arena: Arena;
+  netAt: number;
+  layersAt: number;
+  storageAt: number;
+  xAt: number;
+  arenaAt: number;
+}
+
+export class WasmRuntime {
+  private static shared: WasmRuntime | null = null;
+
+  private constructor(private readonly exports: RuntimeExports) {}
+
+  static fromBytes(bytes: Uint8Array): WasmRuntime {
+    const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    const instance = new WebAssembly.Instance(module, {});
+    const exports = instance.exports as unknown as RuntimeExports;
+    exports._initialize();
+    if (exports.tml_abi_version() !== ABI_VERSION) {
+      throw new Error(`unexpected C runtime ABI version ${exports.tml_abi_version()}`);
+    }
+    return new WasmRuntime(exports);
+  }
+
+  /** The runtime built into this package (compiled once, then reused). */
+  static load(): WasmRuntime {
+    if (!WasmRuntime.shared) {
+      WasmRuntime.shared = WasmRuntime.fromBytes(base64ToBytes(RUNTIME_WASM_BASE64));
+    }
+    return WasmRuntime.shared;
+  }
+
+  /** Runs the forest on nRows rows of x (row-major float32). */
+  runForest(tables: ForestTables, x: Float32Array, nRows: number): ForestOutput {
+    if (x.length !== nRows * tables.nFeatures) {
+      throw new Error(`expected ${nRows} x ${tables.nFeatures} features, got ${x.length} values`);
+    }
+    const arena = new Arena(this.exports);
+    const place = (table: Table | null): number => (table ? arena.write(table) : 0);
+    const descriptor = new Int32Array([
+      tables.nFeatures,
+      tables.nOutputs,
+      tables.nTrees,
+      tables.nNodes,
+      tables.nLeafRows,
+      place(tables.treeRoot),
+      place(tables.nodeFeature),
+      place(tables.nodeNext),
+      place(tables.thresholdF32),
+      place(tables.thresholdI16),
+      place(tables.featureScale),
+      place(tables.leafType === 'float32' ? tables.leafValues : null),
+      COMBINE_CODES[tables.combine],
+      LINK_CODES[tables.link],
+      0, // link_param, written as float bits below
+      place(tables.baseline),
+      place(tables.treeOutput),
+      place(tables.leafU8),
+      0, // leaf_scale, written as float bits below
+      place(tables.thresholdI8),
+      place(tables.leafI16),
+      place(tables.featureOffset)
+    ]);
+    const floats = new Float32Array(descriptor.buffer);
+    floats[LINK_PARAM_WORD] = tables.linkParam;
+    floats[LEAF_SCALE_WORD] = tables.leafScale;
+    if (descriptor.length !== this.exports.tml_forest_descriptor_length()) {
+      throw new Error('forest descriptor layout differs from the C runtime');
+    }
+    const descAt = arena.write(descriptor);
+    const xAt = arena.write(x);
+    const nValues = valueCount(tables);
+    const valuesAt = arena.reserve(nRows * nValues * 4);
+    const classesAt = arena.reserve(nRows * 4);
+    const scratchAt = arena.reserve(nValues * 4);
+    const status = this.exports.tml_wasm_forest_predict(
+      descAt,
+      xAt,
+      nRows,
+      valuesAt,
+      classesAt,
+      scratchAt,
+      nValues
+    );
+    if (status !== 0) {
+      throw new RuntimeError(status, 'the forest');
+    }
+    const buffer = this.exports.memory.buffer;
+    return {
+      values: new Float32Array(buffer, valuesAt, nRows * nValues).slice(),
+      classes: new Int32Array(buffer, classesAt, nRows).slice()
+    };
+  }
+
+  private placeNet(tables: NetTables, x: Float32Array, nRows: number): PlacedNet {
+    if (x.length !== nRows * tables.nInputs) {
+      throw new Error(`expected ${nRows} x ${tables.nInputs} inputs, got ${x.length} values`);
+    }
+    if (this.exports.tml_wasm_layer_words() !== LAYER_WORDS) {
+      throw new Error('layer descriptor layout differs from the C runtime');
+    }
+    const arena = new Arena(this.exports);
+    const place = (table: Table | null): number => (table ? arena.write(table) : 0);
+    const layerDesc = new Int32Array(LAYER_WORDS * tables.layers.length);
+    tables.layers.forEach((layer, k) => layerDesc.set(layerWords(layer, place), k * LAYER_WORDS));
+    return {
+      arena,
+      netAt: arena.write(new Int32Array([tables.layers.length, tables.featureType === 'int8' ? 1 : 0, tables.arenaBytes])),
+      layersAt: arena.write(layerDesc),
+      storageAt: arena.reserve(tables.layers.length * this.exports.tml_wasm_layer_size()),
+      xAt: arena.write(x),
+      arenaAt: arena.reserve(tables.arenaBytes)
+    };
+  }
+
+  /** Runs an SVM: decision_function values (ovr-shaped for 3+ classes unless "ovo") and votes. */
+  runSvm(ir: SvmIR, x: Float32Array, nRows: number): { values: Float32Array; classes: Int32Array } {
+    const arena = new Arena(this.exports);
+    const nClasses = ir.task === 'classification' ? ir.classes.length : 1;
+    const floats = new Float32Array(2);
+    floats[0] = ir.gamma;
+    floats[1] = ir.coef0;
+    const bits = new Int32Array(floats.buffer);
+    const descriptor = new Int32Array([
+      ir.modelFeatures,
+      ir.nSupport,
+      nClasses,
+      KERNEL_CODES[ir.kernel],
+      bits[0],
+      bits[1],
+      ir.degree,
+      arena.write(ir.supportVectors),
+      nClasses >= 2 ? arena.write(classStart(ir)) : 0,
+      arena.write(ir.dualCoef),
+      arena.write(ir.intercept)
+    ]);
+    if (descriptor.length !== this.exports.tml_wasm_svm_descriptor_length()) {
+      throw new Error('SVM descriptor layout differs from the C runtime');
+    }
+    const nDecisions = svmDecisions(ir);
+    const descAt = arena.write(descriptor);
+    const xAt = arena.write(x);
+    const scratchAt = arena.reserve(4 * ir.nSupport);
+    const decisionsAt = arena.reserve(4 * nRows * nDecisions);
+    const classesAt = arena.reserve(4 * nRows);
+    let status = this.exports.tml_wasm_svm_decisions(descAt, xAt, nRows, scratchAt, ir.nSupport, decisionsAt, classesAt);
+    const width = svmValueCount(ir);
+    let valuesAt = decisionsAt;
+    if (status === 0 && nClasses >= 3 && ir.decisionShape === 'ovr') {
+      valuesAt = arena.reserve(4 * nRows * width);
+      status = this.exports.tml_wasm_svm_ovr_scores(descAt, decisionsAt, nRows, valuesAt);
+    }
+    if (status !== 0) {
+      throw new RuntimeError(status, 'the SVM');
+    }
+    const buffer = this.exports.memory.buffer;
+    return {
+      values: new Float32Array(buffer, valuesAt, nRows * width).slice(),
+      classes: new Int32Array(buffer, classesAt, nRows).slice()
+    };
+  }
+
+  /** Runs a nearest-neighbour model: probabilities (classifier) or predictions, and classes. */
+  runNeighbors(ir: NeighborsIR, x: Float32Array, nRows: number): { values: Float32Array; classes: Int32Array } {
+    const arena = new Arena(this.exports);
+    const p = new Float32Array([ir.p]);
+    const descriptor = new Int32Array([
+      ir.nSamples,
+      ir.modelFeatures,
+      ir.nOutputs,
+      ir.k,
+      METRIC_CODES[ir.metric],
+      new Int32Array(p.buffer)[0],
+      ir.weights === 'distance' ? 1 : 0,
+      arena.write(ir.samples),
+      ir.labels ? arena.write(ir.labels) : 0,
+      ir.targets ? arena.write(ir.targets) : 0
+    ]);
+    if (descriptor.length !== this.exports.tml_wasm_knn_descriptor_length()) {
+      throw new Error('nearest-neighbour descriptor layout differs from the C runtime');
+    }
+    const descAt = arena.write(descriptor);
+    const xAt = arena.write(x);
+    const distAt = arena.reserve(4 * ir.k);
+    const indexAt = arena.reserve(4 * ir.k);
+    const outAt = arena.reserve(4 * nRows * ir.nOutputs);
+    const classesAt = ir.labels ? arena.reserve(4 * nRows) : 0;
+    const status = this.exports.tml_wasm_knn_predict(descAt, xAt, nRows, distAt, indexAt, ir.k, outAt, classesAt);
+    if (status !== 0) {
+      throw new RuntimeError(status, 'the nearest-neighbour model');
+    }
+    const buffer = this.exports.memory.buffer;
+    return {
+      values: new Float32Array(buffer, outAt, nRows * ir.nOutputs).slice(),
+      classes: classesAt ? new Int32Array(buffer, classesAt, nRows).slice() : new Int32Array(nRows)
+    };
+  }
+
+
+  /** The C runtime's feature extractors on rows of samples (tinyml/features.h). */
+  features(): FeatureRuntime {
+    return new FeatureRuntime(this.exports);
+  }
+
+
+  /** Runs a Gaussian model on nRows rows of x (row-major float32). */
+  runGaussian(tables: GaussianTables, x: Float32Array, nRows: number): GaussianOutput {
+    if (x.length !== nRows * tables.nFeatures) {
+      throw new Error(`expected ${nRows} x ${tables.nFeatures} features, got ${x.length} values`);
+    }
+    const arena = new Arena(this.exports);
+    const descriptor = new Int32Array([
+      tables.nComponents,
+      tables.nFeatures,
+      COVARIANCE_CODES[tables.covariance],
+      arena.write(tables.means),
+      arena.write(tables.precChol),
+      arena.write(tables.logNorm)
+    ]);
+    if (descriptor.length !== this.exports.tml_wasm_gauss_descriptor_length()) {
+      throw new Error('Gaussian descriptor layout differs from the C runtime');
+    }
+    const k = tables.nComponents;
+    const descAt = arena.write(descriptor);
+    const xAt = arena.write(x);
+    const outAt = arena.reserve(4 * nRows * k);
+    const probaAt = arena.reserve(4 * nRows * k);
+    const scoresAt = arena.reserve(4 * nRows);
+    const classesAt = arena.reserve(4 * nRows);
+    const status = this.exports.tml_wasm_gauss_predict(descAt, xAt, nRows, outAt, probaAt, scoresAt, classesAt);
+    if (status !== 0) {
+      throw new RuntimeError(status, 'the Gaussian model');
+    }
+    const buffer = this.exports.memory.buffer;
+    const logProb = new Float32Array(buffer, outAt, nRows * k).slice();
+    return {
+      logProb,
+      proba: new Float32Array(buffer, probaAt, nRows * k).slice(),
+      scores: new Float32Array(buffer, scoresAt, nRows).slice(),
+      classes: new Int32Array(buffer, classesAt, nRows).slice(),
+      mahalanobis: Float32Array.from({ length: nRows }, (_, r) => -2 * logProb[r * k])
+    };
+  }
+
+  /** Runs the net on nRows rows of x (row-major float32). */
+  runNet(tables: NetTables, x: Float32Array, nRows: number): NetOutput {
+    const p = this.placeNet(tables, x, nRows);
+    const outAt = p.arena.reserve(nRows * tables.nOutputs * 4);
+    const classesAt = p.arena.reserve(nRows * 4);
+    const status = this.exports.tml_wasm_net_predict(
+      p.netAt, p.layersAt, p.storageAt, p.xAt, nRows, p.arenaAt, tables.arenaBytes, outAt, tables.nOutputs, classesAt
+    );
+    if (status !== 0) {
+      throw new RuntimeError(status, 'the network');
+    }
+    const buffer = this.exports.memory.buffer;
+    return {
+      values: new Float32Array(buffer, outAt, nRows * tables.nOutputs).slice(),
+      classes: new Int32Array(buffer, classesAt, nRows).slice()
+    };
+  }
+
+  /** Range of every layer's output over nRows rows: calibration (float net) or saturation (int8). */
+  traceNet(tables: NetTables, x: Float32Array, nRows: number): NetTrace {
+    const p = this.placeNet(tables, x, nRows);
+    const n = tables.layers.length;
+    const minAt = p.arena.reserve(4 * n);
+    const maxAt = p.arena.reserve(4 * n);
+    const status = this.exports.tml_wasm_net_trace(
+      p.netAt, p.layersAt, p.storageAt, p.xAt, nRows, p.arenaAt, tables.arenaBytes, minAt, maxAt
+    );
+    if (status !== 0) {
+      throw new RuntimeError(status, 'the network');
+    }
+    const buffer = this.exports.memory.buffer;
+    return { min: new Float32Array(buffer, minAt, n).slice(), max: new Float32Array(buffer, maxAt, n).slice() };
+  }
+
+}
+
+function layerWords(layer: NetLayer, place: (t: Table | null) => number): Int32Array {
+  const words = new Int32Array([
+    LAYER_CODES[layer.kind],
+    ACTIVATION_CODES[layer.activation],
+    ...layer.inShape,
+    ...layer.outShape,
+    ...layer.kernel,
+    ...layer.stride,
+    ...layer.pad,
+    layer.inOffset,
+    layer.outOffset,
+    place(layer.weightF32),
+    place(layer.biasF32),
+    place(layer.weightI8),
+    place(layer.biasI32),
+    place(layer.multiplier),
+    place(layer.shift),
+    place(layer.channelScale),
+    0, // in_scale, float bits below
+    layer.inZero,
+    0, // out_scale, float bits below
+    layer.outZero,
+    layer.outFloat ? 1 : 0,
+    layer.biasFolded ? 1 : 0
+  ]);
+  const floats = new Float32Array(words.buffer);
+  floats[23] = layer.inScale;
+  floats[25] = layer.outScale;
+  return words;
+}
+
+/** Bump allocator above __heap_base; every run starts from the base again. */
+class Arena {
+  private top: number;
+
+  constructor(private readonly exports: RuntimeExports) {
+    this.top = exports.__heap_base.value as number;
+  }
+
+  reserve(bytes: number): number {
+    const at = (this.top + 7) & ~7;
+    this.top = at + bytes;
+    const memory = this.exports.memory;
+    if (this.top > memory.buffer.byteLength) {
+      memory.grow(Math.ceil((this.top - memory.buffer.byteLength) / 65536));
+    }
+    return at;
+  }
+
+  write(table: Table): number {
+    const at = this.reserve(table.byteLength);
+    new Uint8Array(this.exports.memory.buffer, at, table.byteLength).set(
+      new Uint8Array(table.buffer, table.byteOffset, table.byteLength)
+    );
+    return at;
+  }
+}
+
+/** A log-mel (MFCC with nMfcc > 0) extractor: tinyml_lab.features.LogMelFeatures's parameters. */
+export interface LogMelConfig {
+  nFft: number;
+  hop: number;
+  sampleRate: number;
+  nMels: number;
+  fmin: number;
+  fmax: number;
+  amin: number;
+  /** 0: log-mel energies; else that many MFCCs per frame. */
+  nMfcc: number;
+}
+
+/** The tables of tml_logmel_t, made by the C runtime: what a header stores in flash. */
+export interface LogMelTables {
+  window: Float32Array;
+  twiddles: Float32Array;
+  firstBin: Uint16Array;
+  nWeights: Uint16Array;
+  weights: Float32Array;
+  /** nMfcc x nMels cosines; empty without MFCCs. */
+  dct: Float32Array;
+}
+
+/** Features per frame: nMfcc, or nMels without MFCCs (tml_logmel_width). */
+export function logMelWidth(c: LogMelConfig): number {
+  return c.nMfcc > 0 ? c.nMfcc : c.nMels;
+}
+
+/** Floats of scratch one frame needs: re, im, power spectrum, mel energies (TML_LOGMEL_SCRATCH). */
+export function logMelScratchFloats(c: LogMelConfig): number {
+  return 2 * c.nFft + Math.floor(c.nFft / 2) + 1 + c.nMels;
+}
+
+/** Frames of a clip of nSamples (>= nFft): one every hop samples. */
+export function logMelFrames(nSamples: number, nFft: number, hop: number): number {
+  return nSamples < nFft ? 0 : 1 + Math.floor((nSamples - nFft) / hop);
+}
+
+/** Window kinds of tml_window (TML_WINDOW_*). */
+export const WINDOW_CODES = { rect: 0, hann: 1, hamming: 2 } as const;
+export type WindowKind = keyof typeof WINDOW_CODES;
+
+/**
+ * Feature extraction and post-processing in the C runtime (its WebAssembly build): the same
+ * code a device runs, called on whole matrices of rows. Each call lays its inputs out in a
+ * fresh arena and copies its outputs back.
+ */
+export class FeatureRuntime {
+  constructor(private readonly exports: RuntimeExports) {}
+
+  private check(status: number, what: string): void {
+    if (status !== 0) {
+      throw new RuntimeError(status, what);
+    }
+  }
+
+  private read(at: number, n: number): Float32Array {
+    return new Float32Array(this.exports.memory.buffer, at, n).slice();
+  }
+
+  /** Power spectra (n_fft/2 + 1 bins) of nRows rows of nFft samples, each windowed first. */
+  powerSpectrum(x: Float32Array, nRows: number, nFft: number, window: WindowKind): Float32Array {
+    const arena = new Arena(this.exports);
+    const bins = Math.floor(nFft / 2) + 1;
+    const xAt = arena.write(x);
+    const re = arena.reserve(4 * nFft);
+    const im = arena.reserve(4 * nFft);
+    const w = arena.reserve(4 * nFft);
+    const out = arena.reserve(4 * nRows * bins);
+    this.check(this.exports.tml_wasm_power_spectrum(xAt, nRows, nFft, WINDOW_CODES[window], re, im, w, out), 'the power spectrum');
+    return this.read(out, nRows * bins);
+  }
+
+  /** log10 mel energies (dB) of power spectra rows, librosa's Slaney filterbank. */
+  logMel(power: Float32Array, nRows: number, nFft: number, sampleRate: number, nMels: number, fmin: number, fmax: number, amin: number): Float32Array {
+    const arena = new Arena(this.exports);
+    const bins = Math.floor(nFft / 2) + 1;
+    const pAt = arena.write(power);
+    const weights = arena.reserve(4 * nMels * bins);
+    const mel = arena.reserve(4 * nMels);
+    const out = arena.reserve(4 * nRows * nMels);
+    this.check(
+      this.exports.tml_wasm_log_mel(pAt, nRows, nFft, sampleRate, nMels, fmin, fmax, amin, weights, mel, out),
+      'the log-mel spectrogram'
+    );
+    return this.read(out, nRows * nMels);
+  }
+
+  /** MFCCs: the orthonormal DCT-II of log-mel rows, first nMfcc coefficients. */
+  mfcc(logMel: Float32Array, nRows: number, nMels: number, nMfcc: number): Float32Array {
+    const arena = new Arena(this.exports);
+    const inAt = arena.write(logMel);
+    const out = arena.reserve(4 * nRows * nMfcc);
+    this.check(this.exports.tml_wasm_mfcc(inAt, nRows, nMels, nMfcc, out), 'the MFCCs');
+    return this.read(out, nRows * nMfcc);
+  }
+
+  /** The tables of a log-mel extractor (window, twiddles, sparse filterbank, DCT cosines). */
+  logMelTables(c: LogMelConfig): LogMelTables {
+    const arena = new Arena(this.exports);
+    const bins = Math.floor(c.nFft / 2) + 1;
+    const window = arena.reserve(4 * c.nFft);
+    const twiddles = arena.reserve(4 * c.nFft);
+    const dense = arena.reserve(4 * c.nMels * bins);
+    const first = arena.reserve(2 * c.nMels);
+    const count = arena.reserve(2 * c.nMels);
+    const weights = arena.reserve(4 * c.nMels * bins);
+    const dct = arena.reserve(4 * Math.max(1, c.nMfcc * c.nMels));
+    const stored = this.exports.tml_wasm_logmel_tables(
+      c.nFft, c.sampleRate, c.nMels, c.fmin, c.fmax, c.nMfcc, window, twiddles, dense, first, count, weights, c.nMels * bins, dct
+    );
+    if (stored < 0) {
+      throw new RuntimeError(stored, 'the log-mel tables');
+    }
+    const buffer = this.exports.memory.buffer;
+    return {
+      window: this.read(window, c.nFft),
+      twiddles: this.read(twiddles, c.nFft),
+      firstBin: new Uint16Array(buffer, first, c.nMels).slice(),
+      nWeights: new Uint16Array(buffer, count, c.nMels).slice(),
+      weights: this.read(weights, stored),
+      dct: this.read(dct, c.nMfcc * c.nMels)
+    };
+  }
+
+  /** Log-mel (or MFCC) features of nRows clips of nSamples: nRows x frames x width values. */
+  logMelClips(c: LogMelConfig, tables: LogMelTables, x: Float32Array, nRows: number, nSamples: number): Float32Array {
+    const arena = new Arena(this.exports);
+    const frames = logMelFrames(nSamples, c.nFft, c.hop);
+    const width = logMelWidth(c);
+    const descriptor = new Int32Array([
+      c.nFft,
+      arena.write(tables.window),
+      arena.write(tables.twiddles),
+      c.nMels,
+      tables.weights.length,
+      arena.write(tables.firstBin),
+      arena.write(tables.nWeights),
+      arena.write(tables.weights),
+      c.nMfcc,
+      arena.write(tables.dct)
+    ]);
+    const descAt = arena.write(descriptor);
+    const xAt = arena.write(x);
+    const scratch = arena.reserve(4 * logMelScratchFloats(c));
+    const out = arena.reserve(4 * Math.max(1, nRows * frames * width));
+    this.check(this.exports.tml_wasm_logmel_clips(descAt, c.amin, xAt, nRows, nSamples, c.hop, scratch, out), 'the log-mel features');
+    return this.read(out, nRows * frames * width);
+  }
+
+  /** Per row and axis: mean, std, rms, min, max, peak-to-peak, zero crossings (7 values). */
+  windowStats(x: Float32Array, nRows: number, n: number, stride: number, nAxes: number): Float32Array {
+    const arena = new Arena(this.exports);
+    const xAt = arena.write(x);
+    const out = arena.reserve(4 * nRows * nAxes * 7);
+    this.check(this.exports.tml_wasm_window_stats(xAt, nRows, n, stride, nAxes, out), 'the window statistics');
+    return this.read(out, nRows * nAxes * 7);
+  }
+
+  /** sqrt(x² + y² + z²) of n interleaved xyz samples. */
+  magnitude(xyz: Float32Array): Float32Array {
+    const arena = new Arena(this.exports);
+    const n = xyz.length / 3;
+    const inAt = arena.write(xyz);
+    const out = arena.reserve(4 * n);
+    this.check(this.exports.tml_wasm_magnitude(inAt, n, out), 'the magnitude');
+    return this.read(out, n);
+  }
+
+  /** Median filter of one signal (odd k, edges repeated). */
+  medianFilter(x: Float32Array, k: number): Float32Array {
+    const arena = new Arena(this.exports);
+    const xAt = arena.write(x);
+    const scratch = arena.reserve(4 * k);
+    const out = arena.reserve(4 * x.length);
+    this.check(this.exports.tml_wasm_median_filter(xAt, x.length, k, scratch, out), 'the median filter');
+    return this.read(out, x.length);
+  }
+
+  /** Hysteresis thresholding, then events (onset, offset) of at least minDuration samples. */
+  hysteresisEvents(x: Float32Array, on: number, off: number, minDuration: number): { state: Int32Array; onsets: Int32Array; offsets: Int32Array } {
+    const arena = new Arena(this.exports);
+    const n = x.length;
+    const maxEvents = Math.max(1, Math.ceil(n / 2));
+    const xAt = arena.write(x);
+    const state = arena.reserve(4 * n);
+    const onset = arena.reserve(4 * maxEvents);
+    const offset = arena.reserve(4 * maxEvents);
+    const count = this.exports.tml_wasm_hysteresis_events(xAt, n, on, off, minDuration, state, onset, offset, maxEvents);
+    if (count < 0) {
+      throw new RuntimeError(count, 'the event detection');
+    }
+    const buffer = this.exports.memory.buffer;
+    return {
+      state: new Int32Array(buffer, state, n).slice(),
+      onsets: new Int32Array(buffer, onset, count).slice(),
+      offsets: new Int32Array(buffer, offset, count).slice()
+    };
+  }
+}

@@ -1,0 +1,68 @@
+/** The Inspector's view of tree ensembles: trees, nodes and leaves, and the splits quantization moved. */
+import type { CompiledModel } from '../../core/compile';
+import { trees } from '../../core/families/trees';
+import type { ForestStructure } from '../../core/families/trees/lower';
+import { Figure, layout } from '../charts';
+import type { FamilyView } from './view';
+
+function forestFigures(structure: ForestStructure): Figure[] {
+  const trees = structure.nodesPerTree.map((_, i) => i);
+  return [
+    {
+      id: 'tree-sizes',
+      data: [
+        { type: 'bar', name: 'nodes', x: trees, y: structure.nodesPerTree },
+        { type: 'bar', name: 'leaves', x: trees, y: structure.leavesPerTree }
+      ],
+      layout: layout(`Nodes and leaves per tree (${structure.nTrees} trees)`, {
+        barmode: 'group',
+        xaxis: { title: { text: 'tree' } },
+        yaxis: { title: { text: 'count' } }
+      })
+    },
+    {
+      id: 'leaf-depths',
+      data: [
+        {
+          type: 'bar',
+          name: 'leaves',
+          x: structure.leafDepthCounts.map((_, d) => d),
+          y: structure.leafDepthCounts
+        }
+      ],
+      layout: layout(`Leaf depth histogram (max depth ${Math.max(...structure.depthPerTree)})`, {
+        xaxis: { title: { text: 'depth' }, dtick: 1 },
+        yaxis: { title: { text: 'leaves' } }
+      })
+    }
+  ];
+}
+
+const structureOf = (model: CompiledModel): ForestStructure => model.structure as ForestStructure;
+
+export const treesView: FamilyView = {
+  family: trees.id,
+  numbersLabel: 'features ',
+  summary: model => {
+    const structure = structureOf(model);
+    const nodes = structure.nodesPerTree.reduce((a, b) => a + b, 0);
+    const leaves = structure.leavesPerTree.reduce((a, b) => a + b, 0);
+    return [
+      ['trees', String(structure.nTrees), 'tml-stat-trees'],
+      ['nodes', String(nodes), 'tml-stat-nodes'],
+      ['leaves', String(leaves), 'tml-stat-leaves']
+    ];
+  },
+  quantizationSummary: (model, report) =>
+    model.options.featureType === 'float32'
+      ? []
+      : [
+          [
+            'splits routed differently by quantization',
+            `${report.routingChanges.length} on ${report.rowsWithRoutingChanges.length} rows`,
+            'tml-stat-routing'
+          ]
+        ],
+  structureFigures: model => forestFigures(structureOf(model)),
+  tradeoffColumn: { title: 'splits moved', value: point => String(point.report.routingChanges.length) }
+};
