@@ -15,6 +15,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 C_DIR = HERE / "c"
+# The export bundle's glue for QEMU's mps2-an386 (start-up, vector table, linker script,
+# semihosting console): every firmware here links it, so models run as in a bundle.
+BUNDLE_DIR = HERE.parents[1] / "c-runtime" / "bundle"
+FIRMWARE_SOURCES = ["-I", str(BUNDLE_DIR), str(BUNDLE_DIR / "target" / "mps2_an386" / "target.c")]
+FIRMWARE_LINK = ["--specs=nano.specs", "-nostartfiles", "-Wl,--gc-sections",
+                 "-T", str(BUNDLE_DIR / "target" / "mps2_an386" / "mps2_an386.ld")]
 
 ARM_COMMON = ["-std=c99", "-Os", "-mthumb", "-ffunction-sections", "-fdata-sections"]
 ARM_TARGETS = {
@@ -175,8 +181,7 @@ def m4f_run(directory: Path, n_rows: int) -> dict:
     work.mkdir(exist_ok=True)
     run(["arm-none-eabi-gcc", *ARM_COMMON, *ARM_TARGETS["M4F"], f"-DBENCH_FW_ROWS={n_rows}",
          "-I", str(directory), str(C_DIR / "firmware.c"), str(directory / "bench_predict.c"),
-         "--specs=nano.specs", "-nostartfiles", "-Wl,--gc-sections",
-         "-T", str(C_DIR / "firmware.ld"), "-lm", "-o", "fw.elf"], work)
+         *FIRMWARE_SOURCES, *FIRMWARE_LINK, "-lm", "-o", "fw.elf"], work)
     trace = work / "trace.log"
     done = run([*QEMU, "-kernel", "fw.elf", "-singlestep", "-d", "exec,nochain",
                 "-D", str(trace)], work, timeout=900)

@@ -259,8 +259,7 @@ def m4f_run(directory: Path, calls: int) -> tuple:
     measure.run(["arm-none-eabi-gcc", *flags, "-c", str(directory / "bench_predict.c"), "-o", "bench_predict.o"],
                 work)
     measure.run(["arm-none-eabi-gcc", *flags, str(C_DIR / "firmware.c"), "bench_predict.o",
-                 "--specs=nano.specs", "-nostartfiles", "-Wl,--gc-sections",
-                 "-T", str(measure.C_DIR / "firmware.ld"), "-lm", "-o", "fw.elf"], work)
+                 *measure.FIRMWARE_SOURCES, *measure.FIRMWARE_LINK, "-lm", "-o", "fw.elf"], work)
     trace = work / "trace.log"
     done = measure.run([*measure.QEMU, "-kernel", "fw.elf", "-singlestep", "-d", "exec,nochain",
                         "-D", str(trace)], work, timeout=900)

@@ -6,6 +6,7 @@ const FILES = [
   'Makefile',
   'README.md',
   'main.c',
+  'model_glue.h',
   'target.h',
   'target/host/target.c',
   'target/mps2_an386/mps2_an386.ld',
@@ -47,9 +48,9 @@ describe('makeBundle', () => {
       ['scikit-learn', true],
       ['wasm runtime', true]
     ]);
-    expect(bundle.files['main.c']).toContain('#include "iris.h"');
-    expect(bundle.files['main.c']).toContain('*label = iris_predict(x);');
-    expect(bundle.files['main.c']).toContain('iris_predict_proba(x, values, TV_N_VALUES)');
+    expect(bundle.files['model_glue.h']).toContain('#include "iris.h"');
+    expect(bundle.files['model_glue.h']).toContain('*label = iris_predict(x);');
+    expect(bundle.files['model_glue.h']).toContain('iris_predict_proba(x, values, TV_N_VALUES)');
     expect(bundle.files.Makefile).toMatch(/^build\/mps2_an386\.elf: .*\n\t\$\(CC_ARM\)/m);
     expect(bundle.files.Makefile).toContain('-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard -Os');
     expect(bundle.files['README.md']).toContain('target_write(const char *text)');
@@ -90,8 +91,8 @@ describe('makeBundle', () => {
     const model = compileModel(fixtures.wine_isolation.ir, { name: 'odd' });
     const { x, reference } = rows('wine_isolation', 5);
     const made = makeBundle(model, x, 5, reference);
-    expect(made.files['main.c']).toContain('int status = odd_predict(x, &sign);');
-    expect(made.files['main.c']).toContain('odd_score_samples(x, values)');
+    expect(made.files['model_glue.h']).toContain('int status = odd_predict(x, &sign);');
+    expect(made.files['model_glue.h']).toContain('odd_score_samples(x, values)');
     expect(made.files['test_vectors.h']).toContain('0 = outlier (-1), 1 = inlier (1)');
   });
 

@@ -15,7 +15,7 @@ from tinyml_lab.bundle import ToolchainError
 from tinyml_lab.errors import InvalidInputError
 from tinyml_lab.widget import QEMU_TOOLS, _vector_rows, missing_qemu_tools
 
-FILES = ["Makefile", "README.md", "iris.h", "main.c", "target.h", "target/host/target.c",
+FILES = ["Makefile", "README.md", "iris.h", "main.c", "model_glue.h", "target.h", "target/host/target.c",
          "target/mps2_an386/mps2_an386.ld", "target/mps2_an386/target.c", "test_vectors.h"]
 
 

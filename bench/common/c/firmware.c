@@ -4,8 +4,9 @@
  * so an instruction trace (-d exec with -singlestep) can be cut to exactly that window.
  * Before the window it paints the stack below main's frame with a pattern; afterwards the
  * lowest overwritten word gives the deepest stack the predictions used (libraries included).
- * Reports "agree=K/N stack=S" and exits through ARM semihosting (bkpt 0xAB): no C library
- * start-up is needed, only libgcc (soft-float helpers) and memcpy from newlib-nano. */
+ * Reports "agree=K/N stack=S" and exits through the export bundle's mps2-an386 target glue
+ * (semihosting): no C library start-up is needed, only libgcc (soft-float helpers) and memcpy
+ * from newlib-nano. */
 #include <stdint.h>
 #include "bench_rows.h"
 
@@ -41,8 +42,7 @@ int main(void)
     p = format_uint(p, stack_used(sp));
     *p++ = '\n';
     *p = 0;
-    write_text(line);
-    semihost_call(SEMIHOST_EXIT, (const void *)ADP_STOPPED_APPLICATION_EXIT);
-    for (;;) {
-    }
+    target_write(line);
+    target_exit(0);
+    return 0;
 }

@@ -1,28 +1,15 @@
-/* Shared by the benchmarks' Cortex-M4F firmwares (bench/common/c/firmware.c, bench/features/c/firmware.c):
- * ARM semihosting output and exit, the two marker functions an instruction trace is cut at, the
- * stack paint for the high-water mark, and the start-up code and vector table. Included once by
- * a firmware that defines main(). */
+/* Shared by the benchmarks' Cortex-M4F firmwares (bench/common/c/firmware.c, bench/features/c/firmware.c,
+ * bench/nets/c/dsp_check.c): the two marker functions an instruction trace is cut at and the stack
+ * paint for the high-water mark. Start-up code, vector table, linker script and the semihosting
+ * console (target_write, target_exit) are the export bundle's own for QEMU's mps2-an386
+ * (c-runtime/bundle/target/mps2_an386/), linked in by bench/common/measure.py (FIRMWARE_*), so the
+ * benchmarks run models exactly as a bundle does. Included once by a firmware that defines main(). */
 #ifndef BENCH_FIRMWARE_BASE_H
 #define BENCH_FIRMWARE_BASE_H
 
 #include <stdint.h>
 
-int main(void);
-
-/* ---- semihosting ---------------------------------------------------------------------- */
-#define SEMIHOST_WRITE0 0x04
-#define SEMIHOST_EXIT 0x18
-#define ADP_STOPPED_APPLICATION_EXIT 0x20026
-
-static int semihost_call(int op, const void *arg)
-{
-    register int r0 __asm__("r0") = op;
-    register const void *r1 __asm__("r1") = arg;
-    __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
-    return r0;
-}
-
-static void write_text(const char *s) { semihost_call(SEMIHOST_WRITE0, s); }
+#include "target.h"
 
 static char *format_uint(char *out, unsigned v)
 {
@@ -62,34 +49,5 @@ static unsigned stack_used(const uint32_t *sp)
     while (w < sp && *w == STACK_PAINT) w++;
     return (unsigned)((const uint32_t *)sp - (const uint32_t *)w) * 4u;
 }
-
-/* ---- start-up ------------------------------------------------------------------------- */
-extern uint32_t _data_load[], _data_start[], _data_end[], _bss_start[], _bss_end[], _stack_top[];
-
-void reset_handler(void)
-{
-    /* Enable CP10/CP11 (the FPU) before any float instruction runs. */
-    volatile uint32_t *cpacr = (volatile uint32_t *)0xE000ED88u;
-    *cpacr |= 0xFu << 20;
-    __asm__ volatile("dsb\n\tisb");
-
-    for (uint32_t *src = _data_load, *dst = _data_start; dst < _data_end;) *dst++ = *src++;
-    for (uint32_t *dst = _bss_start; dst < _bss_end;) *dst++ = 0;
-    main();
-}
-
-static void fault_handler(void)
-{
-    write_text("fault\n");
-    semihost_call(SEMIHOST_EXIT, (const void *)0x20023); /* ADP_Stopped_RunTimeErrorUnknown */
-    for (;;) {
-    }
-}
-
-/* Initial stack pointer, reset, NMI, HardFault, MemManage, BusFault, UsageFault. */
-__attribute__((section(".vectors"), used)) static void *const vector_table[] = {
-    _stack_top,    (void *)reset_handler, (void *)fault_handler, (void *)fault_handler,
-    (void *)fault_handler, (void *)fault_handler, (void *)fault_handler,
-};
 
 #endif /* BENCH_FIRMWARE_BASE_H */

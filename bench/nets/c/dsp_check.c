@@ -109,7 +109,7 @@ int main(void)
     p = format_uint(p, bad);
     for (text = " mismatches\n"; *text;) *p++ = *text++;
     *p = 0;
-    write_text(line);
-    semihost_call(SEMIHOST_EXIT, (const void *)(uintptr_t)ADP_STOPPED_APPLICATION_EXIT);
+    target_write(line);
+    target_exit(0);
     return 0;
 }

@@ -3,13 +3,13 @@
  * runs every vector on the device and prints whether it agrees with the reference
  * (scikit-learn) and with the WebAssembly build of the same C runtime. The target glue
  * (start-up, linker script, semihosting output) is kept apart from the portable harness, so
- * porting to a board means replacing two functions (templates.ts).
+ * porting to a board means replacing two functions (c-runtime/bundle/, templates.ts).
  */
 import { CompiledModel, DeviceRun, InputError, checkFeatureMatrix, deviceValueCount, runOnDevice } from '../compile';
 import { COMPILER_VERSION, cArray, commentSafe, formatFloat32, formatInt } from '../emit/frame';
 import { familyOf } from '../families/registry';
 import { inputCount } from '../features/stage';
-import { HOST_TARGET_C, TARGET_H, bundleMakefile, bundleReadme, harnessC, mps2TargetC, MPS2_LINKER_SCRIPT } from './templates';
+import { bundleFile, bundleMakefile, bundleReadme, modelGlueH } from './templates';
 
 /** Targets a bundle has glue for: the name users pass, and the directory of its glue. */
 export const BUNDLE_TARGETS: Record<string, { dir: string; board: string }> = {
@@ -104,11 +104,12 @@ export function makeBundle(
   const files: Record<string, string> = {
     [`${name}.h`]: model.header,
     'test_vectors.h': testVectorsH(model, x, nRows, nInputs, nValues, hasLabels, sets, truth),
-    'main.c': harnessC(model, name),
-    'target.h': TARGET_H,
-    [`target/${glue.dir}/target.c`]: mps2TargetC(),
-    [`target/${glue.dir}/${glue.dir}.ld`]: MPS2_LINKER_SCRIPT,
-    'target/host/target.c': HOST_TARGET_C,
+    'main.c': bundleFile('main.c'),
+    'model_glue.h': modelGlueH(model, name),
+    'target.h': bundleFile('target.h'),
+    [`target/${glue.dir}/target.c`]: bundleFile(`target/${glue.dir}/target.c`),
+    [`target/${glue.dir}/${glue.dir}.ld`]: bundleFile(`target/${glue.dir}/${glue.dir}.ld`),
+    'target/host/target.c': bundleFile('target/host/target.c'),
     Makefile: bundleMakefile(name, glue.dir),
     'README.md': bundleReadme(model, name, target, glue, nRows, sets)
   };
