@@ -5,6 +5,7 @@
  * Families emit their tables and functions inside it (families/<family>/emit.ts).
  */
 import type { ClassLabel } from '../ir/types';
+import { MODULE_VERSION } from '../../version';
 import {
   COMMON_H_SOURCE,
   FEATURES_H_SOURCE,
@@ -15,7 +16,8 @@ import {
   SVM_H_SOURCE
 } from '../../generated/runtimeAssets';
 
-export const COMPILER_VERSION = '0.1.0';
+/** The version in every banner: the package's own (package.json, the one version source). */
+export const COMPILER_VERSION = MODULE_VERSION;
 
 /** Start of the comment lines around the runtime embedded in a standalone header. */
 export const RUNTIME_BEGIN_MARKER = '/* ---- TinyML Lab runtime';
