@@ -136,7 +136,7 @@ jest.mock('@jupyter-widgets/base', () => ({
 }));
 
 describe('the sweep view', () => {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { sweepFigure, sweepTable } = require('../../src/widgets/sweepView');
   const point = (label: string, flash: number, accuracy: number, fits: boolean, onFront: boolean) => ({
     label, flash_bytes: flash, ram_bytes: 100, cycles: 1000, microseconds: 10, fits, on_front: onFront,

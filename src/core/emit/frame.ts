@@ -138,7 +138,8 @@ export function formatFloat32(value: number): string {
     }
   }
   // toPrecision may give "1.50e+5" or "12"; normalize to a C float literal.
-  let [mantissa, exponent] = text.split('e');
+  const [significand, exponent] = text.split('e');
+  let mantissa = significand;
   if (mantissa.includes('.')) {
     mantissa = mantissa.replace(/0+$/, '').replace(/\.$/, '.0');
   } else {
