@@ -15,7 +15,8 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 from tinyml_lab.convert import reference_outputs
-from tinyml_lab.ir import encode_array, model_to_ir
+from tinyml_lab.arrays import encode_array
+from tinyml_lab.readers import model_to_ir
 
 CASES = [
     ("iris_tree", load_iris, lambda: DecisionTreeClassifier(random_state=0), None),

@@ -89,7 +89,8 @@ def make_cases() -> list[dict]:
 
     from tinyml_lab.datasets import make_audio_clips, make_imu_windows
     from tinyml_lab.features import IMUFeatures, LogMelFeatures
-    from tinyml_lab.ir import encode_array, model_to_ir
+    from tinyml_lab.arrays import encode_array
+    from tinyml_lab.readers import model_to_ir
 
     sets = _sets()
     cases: list[dict] = []

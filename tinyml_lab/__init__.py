@@ -17,7 +17,7 @@ from .errors import (
     UnsupportedModelError,
 )
 from .feature_view import FeatureView, view_features
-from .ir import model_to_ir
+from .readers import model_to_ir
 from .sweep import SweepResult, sweep
 from .widget import Inspector, inspect
 

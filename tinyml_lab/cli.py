@@ -31,8 +31,8 @@ import numpy as np
 from ._version import __version__
 from .convert import FEATURE_TYPES, LEAF_TYPES, STRATEGIES, AgreementReport, ConvertedModel, convert
 from .errors import TinyMLError
-from .ir import input_count
-from .keras_files import KERAS_FILE_SUFFIXES
+from .arrays import input_count
+from .readers.keras_files import KERAS_FILE_SUFFIXES
 
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
 DATA_SUFFIXES = (".npy", ".npz", ".csv")

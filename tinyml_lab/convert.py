@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from . import _engine
+from .arrays import check_features, decode_array, encode_array, input_count
 from .errors import InvalidInputError
-from .ir import check_features, decode_array, encode_array, input_count, model_to_ir
+from .readers import model_to_ir
 
 FEATURE_TYPES = ("float32", "int16", "int8")
 STRATEGIES = ("tables", "inline", "auto")

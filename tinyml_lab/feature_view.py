@@ -28,7 +28,8 @@ from . import _engine
 from .convert import compile_options
 from .errors import InvalidInputError
 from .features import STAT_NAMES
-from .ir import decode_array, encode_array, input_count, model_to_ir
+from .readers import model_to_ir
+from .arrays import decode_array, encode_array, input_count
 from .widget import MODULE_NAME, MODULE_VERSION
 
 #: FFT windows the C runtime has (tml_window), all periodic.

@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from . import _engine
 from .errors import InvalidInputError
-from .ir import decode_array, encode_array
+from .arrays import decode_array, encode_array
 
 #: What IMUFeatures and imu_window_stats give per axis, in order.
 STAT_NAMES = ("mean", "std", "rms", "min", "max", "peak_to_peak", "zero_crossings")

@@ -22,7 +22,7 @@ import numpy as np
 from . import _engine
 from .convert import convert
 from .errors import InvalidInputError, TinyMLError
-from .ir import model_to_ir
+from .readers import model_to_ir
 
 #: What the front maximises (accuracy, agreement) or minimises (rmse).
 METRICS = ("accuracy", "agreement", "rmse")

@@ -26,7 +26,8 @@ from ._version import __version__
 from .bundle import APT_PACKAGES, Bundle, HarnessRun, ToolchainError, run_in_qemu, write_bundle
 from .convert import ConvertedModel, compile_options, reference_outputs
 from .errors import InvalidInputError, TinyMLError
-from .ir import check_features, decode_array, encode_array, input_count, model_to_ir
+from .readers import model_to_ir
+from .arrays import check_features, decode_array, encode_array, input_count
 
 MODULE_NAME = "tinyml-lab"
 MODULE_VERSION = f"^{__version__}"

@@ -19,7 +19,8 @@ from tinyml_lab import (
     UnsupportedModelError,
 )
 from tinyml_lab.convert import ConvertedModel, compile_options
-from tinyml_lab.ir import decode_array, encode_array, model_to_ir
+from tinyml_lab.arrays import decode_array, encode_array
+from tinyml_lab.readers import model_to_ir
 
 
 @pytest.fixture(scope="module")

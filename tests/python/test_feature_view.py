@@ -18,7 +18,7 @@ from tinyml_lab import feature_view as fv
 from tinyml_lab import features
 from tinyml_lab.datasets import make_imu_windows
 from tinyml_lab.errors import InvalidInputError
-from tinyml_lab.ir import decode_array
+from tinyml_lab.arrays import decode_array
 
 SR = 16000
 BURSTS = ((0.3, 0.6), (1.1, 1.2), (1.5, 1.9))  # seconds

@@ -12,7 +12,7 @@ from sklearn.datasets import load_wine
 from sklearn.ensemble import RandomForestClassifier
 
 import tinyml_lab
-from tinyml_lab.ir import decode_array
+from tinyml_lab.arrays import decode_array
 
 
 @pytest.fixture(scope="module")
