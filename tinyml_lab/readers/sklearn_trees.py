@@ -53,15 +53,43 @@ def _check_fitted(model: Any, name: str) -> None:
         raise NotFittedError(f"{name.rsplit('.', 1)[1]} is not fitted yet: call fit(X, y) before exporting it")
 
 
-def _node_depths(tree: Any) -> np.ndarray:
-    depth = np.zeros(tree.node_count, dtype=np.float64)
-    stack = [0]
-    while stack:  # iterative: deep trees must not hit Python's recursion limit
-        node = stack.pop()
-        for child in (tree.children_left[node], tree.children_right[node]):
-            if child != -1:
-                depth[child] = depth[node] + 1
-                stack.append(child)
+def node_depths(tree: Any, where: str) -> np.ndarray:
+    """The depth of every node of a fitted ``tree_``, after checking that it is a binary tree
+    rooted at node 0 (the walks below and the compiler assume one): child indices in range,
+    two children or none, every node the child of at most one node and reached from the root.
+    ``where`` names the estimator and tree in the InvalidModelError."""
+    n_nodes = int(tree.node_count)
+    left = np.asarray(tree.children_left, dtype=np.int64)
+    right = np.asarray(tree.children_right, dtype=np.int64)
+    if left.shape != (n_nodes,) or right.shape != (n_nodes,) or n_nodes < 1:
+        raise InvalidModelError(f"{where} is not a tree: children arrays of shapes {left.shape}, {right.shape} for {n_nodes} nodes")
+    for children in (left, right):
+        bad = np.flatnonzero((children < -1) | (children >= n_nodes))
+        if bad.size:
+            raise InvalidModelError(
+                f"{where} is not a tree: node {int(bad[0])} has child {int(children[bad[0]])}, outside 0..{n_nodes - 1}")
+    one_child = np.flatnonzero((left == -1) != (right == -1))
+    if one_child.size:
+        raise InvalidModelError(f"{where} is not a tree: node {int(one_child[0])} has one child; a split has two")
+    parents = np.bincount(np.concatenate([left[left >= 0], right[right >= 0]]), minlength=n_nodes)
+    shared = np.flatnonzero(parents > 1)
+    if parents[0] or shared.size:
+        node = 0 if parents[0] else int(shared[0])
+        of = " and ".join(str(i) for i in np.flatnonzero((left == node) | (right == node)))
+        what = f"the root (node 0) is a child of node {of}" if node == 0 else f"node {node} is a child of nodes {of}"
+        raise InvalidModelError(f"{where} is not a tree: {what}")
+    # With no node reached twice, a walk from the root ends; level by level keeps it in numpy
+    # and out of Python's recursion limit on deep trees.
+    depth = np.full(n_nodes, -1.0)
+    level, d = np.array([0]), 0
+    while level.size:
+        depth[level] = d
+        inner = level[left[level] != -1]
+        level, d = np.concatenate([left[inner], right[inner]]), d + 1
+    unreached = np.flatnonzero(depth < 0)
+    if unreached.size:
+        raise InvalidModelError(f"{where} is not a tree: {unreached.size} nodes (first: node {int(unreached[0])}) "
+                                "cannot be reached from the root")
     return depth
 
 
@@ -79,6 +107,7 @@ def _tree_to_ir(
     subset (IsolationForest's estimators_features_) back to the model's feature indices."""
     if tree.n_outputs != 1:
         raise UnsupportedModelError(f"{where}: multi-output trees (y with {tree.n_outputs} columns) are not supported")
+    node_depths(tree, where)  # the shape first: everything below indexes the node arrays
     if value is None:
         value = np.asarray(tree.value, dtype=np.float64).reshape(tree.node_count, -1)
     if value.shape[1] != width:
@@ -162,7 +191,7 @@ def _isolation_fields(model: Any, name: str) -> dict[str, Any]:
     for i, (est, features) in enumerate(zip(model.estimators_, model.estimators_features_)):
         tree, where = est.tree_, f"{name} tree {i}"
         # A row's path length in a tree: the depth of its leaf plus c(samples left there).
-        value = (_node_depths(tree) + average_path_length(tree.n_node_samples)).reshape(-1, 1)
+        value = (node_depths(tree, where) + average_path_length(tree.n_node_samples)).reshape(-1, 1)
         trees.append(_tree_to_ir(tree, 1, where, value=value, features=features))
     return {
         "combine": "mean",
@@ -204,4 +233,4 @@ def trees_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[st
 READER = Reader("scikit-learn trees", TREE_ESTIMATORS, trees_to_ir, instead=INSTEAD)
 
 __all__ = ["ANOMALY_ESTIMATORS", "BOOSTING_ESTIMATORS", "FOREST_ESTIMATORS", "MAX_FEATURES", "READER",
-           "TREE_ESTIMATORS", "average_path_length", "trees_to_ir"]
+           "TREE_ESTIMATORS", "average_path_length", "node_depths", "trees_to_ir"]
