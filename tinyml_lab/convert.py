@@ -17,6 +17,10 @@ from .arrays import check_features, decode_array, encode_array, input_count
 from .errors import InvalidInputError
 from .readers import model_to_ir
 
+# Every value the compiler takes (resolveOptions in src/core/compile.ts), for checking options
+# before there is an IR to ask about: the CLI's choices and compile_options. Which of them a
+# given model offers comes from the compiler (headless.exportOptions, see sweep.py);
+# test_sweep.py checks that these lists are the union of what it offers.
 FEATURE_TYPES = ("float32", "int16", "int8")
 STRATEGIES = ("tables", "inline", "auto")
 LEAF_TYPES = ("float32", "uint8", "int16")
