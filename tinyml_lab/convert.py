@@ -102,7 +102,8 @@ class AgreementReport:
                 f"on {len(self.rows_with_routing_changes)} rows"
             )
         if self.disagreeing_rows:
-            lines.append(f"disagreeing rows: {self.disagreeing_rows[:20]}{' ...' if len(self.disagreeing_rows) > 20 else ''}")
+            more = " ..." if len(self.disagreeing_rows) > 20 else ""
+            lines.append(f"disagreeing rows: {self.disagreeing_rows[:20]}{more}")
         return "\n".join(lines)
 
 

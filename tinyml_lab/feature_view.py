@@ -25,11 +25,11 @@ from traitlets import Dict, Unicode
 
 from . import _engine
 from ._widget_base import TinyMLWidget
+from .arrays import decode_array, encode_array, input_count
 from .convert import compile_options
 from .errors import InvalidInputError
 from .features import STAT_NAMES
 from .readers import model_to_ir
-from .arrays import decode_array, encode_array, input_count
 
 #: FFT windows the C runtime has (tml_window), all periodic.
 FFT_WINDOWS = ("hann", "hamming", "rect")
@@ -291,7 +291,8 @@ def _params(x: np.ndarray, *, sample_rate: float | None, n_fft: int, hop: int | 
     if kind == "audio":
         n_fft = _positive_int(n_fft, "n_fft", 2)
         if n_fft & (n_fft - 1) or n_fft > FFT_MAX:
-            raise InvalidInputError(f"n_fft must be a power of two in [2, {FFT_MAX}] (the C runtime's FFT), got {n_fft}")
+            raise InvalidInputError(
+                f"n_fft must be a power of two in [2, {FFT_MAX}] (the C runtime's FFT), got {n_fft}")
         frame = n_fft
     else:
         frame = _positive_int(window, "window")

@@ -22,11 +22,11 @@ import numpy as np
 from traitlets import Bool, Dict, Unicode, observe
 
 from ._widget_base import TinyMLWidget
+from .arrays import check_features, decode_array, encode_array, input_count
 from .bundle import APT_PACKAGES, Bundle, HarnessRun, ToolchainError, run_in_qemu, write_bundle
 from .convert import ConvertedModel, compile_options, reference_outputs
 from .errors import InvalidInputError, TinyMLError
 from .readers import model_to_ir
-from .arrays import check_features, decode_array, encode_array, input_count
 
 #: Test vectors in a bundle unless asked otherwise (as tests/python/test_bundle.py uses).
 DEFAULT_BUNDLE_VECTORS = 40

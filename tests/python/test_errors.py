@@ -23,8 +23,8 @@ from tinyml_lab import (
     NotFittedError,
     UnsupportedModelError,
 )
-from tinyml_lab.convert import ConvertedModel, compile_options
 from tinyml_lab.arrays import decode_array, encode_array
+from tinyml_lab.convert import ConvertedModel, compile_options
 from tinyml_lab.readers import model_to_ir
 
 

@@ -82,7 +82,8 @@ def test_front_is_the_set_of_non_dominated_fitting_points(result):
     for i in result.front:
         assert not any(dominates(pts[j], pts[i]) for j in fitting)
     for i in set(fitting) - set(result.front):
-        assert any(dominates(pts[j], pts[i]) or (pts[j].flash_bytes, pts[j].accuracy) == (pts[i].flash_bytes, pts[i].accuracy)
+        assert any(dominates(pts[j], pts[i])
+                   or (pts[j].flash_bytes, pts[j].accuracy) == (pts[i].flash_bytes, pts[i].accuracy)
                    for j in result.front)
     flashes = [pts[i].flash_bytes for i in result.front]
     scores = [pts[i].accuracy for i in result.front]
@@ -127,7 +128,8 @@ def test_param_grid_and_regression_rmse():
     result = sweep(RandomForestRegressor(n_estimators=4, random_state=0), X, y, param_grid={"max_depth": [2, 6]},
                    dtypes=("float32",), strategies=("tables",), target="cortex-m4f")
     assert result.metric == "rmse"
-    assert {p.name for p in result.points} == {"RandomForestRegressor(max_depth=2)", "RandomForestRegressor(max_depth=6)"}
+    assert {p.name for p in result.points} == {"RandomForestRegressor(max_depth=2)",
+                                               "RandomForestRegressor(max_depth=6)"}
     assert {p.params["max_depth"] for p in result.points} == {2, 6}
     assert all(p.rmse is not None and p.rmse > 0 for p in result.points)
     front_rmse = [result.points[i].rmse for i in result.front]
@@ -169,10 +171,10 @@ def test_export_options_are_the_compilers():
 
 def test_option_values_checked_before_an_ir_are_what_the_compiler_offers():
     offered = [tinyml_lab._engine.call("exportOptions", model_to_ir(m)) for m in _option_models().values()]
-    assert FEATURE_TYPES == tuple(offered[0]["feature_types"])  # trees offer every feature type
+    assert tuple(offered[0]["feature_types"]) == FEATURE_TYPES  # trees offer every feature type
     assert {leaf for o in offered for leaf in o["leaf_types"]} == set(LEAF_TYPES)
     # "auto" is a choice between the code forms, not a form of its own
-    assert STRATEGIES == (*offered[0]["strategies"], "auto")
+    assert (*offered[0]["strategies"], "auto") == STRATEGIES
 
 
 def test_bad_input_is_named(cancer):

@@ -20,8 +20,9 @@ import json
 import os
 import re
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
@@ -62,7 +63,7 @@ def keras_file_to_ir(
 
 def _h5py():
     try:
-        import h5py
+        import h5py  # noqa: PLC0415 - optional (tinyml-lab[nets]), for Keras files only
     except ImportError:
         raise ImportError("reading Keras files needs h5py: pip install h5py") from None
     return h5py

@@ -16,8 +16,9 @@ Keras itself is never imported: a Keras object is recognised by the module of it
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -15,7 +15,7 @@ import numpy as np
 from ..arrays import encode_array
 from ..errors import InvalidModelError, NotFittedError, UnsupportedModelError
 from .envelope import estimator_name, feature_names_of
-from .linear import dense_layer, check_finite
+from .linear import check_finite, dense_layer
 from .reader import Estimator, Reader
 
 PIPELINE = "sklearn.pipeline.Pipeline"

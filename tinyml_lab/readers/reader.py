@@ -7,8 +7,9 @@ class (Keras model objects, paths of saved Keras files) give a ``claims`` predic
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 
 @dataclass(frozen=True)

@@ -62,12 +62,13 @@ def node_depths(tree: Any, where: str) -> np.ndarray:
     left = np.asarray(tree.children_left, dtype=np.int64)
     right = np.asarray(tree.children_right, dtype=np.int64)
     if left.shape != (n_nodes,) or right.shape != (n_nodes,) or n_nodes < 1:
-        raise InvalidModelError(f"{where} is not a tree: children arrays of shapes {left.shape}, {right.shape} for {n_nodes} nodes")
+        raise InvalidModelError(
+            f"{where} is not a tree: children arrays of shapes {left.shape}, {right.shape} for {n_nodes} nodes")
     for children in (left, right):
         bad = np.flatnonzero((children < -1) | (children >= n_nodes))
         if bad.size:
-            raise InvalidModelError(
-                f"{where} is not a tree: node {int(bad[0])} has child {int(children[bad[0]])}, outside 0..{n_nodes - 1}")
+            raise InvalidModelError(f"{where} is not a tree: node {int(bad[0])} has child {int(children[bad[0]])}, "
+                                    f"outside 0..{n_nodes - 1}")
     one_child = np.flatnonzero((left == -1) != (right == -1))
     if one_child.size:
         raise InvalidModelError(f"{where} is not a tree: node {int(one_child[0])} has one child; a split has two")

@@ -66,7 +66,8 @@ def svm_to_ir(model: Any, X_train: Any = None) -> dict[str, Any]:
     if not hasattr(model, "support_vectors_"):
         raise NotFittedError(f"{short} is not fitted yet: call fit before exporting it")
     if model.kernel not in _KERNELS:
-        raise UnsupportedModelError(f"{short}(kernel={model.kernel!r}): only {', '.join(_KERNELS)} kernels can be exported")
+        raise UnsupportedModelError(
+            f"{short}(kernel={model.kernel!r}): only {', '.join(_KERNELS)} kernels can be exported")
     n_features = int(model.n_features_in_)
     support = np.asarray(model.support_vectors_, dtype=np.float64)
     dual = np.asarray(model.dual_coef_, dtype=np.float64)
