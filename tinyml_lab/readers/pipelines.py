@@ -38,10 +38,10 @@ ESTIMATORS = {
     ),
 }
 
-#: Meta-estimators of several models: each of their models can be exported on its own.
+#: Meta-estimators of one independent model per output: each can be exported on its own.
 INSTEAD = {
     name: "export one model per output instead (each of its estimators_)"
-    for name in ("MultiOutputClassifier", "MultiOutputRegressor", "ClassifierChain", "RegressorChain")
+    for name in ("MultiOutputClassifier", "MultiOutputRegressor")
 }
 
 
