@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from ..arrays import encode_array
-from ..errors import InvalidModelError, NotFittedError, UnsupportedModelError
-from .envelope import class_labels, estimator_name, feature_names_of, ir_envelope
-from .reader import Estimator, Reader
+from ..errors import InvalidModelError, NotFittedError
+from .envelope import class_labels, feature_names_of, ir_envelope
+from .reader import Estimator, Reader, table_entry
 
 GAUSSIAN_ESTIMATORS = {
     "sklearn.naive_bayes.GaussianNB": Estimator("classification", "one diagonal Gaussian per class"),
@@ -69,11 +69,8 @@ def _bayesian_correction(model: Any, n_features: int) -> np.ndarray:
 
 def gaussian_to_ir(model: Any) -> dict[str, Any]:
     """The IR of a fitted GaussianNB, GaussianMixture, BayesianGaussianMixture or EllipticEnvelope."""
-    name = estimator_name(model)
+    name, entry = table_entry(model, GAUSSIAN_ESTIMATORS, "a supported Gaussian model")
     short = type(model).__name__
-    entry = GAUSSIAN_ESTIMATORS.get(name)
-    if entry is None:
-        raise UnsupportedModelError(f"{short} ({name}) is not a supported Gaussian model")
     fitted = {"GaussianNB": "theta_", "EllipticEnvelope": "location_"}.get(short, "means_")
     if not hasattr(model, fitted):
         raise NotFittedError(f"{short} is not fitted yet: call fit(X) before exporting it")

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 
 from ..arrays import encode_array
-from ..errors import InvalidModelError, NotFittedError, UnsupportedModelError
-from .envelope import class_labels, estimator_name, feature_names_of, ir_envelope
-from .reader import Estimator, Reader
+from ..errors import InvalidModelError, NotFittedError
+from .envelope import class_labels, feature_names_of, ir_envelope
+from .reader import Estimator, Reader, table_entry
 
 #: Classifiers: how their outputs read (probabilities through a link, or decision scores).
 LINEAR_CLASSIFIERS = {
@@ -48,10 +48,6 @@ ESTIMATORS = {
 }
 
 
-def is_linear(name: str) -> bool:
-    return name in LINEAR_CLASSIFIERS or name in LINEAR_REGRESSORS
-
-
 def check_finite(short: str, what: str, *arrays: np.ndarray) -> None:
     """InvalidModelError naming ``what`` of ``short`` unless every value is finite."""
     if not all(np.all(np.isfinite(a)) for a in arrays):
@@ -70,10 +66,8 @@ def dense_layer(weights: np.ndarray, bias: np.ndarray, activation: str) -> dict[
 
 def linear_to_ir(model: Any) -> dict[str, Any]:
     """The IR of a fitted linear classifier or regressor: one dense layer."""
-    name = estimator_name(model)
-    short = type(model).__name__
-    if not is_linear(name):
-        raise UnsupportedModelError(f"{short} ({name}) is not a supported linear model")
+    name, entry = table_entry(model, ESTIMATORS, "a supported linear model")
+    short, task = type(model).__name__, entry.task
     if name == "sklearn.linear_model.RANSACRegressor":
         model = getattr(model, "estimator_", None) or model
     if not hasattr(model, "coef_"):
@@ -82,7 +76,6 @@ def linear_to_ir(model: Any) -> dict[str, Any]:
     intercept = np.broadcast_to(np.asarray(model.intercept_, dtype=np.float64), (coef.shape[0],))
     check_finite(short, "coef_ or intercept_", coef, intercept)
     n_outputs, n_features = coef.shape
-    task = "classification" if name in LINEAR_CLASSIFIERS else "regression"
     output = LINEAR_CLASSIFIERS.get(name, "values")
     activation = "identity"
     classes = None
@@ -114,6 +107,6 @@ def read_linear(model: Any, X_train: Any = None, y_train: Any = None) -> dict[st
 READER = Reader("linear models", ESTIMATORS, read_linear)
 
 __all__ = ["ESTIMATORS", "LINEAR_CLASSIFIERS", "LINEAR_REGRESSORS", "READER", "dense_layer", "check_finite",
-           "is_linear", "linear_to_ir"]
+           "linear_to_ir"]
 
 

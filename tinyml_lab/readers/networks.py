@@ -25,7 +25,7 @@ import numpy as np
 from ..arrays import encode_array
 from ..errors import InvalidInputError, InvalidModelError, NotFittedError, UnsupportedModelError
 from .envelope import class_labels, estimator_name, feature_names_of, ir_envelope
-from .reader import Estimator, Reader
+from .reader import Estimator, Reader, table_entry
 
 FAMILY = "neural_net"
 ACTIVATIONS = ("identity", "relu", "relu6", "tanh", "logistic", "softmax")
@@ -116,12 +116,8 @@ def _all_finite(*arrays: np.ndarray) -> bool:
 
 def mlp_to_ir(model: Any) -> dict[str, Any]:
     """The IR of a fitted MLPClassifier or MLPRegressor: one dense layer per ``coefs_`` entry."""
-    name = estimator_name(model)
-    entry = MLP_ESTIMATORS.get(name)
-    short = type(model).__name__
-    if entry is None:
-        raise UnsupportedModelError(f"{short} ({name}) is not an MLPClassifier or MLPRegressor")
-    task = entry.task
+    name, entry = table_entry(model, MLP_ESTIMATORS, "an MLPClassifier or MLPRegressor")
+    short, task = type(model).__name__, entry.task
     if not hasattr(model, "coefs_"):
         raise NotFittedError(f"{short} is not fitted yet: call fit(X, y) before exporting it")
 

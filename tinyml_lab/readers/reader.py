@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..errors import UnsupportedModelError
+from .envelope import estimator_name
+
 
 @dataclass(frozen=True)
 class Estimator:
@@ -49,4 +52,14 @@ class Reader:
         return [entry.label or name.rsplit(".", 1)[-1] for name, entry in self.estimators.items()]
 
 
-__all__ = ["Estimator", "Reader"]
+def table_entry(model: Any, table: Mapping[str, Estimator], what: str) -> tuple[str, Estimator]:
+    """The public name of ``model`` and its row of ``table``. A reader function called directly
+    on a model its table does not list raises UnsupportedModelError "<class> (<name>) is not <what>"."""
+    name = estimator_name(model)
+    entry = table.get(name)
+    if entry is None:
+        raise UnsupportedModelError(f"{type(model).__name__} ({name}) is not {what}")
+    return name, entry
+
+
+__all__ = ["Estimator", "Reader", "table_entry"]

@@ -13,8 +13,8 @@ import numpy as np
 
 from ..arrays import encode_array
 from ..errors import InvalidModelError, NotFittedError, UnsupportedModelError
-from .envelope import class_labels, estimator_name, feature_names_of, ir_envelope
-from .reader import Estimator, Reader
+from .envelope import class_labels, feature_names_of, ir_envelope
+from .reader import Estimator, Reader, table_entry
 
 FAMILY = "tree_ensemble"
 MAX_FEATURES = 32767
@@ -205,10 +205,7 @@ def _isolation_fields(model: Any, name: str) -> dict[str, Any]:
 
 def trees_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[str, Any]:
     """The IR of a fitted tree model of TREE_ESTIMATORS (X_train / y_train are not needed)."""
-    name = estimator_name(model)
-    entry = TREE_ESTIMATORS.get(name)
-    if entry is None:
-        raise UnsupportedModelError(f"{type(model).__name__} ({name}) is not a supported tree model")
+    name, entry = table_entry(model, TREE_ESTIMATORS, "a supported tree model")
     task = entry.task
     _check_fitted(model, name)
     n_features = int(model.n_features_in_)

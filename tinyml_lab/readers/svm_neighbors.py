@@ -17,7 +17,7 @@ import numpy as np
 from ..arrays import check_features, encode_array
 from ..errors import InvalidInputError, InvalidModelError, NotFittedError, UnsupportedModelError
 from .envelope import class_labels, estimator_name, feature_names_of, ir_envelope
-from .reader import Estimator, Reader
+from .reader import Estimator, Reader, table_entry
 
 SVM_ESTIMATORS = {
     "sklearn.svm.SVC": Estimator("classification", "support vectors and dual coefficients, decision_function"),
@@ -57,12 +57,8 @@ def _gamma(model: Any, short: str, n_features: int, X_train: Any) -> float:
 
 def svm_to_ir(model: Any, X_train: Any = None) -> dict[str, Any]:
     """The IR of a fitted SVC, NuSVC, SVR, NuSVR or OneClassSVM (kernels linear, rbf, poly, sigmoid)."""
-    name = estimator_name(model)
-    short = type(model).__name__
-    entry = SVM_ESTIMATORS.get(name)
-    if entry is None:
-        raise UnsupportedModelError(f"{short} ({name}) is not a supported support vector machine")
-    task = entry.task
+    name, entry = table_entry(model, SVM_ESTIMATORS, "a supported support vector machine")
+    short, task = type(model).__name__, entry.task
     if not hasattr(model, "support_vectors_"):
         raise NotFittedError(f"{short} is not fitted yet: call fit before exporting it")
     if model.kernel not in _KERNELS:
@@ -105,12 +101,8 @@ def svm_to_ir(model: Any, X_train: Any = None) -> dict[str, Any]:
 
 def neighbors_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[str, Any]:
     """The IR of a fitted KNeighborsClassifier/Regressor, from the data it was fitted on."""
-    name = estimator_name(model)
-    short = type(model).__name__
-    entry = NEIGHBOR_ESTIMATORS.get(name)
-    if entry is None:
-        raise UnsupportedModelError(f"{short} ({name}) is not a supported nearest-neighbour model")
-    task = entry.task
+    name, entry = table_entry(model, NEIGHBOR_ESTIMATORS, "a supported nearest-neighbour model")
+    short, task = type(model).__name__, entry.task
     if not hasattr(model, "n_samples_fit_"):
         raise NotFittedError(f"{short} is not fitted yet: call fit before exporting it")
     metric = _METRICS.get(str(model.effective_metric_))
