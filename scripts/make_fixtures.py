@@ -14,8 +14,9 @@ from sklearn.ensemble import GradientBoostingClassifier, IsolationForest, Random
 from sklearn.neural_network import MLPClassifier
 from sklearn.tree import DecisionTreeClassifier
 
+from tinyml_lab.arrays import encode_array
 from tinyml_lab.convert import reference_outputs
-from tinyml_lab.ir import encode_array, model_to_ir
+from tinyml_lab.readers import model_to_ir
 
 CASES = [
     ("iris_tree", load_iris, lambda: DecisionTreeClassifier(random_state=0), None),
@@ -26,7 +27,8 @@ CASES = [
     ("digits_forest", load_digits, lambda: RandomForestClassifier(n_estimators=10, max_depth=8, random_state=0), 300),
     ("breast_cancer_boosting", load_breast_cancer,
      lambda: GradientBoostingClassifier(n_estimators=15, max_depth=3, random_state=0), None),
-    ("wine_boosting", load_wine, lambda: GradientBoostingClassifier(n_estimators=10, max_depth=2, random_state=0), None),
+    ("wine_boosting", load_wine,
+     lambda: GradientBoostingClassifier(n_estimators=10, max_depth=2, random_state=0), None),
     ("wine_isolation", load_wine, lambda: IsolationForest(n_estimators=20, random_state=0), None),
     ("digits_mlp", load_digits,
      lambda: MLPClassifier(hidden_layer_sizes=(24,), max_iter=200, random_state=0), 200),

@@ -74,9 +74,15 @@ def _keras_nets():
 def make_cases() -> list[dict]:
     from sklearn.covariance import EllipticEnvelope
     from sklearn.decomposition import PCA
-    from sklearn.ensemble import (ExtraTreesClassifier, ExtraTreesRegressor, GradientBoostingClassifier,
-                                  GradientBoostingRegressor, IsolationForest, RandomForestClassifier,
-                                  RandomForestRegressor)
+    from sklearn.ensemble import (
+        ExtraTreesClassifier,
+        ExtraTreesRegressor,
+        GradientBoostingClassifier,
+        GradientBoostingRegressor,
+        IsolationForest,
+        RandomForestClassifier,
+        RandomForestRegressor,
+    )
     from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier
     from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
     from sklearn.naive_bayes import GaussianNB
@@ -87,9 +93,10 @@ def make_cases() -> list[dict]:
     from sklearn.svm import SVC, SVR, LinearSVC, NuSVC, OneClassSVM
     from sklearn.tree import DecisionTreeClassifier, ExtraTreeRegressor
 
+    from tinyml_lab.arrays import encode_array
     from tinyml_lab.datasets import make_audio_clips, make_imu_windows
     from tinyml_lab.features import IMUFeatures, LogMelFeatures
-    from tinyml_lab.ir import encode_array, model_to_ir
+    from tinyml_lab.readers import model_to_ir
 
     sets = _sets()
     cases: list[dict] = []

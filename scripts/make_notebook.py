@@ -160,7 +160,7 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_
 boosted = GradientBoostingRegressor(n_estimators=100, max_depth=3, learning_rate=0.05, random_state=0).fit(X_train, y_train)
 ridge = Ridge(alpha=0.1).fit(X_train, y_train)
 for model in (boosted, ridge):
-    print(f"{type(model).__name__}: test MAE {mean_absolute_error(y_test, model.predict(X_test)):.2f}")"""),
+    print(f"{type(model).__name__}: test MAE {mean_absolute_error(y_test, model.predict(X_test)):.2f}")"""),  # noqa: E501 - the notebook's cell as users see it
     ("markdown", """## Inspect
 For a regressor the widget plots the device's prediction against scikit-learn's on every test
 row. The trade-off table lists each export option with its flash, RAM and error; pick

@@ -5,7 +5,7 @@ In JupyterLab: ``inspect(model, X_test, y_test)`` shows structure, size, header 
 agreement of the C runtime (WebAssembly) with scikit-learn.
 """
 
-from ._version import __version__
+from ._version import NPM_PACKAGE, __version__
 from .bundle import export_bundle
 from .convert import AgreementReport, ConvertedModel, convert, evaluate, export_header
 from .errors import (
@@ -17,7 +17,7 @@ from .errors import (
     UnsupportedModelError,
 )
 from .feature_view import FeatureView, view_features
-from .ir import model_to_ir
+from .readers import model_to_ir
 from .sweep import SweepResult, sweep
 from .widget import Inspector, inspect
 
@@ -46,4 +46,4 @@ __all__ = [
 
 
 def _jupyter_labextension_paths():
-    return [{"src": "labextension", "dest": "tinyml-lab"}]
+    return [{"src": "labextension", "dest": NPM_PACKAGE}]

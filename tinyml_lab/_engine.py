@@ -21,7 +21,7 @@ _context = None
 def _core() -> Any:
     global _context
     if _context is None:
-        from py_mini_racer import MiniRacer
+        from py_mini_racer import MiniRacer  # noqa: PLC0415 - V8 starts on the first call, not on import
 
         bundle = resources.files("tinyml_lab").joinpath("js", "tinyml_core.js")
         if not bundle.is_file():

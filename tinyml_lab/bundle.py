@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from . import _engine
+from .arrays import check_features, encode_array, input_count
 from .errors import InvalidInputError, TinyMLError
-from .ir import check_features, encode_array, input_count
 
 #: Bundle targets and the directory of their glue in the bundle (BUNDLE_TARGETS in bundle.ts).
 TARGETS = {"cortex-m4f": "mps2_an386"}

@@ -23,16 +23,17 @@ import math
 import os
 import pickle
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from ._version import __version__
+from .arrays import input_count
 from .convert import FEATURE_TYPES, LEAF_TYPES, STRATEGIES, AgreementReport, ConvertedModel, convert
 from .errors import TinyMLError
-from .ir import input_count
-from .keras_files import KERAS_FILE_SUFFIXES
+from .readers.keras_files import KERAS_FILE_SUFFIXES
 
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
 DATA_SUFFIXES = (".npy", ".npz", ".csv")
@@ -64,7 +65,7 @@ def load_model(path_text: str) -> Any:
         return str(path)
     try:
         if suffix == ".joblib":
-            import joblib  # scikit-learn depends on joblib
+            import joblib  # noqa: PLC0415 - a scikit-learn dependency, needed for .joblib files only
 
             model = joblib.load(path)
         else:
@@ -127,7 +128,7 @@ def load_labels(args: argparse.Namespace, n_rows: int) -> np.ndarray | None:
         y = load_array(args.labels, "--labels", "y")
     elif Path(args.data).suffix.lower() == ".npz":
         with np.load(args.data, allow_pickle=False) as data:
-            y = data["y"] if "y" in data.keys() else None
+            y = data["y"] if "y" in data.files else None
     else:
         return None
     if y is None:
@@ -202,9 +203,9 @@ def _json_value(value: Any) -> Any:
 
 def _keras_backend_default(model_path: str) -> None:
     """Keras computes a Keras file's reference outputs; without TensorFlow, run it on JAX."""
-    if Path(model_path).suffix.lower() in KERAS_FILE_SUFFIXES and "KERAS_BACKEND" not in os.environ:
-        if importlib.util.find_spec("tensorflow") is None and importlib.util.find_spec("jax") is not None:
-            os.environ["KERAS_BACKEND"] = "jax"
+    if (Path(model_path).suffix.lower() in KERAS_FILE_SUFFIXES and "KERAS_BACKEND" not in os.environ
+            and importlib.util.find_spec("tensorflow") is None and importlib.util.find_spec("jax") is not None):
+        os.environ["KERAS_BACKEND"] = "jax"
 
 
 def command_report(args: argparse.Namespace) -> int:

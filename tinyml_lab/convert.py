@@ -13,9 +13,14 @@ from typing import Any
 import numpy as np
 
 from . import _engine
+from .arrays import check_features, decode_array, encode_array, input_count
 from .errors import InvalidInputError
-from .ir import check_features, decode_array, encode_array, input_count, model_to_ir
+from .readers import model_to_ir
 
+# Every value the compiler takes (resolveOptions in src/core/compile.ts), for checking options
+# before there is an IR to ask about: the CLI's choices and compile_options. Which of them a
+# given model offers comes from the compiler (headless.exportOptions, see sweep.py);
+# test_sweep.py checks that these lists are the union of what it offers.
 FEATURE_TYPES = ("float32", "int16", "int8")
 STRATEGIES = ("tables", "inline", "auto")
 LEAF_TYPES = ("float32", "uint8", "int16")
@@ -97,7 +102,8 @@ class AgreementReport:
                 f"on {len(self.rows_with_routing_changes)} rows"
             )
         if self.disagreeing_rows:
-            lines.append(f"disagreeing rows: {self.disagreeing_rows[:20]}{' ...' if len(self.disagreeing_rows) > 20 else ''}")
+            more = " ..." if len(self.disagreeing_rows) > 20 else ""
+            lines.append(f"disagreeing rows: {self.disagreeing_rows[:20]}{more}")
         return "\n".join(lines)
 
 

@@ -18,18 +18,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import ipywidgets as widgets
 import numpy as np
 import scipy.fft
 import scipy.ndimage
 from traitlets import Dict, Unicode
 
 from . import _engine
+from ._widget_base import TinyMLWidget
+from .arrays import decode_array, encode_array, input_count
 from .convert import compile_options
 from .errors import InvalidInputError
 from .features import STAT_NAMES
-from .ir import decode_array, encode_array, input_count, model_to_ir
-from .widget import MODULE_NAME, MODULE_VERSION
+from .readers import model_to_ir
 
 #: FFT windows the C runtime has (tml_window), all periodic.
 FFT_WINDOWS = ("hann", "hamming", "rect")
@@ -192,7 +192,7 @@ def _signal(signal: Any) -> np.ndarray:
     return arr32
 
 
-class FeatureView(widgets.DOMWidget):
+class FeatureView(TinyMLWidget):
     """A signal, its features, event score and events: the C runtime (WebAssembly, in the
     browser) against a float64 reference computed here.
 
@@ -212,11 +212,7 @@ class FeatureView(widgets.DOMWidget):
     """
 
     _model_name = Unicode("FeatureViewModel").tag(sync=True)
-    _model_module = Unicode(MODULE_NAME).tag(sync=True)
-    _model_module_version = Unicode(MODULE_VERSION).tag(sync=True)
     _view_name = Unicode("FeatureViewView").tag(sync=True)
-    _view_module = Unicode(MODULE_NAME).tag(sync=True)
-    _view_module_version = Unicode(MODULE_VERSION).tag(sync=True)
 
     #: {"x": float32 [n] (audio) or [n, n_axes] (IMU)} in the IR's array encoding.
     signal = Dict().tag(sync=True)
@@ -295,7 +291,8 @@ def _params(x: np.ndarray, *, sample_rate: float | None, n_fft: int, hop: int | 
     if kind == "audio":
         n_fft = _positive_int(n_fft, "n_fft", 2)
         if n_fft & (n_fft - 1) or n_fft > FFT_MAX:
-            raise InvalidInputError(f"n_fft must be a power of two in [2, {FFT_MAX}] (the C runtime's FFT), got {n_fft}")
+            raise InvalidInputError(
+                f"n_fft must be a power of two in [2, {FFT_MAX}] (the C runtime's FFT), got {n_fft}")
         frame = n_fft
     else:
         frame = _positive_int(window, "window")

@@ -16,8 +16,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from . import _engine
+from .arrays import decode_array, encode_array
 from .errors import InvalidInputError
-from .ir import decode_array, encode_array
 
 #: What IMUFeatures and imu_window_stats give per axis, in order.
 STAT_NAMES = ("mean", "std", "rms", "min", "max", "peak_to_peak", "zero_crossings")

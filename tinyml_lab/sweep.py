@@ -22,7 +22,7 @@ import numpy as np
 from . import _engine
 from .convert import convert
 from .errors import InvalidInputError, TinyMLError
-from .ir import model_to_ir
+from .readers import model_to_ir
 
 #: What the front maximises (accuracy, agreement) or minimises (rmse).
 METRICS = ("accuracy", "agreement", "rmse")
@@ -169,17 +169,11 @@ def _candidates(model_or_candidates: Any, param_grid: Any) -> list[tuple[str, di
 
 
 def _export_options(ir: dict[str, Any], dtypes: Any, strategies: Any, leaf_dtypes: Any) -> list[dict[str, str]]:
-    """The quantization options the compiler offers this model, narrowed to the ones asked for."""
-    family = ir["family"]
-    if family == "tree_ensemble":
-        one_value = ir["task"] != "classification" or ir.get("combine", "mean") == "sum"
-        leaves = ["float32", "int16" if one_value else "uint8"]
-        offered = itertools.product(("float32", "int16", "int8"), ("tables", "inline"), leaves)
-    elif family == "neural_net":
-        offered = itertools.product(("float32", "int8"), ("tables",), ("float32",))
-    else:
-        offered = [("float32", "tables", "float32")]
-    return [{"dtype": d, "strategy": s, "leaf_dtype": leaf} for d, s, leaf in offered
+    """The export options the compiler offers this model (headless.exportOptions, the lists the
+    Inspector shows), narrowed to the ones asked for: every dtype x strategy x leaf type."""
+    offered = _engine.call("exportOptions", ir)
+    return [{"dtype": d, "strategy": s, "leaf_dtype": leaf}
+            for d, s, leaf in itertools.product(offered["feature_types"], offered["strategies"], offered["leaf_types"])
             if (dtypes is None or d in dtypes) and (strategies is None or s in strategies)
             and (leaf_dtypes is None or leaf in leaf_dtypes)]
 

@@ -6,22 +6,17 @@ the table of every point; ``tinyml_lab.sweep(...).show()`` makes one.
 
 from __future__ import annotations
 
-import ipywidgets as widgets
 from traitlets import Int, List, Unicode
 
+from ._widget_base import TinyMLWidget
 from .sweep import SweepResult
-from .widget import MODULE_NAME, MODULE_VERSION
 
 
-class SweepView(widgets.DOMWidget):
+class SweepView(TinyMLWidget):
     """A sweep result drawn in JupyterLab: Pareto chart and point table."""
 
     _model_name = Unicode("SweepModel").tag(sync=True)
-    _model_module = Unicode(MODULE_NAME).tag(sync=True)
-    _model_module_version = Unicode(MODULE_VERSION).tag(sync=True)
     _view_name = Unicode("SweepView").tag(sync=True)
-    _view_module = Unicode(MODULE_NAME).tag(sync=True)
-    _view_module_version = Unicode(MODULE_VERSION).tag(sync=True)
 
     #: SweepResult.to_records(): one dict per point, with "label" and "on_front"
     points = List().tag(sync=True)

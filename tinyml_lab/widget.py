@@ -18,18 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import ipywidgets as widgets
 import numpy as np
 from traitlets import Bool, Dict, Unicode, observe
 
-from ._version import __version__
+from ._widget_base import TinyMLWidget
+from .arrays import check_features, decode_array, encode_array, input_count
 from .bundle import APT_PACKAGES, Bundle, HarnessRun, ToolchainError, run_in_qemu, write_bundle
 from .convert import ConvertedModel, compile_options, reference_outputs
 from .errors import InvalidInputError, TinyMLError
-from .ir import check_features, decode_array, encode_array, input_count, model_to_ir
-
-MODULE_NAME = "tinyml-lab"
-MODULE_VERSION = f"^{__version__}"
+from .readers import model_to_ir
 
 #: Test vectors in a bundle unless asked otherwise (as tests/python/test_bundle.py uses).
 DEFAULT_BUNDLE_VECTORS = 40
@@ -98,15 +95,11 @@ def _vector_rows(n_rows: int, n_vectors: Any) -> np.ndarray:
     return np.linspace(0, n_rows - 1, n).astype(np.int64) if n > 1 else np.zeros(1, dtype=np.int64)
 
 
-class Inspector(widgets.DOMWidget):
+class Inspector(TinyMLWidget):
     """Model structure, C header, flash/RAM estimate and device-vs-reference agreement."""
 
     _model_name = Unicode("InspectorModel").tag(sync=True)
-    _model_module = Unicode(MODULE_NAME).tag(sync=True)
-    _model_module_version = Unicode(MODULE_VERSION).tag(sync=True)
     _view_name = Unicode("InspectorView").tag(sync=True)
-    _view_module = Unicode(MODULE_NAME).tag(sync=True)
-    _view_module_version = Unicode(MODULE_VERSION).tag(sync=True)
 
     ir = Dict().tag(sync=True)
     options = Dict().tag(sync=True)

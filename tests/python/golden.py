@@ -18,7 +18,7 @@ import numpy as np
 from conftest import HARNESS, STRICT_FLAGS
 
 from tinyml_lab import _engine
-from tinyml_lab.ir import decode_array
+from tinyml_lab.arrays import decode_array
 
 # Lines that may change without a change of behaviour: the compiler version in the banners.
 _VERSION = re.compile(r"TinyML Lab \d+\.\d+\.\d+")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinyml_lab.ir import decode_array
+from tinyml_lab.arrays import decode_array
 
 
 def forward(ir: dict, X: np.ndarray) -> np.ndarray:

@@ -11,7 +11,7 @@ from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegress
 
 import tinyml_lab
 from tinyml_lab import UnsupportedModelError
-from tinyml_lab.ir import average_path_length
+from tinyml_lab.readers.sklearn_trees import average_path_length
 
 
 @pytest.mark.parametrize("strategy", ["tables", "inline"])

@@ -223,7 +223,8 @@ def test_bundle_errors_name_the_problem(tmp_path, monkeypatch):
     with pytest.raises(bundle.ToolchainError, match=r"qemu-system-arm not found: .*apt-get install qemu-system-arm"):
         bundle.run_in_qemu(made.path)
     monkeypatch.setattr(bundle.shutil, "which", lambda tool: None)
-    with pytest.raises(bundle.ToolchainError, match=r"arm-none-eabi-gcc not found: .*gcc-arm-none-eabi libnewlib-arm-none-eabi"):
+    with pytest.raises(bundle.ToolchainError,
+                       match=r"arm-none-eabi-gcc not found: .*gcc-arm-none-eabi libnewlib-arm-none-eabi"):
         bundle.run_in_qemu(made.path)
 
 

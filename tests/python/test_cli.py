@@ -13,13 +13,12 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
+from conftest import split
 from sklearn.datasets import load_diabetes, load_iris, load_wine
 from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.naive_bayes import GaussianNB
 
 import tinyml_lab
-
-from conftest import split
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -43,7 +43,8 @@ def _models():
         "boosting-regressor": (GradientBoostingRegressor(n_estimators=5).fit(Xd, yd), "regression"),
         "isolation": (IsolationForest(n_estimators=5, random_state=0).fit(Xw), "anomaly"),
         "boosting-multi-i16-leaves": (GradientBoostingClassifier(n_estimators=5).fit(Xw, yw), "classification"),
-        "forest-regressor-i16-leaves": (RandomForestRegressor(n_estimators=5, random_state=0).fit(Xd, yd), "regression"),
+        "forest-regressor-i16-leaves": (RandomForestRegressor(n_estimators=5, random_state=0).fit(Xd, yd),
+                                        "regression"),
         "isolation-i16-leaves": (IsolationForest(n_estimators=5, random_state=0).fit(Xw), "anomaly"),
     }
 
@@ -63,7 +64,8 @@ def test_header_cross_compiles_with_werror(kind, dtype, target, strategy, tmp_pa
     leaf_dtype = {"u8-leaves": "uint8", "i16-leaves": "int16"}.get(kind[-9:], "float32")
     tinyml_lab.convert(model, dtype=dtype, strategy=strategy, leaf_dtype=leaf_dtype).save(tmp_path / "model.h")
     source = tmp_path / "main.c"
-    source.write_text(f'#include "model.h"\nint use_model(const float *x);\nint use_model(const float *x) {{ {CALLS[task]} }}\n')
+    source.write_text(f'#include "model.h"\nint use_model(const float *x);\n'
+                      f'int use_model(const float *x) {{ {CALLS[task]} }}\n')
     result = subprocess.run(
         [compiler, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-Wshadow", "-Wdouble-promotion",
          "-Os", "-mthumb", *TARGETS[target], "-c", str(source), "-o", str(tmp_path / "main.o")],
@@ -85,7 +87,8 @@ def test_flash_estimate_of_tables_is_close_to_the_compiled_size(n_trees, depth, 
     converted = tinyml_lab.convert(model, dtype=dtype)
     converted.save(tmp_path / "model.h")
     source = tmp_path / "main.c"
-    source.write_text('#include "model.h"\nint32_t use_model(const float *x);\nint32_t use_model(const float *x) { return model_predict(x); }\n')
+    source.write_text('#include "model.h"\nint32_t use_model(const float *x);\n'
+                      'int32_t use_model(const float *x) { return model_predict(x); }\n')
     obj = tmp_path / "main.o"
     subprocess.run([compiler, "-std=c99", "-Os", "-mthumb", *TARGETS["cortex-m4f"], "-c", str(source), "-o", str(obj)],
                    check=True)

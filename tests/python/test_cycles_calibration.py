@@ -24,7 +24,12 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine
-from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor, IsolationForest, RandomForestClassifier
+from sklearn.ensemble import (
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    IsolationForest,
+    RandomForestClassifier,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.mixture import GaussianMixture
@@ -71,7 +76,8 @@ def _data(name):
 def _forest(data, n_trees, depth, **options):
     def build():
         X_train, y_train, X = _data(data)
-        return RandomForestClassifier(n_estimators=n_trees, max_depth=depth, random_state=0).fit(X_train, y_train), X, options
+        forest = RandomForestClassifier(n_estimators=n_trees, max_depth=depth, random_state=0)
+        return forest.fit(X_train, y_train), X, options
     return build
 
 
@@ -168,7 +174,8 @@ CASES = {
     "forest_iris_depth3": (_forest("iris", 5, 3), "trees"),
     "boosting_regressor": (_boosting_regressor(), "trees"),
     "boosting_int16_leaves": (_boosting_regressor(leaf_dtype="int16"), "trees"),
-    "boosting_3_classes": (_fitted("wine", lambda: GradientBoostingClassifier(n_estimators=30, random_state=0)), "trees"),
+    "boosting_3_classes": (_fitted("wine", lambda: GradientBoostingClassifier(n_estimators=30, random_state=0)),
+                           "trees"),
     "boosting_inline": (_fitted("cancer", lambda: GradientBoostingClassifier(n_estimators=50, random_state=0),
                                 strategy="inline"), "trees"),
     "isolation_forest": (_isolation_forest(), "trees"),

@@ -7,7 +7,12 @@ import copy
 import numpy as np
 import pytest
 from sklearn.datasets import load_iris
-from sklearn.ensemble import AdaBoostClassifier, HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.ensemble import (
+    AdaBoostClassifier,
+    HistGradientBoostingClassifier,
+    IsolationForest,
+    RandomForestClassifier,
+)
 from sklearn.tree import DecisionTreeClassifier
 
 import tinyml_lab
@@ -18,8 +23,9 @@ from tinyml_lab import (
     NotFittedError,
     UnsupportedModelError,
 )
+from tinyml_lab.arrays import decode_array, encode_array
 from tinyml_lab.convert import ConvertedModel, compile_options
-from tinyml_lab.ir import decode_array, encode_array, model_to_ir
+from tinyml_lab.readers import model_to_ir
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +86,57 @@ def test_nan_in_weights_is_refused(iris_forest):
     broken.estimators_[2].tree_.value[3, 0, 0] = np.nan
     with pytest.raises(InvalidModelError, match="tree 2: a leaf value is NaN"):
         tinyml_lab.convert(broken)
+
+
+def _cycle_to_root(tree):
+    tree.children_left[6] = 0
+
+
+def _shared_child(tree):
+    tree.children_right[6] = 3
+
+
+def _detached_cycle(tree):
+    # node 2 becomes a leaf; its subtree 3 <-> 6 (and 4, 5, 7, 8) is left hanging
+    tree.children_left[2] = tree.children_right[2] = -1
+    tree.children_left[6], tree.children_right[6] = 3, 7
+    tree.children_left[3], tree.children_right[3] = 6, 4
+
+
+def _child_out_of_range(tree):
+    tree.children_right[0] = 99
+
+
+@pytest.mark.parametrize(
+    "break_tree, message",
+    [
+        (_cycle_to_root, r"tree 0 is not a tree: the root \(node 0\) is a child of node 6"),
+        (_shared_child, r"tree 0 is not a tree: node 3 is a child of nodes 2 and 6"),
+        (_detached_cycle, r"tree 0 is not a tree: 6 nodes \(first: node 3\) cannot be reached from the root"),
+        (_child_out_of_range, r"tree 0 is not a tree: node 0 has child 99, outside 0\.\.8"),
+    ],
+    ids=["cycle-to-root", "shared-child", "detached-cycle", "out-of-range"],
+)
+def test_tree_that_is_not_a_tree_is_refused(break_tree, message):
+    X, y = load_iris(return_X_y=True)
+    model = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    assert model.tree_.children_left.tolist() == [1, -1, 3, 4, -1, -1, 7, -1, -1]  # the tree the cases edit
+    assert model.tree_.children_right.tolist() == [2, -1, 6, 5, -1, -1, 8, -1, -1]
+    break_tree(model.tree_)  # tree_'s arrays are views of its nodes
+    with pytest.raises(InvalidModelError, match=f"sklearn.tree.DecisionTreeClassifier {message}"):
+        model_to_ir(model)
+
+
+def test_isolation_tree_with_a_cycle_is_refused():
+    # The path lengths walk the tree from the root: a cycle used to make that walk endless.
+    X, _ = load_iris(return_X_y=True)
+    model = IsolationForest(n_estimators=3, random_state=0).fit(X)
+    tree = model.estimators_[1].tree_
+    inner = int(np.flatnonzero(tree.children_left != -1)[-1])
+    tree.children_right[inner] = 0
+    with pytest.raises(InvalidModelError, match=rf"sklearn.ensemble.IsolationForest tree 1 is not a tree: the root "
+                                                rf"\(node 0\) is a child of node {inner}"):
+        model_to_ir(model)
 
 
 def test_compiler_rejects_malformed_ir_with_its_path(iris_forest):

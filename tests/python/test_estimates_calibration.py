@@ -16,8 +16,14 @@ import subprocess
 
 import numpy as np
 import pytest
+from size_probe import ANOMALY, CLASSIFY, REGRESS, probe_main
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris
-from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor, IsolationForest, RandomForestClassifier
+from sklearn.ensemble import (
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    IsolationForest,
+    RandomForestClassifier,
+)
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.mixture import GaussianMixture
 from sklearn.naive_bayes import GaussianNB
@@ -29,7 +35,6 @@ from sklearn.svm import SVC
 
 import tinyml_lab
 from tinyml_lab import _engine
-from size_probe import ANOMALY, CLASSIFY, REGRESS, probe_main
 
 #: Largest relative error |estimate - measured| / measured allowed, per target. Measured
 #: (arm-none-eabi-gcc 12.2, 41 headers): worst -12.9% on M4F/M7, -14.1% on M3, -13.3% on M0+
@@ -104,23 +109,27 @@ def _cases():
         cases[f"forest-{dtype}-u8-leaves"] = (forest, {"dtype": dtype, "leaf_dtype": "uint8"}, CLASSIFY)
         cases[f"boosting-regressor-{dtype}-i16-leaves"] = (boosted, {"dtype": dtype, "leaf_dtype": "int16"}, REGRESS)
     cases["boosting-regressor-float32"] = (boosted, {}, REGRESS)
-    cases["boosting-classifier"] = (GradientBoostingClassifier(n_estimators=10, random_state=0).fit(Xc, yc), {}, CLASSIFY)
+    cases["boosting-classifier"] = (GradientBoostingClassifier(n_estimators=10, random_state=0).fit(Xc, yc), {},
+                                    CLASSIFY)
     cases["isolation-forest"] = (IsolationForest(n_estimators=10, random_state=0).fit(Xc), {}, ANOMALY)
     cases["mlp-float32"] = (mlp, {}, CLASSIFY)
     cases["mlp-int8"] = (mlp, {"dtype": "int8", "calibration": Xd[:300]}, CLASSIFY)
     cases["logistic-regression"] = (LogisticRegression(max_iter=3000).fit(Xd, yd), {}, CLASSIFY)
     cases["logistic-regression-int8"] = (LogisticRegression(max_iter=3000).fit(Xd, yd),
                                          {"dtype": "int8", "calibration": Xd[:300]}, CLASSIFY)
-    cases["scaler-logistic-pipeline"] = (make_pipeline(StandardScaler(), LogisticRegression()).fit(Xc, yc), {}, CLASSIFY)
+    cases["scaler-logistic-pipeline"] = (make_pipeline(StandardScaler(), LogisticRegression()).fit(Xc, yc), {},
+                                         CLASSIFY)
     cases["ridge"] = (Ridge().fit(Xr, yr), {}, REGRESS)
     cases["gaussian-nb"] = (GaussianNB().fit(Xd, yd), {}, CLASSIFY)
     cases["gaussian-mixture-full"] = (GaussianMixture(3, random_state=0).fit(Xc[:, :10]), {}, CLASSIFY)
-    cases["gaussian-mixture-diag"] = (GaussianMixture(3, covariance_type="diag", random_state=0).fit(Xc[:, :10]), {}, CLASSIFY)
+    cases["gaussian-mixture-diag"] = (GaussianMixture(3, covariance_type="diag", random_state=0).fit(Xc[:, :10]), {},
+                                      CLASSIFY)
     cases["svc-rbf"] = (SVC().fit(Xc, yc), {"X_train": Xc, "y_train": yc}, CLASSIFY)
     cases["svc-linear-multiclass"] = (SVC(kernel="linear").fit(Xd[:300], yd[:300]), {}, CLASSIFY)
     cases["knn"] = (KNeighborsClassifier().fit(Xi, yi), {"X_train": Xi, "y_train": yi}, CLASSIFY)
-    cases["knn-manhattan-distance"] = (KNeighborsClassifier(metric="manhattan", weights="distance").fit(Xd[:200], yd[:200]),
-                                       {"X_train": Xd[:200], "y_train": yd[:200]}, CLASSIFY)
+    cases["knn-manhattan-distance"] = (
+        KNeighborsClassifier(metric="manhattan", weights="distance").fit(Xd[:200], yd[:200]),
+        {"X_train": Xd[:200], "y_train": yd[:200]}, CLASSIFY)
     cases["scaler-knn-pipeline"] = (make_pipeline(StandardScaler(), KNeighborsClassifier()).fit(Xc, yc),
                                     {"X_train": Xc, "y_train": yc}, CLASSIFY)
     return cases

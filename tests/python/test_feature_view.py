@@ -16,9 +16,9 @@ from sklearn.svm import LinearSVC
 import tinyml_lab
 from tinyml_lab import feature_view as fv
 from tinyml_lab import features
+from tinyml_lab.arrays import decode_array
 from tinyml_lab.datasets import make_imu_windows
 from tinyml_lab.errors import InvalidInputError
-from tinyml_lab.ir import decode_array
 
 SR = 16000
 BURSTS = ((0.3, 0.6), (1.1, 1.2), (1.5, 1.9))  # seconds
@@ -109,7 +109,8 @@ def test_reference_events_are_the_c_runtimes_on_the_same_scores():
         score = np.cumsum(rng.normal(size=200)).astype(np.float32)
         on, off = np.percentile(score, [70, 50])
         for min_duration in (0, 1, 4):
-            assert fv.hysteresis_events(score, on, off, min_duration) == features.detect_events(score, on, off, min_duration)
+            expected = features.detect_events(score, on, off, min_duration)
+            assert fv.hysteresis_events(score, on, off, min_duration) == expected
 
 
 # ---- the widget: device half (the browser's code) against the reference ----
@@ -247,7 +248,8 @@ def test_the_device_half_checks_what_it_is_sent(audio):
 def test_traits_are_what_the_front_end_reads(audio):
     signal, _ = audio
     view = tinyml_lab.FeatureView(signal, sample_rate=SR, n_mels=32, hop=128, on=-20.0, off=-30.0)
-    assert (view._model_name, view._view_name, view._view_module) == ("FeatureViewModel", "FeatureViewView", "tinyml-lab")
+    assert (view._model_name, view._view_name, view._view_module) == ("FeatureViewModel", "FeatureViewView",
+                                                                      "tinyml-lab")
     x = decode_array(view.signal["x"])
     assert x.dtype == np.float32 and x.shape == signal.shape
     assert set(view.params) == {"kind", "sample_rate", "frame_length", "hop", "n_frames", "median", "on", "off",

@@ -45,7 +45,8 @@ def test_log_mel_and_mfcc_match_librosa():
     coefficients = features.mfcc(device, 13)
     librosa_mfcc = librosa.feature.mfcc(S=device.T.astype(np.float64), n_mfcc=13, norm="ortho").T
     np.testing.assert_allclose(coefficients, librosa_mfcc, atol=1e-3 * np.abs(librosa_mfcc).max())
-    np.testing.assert_allclose(coefficients, scipy.fft.dct(device.astype(np.float64), type=2, norm="ortho", axis=1)[:, :13],
+    np.testing.assert_allclose(coefficients,
+                               scipy.fft.dct(device.astype(np.float64), type=2, norm="ortho", axis=1)[:, :13],
                                atol=1e-3 * np.abs(librosa_mfcc).max())
 
 
@@ -58,8 +59,8 @@ def test_imu_window_statistics_match_numpy():
         got = out[:, axis * 7:(axis + 1) * 7]
         centred = signal - signal.mean(axis=1, keepdims=True)
         crossings = np.sum((centred[:, 1:] >= 0) != (centred[:, :-1] >= 0), axis=1)
-        expected = np.stack([signal.mean(1), signal.std(1), np.sqrt(np.mean(signal**2, 1)), signal.min(1), signal.max(1),
-                             np.ptp(signal, 1)], axis=1)
+        expected = np.stack([signal.mean(1), signal.std(1), np.sqrt(np.mean(signal**2, 1)), signal.min(1),
+                             signal.max(1), np.ptp(signal, 1)], axis=1)
         np.testing.assert_allclose(got[:, :6], expected, rtol=1e-4, atol=1e-4)
         # a crossing can flip only where a sample sits within float32 rounding of the mean
         assert np.mean(got[:, 6] == crossings) >= 0.95
@@ -69,7 +70,8 @@ def test_median_filter_matches_scipy_and_events_follow_hysteresis():
     rng = np.random.default_rng(0)
     x = np.cumsum(rng.normal(size=300)).astype(np.float32)
     for k in (1, 3, 7, 15):
-        np.testing.assert_array_equal(features.median_filter(x, k), scipy.ndimage.median_filter(x, size=k, mode="nearest"))
+        np.testing.assert_array_equal(features.median_filter(x, k),
+                                      scipy.ndimage.median_filter(x, size=k, mode="nearest"))
     scores = np.zeros(100, dtype=np.float32)
     scores[10:14] = 0.9   # 4 samples: too short
     scores[30:50] = 0.8   # an event, dipping to 0.5 (still above off) in the middle
@@ -85,7 +87,8 @@ def test_transformers_in_a_pipeline():
     from sklearn.pipeline import make_pipeline
 
     X, y = make_imu_windows(n_per_class=40)
-    model = make_pipeline(features.IMUFeatures(), RandomForestClassifier(n_estimators=20, random_state=0)).fit(X[::2], y[::2])
+    model = make_pipeline(features.IMUFeatures(), RandomForestClassifier(n_estimators=20, random_state=0))
+    model.fit(X[::2], y[::2])
     assert model.score(X[1::2], y[1::2]) > 0.9
     clips = np.stack([chirp_and_noise(0.1, seed) for seed in range(4)])
     mel = features.LogMelFeatures(n_fft=256, hop=128, n_mels=20).fit(clips).transform(clips)
@@ -111,7 +114,8 @@ def test_a_pipeline_starting_with_imu_features_exports_the_stage_with_the_model(
 
     X, y = make_imu_windows(n_per_class=60)
     X_train, y_train, X_test, y_test = X[::2], y[::2], X[1::2], y[1::2]
-    forest = make_pipeline(features.IMUFeatures(), RandomForestClassifier(n_estimators=10, random_state=0)).fit(X_train, y_train)
+    forest = make_pipeline(features.IMUFeatures(), RandomForestClassifier(n_estimators=10, random_state=0))
+    forest.fit(X_train, y_train)
     converted = tinyml_lab.convert(forest, name="model")
     assert converted.ir["n_inputs"] == 32 * 3 and converted.ir["n_features"] == 28
     assert "static inline int model_features(const float *window, float *features)" in converted.header

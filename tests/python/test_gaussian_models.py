@@ -62,8 +62,8 @@ def run_gauss(tmp_path):
     def run(header, X):
         (tmp_path / "model.h").write_text(header)
         (tmp_path / "main.c").write_text(HARNESS)
-        subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "-o", "main", "main.c", "-lm"],
-                       cwd=tmp_path, check=True, capture_output=True, text=True)
+        subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "-o", "main", "main.c",
+                        "-lm"], cwd=tmp_path, check=True, capture_output=True, text=True)
         np.ascontiguousarray(X, dtype="<f4").tofile(tmp_path / "x.bin")
         out = subprocess.run(["./main", "x.bin"], cwd=tmp_path, check=True, capture_output=True, text=True).stdout
         return np.array([[float(v) for v in line.split()] for line in out.splitlines()])
@@ -77,7 +77,8 @@ def _close_labels(device, reference, proba, margin=1e-4):
     np.testing.assert_array_equal(device[clear], reference[clear])
 
 
-@pytest.mark.parametrize("loader", [load_iris, load_wine, load_breast_cancer, load_digits], ids=lambda f: f.__name__[5:])
+@pytest.mark.parametrize("loader", [load_iris, load_wine, load_breast_cancer, load_digits],
+                         ids=lambda f: f.__name__[5:])
 def test_gaussian_nb_matches_sklearn(loader, run_gauss):
     X, y = loader(return_X_y=True)
     X_train, y_train, _, _ = split(X, y)

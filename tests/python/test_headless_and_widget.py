@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from sklearn.datasets import load_wine
 from sklearn.ensemble import RandomForestClassifier
 
 import tinyml_lab
-from tinyml_lab.ir import decode_array
+from tinyml_lab.arrays import decode_array
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,7 @@ def test_widget_and_headless_write_the_same_header(wine, tmp_path):
     w = tinyml_lab.inspect(model, X_test, y_test, name="wine")
     a = w.export_header(tmp_path / "from_widget.h")
     b = tinyml_lab.convert(model, name="wine").save(tmp_path / "headless.h")
-    assert open(a).read() == open(b).read()
+    assert Path(a).read_text() == Path(b).read_text()
     assert w.export_status.startswith("wrote ")
     # save() without a path writes <name>.h in the working directory
     cwd = os.getcwd()
@@ -87,7 +88,7 @@ def test_widget_export_message_and_feature_type_change(wine, tmp_path):
     with pytest.raises(ValueError, match="dtype must be one of"):
         w.options = {**w.options, "featureType": "int3"}
     inline = tinyml_lab.inspect(model, X_test, y_test, name="wine", strategy="inline")
-    assert "wine_tree_leaf" in open(inline.export_header(tmp_path / "inline.h")).read()
+    assert "wine_tree_leaf" in Path(inline.export_header(tmp_path / "inline.h")).read_text()
 
 
 def test_report_text(wine):
@@ -103,7 +104,8 @@ def test_converted_model_summary(wine):
     model, _, _ = wine
     converted = tinyml_lab.convert(model)
     assert converted.structure["nTrees"] == 8
-    assert converted.flash_bytes > sum(item["bytes"] for item in converted.size["flash"] if item["name"] == "leaf values")
+    leaf_bytes = sum(item["bytes"] for item in converted.size["flash"] if item["name"] == "leaf values")
+    assert converted.flash_bytes > leaf_bytes
     assert "~" in repr(converted)
 
 

@@ -8,8 +8,16 @@ import pytest
 from conftest import split
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.decomposition import PCA
-from sklearn.linear_model import (ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge, RidgeClassifier,
-                                  SGDClassifier, SGDRegressor)
+from sklearn.linear_model import (
+    ElasticNet,
+    Lasso,
+    LinearRegression,
+    LogisticRegression,
+    Ridge,
+    RidgeClassifier,
+    SGDClassifier,
+    SGDRegressor,
+)
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler, StandardScaler

@@ -210,7 +210,8 @@ def test_network_headers_cross_compile_with_werror(imu_model, dtype, target, tmp
     calibration = X_train if dtype == "int8" else None
     tinyml_lab.convert(model, dtype=dtype, calibration=calibration).save(tmp_path / "model.h")
     (tmp_path / "use.c").write_text(
-        '#include "model.h"\nint32_t use(const float *x) { float p[3]; return model_predict(x) + model_predict_proba(x, p, 3); }\n')
+        '#include "model.h"\nint32_t use(const float *x) '
+        '{ float p[3]; return model_predict(x) + model_predict_proba(x, p, 3); }\n')
     flags = {"cortex-m4f": ["-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"],
              "cortex-m0plus": ["-mcpu=cortex-m0plus", "-mfloat-abi=soft"]}[target]
     subprocess.run(["arm-none-eabi-gcc", "-std=c99", "-Os", "-mthumb", *flags, "-Wall", "-Wextra", "-Werror",

@@ -22,9 +22,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from tinyml_lab import InvalidInputError, InvalidModelError, NotFittedError, UnsupportedModelError
-from tinyml_lab.ir import decode_array, model_to_ir
-from tinyml_lab.keras_files import keras_file_to_ir
-from tinyml_lab.nets import keras_to_ir, mlp_to_ir
+from tinyml_lab.arrays import decode_array
+from tinyml_lab.readers import model_to_ir
+from tinyml_lab.readers.keras_files import keras_file_to_ir
+from tinyml_lab.readers.networks import keras_to_ir, mlp_to_ir
 
 REPO = Path(__file__).resolve().parents[2]
 # Keras 3 itself calls np.array(variable) in a way numpy 2 warns about; not ours to fix.
@@ -362,7 +363,7 @@ def test_keras_file_reads_without_keras(keras_models, tmp_path):
         "import json, sys\n"
         "sys.modules['keras'] = None  # any import of keras now fails\n"
         "sys.modules['tensorflow'] = None\n"
-        "from tinyml_lab.keras_files import keras_file_to_ir\n"
+        "from tinyml_lab.readers.keras_files import keras_file_to_ir\n"
         "irs = [keras_file_to_ir(p) for p in sys.argv[1:]]\n"
         "assert 'keras' not in {m.split('.')[0] for m, v in sys.modules.items() if v is not None}\n"
         "print(json.dumps(irs))\n"
@@ -379,8 +380,8 @@ def test_keras_file_reads_without_keras(keras_models, tmp_path):
 def test_keras_slot_names_follow_keras(keras):
     from keras.src.utils.naming import to_snake_case  # the naming the weights file uses
 
-    from tinyml_lab.keras_files import _snake_case
-    from tinyml_lab.nets import CONVERTERS, NO_OP_LAYERS
+    from tinyml_lab.readers.keras_files import _snake_case
+    from tinyml_lab.readers.networks import CONVERTERS, NO_OP_LAYERS
 
     for class_name in [*CONVERTERS, *NO_OP_LAYERS, "LSTM", "Conv2DTranspose", "ZeroPadding2D"]:
         assert _snake_case(class_name) == to_snake_case(class_name)

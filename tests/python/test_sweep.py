@@ -3,15 +3,21 @@ and the Pareto front of flash against accuracy among the points that fit."""
 
 from __future__ import annotations
 
+import itertools
+
 import joblib
 import pytest
-from sklearn.datasets import load_breast_cancer, load_diabetes
-from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+from sklearn.ensemble import GradientBoostingClassifier, IsolationForest, RandomForestClassifier, RandomForestRegressor
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
+from sklearn.naive_bayes import GaussianNB
 
 import tinyml_lab
+from tinyml_lab.convert import FEATURE_TYPES, LEAF_TYPES, STRATEGIES
 from tinyml_lab.errors import InvalidInputError
-from tinyml_lab.sweep import SweepPoint, pareto_front, sweep
+from tinyml_lab.readers import model_to_ir
+from tinyml_lab.sweep import SweepPoint, _export_options, pareto_front, sweep
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +82,8 @@ def test_front_is_the_set_of_non_dominated_fitting_points(result):
     for i in result.front:
         assert not any(dominates(pts[j], pts[i]) for j in fitting)
     for i in set(fitting) - set(result.front):
-        assert any(dominates(pts[j], pts[i]) or (pts[j].flash_bytes, pts[j].accuracy) == (pts[i].flash_bytes, pts[i].accuracy)
+        assert any(dominates(pts[j], pts[i])
+                   or (pts[j].flash_bytes, pts[j].accuracy) == (pts[i].flash_bytes, pts[i].accuracy)
                    for j in result.front)
     flashes = [pts[i].flash_bytes for i in result.front]
     scores = [pts[i].accuracy for i in result.front]
@@ -121,11 +128,53 @@ def test_param_grid_and_regression_rmse():
     result = sweep(RandomForestRegressor(n_estimators=4, random_state=0), X, y, param_grid={"max_depth": [2, 6]},
                    dtypes=("float32",), strategies=("tables",), target="cortex-m4f")
     assert result.metric == "rmse"
-    assert {p.name for p in result.points} == {"RandomForestRegressor(max_depth=2)", "RandomForestRegressor(max_depth=6)"}
+    assert {p.name for p in result.points} == {"RandomForestRegressor(max_depth=2)",
+                                               "RandomForestRegressor(max_depth=6)"}
     assert {p.params["max_depth"] for p in result.points} == {2, 6}
     assert all(p.rmse is not None and p.rmse > 0 for p in result.points)
     front_rmse = [result.points[i].rmse for i in result.front]
     assert front_rmse == sorted(front_rmse, reverse=True)
+
+
+def _option_models():
+    """One model of each kind of option table, fitted on iris."""
+    X, y = load_iris(return_X_y=True)
+    return {
+        "forest classifier": RandomForestClassifier(n_estimators=2, max_depth=2, random_state=0).fit(X, y),
+        "forest regressor": RandomForestRegressor(n_estimators=2, max_depth=2, random_state=0).fit(X, X[:, 0]),
+        "boosting": GradientBoostingClassifier(n_estimators=2, max_depth=2, random_state=0).fit(X, y),
+        "isolation": IsolationForest(n_estimators=2, random_state=0).fit(X),
+        "network": LogisticRegression(max_iter=300).fit(X, y),
+        "gaussian": GaussianNB().fit(X, y),
+    }
+
+
+def test_export_options_are_the_compilers():
+    trees = list(itertools.product(("float32", "int16", "int8"), ("tables", "inline")))
+    expected = {
+        "forest classifier": [(d, s, leaf) for d, s in trees for leaf in ("float32", "uint8")],
+        "forest regressor": [(d, s, leaf) for d, s in trees for leaf in ("float32", "int16")],
+        "boosting": [(d, s, leaf) for d, s in trees for leaf in ("float32", "int16")],
+        "isolation": [(d, s, leaf) for d, s in trees for leaf in ("float32", "int16")],
+        "network": [("float32", "tables", "float32"), ("int8", "tables", "float32")],
+        "gaussian": [("float32", "tables", "float32")],
+    }
+    for kind, model in _option_models().items():
+        options = _export_options(model_to_ir(model), None, None, None)
+        assert [(o["dtype"], o["strategy"], o["leaf_dtype"]) for o in options] == expected[kind], kind
+    forest = model_to_ir(_option_models()["forest classifier"])
+    assert _export_options(forest, ("int8",), ("inline",), None) == [
+        {"dtype": "int8", "strategy": "inline", "leaf_dtype": "float32"},
+        {"dtype": "int8", "strategy": "inline", "leaf_dtype": "uint8"},
+    ]
+
+
+def test_option_values_checked_before_an_ir_are_what_the_compiler_offers():
+    offered = [tinyml_lab._engine.call("exportOptions", model_to_ir(m)) for m in _option_models().values()]
+    assert tuple(offered[0]["feature_types"]) == FEATURE_TYPES  # trees offer every feature type
+    assert {leaf for o in offered for leaf in o["leaf_types"]} == set(LEAF_TYPES)
+    # "auto" is a choice between the code forms, not a form of its own
+    assert (*offered[0]["strategies"], "auto") == STRATEGIES
 
 
 def test_bad_input_is_named(cancer):

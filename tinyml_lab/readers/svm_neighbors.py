@@ -14,39 +14,27 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InvalidInputError, InvalidModelError, NotFittedError, UnsupportedModelError
-from .ir import IR_FORMAT, IR_VERSION, _class_labels, check_features, encode_array, estimator_name
+from ..arrays import check_features, encode_array
+from ..errors import InvalidInputError, InvalidModelError, NotFittedError, UnsupportedModelError
+from .envelope import class_labels, estimator_name, feature_names_of, ir_envelope
+from .reader import Estimator, Reader, table_entry
 
 SVM_ESTIMATORS = {
-    "sklearn.svm.SVC": "classification",
-    "sklearn.svm.NuSVC": "classification",
-    "sklearn.svm.SVR": "regression",
-    "sklearn.svm.NuSVR": "regression",
-    "sklearn.svm.OneClassSVM": "anomaly",
+    "sklearn.svm.SVC": Estimator("classification", "support vectors and dual coefficients, decision_function"),
+    "sklearn.svm.NuSVC": Estimator("classification", "support vectors and dual coefficients, decision_function"),
+    "sklearn.svm.SVR": Estimator("regression", "support vectors and dual coefficients"),
+    "sklearn.svm.NuSVR": Estimator("regression", "support vectors and dual coefficients"),
+    "sklearn.svm.OneClassSVM": Estimator("anomaly", "support vectors and dual coefficients"),
 }
 
 NEIGHBOR_ESTIMATORS = {
-    "sklearn.neighbors.KNeighborsClassifier": "classification",
-    "sklearn.neighbors.KNeighborsRegressor": "regression",
+    "sklearn.neighbors.KNeighborsClassifier": Estimator("classification", "the training set (X_train, y_train)"),
+    "sklearn.neighbors.KNeighborsRegressor": Estimator("regression", "the training set (X_train, y_train)"),
 }
 
 _KERNELS = ("linear", "rbf", "poly", "sigmoid")
 _METRICS = {"euclidean": "euclidean", "l2": "euclidean", "manhattan": "manhattan", "l1": "manhattan",
             "cityblock": "manhattan", "chebyshev": "chebyshev", "infinity": "chebyshev", "minkowski": "minkowski"}
-
-
-def _base(name: str, task: str, classes: list[Any], n_features: int, model: Any, family: str) -> dict[str, Any]:
-    names = getattr(model, "feature_names_in_", None)
-    return {
-        "format": IR_FORMAT,
-        "version": IR_VERSION,
-        "family": family,
-        "estimator": name,
-        "task": task,
-        "classes": classes,
-        "n_features": n_features,
-        "feature_names": [] if names is None else [str(n) for n in names],
-    }
 
 
 def _gamma(model: Any, short: str, n_features: int, X_train: Any) -> float:
@@ -69,15 +57,13 @@ def _gamma(model: Any, short: str, n_features: int, X_train: Any) -> float:
 
 def svm_to_ir(model: Any, X_train: Any = None) -> dict[str, Any]:
     """The IR of a fitted SVC, NuSVC, SVR, NuSVR or OneClassSVM (kernels linear, rbf, poly, sigmoid)."""
-    name = estimator_name(model)
-    short = type(model).__name__
-    task = SVM_ESTIMATORS.get(name)
-    if task is None:
-        raise UnsupportedModelError(f"{short} ({name}) is not a supported support vector machine")
+    name, entry = table_entry(model, SVM_ESTIMATORS, "a supported support vector machine")
+    short, task = type(model).__name__, entry.task
     if not hasattr(model, "support_vectors_"):
         raise NotFittedError(f"{short} is not fitted yet: call fit before exporting it")
     if model.kernel not in _KERNELS:
-        raise UnsupportedModelError(f"{short}(kernel={model.kernel!r}): only {', '.join(_KERNELS)} kernels can be exported")
+        raise UnsupportedModelError(
+            f"{short}(kernel={model.kernel!r}): only {', '.join(_KERNELS)} kernels can be exported")
     n_features = int(model.n_features_in_)
     support = np.asarray(model.support_vectors_, dtype=np.float64)
     dual = np.asarray(model.dual_coef_, dtype=np.float64)
@@ -86,19 +72,24 @@ def svm_to_ir(model: Any, X_train: Any = None) -> dict[str, Any]:
         raise InvalidModelError(f"{short}: support vectors or coefficients have NaN or infinite values")
     classes: list[Any] = []
     if task == "classification":
-        classes = _class_labels(np.asarray(model.classes_))
+        classes = class_labels(np.asarray(model.classes_))
     elif task == "anomaly":
         classes = [-1, 1]
-    ir = _base(name, task, classes, n_features, model, "svm")
-    ir.update({
-        "kernel": model.kernel,
-        "gamma": _gamma(model, short, n_features, X_train) if model.kernel != "linear" else 1.0,
-        "coef0": float(model.coef0),
-        "degree": int(model.degree),
-        "support_vectors": encode_array(support, "float64"),
-        "dual_coef": encode_array(dual, "float64"),
-        "intercept": encode_array(intercept, "float64"),
-    })
+    ir = ir_envelope(
+        "svm",
+        name,
+        task,
+        n_features,
+        classes=classes,
+        feature_names=feature_names_of(model) or [],
+        kernel=model.kernel,
+        gamma=_gamma(model, short, n_features, X_train) if model.kernel != "linear" else 1.0,
+        coef0=float(model.coef0),
+        degree=int(model.degree),
+        support_vectors=encode_array(support, "float64"),
+        dual_coef=encode_array(dual, "float64"),
+        intercept=encode_array(intercept, "float64"),
+    )
     if task == "classification":
         ir["n_support"] = [int(n) for n in model.n_support_]
         ir["decision_shape"] = model.decision_function_shape
@@ -110,11 +101,8 @@ def svm_to_ir(model: Any, X_train: Any = None) -> dict[str, Any]:
 
 def neighbors_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[str, Any]:
     """The IR of a fitted KNeighborsClassifier/Regressor, from the data it was fitted on."""
-    name = estimator_name(model)
-    short = type(model).__name__
-    task = NEIGHBOR_ESTIMATORS.get(name)
-    if task is None:
-        raise UnsupportedModelError(f"{short} ({name}) is not a supported nearest-neighbour model")
+    name, entry = table_entry(model, NEIGHBOR_ESTIMATORS, "a supported nearest-neighbour model")
+    short, task = type(model).__name__, entry.task
     if not hasattr(model, "n_samples_fit_"):
         raise NotFittedError(f"{short} is not fitted yet: call fit before exporting it")
     metric = _METRICS.get(str(model.effective_metric_))
@@ -138,12 +126,11 @@ def neighbors_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dic
     p = float(model.effective_metric_params_.get("p", getattr(model, "p", 2)) or 2)
     if metric == "minkowski" and p in (1.0, 2.0):
         metric = "manhattan" if p == 1.0 else "euclidean"
-    classes: list[Any] = []
-    ir = _base(name, task, classes, n_features, model, "neighbors")
+    ir = ir_envelope("neighbors", name, task, n_features, classes=[], feature_names=feature_names_of(model) or [])
     if task == "classification":
         if y.ndim != 1:
             raise UnsupportedModelError(f"{short}: multi-output classification is not supported")
-        ir["classes"] = _class_labels(np.asarray(model.classes_))
+        ir["classes"] = class_labels(np.asarray(model.classes_))
         lookup = {c: i for i, c in enumerate(np.asarray(model.classes_).tolist())}
         labels = np.array([lookup.get(v, -1) for v in y.tolist()], dtype=np.int32)
         if (labels < 0).any():
@@ -162,4 +149,15 @@ def neighbors_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dic
     return ir
 
 
-__all__ = ["NEIGHBOR_ESTIMATORS", "SVM_ESTIMATORS", "neighbors_to_ir", "svm_to_ir"]
+def svm_or_neighbors_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[str, Any]:
+    """svm_to_ir or neighbors_to_ir, by the model's class."""
+    if estimator_name(model) in SVM_ESTIMATORS:
+        return svm_to_ir(model, X_train)
+    return neighbors_to_ir(model, X_train, y_train)
+
+
+READER = Reader("support vector machines and nearest neighbours", {**SVM_ESTIMATORS, **NEIGHBOR_ESTIMATORS},
+                svm_or_neighbors_to_ir)
+
+__all__ = ["NEIGHBOR_ESTIMATORS", "READER", "SVM_ESTIMATORS", "neighbors_to_ir", "svm_or_neighbors_to_ir",
+           "svm_to_ir"]

@@ -16,21 +16,32 @@ Keras itself is never imported: a Keras object is recognised by the module of it
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from .errors import InvalidInputError, InvalidModelError, NotFittedError, UnsupportedModelError
-from .ir import IR_FORMAT, IR_VERSION, _class_labels, encode_array, estimator_name
+from ..arrays import encode_array
+from ..errors import InvalidInputError, InvalidModelError, NotFittedError, UnsupportedModelError
+from .envelope import class_labels, estimator_name, feature_names_of, ir_envelope
+from .reader import Estimator, Reader, table_entry
 
 FAMILY = "neural_net"
 ACTIVATIONS = ("identity", "relu", "relu6", "tanh", "logistic", "softmax")
 
 MLP_ESTIMATORS = {
-    "sklearn.neural_network.MLPClassifier": "classification",
-    "sklearn.neural_network.MLPRegressor": "regression",
+    "sklearn.neural_network.MLPClassifier": Estimator("classification", "dense layers from coefs_ and intercepts_"),
+    "sklearn.neural_network.MLPRegressor": Estimator("regression", "dense layers from coefs_ and intercepts_"),
 }
+#: Keras models are recognised by class (see is_keras_model), not by these names.
+KERAS_ESTIMATORS = {
+    "keras.Sequential": Estimator("from the last activation", "a chain of supported layers",
+                                  label="keras.Sequential"),
+    "keras.Functional": Estimator("from the last activation", "keras.Model(inputs, outputs) that is one chain "
+                                  "of supported layers", label="functional keras.Model"),
+}
+ESTIMATORS = {**MLP_ESTIMATORS, **KERAS_ESTIMATORS}
 KERAS_MODEL_CLASSES = {"Sequential": "keras.Sequential", "Functional": "keras.Functional"}
 
 # Keras activation names and their IR names.
@@ -73,26 +84,18 @@ def _network_ir(
     n_outputs: int,
     layers: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """The top-level IR dict, keys in the documented order."""
-    ir: dict[str, Any] = {
-        "format": IR_FORMAT,
-        "version": IR_VERSION,
-        "family": FAMILY,
-        "estimator": estimator,
-        "task": task,
-    }
-    if task == "classification":
-        ir["classes"] = classes
-    ir.update(
-        {
-            "n_features": int(math.prod(input_shape)),
-            "input_shape": [int(n) for n in input_shape],
-            "feature_names": feature_names,
-            "n_outputs": int(n_outputs),
-            "layers": layers,
-        }
+    """The IR of a network: the envelope (classes for classification only), its output width and layers."""
+    return ir_envelope(
+        FAMILY,
+        estimator,
+        task,
+        math.prod(input_shape),
+        classes=classes if task == "classification" else None,
+        input_shape=input_shape,
+        feature_names=feature_names,
+        n_outputs=int(n_outputs),
+        layers=layers,
     )
-    return ir
 
 
 def _dense_layer(weights: np.ndarray, bias: np.ndarray, activation: str, dtype: str) -> dict[str, Any]:
@@ -113,11 +116,8 @@ def _all_finite(*arrays: np.ndarray) -> bool:
 
 def mlp_to_ir(model: Any) -> dict[str, Any]:
     """The IR of a fitted MLPClassifier or MLPRegressor: one dense layer per ``coefs_`` entry."""
-    name = estimator_name(model)
-    task = MLP_ESTIMATORS.get(name)
-    short = type(model).__name__
-    if task is None:
-        raise UnsupportedModelError(f"{short} ({name}) is not an MLPClassifier or MLPRegressor")
+    name, entry = table_entry(model, MLP_ESTIMATORS, "an MLPClassifier or MLPRegressor")
+    short, task = type(model).__name__, entry.task
     if not hasattr(model, "coefs_"):
         raise NotFittedError(f"{short} is not fitted yet: call fit(X, y) before exporting it")
 
@@ -132,7 +132,7 @@ def mlp_to_ir(model: Any) -> dict[str, Any]:
                 f"{short} was fitted on multilabel y ({n_outputs} independent labels); "
                 "only binary and multi-class classification are supported"
             )
-        classes = _class_labels(np.asarray(model.classes_))
+        classes = class_labels(np.asarray(model.classes_))
 
     n_layers = len(model.coefs_)
     layers = []
@@ -145,13 +145,12 @@ def mlp_to_ir(model: Any) -> dict[str, Any]:
         activation = output if i == n_layers - 1 else hidden
         layers.append(_dense_layer(weights, bias, activation, "float64"))
 
-    names = getattr(model, "feature_names_in_", None)
     return _network_ir(
         estimator=name,
         task=task,
         classes=classes,
         input_shape=[int(model.n_features_in_)],
-        feature_names=[] if names is None else [str(n) for n in names],
+        feature_names=feature_names_of(model) or [],
         n_outputs=n_outputs,
         layers=layers,
     )
@@ -373,7 +372,7 @@ def _keras_task(
     width = 2 if n_outputs == 1 else n_outputs
     if classes is None:
         return task, list(range(width))
-    labels = _class_labels(np.array([c.item() if isinstance(c, np.generic) else c for c in classes], dtype=object))
+    labels = class_labels(np.array([c.item() if isinstance(c, np.generic) else c for c in classes], dtype=object))
     if len(labels) != width:
         raise InvalidInputError(f"classes has {len(labels)} labels; the model scores {width} classes")
     if len(set(labels)) != len(labels):
@@ -626,3 +625,16 @@ CONVERTERS = {
     "Softmax": _softmax_layer,
     "BatchNormalization": _batch_norm,
 }
+
+
+def is_network(model: Any) -> bool:
+    """A live Keras model or a scikit-learn MLP."""
+    return is_keras_model(model) or estimator_name(model) in MLP_ESTIMATORS
+
+
+def network_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[str, Any]:
+    """The IR of a live Keras model or a fitted MLP (X_train / y_train are not needed)."""
+    return keras_to_ir(model) if is_keras_model(model) else mlp_to_ir(model)
+
+
+READER = Reader("networks", ESTIMATORS, network_to_ir, claims=is_network)

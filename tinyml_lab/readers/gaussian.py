@@ -16,14 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InvalidModelError, NotFittedError, UnsupportedModelError
-from .ir import IR_FORMAT, IR_VERSION, _class_labels, encode_array, estimator_name
+from ..arrays import encode_array
+from ..errors import InvalidModelError, NotFittedError
+from .envelope import class_labels, feature_names_of, ir_envelope
+from .reader import Estimator, Reader, table_entry
 
 GAUSSIAN_ESTIMATORS = {
-    "sklearn.naive_bayes.GaussianNB": "classification",
-    "sklearn.mixture.GaussianMixture": "classification",
-    "sklearn.mixture.BayesianGaussianMixture": "classification",
-    "sklearn.covariance.EllipticEnvelope": "anomaly",
+    "sklearn.naive_bayes.GaussianNB": Estimator("classification", "one diagonal Gaussian per class"),
+    "sklearn.mixture.GaussianMixture": Estimator("classification", "the components; classes are their indices"),
+    "sklearn.mixture.BayesianGaussianMixture": Estimator("classification", "the components, with digamma weights"),
+    "sklearn.covariance.EllipticEnvelope": Estimator("anomaly", "one robust Gaussian; score -Mahalanobis^2"),
 }
 
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -67,11 +69,8 @@ def _bayesian_correction(model: Any, n_features: int) -> np.ndarray:
 
 def gaussian_to_ir(model: Any) -> dict[str, Any]:
     """The IR of a fitted GaussianNB, GaussianMixture, BayesianGaussianMixture or EllipticEnvelope."""
-    name = estimator_name(model)
+    name, entry = table_entry(model, GAUSSIAN_ESTIMATORS, "a supported Gaussian model")
     short = type(model).__name__
-    task = GAUSSIAN_ESTIMATORS.get(name)
-    if task is None:
-        raise UnsupportedModelError(f"{short} ({name}) is not a supported Gaussian model")
     fitted = {"GaussianNB": "theta_", "EllipticEnvelope": "location_"}.get(short, "means_")
     if not hasattr(model, fitted):
         raise NotFittedError(f"{short} is not fitted yet: call fit(X) before exporting it")
@@ -83,7 +82,7 @@ def gaussian_to_ir(model: Any) -> dict[str, Any]:
         covariance = "diag"
         prec_chol = 1.0 / np.sqrt(variance)
         log_weights = np.log(np.asarray(model.class_prior_, dtype=np.float64))
-        classes = _class_labels(np.asarray(model.classes_))
+        classes = class_labels(np.asarray(model.classes_))
         score = "log_likelihood"
     elif short == "EllipticEnvelope":
         import scipy.linalg  # noqa: PLC0415
@@ -115,24 +114,27 @@ def gaussian_to_ir(model: Any) -> dict[str, Any]:
     for what, array in (("means", means), ("precision Cholesky factors", prec_chol), ("log weights", log_norm)):
         if not np.all(np.isfinite(array)):
             raise InvalidModelError(f"{short}: the {what} have NaN or infinite values; the model cannot be exported")
-    names = getattr(model, "feature_names_in_", None)
-    ir: dict[str, Any] = {
-        "format": IR_FORMAT,
-        "version": IR_VERSION,
-        "family": "gaussian",
-        "estimator": name,
-        "task": task,
-        "classes": classes,
-        "n_features": n_features,
-        "feature_names": [] if names is None else [str(n) for n in names],
-        "covariance": covariance,
-        "means": encode_array(means, "float64"),
-        "prec_chol": encode_array(np.asarray(prec_chol, dtype=np.float64).reshape(np.shape(prec_chol)), "float64"),
-        "log_norm": encode_array(np.asarray(log_norm, dtype=np.float64).reshape(-1), "float64"),
-        "score": score,
+    return ir_envelope(
+        "gaussian",
+        name,
+        entry.task,
+        n_features,
+        classes=classes,
+        feature_names=feature_names_of(model) or [],
+        covariance=covariance,
+        means=encode_array(means, "float64"),
+        prec_chol=encode_array(np.asarray(prec_chol, dtype=np.float64).reshape(np.shape(prec_chol)), "float64"),
+        log_norm=encode_array(np.asarray(log_norm, dtype=np.float64).reshape(-1), "float64"),
+        score=score,
         **extra,
-    }
-    return ir
+    )
 
 
-__all__ = ["GAUSSIAN_ESTIMATORS", "gaussian_to_ir"]
+def read_gaussian(model: Any, X_train: Any = None, y_train: Any = None) -> dict[str, Any]:
+    """gaussian_to_ir for the registry (X_train / y_train are not needed)."""
+    return gaussian_to_ir(model)
+
+
+READER = Reader("Gaussian models", GAUSSIAN_ESTIMATORS, read_gaussian)
+
+__all__ = ["GAUSSIAN_ESTIMATORS", "READER", "gaussian_to_ir"]

@@ -1,11 +1,9 @@
-"""Linear models and preprocessing pipelines, read into the neural-net IR.
-
-A linear model is one dense layer: logistic regression with its logistic or softmax output
-(predict_proba), the other linear classifiers with their decision scores (``"output":
-"decision"``: class 1 where the score is > 0, else the largest score), regressors with none.
-A Pipeline's scalers become per-feature affine layers and PCA a dense layer, in front of the
-final estimator's layers, so the exported C function takes the raw features: nothing of the
-preprocessing is left for the user to rewrite. Public fitted attributes only.
+"""Preprocessing pipelines: a Pipeline's scalers become per-feature affine layers and PCA a
+dense layer, in front of the final estimator's layers (networks, linear models) or as its
+``preprocess`` list (Gaussian, SVM, nearest neighbours), so the exported C function takes the
+raw features: nothing of the preprocessing is left for the user to rewrite. A
+tinyml_lab.features transformer as the first step becomes the header's feature stage.
+Public fitted attributes only.
 """
 
 from __future__ import annotations
@@ -14,31 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InvalidModelError, NotFittedError, UnsupportedModelError
-from .ir import IR_FORMAT, IR_VERSION, _class_labels, encode_array, estimator_name
+from ..arrays import encode_array
+from ..errors import InvalidModelError, NotFittedError, UnsupportedModelError
+from .envelope import estimator_name, feature_names_of
+from .linear import check_finite, dense_layer
+from .reader import Estimator, Reader
 
-#: Classifiers: how their outputs read (probabilities through a link, or decision scores).
-LINEAR_CLASSIFIERS = {
-    "sklearn.linear_model.LogisticRegression": "probabilities",
-    "sklearn.linear_model.LogisticRegressionCV": "probabilities",
-    "sklearn.svm.LinearSVC": "decision",
-    "sklearn.linear_model.SGDClassifier": "decision",
-    "sklearn.linear_model.RidgeClassifier": "decision",
-    "sklearn.linear_model.RidgeClassifierCV": "decision",
-    "sklearn.linear_model.Perceptron": "decision",
-    "sklearn.linear_model.PassiveAggressiveClassifier": "decision",
-}
-
-#: Regressors whose prediction is X @ coef_.T + intercept_ (no link function).
-LINEAR_REGRESSORS = {
-    f"sklearn.linear_model.{name}"
-    for name in (
-        "LinearRegression", "Ridge", "RidgeCV", "Lasso", "LassoCV", "ElasticNet", "ElasticNetCV",
-        "SGDRegressor", "HuberRegressor", "BayesianRidge", "ARDRegression", "Lars", "LarsCV",
-        "LassoLars", "LassoLarsCV", "LassoLarsIC", "OrthogonalMatchingPursuit", "TheilSenRegressor",
-        "QuantileRegressor", "RANSACRegressor",
-    )
-} | {"sklearn.svm.LinearSVR"}
+PIPELINE = "sklearn.pipeline.Pipeline"
 
 #: Preprocessing steps a Pipeline may hold before its final estimator.
 TRANSFORMERS = (
@@ -49,68 +29,20 @@ TRANSFORMERS = (
     "sklearn.decomposition.PCA",
 )
 
-PIPELINE = "sklearn.pipeline.Pipeline"
+ESTIMATORS = {
+    PIPELINE: Estimator(
+        "its final estimator's",
+        "preprocessing steps in front of a supported model",
+        label=f"Pipeline of {', '.join(t.rsplit('.', 1)[1] for t in TRANSFORMERS)} or a tinyml_lab.features "
+        "transformer before one of the above",
+    ),
+}
 
-
-def is_linear(name: str) -> bool:
-    return name in LINEAR_CLASSIFIERS or name in LINEAR_REGRESSORS
-
-
-def _finite(short: str, what: str, *arrays: np.ndarray) -> None:
-    if not all(np.all(np.isfinite(a)) for a in arrays):
-        raise InvalidModelError(f"{short}: {what} has NaN or infinite values; the model cannot be exported")
-
-
-def _dense(weights: np.ndarray, bias: np.ndarray, activation: str) -> dict[str, Any]:
-    return {
-        "kind": "dense",
-        "weights": encode_array(np.asarray(weights, dtype=np.float64), "float64"),
-        "bias": encode_array(np.asarray(bias, dtype=np.float64), "float64"),
-        "activation": activation,
-    }
-
-
-def linear_to_ir(model: Any) -> dict[str, Any]:
-    """The IR of a fitted linear classifier or regressor: one dense layer."""
-    name = estimator_name(model)
-    short = type(model).__name__
-    if not is_linear(name):
-        raise UnsupportedModelError(f"{short} ({name}) is not a supported linear model")
-    if name == "sklearn.linear_model.RANSACRegressor":
-        model = getattr(model, "estimator_", None) or model
-    if not hasattr(model, "coef_"):
-        raise NotFittedError(f"{short} is not fitted yet: call fit(X, y) before exporting it")
-    coef = np.atleast_2d(np.asarray(model.coef_, dtype=np.float64))  # [n_outputs, n_features]
-    intercept = np.broadcast_to(np.asarray(model.intercept_, dtype=np.float64), (coef.shape[0],))
-    _finite(short, "coef_ or intercept_", coef, intercept)
-    n_outputs, n_features = coef.shape
-    task = "classification" if name in LINEAR_CLASSIFIERS else "regression"
-    output = LINEAR_CLASSIFIERS.get(name, "values")
-    activation = "identity"
-    classes = None
-    if task == "classification":
-        classes = _class_labels(np.asarray(model.classes_))
-        if output == "probabilities":
-            activation = "logistic" if n_outputs == 1 else "softmax"
-    ir: dict[str, Any] = {
-        "format": IR_FORMAT,
-        "version": IR_VERSION,
-        "family": "neural_net",
-        "estimator": name,
-        "task": task,
-    }
-    if classes is not None:
-        ir["classes"] = classes
-        ir["output"] = output
-    names = getattr(model, "feature_names_in_", None)
-    ir.update({
-        "n_features": int(n_features),
-        "input_shape": [int(n_features)],
-        "feature_names": [] if names is None else [str(n) for n in names],
-        "n_outputs": int(n_outputs),
-        "layers": [_dense(coef.T, intercept, activation)],
-    })
-    return ir
+#: Meta-estimators of one independent model per output: each can be exported on its own.
+INSTEAD = {
+    name: "export one model per output instead (each of its estimators_)"
+    for name in ("MultiOutputClassifier", "MultiOutputRegressor")
+}
 
 
 def _affine(scale: np.ndarray, offset: np.ndarray) -> dict[str, Any]:
@@ -144,8 +76,8 @@ def transformer_layers(step: Any, n_in: int) -> tuple[list[dict[str, Any]], int]
         if step.whiten:
             weights = weights / np.sqrt(np.asarray(step.explained_variance_, dtype=np.float64))
         bias = -np.asarray(step.mean_, dtype=np.float64) @ weights
-        _finite(short, "components_ or mean_", weights, bias)
-        return [_dense(weights, bias, "identity")], int(weights.shape[1])
+        check_finite(short, "components_ or mean_", weights, bias)
+        return [dense_layer(weights, bias, "identity")], int(weights.shape[1])
     if name.endswith("MinMaxScaler"):
         if step.clip:
             raise UnsupportedModelError("MinMaxScaler(clip=True) cannot be exported: clipping is not supported")
@@ -156,7 +88,7 @@ def transformer_layers(step: Any, n_in: int) -> tuple[list[dict[str, Any]], int]
         center = step.mean_ if name.endswith("StandardScaler") else step.center_
         scale = _reciprocal(step.scale_, n_in)
         offset = -(np.zeros(n_in) if center is None else np.asarray(center, dtype=np.float64)) * scale
-    _finite(short, "a fitted scale or offset", scale, offset)
+    check_finite(short, "a fitted scale or offset", scale, offset)
     return [_affine(scale, offset)], n_in
 
 
@@ -196,11 +128,10 @@ def pipeline_to_ir(pipeline: Any, final_to_ir, X_train: Any = None, y_train: Any
     ir = final_to_ir(final, X_train, y_train)
     if ir["n_features"] != width:
         raise InvalidModelError(f"{type(final).__name__} expects {ir['n_features']} features, the steps give {width}")
-    names = getattr(pipeline, "feature_names_in_", None)
     ir.update({
         "estimator": f"{PIPELINE}({step_names})",
         "n_features": n_features,
-        "feature_names": [] if names is None else [str(n) for n in names],
+        "feature_names": feature_names_of(pipeline) or [],
     })
     if ir["family"] == "neural_net":
         ir.update({"input_shape": [n_features], "layers": layers + ir["layers"]})
@@ -221,4 +152,13 @@ def pipeline_to_ir(pipeline: Any, final_to_ir, X_train: Any = None, y_train: Any
     return ir
 
 
-__all__ = ["LINEAR_CLASSIFIERS", "LINEAR_REGRESSORS", "TRANSFORMERS", "linear_to_ir", "pipeline_to_ir"]
+def read_pipeline(pipeline: Any, X_train: Any = None, y_train: Any = None) -> dict[str, Any]:
+    """pipeline_to_ir with the registry reading the final estimator."""
+    from . import model_to_ir  # noqa: PLC0415 - the registry (readers/__init__.py) imports this module
+
+    return pipeline_to_ir(pipeline, model_to_ir, X_train, y_train)
+
+
+READER = Reader("pipelines", ESTIMATORS, read_pipeline, instead=INSTEAD)
+
+__all__ = ["ESTIMATORS", "PIPELINE", "READER", "TRANSFORMERS", "pipeline_to_ir", "transformer_layers"]

@@ -10,7 +10,7 @@ Two formats, both as Keras 3 writes them:
   ``model_weights`` group holding one group per layer name whose ``weight_names`` attribute
   lists its datasets in ``layer.get_weights()`` order.
 
-The layers then go through the same converter as a live model (nets.keras_layers_to_ir).
+The layers then go through the same converter as a live model (networks.keras_layers_to_ir).
 """
 
 from __future__ import annotations
@@ -20,15 +20,24 @@ import json
 import os
 import re
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
-from .errors import InvalidInputError, InvalidModelError, UnsupportedModelError
-from .nets import CHAIN_ONLY, KERAS_MODEL_CLASSES, KerasLayer, keras_layers_to_ir
+from ..errors import InvalidInputError, InvalidModelError, UnsupportedModelError
+from .networks import CHAIN_ONLY, KERAS_MODEL_CLASSES, KerasLayer, keras_layers_to_ir
+from .reader import Estimator, Reader
 
 KERAS_FILE_SUFFIXES = (".keras", ".h5", ".hdf5")
+
+#: Saved Keras files, by suffix (a path is claimed by its suffix, see is_keras_file).
+ESTIMATORS = {
+    ".keras": Estimator("from the last activation", "a Keras 3 zip: config.json and model.weights.h5",
+                        label=".keras files"),
+    ".h5": Estimator("from the last activation", "legacy HDF5 of model.save('m.h5'), also .hdf5", label=".h5 files"),
+}
 
 
 def is_keras_file(obj: Any) -> bool:
@@ -40,7 +49,7 @@ def keras_file_to_ir(
     path: str | os.PathLike, task: str | None = None, classes: Sequence[Any] | None = None
 ) -> dict[str, Any]:
     """The IR of a Keras model saved as .keras or legacy .h5; the same IR as
-    nets.keras_to_ir gives for the model before it was saved."""
+    networks.keras_to_ir gives for the model before it was saved."""
     path = Path(path)
     if not path.is_file():
         raise InvalidInputError(f"{path} does not exist or is not a file")
@@ -54,7 +63,7 @@ def keras_file_to_ir(
 
 def _h5py():
     try:
-        import h5py
+        import h5py  # noqa: PLC0415 - optional (tinyml-lab[nets]), for Keras files only
     except ImportError:
         raise ImportError("reading Keras files needs h5py: pip install h5py") from None
     return h5py
@@ -254,7 +263,7 @@ def _inbound_sources(value: Any) -> list[str]:
 def _mark_file_chain_breaks(
     entries: list[dict[str, Any]], config: dict[str, Any], records: list[KerasLayer]
 ) -> None:
-    """The file counterpart of nets._mark_live_chain_breaks, from each layer's inbound_nodes."""
+    """The file counterpart of networks._mark_live_chain_breaks, from each layer's inbound_nodes."""
     previous, previous_name = _layer_refs(config.get("input_layers"))[0][0], "the model input"
     last = None
     for entry, record in zip(entries, records):
@@ -272,3 +281,11 @@ def _mark_file_chain_breaks(
     output = _layer_refs(config.get("output_layers"))[0][0]
     if last is not None and output != previous:
         last.problems.append(f"the model output is not this layer's output; {CHAIN_ONLY}")
+
+
+def read_keras_file(path: str | os.PathLike, X_train: Any = None, y_train: Any = None) -> dict[str, Any]:
+    """keras_file_to_ir for the registry (X_train / y_train are not needed)."""
+    return keras_file_to_ir(path)
+
+
+READER = Reader("saved Keras models", ESTIMATORS, read_keras_file, claims=is_keras_file)

@@ -1,0 +1,58 @@
+"""Readers: fitted models into the model IR (docs/ir.md), one module per source library or family.
+
+Each reader module declares a ``READER`` (readers/reader.py): the table of the estimators it
+reads, the function that reads one, and, for sources not named by class (Keras objects, saved
+Keras files), a ``claims`` predicate. ``model_to_ir`` asks the readers of ``READERS`` in order;
+the "not supported" message lists their tables. Adding a source means adding a module and
+one line below (docs/architecture-python.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import UnsupportedModelError
+from . import gaussian, keras_files, linear, networks, pipelines, sklearn_trees, svm_neighbors
+from .envelope import estimator_name
+from .reader import Reader
+
+#: The readers, in the order they are asked and listed.
+READERS: tuple[Reader, ...] = (
+    sklearn_trees.READER,
+    networks.READER,
+    keras_files.READER,
+    linear.READER,
+    gaussian.READER,
+    svm_neighbors.READER,
+    pipelines.READER,
+)
+
+
+def model_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[str, Any]:
+    """The IR of a fitted estimator. Raises UnsupportedModelError, NotFittedError or
+    InvalidModelError with a message that names the problem. X_train / y_train: the data
+    the model was fitted on, for the models that keep it (or what they computed from it)
+    private: nearest neighbours, SVC(gamma='scale'); ignored by the others."""
+    name = estimator_name(model)
+    for reader in READERS:
+        if reader.reads(model, name):
+            return reader.read(model, X_train, y_train)
+    raise UnsupportedModelError(not_supported_message(model))
+
+
+def supported_estimators() -> str:
+    """Every reader's table as one line: the names of a reader, then its family in parentheses."""
+    return "; ".join(f"{', '.join(reader.labels())} ({reader.family})" for reader in READERS)
+
+
+def not_supported_message(model: Any) -> str:
+    """What model_to_ir says of a model no reader reads: its name, what to use instead if a
+    reader knows an alternative, and the supported estimators."""
+    short = type(model).__name__
+    advice = [reader.instead[short] for reader in READERS if short in reader.instead]
+    instead = "".join(f"; {text}" for text in advice)
+    return (f"{short} ({estimator_name(model)}) is not supported yet{instead}; "
+            f"supported estimators: {supported_estimators()}")
+
+
+__all__ = ["READERS", "model_to_ir", "not_supported_message", "supported_estimators"]

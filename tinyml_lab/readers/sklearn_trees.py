@@ -1,0 +1,234 @@
+"""scikit-learn's tree models, read into the "tree_ensemble" IR family: decision trees,
+forests, extra trees, gradient boosting and isolation forests.
+
+Only public fitted attributes are read (``tree_``, ``estimators_``, ``classes_``,
+``n_features_in_``, ``init_``, ``estimators_features_``, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..arrays import encode_array
+from ..errors import InvalidModelError, NotFittedError, UnsupportedModelError
+from .envelope import class_labels, feature_names_of, ir_envelope
+from .reader import Estimator, Reader, table_entry
+
+FAMILY = "tree_ensemble"
+MAX_FEATURES = 32767
+
+# Estimators whose fitted trees the tree-ensemble IR describes exactly.
+FOREST_ESTIMATORS = {
+    "sklearn.tree.DecisionTreeClassifier": Estimator("classification", "one CART tree"),
+    "sklearn.tree.DecisionTreeRegressor": Estimator("regression", "one CART tree"),
+    "sklearn.tree.ExtraTreeClassifier": Estimator("classification", "one randomized tree"),
+    "sklearn.tree.ExtraTreeRegressor": Estimator("regression", "one randomized tree"),
+    "sklearn.ensemble.RandomForestClassifier": Estimator("classification", "trees averaged"),
+    "sklearn.ensemble.RandomForestRegressor": Estimator("regression", "trees averaged"),
+    "sklearn.ensemble.ExtraTreesClassifier": Estimator("classification", "randomized trees averaged"),
+    "sklearn.ensemble.ExtraTreesRegressor": Estimator("regression", "randomized trees averaged"),
+}
+BOOSTING_ESTIMATORS = {
+    "sklearn.ensemble.GradientBoostingClassifier": Estimator(
+        "classification", "stage trees summed on the init baseline, logistic or softmax link"),
+    "sklearn.ensemble.GradientBoostingRegressor": Estimator("regression", "stage trees summed on the init baseline"),
+}
+ANOMALY_ESTIMATORS = {
+    "sklearn.ensemble.IsolationForest": Estimator("anomaly", "path lengths averaged into the anomaly score"),
+}
+TREE_ESTIMATORS = {**FOREST_ESTIMATORS, **BOOSTING_ESTIMATORS, **ANOMALY_ESTIMATORS}
+
+#: Tree models this reader does not read (yet), and the nearest one it does.
+INSTEAD = {
+    "HistGradientBoostingClassifier": "use GradientBoostingClassifier instead",
+    "HistGradientBoostingRegressor": "use GradientBoostingRegressor instead",
+}
+
+
+def _check_fitted(model: Any, name: str) -> None:
+    fitted = [attr for attr in ("tree_", "estimators_") if hasattr(model, attr)]
+    if not fitted:
+        raise NotFittedError(f"{name.rsplit('.', 1)[1]} is not fitted yet: call fit(X, y) before exporting it")
+
+
+def node_depths(tree: Any, where: str) -> np.ndarray:
+    """The depth of every node of a fitted ``tree_``, after checking that it is a binary tree
+    rooted at node 0 (the walks below and the compiler assume one): child indices in range,
+    two children or none, every node the child of at most one node and reached from the root.
+    ``where`` names the estimator and tree in the InvalidModelError."""
+    n_nodes = int(tree.node_count)
+    left = np.asarray(tree.children_left, dtype=np.int64)
+    right = np.asarray(tree.children_right, dtype=np.int64)
+    if left.shape != (n_nodes,) or right.shape != (n_nodes,) or n_nodes < 1:
+        raise InvalidModelError(
+            f"{where} is not a tree: children arrays of shapes {left.shape}, {right.shape} for {n_nodes} nodes")
+    for children in (left, right):
+        bad = np.flatnonzero((children < -1) | (children >= n_nodes))
+        if bad.size:
+            raise InvalidModelError(f"{where} is not a tree: node {int(bad[0])} has child {int(children[bad[0]])}, "
+                                    f"outside 0..{n_nodes - 1}")
+    one_child = np.flatnonzero((left == -1) != (right == -1))
+    if one_child.size:
+        raise InvalidModelError(f"{where} is not a tree: node {int(one_child[0])} has one child; a split has two")
+    parents = np.bincount(np.concatenate([left[left >= 0], right[right >= 0]]), minlength=n_nodes)
+    shared = np.flatnonzero(parents > 1)
+    if parents[0] or shared.size:
+        node = 0 if parents[0] else int(shared[0])
+        of = " and ".join(str(i) for i in np.flatnonzero((left == node) | (right == node)))
+        what = f"the root (node 0) is a child of node {of}" if node == 0 else f"node {node} is a child of nodes {of}"
+        raise InvalidModelError(f"{where} is not a tree: {what}")
+    # With no node reached twice, a walk from the root ends; level by level keeps it in numpy
+    # and out of Python's recursion limit on deep trees.
+    depth = np.full(n_nodes, -1.0)
+    level, d = np.array([0]), 0
+    while level.size:
+        depth[level] = d
+        inner = level[left[level] != -1]
+        level, d = np.concatenate([left[inner], right[inner]]), d + 1
+    unreached = np.flatnonzero(depth < 0)
+    if unreached.size:
+        raise InvalidModelError(f"{where} is not a tree: {unreached.size} nodes (first: node {int(unreached[0])}) "
+                                "cannot be reached from the root")
+    return depth
+
+
+def _tree_to_ir(
+    tree: Any,
+    width: int,
+    where: str,
+    *,
+    value: np.ndarray | None = None,
+    output: int | None = None,
+    features: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """One tree's arrays. ``value`` replaces tree_.value (isolation path lengths), ``output``
+    is the raw output a boosting tree feeds, ``features`` maps a tree trained on a feature
+    subset (IsolationForest's estimators_features_) back to the model's feature indices."""
+    if tree.n_outputs != 1:
+        raise UnsupportedModelError(f"{where}: multi-output trees (y with {tree.n_outputs} columns) are not supported")
+    node_depths(tree, where)  # the shape first: everything below indexes the node arrays
+    if value is None:
+        value = np.asarray(tree.value, dtype=np.float64).reshape(tree.node_count, -1)
+    if value.shape[1] != width:
+        raise InvalidModelError(f"{where}: tree has {value.shape[1]} output columns, expected {width}")
+    feature = np.asarray(tree.feature)
+    if features is not None:
+        feature = np.where(feature >= 0, np.asarray(features)[np.maximum(feature, 0)], feature)
+    threshold = np.asarray(tree.threshold, dtype=np.float64)
+    internal = np.asarray(tree.children_left) != -1
+    if not np.all(np.isfinite(threshold[internal])):
+        raise InvalidModelError(f"{where}: a split threshold is NaN or infinite")
+    if not np.all(np.isfinite(value)):
+        raise InvalidModelError(f"{where}: a leaf value is NaN or infinite")
+    encoded = {
+        "children_left": encode_array(tree.children_left, "int32"),
+        "children_right": encode_array(tree.children_right, "int32"),
+        "feature": encode_array(feature, "int32"),
+        "threshold": encode_array(threshold, "float64"),
+        "value": encode_array(value, "float64"),
+    }
+    if output is not None:
+        encoded["output"] = int(output)
+    return encoded
+
+
+def average_path_length(n: np.ndarray) -> np.ndarray:
+    """c(n): the average path length of an unsuccessful search in a binary search tree of
+    n points, which IsolationForest adds at each leaf (c(1) = 0, c(2) = 1)."""
+    n = np.asarray(n, dtype=np.float64)
+    out = np.zeros_like(n)
+    big = n > 2
+    out[n == 2] = 1.0
+    out[big] = 2.0 * (np.log(n[big] - 1.0) + np.euler_gamma) - 2.0 * (n[big] - 1.0) / n[big]
+    return out
+
+
+def _boosting_fields(model: Any, name: str, task: str) -> dict[str, Any]:
+    """Baseline, link and the stage-major trees of a fitted GradientBoosting model."""
+    init = model.init_
+    n_raw = model.estimators_.shape[1]
+    if task == "classification":
+        if model.loss != "log_loss":
+            raise UnsupportedModelError(f"{name} with loss={model.loss!r} is not supported; use loss='log_loss'")
+        link = "logistic" if n_raw == 1 else "softmax"
+    else:
+        link = "identity"
+    if isinstance(init, str) and init == "zero":
+        baseline = np.zeros(n_raw)
+    elif task == "classification" and type(init).__name__ == "DummyClassifier" and init.strategy == "prior":
+        # sklearn links the prior through the loss: log-odds, or log(p) - mean(log p).
+        eps = np.finfo(np.float64).eps
+        prior = np.clip(np.asarray(init.class_prior_, dtype=np.float64), eps, 1 - eps)
+        if n_raw == 1:
+            baseline = np.array([np.log(prior[1] / (1 - prior[1]))])
+        else:
+            baseline = np.log(prior) - np.mean(np.log(prior))
+    elif task == "regression" and type(init).__name__ == "DummyRegressor":
+        baseline = np.asarray(init.constant_, dtype=np.float64).reshape(-1)
+    else:
+        raise UnsupportedModelError(
+            f"{name} with init={type(init).__name__} is not supported; use the default init or 'zero'"
+        )
+    trees = [
+        _tree_to_ir(est.tree_, 1, f"{name} stage {stage} output {k}", output=k)
+        for stage, row in enumerate(model.estimators_)
+        for k, est in enumerate(row)
+    ]
+    return {
+        "combine": "sum",
+        "link": link,
+        "n_outputs": n_raw,
+        "baseline": [float(v) for v in baseline],
+        "tree_scale": float(model.learning_rate),
+        "trees": trees,
+    }
+
+
+def _isolation_fields(model: Any, name: str) -> dict[str, Any]:
+    """Path-length leaves and the score normalizer of a fitted IsolationForest."""
+    trees = []
+    for i, (est, features) in enumerate(zip(model.estimators_, model.estimators_features_)):
+        tree, where = est.tree_, f"{name} tree {i}"
+        # A row's path length in a tree: the depth of its leaf plus c(samples left there).
+        value = (node_depths(tree, where) + average_path_length(tree.n_node_samples)).reshape(-1, 1)
+        trees.append(_tree_to_ir(tree, 1, where, value=value, features=features))
+    return {
+        "combine": "mean",
+        "link": "isolation",
+        "link_param": float(average_path_length(np.array([model.max_samples_]))[0]),
+        "offset": float(model.offset_),
+        "trees": trees,
+    }
+
+
+def trees_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[str, Any]:
+    """The IR of a fitted tree model of TREE_ESTIMATORS (X_train / y_train are not needed)."""
+    name, entry = table_entry(model, TREE_ESTIMATORS, "a supported tree model")
+    task = entry.task
+    _check_fitted(model, name)
+    n_features = int(model.n_features_in_)
+    if n_features > MAX_FEATURES:
+        raise UnsupportedModelError(f"{name} has {n_features} features; at most {MAX_FEATURES} are supported")
+    classes = None
+    if task == "classification":
+        if isinstance(model.classes_, list):
+            raise UnsupportedModelError(f"{name}: multi-output classification is not supported")
+        classes = class_labels(np.asarray(model.classes_))
+    if name in BOOSTING_ESTIMATORS:
+        fields = _boosting_fields(model, name, task)
+    elif name in ANOMALY_ESTIMATORS:
+        fields = _isolation_fields(model, name)
+    else:
+        trees = [model.tree_] if hasattr(model, "tree_") else [est.tree_ for est in model.estimators_]
+        width = len(classes) if task == "classification" else 1
+        fields = {"trees": [_tree_to_ir(t, width, f"{name} tree {i}") for i, t in enumerate(trees)]}
+    return ir_envelope(FAMILY, name, task, n_features, classes=classes, feature_names=feature_names_of(model),
+                       **fields)
+
+
+READER = Reader("scikit-learn trees", TREE_ESTIMATORS, trees_to_ir, instead=INSTEAD)
+
+__all__ = ["ANOMALY_ESTIMATORS", "BOOSTING_ESTIMATORS", "FOREST_ESTIMATORS", "MAX_FEATURES", "READER",
+           "TREE_ESTIMATORS", "average_path_length", "node_depths", "trees_to_ir"]
