@@ -5,7 +5,8 @@ In JupyterLab: ``inspect(model, X_test, y_test)`` shows structure, size, header 
 agreement of the C runtime (WebAssembly) with scikit-learn.
 """
 
-from ._version import NPM_PACKAGE, __version__
+from ._version import __version__
+from ._widget_base import NPM_PACKAGE
 from .bundle import export_bundle
 from .convert import AgreementReport, ConvertedModel, convert, evaluate, export_header
 from .errors import (

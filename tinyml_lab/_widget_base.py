@@ -6,8 +6,11 @@ from __future__ import annotations
 import ipywidgets as widgets
 from traitlets import Unicode
 
-from ._version import NPM_PACKAGE, __version__
+from ._version import __version__
 
+#: package.json "name": the JavaScript module the widgets ask for and the labextension's folder
+#: (tests/python/test_package.py checks it against package.json)
+NPM_PACKAGE = "tinyml-lab"
 MODULE_NAME = NPM_PACKAGE
 #: any compatible release of the JavaScript half (src/version.ts reads package.json)
 MODULE_VERSION = f"^{__version__}"
