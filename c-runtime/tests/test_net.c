@@ -992,6 +992,41 @@ static void test_class_from_output(void)
     }
 }
 
+/* The model methods: predict's class, predict_proba (one logistic output gives [1 - p, p]),
+ * decision_function and a regressor's predict, against tml_net_predict. */
+static void test_model_methods(void)
+{
+    static const float w1[] = {-2.0f}, w3[] = {1.0f, -1.0f, 0.5f};
+    tml_layer_t l = layer_of(TML_LAYER_CONV, TML_ACT_LOGISTIC, 1, 1, 1, 1, 1, 1);
+    tml_net_t net;
+    float x = 0.25f, out[3], proba[3], p;
+    l.weight_f32 = w1;
+    l.out_offset = 4;
+    net = net_of(&l, 1, 0, 8);
+    CHECK(tml_net_validate(&net) == TML_OK);
+    CHECK(tml_net_n_proba(&net) == 2);
+    CHECK(tml_net_predict(&net, &x, arena, 8, &p, 1) == TML_OK);
+    CHECK(tml_net_predict_proba(&net, &x, arena, 8, proba, 2) == TML_OK);
+    CHECK(proba[1] == p && proba[0] == 1.0f - p);
+    CHECK(tml_net_predict_proba(&net, &x, arena, 8, proba, 1) == TML_E_SIZE);
+    CHECK(tml_net_predict_class(&net, &x, arena, 8, out, 1) == (p > 0.5f ? 1 : 0));
+    CHECK(tml_net_predict_class(&net, &x, arena, 4, out, 1) == TML_E_SIZE);
+    CHECK(tml_net_decision_function(&net, &x, arena, 8, out, 1) == TML_OK && out[0] == p);
+    CHECK(tml_net_predict_values(&net, &x, arena, 8, out, 1) == TML_OK && out[0] == p);
+    CHECK(tml_net_proba_inplace(&net, NULL, 2) == TML_E_NULL);
+    /* three softmax outputs: predict_proba is the outputs themselves */
+    l = layer_of(TML_LAYER_CONV, TML_ACT_SOFTMAX, 1, 1, 1, 1, 1, 3);
+    l.weight_f32 = w3;
+    l.out_offset = 4;
+    net = net_of(&l, 1, 0, 16);
+    CHECK(tml_net_validate(&net) == TML_OK);
+    CHECK(tml_net_n_proba(&net) == 3);
+    CHECK(tml_net_predict(&net, &x, arena, 16, out, 3) == TML_OK);
+    CHECK(tml_net_predict_proba(&net, &x, arena, 16, proba, 3) == TML_OK);
+    CHECK(proba[0] == out[0] && proba[1] == out[1] && proba[2] == out[2]);
+    CHECK(tml_net_predict_class(&net, &x, arena, 16, proba, 3) == tml_argmax(out, 3));
+}
+
 /* ---- validation ---- */
 
 /*
@@ -1641,6 +1676,7 @@ static void test_layer_by_layer_equals_predict(void)
 
 int main(void)
 {
+    test_model_methods();
     test_dense_float();
     test_dense_without_bias_and_two_layers();
     test_conv1d_valid();

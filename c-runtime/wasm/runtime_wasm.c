@@ -55,10 +55,11 @@ static tml_forest_t forest_from_descriptor(const int32_t *d)
     f.node_threshold_i8 = (const int8_t *)address(d[DESC_THRESHOLD_I8]);
     f.leaf_i16 = (const int16_t *)address(d[DESC_LEAF_I16]);
     f.feature_offset = (const float *)address(d[DESC_FEATURE_OFFSET]);
+    f.offset = 0.0f;
     return f;
 }
 
-TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return 7; }
+TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return TML_ABI_VERSION; }
 
 TML_EXPORT("tml_forest_descriptor_length") int32_t tml_forest_descriptor_length(void)
 {
@@ -357,6 +358,8 @@ static tml_gauss_t gauss_from_descriptor(const int32_t *d)
     g.means = (const float *)address(d[GAUSS_MEANS]);
     g.prec_chol = (const float *)address(d[GAUSS_PREC_CHOL]);
     g.log_norm = (const float *)address(d[GAUSS_LOG_NORM]);
+    g.kind = TML_GAUSS_LIKELIHOOD;
+    g.offset = 0.0f;
     return g;
 }
 
@@ -374,6 +377,8 @@ static tml_svm_t svm_from_descriptor(const int32_t *d)
     s.class_start = (const int32_t *)address(d[SVM_CLASS_START]);
     s.dual_coef = (const float *)address(d[SVM_DUAL_COEF]);
     s.intercept = (const float *)address(d[SVM_INTERCEPT]);
+    s.shape = TML_SVM_OVR;
+    s.offset = 0.0f;
     return s;
 }
 

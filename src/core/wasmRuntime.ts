@@ -28,7 +28,7 @@ const ERROR_NAMES: Record<number, string> = {
 /** Runtime codes of combine and link (TML_COMBINE_*, TML_LINK_* in forest.h). */
 const COMBINE_CODES: Record<Combine, number> = { mean: 0, sum: 1 };
 const LINK_CODES: Record<Link, number> = { identity: 0, logistic: 1, softmax: 2, isolation: 3 };
-const ABI_VERSION = 7;
+const ABI_VERSION = 8;
 const COVARIANCE_CODES = { full: 0, tied: 1, diag: 2, spherical: 3 };
 const KERNEL_CODES = { linear: 0, rbf: 1, poly: 2, sigmoid: 3 };
 const METRIC_CODES = { euclidean: 0, manhattan: 1, chebyshev: 2, minkowski: 3 };

@@ -12,6 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Version of the WebAssembly build's exports and descriptor layouts (c-runtime/wasm), bumped
+ * whenever they change. The TypeScript that calls them is generated from these headers at
+ * build time and refuses a build of another version. */
+#define TML_ABI_VERSION 8
+
 /* Error codes: every failure is a negative number. */
 #define TML_OK 0
 #define TML_E_NULL (-1)        /* a required pointer is NULL */
@@ -35,6 +40,16 @@ static inline int32_t tml_argmax(const float *v, int32_t n)
         }
     }
     return best;
+}
+
+/*
+ * An outlier detector's predict as an index into scikit-learn's classes [-1, 1]: 0 (outlier)
+ * when score_samples is below the offset, else 1 (inlier), exactly as score < offset_ decides
+ * in float32. NaN scores count as inliers (NaN < offset is false).
+ */
+static inline int32_t tml_anomaly_class(float score, float offset)
+{
+    return score < offset ? 0 : 1;
 }
 
 /* Neither infinite nor NaN: v - v is NaN for both, and NaN fails every comparison. */

@@ -1016,4 +1016,68 @@ static inline int32_t tml_net_class_from_output(const tml_net_t *net, const floa
     return tml_argmax(out, n);
 }
 
+/* ---- model methods ---- */
+
+/* Values predict_proba gives: 2 for a single (logistic) output, else one per output. */
+static inline int32_t tml_net_n_proba(const tml_net_t *net)
+{
+    int32_t n = tml_net_n_outputs(net);
+    return n == 1 ? 2 : n;
+}
+
+/* Turns the outputs in v[0..n_outputs) into predict_proba's values in place: a single
+ * logistic output p becomes [1 - p, p], as scikit-learn gives it (n >= 2); several outputs
+ * are the probabilities already. */
+static inline int tml_net_proba_inplace(const tml_net_t *net, float *v, int32_t n)
+{
+    if (net == NULL || net->layers == NULL || v == NULL) {
+        return TML_E_NULL;
+    }
+    if (n < tml_net_n_proba(net)) {
+        return TML_E_SIZE;
+    }
+    if (tml_net_n_outputs(net) == 1) {
+        v[1] = v[0];
+        v[0] = 1.0f - v[1];
+    }
+    return TML_OK;
+}
+
+/* predict of a classifier: the class index (tml_net_class_from_output), with out[n_out >=
+ * n_outputs] left holding the outputs. Returns a negative TML_E_* code on bad input. */
+static inline int32_t tml_net_predict_class(const tml_net_t *net, const float *x, void *arena, int32_t arena_bytes,
+                                            float *out, int32_t n_out)
+{
+    int status = tml_net_predict(net, x, arena, arena_bytes, out, n_out);
+    return status != TML_OK ? status : tml_net_class_from_output(net, out);
+}
+
+/* predict_proba of a classifier whose last layer gives probabilities, into proba[n] (n >=
+ * tml_net_n_proba). Returns TML_OK or a TML_E_* code. */
+static inline int tml_net_predict_proba(const tml_net_t *net, const float *x, void *arena, int32_t arena_bytes,
+                                        float *proba, int32_t n)
+{
+    int status;
+    if (net != NULL && net->layers != NULL && net->n_layers >= 1 && n < tml_net_n_proba(net)) {
+        return TML_E_SIZE;
+    }
+    status = tml_net_predict(net, x, arena, arena_bytes, proba, n);
+    return status != TML_OK ? status : tml_net_proba_inplace(net, proba, n);
+}
+
+/* decision_function of a classifier whose last layer gives scores (a linear model's), and
+ * predict of a regressor: the outputs into out[n_out >= n_outputs]. The same computation as
+ * tml_net_predict, under scikit-learn's names. */
+static inline int tml_net_decision_function(const tml_net_t *net, const float *x, void *arena,
+                                            int32_t arena_bytes, float *out, int32_t n_out)
+{
+    return tml_net_predict(net, x, arena, arena_bytes, out, n_out);
+}
+
+static inline int tml_net_predict_values(const tml_net_t *net, const float *x, void *arena, int32_t arena_bytes,
+                                         float *y, int32_t n_y)
+{
+    return tml_net_predict(net, x, arena, arena_bytes, y, n_y);
+}
+
 #endif /* TINYML_NET_H */
