@@ -24,7 +24,7 @@ enum {
     DESC_TREE_ROOT, DESC_NODE_FEATURE, DESC_NODE_NEXT, DESC_THRESHOLD_F32,
     DESC_THRESHOLD_I16, DESC_FEATURE_SCALE, DESC_LEAF_VALUES, DESC_COMBINE, DESC_LINK,
     DESC_LINK_PARAM, DESC_BASELINE, DESC_TREE_OUTPUT, DESC_LEAF_U8, DESC_LEAF_SCALE,
-    DESC_THRESHOLD_I8, DESC_LEAF_I16, DESC_FEATURE_OFFSET, DESC_LENGTH
+    DESC_THRESHOLD_I8, DESC_LEAF_I16, DESC_FEATURE_OFFSET, DESC_OFFSET, DESC_LENGTH
 };
 
 static const void *address(int32_t a) { return (const void *)(uintptr_t)(uint32_t)a; }
@@ -55,7 +55,7 @@ static tml_forest_t forest_from_descriptor(const int32_t *d)
     f.node_threshold_i8 = (const int8_t *)address(d[DESC_THRESHOLD_I8]);
     f.leaf_i16 = (const int16_t *)address(d[DESC_LEAF_I16]);
     f.feature_offset = (const float *)address(d[DESC_FEATURE_OFFSET]);
-    f.offset = 0.0f;
+    f.offset = ((const float *)d)[DESC_OFFSET];
     return f;
 }
 
@@ -78,20 +78,21 @@ TML_EXPORT("tml_wasm_forest_validate") int32_t tml_wasm_forest_validate(const in
 }
 
 /*
- * Runs the forest on n_rows rows of X (row-major float32, n_features per row). Writes the
- * model's values (tml_forest_n_values per row: probabilities, regression output or
- * anomaly score) to values and the class index to classes (pass 0 to skip either).
- * scratch must hold n_scratch >= tml_forest_n_values floats. Returns TML_OK or TML_E_*.
+ * Runs the forest on n_rows rows of X (row-major float32, n_features per row): classes get
+ * predict's class index (an isolation forest's 0 = outlier, 1 = inlier) and values the
+ * model's values (tml_forest_n_values per row: predict_proba, a regressor's predict or
+ * score_samples), both from one walk of the trees: tml_forest_predict_class leaves the raw
+ * output in scratch (n_scratch >= tml_forest_n_values floats) and tml_forest_apply_link
+ * makes it the values. Returns TML_OK or a TML_E_* code.
  */
-TML_EXPORT("tml_wasm_forest_predict")
-int32_t tml_wasm_forest_predict(const int32_t *desc, const float *X, int32_t n_rows,
-                                float *values, int32_t *classes, float *scratch,
-                                int32_t n_scratch)
+TML_EXPORT("tml_wasm_forest_run")
+int32_t tml_wasm_forest_run(const int32_t *desc, const float *X, int32_t n_rows, float *values,
+                            int32_t *classes, float *scratch, int32_t n_scratch)
 {
     tml_forest_t f;
-    int32_t r, n_values;
+    int32_t r, k, n_values;
     int status;
-    if (desc == NULL || X == NULL || scratch == NULL) {
+    if (desc == NULL || X == NULL || values == NULL || classes == NULL || scratch == NULL) {
         return TML_E_NULL;
     }
     if (n_rows < 0) {
@@ -107,20 +108,14 @@ int32_t tml_wasm_forest_predict(const int32_t *desc, const float *X, int32_t n_r
         return TML_E_SIZE;
     }
     for (r = 0; r < n_rows; r++) {
-        const float *x = X + (size_t)r * (size_t)f.n_features;
-        int32_t k;
-        status = tml_forest_raw(&f, x, NULL, scratch, n_scratch);
-        if (status != TML_OK) {
-            return status;
+        int32_t c = tml_forest_predict_class(&f, X + (size_t)r * (size_t)f.n_features, NULL, scratch, n_scratch);
+        if (c < 0) {
+            return c;
         }
-        if (classes != NULL) {
-            classes[r] = tml_forest_class_from_raw(&f, scratch);
-        }
-        if (values != NULL) {
-            tml_forest_apply_link(&f, scratch);
-            for (k = 0; k < n_values; k++) {
-                values[(size_t)r * (size_t)n_values + (size_t)k] = scratch[k];
-            }
+        classes[r] = c;
+        tml_forest_apply_link(&f, scratch);
+        for (k = 0; k < n_values; k++) {
+            values[(size_t)r * (size_t)n_values + (size_t)k] = scratch[k];
         }
     }
     return TML_OK;
@@ -222,40 +217,45 @@ int32_t tml_wasm_net_validate(const int32_t *net_desc, const int32_t *layer_desc
 }
 
 /*
- * Runs the net on n_rows rows of X (row-major float32, n_inputs per row): n_out floats per
- * row into out (the outputs, then zeros if n_out > n_outputs) and, unless classes is 0, the
- * class index per row. Returns TML_OK or a TML_E_* code.
+ * Runs the net on n_rows rows of X (row-major float32, n_inputs per row): classes (unless 0)
+ * get tml_net_predict_class's class index, values n_values floats per row: with proba,
+ * predict_proba (tml_net_proba_inplace: a single logistic output p gives [1 - p, p]); else
+ * the outputs (decision_function, a regressor's predict, a pipeline's transform); zeros
+ * after them when n_values is larger. Returns TML_OK or a TML_E_* code.
  */
-TML_EXPORT("tml_wasm_net_predict")
-int32_t tml_wasm_net_predict(const int32_t *net_desc, const int32_t *layer_desc, tml_layer_t *storage,
-                             const float *X, int32_t n_rows, void *arena, int32_t arena_bytes,
-                             float *out, int32_t n_out, int32_t *classes)
+TML_EXPORT("tml_wasm_net_run")
+int32_t tml_wasm_net_run(const int32_t *net_desc, const int32_t *layer_desc, tml_layer_t *storage, const float *X,
+                         int32_t n_rows, void *arena, int32_t arena_bytes, int32_t proba, float *values,
+                         int32_t n_values, int32_t *classes)
 {
     tml_net_t net;
-    int32_t r, k, n_in, n_outputs;
+    int32_t r, k, n_in, width;
     int status = net_from_descriptors(net_desc, layer_desc, storage, &net);
     if (status != TML_OK) {
         return status;
     }
-    if (X == NULL || out == NULL) {
+    if (X == NULL || values == NULL) {
         return TML_E_NULL;
     }
-    if (n_rows < 0) {
+    width = proba ? tml_net_n_proba(&net) : tml_net_n_outputs(&net);
+    if (n_rows < 0 || n_values < width) {
         return TML_E_SIZE;
     }
     n_in = tml_net_n_inputs(&net);
-    n_outputs = tml_net_n_outputs(&net);
     for (r = 0; r < n_rows; r++) {
-        float *row_out = out + (size_t)r * (size_t)n_out;
-        status = tml_net_predict(&net, X + (size_t)r * (size_t)n_in, arena, arena_bytes, row_out, n_out);
-        if (status != TML_OK) {
-            return status;
-        }
-        for (k = n_outputs; k < n_out; k++) {
-            row_out[k] = 0.0f;
+        float *row = values + (size_t)r * (size_t)n_values;
+        int32_t c = tml_net_predict_class(&net, X + (size_t)r * (size_t)n_in, arena, arena_bytes, row, n_values);
+        if (c < 0) {
+            return c;
         }
         if (classes != NULL) {
-            classes[r] = tml_net_class_from_output(&net, row_out);
+            classes[r] = c;
+        }
+        if (proba) {
+            tml_net_proba_inplace(&net, row, n_values);
+        }
+        for (k = width; k < n_values; k++) {
+            row[k] = 0.0f;
         }
     }
     return TML_OK;
@@ -335,12 +335,12 @@ int32_t tml_wasm_net_trace(const int32_t *net_desc, const int32_t *layer_desc, t
 
 /* Descriptor of a Gaussian model: the fields of tml_gauss_t in order, as 32-bit words. */
 enum { GAUSS_N_COMPONENTS, GAUSS_N_FEATURES, GAUSS_COVARIANCE, GAUSS_MEANS, GAUSS_PREC_CHOL, GAUSS_LOG_NORM,
-       GAUSS_WORDS };
+       GAUSS_KIND, GAUSS_OFFSET, GAUSS_WORDS };
 
 /* Descriptor of an SVM: the fields of tml_svm_t in order (IEEE bits for gamma and coef0). */
 enum {
     SVM_N_FEATURES, SVM_N_SUPPORT, SVM_N_CLASSES, SVM_KERNEL, SVM_GAMMA, SVM_COEF0, SVM_DEGREE, SVM_SUPPORT,
-    SVM_CLASS_START, SVM_DUAL_COEF, SVM_INTERCEPT, SVM_WORDS
+    SVM_CLASS_START, SVM_DUAL_COEF, SVM_INTERCEPT, SVM_SHAPE, SVM_OFFSET, SVM_WORDS
 };
 
 /* Descriptor of a nearest-neighbour model: the fields of tml_knn_t in order (IEEE bits for p). */
@@ -358,8 +358,8 @@ static tml_gauss_t gauss_from_descriptor(const int32_t *d)
     g.means = (const float *)address(d[GAUSS_MEANS]);
     g.prec_chol = (const float *)address(d[GAUSS_PREC_CHOL]);
     g.log_norm = (const float *)address(d[GAUSS_LOG_NORM]);
-    g.kind = TML_GAUSS_LIKELIHOOD;
-    g.offset = 0.0f;
+    g.kind = d[GAUSS_KIND];
+    g.offset = float_bits(d[GAUSS_OFFSET]);
     return g;
 }
 
@@ -377,8 +377,8 @@ static tml_svm_t svm_from_descriptor(const int32_t *d)
     s.class_start = (const int32_t *)address(d[SVM_CLASS_START]);
     s.dual_coef = (const float *)address(d[SVM_DUAL_COEF]);
     s.intercept = (const float *)address(d[SVM_INTERCEPT]);
-    s.shape = TML_SVM_OVR;
-    s.offset = 0.0f;
+    s.shape = d[SVM_SHAPE];
+    s.offset = float_bits(d[SVM_OFFSET]);
     return s;
 }
 
@@ -408,18 +408,21 @@ TML_EXPORT("tml_wasm_svm_descriptor_length") int32_t tml_wasm_svm_descriptor_len
 TML_EXPORT("tml_wasm_knn_descriptor_length") int32_t tml_wasm_knn_descriptor_length(void) { return KNN_WORDS; }
 
 /*
- * Log-likelihood of each of the K components for n_rows rows of X (row-major float32,
- * n_features per row) into out (n_rows x K): log_norm[k] - 0.5 * Mahalanobis^2. With
- * log_norm 0 (EllipticEnvelope) the squared distance is exactly -2 * out. Returns TML_OK or a
- * TML_E_* code.
+ * A Gaussian model on n_rows rows of X (row-major float32, n_features per row), one
+ * evaluation per row. A log-likelihood model: classes get predict (tml_gauss_predict_class,
+ * which leaves the component log-likelihoods in scratch[n_components]), scores its
+ * score_samples (their log-sum-exp) and values n_components floats of predict_proba (their
+ * softmax). An elliptic envelope: values get score_samples and classes predict's index
+ * (0 = outlier); scores may be 0. Returns TML_OK or a TML_E_* code.
  */
-TML_EXPORT("tml_wasm_gauss_log_prob")
-int32_t tml_wasm_gauss_log_prob(const int32_t *desc, const float *X, int32_t n_rows, float *out)
+TML_EXPORT("tml_wasm_gauss_run")
+int32_t tml_wasm_gauss_run(const int32_t *desc, const float *X, int32_t n_rows, float *scratch, float *values,
+                           float *scores, int32_t *classes)
 {
     tml_gauss_t g;
-    int32_t r;
+    int32_t r, k;
     int status;
-    if (desc == NULL) {
+    if (desc == NULL || X == NULL || scratch == NULL || values == NULL || classes == NULL) {
         return TML_E_NULL;
     }
     g = gauss_from_descriptor(desc);
@@ -427,109 +430,52 @@ int32_t tml_wasm_gauss_log_prob(const int32_t *desc, const float *X, int32_t n_r
     if (status != TML_OK) {
         return status;
     }
-    if (X == NULL || out == NULL) {
+    if (g.kind == TML_GAUSS_LIKELIHOOD && scores == NULL) {
         return TML_E_NULL;
     }
     if (n_rows < 0) {
         return TML_E_SIZE;
     }
     for (r = 0; r < n_rows; r++) {
-        status = tml_gauss_log_prob(&g, X + (size_t)r * (size_t)g.n_features,
-                                    out + (size_t)r * (size_t)g.n_components, g.n_components);
-        if (status != TML_OK) {
-            return status;
+        const float *x = X + (size_t)r * (size_t)g.n_features;
+        int32_t c = tml_gauss_predict_class(&g, x, scratch, g.n_components);
+        if (c < 0) {
+            return c;
         }
-    }
-    return TML_OK;
-}
-
-/*
- * What the model's methods give, per row, from the same C code a header runs: after
- * tml_wasm_gauss_log_prob, proba (n_rows x K, the softmax: predict_proba), scores (the
- * log-sum-exp: score_samples) and classes (the argmax: predict). Pass 0 to skip one.
- * out must hold n_rows x K floats; it receives the per-component log-likelihoods.
- */
-TML_EXPORT("tml_wasm_gauss_predict")
-int32_t tml_wasm_gauss_predict(const int32_t *desc, const float *X, int32_t n_rows, float *out,
-                               float *proba, float *scores, int32_t *classes)
-{
-    int32_t r, k, n_components;
-    int status = tml_wasm_gauss_log_prob(desc, X, n_rows, out);
-    if (status != TML_OK) {
-        return status;
-    }
-    n_components = desc[0];
-    for (r = 0; r < n_rows; r++) {
-        float *lp = out + (size_t)r * (size_t)n_components;
-        if (scores != NULL) {
-            scores[r] = tml_log_sum_exp(lp, n_components);
-        }
-        if (classes != NULL) {
-            classes[r] = tml_argmax(lp, n_components);
-        }
-        if (proba != NULL) {
-            float *p = proba + (size_t)r * (size_t)n_components;
-            for (k = 0; k < n_components; k++) {
-                p[k] = lp[k];
+        classes[r] = c;
+        if (g.kind == TML_GAUSS_ENVELOPE) {
+            status = tml_gauss_score_samples(&g, x, NULL, 0, &values[r]);
+            if (status != TML_OK) {
+                return status;
             }
-            tml_softmax_inplace(p, n_components);
+        } else {
+            float *p = values + (size_t)r * (size_t)g.n_components;
+            scores[r] = tml_log_sum_exp(scratch, g.n_components);
+            for (k = 0; k < g.n_components; k++) {
+                p[k] = scratch[k];
+            }
+            tml_softmax_inplace(p, g.n_components);
         }
     }
     return TML_OK;
 }
 
 /*
- * The raw decisions of an SVM for n_rows rows of X into out (n_rows x n_decisions), and
- * unless classes is 0 the vote per row (predict's class index; a one-class SVM's 1 for an
- * inlier). scratch holds n_scratch >= n_support floats. Returns TML_OK or a TML_E_* code.
+ * An SVM on n_rows rows of X, one evaluation per row: values get score_samples (a one-class
+ * SVM: pass score_samples = 1) or else decision_function (tml_svm_n_scores per row: an SVC's,
+ * shaped as the descriptor says; an SVR's predict), and classes predict's index from the
+ * decisions each method leaves in scratch (tml_svm_vote: an SVC's class, a one-class SVM's
+ * 1 = inlier). scratch holds n_scratch >= TML_SVM_SCRATCH(n_support, n_decisions) floats.
+ * Returns TML_OK or a TML_E_* code.
  */
-TML_EXPORT("tml_wasm_svm_decisions")
-int32_t tml_wasm_svm_decisions(const int32_t *desc, const float *X, int32_t n_rows, float *scratch,
-                               int32_t n_scratch, float *out, int32_t *classes)
+TML_EXPORT("tml_wasm_svm_run")
+int32_t tml_wasm_svm_run(const int32_t *desc, const float *X, int32_t n_rows, int32_t score_samples, float *scratch,
+                         int32_t n_scratch, float *values, int32_t *classes)
 {
     tml_svm_t s;
-    int32_t r, n_decisions;
+    int32_t r, width;
     int status;
-    if (desc == NULL) {
-        return TML_E_NULL;
-    }
-    s = svm_from_descriptor(desc);
-    status = tml_svm_validate(&s);
-    if (status != TML_OK) {
-        return status;
-    }
-    if (X == NULL || scratch == NULL || out == NULL) {
-        return TML_E_NULL;
-    }
-    if (n_rows < 0 || n_scratch < s.n_support) {
-        return TML_E_SIZE;
-    }
-    n_decisions = tml_svm_n_decisions(&s);
-    for (r = 0; r < n_rows; r++) {
-        float *row_out = out + (size_t)r * (size_t)n_decisions;
-        status = tml_svm_decisions(&s, X + (size_t)r * (size_t)s.n_features, scratch, n_scratch, row_out,
-                                   n_decisions);
-        if (status != TML_OK) {
-            return status;
-        }
-        if (classes != NULL) {
-            classes[r] = tml_svm_vote(&s, row_out);
-        }
-    }
-    return TML_OK;
-}
-
-/*
- * scikit-learn's decision_function (shape "ovr") of an SVC from the raw decisions that
- * tml_wasm_svm_decisions wrote: n_rows x n_classes (one column for two classes).
- */
-TML_EXPORT("tml_wasm_svm_ovr_scores")
-int32_t tml_wasm_svm_ovr_scores(const int32_t *desc, const float *decisions, int32_t n_rows, float *out)
-{
-    tml_svm_t s;
-    int32_t r, n_decisions, width;
-    int status;
-    if (desc == NULL || decisions == NULL || out == NULL) {
+    if (desc == NULL || X == NULL || values == NULL || classes == NULL) {
         return TML_E_NULL;
     }
     s = svm_from_descriptor(desc);
@@ -540,32 +486,34 @@ int32_t tml_wasm_svm_ovr_scores(const int32_t *desc, const float *decisions, int
     if (n_rows < 0) {
         return TML_E_SIZE;
     }
-    n_decisions = tml_svm_n_decisions(&s);
-    width = s.n_classes > 2 ? s.n_classes : 1;
+    width = score_samples ? 1 : tml_svm_n_scores(&s);
     for (r = 0; r < n_rows; r++) {
-        status = tml_svm_ovr_scores(&s, decisions + (size_t)r * (size_t)n_decisions,
-                                    out + (size_t)r * (size_t)width, width);
+        const float *x = X + (size_t)r * (size_t)s.n_features;
+        float *row = values + (size_t)r * (size_t)width;
+        status = score_samples ? tml_svm_score_samples(&s, x, scratch, n_scratch, row)
+                               : tml_svm_decision_function(&s, x, scratch, n_scratch, row, width);
         if (status != TML_OK) {
             return status;
         }
+        classes[r] = tml_svm_vote(&s, scratch + s.n_support);
     }
     return TML_OK;
 }
 
 /*
- * A nearest-neighbour model on n_rows rows of X: out (n_rows x n_outputs) gets a classifier's
- * probabilities or a regressor's prediction, and unless classes is 0 (which a regressor
- * requires: TML_E_KIND otherwise) the class index per row. dist_scratch and index_scratch
- * hold n_scratch >= k entries. Returns TML_OK or a TML_E_* code.
+ * A nearest-neighbour model on n_rows rows of X: values (n_rows x n_outputs) get a
+ * classifier's predict_proba or a regressor's predict, classes predict's class index (0 for a
+ * regressor). dist_scratch and index_scratch hold n_scratch >= k entries. Returns TML_OK or a
+ * TML_E_* code.
  */
-TML_EXPORT("tml_wasm_knn_predict")
-int32_t tml_wasm_knn_predict(const int32_t *desc, const float *X, int32_t n_rows, float *dist_scratch,
-                             int32_t *index_scratch, int32_t n_scratch, float *out, int32_t *classes)
+TML_EXPORT("tml_wasm_knn_run")
+int32_t tml_wasm_knn_run(const int32_t *desc, const float *X, int32_t n_rows, float *dist_scratch,
+                         int32_t *index_scratch, int32_t n_scratch, float *values, int32_t *classes)
 {
     tml_knn_t m;
     int32_t r;
     int status;
-    if (desc == NULL) {
+    if (desc == NULL || X == NULL || values == NULL || classes == NULL) {
         return TML_E_NULL;
     }
     m = knn_from_descriptor(desc);
@@ -573,24 +521,24 @@ int32_t tml_wasm_knn_predict(const int32_t *desc, const float *X, int32_t n_rows
     if (status != TML_OK) {
         return status;
     }
-    if (X == NULL || dist_scratch == NULL || index_scratch == NULL || out == NULL) {
-        return TML_E_NULL;
-    }
-    if (n_rows < 0 || n_scratch < m.k) {
+    if (n_rows < 0) {
         return TML_E_SIZE;
     }
-    if (classes != NULL && m.labels == NULL) {
-        return TML_E_KIND; /* a regressor has no classes */
-    }
     for (r = 0; r < n_rows; r++) {
-        float *row_out = out + (size_t)r * (size_t)m.n_outputs;
-        status = tml_knn_predict(&m, X + (size_t)r * (size_t)m.n_features, dist_scratch, index_scratch, n_scratch,
-                                 row_out, m.n_outputs);
-        if (status != TML_OK) {
-            return status;
-        }
-        if (classes != NULL) {
-            classes[r] = tml_knn_class(&m, row_out);
+        const float *x = X + (size_t)r * (size_t)m.n_features;
+        float *row = values + (size_t)r * (size_t)m.n_outputs;
+        if (m.labels != NULL) {
+            int32_t c = tml_knn_predict_class(&m, x, dist_scratch, index_scratch, n_scratch, row, m.n_outputs);
+            if (c < 0) {
+                return c;
+            }
+            classes[r] = c;
+        } else {
+            status = tml_knn_predict_values(&m, x, dist_scratch, index_scratch, n_scratch, row, m.n_outputs);
+            if (status != TML_OK) {
+                return status;
+            }
+            classes[r] = 0;
         }
     }
     return TML_OK;

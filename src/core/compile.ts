@@ -358,13 +358,9 @@ export function runOnDevice(model: LoweredModel, raw: Float32Array, nRows: numbe
     x = runFeatureStage(model.ir.featureStage, raw, nRows);
   }
   checkFeatureMatrix(x, nRows, model.ir.nFeatures);
+  // The C runtime's methods give what sklearn's do (anomaly classes: 0 = outlier, 1 = inlier).
   if (model.family === 'svm') {
-    const ir = model.ir;
-    const out = WasmRuntime.load().runSvm(ir, modelInput(model.pre, x, nRows), nRows);
-    if (ir.task === 'anomaly') {
-      // score_samples = decision + offset; the C vote says inlier (1) where decision > 0
-      return { nRows, routingChanges: [], classes: out.classes, values: Float32Array.from(out.values, d => d + Math.fround(ir.offset)) };
-    }
+    const out = WasmRuntime.load().runSvm(model.ir, modelInput(model.pre, x, nRows), nRows);
     return { nRows, routingChanges: [], classes: out.classes, values: out.values };
   }
   if (model.family === 'neighbors') {
@@ -372,35 +368,17 @@ export function runOnDevice(model: LoweredModel, raw: Float32Array, nRows: numbe
     return { nRows, routingChanges: [], classes: out.classes, values: out.values };
   }
   if (model.family === 'gaussian') {
-    const out = WasmRuntime.load().runGaussian(model.tables, modelInput(model.pre, x, nRows), nRows);
-    if (model.ir.task === 'anomaly') {
-      // score_samples = -Mahalanobis^2; outlier (class 0) where it is below the offset
-      const offset = Math.fround(model.ir.offset);
-      const values = Float32Array.from(out.mahalanobis, m => -m);
-      return { nRows, routingChanges: [], classes: Int32Array.from(values, s => (s < offset ? 0 : 1)), values };
-    }
-    return { nRows, routingChanges: [], classes: out.classes, values: out.proba, scores: out.scores };
+    const anomaly = model.ir.task === 'anomaly';
+    const out = WasmRuntime.load().runGaussian(model.tables, modelInput(model.pre, x, nRows), nRows, anomaly ? model.ir.offset : null);
+    const run = { nRows, routingChanges: [], classes: out.classes, values: out.values };
+    return anomaly ? run : { ...run, scores: out.scores };
   }
   if (model.family === 'neural_net') {
-    const out = WasmRuntime.load().runNet(model.tables, x, nRows);
-    if (model.ir.output === 'probabilities' && model.ir.nOutputs === 1) {
-      // One logistic output: predict_proba's two columns, [1 - p, p].
-      const values = new Float32Array(2 * nRows);
-      out.values.forEach((p, r) => {
-        values[2 * r] = 1 - p;
-        values[2 * r + 1] = p;
-      });
-      return { nRows, routingChanges: [], classes: out.classes, values };
-    }
+    const out = WasmRuntime.load().runNet(model.tables, x, nRows, model.ir.output === 'probabilities');
     return { nRows, routingChanges: [], classes: out.classes, values: out.values };
   }
-  const out = WasmRuntime.load().runForest(model.tables, x, nRows);
+  const out = WasmRuntime.load().runForest(model.tables, x, nRows, model.ir.task === 'anomaly' ? model.ir.offset : 0);
   const routingChanges = quantizedRoutingChanges(model.ir, model.tables, x, nRows);
-  if (model.ir.task === 'anomaly') {
-    // Index into classes [-1, 1]: outlier where score_samples < offset, as the header's predict.
-    const offset = Math.fround(model.ir.offset);
-    out.classes = Int32Array.from(out.values, score => (score < offset ? 0 : 1));
-  }
   return { nRows, routingChanges, classes: out.classes, values: out.values };
 }
 

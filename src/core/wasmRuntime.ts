@@ -59,27 +59,27 @@ interface RuntimeExports {
   tml_forest_descriptor_length: () => number;
   tml_wasm_forest_validate: (desc: number) => number;
   tml_wasm_gauss_descriptor_length: () => number;
-  tml_wasm_gauss_predict: (
+  tml_wasm_gauss_run: (desc: number, x: number, nRows: number, scratch: number, values: number, scores: number, classes: number) => number;
+  tml_wasm_svm_descriptor_length: () => number;
+  tml_wasm_svm_run: (
     desc: number,
     x: number,
     nRows: number,
-    out: number,
-    proba: number,
-    scores: number,
+    scoreSamples: number,
+    scratch: number,
+    nScratch: number,
+    values: number,
     classes: number
   ) => number;
-  tml_wasm_svm_descriptor_length: () => number;
-  tml_wasm_svm_decisions: (desc: number, x: number, nRows: number, scratch: number, nScratch: number, out: number, classes: number) => number;
-  tml_wasm_svm_ovr_scores: (desc: number, decisions: number, nRows: number, out: number) => number;
   tml_wasm_knn_descriptor_length: () => number;
-  tml_wasm_knn_predict: (
+  tml_wasm_knn_run: (
     desc: number,
     x: number,
     nRows: number,
     dist: number,
     index: number,
     nScratch: number,
-    out: number,
+    values: number,
     classes: number
   ) => number;
   tml_wasm_power_spectrum: (x: number, nRows: number, nFft: number, window: number, re: number, im: number, w: number, out: number) => number;
@@ -139,7 +139,7 @@ interface RuntimeExports {
   ) => number;
   tml_wasm_layer_words: () => number;
   tml_wasm_layer_size: () => number;
-  tml_wasm_net_predict: (
+  tml_wasm_net_run: (
     netDesc: number,
     layerDesc: number,
     storage: number,
@@ -147,8 +147,9 @@ interface RuntimeExports {
     nRows: number,
     arena: number,
     arenaBytes: number,
-    out: number,
-    nOut: number,
+    proba: number,
+    values: number,
+    nValues: number,
     classes: number
   ) => number;
   tml_wasm_net_trace: (
@@ -162,7 +163,7 @@ interface RuntimeExports {
     mins: number,
     maxs: number
   ) => number;
-  tml_wasm_forest_predict: (
+  tml_wasm_forest_run: (
     desc: number,
     x: number,
     nRows: number,
@@ -174,18 +175,16 @@ interface RuntimeExports {
 }
 
 export interface GaussianOutput {
-  /** Per-component log-likelihoods, [nRows * K]. */
-  logProb: Float32Array;
-  /** Their softmax (predict_proba), log-sum-exp (score_samples) and argmax (predict). */
-  proba: Float32Array;
+  /** predict_proba [nRows * K], or an elliptic envelope's score_samples [nRows]. */
+  values: Float32Array;
+  /** score_samples (the log-likelihood) of a log-likelihood model; empty for an envelope. */
   scores: Float32Array;
+  /** predict's class index (an envelope's 0 = outlier, 1 = inlier). */
   classes: Int32Array;
-  /** Squared Mahalanobis distance of component 0 (-2 log_prob when log_norm is 0). */
-  mahalanobis: Float32Array;
 }
 
 export interface NetOutput {
-  /** The last layer's outputs, nOutputs per row. */
+  /** The last layer's outputs, nOutputs per row, or predict_proba's values. */
   values: Float32Array;
   /** Class index per row, as tml_net_class_from_output picks it. */
   classes: Int32Array;
@@ -200,7 +199,7 @@ export interface NetTrace {
 export interface ForestOutput {
   /** Values per row (valueCount of them): probabilities, regression output or anomaly score. */
   values: Float32Array;
-  /** Class index per row (classifiers). */
+  /** Class index per row (classifiers; an isolation forest's 0 = outlier, 1 = inlier). */
   classes: Int32Array;
 }
 
@@ -240,8 +239,8 @@ export class WasmRuntime {
     return WasmRuntime.shared;
   }
 
-  /** Runs the forest on nRows rows of x (row-major float32). */
-  runForest(tables: ForestTables, x: Float32Array, nRows: number): ForestOutput {
+  /** Runs the forest on nRows rows of x (row-major float32); offset: an isolation forest's. */
+  runForest(tables: ForestTables, x: Float32Array, nRows: number, offset = 0): ForestOutput {
     if (x.length !== nRows * tables.nFeatures) {
       throw new Error(`expected ${nRows} x ${tables.nFeatures} features, got ${x.length} values`);
     }
@@ -269,11 +268,13 @@ export class WasmRuntime {
       0, // leaf_scale, written as float bits below
       place(tables.thresholdI8),
       place(tables.leafI16),
-      place(tables.featureOffset)
+      place(tables.featureOffset),
+      0 // offset, float bits below
     ]);
     const floats = new Float32Array(descriptor.buffer);
     floats[LINK_PARAM_WORD] = tables.linkParam;
     floats[LEAF_SCALE_WORD] = tables.leafScale;
+    floats[22] = offset;
     if (descriptor.length !== this.exports.tml_forest_descriptor_length()) {
       throw new Error('forest descriptor layout differs from the C runtime');
     }
@@ -283,7 +284,7 @@ export class WasmRuntime {
     const valuesAt = arena.reserve(nRows * nValues * 4);
     const classesAt = arena.reserve(nRows * 4);
     const scratchAt = arena.reserve(nValues * 4);
-    const status = this.exports.tml_wasm_forest_predict(
+    const status = this.exports.tml_wasm_forest_run(
       descAt,
       xAt,
       nRows,
@@ -323,13 +324,18 @@ export class WasmRuntime {
     };
   }
 
-  /** Runs an SVM: decision_function values (ovr-shaped for 3+ classes unless "ovo") and votes. */
+  /**
+   * Runs an SVM: values are decision_function (ovr-shaped for 3+ classes unless "ovo"; an SVR's
+   * predict) or a one-class SVM's score_samples; classes are predict's (votes; 0 = outlier).
+   */
   runSvm(ir: SvmIR, x: Float32Array, nRows: number): { values: Float32Array; classes: Int32Array } {
     const arena = new Arena(this.exports);
     const nClasses = ir.task === 'classification' ? ir.classes.length : 1;
-    const floats = new Float32Array(2);
+    const anomaly = ir.task === 'anomaly';
+    const floats = new Float32Array(3);
     floats[0] = ir.gamma;
     floats[1] = ir.coef0;
+    floats[2] = anomaly ? ir.offset : 0;
     const bits = new Int32Array(floats.buffer);
     const descriptor = new Int32Array([
       ir.modelFeatures,
@@ -342,24 +348,21 @@ export class WasmRuntime {
       arena.write(ir.supportVectors),
       nClasses >= 2 ? arena.write(classStart(ir)) : 0,
       arena.write(ir.dualCoef),
-      arena.write(ir.intercept)
+      arena.write(ir.intercept),
+      ir.decisionShape === 'ovo' ? 1 : 0,
+      bits[2]
     ]);
     if (descriptor.length !== this.exports.tml_wasm_svm_descriptor_length()) {
       throw new Error('SVM descriptor layout differs from the C runtime');
     }
-    const nDecisions = svmDecisions(ir);
+    const nScratch = ir.nSupport + svmDecisions(ir);
+    const width = anomaly ? 1 : svmValueCount(ir);
     const descAt = arena.write(descriptor);
     const xAt = arena.write(x);
-    const scratchAt = arena.reserve(4 * ir.nSupport);
-    const decisionsAt = arena.reserve(4 * nRows * nDecisions);
+    const scratchAt = arena.reserve(4 * nScratch);
+    const valuesAt = arena.reserve(4 * nRows * width);
     const classesAt = arena.reserve(4 * nRows);
-    let status = this.exports.tml_wasm_svm_decisions(descAt, xAt, nRows, scratchAt, ir.nSupport, decisionsAt, classesAt);
-    const width = svmValueCount(ir);
-    let valuesAt = decisionsAt;
-    if (status === 0 && nClasses >= 3 && ir.decisionShape === 'ovr') {
-      valuesAt = arena.reserve(4 * nRows * width);
-      status = this.exports.tml_wasm_svm_ovr_scores(descAt, decisionsAt, nRows, valuesAt);
-    }
+    const status = this.exports.tml_wasm_svm_run(descAt, xAt, nRows, anomaly ? 1 : 0, scratchAt, nScratch, valuesAt, classesAt);
     if (status !== 0) {
       throw new RuntimeError(status, 'the SVM');
     }
@@ -394,15 +397,15 @@ export class WasmRuntime {
     const distAt = arena.reserve(4 * ir.k);
     const indexAt = arena.reserve(4 * ir.k);
     const outAt = arena.reserve(4 * nRows * ir.nOutputs);
-    const classesAt = ir.labels ? arena.reserve(4 * nRows) : 0;
-    const status = this.exports.tml_wasm_knn_predict(descAt, xAt, nRows, distAt, indexAt, ir.k, outAt, classesAt);
+    const classesAt = arena.reserve(4 * nRows);
+    const status = this.exports.tml_wasm_knn_run(descAt, xAt, nRows, distAt, indexAt, ir.k, outAt, classesAt);
     if (status !== 0) {
       throw new RuntimeError(status, 'the nearest-neighbour model');
     }
     const buffer = this.exports.memory.buffer;
     return {
       values: new Float32Array(buffer, outAt, nRows * ir.nOutputs).slice(),
-      classes: classesAt ? new Int32Array(buffer, classesAt, nRows).slice() : new Int32Array(nRows)
+      classes: new Int32Array(buffer, classesAt, nRows).slice()
     };
   }
 
@@ -413,59 +416,67 @@ export class WasmRuntime {
   }
 
 
-  /** Runs a Gaussian model on nRows rows of x (row-major float32). */
-  runGaussian(tables: GaussianTables, x: Float32Array, nRows: number): GaussianOutput {
+  /**
+   * Runs a Gaussian model on nRows rows of x (row-major float32): a log-likelihood model, or
+   * with envelopeOffset an elliptic envelope (outliers where score_samples < offset).
+   */
+  runGaussian(tables: GaussianTables, x: Float32Array, nRows: number, envelopeOffset: number | null = null): GaussianOutput {
     if (x.length !== nRows * tables.nFeatures) {
       throw new Error(`expected ${nRows} x ${tables.nFeatures} features, got ${x.length} values`);
     }
     const arena = new Arena(this.exports);
+    const envelope = envelopeOffset !== null;
     const descriptor = new Int32Array([
       tables.nComponents,
       tables.nFeatures,
       COVARIANCE_CODES[tables.covariance],
       arena.write(tables.means),
       arena.write(tables.precChol),
-      arena.write(tables.logNorm)
+      arena.write(tables.logNorm),
+      envelope ? 1 : 0,
+      new Int32Array(new Float32Array([envelopeOffset ?? 0]).buffer)[0]
     ]);
     if (descriptor.length !== this.exports.tml_wasm_gauss_descriptor_length()) {
       throw new Error('Gaussian descriptor layout differs from the C runtime');
     }
     const k = tables.nComponents;
+    const width = envelope ? 1 : k;
     const descAt = arena.write(descriptor);
     const xAt = arena.write(x);
-    const outAt = arena.reserve(4 * nRows * k);
-    const probaAt = arena.reserve(4 * nRows * k);
-    const scoresAt = arena.reserve(4 * nRows);
+    const scratchAt = arena.reserve(4 * k);
+    const valuesAt = arena.reserve(4 * nRows * width);
+    const scoresAt = envelope ? 0 : arena.reserve(4 * nRows);
     const classesAt = arena.reserve(4 * nRows);
-    const status = this.exports.tml_wasm_gauss_predict(descAt, xAt, nRows, outAt, probaAt, scoresAt, classesAt);
+    const status = this.exports.tml_wasm_gauss_run(descAt, xAt, nRows, scratchAt, valuesAt, scoresAt, classesAt);
     if (status !== 0) {
       throw new RuntimeError(status, 'the Gaussian model');
     }
     const buffer = this.exports.memory.buffer;
-    const logProb = new Float32Array(buffer, outAt, nRows * k).slice();
     return {
-      logProb,
-      proba: new Float32Array(buffer, probaAt, nRows * k).slice(),
-      scores: new Float32Array(buffer, scoresAt, nRows).slice(),
-      classes: new Int32Array(buffer, classesAt, nRows).slice(),
-      mahalanobis: Float32Array.from({ length: nRows }, (_, r) => -2 * logProb[r * k])
+      values: new Float32Array(buffer, valuesAt, nRows * width).slice(),
+      scores: envelope ? new Float32Array(0) : new Float32Array(buffer, scoresAt, nRows).slice(),
+      classes: new Int32Array(buffer, classesAt, nRows).slice()
     };
   }
 
-  /** Runs the net on nRows rows of x (row-major float32). */
-  runNet(tables: NetTables, x: Float32Array, nRows: number): NetOutput {
+  /**
+   * Runs the net on nRows rows of x (row-major float32): the outputs, or with proba
+   * predict_proba's values (a single logistic output p gives [1 - p, p]).
+   */
+  runNet(tables: NetTables, x: Float32Array, nRows: number, proba = false): NetOutput {
     const p = this.placeNet(tables, x, nRows);
-    const outAt = p.arena.reserve(nRows * tables.nOutputs * 4);
+    const width = proba && tables.nOutputs === 1 ? 2 : tables.nOutputs;
+    const outAt = p.arena.reserve(nRows * width * 4);
     const classesAt = p.arena.reserve(nRows * 4);
-    const status = this.exports.tml_wasm_net_predict(
-      p.netAt, p.layersAt, p.storageAt, p.xAt, nRows, p.arenaAt, tables.arenaBytes, outAt, tables.nOutputs, classesAt
+    const status = this.exports.tml_wasm_net_run(
+      p.netAt, p.layersAt, p.storageAt, p.xAt, nRows, p.arenaAt, tables.arenaBytes, proba ? 1 : 0, outAt, width, classesAt
     );
     if (status !== 0) {
       throw new RuntimeError(status, 'the network');
     }
     const buffer = this.exports.memory.buffer;
     return {
-      values: new Float32Array(buffer, outAt, nRows * tables.nOutputs).slice(),
+      values: new Float32Array(buffer, outAt, nRows * width).slice(),
       classes: new Int32Array(buffer, classesAt, nRows).slice()
     };
   }
