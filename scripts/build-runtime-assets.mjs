@@ -1,11 +1,13 @@
 // Builds the C runtime to WebAssembly and writes src/generated/runtimeAssets.ts, which
 // carries the runtime header text (embedded in standalone model headers) and the wasm
-// bytes (run by the widget and the headless API). One generated module serves tsc, jest
-// and webpack alike, with no loader configuration.
+// bytes (run by the widget and the headless API), and src/generated/runtimeConstants.ts,
+// the codes, ABI version and descriptor layouts read from the C (runtime-constants.mjs).
+// Generated modules serve tsc, jest and webpack alike, with no loader configuration.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runtimeConstantsSource } from './runtime-constants.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const runtime = join(root, 'c-runtime');
@@ -32,4 +34,5 @@ writeFileSync(
       .join('') +
     `export const RUNTIME_WASM_BASE64 = ${JSON.stringify(wasm.toString('base64'))};\n`
 );
+writeFileSync(join(out, 'runtimeConstants.ts'), runtimeConstantsSource(runtime));
 console.log(`runtime assets: ${Object.keys(headers).length} headers, wasm ${wasm.length} bytes`);

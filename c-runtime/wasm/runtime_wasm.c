@@ -15,56 +15,48 @@
 
 #include <string.h>
 
-#define TML_EXPORT(name) __attribute__((export_name(name)))
+#include "descriptors.h"
 
-/* Descriptor of a forest: the fields of tml_forest_t in order, as 32-bit words
- * (addresses for pointers, IEEE bits for link_param and leaf_scale). */
-enum {
-    DESC_N_FEATURES, DESC_N_OUTPUTS, DESC_N_TREES, DESC_N_NODES, DESC_N_LEAF_ROWS,
-    DESC_TREE_ROOT, DESC_NODE_FEATURE, DESC_NODE_NEXT, DESC_THRESHOLD_F32,
-    DESC_THRESHOLD_I16, DESC_FEATURE_SCALE, DESC_LEAF_VALUES, DESC_COMBINE, DESC_LINK,
-    DESC_LINK_PARAM, DESC_BASELINE, DESC_TREE_OUTPUT, DESC_LEAF_U8, DESC_LEAF_SCALE,
-    DESC_THRESHOLD_I8, DESC_LEAF_I16, DESC_FEATURE_OFFSET, DESC_OFFSET, DESC_LENGTH
-};
+#define TML_EXPORT(name) __attribute__((export_name(name)))
 
 static const void *address(int32_t a) { return (const void *)(uintptr_t)(uint32_t)a; }
 
-static tml_forest_t forest_from_descriptor(const int32_t *d)
+static float float_bits(int32_t word)
 {
-    tml_forest_t f;
-    f.n_features = d[DESC_N_FEATURES];
-    f.n_outputs = d[DESC_N_OUTPUTS];
-    f.n_trees = d[DESC_N_TREES];
-    f.n_nodes = d[DESC_N_NODES];
-    f.n_leaf_rows = d[DESC_N_LEAF_ROWS];
-    f.tree_root = (const int32_t *)address(d[DESC_TREE_ROOT]);
-    f.node_feature = (const int16_t *)address(d[DESC_NODE_FEATURE]);
-    f.node_next = (const int32_t *)address(d[DESC_NODE_NEXT]);
-    f.node_threshold_f32 = (const float *)address(d[DESC_THRESHOLD_F32]);
-    f.node_threshold_i16 = (const int16_t *)address(d[DESC_THRESHOLD_I16]);
-    f.feature_scale = (const float *)address(d[DESC_FEATURE_SCALE]);
-    f.leaf_values = (const float *)address(d[DESC_LEAF_VALUES]);
-    f.combine = d[DESC_COMBINE];
-    f.link = d[DESC_LINK];
-    f.link_param = ((const float *)d)[DESC_LINK_PARAM];
-    f.baseline = (const float *)address(d[DESC_BASELINE]);
-    f.tree_output = (const int16_t *)address(d[DESC_TREE_OUTPUT]);
-    f.tree_leaf = NULL; /* the WebAssembly build always walks the tables */
-    f.leaf_u8 = (const uint8_t *)address(d[DESC_LEAF_U8]);
-    f.leaf_scale = ((const float *)d)[DESC_LEAF_SCALE];
-    f.node_threshold_i8 = (const int8_t *)address(d[DESC_THRESHOLD_I8]);
-    f.leaf_i16 = (const int16_t *)address(d[DESC_LEAF_I16]);
-    f.feature_offset = (const float *)address(d[DESC_FEATURE_OFFSET]);
-    f.offset = ((const float *)d)[DESC_OFFSET];
+    float f;
+    memcpy(&f, &word, sizeof f);
     return f;
 }
 
-TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return TML_ABI_VERSION; }
+/* A descriptor list of descriptors.h expands into its word count (the layer descriptors lie
+ * one after the other) ... */
+#define TML_DESC_WORD(...) +1
+enum { LAYER_WORDS = 0 TML_LAYER_DESCRIPTOR(TML_DESC_WORD, TML_DESC_WORD, TML_DESC_WORD) };
 
-TML_EXPORT("tml_forest_descriptor_length") int32_t tml_forest_descriptor_length(void)
-{
-    return DESC_LENGTH;
-}
+/* ... and into the function that fills the struct from the words, the fields not listed 0.
+ * The WebAssembly build walks a forest's tables: tree_leaf stays NULL. */
+#define TML_DESC_INT(field) m.field = d[at++];
+#define TML_DESC_FLOAT(field) m.field = float_bits(d[at++]);
+#define TML_DESC_PTR(field, type) m.field = (type *)address(d[at++]);
+#define TML_DESC_READER(name, type, LIST)                                                        \
+    static type name(const int32_t *d)                                                           \
+    {                                                                                             \
+        type m;                                                                                   \
+        int32_t at = 0;                                                                           \
+        memset(&m, 0, sizeof m);                                                                  \
+        LIST(TML_DESC_INT, TML_DESC_FLOAT, TML_DESC_PTR)                                          \
+        return m;                                                                                 \
+    }
+
+TML_DESC_READER(forest_from_descriptor, tml_forest_t, TML_FOREST_DESCRIPTOR)
+TML_DESC_READER(layer_from_descriptor, tml_layer_t, TML_LAYER_DESCRIPTOR)
+TML_DESC_READER(net_from_descriptor, tml_net_t, TML_NET_DESCRIPTOR)
+TML_DESC_READER(gauss_from_descriptor, tml_gauss_t, TML_GAUSS_DESCRIPTOR)
+TML_DESC_READER(svm_from_descriptor, tml_svm_t, TML_SVM_DESCRIPTOR)
+TML_DESC_READER(knn_from_descriptor, tml_knn_t, TML_KNN_DESCRIPTOR)
+TML_DESC_READER(logmel_from_descriptor, tml_logmel_t, TML_LOGMEL_DESCRIPTOR)
+
+TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return TML_ABI_VERSION; }
 
 /* Checks a forest descriptor; returns TML_OK or a TML_E_* code. */
 TML_EXPORT("tml_wasm_forest_validate") int32_t tml_wasm_forest_validate(const int32_t *desc)
@@ -121,70 +113,13 @@ int32_t tml_wasm_forest_run(const int32_t *desc, const float *X, int32_t n_rows,
     return TML_OK;
 }
 
-/* Descriptor of a layer: the fields of tml_layer_t in order, as 32-bit words (addresses for
- * pointers, IEEE bits for in_scale and out_scale). */
-enum {
-    LAYER_KIND, LAYER_ACTIVATION, LAYER_IN_H, LAYER_IN_W, LAYER_IN_C, LAYER_OUT_H, LAYER_OUT_W,
-    LAYER_OUT_C, LAYER_KERNEL_H, LAYER_KERNEL_W, LAYER_STRIDE_H, LAYER_STRIDE_W, LAYER_PAD_TOP,
-    LAYER_PAD_LEFT, LAYER_IN_OFFSET, LAYER_OUT_OFFSET, LAYER_WEIGHT_F32, LAYER_BIAS_F32,
-    LAYER_WEIGHT_I8, LAYER_BIAS_I32, LAYER_MULTIPLIER, LAYER_SHIFT, LAYER_CHANNEL_SCALE,
-    LAYER_IN_SCALE, LAYER_IN_ZERO, LAYER_OUT_SCALE, LAYER_OUT_ZERO, LAYER_OUT_FLOAT, LAYER_BIAS_FOLDED,
-    LAYER_WORDS
-};
-
-/* Descriptor of a net: {n_layers, quantized, arena_bytes}. */
-enum { NET_N_LAYERS, NET_QUANTIZED, NET_ARENA_BYTES };
-
-static float float_bits(int32_t word)
-{
-    float f;
-    memcpy(&f, &word, sizeof f);
-    return f;
-}
-
-static tml_layer_t layer_from_descriptor(const int32_t *d)
-{
-    tml_layer_t l;
-    l.kind = d[LAYER_KIND];
-    l.activation = d[LAYER_ACTIVATION];
-    l.in_h = d[LAYER_IN_H];
-    l.in_w = d[LAYER_IN_W];
-    l.in_c = d[LAYER_IN_C];
-    l.out_h = d[LAYER_OUT_H];
-    l.out_w = d[LAYER_OUT_W];
-    l.out_c = d[LAYER_OUT_C];
-    l.kernel_h = d[LAYER_KERNEL_H];
-    l.kernel_w = d[LAYER_KERNEL_W];
-    l.stride_h = d[LAYER_STRIDE_H];
-    l.stride_w = d[LAYER_STRIDE_W];
-    l.pad_top = d[LAYER_PAD_TOP];
-    l.pad_left = d[LAYER_PAD_LEFT];
-    l.in_offset = d[LAYER_IN_OFFSET];
-    l.out_offset = d[LAYER_OUT_OFFSET];
-    l.weight_f32 = (const float *)address(d[LAYER_WEIGHT_F32]);
-    l.bias_f32 = (const float *)address(d[LAYER_BIAS_F32]);
-    l.weight_i8 = (const int8_t *)address(d[LAYER_WEIGHT_I8]);
-    l.bias_i32 = (const int32_t *)address(d[LAYER_BIAS_I32]);
-    l.multiplier = (const int32_t *)address(d[LAYER_MULTIPLIER]);
-    l.shift = (const int8_t *)address(d[LAYER_SHIFT]);
-    l.channel_scale = (const float *)address(d[LAYER_CHANNEL_SCALE]);
-    l.in_scale = float_bits(d[LAYER_IN_SCALE]);
-    l.in_zero = d[LAYER_IN_ZERO];
-    l.out_scale = float_bits(d[LAYER_OUT_SCALE]);
-    l.out_zero = d[LAYER_OUT_ZERO];
-    l.out_float = d[LAYER_OUT_FLOAT];
-    l.bias_folded = d[LAYER_BIAS_FOLDED];
-    return l;
-}
-
-TML_EXPORT("tml_wasm_layer_words") int32_t tml_wasm_layer_words(void) { return LAYER_WORDS; }
-
 TML_EXPORT("tml_wasm_layer_size") int32_t tml_wasm_layer_size(void)
 {
     return (int32_t)sizeof(tml_layer_t);
 }
 
-/* Fills storage[n_layers] from the descriptors into *net and validates it. */
+/* Fills storage[n_layers] from the layer descriptors (LAYER_WORDS each) into *net and
+ * validates it. */
 static int net_from_descriptors(const int32_t *net_desc, const int32_t *layer_desc,
                                 tml_layer_t *storage, tml_net_t *net)
 {
@@ -195,16 +130,14 @@ static int net_from_descriptors(const int32_t *net_desc, const int32_t *layer_de
     if (((uintptr_t)storage % sizeof(int32_t)) != 0) {
         return TML_E_ARENA;
     }
-    if (net_desc[NET_N_LAYERS] < 1) {
+    *net = net_from_descriptor(net_desc);
+    if (net->n_layers < 1) {
         return TML_E_SIZE;
     }
-    for (k = 0; k < net_desc[NET_N_LAYERS]; k++) {
+    for (k = 0; k < net->n_layers; k++) {
         storage[k] = layer_from_descriptor(layer_desc + (size_t)k * LAYER_WORDS);
     }
-    net->n_layers = net_desc[NET_N_LAYERS];
     net->layers = storage;
-    net->quantized = net_desc[NET_QUANTIZED];
-    net->arena_bytes = net_desc[NET_ARENA_BYTES];
     return tml_net_validate(net);
 }
 
@@ -332,80 +265,6 @@ int32_t tml_wasm_net_trace(const int32_t *net_desc, const int32_t *layer_desc, t
 }
 
 /* ---- Gaussian log-likelihoods, support vector machines, nearest neighbours ---- */
-
-/* Descriptor of a Gaussian model: the fields of tml_gauss_t in order, as 32-bit words. */
-enum { GAUSS_N_COMPONENTS, GAUSS_N_FEATURES, GAUSS_COVARIANCE, GAUSS_MEANS, GAUSS_PREC_CHOL, GAUSS_LOG_NORM,
-       GAUSS_KIND, GAUSS_OFFSET, GAUSS_WORDS };
-
-/* Descriptor of an SVM: the fields of tml_svm_t in order (IEEE bits for gamma and coef0). */
-enum {
-    SVM_N_FEATURES, SVM_N_SUPPORT, SVM_N_CLASSES, SVM_KERNEL, SVM_GAMMA, SVM_COEF0, SVM_DEGREE, SVM_SUPPORT,
-    SVM_CLASS_START, SVM_DUAL_COEF, SVM_INTERCEPT, SVM_SHAPE, SVM_OFFSET, SVM_WORDS
-};
-
-/* Descriptor of a nearest-neighbour model: the fields of tml_knn_t in order (IEEE bits for p). */
-enum {
-    KNN_N_SAMPLES, KNN_N_FEATURES, KNN_N_OUTPUTS, KNN_K, KNN_METRIC, KNN_P, KNN_WEIGHTS, KNN_SAMPLES, KNN_LABELS,
-    KNN_TARGETS, KNN_WORDS
-};
-
-static tml_gauss_t gauss_from_descriptor(const int32_t *d)
-{
-    tml_gauss_t g;
-    g.n_components = d[GAUSS_N_COMPONENTS];
-    g.n_features = d[GAUSS_N_FEATURES];
-    g.covariance = d[GAUSS_COVARIANCE];
-    g.means = (const float *)address(d[GAUSS_MEANS]);
-    g.prec_chol = (const float *)address(d[GAUSS_PREC_CHOL]);
-    g.log_norm = (const float *)address(d[GAUSS_LOG_NORM]);
-    g.kind = d[GAUSS_KIND];
-    g.offset = float_bits(d[GAUSS_OFFSET]);
-    return g;
-}
-
-static tml_svm_t svm_from_descriptor(const int32_t *d)
-{
-    tml_svm_t s;
-    s.n_features = d[SVM_N_FEATURES];
-    s.n_support = d[SVM_N_SUPPORT];
-    s.n_classes = d[SVM_N_CLASSES];
-    s.kernel = d[SVM_KERNEL];
-    s.gamma = float_bits(d[SVM_GAMMA]);
-    s.coef0 = float_bits(d[SVM_COEF0]);
-    s.degree = d[SVM_DEGREE];
-    s.support = (const float *)address(d[SVM_SUPPORT]);
-    s.class_start = (const int32_t *)address(d[SVM_CLASS_START]);
-    s.dual_coef = (const float *)address(d[SVM_DUAL_COEF]);
-    s.intercept = (const float *)address(d[SVM_INTERCEPT]);
-    s.shape = d[SVM_SHAPE];
-    s.offset = float_bits(d[SVM_OFFSET]);
-    return s;
-}
-
-static tml_knn_t knn_from_descriptor(const int32_t *d)
-{
-    tml_knn_t m;
-    m.n_samples = d[KNN_N_SAMPLES];
-    m.n_features = d[KNN_N_FEATURES];
-    m.n_outputs = d[KNN_N_OUTPUTS];
-    m.k = d[KNN_K];
-    m.metric = d[KNN_METRIC];
-    m.p = float_bits(d[KNN_P]);
-    m.weights = d[KNN_WEIGHTS];
-    m.samples = (const float *)address(d[KNN_SAMPLES]);
-    m.labels = (const int32_t *)address(d[KNN_LABELS]);
-    m.targets = (const float *)address(d[KNN_TARGETS]);
-    return m;
-}
-
-TML_EXPORT("tml_wasm_gauss_descriptor_length") int32_t tml_wasm_gauss_descriptor_length(void)
-{
-    return GAUSS_WORDS;
-}
-
-TML_EXPORT("tml_wasm_svm_descriptor_length") int32_t tml_wasm_svm_descriptor_length(void) { return SVM_WORDS; }
-
-TML_EXPORT("tml_wasm_knn_descriptor_length") int32_t tml_wasm_knn_descriptor_length(void) { return KNN_WORDS; }
 
 /*
  * A Gaussian model on n_rows rows of X (row-major float32, n_features per row), one
@@ -678,13 +537,12 @@ int32_t tml_wasm_logmel_tables(int32_t n_fft, float sample_rate, int32_t n_mels,
 
 /*
  * Log-mel (or MFCC) features of n_rows clips of n_samples (row-major X), frames every hop:
- * out gets n_rows x n_frames x width. desc = {n_fft, window, twiddles, n_mels, n_stored,
- * first_bin, n_weights, weights, n_mfcc, dct} (pointers as offsets), tables from
- * tml_wasm_logmel_tables; scratch has TML_LOGMEL_SCRATCH(n_fft, n_mels) floats.
+ * out gets n_rows x n_frames x width. desc is a logmel descriptor (descriptors.h) of the
+ * tables from tml_wasm_logmel_tables; scratch has TML_LOGMEL_SCRATCH(n_fft, n_mels) floats.
  */
 TML_EXPORT("tml_wasm_logmel_clips")
-int32_t tml_wasm_logmel_clips(const int32_t *desc, float amin, const float *X, int32_t n_rows, int32_t n_samples,
-                              int32_t hop, float *scratch, float *out)
+int32_t tml_wasm_logmel_clips(const int32_t *desc, const float *X, int32_t n_rows, int32_t n_samples, int32_t hop,
+                              float *scratch, float *out)
 {
     tml_logmel_t c;
     int32_t r, n_frames;
@@ -692,18 +550,8 @@ int32_t tml_wasm_logmel_clips(const int32_t *desc, float amin, const float *X, i
     if (desc == NULL || X == NULL || scratch == NULL || out == NULL) {
         return TML_E_NULL;
     }
-    c.n_fft = desc[0];
-    c.window = (const float *)address(desc[1]);
-    c.twiddles = (const float *)address(desc[2]);
-    c.mel.n_mels = desc[3];
-    c.mel.n_bins = desc[0] / 2 + 1;
-    c.mel.n_stored = desc[4];
-    c.mel.first_bin = (const uint16_t *)address(desc[5]);
-    c.mel.n_weights = (const uint16_t *)address(desc[6]);
-    c.mel.weights = (const float *)address(desc[7]);
-    c.amin = amin;
-    c.n_mfcc = desc[8];
-    c.dct = (const float *)address(desc[9]);
+    c = logmel_from_descriptor(desc);
+    c.mel.n_bins = c.n_fft / 2 + 1;
     if (n_rows < 0) {
         return TML_E_SIZE;
     }

@@ -19,13 +19,13 @@
 
 /* Error codes: every failure is a negative number. */
 #define TML_OK 0
-#define TML_E_NULL (-1)        /* a required pointer is NULL */
+#define TML_E_NULL (-1)        /* a required pointer (a table, a buffer) is NULL */
 #define TML_E_SIZE (-2)        /* a count is out of range, or a buffer is too small */
 #define TML_E_TREE (-3)        /* a tree's node indices are malformed */
 #define TML_E_FEATURE (-4)     /* a node tests a feature index >= n_features */
 #define TML_E_LEAF (-5)        /* a leaf points outside the leaf table */
 #define TML_E_THRESHOLDS (-6)  /* not exactly one threshold table is given */
-#define TML_E_KIND (-7)        /* unknown kind (combine, link, layer, activation) or one that does not fit */
+#define TML_E_KIND (-7)        /* a kind (combine, link, layer, activation, ...) is unknown or does not fit */
 #define TML_E_SCALE (-8)       /* a quantization scale, offset, zero point or shift is out of range */
 #define TML_E_SHAPE (-9)       /* a layer's shape does not follow from the previous layer's */
 #define TML_E_ARENA (-10)      /* a buffer lies outside the arena, overlaps, or is misaligned */
