@@ -302,7 +302,9 @@ static void test_likelihood_methods(void)
     static const float means[] = {0.0f, 1.0f, 2.0f, -1.0f, 0.5f, 0.5f};
     static const float prec[] = {1.0f, 0.5f, 2.0f, 1.0f, 0.75f, 1.5f};
     static const float log_norm[] = {-1.0f, -0.5f, -2.0f};
-    const float x[] = {0.7f, 0.2f};
+    /* read at run time, so no compiler folds one side's expf and not the other's */
+    static volatile float x0 = 0.7f, x1 = 0.2f;
+    const float x[] = {x0, x1};
     float lp[3], proba[3], scratch[3], score, d;
     int32_t k, label, ok = 1;
     tml_gauss_t g = make_gauss(3, 2, TML_COV_DIAG, means, prec, log_norm);

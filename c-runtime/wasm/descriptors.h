@@ -23,7 +23,7 @@
     PTR(leaf_u8, const uint8_t) FLOAT(leaf_scale) PTR(node_threshold_i8, const int8_t)            \
     PTR(leaf_i16, const int16_t) PTR(feature_offset, const float) FLOAT(offset)
 
-/* tml_layer_t (net.h), one per layer */
+/* tml_layer_t (net_types.h), one per layer */
 #define TML_LAYER_DESCRIPTOR(INT, FLOAT, PTR)                                                     \
     INT(kind) INT(activation) INT(in_h) INT(in_w) INT(in_c) INT(out_h) INT(out_w) INT(out_c)      \
     INT(kernel_h) INT(kernel_w) INT(stride_h) INT(stride_w) INT(pad_top) INT(pad_left)            \
@@ -32,7 +32,7 @@
     PTR(shift, const int8_t) PTR(channel_scale, const float) FLOAT(in_scale) INT(in_zero)         \
     FLOAT(out_scale) INT(out_zero) INT(out_float) INT(bias_folded)
 
-/* tml_net_t (net.h) but its layers */
+/* tml_net_t (net_types.h) but its layers */
 #define TML_NET_DESCRIPTOR(INT, FLOAT, PTR) INT(n_layers) INT(quantized) INT(arena_bytes)
 
 /* tml_gauss_t (gauss.h) */
@@ -51,7 +51,7 @@
     INT(n_samples) INT(n_features) INT(n_outputs) INT(k) INT(metric) FLOAT(p) INT(weights)        \
     PTR(samples, const float) PTR(labels, const int32_t) PTR(targets, const float)
 
-/* tml_logmel_t (features.h); mel.n_bins follows from n_fft */
+/* tml_logmel_t (features_mel.h); mel.n_bins follows from n_fft */
 #define TML_LOGMEL_DESCRIPTOR(INT, FLOAT, PTR)                                                    \
     INT(n_fft) PTR(window, const float) PTR(twiddles, const float) INT(mel.n_mels)                \
     INT(mel.n_stored) PTR(mel.first_bin, const uint16_t) PTR(mel.n_weights, const uint16_t)       \

@@ -56,6 +56,26 @@ TML_DESC_READER(svm_from_descriptor, tml_svm_t, TML_SVM_DESCRIPTOR)
 TML_DESC_READER(knn_from_descriptor, tml_knn_t, TML_KNN_DESCRIPTOR)
 TML_DESC_READER(logmel_from_descriptor, tml_logmel_t, TML_LOGMEL_DESCRIPTOR)
 
+/* What every model's run export starts with: the model of a descriptor, validated, for
+ * n_rows >= 0 rows of X. Returns TML_OK or a TML_E_* code. */
+#define TML_DESC_LOADER(name, type, reader, validate)                                            \
+    static int name(const int32_t *d, const float *X, int32_t n_rows, type *m)                  \
+    {                                                                                             \
+        if (d == NULL || X == NULL) {                                                            \
+            return TML_E_NULL;                                                                    \
+        }                                                                                         \
+        if (n_rows < 0) {                                                                         \
+            return TML_E_SIZE;                                                                    \
+        }                                                                                         \
+        *m = reader(d);                                                                           \
+        return validate(m);                                                                       \
+    }
+
+TML_DESC_LOADER(forest_load, tml_forest_t, forest_from_descriptor, tml_forest_validate)
+TML_DESC_LOADER(gauss_load, tml_gauss_t, gauss_from_descriptor, tml_gauss_validate)
+TML_DESC_LOADER(svm_load, tml_svm_t, svm_from_descriptor, tml_svm_validate)
+TML_DESC_LOADER(knn_load, tml_knn_t, knn_from_descriptor, tml_knn_validate)
+
 TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return TML_ABI_VERSION; }
 
 /* Checks a forest descriptor; returns TML_OK or a TML_E_* code. */
@@ -83,17 +103,12 @@ int32_t tml_wasm_forest_run(const int32_t *desc, const float *X, int32_t n_rows,
 {
     tml_forest_t f;
     int32_t r, k, n_values;
-    int status;
-    if (desc == NULL || X == NULL || values == NULL || classes == NULL || scratch == NULL) {
-        return TML_E_NULL;
-    }
-    if (n_rows < 0) {
-        return TML_E_SIZE;
-    }
-    f = forest_from_descriptor(desc);
-    status = tml_forest_validate(&f);
+    int status = forest_load(desc, X, n_rows, &f);
     if (status != TML_OK) {
         return status;
+    }
+    if (values == NULL || classes == NULL || scratch == NULL) {
+        return TML_E_NULL;
     }
     n_values = tml_forest_n_values(&f);
     if (n_scratch < n_values) {
@@ -280,20 +295,12 @@ int32_t tml_wasm_gauss_run(const int32_t *desc, const float *X, int32_t n_rows, 
 {
     tml_gauss_t g;
     int32_t r, k;
-    int status;
-    if (desc == NULL || X == NULL || scratch == NULL || values == NULL || classes == NULL) {
-        return TML_E_NULL;
-    }
-    g = gauss_from_descriptor(desc);
-    status = tml_gauss_validate(&g);
+    int status = gauss_load(desc, X, n_rows, &g);
     if (status != TML_OK) {
         return status;
     }
-    if (g.kind == TML_GAUSS_LIKELIHOOD && scores == NULL) {
+    if (scratch == NULL || values == NULL || classes == NULL || (g.kind == TML_GAUSS_LIKELIHOOD && scores == NULL)) {
         return TML_E_NULL;
-    }
-    if (n_rows < 0) {
-        return TML_E_SIZE;
     }
     for (r = 0; r < n_rows; r++) {
         const float *x = X + (size_t)r * (size_t)g.n_features;
@@ -333,17 +340,12 @@ int32_t tml_wasm_svm_run(const int32_t *desc, const float *X, int32_t n_rows, in
 {
     tml_svm_t s;
     int32_t r, width;
-    int status;
-    if (desc == NULL || X == NULL || values == NULL || classes == NULL) {
-        return TML_E_NULL;
-    }
-    s = svm_from_descriptor(desc);
-    status = tml_svm_validate(&s);
+    int status = svm_load(desc, X, n_rows, &s);
     if (status != TML_OK) {
         return status;
     }
-    if (n_rows < 0) {
-        return TML_E_SIZE;
+    if (values == NULL || classes == NULL) {
+        return TML_E_NULL;
     }
     width = score_samples ? 1 : tml_svm_n_scores(&s);
     for (r = 0; r < n_rows; r++) {
@@ -371,17 +373,12 @@ int32_t tml_wasm_knn_run(const int32_t *desc, const float *X, int32_t n_rows, fl
 {
     tml_knn_t m;
     int32_t r;
-    int status;
-    if (desc == NULL || X == NULL || values == NULL || classes == NULL) {
-        return TML_E_NULL;
-    }
-    m = knn_from_descriptor(desc);
-    status = tml_knn_validate(&m);
+    int status = knn_load(desc, X, n_rows, &m);
     if (status != TML_OK) {
         return status;
     }
-    if (n_rows < 0) {
-        return TML_E_SIZE;
+    if (values == NULL || classes == NULL) {
+        return TML_E_NULL;
     }
     for (r = 0; r < n_rows; r++) {
         const float *x = X + (size_t)r * (size_t)m.n_features;

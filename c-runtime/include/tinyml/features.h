@@ -20,7 +20,7 @@
  * TML_E_* code instead of reading or writing out of bounds. Inputs and outputs must not
  * overlap unless a function says so.
  *
- * The files, one part each (this header includes them all):
+ * The files, one part each (including this header includes them all):
  *   features_spectrum.h  FFT, windows, power spectrum, spectral shape, band energies, level
  *   features_mel.h       mel filterbank, log-mel, MFCC, tml_logmel_t (tables for a device)
  *   features_imu.h       window statistics, magnitude
@@ -30,12 +30,6 @@
 #define TINYML_FEATURES_H
 
 /* a standalone model header embeds these just before */
-#ifndef TINYML_COMMON_H
-#include "tinyml/common.h"
-#endif
-#ifndef TINYML_FEATURES_SPECTRUM_H
-#include "tinyml/features_spectrum.h"
-#endif
 #ifndef TINYML_FEATURES_MEL_H
 #include "tinyml/features_mel.h"
 #endif

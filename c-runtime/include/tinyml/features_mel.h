@@ -14,9 +14,6 @@
 #define TINYML_FEATURES_MEL_H
 
 /* a standalone model header embeds these just before */
-#ifndef TINYML_COMMON_H
-#include "tinyml/common.h"
-#endif
 #ifndef TINYML_FEATURES_SPECTRUM_H
 #include "tinyml/features_spectrum.h"
 #endif

@@ -171,23 +171,34 @@ static inline int tml_gauss_log_prob(const tml_gauss_t *g, const float *x, float
 
 /* ---- model methods (on a validated model) ---- */
 
-/* An elliptic envelope's score_samples: minus the squared Mahalanobis distance. */
-static inline float tml_gauss_envelope_score(const tml_gauss_t *g, const float *x)
+/* An elliptic envelope's score_samples into *score, minus the squared Mahalanobis distance:
+ * TML_E_NULL for a NULL argument, TML_E_KIND for a log-likelihood model. */
+static inline int tml_gauss_envelope_score(const tml_gauss_t *g, const float *x, float *score)
 {
-    return -tml_gauss_mahalanobis(g, 0, x);
+    if (g == NULL || x == NULL || score == NULL) {
+        return TML_E_NULL;
+    }
+    if (g->kind != TML_GAUSS_ENVELOPE) {
+        return TML_E_KIND;
+    }
+    *score = -tml_gauss_mahalanobis(g, 0, x);
+    return TML_OK;
 }
 
 /*
  * predict as a class index: the most likely class or component (scratch: n_scratch >=
- * n_components floats), or an envelope's index into [-1, 1] (0 = outlier: score_samples <
- * offset; scratch unused, may be NULL). Returns a negative TML_E_* code on bad input.
+ * n_components floats, left holding their log-likelihoods), or an envelope's index into
+ * [-1, 1] (0 = outlier: score_samples < offset; scratch unused, may be NULL). Returns a
+ * negative TML_E_* code on bad input.
  */
 static inline int32_t tml_gauss_predict_class(const tml_gauss_t *g, const float *x, float *scratch,
                                               int32_t n_scratch)
 {
     int status;
     if (g != NULL && g->kind == TML_GAUSS_ENVELOPE) {
-        return x == NULL ? TML_E_NULL : tml_anomaly_class(tml_gauss_envelope_score(g, x), g->offset);
+        float score;
+        status = tml_gauss_envelope_score(g, x, &score);
+        return status != TML_OK ? status : tml_anomaly_class(score, g->offset);
     }
     status = tml_gauss_log_prob(g, x, scratch, n_scratch);
     return status != TML_OK ? status : tml_argmax(scratch, g->n_components);
@@ -217,15 +228,11 @@ static inline int tml_gauss_score_samples(const tml_gauss_t *g, const float *x, 
                                           int32_t n_scratch, float *score)
 {
     int status;
+    if (g != NULL && g->kind == TML_GAUSS_ENVELOPE) {
+        return tml_gauss_envelope_score(g, x, score);
+    }
     if (score == NULL) {
         return TML_E_NULL;
-    }
-    if (g != NULL && g->kind == TML_GAUSS_ENVELOPE) {
-        if (x == NULL) {
-            return TML_E_NULL;
-        }
-        *score = tml_gauss_envelope_score(g, x);
-        return TML_OK;
     }
     status = tml_gauss_log_prob(g, x, scratch, n_scratch);
     if (status == TML_OK) {
@@ -238,28 +245,23 @@ static inline int tml_gauss_score_samples(const tml_gauss_t *g, const float *x, 
  * TML_E_KIND for other models. Returns TML_OK or a TML_E_* code. */
 static inline int tml_gauss_decision_function(const tml_gauss_t *g, const float *x, float *d)
 {
-    if (g == NULL || x == NULL || d == NULL) {
-        return TML_E_NULL;
+    int status = tml_gauss_envelope_score(g, x, d);
+    if (status == TML_OK) {
+        *d -= g->offset;
     }
-    if (g->kind != TML_GAUSS_ENVELOPE) {
-        return TML_E_KIND;
-    }
-    *d = tml_gauss_envelope_score(g, x) - g->offset;
-    return TML_OK;
+    return status;
 }
 
 /* An envelope's predict as scikit-learn labels it: *label = 1 for an inlier, -1 for an
  * outlier; TML_E_KIND for other models. Returns TML_OK or a TML_E_* code. */
 static inline int tml_gauss_predict_label(const tml_gauss_t *g, const float *x, int32_t *label)
 {
-    if (g == NULL || x == NULL || label == NULL) {
-        return TML_E_NULL;
+    float score;
+    int status = label == NULL ? TML_E_NULL : tml_gauss_envelope_score(g, x, &score);
+    if (status == TML_OK) {
+        *label = tml_anomaly_class(score, g->offset) == 1 ? 1 : -1;
     }
-    if (g->kind != TML_GAUSS_ENVELOPE) {
-        return TML_E_KIND;
-    }
-    *label = tml_anomaly_class(tml_gauss_envelope_score(g, x), g->offset) == 1 ? 1 : -1;
-    return TML_OK;
+    return status;
 }
 
 #endif /* TINYML_GAUSS_H */

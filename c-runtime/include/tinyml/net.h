@@ -30,7 +30,7 @@
  * the same either way. On Armv7E-M (Cortex-M4/M7: gcc defines __ARM_FEATURE_DSP) that loop
  * multiplies two pairs of int8 per SMLAD; define TML_NET_NO_DSP to keep the portable loop.
  *
- * The files, one part each (this header includes them all):
+ * The files, one part each (including this header includes them all):
  *   net_types.h     structs, codes, sizes, arena places, window geometry
  *   net_quant.h     int8 arithmetic: rounding, requantization, quantize / dequantize
  *   net_validate.h  tml_net_validate
@@ -43,26 +43,11 @@
 #define TINYML_NET_H
 
 /* a standalone model header embeds these just before */
-#ifndef TINYML_COMMON_H
-#include "tinyml/common.h"
-#endif
 #ifndef TINYML_NET_QUANT_H
 #include "tinyml/net_quant.h"
 #endif
-#ifndef TINYML_NET_TYPES_H
-#include "tinyml/net_types.h"
-#endif
 #ifndef TINYML_NET_VALIDATE_H
 #include "tinyml/net_validate.h"
-#endif
-#ifndef TINYML_NET_F32_H
-#include "tinyml/net_f32.h"
-#endif
-#ifndef TINYML_NET_I8_H
-#include "tinyml/net_i8.h"
-#endif
-#ifndef TINYML_NET_POOL_H
-#include "tinyml/net_pool.h"
 #endif
 #ifndef TINYML_NET_RUN_H
 #include "tinyml/net_run.h"

@@ -7,9 +7,6 @@
 #define TINYML_NET_F32_H
 
 /* a standalone model header embeds these just before */
-#ifndef TINYML_COMMON_H
-#include "tinyml/common.h"
-#endif
 #ifndef TINYML_NET_TYPES_H
 #include "tinyml/net_types.h"
 #endif

@@ -14,9 +14,6 @@
 #define TINYML_NET_I8_H
 
 /* a standalone model header embeds these just before */
-#ifndef TINYML_COMMON_H
-#include "tinyml/common.h"
-#endif
 #ifndef TINYML_NET_TYPES_H
 #include "tinyml/net_types.h"
 #endif
@@ -41,27 +38,20 @@
 
 /* ---- dot products: the portable path and the Armv7E-M (DSP) path, side by side ---- */
 
-/* sum q[i] * w[i], i < n: at most TML_MAX_I8_WINDOW terms of magnitude <= 2^14, so the int32
- * never overflows, in whatever order the terms are added. The portable path, one term at a
- * time: every core can run it, and the DSP path must give its integers (bench/nets/
- * dsp_check.sh compares the two on a Cortex-M4 in QEMU). */
-TML_NET_KERNEL int32_t tml_net_dot_i8_portable(const int8_t *q, const int8_t *w, int32_t n)
+/* sum + q[i] * w[i] for the terms from q to end, one at a time: the portable loop, and the
+ * DSP path's last n % 4 terms. */
+static inline int32_t tml_net_dot_i8_terms(const int8_t *q, const int8_t *end, const int8_t *w, int32_t sum)
 {
-    int32_t sum = 0;
-    const int8_t *end = q + n;
     while (q != end) {
         sum += (int32_t)*q++ * (int32_t)*w++;
     }
     return sum;
 }
 
-/* Two weight rows against the same input, s[0] = q . w0 and s[1] = q . w1: each input value
- * is loaded once for both (dense layers, two outputs at a time). Portable path. */
-TML_NET_KERNEL void tml_net_dot2_i8_portable(const int8_t *q, const int8_t *w0, const int8_t *w1, int32_t n,
-                                             int32_t *s)
+/* The same for two weight rows, adding to s0 and s1 and storing them in s[0] and s[1]. */
+static inline void tml_net_dot2_i8_terms(const int8_t *q, const int8_t *end, const int8_t *w0, const int8_t *w1,
+                                         int32_t s0, int32_t s1, int32_t *s)
 {
-    int32_t s0 = 0, s1 = 0;
-    const int8_t *end = q + n;
     while (q != end) {
         int32_t x = *q++;
         s0 += x * (int32_t)*w0++;
@@ -69,6 +59,23 @@ TML_NET_KERNEL void tml_net_dot2_i8_portable(const int8_t *q, const int8_t *w0, 
     }
     s[0] = s0;
     s[1] = s1;
+}
+
+/* sum q[i] * w[i], i < n: at most TML_MAX_I8_WINDOW terms of magnitude <= 2^14, so the int32
+ * never overflows, in whatever order the terms are added. The portable path: every core can
+ * run it, and the DSP path must give its integers (bench/nets/dsp_check.sh compares the two
+ * on a Cortex-M4 in QEMU). */
+TML_NET_KERNEL int32_t tml_net_dot_i8_portable(const int8_t *q, const int8_t *w, int32_t n)
+{
+    return tml_net_dot_i8_terms(q, q + n, w, 0);
+}
+
+/* Two weight rows against the same input, s[0] = q . w0 and s[1] = q . w1: each input value
+ * is loaded once for both (dense layers, two outputs at a time). Portable path. */
+TML_NET_KERNEL void tml_net_dot2_i8_portable(const int8_t *q, const int8_t *w0, const int8_t *w1, int32_t n,
+                                             int32_t *s)
+{
+    tml_net_dot2_i8_terms(q, q + n, w0, w1, 0, 0, s);
 }
 
 #ifdef TML_NET_DSP
@@ -99,10 +106,7 @@ TML_NET_KERNEL int32_t tml_net_dot_i8_dsp(const int8_t *q, const int8_t *w, int3
         sum = __smlad(__sxtb16((int8x4_t)qv), __sxtb16((int8x4_t)wv), sum);
         sum = __smlad(tml_net_sxtb16_odd(qv), tml_net_sxtb16_odd(wv), sum);
     }
-    while (q != end) {
-        sum += (int32_t)*q++ * (int32_t)*w++;
-    }
-    return sum;
+    return tml_net_dot_i8_terms(q, end, w, sum);
 }
 
 /* tml_net_dot2_i8_portable, four terms per step: each input word is loaded and widened once
@@ -128,13 +132,7 @@ TML_NET_KERNEL void tml_net_dot2_i8_dsp(const int8_t *q, const int8_t *w0, const
         s1 = __smlad(even, __sxtb16((int8x4_t)wv), s1);
         s1 = __smlad(odd, tml_net_sxtb16_odd(wv), s1);
     }
-    while (q != end) {
-        int32_t x = *q++;
-        s0 += x * (int32_t)*w0++;
-        s1 += x * (int32_t)*w1++;
-    }
-    s[0] = s0;
-    s[1] = s1;
+    tml_net_dot2_i8_terms(q, end, w0, w1, s0, s1, s);
 }
 #endif
 

@@ -6,15 +6,15 @@
 #define TINYML_NET_POOL_H
 
 /* a standalone model header embeds these just before */
-#ifndef TINYML_COMMON_H
-#include "tinyml/common.h"
-#endif
 #ifndef TINYML_NET_TYPES_H
 #include "tinyml/net_types.h"
 #endif
-#ifndef TINYML_NET_QUANT_H
-#include "tinyml/net_quant.h"
-#endif
+
+/* sum / count rounded half away from zero, count >= 1 (int8 average pooling). */
+static inline int32_t tml_divide_round(int32_t sum, int32_t count)
+{
+    return sum >= 0 ? (sum + count / 2) / count : -((-sum + count / 2) / count);
+}
 
 /* Max or average over the window's positions inside the input; q directly for int8 (in and
  * out share scale and zero point). */

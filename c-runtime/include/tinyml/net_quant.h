@@ -112,10 +112,4 @@ static inline float tml_dequantize_i8(int8_t q, float scale, int32_t zero)
     return scale * (float)((int32_t)q - zero);
 }
 
-/* sum / count rounded half away from zero, count >= 1 (int8 average pooling). */
-static inline int32_t tml_divide_round(int32_t sum, int32_t count)
-{
-    return sum >= 0 ? (sum + count / 2) / count : -((-sum + count / 2) / count);
-}
-
 #endif /* TINYML_NET_QUANT_H */

@@ -388,12 +388,9 @@ static inline int tml_svm_predict_values(const tml_svm_t *s, const float *x, flo
 static inline int tml_svm_score_samples(const tml_svm_t *s, const float *x, float *scratch, int32_t n_scratch,
                                         float *score)
 {
-    int status = tml_svm_scratch_decisions(s, x, scratch, n_scratch);
+    int status = tml_svm_predict_values(s, x, scratch, n_scratch, score);
     if (status == TML_OK) {
-        if (score == NULL) {
-            return TML_E_NULL;
-        }
-        *score = scratch[s->n_support] + s->offset;
+        *score += s->offset;
     }
     return status;
 }
