@@ -1,7 +1,10 @@
 /* The int8 convolution sum as the runtime computed it before folding the zero point out of the
  * inner loop: sum (q - in_zero) * w over every inside position, one term at a time, plus the
- * plain (unfolded) bias, saturated. The folded and the SMLAD kernels must give these very
- * integers: test_net.c checks it on the host, bench/nets/c/dsp_check.c on a Cortex-M4 in QEMU. */
+ * plain (unfolded) bias, saturated. The runtime's portable and DSP paths share the folding
+ * (tml_net_bias_i8: the zero point's share, and the weights that meet padding), so only a loop
+ * written without it can check it: test_net_i8.c compares the kernels with this on the host,
+ * bench/nets/c/dsp_check.c on a Cortex-M4 in QEMU (where it also compares the DSP dot products
+ * with the portable ones). */
 #ifndef TML_NET_INT8_REFERENCE_H
 #define TML_NET_INT8_REFERENCE_H
 #include "tinyml/net.h"

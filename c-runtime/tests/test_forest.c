@@ -48,6 +48,7 @@ static tml_forest_t make_forest(void)
     f.node_threshold_i8 = NULL;
     f.leaf_i16 = NULL;
     f.feature_offset = NULL;
+    f.offset = 0.0f;
     return f;
 }
 
@@ -375,6 +376,66 @@ static void test_isolation_score(void)
     CHECK(tml_forest_validate(&f) == TML_E_KIND);
 }
 
+/* The isolation forest's methods: score_samples, decision_function = score - offset, and
+ * predict on either side of the offset, as a class index and as sklearn's -1 / 1. */
+static void test_isolation_methods(void)
+{
+    const float x[2] = {-2.0f, 1.0f}; /* mean path length 1.25 */
+    const float score = -exp2f(-1.25f / 2.0f);
+    float s, d, raw[1];
+    int32_t label;
+    tml_forest_t f = make_forest();
+    f.n_outputs = 1;
+    f.leaf_values = boost_leaves;
+    f.link = TML_LINK_ISOLATION;
+    f.link_param = 2.0f;
+    f.offset = score + 0.125f; /* above the score: an outlier */
+    CHECK(tml_forest_validate(&f) == TML_OK);
+    CHECK(tml_forest_score_samples(&f, x, NULL, &s) == TML_OK && s == score);
+    CHECK(tml_forest_decision_function(&f, x, NULL, &d, 1) == TML_OK && d == score - f.offset && d < 0.0f);
+    CHECK(tml_forest_predict_label(&f, x, NULL, &label) == TML_OK && label == -1);
+    CHECK(tml_forest_predict_class(&f, x, NULL, raw, 1) == 0);
+    f.offset = score; /* score < offset is false at the offset itself: an inlier */
+    CHECK(tml_forest_predict_label(&f, x, NULL, &label) == TML_OK && label == 1);
+    CHECK(tml_forest_predict_class(&f, x, NULL, raw, 1) == 1);
+    CHECK(tml_forest_decision_function(&f, x, NULL, &d, 1) == TML_OK && d == 0.0f);
+    /* class from the raw output, as the WebAssembly build takes it */
+    raw[0] = 1.25f;
+    CHECK(tml_forest_class_from_raw(&f, raw) == 1);
+    f.offset = 0.0f;
+    CHECK(tml_forest_class_from_raw(&f, raw) == 0);
+    /* methods of other tasks are refused, and so is a bad offset */
+    CHECK(tml_forest_predict_proba(&f, x, NULL, &s, 1) == TML_E_KIND);
+    CHECK(tml_forest_predict_label(&f, x, NULL, NULL) == TML_E_NULL);
+    f.offset = NAN;
+    CHECK(tml_forest_validate(&f) == TML_E_SCALE);
+    f.offset = INFINITY;
+    CHECK(tml_forest_validate(&f) == TML_E_SCALE);
+}
+
+/* A classifier's and a boosted ensemble's methods against the lower-level calls. */
+static void test_classifier_methods(void)
+{
+    const float x[2] = {0.0f, 3.0f};
+    float proba[2], values[2], raw[2], score;
+    int32_t label;
+    tml_forest_t f = make_forest();
+    tml_forest_t binary = make_boosted(1, TML_LINK_LOGISTIC);
+    CHECK(tml_forest_predict_proba(&f, x, NULL, proba, 2) == TML_OK);
+    CHECK(tml_forest_predict_values(&f, x, NULL, values, 2) == TML_OK);
+    CHECK(proba[0] == values[0] && proba[1] == values[1]);
+    CHECK(tml_forest_predict_proba(&f, x, NULL, proba, 1) == TML_E_SIZE);
+    CHECK(tml_forest_score_samples(&f, x, NULL, &score) == TML_E_KIND);
+    CHECK(tml_forest_predict_label(&f, x, NULL, &label) == TML_E_KIND);
+    CHECK(tml_forest_decision_function(&f, x, NULL, raw, 2) == TML_OK && raw[0] == values[0]);
+    /* binary boosting: decision_function is the log-odds, predict_proba [1 - p, p] */
+    CHECK(tml_forest_decision_function(&binary, x, NULL, raw, 1) == TML_OK);
+    CHECK(tml_forest_raw(&binary, x, NULL, values, 1) == TML_OK && raw[0] == values[0]);
+    CHECK(tml_forest_predict_proba(&binary, x, NULL, proba, 2) == TML_OK);
+    CHECK(proba[1] == 1.0f / (1.0f + expf(-raw[0])) && proba[0] == 1.0f - proba[1]);
+    CHECK(tml_forest_predict_class(&binary, x, NULL, values, 1) == (raw[0] >= 0.0f ? 1 : 0));
+}
+
 static void test_validate_rejects_bad_kinds(void)
 {
     static const int16_t bad_outputs[] = {0, 2};
@@ -524,6 +585,8 @@ int main(void)
     test_nan_goes_right_in_both_forms();
     test_boosting_adds_trees_to_the_baseline();
     test_isolation_score();
+    test_isolation_methods();
+    test_classifier_methods();
     test_validate_rejects_bad_kinds();
     test_inline_code_replaces_the_node_tables();
     test_uint8_leaves_sum_exactly_and_scale();

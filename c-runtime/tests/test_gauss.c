@@ -19,6 +19,8 @@ static tml_gauss_t make_gauss(int32_t k, int32_t d, int32_t cov, const float *me
     g.means = means;
     g.prec_chol = prec;
     g.log_norm = log_norm;
+    g.kind = TML_GAUSS_LIKELIHOOD;
+    g.offset = 0.0f;
     return g;
 }
 
@@ -294,6 +296,75 @@ static void test_nb_proba_and_mixture_score(void)
     CHECK(second_unit_argmax(out, 2) == (jll[1] > jll[0] ? 1 : 0));
 }
 
+/* The methods of a log-likelihood model are the lower-level calls composed, bit for bit. */
+static void test_likelihood_methods(void)
+{
+    static const float means[] = {0.0f, 1.0f, 2.0f, -1.0f, 0.5f, 0.5f};
+    static const float prec[] = {1.0f, 0.5f, 2.0f, 1.0f, 0.75f, 1.5f};
+    static const float log_norm[] = {-1.0f, -0.5f, -2.0f};
+    /* read at run time, so no compiler folds one side's expf and not the other's */
+    static volatile float x0 = 0.7f, x1 = 0.2f;
+    const float x[] = {x0, x1};
+    float lp[3], proba[3], scratch[3], score, d;
+    int32_t k, label, ok = 1;
+    tml_gauss_t g = make_gauss(3, 2, TML_COV_DIAG, means, prec, log_norm);
+    CHECK(tml_gauss_validate(&g) == TML_OK);
+    CHECK(tml_gauss_log_prob(&g, x, lp, 3) == TML_OK);
+    CHECK(tml_gauss_predict_class(&g, x, scratch, 3) == tml_argmax(lp, 3));
+    CHECK(tml_gauss_predict_class(&g, x, scratch, 2) == TML_E_SIZE);
+    CHECK(tml_gauss_score_samples(&g, x, scratch, 3, &score) == TML_OK && score == tml_log_sum_exp(lp, 3));
+    CHECK(tml_gauss_score_samples(&g, x, scratch, 3, NULL) == TML_E_NULL);
+    CHECK(tml_gauss_predict_proba(&g, x, proba, 3) == TML_OK);
+    tml_softmax_inplace(lp, 3);
+    for (k = 0; k < 3; k++) {
+        ok &= proba[k] == lp[k];
+    }
+    CHECK(ok);
+    CHECK(tml_gauss_predict_proba(&g, x, proba, 2) == TML_E_SIZE);
+    CHECK(tml_gauss_decision_function(&g, x, &d) == TML_E_KIND);
+    CHECK(tml_gauss_predict_label(&g, x, &label) == TML_E_KIND);
+}
+
+/* An elliptic envelope: score_samples = -Mahalanobis^2, decision and predict against the
+ * offset; one component only. */
+static void test_envelope_methods(void)
+{
+    static const float means[] = {1.0f, -1.0f};
+    static const float prec[] = {2.0f, 0.5f, 0.0f, 1.0f}; /* full, upper triangular */
+    static const float log_norm[] = {0.0f};
+    const float x[] = {0.25f, 0.5f};
+    float score, d, proba[1];
+    int32_t label;
+    tml_gauss_t g = make_gauss(1, 2, TML_COV_FULL, means, prec, log_norm);
+    g.kind = TML_GAUSS_ENVELOPE;
+    g.offset = -1.0f;
+    CHECK(tml_gauss_validate(&g) == TML_OK);
+    CHECK(tml_gauss_score_samples(&g, x, NULL, 0, &score) == TML_OK);
+    CHECK(score == -tml_gauss_mahalanobis(&g, 0, x));
+    CHECK(tml_gauss_decision_function(&g, x, &d) == TML_OK && d == score - g.offset);
+    g.offset = score; /* at the offset: an inlier */
+    CHECK(tml_gauss_predict_label(&g, x, &label) == TML_OK && label == 1);
+    CHECK(tml_gauss_predict_class(&g, x, NULL, 0) == 1);
+    g.offset = score + 0.5f;
+    CHECK(tml_gauss_predict_label(&g, x, &label) == TML_OK && label == -1);
+    CHECK(tml_gauss_predict_class(&g, x, NULL, 0) == 0);
+    CHECK(tml_gauss_predict_class(&g, NULL, NULL, 0) == TML_E_NULL);
+    CHECK(tml_gauss_predict_proba(&g, x, proba, 1) == TML_E_KIND);
+    g.offset = NAN;
+    CHECK(tml_gauss_validate(&g) == TML_E_SCALE);
+    g.offset = 0.0f;
+    g.kind = 2;
+    CHECK(tml_gauss_validate(&g) == TML_E_KIND);
+    {
+        static const float means2[] = {0.0f, 0.0f, 1.0f, 1.0f};
+        static const float prec2[] = {1.0f, 1.0f};
+        static const float log_norm2[] = {0.0f, 0.0f};
+        tml_gauss_t two = make_gauss(2, 2, TML_COV_SPHERICAL, means2, prec2, log_norm2);
+        two.kind = TML_GAUSS_ENVELOPE; /* an envelope has one component */
+        CHECK(tml_gauss_validate(&two) == TML_E_KIND);
+    }
+}
+
 static void test_validate_failures(void)
 {
     static const float means[] = {0.0f, 0.0f, 1.0f, 1.0f};
@@ -400,6 +471,8 @@ int main(void)
     test_log_sum_exp();
     test_softmax();
     test_nb_proba_and_mixture_score();
+    test_likelihood_methods();
+    test_envelope_methods();
     test_validate_failures();
     test_common_helpers();
     return CHECK_REPORT("gauss");

@@ -196,6 +196,29 @@ static void test_classifier_weights(void)
     CHECK(proba[0] == 0.5f && proba[1] == 0.5f && tml_knn_class(&m, proba) == 0);
 }
 
+/* predict_class / predict_proba / predict_values are tml_knn_predict under sklearn's names,
+ * each refusing the other task. */
+static void test_model_methods(void)
+{
+    static const float samples[] = {0.0f, 1.0f, 3.0f, 4.0f};
+    static const int32_t labels[] = {0, 1, 1, 2};
+    static const float targets[] = {1.0f, 2.0f, 4.0f, 8.0f};
+    const float x[] = {0.5f};
+    float dist[3], proba[3], want[3], y[1];
+    int32_t index[3];
+    tml_knn_t m = make_knn(4, 1, 3, 3, samples, labels, NULL);
+    tml_knn_t r = make_knn(4, 1, 1, 2, samples, NULL, targets);
+    CHECK(tml_knn_predict(&m, x, dist, index, 3, want, 3) == TML_OK);
+    CHECK(tml_knn_predict_proba(&m, x, dist, index, 3, proba, 3) == TML_OK);
+    CHECK(proba[0] == want[0] && proba[1] == want[1] && proba[2] == want[2]);
+    CHECK(tml_knn_predict_class(&m, x, dist, index, 3, proba, 3) == tml_knn_class(&m, want));
+    CHECK(tml_knn_predict_class(&m, x, dist, index, 2, proba, 3) == TML_E_SIZE);
+    CHECK(tml_knn_predict_values(&m, x, dist, index, 3, y, 1) == TML_E_KIND);
+    CHECK(tml_knn_predict_values(&r, x, dist, index, 3, y, 1) == TML_OK && y[0] == 1.5f);
+    CHECK(tml_knn_predict_proba(&r, x, dist, index, 3, proba, 3) == TML_E_KIND);
+    CHECK(tml_knn_predict_class(&r, x, dist, index, 3, proba, 3) == TML_E_KIND);
+}
+
 static void test_zero_distance_rule(void)
 {
     /* samples 0 (class 0), 0 (class 1), 1 (class 1): x = 0 hits two of them exactly */
@@ -391,6 +414,7 @@ static void test_validate_failures(void)
 
 int main(void)
 {
+    test_model_methods();
     test_ties_lower_index_first();
     test_every_metric_by_hand();
     test_random_against_reference();

@@ -24,6 +24,8 @@ static tml_svm_t make_svm(int32_t n_features, int32_t n_support, int32_t n_class
     s.class_start = class_start;
     s.dual_coef = dual_coef;
     s.intercept = intercept;
+    s.shape = TML_SVM_OVR;
+    s.offset = 0.0f;
     return s;
 }
 
@@ -324,6 +326,73 @@ static void test_three_class_layout_by_hand(void)
     CHECK(d[2] == 200.0f * 2 + 300.0f * 3 + 0.125f); /* (1,2): row 1 (j-1 = 1) and row 1 (i = 1) */
 }
 
+/* The methods against the lower-level calls: predict, decision_function in both shapes,
+ * SVR's predict, a one-class SVM's score_samples and -1 / 1, and the scratch size. */
+static void test_model_methods(void)
+{
+    static const int32_t starts[] = {0, 2, 3, 5};
+    enum { D = 2, NS = 5, NDEC = 3 };
+    float sv[NS * D], coef[2 * NS], b[NDEC], d[NDEC], ovr[3], out[3];
+    float scratch[TML_SVM_SCRATCH(NS, NDEC)];
+    int v, trial, ok = 1;
+    tml_svm_t s = make_svm(D, NS, 3, TML_KERNEL_RBF, sv, starts, coef, b);
+    for (v = 0; v < NS * D; v++) {
+        sv[v] = rng_float(-1.5f, 1.5f);
+    }
+    for (v = 0; v < 2 * NS; v++) {
+        coef[v] = rng_float(-1.0f, 1.0f);
+    }
+    for (v = 0; v < NDEC; v++) {
+        b[v] = rng_float(-0.5f, 0.5f);
+    }
+    CHECK(tml_svm_validate(&s) == TML_OK);
+    CHECK(tml_svm_n_scores(&s) == 3);
+    for (trial = 0; trial < 20; trial++) {
+        float x[D], k[NS];
+        x[0] = rng_float(-2.0f, 2.0f);
+        x[1] = rng_float(-2.0f, 2.0f);
+        s.shape = TML_SVM_OVR;
+        ok &= tml_svm_decisions(&s, x, k, NS, d, NDEC) == TML_OK;
+        ok &= tml_svm_ovr_scores(&s, d, ovr, 3) == TML_OK;
+        ok &= tml_svm_predict_class(&s, x, scratch, TML_SVM_SCRATCH(NS, NDEC)) == tml_svm_vote(&s, d);
+        ok &= tml_svm_decision_function(&s, x, scratch, TML_SVM_SCRATCH(NS, NDEC), out, 3) == TML_OK;
+        ok &= out[0] == ovr[0] && out[1] == ovr[1] && out[2] == ovr[2];
+        s.shape = TML_SVM_OVO;
+        ok &= tml_svm_decision_function(&s, x, scratch, TML_SVM_SCRATCH(NS, NDEC), out, 3) == TML_OK;
+        ok &= out[0] == d[0] && out[1] == d[1] && out[2] == d[2];
+    }
+    CHECK(ok);
+    CHECK(tml_svm_predict_class(&s, sv, scratch, TML_SVM_SCRATCH(NS, NDEC) - 1) == TML_E_SIZE);
+    CHECK(tml_svm_decision_function(&s, sv, scratch, TML_SVM_SCRATCH(NS, NDEC), out, 2) == TML_E_SIZE);
+    CHECK(tml_svm_decision_function(&s, sv, scratch, TML_SVM_SCRATCH(NS, NDEC), NULL, 3) == TML_E_NULL);
+    s.shape = 2;
+    CHECK(tml_svm_validate(&s) == TML_E_KIND);
+    {
+        /* one decision d = 2 x0 - 4: SVR's predict, a one-class SVM's score and label */
+        static const float sv1[] = {1.0f, 0.0f};
+        static const float coef1[] = {2.0f};
+        static const float b1[] = {-4.0f};
+        const float inside[] = {3.0f, 0.0f}, on[] = {2.0f, 5.0f};
+        float scratch1[TML_SVM_SCRATCH(1, 1)], y, score;
+        int32_t label;
+        tml_svm_t one = make_svm(2, 1, 1, TML_KERNEL_LINEAR, sv1, NULL, coef1, b1);
+        one.offset = -1.5f;
+        CHECK(tml_svm_validate(&one) == TML_OK);
+        CHECK(tml_svm_predict_values(&one, inside, scratch1, 2, &y) == TML_OK && y == 2.0f);
+        CHECK(tml_svm_score_samples(&one, inside, scratch1, 2, &score) == TML_OK && score == 2.0f - 1.5f);
+        CHECK(tml_svm_decision_function(&one, inside, scratch1, 2, out, 1) == TML_OK && out[0] == 2.0f);
+        CHECK(tml_svm_predict_label(&one, inside, scratch1, 2, &label) == TML_OK && label == 1);
+        CHECK(tml_svm_predict_class(&one, inside, scratch1, 2) == 1);
+        CHECK(tml_svm_predict_label(&one, on, scratch1, 2, &label) == TML_OK && label == -1); /* d == 0 */
+        CHECK(tml_svm_predict_class(&one, on, scratch1, 2) == 0);
+        CHECK(tml_svm_predict_label(&one, on, scratch1, 1, &label) == TML_E_SIZE);
+        CHECK(tml_svm_score_samples(&one, on, scratch1, 2, NULL) == TML_E_NULL);
+        CHECK(tml_svm_predict_values(&one, on, scratch1, 2, NULL) == TML_E_NULL);
+        one.offset = NAN;
+        CHECK(tml_svm_validate(&one) == TML_E_SCALE);
+    }
+}
+
 static void test_votes_and_ties(void)
 {
     static const int32_t starts3[] = {0, 1, 2, 3};
@@ -555,6 +624,7 @@ static void test_validate_failures(void)
 
 int main(void)
 {
+    test_model_methods();
     test_kernels_by_hand();
     test_powi();
     test_one_decision_models();

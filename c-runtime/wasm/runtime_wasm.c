@@ -15,55 +15,68 @@
 
 #include <string.h>
 
-#define TML_EXPORT(name) __attribute__((export_name(name)))
+#include "descriptors.h"
 
-/* Descriptor of a forest: the fields of tml_forest_t in order, as 32-bit words
- * (addresses for pointers, IEEE bits for link_param and leaf_scale). */
-enum {
-    DESC_N_FEATURES, DESC_N_OUTPUTS, DESC_N_TREES, DESC_N_NODES, DESC_N_LEAF_ROWS,
-    DESC_TREE_ROOT, DESC_NODE_FEATURE, DESC_NODE_NEXT, DESC_THRESHOLD_F32,
-    DESC_THRESHOLD_I16, DESC_FEATURE_SCALE, DESC_LEAF_VALUES, DESC_COMBINE, DESC_LINK,
-    DESC_LINK_PARAM, DESC_BASELINE, DESC_TREE_OUTPUT, DESC_LEAF_U8, DESC_LEAF_SCALE,
-    DESC_THRESHOLD_I8, DESC_LEAF_I16, DESC_FEATURE_OFFSET, DESC_LENGTH
-};
+#define TML_EXPORT(name) __attribute__((export_name(name)))
 
 static const void *address(int32_t a) { return (const void *)(uintptr_t)(uint32_t)a; }
 
-static tml_forest_t forest_from_descriptor(const int32_t *d)
+static float float_bits(int32_t word)
 {
-    tml_forest_t f;
-    f.n_features = d[DESC_N_FEATURES];
-    f.n_outputs = d[DESC_N_OUTPUTS];
-    f.n_trees = d[DESC_N_TREES];
-    f.n_nodes = d[DESC_N_NODES];
-    f.n_leaf_rows = d[DESC_N_LEAF_ROWS];
-    f.tree_root = (const int32_t *)address(d[DESC_TREE_ROOT]);
-    f.node_feature = (const int16_t *)address(d[DESC_NODE_FEATURE]);
-    f.node_next = (const int32_t *)address(d[DESC_NODE_NEXT]);
-    f.node_threshold_f32 = (const float *)address(d[DESC_THRESHOLD_F32]);
-    f.node_threshold_i16 = (const int16_t *)address(d[DESC_THRESHOLD_I16]);
-    f.feature_scale = (const float *)address(d[DESC_FEATURE_SCALE]);
-    f.leaf_values = (const float *)address(d[DESC_LEAF_VALUES]);
-    f.combine = d[DESC_COMBINE];
-    f.link = d[DESC_LINK];
-    f.link_param = ((const float *)d)[DESC_LINK_PARAM];
-    f.baseline = (const float *)address(d[DESC_BASELINE]);
-    f.tree_output = (const int16_t *)address(d[DESC_TREE_OUTPUT]);
-    f.tree_leaf = NULL; /* the WebAssembly build always walks the tables */
-    f.leaf_u8 = (const uint8_t *)address(d[DESC_LEAF_U8]);
-    f.leaf_scale = ((const float *)d)[DESC_LEAF_SCALE];
-    f.node_threshold_i8 = (const int8_t *)address(d[DESC_THRESHOLD_I8]);
-    f.leaf_i16 = (const int16_t *)address(d[DESC_LEAF_I16]);
-    f.feature_offset = (const float *)address(d[DESC_FEATURE_OFFSET]);
+    float f;
+    memcpy(&f, &word, sizeof f);
     return f;
 }
 
-TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return 7; }
+/* A descriptor list of descriptors.h expands into its word count (the layer descriptors lie
+ * one after the other) ... */
+#define TML_DESC_WORD(...) +1
+enum { LAYER_WORDS = 0 TML_LAYER_DESCRIPTOR(TML_DESC_WORD, TML_DESC_WORD, TML_DESC_WORD) };
 
-TML_EXPORT("tml_forest_descriptor_length") int32_t tml_forest_descriptor_length(void)
-{
-    return DESC_LENGTH;
-}
+/* ... and into the function that fills the struct from the words, the fields not listed 0.
+ * The WebAssembly build walks a forest's tables: tree_leaf stays NULL. */
+#define TML_DESC_INT(field) m.field = d[at++];
+#define TML_DESC_FLOAT(field) m.field = float_bits(d[at++]);
+#define TML_DESC_PTR(field, type) m.field = (type *)address(d[at++]);
+#define TML_DESC_READER(name, type, LIST)                                                        \
+    static type name(const int32_t *d)                                                           \
+    {                                                                                             \
+        type m;                                                                                   \
+        int32_t at = 0;                                                                           \
+        memset(&m, 0, sizeof m);                                                                  \
+        LIST(TML_DESC_INT, TML_DESC_FLOAT, TML_DESC_PTR)                                          \
+        return m;                                                                                 \
+    }
+
+TML_DESC_READER(forest_from_descriptor, tml_forest_t, TML_FOREST_DESCRIPTOR)
+TML_DESC_READER(layer_from_descriptor, tml_layer_t, TML_LAYER_DESCRIPTOR)
+TML_DESC_READER(net_from_descriptor, tml_net_t, TML_NET_DESCRIPTOR)
+TML_DESC_READER(gauss_from_descriptor, tml_gauss_t, TML_GAUSS_DESCRIPTOR)
+TML_DESC_READER(svm_from_descriptor, tml_svm_t, TML_SVM_DESCRIPTOR)
+TML_DESC_READER(knn_from_descriptor, tml_knn_t, TML_KNN_DESCRIPTOR)
+TML_DESC_READER(logmel_from_descriptor, tml_logmel_t, TML_LOGMEL_DESCRIPTOR)
+
+/* What every model's run export starts with: the model of a descriptor, validated, for
+ * n_rows >= 0 rows of X. Returns TML_OK or a TML_E_* code. */
+#define TML_DESC_LOADER(name, type, reader, validate)                                            \
+    static int name(const int32_t *d, const float *X, int32_t n_rows, type *m)                  \
+    {                                                                                             \
+        if (d == NULL || X == NULL) {                                                            \
+            return TML_E_NULL;                                                                    \
+        }                                                                                         \
+        if (n_rows < 0) {                                                                         \
+            return TML_E_SIZE;                                                                    \
+        }                                                                                         \
+        *m = reader(d);                                                                           \
+        return validate(m);                                                                       \
+    }
+
+TML_DESC_LOADER(forest_load, tml_forest_t, forest_from_descriptor, tml_forest_validate)
+TML_DESC_LOADER(gauss_load, tml_gauss_t, gauss_from_descriptor, tml_gauss_validate)
+TML_DESC_LOADER(svm_load, tml_svm_t, svm_from_descriptor, tml_svm_validate)
+TML_DESC_LOADER(knn_load, tml_knn_t, knn_from_descriptor, tml_knn_validate)
+
+TML_EXPORT("tml_abi_version") int32_t tml_abi_version(void) { return TML_ABI_VERSION; }
 
 /* Checks a forest descriptor; returns TML_OK or a TML_E_* code. */
 TML_EXPORT("tml_wasm_forest_validate") int32_t tml_wasm_forest_validate(const int32_t *desc)
@@ -77,118 +90,51 @@ TML_EXPORT("tml_wasm_forest_validate") int32_t tml_wasm_forest_validate(const in
 }
 
 /*
- * Runs the forest on n_rows rows of X (row-major float32, n_features per row). Writes the
- * model's values (tml_forest_n_values per row: probabilities, regression output or
- * anomaly score) to values and the class index to classes (pass 0 to skip either).
- * scratch must hold n_scratch >= tml_forest_n_values floats. Returns TML_OK or TML_E_*.
+ * Runs the forest on n_rows rows of X (row-major float32, n_features per row): classes get
+ * predict's class index (an isolation forest's 0 = outlier, 1 = inlier) and values the
+ * model's values (tml_forest_n_values per row: predict_proba, a regressor's predict or
+ * score_samples), both from one walk of the trees: tml_forest_predict_class leaves the raw
+ * output in scratch (n_scratch >= tml_forest_n_values floats) and tml_forest_apply_link
+ * makes it the values. Returns TML_OK or a TML_E_* code.
  */
-TML_EXPORT("tml_wasm_forest_predict")
-int32_t tml_wasm_forest_predict(const int32_t *desc, const float *X, int32_t n_rows,
-                                float *values, int32_t *classes, float *scratch,
-                                int32_t n_scratch)
+TML_EXPORT("tml_wasm_forest_run")
+int32_t tml_wasm_forest_run(const int32_t *desc, const float *X, int32_t n_rows, float *values,
+                            int32_t *classes, float *scratch, int32_t n_scratch)
 {
     tml_forest_t f;
-    int32_t r, n_values;
-    int status;
-    if (desc == NULL || X == NULL || scratch == NULL) {
-        return TML_E_NULL;
-    }
-    if (n_rows < 0) {
-        return TML_E_SIZE;
-    }
-    f = forest_from_descriptor(desc);
-    status = tml_forest_validate(&f);
+    int32_t r, k, n_values;
+    int status = forest_load(desc, X, n_rows, &f);
     if (status != TML_OK) {
         return status;
+    }
+    if (values == NULL || classes == NULL || scratch == NULL) {
+        return TML_E_NULL;
     }
     n_values = tml_forest_n_values(&f);
     if (n_scratch < n_values) {
         return TML_E_SIZE;
     }
     for (r = 0; r < n_rows; r++) {
-        const float *x = X + (size_t)r * (size_t)f.n_features;
-        int32_t k;
-        status = tml_forest_raw(&f, x, NULL, scratch, n_scratch);
-        if (status != TML_OK) {
-            return status;
+        int32_t c = tml_forest_predict_class(&f, X + (size_t)r * (size_t)f.n_features, NULL, scratch, n_scratch);
+        if (c < 0) {
+            return c;
         }
-        if (classes != NULL) {
-            classes[r] = tml_forest_class_from_raw(&f, scratch);
-        }
-        if (values != NULL) {
-            tml_forest_apply_link(&f, scratch);
-            for (k = 0; k < n_values; k++) {
-                values[(size_t)r * (size_t)n_values + (size_t)k] = scratch[k];
-            }
+        classes[r] = c;
+        tml_forest_apply_link(&f, scratch);
+        for (k = 0; k < n_values; k++) {
+            values[(size_t)r * (size_t)n_values + (size_t)k] = scratch[k];
         }
     }
     return TML_OK;
 }
-
-/* Descriptor of a layer: the fields of tml_layer_t in order, as 32-bit words (addresses for
- * pointers, IEEE bits for in_scale and out_scale). */
-enum {
-    LAYER_KIND, LAYER_ACTIVATION, LAYER_IN_H, LAYER_IN_W, LAYER_IN_C, LAYER_OUT_H, LAYER_OUT_W,
-    LAYER_OUT_C, LAYER_KERNEL_H, LAYER_KERNEL_W, LAYER_STRIDE_H, LAYER_STRIDE_W, LAYER_PAD_TOP,
-    LAYER_PAD_LEFT, LAYER_IN_OFFSET, LAYER_OUT_OFFSET, LAYER_WEIGHT_F32, LAYER_BIAS_F32,
-    LAYER_WEIGHT_I8, LAYER_BIAS_I32, LAYER_MULTIPLIER, LAYER_SHIFT, LAYER_CHANNEL_SCALE,
-    LAYER_IN_SCALE, LAYER_IN_ZERO, LAYER_OUT_SCALE, LAYER_OUT_ZERO, LAYER_OUT_FLOAT, LAYER_BIAS_FOLDED,
-    LAYER_WORDS
-};
-
-/* Descriptor of a net: {n_layers, quantized, arena_bytes}. */
-enum { NET_N_LAYERS, NET_QUANTIZED, NET_ARENA_BYTES };
-
-static float float_bits(int32_t word)
-{
-    float f;
-    memcpy(&f, &word, sizeof f);
-    return f;
-}
-
-static tml_layer_t layer_from_descriptor(const int32_t *d)
-{
-    tml_layer_t l;
-    l.kind = d[LAYER_KIND];
-    l.activation = d[LAYER_ACTIVATION];
-    l.in_h = d[LAYER_IN_H];
-    l.in_w = d[LAYER_IN_W];
-    l.in_c = d[LAYER_IN_C];
-    l.out_h = d[LAYER_OUT_H];
-    l.out_w = d[LAYER_OUT_W];
-    l.out_c = d[LAYER_OUT_C];
-    l.kernel_h = d[LAYER_KERNEL_H];
-    l.kernel_w = d[LAYER_KERNEL_W];
-    l.stride_h = d[LAYER_STRIDE_H];
-    l.stride_w = d[LAYER_STRIDE_W];
-    l.pad_top = d[LAYER_PAD_TOP];
-    l.pad_left = d[LAYER_PAD_LEFT];
-    l.in_offset = d[LAYER_IN_OFFSET];
-    l.out_offset = d[LAYER_OUT_OFFSET];
-    l.weight_f32 = (const float *)address(d[LAYER_WEIGHT_F32]);
-    l.bias_f32 = (const float *)address(d[LAYER_BIAS_F32]);
-    l.weight_i8 = (const int8_t *)address(d[LAYER_WEIGHT_I8]);
-    l.bias_i32 = (const int32_t *)address(d[LAYER_BIAS_I32]);
-    l.multiplier = (const int32_t *)address(d[LAYER_MULTIPLIER]);
-    l.shift = (const int8_t *)address(d[LAYER_SHIFT]);
-    l.channel_scale = (const float *)address(d[LAYER_CHANNEL_SCALE]);
-    l.in_scale = float_bits(d[LAYER_IN_SCALE]);
-    l.in_zero = d[LAYER_IN_ZERO];
-    l.out_scale = float_bits(d[LAYER_OUT_SCALE]);
-    l.out_zero = d[LAYER_OUT_ZERO];
-    l.out_float = d[LAYER_OUT_FLOAT];
-    l.bias_folded = d[LAYER_BIAS_FOLDED];
-    return l;
-}
-
-TML_EXPORT("tml_wasm_layer_words") int32_t tml_wasm_layer_words(void) { return LAYER_WORDS; }
 
 TML_EXPORT("tml_wasm_layer_size") int32_t tml_wasm_layer_size(void)
 {
     return (int32_t)sizeof(tml_layer_t);
 }
 
-/* Fills storage[n_layers] from the descriptors into *net and validates it. */
+/* Fills storage[n_layers] from the layer descriptors (LAYER_WORDS each) into *net and
+ * validates it. */
 static int net_from_descriptors(const int32_t *net_desc, const int32_t *layer_desc,
                                 tml_layer_t *storage, tml_net_t *net)
 {
@@ -199,16 +145,14 @@ static int net_from_descriptors(const int32_t *net_desc, const int32_t *layer_de
     if (((uintptr_t)storage % sizeof(int32_t)) != 0) {
         return TML_E_ARENA;
     }
-    if (net_desc[NET_N_LAYERS] < 1) {
+    *net = net_from_descriptor(net_desc);
+    if (net->n_layers < 1) {
         return TML_E_SIZE;
     }
-    for (k = 0; k < net_desc[NET_N_LAYERS]; k++) {
+    for (k = 0; k < net->n_layers; k++) {
         storage[k] = layer_from_descriptor(layer_desc + (size_t)k * LAYER_WORDS);
     }
-    net->n_layers = net_desc[NET_N_LAYERS];
     net->layers = storage;
-    net->quantized = net_desc[NET_QUANTIZED];
-    net->arena_bytes = net_desc[NET_ARENA_BYTES];
     return tml_net_validate(net);
 }
 
@@ -221,40 +165,45 @@ int32_t tml_wasm_net_validate(const int32_t *net_desc, const int32_t *layer_desc
 }
 
 /*
- * Runs the net on n_rows rows of X (row-major float32, n_inputs per row): n_out floats per
- * row into out (the outputs, then zeros if n_out > n_outputs) and, unless classes is 0, the
- * class index per row. Returns TML_OK or a TML_E_* code.
+ * Runs the net on n_rows rows of X (row-major float32, n_inputs per row): classes (unless 0)
+ * get tml_net_predict_class's class index, values n_values floats per row: with proba,
+ * predict_proba (tml_net_proba_inplace: a single logistic output p gives [1 - p, p]); else
+ * the outputs (decision_function, a regressor's predict, a pipeline's transform); zeros
+ * after them when n_values is larger. Returns TML_OK or a TML_E_* code.
  */
-TML_EXPORT("tml_wasm_net_predict")
-int32_t tml_wasm_net_predict(const int32_t *net_desc, const int32_t *layer_desc, tml_layer_t *storage,
-                             const float *X, int32_t n_rows, void *arena, int32_t arena_bytes,
-                             float *out, int32_t n_out, int32_t *classes)
+TML_EXPORT("tml_wasm_net_run")
+int32_t tml_wasm_net_run(const int32_t *net_desc, const int32_t *layer_desc, tml_layer_t *storage, const float *X,
+                         int32_t n_rows, void *arena, int32_t arena_bytes, int32_t proba, float *values,
+                         int32_t n_values, int32_t *classes)
 {
     tml_net_t net;
-    int32_t r, k, n_in, n_outputs;
+    int32_t r, k, n_in, width;
     int status = net_from_descriptors(net_desc, layer_desc, storage, &net);
     if (status != TML_OK) {
         return status;
     }
-    if (X == NULL || out == NULL) {
+    if (X == NULL || values == NULL) {
         return TML_E_NULL;
     }
-    if (n_rows < 0) {
+    width = proba ? tml_net_n_proba(&net) : tml_net_n_outputs(&net);
+    if (n_rows < 0 || n_values < width) {
         return TML_E_SIZE;
     }
     n_in = tml_net_n_inputs(&net);
-    n_outputs = tml_net_n_outputs(&net);
     for (r = 0; r < n_rows; r++) {
-        float *row_out = out + (size_t)r * (size_t)n_out;
-        status = tml_net_predict(&net, X + (size_t)r * (size_t)n_in, arena, arena_bytes, row_out, n_out);
-        if (status != TML_OK) {
-            return status;
-        }
-        for (k = n_outputs; k < n_out; k++) {
-            row_out[k] = 0.0f;
+        float *row = values + (size_t)r * (size_t)n_values;
+        int32_t c = tml_net_predict_class(&net, X + (size_t)r * (size_t)n_in, arena, arena_bytes, row, n_values);
+        if (c < 0) {
+            return c;
         }
         if (classes != NULL) {
-            classes[r] = tml_net_class_from_output(&net, row_out);
+            classes[r] = c;
+        }
+        if (proba) {
+            tml_net_proba_inplace(&net, row, n_values);
+        }
+        for (k = width; k < n_values; k++) {
+            row[k] = 0.0f;
         }
     }
     return TML_OK;
@@ -332,260 +281,120 @@ int32_t tml_wasm_net_trace(const int32_t *net_desc, const int32_t *layer_desc, t
 
 /* ---- Gaussian log-likelihoods, support vector machines, nearest neighbours ---- */
 
-/* Descriptor of a Gaussian model: the fields of tml_gauss_t in order, as 32-bit words. */
-enum { GAUSS_N_COMPONENTS, GAUSS_N_FEATURES, GAUSS_COVARIANCE, GAUSS_MEANS, GAUSS_PREC_CHOL, GAUSS_LOG_NORM,
-       GAUSS_WORDS };
-
-/* Descriptor of an SVM: the fields of tml_svm_t in order (IEEE bits for gamma and coef0). */
-enum {
-    SVM_N_FEATURES, SVM_N_SUPPORT, SVM_N_CLASSES, SVM_KERNEL, SVM_GAMMA, SVM_COEF0, SVM_DEGREE, SVM_SUPPORT,
-    SVM_CLASS_START, SVM_DUAL_COEF, SVM_INTERCEPT, SVM_WORDS
-};
-
-/* Descriptor of a nearest-neighbour model: the fields of tml_knn_t in order (IEEE bits for p). */
-enum {
-    KNN_N_SAMPLES, KNN_N_FEATURES, KNN_N_OUTPUTS, KNN_K, KNN_METRIC, KNN_P, KNN_WEIGHTS, KNN_SAMPLES, KNN_LABELS,
-    KNN_TARGETS, KNN_WORDS
-};
-
-static tml_gauss_t gauss_from_descriptor(const int32_t *d)
+/*
+ * A Gaussian model on n_rows rows of X (row-major float32, n_features per row), one
+ * evaluation per row. A log-likelihood model: classes get predict (tml_gauss_predict_class,
+ * which leaves the component log-likelihoods in scratch[n_components]), scores its
+ * score_samples (their log-sum-exp) and values n_components floats of predict_proba (their
+ * softmax). An elliptic envelope: values get score_samples and classes predict's index
+ * (0 = outlier); scores may be 0. Returns TML_OK or a TML_E_* code.
+ */
+TML_EXPORT("tml_wasm_gauss_run")
+int32_t tml_wasm_gauss_run(const int32_t *desc, const float *X, int32_t n_rows, float *scratch, float *values,
+                           float *scores, int32_t *classes)
 {
     tml_gauss_t g;
-    g.n_components = d[GAUSS_N_COMPONENTS];
-    g.n_features = d[GAUSS_N_FEATURES];
-    g.covariance = d[GAUSS_COVARIANCE];
-    g.means = (const float *)address(d[GAUSS_MEANS]);
-    g.prec_chol = (const float *)address(d[GAUSS_PREC_CHOL]);
-    g.log_norm = (const float *)address(d[GAUSS_LOG_NORM]);
-    return g;
+    int32_t r, k;
+    int status = gauss_load(desc, X, n_rows, &g);
+    if (status != TML_OK) {
+        return status;
+    }
+    if (scratch == NULL || values == NULL || classes == NULL || (g.kind == TML_GAUSS_LIKELIHOOD && scores == NULL)) {
+        return TML_E_NULL;
+    }
+    for (r = 0; r < n_rows; r++) {
+        const float *x = X + (size_t)r * (size_t)g.n_features;
+        int32_t c = tml_gauss_predict_class(&g, x, scratch, g.n_components);
+        if (c < 0) {
+            return c;
+        }
+        classes[r] = c;
+        if (g.kind == TML_GAUSS_ENVELOPE) {
+            status = tml_gauss_score_samples(&g, x, NULL, 0, &values[r]);
+            if (status != TML_OK) {
+                return status;
+            }
+        } else {
+            float *p = values + (size_t)r * (size_t)g.n_components;
+            scores[r] = tml_log_sum_exp(scratch, g.n_components);
+            for (k = 0; k < g.n_components; k++) {
+                p[k] = scratch[k];
+            }
+            tml_softmax_inplace(p, g.n_components);
+        }
+    }
+    return TML_OK;
 }
-
-static tml_svm_t svm_from_descriptor(const int32_t *d)
-{
-    tml_svm_t s;
-    s.n_features = d[SVM_N_FEATURES];
-    s.n_support = d[SVM_N_SUPPORT];
-    s.n_classes = d[SVM_N_CLASSES];
-    s.kernel = d[SVM_KERNEL];
-    s.gamma = float_bits(d[SVM_GAMMA]);
-    s.coef0 = float_bits(d[SVM_COEF0]);
-    s.degree = d[SVM_DEGREE];
-    s.support = (const float *)address(d[SVM_SUPPORT]);
-    s.class_start = (const int32_t *)address(d[SVM_CLASS_START]);
-    s.dual_coef = (const float *)address(d[SVM_DUAL_COEF]);
-    s.intercept = (const float *)address(d[SVM_INTERCEPT]);
-    return s;
-}
-
-static tml_knn_t knn_from_descriptor(const int32_t *d)
-{
-    tml_knn_t m;
-    m.n_samples = d[KNN_N_SAMPLES];
-    m.n_features = d[KNN_N_FEATURES];
-    m.n_outputs = d[KNN_N_OUTPUTS];
-    m.k = d[KNN_K];
-    m.metric = d[KNN_METRIC];
-    m.p = float_bits(d[KNN_P]);
-    m.weights = d[KNN_WEIGHTS];
-    m.samples = (const float *)address(d[KNN_SAMPLES]);
-    m.labels = (const int32_t *)address(d[KNN_LABELS]);
-    m.targets = (const float *)address(d[KNN_TARGETS]);
-    return m;
-}
-
-TML_EXPORT("tml_wasm_gauss_descriptor_length") int32_t tml_wasm_gauss_descriptor_length(void)
-{
-    return GAUSS_WORDS;
-}
-
-TML_EXPORT("tml_wasm_svm_descriptor_length") int32_t tml_wasm_svm_descriptor_length(void) { return SVM_WORDS; }
-
-TML_EXPORT("tml_wasm_knn_descriptor_length") int32_t tml_wasm_knn_descriptor_length(void) { return KNN_WORDS; }
 
 /*
- * Log-likelihood of each of the K components for n_rows rows of X (row-major float32,
- * n_features per row) into out (n_rows x K): log_norm[k] - 0.5 * Mahalanobis^2. With
- * log_norm 0 (EllipticEnvelope) the squared distance is exactly -2 * out. Returns TML_OK or a
+ * An SVM on n_rows rows of X, one evaluation per row: values get score_samples (a one-class
+ * SVM: pass score_samples = 1) or else decision_function (tml_svm_n_scores per row: an SVC's,
+ * shaped as the descriptor says; an SVR's predict), and classes predict's index from the
+ * decisions each method leaves in scratch (tml_svm_vote: an SVC's class, a one-class SVM's
+ * 1 = inlier). scratch holds n_scratch >= TML_SVM_SCRATCH(n_support, n_decisions) floats.
+ * Returns TML_OK or a TML_E_* code.
+ */
+TML_EXPORT("tml_wasm_svm_run")
+int32_t tml_wasm_svm_run(const int32_t *desc, const float *X, int32_t n_rows, int32_t score_samples, float *scratch,
+                         int32_t n_scratch, float *values, int32_t *classes)
+{
+    tml_svm_t s;
+    int32_t r, width;
+    int status = svm_load(desc, X, n_rows, &s);
+    if (status != TML_OK) {
+        return status;
+    }
+    if (values == NULL || classes == NULL) {
+        return TML_E_NULL;
+    }
+    width = score_samples ? 1 : tml_svm_n_scores(&s);
+    for (r = 0; r < n_rows; r++) {
+        const float *x = X + (size_t)r * (size_t)s.n_features;
+        float *row = values + (size_t)r * (size_t)width;
+        status = score_samples ? tml_svm_score_samples(&s, x, scratch, n_scratch, row)
+                               : tml_svm_decision_function(&s, x, scratch, n_scratch, row, width);
+        if (status != TML_OK) {
+            return status;
+        }
+        classes[r] = tml_svm_vote(&s, scratch + s.n_support);
+    }
+    return TML_OK;
+}
+
+/*
+ * A nearest-neighbour model on n_rows rows of X: values (n_rows x n_outputs) get a
+ * classifier's predict_proba or a regressor's predict, classes predict's class index (0 for a
+ * regressor). dist_scratch and index_scratch hold n_scratch >= k entries. Returns TML_OK or a
  * TML_E_* code.
  */
-TML_EXPORT("tml_wasm_gauss_log_prob")
-int32_t tml_wasm_gauss_log_prob(const int32_t *desc, const float *X, int32_t n_rows, float *out)
-{
-    tml_gauss_t g;
-    int32_t r;
-    int status;
-    if (desc == NULL) {
-        return TML_E_NULL;
-    }
-    g = gauss_from_descriptor(desc);
-    status = tml_gauss_validate(&g);
-    if (status != TML_OK) {
-        return status;
-    }
-    if (X == NULL || out == NULL) {
-        return TML_E_NULL;
-    }
-    if (n_rows < 0) {
-        return TML_E_SIZE;
-    }
-    for (r = 0; r < n_rows; r++) {
-        status = tml_gauss_log_prob(&g, X + (size_t)r * (size_t)g.n_features,
-                                    out + (size_t)r * (size_t)g.n_components, g.n_components);
-        if (status != TML_OK) {
-            return status;
-        }
-    }
-    return TML_OK;
-}
-
-/*
- * What the model's methods give, per row, from the same C code a header runs: after
- * tml_wasm_gauss_log_prob, proba (n_rows x K, the softmax: predict_proba), scores (the
- * log-sum-exp: score_samples) and classes (the argmax: predict). Pass 0 to skip one.
- * out must hold n_rows x K floats; it receives the per-component log-likelihoods.
- */
-TML_EXPORT("tml_wasm_gauss_predict")
-int32_t tml_wasm_gauss_predict(const int32_t *desc, const float *X, int32_t n_rows, float *out,
-                               float *proba, float *scores, int32_t *classes)
-{
-    int32_t r, k, n_components;
-    int status = tml_wasm_gauss_log_prob(desc, X, n_rows, out);
-    if (status != TML_OK) {
-        return status;
-    }
-    n_components = desc[0];
-    for (r = 0; r < n_rows; r++) {
-        float *lp = out + (size_t)r * (size_t)n_components;
-        if (scores != NULL) {
-            scores[r] = tml_log_sum_exp(lp, n_components);
-        }
-        if (classes != NULL) {
-            classes[r] = tml_argmax(lp, n_components);
-        }
-        if (proba != NULL) {
-            float *p = proba + (size_t)r * (size_t)n_components;
-            for (k = 0; k < n_components; k++) {
-                p[k] = lp[k];
-            }
-            tml_softmax_inplace(p, n_components);
-        }
-    }
-    return TML_OK;
-}
-
-/*
- * The raw decisions of an SVM for n_rows rows of X into out (n_rows x n_decisions), and
- * unless classes is 0 the vote per row (predict's class index; a one-class SVM's 1 for an
- * inlier). scratch holds n_scratch >= n_support floats. Returns TML_OK or a TML_E_* code.
- */
-TML_EXPORT("tml_wasm_svm_decisions")
-int32_t tml_wasm_svm_decisions(const int32_t *desc, const float *X, int32_t n_rows, float *scratch,
-                               int32_t n_scratch, float *out, int32_t *classes)
-{
-    tml_svm_t s;
-    int32_t r, n_decisions;
-    int status;
-    if (desc == NULL) {
-        return TML_E_NULL;
-    }
-    s = svm_from_descriptor(desc);
-    status = tml_svm_validate(&s);
-    if (status != TML_OK) {
-        return status;
-    }
-    if (X == NULL || scratch == NULL || out == NULL) {
-        return TML_E_NULL;
-    }
-    if (n_rows < 0 || n_scratch < s.n_support) {
-        return TML_E_SIZE;
-    }
-    n_decisions = tml_svm_n_decisions(&s);
-    for (r = 0; r < n_rows; r++) {
-        float *row_out = out + (size_t)r * (size_t)n_decisions;
-        status = tml_svm_decisions(&s, X + (size_t)r * (size_t)s.n_features, scratch, n_scratch, row_out,
-                                   n_decisions);
-        if (status != TML_OK) {
-            return status;
-        }
-        if (classes != NULL) {
-            classes[r] = tml_svm_vote(&s, row_out);
-        }
-    }
-    return TML_OK;
-}
-
-/*
- * scikit-learn's decision_function (shape "ovr") of an SVC from the raw decisions that
- * tml_wasm_svm_decisions wrote: n_rows x n_classes (one column for two classes).
- */
-TML_EXPORT("tml_wasm_svm_ovr_scores")
-int32_t tml_wasm_svm_ovr_scores(const int32_t *desc, const float *decisions, int32_t n_rows, float *out)
-{
-    tml_svm_t s;
-    int32_t r, n_decisions, width;
-    int status;
-    if (desc == NULL || decisions == NULL || out == NULL) {
-        return TML_E_NULL;
-    }
-    s = svm_from_descriptor(desc);
-    status = tml_svm_validate(&s);
-    if (status != TML_OK) {
-        return status;
-    }
-    if (n_rows < 0) {
-        return TML_E_SIZE;
-    }
-    n_decisions = tml_svm_n_decisions(&s);
-    width = s.n_classes > 2 ? s.n_classes : 1;
-    for (r = 0; r < n_rows; r++) {
-        status = tml_svm_ovr_scores(&s, decisions + (size_t)r * (size_t)n_decisions,
-                                    out + (size_t)r * (size_t)width, width);
-        if (status != TML_OK) {
-            return status;
-        }
-    }
-    return TML_OK;
-}
-
-/*
- * A nearest-neighbour model on n_rows rows of X: out (n_rows x n_outputs) gets a classifier's
- * probabilities or a regressor's prediction, and unless classes is 0 (which a regressor
- * requires: TML_E_KIND otherwise) the class index per row. dist_scratch and index_scratch
- * hold n_scratch >= k entries. Returns TML_OK or a TML_E_* code.
- */
-TML_EXPORT("tml_wasm_knn_predict")
-int32_t tml_wasm_knn_predict(const int32_t *desc, const float *X, int32_t n_rows, float *dist_scratch,
-                             int32_t *index_scratch, int32_t n_scratch, float *out, int32_t *classes)
+TML_EXPORT("tml_wasm_knn_run")
+int32_t tml_wasm_knn_run(const int32_t *desc, const float *X, int32_t n_rows, float *dist_scratch,
+                         int32_t *index_scratch, int32_t n_scratch, float *values, int32_t *classes)
 {
     tml_knn_t m;
     int32_t r;
-    int status;
-    if (desc == NULL) {
-        return TML_E_NULL;
-    }
-    m = knn_from_descriptor(desc);
-    status = tml_knn_validate(&m);
+    int status = knn_load(desc, X, n_rows, &m);
     if (status != TML_OK) {
         return status;
     }
-    if (X == NULL || dist_scratch == NULL || index_scratch == NULL || out == NULL) {
+    if (values == NULL || classes == NULL) {
         return TML_E_NULL;
     }
-    if (n_rows < 0 || n_scratch < m.k) {
-        return TML_E_SIZE;
-    }
-    if (classes != NULL && m.labels == NULL) {
-        return TML_E_KIND; /* a regressor has no classes */
-    }
     for (r = 0; r < n_rows; r++) {
-        float *row_out = out + (size_t)r * (size_t)m.n_outputs;
-        status = tml_knn_predict(&m, X + (size_t)r * (size_t)m.n_features, dist_scratch, index_scratch, n_scratch,
-                                 row_out, m.n_outputs);
-        if (status != TML_OK) {
-            return status;
-        }
-        if (classes != NULL) {
-            classes[r] = tml_knn_class(&m, row_out);
+        const float *x = X + (size_t)r * (size_t)m.n_features;
+        float *row = values + (size_t)r * (size_t)m.n_outputs;
+        if (m.labels != NULL) {
+            int32_t c = tml_knn_predict_class(&m, x, dist_scratch, index_scratch, n_scratch, row, m.n_outputs);
+            if (c < 0) {
+                return c;
+            }
+            classes[r] = c;
+        } else {
+            status = tml_knn_predict_values(&m, x, dist_scratch, index_scratch, n_scratch, row, m.n_outputs);
+            if (status != TML_OK) {
+                return status;
+            }
+            classes[r] = 0;
         }
     }
     return TML_OK;
@@ -725,13 +534,12 @@ int32_t tml_wasm_logmel_tables(int32_t n_fft, float sample_rate, int32_t n_mels,
 
 /*
  * Log-mel (or MFCC) features of n_rows clips of n_samples (row-major X), frames every hop:
- * out gets n_rows x n_frames x width. desc = {n_fft, window, twiddles, n_mels, n_stored,
- * first_bin, n_weights, weights, n_mfcc, dct} (pointers as offsets), tables from
- * tml_wasm_logmel_tables; scratch has TML_LOGMEL_SCRATCH(n_fft, n_mels) floats.
+ * out gets n_rows x n_frames x width. desc is a logmel descriptor (descriptors.h) of the
+ * tables from tml_wasm_logmel_tables; scratch has TML_LOGMEL_SCRATCH(n_fft, n_mels) floats.
  */
 TML_EXPORT("tml_wasm_logmel_clips")
-int32_t tml_wasm_logmel_clips(const int32_t *desc, float amin, const float *X, int32_t n_rows, int32_t n_samples,
-                              int32_t hop, float *scratch, float *out)
+int32_t tml_wasm_logmel_clips(const int32_t *desc, const float *X, int32_t n_rows, int32_t n_samples, int32_t hop,
+                              float *scratch, float *out)
 {
     tml_logmel_t c;
     int32_t r, n_frames;
@@ -739,18 +547,8 @@ int32_t tml_wasm_logmel_clips(const int32_t *desc, float amin, const float *X, i
     if (desc == NULL || X == NULL || scratch == NULL || out == NULL) {
         return TML_E_NULL;
     }
-    c.n_fft = desc[0];
-    c.window = (const float *)address(desc[1]);
-    c.twiddles = (const float *)address(desc[2]);
-    c.mel.n_mels = desc[3];
-    c.mel.n_bins = desc[0] / 2 + 1;
-    c.mel.n_stored = desc[4];
-    c.mel.first_bin = (const uint16_t *)address(desc[5]);
-    c.mel.n_weights = (const uint16_t *)address(desc[6]);
-    c.mel.weights = (const float *)address(desc[7]);
-    c.amin = amin;
-    c.n_mfcc = desc[8];
-    c.dct = (const float *)address(desc[9]);
+    c = logmel_from_descriptor(desc);
+    c.mel.n_bins = c.n_fft / 2 + 1;
     if (n_rows < 0) {
         return TML_E_SIZE;
     }

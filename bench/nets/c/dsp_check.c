@@ -1,11 +1,13 @@
-/* The int8 kernels as a Cortex-M4 runs them (SMLAD, __ARM_FEATURE_DSP) against the plain loops
- * they replaced, in QEMU: random dense and convolution layers (strides, padding, zero points,
- * weights over the whole int8 range, biases up to saturation, unaligned rows), every int32 sum
- * and every requantized output compared, with the plain and with the folded bias. Prints
- * "dsp_check: <sums> sums, <outputs> outputs, <n> mismatches". Run by dsp_check.sh. */
+/* The int8 kernels as a Cortex-M4 runs them (SMLAD, __ARM_FEATURE_DSP), in QEMU: the DSP dot
+ * products against the runtime's portable ones (every length 0-70, every alignment, random and
+ * extreme values), and random dense and convolution layers (strides, padding, zero points,
+ * weights over the whole int8 range, biases up to saturation, unaligned rows) against the plain
+ * loops of net_int8_reference.h, every int32 sum and every requantized output compared, with the
+ * plain and with the folded bias. Prints "dsp_check: <sums> sums, <outputs> outputs, <n>
+ * mismatches" (sums counts the dot products too). Run by dsp_check.sh. */
 #include "firmware_base.h"
 #include "tinyml/net.h"
-#include "net_int8_reference.h" /* c-runtime/tests: the plain loops, as test_net.c uses them */
+#include "net_int8_reference.h" /* c-runtime/tests: the plain loops, as test_net_i8.c uses them */
 
 #ifndef TML_NET_DSP
 #error "build for Armv7E-M (-mcpu=cortex-m4): this checks the SMLAD path"
@@ -31,6 +33,30 @@ static int8_t ref_out(const tml_layer_t *l, int32_t acc, int32_t c)
 }
 
 static int8_t weights[4096 + 3], input[2048 + 3];
+
+/* The DSP path of each dot product against the portable one, which the host tests check. */
+static unsigned dot_mismatches(unsigned *sums)
+{
+    unsigned bad = 0;
+    int32_t n, at, i, s_dsp[2], s_portable[2];
+    int extreme;
+    for (extreme = 0; extreme < 3; extreme++) {
+        for (i = 0; i < 80; i++) {
+            weights[i] = (int8_t)(extreme == 0 ? rnd(-128, 127) : extreme == 1 ? -128 : 127);
+            input[i] = (int8_t)(extreme == 0 ? rnd(-128, 127) : -128);
+        }
+        for (n = 0; n <= 70; n++) {
+            for (at = 0; at < 4; at++, *sums += 3) {
+                bad += tml_net_dot_i8_dsp(input + at, weights + (3 - at), n) !=
+                       tml_net_dot_i8_portable(input + at, weights + (3 - at), n);
+                tml_net_dot2_i8_dsp(input + at, weights + at, weights + 5 + at, n, s_dsp);
+                tml_net_dot2_i8_portable(input + at, weights + at, weights + 5 + at, n, s_portable);
+                bad += (s_dsp[0] != s_portable[0]) + (s_dsp[1] != s_portable[1]);
+            }
+        }
+    }
+    return bad;
+}
 static int32_t plain[64], folded[64], multiplier[64];
 static int8_t shift[64];
 static uint32_t arena[1024];
@@ -101,6 +127,7 @@ int main(void)
                                ref_out(&l, ref_conv_i8(&l, plain, input + in_at, oy, ox, c), c);
         }
     }
+    bad += dot_mismatches(&sums);
     for (text = "dsp_check: "; *text;) *p++ = *text++;
     p = format_uint(p, sums);
     for (text = " sums, "; *text;) *p++ = *text++;

@@ -12,15 +12,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Version of the WebAssembly build's exports and descriptor layouts (c-runtime/wasm), bumped
+ * whenever they change. The TypeScript that calls them is generated from these headers at
+ * build time and refuses a build of another version. */
+#define TML_ABI_VERSION 8
+
 /* Error codes: every failure is a negative number. */
 #define TML_OK 0
-#define TML_E_NULL (-1)        /* a required pointer is NULL */
+#define TML_E_NULL (-1)        /* a required pointer (a table, a buffer) is NULL */
 #define TML_E_SIZE (-2)        /* a count is out of range, or a buffer is too small */
 #define TML_E_TREE (-3)        /* a tree's node indices are malformed */
 #define TML_E_FEATURE (-4)     /* a node tests a feature index >= n_features */
 #define TML_E_LEAF (-5)        /* a leaf points outside the leaf table */
 #define TML_E_THRESHOLDS (-6)  /* not exactly one threshold table is given */
-#define TML_E_KIND (-7)        /* unknown kind (combine, link, layer, activation) or one that does not fit */
+#define TML_E_KIND (-7)        /* a kind (combine, link, layer, activation, ...) is unknown or does not fit */
 #define TML_E_SCALE (-8)       /* a quantization scale, offset, zero point or shift is out of range */
 #define TML_E_SHAPE (-9)       /* a layer's shape does not follow from the previous layer's */
 #define TML_E_ARENA (-10)      /* a buffer lies outside the arena, overlaps, or is misaligned */
@@ -35,6 +40,16 @@ static inline int32_t tml_argmax(const float *v, int32_t n)
         }
     }
     return best;
+}
+
+/*
+ * An outlier detector's predict as an index into scikit-learn's classes [-1, 1]: 0 (outlier)
+ * when score_samples is below the offset, else 1 (inlier), exactly as score < offset_ decides
+ * in float32. NaN scores count as inliers (NaN < offset is false).
+ */
+static inline int32_t tml_anomaly_class(float score, float offset)
+{
+    return score < offset ? 0 : 1;
 }
 
 /* Neither infinite nor NaN: v - v is NaN for both, and NaN fails every comparison. */

@@ -32,6 +32,12 @@
  * output only (tree_output, then its leaf rows hold a single value). The link turns that
  * raw output into what predict_proba / score_samples give (TML_LINK_*).
  *
+ * Model methods, named after scikit-learn's (the end of this file): tml_forest_predict_class
+ * (a classifier's predict; an isolation forest's 0 = outlier / 1 = inlier),
+ * tml_forest_predict_values (a regressor's predict), tml_forest_predict_proba,
+ * tml_forest_decision_function, and for an isolation forest tml_forest_score_samples and
+ * tml_forest_predict_label (-1 / 1), which compare with the struct's offset.
+ *
  * Functions that take sizes validate them and return a negative TML_E_* code instead of
  * reading or writing out of bounds. tml_forest_validate() checks a whole table set once
  * (the WebAssembly build runs it on every model it is handed).
@@ -83,6 +89,7 @@ typedef struct {
     const int8_t *node_threshold_i8;   /* [n_nodes] or NULL: int8 thresholds, int16 inputs */
     const int16_t *leaf_i16;           /* leaf values as fixed point (width 1), or NULL */
     const float *feature_offset;       /* [n_features] whole-number zero points, or NULL: 0 */
+    float offset;                      /* TML_LINK_ISOLATION: sklearn's offset_ (decision = score - offset) */
 } tml_forest_t;
 
 /* Largest |offset|: offset +- 32767 stays a whole float32, so quantizing needs no rounding. */
@@ -172,8 +179,9 @@ static inline int tml_forest_validate(const tml_forest_t *f)
         (f->leaf_i16 != NULL && (tml_forest_leaf_width(f) != 1 || f->n_trees > TML_MAX_I16_LEAF_TREES))) {
         return TML_E_KIND;
     }
-    if ((f->leaf_u8 != NULL || f->leaf_i16 != NULL) &&
-        !(f->leaf_scale > 0.0f && f->leaf_scale < 3.0e38f)) {
+    if (((f->leaf_u8 != NULL || f->leaf_i16 != NULL) &&
+         !(f->leaf_scale > 0.0f && f->leaf_scale < 3.0e38f)) ||
+        !tml_is_finite(f->offset)) {
         return TML_E_SCALE;
     }
     if (f->tree_output != NULL) {
@@ -367,11 +375,24 @@ static inline int tml_forest_raw(const tml_forest_t *f, const float *x, const in
     return TML_OK;
 }
 
-/* Class index from a raw output: log-odds >= 0 for a logistic link (as sklearn), else argmax. */
+/* An isolation forest's score_samples from its mean path length (raw[0]). */
+static inline float tml_forest_isolation_score(const tml_forest_t *f, float mean_path)
+{
+    return -exp2f(-mean_path / f->link_param);
+}
+
+/*
+ * Class index from a raw output, as scikit-learn's predict picks it: log-odds >= 0 for a
+ * logistic link; an isolation forest's 0 (outlier: score_samples < offset) or 1 (inlier);
+ * else the argmax (a regressor's single output gives 0).
+ */
 static inline int32_t tml_forest_class_from_raw(const tml_forest_t *f, const float *raw)
 {
     if (f->link == TML_LINK_LOGISTIC) {
         return raw[0] >= 0.0f ? 1 : 0;
+    }
+    if (f->link == TML_LINK_ISOLATION) {
+        return tml_anomaly_class(tml_forest_isolation_score(f, raw[0]), f->offset);
     }
     return tml_argmax(raw, f->n_outputs);
 }
@@ -398,14 +419,19 @@ static inline void tml_forest_apply_link(const tml_forest_t *f, float *buf)
             buf[k] /= total;
         }
     } else if (f->link == TML_LINK_ISOLATION) {
-        buf[0] = -exp2f(-buf[0] / f->link_param);
+        buf[0] = tml_forest_isolation_score(f, buf[0]);
     }
 }
+
+/* ---- model methods ---- */
 
 /*
  * The model's values for one row into out[n_out] (n_out >= tml_forest_n_values(f)): what
  * predict_proba gives for a classifier, predict for a regressor, score_samples for an
  * isolation forest. Returns TML_OK or a TML_E_* code.
+ *
+ * Every method takes float32 features x or, for a quantized forest, either x or features
+ * already quantized with tml_quantize_features_i16 (xq; x NULL).
  */
 static inline int tml_forest_predict_values(const tml_forest_t *f, const float *x,
                                             const int16_t *xq, float *out, int32_t n_out)
@@ -424,8 +450,8 @@ static inline int tml_forest_predict_values(const tml_forest_t *f, const float *
 
 /*
  * Class index (into the model's class list) for one row, as scikit-learn's predict picks
- * it. Needs a scratch buffer of n_outputs floats; returns a negative TML_E_* code on bad
- * input.
+ * it; an isolation forest's index into [-1, 1] (0 = outlier, 1 = inlier). Needs a scratch
+ * buffer of n_outputs floats; returns a negative TML_E_* code on bad input.
  */
 static inline int32_t tml_forest_predict_class(const tml_forest_t *f, const float *x,
                                                const int16_t *xq, float *scratch,
@@ -436,6 +462,61 @@ static inline int32_t tml_forest_predict_class(const tml_forest_t *f, const floa
         return status;
     }
     return tml_forest_class_from_raw(f, scratch);
+}
+
+/* predict_proba of a classifier into proba[n] (n >= tml_forest_n_values: 2 for a logistic
+ * link); TML_E_KIND for an isolation forest. Returns TML_OK or a TML_E_* code. */
+static inline int tml_forest_predict_proba(const tml_forest_t *f, const float *x, const int16_t *xq,
+                                           float *proba, int32_t n)
+{
+    if (f != NULL && f->link == TML_LINK_ISOLATION) {
+        return TML_E_KIND;
+    }
+    return tml_forest_predict_values(f, x, xq, proba, n);
+}
+
+/*
+ * decision_function into out[n]: a boosted ensemble's raw scores (n >= n_outputs), an
+ * isolation forest's score_samples - offset (n >= 1; negative means outlier). A mean forest
+ * has none in scikit-learn; it gets its raw output, the probabilities before any link.
+ * Returns TML_OK or a TML_E_* code.
+ */
+static inline int tml_forest_decision_function(const tml_forest_t *f, const float *x, const int16_t *xq,
+                                               float *out, int32_t n)
+{
+    int status = tml_forest_raw(f, x, xq, out, n);
+    if (status == TML_OK && f->link == TML_LINK_ISOLATION) {
+        out[0] = tml_forest_isolation_score(f, out[0]) - f->offset;
+    }
+    return status;
+}
+
+/* score_samples of an isolation forest into *score (lower is more abnormal); TML_E_KIND for
+ * other forests. Returns TML_OK or a TML_E_* code. */
+static inline int tml_forest_score_samples(const tml_forest_t *f, const float *x, const int16_t *xq,
+                                           float *score)
+{
+    if (f != NULL && f->link != TML_LINK_ISOLATION) {
+        return TML_E_KIND;
+    }
+    return tml_forest_predict_values(f, x, xq, score, 1);
+}
+
+/* predict of an isolation forest as scikit-learn labels it: *label = 1 for an inlier, -1 for
+ * an outlier (score_samples < offset). Returns TML_OK or a TML_E_* code. */
+static inline int tml_forest_predict_label(const tml_forest_t *f, const float *x, const int16_t *xq,
+                                           int32_t *label)
+{
+    float score;
+    int status;
+    if (label == NULL) {
+        return TML_E_NULL;
+    }
+    status = tml_forest_score_samples(f, x, xq, &score);
+    if (status == TML_OK) {
+        *label = tml_anomaly_class(score, f->offset) == 1 ? 1 : -1;
+    }
+    return status;
 }
 
 #endif /* TINYML_FOREST_H */

@@ -19,6 +19,12 @@
  * tml_log_sum_exp (score_samples) or tml_softmax_inplace (predict_proba) from common.h;
  * EllipticEnvelope reads tml_gauss_mahalanobis of its single component.
  *
+ * The struct says which a model is (kind): TML_GAUSS_LIKELIHOOD (naive Bayes, mixtures:
+ * predict, predict_proba and score_samples from the per-component log-likelihoods) or
+ * TML_GAUSS_ENVELOPE (an elliptic envelope: score_samples = -Mahalanobis^2, decision_function
+ * and predict against the struct's offset). The model methods at the end of this file follow
+ * scikit-learn's names.
+ *
  * tml_gauss_validate checks a model once; the functions below trust a validated model.
  */
 #ifndef TINYML_GAUSS_H
@@ -33,6 +39,9 @@
 #define TML_COV_DIAG 2      /* prec_chol [K][D] */
 #define TML_COV_SPHERICAL 3 /* prec_chol [K] */
 
+#define TML_GAUSS_LIKELIHOOD 0 /* naive Bayes, mixtures: classes or components by log-likelihood */
+#define TML_GAUSS_ENVELOPE 1   /* elliptic envelope: one component, outliers by Mahalanobis distance */
+
 typedef struct {
     int32_t n_components;   /* K */
     int32_t n_features;     /* D */
@@ -40,6 +49,8 @@ typedef struct {
     const float *means;     /* [K][D] */
     const float *prec_chol; /* as above */
     const float *log_norm;  /* [K]: log_weight[k] - 0.5*D*log(2*pi) + log det(prec_chol_k) */
+    int32_t kind;           /* TML_GAUSS_* (0, the zero default: log-likelihood models) */
+    float offset;           /* TML_GAUSS_ENVELOPE: sklearn's offset_ (decision = score - offset) */
 } tml_gauss_t;
 
 /* Floats in prec_chol for the covariance type, or -1 when the count exceeds INT32_MAX. */
@@ -72,8 +83,13 @@ static inline int tml_gauss_validate(const tml_gauss_t *g)
     if (g->n_components <= 0 || g->n_features <= 0) {
         return TML_E_SIZE;
     }
-    if (g->covariance < TML_COV_FULL || g->covariance > TML_COV_SPHERICAL) {
+    if (g->covariance < TML_COV_FULL || g->covariance > TML_COV_SPHERICAL ||
+        (g->kind != TML_GAUSS_LIKELIHOOD && g->kind != TML_GAUSS_ENVELOPE) ||
+        (g->kind == TML_GAUSS_ENVELOPE && g->n_components != 1)) {
         return TML_E_KIND;
+    }
+    if (!tml_is_finite(g->offset)) {
+        return TML_E_SCALE;
     }
     n_means = tml_count_product(g->n_components, g->n_features);
     n_prec = tml_gauss_prec_count(g);
@@ -151,6 +167,101 @@ static inline int tml_gauss_log_prob(const tml_gauss_t *g, const float *x, float
         out[k] = g->log_norm[k] - 0.5f * tml_gauss_mahalanobis(g, k, x);
     }
     return TML_OK;
+}
+
+/* ---- model methods (on a validated model) ---- */
+
+/* An elliptic envelope's score_samples into *score, minus the squared Mahalanobis distance:
+ * TML_E_NULL for a NULL argument, TML_E_KIND for a log-likelihood model. */
+static inline int tml_gauss_envelope_score(const tml_gauss_t *g, const float *x, float *score)
+{
+    if (g == NULL || x == NULL || score == NULL) {
+        return TML_E_NULL;
+    }
+    if (g->kind != TML_GAUSS_ENVELOPE) {
+        return TML_E_KIND;
+    }
+    *score = -tml_gauss_mahalanobis(g, 0, x);
+    return TML_OK;
+}
+
+/*
+ * predict as a class index: the most likely class or component (scratch: n_scratch >=
+ * n_components floats, left holding their log-likelihoods), or an envelope's index into
+ * [-1, 1] (0 = outlier: score_samples < offset; scratch unused, may be NULL). Returns a
+ * negative TML_E_* code on bad input.
+ */
+static inline int32_t tml_gauss_predict_class(const tml_gauss_t *g, const float *x, float *scratch,
+                                              int32_t n_scratch)
+{
+    int status;
+    if (g != NULL && g->kind == TML_GAUSS_ENVELOPE) {
+        float score;
+        status = tml_gauss_envelope_score(g, x, &score);
+        return status != TML_OK ? status : tml_anomaly_class(score, g->offset);
+    }
+    status = tml_gauss_log_prob(g, x, scratch, n_scratch);
+    return status != TML_OK ? status : tml_argmax(scratch, g->n_components);
+}
+
+/* predict_proba into proba[n] (n >= n_components): the softmax of the log-likelihoods;
+ * TML_E_KIND for an envelope. Returns TML_OK or a TML_E_* code. */
+static inline int tml_gauss_predict_proba(const tml_gauss_t *g, const float *x, float *proba, int32_t n)
+{
+    int status;
+    if (g != NULL && g->kind == TML_GAUSS_ENVELOPE) {
+        return TML_E_KIND;
+    }
+    status = tml_gauss_log_prob(g, x, proba, n);
+    if (status == TML_OK) {
+        tml_softmax_inplace(proba, g->n_components);
+    }
+    return status;
+}
+
+/*
+ * score_samples into *score: the log-likelihood of x (log-sum-exp over the components, with
+ * scratch of n_scratch >= n_components floats: a mixture's density, naive Bayes' of x and its
+ * class), or an envelope's -Mahalanobis^2 (scratch unused). Returns TML_OK or a TML_E_* code.
+ */
+static inline int tml_gauss_score_samples(const tml_gauss_t *g, const float *x, float *scratch,
+                                          int32_t n_scratch, float *score)
+{
+    int status;
+    if (g != NULL && g->kind == TML_GAUSS_ENVELOPE) {
+        return tml_gauss_envelope_score(g, x, score);
+    }
+    if (score == NULL) {
+        return TML_E_NULL;
+    }
+    status = tml_gauss_log_prob(g, x, scratch, n_scratch);
+    if (status == TML_OK) {
+        *score = tml_log_sum_exp(scratch, g->n_components);
+    }
+    return status;
+}
+
+/* An envelope's decision_function into *d: score_samples - offset, negative for an outlier;
+ * TML_E_KIND for other models. Returns TML_OK or a TML_E_* code. */
+static inline int tml_gauss_decision_function(const tml_gauss_t *g, const float *x, float *d)
+{
+    int status = tml_gauss_envelope_score(g, x, d);
+    if (status == TML_OK) {
+        *d -= g->offset;
+    }
+    return status;
+}
+
+/* An envelope's predict as scikit-learn labels it: *label = 1 for an inlier, -1 for an
+ * outlier; TML_E_KIND for other models. Returns TML_OK or a TML_E_* code. */
+static inline int tml_gauss_predict_label(const tml_gauss_t *g, const float *x, int32_t *label)
+{
+    float score;
+    int status = label == NULL ? TML_E_NULL : tml_gauss_envelope_score(g, x, &score);
+    if (status == TML_OK) {
+        *label = tml_anomaly_class(score, g->offset) == 1 ? 1 : -1;
+    }
+    return status;
 }
 
 #endif /* TINYML_GAUSS_H */

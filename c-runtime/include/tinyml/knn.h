@@ -253,4 +253,37 @@ static inline int32_t tml_knn_class(const tml_knn_t *m, const float *proba)
     return tml_argmax(proba, m->n_outputs);
 }
 
+/* ---- model methods, named after scikit-learn's (on a validated model) ---- */
+
+/* predict_proba of a classifier into proba[n >= n_outputs] (see tml_knn_predict); TML_E_KIND
+ * for a regressor. Returns TML_OK or a TML_E_* code. */
+static inline int tml_knn_predict_proba(const tml_knn_t *m, const float *x, float *dist_scratch,
+                                        int32_t *index_scratch, int32_t n_scratch, float *proba, int32_t n)
+{
+    if (m != NULL && m->labels == NULL) {
+        return TML_E_KIND;
+    }
+    return tml_knn_predict(m, x, dist_scratch, index_scratch, n_scratch, proba, n);
+}
+
+/* predict of a classifier: the class index, the first most probable class, with proba[n >=
+ * n_outputs] left holding predict_proba. Returns a negative TML_E_* code on bad input. */
+static inline int32_t tml_knn_predict_class(const tml_knn_t *m, const float *x, float *dist_scratch,
+                                            int32_t *index_scratch, int32_t n_scratch, float *proba, int32_t n)
+{
+    int status = tml_knn_predict_proba(m, x, dist_scratch, index_scratch, n_scratch, proba, n);
+    return status != TML_OK ? status : tml_knn_class(m, proba);
+}
+
+/* predict of a regressor into y[n >= n_outputs]; TML_E_KIND for a classifier. Returns TML_OK
+ * or a TML_E_* code. */
+static inline int tml_knn_predict_values(const tml_knn_t *m, const float *x, float *dist_scratch,
+                                         int32_t *index_scratch, int32_t n_scratch, float *y, int32_t n)
+{
+    if (m != NULL && m->targets == NULL) {
+        return TML_E_KIND;
+    }
+    return tml_knn_predict(m, x, dist_scratch, index_scratch, n_scratch, y, n);
+}
+
 #endif /* TINYML_KNN_H */

@@ -25,6 +25,12 @@
  *   - decision_function with decision_function_shape='ovr' (tml_svm_ovr_scores) counts a
  *     pair for j only when d < 0 (scikit-learn's predictions = dec < 0).
  *
+ * The model methods at the end of this file follow scikit-learn's names and take one
+ * scratch of TML_SVM_SCRATCH(n_support, n_decisions) floats (kernel values, then decisions):
+ * tml_svm_predict_class, tml_svm_decision_function (shaped as the struct's shape says),
+ * tml_svm_predict_values (SVR), and for a one-class SVM tml_svm_score_samples and
+ * tml_svm_predict_label (-1 / 1), which use the struct's offset.
+ *
  * tml_svm_validate checks a model once; the functions below trust a validated model.
  */
 #ifndef TINYML_SVM_H
@@ -39,6 +45,14 @@
 #define TML_KERNEL_POLY 2    /* (gamma * <sv, x> + coef0)^degree */
 #define TML_KERNEL_SIGMOID 3 /* tanh(gamma * <sv, x> + coef0) */
 
+/* decision_function's shape for 3+ classes (decision_function_shape). */
+#define TML_SVM_OVR 0 /* one score per class (scikit-learn's default) */
+#define TML_SVM_OVO 1 /* the raw one-vs-one decisions */
+
+/* Floats of scratch the model methods take: a kernel value per support vector, then the
+ * decisions. */
+#define TML_SVM_SCRATCH(n_support, n_decisions) ((n_support) + (n_decisions))
+
 typedef struct {
     int32_t n_features;
     int32_t n_support;   /* all support vectors */
@@ -50,6 +64,8 @@ typedef struct {
     const int32_t *class_start; /* [n_classes + 1] for n_classes >= 2, else unused (may be NULL) */
     const float *dual_coef;     /* [max(n_classes - 1, 1)][n_support] */
     const float *intercept;     /* [n_decisions] */
+    int32_t shape;              /* TML_SVM_OVR (0, the zero default) or TML_SVM_OVO */
+    float offset;               /* OneClassSVM: sklearn's offset_ (score_samples = decision + offset) */
 } tml_svm_t;
 
 /* C (C - 1) / 2 pairwise decisions for C >= 3 classes, else 1 (in an int64: no overflow
@@ -114,6 +130,12 @@ static inline int tml_svm_validate(const tml_svm_t *s)
     status = tml_svm_validate_kernel(s);
     if (status != TML_OK) {
         return status;
+    }
+    if (s->shape != TML_SVM_OVR && s->shape != TML_SVM_OVO) {
+        return TML_E_KIND;
+    }
+    if (!tml_is_finite(s->offset)) {
+        return TML_E_SCALE;
     }
     if (s->n_classes >= 2) {
         /* ascending from 0 to n_support, every class owning at least one vector */
@@ -286,6 +308,107 @@ static inline int tml_svm_ovr_scores(const tml_svm_t *s, const float *decisions,
         }
         out[c] = votes + conf / (3.0f * (fabsf(conf) + 1.0f));
     }
+    return TML_OK;
+}
+
+/* ---- model methods (on a validated model) ---- */
+
+/* Values decision_function gives: C for 3+ classes shaped "ovr", else the decisions. */
+static inline int32_t tml_svm_n_scores(const tml_svm_t *s)
+{
+    return s->n_classes >= 3 && s->shape == TML_SVM_OVR ? s->n_classes : tml_svm_n_decisions(s);
+}
+
+/* The decisions for x into scratch + n_support, the kernel values before them (scratch of
+ * n_scratch >= TML_SVM_SCRATCH(n_support, n_decisions) floats). */
+static inline int tml_svm_scratch_decisions(const tml_svm_t *s, const float *x, float *scratch,
+                                            int32_t n_scratch)
+{
+    if (s == NULL || scratch == NULL) {
+        return TML_E_NULL;
+    }
+    if (n_scratch < TML_SVM_SCRATCH(s->n_support, tml_svm_n_decisions(s))) {
+        return TML_E_SIZE;
+    }
+    return tml_svm_decisions(s, x, scratch, s->n_support, scratch + s->n_support, tml_svm_n_decisions(s));
+}
+
+/* predict as a class index: one-vs-one votes (SVC), or a one-class SVM's index into [-1, 1]
+ * (1 = inlier: decision > 0). Returns a negative TML_E_* code on bad input. */
+static inline int32_t tml_svm_predict_class(const tml_svm_t *s, const float *x, float *scratch, int32_t n_scratch)
+{
+    int status = tml_svm_scratch_decisions(s, x, scratch, n_scratch);
+    return status != TML_OK ? status : tml_svm_vote(s, scratch + s->n_support);
+}
+
+/*
+ * decision_function into out[n] (n >= tml_svm_n_scores): for 3+ classes the "ovr" scores or
+ * the one-vs-one decisions, as the struct's shape says; else the single decision (a binary
+ * SVC's, a one-class SVM's: negative means outlier). Returns TML_OK or a TML_E_* code.
+ */
+static inline int tml_svm_decision_function(const tml_svm_t *s, const float *x, float *scratch,
+                                            int32_t n_scratch, float *out, int32_t n)
+{
+    int32_t k;
+    int status = tml_svm_scratch_decisions(s, x, scratch, n_scratch);
+    if (status != TML_OK) {
+        return status;
+    }
+    if (out == NULL) {
+        return TML_E_NULL;
+    }
+    if (n < tml_svm_n_scores(s)) {
+        return TML_E_SIZE;
+    }
+    if (s->n_classes >= 3 && s->shape == TML_SVM_OVR) {
+        return tml_svm_ovr_scores(s, scratch + s->n_support, out, n);
+    }
+    for (k = 0; k < tml_svm_n_decisions(s); k++) {
+        out[k] = scratch[s->n_support + k];
+    }
+    return TML_OK;
+}
+
+/* An SVR's predict into *y: its decision. Returns TML_OK or a TML_E_* code. */
+static inline int tml_svm_predict_values(const tml_svm_t *s, const float *x, float *scratch, int32_t n_scratch,
+                                         float *y)
+{
+    int status = tml_svm_scratch_decisions(s, x, scratch, n_scratch);
+    if (status == TML_OK) {
+        if (y == NULL) {
+            return TML_E_NULL;
+        }
+        *y = scratch[s->n_support];
+    }
+    return status;
+}
+
+/* A one-class SVM's score_samples into *score: decision + offset. Returns TML_OK or a
+ * TML_E_* code. */
+static inline int tml_svm_score_samples(const tml_svm_t *s, const float *x, float *scratch, int32_t n_scratch,
+                                        float *score)
+{
+    int status = tml_svm_predict_values(s, x, scratch, n_scratch, score);
+    if (status == TML_OK) {
+        *score += s->offset;
+    }
+    return status;
+}
+
+/* A one-class SVM's predict as scikit-learn labels it: *label = 1 for an inlier (decision >
+ * 0), -1 for an outlier. Returns TML_OK or a TML_E_* code. */
+static inline int tml_svm_predict_label(const tml_svm_t *s, const float *x, float *scratch, int32_t n_scratch,
+                                        int32_t *label)
+{
+    int32_t c;
+    if (label == NULL) {
+        return TML_E_NULL;
+    }
+    c = tml_svm_predict_class(s, x, scratch, n_scratch);
+    if (c < 0) {
+        return c;
+    }
+    *label = c == 1 ? 1 : -1;
     return TML_OK;
 }
 

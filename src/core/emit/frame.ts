@@ -6,15 +6,7 @@
  */
 import type { ClassLabel } from '../ir/types';
 import { MODULE_VERSION } from '../../version';
-import {
-  COMMON_H_SOURCE,
-  FEATURES_H_SOURCE,
-  FOREST_H_SOURCE,
-  GAUSS_H_SOURCE,
-  KNN_H_SOURCE,
-  NET_H_SOURCE,
-  SVM_H_SOURCE
-} from '../../generated/runtimeAssets';
+import { RUNTIME_FAMILIES, RUNTIME_FILES } from '../../generated/runtimeAssets';
 
 /** The version in every banner: the package's own (package.json, the one version source). */
 export const COMPILER_VERSION = MODULE_VERSION;
@@ -23,19 +15,27 @@ export const COMPILER_VERSION = MODULE_VERSION;
 export const RUNTIME_BEGIN_MARKER = '/* ---- TinyML Lab runtime';
 export const RUNTIME_END_MARKER = '/* ---- end of embedded runtime';
 
-/** A runtime header a model header needs (common.h always comes first). */
+/**
+ * A runtime header a model header needs: the path it includes, and the runtime files a
+ * standalone header embeds for it (dependencies first, common.h among them).
+ */
 export interface RuntimeHeader {
   path: string;
-  source: string;
+  files: readonly string[];
 }
 
+const runtimeHeader = (family: keyof typeof RUNTIME_FAMILIES): RuntimeHeader => ({
+  path: `tinyml/${family}.h`,
+  files: RUNTIME_FAMILIES[family]
+});
+
 export const RUNTIME_HEADERS = {
-  forest: { path: 'tinyml/forest.h', source: FOREST_H_SOURCE },
-  net: { path: 'tinyml/net.h', source: NET_H_SOURCE },
-  gauss: { path: 'tinyml/gauss.h', source: GAUSS_H_SOURCE },
-  svm: { path: 'tinyml/svm.h', source: SVM_H_SOURCE },
-  knn: { path: 'tinyml/knn.h', source: KNN_H_SOURCE },
-  features: { path: 'tinyml/features.h', source: FEATURES_H_SOURCE }
+  forest: runtimeHeader('forest'),
+  net: runtimeHeader('net'),
+  gauss: runtimeHeader('gauss'),
+  svm: runtimeHeader('svm'),
+  knn: runtimeHeader('knn'),
+  features: runtimeHeader('features')
 };
 
 /** Options every header emitter takes. */
@@ -47,19 +47,19 @@ export interface HeaderOptions {
 }
 
 /**
- * The runtime a model header needs, after <stdint.h>: with `standalone`, common.h and the
- * headers embedded in one block between the markers (the widget folds it); else includes.
+ * The runtime a model header needs, after <stdint.h>: with `standalone`, the headers' runtime
+ * files embedded in one block between the markers (the widget folds it), each once, every
+ * file after those it includes, so the block needs no include path; else includes.
  */
 export function runtimeC(headers: RuntimeHeader[], standalone: boolean): string[] {
   if (!standalone) {
     return [headers.map(h => `#include "${h.path}"`).join('\n') + '\n'];
   }
-  const paths = ['tinyml/common.h', ...headers.map(h => h.path)];
-  const listed = `${paths.slice(0, -1).join(', ')} and ${paths[paths.length - 1]}`;
+  const files = [...new Set(headers.flatMap(h => h.files))];
+  const listed = `${files.slice(0, -1).join(', ')} and ${files[files.length - 1]}`;
   return [
     `${RUNTIME_BEGIN_MARKER}: ${listed} (embedded) ---- */`,
-    COMMON_H_SOURCE.trimEnd(),
-    ...headers.map(h => h.source.trimEnd()),
+    ...files.map(path => RUNTIME_FILES[path].trimEnd()),
     `${RUNTIME_END_MARKER} ---- */\n`
   ];
 }

@@ -4,50 +4,21 @@
  * the Python package embeds. Instantiation is synchronous (the module is a few KB).
  */
 import { RUNTIME_WASM_BASE64 } from '../../generated/runtimeAssets';
+import { ABI_VERSION, DESCRIPTORS, DescriptorName, ERROR_TEXT } from '../../generated/runtimeConstants';
 import type { GaussianTables } from '../families/gaussian/ir';
 import type { NeighborsIR } from '../families/neighbors/ir';
-import type { Activation } from '../families/nets/ir';
-import type { LayerKind, NetLayer, NetTables } from '../families/nets/lower';
+import type { NetLayer, NetTables } from '../families/nets/lower';
 import { SvmIR, classStart, svmDecisions, svmValueCount } from '../families/svm/ir';
-import type { Combine, Link } from '../families/trees/ir';
 import { ForestTables, valueCount } from '../families/trees/lower';
 import { base64ToBytes } from '../ir/encoding';
-
-const ERROR_NAMES: Record<number, string> = {
-  [-1]: 'TML_E_NULL (a required table is missing)',
-  [-2]: 'TML_E_SIZE (a count is out of range)',
-  [-3]: 'TML_E_TREE (node indices are malformed)',
-  [-4]: 'TML_E_FEATURE (a split tests a feature that does not exist)',
-  [-5]: 'TML_E_LEAF (a leaf points outside the leaf table)',
-  [-6]: 'TML_E_THRESHOLDS (threshold tables are inconsistent)',
-  [-7]: 'TML_E_KIND (combine or link do not fit the outputs)',
-  [-8]: 'TML_E_SCALE (a quantization scale, offset, zero point or shift is out of range)',
-  [-9]: 'TML_E_SHAPE (a layer shape does not follow from the previous layer)',
-  [-10]: 'TML_E_ARENA (a buffer lies outside the arena, overlaps, or is misaligned)'
-};
-
-/** Runtime codes of combine and link (TML_COMBINE_*, TML_LINK_* in forest.h). */
-const COMBINE_CODES: Record<Combine, number> = { mean: 0, sum: 1 };
-const LINK_CODES: Record<Link, number> = { identity: 0, logistic: 1, softmax: 2, isolation: 3 };
-const ABI_VERSION = 7;
-const COVARIANCE_CODES = { full: 0, tied: 1, diag: 2, spherical: 3 };
-const KERNEL_CODES = { linear: 0, rbf: 1, poly: 2, sigmoid: 3 };
-const METRIC_CODES = { euclidean: 0, manhattan: 1, chebyshev: 2, minkowski: 3 };
-/** Runtime codes of layer kinds and activations (TML_LAYER_*, TML_ACT_* in net.h). */
-const LAYER_CODES: Record<LayerKind, number> = { conv: 0, max_pool: 1, avg_pool: 2, affine: 3, activation: 4 };
-const ACTIVATION_CODES: Record<Activation, number> = { identity: 0, relu: 1, relu6: 2, tanh: 3, logistic: 4, softmax: 5 };
-/** Words per layer in a layer descriptor: the fields of tml_layer_t in order. */
-const LAYER_WORDS = 29;
-/** Positions of the float fields in the descriptor (DESC_* in runtime_wasm.c). */
-const LINK_PARAM_WORD = 14;
-const LEAF_SCALE_WORD = 18;
+import { runtimeCode } from './codes';
 
 export class RuntimeError extends Error {
   constructor(
     readonly code: number,
     operation: string
   ) {
-    super(`C runtime rejected ${operation}: ${ERROR_NAMES[code] ?? `error ${code}`}`);
+    super(`C runtime rejected ${operation}: ${ERROR_TEXT[code] ?? `error ${code}`}`);
     this.name = 'RuntimeError';
   }
 }
@@ -57,30 +28,26 @@ interface RuntimeExports {
   __heap_base: WebAssembly.Global;
   _initialize: () => void;
   tml_abi_version: () => number;
-  tml_forest_descriptor_length: () => number;
   tml_wasm_forest_validate: (desc: number) => number;
-  tml_wasm_gauss_descriptor_length: () => number;
-  tml_wasm_gauss_predict: (
+  tml_wasm_gauss_run: (desc: number, x: number, nRows: number, scratch: number, values: number, scores: number, classes: number) => number;
+  tml_wasm_svm_run: (
     desc: number,
     x: number,
     nRows: number,
-    out: number,
-    proba: number,
-    scores: number,
+    scoreSamples: number,
+    scratch: number,
+    nScratch: number,
+    values: number,
     classes: number
   ) => number;
-  tml_wasm_svm_descriptor_length: () => number;
-  tml_wasm_svm_decisions: (desc: number, x: number, nRows: number, scratch: number, nScratch: number, out: number, classes: number) => number;
-  tml_wasm_svm_ovr_scores: (desc: number, decisions: number, nRows: number, out: number) => number;
-  tml_wasm_knn_descriptor_length: () => number;
-  tml_wasm_knn_predict: (
+  tml_wasm_knn_run: (
     desc: number,
     x: number,
     nRows: number,
     dist: number,
     index: number,
     nScratch: number,
-    out: number,
+    values: number,
     classes: number
   ) => number;
   tml_wasm_power_spectrum: (x: number, nRows: number, nFft: number, window: number, re: number, im: number, w: number, out: number) => number;
@@ -116,7 +83,6 @@ interface RuntimeExports {
   ) => number;
   tml_wasm_logmel_clips: (
     desc: number,
-    amin: number,
     x: number,
     nRows: number,
     nSamples: number,
@@ -138,9 +104,8 @@ interface RuntimeExports {
     offset: number,
     maxEvents: number
   ) => number;
-  tml_wasm_layer_words: () => number;
   tml_wasm_layer_size: () => number;
-  tml_wasm_net_predict: (
+  tml_wasm_net_run: (
     netDesc: number,
     layerDesc: number,
     storage: number,
@@ -148,8 +113,9 @@ interface RuntimeExports {
     nRows: number,
     arena: number,
     arenaBytes: number,
-    out: number,
-    nOut: number,
+    proba: number,
+    values: number,
+    nValues: number,
     classes: number
   ) => number;
   tml_wasm_net_trace: (
@@ -163,7 +129,7 @@ interface RuntimeExports {
     mins: number,
     maxs: number
   ) => number;
-  tml_wasm_forest_predict: (
+  tml_wasm_forest_run: (
     desc: number,
     x: number,
     nRows: number,
@@ -175,18 +141,16 @@ interface RuntimeExports {
 }
 
 export interface GaussianOutput {
-  /** Per-component log-likelihoods, [nRows * K]. */
-  logProb: Float32Array;
-  /** Their softmax (predict_proba), log-sum-exp (score_samples) and argmax (predict). */
-  proba: Float32Array;
+  /** predict_proba [nRows * K], or an elliptic envelope's score_samples [nRows]. */
+  values: Float32Array;
+  /** score_samples (the log-likelihood) of a log-likelihood model; empty for an envelope. */
   scores: Float32Array;
+  /** predict's class index (an envelope's 0 = outlier, 1 = inlier). */
   classes: Int32Array;
-  /** Squared Mahalanobis distance of component 0 (-2 log_prob when log_norm is 0). */
-  mahalanobis: Float32Array;
 }
 
 export interface NetOutput {
-  /** The last layer's outputs, nOutputs per row. */
+  /** The last layer's outputs, nOutputs per row, or predict_proba's values. */
   values: Float32Array;
   /** Class index per row, as tml_net_class_from_output picks it. */
   classes: Int32Array;
@@ -201,7 +165,7 @@ export interface NetTrace {
 export interface ForestOutput {
   /** Values per row (valueCount of them): probabilities, regression output or anomaly score. */
   values: Float32Array;
-  /** Class index per row (classifiers). */
+  /** Class index per row (classifiers; an isolation forest's 0 = outlier, 1 = inlier). */
   classes: Int32Array;
 }
 
@@ -241,50 +205,44 @@ export class WasmRuntime {
     return WasmRuntime.shared;
   }
 
-  /** Runs the forest on nRows rows of x (row-major float32). */
-  runForest(tables: ForestTables, x: Float32Array, nRows: number): ForestOutput {
+  /** Runs the forest on nRows rows of x (row-major float32); offset: an isolation forest's. */
+  runForest(tables: ForestTables, x: Float32Array, nRows: number, offset = 0): ForestOutput {
     if (x.length !== nRows * tables.nFeatures) {
       throw new Error(`expected ${nRows} x ${tables.nFeatures} features, got ${x.length} values`);
     }
     const arena = new Arena(this.exports);
-    const place = (table: Table | null): number => (table ? arena.write(table) : 0);
-    const descriptor = new Int32Array([
-      tables.nFeatures,
-      tables.nOutputs,
-      tables.nTrees,
-      tables.nNodes,
-      tables.nLeafRows,
-      place(tables.treeRoot),
-      place(tables.nodeFeature),
-      place(tables.nodeNext),
-      place(tables.thresholdF32),
-      place(tables.thresholdI16),
-      place(tables.featureScale),
-      place(tables.leafType === 'float32' ? tables.leafValues : null),
-      COMBINE_CODES[tables.combine],
-      LINK_CODES[tables.link],
-      0, // link_param, written as float bits below
-      place(tables.baseline),
-      place(tables.treeOutput),
-      place(tables.leafU8),
-      0, // leaf_scale, written as float bits below
-      place(tables.thresholdI8),
-      place(tables.leafI16),
-      place(tables.featureOffset)
-    ]);
-    const floats = new Float32Array(descriptor.buffer);
-    floats[LINK_PARAM_WORD] = tables.linkParam;
-    floats[LEAF_SCALE_WORD] = tables.leafScale;
-    if (descriptor.length !== this.exports.tml_forest_descriptor_length()) {
-      throw new Error('forest descriptor layout differs from the C runtime');
-    }
+    const descriptor = packDescriptor(arena, 'forest', {
+      n_features: tables.nFeatures,
+      n_outputs: tables.nOutputs,
+      n_trees: tables.nTrees,
+      n_nodes: tables.nNodes,
+      n_leaf_rows: tables.nLeafRows,
+      tree_root: tables.treeRoot,
+      node_feature: tables.nodeFeature,
+      node_next: tables.nodeNext,
+      node_threshold_f32: tables.thresholdF32,
+      node_threshold_i16: tables.thresholdI16,
+      feature_scale: tables.featureScale,
+      leaf_values: tables.leafType === 'float32' ? tables.leafValues : null,
+      combine: runtimeCode('combine', tables.combine),
+      link: runtimeCode('link', tables.link),
+      link_param: tables.linkParam,
+      baseline: tables.baseline,
+      tree_output: tables.treeOutput,
+      leaf_u8: tables.leafU8,
+      leaf_scale: tables.leafScale,
+      node_threshold_i8: tables.thresholdI8,
+      leaf_i16: tables.leafI16,
+      feature_offset: tables.featureOffset,
+      offset
+    });
     const descAt = arena.write(descriptor);
     const xAt = arena.write(x);
     const nValues = valueCount(tables);
     const valuesAt = arena.reserve(nRows * nValues * 4);
     const classesAt = arena.reserve(nRows * 4);
     const scratchAt = arena.reserve(nValues * 4);
-    const status = this.exports.tml_wasm_forest_predict(
+    const status = this.exports.tml_wasm_forest_run(
       descAt,
       xAt,
       nRows,
@@ -307,16 +265,18 @@ export class WasmRuntime {
     if (x.length !== nRows * tables.nInputs) {
       throw new Error(`expected ${nRows} x ${tables.nInputs} inputs, got ${x.length} values`);
     }
-    if (this.exports.tml_wasm_layer_words() !== LAYER_WORDS) {
-      throw new Error('layer descriptor layout differs from the C runtime');
-    }
     const arena = new Arena(this.exports);
-    const place = (table: Table | null): number => (table ? arena.write(table) : 0);
-    const layerDesc = new Int32Array(LAYER_WORDS * tables.layers.length);
-    tables.layers.forEach((layer, k) => layerDesc.set(layerWords(layer, place), k * LAYER_WORDS));
+    const words = DESCRIPTORS.layer.length;
+    const layerDesc = new Int32Array(words * tables.layers.length);
+    tables.layers.forEach((layer, k) => layerDesc.set(layerDescriptor(arena, layer), k * words));
+    const net = packDescriptor(arena, 'net', {
+      n_layers: tables.layers.length,
+      quantized: tables.featureType === 'int8' ? 1 : 0,
+      arena_bytes: tables.arenaBytes
+    });
     return {
       arena,
-      netAt: arena.write(new Int32Array([tables.layers.length, tables.featureType === 'int8' ? 1 : 0, tables.arenaBytes])),
+      netAt: arena.write(net),
       layersAt: arena.write(layerDesc),
       storageAt: arena.reserve(tables.layers.length * this.exports.tml_wasm_layer_size()),
       xAt: arena.write(x),
@@ -324,43 +284,37 @@ export class WasmRuntime {
     };
   }
 
-  /** Runs an SVM: decision_function values (ovr-shaped for 3+ classes unless "ovo") and votes. */
+  /**
+   * Runs an SVM: values are decision_function (ovr-shaped for 3+ classes unless "ovo"; an SVR's
+   * predict) or a one-class SVM's score_samples; classes are predict's (votes; 0 = outlier).
+   */
   runSvm(ir: SvmIR, x: Float32Array, nRows: number): { values: Float32Array; classes: Int32Array } {
     const arena = new Arena(this.exports);
     const nClasses = ir.task === 'classification' ? ir.classes.length : 1;
-    const floats = new Float32Array(2);
-    floats[0] = ir.gamma;
-    floats[1] = ir.coef0;
-    const bits = new Int32Array(floats.buffer);
-    const descriptor = new Int32Array([
-      ir.modelFeatures,
-      ir.nSupport,
-      nClasses,
-      KERNEL_CODES[ir.kernel],
-      bits[0],
-      bits[1],
-      ir.degree,
-      arena.write(ir.supportVectors),
-      nClasses >= 2 ? arena.write(classStart(ir)) : 0,
-      arena.write(ir.dualCoef),
-      arena.write(ir.intercept)
-    ]);
-    if (descriptor.length !== this.exports.tml_wasm_svm_descriptor_length()) {
-      throw new Error('SVM descriptor layout differs from the C runtime');
-    }
-    const nDecisions = svmDecisions(ir);
+    const anomaly = ir.task === 'anomaly';
+    const descriptor = packDescriptor(arena, 'svm', {
+      n_features: ir.modelFeatures,
+      n_support: ir.nSupport,
+      n_classes: nClasses,
+      kernel: runtimeCode('kernel', ir.kernel),
+      gamma: ir.gamma,
+      coef0: ir.coef0,
+      degree: ir.degree,
+      support: ir.supportVectors,
+      class_start: nClasses >= 2 ? classStart(ir) : null,
+      dual_coef: ir.dualCoef,
+      intercept: ir.intercept,
+      shape: runtimeCode('svmShape', ir.decisionShape),
+      offset: anomaly ? ir.offset : 0
+    });
+    const nScratch = ir.nSupport + svmDecisions(ir);
+    const width = anomaly ? 1 : svmValueCount(ir);
     const descAt = arena.write(descriptor);
     const xAt = arena.write(x);
-    const scratchAt = arena.reserve(4 * ir.nSupport);
-    const decisionsAt = arena.reserve(4 * nRows * nDecisions);
+    const scratchAt = arena.reserve(4 * nScratch);
+    const valuesAt = arena.reserve(4 * nRows * width);
     const classesAt = arena.reserve(4 * nRows);
-    let status = this.exports.tml_wasm_svm_decisions(descAt, xAt, nRows, scratchAt, ir.nSupport, decisionsAt, classesAt);
-    const width = svmValueCount(ir);
-    let valuesAt = decisionsAt;
-    if (status === 0 && nClasses >= 3 && ir.decisionShape === 'ovr') {
-      valuesAt = arena.reserve(4 * nRows * width);
-      status = this.exports.tml_wasm_svm_ovr_scores(descAt, decisionsAt, nRows, valuesAt);
-    }
+    const status = this.exports.tml_wasm_svm_run(descAt, xAt, nRows, anomaly ? 1 : 0, scratchAt, nScratch, valuesAt, classesAt);
     if (status !== 0) {
       throw new RuntimeError(status, 'the SVM');
     }
@@ -374,36 +328,32 @@ export class WasmRuntime {
   /** Runs a nearest-neighbour model: probabilities (classifier) or predictions, and classes. */
   runNeighbors(ir: NeighborsIR, x: Float32Array, nRows: number): { values: Float32Array; classes: Int32Array } {
     const arena = new Arena(this.exports);
-    const p = new Float32Array([ir.p]);
-    const descriptor = new Int32Array([
-      ir.nSamples,
-      ir.modelFeatures,
-      ir.nOutputs,
-      ir.k,
-      METRIC_CODES[ir.metric],
-      new Int32Array(p.buffer)[0],
-      ir.weights === 'distance' ? 1 : 0,
-      arena.write(ir.samples),
-      ir.labels ? arena.write(ir.labels) : 0,
-      ir.targets ? arena.write(ir.targets) : 0
-    ]);
-    if (descriptor.length !== this.exports.tml_wasm_knn_descriptor_length()) {
-      throw new Error('nearest-neighbour descriptor layout differs from the C runtime');
-    }
+    const descriptor = packDescriptor(arena, 'knn', {
+      n_samples: ir.nSamples,
+      n_features: ir.modelFeatures,
+      n_outputs: ir.nOutputs,
+      k: ir.k,
+      metric: runtimeCode('metric', ir.metric),
+      p: ir.p,
+      weights: runtimeCode('weights', ir.weights),
+      samples: ir.samples,
+      labels: ir.labels,
+      targets: ir.targets
+    });
     const descAt = arena.write(descriptor);
     const xAt = arena.write(x);
     const distAt = arena.reserve(4 * ir.k);
     const indexAt = arena.reserve(4 * ir.k);
     const outAt = arena.reserve(4 * nRows * ir.nOutputs);
-    const classesAt = ir.labels ? arena.reserve(4 * nRows) : 0;
-    const status = this.exports.tml_wasm_knn_predict(descAt, xAt, nRows, distAt, indexAt, ir.k, outAt, classesAt);
+    const classesAt = arena.reserve(4 * nRows);
+    const status = this.exports.tml_wasm_knn_run(descAt, xAt, nRows, distAt, indexAt, ir.k, outAt, classesAt);
     if (status !== 0) {
       throw new RuntimeError(status, 'the nearest-neighbour model');
     }
     const buffer = this.exports.memory.buffer;
     return {
       values: new Float32Array(buffer, outAt, nRows * ir.nOutputs).slice(),
-      classes: classesAt ? new Int32Array(buffer, classesAt, nRows).slice() : new Int32Array(nRows)
+      classes: new Int32Array(buffer, classesAt, nRows).slice()
     };
   }
 
@@ -414,59 +364,64 @@ export class WasmRuntime {
   }
 
 
-  /** Runs a Gaussian model on nRows rows of x (row-major float32). */
-  runGaussian(tables: GaussianTables, x: Float32Array, nRows: number): GaussianOutput {
+  /**
+   * Runs a Gaussian model on nRows rows of x (row-major float32): a log-likelihood model, or
+   * with envelopeOffset an elliptic envelope (outliers where score_samples < offset).
+   */
+  runGaussian(tables: GaussianTables, x: Float32Array, nRows: number, envelopeOffset: number | null = null): GaussianOutput {
     if (x.length !== nRows * tables.nFeatures) {
       throw new Error(`expected ${nRows} x ${tables.nFeatures} features, got ${x.length} values`);
     }
     const arena = new Arena(this.exports);
-    const descriptor = new Int32Array([
-      tables.nComponents,
-      tables.nFeatures,
-      COVARIANCE_CODES[tables.covariance],
-      arena.write(tables.means),
-      arena.write(tables.precChol),
-      arena.write(tables.logNorm)
-    ]);
-    if (descriptor.length !== this.exports.tml_wasm_gauss_descriptor_length()) {
-      throw new Error('Gaussian descriptor layout differs from the C runtime');
-    }
+    const envelope = envelopeOffset !== null;
+    const descriptor = packDescriptor(arena, 'gauss', {
+      n_components: tables.nComponents,
+      n_features: tables.nFeatures,
+      covariance: runtimeCode('covariance', tables.covariance),
+      means: tables.means,
+      prec_chol: tables.precChol,
+      log_norm: tables.logNorm,
+      kind: runtimeCode('gauss', envelope ? 'envelope' : 'likelihood'),
+      offset: envelopeOffset ?? 0
+    });
     const k = tables.nComponents;
+    const width = envelope ? 1 : k;
     const descAt = arena.write(descriptor);
     const xAt = arena.write(x);
-    const outAt = arena.reserve(4 * nRows * k);
-    const probaAt = arena.reserve(4 * nRows * k);
-    const scoresAt = arena.reserve(4 * nRows);
+    const scratchAt = arena.reserve(4 * k);
+    const valuesAt = arena.reserve(4 * nRows * width);
+    const scoresAt = envelope ? 0 : arena.reserve(4 * nRows);
     const classesAt = arena.reserve(4 * nRows);
-    const status = this.exports.tml_wasm_gauss_predict(descAt, xAt, nRows, outAt, probaAt, scoresAt, classesAt);
+    const status = this.exports.tml_wasm_gauss_run(descAt, xAt, nRows, scratchAt, valuesAt, scoresAt, classesAt);
     if (status !== 0) {
       throw new RuntimeError(status, 'the Gaussian model');
     }
     const buffer = this.exports.memory.buffer;
-    const logProb = new Float32Array(buffer, outAt, nRows * k).slice();
     return {
-      logProb,
-      proba: new Float32Array(buffer, probaAt, nRows * k).slice(),
-      scores: new Float32Array(buffer, scoresAt, nRows).slice(),
-      classes: new Int32Array(buffer, classesAt, nRows).slice(),
-      mahalanobis: Float32Array.from({ length: nRows }, (_, r) => -2 * logProb[r * k])
+      values: new Float32Array(buffer, valuesAt, nRows * width).slice(),
+      scores: envelope ? new Float32Array(0) : new Float32Array(buffer, scoresAt, nRows).slice(),
+      classes: new Int32Array(buffer, classesAt, nRows).slice()
     };
   }
 
-  /** Runs the net on nRows rows of x (row-major float32). */
-  runNet(tables: NetTables, x: Float32Array, nRows: number): NetOutput {
+  /**
+   * Runs the net on nRows rows of x (row-major float32): the outputs, or with proba
+   * predict_proba's values (a single logistic output p gives [1 - p, p]).
+   */
+  runNet(tables: NetTables, x: Float32Array, nRows: number, proba = false): NetOutput {
     const p = this.placeNet(tables, x, nRows);
-    const outAt = p.arena.reserve(nRows * tables.nOutputs * 4);
+    const width = proba && tables.nOutputs === 1 ? 2 : tables.nOutputs;
+    const outAt = p.arena.reserve(nRows * width * 4);
     const classesAt = p.arena.reserve(nRows * 4);
-    const status = this.exports.tml_wasm_net_predict(
-      p.netAt, p.layersAt, p.storageAt, p.xAt, nRows, p.arenaAt, tables.arenaBytes, outAt, tables.nOutputs, classesAt
+    const status = this.exports.tml_wasm_net_run(
+      p.netAt, p.layersAt, p.storageAt, p.xAt, nRows, p.arenaAt, tables.arenaBytes, proba ? 1 : 0, outAt, width, classesAt
     );
     if (status !== 0) {
       throw new RuntimeError(status, 'the network');
     }
     const buffer = this.exports.memory.buffer;
     return {
-      values: new Float32Array(buffer, outAt, nRows * tables.nOutputs).slice(),
+      values: new Float32Array(buffer, outAt, nRows * width).slice(),
       classes: new Int32Array(buffer, classesAt, nRows).slice()
     };
   }
@@ -489,35 +444,87 @@ export class WasmRuntime {
 
 }
 
-function layerWords(layer: NetLayer, place: (t: Table | null) => number): Int32Array {
-  const words = new Int32Array([
-    LAYER_CODES[layer.kind],
-    ACTIVATION_CODES[layer.activation],
-    ...layer.inShape,
-    ...layer.outShape,
-    ...layer.kernel,
-    ...layer.stride,
-    ...layer.pad,
-    layer.inOffset,
-    layer.outOffset,
-    place(layer.weightF32),
-    place(layer.biasF32),
-    place(layer.weightI8),
-    place(layer.biasI32),
-    place(layer.multiplier),
-    place(layer.shift),
-    place(layer.channelScale),
-    0, // in_scale, float bits below
-    layer.inZero,
-    0, // out_scale, float bits below
-    layer.outZero,
-    layer.outFloat ? 1 : 0,
-    layer.biasFolded ? 1 : 0
-  ]);
+type DescriptorValue = number | Table | null;
+type FieldName<D extends DescriptorName> = (typeof DESCRIPTORS)[D][number]['name'];
+
+/** The typed array that holds each C element type of a table. */
+const TABLE_TYPES: Record<string, new (n: number) => Table> = {
+  float: Float32Array,
+  int32_t: Int32Array,
+  int16_t: Int16Array,
+  int8_t: Int8Array,
+  uint16_t: Uint16Array,
+  uint8_t: Uint8Array
+};
+
+/**
+ * Descriptor `name` of c-runtime/wasm/descriptors.h from its fields by name (every field, so a
+ * layout change is a type error here): ints as they are, floats as their float32 bits, tables
+ * written to the arena (null: 0), each checked against the field's C element type.
+ */
+function packDescriptor<D extends DescriptorName>(
+  arena: Arena,
+  name: D,
+  fields: Record<FieldName<D>, DescriptorValue>
+): Int32Array {
+  const layout: ReadonlyArray<{ name: string; kind: string; ctype?: string }> = DESCRIPTORS[name];
+  const words = new Int32Array(layout.length);
   const floats = new Float32Array(words.buffer);
-  floats[23] = layer.inScale;
-  floats[25] = layer.outScale;
+  layout.forEach((field, i) => {
+    const value = (fields as Record<string, DescriptorValue>)[field.name];
+    if (field.kind === 'pointer') {
+      if (typeof value === 'number') {
+        throw new Error(`${name} descriptor: ${field.name} is a table`);
+      }
+      if (value && !(value instanceof TABLE_TYPES[field.ctype as string])) {
+        throw new Error(`${name} descriptor: ${field.name} must hold ${field.ctype}, got ${value.constructor.name}`);
+      }
+      words[i] = value ? arena.write(value) : 0;
+    } else if (typeof value !== 'number') {
+      throw new Error(`${name} descriptor: ${field.name} must be a number`);
+    } else if (field.kind === 'float') {
+      floats[i] = value;
+    } else {
+      words[i] = value;
+    }
+  });
   return words;
+}
+
+function layerDescriptor(arena: Arena, layer: NetLayer): Int32Array {
+  const [inH, inW, inC] = layer.inShape;
+  const [outH, outW, outC] = layer.outShape;
+  return packDescriptor(arena, 'layer', {
+    kind: runtimeCode('layer', layer.kind),
+    activation: runtimeCode('activation', layer.activation),
+    in_h: inH,
+    in_w: inW,
+    in_c: inC,
+    out_h: outH,
+    out_w: outW,
+    out_c: outC,
+    kernel_h: layer.kernel[0],
+    kernel_w: layer.kernel[1],
+    stride_h: layer.stride[0],
+    stride_w: layer.stride[1],
+    pad_top: layer.pad[0],
+    pad_left: layer.pad[1],
+    in_offset: layer.inOffset,
+    out_offset: layer.outOffset,
+    weight_f32: layer.weightF32,
+    bias_f32: layer.biasF32,
+    weight_i8: layer.weightI8,
+    bias_i32: layer.biasI32,
+    multiplier: layer.multiplier,
+    shift: layer.shift,
+    channel_scale: layer.channelScale,
+    in_scale: layer.inScale,
+    in_zero: layer.inZero,
+    out_scale: layer.outScale,
+    out_zero: layer.outZero,
+    out_float: layer.outFloat ? 1 : 0,
+    bias_folded: layer.biasFolded ? 1 : 0
+  });
 }
 
 /** Bump allocator above __heap_base; every run starts from the base again. */
@@ -587,8 +594,12 @@ export function logMelFrames(nSamples: number, nFft: number, hop: number): numbe
 }
 
 /** Window kinds of tml_window (TML_WINDOW_*). */
-export const WINDOW_CODES = { rect: 0, hann: 1, hamming: 2 } as const;
-export type WindowKind = keyof typeof WINDOW_CODES;
+export type WindowKind = 'rect' | 'hann' | 'hamming';
+export const WINDOW_CODES: Readonly<Record<WindowKind, number>> = {
+  rect: runtimeCode('window', 'rect'),
+  hann: runtimeCode('window', 'hann'),
+  hamming: runtimeCode('window', 'hamming')
+};
 
 /**
  * Feature extraction and post-processing in the C runtime (its WebAssembly build): the same
@@ -678,23 +689,24 @@ export class FeatureRuntime {
     const arena = new Arena(this.exports);
     const frames = logMelFrames(nSamples, c.nFft, c.hop);
     const width = logMelWidth(c);
-    const descriptor = new Int32Array([
-      c.nFft,
-      arena.write(tables.window),
-      arena.write(tables.twiddles),
-      c.nMels,
-      tables.weights.length,
-      arena.write(tables.firstBin),
-      arena.write(tables.nWeights),
-      arena.write(tables.weights),
-      c.nMfcc,
-      arena.write(tables.dct)
-    ]);
+    const descriptor = packDescriptor(arena, 'logmel', {
+      n_fft: c.nFft,
+      window: tables.window,
+      twiddles: tables.twiddles,
+      'mel.n_mels': c.nMels,
+      'mel.n_stored': tables.weights.length,
+      'mel.first_bin': tables.firstBin,
+      'mel.n_weights': tables.nWeights,
+      'mel.weights': tables.weights,
+      amin: c.amin,
+      n_mfcc: c.nMfcc,
+      dct: tables.dct
+    });
     const descAt = arena.write(descriptor);
     const xAt = arena.write(x);
     const scratch = arena.reserve(4 * logMelScratchFloats(c));
     const out = arena.reserve(4 * Math.max(1, nRows * frames * width));
-    this.check(this.exports.tml_wasm_logmel_clips(descAt, c.amin, xAt, nRows, nSamples, c.hop, scratch, out), 'the log-mel features');
+    this.check(this.exports.tml_wasm_logmel_clips(descAt, xAt, nRows, nSamples, c.hop, scratch, out), 'the log-mel features');
     return this.read(out, nRows * frames * width);
   }
 

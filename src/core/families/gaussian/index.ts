@@ -18,15 +18,15 @@ export type LoweredGaussian = Lowered<GaussianIR, GaussianTables> & {
   pre: NetTables | null;
 };
 
+/**
+ * The runtime's methods give what scikit-learn's do: an envelope's score_samples and its
+ * classes (0 = outlier, 1 = inlier); a classifier's probabilities, classes and log-likelihoods.
+ */
 function run(model: LoweredGaussian, x: Float32Array, nRows: number): DeviceRun {
-  const out = WasmRuntime.load().runGaussian(model.tables, modelInput(model.pre, x, nRows), nRows);
-  if (model.ir.task === 'anomaly') {
-    // score_samples = -Mahalanobis^2; outlier (class 0) where it is below the offset
-    const offset = Math.fround(model.ir.offset);
-    const values = Float32Array.from(out.mahalanobis, m => -m);
-    return { nRows, routingChanges: [], classes: Int32Array.from(values, s => (s < offset ? 0 : 1)), values };
-  }
-  return { nRows, routingChanges: [], classes: out.classes, values: out.proba, scores: out.scores };
+  const anomaly = model.ir.task === 'anomaly';
+  const out = WasmRuntime.load().runGaussian(model.tables, modelInput(model.pre, x, nRows), nRows, anomaly ? model.ir.offset : null);
+  const run = { nRows, routingChanges: [], classes: out.classes, values: out.values };
+  return anomaly ? run : { ...run, scores: out.scores };
 }
 
 export const gaussian: Family<GaussianIR, LoweredGaussian, GaussianStructure> = {

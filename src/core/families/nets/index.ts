@@ -58,17 +58,9 @@ function lowerNet(ir: NeuralNetIR, options: CompileOptions): NetTables {
   return quantizeNet(float, { rows: nRows, inputMin, inputMax, min: trace.min, max: trace.max });
 }
 
+/** predict_proba through the runtime (one logistic output gives [1 - p, p]), else the outputs. */
 function run(model: LoweredNet, x: Float32Array, nRows: number): DeviceRun {
-  const out = WasmRuntime.load().runNet(model.tables, x, nRows);
-  if (model.ir.output === 'probabilities' && model.ir.nOutputs === 1) {
-    // One logistic output: predict_proba's two columns, [1 - p, p].
-    const values = new Float32Array(2 * nRows);
-    out.values.forEach((p, r) => {
-      values[2 * r] = 1 - p;
-      values[2 * r + 1] = p;
-    });
-    return { nRows, routingChanges: [], classes: out.classes, values };
-  }
+  const out = WasmRuntime.load().runNet(model.tables, x, nRows, model.ir.output === 'probabilities');
   return { nRows, routingChanges: [], classes: out.classes, values: out.values };
 }
 

@@ -16,13 +16,9 @@ import { SvmIR, SvmStructure, describeSvm, parseSvmIR, svmValueCount } from './i
 /** SVMs run straight from their IR's float32 arrays. */
 export type LoweredSvm = Lowered<SvmIR, SvmIR> & { pre: NetTables | null };
 
+/** The runtime's methods give what scikit-learn's do (anomaly classes: 0 = outlier, 1 = inlier). */
 function run(model: LoweredSvm, x: Float32Array, nRows: number): DeviceRun {
-  const ir = model.ir;
-  const out = WasmRuntime.load().runSvm(ir, modelInput(model.pre, x, nRows), nRows);
-  if (ir.task === 'anomaly') {
-    // score_samples = decision + offset; the C vote says inlier (1) where decision > 0
-    return { nRows, routingChanges: [], classes: out.classes, values: Float32Array.from(out.values, d => d + Math.fround(ir.offset)) };
-  }
+  const out = WasmRuntime.load().runSvm(model.ir, modelInput(model.pre, x, nRows), nRows);
   return { nRows, routingChanges: [], classes: out.classes, values: out.values };
 }
 

@@ -35,15 +35,11 @@ function resolveStrategy(model: LoweredForest): Strategy {
   return estimateForestSize(model.tables, names, 'inline').flashBytes < tablesFlash ? 'inline' : 'tables';
 }
 
+/** The runtime's methods give scikit-learn's answers (isolation forests: 0 = outlier, 1 = inlier). */
 function run(model: LoweredForest, x: Float32Array, nRows: number): DeviceRun {
-  const out = WasmRuntime.load().runForest(model.tables, x, nRows);
-  const routingChanges = quantizedRoutingChanges(model.ir, model.tables, x, nRows);
-  if (model.ir.task === 'anomaly') {
-    // Index into classes [-1, 1]: outlier where score_samples < offset, as the header's predict.
-    const offset = Math.fround(model.ir.offset);
-    out.classes = Int32Array.from(out.values, score => (score < offset ? 0 : 1));
-  }
-  return { nRows, routingChanges, classes: out.classes, values: out.values };
+  const offset = model.ir.task === 'anomaly' ? model.ir.offset : 0;
+  const out = WasmRuntime.load().runForest(model.tables, x, nRows, offset);
+  return { nRows, routingChanges: quantizedRoutingChanges(model.ir, model.tables, x, nRows), classes: out.classes, values: out.values };
 }
 
 /** What scikit-learn's answers may be compared to: the claims of the README. */

@@ -1,0 +1,279 @@
+/*
+ * TinyML Lab C runtime, neural networks: the driver (a layer at a time through the kernel its
+ * kind and numbers call for, a prediction from input to output) and the model methods named
+ * after scikit-learn's (predict's class, predict_proba, decision_function, a regressor's
+ * predict).
+ */
+#ifndef TINYML_NET_RUN_H
+#define TINYML_NET_RUN_H
+
+/* a standalone model header embeds these just before */
+#ifndef TINYML_NET_QUANT_H
+#include "tinyml/net_quant.h"
+#endif
+#ifndef TINYML_NET_F32_H
+#include "tinyml/net_f32.h"
+#endif
+#ifndef TINYML_NET_I8_H
+#include "tinyml/net_i8.h"
+#endif
+#ifndef TINYML_NET_POOL_H
+#include "tinyml/net_pool.h"
+#endif
+
+/* ---- the float path ---- */
+
+/*
+ * Real value of output channel c at (oy, ox) before the activation, for layers that compute
+ * in float: CONV of a float net or int8 CONV on the float path (the int32 sum times
+ * channel_scale), AFFINE and ACTIVATION (input dequantized in an int8 net).
+ */
+static inline float tml_net_value(const tml_net_t *net, const tml_layer_t *layer, const void *in, int32_t oy,
+                                  int32_t ox, int32_t c)
+{
+    float x;
+    if (layer->kind == TML_LAYER_CONV && net->quantized) {
+        int32_t acc = tml_net_conv_i8(layer, (const int8_t *)in, oy, ox, c);
+        return (float)acc * layer->channel_scale[c];
+    }
+    if (layer->kind == TML_LAYER_CONV) {
+        return tml_net_conv_f32(layer, (const float *)in, oy, ox, c);
+    }
+    {
+        int32_t i = (oy * layer->in_w + ox) * layer->in_c + c;
+        x = net->quantized ? tml_dequantize_i8(((const int8_t *)in)[i], layer->in_scale, layer->in_zero)
+                           : ((const float *)in)[i];
+    }
+    return layer->kind == TML_LAYER_AFFINE ? x * layer->weight_f32[c] + layer->bias_f32[c] : x;
+}
+
+/*
+ * Layers computed in float (see tml_net_value), one position at a time: a float output gets
+ * the values, then the activation in place; an int8 output gets each activated value
+ * quantized. An int8 softmax has nowhere to keep the position's values, so it computes them
+ * three times (maximum, sum, output); it is only ever the last layer. Each element is read
+ * before it is written, so AFFINE and ACTIVATION may run in place.
+ */
+static inline void tml_net_run_float_path(const tml_net_t *net, const tml_layer_t *layer, const void *in,
+                                          void *out)
+{
+    int32_t oy, ox, c, n = layer->out_c;
+    int float_out = tml_net_out_bytes(net, layer) == 4;
+    for (oy = 0; oy < layer->out_h; oy++) {
+        for (ox = 0; ox < layer->out_w; ox++) {
+            int32_t at = (oy * layer->out_w + ox) * n;
+            if (float_out) {
+                float *o = (float *)out + at;
+                for (c = 0; c < n; c++) {
+                    o[c] = tml_net_value(net, layer, in, oy, ox, c);
+                }
+                tml_activate_f32(o, n, layer->activation);
+            } else if (layer->activation == TML_ACT_SOFTMAX) {
+                int8_t *o = (int8_t *)out + at;
+                float top = tml_net_value(net, layer, in, oy, ox, 0), total = 0.0f;
+                for (c = 1; c < n; c++) {
+                    float v = tml_net_value(net, layer, in, oy, ox, c);
+                    top = v > top ? v : top;
+                }
+                for (c = 0; c < n; c++) {
+                    total += expf(tml_net_value(net, layer, in, oy, ox, c) - top);
+                }
+                for (c = 0; c < n; c++) {
+                    float p = expf(tml_net_value(net, layer, in, oy, ox, c) - top) / total;
+                    o[c] = tml_quantize_i8(p, layer->out_scale, layer->out_zero);
+                }
+            } else {
+                int8_t *o = (int8_t *)out + at;
+                for (c = 0; c < n; c++) {
+                    float v = tml_activation_f32(tml_net_value(net, layer, in, oy, ox, c), layer->activation);
+                    o[c] = tml_quantize_i8(v, layer->out_scale, layer->out_zero);
+                }
+            }
+        }
+    }
+}
+
+/* ---- running a net ---- */
+
+/* Writes layer 0's input: x[n_inputs] copied (float net) or quantized (int8 net). */
+static inline int tml_net_load_input(const tml_net_t *net, const float *x, void *arena)
+{
+    const tml_layer_t *first;
+    int32_t i, n;
+    if (net == NULL || net->layers == NULL || x == NULL || arena == NULL) {
+        return TML_E_NULL;
+    }
+    first = &net->layers[0];
+    n = tml_net_n_inputs(net);
+    if (net->quantized) {
+        int8_t *q = (int8_t *)tml_arena_at(arena, first->in_offset);
+        for (i = 0; i < n; i++) {
+            q[i] = tml_quantize_i8(x[i], first->in_scale, first->in_zero);
+        }
+    } else {
+        float *v = (float *)tml_arena_at(arena, first->in_offset);
+        for (i = 0; i < n; i++) {
+            v[i] = x[i];
+        }
+    }
+    return TML_OK;
+}
+
+/* Runs layer k alone on its input in the arena (a calibration trace runs them one by one). */
+static inline int tml_net_run_layer(const tml_net_t *net, int32_t k, void *arena)
+{
+    const tml_layer_t *layer;
+    const void *in;
+    void *out;
+    if (net == NULL || net->layers == NULL || arena == NULL) {
+        return TML_E_NULL;
+    }
+    if (k < 0 || k >= net->n_layers) {
+        return TML_E_SIZE;
+    }
+    layer = &net->layers[k];
+    in = tml_arena_at(arena, layer->in_offset);
+    out = tml_arena_at(arena, layer->out_offset);
+    if (layer->kind == TML_LAYER_MAX_POOL || layer->kind == TML_LAYER_AVG_POOL) {
+        tml_net_run_pool(net, layer, in, out);
+    } else if (tml_net_is_dense(layer) && !net->quantized) {
+        tml_net_run_dense_f32(layer, (const float *)in, (float *)out);
+    } else if (layer->kind == TML_LAYER_CONV && net->quantized && !tml_net_conv_in_float(layer)) {
+        tml_net_run_conv_requantized(layer, (const int8_t *)in, (int8_t *)out);
+    } else {
+        tml_net_run_float_path(net, layer, in, out);
+    }
+    return TML_OK;
+}
+
+/* The last layer's output as floats into out[n_out] (n_out >= n_outputs). */
+static inline int tml_net_read_output(const tml_net_t *net, const void *arena, float *out, int32_t n_out)
+{
+    const tml_layer_t *last;
+    int32_t i, n;
+    if (net == NULL || net->layers == NULL || arena == NULL || out == NULL) {
+        return TML_E_NULL;
+    }
+    if (net->n_layers < 1 || n_out < tml_net_n_outputs(net)) {
+        return TML_E_SIZE;
+    }
+    last = &net->layers[net->n_layers - 1];
+    n = tml_net_n_outputs(net);
+    if (tml_net_out_bytes(net, last) == 4) {
+        const float *v = (const float *)tml_arena_at_const(arena, last->out_offset);
+        for (i = 0; i < n; i++) {
+            out[i] = v[i];
+        }
+    } else {
+        const int8_t *q = (const int8_t *)tml_arena_at_const(arena, last->out_offset);
+        for (i = 0; i < n; i++) {
+            out[i] = tml_dequantize_i8(q[i], last->out_scale, last->out_zero);
+        }
+    }
+    return TML_OK;
+}
+
+/*
+ * One prediction: x[n_inputs] in, out[n_out] (n_out >= n_outputs) out, with arena of
+ * arena_bytes (>= net->arena_bytes, 4-byte aligned) as scratch. Checks its arguments but
+ * trusts the net (a generated header's tables were validated at export); call
+ * tml_net_validate first on a net from elsewhere. Returns TML_OK or a TML_E_* code.
+ */
+static inline int tml_net_predict(const tml_net_t *net, const float *x, void *arena, int32_t arena_bytes,
+                                  float *out, int32_t n_out)
+{
+    int32_t k;
+    if (net == NULL || net->layers == NULL || x == NULL || arena == NULL || out == NULL) {
+        return TML_E_NULL;
+    }
+    if (net->n_layers < 1 || arena_bytes < net->arena_bytes || n_out < tml_net_n_outputs(net)) {
+        return TML_E_SIZE;
+    }
+    if (((uintptr_t)arena & 3u) != 0) {
+        return TML_E_ARENA;
+    }
+    tml_net_load_input(net, x, arena);
+    for (k = 0; k < net->n_layers; k++) {
+        tml_net_run_layer(net, k, arena);
+    }
+    return tml_net_read_output(net, arena, out, n_out);
+}
+
+/* Class index from the outputs, as scikit-learn decides: a single output is class 1 when its
+ * probability is > 0.5 (logistic) or its decision score is > 0 (a linear classifier's
+ * decision_function); several outputs give the first largest. */
+static inline int32_t tml_net_class_from_output(const tml_net_t *net, const float *out)
+{
+    const tml_layer_t *last = &net->layers[net->n_layers - 1];
+    int32_t n = tml_net_n_outputs(net);
+    if (n == 1) {
+        return out[0] > (last->activation == TML_ACT_LOGISTIC ? 0.5f : 0.0f) ? 1 : 0;
+    }
+    return tml_argmax(out, n);
+}
+
+/* ---- model methods ---- */
+
+/* Values predict_proba gives: 2 for a single (logistic) output, else one per output. */
+static inline int32_t tml_net_n_proba(const tml_net_t *net)
+{
+    int32_t n = tml_net_n_outputs(net);
+    return n == 1 ? 2 : n;
+}
+
+/* Turns the outputs in v[0..n_outputs) into predict_proba's values in place: a single
+ * logistic output p becomes [1 - p, p], as scikit-learn gives it (n >= 2); several outputs
+ * are the probabilities already. */
+static inline int tml_net_proba_inplace(const tml_net_t *net, float *v, int32_t n)
+{
+    if (net == NULL || net->layers == NULL || v == NULL) {
+        return TML_E_NULL;
+    }
+    if (n < tml_net_n_proba(net)) {
+        return TML_E_SIZE;
+    }
+    if (tml_net_n_outputs(net) == 1) {
+        v[1] = v[0];
+        v[0] = 1.0f - v[1];
+    }
+    return TML_OK;
+}
+
+/* predict of a classifier: the class index (tml_net_class_from_output), with out[n_out >=
+ * n_outputs] left holding the outputs. Returns a negative TML_E_* code on bad input. */
+static inline int32_t tml_net_predict_class(const tml_net_t *net, const float *x, void *arena, int32_t arena_bytes,
+                                            float *out, int32_t n_out)
+{
+    int status = tml_net_predict(net, x, arena, arena_bytes, out, n_out);
+    return status != TML_OK ? status : tml_net_class_from_output(net, out);
+}
+
+/* predict_proba of a classifier whose last layer gives probabilities, into proba[n] (n >=
+ * tml_net_n_proba). Returns TML_OK or a TML_E_* code. */
+static inline int tml_net_predict_proba(const tml_net_t *net, const float *x, void *arena, int32_t arena_bytes,
+                                        float *proba, int32_t n)
+{
+    int status;
+    if (net != NULL && net->layers != NULL && net->n_layers >= 1 && n < tml_net_n_proba(net)) {
+        return TML_E_SIZE;
+    }
+    status = tml_net_predict(net, x, arena, arena_bytes, proba, n);
+    return status != TML_OK ? status : tml_net_proba_inplace(net, proba, n);
+}
+
+/* decision_function of a classifier whose last layer gives scores (a linear model's), and
+ * predict of a regressor: the outputs into out[n_out >= n_outputs]. The same computation as
+ * tml_net_predict, under scikit-learn's names. */
+static inline int tml_net_decision_function(const tml_net_t *net, const float *x, void *arena,
+                                            int32_t arena_bytes, float *out, int32_t n_out)
+{
+    return tml_net_predict(net, x, arena, arena_bytes, out, n_out);
+}
+
+static inline int tml_net_predict_values(const tml_net_t *net, const float *x, void *arena, int32_t arena_bytes,
+                                         float *y, int32_t n_y)
+{
+    return tml_net_predict(net, x, arena, arena_bytes, y, n_y);
+}
+
+#endif /* TINYML_NET_RUN_H */

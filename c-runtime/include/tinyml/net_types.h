@@ -1,0 +1,144 @@
+/*
+ * TinyML Lab C runtime, neural networks: the layer and net structs, their codes, and what
+ * every part of the runtime asks of a layer (sizes, arena places, window geometry). See
+ * net.h for the whole picture.
+ */
+#ifndef TINYML_NET_TYPES_H
+#define TINYML_NET_TYPES_H
+
+/* a standalone model header embeds these just before */
+#ifndef TINYML_COMMON_H
+#include "tinyml/common.h"
+#endif
+
+/* Layer kinds. */
+#define TML_LAYER_CONV 0       /* convolution or dense, then the activation */
+#define TML_LAYER_MAX_POOL 1   /* padded positions are skipped */
+#define TML_LAYER_AVG_POOL 2   /* mean over the window's positions inside the input */
+#define TML_LAYER_AFFINE 3     /* per channel: x * weight[c] + bias[c] (a batch norm not folded) */
+#define TML_LAYER_ACTIVATION 4 /* the activation alone, element by element */
+
+/* Activations, applied to a layer's output. */
+#define TML_ACT_IDENTITY 0
+#define TML_ACT_RELU 1
+#define TML_ACT_RELU6 2
+#define TML_ACT_TANH 3
+#define TML_ACT_LOGISTIC 4
+#define TML_ACT_SOFTMAX 5 /* over the channels of each position; last layer only */
+
+typedef struct {
+    int32_t kind;       /* TML_LAYER_* */
+    int32_t activation; /* TML_ACT_* */
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t kernel_h, kernel_w; /* CONV and pools */
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_left; /* padding before the first row / column ("same" padding) */
+    int32_t in_offset, out_offset; /* byte offsets in the arena, multiples of 4 */
+    /* float32 nets (and AFFINE layers of either kind of net) */
+    const float *weight_f32; /* CONV: [out_c][kernel_h][kernel_w][in_c]; AFFINE: [c] */
+    const float *bias_f32;   /* CONV: [out_c] or NULL; AFFINE: [c] */
+    /* int8 nets */
+    const int8_t *weight_i8;   /* CONV: [out_c][kernel_h][kernel_w][in_c] */
+    const int32_t *bias_i32;   /* CONV: [out_c] or NULL, in units of in_scale * weight scale */
+    const int32_t *multiplier; /* CONV: [out_c], Q31 in [2^30, 2^31) (see tml_requantize) */
+    const int8_t *shift;       /* CONV: [out_c], in [-31, 30] */
+    const float *channel_scale; /* CONV with out_float: [out_c], int32 sum -> output value */
+    float in_scale;
+    int32_t in_zero;
+    float out_scale;
+    int32_t out_zero;
+    int32_t out_float; /* int8 nets: 1 = output is float32 (last layer only) */
+    /* int8 CONV: 1 = bias_i32[c] holds bias - in_zero * (sum of channel c's weights over the
+     * whole kernel), so the kernels need not subtract in_zero per term; 0 = the plain bias */
+    int32_t bias_folded;
+} tml_layer_t;
+
+typedef struct {
+    int32_t n_layers;
+    const tml_layer_t *layers;
+    int32_t quantized;   /* 0: float32 activations; 1: int8 activations and weights */
+    int32_t arena_bytes; /* scratch one prediction needs */
+} tml_net_t;
+
+/* int8 sums run in an int32: a window of at most this many terms, each |(q - zero) * w| <=
+ * 255 * 128, stays below 2^31 (the bias is then added with saturation). It bounds
+ * kernel_h * kernel_w * in_c of an int8 CONV and kernel_h * kernel_w of an int8 AVG_POOL. */
+#define TML_MAX_I8_WINDOW 65536
+
+/* The part of output position (oy, ox)'s window that lies inside the input: rows
+ * y0 + ky for ky in [ky0, ky1), columns x0 + kx for kx in [kx0, kx1). Clipping the loop
+ * bounds once means the kernels never test a position against the padding. */
+typedef struct {
+    int32_t y0, x0;   /* input row and column of the window's first (maybe padded) position */
+    int32_t ky0, ky1; /* kernel rows inside the input */
+    int32_t kx0, kx1; /* kernel columns inside the input */
+} tml_window_t;
+
+/* ---- sizes, arena and layer geometry ---- */
+
+static inline int32_t tml_net_n_inputs(const tml_net_t *net)
+{
+    const tml_layer_t *first = &net->layers[0];
+    return first->in_h * first->in_w * first->in_c;
+}
+
+static inline int32_t tml_net_n_outputs(const tml_net_t *net)
+{
+    const tml_layer_t *last = &net->layers[net->n_layers - 1];
+    return last->out_h * last->out_w * last->out_c;
+}
+
+/* Bytes per element of a layer's input: int8 nets keep int8 activations up to the last
+ * layer, the only one that may write float. */
+static inline int32_t tml_net_in_bytes(const tml_net_t *net)
+{
+    return net->quantized ? 1 : 4;
+}
+
+static inline int32_t tml_net_out_bytes(const tml_net_t *net, const tml_layer_t *layer)
+{
+    return (!net->quantized || layer->out_float) ? 4 : 1;
+}
+
+/* The arena is 4-byte aligned and offsets are multiples of 4, so these casts are aligned;
+ * going through void * says so to -Wcast-align. */
+static inline void *tml_arena_at(void *arena, int32_t offset)
+{
+    return (void *)((unsigned char *)arena + offset);
+}
+
+static inline const void *tml_arena_at_const(const void *arena, int32_t offset)
+{
+    return (const void *)((const unsigned char *)arena + offset);
+}
+
+/* An int8 CONV computes in float when it writes float or its activation is not piecewise
+ * linear; otherwise it requantizes in integers. */
+static inline int tml_net_conv_in_float(const tml_layer_t *layer)
+{
+    return layer->out_float == 1 || layer->activation == TML_ACT_TANH ||
+           layer->activation == TML_ACT_LOGISTIC || layer->activation == TML_ACT_SOFTMAX;
+}
+
+/* The part of output position (oy, ox)'s window inside the input (see tml_window_t). */
+static inline tml_window_t tml_net_window(const tml_layer_t *layer, int32_t oy, int32_t ox)
+{
+    tml_window_t w;
+    w.y0 = oy * layer->stride_h - layer->pad_top;
+    w.x0 = ox * layer->stride_w - layer->pad_left;
+    w.ky0 = w.y0 < 0 ? -w.y0 : 0;
+    w.kx0 = w.x0 < 0 ? -w.x0 : 0;
+    w.ky1 = layer->in_h - w.y0 < layer->kernel_h ? layer->in_h - w.y0 : layer->kernel_h;
+    w.kx1 = layer->in_w - w.x0 < layer->kernel_w ? layer->in_w - w.x0 : layer->kernel_w;
+    return w;
+}
+
+/* A dense layer: a 1x1 convolution of a 1x1 input. */
+static inline int tml_net_is_dense(const tml_layer_t *layer)
+{
+    return layer->kind == TML_LAYER_CONV && layer->kernel_h == 1 && layer->kernel_w == 1 &&
+           layer->in_h == 1 && layer->in_w == 1;
+}
+
+#endif /* TINYML_NET_TYPES_H */
