@@ -16,17 +16,11 @@ import {
   headerEnd,
   runtimeC
 } from '../../emit/frame';
+import { runtimeMacro } from '../../runtime/codes';
 import { netTablesC } from '../nets/emit';
 import { NetTables } from '../nets/lower';
 import { SIGNATURES, preprocessRuntime, preprocessingC, validateWithPreprocess } from '../preprocess';
 import { GaussianIR, GaussianTables } from './ir';
-
-const COVARIANCE_MACROS = {
-  full: 'TML_COV_FULL',
-  tied: 'TML_COV_TIED',
-  diag: 'TML_COV_DIAG',
-  spherical: 'TML_COV_SPHERICAL'
-};
 
 export function emitGaussianHeader(
   ir: GaussianIR,
@@ -72,10 +66,12 @@ export function emitGaussianHeader(
   out.push(`static const tml_gauss_t ${name}_gauss = {
     .n_components = ${k},
     .n_features = ${tables.nFeatures},
-    .covariance = ${COVARIANCE_MACROS[tables.covariance]},
+    .covariance = ${runtimeMacro('covariance', tables.covariance)},
     .means = ${name}_means,
     .prec_chol = ${name}_prec_chol,
-    .log_norm = ${name}_log_norm
+    .log_norm = ${name}_log_norm${
+      ir.task === 'anomaly' ? `,\n    .kind = ${runtimeMacro('gauss', 'envelope')},\n    .offset = ${upper}_OFFSET` : ''
+    }
 };
 `);
   out.push(validateWithPreprocess(name, pre, `tml_gauss_validate(&${name}_gauss)`));
@@ -84,59 +80,39 @@ export function emitGaussianHeader(
 static inline int32_t ${fn}_predict(const float *x)
 {
     float lp[${upper}_N_COMPONENTS];
-    int status = tml_gauss_log_prob(&${name}_gauss, x, lp, ${upper}_N_COMPONENTS);
-    return status != TML_OK ? status : tml_argmax(lp, ${upper}_N_COMPONENTS);
+    return tml_gauss_predict_class(&${name}_gauss, x, lp, ${upper}_N_COMPONENTS);
 }
 
 /* predict_proba into proba[n] (n >= ${upper}_N_CLASSES); returns TML_OK or a TML_E_* code. */
 static inline int ${fn}_predict_proba(const float *x, float *proba, int32_t n)
 {
-    int status;
-    if (n < ${upper}_N_COMPONENTS) {
-        return TML_E_SIZE;
-    }
-    status = tml_gauss_log_prob(&${name}_gauss, x, proba, n);
-    if (status == TML_OK) {
-        tml_softmax_inplace(proba, ${upper}_N_COMPONENTS);
-    }
-    return status;
+    return tml_gauss_predict_proba(&${name}_gauss, x, proba, n);
 }
 
 /* score_samples: the log-likelihood of x (a mixture's density; naive Bayes: of x and its class). */
 static inline int ${fn}_score_samples(const float *x, float *score)
 {
     float lp[${upper}_N_COMPONENTS];
-    int status = tml_gauss_log_prob(&${name}_gauss, x, lp, ${upper}_N_COMPONENTS);
-    *score = status == TML_OK ? tml_log_sum_exp(lp, ${upper}_N_COMPONENTS) : 0.0f;
-    return status;
+    return tml_gauss_score_samples(&${name}_gauss, x, lp, ${upper}_N_COMPONENTS, score);
 }
 `);
   } else {
     out.push(`/* score_samples: minus the squared Mahalanobis distance of x; lower is more abnormal. */
 static inline int ${fn}_score_samples(const float *x, float *score)
 {
-    if (x == NULL || score == NULL) {
-        return TML_E_NULL;
-    }
-    *score = -tml_gauss_mahalanobis(&${name}_gauss, 0, x);
-    return TML_OK;
+    return tml_gauss_score_samples(&${name}_gauss, x, NULL, 0, score);
 }
 
 /* decision_function: score_samples - ${upper}_OFFSET; negative means outlier. */
 static inline int ${fn}_decision_function(const float *x, float *d)
 {
-    int status = ${fn}_score_samples(x, d);
-    *d -= ${upper}_OFFSET;
-    return status;
+    return tml_gauss_decision_function(&${name}_gauss, x, d);
 }
 
 /* *label = 1 for an inlier, -1 for an outlier (as sklearn's predict). */
 static inline int ${fn}_predict(const float *x, int32_t *label)
 {
-    float score;
-    int status = ${fn}_score_samples(x, &score);
-    *label = score < ${upper}_OFFSET ? -1 : 1;
-    return status;
+    return tml_gauss_predict_label(&${name}_gauss, x, label);
 }
 `);
   }

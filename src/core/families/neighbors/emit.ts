@@ -12,16 +12,10 @@ import {
   formatInt,
   headerEnd
 } from '../../emit/frame';
+import { runtimeMacro } from '../../runtime/codes';
 import { SIGNATURES, floatModelBegin, preprocessingC, validateWithPreprocess } from '../preprocess';
 import { NetTables } from '../nets/lower';
 import { NeighborsIR } from './ir';
-
-const METRIC_MACROS = {
-  euclidean: 'TML_METRIC_EUCLIDEAN',
-  manhattan: 'TML_METRIC_MANHATTAN',
-  chebyshev: 'TML_METRIC_CHEBYSHEV',
-  minkowski: 'TML_METRIC_MINKOWSKI'
-};
 
 export function emitNeighborsHeader(ir: NeighborsIR, pre: NetTables | null, options: HeaderOptions): string {
   const { name } = options;
@@ -49,9 +43,9 @@ export function emitNeighborsHeader(ir: NeighborsIR, pre: NetTables | null, opti
     .n_features = ${ir.modelFeatures},
     .n_outputs = ${ir.nOutputs},
     .k = ${ir.k},
-    .metric = ${METRIC_MACROS[ir.metric]},
+    .metric = ${runtimeMacro('metric', ir.metric)},
     .p = ${formatFloat32(Math.fround(ir.p))},
-    .weights = ${ir.weights === 'distance' ? 'TML_WEIGHTS_DISTANCE' : 'TML_WEIGHTS_UNIFORM'},
+    .weights = ${runtimeMacro('weights', ir.weights)},
     .samples = ${name}_samples,
     .labels = ${ir.labels ? `${name}_labels` : 'NULL'},
     .targets = ${ir.targets ? `${name}_targets` : 'NULL'}
@@ -70,22 +64,27 @@ static inline int ${fn}_run(const float *x, float *out, int32_t n)
     out.push(`/* Class index (see ${name}_class_names) for x[${upper}_N_FEATURES], or a negative TML_E_* code. */
 static inline int32_t ${fn}_predict(const float *x)
 {
+    float dist[${upper}_K];
+    int32_t index[${upper}_K];
     float proba[${upper}_N_OUTPUTS];
-    int status = ${fn}_run(x, proba, ${upper}_N_OUTPUTS);
-    return status != TML_OK ? status : tml_knn_class(&${name}_knn, proba);
+    return tml_knn_predict_class(&${name}_knn, x, dist, index, ${upper}_K, proba, ${upper}_N_OUTPUTS);
 }
 
 /* predict_proba into proba[n] (n >= ${upper}_N_CLASSES). */
 static inline int ${fn}_predict_proba(const float *x, float *proba, int32_t n)
 {
-    return ${fn}_run(x, proba, n);
+    float dist[${upper}_K];
+    int32_t index[${upper}_K];
+    return tml_knn_predict_proba(&${name}_knn, x, dist, index, ${upper}_K, proba, n);
 }
 `);
   } else {
     out.push(`/* Writes the ${upper}_N_OUTPUTS predicted values for x to y. */
 static inline int ${fn}_predict(const float *x, float *y)
 {
-    return ${fn}_run(x, y, ${upper}_N_OUTPUTS);
+    float dist[${upper}_K];
+    int32_t index[${upper}_K];
+    return tml_knn_predict_values(&${name}_knn, x, dist, index, ${upper}_K, y, ${upper}_N_OUTPUTS);
 }
 `);
   }

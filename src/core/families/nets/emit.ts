@@ -17,25 +17,10 @@ import {
   runtimeC,
   validateC
 } from '../../emit/frame';
+import { runtimeMacro } from '../../runtime/codes';
 import { describeNet } from './describe';
 import { NeuralNetIR } from './ir';
 import { NetLayer, NetTables } from './lower';
-
-const KIND_MACROS = {
-  conv: 'TML_LAYER_CONV',
-  max_pool: 'TML_LAYER_MAX_POOL',
-  avg_pool: 'TML_LAYER_AVG_POOL',
-  affine: 'TML_LAYER_AFFINE',
-  activation: 'TML_LAYER_ACTIVATION'
-};
-const ACTIVATION_MACROS = {
-  identity: 'TML_ACT_IDENTITY',
-  relu: 'TML_ACT_RELU',
-  relu6: 'TML_ACT_RELU6',
-  tanh: 'TML_ACT_TANH',
-  logistic: 'TML_ACT_LOGISTIC',
-  softmax: 'TML_ACT_SOFTMAX'
-};
 
 /** The const arrays of one layer, and the initializer fields that point at them. */
 function layerTables(layer: NetLayer, prefix: string): { arrays: string[]; fields: Record<string, string> } {
@@ -63,7 +48,7 @@ function layerInitializer(layer: NetLayer, fields: Record<string, string>): stri
   const [ih, iw, ic] = layer.inShape;
   const [oh, ow, oc] = layer.outShape;
   return `    { /* ${commentSafe(layer.name)} */
-        .kind = ${KIND_MACROS[layer.kind]}, .activation = ${ACTIVATION_MACROS[layer.activation]},
+        .kind = ${runtimeMacro('layer', layer.kind)}, .activation = ${runtimeMacro('activation', layer.activation)},
         .in_h = ${ih}, .in_w = ${iw}, .in_c = ${ic}, .out_h = ${oh}, .out_w = ${ow}, .out_c = ${oc},
         .kernel_h = ${layer.kernel[0]}, .kernel_w = ${layer.kernel[1]}, .stride_h = ${layer.stride[0]}, .stride_w = ${layer.stride[1]},
         .pad_top = ${layer.pad[0]}, .pad_left = ${layer.pad[1]}, .in_offset = ${layer.inOffset}, .out_offset = ${layer.outOffset},
@@ -102,7 +87,6 @@ export function emitNetHeader(ir: NeuralNetIR, tables: NetTables, options: Heade
   const upper = name.toUpperCase();
   const structure = describeNet(tables);
   const isClassifier = ir.task === 'classification';
-  const binary = isClassifier && ir.nOutputs === 1;
   const scores = ir.output === 'decision';
   const numbers =
     tables.featureType === 'int8'
@@ -147,8 +131,7 @@ static inline int ${name}_run(const float *x, void *arena, float *out, int32_t n
 static inline int32_t ${name}_predict(const float *x)
 {
 ${stackArena}    float out[${upper}_N_OUTPUTS];
-    int status = tml_net_predict(&${name}_net, x, arena, ${upper}_ARENA_BYTES, out, ${upper}_N_OUTPUTS);
-    return status != TML_OK ? status : tml_net_class_from_output(&${name}_net, out);
+    return tml_net_predict_class(&${name}_net, x, arena, ${upper}_ARENA_BYTES, out, ${upper}_N_OUTPUTS);
 }
 
 ${
@@ -156,26 +139,13 @@ ${
         ? `/* Decision scores, as scikit-learn's decision_function, into scores[n] (n >= ${upper}_N_OUTPUTS). */
 static inline int ${name}_decision_function(const float *x, float *scores, int32_t n)
 {
-${stackArena}    return tml_net_predict(&${name}_net, x, arena, ${upper}_ARENA_BYTES, scores, n);
+${stackArena}    return tml_net_decision_function(&${name}_net, x, arena, ${upper}_ARENA_BYTES, scores, n);
 }
 `
         : `/* Class probabilities into proba[n] (n >= ${upper}_N_CLASSES); returns TML_OK or a TML_E_* code. */
 static inline int ${name}_predict_proba(const float *x, float *proba, int32_t n)
 {
-${stackArena}${
-      binary
-        ? `    int status;
-    if (n < 2) {
-        return TML_E_SIZE;
-    }
-    /* one logistic output p: probabilities [1 - p, p], as scikit-learn gives them */
-    status = tml_net_predict(&${name}_net, x, arena, ${upper}_ARENA_BYTES, proba + 1, 1);
-    if (status == TML_OK) {
-        proba[0] = 1.0f - proba[1];
-    }
-    return status;`
-        : `    return tml_net_predict(&${name}_net, x, arena, ${upper}_ARENA_BYTES, proba, n);`
-    }
+${stackArena}    return tml_net_predict_proba(&${name}_net, x, arena, ${upper}_ARENA_BYTES, proba, n);
 }
 `
     }`);
@@ -183,7 +153,7 @@ ${stackArena}${
     out.push(`/* Writes the ${upper}_N_OUTPUTS predicted values for x[${upper}_N_FEATURES] to y; returns TML_OK or a TML_E_* code. */
 static inline int ${name}_predict(const float *x, float *y)
 {
-${stackArena}    return tml_net_predict(&${name}_net, x, arena, ${upper}_ARENA_BYTES, y, ${upper}_N_OUTPUTS);
+${stackArena}    return tml_net_predict_values(&${name}_net, x, arena, ${upper}_ARENA_BYTES, y, ${upper}_N_OUTPUTS);
 }
 `);
   }

@@ -12,11 +12,10 @@ import {
   formatInt,
   headerEnd
 } from '../../emit/frame';
+import { runtimeMacro } from '../../runtime/codes';
 import { SIGNATURES, floatModelBegin, preprocessingC, validateWithPreprocess } from '../preprocess';
 import { NetTables } from '../nets/lower';
 import { SvmIR, classStart, svmDecisions, svmValueCount } from './ir';
-
-const KERNEL_MACROS = { linear: 'TML_KERNEL_LINEAR', rbf: 'TML_KERNEL_RBF', poly: 'TML_KERNEL_POLY', sigmoid: 'TML_KERNEL_SIGMOID' };
 
 export function emitSvmHeader(ir: SvmIR, pre: NetTables | null, options: HeaderOptions): string {
   const { name } = options;
@@ -25,6 +24,11 @@ export function emitSvmHeader(ir: SvmIR, pre: NetTables | null, options: HeaderO
   const upper = name.toUpperCase();
   const nClasses = ir.task === 'classification' ? ir.classes.length : 1;
   const nDecisions = svmDecisions(ir);
+  // the methods' one scratch buffer: kernel values, then decisions
+  const scratch = `float scratch[TML_SVM_SCRATCH(${upper}_N_SUPPORT, ${upper}_N_DECISIONS)];`;
+  const scratchArgs = `scratch, TML_SVM_SCRATCH(${upper}_N_SUPPORT, ${upper}_N_DECISIONS)`;
+  const shapeField = nClasses >= 3 && ir.decisionShape === 'ovo' ? `,\n    .shape = ${runtimeMacro('svmShape', 'ovo')}` : '';
+  const offsetField = ir.task === 'anomaly' ? `,\n    .offset = ${upper}_OFFSET` : '';
   const out = floatModelBegin(ir, `${ir.nSupport} support vectors, ${ir.kernel} kernel`, RUNTIME_HEADERS.svm, pre, options);
   out.push(`#define ${upper}_N_SUPPORT ${ir.nSupport}`);
   out.push(`#define ${upper}_N_DECISIONS ${nDecisions}`);
@@ -45,14 +49,14 @@ export function emitSvmHeader(ir: SvmIR, pre: NetTables | null, options: HeaderO
     .n_features = ${ir.modelFeatures},
     .n_support = ${ir.nSupport},
     .n_classes = ${nClasses},
-    .kernel = ${KERNEL_MACROS[ir.kernel]},
+    .kernel = ${runtimeMacro('kernel', ir.kernel)},
     .gamma = ${formatFloat32(Math.fround(ir.gamma))},
     .coef0 = ${formatFloat32(Math.fround(ir.coef0))},
     .degree = ${ir.degree},
     .support = ${name}_support,
     .class_start = ${nClasses >= 2 ? `${name}_class_start` : 'NULL'},
     .dual_coef = ${name}_dual_coef,
-    .intercept = ${name}_intercept
+    .intercept = ${name}_intercept${shapeField}${offsetField}
 };
 
 ${validateWithPreprocess(name, pre, `tml_svm_validate(&${name}_svm)`)}
@@ -64,67 +68,48 @@ static inline int ${fn}_decisions(const float *x, float *d)
 }
 `);
   if (ir.task === 'classification') {
-    const width = svmValueCount(ir);
-    const shaped =
-      nClasses >= 3 && ir.decisionShape === 'ovr'
-        ? `    if (status == TML_OK) {
-        status = tml_svm_ovr_scores(&${name}_svm, d, scores, n);
-    }`
-        : `    for (k = 0; status == TML_OK && k < ${upper}_N_DECISIONS; k++) {
-        scores[k] = d[k];
-    }`;
     out.push(`/* Class index (see ${name}_class_names), by one-vs-one votes as libsvm counts them. */
 static inline int32_t ${fn}_predict(const float *x)
 {
-    float d[${upper}_N_DECISIONS];
-    int status = ${fn}_decisions(x, d);
-    return status != TML_OK ? status : tml_svm_vote(&${name}_svm, d);
+    ${scratch}
+    return tml_svm_predict_class(&${name}_svm, x, ${scratchArgs});
 }
 
-/* scikit-learn's decision_function (${width} value(s), shape "${nClasses >= 3 ? ir.decisionShape : 'binary'}") into scores[n]. */
+/* scikit-learn's decision_function (${svmValueCount(ir)} value(s), shape "${nClasses >= 3 ? ir.decisionShape : 'binary'}") into scores[n]. */
 static inline int ${fn}_decision_function(const float *x, float *scores, int32_t n)
 {
-    float d[${upper}_N_DECISIONS];
-    int status;
-    int32_t k;
-    if (n < ${width}) {
-        return TML_E_SIZE;
-    }
-    status = ${fn}_decisions(x, d);
-${shaped}
-    (void)k;
-    return status;
+    ${scratch}
+    return tml_svm_decision_function(&${name}_svm, x, ${scratchArgs}, scores, n);
 }
 `);
   } else if (ir.task === 'regression') {
     out.push(`/* Writes the prediction for x[${upper}_N_FEATURES] to *y; returns TML_OK or a TML_E_* code. */
 static inline int ${fn}_predict(const float *x, float *y)
 {
-    return ${fn}_decisions(x, y);
+    ${scratch}
+    return tml_svm_predict_values(&${name}_svm, x, ${scratchArgs}, y);
 }
 `);
   } else {
     out.push(`/* decision_function: negative means outlier. */
 static inline int ${fn}_decision_function(const float *x, float *d)
 {
-    return ${fn}_decisions(x, d);
+    ${scratch}
+    return tml_svm_decision_function(&${name}_svm, x, ${scratchArgs}, d, 1);
 }
 
 /* score_samples = decision_function + ${upper}_OFFSET. */
 static inline int ${fn}_score_samples(const float *x, float *score)
 {
-    int status = ${fn}_decisions(x, score);
-    *score += ${upper}_OFFSET;
-    return status;
+    ${scratch}
+    return tml_svm_score_samples(&${name}_svm, x, ${scratchArgs}, score);
 }
 
 /* *label = 1 for an inlier, -1 for an outlier (as sklearn's predict). */
 static inline int ${fn}_predict(const float *x, int32_t *label)
 {
-    float d;
-    int status = ${fn}_decisions(x, &d);
-    *label = tml_svm_vote(&${name}_svm, &d) == 1 ? 1 : -1;
-    return status;
+    ${scratch}
+    return tml_svm_predict_label(&${name}_svm, x, ${scratchArgs}, label);
 }
 `);
   }

@@ -18,21 +18,16 @@ import {
   validateC
 } from '../../emit/frame';
 import type { Strategy } from '../../options';
+import { runtimeMacro } from '../../runtime/codes';
 import { TreeEnsembleIR } from './ir';
 import { ForestStructure, ForestTables, LEAF, expectedSplits, treeNodes } from './lower';
 
-const COMBINE_MACROS = { mean: 'TML_COMBINE_MEAN', sum: 'TML_COMBINE_SUM' };
-const LINK_MACROS = {
-  identity: 'TML_LINK_IDENTITY',
-  logistic: 'TML_LINK_LOGISTIC',
-  softmax: 'TML_LINK_SOFTMAX',
-  isolation: 'TML_LINK_ISOLATION'
-};
 
 /**
  * The header's public functions, named after scikit-learn's methods: predict for every
  * task, predict_proba and decision_function where sklearn has them, score_samples for
- * anomaly detectors, and *_quantized variants that take int16 features.
+ * anomaly detectors, and *_quantized variants that take int16 features. Each calls the
+ * runtime's method of the same name (forest.h), which holds what they compute.
  */
 function predictFunctions(
   ir: TreeEnsembleIR,
@@ -76,14 +71,14 @@ ${prologue}    return tml_forest_predict_class(${forest}, ${args}, raw, ${upper}
 /* Class probabilities into proba[n] (n >= ${upper}_N_CLASSES)${from}; returns TML_OK or a TML_E_* code. */
 static inline int ${name}_predict_proba${suffix}(${param}, float *proba, int32_t n)
 {
-${prologue}    return tml_forest_predict_values(${forest}, ${args}, proba, n);
+${prologue}    return tml_forest_predict_proba(${forest}, ${args}, proba, n);
 }
 `);
       if (ir.combine === 'sum') {
         fns.push(`/* Raw scores as sklearn's decision_function (${upper}_N_OUTPUTS of them)${from}. */
 static inline int ${name}_decision_function${suffix}(${param}, float *scores, int32_t n)
 {
-${prologue}    return tml_forest_raw(${forest}, ${args}, scores, n);
+${prologue}    return tml_forest_decision_function(${forest}, ${args}, scores, n);
 }
 `);
       }
@@ -98,24 +93,19 @@ ${prologue}    return tml_forest_predict_values(${forest}, ${args}, y, 1);
       fns.push(`/* sklearn's score_samples${from}: lower is more abnormal. Returns TML_OK or TML_E_*. */
 static inline int ${name}_score_samples${suffix}(${param}, float *score)
 {
-${prologue}    return tml_forest_predict_values(${forest}, ${args}, score, 1);
+${prologue}    return tml_forest_score_samples(${forest}, ${args}, score);
 }
 
 /* sklearn's decision_function: score_samples - ${upper}_OFFSET; negative means outlier. */
 static inline int ${name}_decision_function${suffix}(${param}, float *d)
 {
-    int status = ${name}_score_samples${suffix}(${suffix ? 'xq' : 'x'}, d);
-    *d -= ${upper}_OFFSET;
-    return status;
+${prologue}    return tml_forest_decision_function(${forest}, ${args}, d, 1);
 }
 
 /* *label = 1 for an inlier, -1 for an outlier (as sklearn's predict). Returns TML_OK or TML_E_*. */
 static inline int ${name}_predict${suffix}(${param}, int32_t *label)
 {
-    float score;
-    int status = ${name}_score_samples${suffix}(${suffix ? 'xq' : 'x'}, &score);
-    *label = score < ${upper}_OFFSET ? -1 : 1;
-    return status;
+${prologue}    return tml_forest_predict_label(${forest}, ${args}, label);
 }
 `);
     }
@@ -270,8 +260,8 @@ export function emitForestHeader(
     .node_threshold_i16 = ${field(tables.thresholdI16, 'node_threshold')},
     .feature_scale = ${tables.featureScale ? `${name}_feature_scale` : 'NULL'},
     .leaf_values = ${tables.leafType === 'float32' ? `${name}_leaf_values` : 'NULL'},
-    .combine = ${COMBINE_MACROS[tables.combine]},
-    .link = ${LINK_MACROS[tables.link]},
+    .combine = ${runtimeMacro('combine', tables.combine)},
+    .link = ${runtimeMacro('link', tables.link)},
     .link_param = ${formatFloat32(Math.fround(tables.linkParam))},
     .baseline = ${tables.baseline ? `${name}_baseline` : 'NULL'},
     .tree_output = ${tables.treeOutput ? `${name}_tree_output` : 'NULL'},
@@ -280,7 +270,8 @@ export function emitForestHeader(
     .leaf_scale = ${formatFloat32(Math.fround(tables.leafScale))},
     .node_threshold_i8 = ${field(tables.thresholdI8, 'node_threshold')},
     .leaf_i16 = ${tables.leafI16 ? `${name}_leaf_values` : 'NULL'},
-    .feature_offset = ${tables.featureOffset ? `${name}_feature_offset` : 'NULL'}
+    .feature_offset = ${tables.featureOffset ? `${name}_feature_offset` : 'NULL'}${ir.task === 'anomaly' ? `,
+    .offset = ${upper}_OFFSET` : ''}
 };
 `);
 
