@@ -23,7 +23,7 @@ import { decodeArray, encodeArray } from './ir/encoding';
 import { parseModelIR } from './ir/envelope';
 import { IRError } from './ir/read';
 import type { CompileOptions } from './options';
-import { WINDOW_CODES, WasmRuntime, WindowKind } from './runtime/wasmRuntime';
+import { WINDOW_CODES, WindowKind, featureRuntime } from './features/runtime';
 
 type Json = Record<string, unknown>;
 
@@ -117,7 +117,7 @@ export function features(nameJson: string, inputJson: string): string {
   return guarded(() => {
     const name = JSON.parse(nameJson) as string;
     const input = JSON.parse(inputJson) as Json;
-    const f = WasmRuntime.load().features();
+    const f = featureRuntime();
     const matrix = (key: string) => {
       const { array, shape } = decodeArray(input[key], 'float32', key);
       if (shape.length !== 2 || shape[0] < 1 || shape[1] < 1) {

@@ -1,5 +1,5 @@
 /** Feature stages: IR checks, the log-mel stage's tables and its header text. */
-import { IRError, WasmRuntime } from '../../src/core';
+import { IRError, featureRuntime } from '../../src/core';
 import { featureStageC, parseFeatureStage, runFeatureStage, stageInputs, stageWidth, withStageSize } from '../../src/core/features/stage';
 
 const LOG_MEL = { kind: 'log_mel', samples: 1024, n_fft: 256, hop: 128, sample_rate: 8000, n_mels: 20, fmin: 0, fmax: 4000, amin: 1e-10, n_mfcc: null };
@@ -16,7 +16,7 @@ describe('log-mel feature stage', () => {
   it('computes what the table-free extractors compute, bit for bit', () => {
     const clip = new Float32Array(1024).map((_, i) => Math.sin(0.3 * i) + 0.1 * Math.sin(2.1 * i * i));
     const staged = runFeatureStage(stage, clip, 1);
-    const f = WasmRuntime.load().features();
+    const f = featureRuntime();
     const frames = new Float32Array(7 * 256);
     for (let r = 0; r < 7; r++) {
       frames.set(clip.subarray(r * 128, r * 128 + 256), r * 256);

@@ -4,7 +4,7 @@
  * Python's (tests/python/test_feature_view.py checks the two against each other).
  */
 import { decodeArray, encodeArray } from '../../src/core/ir/encoding';
-import { WasmRuntime } from '../../src/core/runtime/wasmRuntime';
+import { featureRuntime } from '../../src/core/features/runtime';
 import { Figure } from '../../src/widgets/charts';
 import { MAX_SIGNAL_POINTS, envelope, featureViewFigures } from '../../src/widgets/featureCharts';
 import {
@@ -131,7 +131,7 @@ describe('the device half on audio', () => {
     expect(result.params.nFrames).toBe(61);
     expect(result.device.features).toHaveLength(61 * 20);
     // frame 10 starts at sample 1280: the C runtime on those samples gives the same row
-    const f = WasmRuntime.load().features();
+    const f = featureRuntime();
     const power = f.powerSpectrum(signal.slice(1280, 1536), 1, 256, 'hann');
     const row = f.logMel(power, 1, 256, SR, 20, 0, SR / 2, 1e-10);
     expect(Array.from(result.device.features.subarray(200, 220))).toEqual(Array.from(row));

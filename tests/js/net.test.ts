@@ -1,7 +1,7 @@
 /** Lowering neural nets: shapes, padding, folding, the arena plan, int8 parameters, emission. */
 import {
   IRError,
-  WasmRuntime,
+  traceNet,
   buildFloatNet,
   compileModel,
   encodeArray,
@@ -255,7 +255,7 @@ describe('the C runtime runs the network', () => {
     let worst = 0;
     a.values.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - b.values[i]))));
     expect(worst).toBeLessThan(0.05);
-    const trace = WasmRuntime.load().traceNet(tables, x, rows);
+    const trace = traceNet(tables, x, rows);
     expect(trace.min[0]).toBeGreaterThanOrEqual(0); // relu
   });
 });

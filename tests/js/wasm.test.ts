@@ -1,5 +1,5 @@
 /** The WebAssembly build of the C runtime, run in Node, agrees with scikit-learn. */
-import { RuntimeError, WasmRuntime, compareWithReference, compileModel, decodeArray, headless, runOnDevice } from '../../src/core';
+import { RuntimeError, compareWithReference, compileModel, decodeArray, headless, runForest, runOnDevice } from '../../src/core';
 import { NET_FIXTURES, TREE_FIXTURES, fixtures, forestTables } from './fixtures';
 
 describe.each(TREE_FIXTURES)('%s', name => {
@@ -127,10 +127,10 @@ describe('runtime safety', () => {
   it('validates tables handed to it and reports the C error code', () => {
     const bad = { ...forestTables(model), nodeFeature: Int16Array.from(forestTables(model).nodeFeature, f => (f >= 0 ? 9 : f)) };
     const x = new Float32Array(4);
-    expect(() => WasmRuntime.load().runForest(bad, x, 1)).toThrow(RuntimeError);
-    expect(() => WasmRuntime.load().runForest(bad, x, 1)).toThrow('TML_E_FEATURE');
+    expect(() => runForest(bad, x, 1)).toThrow(RuntimeError);
+    expect(() => runForest(bad, x, 1)).toThrow('TML_E_FEATURE');
     const cyclic = { ...forestTables(model), nodeNext: Int32Array.from(forestTables(model).nodeNext, (n, i) => (forestTables(model).nodeFeature[i] >= 0 ? i : n)) };
-    expect(() => WasmRuntime.load().runForest(cyclic, x, 1)).toThrow('TML_E_TREE');
+    expect(() => runForest(cyclic, x, 1)).toThrow('TML_E_TREE');
   });
 
   it('rejects feature data of the wrong shape or with NaN', () => {

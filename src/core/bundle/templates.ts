@@ -9,7 +9,6 @@ import { BUNDLE_FILES } from '../../generated/bundleAssets';
 import type { CompiledModel } from '../compile';
 import { COMPILER_VERSION, commentSafe } from '../emit/frame';
 import { familyOf } from '../families/registry';
-import type { ExpectedSet } from './bundle';
 
 /** A bundle file as it is in c-runtime/bundle/. */
 export function bundleFile(path: string): string {
@@ -125,7 +124,7 @@ export function bundleReadme(
   target: string,
   glue: { dir: string; board: string },
   nVectors: number,
-  sets: ExpectedSet[]
+  sets: ReadonlyArray<{ name: string; checked: boolean; why: string }>
 ): string {
   return fill(bundleFile('README.md.in'), {
     VERSION: COMPILER_VERSION,

@@ -4,7 +4,6 @@
  * the C literals (floats that read back bit for bit, escaped strings, const arrays).
  * Families emit their tables and functions inside it (families/<family>/emit.ts).
  */
-import type { ClassLabel } from '../ir/types';
 import { MODULE_VERSION } from '../../version';
 import { RUNTIME_FAMILIES, RUNTIME_FILES } from '../../generated/runtimeAssets';
 
@@ -96,7 +95,7 @@ static inline int ${name}_validate(void)
 }
 
 /** Class names (and integer labels), indexed by what <name>_predict returns. */
-export function classNamesC(name: string, classes: ClassLabel[], what = 'Class names'): string[] {
+export function classNamesC(name: string, classes: ReadonlyArray<number | string>, what = 'Class names'): string[] {
   return [
     `/* ${what}, indexed by what ${name}_predict returns. */`,
     `static const char *const ${name}_class_names[${classes.length}] = {\n    ${classes.map(c => cString(String(c))).join(', ')}\n};`,
@@ -205,7 +204,7 @@ export function cArray(type: string, name: string, values: ArrayLike<number>, fo
 
 export const formatInt = (v: number): string => String(v);
 
-export function labelsAreIntegers(classes: ClassLabel[]): boolean {
+export function labelsAreIntegers(classes: ReadonlyArray<number | string>): boolean {
   return classes.every(c => typeof c === 'number' && Number.isInteger(c) && Math.abs(c) <= 0x7fffffff);
 }
 

@@ -21,7 +21,7 @@
 import type { CompiledModel, LoweredModel } from '../compile';
 import { familyOf } from '../families/registry';
 import { FeatureStage } from '../features/stage';
-import { logMelFrames } from '../runtime/wasmRuntime';
+import { logMelFrames } from '../features/runtime';
 import type { Strategy } from '../options';
 import { MATH_CALL_INSTRUCTIONS, OperationCount, addOperations } from './costs';
 import { LibraryBytes, TARGETS, TargetProfile, targetProfile } from './profiles';

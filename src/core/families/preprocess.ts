@@ -17,11 +17,23 @@ import {
 import { OperationCount } from '../estimate/costs';
 import type { LibraryBytes } from '../estimate/profiles';
 import type { SizeItem } from '../estimate/size';
-import { WasmRuntime } from '../runtime/wasmRuntime';
-import type { BaseIR, PreprocessedIR } from '../ir/types';
+import type { BaseIR } from '../ir/types';
+import type { NeuralNetIR } from './nets/ir';
 import { LAYER_DESCRIPTOR_BYTES, netOperations } from './nets/estimate';
 import { netTablesC } from './nets/emit';
 import { NetTables, buildFloatNet } from './nets/lower';
+import { runNet } from './nets/run';
+
+/**
+ * A model that a pipeline's preprocessing (scalers, PCA: a float32 net) may precede, run by
+ * the runtime before the model (Gaussian, SVM and neighbour models).
+ */
+export interface PreprocessedIR {
+  /** Features the model itself compares: nFeatures, or the width after `preprocess`. */
+  modelFeatures: number;
+  /** A pipeline's scalers / PCA in front of the model, or null. */
+  preprocess: NeuralNetIR | null;
+}
 
 /** The preprocessing net of an IR, lowered (float32), or null. */
 export function lowerPreprocess(ir: PreprocessedIR): NetTables | null {
@@ -30,7 +42,7 @@ export function lowerPreprocess(ir: PreprocessedIR): NetTables | null {
 
 /** Rows in the model's own feature space: after the pipeline's preprocessing, run in C. */
 export function modelInput(pre: NetTables | null, x: Float32Array, nRows: number): Float32Array {
-  return pre ? WasmRuntime.load().runNet(pre, x, nRows).values : x;
+  return pre ? runNet(pre, x, nRows).values : x;
 }
 
 /** A public function of a header: how to call it with model-space features instead. */

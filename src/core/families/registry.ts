@@ -13,9 +13,9 @@ import type { NetStructure } from './nets/describe';
 import type { NeuralNetIR } from './nets/ir';
 import { svm, LoweredSvm } from './svm';
 import type { SvmIR, SvmStructure } from './svm/ir';
-import { trees, LoweredForest } from './trees';
+import { trees } from './trees';
 import type { TreeEnsembleIR } from './trees/ir';
-import type { ForestStructure } from './trees/lower';
+import type { ForestStructure, LoweredForest } from './trees/lower';
 
 export type ModelIR = TreeEnsembleIR | NeuralNetIR | GaussianIR | SvmIR | NeighborsIR;
 export type LoweredModel = LoweredForest | LoweredNet | LoweredGaussian | LoweredSvm | LoweredNeighbors;

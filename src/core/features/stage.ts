@@ -7,7 +7,7 @@
 import { cArray, formatFloat32, formatInt } from '../emit/frame';
 import { IRError } from '../ir/read';
 import type { SizeEstimate, SizeItem } from '../estimate/size';
-import { LogMelConfig, LogMelTables, WasmRuntime, logMelFrames, logMelScratchFloats, logMelWidth } from '../runtime/wasmRuntime';
+import { LogMelConfig, LogMelTables, featureRuntime, logMelFrames, logMelScratchFloats, logMelWidth } from './runtime';
 
 /** IMUFeatures: per-axis window statistics (7 each) and, with magnitude, the magnitude's. */
 export interface ImuStatsStage {
@@ -96,12 +96,12 @@ export function parseFeatureStage(raw: unknown): FeatureStage {
 
 /** The tables a log-mel stage stores, made by the C runtime (the same bits the device uses). */
 export function logMelTables(stage: LogMelStage): LogMelTables {
-  return WasmRuntime.load().features().logMelTables(stage);
+  return featureRuntime().logMelTables(stage);
 }
 
 /** The stage on nRows raw rows, by the C runtime: the model's input rows. */
 export function runFeatureStage(stage: FeatureStage, x: Float32Array, nRows: number): Float32Array {
-  const f = WasmRuntime.load().features();
+  const f = featureRuntime();
   if (stage.kind === 'log_mel') {
     return f.logMelClips(stage, f.logMelTables(stage), x, nRows, stage.samples);
   }

@@ -10,7 +10,7 @@
 import { InputError, LoweredModel, deviceValueCount, lowerModel, runOnDevice } from '../compile';
 import { decodeArray, encodeArray } from '../ir/encoding';
 import { STATS_PER_AXIS, inputCount, runFeatureStage } from './stage';
-import { WINDOW_CODES, WasmRuntime, WindowKind } from '../runtime/wasmRuntime';
+import { WINDOW_CODES, WindowKind, featureRuntime } from './runtime';
 
 export type SignalKind = 'audio' | 'imu';
 export type Event = [number, number];
@@ -226,7 +226,7 @@ export function deviceFeatures(
   params: FeatureParams,
   frames: Float32Array
 ): { features: Float32Array; mfcc: Float32Array | null; level: Float32Array; width: number } {
-  const f = WasmRuntime.load().features();
+  const f = featureRuntime();
   const n = params.nFrames;
   if (params.kind === 'audio') {
     const power = f.powerSpectrum(frames, n, params.nFft, params.fftWindow);
@@ -303,7 +303,7 @@ function modelScore(score: ScoreModel, rows: Float32Array | null, nFrames: numbe
 
 /** Median filter, hysteresis and events by the C runtime. */
 export function deviceEvents(params: FeatureParams, score: Float32Array): { filtered: Float32Array; events: Event[] } {
-  const f = WasmRuntime.load().features();
+  const f = featureRuntime();
   const filtered = f.medianFilter(score, params.median);
   const found = f.hysteresisEvents(filtered, params.on, params.off, params.minDuration);
   return { filtered, events: Array.from(found.onsets, (onset, i) => [onset, found.offsets[i]] as Event) };

@@ -4,7 +4,6 @@
  * the family.
  */
 import type { FeatureStage } from '../features/stage';
-import type { NeuralNetIR } from '../families/nets/ir';
 
 export const IR_FORMAT = 'tinyml-lab-ir';
 export const IR_VERSION = 1;
@@ -35,15 +34,4 @@ export interface BaseIR {
   featureNames: string[];
   /** tinyml_lab.features transformer exported in front of the model (raw windows in), or none. */
   featureStage?: FeatureStage | null;
-}
-
-/**
- * A model that a pipeline's preprocessing (scalers, PCA: a float32 net) may precede, run by
- * the runtime before the model (Gaussian, SVM and neighbour models).
- */
-export interface PreprocessedIR {
-  /** Features the model itself compares: nFeatures, or the width after `preprocess`. */
-  modelFeatures: number;
-  /** A pipeline's scalers / PCA in front of the model, or null. */
-  preprocess: NeuralNetIR | null;
 }

@@ -6,8 +6,8 @@ import type { CompiledModel } from '../../core/compile';
 import { nets } from '../../core/families/nets';
 import type { NetStructure } from '../../core/families/nets/describe';
 import type { NetTables } from '../../core/families/nets/lower';
+import { traceNet } from '../../core/families/nets/run';
 import type { FeatureType } from '../../core/options';
-import { WasmRuntime } from '../../core/runtime/wasmRuntime';
 import type { TradeoffPoint } from '../../core/tradeoff';
 import { Figure, formatBytes, layout } from '../charts';
 import { element } from '../dom';
@@ -116,7 +116,7 @@ function layerRanges({ tradeoffs, x, nRows }: FamilyAnalysis): LayerRange[] {
     return [];
   }
   const int8 = tablesOf('int8');
-  const trace = WasmRuntime.load().traceNet(float, x, nRows);
+  const trace = traceNet(float, x, nRows);
   return float.layers.map((layer, k) => {
     const q = int8?.layers[k];
     const representable = q && !q.outFloat;

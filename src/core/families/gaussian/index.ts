@@ -8,8 +8,8 @@ import { FLOAT32_VS_FLOAT64 } from '../family';
 import { NetTables } from '../nets/lower';
 import { floatOnlyOptions, refuseQuantization } from '../float32Only';
 import { lowerPreprocess, modelInput } from '../preprocess';
-import { WasmRuntime } from '../../runtime/wasmRuntime';
 import { emitGaussianHeader } from './emit';
+import { runGaussian } from './run';
 import { estimateGaussianSize, gaussianCodeFactor, gaussianLibraries, gaussianOperations } from './estimate';
 import { GaussianIR, GaussianStructure, GaussianTables, buildGaussianTables, describeGaussian, parseGaussianIR } from './ir';
 
@@ -24,7 +24,7 @@ export type LoweredGaussian = Lowered<GaussianIR, GaussianTables> & {
  */
 function run(model: LoweredGaussian, x: Float32Array, nRows: number): DeviceRun {
   const anomaly = model.ir.task === 'anomaly';
-  const out = WasmRuntime.load().runGaussian(model.tables, modelInput(model.pre, x, nRows), nRows, anomaly ? model.ir.offset : null);
+  const out = runGaussian(model.tables, modelInput(model.pre, x, nRows), nRows, anomaly ? model.ir.offset : null);
   const run = { nRows, routingChanges: [], classes: out.classes, values: out.values };
   return anomaly ? run : { ...run, scores: out.scores };
 }

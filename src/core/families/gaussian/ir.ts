@@ -7,7 +7,8 @@
  */
 import type { EncodedArray } from '../../ir/encoding';
 import { decodeFloatsAt, fail } from '../../ir/read';
-import type { BaseIR, CommonFields, PreprocessedIR } from '../../ir/types';
+import type { BaseIR, CommonFields } from '../../ir/types';
+import type { PreprocessedIR } from '../preprocess';
 
 export type Covariance = 'full' | 'tied' | 'diag' | 'spherical';
 const COVARIANCES: Covariance[] = ['full', 'tied', 'diag', 'spherical'];

@@ -7,8 +7,8 @@ import type { DeviceRun, Family, Lowered } from '../family';
 import { NetTables } from '../nets/lower';
 import { floatOnlyOptions, refuseQuantization } from '../float32Only';
 import { lowerPreprocess, modelInput } from '../preprocess';
-import { WasmRuntime } from '../../runtime/wasmRuntime';
 import { emitNeighborsHeader } from './emit';
+import { runNeighbors } from './run';
 import { estimateNeighborsSize, neighborsCodeFactor, neighborsLibraries, neighborsOperations } from './estimate';
 import { NeighborsIR, NeighborsStructure, describeNeighbors, parseNeighborsIR } from './ir';
 
@@ -16,7 +16,7 @@ import { NeighborsIR, NeighborsStructure, describeNeighbors, parseNeighborsIR } 
 export type LoweredNeighbors = Lowered<NeighborsIR, NeighborsIR> & { pre: NetTables | null };
 
 function run(model: LoweredNeighbors, x: Float32Array, nRows: number): DeviceRun {
-  const out = WasmRuntime.load().runNeighbors(model.ir, modelInput(model.pre, x, nRows), nRows);
+  const out = runNeighbors(model.ir, modelInput(model.pre, x, nRows), nRows);
   return { nRows, routingChanges: [], classes: out.classes, values: out.values };
 }
 

@@ -5,7 +5,8 @@
  */
 import { IRError, fail, finiteNumber, floatArray } from '../../ir/read';
 import { decodeArray } from '../../ir/encoding';
-import { BaseIR, CommonFields, IR_FORMAT, PreprocessedIR } from '../../ir/types';
+import { BaseIR, CommonFields, IR_FORMAT } from '../../ir/types';
+import type { PreprocessedIR } from '../preprocess';
 
 export type Metric = 'euclidean' | 'manhattan' | 'chebyshev' | 'minkowski';
 const METRICS: Metric[] = ['euclidean', 'manhattan', 'chebyshev', 'minkowski'];

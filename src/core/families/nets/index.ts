@@ -6,13 +6,13 @@
 import { runFeatureStage, stageInputs } from '../../features/stage';
 import { InputError, checkFeatureMatrix } from '../../input';
 import { CompileOptions } from '../../options';
-import { WasmRuntime } from '../../runtime/wasmRuntime';
 import { DeviceRun, FLOAT32_VS_FLOAT64, Family, Lowered, ReferencePolicy } from '../family';
 import { NetStructure, describeNet } from './describe';
 import { emitNetHeader } from './emit';
 import { estimateNetSize, netCodeFactor, netExtraInstructions, netLibraries, netOperations } from './estimate';
 import { NeuralNetIR, parseNeuralNetIR } from './ir';
 import { NetTables, buildFloatNet, quantizeNet } from './lower';
+import { runNet, traceNet } from './run';
 
 export type LoweredNet = Lowered<NeuralNetIR, NetTables>;
 
@@ -48,7 +48,7 @@ function lowerNet(ir: NeuralNetIR, options: CompileOptions): NetTables {
   }
   const nRows = x.length / ir.nFeatures;
   checkFeatureMatrix(x, nRows, ir.nFeatures, 'calibration');
-  const trace = WasmRuntime.load().traceNet(float, x, nRows);
+  const trace = traceNet(float, x, nRows);
   let inputMin = Infinity;
   let inputMax = -Infinity;
   x.forEach(v => {
@@ -60,7 +60,7 @@ function lowerNet(ir: NeuralNetIR, options: CompileOptions): NetTables {
 
 /** predict_proba through the runtime (one logistic output gives [1 - p, p]), else the outputs. */
 function run(model: LoweredNet, x: Float32Array, nRows: number): DeviceRun {
-  const out = WasmRuntime.load().runNet(model.tables, x, nRows, model.ir.output === 'probabilities');
+  const out = runNet(model.tables, x, nRows, model.ir.output === 'probabilities');
   return { nRows, routingChanges: [], classes: out.classes, values: out.values };
 }
 

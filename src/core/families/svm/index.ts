@@ -8,8 +8,8 @@ import { FLOAT32_VS_FLOAT64 } from '../family';
 import { NetTables } from '../nets/lower';
 import { floatOnlyOptions, refuseQuantization } from '../float32Only';
 import { lowerPreprocess, modelInput } from '../preprocess';
-import { WasmRuntime } from '../../runtime/wasmRuntime';
 import { emitSvmHeader } from './emit';
+import { runSvm } from './run';
 import { estimateSvmSize, svmCodeFactor, svmLibraries, svmOperations } from './estimate';
 import { SvmIR, SvmStructure, describeSvm, parseSvmIR, svmValueCount } from './ir';
 
@@ -18,7 +18,7 @@ export type LoweredSvm = Lowered<SvmIR, SvmIR> & { pre: NetTables | null };
 
 /** The runtime's methods give what scikit-learn's do (anomaly classes: 0 = outlier, 1 = inlier). */
 function run(model: LoweredSvm, x: Float32Array, nRows: number): DeviceRun {
-  const out = WasmRuntime.load().runSvm(model.ir, modelInput(model.pre, x, nRows), nRows);
+  const out = runSvm(model.ir, modelInput(model.pre, x, nRows), nRows);
   return { nRows, routingChanges: [], classes: out.classes, values: out.values };
 }
 

@@ -4,7 +4,8 @@
  * float32 arrays as they are.
  */
 import { fail, finiteNumber, floatArray } from '../../ir/read';
-import { BaseIR, CommonFields, IR_FORMAT, PreprocessedIR } from '../../ir/types';
+import { BaseIR, CommonFields, IR_FORMAT } from '../../ir/types';
+import type { PreprocessedIR } from '../preprocess';
 
 export type Kernel = 'linear' | 'rbf' | 'poly' | 'sigmoid';
 const KERNELS: Kernel[] = ['linear', 'rbf', 'poly', 'sigmoid'];

@@ -7,8 +7,7 @@ import { OperationCount, QUANTIZE_FLOAT_OPS } from '../../estimate/costs';
 import { LibraryBytes, TargetProfile, armCodeFactor } from '../../estimate/profiles';
 import { SizeEstimate, SizeItem, classNamesBytes, m4fEstimate } from '../../estimate/size';
 import type { FeatureType, Strategy } from '../../options';
-import { ForestTables, LEAF, describeForest, expectedSplits, leafWidth, treeNodes, valueCount } from './lower';
-import type { LoweredForest } from './index';
+import { ForestTables, LEAF, LoweredForest, describeForest, expectedSplits, leafWidth, treeNodes, valueCount } from './lower';
 
 /**
  * Table-walk evaluator code (model_predict with the runtime inlined) on Cortex-M4F (Thumb-2,

@@ -5,22 +5,20 @@
  */
 import { formatFloat32 } from '../../emit/frame';
 import { CODE_STRATEGIES, FEATURE_TYPES, Strategy } from '../../options';
-import { WasmRuntime } from '../../runtime/wasmRuntime';
-import type { DeviceRun, Family, Lowered, ReferencePolicy } from '../family';
+import type { DeviceRun, Family, ReferencePolicy } from '../family';
 import { emitForestHeader } from './emit';
+import { runForest } from './run';
 import { estimateForestSize, forestCodeFactor, forestLibraries, forestOperations } from './estimate';
 import { MAX_FEATURES, TreeEnsembleIR, parseTreeEnsembleIR } from './ir';
 import {
   ForestStructure,
-  ForestTables,
+  LoweredForest,
   buildForestTables,
   describeForest,
   leafTypesFor,
   quantizedRoutingChanges,
   valueCount
 } from './lower';
-
-export type LoweredForest = Lowered<TreeEnsembleIR, ForestTables>;
 
 const LEAF_LABELS = { float32: '', uint8: ' · u8 leaves', int16: ' · i16 leaves' };
 
@@ -38,7 +36,7 @@ function resolveStrategy(model: LoweredForest): Strategy {
 /** The runtime's methods give scikit-learn's answers (isolation forests: 0 = outlier, 1 = inlier). */
 function run(model: LoweredForest, x: Float32Array, nRows: number): DeviceRun {
   const offset = model.ir.task === 'anomaly' ? model.ir.offset : 0;
-  const out = WasmRuntime.load().runForest(model.tables, x, nRows, offset);
+  const out = runForest(model.tables, x, nRows, offset);
   return { nRows, routingChanges: quantizedRoutingChanges(model.ir, model.tables, x, nRows), classes: out.classes, values: out.values };
 }
 

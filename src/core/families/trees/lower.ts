@@ -5,7 +5,7 @@
  * twice: equal leaf rows, splits whose two sides are the same subtree, and subtrees that
  * several trees (or several places of one tree) reach as a right child or a root.
  */
-import type { RoutingChange } from '../family';
+import type { Lowered, RoutingChange } from '../family';
 import type { FeatureType, LeafType } from '../../options';
 import { Combine, Link, TreeEnsembleIR } from './ir';
 
@@ -71,6 +71,9 @@ export interface ForestTables {
   leafScale: number;
   sharing: Sharing;
 }
+
+/** A tree ensemble lowered to its tables. */
+export type LoweredForest = Lowered<TreeEnsembleIR, ForestTables>;
 
 /** Values in a leaf row: 1 when each tree feeds one output. */
 export function leafWidth(tables: Pick<ForestTables, 'treeOutput' | 'nOutputs'>): number {
