@@ -7,10 +7,7 @@ module.exports = {
   roots: ['<rootDir>/tests/js'],
   setupFiles: ['<rootDir>/tests/js/setup.js'],
   transform: {
-    '^.+\\.[tj]sx?$': [
-      'ts-jest',
-      { tsconfig: '<rootDir>/tsconfig.test.json' }
-    ]
+    '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }]
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages})/)`],
   moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'json']

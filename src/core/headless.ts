@@ -164,7 +164,9 @@ export function features(nameJson: string, inputJson: string): string {
       case 'window_stats': {
         const x = matrix('x');
         const nAxes = num('n_axes');
-        return { out: encodeArray(f.windowStats(x.array, x.rows, num('n'), num('stride'), nAxes), [x.rows, nAxes * 7]) };
+        return {
+          out: encodeArray(f.windowStats(x.array, x.rows, num('n'), num('stride'), nAxes), [x.rows, nAxes * 7])
+        };
       }
       case 'magnitude': {
         const xyz = decodeArray(input.xyz, 'float32', 'xyz').array;
@@ -208,7 +210,11 @@ export function bundle(irJson: string, optionsJson: string, inputJson: string): 
       model,
       x,
       shape[0],
-      { classes: optional('classes', 'int32'), values: optional('values', 'float64'), truth: optional('truth', 'int32') },
+      {
+        classes: optional('classes', 'int32'),
+        values: optional('values', 'float64'),
+        truth: optional('truth', 'int32')
+      },
       { target: typeof input.target === 'string' ? input.target : undefined }
     );
     return {

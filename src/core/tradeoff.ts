@@ -32,7 +32,12 @@ export interface TradeoffPoint {
 }
 
 /** The trade-off label of an option of this model's family. */
-export function optionLabel(model: { family: string }, featureType: FeatureType, strategy: Strategy, leafType: LeafType): string {
+export function optionLabel(
+  model: { family: string },
+  featureType: FeatureType,
+  strategy: Strategy,
+  leafType: LeafType
+): string {
   return familyOf(model).optionLabel({ featureType, strategy, leafType });
 }
 
@@ -43,7 +48,12 @@ export function optionLabel(model: { family: string }, featureType: FeatureType,
  * calibration rows of its own, an int8 network is calibrated on the rows it is compared on
  * (the widget says so).
  */
-export function evaluateTradeoffs(current: LoweredModel, x: Float32Array, nRows: number, reference: Reference): TradeoffPoint[] {
+export function evaluateTradeoffs(
+  current: LoweredModel,
+  x: Float32Array,
+  nRows: number,
+  reference: Reference
+): TradeoffPoint[] {
   const family = familyOf(current);
   const offered = exportOptions(current.ir);
   return offered.featureTypes.flatMap(featureType =>

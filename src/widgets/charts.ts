@@ -43,7 +43,12 @@ export function scoreDistributionFigure(
   const outlier = (r: number): boolean => (reference.classes ? reference.classes[r] === 0 : run.classes[r] === 0);
   const rows = device.map((_, r) => r);
   const data: Array<Record<string, unknown>> = [
-    { type: 'histogram', name: 'normal rows (device)', x: rows.filter(r => !outlier(r)).map(r => device[r]), opacity: 0.6 },
+    {
+      type: 'histogram',
+      name: 'normal rows (device)',
+      x: rows.filter(r => !outlier(r)).map(r => device[r]),
+      opacity: 0.6
+    },
     { type: 'histogram', name: 'outliers (device)', x: rows.filter(outlier).map(r => device[r]), opacity: 0.6 }
   ];
   if (reference.values) {
@@ -61,7 +66,9 @@ export function scoreDistributionFigure(
       barmode: 'overlay',
       xaxis: { title: { text: 'score_samples' } },
       yaxis: { title: { text: 'rows' } },
-      shapes: [{ type: 'line', x0: offset, x1: offset, yref: 'paper', y0: 0, y1: 1, line: { dash: 'dash', color: '#c00' } }],
+      shapes: [
+        { type: 'line', x0: offset, x1: offset, yref: 'paper', y0: 0, y1: 1, line: { dash: 'dash', color: '#c00' } }
+      ],
       annotations: [{ x: offset, yref: 'paper', y: 1, text: 'threshold', showarrow: false, yanchor: 'bottom' }]
     })
   };
@@ -133,7 +140,11 @@ export function agreementFigures(
     }
     const lo = Math.min(...x, ...y);
     const hi = Math.max(...x, ...y);
-    const what = { classification: 'probability of the reference class', regression: 'prediction', anomaly: 'anomaly score' }[report.task];
+    const what = {
+      classification: 'probability of the reference class',
+      regression: 'prediction',
+      anomaly: 'anomaly score'
+    }[report.task];
     figures.push({
       id: 'device-vs-reference-values',
       data: [
@@ -166,7 +177,11 @@ export function agreementMeasure(report: AgreementReport): { value: number; name
 }
 
 /** Flash against agreement, one point per export option; clicking a point selects it. */
-export function tradeoffFigure(points: TradeoffPoint[], current: string, select: (point: TradeoffPoint) => void): Figure {
+export function tradeoffFigure(
+  points: TradeoffPoint[],
+  current: string,
+  select: (point: TradeoffPoint) => void
+): Figure {
   const measures = points.map(p => agreementMeasure(p.report));
   // Room on both sides so that the point labels stay inside the plot.
   const lo = Math.min(...points.map(p => p.flashBytes));
@@ -184,7 +199,10 @@ export function tradeoffFigure(points: TradeoffPoint[], current: string, select:
         textposition: 'top center',
         customdata: points.map(p => formatBytes(p.ramBytes)),
         hovertemplate: '%{text}<br>flash %{x} B<br>RAM %{customdata}<br>%{y}<extra></extra>',
-        marker: { size: points.map(p => (p.label === current ? 16 : 11)), symbol: points.map(p => (p.label === current ? 'diamond' : 'circle')) }
+        marker: {
+          size: points.map(p => (p.label === current ? 16 : 11)),
+          symbol: points.map(p => (p.label === current ? 'diamond' : 'circle'))
+        }
       }
     ],
     layout: layout('Size vs agreement per option (click to select)', {

@@ -29,7 +29,11 @@ function layout(title: string, height: number, extra: Record<string, unknown>): 
  * A long series cut down to at most maxPoints points that keep its shape: the minimum and
  * maximum of each bucket, in the order they occur (so a burst stays a burst, not an alias).
  */
-export function envelope(n: number, value: (i: number) => number, maxPoints = MAX_SIGNAL_POINTS): { index: number[]; value: number[] } {
+export function envelope(
+  n: number,
+  value: (i: number) => number,
+  maxPoints = MAX_SIGNAL_POINTS
+): { index: number[]; value: number[] } {
   if (n <= maxPoints) {
     return { index: Array.from({ length: n }, (_, i) => i), value: Array.from({ length: n }, (_, i) => value(i)) };
   }
@@ -56,7 +60,11 @@ export function envelope(n: number, value: (i: number) => number, maxPoints = MA
 }
 
 /** Shaded bands for events: the device's in the top half of the plot, the reference's below. */
-function eventBands(events: Event[], side: 'device' | 'reference', x: (e: Event) => [number, number]): Array<Record<string, unknown>> {
+function eventBands(
+  events: Event[],
+  side: 'device' | 'reference',
+  x: (e: Event) => [number, number]
+): Array<Record<string, unknown>> {
   const top = side === 'device';
   return events.map(e => {
     const [x0, x1] = x(e);
@@ -77,8 +85,28 @@ function eventBands(events: Event[], side: 'device' | 'reference', x: (e: Event)
 }
 
 const bandNote = [
-  { xref: 'paper', yref: 'paper', x: 1, y: 1, xanchor: 'right', yanchor: 'top', showarrow: false, text: 'device events', font: { color: DEVICE_COLOR } },
-  { xref: 'paper', yref: 'paper', x: 1, y: 0, xanchor: 'right', yanchor: 'bottom', showarrow: false, text: 'reference events', font: { color: REFERENCE_COLOR } }
+  {
+    xref: 'paper',
+    yref: 'paper',
+    x: 1,
+    y: 1,
+    xanchor: 'right',
+    yanchor: 'top',
+    showarrow: false,
+    text: 'device events',
+    font: { color: DEVICE_COLOR }
+  },
+  {
+    xref: 'paper',
+    yref: 'paper',
+    x: 1,
+    y: 0,
+    xanchor: 'right',
+    yanchor: 'bottom',
+    showarrow: false,
+    text: 'reference events',
+    font: { color: REFERENCE_COLOR }
+  }
 ];
 
 function timeAxisTitle(params: FeatureParams): string {
@@ -110,7 +138,10 @@ export function signalFigure(result: FeatureViewResult): Figure {
       {
         xaxis: { title: { text: timeAxisTitle(params) } },
         yaxis: { title: { text: params.kind === 'audio' ? 'amplitude' : 'value' } },
-        shapes: [...eventBands(result.device.events, 'device', span), ...eventBands(result.reference.events, 'reference', span)],
+        shapes: [
+          ...eventBands(result.device.events, 'device', span),
+          ...eventBands(result.reference.events, 'reference', span)
+        ],
         annotations: bandNote,
         showlegend: params.nAxes > 1
       }
@@ -119,8 +150,15 @@ export function signalFigure(result: FeatureViewResult): Figure {
 }
 
 /** Rows of a row-major [nFrames x width] matrix as a heatmap's z (one row per feature). */
-function transpose(x: ArrayLike<number>, nFrames: number, width: number, scale?: (k: number, v: number) => number): number[][] {
-  return Array.from({ length: width }, (_, k) => Array.from({ length: nFrames }, (_, r) => (scale ? scale(k, x[r * width + k]) : x[r * width + k])));
+function transpose(
+  x: ArrayLike<number>,
+  nFrames: number,
+  width: number,
+  scale?: (k: number, v: number) => number
+): number[][] {
+  return Array.from({ length: width }, (_, k) =>
+    Array.from({ length: nFrames }, (_, r) => (scale ? scale(k, x[r * width + k]) : x[r * width + k]))
+  );
 }
 
 /**
@@ -211,8 +249,25 @@ export function scoreFigure(result: FeatureViewResult): Figure {
     line: { color, ...style }
   });
   const threshold = (value: number, text: string) => ({
-    shape: { type: 'line', xref: 'paper', x0: 0, x1: 1, y0: value, y1: value, line: { dash: 'dash', width: 1, color: '#c00' } },
-    note: { xref: 'paper', x: 0, xanchor: 'left', y: value, yanchor: 'bottom', text: `${text} ${value.toPrecision(4)}`, showarrow: false, font: { color: '#c00' } }
+    shape: {
+      type: 'line',
+      xref: 'paper',
+      x0: 0,
+      x1: 1,
+      y0: value,
+      y1: value,
+      line: { dash: 'dash', width: 1, color: '#c00' }
+    },
+    note: {
+      xref: 'paper',
+      x: 0,
+      xanchor: 'left',
+      y: value,
+      yanchor: 'bottom',
+      text: `${text} ${value.toPrecision(4)}`,
+      showarrow: false,
+      font: { color: '#c00' }
+    }
   });
   const thresholds = [threshold(params.on, 'on'), threshold(params.off, 'off')];
   const frameBand = (e: Event): [number, number] => [e[0] - 0.5, e[1] - 0.5];
@@ -225,18 +280,22 @@ export function scoreFigure(result: FeatureViewResult): Figure {
       line(`device, ${filteredName}`, device.filtered, DEVICE_COLOR, { width: 2.5 }),
       line(`reference, ${filteredName}`, reference.filtered, REFERENCE_COLOR, { width: 2, dash: 'dash' })
     ],
-    layout: layout(`Event score: ${params.scoreName}, hysteresis on ≥ ${params.on.toPrecision(4)}, off < ${params.off.toPrecision(4)}, at least ${Math.max(1, params.minDuration)} frame(s)`, 360, {
-      margin: { l: 60, r: 20, t: 40, b: 85 },
-      legend: { orientation: 'h', y: -0.32 }, // below the axis title
-      xaxis: { title: { text: `frame (every ${params.hop} samples)` } },
-      yaxis: { title: { text: params.scoreName } },
-      shapes: [
-        ...eventBands(device.events, 'device', frameBand),
-        ...eventBands(reference.events, 'reference', frameBand),
-        ...thresholds.map(t => t.shape)
-      ],
-      annotations: [...bandNote, ...thresholds.map(t => t.note)]
-    })
+    layout: layout(
+      `Event score: ${params.scoreName}, hysteresis on ≥ ${params.on.toPrecision(4)}, off < ${params.off.toPrecision(4)}, at least ${Math.max(1, params.minDuration)} frame(s)`,
+      360,
+      {
+        margin: { l: 60, r: 20, t: 40, b: 85 },
+        legend: { orientation: 'h', y: -0.32 }, // below the axis title
+        xaxis: { title: { text: `frame (every ${params.hop} samples)` } },
+        yaxis: { title: { text: params.scoreName } },
+        shapes: [
+          ...eventBands(device.events, 'device', frameBand),
+          ...eventBands(reference.events, 'reference', frameBand),
+          ...thresholds.map(t => t.shape)
+        ],
+        annotations: [...bandNote, ...thresholds.map(t => t.note)]
+      }
+    )
   };
 }
 

@@ -5,7 +5,17 @@
  */
 import { Figure } from './charts';
 import { featureViewFigures } from './featureCharts';
-import { Event, EventDifference, FeatureParams, FeatureViewResult, FeatureViewState, deviceTrait, eventSpan, runFeatureView, sampleTime } from '../core/features/view';
+import {
+  Event,
+  EventDifference,
+  FeatureParams,
+  FeatureViewResult,
+  FeatureViewState,
+  deviceTrait,
+  eventSpan,
+  runFeatureView,
+  sampleTime
+} from '../core/features/view';
 import { element } from './dom';
 
 export interface FeaturePanelCallbacks {
@@ -93,7 +103,10 @@ export class FeatureViewPanel {
   private showError(error: Error): void {
     const box = element('div', 'tml-error');
     box.setAttribute('role', 'alert');
-    box.append(element('strong', '', 'TinyML Lab could not compute the features: '), document.createTextNode(error.message));
+    box.append(
+      element('strong', '', 'TinyML Lab could not compute the features: '),
+      document.createTextNode(error.message)
+    );
     this.body.appendChild(box);
   }
 
@@ -102,7 +115,11 @@ export class FeatureViewPanel {
     const unit = params.kind === 'audio' ? ' dB' : '';
     const items: Array<[string, string, string]> = [
       ['frames', String(summary.n_frames), 'tml-stat-frames'],
-      [params.kind === 'audio' ? 'max |Δ| log-mel' : 'max |Δ| statistic', diff(summary.max_abs_feature_diff, unit), 'tml-stat-feature-diff']
+      [
+        params.kind === 'audio' ? 'max |Δ| log-mel' : 'max |Δ| statistic',
+        diff(summary.max_abs_feature_diff, unit),
+        'tml-stat-feature-diff'
+      ]
     ];
     if (summary.max_abs_mfcc_diff !== null) {
       items.push(['max |Δ| MFCC', diff(summary.max_abs_mfcc_diff), 'tml-stat-mfcc-diff']);
@@ -133,13 +150,22 @@ export class FeatureViewPanel {
     box.appendChild(element('h4', '', `Events that differ (${rows.length})`));
     if (rows.length === 0) {
       box.appendChild(
-        element('p', 'tml-none', `None: the device finds the reference's ${summary.reference_events} event(s), frame for frame.`)
+        element(
+          'p',
+          'tml-none',
+          `None: the device finds the reference's ${summary.reference_events} event(s), frame for frame.`
+        )
       );
       return box;
     }
     const table = element('table', 'tml-feature-event-table');
     const head = element('tr', '');
-    for (const t of ['device frames', 'reference frames', `starts at (${params.sampleRate ? 's' : 'sample'})`, 'difference']) {
+    for (const t of [
+      'device frames',
+      'reference frames',
+      `starts at (${params.sampleRate ? 's' : 'sample'})`,
+      'difference'
+    ]) {
       head.appendChild(element('th', '', t));
     }
     table.appendChild(head);
@@ -148,14 +174,21 @@ export class FeatureViewPanel {
       const row = element('tr', 'tml-feature-event');
       const first = (d.reference ?? d.device) as Event;
       const start = sampleTime(params, eventSpan(params, first)[0]);
-      for (const text of [frames(d.device), frames(d.reference), params.sampleRate ? start.toFixed(3) : String(start), describeDifference(d)]) {
+      for (const text of [
+        frames(d.device),
+        frames(d.reference),
+        params.sampleRate ? start.toFixed(3) : String(start),
+        describeDifference(d)
+      ]) {
         row.appendChild(element('td', '', text));
       }
       table.appendChild(row);
     }
     box.appendChild(table);
     if (rows.length > TABLE_ROWS) {
-      box.appendChild(element('p', 'tml-none', `… and ${rows.length - TABLE_ROWS} more (FeatureView.summary lists all).`));
+      box.appendChild(
+        element('p', 'tml-none', `… and ${rows.length - TABLE_ROWS} more (FeatureView.summary lists all).`)
+      );
     }
     return box;
   }

@@ -52,7 +52,11 @@ export class FeatureViewView extends DOMWidgetView {
     });
     this.el.appendChild(this.panel.node);
     // `device` is ours to write: only the kernel's traits trigger a new run.
-    this.listenTo(this.model, 'change:signal change:params change:model change:reference', () => void this.update_panel());
+    this.listenTo(
+      this.model,
+      'change:signal change:params change:model change:reference',
+      () => void this.update_panel()
+    );
     void this.update_panel();
   }
 

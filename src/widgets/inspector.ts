@@ -57,8 +57,14 @@ export class InspectorView extends DOMWidgetView {
     });
     this.panel.setExportStatus(this.model.get('export_status'));
     this.el.appendChild(this.panel.node);
-    this.listenTo(this.model, 'change:ir change:options change:data change:can_run_bundle', () => void this.update_panel());
-    this.listenTo(this.model, 'change:export_status', () => this.panel.setExportStatus(this.model.get('export_status')));
+    this.listenTo(
+      this.model,
+      'change:ir change:options change:data change:can_run_bundle',
+      () => void this.update_panel()
+    );
+    this.listenTo(this.model, 'change:export_status', () =>
+      this.panel.setExportStatus(this.model.get('export_status'))
+    );
     void this.update_panel();
   }
 

@@ -5,13 +5,28 @@
  */
 import * as aq from 'arquero';
 
-import { AgreementReport, CompiledModel, DeviceRun, compileModel, deviceValueCount, exportOptions } from '../core/compile';
+import {
+  AgreementReport,
+  CompiledModel,
+  DeviceRun,
+  compileModel,
+  deviceValueCount,
+  exportOptions
+} from '../core/compile';
 import { RUNTIME_BEGIN_MARKER, RUNTIME_END_MARKER } from '../core/emit/frame';
 import { inputCount } from '../core/features/stage';
 import { decodeArray } from '../core/ir/encoding';
 import { CompileOptions, FeatureType, LeafType, STRATEGIES } from '../core/options';
 import { TradeoffPoint, evaluateTradeoffs, optionLabel } from '../core/tradeoff';
-import { Figure, agreementFigures, agreementMeasure, formatBytes, scoreDistributionFigure, sizeFigure, tradeoffFigure } from './charts';
+import {
+  Figure,
+  agreementFigures,
+  agreementMeasure,
+  formatBytes,
+  scoreDistributionFigure,
+  sizeFigure,
+  tradeoffFigure
+} from './charts';
 import { element } from './dom';
 import { SummaryItem, viewOf } from './families';
 import { targetsTable } from './targetsTable';
@@ -125,7 +140,9 @@ export class InspectorPanel {
 
     const figures: Figure[] = [
       ...view.structureFigures(model, result.analysis),
-      ...(model.ir.task === 'anomaly' && 'offset' in model.ir ? [scoreDistributionFigure(run, reference, model.ir.offset)] : []),
+      ...(model.ir.task === 'anomaly' && 'offset' in model.ir
+        ? [scoreDistributionFigure(run, reference, model.ir.offset)]
+        : []),
       sizeFigure(model.size),
       tradeoffFigure(tradeoffs, currentLabel(model), point => this.select(point)),
       ...agreementFigures(
@@ -194,7 +211,10 @@ export class InspectorPanel {
   private showError(error: Error): void {
     const box = element('div', 'tml-error');
     box.setAttribute('role', 'alert');
-    box.append(element('strong', '', 'TinyML Lab could not inspect this model: '), document.createTextNode(error.message));
+    box.append(
+      element('strong', '', 'TinyML Lab could not inspect this model: '),
+      document.createTextNode(error.message)
+    );
     this.body.appendChild(box);
   }
 
@@ -203,7 +223,15 @@ export class InspectorPanel {
     const table = element('table', 'tml-tradeoffs');
     const head = element('tr', '');
     const column = viewOf(model).tradeoffColumn;
-    for (const title of ['option', 'flash (est.)', 'RAM (est.)', 'agreement', 'max abs error', column?.title ?? '', '']) {
+    for (const title of [
+      'option',
+      'flash (est.)',
+      'RAM (est.)',
+      'agreement',
+      'max abs error',
+      column?.title ?? '',
+      ''
+    ]) {
       head.appendChild(element('th', '', title));
     }
     table.appendChild(head);
@@ -247,7 +275,9 @@ export class InspectorPanel {
     // A family with one code form names its numbers in the title; one with several, its form.
     const severalForms = offered.strategies.length > 1;
     const form = severalForms ? model.strategy : model.options.featureType;
-    bar.appendChild(element('span', 'tml-title', `${model.ir.estimator.split('.').pop()} → C (${model.options.name}.h, ${form})`));
+    bar.appendChild(
+      element('span', 'tml-title', `${model.ir.estimator.split('.').pop()} → C (${model.options.name}.h, ${form})`)
+    );
     const choices: Array<[string, string, string[], string, (v: string) => void]> = [
       [
         viewOf(model).numbersLabel,
@@ -258,10 +288,22 @@ export class InspectorPanel {
       ]
     ];
     if (severalForms) {
-      choices.push(['code ', 'tml-strategy', STRATEGIES, model.options.strategy, v => this.callbacks.setOptions({ strategy: v as CompileOptions['strategy'] })]);
+      choices.push([
+        'code ',
+        'tml-strategy',
+        STRATEGIES,
+        model.options.strategy,
+        v => this.callbacks.setOptions({ strategy: v as CompileOptions['strategy'] })
+      ]);
     }
     if (offered.leafTypes.length > 1) {
-      choices.push(['leaves ', 'tml-leaves', offered.leafTypes, model.options.leafType, v => this.callbacks.setOptions({ leafType: v as LeafType })]);
+      choices.push([
+        'leaves ',
+        'tml-leaves',
+        offered.leafTypes,
+        model.options.leafType,
+        v => this.callbacks.setOptions({ leafType: v as LeafType })
+      ]);
     }
     for (const [text, cls, values, current, onChange] of choices) {
       const label = element('label', `${cls}-label`, text);
@@ -315,7 +357,7 @@ export class InspectorPanel {
     const rows = report.classes?.disagreeing ?? [];
     box.appendChild(element('h4', '', `Rows where the device disagrees (${rows.length})`));
     if (rows.length === 0) {
-      box.appendChild(element('p', 'tml-none', 'None: the C runtime gives scikit-learn\'s answer on every row.'));
+      box.appendChild(element('p', 'tml-none', "None: the C runtime gives scikit-learn's answer on every row."));
       return box;
     }
     const names = model.ir.classes.map(String);
@@ -340,7 +382,11 @@ export class InspectorPanel {
   private headerView(model: CompiledModel): HTMLElement {
     const box = element('div', 'tml-header');
     const lines = model.header.split('\n');
-    const title = element('h4', '', `C header: ${model.options.name}.h (${formatBytes(model.header.length)}, ${lines.length} lines)`);
+    const title = element(
+      'h4',
+      '',
+      `C header: ${model.options.name}.h (${formatBytes(model.header.length)}, ${lines.length} lines)`
+    );
     const actions = element('div', 'tml-actions');
     const copy = element('button', 'tml-copy jp-Button', 'Copy');
     copy.addEventListener('click', () => {
@@ -360,7 +406,7 @@ export class InspectorPanel {
     });
     const path = element('input', 'tml-export-path');
     path.value = `${model.options.name}.h`;
-    path.title = 'path on the kernel\'s machine, relative to its working directory';
+    path.title = "path on the kernel's machine, relative to its working directory";
     const exportButton = element('button', 'tml-export jp-Button', 'Export');
     exportButton.addEventListener('click', () => this.callbacks.exportHeader(path.value));
     actions.append(copy, download, path, exportButton);
@@ -391,14 +437,14 @@ export class InspectorPanel {
     const bar = element('div', 'tml-actions tml-bundle-actions');
     const path = element('input', 'tml-bundle-path');
     path.value = `${model.options.name}_bundle`;
-    path.title = 'bundle directory on the kernel\'s machine, relative to its working directory';
+    path.title = "bundle directory on the kernel's machine, relative to its working directory";
     const vectorsLabel = element('label', 'tml-bundle-vectors-label', 'vectors ');
     const vectors = element('input', 'tml-bundle-vectors');
     vectors.type = 'number';
     vectors.min = '1';
     vectors.step = '1';
     vectors.value = String(DEFAULT_BUNDLE_VECTORS);
-    vectors.title = 'test vectors: up to this many of the widget\'s test rows, spread evenly';
+    vectors.title = "test vectors: up to this many of the widget's test rows, spread evenly";
     vectorsLabel.appendChild(vectors);
     const runLabel = element('label', 'tml-bundle-run-label');
     const run = element('input', 'tml-bundle-run');
@@ -406,7 +452,7 @@ export class InspectorPanel {
     run.disabled = !this.bundleRunnable;
     runLabel.title = this.bundleRunnable
       ? 'build it with arm-none-eabi-gcc and run it in qemu-system-arm -M mps2-an386 (a few seconds)'
-      : 'needs qemu-system-arm and arm-none-eabi-gcc on the kernel\'s PATH';
+      : "needs qemu-system-arm and arm-none-eabi-gcc on the kernel's PATH";
     runLabel.append(run, document.createTextNode(' run on emulated Cortex-M4F'));
     const button = element('button', 'tml-export-bundle jp-Button', 'Export bundle');
     button.title = `header, test vectors, C harness, target glue and Makefile for ${currentLabel(model)}`;
@@ -417,7 +463,9 @@ export class InspectorPanel {
         return;
       }
       const wantRun = run.checked && this.bundleRunnable;
-      this.setExportStatus(`writing ${path.value || `${model.options.name}_bundle`}${wantRun ? ' and running it in QEMU' : ''}…`);
+      this.setExportStatus(
+        `writing ${path.value || `${model.options.name}_bundle`}${wantRun ? ' and running it in QEMU' : ''}…`
+      );
       this.callbacks.exportBundle({ path: path.value, nVectors, run: wantRun });
     });
     bar.append(path, vectorsLabel, button, runLabel);

@@ -12,7 +12,9 @@ export function loadPlotly(): Promise<PlotlyModule> {
   return plotlyPromise;
 }
 
-type PlotlyElement = { on(event: 'plotly_click', handler: (event: { points: Array<{ pointIndex: number }> }) => void): void };
+type PlotlyElement = {
+  on(event: 'plotly_click', handler: (event: { points: Array<{ pointIndex: number }> }) => void): void;
+};
 
 /** Draws (or redraws) a figure spec into a container; a figure's onPointClick gets clicks. */
 export async function plotFigure(container: HTMLElement, figure: Figure): Promise<void> {

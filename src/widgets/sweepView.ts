@@ -48,15 +48,35 @@ export function sweepFigure(state: SweepState): Figure {
   return {
     id: 'sweep',
     data: [
-      trace(ok.filter(p => p.fits), 'fits', { mode: 'markers', marker: { size: 8 } }),
-      trace(ok.filter(p => !p.fits), 'does not fit', { mode: 'markers', marker: { size: 8, symbol: 'x', color: '#999' } }),
+      trace(
+        ok.filter(p => p.fits),
+        'fits',
+        { mode: 'markers', marker: { size: 8 } }
+      ),
+      trace(
+        ok.filter(p => !p.fits),
+        'does not fit',
+        { mode: 'markers', marker: { size: 8, symbol: 'x', color: '#999' } }
+      ),
       trace(front, 'Pareto front', { mode: 'lines+markers', line: { shape: 'hv' }, marker: { size: 10 } })
     ],
     layout: {
-      title: { text: `${state.target}: flash vs ${state.metric} (budget ${formatBytes(state.flash_budget)} flash, ${formatBytes(state.ram_budget)} RAM)` },
+      title: {
+        text: `${state.target}: flash vs ${state.metric} (budget ${formatBytes(state.flash_budget)} flash, ${formatBytes(state.ram_budget)} RAM)`
+      },
       xaxis: { title: { text: 'flash (bytes, estimated)' } },
       yaxis: { title: { text: state.metric } },
-      shapes: [{ type: 'line', x0: state.flash_budget, x1: state.flash_budget, yref: 'paper', y0: 0, y1: 1, line: { dash: 'dot' } }],
+      shapes: [
+        {
+          type: 'line',
+          x0: state.flash_budget,
+          x1: state.flash_budget,
+          yref: 'paper',
+          y0: 0,
+          y1: 1,
+          line: { dash: 'dot' }
+        }
+      ],
       height: 360,
       margin: { t: 40, l: 60, r: 20, b: 50 }
     }

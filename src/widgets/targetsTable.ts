@@ -47,7 +47,9 @@ export function targetsTable(points: TradeoffPoint[], currentLabel: string): HTM
   box.className = 'tml-targets';
   const summary = document.createElement('summary');
   const rows = targetRows(points);
-  const fitting = TARGETS.filter(t => rows.some(r => r.target === t.id && r.option === currentLabel && r.estimate.fits));
+  const fitting = TARGETS.filter(t =>
+    rows.some(r => r.target === t.id && r.option === currentLabel && r.estimate.fits)
+  );
   summary.textContent =
     `Per target (estimates): the current option fits ${fitting.length} of ${TARGETS.length} ` +
     `target parts${fitting.length ? ` (${fitting.map(t => t.name).join(', ')})` : ''}`;
@@ -66,7 +68,10 @@ export function targetsTable(points: TradeoffPoint[], currentLabel: string): HTM
     tr.className = row.option === currentLabel ? 'tml-target tml-selected' : 'tml-target';
     tr.dataset.target = row.target;
     tr.dataset.option = row.option;
-    const why = [!e.fitsFlash ? `flash > ${formatBytes(e.flashBudget)}` : '', !e.fitsRam ? `RAM > ${formatBytes(e.ramBudget)}` : '']
+    const why = [
+      !e.fitsFlash ? `flash > ${formatBytes(e.flashBudget)}` : '',
+      !e.fitsRam ? `RAM > ${formatBytes(e.ramBudget)}` : ''
+    ]
       .filter(Boolean)
       .join(', ');
     const cells: Array<[string, string]> = [

@@ -113,7 +113,9 @@ describe('makeBundle', () => {
 
   it('is reachable headless, as Python calls it', () => {
     const f = fixtures.iris_tree;
-    const out = JSON.parse(headless.bundle(JSON.stringify(f.ir), JSON.stringify({ name: 'tree' }), JSON.stringify({ x: f.x })));
+    const out = JSON.parse(
+      headless.bundle(JSON.stringify(f.ir), JSON.stringify({ name: 'tree' }), JSON.stringify({ x: f.x }))
+    );
     expect(out.ok).toBe(true);
     expect(Object.keys(out.files)).toContain('tree.h');
     // without a reference only the wasm runtime's outputs are expected

@@ -112,7 +112,9 @@ describe('model IR validation', () => {
     expect(() => parseModelIR(ir)).toThrow(message);
   });
 
-  function damageTree(fn: (tree: { left: Int32Array; right: Int32Array; feature: Int32Array; threshold: Float64Array }) => void) {
+  function damageTree(
+    fn: (tree: { left: Int32Array; right: Int32Array; feature: Int32Array; threshold: Float64Array }) => void
+  ) {
     const ir = cloneIR('iris_tree');
     const tree = ir.trees[0];
     const arrays = {
@@ -210,8 +212,13 @@ describe('forest tables', () => {
     // x0 <= 1 ? (x1 <= 2 ? A : A) : B  ->  x0 <= 1 ? A : B
     const raw = JSON.parse(JSON.stringify(fixtures.iris_tree.ir));
     raw.trees = [
-      irTree([1, 2, -1, -1, -1], [4, 3, -1, -1, -1], [0, 1, -2, -2, -2], [1, 2, -2, -2, -2],
-        [1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1])
+      irTree(
+        [1, 2, -1, -1, -1],
+        [4, 3, -1, -1, -1],
+        [0, 1, -2, -2, -2],
+        [1, 2, -2, -2, -2],
+        [1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1]
+      )
     ];
     const tables = buildForestTables(parseTrees(raw), 'float32');
     expect(tables.sharing.collapsedSplits).toBe(1);
@@ -224,8 +231,13 @@ describe('forest tables', () => {
     // need scale 1/8 (1003.5 / 8 < 126); centred on them it can use 64 (3.25 * 64 < 254).
     const raw = JSON.parse(JSON.stringify(fixtures.iris_tree.ir));
     raw.trees = [
-      irTree([1, 2, -1, -1, -1], [4, 3, -1, -1, -1], [0, 0, -2, -2, -2], [1003.5, 1000.25, -2, -2, -2],
-        [1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1])
+      irTree(
+        [1, 2, -1, -1, -1],
+        [4, 3, -1, -1, -1],
+        [0, 0, -2, -2, -2],
+        [1003.5, 1000.25, -2, -2, -2],
+        [1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1]
+      )
     ];
     const ir = parseTrees(raw);
     const { scale, offset } = featureQuantization(ir, 'int8');
@@ -302,21 +314,28 @@ describe('header emission', () => {
     const tables = compileModel(fixtures.wine_forest.ir, { strategy: 'tables' });
     const auto = compileModel(fixtures.wine_forest.ir, { strategy: 'auto' });
     expect(auto.size.flashBytes).toBe(Math.min(inline.size.flashBytes, tables.size.flashBytes));
-    expect(() => compileModel(fixtures.wine_forest.ir, { strategy: 'fast' as any })).toThrow('unsupported strategy "fast"');
+    expect(() => compileModel(fixtures.wine_forest.ir, { strategy: 'fast' as any })).toThrow(
+      'unsupported strategy "fast"'
+    );
   });
 
   it('rejects names that are not C identifiers and unknown feature types', () => {
     expect(() => compileModel(fixtures.iris_tree.ir, { name: '9lives' })).toThrow('not a usable C identifier');
     expect(() => compileModel(fixtures.iris_tree.ir, { name: 'int' })).toThrow('not a usable C identifier');
-    expect(() => compileModel(fixtures.iris_tree.ir, { featureType: 'int4' as any })).toThrow('unsupported feature type "int4"');
+    expect(() => compileModel(fixtures.iris_tree.ir, { featureType: 'int4' as any })).toThrow(
+      'unsupported feature type "int4"'
+    );
   });
 
   it('estimates flash as table bytes plus evaluator code', () => {
     const model = compileModel(fixtures.iris_forest.ir);
     const tables = forestTables(model);
     const tableBytes =
-      tables.treeRoot.byteLength + tables.nodeFeature.byteLength + tables.nodeNext.byteLength +
-      (tables.thresholdF32 as Float32Array).byteLength + tables.leafValues.byteLength;
+      tables.treeRoot.byteLength +
+      tables.nodeFeature.byteLength +
+      tables.nodeNext.byteLength +
+      (tables.thresholdF32 as Float32Array).byteLength +
+      tables.leafValues.byteLength;
     const byName = Object.fromEntries(model.size.flash.map(i => [i.name, i.bytes]));
     expect(byName['leaf values']).toBe(tables.leafValues.byteLength);
     expect(model.size.flashBytes).toBeGreaterThan(tableBytes);
@@ -327,7 +346,11 @@ describe('header emission', () => {
 describe('agreement metrics', () => {
   it('counts classes, confusion and disagreements', () => {
     const report = compareClasses([0, 1, 1, 2], [0, 1, 2, 2], 3, [0, 1, 2, 1]);
-    expect(report.confusion).toEqual([[1, 0, 0], [0, 1, 0], [0, 1, 1]]);
+    expect(report.confusion).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 1, 1]
+    ]);
     expect(report.disagreeing).toEqual([2]);
     expect(report.rate).toBe(0.75);
     expect(report.referenceCounts).toEqual([1, 1, 2]);

@@ -1,8 +1,26 @@
 /** Feature stages: IR checks, the log-mel stage's tables and its header text. */
 import { IRError, featureRuntime } from '../../src/core';
-import { featureStageC, parseFeatureStage, runFeatureStage, stageInputs, stageWidth, withStageSize } from '../../src/core/features/stage';
+import {
+  featureStageC,
+  parseFeatureStage,
+  runFeatureStage,
+  stageInputs,
+  stageWidth,
+  withStageSize
+} from '../../src/core/features/stage';
 
-const LOG_MEL = { kind: 'log_mel', samples: 1024, n_fft: 256, hop: 128, sample_rate: 8000, n_mels: 20, fmin: 0, fmax: 4000, amin: 1e-10, n_mfcc: null };
+const LOG_MEL = {
+  kind: 'log_mel',
+  samples: 1024,
+  n_fft: 256,
+  hop: 128,
+  sample_rate: 8000,
+  n_mels: 20,
+  fmin: 0,
+  fmax: 4000,
+  amin: 1e-10,
+  n_mfcc: null
+};
 
 describe('log-mel feature stage', () => {
   const stage = parseFeatureStage(LOG_MEL);
@@ -37,7 +55,13 @@ describe('log-mel feature stage', () => {
   });
 
   it('adds its tables, code and buffers to the size estimate', () => {
-    const base = { target: 'cortex-m4f', flashBytes: 1000, ramBytes: 100, flash: [{ name: 'model', bytes: 1000 }], ram: [{ name: 'stack', bytes: 100 }] };
+    const base = {
+      target: 'cortex-m4f',
+      flashBytes: 1000,
+      ramBytes: 100,
+      flash: [{ name: 'model', bytes: 1000 }],
+      ram: [{ name: 'stack', bytes: 100 }]
+    };
     const size = withStageSize(base, stage);
     expect(size.flashBytes).toBe(size.flash.reduce((s, i) => s + i.bytes, 0));
     expect(size.ramBytes).toBe(size.ram.reduce((s, i) => s + i.bytes, 0));

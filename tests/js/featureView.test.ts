@@ -95,12 +95,22 @@ const IMU_PARAMS = {
  * A reference equal to the device's own output in float64: the comparison must then find no
  * difference at all; tests damage it to see each difference reported.
  */
-function stateWithSelfReference(signal: Float32Array, shape: number[], params: Record<string, unknown>, model: Record<string, unknown> = {}): FeatureViewState {
+function stateWithSelfReference(
+  signal: Float32Array,
+  shape: number[],
+  params: Record<string, unknown>,
+  model: Record<string, unknown> = {}
+): FeatureViewState {
   const x = encodeArray(signal, shape);
   const p = parseParams(params, shape);
   const frames = cutFrames(signal, p.nAxes, p.frameLength, p.hop, p.nFrames);
   const device = deviceFeatures(p, frames);
-  const run = runFeatureView({ signal: { x }, params, model, reference: placeholderReference(p.nFrames, device.width, p.nMfcc) });
+  const run = runFeatureView({
+    signal: { x },
+    params,
+    model,
+    reference: placeholderReference(p.nFrames, device.width, p.nMfcc)
+  });
   const f64 = (a: Float32Array, s: number[]) => encodeArray(Float64Array.from(a), s);
   return {
     signal: { x },
@@ -119,7 +129,13 @@ function stateWithSelfReference(signal: Float32Array, shape: number[], params: R
 
 function placeholderReference(nFrames: number, width: number, nMfcc: number): Record<string, unknown> {
   const zeros = (n: number) => encodeArray(new Float64Array(n));
-  return { features: zeros(nFrames * width), mfcc: zeros(nFrames * nMfcc), score: zeros(nFrames), filtered: zeros(nFrames), events: [] };
+  return {
+    features: zeros(nFrames * width),
+    mfcc: zeros(nFrames * nMfcc),
+    score: zeros(nFrames),
+    filtered: zeros(nFrames),
+    events: []
+  };
 }
 
 describe('the device half on audio', () => {
@@ -192,8 +208,10 @@ describe('the device half on audio', () => {
   });
 
   it('names what is wrong with bad input', () => {
-    const run = (params: Record<string, unknown>, reference = state.reference) => () =>
-      runFeatureView({ ...state, params: { ...AUDIO_PARAMS, ...params }, reference });
+    const run =
+      (params: Record<string, unknown>, reference = state.reference) =>
+      () =>
+        runFeatureView({ ...state, params: { ...AUDIO_PARAMS, ...params }, reference });
     expect(run({ n_fft: 200, frame_length: 200, n_frames: 61 })).toThrow('n_fft: must be a power of two');
     expect(run({ off: -20 })).toThrow('off: (-20) must not be above on (-30)');
     expect(run({ median: 4 })).toThrow('median: must be odd');
@@ -211,13 +229,15 @@ describe('the device half on an IMU stream', () => {
   const stream = imuStream();
   const state = stateWithSelfReference(stream, [500, 3], IMU_PARAMS);
 
-  it('computes each window\'s statistics per axis and of the magnitude', () => {
+  it("computes each window's statistics per axis and of the magnitude", () => {
     const result = runFeatureView(state);
     expect(result.summary.feature_width).toBe(28);
     expect(result.summary.zero_crossing_mismatches).toBe(0);
     // window 13 covers samples 208..239: float64 statistics of y and of the magnitude
     const y = Array.from({ length: 32 }, (_, i) => stream[(208 + i) * 3 + 1]);
-    const magnitude = Array.from({ length: 32 }, (_, i) => Math.hypot(...stream.subarray((208 + i) * 3, (208 + i) * 3 + 3)));
+    const magnitude = Array.from({ length: 32 }, (_, i) =>
+      Math.hypot(...stream.subarray((208 + i) * 3, (208 + i) * 3 + 3))
+    );
     const row = result.device.features.subarray(13 * 28, 14 * 28);
     const mean = y.reduce((a, b) => a + b, 0) / 32;
     const std = Math.sqrt(y.reduce((a, v) => a + (v - mean) ** 2, 0) / 32);
@@ -268,30 +288,60 @@ describe('the device half on an IMU stream', () => {
     expect(() => runFeatureView({ ...withModel, model: { ...model, width: 3 } })).toThrow(
       'the kernel expects 3 outputs per frame, the compiled model gives 2'
     );
-    expect(() => runFeatureView({ ...withModel, model: { ...model, input: 'mfcc' } })).toThrow('mfcc were not computed');
+    expect(() => runFeatureView({ ...withModel, model: { ...model, input: 'mfcc' } })).toThrow(
+      'mfcc were not computed'
+    );
   });
 });
 
 describe('event comparison', () => {
   it('matches identical events, pairs overlapping ones and lists the rest', () => {
-    expect(compareEvents([[1, 5], [10, 12]], [[1, 5], [10, 12]])).toEqual([]);
+    expect(
+      compareEvents(
+        [
+          [1, 5],
+          [10, 12]
+        ],
+        [
+          [1, 5],
+          [10, 12]
+        ]
+      )
+    ).toEqual([]);
     const d = compareEvents(
-      [[1, 5], [10, 13], [20, 22]],
-      [[1, 5], [9, 12], [30, 31]]
+      [
+        [1, 5],
+        [10, 13],
+        [20, 22]
+      ],
+      [
+        [1, 5],
+        [9, 12],
+        [30, 31]
+      ]
     );
     expect(d).toEqual([
       { device: [10, 13], reference: [9, 12] },
       { device: [20, 22], reference: null },
       { device: null, reference: [30, 31] }
     ]);
-    expect(d.map(describeDifference)).toEqual(['moved (onset +1, offset +1 frames)', 'only on the device', 'only in the reference']);
+    expect(d.map(describeDifference)).toEqual([
+      'moved (onset +1, offset +1 frames)',
+      'only on the device',
+      'only in the reference'
+    ]);
   });
 
-  it('uses the C runtime\'s median filter and hysteresis', () => {
-    const p = parseParams({ ...IMU_PARAMS, n_frames: 15, median: 3, on: 0.6, off: 0.4, min_duration: 3 }, [15 * 16 + 16, 3]);
+  it("uses the C runtime's median filter and hysteresis", () => {
+    const p = parseParams({ ...IMU_PARAMS, n_frames: 15, median: 3, on: 0.6, off: 0.4, min_duration: 3 }, [
+      15 * 16 + 16,
+      3
+    ]);
     const score = Float32Array.from([0, 0, 0.9, 0.9, 0.9, 0.5, 0.9, 0.1, 0, 0.7, 0, 0, 0.8, 0.8, 0]);
     const { filtered, events } = deviceEvents(p, score);
-    expect(Array.from(filtered)).toEqual(Array.from(Float32Array.from([0, 0, 0.9, 0.9, 0.9, 0.9, 0.5, 0.1, 0.1, 0, 0, 0, 0.8, 0.8, 0])));
+    expect(Array.from(filtered)).toEqual(
+      Array.from(Float32Array.from([0, 0, 0.9, 0.9, 0.9, 0.9, 0.5, 0.1, 0.1, 0, 0, 0, 0.8, 0.8, 0]))
+    );
     expect(events).toEqual([[2, 7]]); // the last run is 2 frames: too short
   });
 });
@@ -352,7 +402,10 @@ describe('FeatureViewPanel', () => {
   function makePanel() {
     const figures: Figure[] = [];
     const reports: Array<Record<string, unknown>> = [];
-    const panel = new FeatureViewPanel({ plot: (_box, figure) => void figures.push(figure), reportDevice: d => void reports.push(d) });
+    const panel = new FeatureViewPanel({
+      plot: (_box, figure) => void figures.push(figure),
+      reportDevice: d => void reports.push(d)
+    });
     document.body.appendChild(panel.node);
     return { panel, figures, reports };
   }
@@ -364,7 +417,9 @@ describe('FeatureViewPanel', () => {
     await panel.render({ ...state, reference: { ...state.reference, events } });
     expect(figures.map(f => f.id)).toEqual(['feature-signal', 'feature-matrix', 'feature-score']);
     expect(panel.node.querySelector('.tml-stat-events .tml-stat-value')?.textContent).toBe('2 / 3');
-    expect(panel.node.querySelector('.tml-feature-params')?.textContent).toContain('n_fft 256 (hann), hop 128, 20 mel bands, 8 MFCCs');
+    expect(panel.node.querySelector('.tml-feature-params')?.textContent).toContain(
+      'n_fft 256 (hann), hop 128, 20 mel bands, 8 MFCCs'
+    );
     const rows = panel.node.querySelectorAll('tr.tml-feature-event');
     expect(rows).toHaveLength(1);
     expect(rows[0].textContent).toContain('only in the reference');
@@ -379,7 +434,9 @@ describe('FeatureViewPanel', () => {
     const { panel, reports } = makePanel();
     const state = stateWithSelfReference(burstAudio(), [SR], AUDIO_PARAMS);
     expect(await panel.render({ ...state, params: { ...AUDIO_PARAMS, kind: 'video' } })).toBeNull();
-    expect(panel.node.querySelector('.tml-error')?.textContent).toContain('kind: expected "audio" or "imu", got "video"');
+    expect(panel.node.querySelector('.tml-error')?.textContent).toContain(
+      'kind: expected "audio" or "imu", got "video"'
+    );
     expect(reports).toHaveLength(0);
   });
 });

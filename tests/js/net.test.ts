@@ -14,9 +14,15 @@ import {
 import type { NetLayer, NetTables, NeuralNetIR } from '../../src/core';
 
 const f64 = (values: number[], shape: number[]) => encodeArray(Float64Array.from(values), shape);
-const range = (n: number, scale = 0.1, shift = 0) => Array.from({ length: n }, (_, i) => ((i * 7) % 11) * scale - shift);
+const range = (n: number, scale = 0.1, shift = 0) =>
+  Array.from({ length: n }, (_, i) => ((i * 7) % 11) * scale - shift);
 
-function netIR(layers: unknown[], inputShape: number[], nOutputs: number, task = 'classification'): Record<string, unknown> {
+function netIR(
+  layers: unknown[],
+  inputShape: number[],
+  nOutputs: number,
+  task = 'classification'
+): Record<string, unknown> {
   return {
     format: 'tinyml-lab-ir',
     version: 1,
@@ -136,7 +142,12 @@ describe('lowering', () => {
     const twoD = buildFloatNet(
       parseNet(
         netIR(
-          [conv2d, { kind: 'max_pool2d', pool_size: [2, 2], strides: [1, 1], padding: 'valid' }, { kind: 'flatten' }, dense(8, 1, 'logistic')],
+          [
+            conv2d,
+            { kind: 'max_pool2d', pool_size: [2, 2], strides: [1, 1], padding: 'valid' },
+            { kind: 'flatten' },
+            dense(8, 1, 'logistic')
+          ],
           [5, 5, 3],
           1
         )
@@ -157,7 +168,11 @@ describe('lowering', () => {
       variance: f64([1, 4, 0.25, 1, 2], [5]),
       epsilon: 0.001
     };
-    const folded = buildFloatNet(parseNet(netIR([dense(4, 5, 'identity'), bn, { kind: 'activation', activation: 'relu' }, dense(5, 3, 'softmax')], [4], 3)));
+    const folded = buildFloatNet(
+      parseNet(
+        netIR([dense(4, 5, 'identity'), bn, { kind: 'activation', activation: 'relu' }, dense(5, 3, 'softmax')], [4], 3)
+      )
+    );
     expect(folded.layers).toHaveLength(2);
     expect(folded.layers[0].name).toBe('dense 0 + batch_norm 1 + relu');
     // Lowering the same parsed IR twice gives the same net: folding must not touch the IR.
@@ -169,7 +184,9 @@ describe('lowering', () => {
   });
 
   it('plans the arena as the largest input + output pair, outputs alternating ends', () => {
-    const net = buildFloatNet(parseNet(netIR([dense(4, 50, 'relu'), dense(50, 20, 'relu'), dense(20, 3, 'softmax')], [4], 3)));
+    const net = buildFloatNet(
+      parseNet(netIR([dense(4, 50, 'relu'), dense(50, 20, 'relu'), dense(20, 3, 'softmax')], [4], 3))
+    );
     expect(net.arenaBytes).toBe(4 * (50 + 20));
     const overlaps = (l: NetLayer, bytes: (s: number[]) => number) => {
       const inEnd = l.inOffset + bytes(l.inShape);

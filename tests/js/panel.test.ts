@@ -87,7 +87,9 @@ describe('InspectorPanel', () => {
     ]);
     const text = panel.node.textContent ?? '';
     expect(panel.node.querySelector('.tml-stat-trees .tml-stat-value')?.textContent).toBe('10');
-    expect(panel.node.querySelector('.tml-stat-agreement .tml-stat-value')?.textContent).toMatch(/^100\.00% \(89\/89\)$/);
+    expect(panel.node.querySelector('.tml-stat-agreement .tml-stat-value')?.textContent).toMatch(
+      /^100\.00% \(89\/89\)$/
+    );
     expect(text).toContain('None: the C runtime gives scikit-learn');
     expect(panel.node.querySelector('.tml-code')?.textContent).toContain('static inline int32_t model_predict');
     expect(calls.agreement).toHaveLength(1);
@@ -103,11 +105,14 @@ describe('InspectorPanel', () => {
     for (const name of ['wine_boosting', 'wine_isolation']) {
       const { panel, figures, calls } = makePanel();
       const f = fixtures[name];
-      await panel.render(stateFor(name, { data: { x: f.x, reference: { classes: f.sklearn_classes, values: f.sklearn_values } } }));
+      await panel.render(
+        stateFor(name, { data: { x: f.x, reference: { classes: f.sklearn_classes, values: f.sklearn_values } } })
+      );
       expect(panel.node.querySelector('.tml-error')).toBeNull();
       expect(figures.map(fig => fig.id)).toContain('device-vs-reference-values');
       expect(calls.agreement[0]).toMatchObject({ label_agreement: 1 });
-      const title = (figures.find(fig => fig.id === 'device-vs-reference-values')!.layout.title as { text: string }).text;
+      const title = (figures.find(fig => fig.id === 'device-vs-reference-values')!.layout.title as { text: string })
+        .text;
       expect(title).toContain(name === 'wine_isolation' ? 'anomaly score' : 'probability of the reference class');
       panel.node.remove();
     }
@@ -122,7 +127,9 @@ describe('InspectorPanel', () => {
     await panel.render(stateFor('iris_forest', { data: { x: f.x, reference: { classes: fake } } }));
     const table = panel.node.querySelector('.tml-table table');
     expect(table).not.toBeNull();
-    expect(panel.node.querySelector('.tml-disagreements h4')?.textContent).toMatch(/Rows where the device disagrees \(\d+\)/);
+    expect(panel.node.querySelector('.tml-disagreements h4')?.textContent).toMatch(
+      /Rows where the device disagrees \(\d+\)/
+    );
     expect(table?.querySelectorAll('th').length).toBe(3 + 4); // row, reference, device + 4 features
   });
 
@@ -193,7 +200,9 @@ describe('InspectorPanel', () => {
 
   it('exports a bundle for the current option and runs it when the kernel can', async () => {
     const { panel, calls } = makePanel();
-    await panel.render(stateFor('iris_tree', { options: { name: 'iris', featureType: 'int16' }, bundleRunnable: true }));
+    await panel.render(
+      stateFor('iris_tree', { options: { name: 'iris', featureType: 'int16' }, bundleRunnable: true })
+    );
     const path = panel.node.querySelector('.tml-bundle-path') as HTMLInputElement;
     const vectors = panel.node.querySelector('.tml-bundle-vectors') as HTMLInputElement;
     const run = panel.node.querySelector('.tml-bundle-run') as HTMLInputElement;
@@ -228,7 +237,9 @@ describe('InspectorPanel', () => {
     expect(status.getAttribute('role')).toBe('status');
     expect(status.classList.contains('tml-status-error')).toBe(false);
     // kept when the panel is drawn again (it names the option it was for)
-    await panel.render(stateFor('iris_tree', { options: { name: 'iris', featureType: 'float32' }, bundleRunnable: true }));
+    await panel.render(
+      stateFor('iris_tree', { options: { name: 'iris', featureType: 'float32' }, bundleRunnable: true })
+    );
     expect(panel.node.querySelector('.tml-export-status')?.textContent).toBe(text);
   });
 
@@ -251,7 +262,9 @@ describe('InspectorPanel', () => {
       expect(status.classList.contains('tml-status-error')).toBe(true);
     }
     expect(calls.bundles).toHaveLength(1);
-    panel.setExportStatus('wrote bundle /tmp/x (40 vectors, float32 · tables): Makefile\nbundle failed: running it in QEMU: boom');
+    panel.setExportStatus(
+      'wrote bundle /tmp/x (40 vectors, float32 · tables): Makefile\nbundle failed: running it in QEMU: boom'
+    );
     expect(status.classList.contains('tml-status-error')).toBe(true);
     panel.setExportStatus('writing the bundle…');
     expect(status.classList.contains('tml-status-error')).toBe(false);
@@ -269,19 +282,31 @@ describe('InspectorPanel', () => {
   });
 
   const failures: Array<[string, () => InspectorState, string]> = [
-    ['a mismatched feature count', () => {
-      const x = fixtures.wine_forest.x;
-      return stateFor('iris_forest', { data: { x } });
-    }, 'X_test has 13 features per row, the model expects 4'],
-    ['NaN in the test data', () => {
-      const x = encodeArray(Float32Array.from([1, 2, NaN, 4]), [1, 4]);
-      return stateFor('iris_forest', { data: { x } });
-    }, 'row 0, feature 2 is NaN'],
-    ['a malformed IR', () => {
-      const ir = cloneIR('iris_forest');
-      ir.trees[1].feature.data = 'AAAA';
-      return stateFor('iris_forest', { ir });
-    }, 'malformed model IR at trees[1].feature'],
+    [
+      'a mismatched feature count',
+      () => {
+        const x = fixtures.wine_forest.x;
+        return stateFor('iris_forest', { data: { x } });
+      },
+      'X_test has 13 features per row, the model expects 4'
+    ],
+    [
+      'NaN in the test data',
+      () => {
+        const x = encodeArray(Float32Array.from([1, 2, NaN, 4]), [1, 4]);
+        return stateFor('iris_forest', { data: { x } });
+      },
+      'row 0, feature 2 is NaN'
+    ],
+    [
+      'a malformed IR',
+      () => {
+        const ir = cloneIR('iris_forest');
+        ir.trees[1].feature.data = 'AAAA';
+        return stateFor('iris_forest', { ir });
+      },
+      'malformed model IR at trees[1].feature'
+    ],
     ['missing test data', () => stateFor('iris_forest', { data: {} }), 'no test data'],
     ['a bad model name', () => stateFor('iris_forest', { options: { name: 'my model' } }), 'not a usable C identifier']
   ];

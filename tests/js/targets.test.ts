@@ -1,6 +1,12 @@
 /** Target profiles and per-target estimates (src/core/targets.ts), and the Inspector's table of them. */
 import { compileModel, decodeArray, lowerModel } from '../../src/core';
-import { TARGETS, estimateAllTargets, estimateForTarget, operationCount, targetProfile } from '../../src/core/estimate/targets';
+import {
+  TARGETS,
+  estimateAllTargets,
+  estimateForTarget,
+  operationCount,
+  targetProfile
+} from '../../src/core/estimate/targets';
 import { evaluateTradeoffs } from '../../src/core/tradeoff';
 import { targetRows, targetsTable } from '../../src/widgets/targetsTable';
 import { cloneIR, fixtures } from './fixtures';
@@ -9,7 +15,14 @@ const byId = (id: string) => targetProfile(id);
 
 describe('target profiles', () => {
   it('cover the six core classes with budgets, clocks and FPU flags', () => {
-    expect(TARGETS.map(t => t.id)).toEqual(['cortex-m0plus', 'cortex-m3', 'cortex-m4f', 'cortex-m7', 'esp32-c3', 'avr']);
+    expect(TARGETS.map(t => t.id)).toEqual([
+      'cortex-m0plus',
+      'cortex-m3',
+      'cortex-m4f',
+      'cortex-m7',
+      'esp32-c3',
+      'avr'
+    ]);
     expect(TARGETS.filter(t => t.fpu).map(t => t.id)).toEqual(['cortex-m4f', 'cortex-m7']);
     for (const t of TARGETS) {
       expect(t.flashBytes).toBeGreaterThan(0);
@@ -58,7 +71,9 @@ describe('estimateForTarget', () => {
     // int8 keeps float work to quantizing the inputs and the output scores
     expect(a.floatOps).toBeGreaterThan(b.floatOps * 5);
     // without an FPU int8 wins by far; with one, the M4F instruction counts decide
-    expect(estimateForTarget(i8, 'cortex-m0plus').cycles).toBeLessThan(estimateForTarget(f32, 'cortex-m0plus').cycles / 3);
+    expect(estimateForTarget(i8, 'cortex-m0plus').cycles).toBeLessThan(
+      estimateForTarget(f32, 'cortex-m0plus').cycles / 3
+    );
   });
 
   it('says whether it fits, against the profile or a budget of the caller', () => {
@@ -139,13 +154,29 @@ describe('the sweep view', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { sweepFigure, sweepTable } = require('../../src/widgets/sweepView');
   const point = (label: string, flash: number, accuracy: number, fits: boolean, onFront: boolean) => ({
-    label, flash_bytes: flash, ram_bytes: 100, cycles: 1000, microseconds: 10, fits, on_front: onFront,
-    agreement: 1, accuracy, rmse: null, error: null
+    label,
+    flash_bytes: flash,
+    ram_bytes: 100,
+    cycles: 1000,
+    microseconds: 10,
+    fits,
+    on_front: onFront,
+    agreement: 1,
+    accuracy,
+    rmse: null,
+    error: null
   });
   const state = {
-    points: [point('a', 900, 0.9, true, true), point('b', 1200, 0.95, true, true), point('c', 1100, 0.85, true, false),
-      point('d', 5000, 0.97, false, false)],
-    metric: 'accuracy', target: 'cortex-m0plus', flash_budget: 4096, ram_budget: 8192
+    points: [
+      point('a', 900, 0.9, true, true),
+      point('b', 1200, 0.95, true, true),
+      point('c', 1100, 0.85, true, false),
+      point('d', 5000, 0.97, false, false)
+    ],
+    metric: 'accuracy',
+    target: 'cortex-m0plus',
+    flash_budget: 4096,
+    ram_budget: 8192
   };
 
   it('draws fitting points, the others and the front by increasing flash', () => {

@@ -1,5 +1,13 @@
 /** The WebAssembly build of the C runtime, run in Node, agrees with scikit-learn. */
-import { RuntimeError, compareWithReference, compileModel, decodeArray, headless, runForest, runOnDevice } from '../../src/core';
+import {
+  RuntimeError,
+  compareWithReference,
+  compileModel,
+  decodeArray,
+  headless,
+  runForest,
+  runOnDevice
+} from '../../src/core';
 import { NET_FIXTURES, TREE_FIXTURES, fixtures, forestTables } from './fixtures';
 
 describe.each(TREE_FIXTURES)('%s', name => {
@@ -20,23 +28,26 @@ describe.each(TREE_FIXTURES)('%s', name => {
     expect(maxError).toBeLessThan(1e-5);
   });
 
-  it.each(['int16', 'int8'] as const)('%s: same class as sklearn on every row whose splits quantization keeps', featureType => {
-    const model = compileModel(fixture.ir, { featureType });
-    const run = runOnDevice(model, x, shape[0]);
-    const report = compareWithReference(model, run, { classes: sklearnClasses });
-    const explained = new Set(report.rowsWithRoutingChanges);
-    // Every disagreement is explained by a reported split, and few rows are touched at all.
-    expect(report.classes?.disagreeing.filter(r => !explained.has(r))).toEqual([]);
-    if (featureType === 'int16') {
-      expect(explained.size).toBeLessThanOrEqual(Math.ceil(0.05 * shape[0]));
+  it.each(['int16', 'int8'] as const)(
+    '%s: same class as sklearn on every row whose splits quantization keeps',
+    featureType => {
+      const model = compileModel(fixture.ir, { featureType });
+      const run = runOnDevice(model, x, shape[0]);
+      const report = compareWithReference(model, run, { classes: sklearnClasses });
+      const explained = new Set(report.rowsWithRoutingChanges);
+      // Every disagreement is explained by a reported split, and few rows are touched at all.
+      expect(report.classes?.disagreeing.filter(r => !explained.has(r))).toEqual([]);
+      if (featureType === 'int16') {
+        expect(explained.size).toBeLessThanOrEqual(Math.ceil(0.05 * shape[0]));
+      }
+      for (const change of report.routingChanges) {
+        const scale = forestTables(model).featureScale![change.feature];
+        // Only inputs strictly between the threshold and the next grid point move.
+        expect(change.value).toBeGreaterThan(change.threshold);
+        expect(change.value).toBeLessThan((Math.floor(change.threshold * scale) + 1) / scale);
+      }
     }
-    for (const change of report.routingChanges) {
-      const scale = forestTables(model).featureScale![change.feature];
-      // Only inputs strictly between the threshold and the next grid point move.
-      expect(change.value).toBeGreaterThan(change.threshold);
-      expect(change.value).toBeLessThan((Math.floor(change.threshold * scale) + 1) / scale);
-    }
-  });
+  );
 });
 
 describe('uint8 leaves', () => {
@@ -60,7 +71,9 @@ describe('uint8 leaves', () => {
 
   it('is refused for models whose leaves are not probabilities', () => {
     expect(() => compileModel(fixtures.wine_boosting.ir, { leafType: 'uint8' })).toThrow('only forest classifiers');
-    expect(() => compileModel(fixtures.wine_forest.ir, { leafType: 'uint4' as any })).toThrow('unsupported leaf type "uint4"');
+    expect(() => compileModel(fixtures.wine_forest.ir, { leafType: 'uint4' as any })).toThrow(
+      'unsupported leaf type "uint4"'
+    );
   });
 });
 
@@ -125,11 +138,19 @@ describe('runtime safety', () => {
   const model = compileModel(fixtures.iris_tree.ir);
 
   it('validates tables handed to it and reports the C error code', () => {
-    const bad = { ...forestTables(model), nodeFeature: Int16Array.from(forestTables(model).nodeFeature, f => (f >= 0 ? 9 : f)) };
+    const bad = {
+      ...forestTables(model),
+      nodeFeature: Int16Array.from(forestTables(model).nodeFeature, f => (f >= 0 ? 9 : f))
+    };
     const x = new Float32Array(4);
     expect(() => runForest(bad, x, 1)).toThrow(RuntimeError);
     expect(() => runForest(bad, x, 1)).toThrow('TML_E_FEATURE');
-    const cyclic = { ...forestTables(model), nodeNext: Int32Array.from(forestTables(model).nodeNext, (n, i) => (forestTables(model).nodeFeature[i] >= 0 ? i : n)) };
+    const cyclic = {
+      ...forestTables(model),
+      nodeNext: Int32Array.from(forestTables(model).nodeNext, (n, i) =>
+        forestTables(model).nodeFeature[i] >= 0 ? i : n
+      )
+    };
     expect(() => runForest(cyclic, x, 1)).toThrow('TML_E_TREE');
   });
 

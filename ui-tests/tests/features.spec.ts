@@ -24,7 +24,9 @@ test('the audio tutorial shows features, score and events, device against refere
   await expect(view.locator('.tml-stat-differing .tml-stat-value')).toHaveText('0');
   await expect(view.locator('.tml-summary')).not.toHaveClass(/tml-feature-mismatch/);
   // log-mel frames within float32 rounding of the float64 reference (dB)
-  const featureDiff = Number((await view.locator('.tml-stat-feature-diff .tml-stat-value').textContent())?.replace(' dB', ''));
+  const featureDiff = Number(
+    (await view.locator('.tml-stat-feature-diff .tml-stat-value').textContent())?.replace(' dB', '')
+  );
   expect(featureDiff).toBeLessThan(0.01);
   // A viewport tall enough for the whole widget: the screenshot the README shows.
   await page.setViewportSize({ width: 1100, height: 2600 });

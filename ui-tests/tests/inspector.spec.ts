@@ -20,7 +20,14 @@ test.describe('TinyML Lab inspector', () => {
     // Six Plotly charts: tree sizes, leaf depths, flash breakdown, size vs agreement per option,
     // confusion, device vs reference.
     await expect(inspector.locator('.js-plotly-plot')).toHaveCount(6, { timeout: 60000 });
-    for (const id of ['tree-sizes', 'leaf-depths', 'flash-breakdown', 'tradeoff', 'device-vs-reference-confusion', 'device-vs-reference-values']) {
+    for (const id of [
+      'tree-sizes',
+      'leaf-depths',
+      'flash-breakdown',
+      'tradeoff',
+      'device-vs-reference-confusion',
+      'device-vs-reference-values'
+    ]) {
       await expect(inspector.locator(`[data-figure="${id}"] .main-svg`).first()).toBeVisible();
     }
     await expect(inspector.locator('.tml-stat-agreement .tml-stat-value')).toHaveText(/^100\.00% \(171\/171\)$/);
@@ -38,7 +45,9 @@ test.describe('TinyML Lab inspector', () => {
     await inspector.scrollIntoViewIfNeeded();
     await inspector.screenshot({ path: test.info().outputPath('inspector.png') });
     // The notebook's own asserts (headless header == widget export, 100% agreement) passed.
-    expect(await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count()).toBe(0);
+    expect(await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count()).toBe(
+      0
+    );
   });
 
   test('the network tutorial shows layers, memory, int8 ranges, and switches to int8', async ({ page, tmpPath }) => {
@@ -50,7 +59,14 @@ test.describe('TinyML Lab inspector', () => {
 
     const inspector = page.locator('.tml-inspector');
     await expect(inspector).toBeVisible({ timeout: 120000 });
-    for (const id of ['layer-costs', 'memory-timeline', 'value-ranges', 'flash-breakdown', 'tradeoff', 'device-vs-reference-confusion']) {
+    for (const id of [
+      'layer-costs',
+      'memory-timeline',
+      'value-ranges',
+      'flash-breakdown',
+      'tradeoff',
+      'device-vs-reference-confusion'
+    ]) {
       await expect(inspector.locator(`[data-figure="${id}"] .main-svg`).first()).toBeVisible({ timeout: 60000 });
     }
     // conv+bn+relu, max pool, conv+relu, global average pool, dense+softmax
@@ -59,14 +75,20 @@ test.describe('TinyML Lab inspector', () => {
     await expect(inspector.locator('.tml-stat-agreement .tml-stat-value')).toHaveText(/^100\.00%/);
 
     await inspector.locator('tr.tml-tradeoff[data-option="int8"] button.tml-use').click();
-    await expect(inspector.locator('tr.tml-tradeoff[data-option="int8"]')).toHaveClass(/tml-selected/, { timeout: 30000 });
+    await expect(inspector.locator('tr.tml-tradeoff[data-option="int8"]')).toHaveClass(/tml-selected/, {
+      timeout: 30000
+    });
     await expect(inspector.locator('select.tml-dtype')).toHaveValue('int8');
-    await expect(inspector.locator('.tml-code')).toContainText('static const int8_t activity_l0_weight_i8', { timeout: 30000 });
+    await expect(inspector.locator('.tml-code')).toContainText('static const int8_t activity_l0_weight_i8', {
+      timeout: 30000
+    });
     await expect(inspector.locator('.tml-layer-table th').last()).toHaveText('int8 scale / zero');
     // float32 stays exact in the trade-off table after the switch (each option is lowered afresh)
     await expect(inspector.locator('tr.tml-tradeoff[data-option="float32"] td').nth(3)).toHaveText('100.00%');
     await inspector.screenshot({ path: test.info().outputPath('inspector-network.png') });
-    expect(await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count()).toBe(0);
+    expect(await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count()).toBe(
+      0
+    );
   });
 
   test('switching to int16 and exporting from the widget', async ({ page, tmpPath }) => {
@@ -90,9 +112,13 @@ test.describe('TinyML Lab inspector', () => {
 
     // Pick int16 from the trade-off table: header, size and agreement follow.
     await inspector.locator('tr.tml-tradeoff[data-option="int16 · tables"] button.tml-use').click();
-    await expect(inspector.locator('tr.tml-tradeoff[data-option="int16 · tables"]')).toHaveClass(/tml-selected/, { timeout: 30000 });
+    await expect(inspector.locator('tr.tml-tradeoff[data-option="int16 · tables"]')).toHaveClass(/tml-selected/, {
+      timeout: 30000
+    });
     await expect(inspector.locator('select.tml-dtype')).toHaveValue('int16');
-    await expect(inspector.locator('.tml-code')).toContainText('static const int16_t iris_node_threshold', { timeout: 30000 });
+    await expect(inspector.locator('.tml-code')).toContainText('static const int16_t iris_node_threshold', {
+      timeout: 30000
+    });
     await expect(inspector.locator('.tml-stat-agreement .tml-stat-value')).toHaveText(/^100\.00%/);
     await expect(inspector.locator('.tml-stat-routing .tml-stat-value')).toHaveText('0 on 0 rows');
 
@@ -126,9 +152,9 @@ test.describe('TinyML Lab inspector', () => {
 
     // The kernel sees what the browser measured, and the file the button wrote.
     await page.notebook.runCell(1);
-    await expect.poll(async () => (await page.notebook.getCellTextOutput(1))?.join('').trim(), { timeout: 30000 }).toBe(
-      '1 int16 True True'
-    );
+    await expect
+      .poll(async () => (await page.notebook.getCellTextOutput(1))?.join('').trim(), { timeout: 30000 })
+      .toBe('1 int16 True True');
   });
 
   test('bad input gives clear errors in the widget and in Python', async ({ page, tmpPath }) => {
@@ -159,7 +185,13 @@ test.describe('TinyML Lab inspector', () => {
 /** Writes a notebook with the given code cells, opens it and runs all cells. */
 async function openNotebook(page: IJupyterLabPageFixture, filePath: string, cells: string[][]): Promise<void> {
   const notebook = {
-    cells: cells.map(lines => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: lines.join('\n') })),
+    cells: cells.map(lines => ({
+      cell_type: 'code',
+      execution_count: null,
+      metadata: {},
+      outputs: [],
+      source: lines.join('\n')
+    })),
     metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
     nbformat: 4,
     nbformat_minor: 5

@@ -98,7 +98,8 @@ export function makeBundle(
     sets.push(referenceSet(model, reference, nRows, nValues, hasLabels));
   }
   sets.push(deviceSet(device, nValues, hasLabels));
-  const truth = hasLabels && reference.truth ? checkedLabels(reference.truth, nRows, model.ir.classes.length, 'truth') : null;
+  const truth =
+    hasLabels && reference.truth ? checkedLabels(reference.truth, nRows, model.ir.classes.length, 'truth') : null;
 
   const name = model.options.name;
   const files: Record<string, string> = {
@@ -143,12 +144,23 @@ function columnScale(values: ArrayLike<number>, nValues: number): Float64Array {
  * Tolerances per output: `rel` of the output's largest |value| on these vectors (a sum that
  * cancels to near zero keeps the rounding of its large terms), plus `abs`.
  */
-function tolerances(values: ArrayLike<number>, nValues: number, rel: number, abs: number): [Float32Array, Float32Array] {
+function tolerances(
+  values: ArrayLike<number>,
+  nValues: number,
+  rel: number,
+  abs: number
+): [Float32Array, Float32Array] {
   const scale = columnScale(values, nValues);
   return [Float32Array.from(scale, s => rel * s + abs), new Float32Array(nValues).fill(rel)];
 }
 
-function referenceSet(model: CompiledModel, reference: BundleReference, nRows: number, nValues: number, hasLabels: boolean): ExpectedSet {
+function referenceSet(
+  model: CompiledModel,
+  reference: BundleReference,
+  nRows: number,
+  nValues: number,
+  hasLabels: boolean
+): ExpectedSet {
   const values = reference.values as ArrayLike<number>;
   if (values.length !== nRows * nValues) {
     throw new InputError(
@@ -163,13 +175,22 @@ function referenceSet(model: CompiledModel, reference: BundleReference, nRows: n
   let labels: Int32Array | null = null;
   if (hasLabels) {
     if (!reference.classes) {
-      throw new InputError('reference: a classifier\'s bundle needs the reference class indices');
+      throw new InputError("reference: a classifier's bundle needs the reference class indices");
     }
     labels = checkedLabels(reference.classes, nRows, model.ir.classes.length, 'reference classes');
   }
   const policy = familyOf(model).referencePolicy(model);
   const [absTol, relTol] = tolerances(values, nValues, policy.rel, policy.abs);
-  return { name: 'scikit-learn', symbol: 'sklearn', checked: policy.checked, why: policy.why, labels, values: Float32Array.from(values), absTol, relTol };
+  return {
+    name: 'scikit-learn',
+    symbol: 'sklearn',
+    checked: policy.checked,
+    why: policy.why,
+    labels,
+    values: Float32Array.from(values),
+    absTol,
+    relTol
+  };
 }
 
 function deviceSet(device: DeviceRun, nValues: number, hasLabels: boolean): ExpectedSet {
@@ -191,7 +212,8 @@ function deviceSet(device: DeviceRun, nValues: number, hasLabels: boolean): Expe
 function describeModel(model: CompiledModel): string {
   const estimator = model.ir.estimator.split('.').pop();
   // only families that offer other leaf types have them
-  const numbers = model.options.featureType + (model.options.leafType !== 'float32' ? `, ${model.options.leafType} leaves` : '');
+  const numbers =
+    model.options.featureType + (model.options.leafType !== 'float32' ? `, ${model.options.leafType} leaves` : '');
   return `${estimator}, ${numbers}`;
 }
 

@@ -107,9 +107,11 @@ export function classNamesC(name: string, classes: ReadonlyArray<number | string
 const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 const C_KEYWORDS = new Set(
-  ('auto break case char const continue default do double else enum extern float for goto if ' +
+  (
+    'auto break case char const continue default do double else enum extern float for goto if ' +
     'inline int long register restrict return short signed sizeof static struct switch typedef ' +
-    'union unsigned void volatile while').split(' ')
+    'union unsigned void volatile while'
+  ).split(' ')
 );
 
 export function checkModelName(name: string): void {
@@ -207,4 +209,3 @@ export const formatInt = (v: number): string => String(v);
 export function labelsAreIntegers(classes: ReadonlyArray<number | string>): boolean {
   return classes.every(c => typeof c === 'number' && Number.isInteger(c) && Math.abs(c) <= 0x7fffffff);
 }
-

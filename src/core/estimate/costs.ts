@@ -24,5 +24,9 @@ export const QUANTIZE_FLOAT_OPS = 6;
 export const NO_OPERATIONS: OperationCount = { instructions: 0, floatOps: 0, mathCalls: 0 };
 
 export function addOperations(a: OperationCount, b: OperationCount): OperationCount {
-  return { instructions: a.instructions + b.instructions, floatOps: a.floatOps + b.floatOps, mathCalls: a.mathCalls + b.mathCalls };
+  return {
+    instructions: a.instructions + b.instructions,
+    floatOps: a.floatOps + b.floatOps,
+    mathCalls: a.mathCalls + b.mathCalls
+  };
 }

@@ -134,7 +134,8 @@ export const TARGETS: TargetProfile[] = [
     id: 'esp32-c3',
     name: 'ESP32-C3',
     core: 'RISC-V RV32IMC (ESP32-C3), no FPU; code runs from cached external flash',
-    examplePart: 'ESP32-C3 (4 MB flash of which a 1 MB default app partition, 400 KB SRAM of which ~320 KB data RAM, 160 MHz)',
+    examplePart:
+      'ESP32-C3 (4 MB flash of which a 1 MB default app partition, 400 KB SRAM of which ~320 KB data RAM, 160 MHz)',
     clockMHz: 160,
     flashBytes: 1024 * KIB,
     ramBytes: 320 * KIB,

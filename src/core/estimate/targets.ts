@@ -90,7 +90,9 @@ function libraryBytes(model: LoweredModel, target: TargetProfile): number {
     }
     return Math.round(bytes[1] * (target.isa === 'rv32imc' ? 1.4 : 0.7));
   };
-  return familyOf(model).libraries(model).reduce((sum, bytes) => sum + column(bytes), 0);
+  return familyOf(model)
+    .libraries(model)
+    .reduce((sum, bytes) => sum + column(bytes), 0);
 }
 
 /** The Cortex-M4F size estimate of a lowered model (size.ts), for one code strategy. */
@@ -116,7 +118,9 @@ function stageOperations(stage: FeatureStage): OperationCount {
     const series = stage.nAxes + (stage.magnitude ? 1 : 0);
     const cost = IMU_INSTRUCTIONS;
     return {
-      instructions: series * (stage.steps * cost.seriesSample + cost.series) + (stage.magnitude ? stage.steps * cost.magnitudeSample : 0),
+      instructions:
+        series * (stage.steps * cost.seriesSample + cost.series) +
+        (stage.magnitude ? stage.steps * cost.magnitudeSample : 0),
       // per sample: sum, square, min, max, then deviation, sign and its square; the magnitude's
       // sqrtf counts as ten float operations (a soft-float sqrtf is about ten adds)
       floatOps: series * (9 * stage.steps + 12) + (stage.magnitude ? 15 * stage.steps : 0),
@@ -129,7 +133,11 @@ function stageOperations(stage: FeatureStage): OperationCount {
   const cost = LOG_MEL_INSTRUCTIONS;
   return {
     instructions:
-      frames * (butterflies * cost.butterfly + stage.nFft * cost.sample + stage.nMels * (cost.band - MATH_CALL_INSTRUCTIONS) + dct * cost.dct),
+      frames *
+      (butterflies * cost.butterfly +
+        stage.nFft * cost.sample +
+        stage.nMels * (cost.band - MATH_CALL_INSTRUCTIONS) +
+        dct * cost.dct),
     floatOps: frames * (10 * butterflies + 4 * stage.nFft + 2 * stage.nMels + 2 * dct),
     mathCalls: frames * stage.nMels
   };
@@ -231,7 +239,9 @@ export function estimateForTarget(
 }
 
 /** Every target profile's estimate of one model. */
-export function estimateAllTargets(model: LoweredModel | CompiledModel, options: { strategy?: Strategy } = {}): TargetEstimate[] {
+export function estimateAllTargets(
+  model: LoweredModel | CompiledModel,
+  options: { strategy?: Strategy } = {}
+): TargetEstimate[] {
   return TARGETS.map(t => estimateForTarget(model, t, options));
 }
-

@@ -113,10 +113,7 @@ export function preprocessItem(pre: NetTables | null | undefined): SizeItem[] {
   if (!pre) {
     return [];
   }
-  const weights = pre.layers.reduce(
-    (sum, l) => sum + (l.weightF32?.byteLength ?? 0) + (l.biasF32?.byteLength ?? 0),
-    0
-  );
+  const weights = pre.layers.reduce((sum, l) => sum + (l.weightF32?.byteLength ?? 0) + (l.biasF32?.byteLength ?? 0), 0);
   return [{ name: 'preprocessing', bytes: weights + LAYER_DESCRIPTOR_BYTES * pre.layers.length + PRE_NET_CODE_BYTES }];
 }
 /** The preprocessing net's libraries (libm and soft float: with an FPU, Thumb-2 and Thumb-1 soft float). */
@@ -175,4 +172,3 @@ export function floatModelBegin(
   }
   return out;
 }
-

@@ -86,12 +86,24 @@ export class FeatureRuntime {
     const im = arena.reserve(4 * nFft);
     const w = arena.reserve(4 * nFft);
     const out = arena.reserve(4 * nRows * bins);
-    this.check(this.exports.tml_wasm_power_spectrum(xAt, nRows, nFft, WINDOW_CODES[window], re, im, w, out), 'the power spectrum');
+    this.check(
+      this.exports.tml_wasm_power_spectrum(xAt, nRows, nFft, WINDOW_CODES[window], re, im, w, out),
+      'the power spectrum'
+    );
     return this.read(out, nRows * bins);
   }
 
   /** log10 mel energies (dB) of power spectra rows, librosa's Slaney filterbank. */
-  logMel(power: Float32Array, nRows: number, nFft: number, sampleRate: number, nMels: number, fmin: number, fmax: number, amin: number): Float32Array {
+  logMel(
+    power: Float32Array,
+    nRows: number,
+    nFft: number,
+    sampleRate: number,
+    nMels: number,
+    fmin: number,
+    fmax: number,
+    amin: number
+  ): Float32Array {
     const arena = this.runtime.arena();
     const bins = Math.floor(nFft / 2) + 1;
     const pAt = arena.write(power);
@@ -126,7 +138,20 @@ export class FeatureRuntime {
     const weights = arena.reserve(4 * c.nMels * bins);
     const dct = arena.reserve(4 * Math.max(1, c.nMfcc * c.nMels));
     const stored = this.exports.tml_wasm_logmel_tables(
-      c.nFft, c.sampleRate, c.nMels, c.fmin, c.fmax, c.nMfcc, window, twiddles, dense, first, count, weights, c.nMels * bins, dct
+      c.nFft,
+      c.sampleRate,
+      c.nMels,
+      c.fmin,
+      c.fmax,
+      c.nMfcc,
+      window,
+      twiddles,
+      dense,
+      first,
+      count,
+      weights,
+      c.nMels * bins,
+      dct
     );
     if (stored < 0) {
       throw new RuntimeError(stored, 'the log-mel tables');
@@ -164,7 +189,10 @@ export class FeatureRuntime {
     const xAt = arena.write(x);
     const scratch = arena.reserve(4 * logMelScratchFloats(c));
     const out = arena.reserve(4 * Math.max(1, nRows * frames * width));
-    this.check(this.exports.tml_wasm_logmel_clips(descAt, xAt, nRows, nSamples, c.hop, scratch, out), 'the log-mel features');
+    this.check(
+      this.exports.tml_wasm_logmel_clips(descAt, xAt, nRows, nSamples, c.hop, scratch, out),
+      'the log-mel features'
+    );
     return this.read(out, nRows * frames * width);
   }
 
@@ -198,7 +226,12 @@ export class FeatureRuntime {
   }
 
   /** Hysteresis thresholding, then events (onset, offset) of at least minDuration samples. */
-  hysteresisEvents(x: Float32Array, on: number, off: number, minDuration: number): { state: Int32Array; onsets: Int32Array; offsets: Int32Array } {
+  hysteresisEvents(
+    x: Float32Array,
+    on: number,
+    off: number,
+    minDuration: number
+  ): { state: Int32Array; onsets: Int32Array; offsets: Int32Array } {
     const arena = this.runtime.arena();
     const n = x.length;
     const maxEvents = Math.max(1, Math.ceil(n / 2));
@@ -206,7 +239,17 @@ export class FeatureRuntime {
     const state = arena.reserve(4 * n);
     const onset = arena.reserve(4 * maxEvents);
     const offset = arena.reserve(4 * maxEvents);
-    const count = this.exports.tml_wasm_hysteresis_events(xAt, n, on, off, minDuration, state, onset, offset, maxEvents);
+    const count = this.exports.tml_wasm_hysteresis_events(
+      xAt,
+      n,
+      on,
+      off,
+      minDuration,
+      state,
+      onset,
+      offset,
+      maxEvents
+    );
     if (count < 0) {
       throw new RuntimeError(count, 'the event detection');
     }

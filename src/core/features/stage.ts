@@ -246,11 +246,23 @@ export function stageSize(stage: FeatureStage): { flash: SizeItem[]; stackBytes:
     };
   }
   const t = logMelTables(stage);
-  const tables = t.window.byteLength + t.twiddles.byteLength + t.firstBin.byteLength + t.nWeights.byteLength + t.weights.byteLength + t.dct.byteLength;
+  const tables =
+    t.window.byteLength +
+    t.twiddles.byteLength +
+    t.firstBin.byteLength +
+    t.nWeights.byteLength +
+    t.weights.byteLength +
+    t.dct.byteLength;
   return {
     flash: [
-      { name: `feature tables (window, twiddles, ${t.weights.length} mel weights${stage.nMfcc ? ', DCT' : ''})`, bytes: tables },
-      { name: 'feature stage code (FFT, mel, log)', bytes: stage.nMfcc ? STAGE_CODE_BYTES.log_mel_mfcc : STAGE_CODE_BYTES.log_mel }
+      {
+        name: `feature tables (window, twiddles, ${t.weights.length} mel weights${stage.nMfcc ? ', DCT' : ''})`,
+        bytes: tables
+      },
+      {
+        name: 'feature stage code (FFT, mel, log)',
+        bytes: stage.nMfcc ? STAGE_CODE_BYTES.log_mel_mfcc : STAGE_CODE_BYTES.log_mel
+      }
     ],
     stackBytes: 4 * logMelScratchFloats(stage) + 48
   };
@@ -274,7 +286,7 @@ export function withStageSize(size: SizeEstimate, stage: FeatureStage): SizeEsti
     ram: [
       ...size.ram,
       { name: 'features buffer (caller)', bytes: features },
-      { name: 'feature stage stack, beyond the model\'s', bytes: Math.max(0, s.stackBytes - modelStack) }
+      { name: "feature stage stack, beyond the model's", bytes: Math.max(0, s.stackBytes - modelStack) }
     ]
   };
 }

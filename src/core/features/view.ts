@@ -126,7 +126,10 @@ export function parseParams(raw: Record<string, unknown>, signalShape: number[])
   }
   const nAxes = kind === 'audio' ? 1 : signalShape[1];
   if (kind === 'audio' ? signalShape.length !== 1 : signalShape.length !== 2 || !(nAxes >= 1 && nAxes <= MAX_AXES)) {
-    fail('signal', `shape ${JSON.stringify(signalShape)} does not fit ${kind === 'audio' ? 'audio (n_samples)' : 'an IMU stream (n_samples, n_axes)'}`);
+    fail(
+      'signal',
+      `shape ${JSON.stringify(signalShape)} does not fit ${kind === 'audio' ? 'audio (n_samples)' : 'an IMU stream (n_samples, n_axes)'}`
+    );
   }
   const nSamples = signalShape[0];
   const sampleRate = raw.sample_rate === null || raw.sample_rate === undefined ? null : num('sample_rate');
@@ -180,7 +183,10 @@ export function parseParams(raw: Record<string, unknown>, signalShape: number[])
   }
   const window = raw.fft_window as WindowKind;
   if (!(window in WINDOW_CODES)) {
-    fail('fft_window', `expected one of ${Object.keys(WINDOW_CODES).join(', ')}, got ${JSON.stringify(raw.fft_window)}`);
+    fail(
+      'fft_window',
+      `expected one of ${Object.keys(WINDOW_CODES).join(', ')}, got ${JSON.stringify(raw.fft_window)}`
+    );
   }
   if (sampleRate === null) {
     fail('sample_rate', 'audio needs a sample rate');
@@ -199,7 +205,13 @@ export function parseParams(raw: Record<string, unknown>, signalShape: number[])
 }
 
 /** nFrames frames of frameLength samples (each nAxes values) every hop samples, row-major. */
-export function cutFrames(signal: Float32Array, nAxes: number, frameLength: number, hop: number, nFrames: number): Float32Array {
+export function cutFrames(
+  signal: Float32Array,
+  nAxes: number,
+  frameLength: number,
+  hop: number,
+  nFrames: number
+): Float32Array {
   const width = frameLength * nAxes;
   const out = new Float32Array(nFrames * width);
   for (let f = 0; f < nFrames; f++) {
@@ -230,7 +242,16 @@ export function deviceFeatures(
   const n = params.nFrames;
   if (params.kind === 'audio') {
     const power = f.powerSpectrum(frames, n, params.nFft, params.fftWindow);
-    const logMel = f.logMel(power, n, params.nFft, params.sampleRate as number, params.nMels, params.fmin, params.fmax, params.amin);
+    const logMel = f.logMel(
+      power,
+      n,
+      params.nFft,
+      params.sampleRate as number,
+      params.nMels,
+      params.fmin,
+      params.fmax,
+      params.amin
+    );
     return {
       features: logMel,
       mfcc: params.nMfcc > 0 ? f.mfcc(logMel, n, params.nMels, params.nMfcc) : null,
@@ -239,7 +260,12 @@ export function deviceFeatures(
     };
   }
   // The same layout as tinyml_lab.features.IMUFeatures: each axis's statistics, then the magnitude's.
-  const stage = { kind: 'imu_stats' as const, steps: params.frameLength, nAxes: params.nAxes, magnitude: params.nAxes === 3 };
+  const stage = {
+    kind: 'imu_stats' as const,
+    steps: params.frameLength,
+    nAxes: params.nAxes,
+    magnitude: params.nAxes === 3
+  };
   const features = runFeatureStage(stage, frames, n);
   const width = STATS_PER_AXIS * (params.nAxes + (stage.magnitude ? 1 : 0));
   const rms = (r: number, axis: number) => features[r * width + axis * STATS_PER_AXIS + 2];
@@ -335,11 +361,18 @@ export function compareEvents(device: Event[], reference: Event[]): EventDiffere
   return out;
 }
 
-function decodeReference(raw: Record<string, unknown>, params: FeatureParams, width: number): FeatureSide<Float64Array> & { names: string[] } {
+function decodeReference(
+  raw: Record<string, unknown>,
+  params: FeatureParams,
+  width: number
+): FeatureSide<Float64Array> & { names: string[] } {
   const vector = (key: string, length: number): Float64Array => {
     const { array } = decodeArray(raw[key], 'float64', `reference.${key}`);
     if (array.length !== length) {
-      fail(`reference.${key}`, `has ${array.length} values, the device computed ${length} (the reference is out of date)`);
+      fail(
+        `reference.${key}`,
+        `has ${array.length} values, the device computed ${length} (the reference is out of date)`
+      );
     }
     return array;
   };

@@ -106,10 +106,7 @@ export function decodeArray<D extends DType>(
   if (dtype !== expected) {
     throw new Error(`${where}: expected dtype ${expected}, got ${String(dtype)}`);
   }
-  if (
-    !Array.isArray(shape) ||
-    shape.some(n => typeof n !== 'number' || !Number.isInteger(n) || n < 0)
-  ) {
+  if (!Array.isArray(shape) || shape.some(n => typeof n !== 'number' || !Number.isInteger(n) || n < 0)) {
     throw new Error(`${where}: shape must be a list of non-negative integers`);
   }
   if (typeof data !== 'string') {
@@ -138,9 +135,7 @@ export function encodeArray(
   array: Float64Array | Float32Array | Int32Array | Int16Array | Uint8Array,
   shape?: number[]
 ): EncodedArray {
-  const dtype = (Object.keys(CONSTRUCTORS) as DType[]).find(
-    key => array instanceof CONSTRUCTORS[key]
-  ) as DType;
+  const dtype = (Object.keys(CONSTRUCTORS) as DType[]).find(key => array instanceof CONSTRUCTORS[key]) as DType;
   const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
   return { dtype, shape: shape ?? [array.length], data: bytesToBase64(bytes) };
 }

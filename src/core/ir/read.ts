@@ -64,4 +64,3 @@ export function finiteNumber(value: unknown, path: string, check: (v: number) =>
   }
   return value;
 }
-

@@ -26,7 +26,15 @@ export interface RuntimeExports {
   _initialize: () => void;
   tml_abi_version: () => number;
   tml_wasm_forest_validate: (desc: number) => number;
-  tml_wasm_gauss_run: (desc: number, x: number, nRows: number, scratch: number, values: number, scores: number, classes: number) => number;
+  tml_wasm_gauss_run: (
+    desc: number,
+    x: number,
+    nRows: number,
+    scratch: number,
+    values: number,
+    scores: number,
+    classes: number
+  ) => number;
   tml_wasm_svm_run: (
     desc: number,
     x: number,
@@ -47,7 +55,16 @@ export interface RuntimeExports {
     values: number,
     classes: number
   ) => number;
-  tml_wasm_power_spectrum: (x: number, nRows: number, nFft: number, window: number, re: number, im: number, w: number, out: number) => number;
+  tml_wasm_power_spectrum: (
+    x: number,
+    nRows: number,
+    nFft: number,
+    window: number,
+    re: number,
+    im: number,
+    w: number,
+    out: number
+  ) => number;
   tml_wasm_log_mel: (
     power: number,
     nRows: number,
@@ -260,4 +277,3 @@ export class Arena {
     return at;
   }
 }
-

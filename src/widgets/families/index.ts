@@ -13,7 +13,13 @@ import type { FamilyView } from './view';
 export type { FamilyAnalysis, FamilyView, SummaryItem } from './view';
 export type { LayerRange } from './nets';
 
-const VIEWS: FamilyView[] = [treesView, netsView, gaussianView, storedVectorsView(svm.id), storedVectorsView(neighbors.id)];
+const VIEWS: FamilyView[] = [
+  treesView,
+  netsView,
+  gaussianView,
+  storedVectorsView(svm.id),
+  storedVectorsView(neighbors.id)
+];
 
 export function viewOf(model: { family: string }): FamilyView {
   const view = VIEWS.find(v => v.family === model.family);

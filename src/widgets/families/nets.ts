@@ -136,7 +136,18 @@ function layerTable(structure: NetStructure, tables: NetTables, ranges: LayerRan
   const int8 = tables.featureType === 'int8';
   box.appendChild(element('h4', '', `Layers (${structure.layers.length}) as the C runtime runs them`));
   const table = element('table', 'tml-layer-table');
-  const titles = ['#', 'layer', 'kind', 'activation', 'output', 'parameters', 'multiply-adds', 'weight bytes', 'live bytes', 'range on your rows'];
+  const titles = [
+    '#',
+    'layer',
+    'kind',
+    'activation',
+    'output',
+    'parameters',
+    'multiply-adds',
+    'weight bytes',
+    'live bytes',
+    'range on your rows'
+  ];
   if (int8) {
     titles.push('int8 scale / zero');
   }

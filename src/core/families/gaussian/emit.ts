@@ -39,7 +39,7 @@ export function emitGaussianHeader(
   out.push(
     headerBegin(name, ir.version, [
       `Model: ${commentSafe(ir.estimator)}, ${k} Gaussian component(s) over ${ir.nFeatures} features, ${ir.covariance} covariance`,
-      '(stored as the precision\'s Cholesky factor, in its compact form).',
+      "(stored as the precision's Cholesky factor, in its compact form).",
       'Computed in float32; log-likelihoods combine with a max-shifted log-sum-exp.',
       `All tables are const and stay in flash; prediction uses ${k} floats of stack.`
     ])

@@ -65,7 +65,11 @@ export function gaussianOperations(g: GaussianTables, pre: NetTables | null): Op
   const [k, d] = [g.nComponents, g.nFeatures];
   const cost = GAUSS_INSTRUCTIONS;
   const triangular = g.covariance === 'full' || g.covariance === 'tied' ? (d * (d + 1)) / 2 : 0;
-  const instructions = k * (triangular * cost.triangular + d * (g.covariance === 'spherical' ? cost.sphericalFeature : cost.feature) + cost.component);
+  const instructions =
+    k *
+    (triangular * cost.triangular +
+      d * (g.covariance === 'spherical' ? cost.sphericalFeature : cost.feature) +
+      cost.component);
   // per multiply-add a subtract, multiply and add; per feature (diag, spherical) or row (full,
   // tied) a square and an add, diag also its subtract and scale. Predict takes the argmax of
   // the log-likelihoods: no expf.

@@ -11,7 +11,14 @@ import { lowerPreprocess, modelInput } from '../preprocess';
 import { emitGaussianHeader } from './emit';
 import { runGaussian } from './run';
 import { estimateGaussianSize, gaussianCodeFactor, gaussianLibraries, gaussianOperations } from './estimate';
-import { GaussianIR, GaussianStructure, GaussianTables, buildGaussianTables, describeGaussian, parseGaussianIR } from './ir';
+import {
+  GaussianIR,
+  GaussianStructure,
+  GaussianTables,
+  buildGaussianTables,
+  describeGaussian,
+  parseGaussianIR
+} from './ir';
 
 export type LoweredGaussian = Lowered<GaussianIR, GaussianTables> & {
   /** A pipeline's preprocessing as a float32 net, or null. */
@@ -51,7 +58,17 @@ export const gaussian: Family<GaussianIR, LoweredGaussian, GaussianStructure> = 
   run,
   referencePolicy: model =>
     model.ir.task === 'anomaly'
-      ? { rel: 2e-5, abs: 1e-6, checked: true, why: `${FLOAT32_VS_FLOAT64}: scores within 2e-5 of the largest; labels exact` }
-      : { rel: 1e-5, abs: 1e-4, checked: true, why: `${FLOAT32_VS_FLOAT64} through exp of log-likelihoods: probabilities within 1e-4; labels exact` },
+      ? {
+          rel: 2e-5,
+          abs: 1e-6,
+          checked: true,
+          why: `${FLOAT32_VS_FLOAT64}: scores within 2e-5 of the largest; labels exact`
+        }
+      : {
+          rel: 1e-5,
+          abs: 1e-4,
+          checked: true,
+          why: `${FLOAT32_VS_FLOAT64} through exp of log-likelihoods: probabilities within 1e-4; labels exact`
+        },
   classifierValues: () => 'predict_proba'
 };

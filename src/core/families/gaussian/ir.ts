@@ -126,7 +126,12 @@ export interface GaussianStructure {
 
 export function describeGaussian(tables: GaussianTables): GaussianStructure {
   const d = tables.nFeatures;
-  const perComponentPrecision = { full: (d * (d + 1)) / 2, tied: (d * (d + 1)) / 2 / tables.nComponents, diag: d, spherical: 1 };
+  const perComponentPrecision = {
+    full: (d * (d + 1)) / 2,
+    tied: (d * (d + 1)) / 2 / tables.nComponents,
+    diag: d,
+    spherical: 1
+  };
   return {
     nComponents: tables.nComponents,
     covariance: tables.covariance,

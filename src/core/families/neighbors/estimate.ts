@@ -13,7 +13,11 @@ import { NeighborsIR } from './ir';
 /** knn.h code on Cortex-M4F, -Os, linked from predict: 290-302 B. */
 const CODE_BYTES = 300;
 
-export function estimateNeighborsSize(ir: NeighborsIR, classNames: string[], pre: NetTables | null = null): SizeEstimate {
+export function estimateNeighborsSize(
+  ir: NeighborsIR,
+  classNames: string[],
+  pre: NetTables | null = null
+): SizeEstimate {
   const names = ir.task === 'classification' ? classNamesBytes(classNames) : 0;
   const flash: SizeItem[] = [
     { name: 'stored samples', bytes: ir.samples.byteLength },
@@ -57,7 +61,9 @@ const KNN_INSTRUCTIONS = { feature: 6, manhattanFeature: 7, sample: 16, neighbor
 export function neighborsOperations(ir: NeighborsIR, pre: NetTables | null): OperationCount {
   const d = ir.samples.length / Math.max(1, ir.nSamples);
   const cost = KNN_INSTRUCTIONS;
-  const instructions = ir.nSamples * (d * (ir.metric === 'euclidean' ? cost.feature : cost.manhattanFeature) + cost.sample) + ir.k * cost.neighbor;
+  const instructions =
+    ir.nSamples * (d * (ir.metric === 'euclidean' ? cost.feature : cost.manhattanFeature) + cost.sample) +
+    ir.k * cost.neighbor;
   const floatOps = ir.nSamples * (3 * d + 1);
   const mathCalls = ir.metric === 'minkowski' ? ir.nSamples * d : 0;
   return addOperations({ instructions, floatOps, mathCalls }, preprocessOperations(pre));

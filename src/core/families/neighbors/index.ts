@@ -44,7 +44,7 @@ export const neighbors: Family<NeighborsIR, LoweredNeighbors, NeighborsStructure
     rel: 1e-5,
     abs: 1e-6,
     checked: false,
-    why: 'nearest neighbours: float32 distances can tie where float64 ones do not and swap a neighbour, so scikit-learn\'s answers are reported, not checked'
+    why: "nearest neighbours: float32 distances can tie where float64 ones do not and swap a neighbour, so scikit-learn's answers are reported, not checked"
   }),
   classifierValues: () => 'predict_proba'
 };

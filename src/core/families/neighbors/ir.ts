@@ -75,7 +75,12 @@ export function parseNeighborsIR(obj: Record<string, unknown>, common: CommonFie
     family: 'neighbors',
     task,
     nSamples,
-    k: finiteNumber(obj.n_neighbors, 'n_neighbors', v => Number.isInteger(v) && v >= 1 && v <= nSamples, `an integer in [1, ${nSamples}]`),
+    k: finiteNumber(
+      obj.n_neighbors,
+      'n_neighbors',
+      v => Number.isInteger(v) && v >= 1 && v <= nSamples,
+      `an integer in [1, ${nSamples}]`
+    ),
     metric,
     p: finiteNumber(obj.p ?? 2, 'p', v => v > 0, 'a positive number'),
     weights: obj.weights,
@@ -96,7 +101,9 @@ export interface NeighborsStructure {
 }
 
 export function describeNeighbors(ir: NeighborsIR): NeighborsStructure {
-  const counts = ir.labels ? ir.classes.map((_, c) => (ir.labels as Int32Array).filter(l => l === c).length) : [ir.nSamples];
+  const counts = ir.labels
+    ? ir.classes.map((_, c) => (ir.labels as Int32Array).filter(l => l === c).length)
+    : [ir.nSamples];
   return {
     storedPerClass: counts,
     labels: ir.labels ? ir.classes.map(String) : ['all'],

@@ -4,7 +4,11 @@ import { WasmRuntime, packDescriptor } from '../../runtime/wasmRuntime';
 import { NeighborsIR } from './ir';
 
 /** Runs a nearest-neighbour model: probabilities (classifier) or predictions, and classes. */
-export function runNeighbors(ir: NeighborsIR, x: Float32Array, nRows: number): { values: Float32Array; classes: Int32Array } {
+export function runNeighbors(
+  ir: NeighborsIR,
+  x: Float32Array,
+  nRows: number
+): { values: Float32Array; classes: Int32Array } {
   const runtime = WasmRuntime.load();
   const arena = runtime.arena();
   const descriptor = packDescriptor(arena, 'knn', {

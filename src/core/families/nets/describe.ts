@@ -50,12 +50,34 @@ export interface NetStructure {
  */
 const INSTRUCTIONS = {
   float32: {
-    denseOneLayer: 4.6, dense: 6.8, denseFloat: 6.8, conv: 20.4, denseOutput: 35, floatOutput: 35, convOutput: 0,
-    affine: 37, elementwise: 10, layer: 120, input: 6.7, transcendental: 109, base: -180
+    denseOneLayer: 4.6,
+    dense: 6.8,
+    denseFloat: 6.8,
+    conv: 20.4,
+    denseOutput: 35,
+    floatOutput: 35,
+    convOutput: 0,
+    affine: 37,
+    elementwise: 10,
+    layer: 120,
+    input: 6.7,
+    transcendental: 109,
+    base: -180
   },
   int8: {
-    denseOneLayer: 2.6, dense: 2, denseFloat: 2.6, conv: 4.7, denseOutput: 116, floatOutput: 146, convOutput: 116,
-    affine: 86, elementwise: 12, layer: 120, input: 41, transcendental: 125, base: -74
+    denseOneLayer: 2.6,
+    dense: 2,
+    denseFloat: 2.6,
+    conv: 4.7,
+    denseOutput: 116,
+    floatOutput: 146,
+    convOutput: 116,
+    affine: 86,
+    elementwise: 12,
+    layer: 120,
+    input: 41,
+    transcendental: 125,
+    base: -74
   }
 };
 
@@ -88,11 +110,7 @@ export function describeNet(tables: NetTables): NetStructure {
     const outBytes = outputElementBytes(tables, l) * shapeSize(l.outShape);
     const [oh, ow, cout] = l.outShape;
     const params =
-      l.kind === 'conv'
-        ? l.kernel[0] * l.kernel[1] * l.inShape[2] * cout + cout
-        : l.kind === 'affine'
-          ? 2 * cout
-          : 0;
+      l.kind === 'conv' ? l.kernel[0] * l.kernel[1] * l.inShape[2] * cout + cout : l.kind === 'affine' ? 2 * cout : 0;
     const macs = l.kind === 'conv' ? oh * ow * cout * l.kernel[0] * l.kernel[1] * l.inShape[2] : 0;
     const weightBytes =
       l.kind === 'conv'
@@ -113,22 +131,27 @@ export function describeNet(tables: NetTables): NetStructure {
     return summary;
   });
   const cost = INSTRUCTIONS[tables.featureType];
-  const estimatedInstructions = tables.layers.reduce((sum, l, k) => {
-    const outputs = shapeSize(l.outShape);
-    let instructions = cost.layer + (TRANSCENDENTAL_ACTIVATIONS.includes(l.activation) ? outputs * cost.transcendental : 0);
-    const dense = l.kind === 'conv' && l.kernel[0] * l.kernel[1] === 1 && l.inShape[0] * l.inShape[1] === 1;
-    // int8 layers that write float or need the float value of their sums
-    const floatPath = tables.featureType === 'int8' && (l.outFloat || TRANSCENDENTAL_ACTIVATIONS.includes(l.activation));
-    if (dense) {
-      const perMac = tables.layers.length === 1 ? cost.denseOneLayer : floatPath ? cost.denseFloat : cost.dense;
-      instructions += layers[k].macs * perMac + outputs * (floatPath ? cost.floatOutput : cost.denseOutput);
-    } else if (l.kind === 'conv') {
-      instructions += layers[k].macs * cost.conv + outputs * (floatPath ? cost.floatOutput : cost.convOutput);
-    } else {
-      instructions += shapeSize(l.inShape) * (l.kind === 'affine' ? cost.affine : cost.elementwise);
-    }
-    return sum + instructions;
-  }, cost.base + tables.nInputs * cost.input);
+  const estimatedInstructions = tables.layers.reduce(
+    (sum, l, k) => {
+      const outputs = shapeSize(l.outShape);
+      let instructions =
+        cost.layer + (TRANSCENDENTAL_ACTIVATIONS.includes(l.activation) ? outputs * cost.transcendental : 0);
+      const dense = l.kind === 'conv' && l.kernel[0] * l.kernel[1] === 1 && l.inShape[0] * l.inShape[1] === 1;
+      // int8 layers that write float or need the float value of their sums
+      const floatPath =
+        tables.featureType === 'int8' && (l.outFloat || TRANSCENDENTAL_ACTIVATIONS.includes(l.activation));
+      if (dense) {
+        const perMac = tables.layers.length === 1 ? cost.denseOneLayer : floatPath ? cost.denseFloat : cost.dense;
+        instructions += layers[k].macs * perMac + outputs * (floatPath ? cost.floatOutput : cost.denseOutput);
+      } else if (l.kind === 'conv') {
+        instructions += layers[k].macs * cost.conv + outputs * (floatPath ? cost.floatOutput : cost.convOutput);
+      } else {
+        instructions += shapeSize(l.inShape) * (l.kind === 'affine' ? cost.affine : cost.elementwise);
+      }
+      return sum + instructions;
+    },
+    cost.base + tables.nInputs * cost.input
+  );
   return {
     layers,
     totalParams: layers.reduce((s, l) => s + l.params, 0),

@@ -26,7 +26,12 @@ import { NetLayer, NetTables } from './lower';
 function layerTables(layer: NetLayer, prefix: string): { arrays: string[]; fields: Record<string, string> } {
   const arrays: string[] = [];
   const fields: Record<string, string> = {};
-  const table = (field: string, type: string, values: ArrayLike<number> | null, format: (v: number) => string): void => {
+  const table = (
+    field: string,
+    type: string,
+    values: ArrayLike<number> | null,
+    format: (v: number) => string
+  ): void => {
     if (values) {
       arrays.push(cArray(type, `${prefix}_${field}`, values, format));
       fields[field] = `${prefix}_${field}`;
@@ -57,8 +62,8 @@ function layerInitializer(layer: NetLayer, fields: Record<string, string>): stri
         .shift = ${fields.shift}, .channel_scale = ${fields.channel_scale},
         .in_scale = ${formatFloat32(layer.inScale)}, .in_zero = ${layer.inZero},
         .out_scale = ${formatFloat32(layer.outScale)}, .out_zero = ${layer.outZero}, .out_float = ${layer.outFloat ? 1 : 0}${
-    layer.biasFolded ? ', .bias_folded = 1' : ''
-  } }`;
+          layer.biasFolded ? ', .bias_folded = 1' : ''
+        } }`;
 }
 
 /** The const arrays, layers and tml_net_t `${prefix}_net` of a lowered net. */
@@ -135,20 +140,20 @@ ${stackArena}    float out[${upper}_N_OUTPUTS];
 }
 
 ${
-      scores
-        ? `/* Decision scores, as scikit-learn's decision_function, into scores[n] (n >= ${upper}_N_OUTPUTS). */
+  scores
+    ? `/* Decision scores, as scikit-learn's decision_function, into scores[n] (n >= ${upper}_N_OUTPUTS). */
 static inline int ${name}_decision_function(const float *x, float *scores, int32_t n)
 {
 ${stackArena}    return tml_net_decision_function(&${name}_net, x, arena, ${upper}_ARENA_BYTES, scores, n);
 }
 `
-        : `/* Class probabilities into proba[n] (n >= ${upper}_N_CLASSES); returns TML_OK or a TML_E_* code. */
+    : `/* Class probabilities into proba[n] (n >= ${upper}_N_CLASSES); returns TML_OK or a TML_E_* code. */
 static inline int ${name}_predict_proba(const float *x, float *proba, int32_t n)
 {
 ${stackArena}    return tml_net_predict_proba(&${name}_net, x, arena, ${upper}_ARENA_BYTES, proba, n);
 }
 `
-    }`);
+}`);
   } else {
     out.push(`/* Writes the ${upper}_N_OUTPUTS predicted values for x[${upper}_N_FEATURES] to y; returns TML_OK or a TML_E_* code. */
 static inline int ${name}_predict(const float *x, float *y)

@@ -30,8 +30,9 @@ export const LAYER_DESCRIPTOR_BYTES = 116;
 const NET_DESCRIPTOR_BYTES = 16;
 
 export function estimateNetSize(tables: NetTables, classNames: string[]): SizeEstimate {
-  const bytes = (pick: (l: NetTables['layers'][number]) => ArrayLike<number> & { byteLength: number } | null): number =>
-    tables.layers.reduce((sum, l) => sum + (pick(l)?.byteLength ?? 0), 0);
+  const bytes = (
+    pick: (l: NetTables['layers'][number]) => (ArrayLike<number> & { byteLength: number }) | null
+  ): number => tables.layers.reduce((sum, l) => sum + (pick(l)?.byteLength ?? 0), 0);
   const flash: SizeItem[] = [
     { name: 'weights', bytes: bytes(l => l.weightF32) + bytes(l => l.weightI8) },
     { name: 'biases', bytes: bytes(l => l.biasF32) + bytes(l => l.biasI32) },
@@ -104,8 +105,9 @@ export function netOperations(tables: NetTables): OperationCount {
     }
   });
   const floatOps =
-    tables.featureType === 'float32' ? 2 * structure.totalMacs + elementwise : QUANTIZE_FLOAT_OPS * tables.nInputs + 4 * tables.nOutputs;
+    tables.featureType === 'float32'
+      ? 2 * structure.totalMacs + elementwise
+      : QUANTIZE_FLOAT_OPS * tables.nInputs + 4 * tables.nOutputs;
   const instructions = structure.estimatedInstructions - mathCalls * MATH_CALL_INSTRUCTIONS;
   return { instructions: Math.max(instructions, floatOps), floatOps, mathCalls };
 }
-

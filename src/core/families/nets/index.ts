@@ -70,7 +70,7 @@ function referencePolicy(model: LoweredNet): ReferencePolicy {
       rel: 1e-5,
       abs: 1e-5,
       checked: false,
-      why: 'int8 network: quantization changes outputs by design (tinyml_lab.evaluate reports the accuracy it costs), so scikit-learn\'s answers are reported, not checked; the wasm runtime set checks the device bit for bit where the integers decide'
+      why: "int8 network: quantization changes outputs by design (tinyml_lab.evaluate reports the accuracy it costs), so scikit-learn's answers are reported, not checked; the wasm runtime set checks the device bit for bit where the integers decide"
     };
   }
   return {

@@ -200,7 +200,11 @@ function parseLayer(raw: unknown, path: string): NetLayerIR {
  * neighbours): affine (scalers) and dense (PCA) layers without activations, as a small
  * regression net from the raw features to the model's.
  */
-export function parsePreprocess(raw: unknown, nFeatures: number, common: { version: number; estimator: string }): NeuralNetIR {
+export function parsePreprocess(
+  raw: unknown,
+  nFeatures: number,
+  common: { version: number; estimator: string }
+): NeuralNetIR {
   if (!Array.isArray(raw) || raw.length === 0) {
     fail('preprocess', 'expected a non-empty list of layers');
   }
@@ -245,7 +249,11 @@ export function parseNeuralNetIR(
   if (task !== 'classification' && task !== 'regression') {
     fail('task', `a neural net is a classifier or a regressor, got ${JSON.stringify(task)}`);
   }
-  const inputShape = positiveInts(obj.input_shape, 'input_shape', Array.isArray(obj.input_shape) ? obj.input_shape.length : 1);
+  const inputShape = positiveInts(
+    obj.input_shape,
+    'input_shape',
+    Array.isArray(obj.input_shape) ? obj.input_shape.length : 1
+  );
   if (inputShape.length < 1 || inputShape.length > 3) {
     fail('input_shape', `expected 1 to 3 dimensions (no batch), got ${JSON.stringify(obj.input_shape)}`);
   }
@@ -263,7 +271,10 @@ export function parseNeuralNetIR(
   }
   const output = obj.output ?? (task === 'classification' ? 'probabilities' : 'values');
   if (task === 'classification' ? output !== 'probabilities' && output !== 'decision' : output !== 'values') {
-    fail('output', `a ${task} net's outputs are ${task === 'classification' ? '"probabilities" or "decision"' : '"values"'}, got ${JSON.stringify(obj.output)}`);
+    fail(
+      'output',
+      `a ${task} net's outputs are ${task === 'classification' ? '"probabilities" or "decision"' : '"values"'}, got ${JSON.stringify(obj.output)}`
+    );
   }
   if (task === 'classification') {
     const expected = nOutputs === 1 ? 2 : nOutputs;

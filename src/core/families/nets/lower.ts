@@ -165,7 +165,9 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
       case 'conv2d': {
         const two = layer.kind === 'conv2d';
         if (rank !== (two ? 2 : 1)) {
-          throw new Error(`${what}: needs a ${two ? '[h, w, channels]' : '[steps, channels]'} input, got [${shape.join(', ')}]`);
+          throw new Error(
+            `${what}: needs a ${two ? '[h, w, channels]' : '[steps, channels]'} input, got [${shape.join(', ')}]`
+          );
         }
         const ws = layer.weights.shape;
         const [kh, kw, cin, cout] = two ? ws : [1, ws[0], ws[1], ws[2]];
@@ -193,7 +195,9 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
       case 'avg_pool2d': {
         const two = layer.kind.endsWith('2d');
         if (rank !== (two ? 2 : 1)) {
-          throw new Error(`${what}: needs a ${two ? '[h, w, channels]' : '[steps, channels]'} input, got [${shape.join(', ')}]`);
+          throw new Error(
+            `${what}: needs a ${two ? '[h, w, channels]' : '[steps, channels]'} input, got [${shape.join(', ')}]`
+          );
         }
         const [kh, kw] = two ? layer.poolSize : [1, layer.poolSize[0]];
         const [sh, sw] = two ? layer.strides : [1, layer.strides[0]];
@@ -395,7 +399,14 @@ export function buildFloatNet(ir: NeuralNetIR): NetTables {
     ...emptyQuantization()
   }));
   const arenaBytes = planArena(layers, 4 * ir.nFeatures, l => 4 * shapeSize(l.outShape));
-  return { featureType: 'float32', nInputs: ir.nFeatures, nOutputs: ir.nOutputs, layers, arenaBytes, calibration: null };
+  return {
+    featureType: 'float32',
+    nInputs: ir.nFeatures,
+    nOutputs: ir.nOutputs,
+    layers,
+    arenaBytes,
+    calibration: null
+  };
 }
 
 /** Per-tensor asymmetric int8 parameters covering [lo, hi] and 0. */
@@ -429,7 +440,9 @@ export function quantizeMultiplier(m: number): { multiplier: number; shift: numb
     return { multiplier: 0, shift: 0 };
   }
   if (shift > 30) {
-    throw new Error(`requantization factor ${m} is too large for int8 (the layer's output range is far below its input's)`);
+    throw new Error(
+      `requantization factor ${m} is too large for int8 (the layer's output range is far below its input's)`
+    );
   }
   return { multiplier: q, shift };
 }
@@ -482,7 +495,9 @@ export function quantizeNet(float: NetTables, calibration: NetCalibration): NetT
     // The int8 kernels sum a window in an int32 (TML_MAX_I8_WINDOW in net.h).
     const window = f.kernel[0] * f.kernel[1] * (f.kind === 'conv' ? f.inShape[2] : 1);
     if ((f.kind === 'conv' || f.kind === 'avg_pool') && window > MAX_I8_WINDOW) {
-      throw new Error(`${f.name}: a window of ${window} values is more than int8 sums (${MAX_I8_WINDOW}); export as float32`);
+      throw new Error(
+        `${f.name}: a window of ${window} values is more than int8 sums (${MAX_I8_WINDOW}); export as float32`
+      );
     }
     if (f.kind === 'conv') {
       const weights = f.weightF32 as Float32Array;
@@ -508,7 +523,10 @@ export function quantizeNet(float: NetTables, calibration: NetCalibration): NetT
         const ws = Math.fround(top > 0 ? top / 127 : 1);
         layer.weightScale[o] = ws;
         for (let j = 0; j < perChannel; j++) {
-          layer.weightI8[o * perChannel + j] = Math.max(-127, Math.min(127, Math.round(weights[o * perChannel + j] / ws)));
+          layer.weightI8[o * perChannel + j] = Math.max(
+            -127,
+            Math.min(127, Math.round(weights[o * perChannel + j] / ws))
+          );
         }
         const accScale = inParams.scale * ws; // value of one unit of the int32 sum
         const bias = f.biasF32 ? Math.round(f.biasF32[o] / accScale) : 0;

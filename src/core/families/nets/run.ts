@@ -64,7 +64,17 @@ export function runNet(tables: NetTables, x: Float32Array, nRows: number, proba 
   const outAt = p.arena.reserve(nRows * width * 4);
   const classesAt = p.arena.reserve(nRows * 4);
   const status = runtime.exports.tml_wasm_net_run(
-    p.netAt, p.layersAt, p.storageAt, p.xAt, nRows, p.arenaAt, tables.arenaBytes, proba ? 1 : 0, outAt, width, classesAt
+    p.netAt,
+    p.layersAt,
+    p.storageAt,
+    p.xAt,
+    nRows,
+    p.arenaAt,
+    tables.arenaBytes,
+    proba ? 1 : 0,
+    outAt,
+    width,
+    classesAt
   );
   runtime.check(status, 'the network');
   return { values: runtime.floats(outAt, nRows * width), classes: runtime.ints(classesAt, nRows) };
@@ -78,7 +88,15 @@ export function traceNet(tables: NetTables, x: Float32Array, nRows: number): Net
   const minAt = p.arena.reserve(4 * n);
   const maxAt = p.arena.reserve(4 * n);
   const status = runtime.exports.tml_wasm_net_trace(
-    p.netAt, p.layersAt, p.storageAt, p.xAt, nRows, p.arenaAt, tables.arenaBytes, minAt, maxAt
+    p.netAt,
+    p.layersAt,
+    p.storageAt,
+    p.xAt,
+    nRows,
+    p.arenaAt,
+    tables.arenaBytes,
+    minAt,
+    maxAt
   );
   runtime.check(status, 'the network');
   return { min: runtime.floats(minAt, n), max: runtime.floats(maxAt, n) };

@@ -27,9 +27,16 @@ export function emitSvmHeader(ir: SvmIR, pre: NetTables | null, options: HeaderO
   // the methods' one scratch buffer: kernel values, then decisions
   const scratch = `float scratch[TML_SVM_SCRATCH(${upper}_N_SUPPORT, ${upper}_N_DECISIONS)];`;
   const scratchArgs = `scratch, TML_SVM_SCRATCH(${upper}_N_SUPPORT, ${upper}_N_DECISIONS)`;
-  const shapeField = nClasses >= 3 && ir.decisionShape === 'ovo' ? `,\n    .shape = ${runtimeMacro('svmShape', 'ovo')}` : '';
+  const shapeField =
+    nClasses >= 3 && ir.decisionShape === 'ovo' ? `,\n    .shape = ${runtimeMacro('svmShape', 'ovo')}` : '';
   const offsetField = ir.task === 'anomaly' ? `,\n    .offset = ${upper}_OFFSET` : '';
-  const out = floatModelBegin(ir, `${ir.nSupport} support vectors, ${ir.kernel} kernel`, RUNTIME_HEADERS.svm, pre, options);
+  const out = floatModelBegin(
+    ir,
+    `${ir.nSupport} support vectors, ${ir.kernel} kernel`,
+    RUNTIME_HEADERS.svm,
+    pre,
+    options
+  );
   out.push(`#define ${upper}_N_SUPPORT ${ir.nSupport}`);
   out.push(`#define ${upper}_N_DECISIONS ${nDecisions}`);
   if (ir.task === 'classification') {

@@ -66,7 +66,8 @@ export function svmOperations(ir: SvmIR, pre: NetTables | null): OperationCount 
   const rbf = ir.kernel === 'rbf';
   const cost = SVM_INSTRUCTIONS;
   const instructions =
-    ir.nSupport * (d * (rbf ? cost.rbfFeature : cost.feature) + cost.vector + cost.decisionTerm * Math.max(1, classes - 1)) +
+    ir.nSupport *
+      (d * (rbf ? cost.rbfFeature : cost.feature) + cost.vector + cost.decisionTerm * Math.max(1, classes - 1)) +
     pairs * cost.pair +
     (classes > 1 ? classes * classes * cost.vote : 0) +
     cost.base;

@@ -55,8 +55,12 @@ export function parseSvmIR(obj: Record<string, unknown>, common: CommonFields): 
   let supportPerClass: number[] = [];
   if (task === 'classification') {
     const counts = obj.n_support;
-    if (!Array.isArray(counts) || counts.length !== nClasses || counts.some(n => !Number.isInteger(n) || n < 1) ||
-        counts.reduce((a: number, b: number) => a + b, 0) !== nSupport) {
+    if (
+      !Array.isArray(counts) ||
+      counts.length !== nClasses ||
+      counts.some(n => !Number.isInteger(n) || n < 1) ||
+      counts.reduce((a: number, b: number) => a + b, 0) !== nSupport
+    ) {
       fail('n_support', `expected ${nClasses} positive counts adding up to ${nSupport}`);
     }
     supportPerClass = counts as number[];
@@ -71,7 +75,12 @@ export function parseSvmIR(obj: Record<string, unknown>, common: CommonFields): 
     kernel,
     gamma: finiteNumber(obj.gamma, 'gamma', v => v > 0, 'a positive number'),
     coef0: finiteNumber(obj.coef0 ?? 0, 'coef0', () => true, 'a finite number'),
-    degree: finiteNumber(obj.degree ?? 3, 'degree', v => Number.isInteger(v) && v >= 1 && v <= 32, 'an integer in [1, 32]'),
+    degree: finiteNumber(
+      obj.degree ?? 3,
+      'degree',
+      v => Number.isInteger(v) && v >= 1 && v <= 32,
+      'an integer in [1, 32]'
+    ),
     nSupport,
     supportVectors: sv.data,
     supportPerClass,

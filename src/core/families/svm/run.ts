@@ -34,7 +34,16 @@ export function runSvm(ir: SvmIR, x: Float32Array, nRows: number): { values: Flo
   const scratchAt = arena.reserve(4 * nScratch);
   const valuesAt = arena.reserve(4 * nRows * width);
   const classesAt = arena.reserve(4 * nRows);
-  const status = runtime.exports.tml_wasm_svm_run(descAt, xAt, nRows, anomaly ? 1 : 0, scratchAt, nScratch, valuesAt, classesAt);
+  const status = runtime.exports.tml_wasm_svm_run(
+    descAt,
+    xAt,
+    nRows,
+    anomaly ? 1 : 0,
+    scratchAt,
+    nScratch,
+    valuesAt,
+    classesAt
+  );
   runtime.check(status, 'the SVM');
   return { values: runtime.floats(valuesAt, nRows * width), classes: runtime.ints(classesAt, nRows) };
 }

@@ -22,7 +22,6 @@ import { runtimeMacro } from '../../runtime/codes';
 import { TreeEnsembleIR } from './ir';
 import { ForestStructure, ForestTables, LEAF, expectedSplits, treeNodes } from './lower';
 
-
 /**
  * The header's public functions, named after scikit-learn's methods: predict for every
  * task, predict_proba and decision_function where sklearn has them, score_samples for
@@ -270,8 +269,12 @@ export function emitForestHeader(
     .leaf_scale = ${formatFloat32(Math.fround(tables.leafScale))},
     .node_threshold_i8 = ${field(tables.thresholdI8, 'node_threshold')},
     .leaf_i16 = ${tables.leafI16 ? `${name}_leaf_values` : 'NULL'},
-    .feature_offset = ${tables.featureOffset ? `${name}_feature_offset` : 'NULL'}${ir.task === 'anomaly' ? `,
-    .offset = ${upper}_OFFSET` : ''}
+    .feature_offset = ${tables.featureOffset ? `${name}_feature_offset` : 'NULL'}${
+      ir.task === 'anomaly'
+        ? `,
+    .offset = ${upper}_OFFSET`
+        : ''
+    }
 };
 `);
 

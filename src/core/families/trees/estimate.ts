@@ -7,7 +7,16 @@ import { OperationCount, QUANTIZE_FLOAT_OPS } from '../../estimate/costs';
 import { LibraryBytes, TargetProfile, armCodeFactor } from '../../estimate/profiles';
 import { SizeEstimate, SizeItem, classNamesBytes, m4fEstimate } from '../../estimate/size';
 import type { FeatureType, Strategy } from '../../options';
-import { ForestTables, LEAF, LoweredForest, describeForest, expectedSplits, leafWidth, treeNodes, valueCount } from './lower';
+import {
+  ForestTables,
+  LEAF,
+  LoweredForest,
+  describeForest,
+  expectedSplits,
+  leafWidth,
+  treeNodes,
+  valueCount
+} from './lower';
 
 /**
  * Table-walk evaluator code (model_predict with the runtime inlined) on Cortex-M4F (Thumb-2,
@@ -32,7 +41,11 @@ const INLINE_BYTES: Record<FeatureType, { split: number; tree: number; base: num
   int8: { split: 12, tree: 0, base: 115 }
 };
 
-export function estimateForestSize(tables: ForestTables, classNames: string[], strategy: Strategy = 'tables'): SizeEstimate {
+export function estimateForestSize(
+  tables: ForestTables,
+  classNames: string[],
+  strategy: Strategy = 'tables'
+): SizeEstimate {
   // Inline code writes each tree's reachable nodes: a subtree shared by several trees once per tree.
   let splits = 0;
   if (strategy === 'inline') {
@@ -46,12 +59,16 @@ export function estimateForestSize(tables: ForestTables, classNames: string[], s
           { name: 'tree roots', bytes: tables.treeRoot.byteLength },
           { name: 'node features', bytes: tables.nodeFeature.byteLength },
           { name: 'node children', bytes: tables.nodeNext.byteLength },
-          { name: 'thresholds', bytes: (tables.thresholdF32 ?? tables.thresholdI16 ?? tables.thresholdI8 ?? new Uint8Array(0)).byteLength }
+          {
+            name: 'thresholds',
+            bytes: (tables.thresholdF32 ?? tables.thresholdI16 ?? tables.thresholdI8 ?? new Uint8Array(0)).byteLength
+          }
         ]
       : [
           {
             name: 'inline tree code',
-            bytes: splits * INLINE_BYTES[tables.featureType].split + tables.nTrees * INLINE_BYTES[tables.featureType].tree
+            bytes:
+              splits * INLINE_BYTES[tables.featureType].split + tables.nTrees * INLINE_BYTES[tables.featureType].tree
           }
         ];
   const flash: SizeItem[] = [
@@ -137,7 +154,13 @@ const LIBRARIES: Record<string, LibraryBytes> = {
 export function forestLibraries(model: LoweredForest): LibraryBytes[] {
   const t = model.tables;
   const q = t.featureType === 'float32' ? 'tree-f32' : 'tree-q';
-  const leaves = t.leafU8 ? '-u8' : t.leafI16 ? '-i16' : t.combine === 'sum' || model.ir.task !== 'classification' ? '-sum' : '';
+  const leaves = t.leafU8
+    ? '-u8'
+    : t.leafI16
+      ? '-i16'
+      : t.combine === 'sum' || model.ir.task !== 'classification'
+        ? '-sum'
+        : '';
   return [LIBRARIES[q + leaves], ...(t.link === 'isolation' ? [LIBRARIES.isolation] : [])];
 }
 
@@ -182,7 +205,10 @@ export function forestOperations(model: LoweredForest, strategy: Strategy): Oper
   const cost = TREE_INSTRUCTIONS[quantized ? 'quantized' : 'float'][strategy];
   const perLeaf = leafWidth(t);
   const integerLeaves = Boolean(t.leafU8 ?? t.leafI16);
-  let instructions = visited * cost.split + structure.nTrees * (cost.tree + LEAF_VALUE_INSTRUCTIONS * perLeaf) + cost.output * t.nOutputs;
+  let instructions =
+    visited * cost.split +
+    structure.nTrees * (cost.tree + LEAF_VALUE_INSTRUCTIONS * perLeaf) +
+    cost.output * t.nOutputs;
   let floatOps = (integerLeaves ? 0 : structure.nTrees * perLeaf) + 2 * t.nOutputs;
   if (!quantized) {
     floatOps += visited;
@@ -198,4 +224,3 @@ export function forestOperations(model: LoweredForest, strategy: Strategy): Oper
   const mathCalls = t.link === 'isolation' ? 4 : 0;
   return { instructions, floatOps, mathCalls };
 }
-

@@ -37,7 +37,12 @@ function resolveStrategy(model: LoweredForest): Strategy {
 function run(model: LoweredForest, x: Float32Array, nRows: number): DeviceRun {
   const offset = model.ir.task === 'anomaly' ? model.ir.offset : 0;
   const out = runForest(model.tables, x, nRows, offset);
-  return { nRows, routingChanges: quantizedRoutingChanges(model.ir, model.tables, x, nRows), classes: out.classes, values: out.values };
+  return {
+    nRows,
+    routingChanges: quantizedRoutingChanges(model.ir, model.tables, x, nRows),
+    classes: out.classes,
+    values: out.values
+  };
 }
 
 /** What scikit-learn's answers may be compared to: the claims of the README. */
@@ -70,7 +75,12 @@ function referencePolicy(model: LoweredForest): ReferencePolicy {
       why: `int16 fixed-point leaves: half a step (${formatFloat32(Math.fround(t.leafScale / 2))}) per ${t.combine === 'sum' ? 'tree summed' : 'mean'}, plus float32 rounding (1e-5 relative); labels exact`
     };
   }
-  return { rel: 1e-5, abs: 1e-6, checked: true, why: `float32 sums of the leaf values: 1e-5 relative; labels exact (the splits are exactly scikit-learn's on float32 inputs)` };
+  return {
+    rel: 1e-5,
+    abs: 1e-6,
+    checked: true,
+    why: `float32 sums of the leaf values: 1e-5 relative; labels exact (the splits are exactly scikit-learn's on float32 inputs)`
+  };
 }
 
 export const trees: Family<TreeEnsembleIR, LoweredForest, ForestStructure> = {
@@ -88,7 +98,8 @@ export const trees: Family<TreeEnsembleIR, LoweredForest, ForestStructure> = {
   }),
   resolveStrategy,
   describe: model => describeForest(model.ir),
-  emit: (model, strategy, frame, structure) => emitForestHeader(model.ir, model.tables, structure, { ...frame, strategy }),
+  emit: (model, strategy, frame, structure) =>
+    emitForestHeader(model.ir, model.tables, structure, { ...frame, strategy }),
   tablesSummary: model => {
     const t = model.tables;
     return {

@@ -106,7 +106,10 @@ function checkTree(tree: TreeIR, nFeatures: number, width: number, path: string)
 }
 
 /** Checks the keys of a tree ensemble (parseModelIR checked the common ones). */
-export function parseTreeEnsembleIR(obj: Record<string, unknown>, common: CommonFields & { task: Task }): TreeEnsembleIR {
+export function parseTreeEnsembleIR(
+  obj: Record<string, unknown>,
+  common: CommonFields & { task: Task }
+): TreeEnsembleIR {
   const { version, estimator, task, nFeatures, classes, featureNames } = common;
   const combine = (obj.combine ?? 'mean') as Combine;
   if (combine !== 'mean' && combine !== 'sum') {
@@ -114,11 +117,14 @@ export function parseTreeEnsembleIR(obj: Record<string, unknown>, common: Common
   }
   const link = (obj.link ?? (task === 'anomaly' ? 'isolation' : 'identity')) as Link;
   // The raw output width follows from the task and link unless boosting states it.
-  const expectedOutputs =
-    task === 'classification' && link !== 'logistic' ? classes.length : 1;
-  const nOutputs = obj.n_outputs === undefined ? expectedOutputs : requireInteger(obj.n_outputs, 'n_outputs', 1, 0x7fff);
+  const expectedOutputs = task === 'classification' && link !== 'logistic' ? classes.length : 1;
+  const nOutputs =
+    obj.n_outputs === undefined ? expectedOutputs : requireInteger(obj.n_outputs, 'n_outputs', 1, 0x7fff);
   if (nOutputs !== expectedOutputs) {
-    fail('n_outputs', `${task} with link "${link}" and ${classes.length} classes has ${expectedOutputs} raw outputs, not ${nOutputs}`);
+    fail(
+      'n_outputs',
+      `${task} with link "${link}" and ${classes.length} classes has ${expectedOutputs} raw outputs, not ${nOutputs}`
+    );
   }
   const allowedLinks: Record<Task, Link[]> = {
     classification: combine === 'mean' ? ['identity'] : classes.length === 2 ? ['logistic'] : ['softmax'],
@@ -126,7 +132,10 @@ export function parseTreeEnsembleIR(obj: Record<string, unknown>, common: Common
     anomaly: ['isolation']
   };
   if (!allowedLinks[task].includes(link)) {
-    fail('link', `a ${combine === 'sum' ? 'boosted' : 'averaged'} ${task} model with ${classes.length} classes needs link ${allowedLinks[task].map(l => `"${l}"`).join(' or ')}, got ${JSON.stringify(obj.link)}`);
+    fail(
+      'link',
+      `a ${combine === 'sum' ? 'boosted' : 'averaged'} ${task} model with ${classes.length} classes needs link ${allowedLinks[task].map(l => `"${l}"`).join(' or ')}, got ${JSON.stringify(obj.link)}`
+    );
   }
   const number = (key: string, fallback: number, check: (v: number) => boolean, what: string): number => {
     const v = obj[key] ?? fallback;
@@ -135,7 +144,12 @@ export function parseTreeEnsembleIR(obj: Record<string, unknown>, common: Common
     }
     return v;
   };
-  const linkParam = number('link_param', link === 'isolation' ? NaN : 0, v => link !== 'isolation' || v > 0, 'a positive number');
+  const linkParam = number(
+    'link_param',
+    link === 'isolation' ? NaN : 0,
+    v => link !== 'isolation' || v > 0,
+    'a positive number'
+  );
   const treeScale = number('tree_scale', 1, v => v !== 0, 'a non-zero finite number');
   const offset = number('offset', 0, () => true, 'a finite number');
   let baseline = new Array<number>(nOutputs).fill(0);
@@ -159,7 +173,10 @@ export function parseTreeEnsembleIR(obj: Record<string, unknown>, common: Common
       fail(path, 'expected an object');
     }
     const tr = rawTree as Record<string, unknown>;
-    const output = tr.output === undefined || tr.output === null ? null : requireInteger(tr.output, `${path}.output`, 0, nOutputs - 1);
+    const output =
+      tr.output === undefined || tr.output === null
+        ? null
+        : requireInteger(tr.output, `${path}.output`, 0, nOutputs - 1);
     const width = output === null ? nOutputs : 1;
     const value = decodeAt(tr.value, 'float64', `${path}.value`);
     if (value.shape.length !== 2 || value.shape[1] !== width) {

@@ -259,14 +259,22 @@ interface SharedNode {
 /** Stored value of one split threshold: what the C table holds for it. */
 type ThresholdStore = (threshold: number, feature: number) => number;
 
-function thresholdStore(ir: TreeEnsembleIR, featureType: FeatureType, quant: FeatureQuantization | null): ThresholdStore {
+function thresholdStore(
+  ir: TreeEnsembleIR,
+  featureType: FeatureType,
+  quant: FeatureQuantization | null
+): ThresholdStore {
   if (featureType === 'float32' || !quant) {
     return t => thresholdToFloat32(t);
   }
   return (t, f) => quantizeThreshold(t, quant.scale[f], featureType, quant.offset[f]);
 }
 
-export function buildForestTables(ir: TreeEnsembleIR, featureType: FeatureType, leafType: LeafType = 'float32'): ForestTables {
+export function buildForestTables(
+  ir: TreeEnsembleIR,
+  featureType: FeatureType,
+  leafType: LeafType = 'float32'
+): ForestTables {
   if (!leafTypesFor(ir).includes(leafType)) {
     throw new Error(
       leafType === 'uint8'
@@ -289,12 +297,9 @@ export function buildForestTables(ir: TreeEnsembleIR, featureType: FeatureType, 
       }
     }
   });
-  const leafScale =
-    leafType === 'uint8' ? 1 / 255 : leafType === 'int16' ? fixedPointScale(rawRows.map(r => r[0])) : 1;
+  const leafScale = leafType === 'uint8' ? 1 / 255 : leafType === 'int16' ? fixedPointScale(rawRows.map(r => r[0])) : 1;
   const storeLeaf = (row: Float64Array): number[] =>
-    leafType === 'float32'
-      ? Array.from(row, v => Math.fround(v))
-      : Array.from(row, v => Math.round(v / leafScale)); // probabilities in [0, 1]: k/255 within 1/510
+    leafType === 'float32' ? Array.from(row, v => Math.fround(v)) : Array.from(row, v => Math.round(v / leafScale)); // probabilities in [0, 1]: k/255 within 1/510
   const storedRows: number[][] = [];
   const rowIndex = new Map<string, number>();
   const leafRowOf = (row: Float64Array): number => {

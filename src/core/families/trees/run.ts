@@ -48,15 +48,7 @@ export function runForest(tables: ForestTables, x: Float32Array, nRows: number, 
   const valuesAt = arena.reserve(nRows * nValues * 4);
   const classesAt = arena.reserve(nRows * 4);
   const scratchAt = arena.reserve(nValues * 4);
-  const status = runtime.exports.tml_wasm_forest_run(
-    descAt,
-    xAt,
-    nRows,
-    valuesAt,
-    classesAt,
-    scratchAt,
-    nValues
-  );
+  const status = runtime.exports.tml_wasm_forest_run(descAt, xAt, nRows, valuesAt, classesAt, scratchAt, nValues);
   runtime.check(status, 'the forest');
   return { values: runtime.floats(valuesAt, nRows * nValues), classes: runtime.ints(classesAt, nRows) };
 }
