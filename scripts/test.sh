@@ -12,6 +12,12 @@ export KERAS_BACKEND="${KERAS_BACKEND:-jax}"
 RESULTS="$ROOT/build/test-results"
 rm -rf "$RESULTS" && mkdir -p "$RESULTS"
 
+echo "== lint (eslint + prettier on the TypeScript, ruff on the Python)"
+npm run --silent lint:check 2>&1 | tail -n 20
+echo "eslint+prettier ${PIPESTATUS[0]}" > "$RESULTS/lint.txt"
+ruff check tinyml_lab tests scripts 2>&1 | tail -n 20
+echo "ruff ${PIPESTATUS[0]}" >> "$RESULTS/lint.txt"
+
 echo "== C runtime (gcc -std=c99 -Wall -Wextra -Werror -pedantic, ASan + UBSan)"
 make -s -C c-runtime test 2>&1 | tee "$RESULTS/c.txt"
 
