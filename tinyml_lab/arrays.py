@@ -1,7 +1,7 @@
 """The IR's typed-array codec and the checks of the feature rows a model is run on.
 
 Arrays travel in the IR as ``{"dtype", "shape", "data"}`` with little-endian bytes in base64;
-the TypeScript core (src/core/encoding.ts) reads and writes the same form.
+the TypeScript core (src/core/ir/encoding.ts) reads and writes the same form.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Export bundles: the model header with test vectors and a C harness that checks, on the
-device, that the C code answers as scikit-learn does (src/core/bundle.ts writes the files).
+device, that the C code answers as scikit-learn does (src/core/bundle/bundle.ts writes the files).
 
 ``export_bundle(model, X, y, path)`` writes one; ``run_in_qemu(path)`` builds it with
 arm-none-eabi-gcc, runs it on an emulated Cortex-M4F (qemu-system-arm -M mps2-an386) and

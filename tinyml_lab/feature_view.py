@@ -271,7 +271,7 @@ class FeatureView(TinyMLWidget):
         return self.device.get("summary") if self.device else None
 
     def compute_device(self) -> dict[str, Any]:
-        """Runs the browser's device half (src/core/featureView.ts, the same bundle and
+        """Runs the browser's device half (src/core/features/view.ts, the same bundle and
         WebAssembly runtime) in the kernel's embedded V8, stores it in ``device`` as the browser
         would, and returns it decoded: for scripts and tests with no front end."""
         state = {"signal": self.signal, "params": self.params, "model": self.model, "reference": self.reference}

@@ -136,7 +136,7 @@ class LogMelFeatures(BaseEstimator, TransformerMixin):
         return self
 
     def feature_stage(self) -> dict[str, Any]:
-        """The IR of this stage, exported in front of the model (src/core/featureStage.ts)."""
+        """The IR of this stage, exported in front of the model (src/core/features/stage.ts)."""
         return {**self._stage(), "samples": int(self.n_features_in_)}
 
     def transform(self, X: Any) -> np.ndarray:
@@ -171,7 +171,7 @@ class IMUFeatures(BaseEstimator, TransformerMixin):
         return self
 
     def feature_stage(self) -> dict[str, Any]:
-        """The IR of this stage, exported in front of the model (src/core/featureStage.ts)."""
+        """The IR of this stage, exported in front of the model (src/core/features/stage.ts)."""
         return {"kind": "imu_stats", "steps": int(self.steps_), "n_axes": int(self.n_axes),
                 "magnitude": bool(self.magnitude and self.n_axes == 3)}
 

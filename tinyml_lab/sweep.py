@@ -3,7 +3,7 @@
 ``sweep(candidates, X, y, target="cortex-m0plus", flash_budget=...)`` fits the candidates that
 are not fitted yet, exports each one with every quantization option, runs every export
 through the C runtime (its WebAssembly build, as ``evaluate`` does), estimates flash, RAM and
-cycles on the target (src/core/targets.ts) and returns all points with the Pareto front of
+cycles on the target (src/core/estimate/targets.ts) and returns all points with the Pareto front of
 flash against accuracy (or agreement, or RMSE) among those that fit.
 
 The work runs through ``joblib.Parallel``: the default (loky) backend gives each worker
@@ -287,7 +287,7 @@ def sweep(
 
 
 def _target_profiles() -> list[dict[str, Any]]:
-    """The compiler's target profiles (src/core/targets.ts)."""
+    """The compiler's target profiles (src/core/estimate/targets.ts)."""
     return _engine.call("targetProfiles")["targets"]
 
 

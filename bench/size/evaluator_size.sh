@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures the code size and stack frame of an exported forest's predict function on
 # Cortex-M4F and Cortex-M0+ with arm-none-eabi-gcc -Os, for float32 and int16 features:
-# the constants behind src/core/size.ts. Needs gcc-arm-none-eabi and a built tinyml_lab.
+# the constants behind src/core/families/trees/estimate.ts. Needs gcc-arm-none-eabi and a built tinyml_lab.
 #   apt-get install -y --no-install-recommends gcc-arm-none-eabi libnewlib-arm-none-eabi
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

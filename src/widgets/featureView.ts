@@ -2,7 +2,7 @@
  * ipywidgets adapter for the FeatureView: the TypeScript half of
  * tinyml_lab.feature_view.FeatureView (same class names, same traits). The kernel sends the
  * signal, the parameters, the model and its float64 reference; the browser runs the C runtime
- * (FeatureViewPanel, src/core/featureView.ts) and writes its results back into `device`.
+ * (FeatureViewPanel, src/core/features/view.ts) and writes its results back into `device`.
  */
 import { DOMWidgetModel, DOMWidgetView, ISerializers } from '@jupyter-widgets/base';
 

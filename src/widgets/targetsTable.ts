@@ -1,5 +1,5 @@
 /**
- * The Inspector's per-target table: every target profile (src/core/targets.ts) against every
+ * The Inspector's per-target table: every target profile (src/core/estimate/targets.ts) against every
  * export option of the current model, with estimated flash, RAM, cycles and whether it fits
  * the profile's part.
  */

@@ -1,5 +1,5 @@
-"""The Cortex-M4F instruction estimate of every model family (src/core/targets.ts, net.ts's
-describeNet) against QEMU: each model's export bundle runs its test vectors on an emulated
+"""The Cortex-M4F instruction estimate of every model family (src/core/estimate/targets.ts, the
+networks' describeNet) against QEMU: each model's export bundle runs its test vectors on an emulated
 Cortex-M4F (qemu-system-arm -M mps2-an386) and QEMU's instruction trace counts each
 inference's instructions (tinyml_lab.bundle.run_in_qemu). The estimate (`m4fInstructions`
 of the headless estimate, C library calls included) must be within the case's band of the

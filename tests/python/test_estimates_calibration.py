@@ -1,4 +1,4 @@
-"""The per-target flash estimates (src/core/targets.ts) against what arm-none-eabi-gcc makes of
+"""The per-target flash estimates (src/core/estimate/targets.ts) against what arm-none-eabi-gcc makes of
 the exported headers: every model family and export option, Cortex-M4F, M7 (hard float), M3
 and M0+ (soft float).
 

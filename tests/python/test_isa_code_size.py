@@ -1,4 +1,4 @@
-"""The RV32IMC (ESP32-C3) and AVR (ATmega328P) code-size factors of src/core/targets.ts
+"""The RV32IMC (ESP32-C3) and AVR (ATmega328P) code-size factors of src/core/estimate/targets.ts
 against what clang makes of the exported headers.
 
 No gcc for either ISA is installed (CI has clang for the wasm build, and Debian's clang 14

@@ -159,7 +159,7 @@ def test_uint8_leaves_keep_probabilities_within_half_a_step(classification_set, 
     float_leaves = tinyml_lab.convert(model, dtype=dtype, strategy=strategy)
 
     # uint8 rows shrink the leaf table; the total can grow where de-duplication left few rows,
-    # as rescaling the sums costs 32 B of code (measured, src/core/size.ts)
+    # as rescaling the sums costs 32 B of code (measured, src/core/families/trees/estimate.ts)
     def leaf_table(c):
         return next(item["bytes"] for item in c.size["flash"] if item["name"] == "leaf values")
 

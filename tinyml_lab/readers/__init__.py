@@ -4,7 +4,7 @@ Each reader module declares a ``READER`` (readers/reader.py): the table of the e
 reads, the function that reads one, and, for sources not named by class (Keras objects, saved
 Keras files), a ``claims`` predicate. ``model_to_ir`` asks the readers of ``READERS`` in order;
 the "not supported" message lists their tables. Adding a source means adding a module and
-one line below (docs/architecture-python.md).
+one line below (docs/architecture.md, "Adding a model family").
 """
 
 from __future__ import annotations

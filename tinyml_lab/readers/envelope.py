@@ -2,7 +2,7 @@
 labels it is made of.
 
 Key order: format, version, family, estimator, task, classes, n_features, input_shape,
-feature_names, then the family's own keys. The TypeScript core (src/core/ir.ts) does not
+feature_names, then the family's own keys. The TypeScript core (src/core/ir/envelope.ts) does not
 depend on the order; it only keeps the JSON readable.
 """
 

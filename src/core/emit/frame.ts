@@ -23,19 +23,18 @@ export interface RuntimeHeader {
   files: readonly string[];
 }
 
-const runtimeHeader = (family: keyof typeof RUNTIME_FAMILIES): RuntimeHeader => ({
-  path: `tinyml/${family}.h`,
-  files: RUNTIME_FAMILIES[family]
-});
+type RuntimeFamily = keyof typeof RUNTIME_FAMILIES;
 
-export const RUNTIME_HEADERS = {
-  forest: runtimeHeader('forest'),
-  net: runtimeHeader('net'),
-  gauss: runtimeHeader('gauss'),
-  svm: runtimeHeader('svm'),
-  knn: runtimeHeader('knn'),
-  features: runtimeHeader('features')
-};
+/**
+ * Every header a model may need, by name (forest, net, gauss, svm, knn, features, ...): the
+ * runtime's headers that no other includes, found by the build (scripts/runtime-files.mjs).
+ */
+export const RUNTIME_HEADERS = Object.fromEntries(
+  (Object.keys(RUNTIME_FAMILIES) as RuntimeFamily[]).map((family): [RuntimeFamily, RuntimeHeader] => [
+    family,
+    { path: `tinyml/${family}.h`, files: RUNTIME_FAMILIES[family] }
+  ])
+) as Record<RuntimeFamily, RuntimeHeader>;
 
 /** Options every header emitter takes. */
 export interface HeaderOptions {
