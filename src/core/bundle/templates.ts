@@ -54,7 +54,7 @@ function modelCalls(model: CompiledModel, name: string): string {
     outputs = `${prologue}    return ${name}_${decision ? 'decision_function' : 'predict_proba'}(${input}, values, TV_N_VALUES);`;
   } else if (task === 'anomaly') {
     predict = `    {
-        int32_t sign;
+        int32_t sign = 0; /* set by predict unless it fails */
         int status = ${name}_predict(${input}, &sign);
         *label = sign < 0 ? 0 : 1; /* class index: 0 = outlier (-1), 1 = inlier (1) */
         (void)values;
