@@ -10,9 +10,7 @@ their offset. Everything a firmware project or a user sees stayed as recorded be
 and is still compared: the header's macros, its const tables and its public function
 signatures (`header_*`), the outputs of every header compiled by gcc (`gcc`) and of the
 WebAssembly runtime (`device`), sizes, target estimates, structure and the bundles' test
-vectors. The bundle file list gained model_glue.h when the harness became a real file, and the
-seven Gaussian cases' `targets` (cycle estimates) were recorded again when the Gaussian
-instruction count gained the model method's per-prediction cost (measured in QEMU)."""
+vectors. The bundle file list gained model_glue.h when the harness became a real file."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@
  * + log det P_k. GaussianNB is the diagonal case (p = 1 / sqrt(var), weight = class prior:
  * the joint log-likelihood); a mixture's weighted log-probabilities go through
  * tml_log_sum_exp (score_samples) or tml_softmax_inplace (predict_proba) from common.h;
- * EllipticEnvelope reads tml_gauss_mahalanobis of its single component.
+ * EllipticEnvelope scores -m of its single component.
  *
  * The struct says which a model is (kind): TML_GAUSS_LIKELIHOOD (naive Bayes, mixtures:
  * predict, predict_proba and score_samples from the per-component log-likelihoods) or
@@ -151,8 +151,11 @@ static inline float tml_gauss_mahalanobis(const tml_gauss_t *g, int32_t k, const
 
 /*
  * out[k] = log_norm[k] - 0.5 * m_k for every component (n_out >= n_components): GaussianNB's
- * joint log-likelihood, a mixture's weighted log-probabilities. Returns TML_OK or a TML_E_*
- * code; trusts a validated model.
+ * joint log-likelihood, a mixture's weighted log-probabilities; for an envelope, its score
+ * -m_0 instead. Returns TML_OK or a TML_E_* code; trusts a validated model.
+ *
+ * Every method reaches tml_gauss_mahalanobis through here only: with one call site, gcc -Os
+ * inlines it into predict (two cost 20-30 bytes and a call per component on Cortex-M).
  */
 static inline int tml_gauss_log_prob(const tml_gauss_t *g, const float *x, float *out, int32_t n_out)
 {
@@ -164,7 +167,8 @@ static inline int tml_gauss_log_prob(const tml_gauss_t *g, const float *x, float
         return TML_E_SIZE;
     }
     for (k = 0; k < g->n_components; k++) {
-        out[k] = g->log_norm[k] - 0.5f * tml_gauss_mahalanobis(g, k, x);
+        float m = tml_gauss_mahalanobis(g, k, x);
+        out[k] = g->kind == TML_GAUSS_ENVELOPE ? -m : g->log_norm[k] - 0.5f * m;
     }
     return TML_OK;
 }
@@ -181,27 +185,30 @@ static inline int tml_gauss_envelope_score(const tml_gauss_t *g, const float *x,
     if (g->kind != TML_GAUSS_ENVELOPE) {
         return TML_E_KIND;
     }
-    *score = -tml_gauss_mahalanobis(g, 0, x);
-    return TML_OK;
+    return tml_gauss_log_prob(g, x, score, 1);
 }
 
 /*
- * predict as a class index: the most likely class or component (scratch: n_scratch >=
- * n_components floats, left holding their log-likelihoods), or an envelope's index into
- * [-1, 1] (0 = outlier: score_samples < offset; scratch unused, may be NULL). Returns a
- * negative TML_E_* code on bad input.
+ * predict as a class index: the most likely class or component, or an envelope's index into
+ * [-1, 1] (0 = outlier: score_samples < offset). scratch: n_scratch >= n_components floats,
+ * left holding their log-likelihoods (an envelope needs none: NULL). Returns a negative
+ * TML_E_* code on bad input.
  */
 static inline int32_t tml_gauss_predict_class(const tml_gauss_t *g, const float *x, float *scratch,
                                               int32_t n_scratch)
 {
+    float envelope_score;
     int status;
-    if (g != NULL && g->kind == TML_GAUSS_ENVELOPE) {
-        float score;
-        status = tml_gauss_envelope_score(g, x, &score);
-        return status != TML_OK ? status : tml_anomaly_class(score, g->offset);
+    if (g != NULL && g->kind == TML_GAUSS_ENVELOPE) { /* one score: no scratch needed */
+        scratch = &envelope_score;
+        n_scratch = 1;
     }
     status = tml_gauss_log_prob(g, x, scratch, n_scratch);
-    return status != TML_OK ? status : tml_argmax(scratch, g->n_components);
+    if (status != TML_OK) {
+        return status;
+    }
+    return g->kind == TML_GAUSS_ENVELOPE ? tml_anomaly_class(scratch[0], g->offset)
+                                         : tml_argmax(scratch, g->n_components);
 }
 
 /* predict_proba into proba[n] (n >= n_components): the softmax of the log-likelihoods;

@@ -57,12 +57,9 @@ export function gaussianLibraries(pre: NetTables | null): LibraryBytes[] {
 /**
  * Cortex-M4F instructions, fitted on QEMU counts of predict (GaussianNB and GaussianMixture of
  * every covariance type, 2-10 components of 4-64 features: within 8%): per triangular
- * precision multiply-add (full, tied), per component feature, per component, and once per
- * prediction the model method's call and its check of the model's kind (`base`: 25, refitted on
- * the four Gaussian cases of tests/python/test_cycles_calibration.py when predict became
- * tml_gauss_predict_class; they moved from -15%..+1.5% to -7%..+2%).
+ * precision multiply-add (full, tied), per component feature, per component.
  */
-const GAUSS_INSTRUCTIONS = { triangular: 9.4, feature: 8.3, sphericalFeature: 6.3, component: 19, base: 25 };
+const GAUSS_INSTRUCTIONS = { triangular: 9.4, feature: 8.3, sphericalFeature: 6.3, component: 19 };
 
 export function gaussianOperations(g: GaussianTables, pre: NetTables | null): OperationCount {
   const [k, d] = [g.nComponents, g.nFeatures];
@@ -70,10 +67,9 @@ export function gaussianOperations(g: GaussianTables, pre: NetTables | null): Op
   const triangular = g.covariance === 'full' || g.covariance === 'tied' ? (d * (d + 1)) / 2 : 0;
   const instructions =
     k *
-      (triangular * cost.triangular +
-        d * (g.covariance === 'spherical' ? cost.sphericalFeature : cost.feature) +
-        cost.component) +
-    cost.base;
+    (triangular * cost.triangular +
+      d * (g.covariance === 'spherical' ? cost.sphericalFeature : cost.feature) +
+      cost.component);
   // per multiply-add a subtract, multiply and add; per feature (diag, spherical) or row (full,
   // tied) a square and an add, diag also its subtract and scale. Predict takes the argmax of
   // the log-likelihoods: no expf.
