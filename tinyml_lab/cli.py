@@ -29,9 +29,10 @@ from typing import Any
 
 import numpy as np
 
+from . import _engine
 from ._version import __version__
 from .arrays import input_count
-from .convert import FEATURE_TYPES, LEAF_TYPES, STRATEGIES, AgreementReport, ConvertedModel, convert
+from .convert import FEATURE_TYPES, LEAF_TYPES, STRATEGIES, ConvertedModel, convert
 from .errors import TinyMLError
 from .readers.keras_files import KERAS_FILE_SUFFIXES
 
@@ -165,8 +166,21 @@ def _size_line(converted: ConvertedModel) -> str:
             f"({converted.size['target']})")
 
 
+def _header_name(args: argparse.Namespace, source: str) -> str:
+    """--name, else a name derived from `source`, checked by the compiler's own rule so that a
+    file called tml_forest.h cannot make a header that clashes with the runtime."""
+    name = args.name or _default_name(source)
+    try:
+        _engine.call("checkModelName", name)
+    except TinyMLError as exc:
+        if args.name:
+            raise CliError(f"--name: {exc}") from None
+        raise CliError(f"{exc} (the name comes from {source}: pass --name NAME)") from None
+    return name
+
+
 def command_convert(args: argparse.Namespace) -> int:
-    name = args.name or _default_name(args.output)
+    name = _header_name(args, args.output)
     converted = _convert(args, name)
     try:
         path = converted.save(args.output)
@@ -185,16 +199,6 @@ def _tolerances(args: argparse.Namespace, converted: ConvertedModel) -> tuple[fl
     return min_agreement, max_error
 
 
-def _failures(report: AgreementReport, min_agreement: float | None, max_error: float | None) -> list[str]:
-    failures = []
-    if min_agreement is not None and report.label_agreement is not None and report.label_agreement < min_agreement:
-        failures.append(f"label agreement {report.label_agreement:.4%} is below {min_agreement:.4%} "
-                        f"({len(report.disagreeing_rows)} rows differ)")
-    if max_error is not None and report.relative_l2 is not None and not report.relative_l2 <= max_error:
-        failures.append(f"relative L2 error {report.relative_l2:.3g} is above {max_error:.3g}")
-    return failures
-
-
 def _json_value(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None  # JSON has no NaN
@@ -210,7 +214,7 @@ def _keras_backend_default(model_path: str) -> None:
 
 def command_report(args: argparse.Namespace) -> int:
     _keras_backend_default(args.model)
-    name = args.name or _default_name(args.model)
+    name = _header_name(args, args.model)
     converted = _convert(args, name)
     X = load_array(args.data, "--data", "X")
     n_inputs = input_count(converted.ir)
@@ -220,7 +224,7 @@ def command_report(args: argparse.Namespace) -> int:
     y = load_labels(args, len(X))
     report = converted.evaluate(X, y)
     min_agreement, max_error = _tolerances(args, converted)
-    failures = _failures(report, min_agreement, max_error)
+    failures = report.failures(min_agreement, max_error)
     if args.json:
         fields = {k: _json_value(v) for k, v in vars(report).items() if k not in ("device_classes", "device_values")}
         out = {

@@ -39,6 +39,8 @@ def compile_options(
 
     ``calibration`` (int8 networks): representative input rows, checked against n_features.
     """
+    if not isinstance(name, str):
+        raise InvalidInputError(f"name must be a C identifier such as 'model', got {name!r}")
     for value, allowed, what in ((dtype, FEATURE_TYPES, "dtype"), (strategy, STRATEGIES, "strategy"),
                                  (leaf_dtype, LEAF_TYPES, "leaf_dtype")):
         if value not in allowed:
@@ -60,6 +62,7 @@ class AgreementReport:
     n_rows: int
     label_agreement: float | None
     disagreeing_rows: list[int]
+    #: confusion[reference class][device class] (rows); None beyond 64 classes, see confusion_cells
     confusion: list[list[int]] | None
     device_accuracy: float | None
     reference_accuracy: float | None
@@ -79,6 +82,37 @@ class AgreementReport:
     rows_with_routing_changes: list[int]
     device_classes: np.ndarray = field(repr=False)
     device_values: np.ndarray = field(repr=False)
+    #: the non-zero cells of the confusion matrix, (reference class, device class, rows)
+    confusion_cells: list[tuple[int, int, int]] = field(default_factory=list, repr=False)
+    #: device values that are NaN or infinite where the reference's are finite, and their rows:
+    #: each is a disagreement, and the error figures above leave them out
+    non_finite_values: int = 0
+    non_finite_rows: list[int] = field(default_factory=list)
+    #: what the export may have lost and why (calibration, fixed-point leaves, ...)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def measured(self) -> bool:
+        """Whether anything was compared: labels, or values against the reference's."""
+        return self.label_agreement is not None or self.relative_l2 is not None
+
+    def failures(self, min_agreement: float | None = None, max_relative_error: float | None = None) -> list[str]:
+        """Why the device is outside these tolerances (empty: within them). Non-finite device
+        output always fails, and so does a report that measured nothing."""
+        failures = []
+        if self.non_finite_values:
+            failures.append(f"the device gave {self.non_finite_values} NaN or infinite value(s), on "
+                            f"{len(self.non_finite_rows)} row(s) (first: {self.non_finite_rows[:5]}); the "
+                            "reference's are finite: the model's sums overflow float32 there")
+        if not self.measured:
+            failures.append("nothing was measured: the reference gave neither labels nor values to compare")
+        if min_agreement is not None and self.label_agreement is not None and self.label_agreement < min_agreement:
+            failures.append(f"label agreement {self.label_agreement:.4%} is below {min_agreement:.4%} "
+                            f"({len(self.disagreeing_rows)} rows differ)")
+        if (max_relative_error is not None and self.relative_l2 is not None
+                and not self.relative_l2 <= max_relative_error):
+            failures.append(f"relative L2 error {self.relative_l2:.3g} is above {max_relative_error:.3g}")
+        return failures
 
     def __str__(self) -> str:
         lines = [f"{self.task}, {self.n_rows} rows"]
@@ -104,6 +138,11 @@ class AgreementReport:
         if self.disagreeing_rows:
             more = " ..." if len(self.disagreeing_rows) > 20 else ""
             lines.append(f"disagreeing rows: {self.disagreeing_rows[:20]}{more}")
+        if self.non_finite_values:
+            more = " ..." if len(self.non_finite_rows) > 20 else ""
+            lines.append(f"NaN or infinite device values: {self.non_finite_values}, on rows "
+                         f"{self.non_finite_rows[:20]}{more} (the errors above leave them out)")
+        lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
 
@@ -121,6 +160,8 @@ class ConvertedModel:
         self.tables: dict[str, Any] = result["tables"]
         #: "tables" or "inline": options["strategy"] with "auto" resolved
         self.strategy: str = result["strategy"]
+        #: what these options lose and why (int8 calibration, fixed-point leaves, ...)
+        self.warnings: list[str] = list(result.get("warnings", []))
 
     @property
     def name(self) -> str:
@@ -182,6 +223,10 @@ class ConvertedModel:
             rows_with_routing_changes=list(report["rowsWithRoutingChanges"]),
             device_classes=decode_array(result["classes"]),
             device_values=decode_array(result["values"]),
+            confusion_cells=[tuple(c) for c in classes["confusionCells"]] if classes else [],
+            non_finite_values=int(values["nonFinite"]) if values else 0,
+            non_finite_rows=list(values["nonFiniteRows"]) if values else [],
+            warnings=list(result.get("warnings", [])),
         )
 
     def __repr__(self) -> str:

@@ -457,6 +457,11 @@ static void test_common_helpers(void)
     CHECK(tml_is_finite(0.0f) && tml_is_finite(-3e38f));
     CHECK(!tml_is_finite(INFINITY) && !tml_is_finite(-INFINITY) && !tml_is_finite(NAN));
     CHECK(tml_all_finite(v, 3) && tml_all_finite(v, 0));
+    {
+        const float w[] = {1.0f, NAN, INFINITY};
+        CHECK(tml_first_non_finite(v, 3) == -1 && tml_first_non_finite(w, 0) == -1);
+        CHECK(tml_first_non_finite(w, 3) == 1 && tml_first_non_finite(w + 2, 1) == 0 && !tml_all_finite(w, 2));
+    }
     CHECK(tml_count_product(46341, 46340) == 2147441940);
     CHECK(tml_count_product(46341, 46341) == -1);
     CHECK(tml_count_product(0, INT32_MAX) == 0);

@@ -125,7 +125,7 @@ export function compareWithReference(model: LoweredModel, run: DeviceRun, refere
       hasClasses && reference.classes
         ? compareClasses(run.classes, reference.classes, model.ir.classes.length, reference.truth)
         : null,
-    values: reference.values ? compareValues(run.values, reference.values) : null,
+    values: reference.values ? compareValues(run.values, reference.values, deviceValueCount(model)) : null,
     scores: reference.scores && run.scores ? compareValues(run.scores, reference.scores) : null
   };
 }

@@ -5,6 +5,7 @@
  * instead of exceptions, so Python can raise a clear exception of its own.
  */
 import { makeBundle } from './bundle/bundle';
+import { checkModelName as checkName } from './emit/frame';
 import {
   CompiledModel,
   InputError,
@@ -51,7 +52,8 @@ export function compile(irJson: string, optionsJson: string): string {
       header: model.header,
       size: model.size,
       structure: model.structure,
-      tables: tablesSummary(model)
+      tables: tablesSummary(model),
+      warnings: model.warnings ?? []
     };
   });
 }
@@ -100,7 +102,8 @@ export function run(irJson: string, optionsJson: string, inputJson: string): str
     return {
       classes: encodeArray(device.classes),
       values: encodeArray(device.values, [shape[0], deviceValueCount(model)]),
-      report
+      report,
+      warnings: model.warnings ?? []
     };
   });
 }
@@ -257,6 +260,14 @@ export function exportOptions(irJson: string): string {
   return guarded(() => {
     const offered = modelExportOptions(parseModelIR(JSON.parse(irJson)));
     return { feature_types: offered.featureTypes, strategies: offered.strategies, leaf_types: offered.leafTypes };
+  });
+}
+
+/** checkModelName(nameJson): {} when the name is a usable header name, else the error why not. */
+export function checkModelName(nameJson: string): string {
+  return guarded(() => {
+    checkName(JSON.parse(nameJson));
+    return {};
   });
 }
 

@@ -4,6 +4,7 @@
  * (Family.exportOptions); this module only names them and checks a request.
  */
 import { checkModelName } from './emit/frame';
+import { InputError } from './input';
 
 /** Numbers of the features (trees quantize to int16 / int8) or of the whole net (int8). */
 export type FeatureType = 'float32' | 'int16' | 'int8';
@@ -57,13 +58,15 @@ export interface ExportOptions {
 export function resolveOptions(options: Partial<CompileOptions> | undefined): CompileOptions {
   const merged = { ...DEFAULT_OPTIONS, ...(options ?? {}) };
   if (!FEATURE_TYPES.includes(merged.featureType)) {
-    throw new Error(`unsupported feature type ${JSON.stringify(merged.featureType)}; use "float32", "int16" or "int8"`);
+    throw new InputError(
+      `unsupported feature type ${JSON.stringify(merged.featureType)}; use "float32", "int16" or "int8"`
+    );
   }
   if (!LEAF_TYPES.includes(merged.leafType)) {
-    throw new Error(`unsupported leaf type ${JSON.stringify(merged.leafType)}; use "float32", "uint8" or "int16"`);
+    throw new InputError(`unsupported leaf type ${JSON.stringify(merged.leafType)}; use "float32", "uint8" or "int16"`);
   }
   if (!STRATEGIES.includes(merged.strategy)) {
-    throw new Error(`unsupported strategy ${JSON.stringify(merged.strategy)}; use "tables", "inline" or "auto"`);
+    throw new InputError(`unsupported strategy ${JSON.stringify(merged.strategy)}; use "tables", "inline" or "auto"`);
   }
   checkModelName(merged.name);
   merged.standalone = Boolean(merged.standalone);

@@ -104,7 +104,7 @@ export function agreementFigures(
   valuesPerRow: number
 ): Figure[] {
   const figures: Figure[] = [];
-  if (report.classes) {
+  if (report.classes?.confusion) {
     const confusion = report.classes.confusion;
     figures.push({
       id: 'device-vs-reference-confusion',

@@ -365,7 +365,14 @@ describe('agreement metrics', () => {
     expect(v.rmse).toBeCloseTo(Math.sqrt(1 / 3));
     expect(v.relativeL2).toBeCloseTo(1 / Math.sqrt(14));
     expect(v.cosine).toBeCloseTo(11 / (3 * Math.sqrt(14)));
-    expect(compareValues([0, 0], [0, 0])).toEqual({ maxAbsError: 0, rmse: 0, relativeL2: 0, cosine: 1 });
+    expect(compareValues([0, 0], [0, 0])).toEqual({
+      nonFinite: 0,
+      nonFiniteRows: [],
+      maxAbsError: 0,
+      rmse: 0,
+      relativeL2: 0,
+      cosine: 1
+    });
     expect(() => compareValues([1], [1, 2])).toThrow('device output has 1 values, reference has 2');
   });
 });

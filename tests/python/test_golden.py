@@ -10,7 +10,11 @@ their offset. Everything a firmware project or a user sees stayed as recorded be
 and is still compared: the header's macros, its const tables and its public function
 signatures (`header_*`), the outputs of every header compiled by gcc (`gcc`) and of the
 WebAssembly runtime (`device`), sizes, target estimates, structure and the bundles' test
-vectors. The bundle file list gained model_glue.h when the harness became a real file."""
+vectors. The bundle file list gained model_glue.h when the harness became a real file.
+
+Since then (issue 14, after the move) every header says what its model does with a NaN or
+infinite feature and gained `<name>_check_input`: `header` and `header_functions` were recorded
+again for that; nothing else changed."""
 
 from __future__ import annotations
 

@@ -58,16 +58,26 @@ static inline int tml_is_finite(float v)
     return v - v == 0.0f;
 }
 
-/* Every one of v[0..n) is finite (validation of a model's tables). */
-static inline int tml_all_finite(const float *v, int32_t n)
+/*
+ * Index of the first NaN or infinite value of v[0..n), or -1 when every one is finite: what a
+ * header's <name>_check_input reports, since a model's answer on a non-finite feature is not
+ * scikit-learn's (each header's comment says what it is). Also validates a model's tables.
+ */
+static inline int32_t tml_first_non_finite(const float *v, int32_t n)
 {
     int32_t k;
     for (k = 0; k < n; k++) {
         if (!tml_is_finite(v[k])) {
-            return 0;
+            return k;
         }
     }
-    return 1;
+    return -1;
+}
+
+/* Every one of v[0..n) is finite (validation of a model's tables). */
+static inline int tml_all_finite(const float *v, int32_t n)
+{
+    return tml_first_non_finite(v, n) < 0;
 }
 
 /* a * b for counts a, b >= 0, or -1 when it exceeds INT32_MAX (an int64 holds any such product). */

@@ -19,6 +19,8 @@ export interface Lowered<I extends BaseIR = BaseIR, T = unknown> {
   ir: I;
   options: CompileOptions;
   tables: T;
+  /** What these options lose and why, for the report and the widget (none: absent or empty). */
+  warnings?: string[];
 }
 
 /** A split that quantized features route differently from the reference (trees). */

@@ -148,6 +148,7 @@ export function validateWithPreprocess(name: string, pre: NetTables | null, chec
 export function floatModelBegin(
   ir: BaseIR & PreprocessedIR,
   description: string,
+  nonFiniteInputs: string,
   runtime: RuntimeHeader,
   pre: NetTables | null,
   options: HeaderOptions
@@ -156,10 +157,15 @@ export function floatModelBegin(
   const extraRuntime = options.extraRuntime ?? [];
   const upper = name.toUpperCase();
   const out = [
-    headerBegin(name, ir.version, [
-      `Model: ${commentSafe(ir.estimator)}, ${description}, ${ir.nFeatures} features, computed in float32.`,
-      'All tables are const and stay in flash; prediction uses only the stack.'
-    ])
+    headerBegin(
+      name,
+      ir.version,
+      [
+        `Model: ${commentSafe(ir.estimator)}, ${description}, ${ir.nFeatures} features, computed in float32.`,
+        'All tables are const and stay in flash; prediction uses only the stack.'
+      ],
+      nonFiniteInputs
+    )
   ];
   out.push(...runtimeC([...preprocessRuntime(pre), runtime, ...extraRuntime], standalone));
   out.push(`#define ${upper}_N_FEATURES ${ir.nFeatures}`);

@@ -10,10 +10,7 @@ import { familyById, FAMILY_IDS, ModelIR } from '../families/registry';
 import { parseFeatureStage, stageWidth } from '../features/stage';
 import { parsePreprocess } from '../families/nets/ir';
 import { fail, requireInteger } from './read';
-import { ClassLabel, IR_FORMAT, IR_VERSION, Task } from './types';
-
-/** Largest input of any model (network sizes are int32 in the C runtime; this is far below). */
-export const MAX_NET_FEATURES = 1 << 24;
+import { ClassLabel, IR_FORMAT, IR_VERSION, MAX_NET_FEATURES, Task } from './types';
 
 /** Parses and validates an IR object (already JSON-decoded). Throws IRError. */
 export function parseModelIR(raw: unknown): ModelIR {

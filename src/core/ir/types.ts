@@ -8,6 +8,9 @@ import type { FeatureStage } from '../features/stage';
 export const IR_FORMAT = 'tinyml-lab-ir';
 export const IR_VERSION = 1;
 
+/** Largest input of any model, n_features (docs/ir.md): sizes are int32 in the C runtime, far above. */
+export const MAX_NET_FEATURES = 1 << 24;
+
 export type Task = 'classification' | 'regression' | 'anomaly';
 export type ClassLabel = number | string;
 

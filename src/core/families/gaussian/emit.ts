@@ -22,6 +22,10 @@ import { NetTables } from '../nets/lower';
 import { SIGNATURES, preprocessRuntime, preprocessingC, validateWithPreprocess } from '../preprocess';
 import { GaussianIR, GaussianTables } from './ir';
 
+/** What this family's device does with a NaN or infinite feature (every header says it). */
+const NON_FINITE_INPUTS =
+  'a NaN gives NaN log-likelihoods (class 0, NaN probabilities and scores; an elliptic envelope calls the row an inlier), an infinity -inf ones: not meaningful. scikit-learn refuses such input.';
+
 export function emitGaussianHeader(
   ir: GaussianIR,
   tables: GaussianTables,
@@ -37,12 +41,17 @@ export function emitGaussianHeader(
   const k = tables.nComponents;
   const out: string[] = [];
   out.push(
-    headerBegin(name, ir.version, [
-      `Model: ${commentSafe(ir.estimator)}, ${k} Gaussian component(s) over ${ir.nFeatures} features, ${ir.covariance} covariance`,
-      "(stored as the precision's Cholesky factor, in its compact form).",
-      'Computed in float32; log-likelihoods combine with a max-shifted log-sum-exp.',
-      `All tables are const and stay in flash; prediction uses ${k} floats of stack.`
-    ])
+    headerBegin(
+      name,
+      ir.version,
+      [
+        `Model: ${commentSafe(ir.estimator)}, ${k} Gaussian component(s) over ${ir.nFeatures} features, ${ir.covariance} covariance`,
+        "(stored as the precision's Cholesky factor, in its compact form).",
+        'Computed in float32; log-likelihoods combine with a max-shifted log-sum-exp.',
+        `All tables are const and stay in flash; prediction uses ${k} floats of stack.`
+      ],
+      NON_FINITE_INPUTS
+    )
   );
   const runtime = [...preprocessRuntime(pre), RUNTIME_HEADERS.gauss, ...(options.extraRuntime ?? [])];
   out.push(...runtimeC(runtime, standalone));

@@ -17,6 +17,10 @@ import { SIGNATURES, floatModelBegin, preprocessingC, validateWithPreprocess } f
 import { NetTables } from '../nets/lower';
 import { NeighborsIR } from './ir';
 
+/** What this family's device does with a NaN or infinite feature (every header says it). */
+const NON_FINITE_INPUTS =
+  'a NaN distance is never the smaller one, so the first stored samples stand in as neighbours: the class and probabilities are not meaningful. scikit-learn refuses such input.';
+
 export function emitNeighborsHeader(ir: NeighborsIR, pre: NetTables | null, options: HeaderOptions): string {
   const { name } = options;
   checkModelName(name);
@@ -25,6 +29,7 @@ export function emitNeighborsHeader(ir: NeighborsIR, pre: NetTables | null, opti
   const out = floatModelBegin(
     ir,
     `${ir.nSamples} stored samples, k = ${ir.k}, ${ir.metric} distance, ${ir.weights} weights`,
+    NON_FINITE_INPUTS,
     RUNTIME_HEADERS.knn,
     pre,
     options

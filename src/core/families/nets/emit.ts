@@ -22,6 +22,10 @@ import { describeNet } from './describe';
 import { NeuralNetIR } from './ir';
 import { NetLayer, NetTables } from './lower';
 
+/** What this family's device does with a NaN or infinite feature (every header says it). */
+const NON_FINITE_INPUTS =
+  'not checked: a layer may pass a NaN on (NaN outputs) or absorb it (ReLU), int8 inputs saturate, so the class and probabilities are not meaningful. scikit-learn refuses such input.';
+
 /** The const arrays of one layer, and the initializer fields that point at them. */
 function layerTables(layer: NetLayer, prefix: string): { arrays: string[]; fields: Record<string, string> } {
   const arrays: string[] = [];
@@ -99,13 +103,18 @@ export function emitNetHeader(ir: NeuralNetIR, tables: NetTables, options: Heade
       : 'float32';
   const out: string[] = [];
   out.push(
-    headerBegin(name, ir.version, [
-      `Model: ${commentSafe(ir.estimator)}, ${tables.layers.length} layer(s), ${structure.totalParams} parameters, ${structure.totalMacs} multiply-adds per prediction.`,
-      `Input: ${ir.nFeatures} float32 values, shape [${ir.inputShape.join(', ')}] (channels last, row-major).`,
-      `Numbers: ${numbers}.`,
-      `Scratch: ${tables.arenaBytes} bytes of arena per prediction (${upper}_ARENA_BYTES); the predict functions`,
-      `put it on the stack, ${name}_run takes yours. All weights are const and stay in flash.`
-    ])
+    headerBegin(
+      name,
+      ir.version,
+      [
+        `Model: ${commentSafe(ir.estimator)}, ${tables.layers.length} layer(s), ${structure.totalParams} parameters, ${structure.totalMacs} multiply-adds per prediction.`,
+        `Input: ${ir.nFeatures} float32 values, shape [${ir.inputShape.join(', ')}] (channels last, row-major).`,
+        `Numbers: ${numbers}.`,
+        `Scratch: ${tables.arenaBytes} bytes of arena per prediction (${upper}_ARENA_BYTES); the predict functions`,
+        `put it on the stack, ${name}_run takes yours. All weights are const and stay in flash.`
+      ],
+      NON_FINITE_INPUTS
+    )
   );
   out.push(...runtimeC([RUNTIME_HEADERS.net, ...(options.extraRuntime ?? [])], standalone));
   out.push(`#define ${upper}_N_FEATURES ${ir.nFeatures}`);

@@ -22,7 +22,7 @@ const FEATURE_TYPES: Array<NetTables['featureType']> = ['float32', 'int8'];
  * The float32 net, or the int8 one calibrated on options.calibration: the C runtime (its
  * WebAssembly build) runs the float32 net on those rows and reports each layer's range.
  */
-function lowerNet(ir: NeuralNetIR, options: CompileOptions): NetTables {
+function lowerNet(ir: NeuralNetIR, options: CompileOptions): { tables: NetTables; warnings: string[] } {
   if (!(FEATURE_TYPES as string[]).includes(options.featureType)) {
     throw new Error(`networks are exported as float32 or int8, not ${options.featureType}`);
   }
@@ -34,7 +34,7 @@ function lowerNet(ir: NeuralNetIR, options: CompileOptions): NetTables {
   }
   const float = buildFloatNet(ir);
   if (options.featureType === 'float32') {
-    return float;
+    return { tables: float, warnings: [] };
   }
   let x = options.calibration;
   if (x && ir.featureStage && x.length % stageInputs(ir.featureStage) === 0) {
@@ -48,6 +48,7 @@ function lowerNet(ir: NeuralNetIR, options: CompileOptions): NetTables {
   }
   const nRows = x.length / ir.nFeatures;
   checkFeatureMatrix(x, nRows, ir.nFeatures, 'calibration');
+  const warnings = calibrationWarnings(x, nRows, ir.nFeatures);
   const trace = traceNet(float, x, nRows);
   let inputMin = Infinity;
   let inputMax = -Infinity;
@@ -55,7 +56,31 @@ function lowerNet(ir: NeuralNetIR, options: CompileOptions): NetTables {
     inputMin = Math.min(inputMin, v);
     inputMax = Math.max(inputMax, v);
   });
-  return quantizeNet(float, { rows: nRows, inputMin, inputMax, min: trace.min, max: trace.max });
+  return { tables: quantizeNet(float, { rows: nRows, inputMin, inputMax, min: trace.min, max: trace.max }), warnings };
+}
+
+/**
+ * Calibration rows that cannot stand for the inputs to come: all zero is refused (every range
+ * would be zero-width, so any other input saturates); one row repeated is warned about.
+ */
+function calibrationWarnings(x: Float32Array, nRows: number, nFeatures: number): string[] {
+  if (x.every(v => v === 0)) {
+    throw new InputError(
+      `int8 calibration: all ${nRows} row(s) are zeros, so the activation ranges measured on them are ` +
+        'zero-width and every other input saturates; pass representative training rows (calibration=X_train[:500])'
+    );
+  }
+  const first = x.subarray(0, nFeatures);
+  const differing = (r: number): boolean => first.some((v, f) => x[r * nFeatures + f] !== v);
+  for (let r = 1; r < nRows; r++) {
+    if (differing(r)) {
+      return [];
+    }
+  }
+  return [
+    `int8 calibration: ${nRows === 1 ? 'one row' : `all ${nRows} rows are the same row`}, so the activation ranges ` +
+      'fit that input only and others may saturate; pass a few hundred representative training rows'
+  ];
 }
 
 /** predict_proba through the runtime (one logistic output gives [1 - p, p]), else the outputs. */
@@ -87,7 +112,7 @@ export const nets: Family<NeuralNetIR, LoweredNet, NetStructure> = {
   parse: parseNeuralNetIR,
   exportOptions: () => ({ featureTypes: FEATURE_TYPES, strategies: ['tables'], leafTypes: ['float32'] }),
   optionLabel: ({ featureType }) => featureType, // one code form, no leaves
-  lower: (ir, options) => ({ family: 'neural_net', ir, options, tables: lowerNet(ir, options) }),
+  lower: (ir, options) => ({ family: 'neural_net', ir, options, ...lowerNet(ir, options) }),
   resolveStrategy: () => 'tables',
   describe: model => describeNet(model.tables),
   emit: (model, _strategy, frame) => emitNetHeader(model.ir, model.tables, frame),

@@ -5,7 +5,7 @@
  * unfolded); lowering to the C runtime's layers happens in lower.ts. Documented in docs/ir.md.
  */
 import { IRError, decodeFloatsAt } from '../../ir/read';
-import type { ClassLabel } from '../../ir/types';
+import { ClassLabel, MAX_NET_FEATURES } from '../../ir/types';
 import type { FeatureStage } from '../../features/stage';
 
 export type Activation = 'identity' | 'relu' | 'relu6' | 'tanh' | 'logistic' | 'softmax';
@@ -87,13 +87,16 @@ function weights(value: unknown, path: string, rank: number): Weights {
   return { data, shape: decoded.shape };
 }
 
-function positiveInts(value: unknown, path: string, length: number): number[] {
+/** Window sizes and strides (int16 in the C layer descriptors' checks). */
+const MAX_WINDOW = 0x7fff;
+
+function positiveInts(value: unknown, path: string, length: number, max = MAX_WINDOW): number[] {
   if (
     !Array.isArray(value) ||
     value.length !== length ||
-    value.some(v => typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 0x7fff)
+    value.some(v => typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max)
   ) {
-    fail(path, `expected ${length} positive integer(s), got ${JSON.stringify(value)}`);
+    fail(path, `expected ${length} integer(s) in [1, ${max}], got ${JSON.stringify(value)}`);
   }
   return value as number[];
 }
@@ -249,10 +252,12 @@ export function parseNeuralNetIR(
   if (task !== 'classification' && task !== 'regression') {
     fail('task', `a neural net is a classifier or a regressor, got ${JSON.stringify(task)}`);
   }
+  // each dimension as large as the whole input may be; their product is checked below
   const inputShape = positiveInts(
     obj.input_shape,
     'input_shape',
-    Array.isArray(obj.input_shape) ? obj.input_shape.length : 1
+    Array.isArray(obj.input_shape) ? obj.input_shape.length : 1,
+    MAX_NET_FEATURES
   );
   if (inputShape.length < 1 || inputShape.length > 3) {
     fail('input_shape', `expected 1 to 3 dimensions (no batch), got ${JSON.stringify(obj.input_shape)}`);

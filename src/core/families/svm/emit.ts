@@ -17,6 +17,10 @@ import { SIGNATURES, floatModelBegin, preprocessingC, validateWithPreprocess } f
 import { NetTables } from '../nets/lower';
 import { SvmIR, classStart, svmDecisions, svmValueCount } from './ir';
 
+/** What this family's device does with a NaN or infinite feature (every header says it). */
+const NON_FINITE_INPUTS =
+  'NaN or infinite kernel values make the decisions NaN: the votes, the class and the scores are not meaningful (a one-class SVM calls the row an inlier). scikit-learn refuses such input.';
+
 export function emitSvmHeader(ir: SvmIR, pre: NetTables | null, options: HeaderOptions): string {
   const { name } = options;
   checkModelName(name);
@@ -33,6 +37,7 @@ export function emitSvmHeader(ir: SvmIR, pre: NetTables | null, options: HeaderO
   const out = floatModelBegin(
     ir,
     `${ir.nSupport} support vectors, ${ir.kernel} kernel`,
+    NON_FINITE_INPUTS,
     RUNTIME_HEADERS.svm,
     pre,
     options

@@ -22,6 +22,10 @@ import { runtimeMacro } from '../../runtime/codes';
 import { TreeEnsembleIR } from './ir';
 import { ForestStructure, ForestTables, LEAF, expectedSplits, treeNodes } from './lower';
 
+/** What this family's device does with a NaN or infinite feature (every header says it). */
+const NON_FINITE_INPUTS =
+  "NaN and +inf go right at every split (x <= t is false), -inf left; quantized, they saturate to the same sides. scikit-learn's trees send NaN the way each split learned instead, so answers on such rows can differ.";
+
 /**
  * The header's public functions, named after scikit-learn's methods: predict for every
  * task, predict_proba and decision_function where sklearn has them, score_samples for
@@ -180,14 +184,19 @@ export function emitForestHeader(
   const out: string[] = [];
 
   out.push(
-    headerBegin(name, ir.version, [
-      `Model: ${commentSafe(ir.estimator)}, ${tables.nTrees} tree(s), ${tables.nNodes} stored nodes (scikit-learn has ${tables.sharing.sklearnNodes}), ${tables.nLeafRows} distinct leaf rows.`,
-      `De-duplicated: ${tables.sharing.collapsedSplits} split(s) whose sides were equal, ${tables.sharing.sharedSubtrees} subtree(s) stored once for several places.`,
-      `Features: ${tables.nFeatures} x float32${quantized ? `, quantized as floor(x * scale) - offset (power-of-two scales, ${tables.featureType} thresholds, int16 inputs)` : ''}.`,
-      `Leaves: ${LEAF_DESCRIPTIONS[tables.leafType](tables.leafScale)}.`,
-      'Splits send x <= threshold left, exactly as scikit-learn does on float32 inputs.',
-      'All tables are const and stay in flash; prediction uses only the stack.'
-    ])
+    headerBegin(
+      name,
+      ir.version,
+      [
+        `Model: ${commentSafe(ir.estimator)}, ${tables.nTrees} tree(s), ${tables.nNodes} stored nodes (scikit-learn has ${tables.sharing.sklearnNodes}), ${tables.nLeafRows} distinct leaf rows.`,
+        `De-duplicated: ${tables.sharing.collapsedSplits} split(s) whose sides were equal, ${tables.sharing.sharedSubtrees} subtree(s) stored once for several places.`,
+        `Features: ${tables.nFeatures} x float32${quantized ? `, quantized as floor(x * scale) - offset (power-of-two scales, ${tables.featureType} thresholds, int16 inputs)` : ''}.`,
+        `Leaves: ${LEAF_DESCRIPTIONS[tables.leafType](tables.leafScale)}.`,
+        'Splits send x <= threshold left, exactly as scikit-learn does on float32 inputs.',
+        'All tables are const and stay in flash; prediction uses only the stack.'
+      ],
+      NON_FINITE_INPUTS
+    )
   );
   out.push(...runtimeC([RUNTIME_HEADERS.forest, ...(options.extraRuntime ?? [])], standalone));
 

@@ -4,6 +4,7 @@
  * runtime (c-runtime/include/tinyml/forest.h) or as inline if/goto code per tree.
  */
 import { formatFloat32 } from '../../emit/frame';
+import { InputError } from '../../input';
 import { CODE_STRATEGIES, FEATURE_TYPES, Strategy } from '../../options';
 import type { DeviceRun, Family, ReferencePolicy } from '../family';
 import { emitForestHeader } from './emit';
@@ -12,6 +13,7 @@ import { estimateForestSize, forestCodeFactor, forestLibraries, forestOperations
 import { MAX_FEATURES, TreeEnsembleIR, parseTreeEnsembleIR } from './ir';
 import {
   ForestStructure,
+  ForestTables,
   LoweredForest,
   buildForestTables,
   describeForest,
@@ -21,6 +23,42 @@ import {
 } from './lower';
 
 const LEAF_LABELS = { float32: '', uint8: ' · u8 leaves', int16: ' · i16 leaves' };
+
+/**
+ * int16 leaves hold k * 2^-n with n at most 100: leaves far below 1 (1e-30, say) get steps
+ * coarser than int16 would allow. Warn when a step exceeds 2^-14 of the largest leaf (int16's
+ * own resolution is 2^-15); refuse when every leaf rounds to zero.
+ */
+function leafPrecisionWarnings(ir: TreeEnsembleIR, tables: ForestTables): string[] {
+  if (tables.leafType !== 'int16') {
+    return [];
+  }
+  let largest = 0;
+  for (const tree of ir.trees) {
+    const width = tree.value.length / tree.childrenLeft.length;
+    tree.childrenLeft.forEach((left, i) => {
+      for (let k = 0; left === -1 && k < width; k++) {
+        largest = Math.max(largest, Math.abs(tree.value[i * width + k] * ir.treeScale));
+      }
+    });
+  }
+  if (largest > 0 && largest < tables.leafScale / 2) {
+    throw new InputError(
+      `int16 leaves cannot hold these leaf values: the largest is ${largest.toExponential(2)}, below half the ` +
+        `smallest step (${tables.leafScale.toExponential(2)}), so every leaf would be 0; use leaf_dtype="float32" ` +
+        'or rescale the target before fitting'
+    );
+  }
+  const relativeStep = largest > 0 ? tables.leafScale / largest : 0;
+  if (relativeStep <= 2 ** -14) {
+    return [];
+  }
+  return [
+    `int16 leaves: the largest leaf is ${largest.toExponential(2)}, too small for full int16 precision ` +
+      `(steps of ${tables.leafScale.toExponential(2)}): each leaf moves by up to ${((relativeStep / 2) * 100).toPrecision(2)}% ` +
+      'of the largest; use leaf_dtype="float32" or rescale the target before fitting'
+  ];
+}
 
 /** "auto" picks the strategy with the smaller estimated flash. */
 function resolveStrategy(model: LoweredForest): Strategy {
@@ -90,12 +128,10 @@ export const trees: Family<TreeEnsembleIR, LoweredForest, ForestStructure> = {
   parse: parseTreeEnsembleIR,
   exportOptions: ir => ({ featureTypes: FEATURE_TYPES, strategies: CODE_STRATEGIES, leafTypes: leafTypesFor(ir) }),
   optionLabel: ({ featureType, strategy, leafType }) => `${featureType} · ${strategy}${LEAF_LABELS[leafType]}`,
-  lower: (ir, options) => ({
-    family: 'tree_ensemble',
-    ir,
-    options,
-    tables: buildForestTables(ir, options.featureType, options.leafType)
-  }),
+  lower: (ir, options) => {
+    const tables = buildForestTables(ir, options.featureType, options.leafType);
+    return { family: 'tree_ensemble', ir, options, tables, warnings: leafPrecisionWarnings(ir, tables) };
+  },
   resolveStrategy,
   describe: model => describeForest(model.ir),
   emit: (model, strategy, frame, structure) =>

@@ -105,6 +105,28 @@ function checkTree(tree: TreeIR, nFeatures: number, width: number, path: string)
   }
 }
 
+/** A number the header can hold as a float32: finite after rounding to float32. */
+function isFloat32(v: number): boolean {
+  return Number.isFinite(v) && Number.isFinite(Math.fround(v));
+}
+
+/** The device stores leaf values times tree_scale as float32: each must stay finite. */
+function checkLeafRange(tree: TreeIR, treeScale: number, path: string): void {
+  const width = tree.value.length / tree.childrenLeft.length;
+  for (let i = 0; i < tree.childrenLeft.length; i++) {
+    for (let k = 0; tree.childrenLeft[i] === -1 && k < width; k++) {
+      const v = tree.value[i * width + k];
+      if (!isFloat32(v * treeScale)) {
+        fail(
+          `${path}.value[${i}]`,
+          `leaf value ${v}${treeScale === 1 ? '' : ` times tree_scale ${treeScale}`} is beyond float32's range ` +
+            '(±3.4e38), which the device stores leaves in; rescale the target before fitting'
+        );
+      }
+    }
+  }
+}
+
 /** Checks the keys of a tree ensemble (parseModelIR checked the common ones). */
 export function parseTreeEnsembleIR(
   obj: Record<string, unknown>,
@@ -137,9 +159,10 @@ export function parseTreeEnsembleIR(
       `a ${combine === 'sum' ? 'boosted' : 'averaged'} ${task} model with ${classes.length} classes needs link ${allowedLinks[task].map(l => `"${l}"`).join(' or ')}, got ${JSON.stringify(obj.link)}`
     );
   }
+  // every number ends up a float32 constant of the header
   const number = (key: string, fallback: number, check: (v: number) => boolean, what: string): number => {
     const v = obj[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v) || !check(v)) {
+    if (typeof v !== 'number' || !isFloat32(v) || !check(v)) {
       fail(key, `expected ${what}, got ${JSON.stringify(obj[key])}`);
     }
     return v;
@@ -150,17 +173,17 @@ export function parseTreeEnsembleIR(
     v => link !== 'isolation' || v > 0,
     'a positive number'
   );
-  const treeScale = number('tree_scale', 1, v => v !== 0, 'a non-zero finite number');
-  const offset = number('offset', 0, () => true, 'a finite number');
+  const treeScale = number('tree_scale', 1, v => v !== 0, "a non-zero finite number within float32's range");
+  const offset = number('offset', 0, () => true, "a finite number within float32's range");
   let baseline = new Array<number>(nOutputs).fill(0);
   if (obj.baseline !== undefined) {
     if (
       combine !== 'sum' ||
       !Array.isArray(obj.baseline) ||
       obj.baseline.length !== nOutputs ||
-      obj.baseline.some(v => typeof v !== 'number' || !Number.isFinite(v))
+      obj.baseline.some(v => typeof v !== 'number' || !isFloat32(v))
     ) {
-      fail('baseline', `expected ${nOutputs} finite numbers, and only with combine "sum"`);
+      fail('baseline', `expected ${nOutputs} numbers within float32's range, and only with combine "sum"`);
     }
     baseline = obj.baseline as number[];
   }
@@ -193,6 +216,7 @@ export function parseTreeEnsembleIR(
     checkTree(tree, nFeatures, width, path);
     return tree;
   });
+  trees.forEach((tree, t) => checkLeafRange(tree, treeScale, `trees[${t}]`));
   const withOutput = trees.filter(t => t.output !== null).length;
   if (withOutput !== 0 && withOutput !== trees.length) {
     fail('trees', 'either every tree names its output or none does');
