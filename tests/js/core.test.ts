@@ -1,5 +1,7 @@
 import {
   IRError,
+  checkModelName,
+  commentSafe,
   base64ToBytes,
   compareClasses,
   compareValues,
@@ -374,5 +376,46 @@ describe('agreement metrics', () => {
       cosine: 1
     });
     expect(() => compareValues([1], [1, 2])).toThrow('device output has 1 values, reference has 2');
+  });
+});
+
+describe('hardening', () => {
+  it('counts NaN and infinite device values apart, by row', () => {
+    const v = compareValues([1, Infinity, 3, NaN, 5, 6], [1, 2, 3, 4, 5, 6], 2);
+    expect(v.nonFinite).toBe(2);
+    expect(v.nonFiniteRows).toEqual([0, 1]);
+    expect(v.maxAbsError).toBe(0);
+    expect(Number.isFinite(v.rmse) && Number.isFinite(v.relativeL2)).toBe(true);
+  });
+
+  it('keeps the confusion matrix dense for few classes and sparse for many', () => {
+    const few = compareClasses([0, 1, 1], [0, 1, 0], 2);
+    expect(few.confusion).toEqual([
+      [1, 1],
+      [0, 1]
+    ]);
+    expect(few.confusionCells).toEqual([
+      [0, 0, 1],
+      [0, 1, 1],
+      [1, 1, 1]
+    ]);
+    const many = compareClasses([5, 9999, 7], [5, 3, 7], 10000);
+    expect(many.confusion).toBeNull();
+    expect(many.confusionCells).toEqual([
+      [3, 9999, 1],
+      [5, 5, 1],
+      [7, 7, 1]
+    ]);
+    expect(many.referenceCounts.length).toBe(10000);
+    expect(many.deviceCounts[9999]).toBe(1);
+  });
+
+  it('refuses model names that clash with the runtime, and comments stay closed', () => {
+    for (const name of ['tml_forest', 'TML', 'tv_x', '_A', '__a']) {
+      expect(() => checkModelName(name)).toThrow("clash with the runtime's own symbols");
+    }
+    expect(() => checkModelName(null)).toThrow('model name must be a string');
+    expect(() => checkModelName('tvx')).not.toThrow();
+    expect(commentSafe('a/*b*/c\nd')).toBe('a/ *b* /c d');
   });
 });
