@@ -47,10 +47,14 @@ def _close() -> None:
 
 
 def call(function: str, *args: Any) -> dict[str, Any]:
-    """Calls TinyMLCore.headless.<function> with JSON-encoded arguments; raises on error."""
+    """Calls TinyMLCore.headless.<function> with JSON-encoded arguments; raises on error.
+
+    The JSON texts go to the function as JavaScript strings (a function handle), not through
+    MiniRacer.call, which would JSON-encode them a second time: an IR of a large forest is tens
+    of megabytes."""
     encoded = [json.dumps(a, allow_nan=False) for a in args]
     with _lock:
-        raw = _core().call(f"TinyMLCore.headless.{function}", *encoded)
+        raw = _core().eval(f"TinyMLCore.headless.{function}")(*encoded)
     result = json.loads(raw)
     if not result.pop("ok"):
         error = InvalidInputError if result["kind"] == "InputError" else CompilerError

@@ -7,6 +7,7 @@ runtime inside an embedded V8 (see _engine.py): no browser and no Node install n
 from __future__ import annotations
 
 import os
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,7 +154,9 @@ class ConvertedModel:
         self.model = model
         self.ir = ir
         self.options = options
-        result = _engine.call("compile", ir, options)
+        #: the engine keeps the lowered model under this key, so device runs skip the IR
+        self._engine_key = uuid.uuid4().hex
+        result = _engine.call("compile", ir, options, self._engine_key)
         self.header: str = result["header"]
         self.size: dict[str, Any] = result["size"]
         self.structure: dict[str, Any] = result["structure"]
@@ -190,17 +193,25 @@ class ConvertedModel:
 
         return save_bundle(self, path, X, y, target=target)
 
+    def _run(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """The device run on the model the engine kept at compile time, or, when it no longer
+        has it (a fresh engine after fork, or evicted by newer models), from the IR."""
+        result = _engine.call("runKept", self._engine_key, inputs)
+        if result.get("missing"):
+            result = _engine.call("run", self.ir, self.options, inputs)
+        return result
+
     def predict_device(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """(class indices, values) from the WebAssembly build of the C runtime."""
         x32 = check_features(X, input_count(self.ir), "X")
-        result = _engine.call("run", self.ir, self.options, {"x": encode_array(x32, "float32")})
+        result = self._run({"x": encode_array(x32, "float32")})
         return decode_array(result["classes"]), decode_array(result["values"])
 
     def evaluate(self, X: Any, y: Any = None) -> AgreementReport:
         """Runs the C runtime (WebAssembly) on X and compares it with the model's own output."""
         x32 = check_features(X, input_count(self.ir), "X")
         reference = reference_outputs(self.model, self.ir, x32, y)
-        result = _engine.call("run", self.ir, self.options, {"x": encode_array(x32, "float32"), "reference": reference})
+        result = self._run({"x": encode_array(x32, "float32"), "reference": reference})
         report = result["report"]
         classes, values = report.get("classes"), report.get("values")
         return AgreementReport(

@@ -9,7 +9,9 @@ import { checkModelName as checkName } from './emit/frame';
 import {
   CompiledModel,
   InputError,
+  LoweredModel,
   compareWithReference,
+  compileLowered,
   compileModel,
   deviceValueCount,
   exportOptions as modelExportOptions,
@@ -41,10 +43,32 @@ function guarded(fn: () => Json): string {
   }
 }
 
-/** compile(irJson, optionsJson) -> {header, size, structure, tables summary}. */
-export function compile(irJson: string, optionsJson: string): string {
+/**
+ * Lowered models Python keeps using (evaluate, predict_device) after compiling them, by the
+ * key it chose: a device run then needs neither the IR again nor its lowering. The oldest go
+ * first; a key not found (evicted, or a fresh engine in a forked child) makes Python send the
+ * IR again (runKept answers {missing: true}).
+ */
+const kept = new Map<string, LoweredModel>();
+const KEPT_MODELS = 4;
+
+function keep(key: string, model: LoweredModel): void {
+  kept.delete(key);
+  kept.set(key, model);
+  while (kept.size > KEPT_MODELS) {
+    kept.delete(kept.keys().next().value as string);
+  }
+}
+
+/** compile(irJson, optionsJson, keyJson?) -> {header, size, structure, tables summary}; keeps the model under key. */
+export function compile(irJson: string, optionsJson: string, keyJson = 'null'): string {
   return guarded(() => {
-    const model = compileModel(JSON.parse(irJson), parseOptions(optionsJson));
+    const lowered = lowerModel(JSON.parse(irJson), parseOptions(optionsJson));
+    const model = compileLowered(lowered);
+    const key = JSON.parse(keyJson) as string | null;
+    if (typeof key === 'string') {
+      keep(key, lowered);
+    }
     return {
       compiler_version: model.compilerVersion,
       options: model.options,
@@ -79,33 +103,42 @@ function tablesSummary(model: CompiledModel): Json {
  * as encoded arrays and the agreement report.
  */
 export function run(irJson: string, optionsJson: string, inputJson: string): string {
+  return guarded(() => runModel(lowerModel(JSON.parse(irJson), parseOptions(optionsJson)), inputJson));
+}
+
+/** runKept(keyJson, inputJson): run on the model compile kept under key, or {missing: true}. */
+export function runKept(keyJson: string, inputJson: string): string {
   return guarded(() => {
-    const model = lowerModel(JSON.parse(irJson), parseOptions(optionsJson));
-    const input = JSON.parse(inputJson) as Json;
-    const { array: x, shape } = decodeArray(input.x, 'float32', 'x');
-    if (shape.length !== 2) {
-      throw new InputError(`x: expected a 2-D array, got shape ${JSON.stringify(shape)}`);
-    }
-    if (shape[1] !== inputCount(model.ir)) {
-      throw new InputError(`x has ${shape[1]} features per row, the model expects ${inputCount(model.ir)}`);
-    }
-    const device = runOnDevice(model, x, shape[0]);
-    const ref = (input.reference ?? {}) as Json;
-    const optional = (key: string, dtype: 'int32' | 'float64') =>
-      ref[key] ? decodeArray(ref[key], dtype, `reference.${key}`).array : null;
-    const report = compareWithReference(model, device, {
-      classes: optional('classes', 'int32'),
-      values: optional('values', 'float64'),
-      truth: optional('truth', 'int32'),
-      scores: optional('scores', 'float64')
-    });
-    return {
-      classes: encodeArray(device.classes),
-      values: encodeArray(device.values, [shape[0], deviceValueCount(model)]),
-      report,
-      warnings: model.warnings ?? []
-    };
+    const model = kept.get(JSON.parse(keyJson) as string);
+    return model ? runModel(model, inputJson) : { missing: true };
   });
+}
+
+function runModel(model: LoweredModel, inputJson: string): Json {
+  const input = JSON.parse(inputJson) as Json;
+  const { array: x, shape } = decodeArray(input.x, 'float32', 'x');
+  if (shape.length !== 2) {
+    throw new InputError(`x: expected a 2-D array, got shape ${JSON.stringify(shape)}`);
+  }
+  if (shape[1] !== inputCount(model.ir)) {
+    throw new InputError(`x has ${shape[1]} features per row, the model expects ${inputCount(model.ir)}`);
+  }
+  const device = runOnDevice(model, x, shape[0]);
+  const ref = (input.reference ?? {}) as Json;
+  const optional = (key: string, dtype: 'int32' | 'float64') =>
+    ref[key] ? decodeArray(ref[key], dtype, `reference.${key}`).array : null;
+  const report = compareWithReference(model, device, {
+    classes: optional('classes', 'int32'),
+    values: optional('values', 'float64'),
+    truth: optional('truth', 'int32'),
+    scores: optional('scores', 'float64')
+  });
+  return {
+    classes: encodeArray(device.classes),
+    values: encodeArray(device.values, [shape[0], deviceValueCount(model)]),
+    report,
+    warnings: model.warnings ?? []
+  };
 }
 
 /**

@@ -46,7 +46,7 @@ export interface TreeEnsembleIR extends BaseIR {
  * once, children in range, split features in range, thresholds and values finite.
  * Iterative, so deep trees cannot overflow the JS stack.
  */
-function checkTree(tree: TreeIR, nFeatures: number, width: number, path: string): void {
+function checkTree(tree: TreeIR, nFeatures: number, width: number, treeScale: number, path: string): void {
   const n = tree.childrenLeft.length;
   if (n === 0) {
     fail(path, 'a tree must have at least one node');
@@ -72,8 +72,17 @@ function checkTree(tree: TreeIR, nFeatures: number, width: number, path: string)
     const right = tree.childrenRight[i];
     if (left === -1 && right === -1) {
       for (let k = 0; k < width; k++) {
-        if (!Number.isFinite(tree.value[i * width + k])) {
+        const v = tree.value[i * width + k];
+        if (!Number.isFinite(v)) {
           fail(`${path}.value[${i}]`, 'leaf value is NaN or infinite');
+        }
+        if (!isFloat32(v * treeScale)) {
+          // the device stores leaf values times tree_scale as float32
+          fail(
+            `${path}.value[${i}]`,
+            `leaf value ${v}${treeScale === 1 ? '' : ` times tree_scale ${treeScale}`} is beyond float32's range ` +
+              '(±3.4e38), which the device stores leaves in; rescale the target before fitting'
+          );
         }
       }
       continue;
@@ -108,23 +117,6 @@ function checkTree(tree: TreeIR, nFeatures: number, width: number, path: string)
 /** A number the header can hold as a float32: finite after rounding to float32. */
 function isFloat32(v: number): boolean {
   return Number.isFinite(v) && Number.isFinite(Math.fround(v));
-}
-
-/** The device stores leaf values times tree_scale as float32: each must stay finite. */
-function checkLeafRange(tree: TreeIR, treeScale: number, path: string): void {
-  const width = tree.value.length / tree.childrenLeft.length;
-  for (let i = 0; i < tree.childrenLeft.length; i++) {
-    for (let k = 0; tree.childrenLeft[i] === -1 && k < width; k++) {
-      const v = tree.value[i * width + k];
-      if (!isFloat32(v * treeScale)) {
-        fail(
-          `${path}.value[${i}]`,
-          `leaf value ${v}${treeScale === 1 ? '' : ` times tree_scale ${treeScale}`} is beyond float32's range ` +
-            '(±3.4e38), which the device stores leaves in; rescale the target before fitting'
-        );
-      }
-    }
-  }
 }
 
 /** Checks the keys of a tree ensemble (parseModelIR checked the common ones). */
@@ -213,10 +205,9 @@ export function parseTreeEnsembleIR(
       value: value.array,
       output
     };
-    checkTree(tree, nFeatures, width, path);
+    checkTree(tree, nFeatures, width, treeScale, path);
     return tree;
   });
-  trees.forEach((tree, t) => checkLeafRange(tree, treeScale, `trees[${t}]`));
   const withOutput = trees.filter(t => t.output !== null).length;
   if (withOutput !== 0 && withOutput !== trees.length) {
     fail('trees', 'either every tree names its output or none does');

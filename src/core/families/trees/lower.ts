@@ -7,7 +7,8 @@
  */
 import type { Lowered, RoutingChange } from '../family';
 import type { FeatureType, LeafType } from '../../options';
-import { Combine, Link, TreeEnsembleIR } from './ir';
+import { NodeTable, RowTable, float64Column, int32Column } from './intern';
+import { Combine, Link, TreeEnsembleIR, TreeIR } from './ir';
 
 export const LEAF = -1;
 const INT16_MAX = 32767;
@@ -247,13 +248,17 @@ export function fixedPointScale(values: ArrayLike<number>): number {
   return 2 ** -k;
 }
 
-/** A subtree after interning: equal ids mean equal stored nodes all the way down. */
-interface SharedNode {
-  feature: number; // LEAF for leaves
-  threshold: number; // stored threshold (float32 value or quantized integer)
-  left: number; // ids of the children, or the leaf row for leaves
-  right: number;
-  size: number; // nodes when expanded as a tree
+/** The largest |leaf value| of any tree, as leafRow gives it: what int16 leaves must hold. */
+function largestLeaf(ir: TreeEnsembleIR, width: number): number {
+  let top = 0;
+  for (const tree of ir.trees) {
+    for (let node = 0; node < tree.childrenLeft.length; node++) {
+      if (tree.childrenLeft[node] === -1) {
+        top = Math.max(top, Math.abs(leafRow(ir, tree.value, width, node)[0]));
+      }
+    }
+  }
+  return top;
 }
 
 /** Stored value of one split threshold: what the C table holds for it. */
@@ -289,62 +294,40 @@ export function buildForestTables(
   const storeThreshold = thresholdStore(ir, featureType, quant);
 
   // Leaf rows in the form the device stores them; equal stored rows become one row.
-  const rawRows: Float64Array[] = [];
-  ir.trees.forEach(tree => {
-    for (let node = 0; node < tree.childrenLeft.length; node++) {
-      if (tree.childrenLeft[node] === -1) {
-        rawRows.push(leafRow(ir, tree.value, width, node));
-      }
+  const leafScale =
+    leafType === 'uint8' ? 1 / 255 : leafType === 'int16' ? fixedPointScale([largestLeaf(ir, width)]) : 1;
+  const rows = new RowTable(width);
+  const stored = new Float64Array(width);
+  const leafRowOf = (tree: TreeIR, node: number): number => {
+    const row = leafRow(ir, tree.value, width, node);
+    for (let k = 0; k < width; k++) {
+      // float32 as the device adds them; else integers: probabilities as k/255 (within 1/510), or fixed point
+      stored[k] = leafType === 'float32' ? Math.fround(row[k]) : Math.round(row[k] / leafScale);
     }
-  });
-  const leafScale = leafType === 'uint8' ? 1 / 255 : leafType === 'int16' ? fixedPointScale(rawRows.map(r => r[0])) : 1;
-  const storeLeaf = (row: Float64Array): number[] =>
-    leafType === 'float32' ? Array.from(row, v => Math.fround(v)) : Array.from(row, v => Math.round(v / leafScale)); // probabilities in [0, 1]: k/255 within 1/510
-  const storedRows: number[][] = [];
-  const rowIndex = new Map<string, number>();
-  const leafRowOf = (row: Float64Array): number => {
-    const stored = storeLeaf(row);
-    const key = stored.join(',');
-    let index = rowIndex.get(key);
-    if (index === undefined) {
-      index = storedRows.length;
-      rowIndex.set(key, index);
-      storedRows.push(stored);
-    }
-    return index;
+    return rows.intern(stored);
   };
 
   // Intern every subtree bottom-up (children before parents, iteratively: no recursion limit).
-  const nodes: SharedNode[] = [];
-  const nodeIds = new Map<string, number>();
+  const nodes = new NodeTable();
   let collapsedSplits = 0;
-  const intern = (n: SharedNode): number => {
-    const key = `${n.feature}:${n.threshold}:${n.left}:${n.right}`;
-    let id = nodeIds.get(key);
-    if (id === undefined) {
-      id = nodes.length;
-      nodeIds.set(key, id);
-      nodes.push(n);
-    }
-    return id;
-  };
   const rootIds = ir.trees.map(tree => {
     const n = tree.childrenLeft.length;
     const ids = new Int32Array(n);
-    const order: number[] = [];
+    const order = new Int32Array(n);
+    let ordered = 0;
     const stack = [0];
     while (stack.length > 0) {
       const node = stack.pop() as number;
-      order.push(node);
+      order[ordered++] = node;
       if (tree.childrenLeft[node] !== -1) {
         stack.push(tree.childrenLeft[node], tree.childrenRight[node]);
       }
     }
-    for (let j = order.length - 1; j >= 0; j--) {
+    for (let j = ordered - 1; j >= 0; j--) {
       const node = order[j];
       if (tree.childrenLeft[node] === -1) {
-        const row = leafRowOf(leafRow(ir, tree.value, width, node));
-        ids[node] = intern({ feature: LEAF, threshold: 0, left: row, right: row, size: 1 });
+        const row = leafRowOf(tree, node);
+        ids[node] = nodes.intern(LEAF, 0, row, row, 1);
         continue;
       }
       const left = ids[tree.childrenLeft[node]];
@@ -355,61 +338,72 @@ export function buildForestTables(
         continue;
       }
       const f = tree.feature[node];
-      ids[node] = intern({
-        feature: f,
-        threshold: storeThreshold(tree.threshold[node], f),
-        left,
-        right,
-        size: 1 + nodes[left].size + nodes[right].size
-      });
+      const size = 1 + nodes.size.data[left] + nodes.size.data[right];
+      ids[node] = nodes.intern(f, storeThreshold(tree.threshold[node], f), left, right, size);
     }
     return ids[0];
   });
+  const nodeFeatureOf = nodes.feature.data;
+  const nodeThresholdOf = nodes.threshold.data;
+  const leftOf = nodes.left.data;
+  const rightOf = nodes.right.data;
+  const sizeOf = nodes.size.data;
 
   // Subtrees reached as a right child or a root from two or more places are stored once,
   // after the trees, largest first: a subtree only contains smaller ones, so every child
   // index stays above its parent's. Left children must sit right after their parent, so
   // a subtree reached as a left child is written out there.
-  const references = new Int32Array(nodes.length);
+  const references = new Int32Array(nodes.count);
   rootIds.forEach(id => references[id]++);
-  nodes.forEach(n => {
-    if (n.feature !== LEAF) {
-      references[n.right]++;
+  for (let id = 0; id < nodes.count; id++) {
+    if (nodeFeatureOf[id] !== LEAF) {
+      references[rightOf[id]]++;
     }
-  });
-  const pooled = nodes.map((_, id) => id).filter(id => references[id] >= 2);
-  pooled.sort((a, b) => nodes[b].size - nodes[a].size);
+  }
+  const pooled: number[] = [];
+  for (let id = 0; id < nodes.count; id++) {
+    if (references[id] >= 2) {
+      pooled.push(id);
+    }
+  }
+  pooled.sort((a, b) => sizeOf[b] - sizeOf[a]);
 
-  const nodeFeature: number[] = [];
-  const nodeNext: number[] = [];
-  const stored: number[] = [];
+  const nodeFeature = int32Column();
+  const nodeNext = int32Column();
+  const storedThreshold = float64Column();
   const poolIndex = new Map<number, number>(); // pooled id -> node index
   const pendingPoolLinks: Array<{ at: number; id: number }> = [];
-  const isPooled = new Uint8Array(nodes.length);
+  const isPooled = new Uint8Array(nodes.count);
   pooled.forEach(id => (isPooled[id] = 1));
   // Explicit-stack preorder (no recursion limit); a right child's index is known when it is written.
+  const stackId = int32Column();
+  const stackParent = int32Column();
   const write = (rootId: number): number => {
     const start = nodeFeature.length;
-    const stack: Array<{ id: number; parent: number }> = [{ id: rootId, parent: -1 }];
-    while (stack.length > 0) {
-      const { id, parent } = stack.pop() as { id: number; parent: number };
+    stackId.push(rootId);
+    stackParent.push(-1);
+    while (stackId.length > 0) {
+      const id = stackId.data[--stackId.length];
+      const parent = stackParent.data[--stackParent.length];
       const at = nodeFeature.length;
       if (parent >= 0) {
-        nodeNext[parent] = at; // this node is that parent's right child
+        nodeNext.data[parent] = at; // this node is that parent's right child
       }
-      const n = nodes[id];
-      nodeFeature.push(n.feature);
-      stored.push(n.threshold);
-      nodeNext.push(n.feature === LEAF ? n.left : -1);
-      if (n.feature === LEAF) {
+      const leaf = nodeFeatureOf[id] === LEAF;
+      nodeFeature.push(nodeFeatureOf[id]);
+      storedThreshold.push(nodeThresholdOf[id]);
+      nodeNext.push(leaf ? leftOf[id] : -1);
+      if (leaf) {
         continue;
       }
-      if (isPooled[n.right]) {
-        pendingPoolLinks.push({ at, id: n.right });
+      if (isPooled[rightOf[id]]) {
+        pendingPoolLinks.push({ at, id: rightOf[id] });
       } else {
-        stack.push({ id: n.right, parent: at });
+        stackId.push(rightOf[id]);
+        stackParent.push(at);
       }
-      stack.push({ id: n.left, parent: -1 }); // left child: the next node written
+      stackId.push(leftOf[id]); // left child: the next node written
+      stackParent.push(-1);
     }
     return start;
   };
@@ -423,7 +417,7 @@ export function buildForestTables(
     }
   });
   for (const { at, id } of pendingPoolLinks) {
-    nodeNext[at] = poolIndex.get(id) as number;
+    nodeNext.data[at] = poolIndex.get(id) as number;
   }
   const nNodes = nodeFeature.length;
   if (nNodes > 0x7fffffff) {
@@ -433,14 +427,15 @@ export function buildForestTables(
   let thresholdF32: Float32Array | null = null;
   let thresholdI16: Int16Array | null = null;
   let thresholdI8: Int8Array | null = null;
+  const thresholds = storedThreshold.data.subarray(0, nNodes);
   if (featureType === 'float32') {
-    thresholdF32 = Float32Array.from(stored);
+    thresholdF32 = Float32Array.from(thresholds);
   } else if (featureType === 'int16') {
-    thresholdI16 = Int16Array.from(stored);
+    thresholdI16 = Int16Array.from(thresholds);
   } else {
-    thresholdI8 = Int8Array.from(stored);
+    thresholdI8 = Int8Array.from(thresholds);
   }
-  const flatStored = storedRows.flat();
+  const flatStored = rows.values.data.subarray(0, rows.values.length);
   const sklearnNodes = ir.trees.reduce((sum, tree) => sum + tree.childrenLeft.length, 0);
   return {
     featureType,
@@ -448,10 +443,10 @@ export function buildForestTables(
     nOutputs: ir.nOutputs,
     nTrees: ir.trees.length,
     nNodes,
-    nLeafRows: storedRows.length,
+    nLeafRows: rows.count,
     treeRoot: Int32Array.from(treeRootList),
-    nodeFeature: Int16Array.from(nodeFeature),
-    nodeNext: Int32Array.from(nodeNext),
+    nodeFeature: Int16Array.from(nodeFeature.data.subarray(0, nNodes)),
+    nodeNext: nodeNext.values(),
     thresholdF32,
     thresholdI16,
     thresholdI8,
@@ -553,7 +548,6 @@ export function describeForest(ir: TreeEnsembleIR): ForestStructure {
   return structure;
 }
 
-/** A split that quantization routes differently from scikit-learn for one row. */
 /**
  * For a quantized forest, the first split in each tree where a row leaves sklearn's path
  * (sklearn compares the float32 value widened to double with the float64 threshold). Rows
