@@ -180,13 +180,19 @@ export function formatFloat32(value: number): string {
   if (Object.is(value, -0)) {
     return '-0.0f';
   }
-  let text = '';
-  for (let digits = 1; digits <= 9; digits++) {
-    text = value.toPrecision(digits);
-    if (Math.fround(parseFloat(text)) === value) {
-      break;
+  // The fewest significant digits that read back as this float32: 9 always do, and once some
+  // count does every larger one does too, so a binary search finds it in four tries.
+  let low = 1;
+  let high = 9;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (Math.fround(parseFloat(value.toPrecision(middle))) === value) {
+      high = middle;
+    } else {
+      low = middle + 1;
     }
   }
+  const text = value.toPrecision(high);
   // toPrecision may give "1.50e+5" or "12"; normalize to a C float literal.
   const [significand, exponent] = text.split('e');
   let mantissa = significand;
