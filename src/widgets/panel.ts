@@ -133,7 +133,8 @@ export class InspectorPanel {
     }
     const { model, run, report, tradeoffs, reference } = result;
     this.bundleRunnable = state.bundleRunnable === true;
-    this.body.append(this.toolbar(model), this.summary(model, report), this.tradeoffTable(model, tradeoffs));
+    this.body.append(this.toolbar(model), this.summary(model, report), ...this.warnings(model, report));
+    this.body.append(this.tradeoffTable(model, tradeoffs));
     this.body.appendChild(targetsTable(tradeoffs, currentLabel(model)));
     const view = viewOf(model);
     this.body.append(...(view.sections?.(model, result.analysis) ?? []));
@@ -216,6 +217,29 @@ export class InspectorPanel {
       document.createTextNode(error.message)
     );
     this.body.appendChild(box);
+  }
+
+  /**
+   * What this option may have lost and why (int8 calibration, fixed-point leaves), and device
+   * values that came out NaN or infinite: shown right under the summary, never only in a log.
+   */
+  private warnings(model: CompiledModel, report: AgreementReport): HTMLElement[] {
+    const lines = [...(model.warnings ?? [])];
+    if (report.values && report.values.nonFinite > 0) {
+      lines.push(
+        `the device gave ${report.values.nonFinite} NaN or infinite value(s) on ${report.values.nonFiniteRows.length} ` +
+          'row(s) where the reference is finite: float32 sums overflow there'
+      );
+    }
+    if (lines.length === 0) {
+      return [];
+    }
+    const box = element('div', 'tml-warnings');
+    box.setAttribute('role', 'status');
+    for (const line of lines) {
+      box.appendChild(element('div', 'tml-warning', line));
+    }
+    return [box];
   }
 
   /** One row per export option: size and agreement on the user's rows, with a switch. */

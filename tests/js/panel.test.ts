@@ -72,6 +72,20 @@ describe('InspectorPanel with a network', () => {
   });
 });
 
+describe('InspectorPanel warnings', () => {
+  it('says under the summary what an option may have lost, and nothing when it lost nothing', async () => {
+    const { panel } = makePanel();
+    const x = Float32Array.from({ length: 64 * 5 }, (_, i) => (i % 64) / 8); // one row, five times
+    const calibration = encodeArray(x, [5, 64]);
+    await panel.render(
+      stateFor('digits_mlp', { options: { name: 'model', featureType: 'int8', calibration } as never })
+    );
+    expect(panel.node.querySelector('.tml-warnings')?.textContent).toContain('all 5 rows are the same row');
+    await panel.render(stateFor('digits_mlp'));
+    expect(panel.node.querySelector('.tml-warnings')).toBeNull();
+  });
+});
+
 describe('InspectorPanel', () => {
   it('shows structure, size and agreement for a forest, and reports the agreement', async () => {
     const { panel, figures, calls } = makePanel();
