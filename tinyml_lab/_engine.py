@@ -18,12 +18,13 @@ from __future__ import annotations
 import atexit
 import ctypes
 import json
+import math
 import os
 import threading
 from importlib import resources
 from typing import Any
 
-from .errors import CompilerError, InvalidInputError
+from .errors import CompilerError, InvalidInputError, InvalidModelError
 
 _lock = threading.Lock()
 _context = None
@@ -97,9 +98,44 @@ if hasattr(os, "register_at_fork"):  # POSIX
                         after_in_child=_after_fork_in_child)
 
 
+def _first_non_finite(value: Any, path: str = "") -> tuple[str, float] | None:
+    """Where in a JSON-like value the first NaN or infinite float is ("trees[3].output", ...)
+    and that value."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (path or "the top level", value)
+    if isinstance(value, dict):
+        items = ((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+    elif isinstance(value, (list, tuple)):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(value))
+    else:
+        return None
+    for where, item in items:
+        found = _first_non_finite(item, where)
+        if found is not None:
+            return found
+    return None
+
+
+def _encode(function: str, position: int, value: Any) -> str:
+    """JSON of one argument. JSON has no NaN: a non-finite float the readers let through is
+    named by its path in the argument (the IR, for the first), never by the JSON library."""
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError:
+        found = _first_non_finite(value)
+        if found is None:
+            raise
+        where, bad = found
+        what = "the model's IR" if position == 0 else f"argument {position + 1} of {function}"
+        raise InvalidModelError(
+            f"{what} has {bad} at {where}; a header cannot hold NaN or infinite constants, so a fitted "
+            "attribute of the model is not finite: refit the model, or set that attribute to a finite value"
+        ) from None
+
+
 def call(function: str, *args: Any) -> dict[str, Any]:
     """Calls TinyMLCore.headless.<function> with JSON-encoded arguments; raises on error."""
-    encoded = [json.dumps(a, allow_nan=False) for a in args]
+    encoded = [_encode(function, i, a) for i, a in enumerate(args)]
     with _lock:
         raw = _core().call(f"TinyMLCore.headless.{function}", *encoded)
     result = json.loads(raw)

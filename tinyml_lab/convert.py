@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import _engine
-from .arrays import check_features, decode_array, encode_array, input_count
+from .arrays import check_features, decode_array, encode_array, input_count, require_rows
 from .errors import InvalidInputError
 from .readers import model_to_ir
 
@@ -198,7 +198,8 @@ class ConvertedModel:
 
     def evaluate(self, X: Any, y: Any = None) -> AgreementReport:
         """Runs the C runtime (WebAssembly) on X and compares it with the model's own output."""
-        x32 = check_features(X, input_count(self.ir), "X")
+        x32 = require_rows(check_features(X, input_count(self.ir), "X"), "X",
+                           "evaluate compares the C runtime with the model on its rows")
         reference = reference_outputs(self.model, self.ir, x32, y)
         result = _engine.call("run", self.ir, self.options, {"x": encode_array(x32, "float32"), "reference": reference})
         report = result["report"]
