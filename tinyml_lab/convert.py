@@ -6,6 +6,7 @@ runtime inside an embedded V8 (see _engine.py): no browser and no Node install n
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -176,10 +177,10 @@ class ConvertedModel:
         return int(self.size["ramBytes"])
 
     def save(self, path: str | os.PathLike[str] | None = None) -> str:
-        """Writes the header (default: <name>.h in the working directory); returns the path."""
+        """Writes the header (default: <name>.h in the working directory); returns the path.
+        The header is written whole or not at all: to a temporary file beside it, then renamed."""
         target = os.fspath(path) if path is not None else f"{self.name}.h"
-        with open(target, "w", encoding="utf-8", newline="\n") as f:
-            f.write(self.header)
+        write_whole(target, self.header)
         return target
 
     def save_bundle(self, path: str | os.PathLike[str] | None, X: Any, y: Any = None, *,
@@ -235,6 +236,26 @@ class ConvertedModel:
             f"<ConvertedModel {self.name}: {self.ir['estimator']}, {self.options['featureType']} features, "
             f"~{self.flash_bytes} B flash, ~{self.ram_bytes} B RAM>"
         )
+
+
+def write_whole(target: str, text: str) -> None:
+    """Writes text to the file target whole or not at all (a full disk, an interrupt): into a
+    temporary file beside it, renamed over it. A symlink keeps pointing at the file; what is not
+    a regular file (/dev/stdout, a pipe) is written directly."""
+    if os.path.exists(target) and not os.path.isfile(target):
+        with open(target, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        return
+    final = os.path.realpath(target)
+    partial = os.path.join(os.path.dirname(final), f".{os.path.basename(final)}.{os.getpid()}.partial")
+    try:
+        with open(partial, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(partial, final)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(partial)
+        raise
 
 
 def class_indices(labels: Any, classes: list[Any]) -> np.ndarray:
