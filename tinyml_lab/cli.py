@@ -9,6 +9,11 @@ files (.keras, .h5, read without Keras; ``report`` needs Keras to compute the re
 Data: .npy, .npz (arrays ``X`` and ``y``, or a single array) or .csv (comma-separated, an
 optional header line).
 
+Untrusted files: a pickle (.pkl, .pickle, .joblib) runs code when it is loaded, before the
+command can see what it holds, so load only pickles from sources you trust. Keras files are
+read as data (JSON and HDF5) and never run code; ``report`` has Keras load them in safe mode,
+which refuses a Lambda layer's code. .npy / .npz data are never unpickled.
+
 Exit codes: 0 success; 1 ``report`` found the device outside the tolerance; 2 bad input
 (missing, damaged or unreadable file, not a model, unsupported estimator, bad option, data of
 the wrong shape), printed as one line ``tinyml-lab: error: ...``; 3 an internal error (a bug,
@@ -48,6 +53,12 @@ DATA_SUFFIXES = (".npy", ".npz", ".csv")
 DEFAULT_MAX_RELATIVE_ERROR = 1e-4
 
 EXIT_OK, EXIT_DISAGREES, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
+#: what `convert --help` and `report --help` say about files from elsewhere
+UNTRUSTED_FILES = (
+    "Untrusted files: a .pkl, .pickle or .joblib file runs code when it is loaded, before tinyml-lab can see "
+    "what it holds: load only pickles from sources you trust. .keras and .h5 files are read as data (JSON and "
+    "HDF5) and never run code; report's Keras reference loads them in safe mode, which refuses Lambda layers."
+)
 
 
 class CliError(Exception):
@@ -404,14 +415,16 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tinyml-lab",
         description="Export scikit-learn and Keras models as C99 headers for microcontrollers, and check the "
                     "C runtime (its WebAssembly build) against the model.",
-        epilog="Exit codes: 0 success, 1 report outside the tolerance, 2 bad input or options, 3 internal error.",
+        epilog="Exit codes: 0 success, 1 report outside the tolerance, 2 bad input or options, 3 internal error. "
+               + UNTRUSTED_FILES,
     )
     parser.add_argument("--version", action="version", version=f"tinyml-lab {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
     p = commands.add_parser("convert", help="write the C header of a model",
-                            description="Write the C header of a saved model and print its size estimate.")
+                            description="Write the C header of a saved model and print its size estimate.",
+                            epilog=UNTRUSTED_FILES)
     _add_model_options(p)
     p.add_argument("-o", "--output", required=True, metavar="OUT.h", help="header file to write")
     p.set_defaults(run=command_convert)
@@ -422,6 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "predictions. A float32 export must give every label and values within "
                     f"{DEFAULT_MAX_RELATIVE_ERROR:g} relative L2 unless told otherwise; a quantized one is only "
                     "reported unless --min-agreement / --max-error are given. Exit code 1 when outside them.",
+        epilog=UNTRUSTED_FILES,
     )
     _add_model_options(p)
     p.add_argument("--data", required=True, metavar="X", help="input rows: .npy, .npz (array X) or .csv")

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _engine
 from .arrays import check_features, decode_array, encode_array, input_count, require_rows
-from .errors import InvalidInputError
+from .errors import InvalidInputError, InvalidModelError
 from .readers import model_to_ir
 
 # Every value the compiler takes (resolveOptions in src/core/compile.ts), for checking options
@@ -319,7 +319,7 @@ def _keras_reference(model: Any, ir: dict[str, Any], x32: np.ndarray) -> tuple[n
                 f"comparing with {os.fspath(model)} needs Keras to compute the reference outputs; "
                 "pip install keras jax, or pass the loaded model"
             ) from None
-        model = keras.saving.load_model(os.fspath(model))
+        model = _load_keras_file(keras, os.fspath(model))
     out = np.asarray(model.predict(x32.reshape((-1, *ir["input_shape"])), verbose=0), dtype=np.float64)
     out = out.reshape(len(x32), -1)
     if ir["task"] != "classification":
@@ -328,6 +328,24 @@ def _keras_reference(model: Any, ir: dict[str, Any], x32: np.ndarray) -> tuple[n
         p = out[:, 0]
         return (p > 0.5).astype(np.int32), np.stack([1 - p, p], axis=1)
     return np.argmax(out, axis=1).astype(np.int32), out
+
+
+def _load_keras_file(keras: Any, path: str) -> Any:
+    """The model of a .keras / .h5 file, loaded by Keras in safe mode (a Lambda layer's code is
+    never deserialized) and without its training configuration (only predict is needed)."""
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as exc:  # noqa: BLE001 - Keras raises anything on a file it cannot load
+        text = str(exc).strip()
+        if "safe_mode" in text:
+            raise InvalidInputError(
+                f"Keras refused to load {path} in safe mode, which tinyml-lab always uses: the file holds Python "
+                "code (a Lambda layer's function) that loading would run; only if you trust its source, load it "
+                "yourself (keras.saving.load_model(path, safe_mode=False)) and pass the model instead of the file"
+            ) from None
+        first = text.splitlines()[0] if text else "no details"
+        raise InvalidModelError(
+            f"Keras cannot load {path} to compute the reference ({type(exc).__name__}: {first})") from None
 
 
 def _is_keras(model: Any) -> bool:

@@ -356,6 +356,28 @@ def test_damaged_files_are_one_line_with_exit_code_2(damaged_files, args, fragme
     assert not (damaged_files / "m.h").exists()
 
 
+@pytest.mark.parametrize("saved", ["lambda.keras", "lambda.h5"])
+def test_keras_files_never_run_their_code(damaged_files, saved):
+    marker = damaged_files / "lambda_ran"
+    assert not marker.exists()  # saving it did not run the Lambda either
+    assert_error(run_cli("convert", saved, "-o", "m.h", cwd=damaged_files), "lambda (Lambda): layer type not supported")
+    assert_error(run_cli("report", saved, "--data", "X.npy", cwd=damaged_files), "layer type not supported")
+    assert not marker.exists() and not (damaged_files / "m.h").exists()
+    # the reference of a report: Keras loads the file in safe mode, which refuses the Lambda's code
+    from tinyml_lab.convert import _keras_reference
+
+    with pytest.raises(tinyml_lab.InvalidInputError, match=r"refused to load .*lambda\.\w+ in safe mode.*trust"):
+        _keras_reference(str(damaged_files / saved), {"input_shape": [4], "task": "classification"},
+                         np.zeros((2, 4), dtype=np.float32))
+    assert not marker.exists()
+    # what the file would do if loaded unsafely: run its code
+    import keras
+
+    keras.saving.load_model(damaged_files / saved, safe_mode=False, compile=False).predict(np.zeros((1, 4)), verbose=0)
+    assert marker.exists()
+    marker.unlink()
+
+
 def test_unreadable_file_is_one_line(damaged_files, monkeypatch, capsys):
     # run in-process: a permission error cannot be made with chmod when the tests run as root
     import builtins
@@ -389,3 +411,15 @@ def test_internal_error_is_not_exit_code_1(damaged_files, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "RuntimeError: a bug" in err and err.strip().splitlines()[-1].startswith("tinyml-lab: internal error")
     assert not (damaged_files / "m.h").exists()
+
+
+def test_untrusted_files_are_explained(tmp_path):
+    for command in ("convert", "report"):
+        result = run_cli(command, "--help", cwd=tmp_path)
+        assert result.returncode == 0
+        text = " ".join(result.stdout.split())
+        assert "runs code when it is loaded" in text and "sources you trust" in text, command
+        assert ".keras and .h5 files are read as data" in text and "never run code" in text, command
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert "Untrusted files" in readme and "run code when they are loaded" in readme
+    assert "safe mode" in readme
