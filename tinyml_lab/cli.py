@@ -33,7 +33,7 @@ import sys
 import traceback
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ from . import _engine
 from ._version import __version__
 from .arrays import input_count
 from .convert import FEATURE_TYPES, LEAF_TYPES, STRATEGIES, ConvertedModel, convert
-from .errors import TinyMLError
+from .errors import TinyMLError, first_line
 from .readers.keras_files import KERAS_FILE_SUFFIXES
 
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
@@ -109,17 +109,12 @@ def load_model(path_text: str) -> Any:
         # the pickle refers to a package this Python lacks (xgboost, a custom module, ...)
         raise CliError(f"{path}: the pickled model needs the module {exc.name!r}, which is not installed") from None
     except Exception as exc:  # noqa: BLE001 - unpickling raises anything; all mean "not readable"
-        raise CliError(f"{path}: cannot be read as a {suffix[1:]} file ({type(exc).__name__}: {_first_line(exc)}); "
+        raise CliError(f"{path}: cannot be read as a {suffix[1:]} file ({type(exc).__name__}: {first_line(exc)}); "
                        "is it complete? copy it again, or save the model again (pickle.dump, joblib.dump)") from None
     if not (hasattr(model, "fit") and (hasattr(model, "predict") or hasattr(model, "score_samples"))):
         raise CliError(f"{path} holds a {type(model).__module__}.{type(model).__qualname__}, "
                        "not a fitted scikit-learn estimator")
     return model
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else "no details"
 
 
 def _read_csv(path: Path, label: str) -> np.ndarray:
@@ -162,21 +157,27 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _read_numpy(path: Path, label: str, npz_key: str, *, only_named: bool = False) -> np.ndarray | None:
-    """The array of a .npy file, or of a .npz archive the one named ``npz_key``, else its only
-    array (``only_named``: else None). Never unpickles."""
-    suffix = path.suffix.lower()
+def _numpy_read(read: Callable[[], Any], where: str, pickled: str) -> Any:
+    """read() (np.load, an archive member), numpy's errors made one CliError: ``pickled`` when
+    numpy would have to unpickle, else ``where`` with the reason and what to do."""
     try:
-        loaded = np.load(path, allow_pickle=False)
+        return read()
     except ValueError as exc:
         if "pickle" in str(exc):
-            raise CliError(f"{label} is not a {suffix} file of numbers: numpy would have to unpickle it, which can run "
-                           "code and which this command never does; save the array with np.save / np.savez") from None
-        raise CliError(f"{label} cannot be read as {suffix} ({_first_line(exc)}); the file is damaged or truncated: "
-                       "save it again") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise CliError(f"{label} cannot be read as {suffix} ({_first_line(exc)}); the file is damaged or truncated: "
-                       "save it again") from None
+            raise CliError(pickled) from None
+        reason = first_line(exc)
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        reason = first_line(exc)
+    raise CliError(f"{where} ({reason}); the file is damaged or truncated: save it again")
+
+
+def _read_numpy(path: Path, label: str, npz_key: str, *, only_named: bool = False) -> np.ndarray | None:
+    """The array of a .npy file, or of a .npz archive the one named ``npz_key``, else its only
+    array (``only_named``: else None). Never unpickles: that can run code."""
+    suffix = path.suffix.lower()
+    loaded = _numpy_read(lambda: np.load(path, allow_pickle=False), f"{label} cannot be read as {suffix}",
+                         f"{label} is not a {suffix} file of numbers: numpy would have to unpickle it, which can run "
+                         "code and which this command never does; save the array with np.save / np.savez")
     if not hasattr(loaded, "files"):  # a .npy array
         if suffix == ".npz":
             raise CliError(f"{label} is a .npy array, not a .npz archive: rename it to .npy")
@@ -193,17 +194,9 @@ def _read_numpy(path: Path, label: str, npz_key: str, *, only_named: bool = Fals
             key = keys[0]
         else:
             raise CliError(f"{label} holds arrays {keys}; name the one to use {npz_key!r}")
-        try:
-            return loaded[key]
-        except ValueError as exc:
-            if "pickle" in str(exc):
-                raise CliError(f"{label}: array {key!r} holds Python objects, which this command never unpickles "
-                               "(it can run code); save numbers or strings") from None
-            raise CliError(f"{label}: array {key!r} cannot be read ({_first_line(exc)}); the file is damaged or "
-                           "truncated: save it again") from None
-        except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-            raise CliError(f"{label}: array {key!r} cannot be read ({_first_line(exc)}); the file is damaged or "
-                           "truncated: save it again") from None
+        return _numpy_read(lambda: loaded[key], f"{label}: array {key!r} cannot be read",
+                           f"{label}: array {key!r} holds Python objects, which this command never unpickles (it "
+                           "can run code); save numbers or strings")
 
 
 #: numpy dtype kinds of feature rows (bool, integers, floats) and of labels (also strings)

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _engine
 from .arrays import check_features, decode_array, encode_array, input_count, require_rows
-from .errors import InvalidInputError, InvalidModelError
+from .errors import InvalidInputError, InvalidModelError, first_line
 from .readers import model_to_ir
 
 # Every value the compiler takes (resolveOptions in src/core/compile.ts), for checking options
@@ -343,9 +343,8 @@ def _load_keras_file(keras: Any, path: str) -> Any:
                 "code (a Lambda layer's function) that loading would run; only if you trust its source, load it "
                 "yourself (keras.saving.load_model(path, safe_mode=False)) and pass the model instead of the file"
             ) from None
-        first = text.splitlines()[0] if text else "no details"
         raise InvalidModelError(
-            f"Keras cannot load {path} to compute the reference ({type(exc).__name__}: {first})") from None
+            f"Keras cannot load {path} to compute the reference ({type(exc).__name__}: {first_line(exc)})") from None
 
 
 def _is_keras(model: Any) -> bool:

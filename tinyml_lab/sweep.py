@@ -7,8 +7,9 @@ cycles on the target (src/core/estimate/targets.ts) and returns all points with 
 flash against accuracy (or agreement, or RMSE) among those that fit.
 
 The work runs through ``joblib.Parallel``: the default (loky) backend gives each worker
-process its own embedded V8, and ``with joblib.parallel_config(backend="dask"):`` (or
-"ray") sends it to a cluster.
+process its own embedded V8, a forked worker (the "multiprocessing" backend) makes its own
+(see _engine.py), and ``with joblib.parallel_config(backend="dask"):`` (or "ray") sends it
+to a cluster.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..errors import InvalidInputError, InvalidModelError, TinyMLError, UnsupportedModelError
+from ..errors import InvalidInputError, InvalidModelError, TinyMLError, UnsupportedModelError, first_line
 from .networks import CHAIN_ONLY, KERAS_MODEL_CLASSES, KerasLayer, keras_layers_to_ir
 from .reader import Estimator, Reader
 
@@ -65,7 +65,7 @@ def keras_file_to_ir(
     except _DAMAGE as exc:
         # a file no Keras wrote (edited by hand, damaged) can break the reader anywhere: one message
         raise InvalidModelError(
-            f"{path} is not a {suffix} file Keras 3 wrote ({type(exc).__name__}: {_first_line(exc)}); "
+            f"{path} is not a {suffix} file Keras 3 wrote ({type(exc).__name__}: {first_line(exc)}); "
             "save the model again with model.save()"
         ) from None
 
@@ -73,11 +73,6 @@ def keras_file_to_ir(
 #: What a damaged or hand-made file can make the reader raise past its own checks.
 _DAMAGE = (OSError, EOFError, zipfile.BadZipFile, zlib.error, KeyError, IndexError, TypeError, AttributeError,
            ValueError, RuntimeError, NotImplementedError)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else "no details"
 
 
 def _model_config(raw: bytes | str, where: str) -> dict[str, Any]:
@@ -176,7 +171,7 @@ def _unpack(archive: zipfile.ZipFile, member: str, path: Path) -> bytes:
     try:
         return archive.read(member)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:  # a CRC error, truncated data
-        raise InvalidModelError(f"{path} is damaged: its {member} does not unpack ({_first_line(exc)}); copy the "
+        raise InvalidModelError(f"{path} is damaged: its {member} does not unpack ({first_line(exc)}); copy the "
                                 "file again or save the model again") from None
 
 
