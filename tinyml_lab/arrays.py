@@ -63,4 +63,12 @@ def check_features(X: Any, n_features: int, what: str = "X") -> np.ndarray:
     return arr32
 
 
-__all__ = ["check_features", "decode_array", "encode_array", "input_count"]
+def require_rows(x32: np.ndarray, what: str, purpose: str) -> np.ndarray:
+    """x32, checked by check_features, unless it has no rows: then an InvalidInputError naming
+    the argument and what needs the rows (before scikit-learn is asked about them)."""
+    if x32.shape[0] == 0:
+        raise InvalidInputError(f"{what} has no rows (shape {tuple(x32.shape)}); {purpose}: pass at least one row")
+    return x32
+
+
+__all__ = ["check_features", "decode_array", "encode_array", "input_count", "require_rows"]

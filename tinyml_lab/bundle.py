@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import _engine
-from .arrays import check_features, encode_array, input_count
+from .arrays import check_features, encode_array, input_count, require_rows
 from .errors import InvalidInputError, TinyMLError
 
 #: Bundle targets and the directory of their glue in the bundle (BUNDLE_TARGETS in bundle.ts).
@@ -109,9 +109,8 @@ def save_bundle(converted: Any, path: str | os.PathLike[str] | None, X: Any, y: 
 
     if target not in TARGETS:
         raise InvalidInputError(f"target must be one of {', '.join(TARGETS)}, got {target!r}")
-    x32 = check_features(X, input_count(converted.ir), "X")
-    if len(x32) == 0:
-        raise InvalidInputError("X has no rows: a bundle needs at least one test vector")
+    x32 = require_rows(check_features(X, input_count(converted.ir), "X"), "X",
+                       "a bundle needs at least one test vector")
     return write_bundle(converted, x32, reference_outputs(converted.model, converted.ir, x32, y), path,
                         target=target)
 

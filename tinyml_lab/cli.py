@@ -9,9 +9,15 @@ files (.keras, .h5, read without Keras; ``report`` needs Keras to compute the re
 Data: .npy, .npz (arrays ``X`` and ``y``, or a single array) or .csv (comma-separated, an
 optional header line).
 
+Untrusted files: a pickle (.pkl, .pickle, .joblib) runs code when it is loaded, before the
+command can see what it holds, so load only pickles from sources you trust. Keras files are
+read as data (JSON and HDF5) and never run code; ``report`` has Keras load them in safe mode,
+which refuses a Lambda layer's code. .npy / .npz data are never unpickled.
+
 Exit codes: 0 success; 1 ``report`` found the device outside the tolerance; 2 bad input
-(missing file, not a model, unsupported estimator, bad option, data of the wrong shape),
-printed as one line ``tinyml-lab: error: ...``.
+(missing, damaged or unreadable file, not a model, unsupported estimator, bad option, data of
+the wrong shape), printed as one line ``tinyml-lab: error: ...``; 3 an internal error (a bug,
+with its traceback).
 """
 
 from __future__ import annotations
@@ -22,8 +28,12 @@ import json
 import math
 import os
 import pickle
+import re
 import sys
-from collections.abc import Sequence
+import traceback
+import zipfile
+import zlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +43,7 @@ from . import _engine
 from ._version import __version__
 from .arrays import input_count
 from .convert import FEATURE_TYPES, LEAF_TYPES, STRATEGIES, ConvertedModel, convert
-from .errors import TinyMLError
+from .errors import TinyMLError, first_line
 from .readers.keras_files import KERAS_FILE_SUFFIXES
 
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
@@ -42,7 +52,13 @@ DATA_SUFFIXES = (".npy", ".npz", ".csv")
 #: function, so every label agrees and values differ by float32 rounding only (relative L2).
 DEFAULT_MAX_RELATIVE_ERROR = 1e-4
 
-EXIT_OK, EXIT_DISAGREES, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_DISAGREES, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
+#: what `convert --help` and `report --help` say about files from elsewhere
+UNTRUSTED_FILES = (
+    "Untrusted files: a .pkl, .pickle or .joblib file runs code when it is loaded, before tinyml-lab can see "
+    "what it holds: load only pickles from sources you trust. .keras and .h5 files are read as data (JSON and "
+    "HDF5) and never run code; report's Keras reference loads them in safe mode, which refuses Lambda layers."
+)
 
 
 class CliError(Exception):
@@ -52,16 +68,33 @@ class CliError(Exception):
 # --------------------------------------------------------------------------- loading
 
 
+def _input_file(path_text: str, label: str, suffixes: tuple[str, ...], kind: str) -> Path:
+    """The path of an input file after the checks every input gets: a known suffix, an existing
+    regular file (not a directory), readable. ``label`` names it in the error ("--data X.npy")."""
+    path = Path(path_text)
+    suffix = path.suffix.lower()
+    if suffix not in suffixes:
+        raise CliError(f"{label}: unknown {kind} file type {suffix or '(none)'!r}; "
+                       f"expected one of {', '.join(suffixes)}")
+    if path.is_dir():
+        raise CliError(f"{label} is a directory; expected a {kind} file ({', '.join(suffixes)})")
+    if not path.exists():
+        raise CliError(f"{label}: no such file")
+    if not path.is_file():
+        raise CliError(f"{label} is not a regular file; expected a {kind} file ({', '.join(suffixes)})")
+    try:
+        with open(path, "rb") as f:
+            f.read(1)
+    except OSError as exc:
+        raise CliError(f"{label} cannot be read ({exc.strerror or exc})") from None
+    return path
+
+
 def load_model(path_text: str) -> Any:
     """A fitted estimator from a pickle/joblib file, or the path itself for a Keras file
     (the converter reads those with h5py)."""
-    path = Path(path_text)
+    path = _input_file(path_text, path_text, PICKLE_SUFFIXES + KERAS_FILE_SUFFIXES, "model")
     suffix = path.suffix.lower()
-    if suffix not in PICKLE_SUFFIXES + KERAS_FILE_SUFFIXES:
-        raise CliError(f"{path}: unknown model file type {suffix or '(none)'!r}; expected one of "
-                       f"{', '.join(PICKLE_SUFFIXES + KERAS_FILE_SUFFIXES)}")
-    if not path.is_file():
-        raise CliError(f"{path}: no such file")
     if suffix in KERAS_FILE_SUFFIXES:
         return str(path)
     try:
@@ -76,60 +109,125 @@ def load_model(path_text: str) -> Any:
         # the pickle refers to a package this Python lacks (xgboost, a custom module, ...)
         raise CliError(f"{path}: the pickled model needs the module {exc.name!r}, which is not installed") from None
     except Exception as exc:  # noqa: BLE001 - unpickling raises anything; all mean "not readable"
-        raise CliError(f"{path}: cannot be read as a {suffix[1:]} file ({type(exc).__name__}: {exc})") from None
+        raise CliError(f"{path}: cannot be read as a {suffix[1:]} file ({type(exc).__name__}: {first_line(exc)}); "
+                       "is it complete? copy it again, or save the model again (pickle.dump, joblib.dump)") from None
     if not (hasattr(model, "fit") and (hasattr(model, "predict") or hasattr(model, "score_samples"))):
         raise CliError(f"{path} holds a {type(model).__module__}.{type(model).__qualname__}, "
                        "not a fitted scikit-learn estimator")
     return model
 
 
-def _read_csv(path: Path) -> np.ndarray:
-    with open(path, encoding="utf-8") as f:
-        first = f.readline()
+def _read_csv(path: Path, label: str) -> np.ndarray:
+    """Comma-separated numbers, one row a line, an optional header line of column names first;
+    blank lines and # comments are skipped (as numpy.loadtxt does). UTF-8 or ASCII."""
+    raw = path.read_bytes()
     try:
-        [float(v) for v in first.split(",")]
-        skip = 0
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{label} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                       "save it as UTF-8 (or plain ASCII) CSV") from None
+    rows: list[list[float]] = []
+    first_line = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        cells = [cell.strip() for cell in line.split("#", 1)[0].split(",")]
+        if cells == [""]:
+            continue
+        try:
+            values = [float(cell) for cell in cells]
+        except ValueError:
+            if not rows and not first_line:
+                first_line = -1  # the header line: column names
+                continue
+            bad = next(i for i, cell in enumerate(cells) if not _is_number(cell))
+            raise CliError(f"{label} line {number}, column {bad + 1}: {cells[bad]!r} is not a number") from None
+        if rows and len(values) != len(rows[0]):
+            raise CliError(f"{label} line {number} has {len(values)} values, line {first_line} has {len(rows[0])}; "
+                           "every row needs the same number of columns") from None
+        if not rows:
+            first_line = number
+        rows.append(values)
+    return np.array(rows, dtype=np.float64).reshape(len(rows), len(rows[0]) if rows else 0)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
     except ValueError:
-        skip = 1  # a header line of column names
+        return False
+    return True
+
+
+def _numpy_read(read: Callable[[], Any], where: str, pickled: str) -> Any:
+    """read() (np.load, an archive member), numpy's errors made one CliError: ``pickled`` when
+    numpy would have to unpickle, else ``where`` with the reason and what to do."""
     try:
-        return np.loadtxt(path, delimiter=",", skiprows=skip, ndmin=2)
+        return read()
     except ValueError as exc:
-        raise CliError(f"{path}: not a numeric CSV file ({exc})") from None
+        if "pickle" in str(exc):
+            raise CliError(pickled) from None
+        reason = first_line(exc)
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        reason = first_line(exc)
+    raise CliError(f"{where} ({reason}); the file is damaged or truncated: save it again")
 
 
-def load_array(path_text: str, what: str, npz_key: str) -> np.ndarray:
-    """An array from .npy, .csv or .npz (``npz_key``, or the only array it holds)."""
-    path = Path(path_text)
+def _read_numpy(path: Path, label: str, npz_key: str, *, only_named: bool = False) -> np.ndarray | None:
+    """The array of a .npy file, or of a .npz archive the one named ``npz_key``, else its only
+    array (``only_named``: else None). Never unpickles: that can run code."""
     suffix = path.suffix.lower()
-    if suffix not in DATA_SUFFIXES:
-        raise CliError(f"{what} {path}: unknown data file type {suffix or '(none)'!r}; "
-                       f"expected one of {', '.join(DATA_SUFFIXES)}")
-    if not path.is_file():
-        raise CliError(f"{what} {path}: no such file")
-    if suffix == ".csv":
-        return _read_csv(path)
-    try:
-        loaded = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise CliError(f"{what} {path}: cannot be read as {suffix} ({exc})") from None
-    if suffix == ".npy":
+    loaded = _numpy_read(lambda: np.load(path, allow_pickle=False), f"{label} cannot be read as {suffix}",
+                         f"{label} is not a {suffix} file of numbers: numpy would have to unpickle it, which can run "
+                         "code and which this command never does; save the array with np.save / np.savez")
+    if not hasattr(loaded, "files"):  # a .npy array
+        if suffix == ".npz":
+            raise CliError(f"{label} is a .npy array, not a .npz archive: rename it to .npy")
         return loaded
     with loaded:
-        keys = list(loaded.keys())
+        keys = list(loaded.files)
+        if suffix == ".npy":
+            raise CliError(f"{label} is a .npz archive (arrays {keys}), not a .npy array: rename it to .npz")
         if npz_key in keys:
-            return loaded[npz_key]
-        if len(keys) == 1:
-            return loaded[keys[0]]
-        raise CliError(f"{what} {path}: holds arrays {keys}; name the one to use {npz_key!r}")
+            key = npz_key
+        elif only_named:
+            return None
+        elif len(keys) == 1:
+            key = keys[0]
+        else:
+            raise CliError(f"{label} holds arrays {keys}; name the one to use {npz_key!r}")
+        return _numpy_read(lambda: loaded[key], f"{label}: array {key!r} cannot be read",
+                           f"{label}: array {key!r} holds Python objects, which this command never unpickles (it "
+                           "can run code); save numbers or strings")
+
+
+#: numpy dtype kinds of feature rows (bool, integers, floats) and of labels (also strings)
+NUMBER_KINDS, LABEL_KINDS = "biuf", "biufUS"
+
+
+def load_array(path_text: str, what: str, npz_key: str, *, labels: bool = False) -> np.ndarray:
+    """An array from .npy, .csv or .npz (``npz_key``, or the only array it holds): numbers
+    (strings too for ``labels``) with at least one row."""
+    label = f"{what} {path_text}"
+    path = _input_file(path_text, label, DATA_SUFFIXES, "data")
+    array = _read_csv(path, label) if path.suffix.lower() == ".csv" else _read_numpy(path, label, npz_key)
+    kinds = LABEL_KINDS if labels else NUMBER_KINDS
+    if array.dtype.kind not in kinds:
+        what_kind = "numbers or strings" if labels else "numbers"
+        raise CliError(f"{label} holds {array.dtype} values, not {what_kind}")
+    if array.ndim == 0:
+        raise CliError(f"{label} holds a single value, not rows; save an array with one row per sample")
+    if array.shape[0] == 0:
+        raise CliError(f"{label} has no rows (shape {array.shape}); save at least one row in it")
+    return array
 
 
 def load_labels(args: argparse.Namespace, n_rows: int) -> np.ndarray | None:
     """--labels, else y from the --data .npz file if it has one."""
     if args.labels:
-        y = load_array(args.labels, "--labels", "y")
+        where = f"--labels {args.labels}"
+        y = load_array(args.labels, "--labels", "y", labels=True)
     elif Path(args.data).suffix.lower() == ".npz":
-        with np.load(args.data, allow_pickle=False) as data:
-            y = data["y"] if "y" in data.files else None
+        where = f"--data {args.data}"
+        y = _npz_labels(Path(args.data), where)
     else:
         return None
     if y is None:
@@ -138,7 +236,15 @@ def load_labels(args: argparse.Namespace, n_rows: int) -> np.ndarray | None:
     if y.ndim == 2 and 1 in y.shape:
         y = y.ravel()  # one CSV column
     if y.ndim != 1 or y.shape[0] != n_rows:
-        raise CliError(f"labels have shape {y.shape}; expected one label per data row ({n_rows})")
+        raise CliError(f"{where}: labels have shape {y.shape}; expected one label per data row ({n_rows})")
+    return y
+
+
+def _npz_labels(path: Path, label: str) -> np.ndarray | None:
+    """The array ``y`` of a .npz data file, or None."""
+    y = _read_numpy(path, label, "y", only_named=True)
+    if y is not None and y.dtype.kind not in LABEL_KINDS:
+        raise CliError(f"{label}: its y holds {y.dtype} values, not numbers or strings")
     return y
 
 
@@ -149,7 +255,7 @@ def _convert(args: argparse.Namespace, name: str) -> ConvertedModel:
     model = load_model(args.model)
     calibration = load_array(args.calibration, "--calibration", "X") if args.calibration else None
     X_train = load_array(args.train_data, "--train-data", "X") if args.train_data else None
-    y_train = load_array(args.train_labels, "--train-labels", "y").ravel() if args.train_labels else None
+    y_train = load_array(args.train_labels, "--train-labels", "y", labels=True).ravel() if args.train_labels else None
     return convert(model, name=name, dtype=args.dtype, strategy=args.strategy, leaf_dtype=args.leaf_dtype,
                    calibration=calibration, X_train=X_train, y_train=y_train)
 
@@ -302,14 +408,16 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tinyml-lab",
         description="Export scikit-learn and Keras models as C99 headers for microcontrollers, and check the "
                     "C runtime (its WebAssembly build) against the model.",
-        epilog="Exit codes: 0 success, 1 report outside the tolerance, 2 bad input or options.",
+        epilog="Exit codes: 0 success, 1 report outside the tolerance, 2 bad input or options, 3 internal error. "
+               + UNTRUSTED_FILES,
     )
     parser.add_argument("--version", action="version", version=f"tinyml-lab {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
     p = commands.add_parser("convert", help="write the C header of a model",
-                            description="Write the C header of a saved model and print its size estimate.")
+                            description="Write the C header of a saved model and print its size estimate.",
+                            epilog=UNTRUSTED_FILES)
     _add_model_options(p)
     p.add_argument("-o", "--output", required=True, metavar="OUT.h", help="header file to write")
     p.set_defaults(run=command_convert)
@@ -320,6 +428,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "predictions. A float32 export must give every label and values within "
                     f"{DEFAULT_MAX_RELATIVE_ERROR:g} relative L2 unless told otherwise; a quantized one is only "
                     "reported unless --min-agreement / --max-error are given. Exit code 1 when outside them.",
+        epilog=UNTRUSTED_FILES,
     )
     _add_model_options(p)
     p.add_argument("--data", required=True, metavar="X", help="input rows: .npy, .npz (array X) or .csv")
@@ -340,12 +449,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except (CliError, TinyMLError) as exc:
-        message = str(exc).replace("\n", " ")
+        message = str(exc)
     except ImportError as exc:  # an optional dependency: h5py for Keras files, Keras for its reference
         message = str(exc)
     except KeyboardInterrupt:
         return 130
-    print(f"tinyml-lab: error: {message}", file=sys.stderr)
+    except Exception:  # noqa: BLE001 - a bug: its traceback, and never exit code 1 ("outside tolerance")
+        traceback.print_exc()
+        print("tinyml-lab: internal error (the traceback above): please report it with the command line",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+    print("tinyml-lab: error: " + re.sub(r"\s*\n\s*", " ", message.strip()), file=sys.stderr)
     return EXIT_ERROR
 
 

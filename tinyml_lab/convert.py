@@ -6,6 +6,7 @@ runtime inside an embedded V8 (see _engine.py): no browser and no Node install n
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from dataclasses import dataclass, field
@@ -14,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from . import _engine
-from .arrays import check_features, decode_array, encode_array, input_count
-from .errors import InvalidInputError
+from .arrays import check_features, decode_array, encode_array, input_count, require_rows
+from .errors import InvalidInputError, InvalidModelError, first_line
 from .readers import model_to_ir
 
 # Every value the compiler takes (resolveOptions in src/core/compile.ts), for checking options
@@ -179,10 +180,10 @@ class ConvertedModel:
         return int(self.size["ramBytes"])
 
     def save(self, path: str | os.PathLike[str] | None = None) -> str:
-        """Writes the header (default: <name>.h in the working directory); returns the path."""
+        """Writes the header (default: <name>.h in the working directory); returns the path.
+        The header is written whole or not at all: to a temporary file beside it, then renamed."""
         target = os.fspath(path) if path is not None else f"{self.name}.h"
-        with open(target, "w", encoding="utf-8", newline="\n") as f:
-            f.write(self.header)
+        write_whole(target, self.header)
         return target
 
     def save_bundle(self, path: str | os.PathLike[str] | None, X: Any, y: Any = None, *,
@@ -209,7 +210,8 @@ class ConvertedModel:
 
     def evaluate(self, X: Any, y: Any = None) -> AgreementReport:
         """Runs the C runtime (WebAssembly) on X and compares it with the model's own output."""
-        x32 = check_features(X, input_count(self.ir), "X")
+        x32 = require_rows(check_features(X, input_count(self.ir), "X"), "X",
+                           "evaluate compares the C runtime with the model on its rows")
         reference = reference_outputs(self.model, self.ir, x32, y)
         result = self._run({"x": encode_array(x32, "float32"), "reference": reference})
         report = result["report"]
@@ -245,6 +247,26 @@ class ConvertedModel:
             f"<ConvertedModel {self.name}: {self.ir['estimator']}, {self.options['featureType']} features, "
             f"~{self.flash_bytes} B flash, ~{self.ram_bytes} B RAM>"
         )
+
+
+def write_whole(target: str, text: str) -> None:
+    """Writes text to the file target whole or not at all (a full disk, an interrupt): into a
+    temporary file beside it, renamed over it. A symlink keeps pointing at the file; what is not
+    a regular file (/dev/stdout, a pipe) is written directly."""
+    if os.path.exists(target) and not os.path.isfile(target):
+        with open(target, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        return
+    final = os.path.realpath(target)
+    partial = os.path.join(os.path.dirname(final), f".{os.path.basename(final)}.{os.getpid()}.partial")
+    try:
+        with open(partial, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(partial, final)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(partial)
+        raise
 
 
 def class_indices(labels: Any, classes: list[Any]) -> np.ndarray:
@@ -308,7 +330,7 @@ def _keras_reference(model: Any, ir: dict[str, Any], x32: np.ndarray) -> tuple[n
                 f"comparing with {os.fspath(model)} needs Keras to compute the reference outputs; "
                 "pip install keras jax, or pass the loaded model"
             ) from None
-        model = keras.saving.load_model(os.fspath(model))
+        model = _load_keras_file(keras, os.fspath(model))
     out = np.asarray(model.predict(x32.reshape((-1, *ir["input_shape"])), verbose=0), dtype=np.float64)
     out = out.reshape(len(x32), -1)
     if ir["task"] != "classification":
@@ -317,6 +339,23 @@ def _keras_reference(model: Any, ir: dict[str, Any], x32: np.ndarray) -> tuple[n
         p = out[:, 0]
         return (p > 0.5).astype(np.int32), np.stack([1 - p, p], axis=1)
     return np.argmax(out, axis=1).astype(np.int32), out
+
+
+def _load_keras_file(keras: Any, path: str) -> Any:
+    """The model of a .keras / .h5 file, loaded by Keras in safe mode (a Lambda layer's code is
+    never deserialized) and without its training configuration (only predict is needed)."""
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as exc:  # noqa: BLE001 - Keras raises anything on a file it cannot load
+        text = str(exc).strip()
+        if "safe_mode" in text:
+            raise InvalidInputError(
+                f"Keras refused to load {path} in safe mode, which tinyml-lab always uses: the file holds Python "
+                "code (a Lambda layer's function) that loading would run; only if you trust its source, load it "
+                "yourself (keras.saving.load_model(path, safe_mode=False)) and pass the model instead of the file"
+            ) from None
+        raise InvalidModelError(
+            f"Keras cannot load {path} to compute the reference ({type(exc).__name__}: {first_line(exc)})") from None
 
 
 def _is_keras(model: Any) -> bool:

@@ -23,3 +23,10 @@ class InvalidInputError(TinyMLError, ValueError):
 
 class CompilerError(TinyMLError, ValueError):
     """The compiler core rejected the model IR or the options."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, for one-line errors that quote another
+    library's ("no details" when it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else "no details"

@@ -7,8 +7,9 @@ cycles on the target (src/core/estimate/targets.ts) and returns all points with 
 flash against accuracy (or agreement, or RMSE) among those that fit.
 
 The work runs through ``joblib.Parallel``: the default (loky) backend gives each worker
-process its own embedded V8, and ``with joblib.parallel_config(backend="dask"):`` (or
-"ray") sends it to a cluster.
+process its own embedded V8, a forked worker (the "multiprocessing" backend) makes its own
+(see _engine.py), and ``with joblib.parallel_config(backend="dask"):`` (or "ray") sends it
+to a cluster.
 """
 
 from __future__ import annotations
@@ -291,17 +292,34 @@ def _target_profiles() -> list[dict[str, Any]]:
     return _engine.call("targetProfiles")["targets"]
 
 
-def _split(X: Any, y: Any, X_test: Any, y_test: Any, test_size: float, random_state: int | None) -> tuple[tuple, tuple]:
+def _rows(X: Any, y: Any, what: str, what_y: str) -> np.ndarray:
+    """X as an array of at least one row, and y (if given) one label per row: checked here,
+    before scikit-learn's fit or split is asked about them."""
     X = np.asarray(X)
+    if X.ndim == 0 or len(X) == 0:
+        raise InvalidInputError(f"{what} has no rows (shape {X.shape}); sweep fits and compares the models on its "
+                                "rows: pass at least one row")
+    if y is not None and np.ndim(y) >= 1 and len(y) != len(X):
+        raise InvalidInputError(f"{what_y} has {len(y)} labels for {len(X)} rows of {what}")
+    return X
+
+
+def _split(X: Any, y: Any, X_test: Any, y_test: Any, test_size: float, random_state: int | None) -> tuple[tuple, tuple]:
+    X = _rows(X, y, "X", "y")
     y = None if y is None else np.asarray(y)
     if X_test is not None:
-        return (X, y), (np.asarray(X_test), None if y_test is None else np.asarray(y_test))
+        return (X, y), (_rows(X_test, y_test, "X_test", "y_test"), None if y_test is None else np.asarray(y_test))
     from sklearn.model_selection import train_test_split  # noqa: PLC0415
 
+    arrays = (X,) if y is None else (X, y)
+    try:
+        parts = train_test_split(*arrays, test_size=test_size, random_state=random_state)
+    except ValueError as exc:  # too few rows for test_size, a test_size out of range
+        raise InvalidInputError(f"cannot hold out test_size={test_size!r} of the {len(X)} rows of X ({exc}); "
+                                "pass more rows, another test_size, or X_test and y_test") from None
     if y is None:
-        X_train, X_hold = train_test_split(X, test_size=test_size, random_state=random_state)
-        return (X_train, None), (X_hold, None)
-    X_train, X_hold, y_train, y_hold = train_test_split(X, y, test_size=test_size, random_state=random_state)
+        return (parts[0], None), (parts[1], None)
+    X_train, X_hold, y_train, y_hold = parts
     return (X_train, y_train), (X_hold, y_hold)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from traitlets import Bool, Dict, Unicode, observe
 
 from ._widget_base import TinyMLWidget
-from .arrays import check_features, decode_array, encode_array, input_count
+from .arrays import check_features, decode_array, encode_array, input_count, require_rows
 from .bundle import APT_PACKAGES, Bundle, HarnessRun, ToolchainError, run_in_qemu, write_bundle
 from .convert import ConvertedModel, compile_options, reference_outputs
 from .errors import InvalidInputError, TinyMLError
@@ -128,9 +128,8 @@ class Inspector(TinyMLWidget):
 
     def set_data(self, X_test: Any, y_test: Any = None) -> None:
         """Replaces the test rows the widget runs the C runtime on."""
-        x32 = check_features(X_test, input_count(self.ir), "X_test")
-        if x32.shape[0] == 0:
-            raise InvalidInputError("X_test has no rows")
+        x32 = require_rows(check_features(X_test, input_count(self.ir), "X_test"), "X_test",
+                           "the Inspector compares the C runtime with the model on its rows")
         reference = reference_outputs(self._model, self.ir, x32, y_test)
         self.agreement = {}
         self.data = {"x": encode_array(x32, "float32"), "reference": reference}

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import joblib
@@ -225,3 +227,199 @@ def bad_files(tmp_path_factory):
 def test_errors_are_one_line_with_exit_code_2(bad_files, args, fragments):
     assert_error(run_cli(*args, cwd=bad_files), *fragments)
     assert not (bad_files / "m.h").exists()
+
+
+# --------------------------------------------------------------------------- damaged and odd files
+
+
+def _rezip(source: Path, target: Path, replace: dict[str, bytes]) -> None:
+    """A copy of the zip `source` with some members' bytes replaced (stored, not compressed)."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as zout:
+        for name in zin.namelist():
+            zout.writestr(name, replace.get(name, zin.read(name)))
+
+
+def _lambda_net(folder: Path, marker: Path):
+    """A Keras net whose Lambda layer creates `marker` when it runs."""
+    import keras
+
+    touch = eval(f"lambda x: (open({str(marker)!r}, 'w').close(), x)[1]")  # noqa: S307 - the code a file carries
+    return keras.Sequential([keras.Input((4,)), keras.layers.Lambda(touch, output_shape=(4,)),
+                             keras.layers.Dense(3, activation="softmax")])
+
+
+@pytest.fixture(scope="module")
+def damaged_files(tmp_path_factory):
+    import h5py
+    import keras
+
+    folder = tmp_path_factory.mktemp("damaged")
+    X, y = load_iris(return_X_y=True)
+    keras.utils.set_random_seed(0)
+    net = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                            keras.layers.Dense(3, activation="softmax")])
+    net.save(folder / "net.keras")
+    net.save(folder / "net.h5")
+    _rezip(folder / "net.keras", folder / "bad_json.keras", {"config.json": b'{"class_name": "Sequential",'})
+    _rezip(folder / "net.keras", folder / "list_config.keras", {"config.json": b"[1, 2, 3]"})
+    _rezip(folder / "net.keras", folder / "weights_not_hdf5.keras", {"model.weights.h5": b"not HDF5 at all"})
+    _rezip(folder / "net.keras", folder / "stored.keras", {})
+    raw = bytearray((folder / "stored.keras").read_bytes())
+    raw[raw.index(b'"class_name"') + 1] ^= 0x20  # one flipped bit inside config.json: a CRC error
+    (folder / "crc.keras").write_bytes(bytes(raw))
+    shutil.copy(folder / "net.h5", folder / "bad_config.h5")
+    with h5py.File(folder / "bad_config.h5", "r+") as f:
+        f.attrs["model_config"] = '{"class_name": "Sequential", "config": {'
+    shutil.copy(folder / "net.h5", folder / "missing_weights.h5")
+    with h5py.File(folder / "missing_weights.h5", "r+") as f:
+        group = f["model_weights"][net.layers[0].name]
+        kernel = next(n.decode() if isinstance(n, bytes) else n for n in group.attrs["weight_names"])
+        del group[kernel]
+    marker = folder / "lambda_ran"
+    lambda_net = _lambda_net(folder, marker)
+    lambda_net.save(folder / "lambda.keras")
+    lambda_net.save(folder / "lambda.h5")
+
+    model = RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y)
+    with open(folder / "forest.pkl", "wb") as f:
+        pickle.dump(model, f)
+    blob = pickle.dumps(model)
+    (folder / "truncated.pkl").write_bytes(blob[: len(blob) // 2])
+    (folder / "folder.pkl").mkdir()
+    np.save(folder / "X.npy", X)
+    np.save(folder / "no_rows.npy", X[:0])
+    np.save(folder / "column.npy", X[:, 0])
+    np.save(folder / "strings.npy", X.astype(str))
+    np.save(folder / "scalar.npy", np.float64(1.0))
+    raw = (folder / "X.npy").read_bytes()
+    (folder / "truncated.npy").write_bytes(raw[: len(raw) // 2])
+    np.savez(folder / "data.npz", X=X, y=y)
+    raw = (folder / "data.npz").read_bytes()
+    (folder / "truncated.npz").write_bytes(raw[: len(raw) // 2])
+    shutil.copy(folder / "data.npz", folder / "npz_named.npy")
+    shutil.copy(folder / "X.npy", folder / "npy_named.npz")
+    np.savez(folder / "objects.npz", X=np.array([{"a": 1}], dtype=object))
+    (folder / "folder.npy").mkdir()
+    with open(folder / "latin1.csv", "w", encoding="latin-1") as f:
+        f.write("longueur sépale,largeur sépale,longueur pétale,largeur pétale\n")
+        np.savetxt(f, X, delimiter=",")
+    (folder / "ragged.csv").write_text("1,2,3,4\n5,6,7,8\n9,10,11\n")
+    (folder / "words.csv").write_text("a,b,c,d\n1,2,3,4\n5,6,seven,8\n")
+    np.save(folder / "y_short.npy", y[:-1])
+    return folder
+
+
+@pytest.mark.parametrize(
+    "args, fragments",
+    [
+        # the cases of issue 14: each was a traceback with exit code 1
+        (("convert", "bad_json.keras", "-o", "m.h"),
+         ("bad_json.keras: config.json is not valid JSON", "save the model again")),
+        (("convert", "list_config.keras", "-o", "m.h"), ("list_config.keras: config.json holds a JSON list",)),
+        (("convert", "weights_not_hdf5.keras", "-o", "m.h"), ("its model.weights.h5 is not an HDF5 file",)),
+        (("convert", "crc.keras", "-o", "m.h"), ("crc.keras is damaged: its config.json does not unpack", "CRC")),
+        (("convert", "bad_config.h5", "-o", "m.h"), ("bad_config.h5: the model_config attribute is not valid JSON",)),
+        (("convert", "missing_weights.h5", "-o", "m.h"), ("missing_weights.h5: layer 'dense", "lists the weights",
+                                                         "damaged or incomplete")),
+        (("report", "forest.pkl", "--data", "no_rows.npy"), ("--data no_rows.npy has no rows (shape (0, 4))",)),
+        (("report", "forest.pkl", "--data", "truncated.npz"), ("--data truncated.npz cannot be read as .npz",
+                                                               "damaged or truncated")),
+        (("report", "forest.pkl", "--data", "npz_named.npy"), ("npz_named.npy is a .npz archive", "rename it to .npz")),
+        (("report", "forest.pkl", "--data", "npy_named.npz"), ("npy_named.npz is a .npy array", "rename it to .npy")),
+        (("report", "forest.pkl", "--data", "latin1.csv"),
+         ("latin1.csv is not UTF-8 text (byte 0xe9", "save it as UTF-8")),
+        # more of the same kind
+        (("convert", "truncated.pkl", "-o", "m.h"), ("truncated.pkl: cannot be read as a pkl file", "truncated")),
+        (("convert", "folder.pkl", "-o", "m.h"), ("folder.pkl is a directory; expected a model file",)),
+        (("report", "forest.pkl", "--data", "folder.npy"), ("--data folder.npy is a directory",)),
+        (("report", "forest.pkl", "--data", "strings.npy"), ("--data strings.npy holds <U32 values, not numbers",)),
+        (("report", "forest.pkl", "--data", "scalar.npy"), ("--data scalar.npy holds a single value, not rows",)),
+        (("report", "forest.pkl", "--data", "truncated.npy"), ("--data truncated.npy cannot be read as .npy",)),
+        (("report", "forest.pkl", "--data", "objects.npz"), ("objects.npz: array 'X' holds Python objects",
+                                                             "never unpickles")),
+        (("report", "forest.pkl", "--data", "ragged.csv"), ("--data ragged.csv line 3 has 3 values, line 1 has 4",)),
+        (("report", "forest.pkl", "--data", "words.csv"),
+         ("--data words.csv line 3, column 3: 'seven' is not a number",)),
+        (("report", "forest.pkl", "--data", "column.npy"), ("--data column.npy has shape (150,)", "rows of 4 values")),
+        (("report", "forest.pkl", "--data", "data.npz", "--labels", "y_short.npy"),
+         ("--labels y_short.npy: labels have shape (149,)", "(150)")),
+        (("report", "forest.pkl", "--data", "X.npy", "--labels", "latin1.csv"), ("--labels latin1.csv is not UTF-8",)),
+        (("convert", "forest.pkl", "-o", "m.h", "--train-data", "truncated.npz"), ("--train-data truncated.npz",)),
+    ],
+    ids=["keras-bad-json", "keras-config-list", "keras-weights-not-hdf5", "keras-crc", "h5-bad-config",
+         "h5-missing-weights", "npy-no-rows", "npz-truncated", "npz-named-npy", "npy-named-npz", "csv-latin1",
+         "pkl-truncated", "model-directory", "data-directory", "npy-strings", "npy-scalar", "npy-truncated",
+         "npz-objects", "csv-ragged", "csv-word", "data-1d", "labels-length", "labels-latin1", "train-data-truncated"],
+)
+def test_damaged_files_are_one_line_with_exit_code_2(damaged_files, args, fragments):
+    assert_error(run_cli(*args, cwd=damaged_files), *fragments)
+    assert not (damaged_files / "m.h").exists()
+
+
+@pytest.mark.parametrize("saved", ["lambda.keras", "lambda.h5"])
+def test_keras_files_never_run_their_code(damaged_files, saved):
+    marker = damaged_files / "lambda_ran"
+    assert not marker.exists()  # saving it did not run the Lambda either
+    assert_error(run_cli("convert", saved, "-o", "m.h", cwd=damaged_files), "lambda (Lambda): layer type not supported")
+    assert_error(run_cli("report", saved, "--data", "X.npy", cwd=damaged_files), "layer type not supported")
+    assert not marker.exists() and not (damaged_files / "m.h").exists()
+    # the reference of a report: Keras loads the file in safe mode, which refuses the Lambda's code
+    from tinyml_lab.convert import _keras_reference
+
+    with pytest.raises(tinyml_lab.InvalidInputError, match=r"refused to load .*lambda\.\w+ in safe mode.*trust"):
+        _keras_reference(str(damaged_files / saved), {"input_shape": [4], "task": "classification"},
+                         np.zeros((2, 4), dtype=np.float32))
+    assert not marker.exists()
+    # what the file would do if loaded unsafely: run its code
+    import keras
+
+    keras.saving.load_model(damaged_files / saved, safe_mode=False, compile=False).predict(np.zeros((1, 4)), verbose=0)
+    assert marker.exists()
+    marker.unlink()
+
+
+def test_unreadable_file_is_one_line(damaged_files, monkeypatch, capsys):
+    # run in-process: a permission error cannot be made with chmod when the tests run as root
+    import builtins
+
+    from tinyml_lab import cli
+
+    real_open = builtins.open
+
+    def deny(file, *args, **kwargs):
+        if str(file).endswith("X.npy"):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", deny)
+    monkeypatch.chdir(damaged_files)
+    assert cli.main(["report", "forest.pkl", "--data", "X.npy"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["tinyml-lab: error: --data X.npy cannot be read (Permission denied)"]
+
+
+def test_internal_error_is_not_exit_code_1(damaged_files, monkeypatch, capsys):
+    # exit code 1 means "outside the tolerance": a bug must never look like that
+    from tinyml_lab import cli
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cli, "convert", broken)
+    monkeypatch.chdir(damaged_files)
+    assert cli.main(["convert", "forest.pkl", "-o", "m.h"]) == 3
+    err = capsys.readouterr().err
+    assert "RuntimeError: a bug" in err and err.strip().splitlines()[-1].startswith("tinyml-lab: internal error")
+    assert not (damaged_files / "m.h").exists()
+
+
+def test_untrusted_files_are_explained(tmp_path):
+    for command in ("convert", "report"):
+        result = run_cli(command, "--help", cwd=tmp_path)
+        assert result.returncode == 0
+        text = " ".join(result.stdout.split())
+        assert "runs code when it is loaded" in text and "sources you trust" in text, command
+        assert ".keras and .h5 files are read as data" in text and "never run code" in text, command
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert "Untrusted files" in readme and "run code when they are loaded" in readme
+    assert "safe mode" in readme

@@ -6,13 +6,19 @@ import copy
 
 import numpy as np
 import pytest
+from sklearn.covariance import EllipticEnvelope
 from sklearn.datasets import load_iris
 from sklearn.ensemble import (
     AdaBoostClassifier,
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
     HistGradientBoostingClassifier,
     IsolationForest,
     RandomForestClassifier,
 )
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.svm import SVC, OneClassSVM
 from sklearn.tree import DecisionTreeClassifier
 
 import tinyml_lab
@@ -62,7 +68,7 @@ def test_multi_output_trees_are_refused():
         (lambda X: X[0], r"X_test is 1-D"),
         (lambda X: X * 1e39, r"too large for float32"),
         (lambda X: X.astype(str).astype(object) + "cm", r"X_test must be numeric"),
-        (lambda X: X[:0], r"X_test has no rows"),
+        (lambda X: X[:0], r"X_test has no rows \(shape \(0, 4\)\); the Inspector"),
     ],
     ids=["nan", "inf", "feature-count", "1-d", "float32-overflow", "strings", "empty"],
 )
@@ -165,3 +171,110 @@ def test_no_header_is_written_on_error(iris_forest, tmp_path):
     with pytest.raises(CompilerError):
         tinyml_lab.export_header(model, target, name="0bad")
     assert not target.exists()
+
+
+# --------------------------------------------------------------------------- non-finite scalars, empty data
+
+
+def _fitted(make, edit):
+    X, y = load_iris(return_X_y=True)
+    model = make().fit(X, y)
+    edit(model)
+    return model
+
+
+NAN = float("nan")
+
+
+def _set(attribute, value):
+    return lambda model: setattr(model, attribute, value)
+
+
+@pytest.mark.parametrize(
+    "make, edit, message",
+    [
+        (lambda: GradientBoostingClassifier(n_estimators=3, random_state=0), _set("learning_rate", NAN),
+         r"GradientBoostingClassifier\.learning_rate is nan; .*set learning_rate to the finite value"),
+        (lambda: GradientBoostingRegressor(n_estimators=3, random_state=0),
+         lambda m: m.init_.constant_.fill(np.inf),
+         r"GradientBoostingRegressor\.init_\.constant_ is inf; .*refit the model on training data without NaN"),
+        (lambda: GradientBoostingClassifier(n_estimators=3, random_state=0),
+         lambda m: m.init_.class_prior_.__setitem__(0, NAN),
+         r"GradientBoostingClassifier\.init_\.class_prior_ is nan"),
+        (lambda: IsolationForest(n_estimators=3, random_state=0), _set("offset_", NAN),
+         r"IsolationForest\.offset_ is nan; .*refit"),
+        (lambda: IsolationForest(n_estimators=3, random_state=0), _set("max_samples_", NAN),
+         r"IsolationForest\.max_samples_ is nan"),
+        (lambda: OneClassSVM(gamma=0.5), _set("offset_", np.array([NAN])), r"OneClassSVM\.offset_ is nan"),
+        (lambda: SVC(gamma=0.5), _set("gamma", NAN), r"SVC\.gamma is nan; .*set gamma to the finite value"),
+        (lambda: SVC(kernel="poly", gamma=0.5), _set("coef0", -np.inf), r"SVC\.coef0 is -inf"),
+        (lambda: EllipticEnvelope(random_state=0), _set("offset_", NAN), r"EllipticEnvelope\.offset_ is nan"),
+        (lambda: DecisionTreeClassifier(max_depth=2), _set("classes_", np.array([0.0, NAN, 2.0])),
+         r"DecisionTreeClassifier\.classes_ holds nan \(class 1\); .*map the labels to integers or strings"),
+        (lambda: LogisticRegression(max_iter=500), _set("classes_", np.array([0.0, 1.0, np.inf])),
+         r"LogisticRegression\.classes_ holds inf \(class 2\)"),
+        (lambda: KNeighborsClassifier(p=3), lambda m: m.effective_metric_params_.update(p=NAN),
+         r"KNeighborsClassifier\.p is nan"),
+    ],
+    ids=["learning-rate", "init-constant", "init-prior", "isolation-offset", "isolation-max-samples",
+         "one-class-svm-offset", "svc-gamma", "svc-coef0", "elliptic-offset", "nan-class", "inf-class",
+         "minkowski-p"],
+)
+def test_non_finite_scalar_attribute_is_named(make, edit, message):
+    model = _fitted(make, edit)
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(InvalidModelError, match=message) as info:
+        tinyml_lab.convert(model, X_train=X, y_train=y)
+    assert "JSON" not in str(info.value)
+
+
+def test_non_finite_batch_norm_epsilon_is_named():
+    from tinyml_lab.readers.networks import KerasLayer, keras_layers_to_ir
+
+    ones = np.ones(4, dtype=np.float32)
+    layers = [KerasLayer("bn", "BatchNormalization", {"axis": -1, "epsilon": NAN}, [ones, 0 * ones, 0 * ones, ones]),
+              KerasLayer("out", "Dense", {"units": 2, "activation": "softmax"},
+                         [np.ones((4, 2), dtype=np.float32), np.zeros(2, dtype=np.float32)])]
+    with pytest.raises(InvalidModelError, match=r"bn \(BatchNormalization\): epsilon is nan; .*finite epsilon"):
+        keras_layers_to_ir("keras.Sequential", (4,), layers)
+
+
+def test_non_finite_value_left_in_the_ir_is_named_by_its_path(iris_forest):
+    # the engine's safety net, for a value no reader checks: the IR path, not the JSON library's text
+    model, _, _ = iris_forest
+    ir = model_to_ir(model)
+    ir["trees"][1]["scale"] = NAN
+    with pytest.raises(InvalidModelError, match=r"the model's IR has nan at trees\[1\]\.scale; .*refit") as info:
+        ConvertedModel(model, ir, compile_options())
+    assert "JSON" not in str(info.value)
+
+
+def test_no_rows_are_refused_before_scikit_learn_is_asked(iris_forest, tmp_path):
+    model, X, y = iris_forest
+    with pytest.raises(InvalidInputError, match=r"X has no rows \(shape \(0, 4\)\); evaluate .*pass at least one row"):
+        tinyml_lab.evaluate(model, X[:0])
+    with pytest.raises(InvalidInputError, match=r"X has no rows \(shape \(0, 4\)\); evaluate"):
+        tinyml_lab.convert(model).evaluate(X[:0], y[:0])
+    with pytest.raises(InvalidInputError, match=r"X_test has no rows \(shape \(0, 4\)\); the Inspector .*at least one"):
+        tinyml_lab.inspect(model, X[:0])
+    with pytest.raises(InvalidInputError, match=r"X has no rows \(shape \(0, 4\)\); a bundle needs at least one"):
+        tinyml_lab.export_bundle(model, X[:0], None, tmp_path / "bundle")
+    assert not (tmp_path / "bundle").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (lambda X, y: (X[:0], y[:0]), r"X has no rows \(shape \(0, 4\)\); sweep .*pass at least one row"),
+        (lambda X, y: (X, y, X[:0], y[:0]), r"X_test has no rows \(shape \(0, 4\)\)"),
+        (lambda X, y: (X[:1], y[:1]), r"cannot hold out test_size=0.25 of the 1 rows of X .*X_test and y_test"),
+        (lambda X, y: (X, y[:5]), r"y has 5 labels for 150 rows of X"),
+    ],
+    ids=["no-rows", "no-test-rows", "one-row", "label-count"],
+)
+def test_sweep_refuses_unusable_data_itself(args, message):
+    X, y = load_iris(return_X_y=True)
+    data = args(X, y)
+    kwargs = {"X_test": data[2], "y_test": data[3]} if len(data) == 4 else {}
+    with pytest.raises(InvalidInputError, match=message):
+        tinyml_lab.sweep(DecisionTreeClassifier(max_depth=2), data[0], data[1], target="cortex-m4f", **kwargs)

@@ -8,9 +8,12 @@ depend on the order; it only keeps the JSON readable.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
+
+from ..errors import InvalidModelError
 
 IR_FORMAT = "tinyml-lab-ir"
 IR_VERSION = 1
@@ -57,18 +60,36 @@ def estimator_name(model: Any) -> str:
     return f"{module}.{cls.__qualname__}"
 
 
-def class_labels(classes: np.ndarray) -> list[Any]:
+def class_labels(classes: np.ndarray, where: str) -> list[Any]:
     """``classes_`` as JSON values: bools as 0/1, numbers and strings as they are, anything
-    else as its string."""
+    else as its string. ``where`` names them in the error a NaN or infinite label raises
+    ("DecisionTreeClassifier.classes_")."""
     labels = []
-    for c in classes.tolist():
+    for i, c in enumerate(classes.tolist()):
         if isinstance(c, (bool, np.bool_)):
             labels.append(int(c))
+        elif isinstance(c, float) and not math.isfinite(c):
+            raise InvalidModelError(
+                f"{where} holds {c} (class {i}); a header names classes by finite numbers or strings: refit on "
+                "labels without NaN or infinity, or map the labels to integers or strings first"
+            )
         elif isinstance(c, (int, float, str)):
             labels.append(c)
         else:
             labels.append(str(c))
     return labels
+
+
+def finite_number(value: Any, short: str, attribute: str) -> float:
+    """``float(value)``, or an InvalidModelError naming the estimator's attribute when it is
+    NaN or infinite (JSON, the IR and a C constant have no such number). A fitted attribute
+    (its name ends in "_") asks for a refit, a parameter for a finite value."""
+    number = float(value)
+    if not math.isfinite(number):
+        fix = ("refit the model on training data without NaN or infinite values" if attribute.endswith("_")
+               else f"set {attribute} to the finite value the model was fitted with")
+        raise InvalidModelError(f"{short}.{attribute} is {number}; a header holds finite numbers only: {fix}")
+    return number
 
 
 def feature_names_of(model: Any) -> list[str] | None:
@@ -77,4 +98,5 @@ def feature_names_of(model: Any) -> list[str] | None:
     return None if names is None else [str(n) for n in names]
 
 
-__all__ = ["IR_FORMAT", "IR_VERSION", "class_labels", "estimator_name", "feature_names_of", "ir_envelope"]
+__all__ = ["IR_FORMAT", "IR_VERSION", "class_labels", "estimator_name", "feature_names_of", "finite_number",
+           "ir_envelope"]

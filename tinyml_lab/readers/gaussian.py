@@ -18,7 +18,7 @@ import numpy as np
 
 from ..arrays import encode_array
 from ..errors import InvalidModelError, NotFittedError
-from .envelope import class_labels, feature_names_of, ir_envelope
+from .envelope import class_labels, feature_names_of, finite_number, ir_envelope
 from .reader import Estimator, Reader, table_entry
 
 GAUSSIAN_ESTIMATORS = {
@@ -82,7 +82,7 @@ def gaussian_to_ir(model: Any) -> dict[str, Any]:
         covariance = "diag"
         prec_chol = 1.0 / np.sqrt(variance)
         log_weights = np.log(np.asarray(model.class_prior_, dtype=np.float64))
-        classes = class_labels(np.asarray(model.classes_))
+        classes = class_labels(np.asarray(model.classes_), f"{short}.classes_")
         score = "log_likelihood"
     elif short == "EllipticEnvelope":
         import scipy.linalg  # noqa: PLC0415
@@ -98,7 +98,7 @@ def gaussian_to_ir(model: Any) -> dict[str, Any]:
         log_weights = np.zeros(1)
         classes = [-1, 1]
         score = "mahalanobis"
-        extra["offset"] = float(model.offset_)
+        extra["offset"] = finite_number(model.offset_, short, "offset_")
     else:
         covariance = model.covariance_type
         means = np.asarray(model.means_, dtype=np.float64)

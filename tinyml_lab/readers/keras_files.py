@@ -20,13 +20,14 @@ import json
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
-from ..errors import InvalidInputError, InvalidModelError, UnsupportedModelError
+from ..errors import InvalidInputError, InvalidModelError, TinyMLError, UnsupportedModelError, first_line
 from .networks import CHAIN_ONLY, KERAS_MODEL_CLASSES, KerasLayer, keras_layers_to_ir
 from .reader import Estimator, Reader
 
@@ -54,11 +55,40 @@ def keras_file_to_ir(
     if not path.is_file():
         raise InvalidInputError(f"{path} does not exist or is not a file")
     suffix = path.suffix.lower()
-    if suffix == ".keras":
-        return _read_keras_archive(path, task, classes)
-    if suffix in (".h5", ".hdf5"):
-        return _read_legacy_h5(path, task, classes)
-    raise InvalidInputError(f"{path}: expected a .keras or .h5 file")
+    if suffix not in KERAS_FILE_SUFFIXES:
+        raise InvalidInputError(f"{path}: expected a .keras or .h5 file")
+    read = _read_keras_archive if suffix == ".keras" else _read_legacy_h5
+    try:
+        return read(path, task, classes)
+    except (TinyMLError, ImportError):
+        raise
+    except _DAMAGE as exc:
+        # a file no Keras wrote (edited by hand, damaged) can break the reader anywhere: one message
+        raise InvalidModelError(
+            f"{path} is not a {suffix} file Keras 3 wrote ({type(exc).__name__}: {first_line(exc)}); "
+            "save the model again with model.save()"
+        ) from None
+
+
+#: What a damaged or hand-made file can make the reader raise past its own checks.
+_DAMAGE = (OSError, EOFError, zipfile.BadZipFile, zlib.error, KeyError, IndexError, TypeError, AttributeError,
+           ValueError, RuntimeError, NotImplementedError)
+
+
+def _model_config(raw: bytes | str, where: str) -> dict[str, Any]:
+    """The model config JSON (config.json, the model_config attribute) as a dict, or an
+    InvalidModelError naming ``where`` and the problem."""
+    try:
+        config = json.loads(raw)
+    except UnicodeDecodeError:
+        raise InvalidModelError(f"{where} is not UTF-8 text; the file is damaged: save the model again") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidModelError(f"{where} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+                                "the file is damaged: save the model again") from None
+    if not isinstance(config, dict):
+        raise InvalidModelError(f"{where} holds a JSON {type(config).__name__}, not a Keras model config (an object "
+                                "with class_name and config); the file is damaged: save the model again")
+    return config
 
 
 def _h5py():
@@ -77,6 +107,8 @@ def _read_keras_archive(path: Path, task, classes) -> dict[str, Any]:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
         raise InvalidModelError(f"{path} is not a .keras archive (not a zip file)") from None
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read {path}: {exc.strerror or exc}") from None
     with archive:
         names = set(archive.namelist())
         if "config.json" not in names:
@@ -85,11 +117,17 @@ def _read_keras_archive(path: Path, task, classes) -> dict[str, Any]:
             raise UnsupportedModelError(
                 f"{path} has no model.weights.h5 (sharded or other weight stores are not supported)"
             )
-        model_config = json.loads(archive.read("config.json"))
-        weights_bytes = archive.read("model.weights.h5")
+        config_bytes, weights_bytes = (_unpack(archive, member, path) for member in ("config.json", "model.weights.h5"))
+    model_config = _model_config(config_bytes, f"{path}: config.json")
     estimator, entries, input_shape = _describe_model(model_config, str(path))
     slots = _weight_slots(estimator, entries)
-    with _h5py().File(io.BytesIO(weights_bytes), "r") as weights_file:
+    h5py = _h5py()
+    try:
+        weights_file = h5py.File(io.BytesIO(weights_bytes), "r")
+    except OSError:
+        raise InvalidModelError(f"{path}: its model.weights.h5 is not an HDF5 file; the file is damaged: "
+                                "save the model again") from None
+    with weights_file:
 
         def weights_of(index: int, entry: dict[str, Any]) -> list[np.ndarray]:
             group = weights_file.get(f"layers/{slots[index]}/vars") if slots[index] else None
@@ -129,11 +167,24 @@ def _weight_slots(estimator: str, entries: list[dict[str, Any]]) -> list[str | N
     return slots
 
 
+def _unpack(archive: zipfile.ZipFile, member: str, path: Path) -> bytes:
+    try:
+        return archive.read(member)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:  # a CRC error, truncated data
+        raise InvalidModelError(f"{path} is damaged: its {member} does not unpack ({first_line(exc)}); copy the "
+                                "file again or save the model again") from None
+
+
 # --------------------------------------------------------------------------- legacy .h5
 
 
 def _read_legacy_h5(path: Path, task, classes) -> dict[str, Any]:
     h5py = _h5py()
+    try:
+        with open(path, "rb") as f:
+            f.read(1)
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
         h5_file = h5py.File(path, "r")
     except OSError:
@@ -144,7 +195,7 @@ def _read_legacy_h5(path: Path, task, classes) -> dict[str, Any]:
             raise InvalidModelError(
                 f"{path} has no model_config and model_weights: it holds weights only, not a saved model"
             )
-        model_config = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+        model_config = _model_config(raw, f"{path}: the model_config attribute")
         estimator, entries, input_shape = _describe_model(model_config, str(path))
         weights_group = h5_file["model_weights"]
 
@@ -153,6 +204,11 @@ def _read_legacy_h5(path: Path, task, classes) -> dict[str, Any]:
             if group is None:
                 return []
             names = [n.decode("utf-8") if isinstance(n, bytes) else str(n) for n in group.attrs.get("weight_names", [])]
+            missing = [name for name in names if name not in group]
+            if missing:
+                raise InvalidModelError(
+                    f"{path}: layer {_entry_name(entry)!r} lists the weights {missing} in weight_names, but "
+                    "model_weights does not hold them; the file is damaged or incomplete: save the model again")
             return [np.asarray(group[name]) for name in names]
 
         layers = _layer_records(estimator, entries, model_config, weights_of)
@@ -165,13 +221,16 @@ def _read_legacy_h5(path: Path, task, classes) -> dict[str, Any]:
 def _describe_model(model_config: dict[str, Any], where: str) -> tuple[str, list[dict[str, Any]], tuple]:
     """Estimator name, the layer entries of the config and the input shape of one sample."""
     class_name = model_config.get("class_name")
-    estimator = "keras.Functional" if class_name == "Model" else KERAS_MODEL_CLASSES.get(class_name)
+    estimator = "keras.Functional" if class_name == "Model" else KERAS_MODEL_CLASSES.get(str(class_name))
     if estimator is None:
         raise UnsupportedModelError(
             f"{where} holds a {class_name} model; only keras.Sequential and functional models are supported"
         )
     config = model_config.get("config", {})
-    entries = config.get("layers", [])
+    entries = config.get("layers", []) if isinstance(config, dict) else None
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise InvalidModelError(f"{where}: the model config's layers are not a list of layer objects; the file is "
+                                "damaged: save the model again")
     if estimator == "keras.Sequential":
         input_shape = _sequential_input_shape(config, entries, where)
     else:

@@ -80,7 +80,7 @@ def linear_to_ir(model: Any) -> dict[str, Any]:
     activation = "identity"
     classes = None
     if task == "classification":
-        classes = class_labels(np.asarray(model.classes_))
+        classes = class_labels(np.asarray(model.classes_), f"{short}.classes_")
         if output == "probabilities":
             activation = "logistic" if n_outputs == 1 else "softmax"
     # classifiers say how their outputs read; regressors have values only

@@ -132,7 +132,7 @@ def mlp_to_ir(model: Any) -> dict[str, Any]:
                 f"{short} was fitted on multilabel y ({n_outputs} independent labels); "
                 "only binary and multi-class classification are supported"
             )
-        classes = class_labels(np.asarray(model.classes_))
+        classes = class_labels(np.asarray(model.classes_), f"{short}.classes_")
 
     n_layers = len(model.coefs_)
     layers = []
@@ -372,7 +372,8 @@ def _keras_task(
     width = 2 if n_outputs == 1 else n_outputs
     if classes is None:
         return task, list(range(width))
-    labels = class_labels(np.array([c.item() if isinstance(c, np.generic) else c for c in classes], dtype=object))
+    labels = class_labels(np.array([c.item() if isinstance(c, np.generic) else c for c in classes], dtype=object),
+                          "the classes given")
     if len(labels) != width:
         raise InvalidInputError(f"classes has {len(labels)} labels; the model scores {width} classes")
     if len(set(labels)) != len(labels):
@@ -596,13 +597,17 @@ def _batch_norm(layer: KerasLayer, shape: tuple[int, ...]):
         _check_shape(layer, what, array, (channels,))
     if np.any(np.asarray(weights["moving_variance"]) < 0):
         raise InvalidModelError(f"{layer.name} ({layer.class_name}): a moving variance is negative")
+    epsilon = float(config.get("epsilon", 1e-3))
+    if not math.isfinite(epsilon):
+        raise InvalidModelError(f"{layer.name} ({layer.class_name}): epsilon is {epsilon}; a header holds finite "
+                                "numbers only: save the model with a finite epsilon (Keras's default is 0.001)")
     ir_layer = {
         "kind": "batch_norm",
         "gamma": _f32(weights.get("gamma", np.ones(channels))),
         "beta": _f32(weights.get("beta", np.zeros(channels))),
         "mean": _f32(weights["moving_mean"]),
         "variance": _f32(weights["moving_variance"]),
-        "epsilon": float(config.get("epsilon", 1e-3)),
+        "epsilon": epsilon,
     }
     return [ir_layer], shape
 

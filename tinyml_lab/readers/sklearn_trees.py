@@ -13,7 +13,7 @@ import numpy as np
 
 from ..arrays import encode_array
 from ..errors import InvalidModelError, NotFittedError, UnsupportedModelError
-from .envelope import class_labels, feature_names_of, ir_envelope
+from .envelope import class_labels, feature_names_of, finite_number, ir_envelope
 from .reader import Estimator, Reader, table_entry
 
 FAMILY = "tree_ensemble"
@@ -148,6 +148,7 @@ def average_path_length(n: np.ndarray) -> np.ndarray:
 def _boosting_fields(model: Any, name: str, task: str) -> dict[str, Any]:
     """Baseline, link and the stage-major trees of a fitted GradientBoosting model."""
     init = model.init_
+    short = type(model).__name__
     n_raw = model.estimators_.shape[1]
     if task == "classification":
         if model.loss != "log_loss":
@@ -160,13 +161,14 @@ def _boosting_fields(model: Any, name: str, task: str) -> dict[str, Any]:
     elif task == "classification" and type(init).__name__ == "DummyClassifier" and init.strategy == "prior":
         # sklearn links the prior through the loss: log-odds, or log(p) - mean(log p).
         eps = np.finfo(np.float64).eps
-        prior = np.clip(np.asarray(init.class_prior_, dtype=np.float64), eps, 1 - eps)
+        prior = [finite_number(p, short, "init_.class_prior_") for p in np.ravel(init.class_prior_)]
+        prior = np.clip(np.asarray(prior, dtype=np.float64), eps, 1 - eps)
         if n_raw == 1:
             baseline = np.array([np.log(prior[1] / (1 - prior[1]))])
         else:
             baseline = np.log(prior) - np.mean(np.log(prior))
     elif task == "regression" and type(init).__name__ == "DummyRegressor":
-        baseline = np.asarray(init.constant_, dtype=np.float64).reshape(-1)
+        baseline = np.array([finite_number(c, short, "init_.constant_") for c in np.ravel(init.constant_)])
     else:
         raise UnsupportedModelError(
             f"{name} with init={type(init).__name__} is not supported; use the default init or 'zero'"
@@ -181,13 +183,16 @@ def _boosting_fields(model: Any, name: str, task: str) -> dict[str, Any]:
         "link": link,
         "n_outputs": n_raw,
         "baseline": [float(v) for v in baseline],
-        "tree_scale": float(model.learning_rate),
+        "tree_scale": finite_number(model.learning_rate, short, "learning_rate"),
         "trees": trees,
     }
 
 
 def _isolation_fields(model: Any, name: str) -> dict[str, Any]:
     """Path-length leaves and the score normalizer of a fitted IsolationForest."""
+    short = type(model).__name__
+    max_samples = finite_number(model.max_samples_, short, "max_samples_")
+    offset = finite_number(model.offset_, short, "offset_")
     trees = []
     for i, (est, features) in enumerate(zip(model.estimators_, model.estimators_features_)):
         tree, where = est.tree_, f"{name} tree {i}"
@@ -197,8 +202,8 @@ def _isolation_fields(model: Any, name: str) -> dict[str, Any]:
     return {
         "combine": "mean",
         "link": "isolation",
-        "link_param": float(average_path_length(np.array([model.max_samples_]))[0]),
-        "offset": float(model.offset_),
+        "link_param": float(average_path_length(np.array([max_samples]))[0]),
+        "offset": offset,
         "trees": trees,
     }
 
@@ -215,7 +220,7 @@ def trees_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[st
     if task == "classification":
         if isinstance(model.classes_, list):
             raise UnsupportedModelError(f"{name}: multi-output classification is not supported")
-        classes = class_labels(np.asarray(model.classes_))
+        classes = class_labels(np.asarray(model.classes_), f"{type(model).__name__}.classes_")
     if name in BOOSTING_ESTIMATORS:
         fields = _boosting_fields(model, name, task)
     elif name in ANOMALY_ESTIMATORS:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..arrays import check_features, encode_array
 from ..errors import InvalidInputError, InvalidModelError, NotFittedError, UnsupportedModelError
-from .envelope import class_labels, estimator_name, feature_names_of, ir_envelope
+from .envelope import class_labels, estimator_name, feature_names_of, finite_number, ir_envelope
 from .reader import Estimator, Reader, table_entry
 
 SVM_ESTIMATORS = {
@@ -52,7 +52,7 @@ def _gamma(model: Any, short: str, n_features: int, X_train: Any) -> float:
         x = check_features(X_train, n_features, "X_train").astype(np.float64)
         variance = x.var()
         return 1.0 / (n_features * variance) if variance != 0 else 1.0
-    return float(gamma)
+    return finite_number(gamma, short, "gamma")
 
 
 def svm_to_ir(model: Any, X_train: Any = None) -> dict[str, Any]:
@@ -72,7 +72,7 @@ def svm_to_ir(model: Any, X_train: Any = None) -> dict[str, Any]:
         raise InvalidModelError(f"{short}: support vectors or coefficients have NaN or infinite values")
     classes: list[Any] = []
     if task == "classification":
-        classes = class_labels(np.asarray(model.classes_))
+        classes = class_labels(np.asarray(model.classes_), f"{short}.classes_")
     elif task == "anomaly":
         classes = [-1, 1]
     ir = ir_envelope(
@@ -84,7 +84,7 @@ def svm_to_ir(model: Any, X_train: Any = None) -> dict[str, Any]:
         feature_names=feature_names_of(model) or [],
         kernel=model.kernel,
         gamma=_gamma(model, short, n_features, X_train) if model.kernel != "linear" else 1.0,
-        coef0=float(model.coef0),
+        coef0=finite_number(model.coef0, short, "coef0"),
         degree=int(model.degree),
         support_vectors=encode_array(support, "float64"),
         dual_coef=encode_array(dual, "float64"),
@@ -95,7 +95,7 @@ def svm_to_ir(model: Any, X_train: Any = None) -> dict[str, Any]:
         ir["decision_shape"] = model.decision_function_shape
         ir["output"] = "decision"  # decision_function (predict_proba needs probability=True's Platt model)
     if task == "anomaly":
-        ir["offset"] = float(np.asarray(model.offset_).reshape(-1)[0])
+        ir["offset"] = finite_number(np.asarray(model.offset_).reshape(-1)[0], short, "offset_")
     return ir
 
 
@@ -123,14 +123,14 @@ def neighbors_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dic
     y = np.asarray(y_train)
     if y.shape[0] != x.shape[0]:
         raise InvalidInputError(f"y_train has {y.shape[0]} values for {x.shape[0]} rows of X_train")
-    p = float(model.effective_metric_params_.get("p", getattr(model, "p", 2)) or 2)
+    p = finite_number(model.effective_metric_params_.get("p", getattr(model, "p", 2)) or 2, short, "p")
     if metric == "minkowski" and p in (1.0, 2.0):
         metric = "manhattan" if p == 1.0 else "euclidean"
     ir = ir_envelope("neighbors", name, task, n_features, classes=[], feature_names=feature_names_of(model) or [])
     if task == "classification":
         if y.ndim != 1:
             raise UnsupportedModelError(f"{short}: multi-output classification is not supported")
-        ir["classes"] = class_labels(np.asarray(model.classes_))
+        ir["classes"] = class_labels(np.asarray(model.classes_), f"{short}.classes_")
         lookup = {c: i for i, c in enumerate(np.asarray(model.classes_).tolist())}
         labels = np.array([lookup.get(v, -1) for v in y.tolist()], dtype=np.int32)
         if (labels < 0).any():
