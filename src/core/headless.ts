@@ -25,6 +25,7 @@ import { parseModelIR } from './ir/envelope';
 import { IRError } from './ir/read';
 import type { CompileOptions } from './options';
 import { WINDOW_CODES, WindowKind, featureRuntime } from './features/runtime';
+import { shown } from './ir/show';
 
 type Json = Record<string, unknown>;
 
@@ -84,7 +85,7 @@ export function run(irJson: string, optionsJson: string, inputJson: string): str
     const input = JSON.parse(inputJson) as Json;
     const { array: x, shape } = decodeArray(input.x, 'float32', 'x');
     if (shape.length !== 2) {
-      throw new InputError(`x: expected a 2-D array, got shape ${JSON.stringify(shape)}`);
+      throw new InputError(`x: expected a 2-D array, got shape ${shown(shape)}`);
     }
     if (shape[1] !== inputCount(model.ir)) {
       throw new InputError(`x has ${shape[1]} features per row, the model expects ${inputCount(model.ir)}`);
@@ -124,14 +125,14 @@ export function features(nameJson: string, inputJson: string): string {
     const matrix = (key: string) => {
       const { array, shape } = decodeArray(input[key], 'float32', key);
       if (shape.length !== 2 || shape[0] < 1 || shape[1] < 1) {
-        throw new InputError(`${key}: expected a non-empty 2-D array, got shape ${JSON.stringify(shape)}`);
+        throw new InputError(`${key}: expected a non-empty 2-D array, got shape ${shown(shape)}`);
       }
       return { array, rows: shape[0], cols: shape[1] };
     };
     const num = (key: string) => {
       const v = input[key];
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new InputError(`${key}: expected a number, got ${JSON.stringify(v)}`);
+        throw new InputError(`${key}: expected a number, got ${shown(v)}`);
       }
       return v;
     };
@@ -140,7 +141,7 @@ export function features(nameJson: string, inputJson: string): string {
         const x = matrix('x');
         const window = String(input.window ?? 'hann') as WindowKind;
         if (!(window in WINDOW_CODES)) {
-          throw new InputError(`window: expected rect, hann or hamming, got ${JSON.stringify(input.window)}`);
+          throw new InputError(`window: expected rect, hann or hamming, got ${shown(input.window)}`);
         }
         const out = f.powerSpectrum(x.array, x.rows, x.cols, window);
         return { out: encodeArray(out, [x.rows, Math.floor(x.cols / 2) + 1]) };
@@ -188,7 +189,7 @@ export function features(nameJson: string, inputJson: string): string {
         return { state: encodeArray(r.state), onsets: encodeArray(r.onsets), offsets: encodeArray(r.offsets) };
       }
       default:
-        throw new InputError(`unknown feature extractor ${JSON.stringify(name)}`);
+        throw new InputError(`unknown feature extractor ${shown(name)}`);
     }
   });
 }
@@ -204,7 +205,7 @@ export function bundle(irJson: string, optionsJson: string, inputJson: string): 
     const input = JSON.parse(inputJson) as Json;
     const { array: x, shape } = decodeArray(input.x, 'float32', 'x');
     if (shape.length !== 2) {
-      throw new InputError(`x: expected a 2-D array, got shape ${JSON.stringify(shape)}`);
+      throw new InputError(`x: expected a 2-D array, got shape ${shown(shape)}`);
     }
     const ref = (input.reference ?? {}) as Json;
     const optional = (key: string, dtype: 'int32' | 'float64') =>

@@ -8,6 +8,7 @@ import { cArray, formatFloat32, formatInt } from '../emit/frame';
 import { IRError } from '../ir/read';
 import type { SizeEstimate, SizeItem } from '../estimate/size';
 import { LogMelConfig, LogMelTables, featureRuntime, logMelFrames, logMelScratchFloats, logMelWidth } from './runtime';
+import { shown } from '../ir/show';
 
 /** IMUFeatures: per-axis window statistics (7 each) and, with magnitude, the magnitude's. */
 export interface ImuStatsStage {
@@ -46,14 +47,14 @@ export function parseFeatureStage(raw: unknown): FeatureStage {
   const int = (key: string, min: number, max: number): number => {
     const v = s?.[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      throw new IRError(`feature_stage.${key}`, `expected an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+      throw new IRError(`feature_stage.${key}`, `expected an integer in [${min}, ${max}], got ${shown(v)}`);
     }
     return v;
   };
   const positive = (key: string): number => {
     const v = s?.[key];
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || Math.fround(v) <= 0) {
-      throw new IRError(`feature_stage.${key}`, `expected a positive number, got ${JSON.stringify(v)}`);
+      throw new IRError(`feature_stage.${key}`, `expected a positive number, got ${shown(v)}`);
     }
     return v;
   };
@@ -84,7 +85,7 @@ export function parseFeatureStage(raw: unknown): FeatureStage {
     };
   }
   if (s?.kind !== 'imu_stats') {
-    throw new IRError('feature_stage.kind', `expected "imu_stats" or "log_mel", got ${JSON.stringify(s?.kind)}`);
+    throw new IRError('feature_stage.kind', `expected "imu_stats" or "log_mel", got ${shown(s?.kind)}`);
   }
   const nAxes = int('n_axes', 1, 64);
   const magnitude = s.magnitude === true;
