@@ -102,8 +102,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(empty);
         return 0;
     }
-    /* every walk ends within n_nodes steps: trees x nodes bounds the work */
-    if (fz_mul(f.n_trees, f.n_nodes) > FZ_MAX_WORK || (x = fz_rows(&in, f.n_features)) == NULL) {
+    /* every walk ends within n_nodes steps, then adds a leaf row; int16 leaves walk every
+     * tree once per output */
+    if (fz_mul(fz_mul(f.leaf_i16 != NULL ? f.n_outputs : 1, f.n_trees), (int64_t)f.n_nodes + tml_forest_leaf_width(&f)) +
+                f.n_outputs >
+            FZ_MAX_WORK ||
+        (x = fz_rows(&in, f.n_features)) == NULL) {
         return 0;
     }
     values = FZ_ALLOC(float, FZ_ROWS * tml_forest_n_values(&f));
