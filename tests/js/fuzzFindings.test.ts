@@ -84,4 +84,22 @@ describe('IR fuzzer findings', () => {
     trees.ir.version = trees.ir.trees;
     expect(refusal('estimate', trees).error).toMatch(/^malformed model IR at version: expected an integer .*\.\.\.$/);
   });
+
+  it('refuses a badly encoded input array (rows, calibration) as an input problem', () => {
+    const c = golden('dt_iris_tables');
+    c.x.dtype = 'float64';
+    expect(refusal('run', c)).toEqual({ kind: 'InputError', error: 'x: expected dtype float32, got float64' });
+    c.x.dtype = 'float32';
+    c.x.data = c.x.data.slice(0, -4);
+    expect(refusal('bundle', c)).toEqual({
+      kind: 'InputError',
+      error: 'x: shape [24,4] needs 384 bytes, data has 381'
+    });
+    const net = golden('mlp_digits_int8');
+    net.options.calibration.data = 'AA!A' + net.options.calibration.data.slice(4);
+    expect(refusal('compile', net)).toEqual({
+      kind: 'InputError',
+      error: 'calibration: base64 data has an invalid character at offset 2'
+    });
+  });
 });
