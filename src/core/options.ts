@@ -54,6 +54,18 @@ export interface ExportOptions {
   leafTypes: LeafType[];
 }
 
+/**
+ * A refusal of an export option this model does not offer (a feature type, a leaf type, a
+ * code form): the user's choice, not the IR or the compiler, is at fault, and the message says
+ * what to choose instead. Python raises CompilerError for it, as for every refusal of options.
+ */
+export class OptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OptionError';
+  }
+}
+
 /** The default options with the given ones on top, checked (not yet against the model's family). */
 export function resolveOptions(options: Partial<CompileOptions> | undefined): CompileOptions {
   const merged = { ...DEFAULT_OPTIONS, ...(options ?? {}) };

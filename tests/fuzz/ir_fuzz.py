@@ -7,7 +7,8 @@ cycles or point outside; odd names and options) and calls compile, then one of r
 bundle and exportOptions, through tinyml_lab._engine's V8 (a worker process, so that a crash or
 a hang of the engine is a finding, not the end of the run). The properties:
 
-  - every call succeeds or fails with kind "ir" or "InputError" and a one-line message without
+  - every call succeeds or fails with kind "ir", "InputError" or "OptionError" (an export option
+    the model does not offer) and a one-line message without
     JavaScript's TypeError / RangeError text, "undefined", a stray NaN or a stack;
   - no call crashes the engine or takes longer than --call-budget seconds;
   - numbers the golden model's answer has (sizes, estimates) stay numbers, not null (NaN);
@@ -382,7 +383,7 @@ class Fuzzer:
         if not answer.pop("ok"):
             kind, message = answer.get("kind"), answer.get("error")
             problem = message_problem(message)
-            if kind not in ("ir", "InputError"):
+            if kind not in ("ir", "InputError", "OptionError"):
                 problem = f"error of kind {kind!r}"
             if problem:
                 # one finding per kind of message, wherever in the IR and whichever call

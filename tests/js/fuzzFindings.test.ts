@@ -29,6 +29,17 @@ function golden(name: string): GoldenCase {
 
 type Call = 'compile' | 'run' | 'estimate' | 'bundle' | 'exportOptions';
 
+/** Sets element i of an encoded array of the IR (float32 or float64) to v. */
+function setElement(array: { dtype: string; data: string }, i: number, v: number): void {
+  const bytes = Buffer.from(array.data, 'base64');
+  if (array.dtype === 'float32') {
+    bytes.writeFloatLE(v, 4 * i);
+  } else {
+    bytes.writeDoubleLE(v, 8 * i);
+  }
+  array.data = bytes.toString('base64');
+}
+
 /** A headless call on a case, its JSON answer parsed. */
 function call(fn: Call, c: GoldenCase): Record<string, any> {
   const ir = JSON.stringify(c.ir);
@@ -101,5 +112,40 @@ describe('IR fuzzer findings', () => {
       kind: 'InputError',
       error: 'calibration: base64 data has an invalid character at offset 2'
     });
+  });
+
+  it('refuses an export option the model does not offer as an OptionError that says what to choose', () => {
+    const regressor = golden('rfr_diabetes_leaf_int16');
+    regressor.options.leafType = 'uint8';
+    expect(refusal('compile', regressor)).toEqual({
+      kind: 'OptionError',
+      error:
+        'uint8 leaves store class probabilities: only forest classifiers (trees averaging probabilities) can use ' +
+        'them; export with float32 leaves'
+    });
+    const svc = golden('svc_rbf_iris');
+    svc.options.featureType = 'int16';
+    expect(refusal('estimate', svc)).toEqual({
+      kind: 'OptionError',
+      error:
+        'SVC is exported in float32 only (features, values and code form): leave featureType and leafType at ' +
+        'float32 and strategy at tables or auto'
+    });
+    const net = golden('mlp_digits');
+    net.options.leafType = 'int16';
+    expect(refusal('run', net)).toEqual({
+      kind: 'OptionError',
+      error: 'leaf types apply to tree models only: leave leafType at float32'
+    });
+  });
+
+  it('refuses an int8 network whose ranges int8 cannot requantize, saying to export it as float32', () => {
+    const c = golden('keras_conv1d_int8');
+    setElement(c.ir.layers[0].bias, 0, 1e38);
+    const { kind, error } = refusal('compile', c);
+    expect(kind).toBe('OptionError');
+    expect(error).toMatch(
+      /^dense 6: requantization factor .* is too large for int8 .*; export the network as float32$/
+    );
   });
 });

@@ -5,6 +5,7 @@
  * for int8 the quantization of weights (symmetric, per output channel) and activations (per
  * tensor, from ranges the C runtime itself measures on a representative set).
  */
+import { OptionError } from '../../options';
 import { Activation, NetLayerIR, NeuralNetIR, Padding } from './ir';
 
 export type NetFeatureType = 'float32' | 'int8';
@@ -422,7 +423,7 @@ export function tensorQuantization(lo: number, hi: number): { scale: number; zer
  * A positive real multiplier as the runtime applies it: multiplier * 2^(shift - 31) with
  * multiplier in [2^30, 2^31). Multipliers below 2^-32 round to 0.
  */
-export function quantizeMultiplier(m: number): { multiplier: number; shift: number } {
+export function quantizeMultiplier(m: number, what = 'a layer'): { multiplier: number; shift: number } {
   if (!(m > 0) || !Number.isFinite(m)) {
     return { multiplier: 0, shift: 0 };
   }
@@ -440,8 +441,9 @@ export function quantizeMultiplier(m: number): { multiplier: number; shift: numb
     return { multiplier: 0, shift: 0 };
   }
   if (shift > 30) {
-    throw new Error(
-      `requantization factor ${m} is too large for int8 (the layer's output range is far below its input's)`
+    throw new OptionError(
+      `${what}: requantization factor ${m} is too large for int8 (its output range is far below its input's); ` +
+        'export the network as float32'
     );
   }
   return { multiplier: q, shift };
@@ -495,7 +497,7 @@ export function quantizeNet(float: NetTables, calibration: NetCalibration): NetT
     // The int8 kernels sum a window in an int32 (TML_MAX_I8_WINDOW in net.h).
     const window = f.kernel[0] * f.kernel[1] * (f.kind === 'conv' ? f.inShape[2] : 1);
     if ((f.kind === 'conv' || f.kind === 'avg_pool') && window > MAX_I8_WINDOW) {
-      throw new Error(
+      throw new OptionError(
         `${f.name}: a window of ${window} values is more than int8 sums (${MAX_I8_WINDOW}); export as float32`
       );
     }
@@ -531,7 +533,7 @@ export function quantizeNet(float: NetTables, calibration: NetCalibration): NetT
         const accScale = inParams.scale * ws; // value of one unit of the int32 sum
         const bias = f.biasF32 ? Math.round(f.biasF32[o] / accScale) : 0;
         layer.biasI32[o] = Math.max(-INT32_MAX, Math.min(INT32_MAX, bias));
-        const { multiplier, shift } = quantizeMultiplier(accScale / layer.outScale);
+        const { multiplier, shift } = quantizeMultiplier(accScale / layer.outScale, f.name);
         layer.multiplier[o] = multiplier;
         layer.shift[o] = shift;
         if (layer.channelScale) {
