@@ -148,4 +148,44 @@ describe('IR fuzzer findings', () => {
       /^dense 6: requantization factor .* is too large for int8 .*; export the network as float32$/
     );
   });
+
+  it("refuses a network whose layers do not fit each other at the IR's path, not with a plain Error", () => {
+    const c = golden('keras_conv1d');
+    c.ir.n_outputs = 2;
+    c.ir.classes = [0, 1];
+    expect(refusal('compile', c)).toEqual({
+      kind: 'ir',
+      error: 'malformed model IR at n_outputs: the last layer gives 3 outputs, n_outputs says 2'
+    });
+    const pooled = golden('keras_conv1d');
+    pooled.ir.layers[1].pool_size = [2000];
+    expect(refusal('run', pooled)).toEqual({
+      kind: 'ir',
+      error: 'malformed model IR at layers[1].pool_size: a window of 2000 is larger than its input of 28'
+    });
+    const early = golden('mlp_digits');
+    early.ir.layers[0].activation = 'softmax';
+    expect(refusal('estimate', early)).toEqual({
+      kind: 'ir',
+      error: 'malformed model IR at layers[0]: dense 0: softmax is supported as the last layer only'
+    });
+    const scaler = golden('linearsvc_wine');
+    scaler.ir.layers[1] = scaler.ir.layers[0];
+    expect(refusal('bundle', scaler)).toEqual({
+      kind: 'ir',
+      error: 'malformed model IR at n_outputs: the last layer gives 13 outputs, n_outputs says 3'
+    });
+  });
+
+  it('refuses a batch norm that folds into weights beyond float32 at its layer', () => {
+    const c = golden('keras_conv1d');
+    const norm = c.ir.layers[3];
+    setElement(norm.variance, 2, 0);
+    norm.epsilon = 0;
+    const { kind, error } = refusal('compile', c);
+    expect(kind).toBe('ir');
+    expect(error).toMatch(
+      /^malformed model IR at layers\[2\]: conv1d 2 \+ batch_norm 3 \+ relu: weight \d+ comes to -?Infinity/
+    );
+  });
 });
