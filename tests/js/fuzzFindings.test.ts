@@ -71,7 +71,8 @@ describe('IR fuzzer findings', () => {
     delete c.ir.gamma;
     expect(refusal('compile', c)).toEqual({
       kind: 'ir',
-      error: 'malformed model IR at gamma: expected a positive number, got nothing (the key is missing)'
+      error:
+        "malformed model IR at gamma: expected a positive number within float32's range, got nothing (the key is missing)"
     });
     const net = golden('keras_conv1d_int8');
     delete net.ir.layers[1].padding;
@@ -187,5 +188,58 @@ describe('IR fuzzer findings', () => {
     expect(error).toMatch(
       /^malformed model IR at layers\[2\]: conv1d 2 \+ batch_norm 3 \+ relu: weight \d+ comes to -?Infinity/
     );
+  });
+
+  it('refuses numbers that leave float32 (or round to 0 in it) at their IR path', () => {
+    const svm = golden('svc_rbf_iris');
+    svm.ir.coef0 = 1e308;
+    expect(refusal('compile', svm)).toEqual({
+      kind: 'ir',
+      error: "malformed model IR at coef0: expected a finite number within float32's range, got 1e+308"
+    });
+    const forest = golden('iso_wine');
+    forest.ir.link_param = 1e-320;
+    expect(refusal('bundle', forest)).toEqual({
+      kind: 'ir',
+      error: "malformed model IR at link_param: expected a positive number within float32's range, got 1e-320"
+    });
+    const knn = golden('knn_wine_minkowski');
+    knn.ir.p = 1e-320;
+    expect(refusal('run', knn).error).toBe(
+      "malformed model IR at p: expected a positive number within float32's range, got 1e-320"
+    );
+    const envelope = golden('envelope_wine');
+    envelope.ir.offset = -1e300;
+    expect(refusal('estimate', envelope).error).toBe(
+      "malformed model IR at offset: expected a finite number within float32's range, got -1e+300"
+    );
+    const stage = golden('mfcc_mlp');
+    stage.ir.feature_stage.fmax = 1e308;
+    expect(refusal('compile', stage).error).toBe(
+      "malformed model IR at feature_stage.fmax: expected a positive number within float32's range, got 1e+308"
+    );
+  });
+
+  it('refuses mel bands too narrow for float32 at the feature stage, not as a C runtime error', () => {
+    const c = golden('logmel_forest');
+    c.ir.feature_stage.fmin = 1000;
+    c.ir.feature_stage.fmax = 1000.0005;
+    expect(refusal('compile', c)).toEqual({
+      kind: 'ir',
+      error:
+        'malformed model IR at feature_stage: 16 mel bands from fmin 1000 to fmax 1000.0005 Hz are too narrow ' +
+        'for float32 (two band edges coincide): widen fmin..fmax or use fewer n_mels'
+    });
+  });
+
+  it('refuses a Gaussian anomaly detector that does not score by Mahalanobis distance', () => {
+    const c = golden('gmm_wine_spherical');
+    c.ir.task = 'anomaly';
+    expect(refusal('bundle', c)).toEqual({
+      kind: 'ir',
+      error:
+        'malformed model IR at score: an anomaly detector (EllipticEnvelope) scores by "mahalanobis", ' +
+        'got "log_likelihood"'
+    });
   });
 });

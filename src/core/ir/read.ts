@@ -58,9 +58,17 @@ export function floatArray(value: unknown, path: string, rank: number): { data: 
   return { data: Float32Array.from(decoded.array), shape: decoded.shape };
 }
 
-/** A finite number that passes `check` (IRError at `path` naming `what` otherwise). */
+/**
+ * A finite number that passes `check`, also as the float32 a header stores it (1e308 is no
+ * float32, and 1e-320 is 0 as one); IRError at `path` naming `what` otherwise.
+ */
 export function finiteNumber(value: unknown, path: string, check: (v: number) => boolean, what: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || !check(value)) {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(Math.fround(value)) ||
+    !check(value) ||
+    !check(Math.fround(value))
+  ) {
     fail(path, `expected ${what}, got ${shown(value)}`);
   }
   return value;

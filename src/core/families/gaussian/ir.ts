@@ -6,7 +6,7 @@
  * [K][D], spherical [K]. The IR is parsed here and lowered to float32 tables.
  */
 import type { EncodedArray } from '../../ir/encoding';
-import { decodeFloatsAt, fail } from '../../ir/read';
+import { decodeFloatsAt, fail, finiteNumber } from '../../ir/read';
 import type { BaseIR, CommonFields } from '../../ir/types';
 import type { PreprocessedIR } from '../preprocess';
 import { shown } from '../../ir/show';
@@ -76,13 +76,19 @@ export function parseGaussianIR(obj: Record<string, unknown>, common: CommonFiel
   if (task === 'classification' && common.classes.length !== k) {
     fail('classes', `${k} components need ${k} classes, got ${common.classes.length}`);
   }
+  // the task decides what the runtime computes: an anomaly detector scores -Mahalanobis^2
+  if (score !== (task === 'anomaly' ? 'mahalanobis' : 'log_likelihood')) {
+    fail(
+      'score',
+      task === 'anomaly'
+        ? `an anomaly detector (EllipticEnvelope) scores by "mahalanobis", got ${shown(score)}`
+        : `a classifier or mixture scores by "log_likelihood", got ${shown(score)}`
+    );
+  }
   if (score === 'mahalanobis' && k !== 1) {
     fail('score', 'a Mahalanobis score needs exactly one component');
   }
-  const offset = obj.offset ?? 0;
-  if (typeof offset !== 'number' || !Number.isFinite(offset)) {
-    fail('offset', `expected a finite number, got ${shown(obj.offset)}`);
-  }
+  const offset = finiteNumber(obj.offset ?? 0, 'offset', () => true, "a finite number within float32's range");
   return {
     format: 'tinyml-lab-ir',
     version: common.version,

@@ -83,7 +83,7 @@ export function parseNeighborsIR(obj: Record<string, unknown>, common: CommonFie
       `an integer in [1, ${nSamples}]`
     ),
     metric,
-    p: finiteNumber(obj.p ?? 2, 'p', v => v > 0, 'a positive number'),
+    p: finiteNumber(obj.p ?? 2, 'p', v => v > 0, "a positive number within float32's range"),
     weights: obj.weights,
     samples: samples.data,
     labels,

@@ -74,8 +74,8 @@ export function parseSvmIR(obj: Record<string, unknown>, common: CommonFields): 
     family: 'svm',
     task,
     kernel,
-    gamma: finiteNumber(obj.gamma, 'gamma', v => v > 0, 'a positive number'),
-    coef0: finiteNumber(obj.coef0 ?? 0, 'coef0', () => true, 'a finite number'),
+    gamma: finiteNumber(obj.gamma, 'gamma', v => v > 0, "a positive number within float32's range"),
+    coef0: finiteNumber(obj.coef0 ?? 0, 'coef0', () => true, "a finite number within float32's range"),
     degree: finiteNumber(
       obj.degree ?? 3,
       'degree',
@@ -88,7 +88,7 @@ export function parseSvmIR(obj: Record<string, unknown>, common: CommonFields): 
     dualCoef: dual.data,
     intercept,
     decisionShape: obj.decision_shape === 'ovo' ? 'ovo' : 'ovr',
-    offset: finiteNumber(obj.offset ?? 0, 'offset', () => true, 'a finite number')
+    offset: finiteNumber(obj.offset ?? 0, 'offset', () => true, "a finite number within float32's range")
   };
 }
 

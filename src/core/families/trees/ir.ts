@@ -163,7 +163,7 @@ export function parseTreeEnsembleIR(
   // every number ends up a float32 constant of the header
   const number = (key: string, fallback: number, check: (v: number) => boolean, what: string): number => {
     const v = obj[key] ?? fallback;
-    if (typeof v !== 'number' || !isFloat32(v) || !check(v)) {
+    if (typeof v !== 'number' || !isFloat32(v) || !check(v) || !check(Math.fround(v))) {
       fail(key, `expected ${what}, got ${shown(obj[key])}`);
     }
     return v;
@@ -172,7 +172,7 @@ export function parseTreeEnsembleIR(
     'link_param',
     link === 'isolation' ? NaN : 0,
     v => link !== 'isolation' || v > 0,
-    'a positive number'
+    "a positive number within float32's range"
   );
   const treeScale = number('tree_scale', 1, v => v !== 0, "a non-zero finite number within float32's range");
   const offset = number('offset', 0, () => true, "a finite number within float32's range");
