@@ -242,4 +242,16 @@ describe('IR fuzzer findings', () => {
         'got "log_likelihood"'
     });
   });
+
+  it('refuses a bundle whose model overflows on a row, naming the row, rather than failing to emit it', () => {
+    const c = golden('ridge_diabetes_pca');
+    setElement(c.ir.layers[0].offset, 2, 3e38);
+    expect(call('compile', c).ok).toBe(true);
+    expect(refusal('bundle', c)).toEqual({
+      kind: 'InputError',
+      error:
+        'row 0 of X gives a non-finite output on the device (value 0 is Infinity), which a test vector cannot ' +
+        'hold: leave that row out'
+    });
+  });
 });
