@@ -142,7 +142,7 @@ describe('IR fuzzer findings', () => {
 
   it('refuses an int8 network whose ranges int8 cannot requantize, saying to export it as float32', () => {
     const c = golden('keras_conv1d_int8');
-    setElement(c.ir.layers[0].bias, 0, 1e38);
+    setElement(c.ir.layers[0].bias, 0, 1e30);
     const { kind, error } = refusal('compile', c);
     expect(kind).toBe('OptionError');
     expect(error).toMatch(
@@ -253,5 +253,18 @@ describe('IR fuzzer findings', () => {
         'row 0 of X gives a non-finite output on the device (value 0 is Infinity), which a test vector cannot ' +
         'hold: leave that row out'
     });
+  });
+
+  it('refuses an int8 network whose float32 outputs overflow on the calibration rows, saying why', () => {
+    const c = golden('mlp_digits_int8');
+    setElement(c.ir.layers[0].weights, 680, 1e38);
+    const expected = {
+      kind: 'OptionError',
+      error:
+        'dense 0: its outputs on the calibration rows reach 0 .. Infinity, beyond float32, so int8 has no range ' +
+        'to quantize them to; check the weights, or export as float32'
+    };
+    expect(refusal('run', c)).toEqual(expected);
+    expect(refusal('compile', c)).toEqual(expected);
   });
 });

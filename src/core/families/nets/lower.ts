@@ -524,6 +524,13 @@ export function quantizeNet(float: NetTables, calibration: NetCalibration): NetT
   const layers = float.layers.map((f, k): NetLayer => {
     const layer: NetLayer = { ...f, ...emptyQuantization(), inScale: inParams.scale, inZero: inParams.zero };
     const pool = f.kind === 'max_pool' || f.kind === 'avg_pool';
+    // A float32 net that overflows on the calibration rows has no range to quantize.
+    if (!Number.isFinite(calibration.min[k]) || !Number.isFinite(calibration.max[k])) {
+      throw new OptionError(
+        `${f.name}: its outputs on the calibration rows reach ${calibration.min[k]} .. ${calibration.max[k]}, ` +
+          'beyond float32, so int8 has no range to quantize them to; check the weights, or export as float32'
+      );
+    }
     // Pools keep their input's parameters: the runtime takes max and mean on q directly.
     const outParams = pool ? inParams : tensorQuantization(calibration.min[k], calibration.max[k]);
     layer.outScale = outParams.scale;
@@ -565,6 +572,12 @@ export function quantizeNet(float: NetTables, calibration: NetCalibration): NetT
           );
         }
         const accScale = inParams.scale * ws; // value of one unit of the int32 sum
+        if (!Number.isFinite(Math.fround(accScale))) {
+          throw new OptionError(
+            `${f.name}: weights up to ${top} on inputs of scale ${inParams.scale} make int8 sums count in units ` +
+              `of ${accScale}, beyond float32; export the network as float32`
+          );
+        }
         const bias = f.biasF32 ? Math.round(f.biasF32[o] / accScale) : 0;
         layer.biasI32[o] = Math.max(-INT32_MAX, Math.min(INT32_MAX, bias));
         const { multiplier, shift } = quantizeMultiplier(accScale / layer.outScale, f.name);
