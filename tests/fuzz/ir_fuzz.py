@@ -13,7 +13,8 @@ a hang of the engine is a finding, not the end of the run). The properties:
   - no call crashes the engine or takes longer than --call-budget seconds;
   - numbers the golden model's answer has (sizes, estimates) stay numbers, not null (NaN);
   - a compiled header (a sample of them) compiles with gcc -std=c99 -Wall -Wextra -Werror
-    -pedantic and its <name>_validate() returns TML_OK (with AddressSanitizer and UBSan).
+    -pedantic and its <name>_validate() returns TML_OK (with AddressSanitizer and UBSan); a
+    bundle (a sample) builds the same way for this PC and its harness passes on its vectors.
 
 The inputs of past findings (tests/fuzz/corpus/ir/*.json) are replayed first. A finding is
 written to build/fuzz/artifacts/ir/ as such a JSON file: replay it with --replay FILE.
@@ -31,6 +32,7 @@ import json
 import multiprocessing as mp
 import random
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -283,6 +285,35 @@ def mutate_input(rng: random.Random, x: dict) -> dict:
     return mutate_array(rng, x) if rng.random() < 0.15 else x
 
 
+# ---- findings as changes to a golden case (small enough to commit) ----
+
+def changes(golden: Any, doc: Any, at: tuple = ()) -> list[dict]:
+    """What turns golden into doc: {"at": path, "set": value} or {"at": path, "delete": true}."""
+    if isinstance(golden, dict) and isinstance(doc, dict) and not is_array(golden):
+        found = [{"at": [*at, key], "delete": True} for key in golden if key not in doc]
+        for key, value in doc.items():
+            found += changes(golden[key], value, (*at, key)) if key in golden else [{"at": [*at, key], "set": value}]
+        return found
+    if isinstance(golden, list) and isinstance(doc, list) and len(golden) == len(doc):
+        return [c for i, (g, d) in enumerate(zip(golden, doc)) for c in changes(g, d, (*at, i))]
+    same = type(golden) is type(doc) and json.dumps(golden, sort_keys=True) == json.dumps(doc, sort_keys=True)
+    return [] if same else [{"at": list(at), "set": doc}]
+
+
+def applied(golden: Any, edits: list[dict]) -> Any:
+    doc = copy.deepcopy(golden)
+    for edit in edits:
+        *parents, last = edit["at"]
+        parent = doc
+        for key in parents:
+            parent = parent[key]
+        if edit.get("delete"):
+            del parent[last]
+        else:
+            parent[last] = edit["set"]
+    return doc
+
+
 # ---- properties ----
 
 def message_problem(message: Any) -> str | None:
@@ -335,6 +366,29 @@ def check_header(header: str, name: str, work: Path) -> str | None:
     return None
 
 
+def check_bundle(files: dict[str, str], work: Path) -> str | None:
+    """The bundle's harness builds warning-free for this PC and passes on its own vectors."""
+    folder = work / "bundle"
+    shutil.rmtree(folder, ignore_errors=True)
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    exe = folder / "host"
+    build = subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", f"-I{folder}",
+                            str(folder / "main.c"), str(folder / "target" / "host" / "target.c"), "-lm", "-o",
+                            str(exe)], capture_output=True, text=True)
+    if build.returncode != 0:
+        return "the bundle does not compile: " + (build.stderr.strip().splitlines() or ["?"])[0][:300]
+    try:
+        runs = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        return "the bundle's harness runs longer than 60 s"
+    if runs.returncode != 0:
+        tail = " | ".join(runs.stdout.strip().splitlines()[-3:])
+        return f"the bundle's harness fails on its own vectors (exit {runs.returncode}): {tail[:300]}"
+    return None
+
+
 class Fuzzer:
     def __init__(self, args) -> None:
         self.args = args
@@ -352,6 +406,10 @@ class Fuzzer:
             return
         job = {**job, "finding": what}
         self.findings[signature] = job
+        case = next((c for c in self.cases if c["name"] == job.get("case")), None)
+        if case is not None:  # the golden case and what the mutations changed in it
+            edits = changes(self.job_of(case), {k: job[k] for k in ("ir", "options", "x")})
+            job = {"case": job["case"], "call": job["call"], "changes": edits, "finding": what}
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         text = json.dumps(job, indent=1)
         path = ARTIFACTS / f"finding-{hashlib.sha1(text.encode()).hexdigest()[:12]}.json"
@@ -401,12 +459,21 @@ class Fuzzer:
             problem = check_header(answer["header"], name, self.work)
             if problem:
                 self.finding(f"header {problem[:50]}", job, f"compile: {problem}")
+        if compile_header and job["call"] == "bundle":
+            self.compiled += 1
+            problem = check_bundle(answer["files"], self.work)
+            if problem:
+                self.finding(f"bundle {problem[:50]}", job, f"bundle: {problem}")
         return answer
 
     def replay(self, paths: list[Path]) -> None:
+        """Runs findings again: a golden case with changes, or a whole job."""
         for path in paths:
             job = json.loads(path.read_text())
             job.pop("finding", None)
+            if "changes" in job:
+                case = next(c for c in self.cases if c["name"] == job["case"])
+                job = {**applied(self.job_of(case), job.pop("changes")), **job}
             self.check(job, compile_header=True)
 
     def run(self) -> int:
@@ -430,9 +497,10 @@ class Fuzzer:
             answer = self.check({**job, "call": "compile"}, compile_header=sample)
             if sample and answer is not None:
                 next_header = time.monotonic() + self.args.header_every
-            self.check({**job, "call": self.rng.choice(["run", "estimate", "bundle", "exportOptions"])}, False)
+            second = self.rng.choice(["run", "estimate", "bundle", "exportOptions"])
+            self.check({**job, "call": second}, compile_header=sample and second == "bundle")
         self.engine.stop()
-        print(f"ir: {self.calls} calls, {self.compiled} headers compiled, {len(self.findings)} findings "
+        print(f"ir: {self.calls} calls, {self.compiled} headers and bundles compiled, {len(self.findings)} findings "
               f"(seed {self.args.seed})")
         return 1 if self.findings else 0
 
