@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything TinyML Lab needs on a fresh Debian 12 machine, from the package
-# registries only, and builds it: the C runtime (gcc, and clang for WebAssembly), the
+# registries only, and builds it: the C runtime (gcc, and clang for WebAssembly and libFuzzer), the
 # TypeScript core and JupyterLab extension (npm), and the Python package in .venv.
 # Safe to run again: each step is quick when there is nothing to do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(gcc make clang lld wasi-libc libclang-rt-14-dev-wasm32 chromium gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
+# libclang-rt-14-dev: libFuzzer and the sanitizers' runtimes for clang (tests/fuzz)
+APT_PACKAGES=(gcc make clang lld wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev chromium gcc-arm-none-eabi
+              libnewlib-arm-none-eabi qemu-system-arm)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -37,6 +37,15 @@ def galata(path: Path):
     return stats.get("expected", 0), failed + (1 if stats.get("expected", 0) == 0 else 0)
 
 
+def fuzz(path: Path):
+    """One check per fuzz target: the status tests/fuzz/run.sh wrote for it (0: no finding)."""
+    statuses = [line.split()[1] for line in path.read_text().splitlines() if line.strip()]
+    if not statuses:
+        raise ValueError("no fuzz target ran")
+    failed = sum(1 for status in statuses if status != "0")
+    return len(statuses) - failed, failed
+
+
 def lint(path: Path):
     """One check per linter: the exit status test.sh wrote next to each one's output."""
     statuses = dict(line.split() for line in path.read_text().splitlines() if line.strip())
@@ -44,8 +53,8 @@ def lint(path: Path):
     return len(statuses) - failed, failed
 
 
-SUITES = {"lint": ("lint.txt", lint), "c-runtime": ("c.txt", c_runtime), "jest": ("jest.json", jest),
-          "pytest": ("pytest.xml", pytest), "galata": ("galata.json", galata)}
+SUITES = {"lint": ("lint.txt", lint), "c-runtime": ("c.txt", c_runtime), "fuzz": ("fuzz.txt", fuzz),
+          "jest": ("jest.json", jest), "pytest": ("pytest.xml", pytest), "galata": ("galata.json", galata)}
 
 
 def main() -> int:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test suite (C runtime, jest, pytest, Galata in Chromium) after setting up a
+# Runs every test suite (C runtime, fuzzers, jest, pytest, Galata in Chromium) after setting up a
 # fresh machine, and ends with one line "N passed, N failed" summing all of them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,9 @@ echo "ruff ${PIPESTATUS[0]}" >> "$RESULTS/lint.txt"
 
 echo "== C runtime (gcc -std=c99 -Wall -Wextra -Werror -pedantic, ASan + UBSan)"
 make -s -C c-runtime test 2>&1 | tee "$RESULTS/c.txt"
+
+echo "== fuzzing (libFuzzer on every family's validator and methods, mutated IRs through the compiler)"
+bash tests/fuzz/run.sh "$RESULTS/fuzz.txt" 2>&1 | tail -n 40
 
 echo "== jest (compiler core, WebAssembly runtime, widget panel)"
 npx jest --ci --json --outputFile="$RESULTS/jest.json" 2>&1 | tail -n 25

@@ -22,11 +22,12 @@ import { TARGETS, estimateForTarget } from './estimate/targets';
 import { familyOf } from './families/registry';
 import { inputCount, parseFeatureStage, runFeatureStage, stageWidth } from './features/stage';
 import { deviceTrait, runFeatureView } from './features/view';
-import { decodeArray, encodeArray } from './ir/encoding';
+import { DType, TypedArrayOf, decodeArray, encodeArray } from './ir/encoding';
 import { parseModelIR } from './ir/envelope';
 import { IRError } from './ir/read';
 import type { CompileOptions } from './options';
 import { WINDOW_CODES, WindowKind, featureRuntime } from './features/runtime';
+import { shown } from './ir/show';
 
 type Json = Record<string, unknown>;
 
@@ -82,12 +83,25 @@ export function compile(irJson: string, optionsJson: string, keyJson = 'null'): 
   });
 }
 
+/** An array the caller passes (rows, calibration, reference): a bad encoding is an InputError. */
+function inputArray<D extends DType>(
+  value: unknown,
+  dtype: D,
+  where: string
+): { array: TypedArrayOf<D>; shape: number[] } {
+  try {
+    return decodeArray(value, dtype, where);
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+}
+
 /** Options JSON; an int8 network's calibration rows come as an encoded float32 array. */
 function parseOptions(optionsJson: string): Partial<CompileOptions> {
   const raw = JSON.parse(optionsJson) as Json;
   const options = { ...raw } as Partial<CompileOptions>;
   if (raw.calibration) {
-    options.calibration = decodeArray(raw.calibration, 'float32', 'calibration').array;
+    options.calibration = inputArray(raw.calibration, 'float32', 'calibration').array;
   }
   return options;
 }
@@ -116,9 +130,9 @@ export function runKept(keyJson: string, inputJson: string): string {
 
 function runModel(model: LoweredModel, inputJson: string): Json {
   const input = JSON.parse(inputJson) as Json;
-  const { array: x, shape } = decodeArray(input.x, 'float32', 'x');
+  const { array: x, shape } = inputArray(input.x, 'float32', 'x');
   if (shape.length !== 2) {
-    throw new InputError(`x: expected a 2-D array, got shape ${JSON.stringify(shape)}`);
+    throw new InputError(`x: expected a 2-D array, got shape ${shown(shape)}`);
   }
   if (shape[1] !== inputCount(model.ir)) {
     throw new InputError(`x has ${shape[1]} features per row, the model expects ${inputCount(model.ir)}`);
@@ -126,7 +140,7 @@ function runModel(model: LoweredModel, inputJson: string): Json {
   const device = runOnDevice(model, x, shape[0]);
   const ref = (input.reference ?? {}) as Json;
   const optional = (key: string, dtype: 'int32' | 'float64') =>
-    ref[key] ? decodeArray(ref[key], dtype, `reference.${key}`).array : null;
+    ref[key] ? inputArray(ref[key], dtype, `reference.${key}`).array : null;
   const report = compareWithReference(model, device, {
     classes: optional('classes', 'int32'),
     values: optional('values', 'float64'),
@@ -155,16 +169,16 @@ export function features(nameJson: string, inputJson: string): string {
     const input = JSON.parse(inputJson) as Json;
     const f = featureRuntime();
     const matrix = (key: string) => {
-      const { array, shape } = decodeArray(input[key], 'float32', key);
+      const { array, shape } = inputArray(input[key], 'float32', key);
       if (shape.length !== 2 || shape[0] < 1 || shape[1] < 1) {
-        throw new InputError(`${key}: expected a non-empty 2-D array, got shape ${JSON.stringify(shape)}`);
+        throw new InputError(`${key}: expected a non-empty 2-D array, got shape ${shown(shape)}`);
       }
       return { array, rows: shape[0], cols: shape[1] };
     };
     const num = (key: string) => {
       const v = input[key];
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new InputError(`${key}: expected a number, got ${JSON.stringify(v)}`);
+        throw new InputError(`${key}: expected a number, got ${shown(v)}`);
       }
       return v;
     };
@@ -173,7 +187,7 @@ export function features(nameJson: string, inputJson: string): string {
         const x = matrix('x');
         const window = String(input.window ?? 'hann') as WindowKind;
         if (!(window in WINDOW_CODES)) {
-          throw new InputError(`window: expected rect, hann or hamming, got ${JSON.stringify(input.window)}`);
+          throw new InputError(`window: expected rect, hann or hamming, got ${shown(input.window)}`);
         }
         const out = f.powerSpectrum(x.array, x.rows, x.cols, window);
         return { out: encodeArray(out, [x.rows, Math.floor(x.cols / 2) + 1]) };
@@ -205,23 +219,23 @@ export function features(nameJson: string, inputJson: string): string {
         };
       }
       case 'magnitude': {
-        const xyz = decodeArray(input.xyz, 'float32', 'xyz').array;
+        const xyz = inputArray(input.xyz, 'float32', 'xyz').array;
         if (xyz.length === 0 || xyz.length % 3 !== 0) {
           throw new InputError(`xyz: expected whole xyz samples, got ${xyz.length} values`);
         }
         return { out: encodeArray(f.magnitude(xyz)) };
       }
       case 'median_filter': {
-        const x = decodeArray(input.x, 'float32', 'x').array;
+        const x = inputArray(input.x, 'float32', 'x').array;
         return { out: encodeArray(f.medianFilter(x, num('k'))) };
       }
       case 'events': {
-        const x = decodeArray(input.x, 'float32', 'x').array;
+        const x = inputArray(input.x, 'float32', 'x').array;
         const r = f.hysteresisEvents(x, num('on'), num('off'), num('min_duration'));
         return { state: encodeArray(r.state), onsets: encodeArray(r.onsets), offsets: encodeArray(r.offsets) };
       }
       default:
-        throw new InputError(`unknown feature extractor ${JSON.stringify(name)}`);
+        throw new InputError(`unknown feature extractor ${shown(name)}`);
     }
   });
 }
@@ -235,13 +249,13 @@ export function bundle(irJson: string, optionsJson: string, inputJson: string): 
   return guarded(() => {
     const model = compileModel(JSON.parse(irJson), parseOptions(optionsJson));
     const input = JSON.parse(inputJson) as Json;
-    const { array: x, shape } = decodeArray(input.x, 'float32', 'x');
+    const { array: x, shape } = inputArray(input.x, 'float32', 'x');
     if (shape.length !== 2) {
-      throw new InputError(`x: expected a 2-D array, got shape ${JSON.stringify(shape)}`);
+      throw new InputError(`x: expected a 2-D array, got shape ${shown(shape)}`);
     }
     const ref = (input.reference ?? {}) as Json;
     const optional = (key: string, dtype: 'int32' | 'float64') =>
-      ref[key] ? decodeArray(ref[key], dtype, `reference.${key}`).array : null;
+      ref[key] ? inputArray(ref[key], dtype, `reference.${key}`).array : null;
     const made = makeBundle(
       model,
       x,

@@ -1,6 +1,6 @@
 /**
- * Input data the compiler is handed (rows to run, calibration rows): its checks and the
- * error they raise, which the headless API reports as an input problem, not a compiler bug.
+ * Input data the compiler is handed (rows to run, calibration rows) and options: their checks and the
+ * errors they raise, which the headless API reports as the caller's problem, not a compiler bug.
  */
 
 /** Feature data that cannot be run: wrong shape, NaN or infinite values. */
@@ -8,6 +8,18 @@ export class InputError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'InputError';
+  }
+}
+
+/**
+ * A refusal of an export option this model does not offer (a feature type, a leaf type, a
+ * code form): the user's choice, not the IR or the compiler, is at fault, and the message says
+ * what to choose instead. Python raises CompilerError for it, as for every refusal of options.
+ */
+export class OptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OptionError';
   }
 }
 

@@ -99,7 +99,7 @@ def test_a_few_classes_keep_the_dense_confusion_matrix(iris):
 def test_names_that_clash_with_the_runtime_are_refused(iris, name):
     X, y = iris
     model = RandomForestClassifier(n_estimators=2, random_state=0).fit(X, y)
-    with pytest.raises(InvalidInputError, match="clash with the runtime's own symbols"):
+    with pytest.raises(CompilerError, match="clash with the runtime's own symbols"):
         tinyml_lab.convert(model, name=name)
 
 

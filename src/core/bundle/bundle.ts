@@ -92,6 +92,14 @@ export function makeBundle(
   const nValues = deviceValueCount(model);
   const hasLabels = model.ir.task !== 'regression';
   const device = runOnDevice(model, x, nRows);
+  // test vectors are float literals: a model that overflows on a row has no expected value for it
+  const bad = device.values.findIndex(v => !Number.isFinite(v));
+  if (bad >= 0) {
+    throw new InputError(
+      `row ${Math.floor(bad / nValues)} of X gives a non-finite output on the device (value ${bad % nValues} is ` +
+        `${device.values[bad]}), which a test vector cannot hold: leave that row out`
+    );
+  }
 
   const sets: ExpectedSet[] = [];
   if (reference.values) {

@@ -6,7 +6,7 @@
  */
 import { MODULE_VERSION } from '../../version';
 import { RUNTIME_FAMILIES, RUNTIME_FILES } from '../../generated/runtimeAssets';
-import { InputError } from '../input';
+import { OptionError } from '../input';
 
 /** The version in every banner: the package's own (package.json, the one version source). */
 export const COMPILER_VERSION = MODULE_VERSION;
@@ -154,18 +154,18 @@ const RESERVED_PREFIX = /^(tml|tv)(_|$)|^_[A-Z_]/i;
 
 export function checkModelName(name: unknown): asserts name is string {
   if (typeof name !== 'string') {
-    throw new InputError(
+    throw new OptionError(
       `model name must be a string (a C identifier such as "model"), got ${JSON.stringify(name) ?? typeof name}`
     );
   }
   if (!C_IDENTIFIER.test(name) || C_KEYWORDS.has(name)) {
-    throw new InputError(
+    throw new OptionError(
       `model name ${JSON.stringify(name)} is not a usable C identifier ` +
         '(letters, digits and _, not starting with a digit, at most 63 characters, not a keyword)'
     );
   }
   if (RESERVED_PREFIX.test(name)) {
-    throw new InputError(
+    throw new OptionError(
       `model name ${JSON.stringify(name)} would clash with the runtime's own symbols (names starting with ` +
         'tml_ or tv_, in any case, and _X or __ are reserved); choose another, e.g. "model"'
     );

@@ -2,7 +2,8 @@
  * Families that compute in float32 only (Gaussian models, SVMs, nearest neighbours): their one
  * export form, and the refusal of any other.
  */
-import type { CompileOptions, ExportOptions } from '../options';
+import { CompileOptions, ExportOptions } from '../options';
+import { OptionError } from '../input';
 
 /** The one export form of a float32-only family. */
 export function floatOnlyOptions(): ExportOptions {
@@ -12,6 +13,9 @@ export function floatOnlyOptions(): ExportOptions {
 /** Models computed in float32 only: other feature types, leaves and strategies are refused. */
 export function refuseQuantization(estimator: string, options: CompileOptions): void {
   if (options.featureType !== 'float32' || options.leafType !== 'float32' || options.strategy === 'inline') {
-    throw new Error(`${estimator.split('.').pop()} is exported in float32 only (features, values and code form)`);
+    throw new OptionError(
+      `${estimator.split('.').pop()} is exported in float32 only (features, values and code form): ` +
+        'leave featureType and leafType at float32 and strategy at tables or auto'
+    );
   }
 }

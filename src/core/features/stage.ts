@@ -5,9 +5,12 @@
  * raw samples; `inputCount` is what the device takes.
  */
 import { cArray, formatFloat32, formatInt } from '../emit/frame';
+import { CODES } from '../../generated/runtimeConstants';
 import { IRError } from '../ir/read';
+import { RuntimeError } from '../runtime/wasmRuntime';
 import type { SizeEstimate, SizeItem } from '../estimate/size';
 import { LogMelConfig, LogMelTables, featureRuntime, logMelFrames, logMelScratchFloats, logMelWidth } from './runtime';
+import { shown } from '../ir/show';
 
 /** IMUFeatures: per-axis window statistics (7 each) and, with magnitude, the magnitude's. */
 export interface ImuStatsStage {
@@ -46,14 +49,14 @@ export function parseFeatureStage(raw: unknown): FeatureStage {
   const int = (key: string, min: number, max: number): number => {
     const v = s?.[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      throw new IRError(`feature_stage.${key}`, `expected an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+      throw new IRError(`feature_stage.${key}`, `expected an integer in [${min}, ${max}], got ${shown(v)}`);
     }
     return v;
   };
   const positive = (key: string): number => {
     const v = s?.[key];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || Math.fround(v) <= 0) {
-      throw new IRError(`feature_stage.${key}`, `expected a positive number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(Math.fround(v)) || v <= 0 || Math.fround(v) <= 0) {
+      throw new IRError(`feature_stage.${key}`, `expected a positive number within float32's range, got ${shown(v)}`);
     }
     return v;
   };
@@ -84,7 +87,7 @@ export function parseFeatureStage(raw: unknown): FeatureStage {
     };
   }
   if (s?.kind !== 'imu_stats') {
-    throw new IRError('feature_stage.kind', `expected "imu_stats" or "log_mel", got ${JSON.stringify(s?.kind)}`);
+    throw new IRError('feature_stage.kind', `expected "imu_stats" or "log_mel", got ${shown(s?.kind)}`);
   }
   const nAxes = int('n_axes', 1, 64);
   const magnitude = s.magnitude === true;
@@ -96,14 +99,26 @@ export function parseFeatureStage(raw: unknown): FeatureStage {
 
 /** The tables a log-mel stage stores, made by the C runtime (the same bits the device uses). */
 export function logMelTables(stage: LogMelStage): LogMelTables {
-  return featureRuntime().logMelTables(stage);
+  try {
+    return featureRuntime().logMelTables(stage);
+  } catch (e) {
+    // what the runtime checks beyond the parser: band edges apart in float32
+    if (!(e instanceof RuntimeError) || e.code !== CODES.TML_E_SCALE) {
+      throw e;
+    }
+    throw new IRError(
+      'feature_stage',
+      `${stage.nMels} mel bands from fmin ${stage.fmin} to fmax ${stage.fmax} Hz are too narrow for float32 ` +
+        '(two band edges coincide): widen fmin..fmax or use fewer n_mels'
+    );
+  }
 }
 
 /** The stage on nRows raw rows, by the C runtime: the model's input rows. */
 export function runFeatureStage(stage: FeatureStage, x: Float32Array, nRows: number): Float32Array {
   const f = featureRuntime();
   if (stage.kind === 'log_mel') {
-    return f.logMelClips(stage, f.logMelTables(stage), x, nRows, stage.samples);
+    return f.logMelClips(stage, logMelTables(stage), x, nRows, stage.samples);
   }
   const perAxis = f.windowStats(x, nRows, stage.steps, stage.nAxes, stage.nAxes);
   if (!stage.magnitude) {

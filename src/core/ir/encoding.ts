@@ -4,6 +4,7 @@
  * side. Written without atob/btoa/Buffer because the headless engine (V8 inside Python)
  * has none of them.
  */
+import { shown } from './show';
 
 export type DType = 'float64' | 'float32' | 'int32' | 'int16' | 'uint8';
 
@@ -107,7 +108,7 @@ export function decodeArray<D extends DType>(
   }
   const { dtype, shape, data } = value as Partial<EncodedArray>;
   if (dtype !== expected) {
-    throw new Error(`${where}: expected dtype ${expected}, got ${String(dtype)}`);
+    throw new Error(`${where}: expected dtype ${expected}, got ${typeof dtype === 'string' ? dtype : shown(dtype)}`);
   }
   if (!Array.isArray(shape) || shape.some(n => typeof n !== 'number' || !Number.isInteger(n) || n < 0)) {
     throw new Error(`${where}: shape must be a list of non-negative integers`);
@@ -125,7 +126,7 @@ export function decodeArray<D extends DType>(
   }
   if (bytes.length !== count * Ctor.BYTES_PER_ELEMENT) {
     throw new Error(
-      `${where}: shape ${JSON.stringify(shape)} needs ${count * Ctor.BYTES_PER_ELEMENT} bytes, data has ${bytes.length}`
+      `${where}: shape ${shown(shape)} needs ${count * Ctor.BYTES_PER_ELEMENT} bytes, data has ${bytes.length}`
     );
   }
   // The bytes are little-endian, as on every host we run on; the decoder's own buffer is used

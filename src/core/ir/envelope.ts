@@ -11,6 +11,7 @@ import { parseFeatureStage, stageWidth } from '../features/stage';
 import { parsePreprocess } from '../families/nets/ir';
 import { fail, requireInteger } from './read';
 import { ClassLabel, IR_FORMAT, IR_VERSION, MAX_NET_FEATURES, Task } from './types';
+import { shown } from './show';
 
 /** Parses and validates an IR object (already JSON-decoded). Throws IRError. */
 export function parseModelIR(raw: unknown): ModelIR {
@@ -32,21 +33,21 @@ function parseFamily(raw: unknown): ModelIR {
   }
   const obj = raw as Record<string, unknown>;
   if (obj.format !== IR_FORMAT) {
-    fail('format', `expected "${IR_FORMAT}", got ${JSON.stringify(obj.format)}`);
+    fail('format', `expected "${IR_FORMAT}", got ${shown(obj.format)}`);
   }
   const version = requireInteger(obj.version, 'version', 1, Number.MAX_SAFE_INTEGER);
   if (version > IR_VERSION) {
     fail('version', `IR version ${version} is newer than this compiler (${IR_VERSION}); upgrade tinyml-lab`);
   }
   if (!FAMILY_IDS.includes(obj.family as string)) {
-    fail('family', `unsupported model family ${JSON.stringify(obj.family)}`);
+    fail('family', `unsupported model family ${shown(obj.family)}`);
   }
   const family = familyById(obj.family as string);
   if (typeof obj.estimator !== 'string' || obj.estimator.length === 0) {
     fail('estimator', 'expected the estimator class name');
   }
   if (obj.task !== 'classification' && obj.task !== 'regression' && obj.task !== 'anomaly') {
-    fail('task', `expected "classification", "regression" or "anomaly", got ${JSON.stringify(obj.task)}`);
+    fail('task', `expected "classification", "regression" or "anomaly", got ${shown(obj.task)}`);
   }
   const task: Task = obj.task;
   const nFeatures = requireInteger(obj.n_features, 'n_features', 1, family.maxFeatures ?? MAX_NET_FEATURES);

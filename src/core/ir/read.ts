@@ -3,6 +3,7 @@
  * (`trees[3].threshold`) and what was expected. Used by the envelope and by every family.
  */
 import { decodeArray } from './encoding';
+import { shown } from './show';
 
 /** A malformed or unsupported IR. `path` says where, e.g. `trees[3].threshold`. */
 export class IRError extends Error {
@@ -21,7 +22,7 @@ export function fail(path: string, message: string): never {
 
 export function requireInteger(value: unknown, path: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    fail(path, `expected an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
+    fail(path, `expected an integer in [${min}, ${max}], got ${shown(value)}`);
   }
   return value;
 }
@@ -48,7 +49,7 @@ export function decodeFloatsAt(value: unknown, path: string): { array: Float32Ar
 export function floatArray(value: unknown, path: string, rank: number): { data: Float32Array; shape: number[] } {
   const decoded = decodeFloatsAt(value, path);
   if (decoded.shape.length !== rank) {
-    fail(path, `expected ${rank} dimension(s), got shape ${JSON.stringify(decoded.shape)}`);
+    fail(path, `expected ${rank} dimension(s), got shape ${shown(decoded.shape)}`);
   }
   const bad = decoded.array.findIndex(v => !Number.isFinite(v) || Math.abs(v) > 3.4e38);
   if (bad >= 0) {
@@ -57,10 +58,18 @@ export function floatArray(value: unknown, path: string, rank: number): { data: 
   return { data: Float32Array.from(decoded.array), shape: decoded.shape };
 }
 
-/** A finite number that passes `check` (IRError at `path` naming `what` otherwise). */
+/**
+ * A finite number that passes `check`, also as the float32 a header stores it (1e308 is no
+ * float32, and 1e-320 is 0 as one); IRError at `path` naming `what` otherwise.
+ */
 export function finiteNumber(value: unknown, path: string, check: (v: number) => boolean, what: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || !check(value)) {
-    fail(path, `expected ${what}, got ${JSON.stringify(value)}`);
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(Math.fround(value)) ||
+    !check(value) ||
+    !check(Math.fround(value))
+  ) {
+    fail(path, `expected ${what}, got ${shown(value)}`);
   }
   return value;
 }

@@ -6,9 +6,10 @@
  * [K][D], spherical [K]. The IR is parsed here and lowered to float32 tables.
  */
 import type { EncodedArray } from '../../ir/encoding';
-import { decodeFloatsAt, fail } from '../../ir/read';
+import { decodeFloatsAt, fail, finiteNumber } from '../../ir/read';
 import type { BaseIR, CommonFields } from '../../ir/types';
 import type { PreprocessedIR } from '../preprocess';
+import { shown } from '../../ir/show';
 
 export type Covariance = 'full' | 'tied' | 'diag' | 'spherical';
 const COVARIANCES: Covariance[] = ['full', 'tied', 'diag', 'spherical'];
@@ -42,7 +43,7 @@ export interface GaussianTables {
 function float64(value: unknown, path: string, shape: number[]): Float64Array {
   const decoded = decodeFloatsAt(value, path);
   if (decoded.shape.length !== shape.length || decoded.shape.some((n, i) => n !== shape[i])) {
-    fail(path, `expected shape ${JSON.stringify(shape)}, got ${JSON.stringify(decoded.shape)}`);
+    fail(path, `expected shape ${JSON.stringify(shape)}, got ${shown(decoded.shape)}`);
   }
   const data = Float64Array.from(decoded.array);
   const bad = data.findIndex(v => !Number.isFinite(v) || Math.abs(v) > 3.4e38);
@@ -56,32 +57,38 @@ function float64(value: unknown, path: string, shape: number[]): Float64Array {
 export function parseGaussianIR(obj: Record<string, unknown>, common: CommonFields): GaussianIR {
   const task = obj.task;
   if (task !== 'classification' && task !== 'anomaly') {
-    fail('task', `a Gaussian model is a classifier (or mixture) or an anomaly detector, got ${JSON.stringify(task)}`);
+    fail('task', `a Gaussian model is a classifier (or mixture) or an anomaly detector, got ${shown(task)}`);
   }
   const covariance = obj.covariance as Covariance;
   if (!COVARIANCES.includes(covariance)) {
-    fail('covariance', `expected one of ${COVARIANCES.join(', ')}, got ${JSON.stringify(obj.covariance)}`);
+    fail('covariance', `expected one of ${COVARIANCES.join(', ')}, got ${shown(obj.covariance)}`);
   }
   const shape = (obj.means as Partial<EncodedArray> | null)?.shape;
   if (!Array.isArray(shape) || shape.length !== 2 || shape[1] !== common.nFeatures || !(shape[0] >= 1)) {
-    fail('means', `expected shape [n_components, ${common.nFeatures}], got ${JSON.stringify(shape)}`);
+    fail('means', `expected shape [n_components, ${common.nFeatures}], got ${shown(shape)}`);
   }
   const [k, d] = shape as number[];
   const precShape = { full: [k, d, d], tied: [d, d], diag: [k, d], spherical: [k] }[covariance];
   const score = obj.score;
   if (score !== 'log_likelihood' && score !== 'mahalanobis') {
-    fail('score', `expected "log_likelihood" or "mahalanobis", got ${JSON.stringify(score)}`);
+    fail('score', `expected "log_likelihood" or "mahalanobis", got ${shown(score)}`);
   }
   if (task === 'classification' && common.classes.length !== k) {
     fail('classes', `${k} components need ${k} classes, got ${common.classes.length}`);
   }
+  // the task decides what the runtime computes: an anomaly detector scores -Mahalanobis^2
+  if (score !== (task === 'anomaly' ? 'mahalanobis' : 'log_likelihood')) {
+    fail(
+      'score',
+      task === 'anomaly'
+        ? `an anomaly detector (EllipticEnvelope) scores by "mahalanobis", got ${shown(score)}`
+        : `a classifier or mixture scores by "log_likelihood", got ${shown(score)}`
+    );
+  }
   if (score === 'mahalanobis' && k !== 1) {
     fail('score', 'a Mahalanobis score needs exactly one component');
   }
-  const offset = obj.offset ?? 0;
-  if (typeof offset !== 'number' || !Number.isFinite(offset)) {
-    fail('offset', `expected a finite number, got ${JSON.stringify(obj.offset)}`);
-  }
+  const offset = finiteNumber(obj.offset ?? 0, 'offset', () => true, "a finite number within float32's range");
   return {
     format: 'tinyml-lab-ir',
     version: common.version,

@@ -7,6 +7,7 @@ import { IRError, fail, finiteNumber, floatArray } from '../../ir/read';
 import { decodeArray } from '../../ir/encoding';
 import { BaseIR, CommonFields, IR_FORMAT } from '../../ir/types';
 import type { PreprocessedIR } from '../preprocess';
+import { shown } from '../../ir/show';
 
 export type Metric = 'euclidean' | 'manhattan' | 'chebyshev' | 'minkowski';
 const METRICS: Metric[] = ['euclidean', 'manhattan', 'chebyshev', 'minkowski'];
@@ -31,19 +32,19 @@ export interface NeighborsIR extends BaseIR, PreprocessedIR {
 export function parseNeighborsIR(obj: Record<string, unknown>, common: CommonFields): NeighborsIR {
   const task = obj.task as NeighborsIR['task'];
   if (task !== 'classification' && task !== 'regression') {
-    fail('task', `nearest neighbours classify or regress, got ${JSON.stringify(obj.task)}`);
+    fail('task', `nearest neighbours classify or regress, got ${shown(obj.task)}`);
   }
   const samples = floatArray(obj.samples, 'samples', 2);
   if (samples.shape[1] !== common.nFeatures || samples.shape[0] < 1) {
-    fail('samples', `expected shape [n_samples, ${common.nFeatures}], got ${JSON.stringify(samples.shape)}`);
+    fail('samples', `expected shape [n_samples, ${common.nFeatures}], got ${shown(samples.shape)}`);
   }
   const nSamples = samples.shape[0];
   const metric = obj.metric as Metric;
   if (!METRICS.includes(metric)) {
-    fail('metric', `expected one of ${METRICS.join(', ')}, got ${JSON.stringify(obj.metric)}`);
+    fail('metric', `expected one of ${METRICS.join(', ')}, got ${shown(obj.metric)}`);
   }
   if (obj.weights !== 'uniform' && obj.weights !== 'distance') {
-    fail('weights', `expected "uniform" or "distance", got ${JSON.stringify(obj.weights)}`);
+    fail('weights', `expected "uniform" or "distance", got ${shown(obj.weights)}`);
   }
   let labels: Int32Array | null = null;
   let targets: Float32Array | null = null;
@@ -82,7 +83,7 @@ export function parseNeighborsIR(obj: Record<string, unknown>, common: CommonFie
       `an integer in [1, ${nSamples}]`
     ),
     metric,
-    p: finiteNumber(obj.p ?? 2, 'p', v => v > 0, 'a positive number'),
+    p: finiteNumber(obj.p ?? 2, 'p', v => v > 0, "a positive number within float32's range"),
     weights: obj.weights,
     samples: samples.data,
     labels,

@@ -6,6 +6,7 @@
 import { runFeatureStage, stageInputs } from '../../features/stage';
 import { InputError, checkFeatureMatrix } from '../../input';
 import { CompileOptions } from '../../options';
+import { OptionError } from '../../input';
 import { DeviceRun, FLOAT32_VS_FLOAT64, Family, Lowered, ReferencePolicy } from '../family';
 import { NetStructure, describeNet } from './describe';
 import { emitNetHeader } from './emit';
@@ -24,13 +25,15 @@ const FEATURE_TYPES: Array<NetTables['featureType']> = ['float32', 'int8'];
  */
 function lowerNet(ir: NeuralNetIR, options: CompileOptions): { tables: NetTables; warnings: string[] } {
   if (!(FEATURE_TYPES as string[]).includes(options.featureType)) {
-    throw new Error(`networks are exported as float32 or int8, not ${options.featureType}`);
+    throw new OptionError(`networks are exported as float32 or int8, not ${options.featureType}`);
   }
   if (options.leafType !== 'float32') {
-    throw new Error('leaf types apply to tree models only');
+    throw new OptionError('leaf types apply to tree models only: leave leafType at float32');
   }
   if (options.strategy === 'inline') {
-    throw new Error('the "inline" strategy applies to tree models only; networks use layer tables');
+    throw new OptionError(
+      'the "inline" strategy applies to tree models only; networks use layer tables ("tables" or "auto")'
+    );
   }
   const float = buildFloatNet(ir);
   if (options.featureType === 'float32') {

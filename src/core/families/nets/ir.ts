@@ -7,6 +7,7 @@
 import { IRError, decodeFloatsAt } from '../../ir/read';
 import { ClassLabel, MAX_NET_FEATURES } from '../../ir/types';
 import type { FeatureStage } from '../../features/stage';
+import { shown } from '../../ir/show';
 
 export type Activation = 'identity' | 'relu' | 'relu6' | 'tanh' | 'logistic' | 'softmax';
 export const ACTIVATIONS: Activation[] = ['identity', 'relu', 'relu6', 'tanh', 'logistic', 'softmax'];
@@ -74,7 +75,7 @@ function fail(path: string, message: string): never {
 function weights(value: unknown, path: string, rank: number): Weights {
   const decoded = decodeFloatsAt(value, path);
   if (decoded.shape.length !== rank) {
-    fail(path, `expected ${rank} dimension(s), got shape ${JSON.stringify(decoded.shape)}`);
+    fail(path, `expected ${rank} dimension(s), got shape ${shown(decoded.shape)}`);
   }
   const data = Float64Array.from(decoded.array);
   const bad = data.findIndex(v => !Number.isFinite(v));
@@ -96,21 +97,21 @@ function positiveInts(value: unknown, path: string, length: number, max = MAX_WI
     value.length !== length ||
     value.some(v => typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max)
   ) {
-    fail(path, `expected ${length} integer(s) in [1, ${max}], got ${JSON.stringify(value)}`);
+    fail(path, `expected ${length} integer(s) in [1, ${max}], got ${shown(value)}`);
   }
   return value as number[];
 }
 
 function activation(value: unknown, path: string): Activation {
   if (!ACTIVATIONS.includes(value as Activation)) {
-    fail(path, `expected one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(value)}`);
+    fail(path, `expected one of ${ACTIVATIONS.join(', ')}, got ${shown(value)}`);
   }
   return value as Activation;
 }
 
 function padding(value: unknown, path: string): Padding {
   if (value !== 'valid' && value !== 'same') {
-    fail(path, `expected "valid" or "same", got ${JSON.stringify(value)}`);
+    fail(path, `expected "valid" or "same", got ${shown(value)}`);
   }
   return value;
 }
@@ -189,12 +190,12 @@ function parseLayer(raw: unknown, path: string): NetLayerIR {
         fail(`${path}.variance`, 'a variance is negative');
       }
       if (typeof l.epsilon !== 'number' || !(l.epsilon >= 0) || !Number.isFinite(l.epsilon)) {
-        fail(`${path}.epsilon`, `expected a non-negative number, got ${JSON.stringify(l.epsilon)}`);
+        fail(`${path}.epsilon`, `expected a non-negative number, got ${shown(l.epsilon)}`);
       }
       return { kind: 'batch_norm', gamma, ...named, epsilon: l.epsilon };
     }
     default:
-      fail(`${path}.kind`, `unknown layer kind ${JSON.stringify(l.kind)}`);
+      fail(`${path}.kind`, `unknown layer kind ${shown(l.kind)}`);
   }
 }
 
@@ -250,7 +251,7 @@ export function parseNeuralNetIR(
 ): NeuralNetIR {
   const task = obj.task;
   if (task !== 'classification' && task !== 'regression') {
-    fail('task', `a neural net is a classifier or a regressor, got ${JSON.stringify(task)}`);
+    fail('task', `a neural net is a classifier or a regressor, got ${shown(task)}`);
   }
   // each dimension as large as the whole input may be; their product is checked below
   const inputShape = positiveInts(
@@ -260,11 +261,11 @@ export function parseNeuralNetIR(
     MAX_NET_FEATURES
   );
   if (inputShape.length < 1 || inputShape.length > 3) {
-    fail('input_shape', `expected 1 to 3 dimensions (no batch), got ${JSON.stringify(obj.input_shape)}`);
+    fail('input_shape', `expected 1 to 3 dimensions (no batch), got ${shown(obj.input_shape)}`);
   }
   const product = inputShape.reduce((a, b) => a * b, 1);
   if (product !== common.nFeatures) {
-    fail('input_shape', `${JSON.stringify(inputShape)} holds ${product} values, n_features is ${common.nFeatures}`);
+    fail('input_shape', `${shown(inputShape)} holds ${product} values, n_features is ${common.nFeatures}`);
   }
   if (!Array.isArray(obj.layers) || obj.layers.length === 0) {
     fail('layers', 'expected a non-empty list of layers');
@@ -272,13 +273,13 @@ export function parseNeuralNetIR(
   const layers = obj.layers.map((l: unknown, i: number) => parseLayer(l, `layers[${i}]`));
   const nOutputs = typeof obj.n_outputs === 'number' ? obj.n_outputs : NaN;
   if (!Number.isInteger(nOutputs) || nOutputs < 1) {
-    fail('n_outputs', `expected the number of units of the last layer, got ${JSON.stringify(obj.n_outputs)}`);
+    fail('n_outputs', `expected the number of units of the last layer, got ${shown(obj.n_outputs)}`);
   }
   const output = obj.output ?? (task === 'classification' ? 'probabilities' : 'values');
   if (task === 'classification' ? output !== 'probabilities' && output !== 'decision' : output !== 'values') {
     fail(
       'output',
-      `a ${task} net's outputs are ${task === 'classification' ? '"probabilities" or "decision"' : '"values"'}, got ${JSON.stringify(obj.output)}`
+      `a ${task} net's outputs are ${task === 'classification' ? '"probabilities" or "decision"' : '"values"'}, got ${shown(obj.output)}`
     );
   }
   if (task === 'classification') {

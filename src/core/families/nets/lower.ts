@@ -5,6 +5,8 @@
  * for int8 the quantization of weights (symmetric, per output channel) and activations (per
  * tensor, from ranges the C runtime itself measures on a representative set).
  */
+import { IRError } from '../../ir/read';
+import { OptionError } from '../../input';
 import { Activation, NetLayerIR, NeuralNetIR, Padding } from './ir';
 
 export type NetFeatureType = 'float32' | 'int8';
@@ -77,6 +79,8 @@ interface Draft {
   kind: LayerKind;
   activation: Activation;
   name: string;
+  /** Path of the IR layer it came from (layers[i]), where a problem with it is reported. */
+  path: string;
   inShape: Shape3;
   outShape: Shape3;
   kernel: [number, number];
@@ -86,11 +90,12 @@ interface Draft {
   bias: Float64Array | null;
 }
 
-/** Output length and padding before, as Keras computes them. */
-function window(input: number, size: number, stride: number, padding: Padding, what: string): [number, number] {
+/** Output length and padding before, as Keras computes them; a window larger than a "valid"
+ * input is an IRError at path. */
+function window(input: number, size: number, stride: number, padding: Padding, path: string): [number, number] {
   if (padding === 'valid') {
     if (size > input) {
-      throw new Error(`${what}: window of ${size} is larger than its input of ${input}`);
+      throw new IRError(path, `a window of ${size} is larger than its input of ${input}`);
     }
     return [Math.floor((input - size) / stride) + 1, 0];
   }
@@ -132,11 +137,12 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
   let { shape, rank } = inputShape(ir);
   const last = (): Draft | undefined => drafts[drafts.length - 1];
   ir.layers.forEach((layer: NetLayerIR, index) => {
-    const what = `layer ${index} (${layer.kind})`;
+    // shapes follow from the layers before: a layer that does not fit them is malformed here
+    const path = `layers[${index}]`;
     const label = `${layer.kind} ${index}`;
     const [h, w, c] = shape;
-    const push = (d: Omit<Draft, 'inShape' | 'name'>): void => {
-      drafts.push({ ...d, inShape: shape, name: label });
+    const push = (d: Omit<Draft, 'inShape' | 'name' | 'path'>): void => {
+      drafts.push({ ...d, inShape: shape, name: label, path });
       shape = d.outShape;
     };
     switch (layer.kind) {
@@ -147,7 +153,10 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
       case 'dense': {
         const [nIn, nOut] = layer.weights.shape;
         if (nIn !== c) {
-          throw new Error(`${what}: expects ${nIn} inputs per position, the previous layer gives ${c}`);
+          throw new IRError(
+            `${path}.weights`,
+            `${label} expects ${nIn} inputs per position, the previous layer gives ${c}`
+          );
         }
         push({
           kind: 'conv',
@@ -165,18 +174,19 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
       case 'conv2d': {
         const two = layer.kind === 'conv2d';
         if (rank !== (two ? 2 : 1)) {
-          throw new Error(
-            `${what}: needs a ${two ? '[h, w, channels]' : '[steps, channels]'} input, got [${shape.join(', ')}]`
+          throw new IRError(
+            path,
+            `${label} needs a ${two ? '[h, w, channels]' : '[steps, channels]'} input, the previous layer gives [${shape.join(', ')}]`
           );
         }
         const ws = layer.weights.shape;
         const [kh, kw, cin, cout] = two ? ws : [1, ws[0], ws[1], ws[2]];
         if (cin !== c) {
-          throw new Error(`${what}: expects ${cin} input channels, the previous layer gives ${c}`);
+          throw new IRError(`${path}.weights`, `${label} expects ${cin} input channels, the previous layer gives ${c}`);
         }
         const [sh, sw] = two ? layer.strides : [1, layer.strides[0]];
-        const [oh, pt] = window(h, kh, sh, two ? layer.padding : 'valid', what);
-        const [ow, pl] = window(w, kw, sw, layer.padding, what);
+        const [oh, pt] = window(h, kh, sh, two ? layer.padding : 'valid', `${path}.weights`);
+        const [ow, pl] = window(w, kw, sw, layer.padding, `${path}.weights`);
         push({
           kind: 'conv',
           activation: layer.activation,
@@ -195,14 +205,15 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
       case 'avg_pool2d': {
         const two = layer.kind.endsWith('2d');
         if (rank !== (two ? 2 : 1)) {
-          throw new Error(
-            `${what}: needs a ${two ? '[h, w, channels]' : '[steps, channels]'} input, got [${shape.join(', ')}]`
+          throw new IRError(
+            path,
+            `${label} needs a ${two ? '[h, w, channels]' : '[steps, channels]'} input, the previous layer gives [${shape.join(', ')}]`
           );
         }
         const [kh, kw] = two ? layer.poolSize : [1, layer.poolSize[0]];
         const [sh, sw] = two ? layer.strides : [1, layer.strides[0]];
-        const [oh, pt] = window(h, kh, sh, two ? layer.padding : 'valid', what);
-        const [ow, pl] = window(w, kw, sw, layer.padding, what);
+        const [oh, pt] = window(h, kh, sh, two ? layer.padding : 'valid', `${path}.pool_size`);
+        const [ow, pl] = window(w, kw, sw, layer.padding, `${path}.pool_size`);
         push({
           kind: layer.kind.startsWith('max') ? 'max_pool' : 'avg_pool',
           activation: 'identity',
@@ -220,7 +231,7 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
       case 'global_max_pool1d':
       case 'global_max_pool2d': {
         if (rank !== (layer.kind.endsWith('2d') ? 2 : 1)) {
-          throw new Error(`${what}: does not fit an input of shape [${shape.join(', ')}]`);
+          throw new IRError(path, `${label} does not fit the previous layer's output of shape [${shape.join(', ')}]`);
         }
         push({
           kind: layer.kind.startsWith('global_max') ? 'max_pool' : 'avg_pool',
@@ -257,7 +268,10 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
       }
       case 'affine': {
         if (layer.scale.data.length !== c) {
-          throw new Error(`${what}: scales ${layer.scale.data.length} channels, the previous layer gives ${c}`);
+          throw new IRError(
+            `${path}.scale`,
+            `${label} scales ${layer.scale.data.length} channels, the previous layer gives ${c}`
+          );
         }
         push({
           kind: 'affine',
@@ -273,7 +287,10 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
       }
       case 'batch_norm': {
         if (layer.gamma.data.length !== c) {
-          throw new Error(`${what}: normalizes ${layer.gamma.data.length} channels, the previous layer gives ${c}`);
+          throw new IRError(
+            `${path}.gamma`,
+            `${label} normalizes ${layer.gamma.data.length} channels, the previous layer gives ${c}`
+          );
         }
         const scale = layer.gamma.data.map((g, k) => g / Math.sqrt(layer.variance.data[k] + layer.epsilon));
         const shift = layer.beta.data.map((b, k) => b - layer.mean.data[k] * scale[k]);
@@ -305,16 +322,16 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
     }
   });
   if (drafts.length === 0) {
-    throw new Error('the network has no layer that computes anything');
+    throw new IRError('layers', 'no layer computes anything (only flatten layers)');
   }
   drafts.forEach((d, i) => {
     if (d.activation === 'softmax' && i !== drafts.length - 1) {
-      throw new Error(`${d.name}: softmax is supported as the last layer only`);
+      throw new IRError(d.path, `${d.name}: softmax is supported as the last layer only`);
     }
   });
   const size = shapeSize(shape);
   if (size !== ir.nOutputs) {
-    throw new Error(`the last layer gives ${size} outputs, the IR says n_outputs = ${ir.nOutputs}`);
+    throw new IRError('n_outputs', `the last layer gives ${size} outputs, n_outputs says ${ir.nOutputs}`);
   }
   return drafts;
 }
@@ -381,6 +398,24 @@ function emptyQuantization(): Pick<
   };
 }
 
+/** A draft's float64 weights as float32, each finite: folding a batch norm (g / sqrt(variance +
+ * epsilon)) can leave float32's range although every IR value is within it. */
+function float32Weights(d: Draft, values: Float64Array | null, what: string): Float32Array | null {
+  if (!values) {
+    return null;
+  }
+  const out = Float32Array.from(values);
+  const bad = out.findIndex(v => !Number.isFinite(v));
+  if (bad >= 0) {
+    throw new IRError(
+      d.path,
+      `${d.name}: ${what} ${bad} comes to ${values[bad]} once batch norms are folded in, not a finite float32 ` +
+        '(a variance + epsilon of 0, or near it?)'
+    );
+  }
+  return out;
+}
+
 /** The float32 net: what Keras / scikit-learn compute, with float32 weights. */
 export function buildFloatNet(ir: NeuralNetIR): NetTables {
   const layers: NetLayer[] = draftLayers(ir).map(d => ({
@@ -394,8 +429,8 @@ export function buildFloatNet(ir: NeuralNetIR): NetTables {
     pad: d.pad,
     inOffset: 0,
     outOffset: 0,
-    weightF32: d.weight ? Float32Array.from(d.weight) : null,
-    biasF32: d.bias ? Float32Array.from(d.bias) : null,
+    weightF32: float32Weights(d, d.weight, 'weight'),
+    biasF32: float32Weights(d, d.bias, 'bias'),
     ...emptyQuantization()
   }));
   const arenaBytes = planArena(layers, 4 * ir.nFeatures, l => 4 * shapeSize(l.outShape));
@@ -422,7 +457,7 @@ export function tensorQuantization(lo: number, hi: number): { scale: number; zer
  * A positive real multiplier as the runtime applies it: multiplier * 2^(shift - 31) with
  * multiplier in [2^30, 2^31). Multipliers below 2^-32 round to 0.
  */
-export function quantizeMultiplier(m: number): { multiplier: number; shift: number } {
+export function quantizeMultiplier(m: number, what = 'a layer'): { multiplier: number; shift: number } {
   if (!(m > 0) || !Number.isFinite(m)) {
     return { multiplier: 0, shift: 0 };
   }
@@ -440,8 +475,9 @@ export function quantizeMultiplier(m: number): { multiplier: number; shift: numb
     return { multiplier: 0, shift: 0 };
   }
   if (shift > 30) {
-    throw new Error(
-      `requantization factor ${m} is too large for int8 (the layer's output range is far below its input's)`
+    throw new OptionError(
+      `${what}: requantization factor ${m} is too large for int8 (its output range is far below its input's); ` +
+        'export the network as float32'
     );
   }
   return { multiplier: q, shift };
@@ -488,6 +524,13 @@ export function quantizeNet(float: NetTables, calibration: NetCalibration): NetT
   const layers = float.layers.map((f, k): NetLayer => {
     const layer: NetLayer = { ...f, ...emptyQuantization(), inScale: inParams.scale, inZero: inParams.zero };
     const pool = f.kind === 'max_pool' || f.kind === 'avg_pool';
+    // A float32 net that overflows on the calibration rows has no range to quantize.
+    if (!Number.isFinite(calibration.min[k]) || !Number.isFinite(calibration.max[k])) {
+      throw new OptionError(
+        `${f.name}: its outputs on the calibration rows reach ${calibration.min[k]} .. ${calibration.max[k]}, ` +
+          'beyond float32, so int8 has no range to quantize them to; check the weights, or export as float32'
+      );
+    }
     // Pools keep their input's parameters: the runtime takes max and mean on q directly.
     const outParams = pool ? inParams : tensorQuantization(calibration.min[k], calibration.max[k]);
     layer.outScale = outParams.scale;
@@ -495,7 +538,7 @@ export function quantizeNet(float: NetTables, calibration: NetCalibration): NetT
     // The int8 kernels sum a window in an int32 (TML_MAX_I8_WINDOW in net.h).
     const window = f.kernel[0] * f.kernel[1] * (f.kind === 'conv' ? f.inShape[2] : 1);
     if ((f.kind === 'conv' || f.kind === 'avg_pool') && window > MAX_I8_WINDOW) {
-      throw new Error(
+      throw new OptionError(
         `${f.name}: a window of ${window} values is more than int8 sums (${MAX_I8_WINDOW}); export as float32`
       );
     }
@@ -529,9 +572,15 @@ export function quantizeNet(float: NetTables, calibration: NetCalibration): NetT
           );
         }
         const accScale = inParams.scale * ws; // value of one unit of the int32 sum
+        if (!Number.isFinite(Math.fround(accScale))) {
+          throw new OptionError(
+            `${f.name}: weights up to ${top} on inputs of scale ${inParams.scale} make int8 sums count in units ` +
+              `of ${accScale}, beyond float32; export the network as float32`
+          );
+        }
         const bias = f.biasF32 ? Math.round(f.biasF32[o] / accScale) : 0;
         layer.biasI32[o] = Math.max(-INT32_MAX, Math.min(INT32_MAX, bias));
-        const { multiplier, shift } = quantizeMultiplier(accScale / layer.outScale);
+        const { multiplier, shift } = quantizeMultiplier(accScale / layer.outScale, f.name);
         layer.multiplier[o] = multiplier;
         layer.shift[o] = shift;
         if (layer.channelScale) {

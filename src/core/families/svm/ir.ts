@@ -6,6 +6,7 @@
 import { fail, finiteNumber, floatArray } from '../../ir/read';
 import { BaseIR, CommonFields, IR_FORMAT } from '../../ir/types';
 import type { PreprocessedIR } from '../preprocess';
+import { shown } from '../../ir/show';
 
 export type Kernel = 'linear' | 'rbf' | 'poly' | 'sigmoid';
 const KERNELS: Kernel[] = ['linear', 'rbf', 'poly', 'sigmoid'];
@@ -35,17 +36,17 @@ export function parseSvmIR(obj: Record<string, unknown>, common: CommonFields): 
   const task = obj.task as SvmIR['task'];
   const kernel = obj.kernel as Kernel;
   if (!KERNELS.includes(kernel)) {
-    fail('kernel', `expected one of ${KERNELS.join(', ')}, got ${JSON.stringify(obj.kernel)}`);
+    fail('kernel', `expected one of ${KERNELS.join(', ')}, got ${shown(obj.kernel)}`);
   }
   const sv = floatArray(obj.support_vectors, 'support_vectors', 2);
   if (sv.shape[1] !== common.nFeatures || sv.shape[0] < 1) {
-    fail('support_vectors', `expected shape [n_support, ${common.nFeatures}], got ${JSON.stringify(sv.shape)}`);
+    fail('support_vectors', `expected shape [n_support, ${common.nFeatures}], got ${shown(sv.shape)}`);
   }
   const nSupport = sv.shape[0];
   const nClasses = task === 'classification' ? common.classes.length : 1;
   const dual = floatArray(obj.dual_coef, 'dual_coef', 2);
   if (dual.shape[0] !== Math.max(nClasses - 1, 1) || dual.shape[1] !== nSupport) {
-    fail('dual_coef', `expected shape [${Math.max(nClasses - 1, 1)}, ${nSupport}], got ${JSON.stringify(dual.shape)}`);
+    fail('dual_coef', `expected shape [${Math.max(nClasses - 1, 1)}, ${nSupport}], got ${shown(dual.shape)}`);
   }
   const intercept = floatArray(obj.intercept, 'intercept', 1).data;
   const nDecisions = nClasses >= 3 ? (nClasses * (nClasses - 1)) / 2 : 1;
@@ -73,8 +74,8 @@ export function parseSvmIR(obj: Record<string, unknown>, common: CommonFields): 
     family: 'svm',
     task,
     kernel,
-    gamma: finiteNumber(obj.gamma, 'gamma', v => v > 0, 'a positive number'),
-    coef0: finiteNumber(obj.coef0 ?? 0, 'coef0', () => true, 'a finite number'),
+    gamma: finiteNumber(obj.gamma, 'gamma', v => v > 0, "a positive number within float32's range"),
+    coef0: finiteNumber(obj.coef0 ?? 0, 'coef0', () => true, "a finite number within float32's range"),
     degree: finiteNumber(
       obj.degree ?? 3,
       'degree',
@@ -87,7 +88,7 @@ export function parseSvmIR(obj: Record<string, unknown>, common: CommonFields): 
     dualCoef: dual.data,
     intercept,
     decisionShape: obj.decision_shape === 'ovo' ? 'ovo' : 'ovr',
-    offset: finiteNumber(obj.offset ?? 0, 'offset', () => true, 'a finite number')
+    offset: finiteNumber(obj.offset ?? 0, 'offset', () => true, "a finite number within float32's range")
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { BaseIR, CommonFields, IR_FORMAT, Task } from '../../ir/types';
 import { decodeAt, fail, requireInteger } from '../../ir/read';
+import { shown } from '../../ir/show';
 
 export type Combine = 'mean' | 'sum';
 export type Link = 'identity' | 'logistic' | 'softmax' | 'isolation';
@@ -127,7 +128,7 @@ export function parseTreeEnsembleIR(
   const { version, estimator, task, nFeatures, classes, featureNames } = common;
   const combine = (obj.combine ?? 'mean') as Combine;
   if (combine !== 'mean' && combine !== 'sum') {
-    fail('combine', `expected "mean" or "sum", got ${JSON.stringify(obj.combine)}`);
+    fail('combine', `expected "mean" or "sum", got ${shown(obj.combine)}`);
   }
   const link = (obj.link ?? (task === 'anomaly' ? 'isolation' : 'identity')) as Link;
   // The raw output width follows from the task and link unless boosting states it.
@@ -148,14 +149,14 @@ export function parseTreeEnsembleIR(
   if (!allowedLinks[task].includes(link)) {
     fail(
       'link',
-      `a ${combine === 'sum' ? 'boosted' : 'averaged'} ${task} model with ${classes.length} classes needs link ${allowedLinks[task].map(l => `"${l}"`).join(' or ')}, got ${JSON.stringify(obj.link)}`
+      `a ${combine === 'sum' ? 'boosted' : 'averaged'} ${task} model with ${classes.length} classes needs link ${allowedLinks[task].map(l => `"${l}"`).join(' or ')}, got ${shown(obj.link)}`
     );
   }
   // every number ends up a float32 constant of the header
   const number = (key: string, fallback: number, check: (v: number) => boolean, what: string): number => {
     const v = obj[key] ?? fallback;
-    if (typeof v !== 'number' || !isFloat32(v) || !check(v)) {
-      fail(key, `expected ${what}, got ${JSON.stringify(obj[key])}`);
+    if (typeof v !== 'number' || !isFloat32(v) || !check(v) || !check(Math.fround(v))) {
+      fail(key, `expected ${what}, got ${shown(obj[key])}`);
     }
     return v;
   };
@@ -163,7 +164,7 @@ export function parseTreeEnsembleIR(
     'link_param',
     link === 'isolation' ? NaN : 0,
     v => link !== 'isolation' || v > 0,
-    'a positive number'
+    "a positive number within float32's range"
   );
   const treeScale = number('tree_scale', 1, v => v !== 0, "a non-zero finite number within float32's range");
   const offset = number('offset', 0, () => true, "a finite number within float32's range");
@@ -195,7 +196,7 @@ export function parseTreeEnsembleIR(
     const width = output === null ? nOutputs : 1;
     const value = decodeAt(tr.value, 'float64', `${path}.value`);
     if (value.shape.length !== 2 || value.shape[1] !== width) {
-      fail(`${path}.value`, `expected shape [n_nodes, ${width}], got ${JSON.stringify(value.shape)}`);
+      fail(`${path}.value`, `expected shape [n_nodes, ${width}], got ${shown(value.shape)}`);
     }
     const tree: TreeIR = {
       childrenLeft: decodeAt(tr.children_left, 'int32', `${path}.children_left`).array,

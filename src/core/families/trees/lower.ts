@@ -7,6 +7,7 @@
  */
 import type { Lowered, RoutingChange } from '../family';
 import type { FeatureType, LeafType } from '../../options';
+import { OptionError } from '../../input';
 import { NodeTable, RowTable, float64Column, int32Column } from './intern';
 import { Combine, Link, TreeEnsembleIR, TreeIR } from './ir';
 
@@ -281,9 +282,10 @@ export function buildForestTables(
   leafType: LeafType = 'float32'
 ): ForestTables {
   if (!leafTypesFor(ir).includes(leafType)) {
-    throw new Error(
+    throw new OptionError(
       leafType === 'uint8'
-        ? 'uint8 leaves store class probabilities: only forest classifiers (trees averaging probabilities) can use them'
+        ? 'uint8 leaves store class probabilities: only forest classifiers (trees averaging probabilities) can ' +
+            'use them; export with float32 leaves'
         : `int16 leaves hold one value per leaf: this ${ir.estimator} stores ${ir.nOutputs} per leaf ` +
             `(or has more than ${MAX_I16_LEAF_TREES} trees); use float32 or uint8 leaves`
     );
