@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""All three export benchmarks in one run, one side-by-side table: trees, nets and mixtures
-(Gaussian models), TinyML Lab vs emlearn vs m2cgen (and TFLite int8 for the nets).
+"""All four export benchmarks in one run, one side-by-side table: trees, boosted trees, nets
+and mixtures (Gaussian models), TinyML Lab vs emlearn vs m2cgen (and TFLite int8 for the nets).
 
-    python bench/compare.py [--full] [--workdir DIR] [--only trees,nets,mixtures]
+    python bench/compare.py [--full] [--workdir DIR] [--only trees,boosting,nets,mixtures]
 
-Runs bench/trees/run.py, bench/nets/run.py and bench/mixtures/run.py one after the other,
-each with --quick (unless --full) and --json, keeps their own output in the work directory
-(printed on failure), and prints per family and model: flash (Cortex-M4F, M0+), RAM (static
+Runs bench/trees/run.py, bench/boosting/run.py, bench/nets/run.py and bench/mixtures/run.py
+one after the other, each with --quick (unless --full) and --json, keeps their own output in
+the work directory (printed on failure), and prints per family and model: flash (Cortex-M4F, M0+), RAM (static
 + stack high-water on M4F), instructions per prediction on M4F (QEMU), agreement with the
 reference model, and every other tool's ratio to TinyML Lab float32. See bench/README.md."""
 import argparse
@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE / "common"))
 
 from tables import fmt_int, fmt_ratio, print_table  # noqa: E402
 
-FAMILIES = ("trees", "nets", "mixtures")
+FAMILIES = ("trees", "boosting", "nets", "mixtures")
 BASELINE = "tinyml-f32"
 # Per family, the tools in the order the table lists them (anything else follows).
 TOOL_ORDER = ["tinyml-f32", "tinyml-i16", "tinyml-i8", "tinyml-f32-inline", "tinyml-i16-inline",

@@ -1,0 +1,168 @@
+"""The run shared by the benchmarks whose wrapper returns a class index (bench/trees,
+bench/boosting): every tool exports every case into its own directory, then each directory
+is measured the same way (measure.py) and the results are printed with every tool's ratio to
+the baseline tool.
+
+    int32_t bench_predict(const float *x);   /* class index into model.classes_ */
+"""
+import shutil
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+
+import measure
+from tables import fmt_int, print_table, write_results_json
+
+WRAPPER = "bench_predict.c"
+
+
+@dataclass
+class Case:
+    name: str
+    model: object
+    rows: np.ndarray  # float32 test rows, what every tool's C code gets
+    expected: np.ndarray  # index into model.classes_ of the reference model's prediction
+
+
+@dataclass
+class Tool:
+    name: str
+    export: Callable[[object, Path], None]  # (fitted model, directory) -> writes WRAPPER
+    missing: Optional[str] = None  # why the tool cannot run here, or None
+
+
+@dataclass
+class Result:
+    case: str
+    tool: str
+    flash: dict = field(default_factory=dict)  # target -> (model bytes, library bytes)
+    ram: tuple = (None, None)  # static .data+.bss reached, M4F: (model, libraries)
+    stack: int = None  # deepest stack of bench_predict on Cortex-M4F (QEMU, painted)
+    host_ipp: float = None  # instructions per prediction, host
+    m4f_ipp: float = None  # instructions per prediction, Cortex-M4F in QEMU
+    host_agree: str = "-"
+    m4f_agree: str = "-"
+    note: str = ""
+    errors: list = field(default_factory=list)
+
+
+def write_wrapper(directory: Path, includes: str, body: str) -> None:
+    (directory / WRAPPER).write_text(
+        f"#include <stdint.h>\n{includes}\n\nint32_t bench_predict(const float *x)\n{{\n{body}\n}}\n"
+    )
+
+
+def export(case: Case, tool: Tool, directory: Path) -> Result:
+    """Runs in the main thread: exporters (TinyML Lab's embedded V8 included) are not
+    assumed to be thread-safe."""
+    result = Result(case.name, tool.name)
+    directory.mkdir(parents=True)
+    try:
+        tool.export(case.model, directory)
+        measure.write_rows_header(directory, case.rows, case.expected)
+    except NotImplementedError as error:  # m2cgen's (and others') word for a model it does not take
+        result.note = f"not supported: {str(error).splitlines()[0][:200]}"
+    except Exception as error:
+        result.errors.append(f"export: {str(error).splitlines()[0][:300] if str(error) else type(error).__name__}")
+    return result
+
+
+def measure_all(case: Case, result: Result, directory: Path, fw_rows: int) -> Result:
+    """Each measurement is independent, so one failing (say, a compiler error) still lets
+    the others fill their columns."""
+    if result.errors or result.note:
+        return result
+    measure.measure_sizes(result, directory)
+    try:
+        result.host_ipp, predictions = measure.host_run(directory, len(case.rows))
+        agree = int(np.sum(np.array(predictions) == case.expected))
+        result.host_agree = f"{agree}/{len(case.rows)}"
+    except Exception as error:
+        result.errors.append(f"host: {error}")
+    try:
+        found = measure.m4f_run(directory, fw_rows)
+        result.m4f_ipp, result.m4f_agree, result.stack = found["ipp"], found["agree"], found["stack"]
+    except Exception as error:
+        result.errors.append(f"qemu: {error}")
+    return result
+
+
+def results_table(results: list) -> None:
+    header = ["model", "tool", "flash M4F", "flash M0+", "lib M4F", "lib M0+", "static RAM", "stack M4F",
+              "host instr/pred", "M4F instr/pred", "agree host", "agree M4F"]
+    rows = []
+    for r in results:
+        if r.note:
+            rows.append([r.case, r.tool, r.note])
+            continue
+        flash = {t: r.flash.get(t, (None, None)) for t in measure.ARM_TARGETS}
+        rows.append([r.case, r.tool, fmt_int(flash["M4F"][0]), fmt_int(flash["M0+"][0]),
+                     fmt_int(flash["M4F"][1]), fmt_int(flash["M0+"][1]), fmt_int(r.ram[0]), fmt_int(r.stack),
+                     fmt_int(r.host_ipp), fmt_int(r.m4f_ipp), r.host_agree, r.m4f_agree.replace("agree=", "")])
+    print_table(header, rows)
+
+
+def _metrics(r: Result) -> list:
+    return [r.flash.get("M4F", (None,))[0], r.flash.get("M0+", (None,))[0], r.host_ipp, r.m4f_ipp]
+
+
+def ratio_table(results: list, baseline: str) -> None:
+    baselines = {r.case: r for r in results if r.tool == baseline}
+    header = ["model", "tool / " + baseline, "flash M4F", "flash M0+", "host instr", "M4F instr"]
+    rows = []
+    for r in results:
+        base = baselines.get(r.case)
+        if r.tool == baseline or base is None or r.note:
+            continue
+        cells = [f"{a / b:.2f}x" if a and b else "-" for a, b in zip(_metrics(r), _metrics(base))]
+        rows.append([r.case, r.tool, *cells])
+    print_table(header, rows)
+
+
+def run_benchmark(family: str, cases: list, tools: list, args, modules: tuple, baseline: str) -> int:
+    """Exports, measures and prints every (case, tool); args: quick, workdir, json."""
+    missing = measure.missing_tool()
+    if missing:
+        print(missing)
+        return 2
+    started = time.time()
+    fw_rows = 5 if args.quick else 20
+    print(measure.versions(modules))
+    tool_list, skipped = [], []
+    for tool in tools:
+        if tool.missing:
+            print(f"SKIPPING {tool.name}: {tool.missing}")
+            skipped.append(("*", tool.name, tool.missing))
+        else:
+            tool_list.append(tool)
+
+    work = Path(args.workdir or tempfile.mkdtemp(prefix=f"bench_{family}_"))
+    jobs = []
+    for case in cases:
+        for tool in tool_list:
+            directory = work / case.name / tool.name
+            shutil.rmtree(directory, ignore_errors=True)
+            jobs.append((case, export(case, tool, directory), directory))
+
+    # Compiles and emulators are separate processes: run them on every core.
+    with ThreadPoolExecutor() as pool:
+        results = list(pool.map(lambda job: measure_all(*job, fw_rows), jobs))
+
+    print(f"\n{len(cases)} models; host: all test rows; M4F: first {fw_rows} test rows\n")
+    results_table(results)
+    print()
+    ratio_table(results, baseline)
+    for r in results:
+        for error in r.errors:
+            print(f"ERROR {r.case} {r.tool}: {error}")
+    if args.json:
+        write_results_json(args.json, family, results, skipped, versions=measure.versions(modules), fw_rows=fw_rows)
+    if not args.workdir:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\n{time.time() - started:.0f} s")
+    return 0
