@@ -39,6 +39,14 @@ export function featureTypesFor(ir: ModelIR): FeatureType[] {
   return exportOptions(ir).featureTypes;
 }
 
+/**
+ * Whether rows with NaN may be run: the family routes NaN, and no feature stage (whose
+ * spectra have no rule for a missing sample) comes first.
+ */
+export function acceptsNaN(ir: ModelIR): boolean {
+  return !ir.featureStage && familyOf(ir).acceptsNaN(ir);
+}
+
 /** Values per row the device gives: probabilities (two for a binary model), outputs or scores. */
 export function deviceValueCount(model: LoweredModel): number {
   return familyOf(model).valueCount(model);
@@ -89,7 +97,7 @@ export function runOnDevice(model: LoweredModel, raw: Float32Array, nRows: numbe
     checkFeatureMatrix(raw, nRows, inputCount(model.ir));
     x = runFeatureStage(model.ir.featureStage, raw, nRows);
   }
-  checkFeatureMatrix(x, nRows, model.ir.nFeatures);
+  checkFeatureMatrix(x, nRows, model.ir.nFeatures, 'X', acceptsNaN(model.ir));
   return familyOf(model).run(model, x, nRows);
 }
 
@@ -113,9 +121,78 @@ export interface AgreementReport {
   values: ValueAgreement | null;
   /** Mixtures: score_samples against the reference's. */
   scores: ValueAgreement | null;
+  /** The rows with a NaN feature, compared on their own (null: x not given, or no such row). */
+  missing: MissingRowsAgreement | null;
 }
 
-export function compareWithReference(model: LoweredModel, run: DeviceRun, reference: Reference): AgreementReport {
+/** Labels and values on the rows that hold a NaN: where the learned directions matter. */
+export interface MissingRowsAgreement {
+  nRows: number;
+  classes: ClassAgreement | null;
+  values: ValueAgreement | null;
+}
+
+/** Rows of x ([nRows, nFeatures] row-major) with at least one NaN. */
+function rowsWithNaN(x: ArrayLike<number>, nRows: number): number[] {
+  const width = nRows > 0 ? x.length / nRows : 0;
+  const rows: number[] = [];
+  for (let r = 0; r < nRows; r++) {
+    for (let k = r * width; k < (r + 1) * width; k++) {
+      if (Number.isNaN(x[k])) {
+        rows.push(r);
+        break;
+      }
+    }
+  }
+  return rows;
+}
+
+/** The given rows of a row-major array of `width` values per row. */
+function pickRows(values: ArrayLike<number>, rows: number[], width: number): Float64Array {
+  const out = new Float64Array(rows.length * width);
+  rows.forEach((r, i) => {
+    for (let k = 0; k < width; k++) {
+      out[i * width + k] = values[r * width + k];
+    }
+  });
+  return out;
+}
+
+/**
+ * The device against the reference, overall and, when the rows x are given, on the rows with a
+ * NaN feature alone (row indices in that part are positions among those rows).
+ */
+export function compareWithReference(
+  model: LoweredModel,
+  run: DeviceRun,
+  reference: Reference,
+  x?: ArrayLike<number>
+): AgreementReport {
+  const whole = compareAll(model, run, reference);
+  const missing = x ? rowsWithNaN(x, run.nRows) : [];
+  if (missing.length === 0) {
+    return { ...whole, missing: null };
+  }
+  const width = deviceValueCount(model);
+  const pick = (values: ArrayLike<number> | null | undefined, w = 1) => (values ? pickRows(values, missing, w) : null);
+  const subsetRun: DeviceRun = {
+    ...run,
+    nRows: missing.length,
+    routingChanges: [],
+    classes: Int32Array.from(pick(run.classes) ?? []),
+    values: Float32Array.from(pick(run.values, width) ?? []),
+    scores: run.scores ? Float32Array.from(pick(run.scores) ?? []) : undefined
+  };
+  const part = compareAll(model, subsetRun, {
+    classes: pick(reference.classes),
+    values: pick(reference.values, width),
+    truth: pick(reference.truth),
+    scores: pick(reference.scores)
+  });
+  return { ...whole, missing: { nRows: missing.length, classes: part.classes, values: part.values } };
+}
+
+function compareAll(model: LoweredModel, run: DeviceRun, reference: Reference): Omit<AgreementReport, 'missing'> {
   const hasClasses = model.ir.task !== 'regression';
   return {
     task: model.ir.task,

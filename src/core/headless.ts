@@ -8,6 +8,7 @@ import { makeBundle } from './bundle/bundle';
 import { checkModelName as checkName } from './emit/frame';
 import {
   CompiledModel,
+  acceptsNaN,
   InputError,
   LoweredModel,
   compareWithReference,
@@ -78,7 +79,8 @@ export function compile(irJson: string, optionsJson: string, keyJson = 'null'): 
       size: model.size,
       structure: model.structure,
       tables: tablesSummary(model),
-      warnings: model.warnings ?? []
+      warnings: model.warnings ?? [],
+      accepts_nan: acceptsNaN(model.ir)
     };
   });
 }
@@ -141,12 +143,17 @@ function runModel(model: LoweredModel, inputJson: string): Json {
   const ref = (input.reference ?? {}) as Json;
   const optional = (key: string, dtype: 'int32' | 'float64') =>
     ref[key] ? inputArray(ref[key], dtype, `reference.${key}`).array : null;
-  const report = compareWithReference(model, device, {
-    classes: optional('classes', 'int32'),
-    values: optional('values', 'float64'),
-    truth: optional('truth', 'int32'),
-    scores: optional('scores', 'float64')
-  });
+  const report = compareWithReference(
+    model,
+    device,
+    {
+      classes: optional('classes', 'int32'),
+      values: optional('values', 'float64'),
+      truth: optional('truth', 'int32'),
+      scores: optional('scores', 'float64')
+    },
+    x
+  );
   return {
     classes: encodeArray(device.classes),
     values: encodeArray(device.values, [shape[0], deviceValueCount(model)]),
@@ -300,13 +307,20 @@ export function estimate(irJson: string, optionsJson: string, budgetsJson = '{}'
 
 /**
  * exportOptions(irJson): the export options the compiler offers this model, as the Inspector
- * and the sweep list them: {feature_types, strategies, leaf_types}. Strategies are the code
+ * and the sweep list them: {feature_types, strategies, leaf_types}, and whether rows with NaN
+ * may be run (accepts_nan). Strategies are the code
  * forms ("auto" is a choice between them, not a form of its own).
  */
 export function exportOptions(irJson: string): string {
   return guarded(() => {
-    const offered = modelExportOptions(parseModelIR(JSON.parse(irJson)));
-    return { feature_types: offered.featureTypes, strategies: offered.strategies, leaf_types: offered.leafTypes };
+    const ir = parseModelIR(JSON.parse(irJson));
+    const offered = modelExportOptions(ir);
+    return {
+      feature_types: offered.featureTypes,
+      strategies: offered.strategies,
+      leaf_types: offered.leafTypes,
+      accepts_nan: acceptsNaN(ir)
+    };
   });
 }
 

@@ -23,8 +23,17 @@ export class OptionError extends Error {
   }
 }
 
-/** Rejects feature matrices that the device could not be compared on. */
-export function checkFeatureMatrix(x: ArrayLike<number>, nRows: number, nFeatures: number, what = 'X'): void {
+/**
+ * Rejects feature matrices that the device could not be compared on. NaN passes when the model
+ * routes it (allowNaN); infinite values never do: the libraries the models come from refuse them.
+ */
+export function checkFeatureMatrix(
+  x: ArrayLike<number>,
+  nRows: number,
+  nFeatures: number,
+  what = 'X',
+  allowNaN = false
+): void {
   if (!Number.isInteger(nRows) || nRows < 0) {
     throw new InputError(`${what}: row count must be a non-negative integer, got ${nRows}`);
   }
@@ -35,10 +44,13 @@ export function checkFeatureMatrix(x: ArrayLike<number>, nRows: number, nFeature
     );
   }
   for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i])) {
+    const v = x[i];
+    if (!Number.isFinite(v) && !(allowNaN && Number.isNaN(v))) {
       throw new InputError(
-        `${what} row ${Math.floor(i / nFeatures)}, feature ${i % nFeatures} is ${x[i]}; ` +
-          'remove or impute NaN and infinite values first'
+        `${what} row ${Math.floor(i / nFeatures)}, feature ${i % nFeatures} is ${v}; ` +
+          (allowNaN
+            ? 'replace infinite values (NaN is allowed: each split sends it its learned way)'
+            : "remove or impute NaN and infinite values first (this model's device code has no rule for them)")
       );
     }
   }

@@ -68,7 +68,7 @@ export function evaluateTradeoffs(
             calibration: current.options.calibration ?? x
           });
       const run = runOnDevice(model, x, nRows);
-      const report = compareWithReference(model, run, reference);
+      const report = compareWithReference(model, run, reference, x);
       const instructions = family.estimatedInstructions?.(model);
       return offered.strategies.map(strategy => {
         const size = family.size(model, strategy);

@@ -28,6 +28,7 @@ import {
   tradeoffFigure
 } from './charts';
 import { element } from './dom';
+import { referenceLibrary } from './library';
 import { SummaryItem, viewOf } from './families';
 import { targetsTable } from './targetsTable';
 
@@ -353,15 +354,24 @@ export class InspectorPanel {
       ['flash (est.)', formatBytes(model.size.flashBytes), 'tml-stat-flash'],
       ['RAM (est.)', formatBytes(model.size.ramBytes), 'tml-stat-ram']
     );
+    const library = referenceLibrary(model.ir.estimator);
     if (report.classes) {
       items.push([
-        'agreement with scikit-learn',
+        `agreement with ${library}`,
         `${percent(report.classes.rate)} (${report.classes.nAgree}/${report.classes.nRows})`,
         'tml-stat-agreement'
       ]);
       if (report.classes.deviceAccuracy !== null) {
         items.push(['device accuracy', percent(report.classes.deviceAccuracy), 'tml-stat-accuracy']);
       }
+    }
+    const missing = report.missing;
+    if (missing?.classes) {
+      const agreeing = `${missing.classes.nAgree}/${missing.nRows}`;
+      items.push(['rows with NaN: agreement', `${percent(missing.classes.rate)} (${agreeing})`, 'tml-stat-missing']);
+    } else if (missing?.values) {
+      const error = `${missing.values.maxAbsError.toExponential(2)} on ${missing.nRows} rows`;
+      items.push(['rows with NaN: max abs error', error, 'tml-stat-missing']);
     }
     items.push(...(view.quantizationSummary?.(model, report) ?? []));
     if (report.values) {
@@ -381,7 +391,13 @@ export class InspectorPanel {
     const rows = report.classes?.disagreeing ?? [];
     box.appendChild(element('h4', '', `Rows where the device disagrees (${rows.length})`));
     if (rows.length === 0) {
-      box.appendChild(element('p', 'tml-none', "None: the C runtime gives scikit-learn's answer on every row."));
+      box.appendChild(
+        element(
+          'p',
+          'tml-none',
+          `None: the C runtime gives ${referenceLibrary(model.ir.estimator)}'s answer on every row.`
+        )
+      );
       return box;
     }
     const names = model.ir.classes.map(String);

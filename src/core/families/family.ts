@@ -110,6 +110,11 @@ export interface Family<I extends BaseIR = BaseIR, M extends Lowered<I> = Lowere
   estimatedInstructions?(model: M): number;
 
   // ---- running
+  /**
+   * Whether a NaN feature has a defined answer on the device, so rows with NaN may be run and
+   * compared (trees: each split sends NaN its learned way); other families refuse such rows.
+   */
+  acceptsNaN(ir: I): boolean;
   /** Values per row the device gives: probabilities, decision scores, outputs or scores. */
   valueCount(model: M): number;
   /** Runs the model on rows of its own features (feature stage already applied). */

@@ -54,6 +54,7 @@ export const gaussian: Family<GaussianIR, LoweredGaussian, GaussianStructure> = 
   codeFactor: (_model, _strategy, profile) => gaussianCodeFactor(profile),
   libraries: model => gaussianLibraries(model.pre),
   operations: model => gaussianOperations(model.tables, model.pre),
+  acceptsNaN: () => false,
   valueCount: model => (model.ir.task === 'anomaly' ? 1 : model.ir.nComponents),
   run,
   referencePolicy: model =>

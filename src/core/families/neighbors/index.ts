@@ -38,6 +38,7 @@ export const neighbors: Family<NeighborsIR, LoweredNeighbors, NeighborsStructure
   codeFactor: (_model, _strategy, profile) => neighborsCodeFactor(profile),
   libraries: model => neighborsLibraries(model.ir, model.pre),
   operations: model => neighborsOperations(model.ir, model.pre),
+  acceptsNaN: () => false,
   valueCount: model => model.ir.nOutputs,
   run,
   referencePolicy: () => ({

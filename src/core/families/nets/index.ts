@@ -145,6 +145,7 @@ export const nets: Family<NeuralNetIR, LoweredNet, NetStructure> = {
   operations: model => netOperations(model.tables),
   extraInstructions: (model, profile) => netExtraInstructions(model.tables, profile),
   estimatedInstructions: model => describeNet(model.tables).estimatedInstructions,
+  acceptsNaN: () => false,
   valueCount: model => (model.ir.output === 'probabilities' && model.ir.nOutputs === 1 ? 2 : model.ir.nOutputs),
   run,
   referencePolicy,

@@ -40,6 +40,7 @@ export const svm: Family<SvmIR, LoweredSvm, SvmStructure> = {
   codeFactor: (_model, _strategy, profile) => svmCodeFactor(profile),
   libraries: model => svmLibraries(model.ir, model.pre),
   operations: model => svmOperations(model.ir, model.pre),
+  acceptsNaN: () => false,
   valueCount: model => svmValueCount(model.ir),
   run,
   referencePolicy: () => ({

@@ -154,6 +154,8 @@ export const trees: Family<TreeEnsembleIR, LoweredForest, ForestStructure> = {
   codeFactor: forestCodeFactor,
   libraries: forestLibraries,
   operations: forestOperations,
+  // every split has a direction for NaN: learned (missing_left) or, without one, right (NaN <= t is false)
+  acceptsNaN: () => true,
   valueCount: model => valueCount(model.tables),
   run,
   referencePolicy,
