@@ -8,7 +8,8 @@ bundle and exportOptions, through tinyml_lab._engine's V8 (a worker process, so 
 a hang of the engine is a finding, not the end of the run). The properties:
 
   - every call succeeds or fails with kind "ir", "InputError" or "OptionError" (an export option
-    the model does not offer) and a one-line message without
+    the model does not offer), or InvalidModelError from Python's encoder (a NaN or infinite
+    number, which JSON cannot carry), and a one-line message without
     JavaScript's TypeError / RangeError text, "undefined", a stray NaN or a stack;
   - no call crashes the engine or takes longer than --call-budget seconds;
   - numbers the golden model's answer has (sizes, estimates) stay numbers, not null (NaN);
@@ -71,6 +72,7 @@ NAN_ALLOWED = re.compile(r"NaN, infinite|is NaN|NaN or infinite|NaN and infinite
 
 def _worker(conn) -> None:
     from tinyml_lab import _engine  # noqa: PLC0415 - V8 starts in the worker only
+    from tinyml_lab.errors import InvalidModelError  # noqa: PLC0415
 
     while True:
         job = conn.recv()
@@ -78,8 +80,13 @@ def _worker(conn) -> None:
             return
         function, args = job
         try:
-            # _engine.call, but keeping the error's kind: the property is about it
-            encoded = [json.dumps(a, allow_nan=False) for a in args]
+            # _engine.call, but keeping the error's kind: the property is about it. Python's
+            # encoder refuses a NaN or infinite number (JSON has none) as the user would see it.
+            try:
+                encoded = [_engine._encode(function, i, a) for i, a in enumerate(args)]
+            except InvalidModelError as refused:
+                conn.send(("result", json.dumps({"ok": False, "kind": "InvalidModelError", "error": str(refused)})))
+                continue
             with _engine._lock:
                 raw = _engine._core().call(f"TinyMLCore.headless.{function}", *encoded)
             conn.send(("result", raw))
@@ -441,7 +448,7 @@ class Fuzzer:
         if not answer.pop("ok"):
             kind, message = answer.get("kind"), answer.get("error")
             problem = message_problem(message)
-            if kind not in ("ir", "InputError", "OptionError"):
+            if kind not in ("ir", "InputError", "OptionError", "InvalidModelError"):
                 problem = f"error of kind {kind!r}"
             if problem:
                 # one finding per kind of message, wherever in the IR and whichever call
