@@ -33,8 +33,10 @@ def input_count(ir: dict[str, Any]) -> int:
     return int(ir.get("n_inputs", ir["n_features"]))
 
 
-def check_features(X: Any, n_features: int, what: str = "X") -> np.ndarray:
-    """X as a C-contiguous float32 matrix (what sklearn's trees compare on), or a clear error."""
+def check_features(X: Any, n_features: int, what: str = "X", *, allow_nan: bool = False) -> np.ndarray:
+    """X as a C-contiguous float32 matrix (what sklearn's trees compare on), or a clear error.
+    ``allow_nan``: NaN passes (a model whose splits route it: ConvertedModel.accepts_nan);
+    infinite values never do."""
     try:
         arr = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -49,16 +51,17 @@ def check_features(X: Any, n_features: int, what: str = "X") -> np.ndarray:
         raise InvalidInputError(f"{what} must be 2-D (n_rows, n_features), got shape {arr.shape}")
     if arr.shape[1] != n_features:
         raise InvalidInputError(f"{what} has {arr.shape[1]} features per row, the model expects {n_features}")
-    bad = ~np.isfinite(arr)
+    bad = np.isinf(arr) if allow_nan else ~np.isfinite(arr)
     if bad.any():
         row, col = (int(i) for i in np.argwhere(bad)[0])
+        fix = ("replace infinite values (NaN is allowed: each split sends it its learned way)" if allow_nan else
+               "remove or impute NaN and infinite values first (this model's device code has no rule for them)")
         raise InvalidInputError(
-            f"{what} row {row}, feature {col} is {arr[row, col]} ({int(bad.sum())} non-finite values in all); "
-            "remove or impute NaN and infinite values first"
+            f"{what} row {row}, feature {col} is {arr[row, col]} ({int(bad.sum())} such values in all); {fix}"
         )
-    with np.errstate(over="ignore"):  # overflow is reported just below
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
         arr32 = np.ascontiguousarray(arr.astype(np.float32))
-    if not np.all(np.isfinite(arr32)):
+    if np.isinf(arr32).any():
         raise InvalidInputError(f"{what} has values too large for float32, the type the device compares on")
     return arr32
 

@@ -109,7 +109,7 @@ def save_bundle(converted: Any, path: str | os.PathLike[str] | None, X: Any, y: 
 
     if target not in TARGETS:
         raise InvalidInputError(f"target must be one of {', '.join(TARGETS)}, got {target!r}")
-    x32 = require_rows(check_features(X, input_count(converted.ir), "X"), "X",
+    x32 = require_rows(check_features(X, input_count(converted.ir), "X", allow_nan=converted.accepts_nan), "X",
                        "a bundle needs at least one test vector")
     return write_bundle(converted, x32, reference_outputs(converted.model, converted.ir, x32, y), path,
                         target=target)

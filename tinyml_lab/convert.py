@@ -88,6 +88,10 @@ class AgreementReport:
     confusion_cells: list[tuple[int, int, int]] = field(default_factory=list, repr=False)
     #: device values that are NaN or infinite where the reference's are finite, and their rows:
     #: each is a disagreement, and the error figures above leave them out
+    #: rows of X with a NaN feature, and the agreement on those rows alone
+    missing_rows: int = 0
+    missing_label_agreement: float | None = None
+    missing_max_abs_error: float | None = None
     non_finite_values: int = 0
     non_finite_rows: list[int] = field(default_factory=list)
     #: what the export may have lost and why (calibration, fixed-point leaves, ...)
@@ -132,6 +136,10 @@ class AgreementReport:
             )
         if self.reference_class_counts is not None:
             lines.append(f"rows per class: reference {self.reference_class_counts}, device {self.device_class_counts}")
+        if self.missing_rows:
+            on_them = (f"label agreement {self.missing_label_agreement:.2%}" if self.missing_label_agreement is not None
+                       else f"max abs error {self.missing_max_abs_error:.3g}")
+            lines.append(f"rows with NaN: {self.missing_rows}, {on_them} on them")
         if self.routing_changes:
             lines.append(
                 f"quantization routes {len(self.routing_changes)} splits differently, "
@@ -166,6 +174,8 @@ class ConvertedModel:
         self.strategy: str = result["strategy"]
         #: what these options lose and why (int8 calibration, fixed-point leaves, ...)
         self.warnings: list[str] = list(result.get("warnings", []))
+        #: whether rows with NaN may be run: the model's splits route NaN (trees)
+        self.accepts_nan: bool = bool(result.get("accepts_nan", False))
 
     @property
     def name(self) -> str:
@@ -204,18 +214,18 @@ class ConvertedModel:
 
     def predict_device(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """(class indices, values) from the WebAssembly build of the C runtime."""
-        x32 = check_features(X, input_count(self.ir), "X")
+        x32 = check_features(X, input_count(self.ir), "X", allow_nan=self.accepts_nan)
         result = self._run({"x": encode_array(x32, "float32")})
         return decode_array(result["classes"]), decode_array(result["values"])
 
     def evaluate(self, X: Any, y: Any = None) -> AgreementReport:
         """Runs the C runtime (WebAssembly) on X and compares it with the model's own output."""
-        x32 = require_rows(check_features(X, input_count(self.ir), "X"), "X",
+        x32 = require_rows(check_features(X, input_count(self.ir), "X", allow_nan=self.accepts_nan), "X",
                            "evaluate compares the C runtime with the model on its rows")
         reference = reference_outputs(self.model, self.ir, x32, y)
         result = self._run({"x": encode_array(x32, "float32"), "reference": reference})
         report = result["report"]
-        classes, values = report.get("classes"), report.get("values")
+        classes, values, missing = report.get("classes"), report.get("values"), report.get("missing")
         return AgreementReport(
             task=report["task"],
             n_rows=int(x32.shape[0]),
@@ -237,6 +247,9 @@ class ConvertedModel:
             device_classes=decode_array(result["classes"]),
             device_values=decode_array(result["values"]),
             confusion_cells=[tuple(c) for c in classes["confusionCells"]] if classes else [],
+            missing_rows=int(missing["nRows"]) if missing else 0,
+            missing_label_agreement=float(missing["classes"]["rate"]) if missing and missing["classes"] else None,
+            missing_max_abs_error=missing["values"]["maxAbsError"] if missing and missing["values"] else None,
             non_finite_values=int(values["nonFinite"]) if values else 0,
             non_finite_rows=list(values["nonFiniteRows"]) if values else [],
             warnings=list(result.get("warnings", [])),
@@ -290,7 +303,22 @@ ANOMALY_CLASSES = [-1, 1]
 def reference_outputs(model: Any, ir: dict[str, Any], x32: np.ndarray, y: Any = None) -> dict[str, Any]:
     """What the model itself predicts on x32, in the IR's encoding: class indices and
     predict_proba (classifier), predict and score_samples (anomaly), predict (regressor);
-    a Keras model's predict, as probabilities or outputs."""
+    a Keras model's predict, as probabilities or outputs. A library that refuses the NaN in
+    x32 gets one line saying so and what the device does instead."""
+    try:
+        return _reference_outputs(model, ir, x32, y)
+    except ValueError as error:
+        missing = np.isnan(x32).any(axis=1)
+        if not missing.any():
+            raise
+        raise InvalidInputError(
+            f"{type(model).__name__} refuses NaN ({first_line(error)}), so {int(missing.sum())} rows of X have no "
+            "reference to compare the device with; the device sends NaN down each split's missing-value "
+            "direction (the header's 'Non-finite inputs' note): drop or impute those rows to compare"
+        ) from None
+
+
+def _reference_outputs(model: Any, ir: dict[str, Any], x32: np.ndarray, y: Any = None) -> dict[str, Any]:
     if ir.get("family") == "neural_net" and _is_keras(model):
         indices, values = _keras_reference(model, ir, x32)
         ref = {"values": encode_array(values, "float64")}

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from traitlets import Bool, Dict, Unicode, observe
 
+from . import _engine
 from ._widget_base import TinyMLWidget
 from .arrays import check_features, decode_array, encode_array, input_count, require_rows
 from .bundle import APT_PACKAGES, Bundle, HarnessRun, ToolchainError, run_in_qemu, write_bundle
@@ -123,13 +124,16 @@ class Inspector(TinyMLWidget):
         super().__init__(ir=ir, options=options, can_run_bundle=not missing_qemu_tools(), **kwargs)
         self._model = model
         self._bundle_thread: threading.Thread | None = None
+        self._accepts_nan: bool | None = None
         self.set_data(X_test, y_test)
         self.on_msg(self._handle_message)
 
     def set_data(self, X_test: Any, y_test: Any = None) -> None:
         """Replaces the test rows the widget runs the C runtime on."""
-        x32 = require_rows(check_features(X_test, input_count(self.ir), "X_test"), "X_test",
-                           "the Inspector compares the C runtime with the model on its rows")
+        if self._accepts_nan is None:  # asked once: parsing a large IR takes a moment
+            self._accepts_nan = bool(_engine.call("exportOptions", self.ir)["accepts_nan"])
+        x32 = require_rows(check_features(X_test, input_count(self.ir), "X_test", allow_nan=self._accepts_nan),
+                           "X_test", "the Inspector compares the C runtime with the model on its rows")
         reference = reference_outputs(self._model, self.ir, x32, y_test)
         self.agreement = {}
         self.data = {"x": encode_array(x32, "float32"), "reference": reference}
