@@ -70,8 +70,8 @@
 #define TML_CATEGORY_FEATURE(code) (-2 - (code))
 /* Largest word count of a category_bits row: categories 0 ... 32767. */
 #define TML_MAX_CATEGORY_WORDS 1024
-/* What tml_quantize_i16 gives for NaN; large inputs saturate one below it. */
-#define TML_QUANTIZED_NAN INT16_MAX
+/* What tml_quantize_i16 gives for NaN (INT16_MAX); large inputs saturate one below it. */
+#define TML_QUANTIZED_NAN 32767
 
 /* How the trees' leaf rows combine into the raw output. */
 #define TML_COMBINE_MEAN 0 /* forests: mean of the trees' rows */
