@@ -184,15 +184,6 @@ function checkMissingAndCategories(tree: TreeIR, path: string): void {
   if (flag >= 0) {
     fail(`${path}.missing_left[${flag}]`, `expected 0 or 1, got ${(tree.missingLeft as Uint8Array)[flag]}`);
   }
-  const nSets = tree.categoryBits ? tree.categoryBits.length / Math.max(tree.categoryWords, 1) : 0;
-  const set = tree.categorySet?.findIndex(k => k < -1 || k >= nSets) ?? -1;
-  if (set >= 0) {
-    const k = (tree.categorySet as Int32Array)[set];
-    fail(
-      `${path}.category_set[${set}]`,
-      `expected -1 (a numeric split) or a row of category_bits in [0, ${nSets}), got ${k}`
-    );
-  }
   const used = tree.categorySet?.some(k => k >= 0) ?? false;
   if (used !== (tree.categoryBits !== null)) {
     fail(
@@ -200,6 +191,15 @@ function checkMissingAndCategories(tree: TreeIR, path: string): void {
       used
         ? 'missing: category_set names categorical splits, whose category rows category_bits holds'
         : 'given, but no entry of category_set is a categorical split (>= 0)'
+    );
+  }
+  const nSets = tree.categoryBits ? tree.categoryBits.length / Math.max(tree.categoryWords, 1) : 0;
+  const set = tree.categorySet?.findIndex(k => k < -1 || k >= nSets) ?? -1;
+  if (set >= 0) {
+    const k = (tree.categorySet as Int32Array)[set];
+    fail(
+      `${path}.category_set[${set}]`,
+      `expected -1 (a numeric split) or a row of category_bits in [0, ${nSets}), got ${k}`
     );
   }
 }
@@ -220,17 +220,15 @@ function categoryBitsAt(value: unknown, path: string): { bits: Uint32Array; word
   return { bits: decoded.array, words };
 }
 
-/** Turns "lt" thresholds into "le" ones (the largest float32 below), in place. */
-function toLessOrEqual(tree: TreeIR, path: string): void {
+/**
+ * Turns "lt" thresholds into "le" ones, in place: the largest float32 below each (finite, as
+ * checkTree keeps thresholds within ±3.4e38).
+ */
+function toLessOrEqual(tree: TreeIR): void {
   for (let i = 0; i < tree.threshold.length; i++) {
-    if (tree.childrenLeft[i] === -1 || isCategorical(tree, i)) {
-      continue;
+    if (tree.childrenLeft[i] !== -1 && !isCategorical(tree, i)) {
+      tree.threshold[i] = float32Below(tree.threshold[i]);
     }
-    const below = float32Below(tree.threshold[i]);
-    if (!Number.isFinite(below)) {
-      fail(`${path}.threshold[${i}]`, `x < ${tree.threshold[i]} holds for no float32 x: the threshold is too low`);
-    }
-    tree.threshold[i] = below;
   }
 }
 
@@ -339,7 +337,7 @@ export function parseTreeEnsembleIR(
     };
     checkTree(tree, nFeatures, width, treeScale, path);
     if (splitRule === 'lt') {
-      toLessOrEqual(tree, path);
+      toLessOrEqual(tree);
     }
     return tree;
   });
