@@ -3,9 +3,10 @@
 Each golden model (tests/fixtures/golden/cases.json) is compiled to a header with the real
 compiler; its model struct (and a pipeline's preprocessing net, a feature stage's log-mel
 extractor) is then written in the libFuzzer targets' input layout by the target itself,
-built with FUZZ_MAKE_SEED (tests/fuzz/fuzz.h). Two golden trees also come with missing-value bits, categorical
-splits and the exp link (boosted_variants), so that the forest target starts from those tables
-too. The feature extractors' other entry points get a few hand-made inputs. The IR fuzzer's seeds are the golden IRs themselves.
+built with FUZZ_MAKE_SEED (tests/fuzz/fuzz.h). Two golden trees also come with missing-value
+bits, categorical splits and the exp link (boosted_variants), so that the forest target starts
+from those tables too. The feature extractors' other entry points get a few hand-made inputs.
+The IR fuzzer's seeds are the golden IRs themselves.
 
     PYTHONPATH=. python tests/fuzz/make_seeds.py      # then commit tests/fuzz/corpus/
 """
