@@ -132,8 +132,8 @@ export function estimateForestSize(
     { name: 'baseline', bytes: tables.baseline?.byteLength ?? 0 },
     { name: 'tree outputs', bytes: tables.treeOutput?.byteLength ?? 0 },
     { name: 'category rows', bytes: tables.categoryBits?.byteLength ?? 0 },
-    // 27 four-byte fields of tml_forest_t; class names as pointers plus their text.
-    { name: 'model descriptor', bytes: 108 },
+    // 28 four-byte fields of tml_forest_t (sizeof on Cortex-M4F); class names as pointers plus their text.
+    { name: 'model descriptor', bytes: 112 },
     { name: 'class names', bytes: classNamesBytes(classNames) },
     {
       name: 'evaluator code',
