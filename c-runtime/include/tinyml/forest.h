@@ -64,6 +64,17 @@
 #include "tinyml/common.h"
 #endif
 
+/*
+ * The small helpers of a tree walk. Forced inline where the compiler allows it (GCC, clang):
+ * a const model's unused branches (the general walk of a plain forest) then fold away before
+ * the compiler would clone the helpers they call, leaving the plain walk's code as it was.
+ */
+#if defined(__GNUC__)
+#define TML_FOREST_INLINE static inline __attribute__((always_inline))
+#else
+#define TML_FOREST_INLINE static inline
+#endif
+
 #define TML_LEAF (-1)
 /* node_feature code of a categorical split on feature f, and back (f < 32767). */
 #define TML_CATEGORICAL(f) (-2 - (f))
@@ -131,31 +142,31 @@ static inline int tml_forest_is_quantized(const tml_forest_t *f)
 }
 
 /* Quantized threshold of node i, whichever width the forest stores. */
-static inline int16_t tml_forest_threshold_q(const tml_forest_t *f, int32_t i)
+TML_FOREST_INLINE int16_t tml_forest_threshold_q(const tml_forest_t *f, int32_t i)
 {
     return f->node_threshold_i16 != NULL ? f->node_threshold_i16[i] : (int16_t)f->node_threshold_i8[i];
 }
 
 /* No missing-value bits and no categorical split: every split is x <= t (the plain walk). */
-static inline int tml_forest_is_plain(const tml_forest_t *f)
+TML_FOREST_INLINE int tml_forest_is_plain(const tml_forest_t *f)
 {
     return f->node_missing_left == NULL && f->category_bits == NULL;
 }
 
 /* Whether a NaN feature goes left at node i. */
-static inline int tml_forest_missing_left(const tml_forest_t *f, int32_t i)
+TML_FOREST_INLINE int tml_forest_missing_left(const tml_forest_t *f, int32_t i)
 {
     return f->node_missing_left != NULL && ((f->node_missing_left[i >> 3] >> (i & 7)) & 1u) != 0u;
 }
 
 /* Feature tested by a split of node_feature code `code` (numeric or categorical). */
-static inline int32_t tml_forest_split_feature(int32_t code)
+TML_FOREST_INLINE int32_t tml_forest_split_feature(int32_t code)
 {
     return code >= 0 ? code : TML_CATEGORY_FEATURE(code);
 }
 
 /* Row of category_bits that categorical node i tests: the whole number in its threshold slot. */
-static inline const uint32_t *tml_forest_category_row(const tml_forest_t *f, int32_t i)
+TML_FOREST_INLINE const uint32_t *tml_forest_category_row(const tml_forest_t *f, int32_t i)
 {
     int32_t set = f->node_threshold_f32 != NULL ? (int32_t)f->node_threshold_f32[i] : tml_forest_threshold_q(f, i);
     return f->category_bits + (size_t)set * (size_t)f->category_words;
@@ -187,7 +198,7 @@ static inline int tml_category_left_q(const uint32_t *row, int32_t n_words, int1
 }
 
 /* Whether node i sends float32 features x left (general walk: NaN's direction, categories). */
-static inline int tml_forest_left_f32(const tml_forest_t *f, int32_t i, const float *x)
+TML_FOREST_INLINE int tml_forest_left_f32(const tml_forest_t *f, int32_t i, const float *x)
 {
     int32_t code = f->node_feature[i];
     if (code < 0) {
@@ -198,7 +209,7 @@ static inline int tml_forest_left_f32(const tml_forest_t *f, int32_t i, const fl
 }
 
 /* Whether node i sends q, the quantized value of the feature it tests, left (general walk). */
-static inline int tml_forest_left_q(const tml_forest_t *f, int32_t i, int16_t q)
+TML_FOREST_INLINE int tml_forest_left_q(const tml_forest_t *f, int32_t i, int16_t q)
 {
     if (f->node_feature[i] < 0) {
         return tml_category_left_q(tml_forest_category_row(f, i), f->category_words, q, tml_forest_missing_left(f, i));
@@ -389,11 +400,9 @@ static inline int32_t tml_forest_leaf_q(const tml_forest_t *f, int32_t t, const 
 static inline int16_t tml_quantize_i16(float x, float scale, float offset)
 {
     float v = x * scale;
-    if (!(v == v)) {
-        return TML_QUANTIZED_NAN;
-    }
-    if (v >= offset + 32766.0f) {
-        return INT16_MAX - 1;
+    if (!(v < offset + 32767.0f)) {
+        /* v in [offset + 32766, offset + 32767) floors to INT16_MAX - 1 below, as does all above */
+        return (int16_t)(v == v ? INT16_MAX - 1 : TML_QUANTIZED_NAN);
     }
     if (v < offset - 32767.0f) {
         return INT16_MIN;
