@@ -340,7 +340,7 @@ export function buildForestTables(
   // Category rows as the device stores them: every row as wide as the widest tree's, padded
   // with the split's missing direction (beyond a tree's row is "not a category"); equal rows
   // become one row.
-  const categoryWords = Math.max(0, ...ir.trees.map(tree => tree.categoryWords));
+  const categoryWords = ir.trees.reduce((most, tree) => Math.max(most, tree.categoryWords), 0);
   const categoryRows = new RowTable(Math.max(categoryWords, 1));
   const categoryRow = new Float64Array(categoryWords);
   const categoryRowOf = (tree: TreeIR, node: number, missingLeft: number): number => {
