@@ -272,7 +272,7 @@ static inline int tml_forest_validate_categorical(const tml_forest_t *f, int32_t
     } else if (tml_forest_threshold_q(f, i) < 0 || tml_forest_threshold_q(f, i) >= f->n_category_sets) {
         return TML_E_FEATURE;
     }
-    if (f->feature_scale != NULL && tml_forest_is_quantized(f) &&
+    if (tml_forest_is_quantized(f) && /* validated: quantized forests have scales */
         (f->feature_scale[feature] != 1.0f || (f->feature_offset != NULL && f->feature_offset[feature] != 0.0f))) {
         return TML_E_SCALE;
     }
@@ -633,10 +633,10 @@ static inline int tml_forest_predict_proba(const tml_forest_t *f, const float *x
 }
 
 /*
- * decision_function into out[n]: a boosted ensemble's raw scores (n >= n_outputs; for
- * TML_LINK_EXP the sum before exp), an
- * isolation forest's score_samples - offset (n >= 1; negative means outlier). A mean forest
- * has none in scikit-learn; it gets its raw output, the probabilities before any link.
+ * decision_function into out[n]: a boosted ensemble's raw scores (n >= n_outputs; with
+ * TML_LINK_EXP the sum before exp), an isolation forest's score_samples - offset (n >= 1;
+ * negative means outlier). A mean forest has none in scikit-learn; it gets its raw output,
+ * the probabilities before any link.
  * Returns TML_OK or a TML_E_* code.
  */
 static inline int tml_forest_decision_function(const tml_forest_t *f, const float *x, const int16_t *xq,
