@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import InvalidInputError
 
-_DTYPES = {"float64": "<f8", "float32": "<f4", "int32": "<i4", "int16": "<i2", "uint8": "u1"}
+_DTYPES = {"float64": "<f8", "float32": "<f4", "int32": "<i4", "int16": "<i2", "uint8": "u1", "uint32": "<u4"}
 
 
 def encode_array(array: np.ndarray, dtype: str) -> dict[str, Any]:

@@ -49,6 +49,10 @@ static tml_forest_t make_forest(void)
     f.leaf_i16 = NULL;
     f.feature_offset = NULL;
     f.offset = 0.0f;
+    f.node_missing_left = NULL;
+    f.category_bits = NULL;
+    f.n_category_sets = 0;
+    f.category_words = 0;
     return f;
 }
 
@@ -161,13 +165,16 @@ static void test_quantize_floors_and_saturates(void)
     CHECK(tml_quantize_i16(0.25f, 4.0f, 0.0f) == 1);
     CHECK(tml_quantize_i16(0.49f, 4.0f, 0.0f) == 1);
     CHECK(tml_quantize_i16(-0.01f, 4.0f, 0.0f) == -1);
-    CHECK(tml_quantize_i16(8191.99f, 4.0f, 0.0f) == 32767);
+    CHECK(tml_quantize_i16(8191.49f, 4.0f, 0.0f) == 32765);
+    CHECK(tml_quantize_i16(8191.5f, 4.0f, 0.0f) == 32766); /* the saturated code */
+    CHECK(tml_quantize_i16(8191.99f, 4.0f, 0.0f) == 32766);
     CHECK(tml_quantize_i16(-8191.75f, 4.0f, 0.0f) == -32767);
     CHECK(tml_quantize_i16(-8191.99f, 4.0f, 0.0f) == INT16_MIN);
-    CHECK(tml_quantize_i16(1e9f, 1.0f, 0.0f) == INT16_MAX);
+    CHECK(tml_quantize_i16(1e9f, 1.0f, 0.0f) == INT16_MAX - 1);
     CHECK(tml_quantize_i16(-1e9f, 1.0f, 0.0f) == INT16_MIN);
-    CHECK(tml_quantize_i16(NAN, 1.0f, 0.0f) == INT16_MAX);
-    CHECK(tml_quantize_i16(INFINITY, 1.0f, 0.0f) == INT16_MAX);
+    /* NaN has a code of its own, which no other input reaches */
+    CHECK(tml_quantize_i16(NAN, 1.0f, 0.0f) == TML_QUANTIZED_NAN && TML_QUANTIZED_NAN == INT16_MAX);
+    CHECK(tml_quantize_i16(INFINITY, 1.0f, 0.0f) == INT16_MAX - 1);
     CHECK(tml_quantize_i16(-INFINITY, 1.0f, 0.0f) == INT16_MIN);
 }
 
@@ -180,7 +187,7 @@ static void test_quantize_subtracts_the_offset_after_the_floor(void)
     CHECK(tml_quantize_i16(-0.5f, 1.0f, -3.0f) == 2);
     /* saturation is relative to the offset */
     CHECK(tml_quantize_i16(8441.5f, 4.0f, 1000.0f) == 32766);
-    CHECK(tml_quantize_i16(8441.75f, 4.0f, 1000.0f) == INT16_MAX);
+    CHECK(tml_quantize_i16(8441.75f, 4.0f, 1000.0f) == INT16_MAX - 1);
     CHECK(tml_quantize_i16(-7941.76f, 4.0f, 1000.0f) == INT16_MIN);
     CHECK(tml_quantize_i16(-7941.5f, 4.0f, 1000.0f) == -32766);
     CHECK(tml_quantize_i16(NAN, 4.0f, -1000.0f) == INT16_MAX);
@@ -568,6 +575,256 @@ static void test_argmax_picks_first_maximum(void)
     CHECK(second_unit_argmax(v, 4) == 1);
 }
 
+/* Bits of node_missing_left for nodes 0 (tree 0's root) and 4 (tree 1's second split). */
+static const uint8_t nan_left_at_0_and_4[] = {0x11};
+
+static void test_missing_left_bits_route_nan(void)
+{
+    static const int8_t thresholds_q8[] = {2, 0, 0, 8, -4, 0, 0, 0};
+    tml_forest_t f = make_forest();
+    tml_forest_t q = make_quantized_forest();
+    tml_forest_t q8 = make_quantized_forest();
+    const float nan_first[2] = {NAN, 1.0f}; /* tree 1: node 3 left, node 4 tests the NaN */
+    const float nan_second[2] = {0.0f, NAN};
+    const float no_nan[2] = {2.0f, 1.0f};
+    int16_t xq[2];
+    q8.node_threshold_i16 = NULL;
+    q8.node_threshold_i8 = thresholds_q8;
+    /* without the bits NaN goes right at every split */
+    CHECK(tml_forest_leaf_f32(&f, 0, nan_first) == 1 && tml_forest_leaf_f32(&f, 1, nan_first) == 0);
+    f.node_missing_left = nan_left_at_0_and_4;
+    q.node_missing_left = nan_left_at_0_and_4;
+    q8.node_missing_left = nan_left_at_0_and_4;
+    CHECK(tml_forest_validate(&f) == TML_OK && tml_forest_validate(&q) == TML_OK && tml_forest_validate(&q8) == TML_OK);
+    CHECK(tml_forest_leaf_f32(&f, 0, nan_first) == 0 && tml_forest_leaf_f32(&f, 1, nan_first) == 2);
+    CHECK(tml_forest_leaf_f32(&f, 1, nan_second) == 1); /* node 3's bit is clear: right */
+    CHECK(tml_forest_leaf_f32(&f, 0, no_nan) == 1 && tml_forest_leaf_f32(&f, 1, no_nan) == 0);
+    CHECK(tml_quantize_features_i16(scales, NULL, nan_first, xq, 2) == TML_OK);
+    CHECK(tml_forest_leaf(&q, 0, nan_first, NULL) == 0 && tml_forest_leaf(&q, 1, nan_first, NULL) == 2);
+    CHECK(tml_forest_leaf(&q, 0, NULL, xq) == 0 && tml_forest_leaf(&q, 1, NULL, xq) == 2);
+    CHECK(tml_forest_leaf(&q8, 0, nan_first, NULL) == 0 && tml_forest_leaf(&q8, 1, NULL, xq) == 2);
+    CHECK(tml_forest_leaf(&q, 1, nan_second, NULL) == 1);
+    {
+        /* a saturated large input is not NaN: it goes right even where NaN goes left */
+        const float huge[2] = {1e30f, 1.0f};
+        CHECK(tml_forest_leaf(&q, 0, huge, NULL) == 1 && tml_forest_leaf(&q, 1, huge, NULL) == 0);
+    }
+}
+
+/* What inline code does for make_forest() with NaN sent left at nodes 0 and 4: `x > t` is
+ * false for NaN, so a left-missing split costs nothing; other splits keep `!(x <= t)`. */
+static int32_t inline_nan_left(int32_t tree, const float *x, const int16_t *xq)
+{
+    (void)xq;
+    if (tree == 0) {
+        if (x[0] > 0.5f) goto t0n2;
+        return 0;
+    t0n2:
+        return 1;
+    }
+    if (!(x[1] <= 2.0f)) goto t1n7;
+    if (x[0] > -1.0f) goto t1n6;
+    return 2;
+t1n6:
+    return 0;
+t1n7:
+    return 1;
+}
+
+/* The quantized form: NaN's code is above every threshold, so a left-missing split tests it. */
+static int32_t inline_nan_left_q(int32_t tree, const float *x, const int16_t *xq)
+{
+    (void)x;
+    if (tree == 0) {
+        if (xq[0] > 2 && xq[0] != TML_QUANTIZED_NAN) goto t0n2;
+        return 0;
+    t0n2:
+        return 1;
+    }
+    if (!(xq[1] <= 8)) goto t1n7;
+    if (xq[0] > -4 && xq[0] != TML_QUANTIZED_NAN) goto t1n6;
+    return 2;
+t1n6:
+    return 0;
+t1n7:
+    return 1;
+}
+
+static void test_inline_missing_left_matches_the_tables(void)
+{
+    static const float values[] = {NAN, -INFINITY, -1.25f, -1.0f, 0.0f, 0.5f, 0.75f, 2.0f, 2.25f, INFINITY};
+    tml_forest_t f = make_forest();
+    tml_forest_t q = make_quantized_forest();
+    int32_t a, b, t;
+    int agree = 1;
+    f.node_missing_left = nan_left_at_0_and_4;
+    q.node_missing_left = nan_left_at_0_and_4;
+    for (a = 0; a < 10; a++) {
+        for (b = 0; b < 10; b++) {
+            const float x[2] = {values[a], values[b]};
+            int16_t xq[2];
+            agree &= tml_quantize_features_i16(scales, NULL, x, xq, 2) == TML_OK;
+            for (t = 0; t < 2; t++) {
+                agree &= inline_nan_left(t, x, NULL) == tml_forest_leaf_f32(&f, t, x);
+                agree &= inline_nan_left_q(t, NULL, xq) == tml_forest_leaf(&q, t, NULL, xq);
+                agree &= tml_forest_leaf(&q, t, NULL, xq) == tml_forest_leaf_f32(&f, t, x);
+            }
+        }
+    }
+    CHECK(agree);
+}
+
+static void test_lt_split_is_le_below_the_threshold(void)
+{
+    /* XGBoost's x < 0.5 is x <= the float32 just below 0.5 */
+    static const float lt_thresholds[] = {0.49999997f, 0, 0, 2.0f, -1.0f, 0, 0, 0};
+    tml_forest_t f = make_forest();
+    const float at[2] = {0.5f, 0.0f};
+    const float below[2] = {nextafterf(0.5f, 0.0f), 0.0f};
+    f.node_threshold_f32 = lt_thresholds;
+    CHECK(lt_thresholds[0] == nextafterf(0.5f, 0.0f));
+    CHECK(tml_forest_leaf_f32(&f, 0, at) == 1);
+    CHECK(tml_forest_leaf_f32(&f, 0, below) == 0);
+}
+
+/*
+ * One tree over 2 features, categorical on feature 1 at its root:
+ *   node0 x1 in set 1 ? node1 : node4
+ *     node1 x0 <= 0.5 ? node2 (leaf row 0) : node3 (leaf row 1)
+ *     node4 leaf row 2
+ * set 0: categories 0 and 40; set 1: categories 2, 5 and 63 (two words each).
+ */
+static const int16_t cat_features[] = {TML_CATEGORICAL(1), 0, TML_LEAF, TML_LEAF, TML_LEAF};
+static const int32_t cat_nexts[] = {4, 3, 0, 1, 2};
+static const float cat_thresholds[] = {1.0f, 0.5f, 0, 0, 0};
+static const int16_t cat_thresholds_q[] = {1, 2, 0, 0, 0};
+static const int8_t cat_thresholds_q8[] = {1, 2, 0, 0, 0};
+static const uint32_t cat_bits[] = {0x00000001u, 0x00000100u, 0x00000024u, 0x80000000u};
+static const float cat_scales[] = {4.0f, 1.0f};
+static const int32_t cat_root[] = {0};
+static const float cat_leaves[] = {1.0f, 2.0f, 3.0f};
+
+static tml_forest_t make_categorical(void)
+{
+    tml_forest_t f = make_forest();
+    f.n_outputs = 1;
+    f.n_trees = 1;
+    f.n_nodes = 5;
+    f.tree_root = cat_root;
+    f.node_feature = cat_features;
+    f.node_next = cat_nexts;
+    f.node_threshold_f32 = cat_thresholds;
+    f.leaf_values = cat_leaves;
+    f.category_bits = cat_bits;
+    f.n_category_sets = 2;
+    f.category_words = 2;
+    return f;
+}
+
+static void test_categorical_split_tests_the_bit_of_trunc_x(void)
+{
+    /* x1 and whether it goes left (to rows 0/1) with NaN sent right, then left */
+    static const struct {
+        float x1;
+        int in_set;
+        int missing;
+    } cases[] = {{2.0f, 1, 0}, {2.9f, 1, 0},  {5.5f, 1, 0},  {63.99f, 1, 0}, {3.0f, 0, 0}, {0.0f, 0, 0},
+                 {-0.0f, 0, 0}, {40.0f, 0, 0}, {64.0f, 0, 1}, {1e9f, 0, 1},   {-0.5f, 0, 1}, {-2.0f, 0, 1},
+                 {NAN, 0, 1},   {INFINITY, 0, 1}, {-INFINITY, 0, 1}};
+    static const uint8_t root_missing_left[] = {0x01};
+    tml_forest_t f = make_categorical();
+    tml_forest_t q = make_categorical();
+    tml_forest_t q8 = make_categorical();
+    size_t k;
+    int direction, agree = 1;
+    q.node_threshold_f32 = NULL;
+    q.node_threshold_i16 = cat_thresholds_q;
+    q.feature_scale = cat_scales;
+    q8.node_threshold_f32 = NULL;
+    q8.node_threshold_i8 = cat_thresholds_q8;
+    q8.feature_scale = cat_scales;
+    CHECK(tml_forest_validate(&f) == TML_OK && tml_forest_validate(&q) == TML_OK && tml_forest_validate(&q8) == TML_OK);
+    for (direction = 0; direction < 2; direction++) {
+        f.node_missing_left = direction ? root_missing_left : NULL;
+        q.node_missing_left = f.node_missing_left;
+        q8.node_missing_left = f.node_missing_left;
+        for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+            const float x[2] = {0.0f, cases[k].x1};
+            int left = cases[k].missing ? direction : cases[k].in_set;
+            int32_t want = left ? 0 : 2;
+            int16_t xq[2];
+            agree &= tml_quantize_features_i16(cat_scales, NULL, x, xq, 2) == TML_OK;
+            agree &= tml_forest_leaf_f32(&f, 0, x) == want;
+            agree &= tml_forest_leaf(&q, 0, x, NULL) == want && tml_forest_leaf(&q, 0, NULL, xq) == want;
+            agree &= tml_forest_leaf(&q8, 0, x, NULL) == want && tml_forest_leaf(&q8, 0, NULL, xq) == want;
+            agree &= tml_category_left(cat_bits + 2, 2, cases[k].x1, direction) == left;
+            agree &= tml_category_left_q(cat_bits + 2, 2, xq[1], direction) == left;
+            if (!agree) {
+                fprintf(stderr, "categorical case %d, missing left %d\n", (int)k, direction);
+                agree = 1;
+                CHECK(0);
+            }
+        }
+    }
+    CHECK(agree);
+}
+
+static void test_validate_checks_categorical_splits(void)
+{
+    static const float fractional_set[] = {0.5f, 0.5f, 0, 0, 0};
+    static const float set_out_of_range[] = {2.0f, 0.5f, 0, 0, 0};
+    static const int16_t negative_set_q[] = {-1, 2, 0, 0, 0};
+    static const float scales_4[] = {4.0f, 4.0f};
+    static const float offsets[] = {0.0f, 1.0f};
+    static const int16_t feature_beyond[] = {TML_CATEGORICAL(2), 0, TML_LEAF, TML_LEAF, TML_LEAF};
+    tml_forest_t f = make_categorical();
+    f.node_threshold_f32 = fractional_set;
+    CHECK(tml_forest_validate(&f) == TML_E_FEATURE);
+    f.node_threshold_f32 = set_out_of_range;
+    CHECK(tml_forest_validate(&f) == TML_E_FEATURE);
+    f = make_categorical();
+    f.node_feature = feature_beyond;
+    CHECK(tml_forest_validate(&f) == TML_E_FEATURE);
+    f = make_categorical();
+    f.category_bits = NULL; /* a categorical split needs the rows */
+    CHECK(tml_forest_validate(&f) == TML_E_FEATURE);
+    f = make_categorical();
+    f.category_words = 0;
+    CHECK(tml_forest_validate(&f) == TML_E_SIZE);
+    f.category_words = TML_MAX_CATEGORY_WORDS + 1;
+    CHECK(tml_forest_validate(&f) == TML_E_SIZE);
+    f = make_categorical();
+    f.n_category_sets = 0;
+    CHECK(tml_forest_validate(&f) == TML_E_SIZE);
+    f = make_categorical();
+    f.node_threshold_f32 = NULL;
+    f.node_threshold_i16 = negative_set_q;
+    f.feature_scale = cat_scales;
+    CHECK(tml_forest_validate(&f) == TML_E_FEATURE);
+    f.node_threshold_i16 = cat_thresholds_q;
+    f.feature_scale = scales_4; /* a categorical feature keeps whole numbers: scale 1 */
+    CHECK(tml_forest_validate(&f) == TML_E_SCALE);
+    f.feature_scale = cat_scales;
+    f.feature_offset = offsets;
+    CHECK(tml_forest_validate(&f) == TML_E_SCALE);
+}
+
+static void test_exp_link_exponentiates_the_raw_sum(void)
+{
+    const float x[2] = {-2.0f, 1.0f}; /* raw = 0.25 + 0.5 + 2.0 */
+    float value, raw;
+    tml_forest_t f = make_boosted(1, TML_LINK_EXP);
+    CHECK(tml_forest_validate(&f) == TML_OK);
+    CHECK(tml_forest_n_values(&f) == 1);
+    CHECK(tml_forest_predict_values(&f, x, NULL, &value, 1) == TML_OK && value == expf(2.75f));
+    CHECK(tml_forest_decision_function(&f, x, NULL, &raw, 1) == TML_OK && raw == 2.75f);
+    f = make_boosted(2, TML_LINK_EXP); /* one raw output only */
+    CHECK(tml_forest_validate(&f) == TML_E_KIND);
+    f = make_boosted(1, TML_LINK_EXP);
+    f.combine = TML_COMBINE_MEAN; /* a sum of boosting stages only */
+    CHECK(tml_forest_validate(&f) == TML_E_KIND);
+}
+
 int main(void)
 {
     test_validate_accepts_good_tables();
@@ -592,5 +849,11 @@ int main(void)
     test_uint8_leaves_sum_exactly_and_scale();
     test_int16_leaves_add_up_in_fixed_point();
     test_argmax_picks_first_maximum();
+    test_missing_left_bits_route_nan();
+    test_inline_missing_left_matches_the_tables();
+    test_lt_split_is_le_below_the_threshold();
+    test_categorical_split_tests_the_bit_of_trunc_x();
+    test_validate_checks_categorical_splits();
+    test_exp_link_exponentiates_the_raw_sum();
     return CHECK_REPORT("forest");
 }

@@ -21,7 +21,9 @@
     PTR(feature_scale, const float) PTR(leaf_values, const float) INT(combine) INT(link)          \
     FLOAT(link_param) PTR(baseline, const float) PTR(tree_output, const int16_t)                  \
     PTR(leaf_u8, const uint8_t) FLOAT(leaf_scale) PTR(node_threshold_i8, const int8_t)            \
-    PTR(leaf_i16, const int16_t) PTR(feature_offset, const float) FLOAT(offset)
+    PTR(leaf_i16, const int16_t) PTR(feature_offset, const float) FLOAT(offset)                   \
+    PTR(node_missing_left, const uint8_t) PTR(category_bits, const uint32_t)                      \
+    INT(n_category_sets) INT(category_words)
 
 /* tml_layer_t (net_types.h), one per layer */
 #define TML_LAYER_DESCRIPTOR(INT, FLOAT, PTR)                                                     \

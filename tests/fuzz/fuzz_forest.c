@@ -27,6 +27,12 @@ static int64_t forest_count(const tml_forest_t *m, const char *field)
     if (fz_is(field, "baseline")) {
         return m->n_outputs;
     }
+    if (fz_is(field, "node_missing_left")) {
+        return m->n_nodes > 0 ? ((int64_t)m->n_nodes + 7) / 8 : 0;
+    }
+    if (fz_is(field, "category_bits")) {
+        return fz_mul(m->n_category_sets, m->category_words);
+    }
     return fz_unknown_field(field);
 }
 

@@ -47,13 +47,13 @@ CORPUS = ROOT / "tests" / "fuzz" / "corpus" / "ir"
 ARTIFACTS = ROOT / "build" / "fuzz" / "artifacts" / "ir"
 CASES = ROOT / "tests" / "fixtures" / "golden" / "cases.json"
 
-DTYPES = {"float64": "d", "float32": "f", "int32": "i", "int16": "h", "uint8": "B"}
+DTYPES = {"float64": "d", "float32": "f", "int32": "i", "int16": "h", "uint8": "B", "uint32": "I"}
 ENUMS = ["tree_ensemble", "neural_net", "gaussian", "svm", "neighbors", "classification", "regression",
          "anomaly", "mean", "sum", "identity", "logistic", "softmax", "isolation", "relu", "relu6", "tanh",
          "dense", "conv1d", "conv2d", "max_pool2d", "avg_pool1d", "global_avg_pool1d", "flatten", "batch_norm",
          "activation", "affine", "same", "valid", "full", "tied", "diag", "spherical", "rbf", "poly", "sigmoid",
          "linear", "ovr", "ovo", "euclidean", "manhattan", "chebyshev", "minkowski", "uniform", "distance",
-         "log_mel", "imu_stats", "log_likelihood", "mahalanobis", "decision"]
+         "log_mel", "imu_stats", "log_likelihood", "mahalanobis", "decision", "exp", "le", "lt"]
 NUMBERS = [0, -1, 1, 2, 3, -2, 0.5, -0.0, 1e-320, 1e308, -1e308, 2**31 - 1, 2**31, 2**32, 2**53 + 1, 2**63,
            16777216, 32767, 32768, 65536, 65537, "NaN", "Infinity", "-Infinity", "1"]
 STRINGS = ["", "x" * 5000, "*/ #include", "\\", "\u0000", "é中", "model name", "1model", "tml_model", "__x",
@@ -147,8 +147,8 @@ def decode(arr: dict) -> list:
 
 def encode(values: list, dtype: str) -> str:
     code = DTYPES[dtype]
-    if code in "ihB":
-        lo, hi = {"i": (-2**31, 2**31 - 1), "h": (-2**15, 2**15 - 1), "B": (0, 255)}[code]
+    if code in "ihBI":
+        lo, hi = {"i": (-2**31, 2**31 - 1), "h": (-2**15, 2**15 - 1), "B": (0, 255), "I": (0, 2**32 - 1)}[code]
         values = [min(max(int(v), lo), hi) if v == v and abs(v) != float("inf") else 0 for v in values]
     elif code == "f":  # beyond float32: its infinity
         values = [v if not abs(v) > 3.4028234663852886e38 else float("inf") * (1 if v > 0 else -1) for v in values]

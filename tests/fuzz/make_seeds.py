@@ -3,8 +3,10 @@
 Each golden model (tests/fixtures/golden/cases.json) is compiled to a header with the real
 compiler; its model struct (and a pipeline's preprocessing net, a feature stage's log-mel
 extractor) is then written in the libFuzzer targets' input layout by the target itself,
-built with FUZZ_MAKE_SEED (tests/fuzz/fuzz.h). The feature extractors' other entry points get
-a few hand-made inputs. The IR fuzzer's seeds are the golden IRs themselves.
+built with FUZZ_MAKE_SEED (tests/fuzz/fuzz.h). Two golden trees also come with missing-value
+bits, categorical splits and the exp link (boosted_variants), so that the forest target starts
+from those tables too. The feature extractors' other entry points get a few hand-made inputs.
+The IR fuzzer's seeds are the golden IRs themselves.
 
     PYTHONPATH=. python tests/fuzz/make_seeds.py      # then commit tests/fuzz/corpus/
 """
@@ -19,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "fuzz" / "corpus"
@@ -44,12 +48,37 @@ def write_seed(target: str, name: str, data: bytes) -> None:
     (folder / f"seed-{name}").write_bytes(data)
 
 
+def boosted_variants(cases: list[dict]) -> list[dict]:
+    """Golden tree cases with docs/ir.md's boosting keys added: NaN sent left at every other
+    split, every third split made categorical (one 2-word row per tree), and a regressor's exp
+    link."""
+    from tinyml_lab.arrays import decode_array, encode_array  # noqa: PLC0415 - needs numpy
+
+    variants = []
+    for case in cases:
+        if case["name"] not in ("gbr_diabetes_huber", "rf_wine_int16_tables"):
+            continue
+        ir = json.loads(json.dumps(case["ir"]))
+        for tree in ir["trees"]:
+            internal = decode_array(tree["children_left"]) != -1
+            index = np.arange(len(internal))
+            categorical = internal & (index % 3 == 0)
+            tree["missing_left"] = encode_array(internal & (index % 2 == 0), "uint8")
+            if categorical.any():
+                tree["category_set"] = encode_array(np.where(categorical, 0, -1), "int32")
+                tree["category_bits"] = encode_array(np.array([[0x5A5A5A5A, 0x00FF00FF]]), "uint32")
+        if ir["task"] == "regression":
+            ir["link"] = "exp"
+        variants.append({**case, "name": f"{case['name']}-boosted", "ir": ir})
+    return variants
+
+
 def model_seeds(work: Path) -> None:
     from tinyml_lab import _engine  # noqa: PLC0415 - needs the built compiler bundle
 
     cases = json.loads((ROOT / "tests" / "fixtures" / "golden" / "cases.json").read_text())
     written: set[str] = set()
-    for case in cases:
+    for case in cases + boosted_variants(cases):
         options = {**case.get("options", {}), "standalone": False}
         header = work / f"{case['name']}.h"
         header.write_text(_engine.call("compile", case["ir"], options)["header"])

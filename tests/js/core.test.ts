@@ -71,9 +71,11 @@ describe('thresholds', () => {
     expect(quantizeFeature(7, 1)).toBe(7); // 7 <= 7.5 -> left
     expect(quantizeFeature(8, 1)).toBe(8); // 8 > 7.5 -> right
     expect(quantizeFeature(7.5, 1)).toBe(7); // a tie goes left
-    expect(quantizeFeature(NaN, 1)).toBe(32767);
+    expect(quantizeFeature(NaN, 1)).toBe(32767); // NaN's own code
+    expect(quantizeFeature(1e9, 1)).toBe(32766); // large inputs saturate below it
+    expect(quantizeFeature(Infinity, 1)).toBe(32766);
     expect(quantizeFeature(-1e9, 1)).toBe(-32768);
-    expect(quantizeThreshold(1e9, 1)).toBe(32766); // saturated inputs still go right
+    expect(quantizeThreshold(1e9, 1)).toBe(32765); // saturated inputs still go right
   });
 });
 

@@ -13,16 +13,31 @@
  *     child index is greater than its parent's, which makes every walk terminate.
  *   - node_feature[i] >= 0: internal node that tests feature node_feature[i].
  *     node_feature[i] == TML_LEAF: leaf; node_next[i] is then its row in the leaf table.
+ *   - node_feature[i] == TML_CATEGORICAL(f) (= -2 - f): categorical split on feature f; its
+ *     threshold slot holds a whole number k, the row of category_bits it tests (below).
  *   - Internal node i goes left when x[feature] <= threshold, exactly as scikit-learn
  *     does on float32 features. Float thresholds are the largest float32 not above
  *     scikit-learn's float64 threshold, so `x <= t32` equals `(double)x <= t64` for
- *     every float32 x.
+ *     every float32 x. XGBoost's `x < t` becomes `x <= t32` with t32 the largest float32
+ *     strictly below t, exact for every float32 x.
+ *   - Missing values: a NaN feature goes left at node i when bit (i & 7) of
+ *     node_missing_left[i >> 3] is set, right otherwise (NaN <= t is false); the table is
+ *     NULL when no node sends NaN left. Quantized, NaN is the code TML_QUANTIZED_NAN, above
+ *     every other input and every threshold, so it also goes right unless the bit is set.
+ *   - Categorical split on x: NaN, x < 0 and trunc(x) >= 32 * category_words ("not a
+ *     category") take the node's missing direction; else category c = trunc(x) goes left
+ *     when bit (c & 31) of word c >> 5 of its row is set. Rows are category_words uint32 words
+ *     each. Quantized forests quantize categorical features with scale 1 and offset 0, so
+ *     q = floor(x) is the category; a saturated input is not a category.
+ *   - Forests with neither node_missing_left nor category_bits walk the plain loop of
+ *     numeric splits; the general loop runs only for the forests that need it.
  *   - Quantized forests (int16 or int8 thresholds) compare q(x) <= tq with
  *     q(x) = floor(x * scale[f]) - offset[f] and tq = floor(t * scale[f]) - offset[f]. The scale
  *     is a power of two and the offset a whole number, so both are exact. Then q(x) <= tq
  *     exactly when x * scale < floor(t * scale) + 1: every x <= t goes left (ties included),
  *     and so does every x > t except those between t and the next 1/scale grid point.
  *     Features whose values lie on the grid (integers, say) route exactly as in sklearn.
+ *     Quantized int16 thresholds stay below INT16_MAX - 1, the code of saturated large inputs.
  *   - Leaf rows are float32, uint8 probabilities (k * leaf_scale, forests only) or int16
  *     fixed point (k * leaf_scale, one value per row): the fixed-point rows add up in an
  *     int32, so a model without an FPU does one float multiply per output, not per tree.
@@ -49,7 +64,25 @@
 #include "tinyml/common.h"
 #endif
 
+/*
+ * The small helpers of a tree walk. Forced inline where the compiler allows it (GCC, clang):
+ * a const model's unused branches (the general walk of a plain forest) then fold away before
+ * the compiler would clone the helpers they call, leaving the plain walk's code as it was.
+ */
+#if defined(__GNUC__)
+#define TML_FOREST_INLINE static inline __attribute__((always_inline))
+#else
+#define TML_FOREST_INLINE static inline
+#endif
+
 #define TML_LEAF (-1)
+/* node_feature code of a categorical split on feature f, and back (f < 32767). */
+#define TML_CATEGORICAL(f) (-2 - (f))
+#define TML_CATEGORY_FEATURE(code) (-2 - (code))
+/* Largest word count of a category_bits row: categories 0 ... 32767. */
+#define TML_MAX_CATEGORY_WORDS 1024
+/* What tml_quantize_i16 gives for NaN (INT16_MAX); large inputs saturate one below it. */
+#define TML_QUANTIZED_NAN 32767
 
 /* How the trees' leaf rows combine into the raw output. */
 #define TML_COMBINE_MEAN 0 /* forests: mean of the trees' rows */
@@ -60,6 +93,7 @@
 #define TML_LINK_LOGISTIC 1  /* binary boosting: raw[0] is the log-odds of class 1 */
 #define TML_LINK_SOFTMAX 2   /* multi-class boosting */
 #define TML_LINK_ISOLATION 3 /* isolation forest: score = -2^(-mean path length / link_param) */
+#define TML_LINK_EXP 4       /* regression boosting (poisson, gamma, tweedie): value = exp(raw) */
 
 /* Generated code that walks tree `tree` and returns its leaf row (inline-code models). A
  * quantized model's code reads xq only; a float model's reads x only. */
@@ -90,6 +124,10 @@ typedef struct {
     const int16_t *leaf_i16;           /* leaf values as fixed point (width 1), or NULL */
     const float *feature_offset;       /* [n_features] whole-number zero points, or NULL: 0 */
     float offset;                      /* TML_LINK_ISOLATION: sklearn's offset_ (decision = score - offset) */
+    const uint8_t *node_missing_left;  /* [(n_nodes + 7) / 8] bits: NaN goes left at node i, or NULL */
+    const uint32_t *category_bits;     /* [n_category_sets * category_words], or NULL: no categorical split */
+    int32_t n_category_sets;           /* rows of category_bits */
+    int32_t category_words;            /* uint32 words per row, 1 ... TML_MAX_CATEGORY_WORDS */
 } tml_forest_t;
 
 /* Largest |offset|: offset +- 32767 stays a whole float32, so quantizing needs no rounding. */
@@ -104,9 +142,79 @@ static inline int tml_forest_is_quantized(const tml_forest_t *f)
 }
 
 /* Quantized threshold of node i, whichever width the forest stores. */
-static inline int16_t tml_forest_threshold_q(const tml_forest_t *f, int32_t i)
+TML_FOREST_INLINE int16_t tml_forest_threshold_q(const tml_forest_t *f, int32_t i)
 {
     return f->node_threshold_i16 != NULL ? f->node_threshold_i16[i] : (int16_t)f->node_threshold_i8[i];
+}
+
+/* No missing-value bits and no categorical split: every split is x <= t (the plain walk). */
+TML_FOREST_INLINE int tml_forest_is_plain(const tml_forest_t *f)
+{
+    return f->node_missing_left == NULL && f->category_bits == NULL;
+}
+
+/* Whether a NaN feature goes left at node i. */
+TML_FOREST_INLINE int tml_forest_missing_left(const tml_forest_t *f, int32_t i)
+{
+    return f->node_missing_left != NULL && ((f->node_missing_left[i >> 3] >> (i & 7)) & 1u) != 0u;
+}
+
+/* Feature tested by a split of node_feature code `code` (numeric or categorical). */
+TML_FOREST_INLINE int32_t tml_forest_split_feature(int32_t code)
+{
+    return code >= 0 ? code : TML_CATEGORY_FEATURE(code);
+}
+
+/* Row of category_bits that categorical node i tests: the whole number in its threshold slot. */
+TML_FOREST_INLINE const uint32_t *tml_forest_category_row(const tml_forest_t *f, int32_t i)
+{
+    int32_t set = f->node_threshold_f32 != NULL ? (int32_t)f->node_threshold_f32[i] : tml_forest_threshold_q(f, i);
+    return f->category_bits + (size_t)set * (size_t)f->category_words;
+}
+
+/*
+ * Whether a categorical split with bit row `row` (n_words words) sends x left: NaN, x < 0 and
+ * x >= 32 * n_words are not categories and take the missing direction; else bit trunc(x).
+ * Inline code calls it with its own row.
+ */
+static inline int tml_category_left(const uint32_t *row, int32_t n_words, float x, int missing_left)
+{
+    int32_t c;
+    if (!(x >= 0.0f && x < 32.0f * (float)n_words)) {
+        return missing_left;
+    }
+    c = (int32_t)x; /* toward zero */
+    return (int)((row[c >> 5] >> (c & 31)) & 1u);
+}
+
+/* The same on a feature quantized with scale 1 and offset 0 (q = floor(x)): NaN's code and the
+ * saturated code INT16_MAX - 1 are not categories. */
+static inline int tml_category_left_q(const uint32_t *row, int32_t n_words, int16_t q, int missing_left)
+{
+    if (q < 0 || q >= TML_QUANTIZED_NAN - 1 || q >= 32 * n_words) {
+        return missing_left;
+    }
+    return (int)((row[q >> 5] >> (q & 31)) & 1u);
+}
+
+/* Whether node i sends float32 features x left (general walk: NaN's direction, categories). */
+TML_FOREST_INLINE int tml_forest_left_f32(const tml_forest_t *f, int32_t i, const float *x)
+{
+    int32_t code = f->node_feature[i];
+    if (code < 0) {
+        return tml_category_left(tml_forest_category_row(f, i), f->category_words, x[TML_CATEGORY_FEATURE(code)],
+                                 tml_forest_missing_left(f, i));
+    }
+    return x[code] <= f->node_threshold_f32[i] || (x[code] != x[code] && tml_forest_missing_left(f, i));
+}
+
+/* Whether node i sends q, the quantized value of the feature it tests, left (general walk). */
+TML_FOREST_INLINE int tml_forest_left_q(const tml_forest_t *f, int32_t i, int16_t q)
+{
+    if (f->node_feature[i] < 0) {
+        return tml_category_left_q(tml_forest_category_row(f, i), f->category_words, q, tml_forest_missing_left(f, i));
+    }
+    return q <= tml_forest_threshold_q(f, i) || (q == TML_QUANTIZED_NAN && tml_forest_missing_left(f, i));
 }
 
 /* Values per leaf row: 1 when each tree feeds one output, else n_outputs. */
@@ -147,10 +255,35 @@ static inline int tml_forest_validate_scales(const tml_forest_t *f)
     return TML_OK;
 }
 
+/* Checks categorical node i: category rows given, its row index a whole number in range, and
+ * (quantized) its feature quantized with scale 1 and offset 0, so that q is the category. */
+static inline int tml_forest_validate_categorical(const tml_forest_t *f, int32_t i)
+{
+    int32_t feature = TML_CATEGORY_FEATURE(f->node_feature[i]);
+    if (f->category_bits == NULL) {
+        return TML_E_FEATURE;
+    }
+    if (f->node_threshold_f32 != NULL) {
+        float set = f->node_threshold_f32[i];
+        /* the range check first: converting a float beyond int32 is undefined */
+        if (!(set >= 0.0f && set < (float)f->n_category_sets) || (float)(int32_t)set != set) {
+            return TML_E_FEATURE;
+        }
+    } else if (tml_forest_threshold_q(f, i) < 0 || tml_forest_threshold_q(f, i) >= f->n_category_sets) {
+        return TML_E_FEATURE;
+    }
+    if (tml_forest_is_quantized(f) && /* validated: quantized forests have scales */
+        (f->feature_scale[feature] != 1.0f || (f->feature_offset != NULL && f->feature_offset[feature] != 0.0f))) {
+        return TML_E_SCALE;
+    }
+    return TML_OK;
+}
+
 /* Checks every count and index once, so the walks below need no checks of their own. */
 static inline int tml_forest_validate(const tml_forest_t *f)
 {
     int32_t t, i;
+    int status;
     if (f == NULL || tml_forest_leaf_tables(f) != 1 ||
         (f->tree_leaf == NULL &&
          (f->tree_root == NULL || f->node_feature == NULL || f->node_next == NULL))) {
@@ -174,7 +307,8 @@ static inline int tml_forest_validate(const tml_forest_t *f)
         (f->link == TML_LINK_LOGISTIC && f->n_outputs != 1) ||
         (f->link == TML_LINK_SOFTMAX && f->n_outputs < 2) ||
         (f->link == TML_LINK_ISOLATION && (f->n_outputs != 1 || !(f->link_param > 0.0f))) ||
-        f->link < TML_LINK_IDENTITY || f->link > TML_LINK_ISOLATION ||
+        (f->link == TML_LINK_EXP && (f->n_outputs != 1 || f->combine != TML_COMBINE_SUM)) ||
+        f->link < TML_LINK_IDENTITY || f->link > TML_LINK_EXP ||
         (f->leaf_u8 != NULL && f->combine != TML_COMBINE_MEAN) ||
         (f->leaf_i16 != NULL && (tml_forest_leaf_width(f) != 1 || f->n_trees > TML_MAX_I16_LEAF_TREES))) {
         return TML_E_KIND;
@@ -183,6 +317,10 @@ static inline int tml_forest_validate(const tml_forest_t *f)
          !(f->leaf_scale > 0.0f && f->leaf_scale < 3.0e38f)) ||
         !tml_is_finite(f->offset)) {
         return TML_E_SCALE;
+    }
+    if (f->category_bits != NULL &&
+        (f->n_category_sets <= 0 || f->category_words <= 0 || f->category_words > TML_MAX_CATEGORY_WORDS)) {
+        return TML_E_SIZE;
     }
     if (f->tree_output != NULL) {
         for (t = 0; t < f->n_trees; t++) {
@@ -207,8 +345,10 @@ static inline int tml_forest_validate(const tml_forest_t *f)
             if (next < 0 || next >= f->n_leaf_rows) {
                 return TML_E_LEAF;
             }
-        } else if (feature < 0 || feature >= f->n_features) {
+        } else if (tml_forest_split_feature(feature) >= f->n_features) {
             return TML_E_FEATURE;
+        } else if (feature < 0 && (status = tml_forest_validate_categorical(f, i)) != TML_OK) {
+            return status;
         } else if (i + 1 >= f->n_nodes || next <= i + 1 || next >= f->n_nodes) {
             /* both children lie after the node: every walk ends at a leaf */
             return TML_E_TREE;
@@ -221,8 +361,14 @@ static inline int tml_forest_validate(const tml_forest_t *f)
 static inline int32_t tml_forest_leaf_f32(const tml_forest_t *f, int32_t t, const float *x)
 {
     int32_t i = f->tree_root[t];
+    if (tml_forest_is_plain(f)) {
+        while (f->node_feature[i] != TML_LEAF) {
+            i = (x[f->node_feature[i]] <= f->node_threshold_f32[i]) ? i + 1 : f->node_next[i];
+        }
+        return f->node_next[i];
+    }
     while (f->node_feature[i] != TML_LEAF) {
-        i = (x[f->node_feature[i]] <= f->node_threshold_f32[i]) ? i + 1 : f->node_next[i];
+        i = tml_forest_left_f32(f, i, x) ? i + 1 : f->node_next[i];
     }
     return f->node_next[i];
 }
@@ -231,24 +377,32 @@ static inline int32_t tml_forest_leaf_f32(const tml_forest_t *f, int32_t t, cons
 static inline int32_t tml_forest_leaf_q(const tml_forest_t *f, int32_t t, const int16_t *xq)
 {
     int32_t i = f->tree_root[t];
+    if (tml_forest_is_plain(f)) {
+        while (f->node_feature[i] != TML_LEAF) {
+            i = (xq[f->node_feature[i]] <= tml_forest_threshold_q(f, i)) ? i + 1 : f->node_next[i];
+        }
+        return f->node_next[i];
+    }
     while (f->node_feature[i] != TML_LEAF) {
-        i = (xq[f->node_feature[i]] <= tml_forest_threshold_q(f, i)) ? i + 1 : f->node_next[i];
+        i = tml_forest_left_q(f, i, xq[tml_forest_split_feature(f->node_feature[i])]) ? i + 1 : f->node_next[i];
     }
     return f->node_next[i];
 }
 
 /*
- * q = floor(x * scale) - offset, saturated to int16. Quantized thresholds stay below
- * INT16_MAX, so a saturated input still goes right wherever it should. NaN maps to INT16_MAX
- * so that it goes right at every split, as a float NaN does (NaN <= t is false). The scale
- * is a power of two and the offset a whole number within TML_MAX_FEATURE_OFFSET, so every
- * step below is exact in float32.
+ * q = floor(x * scale) - offset, saturated to [INT16_MIN, INT16_MAX - 1]. Quantized
+ * thresholds stay below INT16_MAX - 1, so a saturated input still goes right wherever it
+ * should. NaN maps to TML_QUANTIZED_NAN (INT16_MAX), a code of its own: it goes right at every
+ * split, as a float NaN does (NaN <= t is false), unless the node's missing-value bit sends it
+ * left. The scale is a power of two and the offset a whole number within
+ * TML_MAX_FEATURE_OFFSET, so every step below is exact in float32.
  */
 static inline int16_t tml_quantize_i16(float x, float scale, float offset)
 {
     float v = x * scale;
-    if (!(v == v) || v >= offset + 32767.0f) {
-        return INT16_MAX;
+    if (!(v < offset + 32767.0f)) {
+        /* v in [offset + 32766, offset + 32767) floors to INT16_MAX - 1 below, as does all above */
+        return (int16_t)(v == v ? INT16_MAX - 1 : TML_QUANTIZED_NAN);
     }
     if (v < offset - 32767.0f) {
         return INT16_MIN;
@@ -296,10 +450,11 @@ static inline int32_t tml_forest_leaf(const tml_forest_t *f, int32_t t, const fl
     /* Quantize on the fly, one feature per split, so no feature buffer is needed. */
     i = f->tree_root[t];
     while (f->node_feature[i] != TML_LEAF) {
-        int32_t feat = f->node_feature[i];
+        int32_t feat = tml_forest_split_feature(f->node_feature[i]);
         int16_t q = tml_quantize_i16(x[feat], f->feature_scale[feat],
                                      f->feature_offset != NULL ? f->feature_offset[feat] : 0.0f);
-        i = (q <= tml_forest_threshold_q(f, i)) ? i + 1 : f->node_next[i];
+        int left = tml_forest_is_plain(f) ? q <= tml_forest_threshold_q(f, i) : tml_forest_left_q(f, i, q);
+        i = left ? i + 1 : f->node_next[i];
     }
     return f->node_next[i];
 }
@@ -420,6 +575,8 @@ static inline void tml_forest_apply_link(const tml_forest_t *f, float *buf)
         }
     } else if (f->link == TML_LINK_ISOLATION) {
         buf[0] = tml_forest_isolation_score(f, buf[0]);
+    } else if (f->link == TML_LINK_EXP) {
+        buf[0] = expf(buf[0]);
     }
 }
 
@@ -476,9 +633,10 @@ static inline int tml_forest_predict_proba(const tml_forest_t *f, const float *x
 }
 
 /*
- * decision_function into out[n]: a boosted ensemble's raw scores (n >= n_outputs), an
- * isolation forest's score_samples - offset (n >= 1; negative means outlier). A mean forest
- * has none in scikit-learn; it gets its raw output, the probabilities before any link.
+ * decision_function into out[n]: a boosted ensemble's raw scores (n >= n_outputs; with
+ * TML_LINK_EXP the sum before exp), an isolation forest's score_samples - offset (n >= 1;
+ * negative means outlier). A mean forest has none in scikit-learn; it gets its raw output,
+ * the probabilities before any link.
  * Returns TML_OK or a TML_E_* code.
  */
 static inline int tml_forest_decision_function(const tml_forest_t *f, const float *x, const int16_t *xq,

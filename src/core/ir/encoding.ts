@@ -6,7 +6,7 @@
  */
 import { shown } from './show';
 
-export type DType = 'float64' | 'float32' | 'int32' | 'int16' | 'uint8';
+export type DType = 'float64' | 'float32' | 'int32' | 'int16' | 'uint8' | 'uint32';
 
 export interface EncodedArray {
   dtype: DType;
@@ -22,14 +22,17 @@ export type TypedArrayOf<D extends DType> = D extends 'float64'
       ? Int32Array
       : D extends 'int16'
         ? Int16Array
-        : Uint8Array;
+        : D extends 'uint32'
+          ? Uint32Array
+          : Uint8Array;
 
 const CONSTRUCTORS = {
   float64: Float64Array,
   float32: Float32Array,
   int32: Int32Array,
   int16: Int16Array,
-  uint8: Uint8Array
+  uint8: Uint8Array,
+  uint32: Uint32Array
 };
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -137,7 +140,7 @@ export function decodeArray<D extends DType>(
 }
 
 export function encodeArray(
-  array: Float64Array | Float32Array | Int32Array | Int16Array | Uint8Array,
+  array: Float64Array | Float32Array | Int32Array | Int16Array | Uint8Array | Uint32Array,
   shape?: number[]
 ): EncodedArray {
   const dtype = (Object.keys(CONSTRUCTORS) as DType[]).find(key => array instanceof CONSTRUCTORS[key]) as DType;

@@ -19,7 +19,8 @@ export const RUNTIME_PREFIXES = {
   weights: 'TML_WEIGHTS_',
   layer: 'TML_LAYER_',
   activation: 'TML_ACT_',
-  window: 'TML_WINDOW_'
+  window: 'TML_WINDOW_',
+  quantized: 'TML_QUANTIZED_'
 } as const;
 
 export type RuntimeCodeKind = keyof typeof RUNTIME_PREFIXES;

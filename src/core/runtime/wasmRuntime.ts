@@ -155,7 +155,7 @@ export interface RuntimeExports {
 }
 
 /** Typed arrays that go into the runtime's memory as tables. */
-export type Table = Float32Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Int8Array;
+export type Table = Float32Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Int8Array;
 
 export class WasmRuntime {
   private static shared: WasmRuntime | null = null;
@@ -214,6 +214,7 @@ const TABLE_TYPES: Record<string, new (n: number) => Table> = {
   int16_t: Int16Array,
   int8_t: Int8Array,
   uint16_t: Uint16Array,
+  uint32_t: Uint32Array,
   uint8_t: Uint8Array
 };
 

@@ -1,9 +1,9 @@
-/** The Inspector's view of tree ensembles: trees, nodes and leaves, and the splits quantization moved. */
+/** The Inspector's view of tree ensembles: trees, nodes, leaves, missing-value and categorical splits, and the splits quantization moved. */
 import type { CompiledModel } from '../../core/compile';
 import { trees } from '../../core/families/trees';
 import type { ForestStructure } from '../../core/families/trees/lower';
 import { Figure, layout } from '../charts';
-import type { FamilyView } from './view';
+import type { FamilyView, SummaryItem } from './view';
 
 function forestFigures(structure: ForestStructure): Figure[] {
   const trees = structure.nodesPerTree.map((_, i) => i);
@@ -47,11 +47,19 @@ export const treesView: FamilyView = {
     const structure = structureOf(model);
     const nodes = structure.nodesPerTree.reduce((a, b) => a + b, 0);
     const leaves = structure.leavesPerTree.reduce((a, b) => a + b, 0);
-    return [
+    const items: SummaryItem[] = [
       ['trees', String(structure.nTrees), 'tml-stat-trees'],
       ['nodes', String(nodes), 'tml-stat-nodes'],
       ['leaves', String(leaves), 'tml-stat-leaves']
     ];
+    // missing-value routing and categorical splits only where the model has them
+    if (structure.missingLeftSplits) {
+      items.push(['splits sending NaN left', String(structure.missingLeftSplits), 'tml-stat-missing-left']);
+    }
+    if (structure.categoricalSplits) {
+      items.push(['categorical splits', String(structure.categoricalSplits), 'tml-stat-categorical']);
+    }
+    return items;
   },
   quantizationSummary: (model, report) =>
     model.options.featureType === 'float32'

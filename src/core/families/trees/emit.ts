@@ -20,11 +20,28 @@ import {
 import type { Strategy } from '../../options';
 import { runtimeMacro } from '../../runtime/codes';
 import { TreeEnsembleIR } from './ir';
-import { ForestStructure, ForestTables, LEAF, expectedSplits, treeNodes } from './lower';
+import { ForestStructure, ForestTables, LEAF, expectedSplits, missingGoesLeft, splitFeature, treeNodes } from './lower';
 
 /** What this family's device does with a NaN or infinite feature (every header says it). */
-const NON_FINITE_INPUTS =
-  "NaN and +inf go right at every split (x <= t is false), -inf left; quantized, they saturate to the same sides. scikit-learn's trees send NaN the way each split learned instead, so answers on such rows can differ.";
+function nonFiniteInputs(tables: ForestTables): string {
+  if (!tables.nodeMissingLeft && !tables.categoryBits) {
+    return "NaN and +inf go right at every split (x <= t is false), -inf left; quantized, they saturate to the same sides. scikit-learn's trees send NaN the way each split learned instead, so answers on such rows can differ.";
+  }
+  return [
+    tables.nodeMissingLeft
+      ? 'NaN follows the direction each split learned for missing values (left where the model says so, else right);'
+      : 'NaN goes right at every numeric split (x <= t is false);',
+    '+inf goes right at numeric splits, -inf left; quantized, they saturate to the same sides.',
+    ...(tables.categoryBits
+      ? [
+          'A categorical split sends NaN, negative values and values past its categories (infinities included) its missing-value direction, any other x by the bit of trunc(x).'
+        ]
+      : [])
+  ].join(' ');
+}
+
+/** A uint32 table entry as a C literal. */
+const formatWord = (v: number): string => `0x${v.toString(16).padStart(8, '0')}u`;
 
 /**
  * The header's public functions, named after scikit-learn's methods: predict for every
@@ -92,6 +109,14 @@ static inline int ${name}_predict${suffix}(${param}, float *y)
 ${prologue}    return tml_forest_predict_values(${forest}, ${args}, y, 1);
 }
 `);
+      if (ir.link === 'exp') {
+        fns.push(`/* The raw sum before exp (the prediction is exp of it)${from}, to *raw; TML_OK or TML_E_*. */
+static inline int ${name}_decision_function${suffix}(${param}, float *raw)
+{
+${prologue}    return tml_forest_decision_function(${forest}, ${args}, raw, 1);
+}
+`);
+      }
     } else {
       fns.push(`/* sklearn's score_samples${from}: lower is more abnormal. Returns TML_OK or TML_E_*. */
 static inline int ${name}_score_samples${suffix}(${param}, float *score)
@@ -127,10 +152,38 @@ export interface EmitOptions extends HeaderOptions {
 }
 
 /**
+ * The condition under which node i goes right, in inline code. `!(x <= t)` sends NaN right, as
+ * the tables do; a split that sends NaN left tests `x > t`, false for NaN, at no cost (quantized:
+ * NaN's code is above every threshold, so it is excluded by name). A categorical split calls
+ * the runtime's bit test on its row.
+ */
+function goesRightC(tables: ForestTables, i: number, name: string): string {
+  const quantizedThresholds = tables.thresholdI16 ?? tables.thresholdI8;
+  const code = tables.nodeFeature[i];
+  const f = splitFeature(code);
+  const missingLeft = missingGoesLeft(tables, i);
+  const input = quantizedThresholds ? `xq[${f}]` : `x[${f}]`;
+  if (code !== f) {
+    const words = tables.categoryWords;
+    const row = (quantizedThresholds ?? (tables.thresholdF32 as Float32Array))[i] * words;
+    const test = quantizedThresholds ? 'tml_category_left_q' : 'tml_category_left';
+    return `!${test}(${name}_category_bits + ${row}, ${words}, ${input}, ${missingLeft ? 1 : 0})`;
+  }
+  const threshold = quantizedThresholds
+    ? String(quantizedThresholds[i])
+    : formatFloat32((tables.thresholdF32 as Float32Array)[i]);
+  if (!missingLeft) {
+    return `!(${input} <= ${threshold})`;
+  }
+  return quantizedThresholds
+    ? `${input} > ${threshold} && ${input} != ${runtimeMacro('quantized', 'nan')}`
+    : `${input} > ${threshold}`;
+}
+
+/**
  * Each tree as straight-line C: nodes in ascending order, so a node's left child is the next
  * statement and only right children need a label; a subtree the tree reaches twice is
- * written once. `!(x <= t)` rather than `x > t` sends NaN right, as the tables do. Flat
- * gotos keep any depth within C's nesting limits.
+ * written once (goesRightC tells the test). Flat gotos keep any depth within C's nesting limits.
  */
 function inlineTrees(tables: ForestTables, name: string): string {
   const quantizedThresholds = tables.thresholdI16 ?? tables.thresholdI8;
@@ -147,14 +200,10 @@ function inlineTrees(tables: ForestTables, name: string): string {
     lines.push(quantizedThresholds ? '    (void)x;' : '    (void)xq;');
     for (const i of nodes) {
       const label = targets.has(i) ? `n${i}: ` : '';
-      const f = tables.nodeFeature[i];
-      if (f === LEAF) {
+      if (tables.nodeFeature[i] === LEAF) {
         lines.push(`${label.padEnd(4)}return ${tables.nodeNext[i]};`);
       } else {
-        const test = quantizedThresholds
-          ? `xq[${f}] <= ${quantizedThresholds[i]}`
-          : `x[${f}] <= ${formatFloat32((tables.thresholdF32 as Float32Array)[i])}`;
-        lines.push(`${label.padEnd(4)}if (!(${test})) goto n${tables.nodeNext[i]};`);
+        lines.push(`${label.padEnd(4)}if (${goesRightC(tables, i, name)}) goto n${tables.nodeNext[i]};`);
       }
     }
     lines.push('}\n');
@@ -192,10 +241,17 @@ export function emitForestHeader(
         `De-duplicated: ${tables.sharing.collapsedSplits} split(s) whose sides were equal, ${tables.sharing.sharedSubtrees} subtree(s) stored once for several places.`,
         `Features: ${tables.nFeatures} x float32${quantized ? `, quantized as floor(x * scale) - offset (power-of-two scales, ${tables.featureType} thresholds, int16 inputs)` : ''}.`,
         `Leaves: ${LEAF_DESCRIPTIONS[tables.leafType](tables.leafScale)}.`,
-        'Splits send x <= threshold left, exactly as scikit-learn does on float32 inputs.',
+        ir.splitRule === 'lt'
+          ? "Splits send x <= threshold left: the model's x < t as x <= the largest float32 below t, exact on float32 inputs."
+          : 'Splits send x <= threshold left, exactly as scikit-learn does on float32 inputs.',
+        ...(tables.categoryBits
+          ? [
+              `Categorical splits test bit trunc(x) of one of ${tables.nCategorySets} category row(s) of ${tables.categoryWords} word(s).`
+            ]
+          : []),
         'All tables are const and stay in flash; prediction uses only the stack.'
       ],
-      NON_FINITE_INPUTS
+      nonFiniteInputs(tables)
     )
   );
   out.push(...runtimeC([RUNTIME_HEADERS.forest, ...(options.extraRuntime ?? [])], standalone));
@@ -230,6 +286,12 @@ export function emitForestHeader(
     if (tables.thresholdI8) {
       out.push(cArray('int8_t', `${name}_node_threshold`, tables.thresholdI8, formatInt));
     }
+    if (tables.nodeMissingLeft) {
+      out.push(cArray('uint8_t', `${name}_node_missing_left`, tables.nodeMissingLeft, formatInt));
+    }
+  }
+  if (tables.categoryBits) {
+    out.push(cArray('uint32_t', `${name}_category_bits`, tables.categoryBits, formatWord));
   }
   if (tables.featureScale) {
     out.push(cArray('float', `${name}_feature_scale`, tables.featureScale, formatFloat32));
@@ -282,6 +344,18 @@ export function emitForestHeader(
       ir.task === 'anomaly'
         ? `,
     .offset = ${upper}_OFFSET`
+        : ''
+    }${
+      tables.nodeMissingLeft && !inline
+        ? `,
+    .node_missing_left = ${name}_node_missing_left`
+        : ''
+    }${
+      tables.categoryBits && !inline
+        ? `,
+    .category_bits = ${name}_category_bits,
+    .n_category_sets = ${tables.nCategorySets},
+    .category_words = ${tables.categoryWords}`
         : ''
     }
 };

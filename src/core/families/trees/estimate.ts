@@ -14,6 +14,7 @@ import {
   describeForest,
   expectedSplits,
   leafWidth,
+  missingGoesLeft,
   treeNodes,
   valueCount
 } from './lower';
@@ -28,6 +29,53 @@ const CODE_BYTES: Record<FeatureType, number> = { float32: 80, int16: 200, int8:
 const STACK_FRAME_BYTES: Record<FeatureType, number> = { float32: 36, int16: 40, int8: 36 };
 /** Rescaling uint8 leaf sums (k/255) adds this much code; int16 leaves' int32 sum adds none measurable. */
 const U8_LEAF_CODE_BYTES = 32;
+
+/**
+ * Missing-value bits and categorical splits, measured as differences on a 6-tree wine forest
+ * with every other split sending NaN left and every third one categorical (arm-none-eabi-gcc
+ * 12.2 -Os, Cortex-M4F, the predict wrapper of bench/size/evaluator_size.sh): the general
+ * table walk (a forest with node_missing_left or categories) adds `walk` bytes to the plain
+ * one, categorical splits `categoryWalk` and `categoryStack` more. Inline code pays per split
+ * instead: a left-missing split (quantized: the test against NaN's code) and a categorical one
+ * (a call of the runtime's bit test in place of a compare).
+ */
+const GENERAL_WALK: Record<
+  'float32' | 'quantized',
+  { walk: number; categoryWalk: number; categoryStack: number; inlineMissing: number; inlineCategory: number }
+> = {
+  float32: { walk: 136, categoryWalk: 28, categoryStack: 8, inlineMissing: 1, inlineCategory: 3 },
+  quantized: { walk: 36, categoryWalk: 96, categoryStack: 16, inlineMissing: 7, inlineCategory: 5 }
+};
+
+/** Splits of the stored nodes inline code writes, per kind (a subtree shared by several trees once per tree). */
+function inlineSplits(tables: ForestTables): { all: number; missingLeft: number; categorical: number } {
+  const counts = { all: 0, missingLeft: 0, categorical: 0 };
+  for (let t = 0; t < tables.nTrees; t++) {
+    for (const i of treeNodes(tables, t)) {
+      if (tables.nodeFeature[i] !== LEAF) {
+        counts.all++;
+        counts.missingLeft += missingGoesLeft(tables, i) ? 1 : 0;
+        counts.categorical += tables.nodeFeature[i] < LEAF ? 1 : 0;
+      }
+    }
+  }
+  return counts;
+}
+
+/** The general walk's extra code and stack, 0 for a plain forest (estimateForestSize). */
+function generalWalkCost(tables: ForestTables, strategy: Strategy): { code: number; stack: number } {
+  const cost = GENERAL_WALK[tables.featureType === 'float32' ? 'float32' : 'quantized'];
+  if (strategy === 'inline') {
+    const splits = inlineSplits(tables);
+    return { code: splits.missingLeft * cost.inlineMissing + splits.categorical * cost.inlineCategory, stack: 0 };
+  }
+  const general = tables.nodeMissingLeft !== null || tables.categoryBits !== null;
+  const categorical = tables.categoryBits !== null;
+  return {
+    code: (general ? cost.walk : 0) + (categorical ? cost.categoryWalk : 0),
+    stack: categorical ? cost.categoryStack : 0
+  };
+}
 
 /**
  * Inline tree code on Cortex-M4F (-Os, arm-none-eabi-gcc 12.2), fitted (least squares on the
@@ -47,12 +95,8 @@ export function estimateForestSize(
   strategy: Strategy = 'tables'
 ): SizeEstimate {
   // Inline code writes each tree's reachable nodes: a subtree shared by several trees once per tree.
-  let splits = 0;
-  if (strategy === 'inline') {
-    for (let t = 0; t < tables.nTrees; t++) {
-      splits += treeNodes(tables, t).filter(i => tables.nodeFeature[i] !== LEAF).length;
-    }
-  }
+  const splits = strategy === 'inline' ? inlineSplits(tables).all : 0;
+  const general = generalWalkCost(tables, strategy);
   const walk: SizeItem[] =
     strategy === 'tables'
       ? [
@@ -62,13 +106,16 @@ export function estimateForestSize(
           {
             name: 'thresholds',
             bytes: (tables.thresholdF32 ?? tables.thresholdI16 ?? tables.thresholdI8 ?? new Uint8Array(0)).byteLength
-          }
+          },
+          { name: 'missing-value bits', bytes: tables.nodeMissingLeft?.byteLength ?? 0 }
         ]
       : [
           {
             name: 'inline tree code',
             bytes:
-              splits * INLINE_BYTES[tables.featureType].split + tables.nTrees * INLINE_BYTES[tables.featureType].tree
+              splits * INLINE_BYTES[tables.featureType].split +
+              tables.nTrees * INLINE_BYTES[tables.featureType].tree +
+              general.code
           }
         ];
   const flash: SizeItem[] = [
@@ -78,20 +125,22 @@ export function estimateForestSize(
     { name: 'leaf values', bytes: (tables.leafU8 ?? tables.leafI16 ?? tables.leafValues).byteLength },
     { name: 'baseline', bytes: tables.baseline?.byteLength ?? 0 },
     { name: 'tree outputs', bytes: tables.treeOutput?.byteLength ?? 0 },
-    // 23 four-byte fields of tml_forest_t; class names as pointers plus their text.
-    { name: 'model descriptor', bytes: 92 },
+    { name: 'category rows', bytes: tables.categoryBits?.byteLength ?? 0 },
+    // 28 four-byte fields of tml_forest_t (sizeof on Cortex-M4F); class names as pointers plus their text.
+    { name: 'model descriptor', bytes: 112 },
     { name: 'class names', bytes: classNamesBytes(classNames) },
     {
       name: 'evaluator code',
       bytes:
-        (strategy === 'tables' ? CODE_BYTES[tables.featureType] : INLINE_BYTES[tables.featureType].base) +
-        (tables.leafU8 ? U8_LEAF_CODE_BYTES : 0)
+        (strategy === 'tables'
+          ? CODE_BYTES[tables.featureType] + general.code
+          : INLINE_BYTES[tables.featureType].base) + (tables.leafU8 ? U8_LEAF_CODE_BYTES : 0)
     }
   ];
   const ram: SizeItem[] = [
     { name: 'output scratch', bytes: 4 * valueCount(tables) },
     { name: 'quantized features (at most)', bytes: tables.featureType !== 'float32' ? 2 * tables.nFeatures : 0 },
-    { name: 'call frames', bytes: STACK_FRAME_BYTES[tables.featureType] }
+    { name: 'call frames', bytes: STACK_FRAME_BYTES[tables.featureType] + general.stack }
   ].filter(item => item.bytes > 0);
   return m4fEstimate(flash, ram);
 }
@@ -148,7 +197,9 @@ const LIBRARIES: Record<string, LibraryBytes> = {
   'tree-q-u8': [0, 1448, 3768],
   'tree-q-sum': [0, 1448, 3636],
   'tree-q-i16': [0, 1136, 2936],
-  isolation: [2536, 3508, 5208]
+  isolation: [2536, 3508, 5208],
+  // expf alone (newlib nano, -Os): soft-float routines it shares with the trees' are counted twice
+  exp: [664, 2596, 4432]
 };
 
 export function forestLibraries(model: LoweredForest): LibraryBytes[] {
@@ -161,7 +212,11 @@ export function forestLibraries(model: LoweredForest): LibraryBytes[] {
       : t.combine === 'sum' || model.ir.task !== 'classification'
         ? '-sum'
         : '';
-  return [LIBRARIES[q + leaves], ...(t.link === 'isolation' ? [LIBRARIES.isolation] : [])];
+  return [
+    LIBRARIES[q + leaves],
+    ...(t.link === 'isolation' ? [LIBRARIES.isolation] : []),
+    ...(t.link === 'exp' ? [LIBRARIES.exp] : [])
+  ];
 }
 
 // ---- instructions ------------------------------------------------------------------------
@@ -189,6 +244,15 @@ const TREE_INSTRUCTIONS = {
 };
 const LEAF_VALUE_INSTRUCTIONS = 7;
 const QUANTIZE_INSTRUCTIONS = { upFront: 27, onTheFly: 28.5 };
+/**
+ * Counted from the code, not fitted: the general table walk tests each split's kind and, for
+ * a value that goes right, whether it is NaN (4 per split); a categorical split adds range
+ * checks, the truncation, the row address and the bit test over a compare (10). Inline code
+ * pays for categorical splits only (and quantized, 2 for a left-missing split's NaN test).
+ */
+const GENERAL_SPLIT_INSTRUCTIONS = { tables: 4, inline: 0 };
+const CATEGORY_SPLIT_INSTRUCTIONS = 10;
+const QUANTIZED_MISSING_LEFT_INSTRUCTIONS = 2;
 
 /**
  * Trees: the splits a row visits are taken as each tree's mean leaf depth (every leaf
@@ -219,8 +283,18 @@ export function forestOperations(model: LoweredForest, strategy: Strategy): Oper
     instructions += (QUANTIZE_INSTRUCTIONS.onTheFly - cost.split) * visited;
     floatOps += QUANTIZE_FLOAT_OPS * visited;
   }
-  // predict compares raw sums; only the isolation score needs exp2f, which newlib computes
-  // as powf (about four expf)
-  const mathCalls = t.link === 'isolation' ? 4 : 0;
+  // missing values and categories: their shares of the IR's splits, applied to the visited ones
+  const allSplits = structure.splitsPerFeature.reduce((a, b) => a + b, 0);
+  const categoricalShare = (structure.categoricalSplits ?? 0) / Math.max(allSplits, 1);
+  const missingLeftShare = (structure.missingLeftSplits ?? 0) / Math.max(allSplits, 1);
+  const general = t.nodeMissingLeft !== null || t.categoryBits !== null;
+  instructions +=
+    visited *
+    ((general ? GENERAL_SPLIT_INSTRUCTIONS[strategy] : 0) +
+      categoricalShare * CATEGORY_SPLIT_INSTRUCTIONS +
+      (quantized && strategy === 'inline' ? missingLeftShare * QUANTIZED_MISSING_LEFT_INSTRUCTIONS : 0));
+  // predict compares raw sums; the isolation score needs exp2f, which newlib computes as powf
+  // (about four expf), the exp link one expf
+  const mathCalls = t.link === 'isolation' ? 4 : t.link === 'exp' ? 1 : 0;
   return { instructions, floatOps, mathCalls };
 }

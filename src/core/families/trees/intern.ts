@@ -87,12 +87,17 @@ class IdTable {
   }
 }
 
-/** Stored nodes by id: a split (feature, threshold, left and right child ids) or a leaf (feature LEAF, left = right = its leaf row). */
+/**
+ * Stored nodes by id: a split (feature code, threshold, left and right child ids, whether NaN
+ * goes left) or a leaf (feature LEAF, left = right = its leaf row).
+ */
 export class NodeTable {
   readonly feature = int32Column();
   readonly threshold = float64Column();
   readonly left = int32Column();
   readonly right = int32Column();
+  /** 1 where a NaN goes left. */
+  readonly missingLeft = int32Column();
   /** Nodes of the subtree when expanded as a tree. */
   readonly size = float64Column();
   private readonly ids = new IdTable();
@@ -101,23 +106,30 @@ export class NodeTable {
     return this.feature.length;
   }
 
-  private hash(feature: number, threshold: number, left: number, right: number): number {
-    return mix(mix(mixNumber(mix(0x811c9dc5, feature), threshold), left), right);
+  private hash(feature: number, threshold: number, left: number, right: number, missingLeft: number): number {
+    return mix(mix(mix(mixNumber(mix(0x811c9dc5, feature), threshold), left), right), missingLeft);
   }
 
   private hashOf = (id: number): number =>
-    this.hash(this.feature.data[id], this.threshold.data[id], this.left.data[id], this.right.data[id]);
+    this.hash(
+      this.feature.data[id],
+      this.threshold.data[id],
+      this.left.data[id],
+      this.right.data[id],
+      this.missingLeft.data[id]
+    );
 
   /** The id of this node, a new one unless an equal node was interned before. */
-  intern(feature: number, threshold: number, left: number, right: number, size: number): number {
-    const hash = this.hash(feature, threshold, left, right);
+  intern(feature: number, threshold: number, left: number, right: number, size: number, missingLeft = 0): number {
+    const hash = this.hash(feature, threshold, left, right, missingLeft);
     const found = this.ids.find(
       hash,
       id =>
         this.feature.data[id] === feature &&
         this.threshold.data[id] === threshold &&
         this.left.data[id] === left &&
-        this.right.data[id] === right
+        this.right.data[id] === right &&
+        this.missingLeft.data[id] === missingLeft
     );
     if (found >= 0) {
       return found;
@@ -127,6 +139,7 @@ export class NodeTable {
     this.threshold.push(threshold);
     this.left.push(left);
     this.right.push(right);
+    this.missingLeft.push(missingLeft);
     this.size.push(size);
     this.ids.insert(hash, id, this.hashOf);
     return id;

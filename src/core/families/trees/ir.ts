@@ -5,23 +5,77 @@
 import { BaseIR, CommonFields, IR_FORMAT, Task } from '../../ir/types';
 import { decodeAt, fail, requireInteger } from '../../ir/read';
 import { shown } from '../../ir/show';
+import { CODES } from '../../../generated/runtimeConstants';
+import { float32Below } from './float32';
 
 export type Combine = 'mean' | 'sum';
-export type Link = 'identity' | 'logistic' | 'softmax' | 'isolation';
+export type Link = 'identity' | 'logistic' | 'softmax' | 'isolation' | 'exp';
+/** "le": x <= threshold goes left (scikit-learn, LightGBM); "lt": x < threshold (XGBoost). */
+export type SplitRule = 'le' | 'lt';
 
 /** Largest feature count of a tree model: node_feature is int16 in the C tables. */
 export const MAX_FEATURES = 32767;
+/** Largest word count of a category_bits row: categories 0 ... 32767. */
+export const MAX_CATEGORY_WORDS = CODES.TML_MAX_CATEGORY_WORDS;
 
 /** One scikit-learn tree (the arrays of `estimator.tree_`), decoded. */
 export interface TreeIR {
   childrenLeft: Int32Array;
   childrenRight: Int32Array;
   feature: Int32Array;
+  /** x <= threshold goes left: parse turns an "lt" IR's thresholds into the largest float32 below. */
   threshold: Float64Array;
   /** [n_nodes * width], row-major: class weights (forest classifier) or values. */
   value: Float64Array;
   /** The one raw output this tree feeds (its value rows have width 1), or null: all. */
   output: number | null;
+  /** missing_left: 1 where a NaN goes left at an internal node, or null: NaN goes right everywhere. */
+  missingLeft: Uint8Array | null;
+  /** category_set: -1 for a numeric split, k >= 0 for a categorical one on row k of categoryBits; or null. */
+  categorySet: Int32Array | null;
+  /** category_bits, [n_sets * categoryWords] row-major (bit c set: category c goes left), or null. */
+  categoryBits: Uint32Array | null;
+  /** Words per row of categoryBits (0 without categorical splits). */
+  categoryWords: number;
+}
+
+/** Whether node i of a tree is a categorical split. */
+export function isCategorical(tree: TreeIR, i: number): boolean {
+  return tree.categorySet !== null && tree.categorySet[i] >= 0;
+}
+
+/**
+ * Whether a categorical split with bit row `row` (its first word at `at`, `words` words) sends x
+ * left: NaN, x < 0 and trunc(x) beyond the row are not categories and take the missing direction.
+ */
+export function categoryGoesLeft(
+  bits: Uint32Array,
+  at: number,
+  words: number,
+  x: number,
+  missingLeft: boolean
+): boolean {
+  if (!(x >= 0 && x < 32 * words)) {
+    return missingLeft;
+  }
+  const c = Math.trunc(x);
+  return ((bits[at + (c >>> 5)] >>> (c & 31)) & 1) === 1;
+}
+
+/** Whether internal node i sends feature value x left, as the IR defines it (docs/ir.md "Tree"). */
+export function goesLeft(tree: TreeIR, i: number, x: number): boolean {
+  const missingLeft = tree.missingLeft !== null && tree.missingLeft[i] === 1;
+  if (isCategorical(tree, i)) {
+    const words = tree.categoryWords;
+    return categoryGoesLeft(
+      tree.categoryBits as Uint32Array,
+      (tree.categorySet as Int32Array)[i] * words,
+      words,
+      x,
+      missingLeft
+    );
+  }
+  return Number.isNaN(x) ? missingLeft : x <= tree.threshold[i];
 }
 
 export interface TreeEnsembleIR extends BaseIR {
@@ -40,6 +94,8 @@ export interface TreeEnsembleIR extends BaseIR {
   treeScale: number;
   /** anomaly: decision_function = score_samples - offset; predict -1 where it is < 0. */
   offset: number;
+  /** The IR's split rule; the trees' thresholds are already in "le" form. */
+  splitRule: SplitRule;
 }
 
 /**
@@ -55,12 +111,15 @@ function checkTree(tree: TreeIR, nFeatures: number, width: number, treeScale: nu
   for (const [name, length] of [
     ['children_right', tree.childrenRight.length],
     ['feature', tree.feature.length],
-    ['threshold', tree.threshold.length]
+    ['threshold', tree.threshold.length],
+    ['missing_left', tree.missingLeft?.length ?? n],
+    ['category_set', tree.categorySet?.length ?? n]
   ] as const) {
     if (length !== n) {
       fail(`${path}.${name}`, `has ${length} entries, children_left has ${n}`);
     }
   }
+  checkMissingAndCategories(tree, path);
   if (tree.value.length !== n * width) {
     fail(`${path}.value`, `expected shape [${n}, ${width}]`);
   }
@@ -95,10 +154,11 @@ function checkTree(tree: TreeIR, nFeatures: number, width: number, treeScale: nu
     if (feature < 0 || feature >= nFeatures) {
       fail(`${path}.feature[${i}]`, `feature ${feature} is outside [0, ${nFeatures})`);
     }
-    if (!Number.isFinite(tree.threshold[i])) {
+    // a categorical split ignores its threshold
+    if (!isCategorical(tree, i) && !Number.isFinite(tree.threshold[i])) {
       fail(`${path}.threshold[${i}]`, 'split threshold is NaN or infinite');
     }
-    if (Math.abs(tree.threshold[i]) > 3.4e38) {
+    if (!isCategorical(tree, i) && Math.abs(tree.threshold[i]) > 3.4e38) {
       fail(`${path}.threshold[${i}]`, 'split threshold is outside the float32 range');
     }
     for (const child of [left, right]) {
@@ -112,6 +172,63 @@ function checkTree(tree: TreeIR, nFeatures: number, width: number, treeScale: nu
   const unreached = seen.indexOf(0);
   if (unreached >= 0) {
     fail(`${path}.children`, `node ${unreached} is not reachable from the root`);
+  }
+}
+
+/**
+ * Checks missing_left (0 or 1), category_set (-1 or a row of category_bits) and that
+ * category_bits is given exactly when some node uses it.
+ */
+function checkMissingAndCategories(tree: TreeIR, path: string): void {
+  const flag = tree.missingLeft?.findIndex(v => v > 1) ?? -1;
+  if (flag >= 0) {
+    fail(`${path}.missing_left[${flag}]`, `expected 0 or 1, got ${(tree.missingLeft as Uint8Array)[flag]}`);
+  }
+  const used = tree.categorySet?.some(k => k >= 0) ?? false;
+  if (used !== (tree.categoryBits !== null)) {
+    fail(
+      `${path}.category_bits`,
+      used
+        ? 'missing: category_set names categorical splits, whose category rows category_bits holds'
+        : 'given, but no entry of category_set is a categorical split (>= 0)'
+    );
+  }
+  const nSets = tree.categoryBits ? tree.categoryBits.length / Math.max(tree.categoryWords, 1) : 0;
+  const set = tree.categorySet?.findIndex(k => k < -1 || k >= nSets) ?? -1;
+  if (set >= 0) {
+    const k = (tree.categorySet as Int32Array)[set];
+    fail(
+      `${path}.category_set[${set}]`,
+      `expected -1 (a numeric split) or a row of category_bits in [0, ${nSets}), got ${k}`
+    );
+  }
+}
+
+/** category_bits of a tree: [n_sets, n_words] uint32 with 1 <= n_words <= MAX_CATEGORY_WORDS. */
+function categoryBitsAt(value: unknown, path: string): { bits: Uint32Array; words: number } {
+  const decoded = decodeAt(value, 'uint32', path);
+  const [nSets, words] = decoded.shape;
+  if (decoded.shape.length !== 2 || !(words >= 1 && words <= MAX_CATEGORY_WORDS)) {
+    fail(
+      path,
+      `expected shape [n_sets, n_words] with n_words in [1, ${MAX_CATEGORY_WORDS}], got ${shown(decoded.shape)}`
+    );
+  }
+  if (nSets === 0) {
+    fail(path, 'has no rows: leave category_bits out when no split is categorical');
+  }
+  return { bits: decoded.array, words };
+}
+
+/**
+ * Turns "lt" thresholds into "le" ones, in place: the largest float32 below each (finite, as
+ * checkTree keeps thresholds within ±3.4e38).
+ */
+function toLessOrEqual(tree: TreeIR): void {
+  for (let i = 0; i < tree.threshold.length; i++) {
+    if (tree.childrenLeft[i] !== -1 && !isCategorical(tree, i)) {
+      tree.threshold[i] = float32Below(tree.threshold[i]);
+    }
   }
 }
 
@@ -131,6 +248,10 @@ export function parseTreeEnsembleIR(
     fail('combine', `expected "mean" or "sum", got ${shown(obj.combine)}`);
   }
   const link = (obj.link ?? (task === 'anomaly' ? 'isolation' : 'identity')) as Link;
+  const splitRule = (obj.split_rule ?? 'le') as SplitRule;
+  if (splitRule !== 'le' && splitRule !== 'lt') {
+    fail('split_rule', `expected "le" or "lt", got ${shown(obj.split_rule)}`);
+  }
   // The raw output width follows from the task and link unless boosting states it.
   const expectedOutputs = task === 'classification' && link !== 'logistic' ? classes.length : 1;
   const nOutputs =
@@ -143,7 +264,7 @@ export function parseTreeEnsembleIR(
   }
   const allowedLinks: Record<Task, Link[]> = {
     classification: combine === 'mean' ? ['identity'] : classes.length === 2 ? ['logistic'] : ['softmax'],
-    regression: ['identity'],
+    regression: combine === 'sum' ? ['identity', 'exp'] : ['identity'],
     anomaly: ['isolation']
   };
   if (!allowedLinks[task].includes(link)) {
@@ -198,15 +319,26 @@ export function parseTreeEnsembleIR(
     if (value.shape.length !== 2 || value.shape[1] !== width) {
       fail(`${path}.value`, `expected shape [n_nodes, ${width}], got ${shown(value.shape)}`);
     }
+    const categories =
+      tr.category_bits === undefined ? null : categoryBitsAt(tr.category_bits, `${path}.category_bits`);
     const tree: TreeIR = {
       childrenLeft: decodeAt(tr.children_left, 'int32', `${path}.children_left`).array,
       childrenRight: decodeAt(tr.children_right, 'int32', `${path}.children_right`).array,
       feature: decodeAt(tr.feature, 'int32', `${path}.feature`).array,
       threshold: decodeAt(tr.threshold, 'float64', `${path}.threshold`).array,
       value: value.array,
-      output
+      output,
+      missingLeft:
+        tr.missing_left === undefined ? null : decodeAt(tr.missing_left, 'uint8', `${path}.missing_left`).array,
+      categorySet:
+        tr.category_set === undefined ? null : decodeAt(tr.category_set, 'int32', `${path}.category_set`).array,
+      categoryBits: categories?.bits ?? null,
+      categoryWords: categories?.words ?? 0
     };
     checkTree(tree, nFeatures, width, treeScale, path);
+    if (splitRule === 'lt') {
+      toLessOrEqual(tree);
+    }
     return tree;
   });
   const withOutput = trees.filter(t => t.output !== null).length;
@@ -229,6 +361,7 @@ export function parseTreeEnsembleIR(
     linkParam,
     baseline,
     treeScale,
-    offset
+    offset,
+    splitRule
   };
 }

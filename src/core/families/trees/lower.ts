@@ -8,8 +8,10 @@
 import type { Lowered, RoutingChange } from '../family';
 import type { FeatureType, LeafType } from '../../options';
 import { OptionError } from '../../input';
+import { runtimeCode } from '../../runtime/codes';
 import { NodeTable, RowTable, float64Column, int32Column } from './intern';
-import { Combine, Link, TreeEnsembleIR, TreeIR } from './ir';
+import { Combine, Link, TreeEnsembleIR, TreeIR, goesLeft, isCategorical } from './ir';
+import { nextFloat32Down } from './float32';
 
 export const LEAF = -1;
 const INT16_MAX = 32767;
@@ -18,15 +20,34 @@ const INT16_MIN = -32768;
 const MAX_FEATURE_OFFSET = 2 ** 23;
 /** TML_MAX_I16_LEAF_TREES: int16 leaves add up in an int32. */
 const MAX_I16_LEAF_TREES = 65536;
+/** tml_quantize_i16's code for NaN: no other input reaches it. */
+export const QUANTIZED_NAN = runtimeCode('quantized', 'nan');
+/** What large inputs (and +inf) saturate to: one below NaN's code. */
+const QUANTIZED_SATURATED = INT16_MAX - 1;
 /**
- * Range of quantized thresholds per feature type. The top stays one below the largest
- * quantized input, so that saturated inputs still go right. Features are always quantized to
+ * Range of quantized thresholds per feature type. The top stays below the saturated code of
+ * large inputs, so that saturated inputs still go right. Features are always quantized to
  * int16: int8 only narrows the thresholds (and so the scales), which halves their table.
  */
 const THRESHOLD_RANGE: Record<'int16' | 'int8', { min: number; max: number }> = {
-  int16: { min: INT16_MIN, max: INT16_MAX - 1 },
+  int16: { min: INT16_MIN, max: QUANTIZED_SATURATED - 1 },
   int8: { min: -128, max: 126 }
 };
+/**
+ * Most category rows a threshold slot can index (a categorical split stores its row there):
+ * float32 holds whole numbers exactly below 2^24.
+ */
+const MAX_CATEGORY_SETS: Record<FeatureType, number> = { float32: 2 ** 24, int16: INT16_MAX + 1, int8: 128 };
+
+/** node_feature code of a categorical split on feature f (TML_CATEGORICAL in forest.h). */
+export function categoricalCode(feature: number): number {
+  return -2 - feature;
+}
+
+/** The feature a split of node_feature code `code` tests, numeric or categorical. */
+export function splitFeature(code: number): number {
+  return code >= 0 ? code : -2 - code;
+}
 
 /** What de-duplication saved, for the header comment and the widget. */
 export interface Sharing {
@@ -55,6 +76,13 @@ export interface ForestTables {
   featureScale: Float32Array | null;
   /** Whole-number zero points of quantized features, or null when all are 0. */
   featureOffset: Float32Array | null;
+  /** node_missing_left: bit (i & 7) of byte i >> 3 set where a NaN goes left at node i; null when none does. */
+  nodeMissingLeft: Uint8Array | null;
+  /** Rows of categoryWords uint32 words that categorical splits test (row index in the threshold slot), or null. */
+  categoryBits: Uint32Array | null;
+  nCategorySets: number;
+  /** Words per category row: the most any tree uses, rows padded with their splits' missing direction. */
+  categoryWords: number;
   /** The leaf rows' values as float32 (for uint8 and int16 leaves: what the stored rows mean). */
   leafValues: Float32Array;
   combine: Combine;
@@ -96,22 +124,6 @@ export function leafTypesFor(ir: Pick<TreeEnsembleIR, 'task' | 'combine' | 'nOut
   return oneValuePerLeaf && ir.trees.length <= MAX_I16_LEAF_TREES ? ['float32', 'int16'] : ['float32'];
 }
 
-const f32Scratch = new Float32Array(1);
-const u32View = new Uint32Array(f32Scratch.buffer);
-
-/** The float32 just below a finite float32 value. */
-function nextFloat32Down(value: number): number {
-  f32Scratch[0] = value;
-  if (value === 0) {
-    u32View[0] = 0x80000001; // smallest negative subnormal
-  } else if (value > 0) {
-    u32View[0] -= 1;
-  } else {
-    u32View[0] += 1;
-  }
-  return f32Scratch[0];
-}
-
 /**
  * The largest float32 not above t. scikit-learn compares a float32 feature, widened to
  * double, with a double threshold; for float32 x that is the same as x <= this value.
@@ -141,9 +153,12 @@ export function featureQuantization(ir: TreeEnsembleIR, featureType: 'int16' | '
   const { min, max } = THRESHOLD_RANGE[featureType];
   const lo = new Float64Array(ir.nFeatures).fill(Infinity);
   const hi = new Float64Array(ir.nFeatures).fill(-Infinity);
+  const categorical = new Uint8Array(ir.nFeatures);
   for (const tree of ir.trees) {
     for (let i = 0; i < tree.feature.length; i++) {
-      if (tree.childrenLeft[i] !== -1) {
+      if (isCategorical(tree, i)) {
+        categorical[tree.feature[i]] = 1;
+      } else if (tree.childrenLeft[i] !== -1) {
         const f = tree.feature[i];
         lo[f] = Math.min(lo[f], tree.threshold[i]);
         hi[f] = Math.max(hi[f], tree.threshold[i]);
@@ -153,6 +168,16 @@ export function featureQuantization(ir: TreeEnsembleIR, featureType: 'int16' | '
   const scale = new Float32Array(ir.nFeatures).fill(1);
   const offset = new Float32Array(ir.nFeatures);
   for (let f = 0; f < ir.nFeatures; f++) {
+    if (categorical[f]) {
+      // scale 1, offset 0: q = floor(x) is the category; numeric splits on the feature must fit
+      if (lo[f] <= hi[f] && (Math.floor(lo[f]) < min || Math.floor(hi[f]) > max)) {
+        throw new OptionError(
+          `feature ${f} has categorical splits, which quantize it with scale 1, and numeric thresholds ` +
+            `(${lo[f]} ... ${hi[f]}) beyond ${featureType}'s range at that scale; export with float32 features`
+        );
+      }
+      continue;
+    }
     if (lo[f] > hi[f]) {
       continue; // no split tests this feature
     }
@@ -202,11 +227,14 @@ export function quantizeThreshold(
   return Math.max(min, Math.min(max, Math.floor(t * scale) - offset));
 }
 
-/** Mirrors tml_quantize_i16 in the C runtime: floor, subtract the offset, saturate, NaN to INT16_MAX. */
+/** Mirrors tml_quantize_i16 in the C runtime: floor, subtract the offset, saturate below NaN's code. */
 export function quantizeFeature(x: number, scale: number, offset = 0): number {
   const v = Math.fround(Math.fround(x) * scale);
-  if (Number.isNaN(v) || v >= offset + INT16_MAX) {
-    return INT16_MAX;
+  if (Number.isNaN(v)) {
+    return QUANTIZED_NAN;
+  }
+  if (v >= offset + QUANTIZED_SATURATED) {
+    return QUANTIZED_SATURATED;
   }
   if (v < offset - INT16_MAX) {
     return INT16_MIN;
@@ -309,6 +337,22 @@ export function buildForestTables(
     return rows.intern(stored);
   };
 
+  // Category rows as the device stores them: every row as wide as the widest tree's, padded
+  // with the split's missing direction (beyond a tree's row is "not a category"); equal rows
+  // become one row.
+  const categoryWords = ir.trees.reduce((most, tree) => Math.max(most, tree.categoryWords), 0);
+  const categoryRows = new RowTable(Math.max(categoryWords, 1));
+  const categoryRow = new Float64Array(categoryWords);
+  const categoryRowOf = (tree: TreeIR, node: number, missingLeft: number): number => {
+    const at = (tree.categorySet as Int32Array)[node] * tree.categoryWords;
+    categoryRow.fill(missingLeft ? 0xffffffff : 0);
+    categoryRow.set((tree.categoryBits as Uint32Array).subarray(at, at + tree.categoryWords));
+    if (featureType !== 'float32') {
+      checkQuantizedCategories(categoryRow, missingLeft);
+    }
+    return categoryRows.intern(categoryRow);
+  };
+
   // Intern every subtree bottom-up (children before parents, iteratively: no recursion limit).
   const nodes = new NodeTable();
   let collapsedSplits = 0;
@@ -341,11 +385,21 @@ export function buildForestTables(
       }
       const f = tree.feature[node];
       const size = 1 + nodes.size.data[left] + nodes.size.data[right];
-      ids[node] = nodes.intern(f, storeThreshold(tree.threshold[node], f), left, right, size);
+      const missingLeft = tree.missingLeft?.[node] ?? 0;
+      ids[node] = isCategorical(tree, node)
+        ? nodes.intern(categoricalCode(f), categoryRowOf(tree, node, missingLeft), left, right, size, missingLeft)
+        : nodes.intern(f, storeThreshold(tree.threshold[node], f), left, right, size, missingLeft);
     }
     return ids[0];
   });
+  if (categoryRows.count > MAX_CATEGORY_SETS[featureType] && categoryWords > 0) {
+    throw new OptionError(
+      `${categoryRows.count} distinct category sets: ${featureType} thresholds, which hold a categorical split's ` +
+        `set, index at most ${MAX_CATEGORY_SETS[featureType]}; export with ${featureType === 'int8' ? 'int16 or float32' : 'float32'} features`
+    );
+  }
   const nodeFeatureOf = nodes.feature.data;
+  const missingLeftOf = nodes.missingLeft.data;
   const nodeThresholdOf = nodes.threshold.data;
   const leftOf = nodes.left.data;
   const rightOf = nodes.right.data;
@@ -372,6 +426,7 @@ export function buildForestTables(
 
   const nodeFeature = int32Column();
   const nodeNext = int32Column();
+  const nodeMissingLeft = int32Column();
   const storedThreshold = float64Column();
   const poolIndex = new Map<number, number>(); // pooled id -> node index
   const pendingPoolLinks: Array<{ at: number; id: number }> = [];
@@ -393,6 +448,7 @@ export function buildForestTables(
       }
       const leaf = nodeFeatureOf[id] === LEAF;
       nodeFeature.push(nodeFeatureOf[id]);
+      nodeMissingLeft.push(missingLeftOf[id]);
       storedThreshold.push(nodeThresholdOf[id]);
       nodeNext.push(leaf ? leftOf[id] : -1);
       if (leaf) {
@@ -454,6 +510,11 @@ export function buildForestTables(
     thresholdI8,
     featureScale: quant ? quant.scale : null,
     featureOffset: quant && quant.offset.some(z => z !== 0) ? quant.offset : null,
+    nodeMissingLeft: packBits(nodeMissingLeft.data.subarray(0, nNodes)),
+    categoryBits:
+      categoryWords > 0 ? Uint32Array.from(categoryRows.values.data.subarray(0, categoryRows.values.length)) : null,
+    nCategorySets: categoryWords > 0 ? categoryRows.count : 0,
+    categoryWords,
     leafValues: Float32Array.from(flatStored, v => (leafType === 'float32' ? v : v * leafScale)),
     combine: ir.combine,
     link: ir.link,
@@ -466,6 +527,35 @@ export function buildForestTables(
     leafScale,
     sharing: { sklearnNodes, collapsedSplits, sharedSubtrees: pooled.length }
   };
+}
+
+/** Whether a NaN goes left at stored node i (its bit of nodeMissingLeft). */
+export function missingGoesLeft(tables: Pick<ForestTables, 'nodeMissingLeft'>, i: number): boolean {
+  return tables.nodeMissingLeft !== null && ((tables.nodeMissingLeft[i >> 3] >> (i & 7)) & 1) === 1;
+}
+
+/** Flags as the bytes of a bit table (bit i & 7 of byte i >> 3), or null when no flag is set. */
+function packBits(flags: Int32Array): Uint8Array | null {
+  if (!flags.some(flag => flag !== 0)) {
+    return null;
+  }
+  const bytes = new Uint8Array((flags.length + 7) >> 3);
+  flags.forEach((flag, i) => (bytes[i >> 3] |= flag << (i & 7)));
+  return bytes;
+}
+
+/**
+ * Quantized inputs saturate at QUANTIZED_SATURATED, which the device reads as "not a
+ * category": categories from there up must take the split's missing direction already.
+ */
+function checkQuantizedCategories(row: Float64Array, missingLeft: number): void {
+  for (let c = QUANTIZED_SATURATED; c < 32 * row.length; c++) {
+    if (((row[c >>> 5] >>> (c & 31)) & 1) !== missingLeft) {
+      throw new OptionError(
+        `category ${c} cannot be told apart from larger inputs, which int16 features saturate; export with float32 features`
+      );
+    }
+  }
 }
 
 /**
@@ -510,6 +600,10 @@ export interface ForestStructure {
   leafDepthCounts: number[];
   /** How many splits test each feature, over all trees. */
   splitsPerFeature: number[];
+  /** Splits that send NaN left (missing_left); absent when none does. */
+  missingLeftSplits?: number;
+  /** Categorical splits (category_set); absent when none is. */
+  categoricalSplits?: number;
 }
 
 export function describeForest(ir: TreeEnsembleIR): ForestStructure {
@@ -522,6 +616,8 @@ export function describeForest(ir: TreeEnsembleIR): ForestStructure {
     leafDepthCounts: [],
     splitsPerFeature: new Array(ir.nFeatures).fill(0)
   };
+  let missingLeftSplits = 0;
+  let categoricalSplits = 0;
   for (const tree of ir.trees) {
     let leaves = 0;
     let maxDepth = 0;
@@ -539,6 +635,8 @@ export function describeForest(ir: TreeEnsembleIR): ForestStructure {
         structure.leafDepthCounts[depth]++;
       } else {
         structure.splitsPerFeature[tree.feature[node]]++;
+        missingLeftSplits += tree.missingLeft?.[node] ?? 0;
+        categoricalSplits += isCategorical(tree, node) ? 1 : 0;
         stack.push([tree.childrenLeft[node], depth + 1], [tree.childrenRight[node], depth + 1]);
       }
     }
@@ -546,6 +644,13 @@ export function describeForest(ir: TreeEnsembleIR): ForestStructure {
     structure.leavesPerTree.push(leaves);
     structure.depthPerTree.push(maxDepth);
     structure.meanLeafDepthPerTree.push(depthSum / leaves);
+  }
+  // only when there are some: the structure of other forests stays as it was
+  if (missingLeftSplits > 0) {
+    structure.missingLeftSplits = missingLeftSplits;
+  }
+  if (categoricalSplits > 0) {
+    structure.categoricalSplits = categoricalSplits;
   }
   return structure;
 }
@@ -576,15 +681,18 @@ export function quantizedRoutingChanges(
         const f = tree.feature[node];
         const value = x[base + f];
         const threshold = tree.threshold[node];
-        const goesLeft = value <= threshold;
+        const left = goesLeft(tree, node, value);
         const offset = tables.featureOffset ? tables.featureOffset[f] : 0;
+        // categories (whole numbers at scale 1) and NaN (its own code) route exactly
         const quantizedLeft =
-          quantizeFeature(value, scale[f], offset) <= quantizeThreshold(threshold, scale[f], featureType, offset);
-        if (goesLeft !== quantizedLeft) {
+          isCategorical(tree, node) || Number.isNaN(value)
+            ? left
+            : quantizeFeature(value, scale[f], offset) <= quantizeThreshold(threshold, scale[f], featureType, offset);
+        if (left !== quantizedLeft) {
           changes.push({ row, tree: t, node, feature: f, value, threshold });
           return;
         }
-        node = goesLeft ? tree.childrenLeft[node] : tree.childrenRight[node];
+        node = left ? tree.childrenLeft[node] : tree.childrenRight[node];
       }
     });
   }

@@ -40,7 +40,11 @@ export function runForest(tables: ForestTables, x: Float32Array, nRows: number, 
     node_threshold_i8: tables.thresholdI8,
     leaf_i16: tables.leafI16,
     feature_offset: tables.featureOffset,
-    offset
+    offset,
+    node_missing_left: tables.nodeMissingLeft,
+    category_bits: tables.categoryBits,
+    n_category_sets: tables.nCategorySets,
+    category_words: tables.categoryWords
   });
   const descAt = arena.write(descriptor);
   const xAt = arena.write(x);
