@@ -305,12 +305,12 @@ describe('InspectorPanel', () => {
       'X_test has 13 features per row, the model expects 4'
     ],
     [
-      'NaN in the test data',
+      'an infinite value in the test data (a forest takes NaN: its splits route it)',
       () => {
-        const x = encodeArray(Float32Array.from([1, 2, NaN, 4]), [1, 4]);
+        const x = encodeArray(Float32Array.from([1, 2, Infinity, 4]), [1, 4]);
         return stateFor('iris_forest', { data: { x } });
       },
-      'row 0, feature 2 is NaN'
+      'row 0, feature 2 is Infinity'
     ],
     [
       'a malformed IR',

@@ -154,9 +154,11 @@ describe('runtime safety', () => {
     expect(() => runForest(cyclic, x, 1)).toThrow('TML_E_TREE');
   });
 
-  it('rejects feature data of the wrong shape or with NaN', () => {
+  it('rejects feature data of the wrong shape or infinite (a forest takes NaN: missingValues.test.ts)', () => {
     expect(() => runOnDevice(model, new Float32Array(7), 2)).toThrow('the model expects 4');
-    expect(() => runOnDevice(model, Float32Array.from([1, 2, NaN, 4]), 1)).toThrow('row 0, feature 2 is NaN');
+    expect(() => runOnDevice(model, Float32Array.from([1, 2, -Infinity, 4]), 1)).toThrow(
+      'row 0, feature 2 is -Infinity'
+    );
   });
 
   it('grows memory for large inputs and stays correct', () => {

@@ -170,11 +170,11 @@ test.describe('TinyML Lab inspector', () => {
         'w'
       ],
       // Data that bypasses the Python checks still cannot crash the widget.
-      ['w.data = {"x": encode_array(np.full((2, 4), np.nan), "float32")}'],
+      ['w.data = {"x": encode_array(np.full((2, 4), np.inf), "float32")}'],
       ['tinyml_lab.inspect(model, X[:, :3])']
     ]);
     const inspector = page.locator('.tml-inspector');
-    await expect(inspector.locator('.tml-error')).toContainText('row 0, feature 0 is NaN', { timeout: 60000 });
+    await expect(inspector.locator('.tml-error')).toContainText('row 0, feature 0 is Infinity', { timeout: 60000 });
     await expect(inspector.locator('.js-plotly-plot')).toHaveCount(0);
     await expect
       .poll(async () => (await page.notebook.getCellTextOutput(2))?.join(''), { timeout: 30000 })
