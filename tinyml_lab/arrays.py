@@ -13,7 +13,9 @@ import numpy as np
 
 from .errors import InvalidInputError
 
-_DTYPES = {"float64": "<f8", "float32": "<f4", "int32": "<i4", "int16": "<i2", "uint8": "u1"}
+_DTYPES = {"float64": "<f8", "float32": "<f4", "int32": "<i4", "int16": "<i2", "uint8": "u1",
+           # categorical splits' bitsets (category_bits)
+           "uint32": "<u4"}
 
 
 def encode_array(array: np.ndarray, dtype: str) -> dict[str, Any]:
