@@ -95,7 +95,7 @@ def tree_to_ir(
     if not np.all(np.isfinite(threshold[numeric])):
         node = int(np.flatnonzero(numeric & ~np.isfinite(threshold))[0])
         raise InvalidModelError(f"{where}: the threshold of node {node} is {threshold[node]}")
-    if not np.all(np.isfinite(value[leaf])):
+    if not np.all(np.isfinite(value)):  # the IR holds every node's row
         raise InvalidModelError(f"{where}: a leaf value is NaN or infinite")
     encoded = {
         "children_left": encode_array(left, "int32"),
