@@ -35,8 +35,10 @@ def input_count(ir: dict[str, Any]) -> int:
     return int(ir.get("n_inputs", ir["n_features"]))
 
 
-def check_features(X: Any, n_features: int, what: str = "X") -> np.ndarray:
-    """X as a C-contiguous float32 matrix (what sklearn's trees compare on), or a clear error."""
+def check_features(X: Any, n_features: int, what: str = "X", *, allow_nan: bool = False) -> np.ndarray:
+    """X as a C-contiguous float32 matrix (what sklearn's trees compare on), or a clear error.
+    ``allow_nan``: NaN is a missing value the model routes (tree ensembles: missing_left), so
+    it is kept; infinite values are refused all the same."""
     try:
         arr = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -51,7 +53,7 @@ def check_features(X: Any, n_features: int, what: str = "X") -> np.ndarray:
         raise InvalidInputError(f"{what} must be 2-D (n_rows, n_features), got shape {arr.shape}")
     if arr.shape[1] != n_features:
         raise InvalidInputError(f"{what} has {arr.shape[1]} features per row, the model expects {n_features}")
-    bad = ~np.isfinite(arr)
+    bad = ~np.isfinite(arr) & ~(allow_nan & np.isnan(arr))
     if bad.any():
         row, col = (int(i) for i in np.argwhere(bad)[0])
         raise InvalidInputError(
@@ -60,7 +62,7 @@ def check_features(X: Any, n_features: int, what: str = "X") -> np.ndarray:
         )
     with np.errstate(over="ignore"):  # overflow is reported just below
         arr32 = np.ascontiguousarray(arr.astype(np.float32))
-    if not np.all(np.isfinite(arr32)):
+    if np.any(np.isinf(arr32)):
         raise InvalidInputError(f"{what} has values too large for float32, the type the device compares on")
     return arr32
 

@@ -17,7 +17,10 @@ import numpy as np
 from . import _engine
 from .arrays import check_features, decode_array, encode_array, input_count, require_rows
 from .errors import InvalidInputError, InvalidModelError, first_line
-from .readers import model_to_ir
+from .readers import lightgbm_models, model_to_ir, xgboost_models
+
+#: Boosters and saved files of the boosting libraries: reference outputs from the library's predict
+BOOSTER_REFERENCES = (xgboost_models, lightgbm_models)
 
 # Every value the compiler takes (resolveOptions in src/core/compile.ts), for checking options
 # before there is an IR to ask about: the CLI's choices and compile_options. Which of them a
@@ -172,6 +175,12 @@ class ConvertedModel:
         return self.options["name"]
 
     @property
+    def routes_missing_values(self) -> bool:
+        """Whether the device takes NaN features as missing values (tree ensembles send them
+        the missing_left way of each split); other models' rows must be finite."""
+        return self.ir.get("family") == "tree_ensemble"
+
+    @property
     def flash_bytes(self) -> int:
         return int(self.size["flashBytes"])
 
@@ -204,13 +213,13 @@ class ConvertedModel:
 
     def predict_device(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """(class indices, values) from the WebAssembly build of the C runtime."""
-        x32 = check_features(X, input_count(self.ir), "X")
+        x32 = check_features(X, input_count(self.ir), "X", allow_nan=self.routes_missing_values)
         result = self._run({"x": encode_array(x32, "float32")})
         return decode_array(result["classes"]), decode_array(result["values"])
 
     def evaluate(self, X: Any, y: Any = None) -> AgreementReport:
         """Runs the C runtime (WebAssembly) on X and compares it with the model's own output."""
-        x32 = require_rows(check_features(X, input_count(self.ir), "X"), "X",
+        x32 = require_rows(check_features(X, input_count(self.ir), "X", allow_nan=self.routes_missing_values), "X",
                            "evaluate compares the C runtime with the model on its rows")
         reference = reference_outputs(self.model, self.ir, x32, y)
         result = self._run({"x": encode_array(x32, "float32"), "reference": reference})
@@ -290,9 +299,12 @@ ANOMALY_CLASSES = [-1, 1]
 def reference_outputs(model: Any, ir: dict[str, Any], x32: np.ndarray, y: Any = None) -> dict[str, Any]:
     """What the model itself predicts on x32, in the IR's encoding: class indices and
     predict_proba (classifier), predict and score_samples (anomaly), predict (regressor);
-    a Keras model's predict, as probabilities or outputs."""
-    if ir.get("family") == "neural_net" and _is_keras(model):
-        indices, values = _keras_reference(model, ir, x32)
+    a Keras model's predict, as probabilities or outputs; an XGBoost / LightGBM Booster's or
+    saved file's predict, as probabilities or outputs."""
+    library = next((module for module in BOOSTER_REFERENCES if module.is_booster_source(model)), None)
+    if library is not None or (ir.get("family") == "neural_net" and _is_keras(model)):
+        reference = library.booster_reference if library is not None else _keras_reference
+        indices, values = reference(model, ir, x32)
         ref = {"values": encode_array(values, "float64")}
         if indices is not None:
             ref["classes"] = encode_array(indices, "int32")

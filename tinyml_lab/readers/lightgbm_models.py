@@ -310,6 +310,25 @@ def lightgbm_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict
     return ir
 
 
+def booster_reference(model: Any, ir: dict[str, Any], x32: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """(class indices or None, values) of a Booster's or a saved file's own predict on x32, shaped
+    as the device's output: probabilities per class, or the regression value."""
+    lightgbm = optional_library("lightgbm", "the reference outputs of a LightGBM model")
+    booster = lightgbm.Booster(model_file=os.fspath(model)) if isinstance(model, (str, os.PathLike)) else model
+    out = np.asarray(booster.predict(x32), dtype=np.float64)
+    if ir["task"] != "classification":
+        return None, out.reshape(-1)
+    if out.ndim == 1:  # binary: the probability of class 1
+        return (out > 0.5).astype(np.int32), np.stack([1 - out, out], axis=1)
+    return np.argmax(out, axis=1).astype(np.int32), out
+
+
+def is_booster_source(model: Any) -> bool:
+    """A Booster or a saved file: the sources without scikit-learn's predict_proba / predict."""
+    return is_lightgbm_source(model) and estimator_name(model) not in SKLEARN_ESTIMATORS
+
+
 READER = Reader("LightGBM", ESTIMATORS, lightgbm_to_ir, claims=is_lightgbm_source)
 
-__all__ = ["ESTIMATORS", "OBJECTIVES", "READER", "dump_to_ir", "is_lightgbm_source", "lightgbm_to_ir"]
+__all__ = ["ESTIMATORS", "LIGHTGBM_FILE_SUFFIXES", "OBJECTIVES", "READER", "booster_reference", "dump_to_ir",
+           "is_booster_source", "is_lightgbm_source", "lightgbm_to_ir"]

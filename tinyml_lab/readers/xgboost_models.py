@@ -257,7 +257,29 @@ def xgboost_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[
     return ir
 
 
+def booster_reference(model: Any, ir: dict[str, Any], x32: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """(class indices or None, values) of a Booster's or a saved file's own predict on x32, shaped
+    as the device's output: probabilities per class, or the regression value."""
+    xgboost = optional_library("xgboost", "the reference outputs of an XGBoost model")
+    booster = xgboost.Booster(model_file=os.fspath(model)) if isinstance(model, (str, os.PathLike)) else model
+    margin = np.asarray(booster.predict(xgboost.DMatrix(x32), output_margin=True), dtype=np.float64)
+    if ir["task"] != "classification":
+        return None, np.asarray(booster.predict(xgboost.DMatrix(x32)), dtype=np.float64).reshape(-1)
+    # probabilities from the margin: multi:softmax and binary:logitraw predict labels or margins
+    margin = margin.reshape(len(x32), -1)
+    if margin.shape[1] == 1:
+        p = 1.0 / (1.0 + np.exp(-margin[:, 0]))
+        return (margin[:, 0] > 0).astype(np.int32), np.stack([1 - p, p], axis=1)
+    shifted = np.exp(margin - margin.max(axis=1, keepdims=True))
+    return np.argmax(margin, axis=1).astype(np.int32), shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def is_booster_source(model: Any) -> bool:
+    """A Booster or a saved file: the sources without scikit-learn's predict_proba / predict."""
+    return is_xgboost_source(model) and estimator_name(model) not in SKLEARN_ESTIMATORS
+
+
 READER = Reader("XGBoost", ESTIMATORS, xgboost_to_ir, claims=is_xgboost_source)
 
-__all__ = ["ESTIMATORS", "OBJECTIVES", "READER", "XGBOOST_FILE_SUFFIXES", "document_to_ir", "is_xgboost_source",
-           "xgboost_to_ir"]
+__all__ = ["ESTIMATORS", "OBJECTIVES", "READER", "XGBOOST_FILE_SUFFIXES", "booster_reference", "document_to_ir",
+           "is_booster_source", "is_xgboost_source", "xgboost_to_ir"]
