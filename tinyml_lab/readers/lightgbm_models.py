@@ -328,7 +328,11 @@ def is_booster_source(model: Any) -> bool:
     return is_lightgbm_source(model) and estimator_name(model) not in SKLEARN_ESTIMATORS
 
 
-READER = Reader("LightGBM", ESTIMATORS, lightgbm_to_ir, claims=is_lightgbm_source)
+#: LightGBM estimators not read, and why
+INSTEAD = {"LGBMRanker": "a ranking model's scores order the rows of a query group, with no per-row prediction to "
+                         "export; use LGBMClassifier or LGBMRegressor"}
+
+READER = Reader("LightGBM", ESTIMATORS, lightgbm_to_ir, claims=is_lightgbm_source, instead=INSTEAD)
 
 __all__ = ["ESTIMATORS", "LIGHTGBM_FILE_SUFFIXES", "OBJECTIVES", "READER", "booster_reference", "dump_to_ir",
            "is_booster_source", "is_lightgbm_source", "lightgbm_to_ir"]

@@ -279,7 +279,11 @@ def is_booster_source(model: Any) -> bool:
     return is_xgboost_source(model) and estimator_name(model) not in SKLEARN_ESTIMATORS
 
 
-READER = Reader("XGBoost", ESTIMATORS, xgboost_to_ir, claims=is_xgboost_source)
+#: XGBoost estimators not read, and why
+INSTEAD = {"XGBRanker": "a ranking model's scores order the rows of a query group, with no per-row prediction to "
+                        "export; use XGBClassifier or XGBRegressor"}
+
+READER = Reader("XGBoost", ESTIMATORS, xgboost_to_ir, claims=is_xgboost_source, instead=INSTEAD)
 
 __all__ = ["ESTIMATORS", "OBJECTIVES", "READER", "XGBOOST_FILE_SUFFIXES", "booster_reference", "document_to_ir",
            "is_booster_source", "is_xgboost_source", "xgboost_to_ir"]
