@@ -300,10 +300,13 @@ def lightgbm_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict
     if callable(getattr(model, "objective", None)):
         raise UnsupportedModelError(f"{short} with a custom objective function is not supported: its link is "
                                     f"unknown; use one of the objectives {', '.join(OBJECTIVES)}")
-    if not getattr(model, "fitted_", False) and not hasattr(model, "_Booster"):
-        raise NotFittedError(f"{short} is not fitted yet: call fit(X, y) before exporting it")
+    try:
+        booster = model.booster_
+    except Exception as exc:  # noqa: BLE001 - LightGBM raises its own LGBMNotFittedError
+        raise NotFittedError(f"{short} is not fitted yet: call fit(X, y) before exporting it "
+                             f"({first_line(exc)})") from None
     classes = class_labels(np.asarray(model.classes_), f"{short}.classes_") if hasattr(model, "classes_") else None
-    ir = dump_to_ir(_dump(model.booster_, short), name, short, classes=classes, feature_names=feature_names_of(model))
+    ir = dump_to_ir(_dump(booster, short), name, short, classes=classes, feature_names=feature_names_of(model))
     if ESTIMATORS[name].task != ir["task"]:
         raise UnsupportedModelError(f"{short} with objective {model.booster_.params.get('objective')!r} predicts "
                                     f"a {ir['task']} output")
