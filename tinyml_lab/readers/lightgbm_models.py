@@ -30,7 +30,10 @@ i % num_class). A random forest (boosting "rf") averages its trees: tree_scale 1
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -276,6 +279,22 @@ def _named_features(dump: dict[str, Any]) -> list[str] | None:
     return None if names == [f"Column_{i}" for i in range(len(names))] else names
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """LightGBM's C++ prints "[LightGBM] [Fatal] ..." on file descriptor 2 before raising the
+    same message as an exception, which the reader's error quotes: silenced while a file loads,
+    so the command line's error stays one line."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def lightgbm_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[str, Any]:
     """The IR of a LightGBM estimator, Booster or saved .txt file (X_train / y_train unused)."""
     if isinstance(model, (str, os.PathLike)):
@@ -284,7 +303,8 @@ def lightgbm_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict
             raise InvalidInputError(f"{path}: expected an existing LightGBM .txt model file")
         lightgbm = optional_library("lightgbm", path.name)
         try:
-            booster = lightgbm.Booster(model_file=str(path))
+            with _native_stderr_silenced():
+                booster = lightgbm.Booster(model_file=str(path))
         except lightgbm.basic.LightGBMError as exc:
             raise InvalidModelError(f"{path} is not a model file LightGBM can load ({first_line(exc)}); "
                                     "save the model again with booster.save_model('m.txt')") from None
