@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 import xgboost as xgb
-from boosting_data import classification, regression
+from boosting_data import categorical_regression, classification, regression
 from tree_ir_eval import assert_agrees
 
 from tinyml_lab import model_to_ir
@@ -81,6 +81,21 @@ def test_multiclass_base_score_vector():
     ir = model_to_ir(model)
     assert ir["baseline"] == pytest.approx([0.2, 0.3, 0.5])
     assert_agrees(ir, X, raw=_margin(model, X), values=model.predict_proba(X), labels=model.predict(X))
+
+
+@pytest.mark.parametrize("missing", [False, True], ids=["complete", "nan"])
+def test_categorical_splits(missing):
+    """enable_categorical: the listed categories go right, the others (seen or not, up to the
+    largest listed) left, NaN the default_left way; the second column has categories to 299."""
+    X, y = categorical_regression(missing)
+    X[:, 5] = np.random.default_rng(4).integers(0, 300, len(X))
+    model = xgb.XGBRegressor(n_estimators=30, max_depth=4, enable_categorical=True, tree_method="hist",
+                             max_cat_to_onehot=1, feature_types=["q"] * 4 + ["c", "c"], random_state=0).fit(X, y)
+    ir = model_to_ir(model)
+    assert any("category_set" in tree for tree in ir["trees"])
+    X_test = X.copy()
+    X_test[::7, 4] = 2.5  # read as category 2, as trunc does
+    assert_agrees(ir, X_test, raw=_margin(model, X_test), values=model.predict(X_test))
 
 
 def _early_stopped(X, y):
@@ -164,17 +179,13 @@ REFUSALS = [
      .fit(X, y), r"objective 'reg:quantileerror' is not supported"),
     (lambda X, y: xgb.XGBClassifier(n_estimators=2, multi_strategy="multi_output_tree")
      .fit(X, (y // 100).astype(int)), r"vector leaves .*multi_strategy='one_output_per_tree'"),
-    (lambda X, y: xgb.XGBRegressor(n_estimators=2, enable_categorical=True, tree_method="hist",
-                                   feature_types=["c"] + ["q"] * 9)
-     .fit(np.column_stack([np.arange(len(X)) % 5, X[:, 1:]]).astype(np.float32), y),
-     r"categorical splits \(enable_categorical=True\); they are not supported yet"),
     (lambda X, y: xgb.XGBRegressor(), r"XGBRegressor is not fitted yet"),
 ]
 
 
 @pytest.mark.parametrize("make, message", REFUSALS, ids=[
     "ranker", "survival", "ranking-objective", "gblinear", "custom-objective", "missing-marker", "reg-logistic",
-    "hinge", "quantiles", "vector-leaves", "categorical", "unfitted"])
+    "hinge", "quantiles", "vector-leaves", "unfitted"])
 def test_refusals_say_why_in_one_line(make, message):
     X, y = regression()
     with pytest.raises((UnsupportedModelError, NotFittedError), match=message) as info:

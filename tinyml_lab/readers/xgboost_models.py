@@ -12,6 +12,12 @@ goes: ``missing_left``), ``tree_info`` (the raw output each tree feeds), ``itera
 ``learner_model_param.base_score`` (the base prediction, turned into a margin as the objective
 does). XGBoost sends ``x < threshold`` left (split_rule "lt") and its thresholds are float32.
 
+Categorical splits (enable_categorical=True, split_type 1): the categories a split lists go
+right, the others left (``categories`` / ``categories_nodes`` / ``categories_segments`` /
+``categories_sizes``); the device reads x as category trunc(x). A negative x, or a category
+beyond the largest one the tree lists, goes left in XGBoost and the default_left way on the
+device: they differ where default_left is 0 (pass the categories seen in training).
+
 Trees used: the scikit-learn estimators predict with ``best_iteration`` when early stopping set
 it (XGBoost 3's ``_get_iteration_range``), so only the rounds up to it are read; a Booster's and
 a file's ``predict`` use every tree, and so does this reader.
@@ -30,7 +36,15 @@ import numpy as np
 from ..errors import InvalidInputError, InvalidModelError, NotFittedError, UnsupportedModelError, first_line
 from .envelope import class_labels, estimator_name, ir_envelope
 from .reader import Estimator, Reader
-from .tree_ir import FAMILY, MAX_FEATURES, boosted_fields, optional_library, tree_to_ir
+from .tree_ir import (
+    FAMILY,
+    MAX_CATEGORY_WORDS,
+    MAX_FEATURES,
+    boosted_fields,
+    category_words,
+    optional_library,
+    tree_to_ir,
+)
 
 XGBOOST_FILE_SUFFIXES = (".json", ".ubj")
 BOOSTER = "xgboost.core.Booster"
@@ -119,19 +133,45 @@ def _tree(tree: dict[str, Any], where: str, output: int, weight: float) -> dict[
         raise UnsupportedModelError(
             f"{where} has vector leaves ({size_leaf_vector} values, multi_strategy='multi_output_tree'); "
             "refit with the default multi_strategy='one_output_per_tree'")
-    if any(int(t) != 0 for t in tree.get("split_type", [])):
-        raise UnsupportedModelError(
-            f"{where} has categorical splits (enable_categorical=True); they are not supported yet: one-hot or "
-            "ordinal-encode the categories as numbers before fitting")
     left = np.asarray(tree["left_children"], dtype=np.int64)
     leaf = left == -1
     # split_conditions are float32 numbers: thresholds at splits, leaf values at leaves
     conditions = np.asarray(tree["split_conditions"], dtype=np.float32).astype(np.float64)
-    threshold = np.where(leaf, 0.0, conditions)
+    categorical = ~leaf & (np.asarray(tree.get("split_type", np.zeros(len(left))), dtype=np.int64) != 0)
+    threshold = np.where(leaf | categorical, 0.0, conditions)
     value = np.where(leaf, conditions * weight, 0.0)
     feature = np.where(leaf, -2, np.asarray(tree["split_indices"], dtype=np.int64))
+    category_set, category_bits = _category_splits(tree, categorical, where)
     return tree_to_ir(left, tree["right_children"], feature, threshold, value, where, output=output,
-                      missing_left=np.asarray(tree["default_left"], dtype=np.int64))
+                      missing_left=np.asarray(tree["default_left"], dtype=np.int64), category_set=category_set,
+                      category_bits=category_bits)
+
+
+def _category_splits(tree: dict[str, Any], categorical: np.ndarray, where: str) -> tuple[Any, Any]:
+    """(category_set, category_bits) of a tree's categorical splits (enable_categorical=True),
+    or (None, None): each split's listed categories (categories[segment : segment + size] of
+    its entry in categories_nodes) go right, the other categories left, NaN default_left.
+    The bits cover the categories up to the tree's largest listed one; XGBoost sends negative
+    values and categories beyond those left, the device the default_left way (documented
+    divergence where default_left is 0)."""
+    if not categorical.any():
+        return None, None
+    nodes = [int(n) for n in tree["categories_nodes"]]
+    segments, sizes = tree["categories_segments"], tree["categories_sizes"]
+    listed = {node: [int(c) for c in tree["categories"][int(start): int(start) + int(size)]]
+              for node, start, size in zip(nodes, segments, sizes)}
+    if set(np.flatnonzero(categorical).tolist()) != set(nodes):
+        raise InvalidModelError(f"{where}: categories_nodes {nodes} are not its categorical splits")
+    largest = max((max(c) for c in listed.values() if c), default=0)
+    if largest >= 32 * MAX_CATEGORY_WORDS:
+        raise UnsupportedModelError(f"{where}: a categorical split lists category {largest}; the device reads "
+                                    f"categories 0..{32 * MAX_CATEGORY_WORDS - 1}")
+    category_set = np.full(len(categorical), -1)
+    rows = []
+    for node in nodes:
+        category_set[node] = len(rows)
+        rows.append(~category_words(listed[node], largest // 32 + 1))  # the listed ones go right
+    return category_set, np.array(rows)
 
 
 def document_to_ir(document: Any, estimator: str, where: str, *, n_rounds: int | None = None,
