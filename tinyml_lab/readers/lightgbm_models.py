@@ -133,8 +133,9 @@ class _TreeArrays:
 
 def _categories(threshold: Any, where: str) -> list[int]:
     categories = [int(c) for c in str(threshold).split("||")]
-    if any(not 0 <= c < 32 * MAX_CATEGORY_WORDS for c in categories):
-        raise UnsupportedModelError(f"{where}: a categorical split lists category {max(categories)}; the device "
+    outside = [c for c in categories if not 0 <= c < 32 * MAX_CATEGORY_WORDS]
+    if outside:
+        raise UnsupportedModelError(f"{where}: a categorical split lists category {outside[0]}; the device "
                                     f"reads categories 0..{32 * MAX_CATEGORY_WORDS - 1}")
     return categories
 
