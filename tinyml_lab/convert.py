@@ -221,7 +221,15 @@ class ConvertedModel:
         """Runs the C runtime (WebAssembly) on X and compares it with the model's own output."""
         x32 = require_rows(check_features(X, input_count(self.ir), "X", allow_nan=self.routes_missing_values), "X",
                            "evaluate compares the C runtime with the model on its rows")
-        reference = reference_outputs(self.model, self.ir, x32, y)
+        try:
+            reference = reference_outputs(self.model, self.ir, x32, y)
+        except ValueError as exc:
+            if not np.isnan(x32).any() or isinstance(exc, InvalidInputError):
+                raise
+            # GradientBoosting*, whose predict refuses NaN: the device would route it, the model cannot
+            raise InvalidInputError(
+                f"X has NaN values, which {type(self.model).__name__}'s own predict refuses ({first_line(exc)}); "
+                "there is no reference to compare with: remove or impute NaN values first") from None
         result = self._run({"x": encode_array(x32, "float32"), "reference": reference})
         report = result["report"]
         classes, values = report.get("classes"), report.get("values")

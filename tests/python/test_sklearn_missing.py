@@ -19,8 +19,10 @@ from sklearn.ensemble import (
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreeClassifier, ExtraTreeRegressor
 from tree_ir_eval import assert_agrees
 
+import tinyml_lab
 from tinyml_lab import model_to_ir
 from tinyml_lab.arrays import decode_array
+from tinyml_lab.errors import InvalidInputError
 from tinyml_lab.readers.tree_ir import FLOAT32_MAX
 
 CLASSIFIERS = [
@@ -107,3 +109,13 @@ def test_gradient_boosting_routes_nan_by_missing_go_to_left(model, dataset):
         for k, tree in enumerate(stage):
             raw[:, k] += model.learning_rate * tree.tree_.predict(X_missing).reshape(-1)
     assert_agrees(ir, X_missing, raw=raw)
+
+
+def test_evaluate_on_nan_rows_of_a_model_whose_predict_refuses_them():
+    """evaluate keeps NaN for tree ensembles, but GradientBoosting's predict refuses it: no
+    reference, said in one line."""
+    X, y = classification("iris", missing=False)
+    model = GradientBoostingClassifier(n_estimators=5, random_state=0).fit(X, y)
+    with pytest.raises(InvalidInputError, match="GradientBoostingClassifier's own predict refuses") as info:
+        tinyml_lab.convert(model).evaluate(with_nan(X))
+    assert "\n" not in str(info.value)
