@@ -43,7 +43,7 @@ npm_ci .
 npm run build:prod --silent
 
 echo "== pip: tinyml-lab with its prebuilt labextension"
-python -m pip install -q --no-build-isolation '.[test]'
+python -m pip install -q --no-build-isolation '.[test,boosting]'
 
 echo "== npm: UI test tools (Galata; the browser is Debian's chromium)"
 npm_ci ui-tests

@@ -4,15 +4,18 @@ runtime agrees with it on data, without writing Python.
     tinyml-lab convert model.pkl -o model.h --dtype int16
     tinyml-lab report model.joblib --data X_test.npy --labels y_test.npy
 
-Models: pickled or joblib-dumped scikit-learn estimators (.pkl, .pickle, .joblib) and Keras
-files (.keras, .h5, read without Keras; ``report`` needs Keras to compute the reference).
+Models: pickled or joblib-dumped scikit-learn estimators (.pkl, .pickle, .joblib), Keras
+files (.keras, .h5, read without Keras; ``report`` needs Keras to compute the reference),
+XGBoost model files (.json, read as JSON; .ubj, loaded by XGBoost) and LightGBM model files
+(.txt, loaded by LightGBM); ``report`` on those needs the library (the ``boosting`` extra).
 Data: .npy, .npz (arrays ``X`` and ``y``, or a single array) or .csv (comma-separated, an
 optional header line).
 
 Untrusted files: a pickle (.pkl, .pickle, .joblib) runs code when it is loaded, before the
 command can see what it holds, so load only pickles from sources you trust. Keras files are
 read as data (JSON and HDF5) and never run code; ``report`` has Keras load them in safe mode,
-which refuses a Lambda layer's code. .npy / .npz data are never unpickled.
+which refuses a Lambda layer's code. XGBoost and LightGBM model files are data too: their
+libraries parse them and run no code from them. .npy / .npz data are never unpickled.
 
 Exit codes: 0 success; 1 ``report`` found the device outside the tolerance; 2 bad input
 (missing, damaged or unreadable file, not a model, unsupported estimator, bad option, data of
@@ -45,8 +48,12 @@ from .arrays import input_count
 from .convert import FEATURE_TYPES, LEAF_TYPES, STRATEGIES, ConvertedModel, convert
 from .errors import TinyMLError, first_line
 from .readers.keras_files import KERAS_FILE_SUFFIXES
+from .readers.lightgbm_models import LIGHTGBM_FILE_SUFFIXES
+from .readers.xgboost_models import XGBOOST_FILE_SUFFIXES
 
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
+#: model files the readers read from their path (as data): Keras, XGBoost, LightGBM
+DATA_MODEL_SUFFIXES = KERAS_FILE_SUFFIXES + XGBOOST_FILE_SUFFIXES + LIGHTGBM_FILE_SUFFIXES
 DATA_SUFFIXES = (".npy", ".npz", ".csv")
 #: Default tolerance of ``report`` for float32 exports: the C runtime computes sklearn's
 #: function, so every label agrees and values differ by float32 rounding only (relative L2).
@@ -57,7 +64,8 @@ EXIT_OK, EXIT_DISAGREES, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
 UNTRUSTED_FILES = (
     "Untrusted files: a .pkl, .pickle or .joblib file runs code when it is loaded, before tinyml-lab can see "
     "what it holds: load only pickles from sources you trust. .keras and .h5 files are read as data (JSON and "
-    "HDF5) and never run code; report's Keras reference loads them in safe mode, which refuses Lambda layers."
+    "HDF5) and never run code; report's Keras reference loads them in safe mode, which refuses Lambda layers. "
+    "XGBoost (.json, .ubj) and LightGBM (.txt) model files are data, parsed by their libraries, never code."
 )
 
 
@@ -91,11 +99,11 @@ def _input_file(path_text: str, label: str, suffixes: tuple[str, ...], kind: str
 
 
 def load_model(path_text: str) -> Any:
-    """A fitted estimator from a pickle/joblib file, or the path itself for a Keras file
-    (the converter reads those with h5py)."""
-    path = _input_file(path_text, path_text, PICKLE_SUFFIXES + KERAS_FILE_SUFFIXES, "model")
+    """A fitted estimator from a pickle/joblib file, or the path itself for a Keras, XGBoost or
+    LightGBM model file (the readers read those as data)."""
+    path = _input_file(path_text, path_text, PICKLE_SUFFIXES + DATA_MODEL_SUFFIXES, "model")
     suffix = path.suffix.lower()
-    if suffix in KERAS_FILE_SUFFIXES:
+    if suffix in DATA_MODEL_SUFFIXES:
         return str(path)
     try:
         if suffix == ".joblib":
@@ -386,7 +394,8 @@ def _non_negative(text: str) -> float:
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", help="the fitted model: .pkl / .pickle / .joblib (scikit-learn; unpickling runs "
-                                 "code, so load only files you trust) or .keras / .h5")
+                                 "code, so load only files you trust), .keras / .h5, XGBoost .json / .ubj or "
+                                 "LightGBM .txt")
     p.add_argument("--name", help="C identifier prefix of the header's functions and tables "
                                   "(default: from the file name)")
     p.add_argument("--dtype", default="float32", choices=FEATURE_TYPES,
@@ -406,8 +415,8 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="tinyml-lab",
-        description="Export scikit-learn and Keras models as C99 headers for microcontrollers, and check the "
-                    "C runtime (its WebAssembly build) against the model.",
+        description="Export scikit-learn, XGBoost, LightGBM and Keras models as C99 headers for microcontrollers, "
+                    "and check the C runtime (its WebAssembly build) against the model.",
         epilog="Exit codes: 0 success, 1 report outside the tolerance, 2 bad input or options, 3 internal error. "
                + UNTRUSTED_FILES,
     )
@@ -450,7 +459,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except (CliError, TinyMLError) as exc:
         message = str(exc)
-    except ImportError as exc:  # an optional dependency: h5py for Keras files, Keras for its reference
+    except ImportError as exc:  # an optional dependency: h5py, Keras, XGBoost or LightGBM
         message = str(exc)
     except KeyboardInterrupt:
         return 130

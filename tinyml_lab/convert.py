@@ -17,7 +17,10 @@ import numpy as np
 from . import _engine
 from .arrays import check_features, decode_array, encode_array, input_count, require_rows
 from .errors import InvalidInputError, InvalidModelError, first_line
-from .readers import model_to_ir
+from .readers import lightgbm_models, model_to_ir, xgboost_models
+
+#: Boosters and saved files of the boosting libraries: reference outputs from the library's predict
+BOOSTER_REFERENCES = (xgboost_models, lightgbm_models)
 
 # Every value the compiler takes (resolveOptions in src/core/compile.ts), for checking options
 # before there is an IR to ask about: the CLI's choices and compile_options. Which of them a
@@ -303,13 +306,14 @@ ANOMALY_CLASSES = [-1, 1]
 def reference_outputs(model: Any, ir: dict[str, Any], x32: np.ndarray, y: Any = None) -> dict[str, Any]:
     """What the model itself predicts on x32, in the IR's encoding: class indices and
     predict_proba (classifier), predict and score_samples (anomaly), predict (regressor);
-    a Keras model's predict, as probabilities or outputs. A library that refuses the NaN in
-    x32 gets one line saying so and what the device does instead."""
+    a Keras model's predict, as probabilities or outputs; an XGBoost / LightGBM Booster's or
+    saved file's predict, as probabilities or outputs. A library that refuses the NaN in x32
+    gets one line saying so and what the device does instead."""
     try:
         return _reference_outputs(model, ir, x32, y)
     except ValueError as error:
         missing = np.isnan(x32).any(axis=1)
-        if not missing.any():
+        if not missing.any() or isinstance(error, InvalidInputError):
             raise
         raise InvalidInputError(
             f"{type(model).__name__} refuses NaN ({first_line(error)}), so {int(missing.sum())} rows of X have no "
@@ -319,8 +323,10 @@ def reference_outputs(model: Any, ir: dict[str, Any], x32: np.ndarray, y: Any = 
 
 
 def _reference_outputs(model: Any, ir: dict[str, Any], x32: np.ndarray, y: Any = None) -> dict[str, Any]:
-    if ir.get("family") == "neural_net" and _is_keras(model):
-        indices, values = _keras_reference(model, ir, x32)
+    library = next((module for module in BOOSTER_REFERENCES if module.is_booster_source(model)), None)
+    if library is not None or (ir.get("family") == "neural_net" and _is_keras(model)):
+        reference = library.booster_reference if library is not None else _keras_reference
+        indices, values = reference(model, ir, x32)
         ref = {"values": encode_array(values, "float64")}
         if indices is not None:
             ref["classes"] = encode_array(indices, "int32")

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from conftest import split
 from sklearn.datasets import load_diabetes, load_iris, load_wine
-from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.ensemble import AdaBoostClassifier, GradientBoostingRegressor, RandomForestClassifier
 from sklearn.naive_bayes import GaussianNB
 
 import tinyml_lab
@@ -191,8 +191,8 @@ def bad_files(tmp_path_factory):
     with open(folder / "dict.pkl", "wb") as f:
         pickle.dump({"weights": [1, 2, 3]}, f)
     (folder / "text.pkl").write_text("this is not a pickle\n")
-    with open(folder / "hist.pkl", "wb") as f:
-        pickle.dump(HistGradientBoostingClassifier(max_iter=5).fit(X, y), f)
+    with open(folder / "adaboost.pkl", "wb") as f:
+        pickle.dump(AdaBoostClassifier(n_estimators=5).fit(X, y), f)
     with open(folder / "forest.pkl", "wb") as f:
         pickle.dump(RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y), f)
     (folder / "model.onnx").write_bytes(b"\0")
@@ -209,7 +209,7 @@ def bad_files(tmp_path_factory):
         (("convert", "model.onnx", "-o", "m.h"), ("unknown model file type '.onnx'", ".joblib", ".keras")),
         (("convert", "dict.pkl", "-o", "m.h"), ("builtins.dict", "not a fitted scikit-learn estimator")),
         (("convert", "text.pkl", "-o", "m.h"), ("text.pkl: cannot be read as a pkl file",)),
-        (("convert", "hist.pkl", "-o", "m.h"), ("HistGradientBoostingClassifier", "not supported")),
+        (("convert", "adaboost.pkl", "-o", "m.h"), ("AdaBoostClassifier", "not supported")),
         (("convert", "forest.pkl", "-o", "m.h", "--dtype", "int4"), ("--dtype", "int4", "float32")),
         (("convert", "forest.pkl"), ("-o",)),
         (("convert", "forest.pkl", "-o", "no/such/dir/m.h"), ("cannot write no/such/dir/m.h",)),

@@ -10,9 +10,9 @@ from sklearn.covariance import EllipticEnvelope
 from sklearn.datasets import load_iris
 from sklearn.ensemble import (
     AdaBoostClassifier,
+    BaggingClassifier,
     GradientBoostingClassifier,
     GradientBoostingRegressor,
-    HistGradientBoostingClassifier,
     IsolationForest,
     RandomForestClassifier,
 )
@@ -45,7 +45,7 @@ def test_unfitted_model():
         tinyml_lab.convert(RandomForestClassifier())
 
 
-@pytest.mark.parametrize("model", [AdaBoostClassifier(), HistGradientBoostingClassifier()])
+@pytest.mark.parametrize("model", [AdaBoostClassifier(), BaggingClassifier()])
 def test_unsupported_estimator_is_named(model):
     with pytest.raises(UnsupportedModelError, match=type(model).__name__) as info:
         tinyml_lab.convert(model)

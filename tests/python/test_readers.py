@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sklearn.datasets import load_iris
-from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestClassifier
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.naive_bayes import GaussianNB
@@ -53,11 +53,10 @@ def test_supported_list_is_every_table_grouped_by_reader():
 @pytest.mark.parametrize(
     "model, advice",
     [
-        (HistGradientBoostingRegressor(), "is not supported yet; use GradientBoostingRegressor instead; supported "),
         (MultiOutputRegressor(LogisticRegression()), "export one model per output instead (each of its estimators_)"),
         (object(), "object (builtins.object) is not supported yet; supported estimators: DecisionTreeClassifier"),
     ],
-    ids=["hist-boosting", "multi-output", "no-advice"],
+    ids=["multi-output", "no-advice"],
 )
 def test_not_supported_says_what_to_use_instead(model, advice):
     with pytest.raises(UnsupportedModelError) as info:

@@ -12,13 +12,27 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UnsupportedModelError
-from . import gaussian, keras_files, linear, networks, pipelines, sklearn_trees, svm_neighbors
+from . import (
+    gaussian,
+    keras_files,
+    lightgbm_models,
+    linear,
+    networks,
+    pipelines,
+    sklearn_hist_boosting,
+    sklearn_trees,
+    svm_neighbors,
+    xgboost_models,
+)
 from .envelope import estimator_name
 from .reader import Reader
 
 #: The readers, in the order they are asked and listed.
 READERS: tuple[Reader, ...] = (
     sklearn_trees.READER,
+    sklearn_hist_boosting.READER,
+    xgboost_models.READER,
+    lightgbm_models.READER,
     networks.READER,
     keras_files.READER,
     linear.READER,

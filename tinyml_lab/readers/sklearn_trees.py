@@ -11,13 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import encode_array
 from ..errors import InvalidModelError, NotFittedError, UnsupportedModelError
 from .envelope import class_labels, feature_names_of, finite_number, ir_envelope
 from .reader import Estimator, Reader, table_entry
-
-FAMILY = "tree_ensemble"
-MAX_FEATURES = 32767
+from .tree_ir import FAMILY, MAX_FEATURES, check_binary_tree, le_thresholds, tree_to_ir
 
 # Estimators whose fitted trees the tree-ensemble IR describes exactly.
 FOREST_ESTIMATORS = {
@@ -40,12 +37,6 @@ ANOMALY_ESTIMATORS = {
 }
 TREE_ESTIMATORS = {**FOREST_ESTIMATORS, **BOOSTING_ESTIMATORS, **ANOMALY_ESTIMATORS}
 
-#: Tree models this reader does not read (yet), and the nearest one it does.
-INSTEAD = {
-    "HistGradientBoostingClassifier": "use GradientBoostingClassifier instead",
-    "HistGradientBoostingRegressor": "use GradientBoostingRegressor instead",
-}
-
 
 def _check_fitted(model: Any, name: str) -> None:
     fitted = [attr for attr in ("tree_", "estimators_") if hasattr(model, attr)]
@@ -55,43 +46,13 @@ def _check_fitted(model: Any, name: str) -> None:
 
 def node_depths(tree: Any, where: str) -> np.ndarray:
     """The depth of every node of a fitted ``tree_``, after checking that it is a binary tree
-    rooted at node 0 (the walks below and the compiler assume one): child indices in range,
-    two children or none, every node the child of at most one node and reached from the root.
-    ``where`` names the estimator and tree in the InvalidModelError."""
+    rooted at node 0 (tree_ir.check_binary_tree)."""
     n_nodes = int(tree.node_count)
-    left = np.asarray(tree.children_left, dtype=np.int64)
-    right = np.asarray(tree.children_right, dtype=np.int64)
-    if left.shape != (n_nodes,) or right.shape != (n_nodes,) or n_nodes < 1:
+    left, right = np.asarray(tree.children_left), np.asarray(tree.children_right)
+    if left.shape != (n_nodes,) or right.shape != (n_nodes,):
         raise InvalidModelError(
             f"{where} is not a tree: children arrays of shapes {left.shape}, {right.shape} for {n_nodes} nodes")
-    for children in (left, right):
-        bad = np.flatnonzero((children < -1) | (children >= n_nodes))
-        if bad.size:
-            raise InvalidModelError(f"{where} is not a tree: node {int(bad[0])} has child {int(children[bad[0]])}, "
-                                    f"outside 0..{n_nodes - 1}")
-    one_child = np.flatnonzero((left == -1) != (right == -1))
-    if one_child.size:
-        raise InvalidModelError(f"{where} is not a tree: node {int(one_child[0])} has one child; a split has two")
-    parents = np.bincount(np.concatenate([left[left >= 0], right[right >= 0]]), minlength=n_nodes)
-    shared = np.flatnonzero(parents > 1)
-    if parents[0] or shared.size:
-        node = 0 if parents[0] else int(shared[0])
-        of = " and ".join(str(i) for i in np.flatnonzero((left == node) | (right == node)))
-        what = f"the root (node 0) is a child of node {of}" if node == 0 else f"node {node} is a child of nodes {of}"
-        raise InvalidModelError(f"{where} is not a tree: {what}")
-    # With no node reached twice, a walk from the root ends; level by level keeps it in numpy
-    # and out of Python's recursion limit on deep trees.
-    depth = np.full(n_nodes, -1.0)
-    level, d = np.array([0]), 0
-    while level.size:
-        depth[level] = d
-        inner = level[left[level] != -1]
-        level, d = np.concatenate([left[inner], right[inner]]), d + 1
-    unreached = np.flatnonzero(depth < 0)
-    if unreached.size:
-        raise InvalidModelError(f"{where} is not a tree: {unreached.size} nodes (first: node {int(unreached[0])}) "
-                                "cannot be reached from the root")
-    return depth
+    return check_binary_tree(left, right, where)
 
 
 def _tree_to_ir(
@@ -105,7 +66,14 @@ def _tree_to_ir(
 ) -> dict[str, Any]:
     """One tree's arrays. ``value`` replaces tree_.value (isolation path lengths), ``output``
     is the raw output a boosting tree feeds, ``features`` maps a tree trained on a feature
-    subset (IsolationForest's estimators_features_) back to the model's feature indices."""
+    subset (IsolationForest's estimators_features_) back to the model's feature indices.
+
+    Missing values: ``tree_.missing_go_to_left`` (scikit-learn >= 1.3) becomes ``missing_left``.
+    A tree fitted on data with NaN may split "every value left, NaN right" with threshold +inf;
+    for the finite values the device takes that is ``x <= FLOAT32_MAX``. A tree fitted without
+    NaN sends NaN to its larger child at each split (missing_go_to_left says which), as
+    DecisionTree / forest / IsolationForest predict do; GradientBoosting's predict refuses NaN,
+    and the device sends it the same way as the other trees."""
     if tree.n_outputs != 1:
         raise UnsupportedModelError(f"{where}: multi-output trees (y with {tree.n_outputs} columns) are not supported")
     node_depths(tree, where)  # the shape first: everything below indexes the node arrays
@@ -116,22 +84,10 @@ def _tree_to_ir(
     feature = np.asarray(tree.feature)
     if features is not None:
         feature = np.where(feature >= 0, np.asarray(features)[np.maximum(feature, 0)], feature)
-    threshold = np.asarray(tree.threshold, dtype=np.float64)
-    internal = np.asarray(tree.children_left) != -1
-    if not np.all(np.isfinite(threshold[internal])):
-        raise InvalidModelError(f"{where}: a split threshold is NaN or infinite")
-    if not np.all(np.isfinite(value)):
-        raise InvalidModelError(f"{where}: a leaf value is NaN or infinite")
-    encoded = {
-        "children_left": encode_array(tree.children_left, "int32"),
-        "children_right": encode_array(tree.children_right, "int32"),
-        "feature": encode_array(feature, "int32"),
-        "threshold": encode_array(threshold, "float64"),
-        "value": encode_array(value, "float64"),
-    }
-    if output is not None:
-        encoded["output"] = int(output)
-    return encoded
+    threshold = le_thresholds(tree.threshold, np.asarray(tree.children_left) == -1)
+    missing_left = getattr(tree, "missing_go_to_left", None)
+    return tree_to_ir(tree.children_left, tree.children_right, feature, threshold, value, where, output=output,
+                      missing_left=None if missing_left is None else np.asarray(missing_left))
 
 
 def average_path_length(n: np.ndarray) -> np.ndarray:
@@ -233,7 +189,7 @@ def trees_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[st
                        **fields)
 
 
-READER = Reader("scikit-learn trees", TREE_ESTIMATORS, trees_to_ir, instead=INSTEAD)
+READER = Reader("scikit-learn trees", TREE_ESTIMATORS, trees_to_ir)
 
 __all__ = ["ANOMALY_ESTIMATORS", "BOOSTING_ESTIMATORS", "FOREST_ESTIMATORS", "MAX_FEATURES", "READER",
            "TREE_ESTIMATORS", "average_path_length", "node_depths", "trees_to_ir"]
