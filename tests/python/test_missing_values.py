@@ -21,7 +21,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 import tinyml_lab
 from tinyml_lab.arrays import decode_array
-from tinyml_lab.errors import InvalidInputError
+from tinyml_lab.errors import CompilerError, InvalidInputError
 
 
 def with_gaps(X: np.ndarray, share: float, seed: int = 0) -> np.ndarray:
@@ -69,6 +69,17 @@ def test_int16_routes_nan_as_float32_does(cancer):
     moved = set(report.rows_with_routing_changes)
     assert set(report.disagreeing_rows) <= moved
     assert report.missing_rows > 100
+    # trees trained with NaN split "NaN against every value" (threshold +inf): such splits
+    # must not set the feature's scale (they once moved 4,134 splits on these rows)
+    assert len(moved) <= 0.02 * len(X), report
+
+
+def test_int8_refuses_splits_that_send_only_nan_right(cancer):
+    X_train, X_test, y_train, _ = cancer
+    forest = RandomForestClassifier(n_estimators=5, random_state=0).fit(with_gaps(X_train, 0.1), y_train)
+    with pytest.raises(CompilerError, match=r"sends every value left and only NaN right .*export with int16 or float32"):
+        tinyml_lab.convert(forest, dtype="int8")
+    assert tinyml_lab.convert(forest, dtype="int16").evaluate(with_gaps(X_test, 0.1)).missing_rows > 0
 
 
 def test_a_regressor_reports_its_error_on_the_rows_with_nan():

@@ -37,7 +37,9 @@
  *     exactly when x * scale < floor(t * scale) + 1: every x <= t goes left (ties included),
  *     and so does every x > t except those between t and the next 1/scale grid point.
  *     Features whose values lie on the grid (integers, say) route exactly as in sklearn.
- *     Quantized int16 thresholds stay below INT16_MAX - 1, the code of saturated large inputs.
+ *     Quantized int16 thresholds stay below INT16_MAX - 1, the code of saturated large inputs,
+ *     except a split that sends every value left and only NaN right (scikit-learn's threshold
+ *     +inf): its threshold is INT16_MAX - 1, so saturated inputs go left too.
  *   - Leaf rows are float32, uint8 probabilities (k * leaf_scale, forests only) or int16
  *     fixed point (k * leaf_scale, one value per row): the fixed-point rows add up in an
  *     int32, so a model without an FPU does one float multiply per output, not per tree.

@@ -1,5 +1,8 @@
 /** Float32 neighbours of thresholds: how a float64 split becomes a float32 one. */
 
+/** The largest finite float32 (C's FLT_MAX). */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
 const f32Scratch = new Float32Array(1);
 const u32View = new Uint32Array(f32Scratch.buffer);
 

@@ -17,6 +17,7 @@ import {
   LoweredForest,
   buildForestTables,
   describeForest,
+  int8Refusal,
   leafTypesFor,
   quantizedRoutingChanges,
   valueCount
@@ -126,7 +127,11 @@ export const trees: Family<TreeEnsembleIR, LoweredForest, ForestStructure> = {
   maxFeatures: MAX_FEATURES,
   pipeline: 'none',
   parse: parseTreeEnsembleIR,
-  exportOptions: ir => ({ featureTypes: FEATURE_TYPES, strategies: CODE_STRATEGIES, leafTypes: leafTypesFor(ir) }),
+  exportOptions: ir => ({
+    featureTypes: int8Refusal(ir) ? FEATURE_TYPES.filter(type => type !== 'int8') : FEATURE_TYPES,
+    strategies: CODE_STRATEGIES,
+    leafTypes: leafTypesFor(ir)
+  }),
   optionLabel: ({ featureType, strategy, leafType }) => `${featureType} · ${strategy}${LEAF_LABELS[leafType]}`,
   lower: (ir, options) => {
     const tables = buildForestTables(ir, options.featureType, options.leafType);

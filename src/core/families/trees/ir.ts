@@ -6,7 +6,7 @@ import { BaseIR, CommonFields, IR_FORMAT, Task } from '../../ir/types';
 import { decodeAt, fail, requireInteger } from '../../ir/read';
 import { shown } from '../../ir/show';
 import { CODES } from '../../../generated/runtimeConstants';
-import { float32Below } from './float32';
+import { FLOAT32_MAX, float32Below } from './float32';
 
 export type Combine = 'mean' | 'sum';
 export type Link = 'identity' | 'logistic' | 'softmax' | 'isolation' | 'exp';
@@ -158,8 +158,14 @@ function checkTree(tree: TreeIR, nFeatures: number, width: number, treeScale: nu
     if (!isCategorical(tree, i) && !Number.isFinite(tree.threshold[i])) {
       fail(`${path}.threshold[${i}]`, 'split threshold is NaN or infinite');
     }
-    if (!isCategorical(tree, i) && Math.abs(tree.threshold[i]) > 3.4e38) {
-      fail(`${path}.threshold[${i}]`, 'split threshold is outside the float32 range');
+    // Above the largest float32 every float32 goes left, as at the largest float32 itself
+    // (LightGBM's NaN-against-the-rest splits are at the largest double); below the lowest
+    // none would, which no split on float32 values can say.
+    if (!isCategorical(tree, i) && tree.threshold[i] > FLOAT32_MAX) {
+      tree.threshold[i] = FLOAT32_MAX;
+    }
+    if (!isCategorical(tree, i) && tree.threshold[i] < -FLOAT32_MAX) {
+      fail(`${path}.threshold[${i}]`, 'split threshold is below the float32 range: no value would go left');
     }
     for (const child of [left, right]) {
       if (seen[child]) {
@@ -221,13 +227,18 @@ function categoryBitsAt(value: unknown, path: string): { bits: Uint32Array; word
 }
 
 /**
- * Turns "lt" thresholds into "le" ones, in place: the largest float32 below each (finite, as
- * checkTree keeps thresholds within ±3.4e38).
+ * Turns "lt" thresholds into "le" ones, in place: the largest float32 below each (checkTree
+ * keeps thresholds within float32's range; `x < -FLT_MAX` sends no finite x left, which no
+ * `x <= t` with a finite t can say, so it is refused).
  */
-function toLessOrEqual(tree: TreeIR): void {
+function toLessOrEqual(tree: TreeIR, path: string): void {
   for (let i = 0; i < tree.threshold.length; i++) {
     if (tree.childrenLeft[i] !== -1 && !isCategorical(tree, i)) {
-      tree.threshold[i] = float32Below(tree.threshold[i]);
+      const below = float32Below(tree.threshold[i]);
+      if (!Number.isFinite(below)) {
+        fail(`${path}.threshold[${i}]`, 'an "lt" split at the lowest float32 sends nothing left; remove the split');
+      }
+      tree.threshold[i] = below;
     }
   }
 }
@@ -337,7 +348,7 @@ export function parseTreeEnsembleIR(
     };
     checkTree(tree, nFeatures, width, treeScale, path);
     if (splitRule === 'lt') {
-      toLessOrEqual(tree);
+      toLessOrEqual(tree, path);
     }
     return tree;
   });

@@ -11,7 +11,7 @@ import { OptionError } from '../../input';
 import { runtimeCode } from '../../runtime/codes';
 import { NodeTable, RowTable, float64Column, int32Column } from './intern';
 import { Combine, Link, TreeEnsembleIR, TreeIR, goesLeft, isCategorical } from './ir';
-import { nextFloat32Down } from './float32';
+import { FLOAT32_MAX, nextFloat32Down } from './float32';
 
 export const LEAF = -1;
 const INT16_MAX = 32767;
@@ -158,7 +158,7 @@ export function featureQuantization(ir: TreeEnsembleIR, featureType: 'int16' | '
     for (let i = 0; i < tree.feature.length; i++) {
       if (isCategorical(tree, i)) {
         categorical[tree.feature[i]] = 1;
-      } else if (tree.childrenLeft[i] !== -1) {
+      } else if (tree.childrenLeft[i] !== -1 && !sendsEveryValueLeft(tree.threshold[i])) {
         const f = tree.feature[i];
         lo[f] = Math.min(lo[f], tree.threshold[i]);
         hi[f] = Math.max(hi[f], tree.threshold[i]);
@@ -223,8 +223,38 @@ export function quantizeThreshold(
   featureType: 'int16' | 'int8' = 'int16',
   offset = 0
 ): number {
+  if (sendsEveryValueLeft(t)) {
+    // every input but NaN's code, saturated ones included, goes left (int8 cannot say it: see int8Refusal)
+    return QUANTIZED_SATURATED;
+  }
   const { min, max } = THRESHOLD_RANGE[featureType];
   return Math.max(min, Math.min(max, Math.floor(t * scale) - offset));
+}
+
+/**
+ * A split at the largest float32 sends every value left and only NaN the other way (the
+ * threshold +inf of scikit-learn's trees trained with NaN, which its reader writes so).
+ */
+function sendsEveryValueLeft(threshold: number): boolean {
+  return threshold >= FLOAT32_MAX;
+}
+
+/**
+ * Why int8 thresholds cannot hold this model, or null: a split that sends only NaN one way
+ * needs a threshold above every input, which int16 has (the saturated code) and int8 has not.
+ */
+export function int8Refusal(ir: TreeEnsembleIR): string | null {
+  for (const [t, tree] of ir.trees.entries()) {
+    for (let i = 0; i < tree.threshold.length; i++) {
+      if (tree.childrenLeft[i] !== -1 && !isCategorical(tree, i) && sendsEveryValueLeft(tree.threshold[i])) {
+        return (
+          `trees[${t}] node ${i} sends every value left and only NaN right (a split scikit-learn learns on data ` +
+          'with NaN); int8 thresholds cannot lie above every input: export with int16 or float32 features'
+        );
+      }
+    }
+  }
+  return null;
 }
 
 /** Mirrors tml_quantize_i16 in the C runtime: floor, subtract the offset, saturate below NaN's code. */
@@ -309,6 +339,10 @@ export function buildForestTables(
   featureType: FeatureType,
   leafType: LeafType = 'float32'
 ): ForestTables {
+  const refusal = featureType === 'int8' ? int8Refusal(ir) : null;
+  if (refusal) {
+    throw new OptionError(refusal);
+  }
   if (!leafTypesFor(ir).includes(leafType)) {
     throw new OptionError(
       leafType === 'uint8'
