@@ -117,3 +117,47 @@ def make_audio_stream(seconds: float = 6.0, sample_rate: int = 8000, clip_second
 
 
 __all__ = ["AUDIO_EVENTS", "IMU_ACTIVITIES", "make_audio_clips", "make_audio_stream", "make_imu_windows"]
+
+
+#: Condition names of make_pump_log, by label.
+PUMP_CONDITIONS = ("normal", "bearing wear", "cavitation", "overload")
+#: Sensor names of make_pump_log, by column.
+PUMP_SENSORS = ("temperature_C", "vibration_rms_mm_s", "current_A", "suction_bar", "discharge_bar", "humidity_pct")
+
+
+def make_pump_log(n_rows: int = 2000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Readings of a water pump's condition monitor, one row a minute, with the gaps real
+    sensor logs have: each sensor drops readings (NaN) at its own rate, and more often in the
+    conditions that stress it (a vibration sensor loosening as a bearing wears, a wireless
+    humidity node dropping packets), so a missing value itself says something about the
+    condition. Conditions: normal, bearing wear (vibration and temperature up), cavitation
+    (suction pressure down, vibration noisy), overload (current and temperature up).
+
+    Returns X of shape (n_rows, 6) float32 (columns PUMP_SENSORS; about 8% of the values NaN)
+    and labels y (0..3, see PUMP_CONDITIONS; about half the rows normal).
+    """
+    rng = np.random.default_rng(seed)
+    y = rng.choice(len(PUMP_CONDITIONS), size=n_rows, p=[0.5, 0.2, 0.15, 0.15])
+    load = rng.uniform(0.4, 1.0, n_rows)  # share of the rated flow
+    temperature = 35 + 15 * load + rng.normal(0, 2.5, n_rows)
+    vibration = 1.5 + 1.0 * load + rng.gamma(2.0, 0.3, n_rows)
+    current = 6 + 8 * load + rng.normal(0, 0.6, n_rows)
+    suction = 1.2 - 0.3 * load + rng.normal(0, 0.08, n_rows)
+    discharge = 3.0 + 2.0 * load + rng.normal(0, 0.25, n_rows)
+    humidity = rng.normal(55, 12, n_rows)
+    wear, cavitation, overload = y == 1, y == 2, y == 3
+    vibration[wear] += rng.gamma(3.0, 0.8, wear.sum())
+    temperature[wear] += rng.normal(6, 2, wear.sum())
+    suction[cavitation] -= rng.uniform(0.25, 0.6, cavitation.sum())
+    vibration[cavitation] += rng.gamma(1.5, 1.2, cavitation.sum())
+    discharge[cavitation] -= rng.uniform(0.3, 1.0, cavitation.sum())
+    current[overload] += rng.uniform(2.5, 5.0, overload.sum())
+    temperature[overload] += rng.normal(9, 3, overload.sum())
+    X = np.stack([temperature, vibration, current, suction, discharge, humidity], axis=1)
+    # Per sensor: the drop-out rate in normal rows and in rows of the condition that stresses it.
+    dropouts = [(0.03, overload, 0.15), (0.05, wear, 0.30), (0.02, overload, 0.05),
+                (0.04, cavitation, 0.20), (0.04, cavitation, 0.10), (0.15, np.zeros(n_rows, bool), 0.15)]
+    for column, (rate, stressed, stressed_rate) in enumerate(dropouts):
+        missing = rng.random(n_rows) < np.where(stressed, stressed_rate, rate)
+        X[missing, column] = np.nan
+    return X.astype(np.float32), y
