@@ -95,16 +95,18 @@ def measure_all(case: Case, result: Result, directory: Path, fw_rows: int) -> Re
 def results_table(results: list) -> None:
     header = ["model", "tool", "flash M4F", "flash M0+", "lib M4F", "lib M0+", "static RAM", "stack M4F",
               "host instr/pred", "M4F instr/pred", "agree host", "agree M4F"]
+    notes = any(r.note for r in results)
     rows = []
     for r in results:
         if r.note:
-            rows.append([r.case, r.tool, r.note])
+            rows.append([r.case, r.tool, *["-"] * (len(header) - 2), r.note])
             continue
         flash = {t: r.flash.get(t, (None, None)) for t in measure.ARM_TARGETS}
         rows.append([r.case, r.tool, fmt_int(flash["M4F"][0]), fmt_int(flash["M0+"][0]),
                      fmt_int(flash["M4F"][1]), fmt_int(flash["M0+"][1]), fmt_int(r.ram[0]), fmt_int(r.stack),
-                     fmt_int(r.host_ipp), fmt_int(r.m4f_ipp), r.host_agree, r.m4f_agree.replace("agree=", "")])
-    print_table(header, rows)
+                     fmt_int(r.host_ipp), fmt_int(r.m4f_ipp), r.host_agree, r.m4f_agree.replace("agree=", ""),
+                     *([""] if notes else [])])
+    print_table(header + (["note"] if notes else []), rows)
 
 
 def _metrics(r: Result) -> list:

@@ -43,15 +43,16 @@ def run(cmd, cwd, timeout=600, env=None):
 
 # ---- test rows -----------------------------------------------------------------------------
 def write_rows_header(directory: Path, rows, expected) -> None:
-    """Test rows as float32 hex literals (exact, C99) and the expected class indices."""
+    """Test rows as float32 hex literals (exact, C99; NaN as NAN) and the expected class indices."""
     lines = [
+        "#include <math.h> /* NAN: a missing value */",
         "#include <stdint.h>",
         f"#define BENCH_N_ROWS {len(rows)}",
         f"#define BENCH_N_FEATURES {rows.shape[1]}",
         "static const float bench_rows[BENCH_N_ROWS][BENCH_N_FEATURES] = {",
     ]
     for row in rows:
-        lines.append("    {" + ", ".join(float(v).hex() + "f" for v in row) + "},")
+        lines.append("    {" + ", ".join("NAN" if v != v else float(v).hex() + "f" for v in row) + "},")
     lines.append("};")
     lines.append("static const int32_t bench_expected[BENCH_N_ROWS] = {")
     lines.append("    " + ", ".join(str(int(k)) for k in expected))

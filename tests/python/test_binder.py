@@ -89,8 +89,13 @@ SMOKE = textwrap.dedent("""
     import keras  # the network tutorial: Keras 3 on JAX, from the [keras] extra
     net = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
     net_report = tinyml_lab.convert(net, name="net").evaluate(X.astype(np.float32))
+
+    from xgboost import XGBClassifier  # the boosted-trees tutorial, from the [boosting] extra
+    booster = XGBClassifier(n_estimators=3, max_depth=2, n_jobs=1).fit(X, y)
+    boosted = tinyml_lab.convert(booster, name="boosted").evaluate(X.astype(np.float32))
     print(json.dumps({"module": tinyml_lab.__file__, "agreement": report.label_agreement,
-                      "net_error": net_report.max_abs_error, "backend": keras.backend.backend()}))
+                      "net_error": net_report.max_abs_error, "backend": keras.backend.backend(),
+                      "boosted_agreement": boosted.label_agreement}))
 """)
 
 
@@ -120,6 +125,7 @@ def test_binder_setup_in_a_fresh_virtual_environment(tmp_path):
     result = json.loads(smoke.stdout.strip().splitlines()[-1])
     assert Path(result["module"]).resolve().is_relative_to(venv.resolve()), result["module"]  # the installed copy
     assert result["agreement"] == 1.0 and result["net_error"] < 1e-5 and result["backend"] == "jax"
+    assert result["boosted_agreement"] == 1.0
     assert "#define IRIS_N_FEATURES 4" in (work / "iris.h").read_text()
 
     version = _run([venv / "bin" / "tinyml-lab", "--version"], env=env, cwd=work)

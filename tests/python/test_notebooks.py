@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 #: The tutorials of issue 8 this file must find (others may be added).
 TUTORIALS = {"getting_started_trees", "neural_network_int8", "regression", "anomaly_detection", "imu_gesture",
-             "audio_event_detection"}
+             "audio_event_detection", "boosted_trees_missing_values"}
 
 
 def _generator():

@@ -112,9 +112,12 @@ class _TreeArrays:
         self.missing_left: list[int] = []
         self.category_set: list[int] = []
         self.category_rows: list[list[int]] = []
+        #: training rows through each node (a copied subtree counts its rows again: estimate weights only)
+        self.samples: list[float] = []
 
     def add(self, feature: int = -2, threshold: float = 0.0, value: float = 0.0, missing_left: bool = False,
-            categories: list[int] | None = None) -> int:
+            categories: list[int] | None = None, samples: float = 0.0) -> int:
+        self.samples.append(samples)
         self.left.append(-1)
         self.right.append(-1)
         self.feature.append(feature)
@@ -152,14 +155,15 @@ def _tree(structure: dict[str, Any], where: str, output: int) -> dict[str, Any]:
             if "leaf_coeff" in node or "leaf_const" in node:
                 raise UnsupportedModelError(f"{where} is a linear tree (linear_tree=True): its leaves are linear "
                                             "models, not constants; refit with linear_tree=False")
-            arrays.link(parent, side, arrays.add(value=float(node["leaf_value"])))
+            arrays.link(parent, side, arrays.add(value=float(node["leaf_value"]), samples=node.get("leaf_count", 0)))
             continue
         feature = int(node["split_feature"])
         left, right = node["left_child"], node["right_child"]
         default_left = bool(node.get("default_left", False))
         missing_type = node.get("missing_type", "None")
+        samples = node.get("internal_count", 0)
         if node["decision_type"] == "==":
-            split = arrays.add(feature, categories=_categories(node["threshold"], where))
+            split = arrays.add(feature, categories=_categories(node["threshold"], where), samples=samples)
         elif node["decision_type"] != "<=":
             raise InvalidModelError(f"{where}: unknown decision_type {node['decision_type']!r}")
         elif missing_type == "Zero":
@@ -168,7 +172,7 @@ def _tree(structure: dict[str, Any], where: str, output: int) -> dict[str, Any]:
         else:
             threshold = _zero_snapped(float(node["threshold"]))
             goes_left = default_left if missing_type == "NaN" else threshold >= 0.0
-            split = arrays.add(feature, threshold, missing_left=goes_left)
+            split = arrays.add(feature, threshold, missing_left=goes_left, samples=samples)
         arrays.link(parent, side, split)
         stack.append((right, split, "right"))
         stack.append((left, split, "left"))
@@ -179,7 +183,7 @@ def _tree(structure: dict[str, Any], where: str, output: int) -> dict[str, Any]:
     return tree_to_ir(arrays.left, arrays.right, arrays.feature, arrays.threshold, arrays.value, where,
                       output=output, missing_left=arrays.missing_left,
                       category_set=arrays.category_set if category_bits is not None else None,
-                      category_bits=category_bits)
+                      category_bits=category_bits, node_samples=arrays.samples)
 
 
 def _zero_snapped(threshold: float) -> float:
@@ -200,9 +204,11 @@ def _zero_split(arrays: _TreeArrays, stack: list, node: dict[str, Any], parent: 
     then x > k; each range compared with the threshold only where the outcome is not fixed."""
     feature, threshold = int(node["split_feature"]), float(node["threshold"])
     left, right = node["left_child"], node["right_child"]
-    negative = arrays.add(feature, BELOW_NEGATIVE_ZERO_THRESHOLD, missing_left=False)  # NaN on to the zero test
+    samples = node.get("internal_count", 0)
+    negative = arrays.add(feature, BELOW_NEGATIVE_ZERO_THRESHOLD, missing_left=False,  # NaN on to the zero test
+                          samples=samples)
     arrays.link(parent, side, negative)
-    zero = arrays.add(feature, ZERO_THRESHOLD, missing_left=True)  # NaN is zero for LightGBM here
+    zero = arrays.add(feature, ZERO_THRESHOLD, missing_left=True, samples=samples)  # NaN is zero for LightGBM here
     arrays.link(negative, "right", zero)
     stack.append((left if default_left else right, zero, "left"))
     # x < -k: all left when threshold >= -k, else compared with the threshold
@@ -218,7 +224,7 @@ def _range_child(arrays: _TreeArrays, stack: list, node: dict[str, Any], parent:
     if fixed is not None:
         stack.append((fixed, parent, side))
         return
-    split = arrays.add(int(node["split_feature"]), float(node["threshold"]))
+    split = arrays.add(int(node["split_feature"]), float(node["threshold"]), samples=node.get("internal_count", 0))
     arrays.link(parent, side, split)
     stack.append((node["right_child"], split, "right"))
     stack.append((node["left_child"], split, "left"))

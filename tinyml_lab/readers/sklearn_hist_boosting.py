@@ -172,7 +172,7 @@ def _tree(predictor: Any, where: str, output: int, input_columns: np.ndarray, ca
     threshold = np.where(categorical, 0.0, le_thresholds(nodes["num_threshold"], leaf))
     return tree_to_ir(left, right, feature, threshold, nodes["value"], where, output=output,
                       missing_left=nodes["missing_go_to_left"], category_set=category_set if rows else None,
-                      category_bits=np.array(rows) if rows else None)
+                      category_bits=np.array(rows) if rows else None, node_samples=nodes["count"])
 
 
 def hist_boosting_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[str, Any]:

@@ -87,7 +87,8 @@ def _tree_to_ir(
     threshold = le_thresholds(tree.threshold, np.asarray(tree.children_left) == -1)
     missing_left = getattr(tree, "missing_go_to_left", None)
     return tree_to_ir(tree.children_left, tree.children_right, feature, threshold, value, where, output=output,
-                      missing_left=None if missing_left is None else np.asarray(missing_left))
+                      missing_left=None if missing_left is None else np.asarray(missing_left),
+                      node_samples=tree.weighted_n_node_samples)
 
 
 def average_path_length(n: np.ndarray) -> np.ndarray:

@@ -78,12 +78,15 @@ def tree_to_ir(
     missing_left: Any = None,
     category_set: Any = None,
     category_bits: Any = None,
+    node_samples: Any = None,
 ) -> dict[str, Any]:
     """One tree's IR from its node arrays, checked: a binary tree, finite thresholds at numeric
     splits and finite leaf values. ``value`` is [n_nodes] or [n_nodes, width]; ``output`` the raw
     output a boosted tree feeds; ``missing_left`` (0/1 per node) where a NaN goes;
     ``category_set`` (-1, or a row of ``category_bits``) the categorical splits. At leaves,
-    missing_left is written 0 and category_set -1 whatever they held; the other arrays as given."""
+    missing_left is written 0 and category_set -1 whatever they held; the other arrays as given.
+    ``node_samples``: the training samples (or their weight) that reached each node, which the
+    cost estimate weights the paths with; left out when not finite and >= 0 everywhere."""
     left = np.asarray(left, dtype=np.int64)
     right = np.asarray(right, dtype=np.int64)
     check_binary_tree(left, right, where)
@@ -108,6 +111,10 @@ def tree_to_ir(
         encoded["output"] = int(output)
     if missing_left is not None:
         encoded["missing_left"] = encode_array(np.where(leaf, 0, np.asarray(missing_left) != 0), "uint8")
+    if node_samples is not None:
+        samples = np.asarray(node_samples, dtype=np.float64).reshape(-1)
+        if samples.shape == (n_nodes,) and np.all(np.isfinite(samples) & (samples >= 0)):
+            encoded["node_samples"] = encode_array(samples, "float32")
     if category_set is not None and np.any(np.asarray(category_set)[~leaf] >= 0):
         bits = np.asarray(category_bits, dtype=np.uint32)
         if bits.ndim != 2 or not 1 <= bits.shape[1] <= MAX_CATEGORY_WORDS:

@@ -144,7 +144,7 @@ def _tree(tree: dict[str, Any], where: str, output: int, weight: float) -> dict[
     category_set, category_bits = _category_splits(tree, categorical, where)
     return tree_to_ir(left, tree["right_children"], feature, threshold, value, where, output=output,
                       missing_left=np.asarray(tree["default_left"], dtype=np.int64), category_set=category_set,
-                      category_bits=category_bits)
+                      category_bits=category_bits, node_samples=tree.get("sum_hessian"))
 
 
 def _category_splits(tree: dict[str, Any], categorical: np.ndarray, where: str) -> tuple[Any, Any]:

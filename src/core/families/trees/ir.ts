@@ -37,6 +37,11 @@ export interface TreeIR {
   categoryBits: Uint32Array | null;
   /** Words per row of categoryBits (0 without categorical splits). */
   categoryWords: number;
+  /**
+   * node_samples: the training samples (or their weight) that reached each node, or null. Only
+   * the cost estimate reads them: the splits a row visits, weighted as the training data went.
+   */
+  nodeSamples: Float32Array | null;
 }
 
 /** Whether node i of a tree is a categorical split. */
@@ -113,13 +118,21 @@ function checkTree(tree: TreeIR, nFeatures: number, width: number, treeScale: nu
     ['feature', tree.feature.length],
     ['threshold', tree.threshold.length],
     ['missing_left', tree.missingLeft?.length ?? n],
-    ['category_set', tree.categorySet?.length ?? n]
+    ['category_set', tree.categorySet?.length ?? n],
+    ['node_samples', tree.nodeSamples?.length ?? n]
   ] as const) {
     if (length !== n) {
       fail(`${path}.${name}`, `has ${length} entries, children_left has ${n}`);
     }
   }
   checkMissingAndCategories(tree, path);
+  const badSamples = tree.nodeSamples?.findIndex(v => !(v >= 0 && v < Infinity)) ?? -1;
+  if (badSamples >= 0) {
+    fail(
+      `${path}.node_samples[${badSamples}]`,
+      `expected a count or weight >= 0, got ${tree.nodeSamples?.[badSamples]}`
+    );
+  }
   if (tree.value.length !== n * width) {
     fail(`${path}.value`, `expected shape [${n}, ${width}]`);
   }
@@ -344,7 +357,9 @@ export function parseTreeEnsembleIR(
       categorySet:
         tr.category_set === undefined ? null : decodeAt(tr.category_set, 'int32', `${path}.category_set`).array,
       categoryBits: categories?.bits ?? null,
-      categoryWords: categories?.words ?? 0
+      categoryWords: categories?.words ?? 0,
+      nodeSamples:
+        tr.node_samples === undefined ? null : decodeAt(tr.node_samples, 'float32', `${path}.node_samples`).array
     };
     checkTree(tree, nFeatures, width, treeScale, path);
     if (splitRule === 'lt') {

@@ -619,7 +619,7 @@ export function treeNodes(tables: ForestTables, t: number): number[] {
  */
 export function expectedSplits(structure: ForestStructure): number {
   let total = 0;
-  structure.meanLeafDepthPerTree.forEach(depth => (total += depth));
+  (structure.pathDepthPerTree ?? structure.meanLeafDepthPerTree).forEach(depth => (total += depth));
   return total;
 }
 
@@ -630,6 +630,13 @@ export interface ForestStructure {
   leavesPerTree: number[];
   depthPerTree: number[];
   meanLeafDepthPerTree: number[];
+  /**
+   * Splits a row is expected to visit per tree: the leaves' depths weighted by the training
+   * samples that reached them where the IR has node_samples (lopsided trees, whose big leaves
+   * sit near the root); absent without node_samples: then every leaf is taken as equally
+   * likely (meanLeafDepthPerTree).
+   */
+  pathDepthPerTree?: number[];
   /** leafDepthCounts[d] = number of leaves at depth d, over all trees. */
   leafDepthCounts: number[];
   /** How many splits test each feature, over all trees. */
@@ -652,10 +659,13 @@ export function describeForest(ir: TreeEnsembleIR): ForestStructure {
   };
   let missingLeftSplits = 0;
   let categoricalSplits = 0;
+  const pathDepths: number[] = [];
   for (const tree of ir.trees) {
     let leaves = 0;
     let maxDepth = 0;
     let depthSum = 0;
+    let weightedDepthSum = 0;
+    let leafSamples = 0;
     const stack: Array<[number, number]> = [[0, 0]];
     while (stack.length > 0) {
       const [node, depth] = stack.pop() as [number, number];
@@ -663,6 +673,9 @@ export function describeForest(ir: TreeEnsembleIR): ForestStructure {
       if (tree.childrenLeft[node] === -1) {
         leaves++;
         depthSum += depth;
+        const samples = tree.nodeSamples?.[node] ?? 0;
+        weightedDepthSum += samples * depth;
+        leafSamples += samples;
         while (structure.leafDepthCounts.length <= depth) {
           structure.leafDepthCounts.push(0);
         }
@@ -678,8 +691,12 @@ export function describeForest(ir: TreeEnsembleIR): ForestStructure {
     structure.leavesPerTree.push(leaves);
     structure.depthPerTree.push(maxDepth);
     structure.meanLeafDepthPerTree.push(depthSum / leaves);
+    pathDepths.push(leafSamples > 0 ? weightedDepthSum / leafSamples : depthSum / leaves);
   }
   // only when there are some: the structure of other forests stays as it was
+  if (ir.trees.some(tree => tree.nodeSamples !== null)) {
+    structure.pathDepthPerTree = pathDepths;
+  }
   if (missingLeftSplits > 0) {
     structure.missingLeftSplits = missingLeftSplits;
   }
