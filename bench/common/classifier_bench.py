@@ -95,11 +95,12 @@ def measure_all(case: Case, result: Result, directory: Path, fw_rows: int) -> Re
 def results_table(results: list) -> None:
     header = ["model", "tool", "flash M4F", "flash M0+", "lib M4F", "lib M0+", "static RAM", "stack M4F",
               "host instr/pred", "M4F instr/pred", "agree host", "agree M4F"]
-    notes = any(r.note for r in results)
+    notes = any(r.note or r.errors for r in results)
     rows = []
     for r in results:
-        if r.note:
-            rows.append([r.case, r.tool, *["-"] * (len(header) - 2), r.note])
+        if r.note or (r.errors and r.errors[0].startswith("export:")):
+            # refused, or failed to export (the tool's own error; ERROR lines below have it whole)
+            rows.append([r.case, r.tool, *["-"] * (len(header) - 2), r.note or r.errors[0][:100]])
             continue
         flash = {t: r.flash.get(t, (None, None)) for t in measure.ARM_TARGETS}
         rows.append([r.case, r.tool, fmt_int(flash["M4F"][0]), fmt_int(flash["M0+"][0]),
@@ -119,7 +120,7 @@ def ratio_table(results: list, baseline: str) -> None:
     rows = []
     for r in results:
         base = baselines.get(r.case)
-        if r.tool == baseline or base is None or r.note:
+        if r.tool == baseline or base is None or r.note or (r.errors and r.errors[0].startswith("export:")):
             continue
         cells = [f"{a / b:.2f}x" if a and b else "-" for a, b in zip(_metrics(r), _metrics(base))]
         rows.append([r.case, r.tool, *cells])
