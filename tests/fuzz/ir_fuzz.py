@@ -65,7 +65,7 @@ OPTIONS = {"featureType": ["float32", "int16", "int8", "uint8", "float64", ""],
            "name": ["model", "", "Model2", "tml_a", "a-b", "x" * 300, "int", "_X", 3, None]}
 
 # Messages that may name NaN: the compiler's own words for a non-finite value it refuses.
-NAN_ALLOWED = re.compile(r"NaN, infinite|is NaN|NaN or infinite|NaN and infinite|not NaN")
+NAN_ALLOWED = re.compile(r"NaN, infinite|is NaN|NaN or infinite|NaN and infinite|not NaN|NaN is allowed")
 
 
 # ---- the engine, in a worker process ----

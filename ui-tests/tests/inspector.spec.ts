@@ -91,6 +91,38 @@ test.describe('TinyML Lab inspector', () => {
     );
   });
 
+  test('the boosted-trees tutorial shows the agreement on the rows with NaN apart', async ({ page, tmpPath }) => {
+    const notebook = 'boosted_trees_missing_values.ipynb';
+    await page.contents.uploadFile(path.resolve(__dirname, '../../notebooks', notebook), `${tmpPath}/${notebook}`);
+    await page.notebook.openByPath(`${tmpPath}/${notebook}`);
+    await page.notebook.activate(notebook);
+    await page.notebook.run();
+
+    const inspector = page.locator('.tml-inspector');
+    await expect(inspector).toBeVisible({ timeout: 120000 });
+    await expect(inspector.locator('.tml-stat-agreement .tml-stat-name')).toHaveText('agreement with scikit-learn', {
+      timeout: 60000
+    });
+    await expect(inspector.locator('.tml-stat-agreement .tml-stat-value')).toHaveText(/^100\.00% \(600\/600\)$/);
+    await expect(inspector.locator('.tml-stat-missing .tml-stat-name')).toHaveText('rows with NaN: agreement');
+    await expect(inspector.locator('.tml-stat-missing .tml-stat-value')).toHaveText(/^100\.00% \(244\/244\)$/);
+    // What a person sees, wide and narrow, light and dark: kept with the test results.
+    for (const theme of ['light', 'dark']) {
+      if (theme === 'dark') {
+        await page.theme.setDarkTheme();
+      }
+      for (const width of [1400, 450]) {
+        await page.setViewportSize({ width, height: 2400 });
+        await inspector.scrollIntoViewIfNeeded();
+        await inspector.screenshot({ path: test.info().outputPath(`inspector-boosted-${theme}-${width}.png`) });
+      }
+    }
+    await page.theme.setLightTheme();
+    expect(await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count()).toBe(
+      0
+    );
+  });
+
   test('switching to int16 and exporting from the widget', async ({ page, tmpPath }) => {
     await openNotebook(page, `${tmpPath}/export.ipynb`, [
       [

@@ -160,7 +160,9 @@ const ISA_CODE_FACTORS: Record<string, { rv32imc: number; avr8: number }> = {
   'tables-quantized': { rv32imc: 1.4, avr8: 2.2 },
   'inline-float32': { rv32imc: 0.95, avr8: 1.35 },
   'inline-int16': { rv32imc: 1.15, avr8: 1.35 },
-  'inline-int8': { rv32imc: 1.2, avr8: 1.35 }
+  // refitted when quantized inline splits gained their NaN test (avr-clang ratio 1.15 on the
+  // calibration forest): the fixed-width compares with the NaN code cost less on the AVR
+  'inline-int8': { rv32imc: 1.2, avr8: 1.2 }
 };
 const THUMB1_INLINE_FACTORS: Record<FeatureType, number> = { float32: 0.85, int16: 1.2, int8: 1.1 };
 /** AVR's fixed inline-tree code (predict, the argmax, soft-float glue), over the per-split factor. */
