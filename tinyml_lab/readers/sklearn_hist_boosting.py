@@ -46,7 +46,7 @@ VERIFIED_SKLEARN_VERSIONS = ("1.9",)
 
 #: The fields of a TreePredictor's ``nodes`` that are read, and their numpy kinds.
 NODE_FIELDS = {
-    "value": "f", "feature_idx": "iu", "num_threshold": "f", "missing_go_to_left": "u", "left": "iu",
+    "value": "f", "count": "u", "feature_idx": "iu", "num_threshold": "f", "missing_go_to_left": "u", "left": "iu",
     "right": "iu", "is_leaf": "u", "is_categorical": "u", "bitset_idx": "iu",
 }
 
