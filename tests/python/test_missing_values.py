@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from boosting_data import with_nan
 from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.ensemble import (
     ExtraTreesClassifier,
@@ -22,13 +23,6 @@ from sklearn.tree import DecisionTreeClassifier
 import tinyml_lab
 from tinyml_lab.arrays import decode_array
 from tinyml_lab.errors import CompilerError, InvalidInputError
-
-
-def with_gaps(X: np.ndarray, share: float, seed: int = 0) -> np.ndarray:
-    """X as float32 with `share` of its values replaced by NaN."""
-    X = np.asarray(X, dtype=np.float32).copy()
-    X[np.random.default_rng(seed).random(X.shape) < share] = np.nan
-    return X
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +42,8 @@ TREE_CLASSIFIERS = [
 @pytest.mark.parametrize("model", TREE_CLASSIFIERS, ids=lambda m: type(m).__name__)
 def test_nan_rows_follow_scikit_learns_directions(cancer, model, trained_with_nan, run_header):
     X_train, X_test, y_train, _ = cancer
-    fitted = model.fit(with_gaps(X_train, 0.1, seed=1) if trained_with_nan else X_train, y_train)
-    X = with_gaps(X_test, 0.1)
+    fitted = model.fit(with_nan(X_train, 0.1, seed=1) if trained_with_nan else X_train, y_train)
+    X = with_nan(X_test, 0.1)
     converted = tinyml_lab.convert(fitted, name="model")
     report = converted.evaluate(X)
     assert report.missing_rows == int(np.isnan(X).any(axis=1).sum()) > 100
@@ -62,8 +56,8 @@ def test_nan_rows_follow_scikit_learns_directions(cancer, model, trained_with_na
 
 def test_int16_routes_nan_as_float32_does(cancer):
     X_train, X_test, y_train, _ = cancer
-    forest = RandomForestClassifier(n_estimators=20, max_depth=8, random_state=0).fit(with_gaps(X_train, 0.1), y_train)
-    X = with_gaps(X_test, 0.1)
+    forest = RandomForestClassifier(n_estimators=20, max_depth=8, random_state=0).fit(with_nan(X_train, 0.1), y_train)
+    X = with_nan(X_test, 0.1)
     report = tinyml_lab.convert(forest, name="model", dtype="int16").evaluate(X)
     # quantization may move a split on a value between grid points; NaN itself is never moved
     moved = set(report.rows_with_routing_changes)
@@ -76,16 +70,17 @@ def test_int16_routes_nan_as_float32_does(cancer):
 
 def test_int8_refuses_splits_that_send_only_nan_right(cancer):
     X_train, X_test, y_train, _ = cancer
-    forest = RandomForestClassifier(n_estimators=5, random_state=0).fit(with_gaps(X_train, 0.1), y_train)
+    forest = RandomForestClassifier(n_estimators=5, random_state=0).fit(with_nan(X_train, 0.1), y_train)
     with pytest.raises(CompilerError, match=r"every value left and only NaN right .*export with int16 or float32"):
         tinyml_lab.convert(forest, dtype="int8")
-    assert tinyml_lab.convert(forest, dtype="int16").evaluate(with_gaps(X_test, 0.1)).missing_rows > 0
+    assert tinyml_lab.convert(forest, dtype="int16").evaluate(with_nan(X_test, 0.1)).missing_rows > 0
 
 
 def test_a_regressor_reports_its_error_on_the_rows_with_nan():
     X, y = load_diabetes(return_X_y=True)
-    model = RandomForestRegressor(n_estimators=10, max_depth=6, random_state=0).fit(with_gaps(X, 0.1, seed=2), y)
-    report = tinyml_lab.convert(model).evaluate(with_gaps(X, 0.2))
+    X = X.astype(np.float32)
+    model = RandomForestRegressor(n_estimators=10, max_depth=6, random_state=0).fit(with_nan(X, 0.1, seed=2), y)
+    report = tinyml_lab.convert(model).evaluate(with_nan(X, 0.2))
     assert report.missing_rows > 200
     assert report.missing_max_abs_error is not None and report.missing_max_abs_error < 1e-3
     assert "rows with NaN" in str(report)
@@ -96,9 +91,9 @@ def test_a_library_that_refuses_nan_says_so_in_one_line(cancer):
     boosting = GradientBoostingClassifier(n_estimators=5, random_state=0).fit(X_train, y_train)
     with pytest.raises(InvalidInputError, match=r"^GradientBoostingClassifier refuses NaN \(Input X contains NaN.*"
                        r"rows of X have no reference.*drop or impute those rows to compare$"):
-        tinyml_lab.convert(boosting).evaluate(with_gaps(X_test, 0.1))
+        tinyml_lab.convert(boosting).evaluate(with_nan(X_test, 0.1))
     # the device itself takes the rows: every split has a direction
-    classes, _ = tinyml_lab.convert(boosting).predict_device(with_gaps(X_test, 0.1))
+    classes, _ = tinyml_lab.convert(boosting).predict_device(with_nan(X_test, 0.1))
     assert classes.shape == (len(X_test),)
 
 
@@ -106,14 +101,14 @@ def test_models_without_a_rule_for_nan_refuse_it_and_infinity_is_refused_everywh
     X_train, X_test, y_train, _ = cancer
     svm = SVC(gamma=0.001).fit(X_train, y_train)
     with pytest.raises(InvalidInputError, match=r"X row \d+, feature \d+ is nan .*remove or impute NaN"):
-        tinyml_lab.convert(svm).evaluate(with_gaps(X_test, 0.1))
+        tinyml_lab.convert(svm).evaluate(with_nan(X_test, 0.1))
     with pytest.raises(InvalidInputError, match=r"X_test row \d+, feature \d+ is nan .*remove or impute NaN"):
-        tinyml_lab.inspect(svm, with_gaps(X_test, 0.1))
+        tinyml_lab.inspect(svm, with_nan(X_test, 0.1))
     forest = RandomForestClassifier(n_estimators=3, random_state=0).fit(X_train, y_train)
     X = X_test.copy()
     X[3, 4] = np.inf
     with pytest.raises(InvalidInputError, match=r"X row 3, feature 4 is inf .*replace infinite values"):
         tinyml_lab.convert(forest).evaluate(X)
     # the Inspector takes a tree model's rows with NaN as they are
-    inspector = tinyml_lab.inspect(forest, with_gaps(X_test, 0.1))
+    inspector = tinyml_lab.inspect(forest, with_nan(X_test, 0.1))
     assert np.isnan(decode_array(inspector.data["x"])).any()
