@@ -7,7 +7,7 @@ and mixtures (Gaussian models), TinyML Lab vs emlearn vs m2cgen (and TFLite int8
 Runs bench/trees/run.py, bench/boosting/run.py, bench/nets/run.py and bench/mixtures/run.py
 one after the other, each with --quick (unless --full) and --json, keeps their own output in
 the work directory (printed on failure), and prints per family and model: flash (Cortex-M4F, M0+), RAM (static
-+ stack high-water on M4F), instructions per prediction on M4F (QEMU), agreement with the
++ stack high-water on M4F), instructions per prediction on M4F and (trees, boosting) M0+ in QEMU, agreement with the
 reference model, and every other tool's ratio to TinyML Lab float32. See bench/README.md."""
 import argparse
 import datetime
@@ -122,18 +122,19 @@ def family_rows(found: dict) -> list:
                 note = (note + "; " if note else "") + f"{len(row['errors'])} measurement error(s)"
             lines.append((tool, [family, case, tool, fmt_int(row.get("flash_m4f")), fmt_int(row.get("flash_m0p")),
                                  fmt_int(row.get("ram_static")), fmt_stack(row.get("stack")),
-                                 fmt_int(row.get("m4f_ipp")), agreement(row), score_cell(row),
+                                 fmt_int(row.get("m4f_ipp")), fmt_int(row.get("m0p_ipp")), agreement(row),
+                                 score_cell(row),
                                  *ratios, note]))
         for skip in found.get("skipped", []):
             if skip["case"] == case or (skip["case"] == "*" and skip["tool"] != "tflm"):
-                lines.append((skip["tool"], [family, case, skip["tool"], *["-"] * 10,
+                lines.append((skip["tool"], [family, case, skip["tool"], *["-"] * 11,
                                              "not supported: " + skip["reason"]]))
         tflite = found.get("tflite", {}).get(case)
         if family == "nets" and "m2cgen" not in tools:
-            lines.append(("m2cgen", [family, case, "m2cgen", *["-"] * 10, "not supported: " + M2CGEN_NETS]))
+            lines.append(("m2cgen", [family, case, "m2cgen", *["-"] * 11, "not supported: " + M2CGEN_NETS]))
         if family == "nets":
             if tflite is None:
-                lines.append(("tflite-i8", [family, case, "tflite-i8", *["-"] * 10,
+                lines.append(("tflite-i8", [family, case, "tflite-i8", *["-"] * 11,
                                             "not run (no TensorFlow venv, see bench/nets/README.md)"]))
             else:
                 agree = tflite.get("agree", "-")
@@ -142,7 +143,7 @@ def family_rows(found: dict) -> list:
                         + (f", TFLM host arena {fmt_int(arena.get('head'))}/{fmt_int(arena.get('total'))} B"
                            if arena else "")
                         + "; no TFLM device build here")
-                lines.append(("tflite-i8", [family, case, "tflite-i8", *["-"] * 5, agree, "-",
+                lines.append(("tflite-i8", [family, case, "tflite-i8", *["-"] * 6, agree, "-",
                                             "-", "-", "-", note]))
         lines.sort(key=lambda item: tool_rank(item[0]))
         out += [cells for _, cells in lines]
@@ -212,7 +213,7 @@ def main() -> int:
               f"{found.get('versions', '')}")
     print()
     header = ["family", "model", "tool", "flash M4F", "flash M0+", "static RAM", "stack M4F", "M4F instr/pred",
-              "agree host | M4F", "score err (rel)", "flash x", "RAM x", "instr x", "note"]
+              "M0+ instr/pred", "agree host | M4F", "score err (rel)", "flash x", "RAM x", "instr x", "note"]
     rows = []
     for found in results.values():
         rows += family_rows(found)

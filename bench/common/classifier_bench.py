@@ -45,8 +45,10 @@ class Result:
     stack: int = None  # deepest stack of bench_predict on Cortex-M4F (QEMU, painted)
     host_ipp: float = None  # instructions per prediction, host
     m4f_ipp: float = None  # instructions per prediction, Cortex-M4F in QEMU
+    m0p_ipp: float = None  # the same on Cortex-M0+ (ARMv6-M, soft float; measure.qemu_run)
     host_agree: str = "-"
     m4f_agree: str = "-"
+    m0p_agree: str = "-"
     note: str = ""
     errors: list = field(default_factory=list)
 
@@ -85,16 +87,21 @@ def measure_all(case: Case, result: Result, directory: Path, fw_rows: int) -> Re
     except Exception as error:
         result.errors.append(f"host: {error}")
     try:
-        found = measure.m4f_run(directory, fw_rows)
+        found = measure.qemu_run(directory, fw_rows)
         result.m4f_ipp, result.m4f_agree, result.stack = found["ipp"], found["agree"], found["stack"]
     except Exception as error:
-        result.errors.append(f"qemu: {error}")
+        result.errors.append(f"qemu M4F: {error}")
+    try:
+        found = measure.qemu_run(directory, fw_rows, target="M0+")
+        result.m0p_ipp, result.m0p_agree = found["ipp"], found["agree"]
+    except Exception as error:
+        result.errors.append(f"qemu M0+: {error}")
     return result
 
 
 def results_table(results: list) -> None:
     header = ["model", "tool", "flash M4F", "flash M0+", "lib M4F", "lib M0+", "static RAM", "stack M4F",
-              "host instr/pred", "M4F instr/pred", "agree host", "agree M4F"]
+              "host instr/pred", "M4F instr/pred", "M0+ instr/pred", "agree host", "agree M4F", "agree M0+"]
     notes = any(r.note or r.errors for r in results)
     rows = []
     for r in results:
@@ -105,18 +112,19 @@ def results_table(results: list) -> None:
         flash = {t: r.flash.get(t, (None, None)) for t in measure.ARM_TARGETS}
         rows.append([r.case, r.tool, fmt_int(flash["M4F"][0]), fmt_int(flash["M0+"][0]),
                      fmt_int(flash["M4F"][1]), fmt_int(flash["M0+"][1]), fmt_int(r.ram[0]), fmt_int(r.stack),
-                     fmt_int(r.host_ipp), fmt_int(r.m4f_ipp), r.host_agree, r.m4f_agree.replace("agree=", ""),
+                     fmt_int(r.host_ipp), fmt_int(r.m4f_ipp), fmt_int(r.m0p_ipp), r.host_agree,
+                     r.m4f_agree.replace("agree=", ""), r.m0p_agree.replace("agree=", ""),
                      *([""] if notes else [])])
     print_table(header + (["note"] if notes else []), rows)
 
 
 def _metrics(r: Result) -> list:
-    return [r.flash.get("M4F", (None,))[0], r.flash.get("M0+", (None,))[0], r.host_ipp, r.m4f_ipp]
+    return [r.flash.get("M4F", (None,))[0], r.flash.get("M0+", (None,))[0], r.host_ipp, r.m4f_ipp, r.m0p_ipp]
 
 
 def ratio_table(results: list, baseline: str) -> None:
     baselines = {r.case: r for r in results if r.tool == baseline}
-    header = ["model", "tool / " + baseline, "flash M4F", "flash M0+", "host instr", "M4F instr"]
+    header = ["model", "tool / " + baseline, "flash M4F", "flash M0+", "host instr", "M4F instr", "M0+ instr"]
     rows = []
     for r in results:
         base = baselines.get(r.case)
@@ -156,7 +164,7 @@ def run_benchmark(family: str, cases: list, tools: list, args, modules: tuple, b
     with ThreadPoolExecutor() as pool:
         results = list(pool.map(lambda job: measure_all(*job, fw_rows), jobs))
 
-    print(f"\n{len(cases)} models; host: all test rows; M4F: first {fw_rows} test rows\n")
+    print(f"\n{len(cases)} models; host: all test rows; M4F and M0+ (QEMU): first {fw_rows} test rows\n")
     results_table(results)
     print()
     ratio_table(results, baseline)

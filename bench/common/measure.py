@@ -4,8 +4,9 @@ tool's `bench_predict.c` (a directory holding it and `bench_rows.h`):
 flash_bytes        arm-none-eabi-gcc -Os object, linked from bench_predict with --gc-sections
 static_ram         the same link: .data + .bss that one prediction reaches (model vs libraries)
 host_run           gcc -O2 driver under callgrind, instructions inside bench_predict
-m4f_run            bare-metal firmware in QEMU mps2-an386, one trace line per instruction, plus
-                   the stack high-water mark of the predictions (painted stack)
+qemu_run           bare-metal firmware in QEMU mps2-an386, one trace line per instruction, plus
+                   the stack high-water mark of the predictions (painted stack); with
+                   target="M0+" the firmware is built for Cortex-M0+ (ARMv6-M, soft float)
 """
 import os
 import re
@@ -166,21 +167,20 @@ def _count_window(trace: Path, ranges: dict) -> int:
     raise RuntimeError("trace ended before bench_window_end")
 
 
-def m4f_instructions(directory: Path, n_rows: int) -> tuple:
-    """(instructions per prediction on Cortex-M4F, "agree=K/N" reported by the firmware)."""
-    found = m4f_run(directory, n_rows)
-    return found["ipp"], found["agree"]
-
-
-def m4f_run(directory: Path, n_rows: int) -> dict:
-    """Cortex-M4F in QEMU over the first n_rows test rows: {"ipp": instructions per
+def qemu_run(directory: Path, n_rows: int, target: str = "M4F") -> dict:
+    """Cortex-M4F (or target) in QEMU over the first n_rows test rows: {"ipp": instructions per
     prediction, "agree": "agree=K/N" as the firmware reports it, "stack": deepest stack
     of bench_predict in bytes, everything it calls included (None if not reported; the
-    firmware paints STACK_SPAN bytes, so that value means "at least")}."""
+    firmware paints STACK_SPAN bytes, so that value means "at least")}.
+
+    target="M0+" builds the same firmware for Cortex-M0+ and runs it on the same emulated
+    board: QEMU has no Cortex-M0+ board with this memory map, and ARMv6-M is a subset of
+    ARMv7-M, so the M4 core executes exactly the instructions an M0+ would (the count is
+    the M0+'s; its cycles are not measured here)."""
     directory = directory.resolve()
-    work = directory / "qemu"
+    work = directory / ("qemu" if target == "M4F" else f"qemu_{target.replace('+', 'p')}")
     work.mkdir(exist_ok=True)
-    run(["arm-none-eabi-gcc", *ARM_COMMON, *ARM_TARGETS["M4F"], f"-DBENCH_FW_ROWS={n_rows}",
+    run(["arm-none-eabi-gcc", *ARM_COMMON, *ARM_TARGETS[target], f"-DBENCH_FW_ROWS={n_rows}",
          "-I", str(directory), str(C_DIR / "firmware.c"), str(directory / "bench_predict.c"),
          *FIRMWARE_SOURCES, *FIRMWARE_LINK, "-lm", "-o", "fw.elf"], work)
     trace = work / "trace.log"

@@ -169,7 +169,7 @@ def measure_all(case, result: Result, directory: Path, fw_rows: int) -> Result:
     except Exception as error:
         result.errors.append(f"host: {error}")
     try:
-        found = measure.m4f_run(directory, fw_rows)
+        found = measure.qemu_run(directory, fw_rows)
         result.m4f_ipp, result.stack = found["ipp"], found["stack"]
         result.m4f_agree = found["agree"].replace("agree=", "")
     except Exception as error:

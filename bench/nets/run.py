@@ -81,7 +81,7 @@ def measure_all(case, result: Result, directory: Path, n_rows: int, fw_rows: int
     except Exception as error:
         result.errors.append(f"host: {error}")
     try:
-        found = measure.m4f_run(directory, fw_rows)
+        found = measure.qemu_run(directory, fw_rows)
         result.m4f_ipp, result.stack = found["ipp"], found["stack"]
         result.m4f_agree = found["agree"].replace("agree=", "")
     except Exception as error:
