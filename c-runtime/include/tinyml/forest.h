@@ -182,10 +182,15 @@ TML_FOREST_INLINE const uint32_t *tml_forest_category_row(const tml_forest_t *f,
 static inline int tml_category_left(const uint32_t *row, int32_t n_words, float x, int missing_left)
 {
     int32_t c;
-    if (!(x >= 0.0f && x < 32.0f * (float)n_words)) {
+    /* The bound is a constant, and the row's own one an integer compare: an outlined copy of
+     * this function needs no int-to-float conversion or multiply (soft-float routines). */
+    if (!(x >= 0.0f && x < (float)(32 * TML_MAX_CATEGORY_WORDS))) {
         return missing_left;
     }
     c = (int32_t)x; /* toward zero */
+    if (c >= 32 * n_words) {
+        return missing_left;
+    }
     return (int)((row[c >> 5] >> (c & 31)) & 1u);
 }
 
