@@ -32,7 +32,10 @@ on avr-clang (1.2, was 1.35). Last, `targets` of the three mean forests that are
 classifiers (etr_diabetes, iso_wine, iso_wine_leaf_int16_inline): their soft-float library
 bytes were those of a boosted sum, which does not divide; measured again (Cortex-M3 and M0+),
 a mean regressor pulls in a classifier's division and the isolation score's exp2 comes on top
-of that."""
+of that. Then `size` and `targets` of the eight inline tree cases (dt_iris_inline: `targets`
+only): inline code is priced per core from what it holds (splits, leaf rows above 255, far
+branches, NaN tests, categorical tests, threshold literals; bench/size/fit_inline_code.py) in
+place of bytes per split and tree on Cortex-M4F scaled by a factor per core."""
 
 from __future__ import annotations
 

@@ -31,44 +31,21 @@ const STACK_FRAME_BYTES: Record<FeatureType, number> = { float32: 36, int16: 40,
 const U8_LEAF_CODE_BYTES = 32;
 
 /**
- * Missing-value bits and categorical splits, measured as differences on a 6-tree wine forest
- * with every other split sending NaN left and every third one categorical (arm-none-eabi-gcc
- * 12.2 -Os, Cortex-M4F, the predict wrapper of bench/size/evaluator_size.sh): the general
- * table walk (a forest with node_missing_left or categories) adds `walk` bytes to the plain
- * one, categorical splits `categoryWalk` and `categoryStack` more. Inline code pays per split
- * instead: a left-missing split (quantized: the test against NaN's code) and a categorical one
- * (a call of the runtime's bit test in place of a compare).
+ * Missing-value bits and categorical splits in table code, measured as differences on a 6-tree
+ * wine forest with every other split sending NaN left and every third one categorical
+ * (arm-none-eabi-gcc 12.2 -Os, Cortex-M4F, the predict wrapper of bench/size/evaluator_size.sh):
+ * the general table walk (a forest with node_missing_left or categories) adds `walk` bytes to
+ * the plain one, categorical splits `categoryWalk` and `categoryStack` more. Inline code pays
+ * per split instead (INLINE_CODE).
  */
-const GENERAL_WALK: Record<
-  'float32' | 'quantized',
-  { walk: number; categoryWalk: number; categoryStack: number; inlineMissing: number; inlineCategory: number }
-> = {
-  float32: { walk: 136, categoryWalk: 28, categoryStack: 8, inlineMissing: 1, inlineCategory: 3 },
-  quantized: { walk: 36, categoryWalk: 96, categoryStack: 16, inlineMissing: 7, inlineCategory: 5 }
+const GENERAL_WALK: Record<'float32' | 'quantized', { walk: number; categoryWalk: number; categoryStack: number }> = {
+  float32: { walk: 136, categoryWalk: 28, categoryStack: 8 },
+  quantized: { walk: 36, categoryWalk: 96, categoryStack: 16 }
 };
 
-/** Splits of the stored nodes inline code writes, per kind (a subtree shared by several trees once per tree). */
-function inlineSplits(tables: ForestTables): { all: number; missingLeft: number; categorical: number } {
-  const counts = { all: 0, missingLeft: 0, categorical: 0 };
-  for (let t = 0; t < tables.nTrees; t++) {
-    for (const i of treeNodes(tables, t)) {
-      if (tables.nodeFeature[i] !== LEAF) {
-        counts.all++;
-        counts.missingLeft += missingGoesLeft(tables, i) ? 1 : 0;
-        counts.categorical += tables.nodeFeature[i] < LEAF ? 1 : 0;
-      }
-    }
-  }
-  return counts;
-}
-
-/** The general walk's extra code and stack, 0 for a plain forest (estimateForestSize). */
-function generalWalkCost(tables: ForestTables, strategy: Strategy): { code: number; stack: number } {
+/** The general walk's extra code and stack (table code), 0 for a plain forest. */
+function generalWalkCost(tables: ForestTables): { code: number; stack: number } {
   const cost = GENERAL_WALK[tables.featureType === 'float32' ? 'float32' : 'quantized'];
-  if (strategy === 'inline') {
-    const splits = inlineSplits(tables);
-    return { code: splits.missingLeft * cost.inlineMissing + splits.categorical * cost.inlineCategory, stack: 0 };
-  }
   const general = tables.nodeMissingLeft !== null || tables.categoryBits !== null;
   const categorical = tables.categoryBits !== null;
   return {
@@ -77,29 +54,201 @@ function generalWalkCost(tables: ForestTables, strategy: Strategy): { code: numb
   };
 }
 
+/** A left subtree of more splits than this puts its branch beyond a 2-byte Thumb branch's reach. */
+const NEAR_BRANCH_SPLITS = 10;
+
+/** What inline code writes, counted as INLINE_CODE prices it. */
+interface InlineShape {
+  splits: number;
+  trees: number;
+  wideLeaves: number;
+  farSplits: number;
+  missingTests: number;
+  categorical: number;
+  literals: number;
+}
+
 /**
- * Inline tree code on Cortex-M4F (-Os, arm-none-eabi-gcc 12.2), fitted (least squares on the
- * relative error of the total) on 18 random forests of wine, breast_cancer and digits (1 to
- * 20 trees, depth 3 to 12, 6 to 1543 splits): bytes per split (its leaf return included), per
- * tree (function and dispatch case) and once (the quantizing prologue). Totals within 17%.
- * Boosted trees (HistGradientBoosting, XGBoost, LightGBM: lopsided, a leaf row per leaf) came
- * out 10-16% larger, so float32 and int16 were refitted on those 11 forests and boosted models
- * together: every total within 12% (float32) and 13% (int16).
+ * Counts inline code's parts, tree by tree in the order emit.ts writes them (a subtree shared
+ * by several trees once per tree): splits, leaf rows above 255, splits that branch over more
+ * than NEAR_BRANCH_SPLITS splits, quantized splits that test NaN's code, categorical splits,
+ * and each tree's distinct constants that need a load (float32 thresholds but 0; quantized
+ * ones outside 0 ... 255). bench/size/fit_inline_code.py counts the same in the C text.
  */
-const INLINE_BYTES: Record<FeatureType, { split: number; tree: number; base: number }> = {
-  float32: { split: 23, tree: 10, base: 0 },
-  int16: { split: 15, tree: 14, base: 85 },
-  int8: { split: 12, tree: 0, base: 115 }
+function inlineShape(tables: ForestTables): InlineShape {
+  const quantized = tables.thresholdI16 ?? tables.thresholdI8;
+  const thresholds = quantized ?? tables.thresholdF32 ?? new Float32Array(0);
+  const shape: InlineShape = {
+    splits: 0,
+    trees: tables.nTrees,
+    wideLeaves: 0,
+    farSplits: 0,
+    missingTests: 0,
+    categorical: 0,
+    literals: 0
+  };
+  for (let t = 0; t < tables.nTrees; t++) {
+    const nodes = treeNodes(tables, t);
+    const position = new Map(nodes.map((node, k) => [node, k]));
+    const splitsBefore = [0];
+    nodes.forEach(node => splitsBefore.push(splitsBefore[splitsBefore.length - 1] + (isSplit(tables, node) ? 1 : 0)));
+    const constants = new Set<number>();
+    nodes.forEach((node, k) => {
+      if (!isSplit(tables, node)) {
+        shape.wideLeaves += tables.nodeNext[node] > 255 ? 1 : 0;
+        return;
+      }
+      shape.splits++;
+      const target = position.get(tables.nodeNext[node]) as number;
+      shape.farSplits += splitsBefore[target] - splitsBefore[k + 1] > NEAR_BRANCH_SPLITS ? 1 : 0;
+      if (tables.nodeFeature[node] < LEAF) {
+        shape.categorical++;
+        return;
+      }
+      shape.missingTests += quantized && missingGoesLeft(tables, node) ? 1 : 0;
+      const threshold = thresholds[node];
+      if (quantized ? threshold < 0 || threshold > 255 : threshold !== 0) {
+        constants.add(threshold);
+      }
+    });
+    shape.literals += constants.size;
+  }
+  return shape;
+}
+
+function isSplit(tables: ForestTables, node: number): boolean {
+  return tables.nodeFeature[node] !== LEAF;
+}
+
+/** The Arm cores inline code is priced for: with an FPU (M4F, M7), Thumb-2 without one (M3), Thumb-1 (M0+). */
+type InlineCore = 'fpu' | 'thumb2Soft' | 'thumb1';
+type InlineCost = Record<keyof InlineShape, number> & { base: number };
+
+/**
+ * Inline tree code (-Os, arm-none-eabi-gcc 12.2), bytes per: split, tree (function and dispatch
+ * case), leaf row above 255 (a 4-byte move where a 2-byte one does), split branching beyond a
+ * 2-byte branch's reach, quantized NaN test, categorical split (the runtime's bit test, inlined),
+ * distinct constant a tree loads; and once (the quantizing prologue). Fitted per core by
+ * bench/size/fit_inline_code.py on 16 forests and boosted models (scikit-learn, XGBoost,
+ * LightGBM; 41 to 6,200 splits; leaf rows up to 12,000; categories): every total within 8%
+ * (the earlier per-split-and-tree fit was 12-16% under on large boosted models).
+ */
+const INLINE_CODE: Record<InlineCore, Record<FeatureType, InlineCost>> = {
+  fpu: {
+    float32: {
+      splits: 15.9,
+      trees: 5.3,
+      wideLeaves: 3.5,
+      farSplits: 6.7,
+      missingTests: 0,
+      categorical: 43.4,
+      literals: 8,
+      base: 0
+    },
+    int16: {
+      splits: 14,
+      trees: 6.3,
+      wideLeaves: 1.5,
+      farSplits: 0.7,
+      missingTests: 8,
+      categorical: 28.2,
+      literals: 2,
+      base: 129
+    },
+    int8: {
+      splits: 10.5,
+      trees: 8.4,
+      wideLeaves: 2.9,
+      farSplits: 2.7,
+      missingTests: 8,
+      categorical: 20.8,
+      literals: 1.1,
+      base: 170
+    }
+  },
+  thumb2Soft: {
+    float32: {
+      splits: 14.8,
+      trees: 13.4,
+      wideLeaves: 4.2,
+      farSplits: 8.5,
+      missingTests: 0,
+      categorical: 37.1,
+      literals: 2.4,
+      base: 0
+    },
+    int16: {
+      splits: 14.1,
+      trees: 6,
+      wideLeaves: 1.4,
+      farSplits: 0.6,
+      missingTests: 8,
+      categorical: 28.1,
+      literals: 2,
+      base: 114
+    },
+    int8: {
+      splits: 10.5,
+      trees: 8.1,
+      wideLeaves: 2.9,
+      farSplits: 2.6,
+      missingTests: 8,
+      categorical: 20.6,
+      literals: 1.2,
+      base: 160
+    }
+  },
+  thumb1: {
+    float32: {
+      splits: 17.6,
+      trees: 3.5,
+      wideLeaves: 4,
+      farSplits: 6,
+      missingTests: 0,
+      categorical: 29.6,
+      literals: 1,
+      base: 0
+    },
+    int16: {
+      splits: 16,
+      trees: 4,
+      wideLeaves: 4.2,
+      farSplits: 3.9,
+      missingTests: 6.9,
+      categorical: 15.6,
+      literals: 2.1,
+      base: 154
+    },
+    int8: {
+      splits: 11.8,
+      trees: 8.2,
+      wideLeaves: 4.8,
+      farSplits: 4.5,
+      missingTests: 7,
+      categorical: 15.5,
+      literals: 0.4,
+      base: 163
+    }
+  }
 };
+
+/** Bytes of inline tree code on `core`: the trees and their dispatch, plus the prologue when `withBase`. */
+function inlineCodeBytes(tables: ForestTables, core: InlineCore = 'fpu', withBase = false): number {
+  const shape = inlineShape(tables);
+  const cost = INLINE_CODE[core][tables.featureType];
+  let bytes = withBase ? cost.base : 0;
+  for (const part of Object.keys(shape) as (keyof InlineShape)[]) {
+    bytes += shape[part] * cost[part];
+  }
+  return Math.round(bytes);
+}
 
 export function estimateForestSize(
   tables: ForestTables,
   classNames: string[],
   strategy: Strategy = 'tables'
 ): SizeEstimate {
-  // Inline code writes each tree's reachable nodes: a subtree shared by several trees once per tree.
-  const splits = strategy === 'inline' ? inlineSplits(tables).all : 0;
-  const general = generalWalkCost(tables, strategy);
+  const general = strategy === 'tables' ? generalWalkCost(tables) : { code: 0, stack: 0 };
   const walk: SizeItem[] =
     strategy === 'tables'
       ? [
@@ -112,15 +261,7 @@ export function estimateForestSize(
           },
           { name: 'missing-value bits', bytes: tables.nodeMissingLeft?.byteLength ?? 0 }
         ]
-      : [
-          {
-            name: 'inline tree code',
-            bytes:
-              splits * INLINE_BYTES[tables.featureType].split +
-              tables.nTrees * INLINE_BYTES[tables.featureType].tree +
-              general.code
-          }
-        ];
+      : [{ name: 'inline tree code', bytes: inlineCodeBytes(tables) }];
   const flash: SizeItem[] = [
     ...walk,
     { name: 'feature scales', bytes: tables.featureScale?.byteLength ?? 0 },
@@ -137,7 +278,7 @@ export function estimateForestSize(
       bytes:
         (strategy === 'tables'
           ? CODE_BYTES[tables.featureType] + general.code
-          : INLINE_BYTES[tables.featureType].base) + (tables.leafU8 ? U8_LEAF_CODE_BYTES : 0)
+          : INLINE_CODE.fpu[tables.featureType].base) + (tables.leafU8 ? U8_LEAF_CODE_BYTES : 0)
     }
   ];
   const ram: SizeItem[] = [
@@ -152,8 +293,9 @@ export function estimateForestSize(
 
 /**
  * Tree code on other cores relative to Cortex-M4F (see estimate/targets.ts for how these were
- * measured): inline float32 trees are smaller without an FPU (a soft-float call where the M4F
- * loads a literal into a VFP register); RV32IMC and AVR by clang's ratios.
+ * measured): inline code on Arm cores by INLINE_CODE's own constants for the core (a
+ * soft-float call where the M4F loads a literal into a VFP register, Thumb-1's narrower
+ * compares); RV32IMC and AVR by clang's ratios.
  */
 const ISA_CODE_FACTORS: Record<string, { rv32imc: number; avr8: number }> = {
   'tables-float32': { rv32imc: 1.5, avr8: 2.6 },
@@ -164,18 +306,18 @@ const ISA_CODE_FACTORS: Record<string, { rv32imc: number; avr8: number }> = {
   // calibration forest): the fixed-width compares with the NaN code cost less on the AVR
   'inline-int8': { rv32imc: 1.2, avr8: 1.2 }
 };
-const THUMB1_INLINE_FACTORS: Record<FeatureType, number> = { float32: 0.85, int16: 1.2, int8: 1.1 };
 /** AVR's fixed inline-tree code (predict, the argmax, soft-float glue), over the per-split factor. */
 const AVR_INLINE_FIXED_BYTES = 350;
 
 export function forestCodeFactor(model: LoweredForest, strategy: Strategy, profile: TargetProfile): number {
   const inline = strategy === 'inline';
   const featureType = model.options.featureType;
-  if (profile.isa === 'thumb2') {
-    return !profile.fpu && inline && featureType === 'float32' ? 0.81 : armCodeFactor(profile);
+  if (inline && (profile.isa === 'thumb1' || (profile.isa === 'thumb2' && !profile.fpu))) {
+    const core: InlineCore = profile.isa === 'thumb1' ? 'thumb1' : 'thumb2Soft';
+    return inlineCodeBytes(model.tables, core, true) / Math.max(inlineCodeBytes(model.tables, 'fpu', true), 1);
   }
-  if (profile.isa === 'thumb1') {
-    return inline ? THUMB1_INLINE_FACTORS[featureType] : armCodeFactor(profile);
+  if (profile.isa === 'thumb2' || profile.isa === 'thumb1') {
+    return armCodeFactor(profile);
   }
   const key = inline ? `inline-${featureType}` : featureType === 'float32' ? 'tables-float32' : 'tables-quantized';
   const factor = ISA_CODE_FACTORS[key][profile.isa];
