@@ -46,14 +46,6 @@ def test_regressor_objectives(objective, link, missing):
     assert_agrees(ir, X, raw=_raw(model, X), values=model.predict(X))
 
 
-def test_cross_entropy_is_a_regression_through_the_logistic_link():
-    X, y = regression(missing=True)
-    model = lgb.LGBMRegressor(objective="cross_entropy", n_estimators=30, verbose=-1).fit(X, y / y.max())
-    ir = model_to_ir(model)
-    assert ir["task"] == "regression" and ir["link"] == "logistic"
-    assert_agrees(ir, X, raw=_raw(model, X), values=model.predict(X))
-
-
 def _rows_with_tiny_values(X):
     """X, then X with a third of its values replaced by 1e-36, -1e-36 and -1e-35: values LightGBM's
     predict reads as 0.0 (|x| <= kZeroThreshold), and zeros."""
@@ -175,13 +167,17 @@ REFUSALS = [
      r"objective 'binary' and sigmoid=2 is not supported: the device's logistic link has slope 1"),
     (lambda X, y: lgb.LGBMRegressor(objective="cross_entropy_lambda", n_estimators=2, verbose=-1)
      .fit(X, y / y.max()), r"objective 'cross_entropy_lambda' is not supported"),
+    (lambda X, y: lgb.LGBMRegressor(objective="cross_entropy", n_estimators=2, verbose=-1)
+     .fit(X, y / y.max()), r"objective 'cross_entropy' is not supported: .* train objective='binary'"),
+    (lambda X, y: lgb.train({"objective": "xentropy", "verbose": -1}, lgb.Dataset(X, y / y.max()), 2),
+     r"objective 'cross_entropy' is not supported: it predicts a probability through a logistic link"),
     (lambda X, y: lgb.LGBMRegressor(), r"LGBMRegressor is not fitted yet"),
 ]
 
 
 @pytest.mark.parametrize("make, message", REFUSALS, ids=[
     "multiclassova", "lambdarank", "rank_xendcg", "ranker", "linear-tree", "custom-objective",
-    "custom-objective-booster", "sigmoid", "cross-entropy-lambda", "unfitted"])
+    "custom-objective-booster", "sigmoid", "cross-entropy-lambda", "cross-entropy", "xentropy-booster", "unfitted"])
 def test_refusals_say_why_in_one_line(make, message):
     X, y = regression()
     with pytest.raises((UnsupportedModelError, NotFittedError), match=message) as info:

@@ -67,12 +67,17 @@ def test_dart_weights_every_tree_as_predict_does():
                   labels=model.predict(X))
 
 
-def test_logitraw_margins_and_labels():
-    """binary:logitraw: predict_proba gives [1 - margin, margin], not probabilities; the IR has
-    the same margins and labels, and the logistic of the margin as the probability."""
+def test_logitraw_booster_exports_its_margins():
+    """A binary:logitraw Booster predicts the raw margin: the device's decision_function gives it
+    (its label, margin >= 0, and the logistic of the margin come with the classifier's link).
+    The scikit-learn wrapper with that objective is refused (REFUSALS): its predict_proba passes
+    the margin off as a probability and its predict compares the margin with 0.5."""
     X, y = classification("breast_cancer", missing=True)
-    model = xgb.XGBClassifier(objective="binary:logitraw", n_estimators=20, random_state=0).fit(X, y)
-    assert_agrees(model_to_ir(model), X, raw=_margin(model, X), labels=model.predict(X))
+    booster = xgb.train({"objective": "binary:logitraw", "max_depth": 3}, xgb.DMatrix(X, label=y), 20)
+    margins = booster.predict(xgb.DMatrix(X)).reshape(len(X), -1)
+    ir = model_to_ir(booster)
+    assert ir["task"] == "classification" and ir["link"] == "logistic"
+    assert_agrees(ir, X, raw=margins, labels=(margins[:, 0] >= 0).astype(int))
 
 
 def test_multiclass_base_score_vector():
@@ -179,13 +184,15 @@ REFUSALS = [
      .fit(X, y), r"objective 'reg:quantileerror' is not supported"),
     (lambda X, y: xgb.XGBClassifier(n_estimators=2, multi_strategy="multi_output_tree")
      .fit(X, (y // 100).astype(int)), r"vector leaves .*multi_strategy='one_output_per_tree'"),
+    (lambda X, y: xgb.XGBClassifier(n_estimators=2, objective="binary:logitraw").fit(X, (y > 150).astype(int)),
+     r"XGBClassifier with objective 'binary:logitraw' is not supported: its predict_proba returns the raw margin"),
     (lambda X, y: xgb.XGBRegressor(), r"XGBRegressor is not fitted yet"),
 ]
 
 
 @pytest.mark.parametrize("make, message", REFUSALS, ids=[
     "ranker", "survival", "ranking-objective", "gblinear", "custom-objective", "missing-marker", "reg-logistic",
-    "hinge", "quantiles", "vector-leaves", "unfitted"])
+    "hinge", "quantiles", "vector-leaves", "logitraw-classifier", "unfitted"])
 def test_refusals_say_why_in_one_line(make, message):
     X, y = regression()
     with pytest.raises((UnsupportedModelError, NotFittedError), match=message) as info:

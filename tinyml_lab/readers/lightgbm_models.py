@@ -76,7 +76,6 @@ OBJECTIVES = {
     "poisson": ("regression", "exp"),
     "gamma": ("regression", "exp"),
     "tweedie": ("regression", "exp"),
-    "cross_entropy": ("regression", "logistic"),
 }
 
 REFUSED_OBJECTIVES = {
@@ -84,7 +83,10 @@ REFUSED_OBJECTIVES = {
                      "compute: use objective='multiclass'",
     "lambdarank": "a ranking model's scores order the rows of a query group; there is no per-row prediction",
     "rank_xendcg": "a ranking model's scores order the rows of a query group; there is no per-row prediction",
-    "cross_entropy_lambda": "its link, log(1 + exp(x)), is not in the IR: use objective='cross_entropy'",
+    "cross_entropy": "it predicts a probability through a logistic link on a regression target, and the IR's "
+                     "regressors have identity and exp links only: for 0/1 labels train objective='binary' (the "
+                     "same link, exported as a classifier)",
+    "cross_entropy_lambda": "its link, log(1 + exp(x)), is not in the IR: for 0/1 labels train objective='binary'",
 }
 
 #: LightGBM's kZeroThreshold (float 1e-35): |x| at most this is "zero" for missing_type "Zero"

@@ -290,10 +290,19 @@ def xgboost_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[
     if name not in SKLEARN_ESTIMATORS:
         raise UnsupportedModelError(f"{type(model).__name__} ({name}) is not an XGBoost model")
     document, n_rounds, classes = _estimator_document(model, name)
+    objective = document["learner"]["objective"]["name"]
+    if objective == "binary:logitraw":
+        # XGBoost's scikit-learn wrapper passes the raw margin off as class 1's probability and
+        # thresholds it at 0.5; the Booster's own predict is the plain margin.
+        raise UnsupportedModelError(
+            f"{type(model).__name__} with objective 'binary:logitraw' is not supported: its predict_proba returns "
+            "the raw margin as a probability and its predict compares the margin with 0.5, which no logistic link "
+            "reproduces; train with 'binary:logistic' (the same trees), or export model.get_booster(), whose "
+            "margins the device's decision_function gives")
     ir = document_to_ir(document, name, type(model).__name__, n_rounds=n_rounds, classes=classes)
     if ESTIMATORS[name].task != ir["task"]:
-        raise UnsupportedModelError(f"{type(model).__name__} with objective "
-                                    f"{document['learner']['objective']['name']!r} predicts a {ir['task']} output")
+        raise UnsupportedModelError(f"{type(model).__name__} with objective {objective!r} predicts a "
+                                    f"{ir['task']} output")
     return ir
 
 
