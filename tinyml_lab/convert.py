@@ -55,7 +55,10 @@ def compile_options(
     if calibration is not None:
         if n_features is None:
             raise InvalidInputError("calibration rows need the model's feature count")
-        options["calibration"] = encode_array(check_features(calibration, n_features, "calibration"), "float32")
+        # NaN passes here: the family that reads calibration rows (int8 networks) refuses it
+        # itself, and trees, which route NaN, ignore them (a sweep hands every int8 option rows)
+        options["calibration"] = encode_array(check_features(calibration, n_features, "calibration",
+                                                             allow_nan=True), "float32")
     return options
 
 
