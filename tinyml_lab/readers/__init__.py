@@ -9,6 +9,8 @@ one line below (docs/architecture.md, "Adding a model family").
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from ..errors import UnsupportedModelError
@@ -59,9 +61,18 @@ def supported_estimators() -> str:
     return "; ".join(f"{', '.join(reader.labels())} ({reader.family})" for reader in READERS)
 
 
+def model_file_suffixes() -> list[str]:
+    """The suffixes of the model files some reader reads (".json", ".txt", ".keras", ...)."""
+    return [name for reader in READERS for name in reader.estimators if name.startswith(".")]
+
+
 def not_supported_message(model: Any) -> str:
     """What model_to_ir says of a model no reader reads: its name, what to use instead if a
-    reader knows an alternative, and the supported estimators."""
+    reader knows an alternative, and the supported estimators (for a path: the file types)."""
+    if isinstance(model, (str, os.PathLike)):
+        suffix = Path(model).suffix.lower()
+        kind = f"{suffix} files are" if suffix else "a path without a suffix is"
+        return f"{model}: {kind} not read; model files read: {', '.join(model_file_suffixes())}"
     short = type(model).__name__
     advice = [reader.instead[short] for reader in READERS if short in reader.instead]
     instead = "".join(f"; {text}" for text in advice)
@@ -69,4 +80,4 @@ def not_supported_message(model: Any) -> str:
             f"supported estimators: {supported_estimators()}")
 
 
-__all__ = ["READERS", "model_to_ir", "not_supported_message", "supported_estimators"]
+__all__ = ["READERS", "model_file_suffixes", "model_to_ir", "not_supported_message", "supported_estimators"]

@@ -309,12 +309,16 @@ def _layer_records(
 
 
 def _inbound_sources(value: Any) -> list[str]:
-    """Names of the layers whose outputs a serialized call node consumes."""
+    """Names of the layers whose outputs a serialized call node consumes: Keras 3 writes each
+    input as a {"class_name": "__keras_tensor__", ...} dict, Keras 2 as a list
+    [layer name, node index, tensor index, call kwargs]."""
     if isinstance(value, dict):
         if value.get("class_name") == "__keras_tensor__":
             return [value["config"]["keras_history"][0]]
         return [name for item in value.values() for name in _inbound_sources(item)]
     if isinstance(value, list):
+        if len(value) >= 3 and isinstance(value[0], str) and isinstance(value[1], int):
+            return [value[0]]
         return [name for item in value for name in _inbound_sources(item)]
     return []
 
