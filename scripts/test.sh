@@ -15,7 +15,7 @@ rm -rf "$RESULTS" && mkdir -p "$RESULTS"
 echo "== lint (eslint + prettier on the TypeScript, ruff on the Python)"
 npm run --silent lint:check 2>&1 | tail -n 20
 echo "eslint+prettier ${PIPESTATUS[0]}" > "$RESULTS/lint.txt"
-ruff check tinyml_lab tests scripts 2>&1 | tail -n 20
+ruff check tinyml_lab tests scripts bench 2>&1 | tail -n 20
 echo "ruff ${PIPESTATUS[0]}" >> "$RESULTS/lint.txt"
 
 echo "== C runtime (gcc -std=c99 -Wall -Wextra -Werror -pedantic, ASan + UBSan)"

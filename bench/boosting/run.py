@@ -15,13 +15,12 @@ sys.path.insert(0, str(HERE))  # tools.py
 sys.path.insert(0, str(HERE.parent / "common"))  # the run, measure.py, tables.py: shared with other benchmarks
 
 import numpy as np  # noqa: E402
-from sklearn.datasets import load_breast_cancer, load_wine  # noqa: E402
-from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-
 import tools  # noqa: E402
 from classifier_bench import Case, run_benchmark  # noqa: E402
 from measure import missing_module  # noqa: E402
+from sklearn.datasets import load_breast_cancer, load_wine  # noqa: E402
+from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
 
 BASELINE = "tinyml-f32"
 #: share of the breast_cancer values replaced by NaN (train and test): missing sensor readings

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-import numpy as np
-
 import measure
+import numpy as np
 from tables import fmt_int, print_table, write_results_json
 
 WRAPPER = "bench_predict.c"

@@ -244,7 +244,8 @@ def versions(modules, extra=()) -> str:
     found += list(extra)
     for command in TOOLCHAIN:
         try:
-            found.append(subprocess.run([command, "--version"], capture_output=True, text=True).stdout.splitlines()[0].strip())
+            done = subprocess.run([command, "--version"], capture_output=True, text=True)
+            found.append(done.stdout.splitlines()[0].strip())
         except Exception:
             found.append(f"{command} missing")
     return "; ".join(found)

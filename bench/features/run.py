@@ -21,9 +21,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE.parent / "common"))  # measure.py, tables.py: shared with bench/trees, bench/nets
 
-import numpy as np  # noqa: E402
-
 import measure  # noqa: E402
+import numpy as np  # noqa: E402
 from tables import fmt_int, fmt_ratio, print_table  # noqa: E402
 
 C_DIR = HERE / "c"  # cases.c, firmware.c, host_driver.c
@@ -380,7 +379,7 @@ def pair_lines(results: list, tables: dict) -> None:
 
     rows = []
     for old, new in pairs:
-        def both(get):
+        def both(get, old=old, new=new):
             a, b = get(old), get(new)
             return f"{fmt_int(b)} / {fmt_int(a)} = {fmt_ratio(b, a)}"
         rows.append([new.case.name, both(lambda r: r.m4f_ipc), both(lambda r: r.host_ipc),

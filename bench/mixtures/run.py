@@ -19,7 +19,9 @@ sys.path.insert(0, str(HERE.parents[1]))  # the working tree's tinyml_lab, not a
 sys.path.insert(0, str(HERE))  # tools.py
 sys.path.insert(0, str(HERE.parent / "common"))  # measure.py, tables.py (shared with trees, nets)
 
+import measure  # noqa: E402
 import numpy as np  # noqa: E402
+import tools  # noqa: E402
 from scipy.special import logsumexp  # noqa: E402
 from sklearn.covariance import EllipticEnvelope  # noqa: E402
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine  # noqa: E402
@@ -27,9 +29,6 @@ from sklearn.mixture import BayesianGaussianMixture, GaussianMixture  # noqa: E4
 from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.naive_bayes import GaussianNB  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
-
-import measure  # noqa: E402
-import tools  # noqa: E402
 from tables import fmt_int, fmt_ratio, print_table, write_results_json  # noqa: E402
 
 BASELINE = "tinyml-f32"
@@ -297,7 +296,8 @@ def main() -> int:
         for error in r.errors:
             print(f"ERROR {r.case} {r.tool}: {error}")
     if args.json:
-        write_results_json(args.json, "mixtures", results, SKIPPED, versions=measure.versions(MEASURED_MODULES), fw_rows=fw_rows,
+        write_results_json(args.json, "mixtures", results, SKIPPED, versions=measure.versions(MEASURED_MODULES),
+                           fw_rows=fw_rows,
                            descriptions={c.name: c.description for c in cases},
                            missing={t.name: t.missing for t in tools.all_tools() if t.missing})
     if not args.workdir:

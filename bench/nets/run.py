@@ -23,10 +23,9 @@ sys.path.insert(0, str(HERE))  # models.py, tools.py
 sys.path.insert(0, str(HERE.parent / "common"))  # measure.py, tables.py (shared with bench/trees)
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import numpy as np  # noqa: E402
-
 import measure  # noqa: E402
 import models  # noqa: E402
+import numpy as np  # noqa: E402
 import tools  # noqa: E402
 from tables import fmt_int, fmt_ratio, print_table, write_results_json  # noqa: E402
 
@@ -99,13 +98,13 @@ def keras_for_tflite(case):
 
     mlp = case.model
     layers = [keras.Input(shape=(mlp.n_features_in_,))]
-    for k, (w, b) in enumerate(zip(mlp.coefs_, mlp.intercepts_)):
+    for k, w in enumerate(mlp.coefs_):
         last = k == len(mlp.coefs_) - 1
         layers.append(keras.layers.Dense(w.shape[1], activation=mlp.out_activation_ if last else mlp.activation,
                                          name=f"dense_{k + 1}"))
     model = keras.Sequential(layers, name=case.name)
-    for layer, w, b in zip(model.layers, mlp.coefs_, mlp.intercepts_):
-        layer.set_weights([w.astype(np.float32), b.astype(np.float32)])
+    for layer, w, bias in zip(model.layers, mlp.coefs_, mlp.intercepts_):
+        layer.set_weights([w.astype(np.float32), bias.astype(np.float32)])
     return model
 
 
@@ -118,7 +117,7 @@ def start_tflite(work: Path, venv: str):
         print(f"SKIPPING tflite-i8 on all models: no TensorFlow venv at {venv}; create it with: "
               + TFVENV_SETUP.format(venv=venv))
         return None
-    log = open(work / "tflite_helper.log", "w")
+    log = open(work / "tflite_helper.log", "w")  # noqa: SIM115 - the helper writes to it after this returns
     env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
     env.pop("PYTHONPATH", None)
     return subprocess.Popen([str(python), str(HERE / "tflite_helper.py"), "-"], stdout=log,
@@ -227,7 +226,7 @@ def int8_table(cases, results: list, tflite: dict, rows_of: dict) -> None:
         n_rows = rows_of[case.name]
         truth, expected = case.truth[:n_rows], case.expected[:n_rows]
 
-        def cells(labels, mine):
+        def cells(labels, mine, n_rows=n_rows, truth=truth, expected=expected):
             if labels is None or len(labels) != n_rows:
                 return ["-", "-", "-"]
             agree_mine = "-" if mine is None else f"{int(np.sum(labels == mine))}/{n_rows}"

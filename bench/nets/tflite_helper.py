@@ -6,9 +6,9 @@ models, then the .tflite run by TFLite's interpreter and by TFLite Micro's (host
     /work/tfvenv/bin/python bench/nets/tflite_helper.py -      (jobs on standard input)
 
 With "-" it imports TensorFlow first and then waits for the jobs, so the main run can start
-it before it has trained the models. The jobs are a list of {"name", "model" (.keras file), "input_shape", "calibration",
-"test" (.npy files of float32 rows, flattened), "out" (a directory)}. For each job this
-writes into "out":
+it before it has trained the models. The jobs are a list of {"name", "model" (.keras file),
+"input_shape", "calibration", "test" (.npy files of float32 rows, flattened), "out" (a
+directory)}. For each job this writes into "out":
 
     model_int8.tflite    the converted model
     tflite_labels.npy    argmax of the int8 output, TFLite interpreter, one per test row
@@ -140,7 +140,11 @@ def versions() -> dict:
 
 def main() -> int:
     info = versions()  # imports TensorFlow (seconds) before waiting for the jobs
-    jobs = json.load(sys.stdin if sys.argv[1] == "-" else open(sys.argv[1]))
+    if sys.argv[1] == "-":
+        jobs = json.load(sys.stdin)
+    else:
+        with open(sys.argv[1]) as source:
+            jobs = json.load(source)
     for job in jobs:
         out = job["out"]
         os.makedirs(out, exist_ok=True)
