@@ -172,13 +172,34 @@ export function checkModelName(name: unknown): asserts name is string {
   }
 }
 
+/**
+ * Literals already written, by value: a forest repeats the same thresholds and leaf values many
+ * times, and the digit search below is most of a large header's emission time. Emptied when
+ * full, so a long session does not grow it without bound.
+ */
+const FLOAT32_LITERALS = new Map<number, string>();
+const MAX_CACHED_LITERALS = 1 << 16;
+
 /** Shortest decimal that reads back as the same float32, always with a '.' or an exponent. */
 export function formatFloat32(value: number): string {
+  if (Object.is(value, -0)) {
+    return '-0.0f'; // a Map holds -0 and 0 as one key: never cached
+  }
+  const cached = FLOAT32_LITERALS.get(value);
+  if (cached !== undefined) {
+    return cached;
+  }
+  const text = float32Literal(value);
+  if (FLOAT32_LITERALS.size >= MAX_CACHED_LITERALS) {
+    FLOAT32_LITERALS.clear();
+  }
+  FLOAT32_LITERALS.set(value, text);
+  return text;
+}
+
+function float32Literal(value: number): string {
   if (!Number.isFinite(value)) {
     throw new Error(`cannot emit non-finite float ${value}`);
-  }
-  if (Object.is(value, -0)) {
-    return '-0.0f';
   }
   // The fewest significant digits that read back as this float32: 9 always do, and once some
   // count does every larger one does too, so a binary search finds it in four tries.

@@ -276,14 +276,29 @@ export function quantizeFeature(x: number, scale: number, offset = 0): number {
  * A leaf's row as the runtime adds it up: a forest classifier's class weights normalized
  * to sum 1 (as sklearn's DecisionTreeClassifier.predict_proba does), otherwise the value
  * times the tree scale (boosting's learning rate), computed in double as sklearn does.
+ * Written into `row` when given (a caller's scratch: one allocation for all leaves).
  */
-function leafRow(ir: TreeEnsembleIR, value: Float64Array, width: number, node: number): Float64Array {
-  const row = value.slice(node * width, (node + 1) * width);
-  const normalize = ir.task === 'classification' && ir.combine === 'mean';
-  const total = row.reduce((a, b) => a + b, 0);
-  const divisor = normalize ? (total === 0 ? 1 : total) : 1;
-  for (let k = 0; k < row.length; k++) {
-    row[k] = normalize ? row[k] / divisor : row[k] * ir.treeScale;
+function leafRow(
+  ir: TreeEnsembleIR,
+  value: Float64Array,
+  width: number,
+  node: number,
+  row = new Float64Array(width)
+): Float64Array {
+  const start = node * width;
+  if (ir.task === 'classification' && ir.combine === 'mean') {
+    let total = 0;
+    for (let k = 0; k < width; k++) {
+      total += value[start + k];
+    }
+    const divisor = total === 0 ? 1 : total;
+    for (let k = 0; k < width; k++) {
+      row[k] = value[start + k] / divisor;
+    }
+  } else {
+    for (let k = 0; k < width; k++) {
+      row[k] = value[start + k] * ir.treeScale;
+    }
   }
   return row;
 }
@@ -362,8 +377,9 @@ export function buildForestTables(
     leafType === 'uint8' ? 1 / 255 : leafType === 'int16' ? fixedPointScale([largestLeaf(ir, width)]) : 1;
   const rows = new RowTable(width);
   const stored = new Float64Array(width);
+  const scratch = new Float64Array(width); // leafRow writes each leaf's row here: no allocation per leaf
   const leafRowOf = (tree: TreeIR, node: number): number => {
-    const row = leafRow(ir, tree.value, width, node);
+    const row = leafRow(ir, tree.value, width, node, scratch);
     for (let k = 0; k < width; k++) {
       // float32 as the device adds them; else integers: probabilities as k/255 (within 1/510), or fixed point
       stored[k] = leafType === 'float32' ? Math.fround(row[k]) : Math.round(row[k] / leafScale);
