@@ -55,6 +55,32 @@ static int compare_conv(tml_layer_t *l, uint32_t n_in)
     return ok;
 }
 
+/* Reference depthwise convolution in double: output channel oc reads input channel
+ * oc / (out_c / in_c), bounds tested per position (no activation). */
+static void ref_depthwise(const tml_layer_t *l, const float *x, double *y)
+{
+    int32_t oy, ox, oc, ky, kx, multiplier = l->out_c / l->in_c;
+    for (oy = 0; oy < l->out_h; oy++) {
+        for (ox = 0; ox < l->out_w; ox++) {
+            for (oc = 0; oc < l->out_c; oc++) {
+                double s = l->bias_f32 ? (double)l->bias_f32[oc] : 0.0;
+                for (ky = 0; ky < l->kernel_h; ky++) {
+                    for (kx = 0; kx < l->kernel_w; kx++) {
+                        int32_t iy = oy * l->stride_h - l->pad_top + ky;
+                        int32_t ix = ox * l->stride_w - l->pad_left + kx;
+                        if (iy < 0 || iy >= l->in_h || ix < 0 || ix >= l->in_w) {
+                            continue;
+                        }
+                        s += (double)x[(iy * l->in_w + ix) * l->in_c + oc / multiplier] *
+                             (double)l->weight_f32[(oc * l->kernel_h + ky) * l->kernel_w + kx];
+                    }
+                }
+                y[(oy * l->out_w + ox) * l->out_c + oc] = s;
+            }
+        }
+    }
+}
+
 /* ---- float nets ---- */
 
 static void test_dense_float(void)
@@ -254,6 +280,68 @@ static void test_activations(void)
     }
 }
 
+/* Depthwise layers of every shape MobileNet-style nets use (3x3 "same" at strides 1 and 2,
+ * depth multipliers 1 and 2, a 1-D kernel, a valid window), against the double reference. */
+static void test_depthwise_float(void)
+{
+    static float w[64 * 9], b[64];
+    static const int32_t shapes[][9] = {
+        /* in_h, in_w, in_c, multiplier, kh, kw, stride, pad_top, pad_left */
+        {5, 5, 3, 1, 3, 3, 1, 1, 1}, {6, 6, 4, 1, 3, 3, 2, 0, 0}, {5, 7, 2, 2, 3, 3, 2, 1, 1},
+        {1, 9, 3, 2, 1, 4, 1, 0, 1}, {4, 4, 5, 1, 2, 2, 1, 0, 0}, {3, 3, 1, 3, 3, 3, 1, 1, 1},
+    };
+    size_t s;
+    int32_t i;
+    for (i = 0; i < 64 * 9; i++) {
+        w[i] = rng_float(-1.0f, 1.0f);
+    }
+    for (i = 0; i < 64; i++) {
+        b[i] = rng_float(-0.5f, 0.5f);
+    }
+    for (s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const int32_t *d = shapes[s];
+        int32_t oh = (d[0] + 2 * d[7] - d[4]) / d[6] + 1, ow = (d[1] + 2 * d[8] - d[5]) / d[6] + 1;
+        float x[256], y[256];
+        double ref[256];
+        int32_t k, n_out;
+        int ok = 1;
+        tml_layer_t l;
+        /* "same" padding may pad less after than before: keep every window starting inside */
+        while ((oh - 1) * d[6] - d[7] >= d[0]) {
+            oh--;
+        }
+        while ((ow - 1) * d[6] - d[8] >= d[1]) {
+            ow--;
+        }
+        l = layer_of(TML_LAYER_DEPTHWISE, TML_ACT_IDENTITY, d[0], d[1], d[2], oh, ow, d[2] * d[3]);
+        set_window(&l, d[4], d[5], d[6], d[6], d[7], d[8]);
+        l.weight_f32 = w;
+        l.bias_f32 = s % 2 ? NULL : b;
+        for (k = 0; k < d[0] * d[1] * d[2]; k++) {
+            x[k] = rng_float(-2.0f, 2.0f);
+        }
+        CHECK(run_single(&l, x, y) == TML_OK);
+        ref_depthwise(&l, x, ref);
+        n_out = oh * ow * l.out_c;
+        for (k = 0; k < n_out; k++) {
+            ok &= fabs((double)y[k] - ref[k]) <= 1e-5;
+        }
+        CHECK(ok);
+    }
+    {
+        /* 5 output channels cannot come in equal groups from 3 input channels */
+        tml_layer_t l = layer_of(TML_LAYER_DEPTHWISE, TML_ACT_IDENTITY, 4, 4, 3, 4, 4, 5);
+        tml_net_t net;
+        set_window(&l, 3, 3, 1, 1, 1, 1);
+        l.weight_f32 = w;
+        l.out_offset = 4 * 4 * 4 * 3;
+        net = net_of(&l, 1, 0, l.out_offset + 4 * 4 * 4 * 6);
+        CHECK(tml_net_validate(&net) == TML_E_SHAPE);
+        l.out_c = 6;
+        CHECK(tml_net_validate(&net) == TML_OK);
+    }
+}
+
 int main(void)
 {
     test_dense_float();
@@ -261,6 +349,7 @@ int main(void)
     test_conv1d_valid();
     test_conv1d_same_stride2();
     test_conv2d_asymmetric_same();
+    test_depthwise_float();
     test_affine_in_place();
     test_activations();
     return CHECK_REPORT("net_f32");

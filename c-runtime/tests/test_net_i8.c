@@ -488,6 +488,81 @@ static void test_int8_kernels_equal_plain_loops(void)
     CHECK(folded_layers > 200);
 }
 
+/* int8 DEPTHWISE: the kernel's sums and the requantized layer against a plain loop of
+ * bias + sum (q - in_zero) * w over the inside taps, on random shapes, zero points and
+ * multipliers; a folded bias is refused. */
+static void test_int8_depthwise_equals_plain_loop(void)
+{
+    static int8_t weights[64 * 15], input[1024];
+    static int32_t bias[64], multiplier[64];
+    static int8_t shift[64];
+    int trial, mismatches = 0;
+    for (trial = 0; trial < 300; trial++) {
+        int32_t kh = rng_int(1, 3), kw = rng_int(1, 5), ih = rng_int(kh, 6), iw = rng_int(kw, 8);
+        int32_t ic = rng_int(1, 8), m = rng_int(1, 3), oc = ic * m, sh = rng_int(1, 2), sw = rng_int(1, 2);
+        int32_t pt = rng_int(0, kh - 1), pl = rng_int(0, kw - 1);
+        int32_t oh = (ih + pt - 1) / sh + 1, ow = (iw + pl - 1) / sw + 1, n_in = ih * iw * ic;
+        int32_t i, c, oy, ox, ky, kx;
+        tml_layer_t l;
+        tml_net_t net;
+        while ((oh - 1) * sh - pt >= ih) {
+            oh--;
+        }
+        while ((ow - 1) * sw - pl >= iw) {
+            ow--;
+        }
+        l = layer_of(TML_LAYER_DEPTHWISE, rng_int(TML_ACT_IDENTITY, TML_ACT_RELU6), ih, iw, ic, oh, ow, oc);
+        set_window(&l, kh, kw, sh, sw, pt, pl);
+        for (i = 0; i < oc * kh * kw; i++) {
+            weights[i] = (int8_t)rng_int(-128, 127);
+        }
+        for (i = 0; i < n_in; i++) {
+            input[i] = (int8_t)rng_int(-128, 127);
+        }
+        for (c = 0; c < oc; c++) {
+            bias[c] = rng_bias();
+            multiplier[c] = rng_int(1 << 30, INT32_MAX);
+            shift[c] = (int8_t)rng_int(-20, 2);
+        }
+        l.weight_i8 = weights;
+        l.bias_i32 = trial % 5 == 0 ? NULL : bias;
+        l.multiplier = multiplier;
+        l.shift = shift;
+        l.in_zero = trial % 7 == 0 ? 0 : rng_int(-128, 127);
+        l.out_zero = rng_int(-128, 127);
+        l.out_scale = rng_float(0.01f, 1.0f);
+        l.out_offset = ((n_in + 3) / 4) * 4;
+        net = net_of(&l, 1, 1, l.out_offset + oh * ow * oc);
+        CHECK(tml_net_validate(&net) == TML_OK);
+        memcpy(arena, input, (size_t)n_in);
+        CHECK(tml_net_run_layer(&net, 0, arena) == TML_OK);
+        for (oy = 0; oy < oh; oy++) {
+            for (ox = 0; ox < ow; ox++) {
+                for (c = 0; c < oc; c++) {
+                    int64_t want = l.bias_i32 != NULL ? bias[c] : 0;
+                    int8_t got = ((const int8_t *)tml_arena_at(arena, l.out_offset))[(oy * ow + ox) * oc + c];
+                    for (ky = 0; ky < kh; ky++) {
+                        for (kx = 0; kx < kw; kx++) {
+                            int32_t y = oy * sh - pt + ky, x = ox * sw - pl + kx;
+                            if (y >= 0 && y < ih && x >= 0 && x < iw) {
+                                want += ((int32_t)input[(y * iw + x) * ic + c / m] - l.in_zero) *
+                                        (int32_t)weights[(c * kh + ky) * kw + kx];
+                            }
+                        }
+                    }
+                    want = want > INT32_MAX ? INT32_MAX : want < INT32_MIN ? INT32_MIN : want;
+                    mismatches += tml_net_depthwise_i8(&l, input, oy, ox, c) != (int32_t)want;
+                    mismatches += got != ref_requantized(&l, (int32_t)want, c);
+                }
+            }
+        }
+        l.bias_i32 = bias;
+        l.bias_folded = 1;
+        CHECK(tml_net_validate(&net) == TML_E_KIND);
+    }
+    CHECK(mismatches == 0);
+}
+
 /* The largest window int8 sums allow, every term at its extreme: no overflow, either sign. */
 static void test_int8_dot_extremes(void)
 {
@@ -534,6 +609,7 @@ int main(void)
     test_int8_softmax_on_int8_output();
     test_int8_activation_and_affine();
     test_int8_kernels_equal_plain_loops();
+    test_int8_depthwise_equals_plain_loop();
     test_int8_dot_extremes();
     return CHECK_REPORT("net_i8");
 }

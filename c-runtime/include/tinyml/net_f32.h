@@ -76,6 +76,23 @@ static inline float tml_net_conv_f32(const tml_layer_t *layer, const float *in, 
     return acc;
 }
 
+/* Float depthwise sum of output channel c at (oy, ox), bias included; padding adds 0. */
+static inline float tml_net_depthwise_f32(const tml_layer_t *layer, const float *in, int32_t oy, int32_t ox,
+                                          int32_t c)
+{
+    tml_window_t w = tml_net_window(layer, oy, ox);
+    int32_t ky, kx, n = layer->in_c, channel = tml_net_depthwise_input(layer, c);
+    float acc = layer->bias_f32 != NULL ? layer->bias_f32[c] : 0.0f;
+    for (ky = w.ky0; ky < w.ky1; ky++) {
+        const float *x = in + ((w.y0 + ky) * layer->in_w + w.x0) * n + channel;
+        const float *wt = layer->weight_f32 + (c * layer->kernel_h + ky) * layer->kernel_w;
+        for (kx = w.kx0; kx < w.kx1; kx++) {
+            acc += x[kx * n] * wt[kx];
+        }
+    }
+    return acc;
+}
+
 /*
  * Dense layers on their own short loops: the general convolution walks a window per output
  * and, inlined into one function with every other kernel, keeps too few registers for its

@@ -211,6 +211,24 @@ static inline int32_t tml_net_conv_i8(const tml_layer_t *layer, const int8_t *in
     return tml_net_conv_i8_window(layer, in, tml_net_window(layer, oy, ox), c);
 }
 
+/* int8 depthwise sum of output channel c at (oy, ox): bias + sum (q - in_zero) * w over the
+ * window's inside positions, saturated. A window is a few taps of one channel, so the zero
+ * point is taken off per term (a DEPTHWISE bias is never folded). */
+static inline int32_t tml_net_depthwise_i8(const tml_layer_t *layer, const int8_t *in, int32_t oy, int32_t ox,
+                                           int32_t c)
+{
+    tml_window_t w = tml_net_window(layer, oy, ox);
+    int32_t ky, kx, n = layer->in_c, channel = tml_net_depthwise_input(layer, c), sum = 0;
+    for (ky = w.ky0; ky < w.ky1; ky++) {
+        const int8_t *x = in + ((w.y0 + ky) * layer->in_w + w.x0) * n + channel;
+        const int8_t *wt = layer->weight_i8 + (c * layer->kernel_h + ky) * layer->kernel_w;
+        for (kx = w.kx0; kx < w.kx1; kx++) {
+            sum += ((int32_t)x[kx * n] - layer->in_zero) * (int32_t)wt[kx];
+        }
+    }
+    return tml_clamp_i32((int64_t)sum + (layer->bias_i32 != NULL ? layer->bias_i32[c] : 0));
+}
+
 /* Output channel c of an int8 CONV from its saturated sum with the bias: requantization,
  * out_zero and the clamp to [lo, hi]. */
 static inline int8_t tml_net_out_i8(const tml_layer_t *layer, int32_t c, int64_t acc, int32_t lo, int32_t hi)
@@ -220,6 +238,28 @@ static inline int8_t tml_net_out_i8(const tml_layer_t *layer, int32_t c, int64_t
     return (int8_t)(r < lo ? lo : r > hi ? hi : r);
 }
 
+/* The clamp of an int8 layer's output that also applies ReLU and ReLU6: [*lo, *hi]. */
+static inline void tml_net_out_range_i8(const tml_layer_t *layer, int32_t *lo, int32_t *hi)
+{
+    *lo = layer->activation == TML_ACT_IDENTITY ? -128 : layer->out_zero;
+    *hi = layer->activation == TML_ACT_RELU6 ? tml_quantize_i8(6.0f, layer->out_scale, layer->out_zero) : 127;
+}
+
+/* int8 DEPTHWISE in integers: requantize, add out_zero, clamp (as tml_net_run_conv_requantized). */
+static inline void tml_net_run_depthwise_requantized(const tml_layer_t *layer, const int8_t *in, int8_t *out)
+{
+    int32_t oy, ox, c, lo, hi;
+    tml_net_out_range_i8(layer, &lo, &hi);
+    for (oy = 0; oy < layer->out_h; oy++) {
+        for (ox = 0; ox < layer->out_w; ox++) {
+            int8_t *o = out + (oy * layer->out_w + ox) * layer->out_c;
+            for (c = 0; c < layer->out_c; c++) {
+                o[c] = tml_net_out_i8(layer, c, tml_net_depthwise_i8(layer, in, oy, ox, c), lo, hi);
+            }
+        }
+    }
+}
+
 /*
  * int8 CONV (and dense) in integers: requantize, add out_zero, clamp; ReLU and ReLU6 are
  * clamps too. Per position the window is found once; two output channels at a time share the
@@ -227,9 +267,8 @@ static inline int8_t tml_net_out_i8(const tml_layer_t *layer, int32_t c, int64_t
  */
 static inline void tml_net_run_conv_requantized(const tml_layer_t *layer, const int8_t *in, int8_t *out)
 {
-    int32_t oy, ox, c, ky, k, n = layer->in_c, per = layer->kernel_h * layer->kernel_w * n;
-    int32_t lo = layer->activation == TML_ACT_IDENTITY ? -128 : layer->out_zero;
-    int32_t hi = layer->activation == TML_ACT_RELU6 ? tml_quantize_i8(6.0f, layer->out_scale, layer->out_zero) : 127;
+    int32_t oy, ox, c, ky, k, n = layer->in_c, per = layer->kernel_h * layer->kernel_w * n, lo, hi;
+    tml_net_out_range_i8(layer, &lo, &hi);
     for (oy = 0; oy < layer->out_h; oy++) {
         for (ox = 0; ox < layer->out_w; ox++) {
             tml_window_t w = tml_net_window(layer, oy, ox);

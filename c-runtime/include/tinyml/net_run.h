@@ -25,7 +25,7 @@
 
 /*
  * Real value of output channel c at (oy, ox) before the activation, for layers that compute
- * in float: CONV of a float net or int8 CONV on the float path (the int32 sum times
+ * in float: CONV or DEPTHWISE of a float net, or int8 on the float path (the int32 sum times
  * channel_scale), AFFINE and ACTIVATION (input dequantized in an int8 net).
  */
 static inline float tml_net_value(const tml_net_t *net, const tml_layer_t *layer, const void *in, int32_t oy,
@@ -36,8 +36,14 @@ static inline float tml_net_value(const tml_net_t *net, const tml_layer_t *layer
         int32_t acc = tml_net_conv_i8(layer, (const int8_t *)in, oy, ox, c);
         return (float)acc * layer->channel_scale[c];
     }
+    if (layer->kind == TML_LAYER_DEPTHWISE && net->quantized) {
+        return (float)tml_net_depthwise_i8(layer, (const int8_t *)in, oy, ox, c) * layer->channel_scale[c];
+    }
     if (layer->kind == TML_LAYER_CONV) {
         return tml_net_conv_f32(layer, (const float *)in, oy, ox, c);
+    }
+    if (layer->kind == TML_LAYER_DEPTHWISE) {
+        return tml_net_depthwise_f32(layer, (const float *)in, oy, ox, c);
     }
     {
         int32_t i = (oy * layer->in_w + ox) * layer->in_c + c;
@@ -140,6 +146,8 @@ static inline int tml_net_run_layer(const tml_net_t *net, int32_t k, void *arena
         tml_net_run_dense_f32(layer, (const float *)in, (float *)out);
     } else if (layer->kind == TML_LAYER_CONV && net->quantized && !tml_net_conv_in_float(layer)) {
         tml_net_run_conv_requantized(layer, (const int8_t *)in, (int8_t *)out);
+    } else if (layer->kind == TML_LAYER_DEPTHWISE && net->quantized && !tml_net_conv_in_float(layer)) {
+        tml_net_run_depthwise_requantized(layer, (const int8_t *)in, (int8_t *)out);
     } else {
         tml_net_run_float_path(net, layer, in, out);
     }

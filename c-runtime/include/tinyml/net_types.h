@@ -17,6 +17,7 @@
 #define TML_LAYER_AVG_POOL 2   /* mean over the window's positions inside the input */
 #define TML_LAYER_AFFINE 3     /* per channel: x * weight[c] + bias[c] (a batch norm not folded) */
 #define TML_LAYER_ACTIVATION 4 /* the activation alone, element by element */
+#define TML_LAYER_DEPTHWISE 5  /* one filter per output channel over one input channel, then the activation */
 
 /* Activations, applied to a layer's output. */
 #define TML_ACT_IDENTITY 0
@@ -36,9 +37,10 @@ typedef struct {
     int32_t pad_top, pad_left; /* padding before the first row / column ("same" padding) */
     int32_t in_offset, out_offset; /* byte offsets in the arena, multiples of 4 */
     /* float32 nets (and AFFINE layers of either kind of net) */
-    const float *weight_f32; /* CONV: [out_c][kernel_h][kernel_w][in_c]; AFFINE: [c] */
-    const float *bias_f32;   /* CONV: [out_c] or NULL; AFFINE: [c] */
-    /* int8 nets */
+    const float *weight_f32; /* CONV: [out_c][kernel_h][kernel_w][in_c]; DEPTHWISE: [out_c][kernel_h][kernel_w];
+                                AFFINE: [c] */
+    const float *bias_f32;   /* CONV, DEPTHWISE: [out_c] or NULL; AFFINE: [c] */
+    /* int8 nets: CONV's tables, and DEPTHWISE's with its weight layout */
     const int8_t *weight_i8;   /* CONV: [out_c][kernel_h][kernel_w][in_c] */
     const int32_t *bias_i32;   /* CONV: [out_c] or NULL, in units of in_scale * weight scale */
     const int32_t *multiplier; /* CONV: [out_c], Q31 in [2^30, 2^31) (see tml_requantize) */
@@ -113,8 +115,8 @@ static inline const void *tml_arena_at_const(const void *arena, int32_t offset)
     return (const void *)((const unsigned char *)arena + offset);
 }
 
-/* An int8 CONV computes in float when it writes float or its activation is not piecewise
- * linear; otherwise it requantizes in integers. */
+/* An int8 CONV or DEPTHWISE computes in float when it writes float or its activation is not
+ * piecewise linear; otherwise it requantizes in integers. */
 static inline int tml_net_conv_in_float(const tml_layer_t *layer)
 {
     return layer->out_float == 1 || layer->activation == TML_ACT_TANH ||
@@ -132,6 +134,19 @@ static inline tml_window_t tml_net_window(const tml_layer_t *layer, int32_t oy, 
     w.ky1 = layer->in_h - w.y0 < layer->kernel_h ? layer->in_h - w.y0 : layer->kernel_h;
     w.kx1 = layer->in_w - w.x0 < layer->kernel_w ? layer->in_w - w.x0 : layer->kernel_w;
     return w;
+}
+
+/* Layers with weights and a window: a convolution or a depthwise convolution. */
+static inline int tml_net_is_filter(const tml_layer_t *layer)
+{
+    return layer->kind == TML_LAYER_CONV || layer->kind == TML_LAYER_DEPTHWISE;
+}
+
+/* The input channel a DEPTHWISE output channel reads: output channels come in groups of
+ * out_c / in_c (the depth multiplier) per input channel, as Keras and TFLite order them. */
+static inline int32_t tml_net_depthwise_input(const tml_layer_t *layer, int32_t c)
+{
+    return c / (layer->out_c / layer->in_c);
 }
 
 /* A dense layer: a 1x1 convolution of a 1x1 input. */

@@ -60,7 +60,7 @@ static inline int tml_net_validate_kind(const tml_net_t *net, int32_t k)
     const tml_layer_t *layer = &net->layers[k];
     int is_last = k == net->n_layers - 1;
     int is_pool = layer->kind == TML_LAYER_MAX_POOL || layer->kind == TML_LAYER_AVG_POOL;
-    if (layer->kind < TML_LAYER_CONV || layer->kind > TML_LAYER_ACTIVATION ||
+    if (layer->kind < TML_LAYER_CONV || layer->kind > TML_LAYER_DEPTHWISE ||
         layer->activation < TML_ACT_IDENTITY || layer->activation > TML_ACT_SOFTMAX ||
         (layer->activation == TML_ACT_SOFTMAX && !is_last) ||
         (layer->out_float != 0 && layer->out_float != 1) || (layer->out_float && !is_last)) {
@@ -97,13 +97,15 @@ static inline int tml_net_validate_shape(const tml_net_t *net, int32_t k)
     if (layer->kind == TML_LAYER_AFFINE || layer->kind == TML_LAYER_ACTIVATION) {
         return tml_net_same_shape_in_out(layer) ? TML_OK : TML_E_SHAPE;
     }
-    if ((layer->kind != TML_LAYER_CONV && layer->out_c != layer->in_c) ||
+    if ((layer->kind == TML_LAYER_DEPTHWISE && layer->out_c % layer->in_c != 0) ||
+        (!tml_net_is_filter(layer) && layer->out_c != layer->in_c) ||
         !tml_net_axis_ok(layer->in_h, layer->out_h, layer->kernel_h, layer->stride_h, layer->pad_top) ||
         !tml_net_axis_ok(layer->in_w, layer->out_w, layer->kernel_w, layer->stride_w, layer->pad_left)) {
         return TML_E_SHAPE;
     }
-    if (layer->kind == TML_LAYER_CONV) {
-        int64_t per_output = tml_net_count3(layer->kernel_h, layer->kernel_w, layer->in_c);
+    if (tml_net_is_filter(layer)) {
+        int64_t per_output =
+            tml_net_count3(layer->kernel_h, layer->kernel_w, layer->kind == TML_LAYER_CONV ? layer->in_c : 1);
         if (per_output < 0 || per_output * (int64_t)layer->out_c > INT32_MAX ||
             (net->quantized && per_output > TML_MAX_I8_WINDOW)) {
             return TML_E_SIZE;
@@ -115,7 +117,7 @@ static inline int tml_net_validate_shape(const tml_net_t *net, int32_t k)
     return TML_OK;
 }
 
-/* The per-channel requantization tables of an int8 CONV (those given). */
+/* The per-channel requantization tables of an int8 CONV or DEPTHWISE (those given). */
 static inline int tml_net_validate_channels(const tml_layer_t *layer)
 {
     int32_t c;
@@ -141,7 +143,7 @@ static inline int tml_net_validate_weights(const tml_net_t *net, const tml_layer
     if (layer->kind == TML_LAYER_AFFINE) {
         return layer->weight_f32 != NULL && layer->bias_f32 != NULL ? TML_OK : TML_E_NULL;
     }
-    if (layer->kind != TML_LAYER_CONV) {
+    if (!tml_net_is_filter(layer)) {
         return TML_OK;
     }
     if (!net->quantized) {
@@ -152,8 +154,9 @@ static inline int tml_net_validate_weights(const tml_net_t *net, const tml_layer
                                       : layer->multiplier == NULL || layer->shift == NULL)) {
         return TML_E_NULL;
     }
-    if (layer->bias_folded != 0 && layer->bias_folded != 1) {
-        return TML_E_KIND;
+    if ((layer->bias_folded != 0 && layer->bias_folded != 1) ||
+        (layer->bias_folded && layer->kind == TML_LAYER_DEPTHWISE)) {
+        return TML_E_KIND; /* a DEPTHWISE kernel takes the zero point off per term */
     }
     if (layer->bias_folded && layer->bias_i32 == NULL) {
         return TML_E_NULL; /* the zero point's share lives in the bias */
