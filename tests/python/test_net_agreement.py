@@ -172,6 +172,43 @@ def test_keras_conv2d_digits_float32_and_int8(run_header):
     assert int8_report.device_accuracy >= float_report.device_accuracy - 0.03
 
 
+def test_keras_depthwise_conv2d_float32_and_int8(run_header):
+    """MobileNet-style blocks: DepthwiseConv2D (depth multipliers 1 and 2, strides 1 and 2,
+    "same" and "valid" padding, no bias), batch norm folded into it, ReLU6, a 1x1 Conv2D."""
+    X, y = load_digits(return_X_y=True)
+    images = (X / 16.0).reshape(-1, 8, 8, 1).astype(np.float32)
+    X_train, y_train, X_test, y_test = split(images, y)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((8, 8, 1)),
+        keras.layers.Conv2D(4, 3, padding="same", activation="relu"),
+        keras.layers.DepthwiseConv2D(3, padding="same", depth_multiplier=2, use_bias=False),
+        keras.layers.BatchNormalization(),
+        keras.layers.ReLU(max_value=6.0),
+        keras.layers.Conv2D(8, 1),
+        keras.layers.DepthwiseConv2D(2, strides=2, padding="valid", activation="relu"),
+        keras.layers.Flatten(),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+    _train(model, X_train, y_train, "sparse_categorical_crossentropy", epochs=6)
+    reference = np.asarray(model.predict(X_test, verbose=0), dtype=np.float64)
+    converted = tinyml_lab.convert(model)
+    assert [layer["kind"] for layer in converted.structure["layers"]].count("depthwise") == 2
+    out = run_header(converted.header, X_test.reshape(len(X_test), -1))
+    np.testing.assert_allclose(out[:, 1:], reference, atol=FLOAT_TOLERANCE)
+    float_report = converted.evaluate(X_test, y_test)
+    assert float_report.max_abs_error < FLOAT_TOLERANCE
+    int8 = tinyml_lab.convert(model, dtype="int8", calibration=X_train[:300])
+    int8_out = run_header(int8.header, X_test.reshape(len(X_test), -1))
+    int8_report = int8.evaluate(X_test, y_test)
+    # the header compiled by gcc gives the WebAssembly build's int8 outputs (the integers are the
+    # same; the last layer's softmax calls each C library's expf)
+    np.testing.assert_array_equal(int8_out[:, 0], np.asarray(int8_report.device_classes))
+    np.testing.assert_allclose(int8_out[:, 1:], np.asarray(int8_report.device_values).reshape(len(X_test), -1),
+                               atol=1e-6)
+    assert int8_report.device_accuracy >= float_report.device_accuracy - 0.03
+
+
 def test_keras_regression_and_binary_sigmoid(run_header):
     X, y = _scaled(load_diabetes)
     keras.utils.set_random_seed(0)

@@ -540,6 +540,34 @@ def _conv(layer: KerasLayer, shape: tuple[int, ...], rank: int):
     return [ir_layer], (*spatial, filters)
 
 
+def _depthwise(layer: KerasLayer, shape: tuple[int, ...]):
+    """DepthwiseConv2D: one kh x kw filter per (input channel, multiplier) pair; Keras's kernel
+    is [kh, kw, channels, depth_multiplier], output channel c * multiplier + m."""
+    _require_rank(shape, 3, "[height, width, channels]")
+    config = layer.config
+    window = tuple(int(k) for k in _as_tuple(config["kernel_size"]))
+    strides = tuple(int(s) for s in _as_tuple(config["strides"]))
+    if any(int(d) != 1 for d in _as_tuple(config.get("dilation_rate", 1))):
+        raise _Refused(f"dilation_rate={config.get('dilation_rate')}; only 1 is supported")
+    multiplier = int(config.get("depth_multiplier", 1))
+    kernel_shape = (*window, shape[-1], multiplier)
+    use_bias = config.get("use_bias", True)
+    weights = _named_weights(layer, ["depthwise_kernel", "bias"] if use_bias else ["depthwise_kernel"])
+    _check_shape(layer, "depthwise_kernel", weights["depthwise_kernel"], kernel_shape)
+    bias = weights.get("bias", np.zeros(shape[-1] * multiplier, dtype=np.float32))
+    _check_shape(layer, "bias", bias, (shape[-1] * multiplier,))
+    spatial = _spatial_output(shape, window, strides, config["padding"])
+    ir_layer = {
+        "kind": "depthwise_conv2d",
+        "weights": _f32(weights["depthwise_kernel"]),
+        "bias": _f32(bias),
+        "strides": list(strides),
+        "padding": config["padding"],
+        "activation": _activation(config),
+    }
+    return [ir_layer], (*spatial, shape[-1] * multiplier)
+
+
 def _pool(layer: KerasLayer, shape: tuple[int, ...], rank: int, op: str):
     _require_rank(shape, rank + 1, "[height, width, channels]" if rank == 2 else "[steps, channels]")
     config = layer.config
@@ -616,6 +644,7 @@ CONVERTERS = {
     "Dense": _dense,
     "Conv1D": lambda layer, shape: _conv(layer, shape, 1),
     "Conv2D": lambda layer, shape: _conv(layer, shape, 2),
+    "DepthwiseConv2D": _depthwise,
     "MaxPooling1D": lambda layer, shape: _pool(layer, shape, 1, "max"),
     "AveragePooling1D": lambda layer, shape: _pool(layer, shape, 1, "avg"),
     "MaxPooling2D": lambda layer, shape: _pool(layer, shape, 2, "max"),

@@ -3,7 +3,7 @@
  * bytes per layer) and its Cortex-M4F instruction estimate, fitted on QEMU counts.
  */
 import { Activation } from './ir';
-import { IN_PLACE, LayerKind, NetTables, Shape3, outputElementBytes, shapeSize } from './lower';
+import { IN_PLACE, LayerKind, NetTables, Shape3, isFilter, outputElementBytes, shapeSize } from './lower';
 
 /** Per-layer summary for the widget's layer table and charts. */
 export interface NetLayerSummary {
@@ -92,10 +92,10 @@ export function int8PortableExtraInstructions(tables: NetTables): number {
     return 0;
   }
   return tables.layers.reduce((sum, l) => {
-    if (l.kind !== 'conv') {
+    if (!isFilter(l.kind)) {
       return sum;
     }
-    const macs = shapeSize(l.outShape) * l.kernel[0] * l.kernel[1] * l.inShape[2];
+    const macs = shapeSize(l.outShape) * l.kernel[0] * l.kernel[1] * (l.kind === 'conv' ? l.inShape[2] : 1);
     const floatPath = l.outFloat || TRANSCENDENTAL_ACTIVATIONS.includes(l.activation);
     return sum + macs * (floatPath ? 5 - INSTRUCTIONS.int8.denseFloat : 3.5 - INSTRUCTIONS.int8.dense);
   }, 0);
@@ -109,14 +109,14 @@ export function describeNet(tables: NetTables): NetStructure {
   const layers = tables.layers.map(l => {
     const outBytes = outputElementBytes(tables, l) * shapeSize(l.outShape);
     const [oh, ow, cout] = l.outShape;
-    const params =
-      l.kind === 'conv' ? l.kernel[0] * l.kernel[1] * l.inShape[2] * cout + cout : l.kind === 'affine' ? 2 * cout : 0;
-    const macs = l.kind === 'conv' ? oh * ow * cout * l.kernel[0] * l.kernel[1] * l.inShape[2] : 0;
-    const weightBytes =
-      l.kind === 'conv'
-        ? (l.weightI8 ? l.weightI8.byteLength + 4 * cout /* bias */ + 5 * cout /* multiplier, shift */ : 4 * params) +
-          (l.channelScale?.byteLength ?? 0)
-        : 4 * params;
+    // taps per output: a convolution's window spans every input channel, a depthwise one's one
+    const taps = l.kernel[0] * l.kernel[1] * (l.kind === 'conv' ? l.inShape[2] : 1);
+    const params = isFilter(l.kind) ? taps * cout + cout : l.kind === 'affine' ? 2 * cout : 0;
+    const macs = isFilter(l.kind) ? oh * ow * cout * taps : 0;
+    const weightBytes = isFilter(l.kind)
+      ? (l.weightI8 ? l.weightI8.byteLength + 4 * cout /* bias */ + 5 * cout /* multiplier, shift */ : 4 * params) +
+        (l.channelScale?.byteLength ?? 0)
+      : 4 * params;
     const summary: NetLayerSummary = {
       name: l.name,
       kind: l.kind,
@@ -143,7 +143,7 @@ export function describeNet(tables: NetTables): NetStructure {
       if (dense) {
         const perMac = tables.layers.length === 1 ? cost.denseOneLayer : floatPath ? cost.denseFloat : cost.dense;
         instructions += layers[k].macs * perMac + outputs * (floatPath ? cost.floatOutput : cost.denseOutput);
-      } else if (l.kind === 'conv') {
+      } else if (isFilter(l.kind)) {
         instructions += layers[k].macs * cost.conv + outputs * (floatPath ? cost.floatOutput : cost.convOutput);
       } else {
         instructions += shapeSize(l.inShape) * (l.kind === 'affine' ? cost.affine : cost.elementwise);

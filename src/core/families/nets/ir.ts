@@ -29,6 +29,15 @@ export type NetLayerIR =
       padding: Padding;
       activation: Activation;
     }
+  /** Keras's DepthwiseConv2D: weights [kh, kw, channels, multiplier]. */
+  | {
+      kind: 'depthwise_conv2d';
+      weights: Weights;
+      bias: Weights;
+      strides: number[];
+      padding: Padding;
+      activation: Activation;
+    }
   | {
       kind: 'max_pool1d' | 'avg_pool1d' | 'max_pool2d' | 'avg_pool2d';
       poolSize: number[];
@@ -148,6 +157,19 @@ function parseLayer(raw: unknown, path: string): NetLayerIR {
         weights: w,
         bias: b,
         strides: positiveInts(l.strides, `${path}.strides`, d),
+        padding: padding(l.padding, `${path}.padding`),
+        activation: activation(l.activation, `${path}.activation`)
+      };
+    }
+    case 'depthwise_conv2d': {
+      const w = weights(l.weights, `${path}.weights`, 4);
+      const b = weights(l.bias, `${path}.bias`, 1);
+      sameLength(path, { bias: b }, w.shape[2] * w.shape[3]);
+      return {
+        kind: l.kind,
+        weights: w,
+        bias: b,
+        strides: positiveInts(l.strides, `${path}.strides`, 2),
         padding: padding(l.padding, `${path}.padding`),
         activation: activation(l.activation, `${path}.activation`)
       };

@@ -10,7 +10,7 @@ import { OptionError } from '../../input';
 import { Activation, NetLayerIR, NeuralNetIR, Padding } from './ir';
 
 export type NetFeatureType = 'float32' | 'int8';
-export type LayerKind = 'conv' | 'max_pool' | 'avg_pool' | 'affine' | 'activation';
+export type LayerKind = 'conv' | 'depthwise' | 'max_pool' | 'avg_pool' | 'affine' | 'activation';
 export type Shape3 = [number, number, number];
 
 /** One tml_layer_t, as typed arrays and numbers. */
@@ -27,7 +27,7 @@ export interface NetLayer {
   pad: [number, number];
   inOffset: number;
   outOffset: number;
-  /** conv: [out][kh][kw][in]; affine: per-channel factor. */
+  /** conv: [out][kh][kw][in]; depthwise: [out][kh][kw]; affine: per-channel factor. */
   weightF32: Float32Array | null;
   /** conv: [out] or null; affine: per-channel shift. */
   biasF32: Float32Array | null;
@@ -199,6 +199,41 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
         });
         return;
       }
+      case 'depthwise_conv2d': {
+        if (rank !== 2) {
+          throw new IRError(
+            path,
+            `${label} needs a [h, w, channels] input, the previous layer gives [${shape.join(', ')}]`
+          );
+        }
+        const [kh, kw, cin, multiplier] = layer.weights.shape;
+        if (cin !== c) {
+          throw new IRError(`${path}.weights`, `${label} expects ${cin} input channels, the previous layer gives ${c}`);
+        }
+        const [sh, sw] = layer.strides;
+        const [oh, pt] = window(h, kh, sh, layer.padding, `${path}.weights`);
+        const [ow, pl] = window(w, kw, sw, layer.padding, `${path}.weights`);
+        // Keras [kh][kw][channel][m] to the runtime's [out][kh][kw], out = channel * multiplier + m
+        const weight = new Float64Array(kh * kw * cin * multiplier);
+        for (let y = 0; y < kh; y++) {
+          for (let x = 0; x < kw; x++) {
+            for (let o = 0; o < cin * multiplier; o++) {
+              weight[(o * kh + y) * kw + x] = layer.weights.data[(y * kw + x) * cin * multiplier + o];
+            }
+          }
+        }
+        push({
+          kind: 'depthwise',
+          activation: layer.activation,
+          outShape: [oh, ow, cin * multiplier],
+          kernel: [kh, kw],
+          stride: [sh, sw],
+          pad: [pt, pl],
+          weight,
+          bias: Float64Array.from(layer.bias.data)
+        });
+        return;
+      }
       case 'max_pool1d':
       case 'avg_pool1d':
       case 'max_pool2d':
@@ -249,7 +284,7 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
       case 'activation': {
         const before = last();
         // Fuse into the layer before when it computes something and applies nothing yet.
-        if (before && (before.kind === 'conv' || before.kind === 'affine') && before.activation === 'identity') {
+        if (before && (isFilter(before.kind) || before.kind === 'affine') && before.activation === 'identity') {
           before.activation = layer.activation;
           before.name += ` + ${layer.activation}`;
           return;
@@ -295,7 +330,7 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
         const scale = layer.gamma.data.map((g, k) => g / Math.sqrt(layer.variance.data[k] + layer.epsilon));
         const shift = layer.beta.data.map((b, k) => b - layer.mean.data[k] * scale[k]);
         const before = last();
-        if (before && before.kind === 'conv' && before.activation === 'identity' && before.weight && before.bias) {
+        if (before && isFilter(before.kind) && before.activation === 'identity' && before.weight && before.bias) {
           // Fold: (x.w + b) * s + t = x.(w s) + (b s + t), per output channel.
           const perChannel = before.weight.length / c;
           for (let o = 0; o < c; o++) {
@@ -510,6 +545,11 @@ function foldZeroPoint(bias: Int32Array, weights: Int8Array, perChannel: number,
   return true;
 }
 
+/** Layers with weights over a window: a convolution (dense included) or a depthwise one. */
+export function isFilter(kind: LayerKind): boolean {
+  return kind === 'conv' || kind === 'depthwise';
+}
+
 /** Activations the int8 runtime computes from the float value of the int32 sum. */
 const FLOAT_ACTIVATIONS: Activation[] = ['tanh', 'logistic', 'softmax'];
 
@@ -537,12 +577,12 @@ export function quantizeNet(float: NetTables, calibration: NetCalibration): NetT
     layer.outZero = outParams.zero;
     // The int8 kernels sum a window in an int32 (TML_MAX_I8_WINDOW in net.h).
     const window = f.kernel[0] * f.kernel[1] * (f.kind === 'conv' ? f.inShape[2] : 1);
-    if ((f.kind === 'conv' || f.kind === 'avg_pool') && window > MAX_I8_WINDOW) {
+    if ((isFilter(f.kind) || f.kind === 'avg_pool') && window > MAX_I8_WINDOW) {
       throw new OptionError(
         `${f.name}: a window of ${window} values is more than int8 sums (${MAX_I8_WINDOW}); export as float32`
       );
     }
-    if (f.kind === 'conv') {
+    if (isFilter(f.kind)) {
       const weights = f.weightF32 as Float32Array;
       const cout = f.outShape[2];
       const perChannel = weights.length / cout;
@@ -587,7 +627,8 @@ export function quantizeNet(float: NetTables, calibration: NetCalibration): NetT
           layer.channelScale[o] = accScale;
         }
       }
-      layer.biasFolded = foldZeroPoint(layer.biasI32, layer.weightI8, perChannel, layer.inZero);
+      // a depthwise kernel takes the zero point off per term: its bias stays plain
+      layer.biasFolded = f.kind === 'conv' && foldZeroPoint(layer.biasI32, layer.weightI8, perChannel, layer.inZero);
       layer.weightF32 = null;
       layer.biasF32 = null;
     }
