@@ -147,10 +147,14 @@ def test_keras_conv1d_imu_float32_and_int8(imu_model, run_header):
     assert int8.tables["arena_bytes"] < converted.tables["arena_bytes"]
 
 
-def test_keras_conv2d_digits_float32_and_int8(run_header):
+def _digit_images():
+    """digits as 8x8x1 images in [0, 1], split into (X_train, y_train, X_test, y_test)."""
     X, y = load_digits(return_X_y=True)
-    images = (X / 16.0).reshape(-1, 8, 8, 1).astype(np.float32)
-    X_train, y_train, X_test, y_test = split(images, y)
+    return split((X / 16.0).reshape(-1, 8, 8, 1).astype(np.float32), y)
+
+
+def test_keras_conv2d_digits_float32_and_int8(run_header):
+    X_train, y_train, X_test, y_test = _digit_images()
     keras.utils.set_random_seed(0)
     model = keras.Sequential([
         keras.Input((8, 8, 1)),
@@ -175,9 +179,7 @@ def test_keras_conv2d_digits_float32_and_int8(run_header):
 def test_keras_depthwise_conv2d_float32_and_int8(run_header):
     """MobileNet-style blocks: DepthwiseConv2D (depth multipliers 1 and 2, strides 1 and 2,
     "same" and "valid" padding, no bias), batch norm folded into it, ReLU6, a 1x1 Conv2D."""
-    X, y = load_digits(return_X_y=True)
-    images = (X / 16.0).reshape(-1, 8, 8, 1).astype(np.float32)
-    X_train, y_train, X_test, y_test = split(images, y)
+    X_train, y_train, X_test, y_test = _digit_images()
     keras.utils.set_random_seed(0)
     model = keras.Sequential([
         keras.Input((8, 8, 1)),
