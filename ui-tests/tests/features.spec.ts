@@ -4,15 +4,13 @@
  * runtime, and they agree with the kernel's float64 reference.
  */
 import { expect, test } from '@jupyterlab/galata';
-import * as path from 'path';
+
+import { expectNoStderr, runTutorial } from './tutorial';
 
 const NOTEBOOK = 'audio_event_detection.ipynb';
 
 test('the audio tutorial shows features, score and events, device against reference', async ({ page, tmpPath }) => {
-  await page.contents.uploadFile(path.resolve(__dirname, '../../notebooks', NOTEBOOK), `${tmpPath}/${NOTEBOOK}`);
-  await page.notebook.openByPath(`${tmpPath}/${NOTEBOOK}`);
-  await page.notebook.activate(NOTEBOOK);
-  await page.notebook.run();
+  await runTutorial(page, tmpPath, NOTEBOOK);
 
   const view = page.locator('.tml-feature-view');
   await expect(view).toBeVisible({ timeout: 120000 });
@@ -37,5 +35,5 @@ test('the audio tutorial shows features, score and events, device against refere
   const inspector = page.locator('.tml-inspector:not(.tml-feature-view)');
   await expect(inspector.locator('.tml-stat-agreement .tml-stat-value')).toHaveText(/^100\.00%/, { timeout: 120000 });
   await expect(inspector.locator('.tml-code')).toContainText('whistle_features(const float *clip, float *features)');
-  expect(await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count()).toBe(0);
+  await expectNoStderr(page);
 });

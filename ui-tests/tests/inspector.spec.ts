@@ -6,14 +6,13 @@
 import { IJupyterLabPageFixture, expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
 
+import { expectNoStderr, runTutorial } from './tutorial';
+
 const NOTEBOOK = 'getting_started_trees.ipynb';
 
 test.describe('TinyML Lab inspector', () => {
   test('the tutorial shows structure, size and a 100% agreement figure', async ({ page, tmpPath }) => {
-    await page.contents.uploadFile(path.resolve(__dirname, '../../notebooks', NOTEBOOK), `${tmpPath}/${NOTEBOOK}`);
-    await page.notebook.openByPath(`${tmpPath}/${NOTEBOOK}`);
-    await page.notebook.activate(NOTEBOOK);
-    await page.notebook.run();
+    await runTutorial(page, tmpPath, NOTEBOOK);
 
     const inspector = page.locator('.tml-inspector');
     await expect(inspector).toBeVisible({ timeout: 60000 });
@@ -45,17 +44,11 @@ test.describe('TinyML Lab inspector', () => {
     await inspector.scrollIntoViewIfNeeded();
     await inspector.screenshot({ path: test.info().outputPath('inspector.png') });
     // The notebook's own asserts (headless header == widget export, 100% agreement) passed.
-    expect(await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count()).toBe(
-      0
-    );
+    await expectNoStderr(page);
   });
 
   test('the network tutorial shows layers, memory, int8 ranges, and switches to int8', async ({ page, tmpPath }) => {
-    const notebook = 'neural_network_int8.ipynb';
-    await page.contents.uploadFile(path.resolve(__dirname, '../../notebooks', notebook), `${tmpPath}/${notebook}`);
-    await page.notebook.openByPath(`${tmpPath}/${notebook}`);
-    await page.notebook.activate(notebook);
-    await page.notebook.run();
+    await runTutorial(page, tmpPath, 'neural_network_int8.ipynb');
 
     const inspector = page.locator('.tml-inspector');
     await expect(inspector).toBeVisible({ timeout: 120000 });
@@ -86,17 +79,11 @@ test.describe('TinyML Lab inspector', () => {
     // float32 stays exact in the trade-off table after the switch (each option is lowered afresh)
     await expect(inspector.locator('tr.tml-tradeoff[data-option="float32"] td').nth(3)).toHaveText('100.00%');
     await inspector.screenshot({ path: test.info().outputPath('inspector-network.png') });
-    expect(await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count()).toBe(
-      0
-    );
+    await expectNoStderr(page);
   });
 
   test('the boosted-trees tutorial shows the agreement on the rows with NaN apart', async ({ page, tmpPath }) => {
-    const notebook = 'boosted_trees_missing_values.ipynb';
-    await page.contents.uploadFile(path.resolve(__dirname, '../../notebooks', notebook), `${tmpPath}/${notebook}`);
-    await page.notebook.openByPath(`${tmpPath}/${notebook}`);
-    await page.notebook.activate(notebook);
-    await page.notebook.run();
+    await runTutorial(page, tmpPath, 'boosted_trees_missing_values.ipynb');
 
     const inspector = page.locator('.tml-inspector');
     await expect(inspector).toBeVisible({ timeout: 120000 });
@@ -118,9 +105,7 @@ test.describe('TinyML Lab inspector', () => {
       }
     }
     await page.theme.setLightTheme();
-    expect(await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count()).toBe(
-      0
-    );
+    await expectNoStderr(page);
   });
 
   test('switching to int16 and exporting from the widget', async ({ page, tmpPath }) => {
