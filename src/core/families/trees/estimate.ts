@@ -68,6 +68,9 @@ interface InlineShape {
   literals: number;
 }
 
+/** Each lowered forest's shape, counted once: every core's estimate (and the AVR factor) asks. */
+const INLINE_SHAPES = new WeakMap<ForestTables, InlineShape>();
+
 /**
  * Counts inline code's parts, tree by tree in the order emit.ts writes them (a subtree shared
  * by several trees once per tree): splits, leaf rows above 255, splits that branch over more
@@ -76,6 +79,15 @@ interface InlineShape {
  * ones outside 0 ... 255). bench/size/fit_inline_code.py counts the same in the C text.
  */
 function inlineShape(tables: ForestTables): InlineShape {
+  let shape = INLINE_SHAPES.get(tables);
+  if (shape === undefined) {
+    shape = countInlineShape(tables);
+    INLINE_SHAPES.set(tables, shape);
+  }
+  return shape;
+}
+
+function countInlineShape(tables: ForestTables): InlineShape {
   const quantized = tables.thresholdI16 ?? tables.thresholdI8;
   const thresholds = quantized ?? tables.thresholdF32 ?? new Float32Array(0);
   const shape: InlineShape = {
