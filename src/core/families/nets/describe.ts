@@ -3,7 +3,7 @@
  * bytes per layer) and its Cortex-M4F instruction estimate, fitted on QEMU counts.
  */
 import { Activation } from './ir';
-import { IN_PLACE, LayerKind, NetTables, Shape3, isFilter, outputElementBytes, shapeSize } from './lower';
+import { IN_PLACE, LayerKind, NetTables, Shape3, isFilter, outputElementBytes, shapeSize, windowTerms } from './lower';
 
 /** Per-layer summary for the widget's layer table and charts. */
 export interface NetLayerSummary {
@@ -95,7 +95,7 @@ export function int8PortableExtraInstructions(tables: NetTables): number {
     if (!isFilter(l.kind)) {
       return sum;
     }
-    const macs = shapeSize(l.outShape) * l.kernel[0] * l.kernel[1] * (l.kind === 'conv' ? l.inShape[2] : 1);
+    const macs = shapeSize(l.outShape) * windowTerms(l);
     const floatPath = l.outFloat || TRANSCENDENTAL_ACTIVATIONS.includes(l.activation);
     return sum + macs * (floatPath ? 5 - INSTRUCTIONS.int8.denseFloat : 3.5 - INSTRUCTIONS.int8.dense);
   }, 0);
@@ -109,8 +109,7 @@ export function describeNet(tables: NetTables): NetStructure {
   const layers = tables.layers.map(l => {
     const outBytes = outputElementBytes(tables, l) * shapeSize(l.outShape);
     const [oh, ow, cout] = l.outShape;
-    // taps per output: a convolution's window spans every input channel, a depthwise one's one
-    const taps = l.kernel[0] * l.kernel[1] * (l.kind === 'conv' ? l.inShape[2] : 1);
+    const taps = windowTerms(l);
     const params = isFilter(l.kind) ? taps * cout + cout : l.kind === 'affine' ? 2 * cout : 0;
     const macs = isFilter(l.kind) ? oh * ow * cout * taps : 0;
     const weightBytes = isFilter(l.kind)

@@ -145,6 +145,15 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
       drafts.push({ ...d, inShape: shape, name: label, path });
       shape = d.outShape;
     };
+    // A windowed layer reads [steps, channels] (rank 1) or [h, w, channels] (rank 2).
+    const requireRank = (want: number): void => {
+      if (rank !== want) {
+        throw new IRError(
+          path,
+          `${label} needs a ${want === 2 ? '[h, w, channels]' : '[steps, channels]'} input, the previous layer gives [${shape.join(', ')}]`
+        );
+      }
+    };
     switch (layer.kind) {
       case 'flatten':
         shape = [1, 1, h * w * c];
@@ -173,12 +182,7 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
       case 'conv1d':
       case 'conv2d': {
         const two = layer.kind === 'conv2d';
-        if (rank !== (two ? 2 : 1)) {
-          throw new IRError(
-            path,
-            `${label} needs a ${two ? '[h, w, channels]' : '[steps, channels]'} input, the previous layer gives [${shape.join(', ')}]`
-          );
-        }
+        requireRank(two ? 2 : 1);
         const ws = layer.weights.shape;
         const [kh, kw, cin, cout] = two ? ws : [1, ws[0], ws[1], ws[2]];
         if (cin !== c) {
@@ -200,12 +204,7 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
         return;
       }
       case 'depthwise_conv2d': {
-        if (rank !== 2) {
-          throw new IRError(
-            path,
-            `${label} needs a [h, w, channels] input, the previous layer gives [${shape.join(', ')}]`
-          );
-        }
+        requireRank(2);
         const [kh, kw, cin, multiplier] = layer.weights.shape;
         if (cin !== c) {
           throw new IRError(`${path}.weights`, `${label} expects ${cin} input channels, the previous layer gives ${c}`);
@@ -239,12 +238,7 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
       case 'max_pool2d':
       case 'avg_pool2d': {
         const two = layer.kind.endsWith('2d');
-        if (rank !== (two ? 2 : 1)) {
-          throw new IRError(
-            path,
-            `${label} needs a ${two ? '[h, w, channels]' : '[steps, channels]'} input, the previous layer gives [${shape.join(', ')}]`
-          );
-        }
+        requireRank(two ? 2 : 1);
         const [kh, kw] = two ? layer.poolSize : [1, layer.poolSize[0]];
         const [sh, sw] = two ? layer.strides : [1, layer.strides[0]];
         const [oh, pt] = window(h, kh, sh, two ? layer.padding : 'valid', `${path}.pool_size`);
@@ -550,6 +544,12 @@ export function isFilter(kind: LayerKind): boolean {
   return kind === 'conv' || kind === 'depthwise';
 }
 
+/** Values one output sums: the window, across every input channel for a convolution (a
+ * depthwise output and a pool read one channel). */
+export function windowTerms(layer: Pick<NetLayer, 'kind' | 'kernel' | 'inShape'>): number {
+  return layer.kernel[0] * layer.kernel[1] * (layer.kind === 'conv' ? layer.inShape[2] : 1);
+}
+
 /** Activations the int8 runtime computes from the float value of the int32 sum. */
 const FLOAT_ACTIVATIONS: Activation[] = ['tanh', 'logistic', 'softmax'];
 
@@ -576,7 +576,7 @@ export function quantizeNet(float: NetTables, calibration: NetCalibration): NetT
     layer.outScale = outParams.scale;
     layer.outZero = outParams.zero;
     // The int8 kernels sum a window in an int32 (TML_MAX_I8_WINDOW in net.h).
-    const window = f.kernel[0] * f.kernel[1] * (f.kind === 'conv' ? f.inShape[2] : 1);
+    const window = windowTerms(f);
     if ((isFilter(f.kind) || f.kind === 'avg_pool') && window > MAX_I8_WINDOW) {
       throw new OptionError(
         `${f.name}: a window of ${window} values is more than int8 sums (${MAX_I8_WINDOW}); export as float32`
