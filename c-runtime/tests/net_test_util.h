@@ -36,6 +36,9 @@ static inline tml_layer_t layer_of(int32_t kind, int32_t activation, int32_t in_
     l.pad_left = 0;
     l.in_offset = 0;
     l.out_offset = 0;
+    l.in_from = 0;
+    l.in2_from = 0;
+    l.in2_offset = 0;
     l.weight_f32 = NULL;
     l.bias_f32 = NULL;
     l.weight_i8 = NULL;
@@ -45,6 +48,8 @@ static inline tml_layer_t layer_of(int32_t kind, int32_t activation, int32_t in_
     l.channel_scale = NULL;
     l.in_scale = 1.0f;
     l.in_zero = 0;
+    l.in2_scale = 1.0f;
+    l.in2_zero = 0;
     l.out_scale = 1.0f;
     l.out_zero = 0;
     l.out_float = 0;

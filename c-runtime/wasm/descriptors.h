@@ -32,7 +32,8 @@
     INT(in_offset) INT(out_offset) PTR(weight_f32, const float) PTR(bias_f32, const float)        \
     PTR(weight_i8, const int8_t) PTR(bias_i32, const int32_t) PTR(multiplier, const int32_t)      \
     PTR(shift, const int8_t) PTR(channel_scale, const float) FLOAT(in_scale) INT(in_zero)         \
-    FLOAT(out_scale) INT(out_zero) INT(out_float) INT(bias_folded)
+    FLOAT(out_scale) INT(out_zero) INT(out_float) INT(bias_folded) INT(in_from) INT(in2_from)            \
+    INT(in2_offset) FLOAT(in2_scale) INT(in2_zero)
 
 /* tml_net_t (net_types.h) but its layers */
 #define TML_NET_DESCRIPTOR(INT, FLOAT, PTR) INT(n_layers) INT(quantized) INT(arena_bytes)

@@ -276,3 +276,88 @@ describe('the C runtime runs the network', () => {
     expect(trace.min[0]).toBeGreaterThanOrEqual(0); // relu
   });
 });
+
+describe('graphs', () => {
+  // x (4) -> a = relu(dense 4->4) -> b = dense 4->4 -> add(a, b) + relu -> concat(x, sum) -> dense 8->3
+  const graph = (): Record<string, unknown> =>
+    netIR(
+      [
+        dense(4, 4, 'relu'),
+        dense(4, 4, 'identity', 0.1),
+        { kind: 'add', inputs: [0, 1] },
+        { kind: 'activation', activation: 'relu' },
+        { kind: 'concatenate', inputs: [-1, 3] },
+        dense(8, 3, 'softmax')
+      ],
+      [4],
+      3
+    );
+
+  it('lowers merges to two-input layers reading earlier outputs, fusing what it may', () => {
+    const net = buildFloatNet(parseNet(graph()));
+    expect(net.layers.map(l => [l.kind, l.activation, l.inFrom, l.in2From])).toEqual([
+      ['conv', 'relu', 0, 0],
+      ['conv', 'identity', 0, 0],
+      ['add', 'relu', 1, 0], // layer 0 (one back from the previous) and layer 1
+      ['concat', 'identity', 3, 0], // the net's input and the sum
+      ['conv', 'softmax', 0, 0]
+    ]);
+    // the input stays alive until the concatenation reads it; the add works in place
+    const [a, b, sum, joined] = net.layers;
+    expect(sum.outOffset === sum.inOffset || sum.outOffset === sum.in2Offset).toBe(true);
+    expect(joined.inOffset).toBe(a.inOffset);
+    for (const layer of [a, b, sum]) {
+      expect(layer.outOffset + 16 <= joined.inOffset || joined.inOffset + 16 <= layer.outOffset).toBe(true);
+    }
+    expect(net.liveBytes[2]).toBe(16 * 3); // input, a, b (the sum over a)
+  });
+
+  it('runs on the C runtime as a float64 forward pass does, float32 and int8', () => {
+    const ir = parseNet(graph());
+    const rows = 30;
+    const x = Float32Array.from({ length: rows * 4 }, (_, i) => Math.cos(i * 0.7) * 2);
+    const layerOf = (k: number) => ir.layers[k] as Extract<NeuralNetIR['layers'][number], { kind: 'dense' }>;
+    const apply = (k: number, v: number[], relu: boolean) =>
+      Array.from({ length: layerOf(k).bias.data.length }, (_, o) => {
+        const s = v.reduce((acc, xi, i) => acc + xi * layerOf(k).weights.data[i * layerOf(k).bias.data.length + o], 0);
+        const z = s + layerOf(k).bias.data[o];
+        return relu ? Math.max(z, 0) : z;
+      });
+    const run = runOnDevice(lowerModel(graph()), x, rows);
+    for (let r = 0; r < rows; r++) {
+      const input = Array.from(x.slice(4 * r, 4 * r + 4));
+      const a = apply(0, input, true);
+      const b = apply(1, a, false);
+      const logits = apply(5, [...input, ...a.map((v, i) => Math.max(v + b[i], 0))], false);
+      const top = Math.max(...logits);
+      const total = logits.reduce((s, v) => s + Math.exp(v - top), 0);
+      logits.forEach((v, k) => expect(Math.abs(run.values[3 * r + k] - Math.exp(v - top) / total)).toBeLessThan(1e-6));
+    }
+    const int8 = runOnDevice(lowerModel(graph(), { featureType: 'int8', calibration: x }), x, rows);
+    let worst = 0;
+    run.values.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - int8.values[i]))));
+    expect(worst).toBeLessThan(0.05);
+  });
+
+  it('names what does not fit a graph', () => {
+    const late = graph();
+    (late.layers as Array<Record<string, unknown>>)[2].inputs = [0, 2];
+    expect(() => parseModelIR(late)).toThrow('layers[2].inputs: expected two or more index(es) of earlier layers');
+    const alone = graph();
+    delete (alone.layers as Array<Record<string, unknown>>)[2].inputs;
+    expect(() => parseModelIR(alone)).toThrow('a merge layer needs its inputs');
+    const shapes = graph();
+    (shapes.layers as Array<Record<string, unknown>>)[2].inputs = [-1, 0];
+    (shapes.layers as Array<Record<string, unknown>>)[0] = dense(4, 5, 'relu');
+    (shapes.layers as Array<Record<string, unknown>>)[1] = dense(5, 4, 'identity');
+    expect(() => buildFloatNet(parseNet(shapes))).toThrow('add 2: input 1 has shape [1, 1, 5], input 0 [1, 1, 4]');
+    // the output (the last layer's) is layer 0's, flattened: the layers after it are wasted work
+    const dead = graph();
+    (dead.layers as unknown[]).push({ kind: 'flatten', inputs: [0] });
+    dead.n_outputs = 4;
+    dead.classes = [0, 1, 2, 3];
+    expect(() => buildFloatNet(parseNet(dead))).toThrow(
+      "layers[5]: dense 5 comes after the model output's layer and nothing reads it"
+    );
+  });
+});

@@ -106,6 +106,8 @@ int main(int argc, char **argv)
 
 STRICT_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2"]
 
+REPOSITORY = Path(__file__).resolve().parents[2]
+
 
 def split(X: np.ndarray, y: np.ndarray, seed: int = 0):
     """Deterministic half/half split."""
@@ -145,3 +147,15 @@ def run_header(tmp_path: Path):
         return np.array([[float(v) for v in line.split()] for line in out.splitlines()])
 
     return run
+
+
+def mlperf_tiny_models_dir() -> Path:
+    """The folder of the MLPerf Tiny reference models (../shared/models/mlperf-tiny/ beside the repository,
+    or TINYML_MODELS_DIR); fails the test when it is not found."""
+    candidates = [Path(os.environ["TINYML_MODELS_DIR"])] if "TINYML_MODELS_DIR" in os.environ else []
+    candidates += [parent / "shared" / "models" / "mlperf-tiny" for parent in REPOSITORY.parents]
+    for candidate in candidates:
+        if (candidate / "ad01.h5").is_file():
+            return candidate
+    pytest.fail("the MLPerf Tiny models are not found: looked in "
+                f"{', '.join(str(c) for c in candidates)} (set TINYML_MODELS_DIR to the folder with ad01.h5)")

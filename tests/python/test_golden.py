@@ -40,7 +40,14 @@ place of bytes per split and tree on Cortex-M4F scaled by a factor per core.
 Issue 16 recorded again `size` and `targets` of the network and linear cases: the runtime's
 code gained the depthwise kernels (134 B float32 and 424 B int8 in a multi-layer net, 236 B in
 a single int8 layer, measured), which every network header links. Their headers, tables and
-outputs are unchanged."""
+outputs are unchanged. Then, for graphs (branches, skip connections, merges), `size` and
+`targets` of every case with a network or a pipeline's preprocessing net once more: the layer
+descriptor gained five fields (where each input comes from, the second input's place and
+quantization: 136 bytes, was 116) and the runtime the merge kernels (float32 +188 / +128 B,
+int8 +352 / +132 B in a multi-layer / one-layer net, measured); and `header` and
+`header_tables` of the three Keras convolution cases, whose layers' arena offsets now come from
+the lifetime planner (largest tensor first at the lowest free offset) in place of the two ends
+of the arena taken in turn: the same arena size, other offsets, the same outputs."""
 
 from __future__ import annotations
 

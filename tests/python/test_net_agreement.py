@@ -255,3 +255,48 @@ def test_network_headers_cross_compile_with_werror(imu_model, dtype, target, tmp
              "cortex-m0plus": ["-mcpu=cortex-m0plus", "-mfloat-abi=soft"]}[target]
     subprocess.run(["arm-none-eabi-gcc", "-std=c99", "-Os", "-mthumb", *flags, "-Wall", "-Wextra", "-Werror",
                     "-pedantic", "-c", "use.c", "-o", "use.o"], cwd=tmp_path, check=True, capture_output=True)
+
+
+def _graph_model():
+    """A functional graph: a residual block (Conv2D, batch norm, Add, ReLU), a 1x1 branch joined by
+    Concatenate, and every other merge (Multiply, a three-way Average, Maximum, Subtract)."""
+    L = keras.layers
+    inputs = keras.Input((8, 8, 1))
+    trunk = L.Conv2D(6, 3, padding="same", activation="relu")(inputs)
+    branch = L.BatchNormalization()(L.Conv2D(6, 3, padding="same")(trunk))
+    block = L.Activation("relu")(L.Add()([trunk, branch]))
+    joined = L.Concatenate()([block, L.Conv2D(2, 1)(block)])
+    product = L.Multiply()([joined, joined])
+    mean = L.Average()([product, joined, joined])
+    top = L.Maximum()([mean, joined])
+    difference = L.Subtract()([top, L.Conv2D(8, 1)(joined)])
+    pooled = L.MaxPooling2D(2)(difference)
+    outputs = L.Dense(10, activation="softmax")(L.Flatten()(pooled))
+    return keras.Model(inputs, outputs)
+
+
+def test_keras_graph_with_every_merge_float32_and_int8(run_header, tmp_path):
+    """Branches, a skip connection and the six merge layers: float32 agrees with Keras (header
+    under gcc and WebAssembly alike), the arena plan keeps a skip connection's tensor alive, the
+    saved file converts to the same IR, and int8 stays close to float."""
+    X_train, y_train, X_test, y_test = _digit_images()
+    keras.utils.set_random_seed(1)
+    model = _graph_model()
+    _train(model, X_train, y_train, "sparse_categorical_crossentropy", epochs=4)
+    reference = np.asarray(model.predict(X_test, verbose=0), dtype=np.float64)
+    converted = tinyml_lab.convert(model)
+    kinds = [layer["kind"] for layer in converted.structure["layers"]]
+    assert {kind: kinds.count(kind) for kind in ("add", "mul", "max", "concat")} == {
+        "add": 4, "mul": 1, "max": 1, "concat": 1}  # Add, Average (two), Subtract
+    out = run_header(converted.header, X_test.reshape(len(X_test), -1))
+    np.testing.assert_allclose(out[:, 1:], reference, atol=FLOAT_TOLERANCE)
+    float_report = converted.evaluate(X_test, y_test)
+    assert float_report.max_abs_error < FLOAT_TOLERANCE
+    model.save(tmp_path / "graph.keras")
+    assert tinyml_lab.convert(tmp_path / "graph.keras").header == converted.header
+
+    int8 = tinyml_lab.convert(model, dtype="int8", calibration=X_train[:300])
+    int8_out = run_header(int8.header, X_test.reshape(len(X_test), -1))
+    int8_report = int8.evaluate(X_test, y_test)
+    np.testing.assert_array_equal(int8_out[:, 0], np.asarray(int8_report.device_classes))
+    assert int8_report.device_accuracy >= float_report.device_accuracy - 0.05

@@ -28,7 +28,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import InvalidInputError, InvalidModelError, TinyMLError, UnsupportedModelError, first_line
-from .networks import CHAIN_ONLY, KERAS_MODEL_CLASSES, KerasLayer, keras_layers_to_ir
+from .networks import KERAS_MODEL_CLASSES, KerasLayer, keras_layers_to_ir, layer_refs, link_graph
 from .reader import Estimator, Reader
 
 KERAS_FILE_SUFFIXES = (".keras", ".h5", ".hdf5")
@@ -135,8 +135,8 @@ def _read_keras_archive(path: Path, task, classes) -> dict[str, Any]:
                 return []
             return [np.asarray(group[key]) for key in sorted(group.keys(), key=int)]
 
-        layers = _layer_records(estimator, entries, model_config, weights_of)
-    return keras_layers_to_ir(estimator, input_shape, layers, task=task, classes=classes)
+        layers, graph = _layer_records(estimator, entries, model_config, weights_of)
+    return keras_layers_to_ir(estimator, input_shape, layers, task=task, classes=classes, graph=graph)
 
 
 def _snake_case(class_name: str) -> str:
@@ -211,8 +211,8 @@ def _read_legacy_h5(path: Path, task, classes) -> dict[str, Any]:
                     "model_weights does not hold them; the file is damaged or incomplete: save the model again")
             return [np.asarray(group[name]) for name in names]
 
-        layers = _layer_records(estimator, entries, model_config, weights_of)
-    return keras_layers_to_ir(estimator, input_shape, layers, task=task, classes=classes)
+        layers, graph = _layer_records(estimator, entries, model_config, weights_of)
+    return keras_layers_to_ir(estimator, input_shape, layers, task=task, classes=classes, graph=graph)
 
 
 # --------------------------------------------------------------------------- shared
@@ -253,15 +253,8 @@ def _sequential_input_shape(config: dict[str, Any], entries: list[dict[str, Any]
     return tuple(shape)[1:]
 
 
-def _layer_refs(value: Any) -> list[list[Any]]:
-    """input_layers / output_layers: one [name, node, tensor] or a list of them."""
-    if value and isinstance(value[0], str):
-        return [value]
-    return list(value or [])
-
-
 def _functional_input_shape(config: dict[str, Any], entries: list[dict[str, Any]], where: str) -> tuple:
-    inputs, outputs = _layer_refs(config.get("input_layers")), _layer_refs(config.get("output_layers"))
+    inputs, outputs = layer_refs(config.get("input_layers")), layer_refs(config.get("output_layers"))
     if len(inputs) != 1 or len(outputs) != 1:
         raise UnsupportedModelError(
             f"{where}: the model has {len(inputs)} inputs and {len(outputs)} outputs; "
@@ -293,7 +286,9 @@ def _layer_records(
     entries: list[dict[str, Any]],
     model_config: dict[str, Any],
     weights_of: Callable[[int, dict[str, Any]], list[np.ndarray]],
-) -> list[KerasLayer]:
+) -> tuple[list[KerasLayer], tuple[str, str] | None]:
+    """One record per layer with its weights, and for a functional model the names of its
+    input and output layers (each record's sources set from the config)."""
     records = []
     for index, entry in enumerate(entries):
         record = KerasLayer(_entry_name(entry), entry.get("class_name", "?"), entry.get("config", {}))
@@ -304,46 +299,8 @@ def _layer_records(
             record.weights = weights_of(index, entry)
         records.append(record)
     if estimator == "keras.Functional":
-        _mark_file_chain_breaks(entries, model_config.get("config", {}), records)
-    return records
-
-
-def _inbound_sources(value: Any) -> list[str]:
-    """Names of the layers whose outputs a serialized call node consumes: Keras 3 writes each
-    input as a {"class_name": "__keras_tensor__", ...} dict, Keras 2 as a list
-    [layer name, node index, tensor index, call kwargs]."""
-    if isinstance(value, dict):
-        if value.get("class_name") == "__keras_tensor__":
-            return [value["config"]["keras_history"][0]]
-        return [name for item in value.values() for name in _inbound_sources(item)]
-    if isinstance(value, list):
-        if len(value) >= 3 and isinstance(value[0], str) and isinstance(value[1], int):
-            return [value[0]]
-        return [name for item in value for name in _inbound_sources(item)]
-    return []
-
-
-def _mark_file_chain_breaks(
-    entries: list[dict[str, Any]], config: dict[str, Any], records: list[KerasLayer]
-) -> None:
-    """The file counterpart of networks._mark_live_chain_breaks, from each layer's inbound_nodes."""
-    previous, previous_name = _layer_refs(config.get("input_layers"))[0][0], "the model input"
-    last = None
-    for entry, record in zip(entries, records):
-        if record.class_name == "InputLayer":
-            continue
-        nodes = entry.get("inbound_nodes", [])
-        sources = _inbound_sources(nodes[0]) if nodes else []
-        if len(nodes) > 1:
-            record.problems.append(f"called {len(nodes)} times; {CHAIN_ONLY}")
-        elif len(sources) > 1:
-            record.problems.append(f"takes {len(sources)} inputs; {CHAIN_ONLY}")
-        elif sources != [previous]:
-            record.problems.append(f"its input is not the output of {previous_name}; {CHAIN_ONLY}")
-        previous, previous_name, last = record.name, f"the previous layer {record.name!r}", record
-    output = _layer_refs(config.get("output_layers"))[0][0]
-    if last is not None and output != previous:
-        last.problems.append(f"the model output is not this layer's output; {CHAIN_ONLY}")
+        return records, link_graph(entries, model_config.get("config", {}), records)
+    return records, None
 
 
 def read_keras_file(path: str | os.PathLike, X_train: Any = None, y_train: Any = None) -> dict[str, Any]:

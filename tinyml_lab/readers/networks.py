@@ -4,7 +4,8 @@ Two sources:
 
 * scikit-learn's MLPClassifier / MLPRegressor: a chain of dense layers read from the public
   fitted attributes (``coefs_``, ``intercepts_``, ``activation``, ``out_activation_``, ...).
-* Keras 3 models, Sequential or functional, as long as they are one chain of layers. A live
+* Keras models, Sequential or functional: chains, or graphs with branches, skip connections
+  and merge layers (Add, Subtract, Multiply, Average, Maximum, Concatenate). A live
   model is read through its public API here (``model.layers``, ``layer.get_config()``,
   ``layer.get_weights()``); keras_files.py reads saved ``.keras`` / ``.h5`` files. Both turn
   the model into a list of KerasLayer records and hand it to ``keras_layers_to_ir``, so a
@@ -38,8 +39,8 @@ MLP_ESTIMATORS = {
 KERAS_ESTIMATORS = {
     "keras.Sequential": Estimator("from the last activation", "a chain of supported layers",
                                   label="keras.Sequential"),
-    "keras.Functional": Estimator("from the last activation", "keras.Model(inputs, outputs) that is one chain "
-                                  "of supported layers", label="functional keras.Model"),
+    "keras.Functional": Estimator("from the last activation", "keras.Model(inputs, outputs): a graph of "
+                                  "supported layers, one input and one output", label="functional keras.Model"),
 }
 ESTIMATORS = {**MLP_ESTIMATORS, **KERAS_ESTIMATORS}
 KERAS_MODEL_CLASSES = {"Sequential": "keras.Sequential", "Functional": "keras.Functional"}
@@ -66,9 +67,7 @@ NO_OP_LAYERS = {
 }
 # Weights are kept in the layer's own dtype policy; these all store float variables.
 FLOAT_DTYPE_POLICIES = {"float32", "float64", "float16", "mixed_float16", "mixed_bfloat16"}
-CHAIN_ONLY = (
-    "only a single chain of layers is supported (no branches, merges, shared layers or keras.ops calls between layers)"
-)
+SHARED_LAYER = "a layer called more than once (shared weights) is not supported; give each call a layer of its own"
 
 
 # --------------------------------------------------------------------------- common
@@ -175,8 +174,11 @@ class KerasLayer:
     class_name: str
     config: dict[str, Any]
     weights: list[np.ndarray] = field(default_factory=list)
-    #: why the reader already knows this layer cannot be exported (custom class, branch, ...)
+    #: why the reader already knows this layer cannot be exported (custom class, shared, ...)
     problems: list[str] = field(default_factory=list)
+    #: names of the layers whose outputs it takes, in call order (functional models); None:
+    #: the layer before it (Sequential)
+    sources: list[str] | None = None
 
 
 def is_keras_model(obj: Any) -> bool:
@@ -200,9 +202,11 @@ def keras_to_ir(model: Any, task: str | None = None, classes: Sequence[Any] | No
         )
     input_shape = _live_input_shape(model, estimator)
     layers = [_live_layer(layer) for layer in model.layers]
+    graph = None
     if estimator == "keras.Functional":
-        _mark_live_chain_breaks(model, layers)
-    return keras_layers_to_ir(estimator, input_shape, layers, task=task, classes=classes)
+        config = model.get_config()
+        graph = link_graph(config.get("layers", []), config, layers)
+    return keras_layers_to_ir(estimator, input_shape, layers, task=task, classes=classes, graph=graph)
 
 
 def _live_input_shape(model: Any, estimator: str) -> tuple[Any, ...]:
@@ -237,23 +241,42 @@ def _live_layer(layer: Any) -> KerasLayer:
     return record
 
 
-def _mark_live_chain_breaks(model: Any, records: list[KerasLayer]) -> None:
-    """Adds a problem to each layer of a functional model that breaks the single chain:
-    every layer must take exactly the previous layer's output (the model input for the first),
-    and the last layer's output must be the model output."""
-    previous, previous_name = model.inputs[0], "the model input"
-    last = None
-    for layer, record in zip(model.layers, records):
-        if record.class_name == "InputLayer":
+def layer_refs(value: Any) -> list[list[Any]]:
+    """input_layers / output_layers of a functional config: one [name, node, tensor] or a list of them."""
+    if value and isinstance(value[0], str):
+        return [value]
+    return list(value or [])
+
+
+def inbound_sources(value: Any) -> list[str]:
+    """Names of the layers whose outputs a serialized call node consumes: Keras 3 writes each
+    input as a {"class_name": "__keras_tensor__", ...} dict, Keras 2 as a list
+    [layer name, node index, tensor index, call kwargs]."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__":
+            return [value["config"]["keras_history"][0]]
+        return [name for item in value.values() for name in inbound_sources(item)]
+    if isinstance(value, (list, tuple)):  # a live model's get_config() has tuples
+        if len(value) >= 3 and isinstance(value[0], str) and isinstance(value[1], int):
+            return [value[0]]
+        return [name for item in value for name in inbound_sources(item)]
+    return []
+
+
+def link_graph(entries: list[Any], config: dict[str, Any], records: list[KerasLayer]) -> tuple[str, str]:
+    """Sets each layer's sources from its entry in a functional model's config (the live
+    model's get_config() or a file's, Keras 2 or 3 alike); a layer called more than once gets a
+    problem. Returns the names of the model's input and output layers."""
+    by_name = {record.name: record for record in records}
+    for entry in entries:
+        record = by_name.get(entry.get("name") or entry.get("config", {}).get("name"))
+        if record is None or record.class_name == "InputLayer":
             continue
-        source = layer.input
-        if isinstance(source, (list, tuple, dict)):
-            record.problems.append(f"takes {len(source)} inputs; {CHAIN_ONLY}")
-        elif source is not previous:
-            record.problems.append(f"its input is not the output of {previous_name}; {CHAIN_ONLY}")
-        previous, previous_name, last = layer.output, f"the previous layer {layer.name!r}", record
-    if last is not None and model.outputs[0] is not previous:
-        last.problems.append(f"the model output is not this layer's output; {CHAIN_ONLY}")
+        nodes = entry.get("inbound_nodes", [])
+        if len(nodes) > 1:
+            record.problems.append(f"called {len(nodes)} times; {SHARED_LAYER}")
+        record.sources = inbound_sources(nodes[0]) if nodes else []
+    return layer_refs(config.get("input_layers"))[0][0], layer_refs(config.get("output_layers"))[0][0]
 
 
 # --------------------------------------------------------------------------- Keras: shared converter
@@ -269,8 +292,11 @@ def keras_layers_to_ir(
     layers: list[KerasLayer],
     task: str | None = None,
     classes: Sequence[Any] | None = None,
+    graph: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The IR of a chain of Keras layers applied to one sample of ``input_shape``.
+    """The IR of Keras layers applied to one sample of ``input_shape``: a chain (Sequential),
+    or with ``graph`` (the names of the input and output layers) a functional model's graph,
+    each layer taking the outputs of its ``sources``.
 
     Every unsupported layer is collected first and reported in one UnsupportedModelError;
     then NaN or infinite weights raise InvalidModelError naming the layer.
@@ -278,12 +304,12 @@ def keras_layers_to_ir(
     Task: a softmax last activation (2+ units) means classification with classes
     0..n_outputs-1; a 1-unit logistic output means binary classification, classes [0, 1];
     anything else regression. ``task`` / ``classes`` override this."""
-    ir_layers, output_shape, problems = _convert_chain(layers, _checked_input_shape(estimator, input_shape))
+    ir_layers, output_shape, problems = _convert_graph(layers, _checked_input_shape(estimator, input_shape), graph)
     if problems:
         raise UnsupportedModelError(
             f"{estimator} cannot be exported; unsupported layers:\n  "
             + "\n  ".join(problems)
-            + f"\nSupported layers: {', '.join(sorted(CONVERTERS))}; dropped at inference: "
+            + f"\nSupported layers: {', '.join(sorted({*CONVERTERS, *MERGE_CONVERTERS}))}; dropped at inference: "
             + ", ".join(sorted(NO_OP_LAYERS))
         )
     _check_finite_weights(layers)
@@ -300,36 +326,65 @@ def keras_layers_to_ir(
     )
 
 
-def _convert_chain(
-    layers: list[KerasLayer], shape: tuple[int, ...]
+def _convert_graph(
+    layers: list[KerasLayer], shape: tuple[int, ...], graph: tuple[str, str] | None
 ) -> tuple[list[dict[str, Any]], tuple[int, ...] | None, list[str]]:
     """IR layers, the output shape of one sample and one "name (Class): reasons" line per
-    layer that cannot be exported."""
+    layer that cannot be exported. Layers come in an order where each one's sources come
+    first (Keras's own); an IR layer that does not read the one before names its inputs."""
+    input_name, output_name = graph if graph else (None, None)
     ir_layers: list[dict[str, Any]] = []
     problems: list[str] = []
+    # per layer name: (index of the IR layer holding its output or -1, output shape), or None
+    # once a refused layer upstream leaves it unknown
+    values: dict[str, tuple[int, tuple[int, ...]] | None] = {}
+    previous: tuple[int, tuple[int, ...]] | None = (-1, shape)
+    if input_name is not None:
+        values[input_name] = previous
     for layer in layers:
+        if layer.name == input_name:
+            continue
         reasons = layer.problems + _option_problems(layer)
-        # Shapes are only known up to the first refused layer; after it, options alone are checked.
-        if not reasons and shape is not None:
+        if layer.sources is None:
+            inputs = [previous]
+        else:
+            late = [name for name in layer.sources if name not in values]
+            if late:
+                reasons.append(f"its input {late[0]!r} is not computed before it")
+            inputs = [values.get(name) for name in layer.sources]
+        value = None
+        # Shapes are only known up to a refused layer; after it, options alone are checked.
+        if not reasons and inputs and all(v is not None for v in inputs):
             try:
-                converted, shape = _convert_layer(layer, shape)
-                ir_layers.extend(converted)
+                converted, out_shape = _convert_layer(layer, [v[1] for v in inputs])
+                sources = [v[0] for v in inputs]
+                if converted:
+                    if sources != [len(ir_layers) - 1]:
+                        converted[0]["inputs"] = sources
+                    ir_layers.extend(converted)
+                    value = (len(ir_layers) - 1, out_shape)
+                else:
+                    value = (sources[0], out_shape)
             except _Refused as refused:
                 reasons.append(str(refused))
         if reasons:
             problems.append(f"{layer.name} ({layer.class_name}): {'; '.join(reasons)}")
-            shape = None
+        values[layer.name] = previous = value
+    output = values.get(output_name) if output_name is not None else previous
     if problems:
-        return ir_layers, shape, problems
+        return ir_layers, None, problems
     if not ir_layers:
-        return ir_layers, shape, ["the model has no layers that compute anything"]
-    if len(shape) != 1:
-        last = [layer for layer in layers if layer.class_name not in NO_OP_LAYERS][-1]
+        return ir_layers, None, ["the model has no layers that compute anything"]
+    last = [layer for layer in layers if layer.class_name not in NO_OP_LAYERS][-1]
+    if output is None or output[0] != len(ir_layers) - 1:
+        return ir_layers, None, [f"{last.name} ({last.class_name}): it is computed after the model output "
+                                 f"{output_name!r} and does not feed it; drop it"]
+    if len(output[1]) != 1:
         problems.append(
-            f"{last.name} ({last.class_name}): the model output has shape {list(shape)} per sample; "
+            f"{last.name} ({last.class_name}): the model output has shape {list(output[1])} per sample; "
             "it must be a vector (add Flatten or a global pooling layer)"
         )
-    return ir_layers, shape, problems
+    return ir_layers, output[1], problems
 
 
 def _check_finite_weights(layers: list[KerasLayer]) -> None:
@@ -388,7 +443,7 @@ def _option_problems(layer: KerasLayer) -> list[str]:
         return []
     if name in KERAS_MODEL_CLASSES or name == "Model":
         return ["nested models are not supported; build one flat Sequential or functional model"]
-    if name not in CONVERTERS:
+    if name not in CONVERTERS and name not in MERGE_CONVERTERS:
         return ["layer type not supported"]
     config, reasons = layer.config, []
     if config.get("data_format", "channels_last") != "channels_last":
@@ -455,10 +510,19 @@ def _as_tuple(value: Any) -> tuple[Any, ...]:
 # and returns its IR layers and the output sample shape, or raises _Refused.
 
 
-def _convert_layer(layer: KerasLayer, shape: tuple[int, ...]) -> tuple[list[dict[str, Any]], tuple[int, ...]]:
+def _convert_layer(
+    layer: KerasLayer, shapes: list[tuple[int, ...]]
+) -> tuple[list[dict[str, Any]], tuple[int, ...]]:
+    if layer.class_name in MERGE_CONVERTERS:
+        if len(shapes) < 2:
+            raise _Refused(f"takes {len(shapes)} input; a merge layer takes 2 or more")
+        return MERGE_CONVERTERS[layer.class_name](layer, shapes)
+    if len(shapes) != 1:
+        raise _Refused(f"takes {len(shapes)} inputs; only merge layers ({', '.join(sorted(MERGE_CONVERTERS))}) "
+                       "take more than one")
     if layer.class_name in NO_OP_LAYERS:
-        return [], shape
-    return CONVERTERS[layer.class_name](layer, shape)
+        return [], shapes[0]
+    return CONVERTERS[layer.class_name](layer, shapes[0])
 
 
 def _require_rank(shape: tuple[int, ...], rank: int, expected: str) -> None:
@@ -639,6 +703,33 @@ def _batch_norm(layer: KerasLayer, shape: tuple[int, ...]):
     }
     return [ir_layer], shape
 
+
+def _merge(layer: KerasLayer, shapes: list[tuple[int, ...]], kind: str):
+    """Add, Subtract, Multiply, Average, Maximum: element by element over inputs of one shape."""
+    if any(s != shapes[0] for s in shapes):
+        raise _Refused(f"its inputs have shapes {[list(s) for s in shapes]}; they must be equal (no broadcasting)")
+    if kind == "subtract" and len(shapes) != 2:
+        raise _Refused(f"takes {len(shapes)} inputs; Subtract takes 2")
+    return [{"kind": kind}], shapes[0]
+
+
+def _concatenate(layer: KerasLayer, shapes: list[tuple[int, ...]]):
+    axis = layer.config.get("axis", -1)
+    if not all(_is_last_axis(axis, s) for s in shapes):
+        raise _Refused(f"axis={axis}; only the last axis (channels) is supported")
+    if any(s[:-1] != shapes[0][:-1] for s in shapes):
+        raise _Refused(f"its inputs have shapes {[list(s) for s in shapes]}; all but the last axis must be equal")
+    return [{"kind": "concatenate"}], (*shapes[0][:-1], sum(s[-1] for s in shapes))
+
+
+MERGE_CONVERTERS = {
+    "Add": lambda layer, shapes: _merge(layer, shapes, "add"),
+    "Subtract": lambda layer, shapes: _merge(layer, shapes, "subtract"),
+    "Multiply": lambda layer, shapes: _merge(layer, shapes, "multiply"),
+    "Average": lambda layer, shapes: _merge(layer, shapes, "average"),
+    "Maximum": lambda layer, shapes: _merge(layer, shapes, "maximum"),
+    "Concatenate": _concatenate,
+}
 
 CONVERTERS = {
     "Dense": _dense,

@@ -1,11 +1,17 @@
 /*
- * TinyML Lab C runtime: neural networks (dense, 1-D/2-D convolution, pooling), float32 and
- * int8.
+ * TinyML Lab C runtime: neural networks (dense, 1-D/2-D convolution, depthwise convolution,
+ * pooling, and the merges that join a graph's branches), float32 and int8.
  *
  * Header-only C99, `static inline` throughout, no malloc, no state: the caller gives an
  * arena (scratch memory of net->arena_bytes, 4-byte aligned) and every layer reads its input
  * from and writes its output to a fixed byte offset in it. The compiler plans those offsets
  * at export time (a chain of layers needs max(input + output) bytes, not their sum).
+ *
+ * Layers run in their order. Each reads the output of the layer before it, or in a graph of
+ * any earlier layer or the net's input (in_from; two-input layers in2_from too), so branches
+ * and skip connections are a list of layers whose inputs reach back; the last layer's output
+ * is the net's. The compiler places each tensor where no other tensor alive at the same time
+ * lies, and tml_net_validate checks that no layer overwrites a tensor before its last reader.
  *
  * Tensors are channels-last and row-major, [h][w][c]; a 1-D signal is h = 1; a dense layer
  * is a 1x1 convolution of a 1x1xC input (a flatten before it moves no data, so a layer's
@@ -37,6 +43,7 @@
  *   net_f32.h       float32 kernels: activations, convolution, dense
  *   net_i8.h        int8 kernels: dot products (portable and DSP paths), convolution, dense
  *   net_pool.h      max and average pooling
+ *   net_merge.h     two-input layers: add, multiply, maximum, concatenation
  *   net_run.h       the driver (tml_net_predict, layer by layer) and the model methods
  */
 #ifndef TINYML_NET_H

@@ -20,6 +20,9 @@
 #ifndef TINYML_NET_POOL_H
 #include "tinyml/net_pool.h"
 #endif
+#ifndef TINYML_NET_MERGE_H
+#include "tinyml/net_merge.h"
+#endif
 
 /* ---- the float path ---- */
 
@@ -140,7 +143,11 @@ static inline int tml_net_run_layer(const tml_net_t *net, int32_t k, void *arena
     layer = &net->layers[k];
     in = tml_arena_at(arena, layer->in_offset);
     out = tml_arena_at(arena, layer->out_offset);
-    if (layer->kind == TML_LAYER_MAX_POOL || layer->kind == TML_LAYER_AVG_POOL) {
+    if (layer->kind == TML_LAYER_CONCAT) {
+        tml_net_run_concat(net, layer, in, tml_arena_at(arena, layer->in2_offset), out);
+    } else if (tml_net_is_binary(layer)) {
+        tml_net_run_merge(net, layer, in, tml_arena_at(arena, layer->in2_offset), out);
+    } else if (layer->kind == TML_LAYER_MAX_POOL || layer->kind == TML_LAYER_AVG_POOL) {
         tml_net_run_pool(net, layer, in, out);
     } else if (tml_net_is_dense(layer) && !net->quantized) {
         tml_net_run_dense_f32(layer, (const float *)in, (float *)out);

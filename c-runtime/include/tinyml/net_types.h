@@ -18,6 +18,11 @@
 #define TML_LAYER_AFFINE 3     /* per channel: x * weight[c] + bias[c] (a batch norm not folded) */
 #define TML_LAYER_ACTIVATION 4 /* the activation alone, element by element */
 #define TML_LAYER_DEPTHWISE 5  /* one filter per output channel over one input channel, then the activation */
+/* Layers of two inputs (the second is in2_*; both the same shape unless said): */
+#define TML_LAYER_ADD 6     /* w[0] * a + w[1] * b (Add, Subtract, Average), then ReLU / ReLU6 or none */
+#define TML_LAYER_MUL 7     /* a * b, then ReLU / ReLU6 or none */
+#define TML_LAYER_MAX 8     /* the larger of a and b */
+#define TML_LAYER_CONCAT 9  /* a's in_c channels, then b's out_c - in_c, at each position */
 
 /* Activations, applied to a layer's output. */
 #define TML_ACT_IDENTITY 0
@@ -36,18 +41,26 @@ typedef struct {
     int32_t stride_h, stride_w;
     int32_t pad_top, pad_left; /* padding before the first row / column ("same" padding) */
     int32_t in_offset, out_offset; /* byte offsets in the arena, multiples of 4 */
+    /* Where the input comes from: the output of layer k - 1 - in_from (0: the layer just
+     * before), or the net's input when that is -1. A chain leaves it 0; a graph with
+     * branches and skip connections sets it. in2_from likewise for the second input. */
+    int32_t in_from, in2_from;
+    int32_t in2_offset; /* two-input layers: the second input's byte offset in the arena */
     /* float32 nets (and AFFINE layers of either kind of net) */
     const float *weight_f32; /* CONV: [out_c][kernel_h][kernel_w][in_c]; DEPTHWISE: [out_c][kernel_h][kernel_w];
-                                AFFINE: [c] */
+                                AFFINE: [c]; ADD of a float net: the two inputs' factors [2] */
     const float *bias_f32;   /* CONV, DEPTHWISE: [out_c] or NULL; AFFINE: [c] */
     /* int8 nets: CONV's tables, and DEPTHWISE's with its weight layout */
     const int8_t *weight_i8;   /* CONV: [out_c][kernel_h][kernel_w][in_c] */
     const int32_t *bias_i32;   /* CONV: [out_c] or NULL, in units of in_scale * weight scale */
-    const int32_t *multiplier; /* CONV: [out_c], Q31 in [2^30, 2^31) (see tml_requantize) */
-    const int8_t *shift;       /* CONV: [out_c], in [-31, 30] */
+    const int32_t *multiplier; /* CONV: [out_c], Q31 in [2^30, 2^31) (see tml_requantize); int8 ADD: [3],
+                                  the inputs' (their sign is the factor's) and the output's; MUL: [1] */
+    const int8_t *shift;       /* CONV: [out_c], in [-31, 30]; ADD: [3], MUL: [1] as multiplier */
     const float *channel_scale; /* CONV with out_float: [out_c], int32 sum -> output value */
     float in_scale;
     int32_t in_zero;
+    float in2_scale; /* int8 two-input layers: the second input's parameters */
+    int32_t in2_zero;
     float out_scale;
     int32_t out_zero;
     int32_t out_float; /* int8 nets: 1 = output is float32 (last layer only) */
@@ -147,6 +160,26 @@ static inline int tml_net_is_filter(const tml_layer_t *layer)
 static inline int32_t tml_net_depthwise_input(const tml_layer_t *layer, int32_t c)
 {
     return c / (layer->out_c / layer->in_c);
+}
+
+/* Layers that read a second input (in2_*). */
+static inline int tml_net_is_binary(const tml_layer_t *layer)
+{
+    return layer->kind >= TML_LAYER_ADD && layer->kind <= TML_LAYER_CONCAT;
+}
+
+/* Layers that may write their output over an input of the same element size, element by
+ * element: each element is read before it is written. */
+static inline int tml_net_is_elementwise(const tml_layer_t *layer)
+{
+    return layer->kind == TML_LAYER_AFFINE || layer->kind == TML_LAYER_ACTIVATION ||
+           (tml_net_is_binary(layer) && layer->kind != TML_LAYER_CONCAT);
+}
+
+/* Channels of the second input: a concatenation's share of the output, else the first's. */
+static inline int32_t tml_net_in2_channels(const tml_layer_t *layer)
+{
+    return layer->kind == TML_LAYER_CONCAT ? layer->out_c - layer->in_c : layer->in_c;
 }
 
 /* A dense layer: a 1x1 convolution of a 1x1 input. */

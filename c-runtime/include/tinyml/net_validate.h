@@ -54,13 +54,14 @@ static inline int tml_net_same_shape_in_out(const tml_layer_t *layer)
     return layer->out_h == layer->in_h && layer->out_w == layer->in_w && layer->out_c == layer->in_c;
 }
 
-/* Kind, activation and out_float: known values in their allowed places. */
+/* Kind, activation, out_float and where the inputs come from: known values in their allowed
+ * places. */
 static inline int tml_net_validate_kind(const tml_net_t *net, int32_t k)
 {
     const tml_layer_t *layer = &net->layers[k];
     int is_last = k == net->n_layers - 1;
     int is_pool = layer->kind == TML_LAYER_MAX_POOL || layer->kind == TML_LAYER_AVG_POOL;
-    if (layer->kind < TML_LAYER_CONV || layer->kind > TML_LAYER_DEPTHWISE ||
+    if (layer->kind < TML_LAYER_CONV || layer->kind > TML_LAYER_CONCAT ||
         layer->activation < TML_ACT_IDENTITY || layer->activation > TML_ACT_SOFTMAX ||
         (layer->activation == TML_ACT_SOFTMAX && !is_last) ||
         (layer->out_float != 0 && layer->out_float != 1) || (layer->out_float && !is_last)) {
@@ -70,7 +71,54 @@ static inline int tml_net_validate_kind(const tml_net_t *net, int32_t k)
     if (is_pool && (layer->activation != TML_ACT_IDENTITY || layer->out_float)) {
         return TML_E_KIND;
     }
+    /* Two-input layers write their inputs' kind of value, with a clamp at most (ADD, MUL). */
+    if (tml_net_is_binary(layer) &&
+        (layer->out_float || layer->activation > TML_ACT_RELU6 ||
+         ((layer->kind == TML_LAYER_MAX || layer->kind == TML_LAYER_CONCAT) && layer->activation != TML_ACT_IDENTITY))) {
+        return TML_E_KIND;
+    }
+    /* Inputs come from an earlier layer or the net's input (layer 0 reads that alone). */
+    if (layer->in_from < 0 || layer->in_from > k || layer->in2_from < 0 || layer->in2_from > k ||
+        (k == 0 && (layer->in_from != 0 || layer->in2_from != 0)) || (!tml_net_is_binary(layer) && layer->in2_from != 0)) {
+        return TML_E_KIND;
+    }
     return TML_OK;
+}
+
+/* The layer whose output an input of layer k is (k - 1 - from), or -1 for the net's input. */
+static inline int32_t tml_net_producer(int32_t k, int32_t from)
+{
+    return k - 1 - from;
+}
+
+/* Shape, parameters and arena place of a tensor a layer reads: an earlier layer's output, or
+ * for producer -1 the net's input (layer 0's). */
+typedef struct {
+    int32_t h, w, c;
+    float scale;
+    int32_t zero;
+    int64_t offset, bytes;
+} tml_net_tensor_t;
+
+static inline tml_net_tensor_t tml_net_output_tensor(const tml_net_t *net, int32_t producer)
+{
+    tml_net_tensor_t t;
+    const tml_layer_t *p = &net->layers[producer < 0 ? 0 : producer];
+    t.h = producer < 0 ? p->in_h : p->out_h;
+    t.w = producer < 0 ? p->in_w : p->out_w;
+    t.c = producer < 0 ? p->in_c : p->out_c;
+    t.scale = producer < 0 ? p->in_scale : p->out_scale;
+    t.zero = producer < 0 ? p->in_zero : p->out_zero;
+    t.offset = producer < 0 ? p->in_offset : p->out_offset;
+    t.bytes = (int64_t)(producer < 0 ? tml_net_in_bytes(net) : tml_net_out_bytes(net, p)) * t.h * t.w * t.c;
+    return t;
+}
+
+/* An input of h x w x c is that tensor as it is, or flattened to 1 x 1 x its size: in
+ * channels-last row-major order a flatten moves no data. */
+static inline int tml_net_input_fits(tml_net_tensor_t t, int32_t h, int32_t w, int32_t c)
+{
+    return (h == t.h && w == t.w && c == t.c) || (h == 1 && w == 1 && (int64_t)c == (int64_t)t.h * t.w * t.c);
 }
 
 /* Dimensions, their products, the link to the previous layer and the window geometry. */
@@ -83,16 +131,18 @@ static inline int tml_net_validate_shape(const tml_net_t *net, int32_t k)
         tml_net_count3(layer->out_h, layer->out_w, layer->out_c) < 0) {
         return TML_E_SIZE;
     }
-    if (k > 0) {
-        /* The previous output as it is, or flattened to 1 x 1 x n: in channels-last row-major
-         * order a flatten moves no data. */
-        const tml_layer_t *prev = &net->layers[k - 1];
-        int same = layer->in_h == prev->out_h && layer->in_w == prev->out_w && layer->in_c == prev->out_c;
-        int flat = layer->in_h == 1 && layer->in_w == 1 &&
-                   (int64_t)layer->in_c == (int64_t)prev->out_h * prev->out_w * prev->out_c;
-        if (!same && !flat) {
+    if (k > 0 && !tml_net_input_fits(tml_net_output_tensor(net, tml_net_producer(k, layer->in_from)), layer->in_h,
+                                     layer->in_w, layer->in_c)) {
+        return TML_E_SHAPE;
+    }
+    if (tml_net_is_binary(layer)) {
+        int32_t c2 = tml_net_in2_channels(layer);
+        if (c2 < 1 || layer->out_h != layer->in_h || layer->out_w != layer->in_w ||
+            !tml_net_input_fits(tml_net_output_tensor(net, tml_net_producer(k, layer->in2_from)), layer->in_h,
+                                layer->in_w, c2)) {
             return TML_E_SHAPE;
         }
+        return TML_OK;
     }
     if (layer->kind == TML_LAYER_AFFINE || layer->kind == TML_LAYER_ACTIVATION) {
         return tml_net_same_shape_in_out(layer) ? TML_OK : TML_E_SHAPE;
@@ -137,11 +187,36 @@ static inline int tml_net_validate_channels(const tml_layer_t *layer)
     return TML_OK;
 }
 
+/* An int8 ADD's or MUL's n requantization factors: |multiplier| in [2^30, 2^31) or 0 (an
+ * ADD's input factors carry the sign of Subtract's), shift in [-31, 30]. */
+static inline int tml_net_validate_merge_factors(const tml_layer_t *layer, int32_t n)
+{
+    int32_t i;
+    if (layer->multiplier == NULL || layer->shift == NULL) {
+        return TML_E_NULL;
+    }
+    for (i = 0; i < n; i++) {
+        int32_t m = layer->multiplier[i];
+        if ((m != 0 && m > -(1 << 30) && m < (1 << 30)) || m == INT32_MIN || layer->shift[i] < -31 ||
+            layer->shift[i] > 30) {
+            return TML_E_SCALE;
+        }
+    }
+    return TML_OK;
+}
+
 /* Tables the layer's kernel reads. */
 static inline int tml_net_validate_weights(const tml_net_t *net, const tml_layer_t *layer)
 {
     if (layer->kind == TML_LAYER_AFFINE) {
         return layer->weight_f32 != NULL && layer->bias_f32 != NULL ? TML_OK : TML_E_NULL;
+    }
+    if (layer->kind == TML_LAYER_ADD) {
+        return !net->quantized ? (layer->weight_f32 != NULL ? TML_OK : TML_E_NULL)
+                               : tml_net_validate_merge_factors(layer, 3);
+    }
+    if (layer->kind == TML_LAYER_MUL && net->quantized) {
+        return tml_net_validate_merge_factors(layer, 1);
     }
     if (!tml_net_is_filter(layer)) {
         return TML_OK;
@@ -172,9 +247,17 @@ static inline int tml_net_validate_quantization(const tml_net_t *net, int32_t k)
         (!layer->out_float && (!tml_net_scale_ok(layer->out_scale) || !tml_net_zero_ok(layer->out_zero)))) {
         return TML_E_SCALE;
     }
-    if (k > 0 && (layer->in_scale != net->layers[k - 1].out_scale ||
-                  layer->in_zero != net->layers[k - 1].out_zero)) {
-        return TML_E_SCALE;
+    if (k > 0) {
+        tml_net_tensor_t in = tml_net_output_tensor(net, tml_net_producer(k, layer->in_from));
+        if (layer->in_scale != in.scale || layer->in_zero != in.zero) {
+            return TML_E_SCALE;
+        }
+    }
+    if (tml_net_is_binary(layer)) {
+        tml_net_tensor_t in2 = tml_net_output_tensor(net, tml_net_producer(k, layer->in2_from));
+        if (layer->in2_scale != in2.scale || layer->in2_zero != in2.zero) {
+            return TML_E_SCALE;
+        }
     }
     if ((layer->kind == TML_LAYER_MAX_POOL || layer->kind == TML_LAYER_AVG_POOL) &&
         (layer->in_scale != layer->out_scale || layer->in_zero != layer->out_zero)) {
@@ -183,33 +266,68 @@ static inline int tml_net_validate_quantization(const tml_net_t *net, int32_t k)
     return TML_OK;
 }
 
-/* Input and output inside the arena, aligned, and apart unless the layer works in place. */
-static inline int tml_net_validate_arena(const tml_net_t *net, int32_t k)
+/* [a, a_end) and [b, b_end) share a byte. */
+static inline int tml_net_overlap(int64_t a, int64_t a_end, int64_t b, int64_t b_end)
+{
+    return a < b_end && b < a_end;
+}
+
+/* One input of layer k, from producer, with the layer's byte count of it: at the producer's
+ * output place, inside the arena, not overwritten by a layer between the two, and apart from
+ * the output unless the layer works in place (element by element, on the very same
+ * elements). */
+static inline int tml_net_validate_input_place(const tml_net_t *net, int32_t k, int32_t producer, int64_t at,
+                                               int64_t bytes)
 {
     const tml_layer_t *layer = &net->layers[k];
-    int64_t in_at = layer->in_offset, out_at = layer->out_offset;
-    int64_t in_end = in_at + (int64_t)tml_net_in_bytes(net) * layer->in_h * layer->in_w * layer->in_c;
+    int64_t out_at = layer->out_offset;
     int64_t out_end = out_at + (int64_t)tml_net_out_bytes(net, layer) * layer->out_h * layer->out_w * layer->out_c;
-    int elementwise = layer->kind == TML_LAYER_AFFINE || layer->kind == TML_LAYER_ACTIVATION;
-    if (in_at < 0 || out_at < 0 || in_at % 4 != 0 || out_at % 4 != 0 || in_end > net->arena_bytes ||
-        out_end > net->arena_bytes) {
+    int32_t j;
+    if (at < 0 || at % 4 != 0 || at + bytes > net->arena_bytes) {
         return TML_E_ARENA;
     }
-    if (k > 0 && layer->in_offset != net->layers[k - 1].out_offset) {
+    if (k > 0 && at != tml_net_output_tensor(net, producer).offset) {
         return TML_E_ARENA;
     }
-    if (in_at < out_end && out_at < in_end) {
-        /* In place is element by element, so only the very same elements may overlap. */
-        if (!elementwise || in_at != out_at || tml_net_in_bytes(net) != tml_net_out_bytes(net, layer)) {
-            return TML_E_ARENA;
+    for (j = producer + 1; j < k; j++) {
+        const tml_layer_t *other = &net->layers[j];
+        int64_t other_at = other->out_offset;
+        int64_t other_end =
+            other_at + (int64_t)tml_net_out_bytes(net, other) * other->out_h * other->out_w * other->out_c;
+        if (tml_net_overlap(at, at + bytes, other_at, other_end)) {
+            return TML_E_ARENA; /* the input was overwritten before layer k reads it */
         }
+    }
+    if (tml_net_overlap(at, at + bytes, out_at, out_end) &&
+        (!tml_net_is_elementwise(layer) || at != out_at || tml_net_in_bytes(net) != tml_net_out_bytes(net, layer))) {
+        return TML_E_ARENA;
     }
     return TML_OK;
 }
 
+/* Inputs and output inside the arena, aligned, where their producers put them. */
+static inline int tml_net_validate_arena(const tml_net_t *net, int32_t k)
+{
+    const tml_layer_t *layer = &net->layers[k];
+    int64_t in_bytes = (int64_t)tml_net_in_bytes(net) * layer->in_h * layer->in_w * layer->in_c;
+    int64_t out_end = layer->out_offset + (int64_t)tml_net_out_bytes(net, layer) * layer->out_h * layer->out_w * layer->out_c;
+    int status;
+    if (layer->out_offset < 0 || layer->out_offset % 4 != 0 || out_end > net->arena_bytes) {
+        return TML_E_ARENA;
+    }
+    status = tml_net_validate_input_place(net, k, tml_net_producer(k, layer->in_from), layer->in_offset, in_bytes);
+    if (status == TML_OK && tml_net_is_binary(layer)) {
+        int64_t in2_bytes = (int64_t)tml_net_in_bytes(net) * layer->in_h * layer->in_w * tml_net_in2_channels(layer);
+        status = tml_net_validate_input_place(net, k, tml_net_producer(k, layer->in2_from), layer->in2_offset,
+                                              in2_bytes);
+    }
+    return status;
+}
+
 /*
  * Checks once everything the kernels rely on; returns TML_OK or a TML_E_* code. One pass
- * over the layers (and the per-channel tables of int8 convolutions), no recursion.
+ * over the layers (and the per-channel tables of int8 convolutions, and for each input the
+ * layers between it and its producer), no recursion.
  */
 static inline int tml_net_validate(const tml_net_t *net)
 {

@@ -3,7 +3,7 @@
  * bytes per layer) and its Cortex-M4F instruction estimate, fitted on QEMU counts.
  */
 import { Activation } from './ir';
-import { IN_PLACE, LayerKind, NetTables, Shape3, isFilter, outputElementBytes, shapeSize, windowTerms } from './lower';
+import { BINARY_KINDS, LayerKind, NetTables, Shape3, isFilter, shapeSize, windowTerms } from './lower';
 
 /** Per-layer summary for the widget's layer table and charts. */
 export interface NetLayerSummary {
@@ -14,7 +14,8 @@ export interface NetLayerSummary {
   params: number;
   macs: number;
   weightBytes: number;
-  /** Arena bytes live while the layer runs (its input and output). */
+  /** Arena bytes live while the layer runs: its inputs, its output and every tensor a later
+   * layer still reads. */
   liveBytes: number;
 }
 
@@ -44,7 +45,9 @@ export interface NetStructure {
  * sums one row at a time: denseFloat), per convolution multiply-add with a spatial window,
  * per dense output (bias, activation, requantization; floatOutput on the float path) and int8
  * convolution output, per input value of an affine (scaler) layer and of the other
- * element-wise layers, per layer (its set-up) and per input (int8 quantizes each), plus each
+ * element-wise layers, per output of an ADD or MUL joining two branches (int8 ADD: three
+ * requantizations; not yet fitted: counted from the kernel's operations), per layer (its
+ * set-up) and per input (int8 quantizes each), plus each
  * softmax, tanh or logistic output's expf and arithmetic. `base` corrects the per-layer cost
  * of the smallest nets.
  */
@@ -59,6 +62,8 @@ const INSTRUCTIONS = {
     convOutput: 0,
     affine: 37,
     elementwise: 10,
+    add: 12,
+    mul: 11,
     layer: 120,
     input: 6.7,
     transcendental: 109,
@@ -74,6 +79,8 @@ const INSTRUCTIONS = {
     convOutput: 116,
     affine: 86,
     elementwise: 12,
+    add: 60,
+    mul: 30,
     layer: 120,
     input: 41,
     transcendental: 125,
@@ -105,9 +112,7 @@ export function int8PortableExtraInstructions(tables: NetTables): number {
 export const TRANSCENDENTAL_ACTIVATIONS: Activation[] = ['softmax', 'tanh', 'logistic'];
 
 export function describeNet(tables: NetTables): NetStructure {
-  let inBytes = (tables.featureType === 'float32' ? 4 : 1) * tables.nInputs;
-  const layers = tables.layers.map(l => {
-    const outBytes = outputElementBytes(tables, l) * shapeSize(l.outShape);
+  const layers = tables.layers.map((l, k) => {
     const [oh, ow, cout] = l.outShape;
     const taps = windowTerms(l);
     const params = isFilter(l.kind) ? taps * cout + cout : l.kind === 'affine' ? 2 * cout : 0;
@@ -124,9 +129,8 @@ export function describeNet(tables: NetTables): NetStructure {
       params,
       macs,
       weightBytes,
-      liveBytes: IN_PLACE.includes(l.kind) ? Math.max(inBytes, outBytes) : inBytes + outBytes
+      liveBytes: tables.liveBytes[k]
     };
-    inBytes = outBytes;
     return summary;
   });
   const cost = INSTRUCTIONS[tables.featureType];
@@ -144,6 +148,8 @@ export function describeNet(tables: NetTables): NetStructure {
         instructions += layers[k].macs * perMac + outputs * (floatPath ? cost.floatOutput : cost.denseOutput);
       } else if (isFilter(l.kind)) {
         instructions += layers[k].macs * cost.conv + outputs * (floatPath ? cost.floatOutput : cost.convOutput);
+      } else if (BINARY_KINDS.includes(l.kind)) {
+        instructions += outputs * (l.kind === 'add' ? cost.add : l.kind === 'mul' ? cost.mul : cost.elementwise);
       } else {
         instructions += shapeSize(l.inShape) * (l.kind === 'affine' ? cost.affine : cost.elementwise);
       }

@@ -20,7 +20,7 @@ import {
 import { runtimeMacro } from '../../runtime/codes';
 import { describeNet } from './describe';
 import { NeuralNetIR } from './ir';
-import { NetLayer, NetTables } from './lower';
+import { BINARY_KINDS, NetLayer, NetTables } from './lower';
 
 /** What this family's device does with a NaN or infinite feature (every header says it). */
 const NON_FINITE_INPUTS =
@@ -53,6 +53,18 @@ function layerTables(layer: NetLayer, prefix: string): { arrays: string[]; field
   return { arrays, fields };
 }
 
+/** Where a layer of a graph reads from (a chain's layers read the one before: nothing to say). */
+function graphFields(layer: NetLayer): string {
+  const fields = [
+    layer.inFrom !== 0 ? `.in_from = ${layer.inFrom}` : '',
+    BINARY_KINDS.includes(layer.kind)
+      ? `.in2_from = ${layer.in2From}, .in2_offset = ${layer.in2Offset}, ` +
+        `.in2_scale = ${formatFloat32(layer.in2Scale)}, .in2_zero = ${layer.in2Zero}`
+      : ''
+  ].filter(f => f);
+  return fields.length ? `\n        ${fields.join(', ')},` : '';
+}
+
 function layerInitializer(layer: NetLayer, fields: Record<string, string>): string {
   const [ih, iw, ic] = layer.inShape;
   const [oh, ow, oc] = layer.outShape;
@@ -60,7 +72,7 @@ function layerInitializer(layer: NetLayer, fields: Record<string, string>): stri
         .kind = ${runtimeMacro('layer', layer.kind)}, .activation = ${runtimeMacro('activation', layer.activation)},
         .in_h = ${ih}, .in_w = ${iw}, .in_c = ${ic}, .out_h = ${oh}, .out_w = ${ow}, .out_c = ${oc},
         .kernel_h = ${layer.kernel[0]}, .kernel_w = ${layer.kernel[1]}, .stride_h = ${layer.stride[0]}, .stride_w = ${layer.stride[1]},
-        .pad_top = ${layer.pad[0]}, .pad_left = ${layer.pad[1]}, .in_offset = ${layer.inOffset}, .out_offset = ${layer.outOffset},
+        .pad_top = ${layer.pad[0]}, .pad_left = ${layer.pad[1]}, .in_offset = ${layer.inOffset}, .out_offset = ${layer.outOffset},${graphFields(layer)}
         .weight_f32 = ${fields.weight_f32}, .bias_f32 = ${fields.bias_f32},
         .weight_i8 = ${fields.weight_i8}, .bias_i32 = ${fields.bias_i32}, .multiplier = ${fields.multiplier},
         .shift = ${fields.shift}, .channel_scale = ${fields.channel_scale},

@@ -1,7 +1,7 @@
 /**
  * The model IR of neural networks (family "neural_net"): scikit-learn MLPs and Keras
- * Sequential / chain-shaped Functional models, as tinyml_lab/nets.py and keras_files.py
- * write it. Layers are kept as the framework has them (Keras kernel layouts, batch norm
+ * Sequential / Functional models (chains, or graphs with branches and merges), as
+ * tinyml_lab/readers/networks.py and keras_files.py write it. Layers are kept as the framework has them (Keras kernel layouts, batch norm
  * unfolded); lowering to the C runtime's layers happens in lower.ts. Documented in docs/ir.md.
  */
 import { IRError, decodeFloatsAt } from '../../ir/read';
@@ -19,7 +19,11 @@ export interface Weights {
   shape: number[];
 }
 
-export type NetLayerIR =
+/** Layers that join two or more inputs of the same shape element by element. */
+export const MERGE_KINDS = ['add', 'subtract', 'multiply', 'average', 'maximum'] as const;
+export type MergeKind = (typeof MERGE_KINDS)[number];
+
+export type NetLayerIR = (
   | { kind: 'dense'; weights: Weights; bias: Weights; activation: Activation }
   | {
       kind: 'conv1d' | 'conv2d';
@@ -49,7 +53,19 @@ export type NetLayerIR =
   | { kind: 'activation'; activation: Activation }
   /** Per channel x * scale + offset: a pipeline's scaler (StandardScaler, MinMaxScaler, ...). */
   | { kind: 'affine'; scale: Weights; offset: Weights }
-  | { kind: 'batch_norm'; gamma: Weights; beta: Weights; mean: Weights; variance: Weights; epsilon: number };
+  | { kind: 'batch_norm'; gamma: Weights; beta: Weights; mean: Weights; variance: Weights; epsilon: number }
+  /** Element by element over 2+ inputs (subtract: exactly 2), Keras's merge layers. */
+  | { kind: MergeKind }
+  /** The inputs' channels one after the other (the last axis), 2+ inputs. */
+  | { kind: 'concatenate' }
+) & {
+  /**
+   * Indices of the layers whose outputs this layer takes, -1 for the model input; absent:
+   * the layer just before (the model input for the first). A graph's layers come in an order
+   * where every input is an earlier layer's; the last layer's output is the model's.
+   */
+  inputs?: number[];
+};
 
 export type NetLayerKind = NetLayerIR['kind'];
 
@@ -133,11 +149,40 @@ function sameLength(path: string, named: Record<string, Weights>, n: number): vo
   }
 }
 
-function parseLayer(raw: unknown, path: string): NetLayerIR {
+/** A layer's inputs: earlier layers' indices or -1 (the model input), 2+ for merges. */
+function layerInputs(value: unknown, path: string, index: number, merge: boolean): number[] | undefined {
+  if (value === undefined) {
+    if (merge) {
+      fail(path, 'a merge layer needs its inputs (2 or more layer indices)');
+    }
+    return undefined;
+  }
+  const count = merge ? 'two or more' : 'one';
+  if (
+    !Array.isArray(value) ||
+    (merge ? value.length < 2 : value.length !== 1) ||
+    value.some(v => typeof v !== 'number' || !Number.isInteger(v) || v < -1 || v >= index)
+  ) {
+    fail(path, `expected ${count} index(es) of earlier layers (or -1, the model input), got ${shown(value)}`);
+  }
+  return value as number[];
+}
+
+function parseLayer(raw: unknown, path: string, index = 0): NetLayerIR {
   if (typeof raw !== 'object' || raw === null) {
     fail(path, 'expected an object');
   }
   const l = raw as Record<string, unknown>;
+  const merge = (MERGE_KINDS as readonly unknown[]).includes(l.kind) || l.kind === 'concatenate';
+  const inputs = layerInputs(l.inputs, `${path}.inputs`, index, merge);
+  const layer = parseLayerBody(l, path);
+  if (layer.kind === 'subtract' && inputs?.length !== 2) {
+    fail(`${path}.inputs`, `subtract takes exactly 2 inputs, got ${inputs?.length}`);
+  }
+  return inputs ? { ...layer, inputs } : layer;
+}
+
+function parseLayerBody(l: Record<string, unknown>, path: string): NetLayerIR {
   const dims = (kind: string): number => (kind.includes('2d') ? 2 : 1);
   switch (l.kind) {
     case 'dense': {
@@ -191,6 +236,12 @@ function parseLayer(raw: unknown, path: string): NetLayerIR {
     case 'global_max_pool1d':
     case 'global_max_pool2d':
     case 'flatten':
+    case 'add':
+    case 'subtract':
+    case 'multiply':
+    case 'average':
+    case 'maximum':
+    case 'concatenate':
       return { kind: l.kind };
     case 'activation':
       return { kind: 'activation', activation: activation(l.activation, `${path}.activation`) };
@@ -292,7 +343,7 @@ export function parseNeuralNetIR(
   if (!Array.isArray(obj.layers) || obj.layers.length === 0) {
     fail('layers', 'expected a non-empty list of layers');
   }
-  const layers = obj.layers.map((l: unknown, i: number) => parseLayer(l, `layers[${i}]`));
+  const layers = obj.layers.map((l: unknown, i: number) => parseLayer(l, `layers[${i}]`, i));
   const nOutputs = typeof obj.n_outputs === 'number' ? obj.n_outputs : NaN;
   if (!Number.isInteger(nOutputs) || nOutputs < 1) {
     fail('n_outputs', `expected the number of units of the last layer, got ${shown(obj.n_outputs)}`);

@@ -1,16 +1,20 @@
 /**
  * Lowers a neural-net IR to the C runtime's layers (c-runtime/include/tinyml/net.h):
  * shapes, "same" padding, weights reordered to [out][kh][kw][in], batch norms folded into
- * the convolution or dense layer before them, activations fused, a static arena plan, and
+ * the convolution or dense layer before them, activations fused, merges of several inputs as
+ * runtime layers of two, a static arena plan from the tensors' lifetimes, and
  * for int8 the quantization of weights (symmetric, per output channel) and activations (per
  * tensor, from ranges the C runtime itself measures on a representative set).
  */
 import { IRError } from '../../ir/read';
 import { OptionError } from '../../input';
-import { Activation, NetLayerIR, NeuralNetIR, Padding } from './ir';
+import { Activation, MergeKind, NetLayerIR, NeuralNetIR, Padding } from './ir';
 
 export type NetFeatureType = 'float32' | 'int8';
-export type LayerKind = 'conv' | 'depthwise' | 'max_pool' | 'avg_pool' | 'affine' | 'activation';
+export type LayerKind =
+  'conv' | 'depthwise' | 'max_pool' | 'avg_pool' | 'affine' | 'activation' | 'add' | 'mul' | 'max' | 'concat';
+/** Runtime layers of two inputs (in2*). */
+export const BINARY_KINDS: LayerKind[] = ['add', 'mul', 'max', 'concat'];
 export type Shape3 = [number, number, number];
 
 /** One tml_layer_t, as typed arrays and numbers. */
@@ -27,7 +31,12 @@ export interface NetLayer {
   pad: [number, number];
   inOffset: number;
   outOffset: number;
-  /** conv: [out][kh][kw][in]; depthwise: [out][kh][kw]; affine: per-channel factor. */
+  /** Where the inputs come from: layer k - 1 - inFrom's output (-1: the net's input). */
+  inFrom: number;
+  in2From: number;
+  in2Offset: number;
+  /** conv: [out][kh][kw][in]; depthwise: [out][kh][kw]; affine: per-channel factor; add: the
+   * two inputs' factors. */
   weightF32: Float32Array | null;
   /** conv: [out] or null; affine: per-channel shift. */
   biasF32: Float32Array | null;
@@ -43,6 +52,8 @@ export interface NetLayer {
   weightScale: Float32Array | null;
   inScale: number;
   inZero: number;
+  in2Scale: number;
+  in2Zero: number;
   outScale: number;
   outZero: number;
   outFloat: boolean;
@@ -63,6 +74,8 @@ export interface NetTables {
   nOutputs: number;
   layers: NetLayer[];
   arenaBytes: number;
+  /** Arena bytes in use while each layer runs: every tensor alive then (see planArena). */
+  liveBytes: number[];
   /** int8: the ranges the activations were quantized from. */
   calibration: NetCalibration | null;
 }
@@ -88,6 +101,8 @@ interface Draft {
   pad: [number, number];
   weight: Float64Array | null;
   bias: Float64Array | null;
+  /** Drafts whose outputs it reads (-1: the net's input): one, or two for a binary kind. */
+  inputs: number[];
 }
 
 /** Output length and padding before, as Keras computes them; a window larger than a "valid"
@@ -127,23 +142,93 @@ function inputShape(ir: NeuralNetIR): { shape: Shape3; rank: number } {
   return s.length === 2 ? { shape: [1, s[0], s[1]], rank: 1 } : { shape: [s[0], s[1], s[2]], rank: 2 };
 }
 
+/** What an IR layer's output is: the draft that writes it (-1: the net's input), and its shape. */
+interface Value {
+  draft: number;
+  shape: Shape3;
+  rank: number;
+}
+
+/** The IR layers layer i reads (-1: the model input). */
+const irInputs = (layer: NetLayerIR, i: number): number[] => layer.inputs ?? [i - 1];
+
+/**
+ * For each IR layer, how many layers read its output (through flattens, which move no data
+ * and count as their input's; the model output counts as a reader): a batch norm or an
+ * activation may be folded into the layer before only when it is that output's one reader.
+ */
+function readerCounts(ir: NeuralNetIR): { root: number[]; readers: number[] } {
+  const root: number[] = [];
+  const readers = new Array<number>(ir.layers.length).fill(0);
+  const rootOf = (j: number): number => (j < 0 ? -1 : root[j]);
+  ir.layers.forEach((layer, i) => {
+    const inputs = irInputs(layer, i);
+    root[i] = layer.kind === 'flatten' ? rootOf(inputs[0]) : i;
+    if (layer.kind !== 'flatten') {
+      inputs.filter(j => rootOf(j) >= 0).forEach(j => readers[rootOf(j)]++);
+    }
+  });
+  const output = rootOf(ir.layers.length - 1);
+  if (output >= 0) {
+    readers[output]++;
+  }
+  return { root, readers };
+}
+
+/** Factors of the two inputs of the n-th runtime ADD (n >= 1) that an IR merge of count inputs
+ * becomes: Average takes 1 / count of each input, the running sum whole. */
+function mergeFactors(kind: MergeKind, n: number, count: number): Float64Array | null {
+  switch (kind) {
+    case 'add':
+      return Float64Array.of(1, 1);
+    case 'subtract':
+      return Float64Array.of(1, -1);
+    case 'average':
+      return Float64Array.of(n === 1 ? 1 / count : 1, 1 / count);
+    default:
+      return null;
+  }
+}
+
+const MERGE_RUNTIME_KIND: Record<MergeKind, LayerKind> = {
+  add: 'add',
+  subtract: 'add',
+  average: 'add',
+  multiply: 'mul',
+  maximum: 'max'
+};
+
 /**
  * IR layers to runtime layers with float64 weights: shapes, padding, weight order, batch
  * norms folded, activations fused, flatten dropped (channels-last row-major data is
- * already flat in the order Keras flattens it).
+ * already flat in the order Keras flattens it), merges of n inputs as n - 1 runtime layers
+ * of two. Each draft knows the drafts whose outputs it reads.
  */
 function draftLayers(ir: NeuralNetIR): Draft[] {
   const drafts: Draft[] = [];
-  let { shape, rank } = inputShape(ir);
-  const last = (): Draft | undefined => drafts[drafts.length - 1];
+  const values: Value[] = [];
+  const input: Value = { draft: -1, ...inputShape(ir) };
+  const valueOf = (j: number): Value => (j < 0 ? input : values[j]);
+  const { root, readers } = readerCounts(ir);
   ir.layers.forEach((layer: NetLayerIR, index) => {
     // shapes follow from the layers before: a layer that does not fit them is malformed here
     const path = `layers[${index}]`;
     const label = `${layer.kind} ${index}`;
+    const inputs = irInputs(layer, index);
+    const sources = inputs.map(valueOf);
+    const { shape, rank } = sources[0];
     const [h, w, c] = shape;
-    const push = (d: Omit<Draft, 'inShape' | 'name' | 'path'>): void => {
-      drafts.push({ ...d, inShape: shape, name: label, path });
-      shape = d.outShape;
+    const push = (d: Omit<Draft, 'inShape' | 'name' | 'path' | 'inputs'>, outRank = rank): void => {
+      drafts.push({ ...d, inShape: shape, name: label, path, inputs: [sources[0].draft] });
+      values[index] = { draft: drafts.length - 1, shape: d.outShape, rank: outRank };
+    };
+    // The draft this layer may fold into: it writes this layer's one input, read by no other.
+    const foldTarget = (): Draft | undefined => {
+      const r = inputs.length === 1 && inputs[0] >= 0 ? root[inputs[0]] : -1;
+      return r >= 0 && readers[r] === 1 && sources[0].draft >= 0 ? drafts[sources[0].draft] : undefined;
+    };
+    const folded = (): void => {
+      values[index] = sources[0];
     };
     // A windowed layer reads [steps, channels] (rank 1) or [h, w, channels] (rank 2).
     const requireRank = (want: number): void => {
@@ -154,11 +239,73 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
         );
       }
     };
+    const sameShapes = (what: (s: Shape3) => number[]): void => {
+      sources.forEach((v, n) => {
+        if (v.rank !== rank || what(v.shape).some((d, i) => d !== what(shape)[i])) {
+          throw new IRError(
+            `${path}.inputs`,
+            `${label}: input ${n} has shape [${v.shape.join(', ')}], input 0 [${shape.join(', ')}]`
+          );
+        }
+      });
+    };
     switch (layer.kind) {
       case 'flatten':
-        shape = [1, 1, h * w * c];
-        rank = 0;
+        values[index] = { draft: sources[0].draft, shape: [1, 1, h * w * c], rank: 0 };
         return;
+      case 'add':
+      case 'subtract':
+      case 'multiply':
+      case 'average':
+      case 'maximum': {
+        sameShapes(s => s);
+        let sum = sources[0].draft;
+        for (let n = 1; n < sources.length; n++) {
+          drafts.push({
+            kind: MERGE_RUNTIME_KIND[layer.kind],
+            activation: 'identity',
+            name: label,
+            path,
+            inShape: shape,
+            outShape: shape,
+            kernel: [1, 1],
+            stride: [1, 1],
+            pad: [0, 0],
+            weight: mergeFactors(layer.kind, n, sources.length),
+            bias: null,
+            inputs: [sum, sources[n].draft]
+          });
+          sum = drafts.length - 1;
+        }
+        values[index] = { draft: sum, shape, rank };
+        return;
+      }
+      case 'concatenate': {
+        sameShapes(s => [s[0], s[1]]);
+        let joined = sources[0].draft;
+        let channels = c;
+        for (let n = 1; n < sources.length; n++) {
+          const outShape: Shape3 = [h, w, channels + sources[n].shape[2]];
+          drafts.push({
+            kind: 'concat',
+            activation: 'identity',
+            name: label,
+            path,
+            inShape: [h, w, channels],
+            outShape,
+            kernel: [1, 1],
+            stride: [1, 1],
+            pad: [0, 0],
+            weight: null,
+            bias: null,
+            inputs: [joined, sources[n].draft]
+          });
+          joined = drafts.length - 1;
+          channels = outShape[2];
+        }
+        values[index] = { draft: joined, shape: [h, w, channels], rank };
+        return;
+      }
       case 'dense': {
         const [nIn, nOut] = layer.weights.shape;
         if (nIn !== c) {
@@ -262,25 +409,36 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
         if (rank !== (layer.kind.endsWith('2d') ? 2 : 1)) {
           throw new IRError(path, `${label} does not fit the previous layer's output of shape [${shape.join(', ')}]`);
         }
-        push({
-          kind: layer.kind.startsWith('global_max') ? 'max_pool' : 'avg_pool',
-          activation: 'identity',
-          outShape: [1, 1, c],
-          kernel: [h, w],
-          stride: [1, 1],
-          pad: [0, 0],
-          weight: null,
-          bias: null
-        });
-        rank = 0;
+        push(
+          {
+            kind: layer.kind.startsWith('global_max') ? 'max_pool' : 'avg_pool',
+            activation: 'identity',
+            outShape: [1, 1, c],
+            kernel: [h, w],
+            stride: [1, 1],
+            pad: [0, 0],
+            weight: null,
+            bias: null
+          },
+          0
+        );
         return;
       }
       case 'activation': {
-        const before = last();
-        // Fuse into the layer before when it computes something and applies nothing yet.
-        if (before && (isFilter(before.kind) || before.kind === 'affine') && before.activation === 'identity') {
+        const before = foldTarget();
+        // Fuse into the layer before when it computes something and applies nothing yet (an
+        // ADD or MUL only what the runtime clamps).
+        const clamps = layer.activation === 'relu' || layer.activation === 'relu6';
+        if (
+          before &&
+          before.activation === 'identity' &&
+          (isFilter(before.kind) ||
+            before.kind === 'affine' ||
+            ((before.kind === 'add' || before.kind === 'mul') && clamps))
+        ) {
           before.activation = layer.activation;
           before.name += ` + ${layer.activation}`;
+          folded();
           return;
         }
         push({
@@ -323,7 +481,7 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
         }
         const scale = layer.gamma.data.map((g, k) => g / Math.sqrt(layer.variance.data[k] + layer.epsilon));
         const shift = layer.beta.data.map((b, k) => b - layer.mean.data[k] * scale[k]);
-        const before = last();
+        const before = foldTarget();
         if (before && isFilter(before.kind) && before.activation === 'identity' && before.weight && before.bias) {
           // Fold: (x.w + b) * s + t = x.(w s) + (b s + t), per output channel.
           const perChannel = before.weight.length / c;
@@ -334,6 +492,7 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
             before.bias[o] = before.bias[o] * scale[o] + shift[o];
           }
           before.name += ` + ${label}`;
+          folded();
           return;
         }
         push({
@@ -353,47 +512,115 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
   if (drafts.length === 0) {
     throw new IRError('layers', 'no layer computes anything (only flatten layers)');
   }
+  const output = valueOf(ir.layers.length - 1);
+  if (output.draft !== drafts.length - 1) {
+    const unread = drafts[drafts.length - 1];
+    throw new IRError(unread.path, `${unread.name} comes after the model output's layer and nothing reads it; drop it`);
+  }
   drafts.forEach((d, i) => {
     if (d.activation === 'softmax' && i !== drafts.length - 1) {
       throw new IRError(d.path, `${d.name}: softmax is supported as the last layer only`);
     }
   });
-  const size = shapeSize(shape);
+  const size = shapeSize(output.shape);
   if (size !== ir.nOutputs) {
     throw new IRError('n_outputs', `the last layer gives ${size} outputs, n_outputs says ${ir.nOutputs}`);
   }
   return drafts;
 }
 
-/** Layers that may write their output over their input. */
-export const IN_PLACE: LayerKind[] = ['activation', 'affine'];
+/** Layers that may write their output over an input of the same element size. */
+export const IN_PLACE: LayerKind[] = ['activation', 'affine', 'add', 'mul', 'max'];
 const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
 
+/** Producers of layer k's inputs: earlier layers' indices, -1 for the net's input. */
+export function layerSources(layer: Pick<NetLayer, 'kind' | 'inFrom' | 'in2From'>, k: number): number[] {
+  const first = k - 1 - layer.inFrom;
+  return BINARY_KINDS.includes(layer.kind) ? [first, k - 1 - layer.in2From] : [first];
+}
+
+/** A run of arena bytes holding one tensor, or several when layers work in place. */
+interface ArenaBlock {
+  /** Bytes it takes: what it holds (used), rounded up to a multiple of 4. */
+  bytes: number;
+  used: number;
+  /** The layer that writes it first (-1: the net's input) and the last that reads it. */
+  start: number;
+  end: number;
+  offset: number;
+}
+
 /**
- * Places every layer's output in one arena: a chain only ever needs its current input and
- * output, so the arena is the largest input + output pair, and outputs alternate between
- * its two ends. In-place layers reuse their input.
+ * Places the net's input and every layer's output in one arena, by lifetimes: a tensor lives
+ * from the layer that writes it to the last layer that reads it (the net's output to the
+ * end), and two tensors alive at once never share a byte. An element-by-element layer writes
+ * over an input that no later layer reads. Then, largest first, each block goes at the lowest
+ * offset clear of the blocks already placed that it meets in time (greedy by size, the scheme
+ * of TFLite Micro's planner). A chain comes out at its largest input + output pair.
  */
-function planArena(layers: NetLayer[], inputBytes: number, outBytes: (l: NetLayer) => number): number {
-  let arena = roundUp4(inputBytes);
-  let current = inputBytes;
-  for (const layer of layers) {
-    const out = outBytes(layer);
-    arena = Math.max(arena, IN_PLACE.includes(layer.kind) ? roundUp4(current) : roundUp4(current) + roundUp4(out));
-    current = out;
-  }
-  let at = 0;
-  for (const layer of layers) {
-    layer.inOffset = at;
-    if (!IN_PLACE.includes(layer.kind)) {
-      at = at === 0 ? arena - roundUp4(outBytes(layer)) : 0;
+function planArena(
+  layers: NetLayer[],
+  inputBytes: number,
+  outBytes: (l: NetLayer) => number
+): Pick<NetTables, 'arenaBytes' | 'liveBytes'> {
+  const n = layers.length;
+  const lastRead = new Map<number, number>([[n - 1, n]]);
+  layers.forEach((layer, k) =>
+    layerSources(layer, k).forEach(t => lastRead.set(t, Math.max(lastRead.get(t) ?? -1, k)))
+  );
+  const readUntil = (t: number): number => lastRead.get(t) ?? t;
+  const inputBlock: ArenaBlock = {
+    bytes: roundUp4(inputBytes),
+    used: inputBytes,
+    start: -1,
+    end: readUntil(-1),
+    offset: 0
+  };
+  const blocks: ArenaBlock[] = [inputBlock];
+  const blockOf = new Map<number, ArenaBlock>([[-1, inputBlock]]);
+  layers.forEach((layer, k) => {
+    const bytes = roundUp4(outBytes(layer));
+    const elementBytes = outBytes(layer) / shapeSize(layer.outShape);
+    const inputElementBytes = (t: number): number =>
+      t < 0 ? inputBytes / shapeSize(layers[0].inShape) : outBytes(layers[t]) / shapeSize(layers[t].outShape);
+    const over = IN_PLACE.includes(layer.kind)
+      ? layerSources(layer, k).find(t => readUntil(t) === k && inputElementBytes(t) === elementBytes)
+      : undefined;
+    if (over !== undefined) {
+      const block = blockOf.get(over) as ArenaBlock;
+      block.end = Math.max(block.end, readUntil(k));
+      block.used = Math.max(block.used, outBytes(layer));
+      blockOf.set(k, block);
+      return;
     }
-    layer.outOffset = at;
+    const block = { bytes, used: outBytes(layer), start: k, end: readUntil(k), offset: 0 };
+    blocks.push(block);
+    blockOf.set(k, block);
+  });
+  const placed: ArenaBlock[] = [];
+  const bySize = [...blocks].sort((a, b) => b.bytes - a.bytes || a.start - b.start);
+  for (const block of bySize) {
+    const alive = placed.filter(p => p.start <= block.end && block.start <= p.end);
+    const candidates = [0, ...alive.map(p => p.offset + p.bytes)].sort((a, b) => a - b);
+    block.offset = candidates.find(at =>
+      alive.every(p => at + block.bytes <= p.offset || p.offset + p.bytes <= at)
+    ) as number;
+    placed.push(block);
   }
+  const arena = Math.max(...blocks.map(b => b.offset + b.bytes));
   if (arena > 0x7fffffff) {
     throw new Error(`the network needs an arena of ${arena} bytes, more than int32 offsets address`);
   }
-  return arena;
+  layers.forEach((layer, k) => {
+    const [first, second] = layerSources(layer, k);
+    layer.inOffset = (blockOf.get(first) as ArenaBlock).offset;
+    layer.in2Offset = second === undefined ? 0 : (blockOf.get(second) as ArenaBlock).offset;
+    layer.outOffset = (blockOf.get(k) as ArenaBlock).offset;
+  });
+  const liveBytes = layers.map((_, k) =>
+    blocks.filter(b => b.start <= k && k <= b.end).reduce((sum, b) => sum + b.used, 0)
+  );
+  return { arenaBytes: arena, liveBytes };
 }
 
 function emptyQuantization(): Pick<
@@ -407,6 +634,8 @@ function emptyQuantization(): Pick<
   | 'weightScale'
   | 'inScale'
   | 'inZero'
+  | 'in2Scale'
+  | 'in2Zero'
   | 'outScale'
   | 'outZero'
   | 'outFloat'
@@ -421,6 +650,8 @@ function emptyQuantization(): Pick<
     weightScale: null,
     inScale: 1,
     inZero: 0,
+    in2Scale: 1,
+    in2Zero: 0,
     outScale: 1,
     outZero: 0,
     outFloat: false
@@ -447,7 +678,7 @@ function float32Weights(d: Draft, values: Float64Array | null, what: string): Fl
 
 /** The float32 net: what Keras / scikit-learn compute, with float32 weights. */
 export function buildFloatNet(ir: NeuralNetIR): NetTables {
-  const layers: NetLayer[] = draftLayers(ir).map(d => ({
+  const layers: NetLayer[] = draftLayers(ir).map((d, k) => ({
     kind: d.kind,
     activation: d.activation,
     name: d.name,
@@ -458,17 +689,20 @@ export function buildFloatNet(ir: NeuralNetIR): NetTables {
     pad: d.pad,
     inOffset: 0,
     outOffset: 0,
+    inFrom: k - 1 - d.inputs[0],
+    in2From: d.inputs.length > 1 ? k - 1 - d.inputs[1] : 0,
+    in2Offset: 0,
     weightF32: float32Weights(d, d.weight, 'weight'),
     biasF32: float32Weights(d, d.bias, 'bias'),
     ...emptyQuantization()
   }));
-  const arenaBytes = planArena(layers, 4 * ir.nFeatures, l => 4 * shapeSize(l.outShape));
+  const plan = planArena(layers, 4 * ir.nFeatures, l => 4 * shapeSize(l.outShape));
   return {
     featureType: 'float32',
     nInputs: ir.nFeatures,
     nOutputs: ir.nOutputs,
     layers,
-    arenaBytes,
+    ...plan,
     calibration: null
   };
 }
@@ -553,16 +787,56 @@ export function windowTerms(layer: Pick<NetLayer, 'kind' | 'kernel' | 'inShape'>
 /** Activations the int8 runtime computes from the float value of the int32 sum. */
 const FLOAT_ACTIVATIONS: Activation[] = ['tanh', 'logistic', 'softmax'];
 
+/** Bits of headroom the int8 ADD gives its inputs (TML_NET_ADD_LEFT_SHIFT in net_merge.h). */
+const ADD_LEFT_SHIFT = 20;
+
+/**
+ * An int8 ADD's or MUL's fixed-point factors, computed as TFLite prepares its ADD and MUL (in
+ * double, from the float32 scales), so a .tflite model's integers come out the same: ADD
+ * scales each input by its scale / twice the larger one (times its factor: Subtract's -1,
+ * Average's 1 / n), then the sum by that / (2^20 * the output's scale); MUL the product by
+ * in_scale * in2_scale / out_scale.
+ */
+function mergeRequantization(layer: NetLayer, factors: Float32Array | null): void {
+  const signed = (m: number): { multiplier: number; shift: number } => {
+    const q = quantizeMultiplier(Math.abs(m), layer.name);
+    return { multiplier: Math.sign(m) * q.multiplier, shift: q.shift };
+  };
+  const parts =
+    layer.kind === 'mul'
+      ? [signed((layer.inScale * layer.in2Scale) / layer.outScale)]
+      : (() => {
+          const twiceMax = 2 * Math.max(layer.inScale, layer.in2Scale);
+          const [a, b] = factors as Float32Array;
+          return [
+            signed((a * layer.inScale) / twiceMax),
+            signed((b * layer.in2Scale) / twiceMax),
+            signed(twiceMax / (2 ** ADD_LEFT_SHIFT * layer.outScale))
+          ];
+        })();
+  layer.multiplier = Int32Array.from(parts, p => p.multiplier);
+  layer.shift = Int8Array.from(parts, p => p.shift);
+  layer.weightF32 = null;
+}
+
 /**
  * The int8 net: weights symmetric per output channel, activations per tensor with the
  * ranges measured on representative rows (by the C runtime, on the float32 net), the last
  * convolution writing float32 so the outputs keep the int32 sum's precision.
  */
 export function quantizeNet(float: NetTables, calibration: NetCalibration): NetTables {
-  let inParams = tensorQuantization(calibration.inputMin, calibration.inputMax);
+  const inputParams = tensorQuantization(calibration.inputMin, calibration.inputMax);
+  const layerParams: { scale: number; zero: number }[] = [];
+  const paramsOf = (t: number): { scale: number; zero: number } => (t < 0 ? inputParams : layerParams[t]);
   const lastIndex = float.layers.length - 1;
   const layers = float.layers.map((f, k): NetLayer => {
+    const [source, source2] = layerSources(f, k);
+    const inParams = paramsOf(source);
     const layer: NetLayer = { ...f, ...emptyQuantization(), inScale: inParams.scale, inZero: inParams.zero };
+    if (source2 !== undefined) {
+      layer.in2Scale = paramsOf(source2).scale;
+      layer.in2Zero = paramsOf(source2).zero;
+    }
     const pool = f.kind === 'max_pool' || f.kind === 'avg_pool';
     // A float32 net that overflows on the calibration rows has no range to quantize.
     if (!Number.isFinite(calibration.min[k]) || !Number.isFinite(calibration.max[k])) {
@@ -632,10 +906,12 @@ export function quantizeNet(float: NetTables, calibration: NetCalibration): NetT
       layer.weightF32 = null;
       layer.biasF32 = null;
     }
-    inParams = { scale: layer.outScale, zero: layer.outZero };
+    if (f.kind === 'add' || f.kind === 'mul') {
+      mergeRequantization(layer, f.weightF32);
+    }
+    layerParams[k] = { scale: layer.outScale, zero: layer.outZero };
     return layer;
   });
-  const tables: NetTables = { ...float, featureType: 'int8', layers, calibration, arenaBytes: 0 };
-  tables.arenaBytes = planArena(layers, float.nInputs, l => outputElementBytes(tables, l) * shapeSize(l.outShape));
-  return tables;
+  const tables: NetTables = { ...float, featureType: 'int8', layers, calibration };
+  return { ...tables, ...planArena(layers, float.nInputs, l => outputElementBytes(tables, l) * shapeSize(l.outShape)) };
 }
