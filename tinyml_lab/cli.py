@@ -6,8 +6,10 @@ runtime agrees with it on data, without writing Python.
 
 Models: pickled or joblib-dumped scikit-learn estimators (.pkl, .pickle, .joblib), Keras
 files (.keras, .h5, read without Keras; ``report`` needs Keras to compute the reference),
-XGBoost model files (.json, read as JSON; .ubj, loaded by XGBoost) and LightGBM model files
-(.txt, loaded by LightGBM); ``report`` on those needs the library (the ``boosting`` extra).
+XGBoost model files (.json, read as JSON; .ubj, loaded by XGBoost), LightGBM model files
+(.txt, loaded by LightGBM); ``report`` on those needs the library (the ``boosting`` extra), and
+TensorFlow Lite files (.tflite, read as data; ``report`` runs them in TensorFlow Lite Micro's
+interpreter, the ``tflite-micro`` wheel).
 Data: .npy, .npz (arrays ``X`` and ``y``, or a single array) or .csv (comma-separated, an
 optional header line).
 
@@ -49,11 +51,12 @@ from .convert import FEATURE_TYPES, LEAF_TYPES, STRATEGIES, ConvertedModel, conv
 from .errors import TinyMLError, first_line
 from .readers.keras_files import KERAS_FILE_SUFFIXES
 from .readers.lightgbm_models import LIGHTGBM_FILE_SUFFIXES
+from .readers.tflite_models import TFLITE_FILE_SUFFIXES
 from .readers.xgboost_models import XGBOOST_FILE_SUFFIXES
 
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
-#: model files the readers read from their path (as data): Keras, XGBoost, LightGBM
-DATA_MODEL_SUFFIXES = KERAS_FILE_SUFFIXES + XGBOOST_FILE_SUFFIXES + LIGHTGBM_FILE_SUFFIXES
+#: model files the readers read from their path (as data): Keras, XGBoost, LightGBM, TensorFlow Lite
+DATA_MODEL_SUFFIXES = KERAS_FILE_SUFFIXES + XGBOOST_FILE_SUFFIXES + LIGHTGBM_FILE_SUFFIXES + TFLITE_FILE_SUFFIXES
 DATA_SUFFIXES = (".npy", ".npz", ".csv")
 #: Default tolerance of ``report`` for float32 exports: the C runtime computes sklearn's
 #: function, so every label agrees and values differ by float32 rounding only (relative L2).
@@ -65,7 +68,8 @@ UNTRUSTED_FILES = (
     "Untrusted files: a .pkl, .pickle or .joblib file runs code when it is loaded, before tinyml-lab can see "
     "what it holds: load only pickles from sources you trust. .keras and .h5 files are read as data (JSON and "
     "HDF5) and never run code; report's Keras reference loads them in safe mode, which refuses Lambda layers. "
-    "XGBoost (.json, .ubj) and LightGBM (.txt) model files are data, parsed by their libraries, never code."
+    "XGBoost (.json, .ubj) and LightGBM (.txt) model files are data, parsed by their libraries, never code; "
+    ".tflite files are data too."
 )
 
 
@@ -394,8 +398,8 @@ def _non_negative(text: str) -> float:
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", help="the fitted model: .pkl / .pickle / .joblib (scikit-learn; unpickling runs "
-                                 "code, so load only files you trust), .keras / .h5, XGBoost .json / .ubj or "
-                                 "LightGBM .txt")
+                                 "code, so load only files you trust), .keras / .h5, XGBoost .json / .ubj, "
+                                 "LightGBM .txt or TensorFlow Lite .tflite")
     p.add_argument("--name", help="C identifier prefix of the header's functions and tables "
                                   "(default: from the file name)")
     p.add_argument("--dtype", default="float32", choices=FEATURE_TYPES,

@@ -18,6 +18,7 @@ from . import _engine
 from .arrays import check_features, decode_array, encode_array, input_count, require_rows
 from .errors import InvalidInputError, InvalidModelError, first_line
 from .readers import lightgbm_models, model_to_ir, xgboost_models
+from .readers.tflite_models import is_tflite_file, tflite_reference
 
 #: Boosters and saved files of the boosting libraries: reference outputs from the library's predict
 BOOSTER_REFERENCES = (xgboost_models, lightgbm_models)
@@ -328,7 +329,8 @@ def reference_outputs(model: Any, ir: dict[str, Any], x32: np.ndarray, y: Any = 
 def _reference_outputs(model: Any, ir: dict[str, Any], x32: np.ndarray, y: Any = None) -> dict[str, Any]:
     library = next((module for module in BOOSTER_REFERENCES if module.is_booster_source(model)), None)
     if library is not None or (ir.get("family") == "neural_net" and _is_keras(model)):
-        reference = library.booster_reference if library is not None else _keras_reference
+        reference = (library.booster_reference if library is not None else
+                     tflite_reference if is_tflite_file(model) else _keras_reference)
         indices, values = reference(model, ir, x32)
         ref = {"values": encode_array(values, "float64")}
         if indices is not None:

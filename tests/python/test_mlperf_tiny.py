@@ -2,10 +2,11 @@
 people made, read from the shared folder beside the repository (never copied into it; see
 ../shared/models/mlperf-tiny/README.md). TINYML_MODELS_DIR overrides where they are looked for.
 
-What works today: ad01.h5, the anomaly-detection autoencoder written by Keras 2.4 in the legacy
+The Keras files: ad01.h5, the anomaly-detection autoencoder written by Keras 2.4 in the legacy
 HDF5 format (Keras 2's inbound_nodes lists), vww_96.h5, MobileNetV1 with DepthwiseConv2D, and
-pretrainedResnet.h5, ResNet-8, a graph whose three residual stacks join with Add. KWS needs a
-.tflite reader: it is refused in one line."""
+pretrainedResnet.h5, ResNet-8, a graph whose three residual stacks join with Add. The four int8
+.tflite files: exported as int8 with their own quantization, bit for bit what TensorFlow Lite
+Micro's host interpreter (its reference kernels) computes."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pytest
 from conftest import mlperf_tiny_models_dir
 
 import tinyml_lab
-from tinyml_lab.errors import UnsupportedModelError
+from tinyml_lab.errors import InvalidInputError
 
 #: float32 device output against Keras: |device - keras| <= this * max(1, |keras|)
 RELATIVE_TOLERANCE = 1e-4
@@ -99,9 +100,51 @@ def test_resnet_h5_graph_agrees_with_keras_and_int8_reports_its_drop(models_dir)
     assert int8.structure["arenaBytes"] == 3 * 32 * 32 * 16
 
 
-@pytest.mark.parametrize("name, message", [
-    ("kws_ref_model.tflite", r"kws_ref_model.tflite: .tflite files are not read; model files read: .json, .ubj"),
-])
-def test_what_is_not_read_yet_is_named(models_dir, name, message):
-    with pytest.raises(UnsupportedModelError, match=message):
-        tinyml_lab.convert(str(models_dir / name))
+#: (file, input scale, input zero point): random int8 codes, as real values the header quantizes back
+INT8_FILES = [
+    ("ad01_int8.tflite", 0.3910152316093445, 89),
+    ("kws_ref_model.tflite", 0.5847029089927673, 83),
+    ("pretrainedResnet_quant.tflite", 1.0, -128),
+    ("vww_96_int8.tflite", 0.003921568859368563, -128),
+]
+
+
+def _int8_rows(scale: float, zero: int, n_features: int, seed: int = 0) -> np.ndarray:
+    codes = np.random.default_rng(seed).integers(-128, 128, (N_ROWS, n_features))
+    return (np.float32(scale) * (codes - zero).astype(np.float32)).astype(np.float32)
+
+
+@pytest.mark.parametrize("name, scale, zero", INT8_FILES)
+def test_int8_tflite_is_bit_exact_with_tflite_micro(models_dir, name, scale, zero):
+    """The file's own quantization (per-channel weight scales, int32 biases, every tensor's
+    parameters) gives the integers of TFLite Micro's reference kernels on 100 random inputs:
+    convolutions, depthwise, dense, ADD, average pooling and softmax alike."""
+    converted = tinyml_lab.convert(str(models_dir / name), dtype="int8")
+    X = _int8_rows(scale, zero, converted.ir["n_features"])
+    report = converted.evaluate(X)
+    assert report.measured and not report.failures(min_agreement=1.0, max_relative_error=0.0)
+    assert report.max_abs_error == 0 and report.n_rows == N_ROWS
+    if converted.ir["task"] == "classification":
+        assert report.label_agreement == 1.0
+
+
+def test_int8_tflite_header_under_gcc_gives_the_same_integers(models_dir, run_header):
+    converted = tinyml_lab.convert(str(models_dir / "kws_ref_model.tflite"), dtype="int8")
+    X = _int8_rows(0.5847029089927673, 83, 490, seed=1)
+    _, device = converted.predict_device(X)
+    out = run_header(converted.header, X)
+    np.testing.assert_array_equal(out[:, 1:], np.asarray(device).reshape(N_ROWS, -1))
+
+
+def test_float_tflite_files_export_float32_and_name_what_they_are(models_dir):
+    """The float32 KWS file is a "hybrid": int8 convolution weights, float activations. Its
+    weights are dequantized into a float32 export; TFLite Micro refuses to run such a file, so
+    the report says it has no reference instead of passing anything."""
+    path = str(models_dir / "kws_ref_model_float32.tflite")
+    converted = tinyml_lab.convert(path)
+    assert converted.ir["task"] == "classification" and "input_quantization" not in converted.ir
+    X = _int8_rows(0.5847029089927673, 83, 490)[:5]
+    with pytest.raises(InvalidInputError, match="TensorFlow Lite Micro cannot run kws_ref_model_float32.tflite"):
+        converted.evaluate(X)
+    twin = tinyml_lab.convert(str(models_dir / "kws_ref_model.tflite"))  # an int8 file's float32 twin
+    assert any("dequantized" in w for w in twin.warnings)

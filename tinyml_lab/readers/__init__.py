@@ -24,6 +24,7 @@ from . import (
     sklearn_hist_boosting,
     sklearn_trees,
     svm_neighbors,
+    tflite_models,
     xgboost_models,
 )
 from .envelope import estimator_name
@@ -37,6 +38,7 @@ READERS: tuple[Reader, ...] = (
     lightgbm_models.READER,
     networks.READER,
     keras_files.READER,
+    tflite_models.READER,
     linear.READER,
     gaussian.READER,
     svm_neighbors.READER,

@@ -4,7 +4,7 @@
  * tinyml_lab/readers/networks.py and keras_files.py write it. Layers are kept as the framework has them (Keras kernel layouts, batch norm
  * unfolded); lowering to the C runtime's layers happens in lower.ts. Documented in docs/ir.md.
  */
-import { IRError, decodeFloatsAt } from '../../ir/read';
+import { IRError, decodeAt, decodeFloatsAt, finiteNumber, requireInteger } from '../../ir/read';
 import { ClassLabel, MAX_NET_FEATURES } from '../../ir/types';
 import type { FeatureStage } from '../../features/stage';
 import { shown } from '../../ir/show';
@@ -22,6 +22,23 @@ export interface Weights {
 /** Layers that join two or more inputs of the same shape element by element. */
 export const MERGE_KINDS = ['add', 'subtract', 'multiply', 'average', 'maximum'] as const;
 export type MergeKind = (typeof MERGE_KINDS)[number];
+
+/** int8 parameters of a tensor: real = scale * (q - zero). */
+export interface TensorQuantization {
+  scale: number;
+  zero: number;
+}
+
+/**
+ * A layer's int8 numbers as a quantized source (a .tflite file) gives them: its output's
+ * parameters and, for dense and convolution layers, the weights' scale per output channel and
+ * the int32 bias (in units of input scale * weight scale). The weights are the real values.
+ */
+export interface LayerQuantization {
+  output: TensorQuantization;
+  weightScale?: Float64Array;
+  bias?: Int32Array;
+}
 
 export type NetLayerIR = (
   | { kind: 'dense'; weights: Weights; bias: Weights; activation: Activation }
@@ -65,6 +82,8 @@ export type NetLayerIR = (
    * where every input is an earlier layer's; the last layer's output is the model's.
    */
   inputs?: number[];
+  /** With the net's inputQuantization: this layer's int8 numbers (see LayerQuantization). */
+  quantization?: LayerQuantization;
 };
 
 export type NetLayerKind = NetLayerIR['kind'];
@@ -91,6 +110,12 @@ export interface NeuralNetIR {
   output: 'probabilities' | 'decision' | 'values';
   featureNames: string[];
   layers: NetLayerIR[];
+  /**
+   * A quantized source's input parameters: an int8 export then takes every layer's own
+   * quantization instead of measuring ranges on calibration rows, so it computes the source's
+   * integers. Absent: a float model.
+   */
+  inputQuantization?: TensorQuantization;
 }
 
 function fail(path: string, message: string): never {
@@ -175,11 +200,54 @@ function parseLayer(raw: unknown, path: string, index = 0): NetLayerIR {
   const l = raw as Record<string, unknown>;
   const merge = (MERGE_KINDS as readonly unknown[]).includes(l.kind) || l.kind === 'concatenate';
   const inputs = layerInputs(l.inputs, `${path}.inputs`, index, merge);
-  const layer = parseLayerBody(l, path);
+  const layer: NetLayerIR = parseLayerBody(l, path);
   if (layer.kind === 'subtract' && inputs?.length !== 2) {
     fail(`${path}.inputs`, `subtract takes exactly 2 inputs, got ${inputs?.length}`);
   }
-  return inputs ? { ...layer, inputs } : layer;
+  if (inputs) {
+    layer.inputs = inputs;
+  }
+  if (l.quantization !== undefined) {
+    layer.quantization = layerQuantization(l.quantization, `${path}.quantization`, layer);
+  }
+  return layer;
+}
+
+function tensorParams(value: unknown, path: string): TensorQuantization {
+  const q = (value ?? {}) as Record<string, unknown>;
+  return {
+    scale: finiteNumber(q.scale, `${path}.scale`, v => v > 0, 'a positive scale'),
+    zero: requireInteger(q.zero_point, `${path}.zero_point`, -128, 127)
+  };
+}
+
+/** Output channels of a layer with weights, or 0. */
+function weightChannels(layer: NetLayerIR): number {
+  return 'bias' in layer ? layer.bias.data.length : 0;
+}
+
+function layerQuantization(value: unknown, path: string, layer: NetLayerIR): LayerQuantization {
+  if (typeof value !== 'object' || value === null) {
+    fail(path, 'expected an object');
+  }
+  const q = value as Record<string, unknown>;
+  const out: LayerQuantization = { output: tensorParams(q.output, `${path}.output`) };
+  const channels = weightChannels(layer);
+  if (channels > 0) {
+    const scale = Array.isArray(q.weight_scale)
+      ? Float64Array.from(q.weight_scale.map(v => (typeof v === 'number' ? v : NaN)))
+      : decodeFloatsAt(q.weight_scale, `${path}.weight_scale`).array;
+    if (scale.length !== channels || scale.some(v => !(v > 0) || !Number.isFinite(Math.fround(v)))) {
+      fail(`${path}.weight_scale`, `expected ${channels} positive float32 scales, one per output channel`);
+    }
+    const bias = decodeAt(q.bias, 'int32', `${path}.bias`).array as Int32Array;
+    if (bias.length !== channels) {
+      fail(`${path}.bias`, `has ${bias.length} values, expected ${channels}`);
+    }
+    out.weightScale = Float64Array.from(scale);
+    out.bias = bias;
+  }
+  return out;
 }
 
 function parseLayerBody(l: Record<string, unknown>, path: string): NetLayerIR {
@@ -361,7 +429,16 @@ export function parseNeuralNetIR(
       fail('classes', `a classifier with ${nOutputs} output(s) has ${expected} classes, got ${common.classes.length}`);
     }
   }
+  let inputQuantization: TensorQuantization | undefined;
+  if (obj.input_quantization !== undefined) {
+    inputQuantization = tensorParams(obj.input_quantization, 'input_quantization');
+    const bare = layers.findIndex(l => l.kind !== 'flatten' && !l.quantization);
+    if (bare >= 0) {
+      fail(`layers[${bare}].quantization`, 'a quantized model (input_quantization) gives every layer its quantization');
+    }
+  }
   return {
+    ...(inputQuantization ? { inputQuantization } : {}),
     format: 'tinyml-lab-ir',
     version: common.version,
     family: 'neural_net',

@@ -8,7 +8,7 @@
  */
 import { IRError } from '../../ir/read';
 import { OptionError } from '../../input';
-import { Activation, MergeKind, NetLayerIR, NeuralNetIR, Padding } from './ir';
+import { Activation, LayerQuantization, MergeKind, NetLayerIR, NeuralNetIR, Padding, TensorQuantization } from './ir';
 
 export type NetFeatureType = 'float32' | 'int8';
 export type LayerKind =
@@ -57,6 +57,8 @@ export interface NetLayer {
   outScale: number;
   outZero: number;
   outFloat: boolean;
+  /** The int8 numbers a quantized source gave the layer (a .tflite file's), or null. */
+  sourceQuantization: LayerQuantization | null;
 }
 
 export interface NetCalibration {
@@ -103,6 +105,7 @@ interface Draft {
   bias: Float64Array | null;
   /** Drafts whose outputs it reads (-1: the net's input): one, or two for a binary kind. */
   inputs: number[];
+  quantization?: LayerQuantization;
 }
 
 /** Output length and padding before, as Keras computes them; a window larger than a "valid"
@@ -175,6 +178,9 @@ function readerCounts(ir: NeuralNetIR): { root: number[]; readers: number[] } {
   return { root, readers };
 }
 
+const sameParams = (a?: TensorQuantization, b?: TensorQuantization): boolean =>
+  a !== undefined && b !== undefined && a.scale === b.scale && a.zero === b.zero;
+
 /** Factors of the two inputs of the n-th runtime ADD (n >= 1) that an IR merge of count inputs
  * becomes: Average takes 1 / count of each input, the running sum whole. */
 function mergeFactors(kind: MergeKind, n: number, count: number): Float64Array | null {
@@ -219,7 +225,14 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
     const { shape, rank } = sources[0];
     const [h, w, c] = shape;
     const push = (d: Omit<Draft, 'inShape' | 'name' | 'path' | 'inputs'>, outRank = rank): void => {
-      drafts.push({ ...d, inShape: shape, name: label, path, inputs: [sources[0].draft] });
+      drafts.push({
+        ...d,
+        inShape: shape,
+        name: label,
+        path,
+        inputs: [sources[0].draft],
+        quantization: layer.quantization
+      });
       values[index] = { draft: drafts.length - 1, shape: d.outShape, rank: outRank };
     };
     // The draft this layer may fold into: it writes this layer's one input, read by no other.
@@ -273,7 +286,8 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
             pad: [0, 0],
             weight: mergeFactors(layer.kind, n, sources.length),
             bias: null,
-            inputs: [sum, sources[n].draft]
+            inputs: [sum, sources[n].draft],
+            quantization: layer.quantization
           });
           sum = drafts.length - 1;
         }
@@ -298,7 +312,8 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
             pad: [0, 0],
             weight: null,
             bias: null,
-            inputs: [joined, sources[n].draft]
+            inputs: [joined, sources[n].draft],
+            quantization: layer.quantization
           });
           joined = drafts.length - 1;
           channels = outShape[2];
@@ -427,11 +442,15 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
       case 'activation': {
         const before = foldTarget();
         // Fuse into the layer before when it computes something and applies nothing yet (an
-        // ADD or MUL only what the runtime clamps).
+        // ADD or MUL only what the runtime clamps). A quantized source's layers keep their
+        // own integers: only a clamp onto the same output parameters is fused there.
         const clamps = layer.activation === 'relu' || layer.activation === 'relu6';
+        const sameIntegers =
+          !ir.inputQuantization || (clamps && sameParams(before?.quantization?.output, layer.quantization?.output));
         if (
           before &&
           before.activation === 'identity' &&
+          sameIntegers &&
           (isFilter(before.kind) ||
             before.kind === 'affine' ||
             ((before.kind === 'add' || before.kind === 'mul') && clamps))
@@ -694,7 +713,8 @@ export function buildFloatNet(ir: NeuralNetIR): NetTables {
     in2Offset: 0,
     weightF32: float32Weights(d, d.weight, 'weight'),
     biasF32: float32Weights(d, d.bias, 'bias'),
-    ...emptyQuantization()
+    ...emptyQuantization(),
+    sourceQuantization: d.quantization ?? null
   }));
   const plan = planArena(layers, 4 * ir.nFeatures, l => 4 * shapeSize(l.outShape));
   return {
@@ -819,13 +839,33 @@ function mergeRequantization(layer: NetLayer, factors: Float32Array | null): voi
   layer.weightF32 = null;
 }
 
+/** Parameters covering the calibrated range of layer k's output (-1: the net's input). */
+function rangeQuantization(calibration: NetCalibration | null, k: number, what: string): TensorQuantization {
+  if (!calibration) {
+    throw new OptionError(`${what}: no calibration ranges and no quantization of its own to take`);
+  }
+  const [lo, hi] = k < 0 ? [calibration.inputMin, calibration.inputMax] : [calibration.min[k], calibration.max[k]];
+  // A float32 net that overflows on the calibration rows has no range to quantize.
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
+    throw new OptionError(
+      `${what}: its outputs on the calibration rows reach ${lo} .. ${hi}, ` +
+        'beyond float32, so int8 has no range to quantize them to; check the weights, or export as float32'
+    );
+  }
+  return tensorQuantization(lo, hi);
+}
+
 /**
  * The int8 net: weights symmetric per output channel, activations per tensor with the
  * ranges measured on representative rows (by the C runtime, on the float32 net), the last
  * convolution writing float32 so the outputs keep the int32 sum's precision.
  */
-export function quantizeNet(float: NetTables, calibration: NetCalibration): NetTables {
-  const inputParams = tensorQuantization(calibration.inputMin, calibration.inputMax);
+export function quantizeNet(
+  float: NetTables,
+  calibration: NetCalibration | null,
+  sourceInput?: TensorQuantization
+): NetTables {
+  const inputParams = sourceInput ?? rangeQuantization(calibration, -1, 'the input');
   const layerParams: { scale: number; zero: number }[] = [];
   const paramsOf = (t: number): { scale: number; zero: number } => (t < 0 ? inputParams : layerParams[t]);
   const lastIndex = float.layers.length - 1;
@@ -838,15 +878,15 @@ export function quantizeNet(float: NetTables, calibration: NetCalibration): NetT
       layer.in2Zero = paramsOf(source2).zero;
     }
     const pool = f.kind === 'max_pool' || f.kind === 'avg_pool';
-    // A float32 net that overflows on the calibration rows has no range to quantize.
-    if (!Number.isFinite(calibration.min[k]) || !Number.isFinite(calibration.max[k])) {
+    const given = f.sourceQuantization;
+    // Pools keep their input's parameters: the runtime takes max and mean on q directly.
+    if (pool && given && !(given.output.scale === inParams.scale && given.output.zero === inParams.zero)) {
       throw new OptionError(
-        `${f.name}: its outputs on the calibration rows reach ${calibration.min[k]} .. ${calibration.max[k]}, ` +
-          'beyond float32, so int8 has no range to quantize them to; check the weights, or export as float32'
+        `${f.name}: the file quantizes the pooling's output unlike its input (scale ${given.output.scale} ` +
+          `zero point ${given.output.zero}, input ${inParams.scale} / ${inParams.zero}); export as float32`
       );
     }
-    // Pools keep their input's parameters: the runtime takes max and mean on q directly.
-    const outParams = pool ? inParams : tensorQuantization(calibration.min[k], calibration.max[k]);
+    const outParams = given ? given.output : pool ? inParams : rangeQuantization(calibration, k, f.name);
     layer.outScale = outParams.scale;
     layer.outZero = outParams.zero;
     // The int8 kernels sum a window in an int32 (TML_MAX_I8_WINDOW in net.h).
@@ -860,7 +900,8 @@ export function quantizeNet(float: NetTables, calibration: NetCalibration): NetT
       const weights = f.weightF32 as Float32Array;
       const cout = f.outShape[2];
       const perChannel = weights.length / cout;
-      layer.outFloat = k === lastIndex;
+      // a source's own integers end in int8, as it computes them
+      layer.outFloat = k === lastIndex && !given;
       if (layer.outFloat) {
         layer.outScale = 1;
         layer.outZero = 0;
@@ -877,11 +918,12 @@ export function quantizeNet(float: NetTables, calibration: NetCalibration): NetT
         for (let j = 0; j < perChannel; j++) {
           top = Math.max(top, Math.abs(weights[o * perChannel + j]));
         }
-        const ws = Math.fround(top > 0 ? top / 127 : 1);
+        const ws = Math.fround(given?.weightScale ? given.weightScale[o] : top > 0 ? top / 127 : 1);
         layer.weightScale[o] = ws;
+        // a source's weights are its integers times ws: dividing gives them back
         for (let j = 0; j < perChannel; j++) {
           layer.weightI8[o * perChannel + j] = Math.max(
-            -127,
+            given ? -128 : -127,
             Math.min(127, Math.round(weights[o * perChannel + j] / ws))
           );
         }
@@ -892,7 +934,7 @@ export function quantizeNet(float: NetTables, calibration: NetCalibration): NetT
               `of ${accScale}, beyond float32; export the network as float32`
           );
         }
-        const bias = f.biasF32 ? Math.round(f.biasF32[o] / accScale) : 0;
+        const bias = given?.bias ? given.bias[o] : f.biasF32 ? Math.round(f.biasF32[o] / accScale) : 0;
         layer.biasI32[o] = Math.max(-INT32_MAX, Math.min(INT32_MAX, bias));
         const { multiplier, shift } = quantizeMultiplier(accScale / layer.outScale, f.name);
         layer.multiplier[o] = multiplier;

@@ -1,0 +1,60 @@
+""".tflite files into the network IR (tinyml_lab/readers/tflite_models.py): small models written
+with the flatbuffer classes the tflite-micro wheel ships (the MLPerf Tiny files are in
+test_mlperf_tiny.py): int8 bit for bit with TensorFlow Lite Micro's interpreter, the refused
+operators named once each, the command line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_tflite_format import _pack, _schema, _tiny_model
+
+import tinyml_lab
+from tinyml_lab import cli
+from tinyml_lab.errors import UnsupportedModelError
+
+
+def _write(tmp_path, raw, name="tiny.tflite"):
+    path = tmp_path / name
+    path.write_bytes(_pack(raw))
+    return path
+
+
+def test_a_tiny_int8_convolution_is_bit_exact_with_tflite_micro(tmp_path):
+    """1x1 CONV_2D with per-channel weights, an input zero point and a fused RELU6: the clamp at
+    6 / scale is TFLite's."""
+    path = _write(tmp_path, _tiny_model(_schema()))
+    converted = tinyml_lab.convert(path, dtype="int8")
+    assert converted.ir["task"] == "regression" and converted.ir["input_quantization"] == {"scale": 0.5,
+                                                                                          "zero_point": -1}
+    codes = np.random.default_rng(0).integers(-128, 128, (200, 32))
+    X = (np.float32(0.5) * (codes + 1)).astype(np.float32)
+    report = converted.evaluate(X)
+    assert report.max_abs_error == 0 and not report.failures(max_relative_error=0.0)
+    # and the outputs reach both ends of the clamp: 0 and RELU6's 6 (output scale 0.5, zero 3)
+    _, device = converted.predict_device(X)
+    assert np.asarray(device).min() == 0 and np.asarray(device).max() == 6
+
+
+def test_refused_operators_are_named_once_each(tmp_path):
+    schema = _schema()
+    raw = _tiny_model(schema)
+    code = raw.operatorCodes[0]
+    code.deprecatedBuiltinCode, code.builtinCode = 127, schema.BuiltinOperator.GELU
+    raw.subgraphs[0].operators[0].builtinOptionsType, raw.subgraphs[0].operators[0].builtinOptions = 0, None
+    with pytest.raises(UnsupportedModelError) as info:
+        tinyml_lab.convert(_write(tmp_path, raw))
+    assert str(info.value).splitlines()[1:] == ["  operator 0 GELU: operator not supported"]
+
+    raw = _tiny_model(schema)
+    raw.subgraphs[0].operators[0].builtinOptions.dilationHFactor = 2
+    with pytest.raises(UnsupportedModelError, match=r"operator 0 CONV_2D: dilation; only 1 is supported"):
+        tinyml_lab.convert(_write(tmp_path, raw))
+
+
+def test_the_command_line_converts_a_tflite_file(tmp_path, monkeypatch):
+    path = _write(tmp_path, _tiny_model(_schema()))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["convert", str(path), "-o", "tiny.h", "--dtype", "int8"]) == 0
+    header = (tmp_path / "tiny.h").read_text()
+    assert "TML_LAYER_CONV" in header and "tiny_predict" in header
