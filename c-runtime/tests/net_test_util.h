@@ -22,6 +22,7 @@ static inline tml_layer_t layer_of(int32_t kind, int32_t activation, int32_t in_
     tml_layer_t l;
     l.kind = kind;
     l.activation = activation;
+    l.act_alpha = 0.0f;
     l.in_h = in_h;
     l.in_w = in_w;
     l.in_c = in_c;

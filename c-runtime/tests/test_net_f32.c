@@ -241,11 +241,20 @@ static void test_activations(void)
         CHECK(ok);
     }
     /* logistic does not overflow at either end */
-    CHECK(tml_activation_f32(-100.0f, TML_ACT_LOGISTIC) >= 0.0f &&
-          tml_activation_f32(-100.0f, TML_ACT_LOGISTIC) < 1e-40f);
-    CHECK(tml_activation_f32(100.0f, TML_ACT_LOGISTIC) == 1.0f);
-    CHECK(tml_activation_f32(-1000.0f, TML_ACT_LOGISTIC) == 0.0f);
-    CHECK(tml_activation_f32(6.5f, TML_ACT_RELU6) == 6.0f);
+    CHECK(tml_activation_f32(-100.0f, TML_ACT_LOGISTIC, 0.0f) >= 0.0f &&
+          tml_activation_f32(-100.0f, TML_ACT_LOGISTIC, 0.0f) < 1e-40f);
+    CHECK(tml_activation_f32(100.0f, TML_ACT_LOGISTIC, 0.0f) == 1.0f);
+    CHECK(tml_activation_f32(-1000.0f, TML_ACT_LOGISTIC, 0.0f) == 0.0f);
+    CHECK(tml_activation_f32(6.5f, TML_ACT_RELU6, 0.0f) == 6.0f);
+    /* Keras 3: leaky_relu (slope 0.2), elu (alpha 1), hard_sigmoid = relu6(x + 3) / 6, hard_swish */
+    CHECK(tml_activation_f32(-2.0f, TML_ACT_LEAKY_RELU, 0.2f) == -0.4f && tml_activation_f32(3.0f, TML_ACT_LEAKY_RELU, 0.2f) == 3.0f);
+    CHECK(fabsf(tml_activation_f32(-1.0f, TML_ACT_ELU, 1.0f) - (expf(-1.0f) - 1.0f)) < 1e-7f);
+    CHECK(tml_activation_f32(2.0f, TML_ACT_ELU, 1.0f) == 2.0f);
+    CHECK(tml_activation_f32(-4.0f, TML_ACT_HARD_SIGMOID, 1.0f / 6.0f) == 0.0f);
+    CHECK(tml_activation_f32(4.0f, TML_ACT_HARD_SIGMOID, 1.0f / 6.0f) == 1.0f);
+    CHECK(fabsf(tml_activation_f32(1.5f, TML_ACT_HARD_SIGMOID, 1.0f / 6.0f) - 0.75f) < 1e-7f);
+    CHECK(tml_activation_f32(-3.5f, TML_ACT_HARD_SWISH, 0.0f) == 0.0f && tml_activation_f32(4.0f, TML_ACT_HARD_SWISH, 0.0f) == 4.0f);
+    CHECK(fabsf(tml_activation_f32(1.0f, TML_ACT_HARD_SWISH, 0.0f) - 4.0f / 6.0f) < 1e-7f);
     {
         /* softmax over the channels of each position: 2 positions of 3 */
         const float z[6] = {1.0f, 2.0f, 3.0f, 1000.0f, 1000.0f, -1000.0f};

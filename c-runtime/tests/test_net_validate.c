@@ -29,7 +29,8 @@ static void b_no_arena(tml_layer_t *l, tml_net_t *n) { (void)l; n->arena_bytes =
 static void b_quantized(tml_layer_t *l, tml_net_t *n) { (void)l; n->quantized = 2; }
 static void b_kind(tml_layer_t *l, tml_net_t *n) { (void)n; l[1].kind = TML_LAYER_CONCAT + 1; }
 static void b_kind_negative(tml_layer_t *l, tml_net_t *n) { (void)n; l[1].kind = -1; }
-static void b_activation(tml_layer_t *l, tml_net_t *n) { (void)n; l[0].activation = 6; }
+static void b_activation(tml_layer_t *l, tml_net_t *n) { (void)n; l[0].activation = TML_ACT_HARD_SWISH + 1; }
+static void b_alpha_nan(tml_layer_t *l, tml_net_t *n) { (void)n; l[0].act_alpha = NAN; }
 static void b_softmax_early(tml_layer_t *l, tml_net_t *n) { (void)n; l[0].activation = TML_ACT_SOFTMAX; }
 static void b_pool_activation(tml_layer_t *l, tml_net_t *n) { (void)n; l[1].activation = TML_ACT_RELU; }
 static void b_out_float_early(tml_layer_t *l, tml_net_t *n) { (void)n; l[0].out_float = 1; }
@@ -49,8 +50,8 @@ static void b_chain_shape(tml_layer_t *l, tml_net_t *n) { (void)n; l[2].in_c = 9
 static void b_chain_shape2(tml_layer_t *l, tml_net_t *n)
 {
     (void)n;
-    l[1].in_h = 2; /* 2x8x2 has the conv's 32 elements but is no flatten */
-    l[1].in_w = 8;
+    l[1].in_h = 2; /* 2x8x2 holds the conv's 32 values (a reshape may), but the pool's windows over it */
+    l[1].in_w = 8; /* do not give its 2x2 output */
 }
 
 static void b_chain_offset(tml_layer_t *l, tml_net_t *n) { (void)n; l[1].in_offset = 128; }
@@ -258,6 +259,7 @@ static void test_validate_rejects_broken_nets(void)
         CHECK(broken(q, b_kind) == TML_E_KIND);
         CHECK(broken(q, b_kind_negative) == TML_E_KIND);
         CHECK(broken(q, b_activation) == TML_E_KIND);
+        CHECK(broken(q, b_alpha_nan) == TML_E_KIND);
         CHECK(broken(q, b_softmax_early) == TML_E_KIND);
         CHECK(broken(q, b_pool_activation) == TML_E_KIND);
         CHECK(broken(q, b_out_float_early) == TML_E_KIND);

@@ -27,7 +27,7 @@
 
 /* tml_layer_t (net_types.h), one per layer */
 #define TML_LAYER_DESCRIPTOR(INT, FLOAT, PTR)                                                     \
-    INT(kind) INT(activation) INT(in_h) INT(in_w) INT(in_c) INT(out_h) INT(out_w) INT(out_c)      \
+    INT(kind) INT(activation) FLOAT(act_alpha) INT(in_h) INT(in_w) INT(in_c) INT(out_h) INT(out_w) INT(out_c)      \
     INT(kernel_h) INT(kernel_w) INT(stride_h) INT(stride_w) INT(pad_top) INT(pad_left)            \
     INT(in_offset) INT(out_offset) PTR(weight_f32, const float) PTR(bias_f32, const float)        \
     PTR(weight_i8, const int8_t) PTR(bias_i32, const int32_t) PTR(multiplier, const int32_t)      \

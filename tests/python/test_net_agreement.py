@@ -300,3 +300,34 @@ def test_keras_graph_with_every_merge_float32_and_int8(run_header, tmp_path):
     int8_report = int8.evaluate(X_test, y_test)
     np.testing.assert_array_equal(int8_out[:, 0], np.asarray(int8_report.device_classes))
     assert int8_report.device_accuracy >= float_report.device_accuracy - 0.05
+
+
+def test_keras_activations_separable_rescaling_and_reshape(run_header):
+    """The layers and activations real models bring besides convolutions: Rescaling, Reshape,
+    SeparableConv2D and SeparableConv1D (depthwise then pointwise), LeakyReLU, ELU, ReLU with a
+    negative slope, and the activations leaky_relu, elu, hard_sigmoid and hard_silu (Keras 3's)."""
+    L = keras.layers
+    X_train, y_train, X_test, y_test = _digit_images()
+    keras.utils.set_random_seed(2)
+    inputs = keras.Input((8, 8, 1))
+    x = L.Rescaling(0.5, offset=-0.25)(inputs)
+    x = L.SeparableConv2D(6, 3, padding="same", depth_multiplier=2, activation="hard_silu")(x)
+    x = L.LeakyReLU(negative_slope=0.1)(x)
+    x = L.Conv2D(4, 3, activation="elu")(x)
+    x = L.Reshape((36, 4))(x)
+    x = L.SeparableConv1D(5, 3, strides=2, activation="leaky_relu")(x)
+    x = L.ReLU(negative_slope=0.05)(x)
+    x = L.ELU(alpha=0.5)(L.Flatten()(x))
+    x = L.Dense(12, activation="hard_sigmoid")(x)
+    model = keras.Model(inputs, L.Dense(10, activation="softmax")(x))
+    _train(model, X_train, y_train, "sparse_categorical_crossentropy", epochs=3)
+    reference = np.asarray(model.predict(X_test, verbose=0), dtype=np.float64)
+    converted = tinyml_lab.convert(model)
+    activations = [layer["activation"] for layer in converted.structure["layers"]]
+    assert {"hard_swish", "leaky_relu", "elu", "hard_sigmoid"} <= set(activations)
+    out = run_header(converted.header, X_test.reshape(len(X_test), -1))
+    np.testing.assert_allclose(out[:, 1:], reference, atol=FLOAT_TOLERANCE)
+    assert converted.evaluate(X_test, y_test).max_abs_error < FLOAT_TOLERANCE
+    int8 = tinyml_lab.convert(model, dtype="int8", calibration=X_train[:300])
+    int8_out = run_header(int8.header, X_test.reshape(len(X_test), -1))
+    np.testing.assert_array_equal(int8_out[:, 0], np.asarray(int8.evaluate(X_test, y_test).device_classes))

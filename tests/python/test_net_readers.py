@@ -404,6 +404,7 @@ def test_every_unsupported_layer_is_listed(keras, tmp_path):
     model = keras.Sequential([
         keras.Input((9, 9, 3)),
         L.Conv2D(4, 3, dilation_rate=2, name="dilated"),
+        L.Permute((2, 1, 3), name="permute"),
         L.Reshape((25, 4), name="reshape"),
         L.LSTM(3, name="lstm"),
         L.Dense(2, activation="gelu", name="gelu_dense"),
@@ -411,7 +412,7 @@ def test_every_unsupported_layer_is_listed(keras, tmp_path):
     ])
     expected = [
         r"dilated \(Conv2D\): dilation_rate=\(2, 2\); only 1 is supported",
-        r"reshape \(Reshape\): layer type not supported",
+        r"permute \(Permute\): layer type not supported",
         r"lstm \(LSTM\): layer type not supported",
         r"gelu_dense \(Dense\): activation 'gelu'",
     ]
@@ -441,12 +442,12 @@ def doubled(x):
         (lambda L: [L.Conv1D(2, 3, data_format="channels_first")], "data_format='channels_first'"),
         (lambda L: [L.Conv1D(4, 3, groups=2)], "groups=2"),
         (lambda L: [L.GlobalAveragePooling1D(keepdims=True)], "keepdims=True"),
-        (lambda L: [L.ReLU(negative_slope=0.1)], "negative_slope=0.1"),
+        (lambda L: [L.ReLU(max_value=6.0, negative_slope=0.1)], "negative_slope=0.1"),
         (lambda L: [L.BatchNormalization(axis=1)], "axis=1; only the last axis"),
         (lambda L: [L.Softmax(axis=1)], "axis=1; only the last axis"),
         (lambda L: [L.Dense(3)],
          r"needs a vector \(Flatten or global pooling first\) input per sample, got shape \[6, 4\]"),
-        (lambda L: [L.LeakyReLU()], "layer type not supported"),
+        (lambda L: [L.PReLU()], "layer type not supported"),
         (lambda L: [L.Dense(2, activation=doubled)], "activation 'custom doubled'"),
         (lambda L: [L.Conv1D(2, 3)], r"the model output has shape \[4, 2\]"),
     ],

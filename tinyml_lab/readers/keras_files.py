@@ -212,6 +212,10 @@ def _read_legacy_h5(path: Path, task, classes) -> dict[str, Any]:
             return [np.asarray(group[name]) for name in names]
 
         layers, graph = _layer_records(estimator, entries, model_config, weights_of)
+        writer = h5_file.attrs.get("keras_version", "3")
+        if str(writer.decode() if isinstance(writer, bytes) else writer).startswith("2."):
+            for layer in layers:
+                layer.keras_major = 2
     return keras_layers_to_ir(estimator, input_shape, layers, task=task, classes=classes, graph=graph)
 
 

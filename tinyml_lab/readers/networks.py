@@ -53,7 +53,14 @@ KERAS_ACTIVATIONS = {
     "tanh": "tanh",
     "sigmoid": "logistic",
     "softmax": "softmax",
+    "leaky_relu": "leaky_relu",
+    "elu": "elu",
+    "hard_sigmoid": "hard_sigmoid",
+    "hard_silu": "hard_swish",
+    "hard_swish": "hard_swish",
 }
+#: Keras 2's hard_sigmoid is 0.2 x + 0.5, clipped; Keras 3's is relu6(x + 3) / 6 (slope 1/6, the IR's default)
+KERAS2_HARD_SIGMOID_SLOPE = 0.2
 # Layers that do nothing at inference: left out of the IR.
 NO_OP_LAYERS = {
     "InputLayer",
@@ -179,6 +186,8 @@ class KerasLayer:
     #: names of the layers whose outputs it takes, in call order (functional models); None:
     #: the layer before it (Sequential)
     sources: list[str] | None = None
+    #: the Keras that wrote it: 2 for a legacy .h5 file of Keras 2, whose hard_sigmoid differs
+    keras_major: int = 3
 
 
 def is_keras_model(obj: Any) -> bool:
@@ -357,6 +366,10 @@ def _convert_graph(
         if not reasons and inputs and all(v is not None for v in inputs):
             try:
                 converted, out_shape = _convert_layer(layer, [v[1] for v in inputs])
+                if layer.keras_major == 2:
+                    for ir_layer in converted:
+                        if ir_layer.get("activation") == "hard_sigmoid":
+                            ir_layer["alpha"] = KERAS2_HARD_SIGMOID_SLOPE
                 sources = [v[0] for v in inputs]
                 if converted:
                     if sources != [len(ir_layers) - 1]:
@@ -475,11 +488,11 @@ def _option_problems(layer: KerasLayer) -> list[str]:
 
 
 def _relu_problems(config: dict[str, Any]) -> list[str]:
-    max_value = config.get("max_value")
-    if config.get("negative_slope", 0) != 0 or config.get("threshold", 0) != 0 or max_value not in (None, 6):
+    max_value, slope = config.get("max_value"), config.get("negative_slope", 0) or 0
+    if config.get("threshold", 0) != 0 or max_value not in (None, 6) or (slope and max_value is not None):
         return [
-            f"ReLU(max_value={max_value}, negative_slope={config.get('negative_slope', 0)}, "
-            f"threshold={config.get('threshold', 0)}); only the default arguments or max_value=6 are supported"
+            f"ReLU(max_value={max_value}, negative_slope={slope}, threshold={config.get('threshold', 0)}); "
+            "supported: the default arguments, max_value=6, or a negative_slope alone (leaky ReLU)"
         ]
     return []
 
@@ -661,8 +674,82 @@ def _activation_layer(layer: KerasLayer, shape: tuple[int, ...]):
 
 
 def _relu_layer(layer: KerasLayer, shape: tuple[int, ...]):
+    slope = layer.config.get("negative_slope", 0) or 0
+    if slope:
+        return [{"kind": "activation", "activation": "leaky_relu", "alpha": float(slope)}], shape
     activation = "relu" if layer.config.get("max_value") is None else "relu6"
     return [{"kind": "activation", "activation": activation}], shape
+
+
+def _leaky_relu_layer(layer: KerasLayer, shape: tuple[int, ...]):
+    # Keras 3 names the slope negative_slope, Keras 2 alpha; both default to 0.3 in this layer
+    slope = layer.config.get("negative_slope", layer.config.get("alpha", 0.3))
+    return [{"kind": "activation", "activation": "leaky_relu", "alpha": float(slope)}], shape
+
+
+def _elu_layer(layer: KerasLayer, shape: tuple[int, ...]):
+    return [{"kind": "activation", "activation": "elu", "alpha": float(layer.config.get("alpha", 1.0))}], shape
+
+
+def _rescaling(layer: KerasLayer, shape: tuple[int, ...]):
+    """x * scale + offset, each a number or one per channel (Keras broadcasts them)."""
+    channels = shape[-1]
+    try:
+        scale = np.broadcast_to(np.asarray(layer.config.get("scale", 1.0), dtype=np.float64), (channels,))
+        offset = np.broadcast_to(np.asarray(layer.config.get("offset", 0.0), dtype=np.float64), (channels,))
+    except ValueError:
+        raise _Refused(f"scale and offset must be numbers or one per channel ({channels})") from None
+    return [{"kind": "affine", "scale": _f32(scale), "offset": _f32(offset)}], shape
+
+
+def _reshape(layer: KerasLayer, shape: tuple[int, ...]):
+    """A new shape over the same values: channels-last row-major data does not move."""
+    target = [int(n) for n in layer.config.get("target_shape", ())]
+    if target.count(-1) == 1:
+        known = math.prod(n for n in target if n != -1)
+        target[target.index(-1)] = math.prod(shape) // known if known else 0
+    if not 1 <= len(target) <= 3 or math.prod(target) != math.prod(shape) or min(target) < 1:
+        raise _Refused(f"target_shape={layer.config.get('target_shape')} for an input of shape {list(shape)}; "
+                       "1 to 3 dimensions holding the same values")
+    if len(target) == 1:
+        return [{"kind": "flatten"}], (target[0],)
+    return [{"kind": "reshape", "shape": target}], tuple(target)
+
+
+def _separable(layer: KerasLayer, shape: tuple[int, ...], rank: int):
+    """SeparableConv1D / 2D: a depthwise convolution (depth_multiplier filters per channel, no
+    bias) then a 1x1 convolution with the bias and the activation."""
+    _require_rank(shape, rank + 1, "[height, width, channels]" if rank == 2 else "[steps, channels]")
+    config = layer.config
+    window = tuple(int(k) for k in _as_tuple(config["kernel_size"]))
+    strides = tuple(int(s) for s in _as_tuple(config["strides"]))
+    multiplier, filters, channels = int(config.get("depth_multiplier", 1)), int(config["filters"]), shape[-1]
+    use_bias = config.get("use_bias", True)
+    weights = _named_weights(layer, ["depthwise_kernel", "pointwise_kernel"] + (["bias"] if use_bias else []))
+    _check_shape(layer, "depthwise_kernel", weights["depthwise_kernel"], (*window, channels, multiplier))
+    _check_shape(layer, "pointwise_kernel", weights["pointwise_kernel"], (*([1] * rank), channels * multiplier,
+                                                                           filters))
+    bias = weights.get("bias", np.zeros(filters, dtype=np.float32))
+    _check_shape(layer, "bias", bias, (filters,))
+    spatial = _spatial_output(shape, window, strides, config["padding"])
+    depthwise = weights["depthwise_kernel"].reshape((1, *window, channels, multiplier)[-4:])  # 1-D: kh = 1
+    depthwise_layer = {
+        "kind": "depthwise_conv2d",
+        "weights": _f32(depthwise),
+        "bias": _f32(np.zeros(channels * multiplier)),
+        "strides": list(strides) if rank == 2 else [1, strides[0]],
+        "padding": config["padding"],
+        "activation": "identity",
+    }
+    pointwise_layer = {
+        "kind": f"conv{rank}d",
+        "weights": _f32(weights["pointwise_kernel"]),
+        "bias": _f32(bias),
+        "strides": [1] * rank,
+        "padding": "valid",
+        "activation": _activation(config),
+    }
+    return [depthwise_layer, pointwise_layer], (*spatial, filters)
 
 
 def _is_last_axis(axis: Any, shape: tuple[int, ...]) -> bool:
@@ -747,6 +834,12 @@ CONVERTERS = {
     "Flatten": _flatten,
     "Activation": _activation_layer,
     "ReLU": _relu_layer,
+    "LeakyReLU": _leaky_relu_layer,
+    "ELU": _elu_layer,
+    "Rescaling": _rescaling,
+    "Reshape": _reshape,
+    "SeparableConv1D": lambda layer, shape: _separable(layer, shape, 1),
+    "SeparableConv2D": lambda layer, shape: _separable(layer, shape, 2),
     "Softmax": _softmax_layer,
     "BatchNormalization": _batch_norm,
 }

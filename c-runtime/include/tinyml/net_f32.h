@@ -11,9 +11,10 @@
 #include "tinyml/net_types.h"
 #endif
 
-/* An element-wise activation (every one but softmax). */
-static inline float tml_activation_f32(float x, int32_t activation)
+/* An element-wise activation (every one but softmax); alpha is the layer's act_alpha. */
+static inline float tml_activation_f32(float x, int32_t activation, float alpha)
 {
+    float h;
     switch (activation) {
     case TML_ACT_RELU:
         return x > 0.0f ? x : 0.0f;
@@ -29,13 +30,23 @@ static inline float tml_activation_f32(float x, int32_t activation)
             float e = expf(x);
             return e / (1.0f + e);
         }
+    case TML_ACT_LEAKY_RELU:
+        return x >= 0.0f ? x : alpha * x;
+    case TML_ACT_ELU:
+        return x > 0.0f ? x : alpha * (expf(x) - 1.0f);
+    case TML_ACT_HARD_SIGMOID:
+        h = alpha * x + 0.5f;
+        return h > 0.0f ? (h < 1.0f ? h : 1.0f) : 0.0f;
+    case TML_ACT_HARD_SWISH:
+        h = x + 3.0f;
+        return x * (h > 0.0f ? (h < 6.0f ? h : 6.0f) : 0.0f) / 6.0f;
     default:
         return x;
     }
 }
 
 /* Applies the activation in place to the n channels of one position. */
-static inline void tml_activate_f32(float *v, int32_t n, int32_t activation)
+static inline void tml_activate_f32(float *v, int32_t n, int32_t activation, float alpha)
 {
     int32_t c;
     if (activation == TML_ACT_SOFTMAX) {
@@ -52,7 +63,7 @@ static inline void tml_activate_f32(float *v, int32_t n, int32_t activation)
         }
     } else if (activation != TML_ACT_IDENTITY) {
         for (c = 0; c < n; c++) {
-            v[c] = tml_activation_f32(v[c], activation);
+            v[c] = tml_activation_f32(v[c], activation, alpha);
         }
     }
 }
@@ -109,7 +120,7 @@ static inline void tml_net_run_dense_f32(const tml_layer_t *layer, const float *
         }
         out[o] = acc;
     }
-    tml_activate_f32(out, layer->out_c, layer->activation);
+    tml_activate_f32(out, layer->out_c, layer->activation, layer->act_alpha);
 }
 
 #endif /* TINYML_NET_F32_H */

@@ -63,7 +63,7 @@ static inline void tml_net_run_merge(const tml_net_t *net, const tml_layer_t *la
         for (i = 0; i < n; i++) {
             o[i] = tml_net_merge_f32(layer, x[i], y[i]);
         }
-        tml_activate_f32(o, n, layer->activation);
+        tml_activate_f32(o, n, layer->activation, layer->act_alpha);
     } else if (layer->kind != TML_LAYER_MAX) {
         const int8_t *x = (const int8_t *)a, *y = (const int8_t *)b;
         int8_t *o = (int8_t *)out;

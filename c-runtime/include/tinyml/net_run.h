@@ -76,7 +76,7 @@ static inline void tml_net_run_float_path(const tml_net_t *net, const tml_layer_
                 for (c = 0; c < n; c++) {
                     o[c] = tml_net_value(net, layer, in, oy, ox, c);
                 }
-                tml_activate_f32(o, n, layer->activation);
+                tml_activate_f32(o, n, layer->activation, layer->act_alpha);
             } else if (layer->activation == TML_ACT_SOFTMAX) {
                 int8_t *o = (int8_t *)out + at;
                 float top = tml_net_value(net, layer, in, oy, ox, 0), total = 0.0f;
@@ -94,7 +94,8 @@ static inline void tml_net_run_float_path(const tml_net_t *net, const tml_layer_
             } else {
                 int8_t *o = (int8_t *)out + at;
                 for (c = 0; c < n; c++) {
-                    float v = tml_activation_f32(tml_net_value(net, layer, in, oy, ox, c), layer->activation);
+                    float v = tml_activation_f32(tml_net_value(net, layer, in, oy, ox, c), layer->activation,
+                                                 layer->act_alpha);
                     o[c] = tml_quantize_i8(v, layer->out_scale, layer->out_zero);
                 }
             }

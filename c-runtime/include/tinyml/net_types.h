@@ -31,10 +31,15 @@
 #define TML_ACT_TANH 3
 #define TML_ACT_LOGISTIC 4
 #define TML_ACT_SOFTMAX 5 /* over the channels of each position; last layer only */
+#define TML_ACT_LEAKY_RELU 6   /* x, or act_alpha * x below 0 */
+#define TML_ACT_ELU 7          /* x, or act_alpha * (exp(x) - 1) below 0 */
+#define TML_ACT_HARD_SIGMOID 8 /* clamp(act_alpha * x + 0.5, 0, 1): Keras 3's relu6(x + 3) / 6 is act_alpha 1/6 */
+#define TML_ACT_HARD_SWISH 9   /* x * relu6(x + 3) / 6 */
 
 typedef struct {
     int32_t kind;       /* TML_LAYER_* */
     int32_t activation; /* TML_ACT_* */
+    float act_alpha;    /* the activation's parameter: LEAKY_RELU's slope, ELU's alpha, HARD_SIGMOID's slope */
     int32_t in_h, in_w, in_c;
     int32_t out_h, out_w, out_c;
     int32_t kernel_h, kernel_w; /* CONV and pools */
@@ -129,11 +134,10 @@ static inline const void *tml_arena_at_const(const void *arena, int32_t offset)
 }
 
 /* An int8 CONV or DEPTHWISE computes in float when it writes float or its activation is not
- * piecewise linear; otherwise it requantizes in integers. */
+ * a clamp (identity, ReLU, ReLU6); otherwise it requantizes in integers. */
 static inline int tml_net_conv_in_float(const tml_layer_t *layer)
 {
-    return layer->out_float == 1 || layer->activation == TML_ACT_TANH ||
-           layer->activation == TML_ACT_LOGISTIC || layer->activation == TML_ACT_SOFTMAX;
+    return layer->out_float == 1 || layer->activation > TML_ACT_RELU6;
 }
 
 /* The part of output position (oy, ox)'s window inside the input (see tml_window_t). */

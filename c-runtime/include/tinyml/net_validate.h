@@ -62,7 +62,8 @@ static inline int tml_net_validate_kind(const tml_net_t *net, int32_t k)
     int is_last = k == net->n_layers - 1;
     int is_pool = layer->kind == TML_LAYER_MAX_POOL || layer->kind == TML_LAYER_AVG_POOL;
     if (layer->kind < TML_LAYER_CONV || layer->kind > TML_LAYER_CONCAT ||
-        layer->activation < TML_ACT_IDENTITY || layer->activation > TML_ACT_SOFTMAX ||
+        layer->activation < TML_ACT_IDENTITY || layer->activation > TML_ACT_HARD_SWISH ||
+        !(layer->act_alpha - layer->act_alpha == 0.0f) || /* finite */
         (layer->activation == TML_ACT_SOFTMAX && !is_last) ||
         (layer->out_float != 0 && layer->out_float != 1) || (layer->out_float && !is_last)) {
         return TML_E_KIND;
@@ -114,11 +115,11 @@ static inline tml_net_tensor_t tml_net_output_tensor(const tml_net_t *net, int32
     return t;
 }
 
-/* An input of h x w x c is that tensor as it is, or flattened to 1 x 1 x its size: in
- * channels-last row-major order a flatten moves no data. */
+/* An input of h x w x c is that tensor seen as any shape of as many values (a flatten or a
+ * reshape): in channels-last row-major order neither moves data. */
 static inline int tml_net_input_fits(tml_net_tensor_t t, int32_t h, int32_t w, int32_t c)
 {
-    return (h == t.h && w == t.w && c == t.c) || (h == 1 && w == 1 && (int64_t)c == (int64_t)t.h * t.w * t.c);
+    return (int64_t)h * w * c == (int64_t)t.h * t.w * t.c;
 }
 
 /* Dimensions, their products, the link to the previous layer and the window geometry. */

@@ -109,7 +109,7 @@ export function int8PortableExtraInstructions(tables: NetTables): number {
 }
 
 /** Activations whose every output calls expf (softmax, logistic) or tanhf. */
-export const TRANSCENDENTAL_ACTIVATIONS: Activation[] = ['softmax', 'tanh', 'logistic'];
+export const TRANSCENDENTAL_ACTIVATIONS: Activation[] = ['softmax', 'tanh', 'logistic', 'elu'];
 
 export function describeNet(tables: NetTables): NetStructure {
   const layers = tables.layers.map((l, k) => {

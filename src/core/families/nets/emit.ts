@@ -69,7 +69,9 @@ function layerInitializer(layer: NetLayer, fields: Record<string, string>): stri
   const [ih, iw, ic] = layer.inShape;
   const [oh, ow, oc] = layer.outShape;
   return `    { /* ${commentSafe(layer.name)} */
-        .kind = ${runtimeMacro('layer', layer.kind)}, .activation = ${runtimeMacro('activation', layer.activation)},
+        .kind = ${runtimeMacro('layer', layer.kind)}, .activation = ${runtimeMacro('activation', layer.activation)},${
+          layer.activationAlpha !== 0 ? ` .act_alpha = ${formatFloat32(layer.activationAlpha)},` : ''
+        }
         .in_h = ${ih}, .in_w = ${iw}, .in_c = ${ic}, .out_h = ${oh}, .out_w = ${ow}, .out_c = ${oc},
         .kernel_h = ${layer.kernel[0]}, .kernel_w = ${layer.kernel[1]}, .stride_h = ${layer.stride[0]}, .stride_w = ${layer.stride[1]},
         .pad_top = ${layer.pad[0]}, .pad_left = ${layer.pad[1]}, .in_offset = ${layer.inOffset}, .out_offset = ${layer.outOffset},${graphFields(layer)}

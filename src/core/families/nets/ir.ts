@@ -9,8 +9,24 @@ import { ClassLabel, MAX_NET_FEATURES } from '../../ir/types';
 import type { FeatureStage } from '../../features/stage';
 import { shown } from '../../ir/show';
 
-export type Activation = 'identity' | 'relu' | 'relu6' | 'tanh' | 'logistic' | 'softmax';
-export const ACTIVATIONS: Activation[] = ['identity', 'relu', 'relu6', 'tanh', 'logistic', 'softmax'];
+export const ACTIVATIONS = [
+  'identity',
+  'relu',
+  'relu6',
+  'tanh',
+  'logistic',
+  'softmax',
+  'leaky_relu',
+  'elu',
+  'hard_sigmoid',
+  'hard_swish'
+] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+/**
+ * An activation's parameter when the IR layer gives no `alpha`: Keras 3's defaults (leaky_relu's
+ * negative slope, elu's alpha, hard_sigmoid's slope: relu6(x + 3) / 6).
+ */
+export const DEFAULT_ALPHA: Partial<Record<Activation, number>> = { leaky_relu: 0.2, elu: 1, hard_sigmoid: 1 / 6 };
 export type Padding = 'valid' | 'same';
 
 /** A tensor's weights, decoded to float64 whatever the IR stored (float32 or float64). */
@@ -75,6 +91,8 @@ export type NetLayerIR = (
   | { kind: MergeKind }
   /** The inputs' channels one after the other (the last axis), 2+ inputs. */
   | { kind: 'concatenate' }
+  /** The same values seen as another shape of 1 to 3 dimensions (channels-last data does not move). */
+  | { kind: 'reshape'; shape: number[] }
 ) & {
   /**
    * Indices of the layers whose outputs this layer takes, -1 for the model input; absent:
@@ -84,6 +102,8 @@ export type NetLayerIR = (
   inputs?: number[];
   /** With the net's inputQuantization: this layer's int8 numbers (see LayerQuantization). */
   quantization?: LayerQuantization;
+  /** The activation's parameter (leaky_relu, elu, hard_sigmoid), else DEFAULT_ALPHA's. */
+  alpha?: number;
 };
 
 export type NetLayerKind = NetLayerIR['kind'];
@@ -153,7 +173,7 @@ function positiveInts(value: unknown, path: string, length: number, max = MAX_WI
 }
 
 function activation(value: unknown, path: string): Activation {
-  if (!ACTIVATIONS.includes(value as Activation)) {
+  if (!(ACTIVATIONS as readonly unknown[]).includes(value)) {
     fail(path, `expected one of ${ACTIVATIONS.join(', ')}, got ${shown(value)}`);
   }
   return value as Activation;
@@ -209,6 +229,9 @@ function parseLayer(raw: unknown, path: string, index = 0): NetLayerIR {
   }
   if (l.quantization !== undefined) {
     layer.quantization = layerQuantization(l.quantization, `${path}.quantization`, layer);
+  }
+  if (l.alpha !== undefined) {
+    layer.alpha = finiteNumber(l.alpha, `${path}.alpha`, () => true, "a finite number (the activation's parameter)");
   }
   return layer;
 }
@@ -313,6 +336,13 @@ function parseLayerBody(l: Record<string, unknown>, path: string): NetLayerIR {
       return { kind: l.kind };
     case 'activation':
       return { kind: 'activation', activation: activation(l.activation, `${path}.activation`) };
+    case 'reshape': {
+      const length = Array.isArray(l.shape) ? l.shape.length : 0;
+      if (length < 1 || length > 3) {
+        fail(`${path}.shape`, `expected 1 to 3 dimensions, got ${shown(l.shape)}`);
+      }
+      return { kind: 'reshape', shape: positiveInts(l.shape, `${path}.shape`, length, MAX_NET_FEATURES) };
+    }
     case 'affine': {
       const scale = weights(l.scale, `${path}.scale`, 1);
       const offset = weights(l.offset, `${path}.offset`, 1);

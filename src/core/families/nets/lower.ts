@@ -8,7 +8,16 @@
  */
 import { IRError } from '../../ir/read';
 import { OptionError } from '../../input';
-import { Activation, LayerQuantization, MergeKind, NetLayerIR, NeuralNetIR, Padding, TensorQuantization } from './ir';
+import {
+  Activation,
+  DEFAULT_ALPHA,
+  LayerQuantization,
+  MergeKind,
+  NetLayerIR,
+  NeuralNetIR,
+  Padding,
+  TensorQuantization
+} from './ir';
 
 export type NetFeatureType = 'float32' | 'int8';
 export type LayerKind =
@@ -21,6 +30,8 @@ export type Shape3 = [number, number, number];
 export interface NetLayer {
   kind: LayerKind;
   activation: Activation;
+  /** The activation's parameter (tml_layer_t's act_alpha), 0 for those without one. */
+  activationAlpha: number;
   /** The IR layers it came from, e.g. "dense 0 + batch_norm 1". */
   name: string;
   inShape: Shape3;
@@ -93,6 +104,7 @@ export const shapeSize = (s: Shape3): number => s[0] * s[1] * s[2];
 interface Draft {
   kind: LayerKind;
   activation: Activation;
+  activationAlpha: number;
   name: string;
   /** Path of the IR layer it came from (layers[i]), where a problem with it is reported. */
   path: string;
@@ -137,8 +149,8 @@ function toOutputMajor(w: Float64Array, kh: number, kw: number, cin: number, cou
   return out;
 }
 
-function inputShape(ir: NeuralNetIR): { shape: Shape3; rank: number } {
-  const s = ir.inputShape;
+/** A sample's dimensions ([n], [steps, channels] or [h, w, channels]) as the runtime's h x w x c. */
+function shapeOf(s: number[]): { shape: Shape3; rank: number } {
   if (s.length === 1) {
     return { shape: [1, 1, s[0]], rank: 0 };
   }
@@ -178,6 +190,10 @@ function readerCounts(ir: NeuralNetIR): { root: number[]; readers: number[] } {
   return { root, readers };
 }
 
+/** The parameter of a layer's activation: the IR's alpha, else Keras's default, else 0. */
+const alphaOf = (layer: NetLayerIR, activation: Activation): number =>
+  DEFAULT_ALPHA[activation] === undefined ? 0 : (layer.alpha ?? (DEFAULT_ALPHA[activation] as number));
+
 const sameParams = (a?: TensorQuantization, b?: TensorQuantization): boolean =>
   a !== undefined && b !== undefined && a.scale === b.scale && a.zero === b.zero;
 
@@ -213,7 +229,7 @@ const MERGE_RUNTIME_KIND: Record<MergeKind, LayerKind> = {
 function draftLayers(ir: NeuralNetIR): Draft[] {
   const drafts: Draft[] = [];
   const values: Value[] = [];
-  const input: Value = { draft: -1, ...inputShape(ir) };
+  const input: Value = { draft: -1, ...shapeOf(ir.inputShape) };
   const valueOf = (j: number): Value => (j < 0 ? input : values[j]);
   const { root, readers } = readerCounts(ir);
   ir.layers.forEach((layer: NetLayerIR, index) => {
@@ -224,9 +240,10 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
     const sources = inputs.map(valueOf);
     const { shape, rank } = sources[0];
     const [h, w, c] = shape;
-    const push = (d: Omit<Draft, 'inShape' | 'name' | 'path' | 'inputs'>, outRank = rank): void => {
+    const push = (d: Omit<Draft, 'inShape' | 'name' | 'path' | 'inputs' | 'activationAlpha'>, outRank = rank): void => {
       drafts.push({
         ...d,
+        activationAlpha: alphaOf(layer, d.activation),
         inShape: shape,
         name: label,
         path,
@@ -266,6 +283,17 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
       case 'flatten':
         values[index] = { draft: sources[0].draft, shape: [1, 1, h * w * c], rank: 0 };
         return;
+      case 'reshape': {
+        const size = layer.shape.reduce((a, b) => a * b, 1);
+        if (size !== h * w * c) {
+          throw new IRError(
+            `${path}.shape`,
+            `${label}: [${layer.shape.join(', ')}] holds ${size} values, its input ${h * w * c}`
+          );
+        }
+        values[index] = { draft: sources[0].draft, ...shapeOf(layer.shape) };
+        return;
+      }
       case 'add':
       case 'subtract':
       case 'multiply':
@@ -277,6 +305,7 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
           drafts.push({
             kind: MERGE_RUNTIME_KIND[layer.kind],
             activation: 'identity',
+            activationAlpha: 0,
             name: label,
             path,
             inShape: shape,
@@ -303,6 +332,7 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
           drafts.push({
             kind: 'concat',
             activation: 'identity',
+            activationAlpha: 0,
             name: label,
             path,
             inShape: [h, w, channels],
@@ -366,8 +396,8 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
         return;
       }
       case 'depthwise_conv2d': {
-        requireRank(2);
         const [kh, kw, cin, multiplier] = layer.weights.shape;
+        requireRank(kh === 1 && rank === 1 ? 1 : 2); // a kernel one row high also runs over [steps, channels]
         if (cin !== c) {
           throw new IRError(`${path}.weights`, `${label} expects ${cin} input channels, the previous layer gives ${c}`);
         }
@@ -456,6 +486,7 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
             ((before.kind === 'add' || before.kind === 'mul') && clamps))
         ) {
           before.activation = layer.activation;
+          before.activationAlpha = alphaOf(layer, layer.activation);
           before.name += ` + ${layer.activation}`;
           folded();
           return;
@@ -700,6 +731,7 @@ export function buildFloatNet(ir: NeuralNetIR): NetTables {
   const layers: NetLayer[] = draftLayers(ir).map((d, k) => ({
     kind: d.kind,
     activation: d.activation,
+    activationAlpha: d.activationAlpha,
     name: d.name,
     inShape: d.inShape,
     outShape: d.outShape,
@@ -805,7 +837,15 @@ export function windowTerms(layer: Pick<NetLayer, 'kind' | 'kernel' | 'inShape'>
 }
 
 /** Activations the int8 runtime computes from the float value of the int32 sum. */
-const FLOAT_ACTIVATIONS: Activation[] = ['tanh', 'logistic', 'softmax'];
+const FLOAT_ACTIVATIONS: Activation[] = [
+  'tanh',
+  'logistic',
+  'softmax',
+  'leaky_relu',
+  'elu',
+  'hard_sigmoid',
+  'hard_swish'
+];
 
 /** Bits of headroom the int8 ADD gives its inputs (TML_NET_ADD_LEFT_SHIFT in net_merge.h). */
 const ADD_LEFT_SHIFT = 20;

@@ -108,6 +108,7 @@ function layerDescriptor(arena: Arena, layer: NetLayer): Int32Array {
   return packDescriptor(arena, 'layer', {
     kind: runtimeCode('layer', layer.kind),
     activation: runtimeCode('activation', layer.activation),
+    act_alpha: layer.activationAlpha,
     in_h: inH,
     in_w: inW,
     in_c: inC,
