@@ -42,9 +42,10 @@ code gained the depthwise kernels (134 B float32 and 424 B int8 in a multi-layer
 a single int8 layer, measured), which every network header links. Their headers, tables and
 outputs are unchanged. Then, for graphs (branches, skip connections, merges), `size` and
 `targets` of every case with a network or a pipeline's preprocessing net once more: the layer
-descriptor gained five fields (where each input comes from, the second input's place and
-quantization: 136 bytes, was 116) and the runtime the merge kernels (float32 +188 / +128 B,
-int8 +352 / +132 B in a multi-layer / one-layer net, measured); and `header` and
+descriptor gained six fields (where each input comes from, the second input's place and
+quantization, the activation's parameter: 140 bytes, was 116) and the runtime the merge kernels
+and four activations (float32 +344 / +280 B, int8 +516 / +288 B in a multi-layer / one-layer
+net, measured); and `header` and
 `header_tables` of the three Keras convolution cases, whose layers' arena offsets now come from
 the lifetime planner (largest tensor first at the lowest free offset) in place of the two ends
 of the arena taken in turn: the same arena size, other offsets, the same outputs."""
