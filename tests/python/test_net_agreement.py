@@ -331,3 +331,31 @@ def test_keras_activations_separable_rescaling_and_reshape(run_header):
     int8 = tinyml_lab.convert(model, dtype="int8", calibration=X_train[:300])
     int8_out = run_header(int8.header, X_test.reshape(len(X_test), -1))
     np.testing.assert_array_equal(int8_out[:, 0], np.asarray(int8.evaluate(X_test, y_test).device_classes))
+
+
+def test_keras_padding_cropping_and_upsampling(run_header):
+    """ZeroPadding, Cropping and UpSampling (nearest), 2-D and 1-D, as a small encoder-decoder."""
+    L = keras.layers
+    X_train, y_train, X_test, y_test = _digit_images()
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input((8, 8, 1))
+    x = L.ZeroPadding2D(((1, 0), (2, 1)))(inputs)
+    x = L.Conv2D(4, 3, strides=2, activation="relu")(x)
+    x = L.UpSampling2D((2, 3))(x)
+    x = L.Cropping2D(((1, 1), (0, 2)))(x)
+    x = L.Reshape((-1, 4))(x)
+    x = L.ZeroPadding1D(2)(x)
+    x = L.UpSampling1D(2)(x)
+    x = L.Cropping1D((3, 1))(x)
+    x = L.Conv1D(3, 5, strides=3, activation="relu")(x)
+    model = keras.Model(inputs, L.Dense(10, activation="softmax")(L.Flatten()(x)))
+    _train(model, X_train, y_train, "sparse_categorical_crossentropy", epochs=2)
+    reference = np.asarray(model.predict(X_test, verbose=0), dtype=np.float64)
+    converted = tinyml_lab.convert(model)
+    kinds = [layer["kind"] for layer in converted.structure["layers"]]
+    assert kinds.count("pad") == 4 and kinds.count("upsample") == 2
+    out = run_header(converted.header, X_test.reshape(len(X_test), -1))
+    np.testing.assert_allclose(out[:, 1:], reference, atol=FLOAT_TOLERANCE)
+    int8 = tinyml_lab.convert(model, dtype="int8", calibration=X_train[:300])
+    int8_out = run_header(int8.header, X_test.reshape(len(X_test), -1))
+    np.testing.assert_array_equal(int8_out[:, 0], np.asarray(int8.evaluate(X_test, y_test).device_classes))

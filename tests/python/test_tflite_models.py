@@ -58,3 +58,33 @@ def test_the_command_line_converts_a_tflite_file(tmp_path, monkeypatch):
     assert cli.main(["convert", str(path), "-o", "tiny.h", "--dtype", "int8"]) == 0
     header = (tmp_path / "tiny.h").read_text()
     assert "TML_LAYER_CONV" in header and "tiny_predict" in header
+
+
+def test_pad_before_a_convolution_is_read(tmp_path):
+    """PAD (zeros around height and width, as TFLite writes a "same" convolution's padding in
+    front of a "valid" one) then the convolution: bit for bit with TFLite Micro."""
+    schema = _schema()
+    raw = _tiny_model(schema)
+    graph = raw.subgraphs[0]
+    padded = schema.TensorT()
+    padded.name, padded.shape, padded.type, padded.buffer = "padded", [1, 6, 5, 2], 9, 0
+    padded.quantization = graph.tensors[0].quantization
+    paddings = schema.TensorT()
+    paddings.name, paddings.shape, paddings.type, paddings.buffer = "paddings", [4, 2], 2, 3
+    graph.tensors += [padded, paddings]
+    graph.tensors[3].shape = [1, 6, 5, 3]
+    buffer = schema.BufferT()
+    buffer.data = list(np.array([[0, 0], [1, 1], [0, 1], [0, 0]], dtype="<i4").tobytes())
+    raw.buffers.append(buffer)
+    pad = schema.OperatorT()
+    pad.opcodeIndex, pad.inputs, pad.outputs = 1, [0, 5], [4]
+    graph.operators[0].inputs = [4, 1, 2]
+    graph.operators = [pad, graph.operators[0]]
+    code = schema.OperatorCodeT()
+    code.deprecatedBuiltinCode, code.builtinCode = schema.BuiltinOperator.PAD, schema.BuiltinOperator.PAD
+    raw.operatorCodes.append(code)
+    converted = tinyml_lab.convert(_write(tmp_path, raw), dtype="int8")
+    assert [layer["kind"] for layer in converted.structure["layers"]] == ["pad", "conv"]
+    codes = np.random.default_rng(1).integers(-128, 128, (50, 32))
+    report = converted.evaluate((np.float32(0.5) * (codes + 1)).astype(np.float32))
+    assert report.max_abs_error == 0 and not report.failures(max_relative_error=0.0)

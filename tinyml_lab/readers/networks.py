@@ -465,7 +465,7 @@ def _option_problems(layer: KerasLayer) -> list[str]:
         reasons.append(f"dilation_rate={_as_tuple(config['dilation_rate'])}; only 1 is supported")
     if config.get("groups", 1) != 1:
         reasons.append(f"groups={config['groups']}; only 1 is supported")
-    if config.get("padding", "valid") not in ("valid", "same"):
+    if name not in ("ZeroPadding1D", "ZeroPadding2D") and config.get("padding", "valid") not in ("valid", "same"):
         reasons.append(f"padding={config['padding']!r}; only 'valid' and 'same' are supported")
     if "activation" in config and _keras_activation_name(config["activation"]) not in KERAS_ACTIVATIONS:
         reasons.append(
@@ -716,6 +716,39 @@ def _reshape(layer: KerasLayer, shape: tuple[int, ...]):
     return [{"kind": "reshape", "shape": target}], tuple(target)
 
 
+def _pairs(value: Any, rank: int) -> list[tuple[int, int]]:
+    """Keras's padding / cropping argument (n, (a, b) or ((t, b), (l, r))) as one (before, after)
+    pair per spatial axis."""
+    items = list(value) if isinstance(value, (list, tuple)) else [value] * rank
+    if rank == 1 and len(items) == 2 and all(isinstance(v, int) for v in items):
+        return [(int(items[0]), int(items[1]))]
+    pairs = [tuple(v) if isinstance(v, (list, tuple)) else (v, v) for v in items]
+    return [(int(a), int(b)) for a, b in pairs]
+
+
+def _pad_or_crop(layer: KerasLayer, shape: tuple[int, ...], rank: int, sign: int):
+    """ZeroPadding (sign 1) and Cropping (sign -1), 1-D and 2-D."""
+    _require_rank(shape, rank + 1, "[height, width, channels]" if rank == 2 else "[steps, channels]")
+    pairs = _pairs(layer.config.get("padding" if sign > 0 else "cropping"), rank)
+    if len(pairs) != rank or min(min(p) for p in pairs) < 0:
+        raise _Refused(f"{'padding' if sign > 0 else 'cropping'} {pairs}: expected {rank} (before, after) pair(s)")
+    spatial = tuple(n + sign * (a + b) for n, (a, b) in zip(shape[:-1], pairs))
+    if min(spatial) < 1:
+        raise _Refused(f"crops the input {list(shape)} to nothing")
+    (top, bottom), (left, right) = ((0, 0), *pairs) if rank == 1 else pairs
+    return [{"kind": "pad", "pads": [sign * top, sign * bottom, sign * left, sign * right]}], (*spatial, shape[-1])
+
+
+def _upsampling(layer: KerasLayer, shape: tuple[int, ...], rank: int):
+    _require_rank(shape, rank + 1, "[height, width, channels]" if rank == 2 else "[steps, channels]")
+    if layer.config.get("interpolation", "nearest") != "nearest":
+        raise _Refused(f"interpolation={layer.config['interpolation']!r}; only 'nearest' is supported")
+    size = [int(n) for n in _as_tuple(layer.config.get("size", 2))]
+    size = size * rank if len(size) == 1 else size
+    factors = [1, *size] if rank == 1 else size
+    return [{"kind": "upsample", "size": factors}], (*(n * f for n, f in zip(shape[:-1], size)), shape[-1])
+
+
 def _separable(layer: KerasLayer, shape: tuple[int, ...], rank: int):
     """SeparableConv1D / 2D: a depthwise convolution (depth_multiplier filters per channel, no
     bias) then a 1x1 convolution with the bias and the activation."""
@@ -838,6 +871,12 @@ CONVERTERS = {
     "ELU": _elu_layer,
     "Rescaling": _rescaling,
     "Reshape": _reshape,
+    "ZeroPadding1D": lambda layer, shape: _pad_or_crop(layer, shape, 1, 1),
+    "ZeroPadding2D": lambda layer, shape: _pad_or_crop(layer, shape, 2, 1),
+    "Cropping1D": lambda layer, shape: _pad_or_crop(layer, shape, 1, -1),
+    "Cropping2D": lambda layer, shape: _pad_or_crop(layer, shape, 2, -1),
+    "UpSampling1D": lambda layer, shape: _upsampling(layer, shape, 1),
+    "UpSampling2D": lambda layer, shape: _upsampling(layer, shape, 2),
     "SeparableConv1D": lambda layer, shape: _separable(layer, shape, 1),
     "SeparableConv2D": lambda layer, shape: _separable(layer, shape, 2),
     "Softmax": _softmax_layer,

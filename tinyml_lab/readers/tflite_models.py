@@ -8,7 +8,8 @@ computes the integers TFLite's reference kernels compute (the compiler takes the
 measuring ranges on calibration rows).
 
 Operators read: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD, MUL, CONCATENATION (last
-axis), AVERAGE_POOL_2D, MAX_POOL_2D, MEAN over height and width, RESHAPE / SQUEEZE /
+axis), AVERAGE_POOL_2D, MAX_POOL_2D, MEAN over height and width, PAD (zeros, height and
+width), RESHAPE / SQUEEZE /
 EXPAND_DIMS to a vector, SOFTMAX (beta 1), LOGISTIC, TANH, RELU, RELU6, and QUANTIZE /
 DEQUANTIZE at the model's edges. Anything else is refused by name, every one listed at once.
 """
@@ -143,6 +144,8 @@ class _GraphReader:
             self._pool(op)
         elif opcode == "MEAN":
             self._mean(op)
+        elif opcode in ("PAD", "PADV2"):
+            self._pad(op)
         elif opcode == "SOFTMAX":
             if op.options.get("beta", 1.0) != 1.0:
                 raise _Refused(f"beta={op.options['beta']}; only 1 is supported")
@@ -345,6 +348,19 @@ class _GraphReader:
         if len(tensor.shape) != 4 or sorted(int(a) % 4 for a in np.ravel(axes.data)) != [1, 2]:
             raise _Refused("only the mean over height and width (a global average pooling) is supported")
         self._add_layer(op, {"kind": "global_avg_pool2d"}, [index])
+
+    def _pad(self, op: TfliteOperator) -> None:
+        index, tensor = self._input(op)
+        paddings = np.asarray(self._constant(op, 1, "padding").data).reshape(-1, 2)
+        if len(op.inputs) > 2 and op.inputs[2] >= 0:
+            value = self.model.tensors[op.inputs[2]]
+            zero = tensor.quantization.zero_point[0] if tensor.quantization is not None else 0
+            if value.data is None or np.any(np.asarray(value.data) != zero):
+                raise _Refused("padding with a value other than 0")
+        if len(tensor.shape) != 4 or np.any(paddings[[0, 3]] != 0) or np.any(paddings < 0):
+            raise _Refused("only zero padding of height and width is supported")
+        (top, bottom), (left, right) = paddings[1], paddings[2]
+        self._add_layer(op, {"kind": "pad", "pads": [int(top), int(bottom), int(left), int(right)]}, [index])
 
     def _activation(self, op: TfliteOperator, activation: str) -> None:
         index, _ = self._input(op)

@@ -23,6 +23,9 @@
 #ifndef TINYML_NET_MERGE_H
 #include "tinyml/net_merge.h"
 #endif
+#ifndef TINYML_NET_COPY_H
+#include "tinyml/net_copy.h"
+#endif
 
 /* ---- the float path ---- */
 
@@ -148,6 +151,8 @@ static inline int tml_net_run_layer(const tml_net_t *net, int32_t k, void *arena
         tml_net_run_concat(net, layer, in, tml_arena_at(arena, layer->in2_offset), out);
     } else if (tml_net_is_binary(layer)) {
         tml_net_run_merge(net, layer, in, tml_arena_at(arena, layer->in2_offset), out);
+    } else if (tml_net_is_copy(layer)) {
+        tml_net_run_copy(net, layer, in, out);
     } else if (layer->kind == TML_LAYER_MAX_POOL || layer->kind == TML_LAYER_AVG_POOL) {
         tml_net_run_pool(net, layer, in, out);
     } else if (tml_net_is_dense(layer) && !net->quantized) {

@@ -23,6 +23,10 @@
 #define TML_LAYER_MUL 7     /* a * b, then ReLU / ReLU6 or none */
 #define TML_LAYER_MAX 8     /* the larger of a and b */
 #define TML_LAYER_CONCAT 9  /* a's in_c channels, then b's out_c - in_c, at each position */
+/* Layers that move values without arithmetic (int8: input and output share scale and zero point);
+ * PAD pads with zeros, or crops with a negative pad_top / pad_left: */
+#define TML_LAYER_PAD 10      /* out(y, x) = in(y - pad_top, x - pad_left), 0 outside the input */
+#define TML_LAYER_UPSAMPLE 11 /* out(y, x) = in(y / kernel_h, x / kernel_w): nearest-neighbour upsampling */
 
 /* Activations, applied to a layer's output. */
 #define TML_ACT_IDENTITY 0
@@ -184,6 +188,12 @@ static inline int tml_net_is_elementwise(const tml_layer_t *layer)
 static inline int32_t tml_net_in2_channels(const tml_layer_t *layer)
 {
     return layer->kind == TML_LAYER_CONCAT ? layer->out_c - layer->in_c : layer->in_c;
+}
+
+/* Layers that only move values: padding, cropping, upsampling. */
+static inline int tml_net_is_copy(const tml_layer_t *layer)
+{
+    return layer->kind == TML_LAYER_PAD || layer->kind == TML_LAYER_UPSAMPLE;
 }
 
 /* A dense layer: a 1x1 convolution of a 1x1 input. */

@@ -61,15 +61,15 @@ static inline int tml_net_validate_kind(const tml_net_t *net, int32_t k)
     const tml_layer_t *layer = &net->layers[k];
     int is_last = k == net->n_layers - 1;
     int is_pool = layer->kind == TML_LAYER_MAX_POOL || layer->kind == TML_LAYER_AVG_POOL;
-    if (layer->kind < TML_LAYER_CONV || layer->kind > TML_LAYER_CONCAT ||
+    if (layer->kind < TML_LAYER_CONV || layer->kind > TML_LAYER_UPSAMPLE ||
         layer->activation < TML_ACT_IDENTITY || layer->activation > TML_ACT_HARD_SWISH ||
         !(layer->act_alpha - layer->act_alpha == 0.0f) || /* finite */
         (layer->activation == TML_ACT_SOFTMAX && !is_last) ||
         (layer->out_float != 0 && layer->out_float != 1) || (layer->out_float && !is_last)) {
         return TML_E_KIND;
     }
-    /* Pools work on q directly: no activation, no float output. */
-    if (is_pool && (layer->activation != TML_ACT_IDENTITY || layer->out_float)) {
+    /* Pools and copies work on q directly: no activation, no float output. */
+    if ((is_pool || tml_net_is_copy(layer)) && (layer->activation != TML_ACT_IDENTITY || layer->out_float)) {
         return TML_E_KIND;
     }
     /* Two-input layers write their inputs' kind of value, with a clamp at most (ADD, MUL). */
@@ -147,6 +147,16 @@ static inline int tml_net_validate_shape(const tml_net_t *net, int32_t k)
     }
     if (layer->kind == TML_LAYER_AFFINE || layer->kind == TML_LAYER_ACTIVATION) {
         return tml_net_same_shape_in_out(layer) ? TML_OK : TML_E_SHAPE;
+    }
+    if (layer->kind == TML_LAYER_UPSAMPLE) {
+        return layer->out_c == layer->in_c && layer->kernel_h >= 1 && layer->kernel_w >= 1 &&
+                       (int64_t)layer->in_h * layer->kernel_h == layer->out_h &&
+                       (int64_t)layer->in_w * layer->kernel_w == layer->out_w
+                   ? TML_OK
+                   : TML_E_SHAPE;
+    }
+    if (layer->kind == TML_LAYER_PAD) { /* any offsets: positions outside the input read zeros */
+        return layer->out_c == layer->in_c ? TML_OK : TML_E_SHAPE;
     }
     if ((layer->kind == TML_LAYER_DEPTHWISE && layer->out_c % layer->in_c != 0) ||
         (!tml_net_is_filter(layer) && layer->out_c != layer->in_c) ||
@@ -260,7 +270,7 @@ static inline int tml_net_validate_quantization(const tml_net_t *net, int32_t k)
             return TML_E_SCALE;
         }
     }
-    if ((layer->kind == TML_LAYER_MAX_POOL || layer->kind == TML_LAYER_AVG_POOL) &&
+    if ((layer->kind == TML_LAYER_MAX_POOL || layer->kind == TML_LAYER_AVG_POOL || tml_net_is_copy(layer)) &&
         (layer->in_scale != layer->out_scale || layer->in_zero != layer->out_zero)) {
         return TML_E_SCALE;
     }

@@ -93,6 +93,10 @@ export type NetLayerIR = (
   | { kind: 'concatenate' }
   /** The same values seen as another shape of 1 to 3 dimensions (channels-last data does not move). */
   | { kind: 'reshape'; shape: number[] }
+  /** Zeros added (or, negative, rows and columns cropped): [top, bottom, left, right]. */
+  | { kind: 'pad'; pads: number[] }
+  /** Nearest-neighbour upsampling by whole factors [rows, columns]. */
+  | { kind: 'upsample'; size: number[] }
 ) & {
   /**
    * Indices of the layers whose outputs this layer takes, -1 for the model input; absent:
@@ -336,6 +340,22 @@ function parseLayerBody(l: Record<string, unknown>, path: string): NetLayerIR {
       return { kind: l.kind };
     case 'activation':
       return { kind: 'activation', activation: activation(l.activation, `${path}.activation`) };
+    case 'pad': {
+      const pads = l.pads;
+      if (
+        !Array.isArray(pads) ||
+        pads.length !== 4 ||
+        pads.some(v => !Number.isInteger(v) || Math.abs(v) > MAX_WINDOW)
+      ) {
+        fail(
+          `${path}.pads`,
+          `expected 4 integers [top, bottom, left, right] within +-${MAX_WINDOW}, got ${shown(pads)}`
+        );
+      }
+      return { kind: 'pad', pads: pads as number[] };
+    }
+    case 'upsample':
+      return { kind: 'upsample', size: positiveInts(l.size, `${path}.size`, 2) };
     case 'reshape': {
       const length = Array.isArray(l.shape) ? l.shape.length : 0;
       if (length < 1 || length > 3) {

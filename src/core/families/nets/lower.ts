@@ -21,7 +21,18 @@ import {
 
 export type NetFeatureType = 'float32' | 'int8';
 export type LayerKind =
-  'conv' | 'depthwise' | 'max_pool' | 'avg_pool' | 'affine' | 'activation' | 'add' | 'mul' | 'max' | 'concat';
+  | 'conv'
+  | 'depthwise'
+  | 'max_pool'
+  | 'avg_pool'
+  | 'affine'
+  | 'activation'
+  | 'add'
+  | 'mul'
+  | 'max'
+  | 'concat'
+  | 'pad'
+  | 'upsample';
 /** Runtime layers of two inputs (in2*). */
 export const BINARY_KINDS: LayerKind[] = ['add', 'mul', 'max', 'concat'];
 export type Shape3 = [number, number, number];
@@ -283,6 +294,35 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
       case 'flatten':
         values[index] = { draft: sources[0].draft, shape: [1, 1, h * w * c], rank: 0 };
         return;
+      case 'pad':
+      case 'upsample': {
+        if (rank === 0) {
+          throw new IRError(
+            path,
+            `${label} needs a [steps, channels] or [h, w, channels] input, the previous layer gives a vector`
+          );
+        }
+        const [top, bottom, left, right] = layer.kind === 'pad' ? layer.pads : [0, 0, 0, 0];
+        const [sh, sw] = layer.kind === 'upsample' ? layer.size : [1, 1];
+        if (rank === 1 && (top !== 0 || bottom !== 0 || sh !== 1)) {
+          throw new IRError(path, `${label}: a [steps, channels] input has no rows to pad or repeat`);
+        }
+        const outShape: Shape3 = [h * sh + top + bottom, w * sw + left + right, c];
+        if (outShape[0] < 1 || outShape[1] < 1) {
+          throw new IRError(path, `${label} crops [${shape.join(', ')}] to nothing`);
+        }
+        push({
+          kind: layer.kind,
+          activation: 'identity',
+          outShape,
+          kernel: [sh, sw],
+          stride: [1, 1],
+          pad: [top, left],
+          weight: null,
+          bias: null
+        });
+        return;
+      }
       case 'reshape': {
         const size = layer.shape.reduce((a, b) => a * b, 1);
         if (size !== h * w * c) {
@@ -917,12 +957,13 @@ export function quantizeNet(
       layer.in2Scale = paramsOf(source2).scale;
       layer.in2Zero = paramsOf(source2).zero;
     }
-    const pool = f.kind === 'max_pool' || f.kind === 'avg_pool';
+    // pools and copies work on q itself: the output keeps the input's parameters
+    const pool = f.kind === 'max_pool' || f.kind === 'avg_pool' || f.kind === 'pad' || f.kind === 'upsample';
     const given = f.sourceQuantization;
     // Pools keep their input's parameters: the runtime takes max and mean on q directly.
     if (pool && given && !(given.output.scale === inParams.scale && given.output.zero === inParams.zero)) {
       throw new OptionError(
-        `${f.name}: the file quantizes the pooling's output unlike its input (scale ${given.output.scale} ` +
+        `${f.name}: the file quantizes its output unlike its input, which this layer's integers keep (scale ${given.output.scale} ` +
           `zero point ${given.output.zero}, input ${inParams.scale} / ${inParams.zero}); export as float32`
       );
     }
