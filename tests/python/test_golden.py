@@ -43,9 +43,9 @@ a single int8 layer, measured), which every network header links. Their headers,
 outputs are unchanged. Then, for graphs (branches, skip connections, merges), `size` and
 `targets` of every case with a network or a pipeline's preprocessing net once more: the layer
 descriptor gained six fields (where each input comes from, the second input's place and
-quantization, the activation's parameter: 140 bytes, was 116) and the runtime the merge kernels
-and four activations (float32 +344 / +280 B, int8 +516 / +288 B in a multi-layer / one-layer
-net, measured); and `header` and
+quantization, the activation's parameter: 140 bytes, was 116) and the runtime the merge,
+padding and upsampling kernels and four activations (float32 +352 / +84 B, int8 +908 / +264 B
+in a multi-layer / one-layer net, measured); and `header` and
 `header_tables` of the three Keras convolution cases, whose layers' arena offsets now come from
 the lifetime planner (largest tensor first at the lowest free offset) in place of the two ends
 of the arena taken in turn: the same arena size, other offsets, the same outputs."""
