@@ -247,28 +247,30 @@ class _GraphReader:
             data = data * np.asarray(bias.quantization.scale, dtype=np.float64)
         return data
 
-    def _window_options(self, op: TfliteOperator) -> tuple[list[int], str]:
+    def _add_filter(self, op: TfliteOperator, index: int, kind: str, real: np.ndarray, bias: TfliteTensor | None,
+                    out_c: int, quantization: dict[str, Any] | None) -> None:
+        """A convolution's IR layer from its kind and kernel in Keras's layout: the real bias,
+        the window options, the fused activation and, for int8, the file's integers."""
         if op.options.get("dilation_h_factor", 1) != 1 or op.options.get("dilation_w_factor", 1) != 1:
             raise _Refused("dilation; only 1 is supported")
-        return [int(op.options["stride_h"]), int(op.options["stride_w"])], op.options["padding"].lower()
-
-    def _conv(self, op: TfliteOperator) -> None:
-        index, _ = self._input(op)
-        weights, bias = self._constant(op, 1, "weight"), self._constant(op, 2, "bias")
-        out_c = weights.shape[0]
-        real, quantization = self._filter_quantization(op, weights, bias, out_c, 0)
-        strides, padding = self._window_options(op)
         layer = {
-            "kind": "conv2d",
-            "weights": encode_array(real.transpose(1, 2, 3, 0), "float32"),  # [O, kh, kw, I] -> Keras's [kh, kw, I, O]
+            "kind": kind,
+            "weights": encode_array(real, "float32"),
             "bias": encode_array(self._real_bias(bias, out_c), "float32"),
-            "strides": strides,
-            "padding": padding,
+            "strides": [int(op.options["stride_h"]), int(op.options["stride_w"])],
+            "padding": op.options["padding"].lower(),
             "activation": self._fused(op),
         }
         if quantization:
             layer["quantization"] = quantization
         self._add_layer(op, layer, [index])
+
+    def _conv(self, op: TfliteOperator) -> None:
+        index, _ = self._input(op)
+        weights, bias = self._constant(op, 1, "weight"), self._constant(op, 2, "bias")
+        real, quantization = self._filter_quantization(op, weights, bias, weights.shape[0], 0)
+        # [O, kh, kw, I] -> Keras's [kh, kw, I, O]
+        self._add_filter(op, index, "conv2d", real.transpose(1, 2, 3, 0), bias, weights.shape[0], quantization)
 
     def _depthwise(self, op: TfliteOperator) -> None:
         index, tensor = self._input(op)
@@ -278,19 +280,9 @@ class _GraphReader:
         if out_c % in_c:
             raise _Refused(f"{out_c} output channels from {in_c}: not a whole depth multiplier")
         real, quantization = self._filter_quantization(op, weights, bias, out_c, 3)
-        strides, padding = self._window_options(op)
-        layer = {
-            "kind": "depthwise_conv2d",
-            # [1, kh, kw, C * M], output channel c * M + m: Keras's [kh, kw, C, M]
-            "weights": encode_array(real.reshape(kh, kw, in_c, out_c // in_c), "float32"),
-            "bias": encode_array(self._real_bias(bias, out_c), "float32"),
-            "strides": strides,
-            "padding": padding,
-            "activation": self._fused(op),
-        }
-        if quantization:
-            layer["quantization"] = quantization
-        self._add_layer(op, layer, [index])
+        # [1, kh, kw, C * M], output channel c * M + m: Keras's [kh, kw, C, M]
+        self._add_filter(op, index, "depthwise_conv2d", real.reshape(kh, kw, in_c, out_c // in_c), bias, out_c,
+                         quantization)
 
     def _fully_connected(self, op: TfliteOperator) -> None:
         index, tensor = self._input(op)

@@ -22,6 +22,8 @@ export const ACTIVATIONS = [
   'hard_swish'
 ] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
+/** Activations an int8 layer applies as a clamp of its integers; the others need the real value. */
+export const CLAMP_ACTIVATIONS: Activation[] = ['identity', 'relu', 'relu6'];
 /**
  * An activation's parameter when the IR layer gives no `alpha`: Keras 3's defaults (leaky_relu's
  * negative slope, elu's alpha, hard_sigmoid's slope: relu6(x + 3) / 6).

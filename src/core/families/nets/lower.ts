@@ -9,7 +9,9 @@
 import { IRError } from '../../ir/read';
 import { OptionError } from '../../input';
 import {
+  ACTIVATIONS,
   Activation,
+  CLAMP_ACTIVATIONS,
   DEFAULT_ALPHA,
   LayerQuantization,
   MergeKind,
@@ -877,15 +879,7 @@ export function windowTerms(layer: Pick<NetLayer, 'kind' | 'kernel' | 'inShape'>
 }
 
 /** Activations the int8 runtime computes from the float value of the int32 sum. */
-const FLOAT_ACTIVATIONS: Activation[] = [
-  'tanh',
-  'logistic',
-  'softmax',
-  'leaky_relu',
-  'elu',
-  'hard_sigmoid',
-  'hard_swish'
-];
+const FLOAT_ACTIVATIONS: Activation[] = ACTIVATIONS.filter(a => !CLAMP_ACTIVATIONS.includes(a));
 
 /** Bits of headroom the int8 ADD gives its inputs (TML_NET_ADD_LEFT_SHIFT in net_merge.h). */
 const ADD_LEFT_SHIFT = 20;
