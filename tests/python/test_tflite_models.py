@@ -88,3 +88,31 @@ def test_pad_before_a_convolution_is_read(tmp_path):
     codes = np.random.default_rng(1).integers(-128, 128, (50, 32))
     report = converted.evaluate((np.float32(0.5) * (codes + 1)).astype(np.float32))
     assert report.max_abs_error == 0 and not report.failures(max_relative_error=0.0)
+
+
+def test_a_reshape_in_front_is_read(tmp_path):
+    """RESHAPE from a vector of 32 to [4, 4, 2] (the values stay where they are), then the
+    convolution: the IR's reshape, bit for bit with TFLite Micro."""
+    schema = _schema()
+    raw = _tiny_model(schema)
+    graph = raw.subgraphs[0]
+    flat, target = schema.TensorT(), schema.TensorT()
+    flat.name, flat.shape, flat.type, flat.buffer = "flat", [1, 32], 9, 0
+    flat.quantization = graph.tensors[0].quantization
+    target.name, target.shape, target.type, target.buffer = "target", [4], 2, 3
+    graph.tensors += [flat, target]
+    buffer = schema.BufferT()
+    buffer.data = list(np.array([1, 4, 4, 2], dtype="<i4").tobytes())
+    raw.buffers.append(buffer)
+    reshape = schema.OperatorT()
+    reshape.opcodeIndex, reshape.inputs, reshape.outputs = 1, [4, 5], [0]
+    graph.inputs = [4]
+    graph.operators = [reshape, graph.operators[0]]
+    code = schema.OperatorCodeT()
+    code.deprecatedBuiltinCode, code.builtinCode = schema.BuiltinOperator.RESHAPE, schema.BuiltinOperator.RESHAPE
+    raw.operatorCodes.append(code)
+    converted = tinyml_lab.convert(_write(tmp_path, raw), dtype="int8")
+    assert converted.ir["input_shape"] == [32] and converted.ir["layers"][0]["kind"] == "reshape"
+    codes = np.random.default_rng(2).integers(-128, 128, (50, 32))
+    report = converted.evaluate((np.float32(0.5) * (codes + 1)).astype(np.float32))
+    assert report.max_abs_error == 0 and not report.failures(max_relative_error=0.0)

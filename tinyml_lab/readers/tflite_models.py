@@ -9,9 +9,9 @@ measuring ranges on calibration rows).
 
 Operators read: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD, MUL, CONCATENATION (last
 axis), AVERAGE_POOL_2D, MAX_POOL_2D, MEAN over height and width, PAD (zeros, height and
-width), RESHAPE / SQUEEZE /
-EXPAND_DIMS to a vector, SOFTMAX (beta 1), LOGISTIC, TANH, RELU, RELU6, and QUANTIZE /
-DEQUANTIZE at the model's edges. Anything else is refused by name, every one listed at once.
+width), RESHAPE / SQUEEZE / EXPAND_DIMS (the same values, another shape), SOFTMAX (beta 1),
+LOGISTIC, TANH, RELU, RELU6, and QUANTIZE / DEQUANTIZE at the model's edges. Anything else is
+refused by name, every one listed at once.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ ESTIMATORS = {
 _ACTIVATIONS = {"NONE": "identity", "RELU": "relu", "RELU6": "relu6", "TANH": "tanh"}
 _ACTIVATION_OPERATORS = {"RELU": "relu", "RELU6": "relu6", "LOGISTIC": "logistic", "TANH": "tanh"}
 _PASS_THROUGH = {"QUANTIZE", "DEQUANTIZE"}
-_TO_VECTOR = {"RESHAPE", "SQUEEZE", "EXPAND_DIMS"}
+_RESHAPES = {"RESHAPE", "SQUEEZE", "EXPAND_DIMS"}
 
 
 def is_tflite_file(obj: Any) -> bool:
@@ -128,8 +128,8 @@ class _GraphReader:
         opcode = op.opcode
         if opcode in _PASS_THROUGH:
             self._alias(op)
-        elif opcode in _TO_VECTOR:
-            self._to_vector(op)
+        elif opcode in _RESHAPES:
+            self._reshape(op)
         elif opcode == "CONV_2D":
             self._conv(op)
         elif opcode == "DEPTHWISE_CONV_2D":
@@ -193,15 +193,20 @@ class _GraphReader:
         index, _ = self._input(op)
         self.values[op.outputs[0]] = index
 
-    def _to_vector(self, op: TfliteOperator) -> None:
+    def _reshape(self, op: TfliteOperator) -> None:
+        """RESHAPE, SQUEEZE, EXPAND_DIMS: the same values seen as another shape (Keras's Conv1D
+        arrives as EXPAND_DIMS, CONV_2D over one row, RESHAPE)."""
         index, tensor = self._input(op)
         out = self.model.tensors[op.outputs[0]]
-        if _sample_shape(out) == _sample_shape(tensor):
+        shape = [n for n in _sample_shape(out)]
+        if shape == _sample_shape(tensor):
             self.values[op.outputs[0]] = index
             return
-        if len(_sample_shape(out)) != 1:
-            raise _Refused(f"to shape {out.shape}; only a reshape to a vector (a flatten) is supported")
-        self._add_layer(op, {"kind": "flatten"}, [index])
+        while len(shape) > 3 and shape[0] == 1:
+            shape = shape[1:]
+        if len(shape) > 3 or out.shape[:1] != [1]:
+            raise _Refused(f"to shape {out.shape}; a batch of 1 and at most 3 dimensions per sample are supported")
+        self._add_layer(op, {"kind": "flatten"} if len(shape) == 1 else {"kind": "reshape", "shape": shape}, [index])
 
     def _fused(self, op: TfliteOperator) -> str:
         name = op.options.get("fused_activation_function", "NONE")
