@@ -238,6 +238,9 @@ static void test_residual_net(void)
     layers[1].activation = TML_ACT_TANH;
     CHECK(tml_net_validate(&net) == TML_E_KIND);
     layers[1].activation = TML_ACT_IDENTITY;
+    layers[1].out_c = 3; /* an element-by-element output is its inputs' shape (the fuzzer's find) */
+    CHECK(tml_net_validate(&net) == TML_E_SHAPE);
+    layers[1].out_c = 2;
     layers[1].weight_f32 = NULL;
     CHECK(tml_net_validate(&net) == TML_E_NULL);
     layers[1].weight_f32 = ones;

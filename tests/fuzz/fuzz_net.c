@@ -23,13 +23,16 @@ static int64_t layer_count(const tml_layer_t *m, const char *field)
 {
     int64_t weights = fz_mul(fz_mul(fz_mul(m->out_c, m->kernel_h), m->kernel_w), m->in_c);
     if (fz_is(field, "weight_f32")) {
-        return m->kind == TML_LAYER_AFFINE ? m->in_c : weights;
+        return m->kind == TML_LAYER_AFFINE ? m->in_c : m->kind == TML_LAYER_ADD ? 2 : weights;
     }
     if (fz_is(field, "bias_f32")) {
         return m->kind == TML_LAYER_AFFINE ? m->in_c : m->out_c;
     }
     if (fz_is(field, "weight_i8")) {
         return weights;
+    }
+    if ((fz_is(field, "multiplier") || fz_is(field, "shift")) && (m->kind == TML_LAYER_ADD || m->kind == TML_LAYER_MUL)) {
+        return m->kind == TML_LAYER_ADD ? 3 : 1; /* the inputs' and the output's factors, or the product's */
     }
     if (fz_is(field, "bias_i32") || fz_is(field, "multiplier") || fz_is(field, "shift") ||
         fz_is(field, "channel_scale")) {

@@ -73,12 +73,40 @@ def boosted_variants(cases: list[dict]) -> list[dict]:
     return variants
 
 
+def graph_variants() -> list[dict]:
+    """Two small graphs (no golden case is one), float32 and int8, so that the net target starts
+    from layers that read earlier outputs: a residual ADD in place, a CONCAT of the input and a
+    branch, MUL, MAX, PAD and UPSAMPLE."""
+    from tinyml_lab.arrays import encode_array  # noqa: PLC0415 - the package, as the compiler's caller
+
+    rng = np.random.default_rng(0)
+
+    def conv(c_in: int, c_out: int, activation: str) -> dict:
+        return {"kind": "conv2d", "weights": encode_array(rng.normal(size=(3, 3, c_in, c_out)), "float32"),
+                "bias": encode_array(rng.normal(size=c_out) * 0.1, "float32"), "strides": [1, 1],
+                "padding": "same", "activation": activation}
+
+    layers = [conv(2, 2, "relu"), conv(2, 2, "identity"), {"kind": "add", "inputs": [0, 1]},
+              {"kind": "activation", "activation": "relu"}, {"kind": "concatenate", "inputs": [-1, 3]},
+              {"kind": "multiply", "inputs": [4, 4]}, {"kind": "maximum", "inputs": [5, 4]},
+              {"kind": "pad", "pads": [1, 0, 0, 1]}, {"kind": "upsample", "size": [1, 2]},
+              {"kind": "global_avg_pool2d"},
+              {"kind": "dense", "weights": encode_array(rng.normal(size=(4, 3)), "float32"),
+               "bias": encode_array(np.zeros(3), "float32"), "activation": "softmax"}]
+    ir = {"format": "tinyml-lab-ir", "version": 1, "family": "neural_net", "estimator": "test.Graph",
+          "task": "classification", "n_features": 32, "input_shape": [4, 4, 2], "classes": [0, 1, 2],
+          "feature_names": [], "n_outputs": 3, "layers": layers}
+    rows = encode_array(rng.normal(size=(20, 32)), "float32")
+    return [{"name": "graph", "ir": ir, "options": {"name": "model"}},
+            {"name": "graph_int8", "ir": ir, "options": {"name": "model", "featureType": "int8", "calibration": rows}}]
+
+
 def model_seeds(work: Path) -> None:
     from tinyml_lab import _engine  # noqa: PLC0415 - needs the built compiler bundle
 
     cases = json.loads((ROOT / "tests" / "fixtures" / "golden" / "cases.json").read_text())
     written: set[str] = set()
-    for case in cases + boosted_variants(cases):
+    for case in cases + boosted_variants(cases) + graph_variants():
         options = {**case.get("options", {}), "standalone": False}
         header = work / f"{case['name']}.h"
         header.write_text(_engine.call("compile", case["ir"], options)["header"])

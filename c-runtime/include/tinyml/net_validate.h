@@ -138,7 +138,9 @@ static inline int tml_net_validate_shape(const tml_net_t *net, int32_t k)
     }
     if (tml_net_is_binary(layer)) {
         int32_t c2 = tml_net_in2_channels(layer);
-        if (c2 < 1 || layer->out_h != layer->in_h || layer->out_w != layer->in_w ||
+        /* element by element: the output is the inputs' shape; a concatenation adds channels */
+        int channels_ok = layer->kind == TML_LAYER_CONCAT ? c2 >= 1 : layer->out_c == layer->in_c;
+        if (!channels_ok || layer->out_h != layer->in_h || layer->out_w != layer->in_w ||
             !tml_net_input_fits(tml_net_output_tensor(net, tml_net_producer(k, layer->in2_from)), layer->in_h,
                                 layer->in_w, c2)) {
             return TML_E_SHAPE;
