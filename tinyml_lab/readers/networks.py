@@ -356,6 +356,9 @@ def _convert_graph(
         reasons = layer.problems + _option_problems(layer)
         if layer.sources is None:
             inputs = [previous]
+        elif not layer.sources:
+            reasons.append("it is never called on an input (not part of the model's graph)")
+            inputs = []
         else:
             late = [name for name in layer.sources if name not in values]
             if late:

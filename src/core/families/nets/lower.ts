@@ -932,7 +932,10 @@ function rangeQuantization(calibration: NetCalibration | null, k: number, what: 
 /**
  * The int8 net: weights symmetric per output channel, activations per tensor with the
  * ranges measured on representative rows (by the C runtime, on the float32 net), the last
- * convolution writing float32 so the outputs keep the int32 sum's precision.
+ * convolution writing float32 so the outputs keep the int32 sum's precision. A quantized
+ * source's layers (sourceQuantization, its input's parameters in sourceInput; calibration may
+ * then be null) keep the source's numbers instead: weight scales, int32 biases, every
+ * tensor's parameters, and an int8 last layer, so the integers are the source's.
  */
 export function quantizeNet(
   float: NetTables,
