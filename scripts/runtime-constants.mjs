@@ -8,6 +8,9 @@ import { join } from 'node:path';
 
 // `#define TML_NAME 12` or `#define TML_NAME (-3)`, maybe with a one-line comment.
 const INTEGER_DEFINE = /^#\s*define\s+(TML_[A-Z0-9_]+)\s+\(?\s*(-?\d+)\s*\)?\s*(?:\/\*\s*(.*?)\s*\*\/)?\s*$/;
+// The start of one: a line that begins so but does not match INTEGER_DEFINE (a comment running
+// on to the next line, say) is an error, not a code the TypeScript silently lacks.
+const INTEGER_DEFINE_START = /^#\s*define\s+(TML_[A-Z0-9_]+)\s+\(?\s*-?\d+\s*\)?\s*(?:\/\*|$)/;
 const DESCRIPTOR = /#define\s+TML_([A-Z0-9]+)_DESCRIPTOR\(INT, FLOAT, PTR\)(.*)/;
 const FIELD = /\b(INT|FLOAT|PTR)\(\s*([A-Za-z_][\w.]*)\s*(?:,\s*([^)]*?)\s*)?\)/g;
 const KINDS = { INT: 'int', FLOAT: 'float', PTR: 'pointer' };
@@ -30,6 +33,10 @@ function integerDefines(includeDir) {
       }
       const m = depth === 1 ? INTEGER_DEFINE.exec(directive) : null;
       if (!m) {
+        const start = depth === 1 ? INTEGER_DEFINE_START.exec(directive) : null;
+        if (start) {
+          throw new Error(`${file}: #define ${start[1]} is not one line with at most a one-line comment`);
+        }
         continue;
       }
       const [, name, value, comment] = m;
