@@ -27,12 +27,13 @@
 
 /* tml_layer_t (net_types.h), one per layer */
 #define TML_LAYER_DESCRIPTOR(INT, FLOAT, PTR)                                                     \
-    INT(kind) INT(activation) FLOAT(act_alpha) INT(in_h) INT(in_w) INT(in_c) INT(out_h) INT(out_w) INT(out_c)      \
-    INT(kernel_h) INT(kernel_w) INT(stride_h) INT(stride_w) INT(pad_top) INT(pad_left)            \
+    INT(kind) INT(activation) FLOAT(act_alpha) INT(in_h) INT(in_w) INT(in_c) INT(out_h)          \
+    INT(out_w) INT(out_c) INT(kernel_h) INT(kernel_w) INT(stride_h) INT(stride_w) INT(pad_top)    \
+    INT(pad_left)                                                                                 \
     INT(in_offset) INT(out_offset) PTR(weight_f32, const float) PTR(bias_f32, const float)        \
     PTR(weight_i8, const int8_t) PTR(bias_i32, const int32_t) PTR(multiplier, const int32_t)      \
     PTR(shift, const int8_t) PTR(channel_scale, const float) FLOAT(in_scale) INT(in_zero)         \
-    FLOAT(out_scale) INT(out_zero) INT(out_float) INT(bias_folded) INT(in_from) INT(in2_from)            \
+    FLOAT(out_scale) INT(out_zero) INT(out_float) INT(bias_folded) INT(in_from) INT(in2_from)     \
     INT(in2_offset) FLOAT(in2_scale) INT(in2_zero)
 
 /* tml_net_t (net_types.h) but its layers */

@@ -28,7 +28,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import InvalidInputError, InvalidModelError, TinyMLError, UnsupportedModelError, first_line
-from .networks import KERAS_MODEL_CLASSES, KerasLayer, keras_layers_to_ir, layer_refs, link_graph
+from .networks import KERAS_MODEL_CLASSES, KerasLayer, entry_name, keras_layers_to_ir, layer_refs, link_graph
 from .reader import Estimator, Reader
 
 KERAS_FILE_SUFFIXES = (".keras", ".h5", ".hdf5")
@@ -200,14 +200,14 @@ def _read_legacy_h5(path: Path, task, classes) -> dict[str, Any]:
         weights_group = h5_file["model_weights"]
 
         def weights_of(index: int, entry: dict[str, Any]) -> list[np.ndarray]:
-            group = weights_group.get(_entry_name(entry))
+            group = weights_group.get(entry_name(entry))
             if group is None:
                 return []
             names = [n.decode("utf-8") if isinstance(n, bytes) else str(n) for n in group.attrs.get("weight_names", [])]
             missing = [name for name in names if name not in group]
             if missing:
                 raise InvalidModelError(
-                    f"{path}: layer {_entry_name(entry)!r} lists the weights {missing} in weight_names, but "
+                    f"{path}: layer {entry_name(entry)!r} lists the weights {missing} in weight_names, but "
                     "model_weights does not hold them; the file is damaged or incomplete: save the model again")
             return [np.asarray(group[name]) for name in names]
 
@@ -265,13 +265,9 @@ def _functional_input_shape(config: dict[str, Any], entries: list[dict[str, Any]
             "only single-input, single-output models are supported"
         )
     for entry in entries:
-        if _entry_name(entry) == inputs[0][0] and _batch_shape(entry):
+        if entry_name(entry) == inputs[0][0] and _batch_shape(entry):
             return tuple(_batch_shape(entry))[1:]
     raise InvalidModelError(f"{where}: no input layer {inputs[0][0]!r} with a shape in the config")
-
-
-def _entry_name(entry: dict[str, Any]) -> str:
-    return entry.get("name") or entry.get("config", {}).get("name", "?")
 
 
 def _custom_class_problem(entry: dict[str, Any]) -> str | None:
@@ -295,7 +291,7 @@ def _layer_records(
     input and output layers (each record's sources set from the config)."""
     records = []
     for index, entry in enumerate(entries):
-        record = KerasLayer(_entry_name(entry), entry.get("class_name", "?"), entry.get("config", {}))
+        record = KerasLayer(entry_name(entry), entry.get("class_name", "?"), entry.get("config", {}))
         problem = _custom_class_problem(entry)
         if problem:
             record.problems.append(problem)

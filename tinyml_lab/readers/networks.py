@@ -272,13 +272,18 @@ def inbound_sources(value: Any) -> list[str]:
     return []
 
 
+def entry_name(entry: dict[str, Any]) -> str:
+    """A layer's name in a model config (Keras 3 puts it beside the config, Keras 2 inside)."""
+    return entry.get("name") or entry.get("config", {}).get("name", "?")
+
+
 def link_graph(entries: list[Any], config: dict[str, Any], records: list[KerasLayer]) -> tuple[str, str]:
     """Sets each layer's sources from its entry in a functional model's config (the live
     model's get_config() or a file's, Keras 2 or 3 alike); a layer called more than once gets a
     problem. Returns the names of the model's input and output layers."""
     by_name = {record.name: record for record in records}
     for entry in entries:
-        record = by_name.get(entry.get("name") or entry.get("config", {}).get("name"))
+        record = by_name.get(entry_name(entry))
         if record is None or record.class_name == "InputLayer":
             continue
         nodes = entry.get("inbound_nodes", [])

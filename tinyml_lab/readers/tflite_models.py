@@ -262,8 +262,7 @@ class _GraphReader:
             "kind": kind,
             "weights": encode_array(real, "float32"),
             "bias": encode_array(self._real_bias(bias, out_c), "float32"),
-            "strides": [int(op.options["stride_h"]), int(op.options["stride_w"])],
-            "padding": op.options["padding"].lower(),
+            **_window(op),
             "activation": self._fused(op),
         }
         if quantization:
@@ -334,10 +333,9 @@ class _GraphReader:
         index, _ = self._input(op)
         if self._fused(op) != "identity":
             raise _Refused("a fused activation on a pooling is not supported")
-        strides, padding = [int(op.options["stride_h"]), int(op.options["stride_w"])], op.options["padding"].lower()
         kind = "avg_pool2d" if op.opcode == "AVERAGE_POOL_2D" else "max_pool2d"
-        window = [int(op.options["filter_height"]), int(op.options["filter_width"])]
-        self._add_layer(op, {"kind": kind, "pool_size": window, "strides": strides, "padding": padding}, [index])
+        size = [int(op.options["filter_height"]), int(op.options["filter_width"])]
+        self._add_layer(op, {"kind": kind, "pool_size": size, **_window(op)}, [index])
 
     def _mean(self, op: TfliteOperator) -> None:
         index, tensor = self._input(op)
@@ -362,6 +360,12 @@ class _GraphReader:
     def _activation(self, op: TfliteOperator, activation: str) -> None:
         index, _ = self._input(op)
         self._add_layer(op, {"kind": "activation", "activation": activation}, [index])
+
+
+def _window(op: TfliteOperator) -> dict[str, Any]:
+    """A convolution's or pooling's strides and padding, as the IR names them."""
+    return {"strides": [int(op.options["stride_h"]), int(op.options["stride_w"])],
+            "padding": op.options["padding"].lower()}
 
 
 def _sample_shape(tensor: TfliteTensor) -> list[int]:

@@ -211,22 +211,30 @@ static inline int32_t tml_net_conv_i8(const tml_layer_t *layer, const int8_t *in
     return tml_net_conv_i8_window(layer, in, tml_net_window(layer, oy, ox), c);
 }
 
-/* int8 depthwise sum of output channel c at (oy, ox): bias + sum (q - in_zero) * w over the
- * window's inside positions, saturated. A window is a few taps of one channel, so the zero
- * point is taken off per term (a DEPTHWISE bias is never folded). */
-static inline int32_t tml_net_depthwise_i8(const tml_layer_t *layer, const int8_t *in, int32_t oy, int32_t ox,
-                                           int32_t c)
+/* int8 depthwise sum of output channel c over window w: bias + sum (q - in_zero) * w over the
+ * window's inside taps, saturated. A window is a few taps of one channel, so the zero point is
+ * taken off per term (a DEPTHWISE bias is never folded). By index: a window's first position
+ * may lie in the padding. No stores in the loops, so the layer's numbers stay in registers. */
+static inline int32_t tml_net_depthwise_i8_window(const tml_layer_t *layer, const int8_t *in, tml_window_t w,
+                                                  int32_t c)
 {
-    tml_window_t w = tml_net_window(layer, oy, ox);
-    int32_t ky, kx, n = layer->in_c, channel = tml_net_depthwise_input(layer, c), sum = 0;
+    int32_t ky, kx, n = layer->in_c, row = layer->in_w * n, zero = layer->in_zero, sum = 0;
+    int32_t channel = w.y0 * row + w.x0 * n + tml_net_depthwise_input(layer, c);
+    const int8_t *wt = layer->weight_i8 + c * layer->kernel_h * layer->kernel_w;
     for (ky = w.ky0; ky < w.ky1; ky++) {
-        const int8_t *x = in + ((w.y0 + ky) * layer->in_w + w.x0) * n + channel;
-        const int8_t *wt = layer->weight_i8 + (c * layer->kernel_h + ky) * layer->kernel_w;
-        for (kx = w.kx0; kx < w.kx1; kx++) {
-            sum += ((int32_t)x[kx * n] - layer->in_zero) * (int32_t)wt[kx];
+        int32_t at = channel + ky * row + w.kx0 * n; /* inside the input from here */
+        const int8_t *wr = wt + ky * layer->kernel_w;
+        for (kx = w.kx0; kx < w.kx1; kx++, at += n) {
+            sum += ((int32_t)in[at] - zero) * (int32_t)wr[kx];
         }
     }
     return tml_clamp_i32((int64_t)sum + (layer->bias_i32 != NULL ? layer->bias_i32[c] : 0));
+}
+
+static inline int32_t tml_net_depthwise_i8(const tml_layer_t *layer, const int8_t *in, int32_t oy, int32_t ox,
+                                           int32_t c)
+{
+    return tml_net_depthwise_i8_window(layer, in, tml_net_window(layer, oy, ox), c);
 }
 
 /* Output channel c of an int8 CONV from its saturated sum with the bias: requantization,
@@ -245,38 +253,18 @@ static inline void tml_net_out_range_i8(const tml_layer_t *layer, int32_t *lo, i
     *hi = layer->activation == TML_ACT_RELU6 ? tml_quantize_i8(6.0f, layer->out_scale, layer->out_zero) : 127;
 }
 
-/*
- * int8 DEPTHWISE in integers: requantize, add out_zero, clamp (as tml_net_run_conv_requantized).
- * Per position the window is found once; each output channel then sums its few taps with the
- * zero point taken off per term, by index (a window's first position may lie in the padding).
- */
+/* int8 DEPTHWISE in integers: requantize, add out_zero, clamp (as tml_net_run_conv_requantized).
+ * Per position the window is found once, for all its output channels. */
 static inline void tml_net_run_depthwise_requantized(const tml_layer_t *layer, const int8_t *in, int8_t *out)
 {
-    /* the layer's numbers in locals: the int8 stores below may alias anything, so the compiler
-     * would read them again on every term otherwise */
-    const int32_t n = layer->in_c, row = layer->in_w * layer->in_c, kernel_w = layer->kernel_w;
-    const int32_t taps = layer->kernel_h * kernel_w, multiplier = layer->out_c / layer->in_c;
-    const int32_t zero = layer->in_zero, out_c = layer->out_c;
-    const int8_t *weights = layer->weight_i8;
-    const int32_t *bias = layer->bias_i32;
-    int32_t oy, ox, c, ky, kx, lo, hi;
+    int32_t oy, ox, c, lo, hi;
     tml_net_out_range_i8(layer, &lo, &hi);
     for (oy = 0; oy < layer->out_h; oy++) {
         for (ox = 0; ox < layer->out_w; ox++) {
             tml_window_t w = tml_net_window(layer, oy, ox);
-            int32_t origin = w.y0 * row + w.x0 * n; /* of the (maybe padded) first tap */
-            int8_t *o = out + (oy * layer->out_w + ox) * out_c;
-            for (c = 0; c < out_c; c++) {
-                const int8_t *wt = weights + c * taps;
-                int32_t sum = 0, channel = origin + c / multiplier;
-                for (ky = w.ky0; ky < w.ky1; ky++) {
-                    int32_t at = channel + ky * row + w.kx0 * n; /* inside the input from here */
-                    const int8_t *wr = wt + ky * kernel_w;
-                    for (kx = w.kx0; kx < w.kx1; kx++, at += n) {
-                        sum += ((int32_t)in[at] - zero) * (int32_t)wr[kx];
-                    }
-                }
-                o[c] = tml_net_out_i8(layer, c, (int64_t)sum + (bias != NULL ? bias[c] : 0), lo, hi);
+            int8_t *o = out + (oy * layer->out_w + ox) * layer->out_c;
+            for (c = 0; c < layer->out_c; c++) {
+                o[c] = tml_net_out_i8(layer, c, tml_net_depthwise_i8_window(layer, in, w, c), lo, hi);
             }
         }
     }

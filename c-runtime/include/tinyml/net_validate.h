@@ -279,6 +279,12 @@ static inline int tml_net_validate_quantization(const tml_net_t *net, int32_t k)
     return TML_OK;
 }
 
+/* The arena byte just past a layer's output. */
+static inline int64_t tml_net_output_end(const tml_net_t *net, const tml_layer_t *layer)
+{
+    return layer->out_offset + (int64_t)tml_net_out_bytes(net, layer) * layer->out_h * layer->out_w * layer->out_c;
+}
+
 /* [a, a_end) and [b, b_end) share a byte. */
 static inline int tml_net_overlap(int64_t a, int64_t a_end, int64_t b, int64_t b_end)
 {
@@ -293,8 +299,7 @@ static inline int tml_net_validate_input_place(const tml_net_t *net, int32_t k, 
                                                int64_t bytes)
 {
     const tml_layer_t *layer = &net->layers[k];
-    int64_t out_at = layer->out_offset;
-    int64_t out_end = out_at + (int64_t)tml_net_out_bytes(net, layer) * layer->out_h * layer->out_w * layer->out_c;
+    int64_t out_at = layer->out_offset, out_end = tml_net_output_end(net, layer);
     int32_t j;
     if (at < 0 || at % 4 != 0 || at + bytes > net->arena_bytes) {
         return TML_E_ARENA;
@@ -304,10 +309,7 @@ static inline int tml_net_validate_input_place(const tml_net_t *net, int32_t k, 
     }
     for (j = producer + 1; j < k; j++) {
         const tml_layer_t *other = &net->layers[j];
-        int64_t other_at = other->out_offset;
-        int64_t other_end =
-            other_at + (int64_t)tml_net_out_bytes(net, other) * other->out_h * other->out_w * other->out_c;
-        if (tml_net_overlap(at, at + bytes, other_at, other_end)) {
+        if (tml_net_overlap(at, at + bytes, other->out_offset, tml_net_output_end(net, other))) {
             return TML_E_ARENA; /* the input was overwritten before layer k reads it */
         }
     }
@@ -323,9 +325,8 @@ static inline int tml_net_validate_arena(const tml_net_t *net, int32_t k)
 {
     const tml_layer_t *layer = &net->layers[k];
     int64_t in_bytes = (int64_t)tml_net_in_bytes(net) * layer->in_h * layer->in_w * layer->in_c;
-    int64_t out_end = layer->out_offset + (int64_t)tml_net_out_bytes(net, layer) * layer->out_h * layer->out_w * layer->out_c;
     int status;
-    if (layer->out_offset < 0 || layer->out_offset % 4 != 0 || out_end > net->arena_bytes) {
+    if (layer->out_offset < 0 || layer->out_offset % 4 != 0 || tml_net_output_end(net, layer) > net->arena_bytes) {
         return TML_E_ARENA;
     }
     status = tml_net_validate_input_place(net, k, tml_net_producer(k, layer->in_from), layer->in_offset, in_bytes);

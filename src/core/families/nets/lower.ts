@@ -273,6 +273,32 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
     const folded = (): void => {
       values[index] = sources[0];
     };
+    // One runtime layer of two inputs (a merge of n inputs is n - 1 of them); its index.
+    const pushBinary = (
+      kind: LayerKind,
+      inputs: number[],
+      inShape: Shape3,
+      outShape: Shape3,
+      weight: Float64Array | null
+    ): number => {
+      drafts.push({
+        kind,
+        activation: 'identity',
+        activationAlpha: 0,
+        name: label,
+        path,
+        inShape,
+        outShape,
+        kernel: [1, 1],
+        stride: [1, 1],
+        pad: [0, 0],
+        weight,
+        bias: null,
+        inputs,
+        quantization: layer.quantization
+      });
+      return drafts.length - 1;
+    };
     // A windowed layer reads [steps, channels] (rank 1) or [h, w, channels] (rank 2).
     const requireRank = (want: number): void => {
       if (rank !== want) {
@@ -344,23 +370,13 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
         sameShapes(s => s);
         let sum = sources[0].draft;
         for (let n = 1; n < sources.length; n++) {
-          drafts.push({
-            kind: MERGE_RUNTIME_KIND[layer.kind],
-            activation: 'identity',
-            activationAlpha: 0,
-            name: label,
-            path,
-            inShape: shape,
-            outShape: shape,
-            kernel: [1, 1],
-            stride: [1, 1],
-            pad: [0, 0],
-            weight: mergeFactors(layer.kind, n, sources.length),
-            bias: null,
-            inputs: [sum, sources[n].draft],
-            quantization: layer.quantization
-          });
-          sum = drafts.length - 1;
+          sum = pushBinary(
+            MERGE_RUNTIME_KIND[layer.kind],
+            [sum, sources[n].draft],
+            shape,
+            shape,
+            mergeFactors(layer.kind, n, sources.length)
+          );
         }
         values[index] = { draft: sum, shape, rank };
         return;
@@ -371,23 +387,7 @@ function draftLayers(ir: NeuralNetIR): Draft[] {
         let channels = c;
         for (let n = 1; n < sources.length; n++) {
           const outShape: Shape3 = [h, w, channels + sources[n].shape[2]];
-          drafts.push({
-            kind: 'concat',
-            activation: 'identity',
-            activationAlpha: 0,
-            name: label,
-            path,
-            inShape: [h, w, channels],
-            outShape,
-            kernel: [1, 1],
-            stride: [1, 1],
-            pad: [0, 0],
-            weight: null,
-            bias: null,
-            inputs: [joined, sources[n].draft],
-            quantization: layer.quantization
-          });
-          joined = drafts.length - 1;
+          joined = pushBinary('concat', [joined, sources[n].draft], [h, w, channels], outShape, null);
           channels = outShape[2];
         }
         values[index] = { draft: joined, shape: [h, w, channels], rank };
