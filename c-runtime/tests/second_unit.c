@@ -9,6 +9,8 @@
 
 int32_t second_unit_argmax(const float *v, int32_t n);
 int32_t second_unit_net_outputs(const tml_net_t *net);
+int second_unit_net_predict(const tml_net_t *net, const float *x, void *arena, int32_t arena_bytes, float *out,
+                             int32_t n_out);
 float second_unit_gauss_mahalanobis0(const tml_gauss_t *g, const float *x);
 int32_t second_unit_svm_decisions(const tml_svm_t *s);
 int32_t second_unit_knn_validate(const tml_knn_t *m);
@@ -19,6 +21,13 @@ int32_t second_unit_argmax(const float *v, int32_t n) { return tml_argmax(v, n);
 int32_t second_unit_net_outputs(const tml_net_t *net)
 {
     return tml_net_validate(net) == TML_OK ? tml_net_n_outputs(net) : -1;
+}
+
+/* A prediction by the runtime with every kernel compiled in (this unit sets no TML_NET_LAYERS). */
+int second_unit_net_predict(const tml_net_t *net, const float *x, void *arena, int32_t arena_bytes, float *out,
+                             int32_t n_out)
+{
+    return tml_net_predict(net, x, arena, arena_bytes, out, n_out);
 }
 
 float second_unit_gauss_mahalanobis0(const tml_gauss_t *g, const float *x)

@@ -1,9 +1,12 @@
 """The firmware main the size tests link an exported header into: it calls predict on
 volatile inputs (so nothing is optimised away) or, for the empty baseline, only touches them.
-The bytes a model adds are the difference of the two builds. Shared by
-test_estimates_calibration.py (arm-none-eabi-gcc) and test_isa_code_size.py (clang, RV32/AVR)."""
+The bytes a model adds are the difference of the two builds (measure_linked, on the Arm
+cores). Shared by test_estimates_calibration.py (arm-none-eabi-gcc), test_isa_code_size.py
+(clang, RV32/AVR) and bench/size/fit_net_code.py."""
 
 from __future__ import annotations
+
+import subprocess
 
 #: How main calls each kind of model's predict.
 CLASSIFY = "tml_out = model_predict(x);"
@@ -24,3 +27,54 @@ int main(void) {{
   return 0;
 }}
 """
+
+
+#: The Arm cores the flash estimates are calibrated on, and their compiler flags.
+FLAGS = {
+    "cortex-m4f": ["-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"],
+    "cortex-m7": ["-mcpu=cortex-m7", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"],
+    "cortex-m3": ["-mcpu=cortex-m3", "-mfloat-abi=soft"],
+    "cortex-m0plus": ["-mcpu=cortex-m0plus", "-mfloat-abi=soft"],
+}
+
+# The wrapper's object and the libraries land in separate output sections, so a failure can
+# say which of the two the estimate got wrong.
+LINKER_SCRIPT = """ENTRY(main)
+SECTIONS {
+  .model 0 : { *main.o(.text* .rodata* .data*) }
+  .libs : { *(.text* .rodata* .data*) }
+  .ram (NOLOAD) : { *main.o(.bss* COMMON) }
+  .libram (NOLOAD) : { *(.bss*) *(COMMON) }
+  /DISCARD/ : { *(.ARM.exidx*) *(.ARM.extab*) }
+}
+"""
+
+
+def _link(work, source: str, target: str) -> dict[str, int]:
+    (work / "main.c").write_text(source)
+    flags = ["-std=c99", "-Os", "-mthumb", "-ffunction-sections", "-fdata-sections", *FLAGS[target]]
+    subprocess.run(["arm-none-eabi-gcc", *flags, "-I", str(work), "-c", "main.c", "-o", "main.o"],
+                   cwd=work, check=True, capture_output=True)
+    subprocess.run(["arm-none-eabi-gcc", *flags, "--specs=nano.specs", "-nostartfiles", "-Wl,--gc-sections",
+                    "-T", "link.ld", "main.o", "-lm", "-o", "a.elf"], cwd=work, check=True, capture_output=True)
+    out = subprocess.run(["arm-none-eabi-size", "-A", "a.elf"], cwd=work, check=True, capture_output=True,
+                         text=True).stdout
+    sizes = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].startswith(".") and parts[1].isdigit():
+            sizes[parts[0]] = int(parts[1])
+    return sizes
+
+
+def measure_linked(converted, n_features: int, call: str, target: str, work, defines: str = "") -> dict[str, int]:
+    """Bytes the model adds to an empty firmware on `target` (arm-none-eabi-gcc -Os): its own
+    code and tables, the libraries it pulls in, and static RAM. `defines` go before the model
+    header (bench/size/fit_net_code.py compiles extra kernels in that way)."""
+    converted.save(work / "model.h")
+    (work / "link.ld").write_text(LINKER_SCRIPT)
+    empty = _link(work, probe_main(n_features, None), target)
+    full = _link(work, defines + probe_main(n_features, call), target)
+    delta = {k: full.get(k, 0) - empty.get(k, 0) for k in (".model", ".libs", ".ram", ".libram")}
+    return {"model": delta[".model"], "libs": delta[".libs"], "flash": delta[".model"] + delta[".libs"],
+            "ram": delta[".ram"]}

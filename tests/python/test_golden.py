@@ -48,7 +48,13 @@ padding and upsampling kernels and four activations (float32 +352 / +84 B, int8 
 in a multi-layer / one-layer net, measured); and `header` and
 `header_tables` of the three Keras convolution cases, whose layers' arena offsets now come from
 the lifetime planner (largest tensor first at the lowest free offset) in place of the two ends
-of the arena taken in turn: the same arena size, other offsets, the same outputs."""
+of the arena taken in turn: the same arena size, other offsets, the same outputs. Last,
+every header with a network or a pipeline's preprocessing net (`header`, `header_macros`):
+it now defines <NAME>_NET_LAYERS and <NAME>_NET_ACTIVATIONS, the kernels it compiles in, and
+checks them after the runtime; and `size` and `targets` of the network and linear cases,
+whose runtime code is priced from those kernels (bench/size/fit_net_code.py: a dense base,
+each other kind and activation added one at a time; a single layer folded with its
+descriptor; expf and tanhf only when an activation calls them). Outputs unchanged."""
 
 from __future__ import annotations
 

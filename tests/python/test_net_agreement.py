@@ -257,6 +257,46 @@ def test_network_headers_cross_compile_with_werror(imu_model, dtype, target, tmp
                     "-pedantic", "-c", "use.c", "-o", "use.o"], cwd=tmp_path, check=True, capture_output=True)
 
 
+def test_two_net_headers_in_one_c_file_compile_only_the_kernels_they_need(imu_model, tmp_path):
+    """Each header compiles in only its net's kernels (TML_NET_LAYERS): the first net header of
+    a C file decides, so a digits MLP (dense layers) included before a Conv1D net stops the
+    build with one #error naming the fix; the other order, or TML_NET_ALL_KERNELS defined first,
+    builds and both models give their own answers."""
+    X, y = load_digits(return_X_y=True)
+    mlp = tinyml_lab.convert(MLPClassifier((8,), max_iter=30, random_state=0).fit(X, y), name="digits")
+    conv = tinyml_lab.convert(imu_model[0], name="imu")
+    assert "TML_LAYER_MAX_POOL" not in mlp.header.split("#define DIGITS_NET_ACTIVATIONS")[0]
+    assert "TML_LAYER_MAX_POOL" in conv.header.split("#define IMU_NET_ACTIVATIONS")[0]
+    mlp.save(tmp_path / "digits.h")
+    conv.save(tmp_path / "imu.h")
+    x_digit, x_imu = X[0].astype(np.float32), imu_model[1][0].astype(np.float32).ravel()
+    def c_floats(values) -> str:
+        return ", ".join(f"{v:.9e}f" for v in values)
+
+    main = (
+        "#include <stdio.h>\n"
+        f"static const float x_digit[64] = {{{c_floats(x_digit)}}};\n"
+        f"static const float x_imu[{len(x_imu)}] = {{{c_floats(x_imu)}}};\n"
+        'int main(void) { printf("%d %d\\n", (int)digits_predict(x_digit), (int)imu_predict(x_imu)); return 0; }\n'
+    )
+
+    def build(prelude: str) -> subprocess.CompletedProcess:
+        (tmp_path / "main.c").write_text(prelude + main)
+        return subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-o", "both",
+                               "main.c", "-lm"], cwd=tmp_path, capture_output=True, text=True)
+
+    refused = build('#include "digits.h"\n#include "imu.h"\n')
+    assert refused.returncode != 0
+    errors = [line for line in refused.stderr.splitlines() if "error: #error" in line]
+    assert len(errors) == 1 and "imu: a net header included before this one left out kernels" in errors[0]
+    expected = f"{int(mlp.predict_device(X[:1])[0][0])} {int(conv.predict_device(imu_model[1][:1])[0][0])}"
+    for prelude in ('#include "imu.h"\n#include "digits.h"\n',
+                    '#define TML_NET_ALL_KERNELS\n#include "digits.h"\n#include "imu.h"\n'):
+        built = build(prelude)
+        assert built.returncode == 0, built.stderr
+        assert subprocess.run(["./both"], cwd=tmp_path, capture_output=True, text=True).stdout.strip() == expected
+
+
 def _graph_model():
     """A functional graph: a residual block (Conv2D, batch norm, Add, ReLU), a 1x1 branch joined by
     Concatenate, and every other merge (Multiply, a three-way Average, Maximum, Subtract)."""

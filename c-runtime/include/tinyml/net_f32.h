@@ -15,14 +15,19 @@
 static inline float tml_activation_f32(float x, int32_t activation, float alpha)
 {
     float h;
+    /* Each case first asks whether the activation is compiled in (TML_NET_ACTIVATIONS), so a
+     * model without tanh, say, does not link tanhf. */
     switch (activation) {
     case TML_ACT_RELU:
         return x > 0.0f ? x : 0.0f;
     case TML_ACT_RELU6:
         return x > 0.0f ? (x < 6.0f ? x : 6.0f) : 0.0f;
     case TML_ACT_TANH:
-        return tanhf(x);
+        return TML_NET_HAS_ACTIVATION(TML_ACT_TANH) ? tanhf(x) : x;
     case TML_ACT_LOGISTIC:
+        if (!TML_NET_HAS_ACTIVATION(TML_ACT_LOGISTIC)) {
+            return x;
+        }
         /* expf of a non-positive number only: no overflow at either end */
         if (x >= 0.0f) {
             return 1.0f / (1.0f + expf(-x));
@@ -31,13 +36,19 @@ static inline float tml_activation_f32(float x, int32_t activation, float alpha)
             return e / (1.0f + e);
         }
     case TML_ACT_LEAKY_RELU:
-        return x >= 0.0f ? x : alpha * x;
+        return TML_NET_HAS_ACTIVATION(TML_ACT_LEAKY_RELU) && x < 0.0f ? alpha * x : x;
     case TML_ACT_ELU:
-        return x > 0.0f ? x : alpha * (expf(x) - 1.0f);
+        return TML_NET_HAS_ACTIVATION(TML_ACT_ELU) && x <= 0.0f ? alpha * (expf(x) - 1.0f) : x;
     case TML_ACT_HARD_SIGMOID:
+        if (!TML_NET_HAS_ACTIVATION(TML_ACT_HARD_SIGMOID)) {
+            return x;
+        }
         h = alpha * x + 0.5f;
         return h > 0.0f ? (h < 1.0f ? h : 1.0f) : 0.0f;
     case TML_ACT_HARD_SWISH:
+        if (!TML_NET_HAS_ACTIVATION(TML_ACT_HARD_SWISH)) {
+            return x;
+        }
         h = x + 3.0f;
         return x * (h > 0.0f ? (h < 6.0f ? h : 6.0f) : 0.0f) / 6.0f;
     default:
@@ -49,7 +60,7 @@ static inline float tml_activation_f32(float x, int32_t activation, float alpha)
 static inline void tml_activate_f32(float *v, int32_t n, int32_t activation, float alpha)
 {
     int32_t c;
-    if (activation == TML_ACT_SOFTMAX) {
+    if (TML_NET_HAS_ACTIVATION(TML_ACT_SOFTMAX) && activation == TML_ACT_SOFTMAX) {
         float top = v[0], total = 0.0f;
         for (c = 1; c < n; c++) {
             top = v[c] > top ? v[c] : top;

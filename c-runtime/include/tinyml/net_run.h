@@ -38,17 +38,17 @@ static inline float tml_net_value(const tml_net_t *net, const tml_layer_t *layer
                                   int32_t ox, int32_t c)
 {
     float x;
-    if (layer->kind == TML_LAYER_CONV && net->quantized) {
+    if (TML_NET_HAS_LAYER(TML_LAYER_CONV) && layer->kind == TML_LAYER_CONV && net->quantized) {
         int32_t acc = tml_net_conv_i8(layer, (const int8_t *)in, oy, ox, c);
         return (float)acc * layer->channel_scale[c];
     }
-    if (layer->kind == TML_LAYER_DEPTHWISE && net->quantized) {
+    if (TML_NET_HAS_LAYER(TML_LAYER_DEPTHWISE) && layer->kind == TML_LAYER_DEPTHWISE && net->quantized) {
         return (float)tml_net_depthwise_i8(layer, (const int8_t *)in, oy, ox, c) * layer->channel_scale[c];
     }
-    if (layer->kind == TML_LAYER_CONV) {
+    if (TML_NET_HAS_LAYER(TML_LAYER_CONV) && layer->kind == TML_LAYER_CONV) {
         return tml_net_conv_f32(layer, (const float *)in, oy, ox, c);
     }
-    if (layer->kind == TML_LAYER_DEPTHWISE) {
+    if (TML_NET_HAS_LAYER(TML_LAYER_DEPTHWISE) && layer->kind == TML_LAYER_DEPTHWISE) {
         return tml_net_depthwise_f32(layer, (const float *)in, oy, ox, c);
     }
     {
@@ -80,7 +80,7 @@ static inline void tml_net_run_float_path(const tml_net_t *net, const tml_layer_
                     o[c] = tml_net_value(net, layer, in, oy, ox, c);
                 }
                 tml_activate_f32(o, n, layer->activation, layer->act_alpha);
-            } else if (layer->activation == TML_ACT_SOFTMAX) {
+            } else if (TML_NET_HAS_ACTIVATION(TML_ACT_SOFTMAX) && layer->activation == TML_ACT_SOFTMAX) {
                 int8_t *o = (int8_t *)out + at;
                 float top = tml_net_value(net, layer, in, oy, ox, 0), total = 0.0f;
                 for (c = 1; c < n; c++) {
@@ -147,19 +147,27 @@ static inline int tml_net_run_layer(const tml_net_t *net, int32_t k, void *arena
     layer = &net->layers[k];
     in = tml_arena_at(arena, layer->in_offset);
     out = tml_arena_at(arena, layer->out_offset);
-    if (layer->kind == TML_LAYER_CONCAT) {
+    /* Each test of a kind starts with whether its kernel is compiled in (TML_NET_LAYERS): a
+     * constant, so the compiler drops the kernels a model header left out. */
+    if (TML_NET_HAS_LAYER(TML_LAYER_CONCAT) && layer->kind == TML_LAYER_CONCAT) {
         tml_net_run_concat(net, layer, in, tml_arena_at(arena, layer->in2_offset), out);
-    } else if (tml_net_is_binary(layer)) {
+    } else if ((TML_NET_HAS_LAYER(TML_LAYER_ADD) || TML_NET_HAS_LAYER(TML_LAYER_MUL) ||
+                TML_NET_HAS_LAYER(TML_LAYER_MAX)) &&
+               tml_net_is_binary(layer)) {
         tml_net_run_merge(net, layer, in, tml_arena_at(arena, layer->in2_offset), out);
-    } else if (tml_net_is_copy(layer)) {
+    } else if ((TML_NET_HAS_LAYER(TML_LAYER_PAD) || TML_NET_HAS_LAYER(TML_LAYER_UPSAMPLE)) &&
+               tml_net_is_copy(layer)) {
         tml_net_run_copy(net, layer, in, out);
-    } else if (layer->kind == TML_LAYER_MAX_POOL || layer->kind == TML_LAYER_AVG_POOL) {
+    } else if ((TML_NET_HAS_LAYER(TML_LAYER_MAX_POOL) && layer->kind == TML_LAYER_MAX_POOL) ||
+               (TML_NET_HAS_LAYER(TML_LAYER_AVG_POOL) && layer->kind == TML_LAYER_AVG_POOL)) {
         tml_net_run_pool(net, layer, in, out);
-    } else if (tml_net_is_dense(layer) && !net->quantized) {
+    } else if (TML_NET_HAS_LAYER(TML_LAYER_CONV) && tml_net_is_dense(layer) && !net->quantized) {
         tml_net_run_dense_f32(layer, (const float *)in, (float *)out);
-    } else if (layer->kind == TML_LAYER_CONV && net->quantized && !tml_net_conv_in_float(layer)) {
+    } else if (TML_NET_HAS_LAYER(TML_LAYER_CONV) && layer->kind == TML_LAYER_CONV && net->quantized &&
+               !tml_net_conv_in_float(layer)) {
         tml_net_run_conv_requantized(layer, (const int8_t *)in, (int8_t *)out);
-    } else if (layer->kind == TML_LAYER_DEPTHWISE && net->quantized && !tml_net_conv_in_float(layer)) {
+    } else if (TML_NET_HAS_LAYER(TML_LAYER_DEPTHWISE) && layer->kind == TML_LAYER_DEPTHWISE && net->quantized &&
+               !tml_net_conv_in_float(layer)) {
         tml_net_run_depthwise_requantized(layer, (const int8_t *)in, (int8_t *)out);
     } else {
         tml_net_run_float_path(net, layer, in, out);

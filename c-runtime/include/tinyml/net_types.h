@@ -40,6 +40,25 @@
 #define TML_ACT_HARD_SIGMOID 8 /* clamp(act_alpha * x + 0.5, 0, 1): Keras 3's relu6(x + 3) / 6 is act_alpha 1/6 */
 #define TML_ACT_HARD_SWISH 9   /* x * relu6(x + 3) / 6 */
 
+/*
+ * The kernels compiled in: bit (1 << TML_LAYER_x) of TML_NET_LAYERS for each layer kind, bit
+ * (1 << TML_ACT_x) of TML_NET_ACTIVATIONS for each activation. A generated model header sets
+ * both to what its model uses before it includes the runtime, so that a net with no depthwise
+ * layer or ELU carries no code for them (the compiler drops the branches that test these
+ * constants, the linker expf and tanhf when nothing calls them). Left undefined, everything is
+ * compiled in, and so with TML_NET_ALL_KERNELS defined before the first model header. The
+ * first net header of a C file decides; a later header whose model needs a kernel left out
+ * stops with an #error saying so, and tml_net_validate refuses a net that uses one (TML_E_KIND).
+ */
+#ifndef TML_NET_LAYERS
+#define TML_NET_LAYERS ((1L << (TML_LAYER_UPSAMPLE + 1)) - 1)
+#endif
+#ifndef TML_NET_ACTIVATIONS
+#define TML_NET_ACTIVATIONS ((1L << (TML_ACT_HARD_SWISH + 1)) - 1)
+#endif
+#define TML_NET_HAS_LAYER(kind) ((TML_NET_LAYERS >> (kind)) & 1)
+#define TML_NET_HAS_ACTIVATION(activation) ((TML_NET_ACTIVATIONS >> (activation)) & 1)
+
 typedef struct {
     int32_t kind;       /* TML_LAYER_* */
     int32_t activation; /* TML_ACT_* */

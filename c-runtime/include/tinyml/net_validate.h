@@ -68,6 +68,10 @@ static inline int tml_net_validate_kind(const tml_net_t *net, int32_t k)
         (layer->out_float != 0 && layer->out_float != 1) || (layer->out_float && !is_last)) {
         return TML_E_KIND;
     }
+    /* Kernels a model header left out of this build (TML_NET_LAYERS, TML_NET_ACTIVATIONS). */
+    if (!TML_NET_HAS_LAYER(layer->kind) || !TML_NET_HAS_ACTIVATION(layer->activation)) {
+        return TML_E_KIND;
+    }
     /* Pools and copies work on q directly: no activation, no float output. */
     if ((is_pool || tml_net_is_copy(layer)) && (layer->activation != TML_ACT_IDENTITY || layer->out_float)) {
         return TML_E_KIND;

@@ -22,6 +22,9 @@ export const RUNTIME_END_MARKER = '/* ---- end of embedded runtime';
 export interface RuntimeHeader {
   path: string;
   files: readonly string[];
+  /** Lines the model header puts before the runtime (configuring it) and after it (checking it). */
+  before?: readonly string[];
+  after?: readonly string[];
 }
 
 type RuntimeFamily = keyof typeof RUNTIME_FAMILIES;
@@ -51,15 +54,19 @@ export interface HeaderOptions {
  * file after those it includes, so the block needs no include path; else includes.
  */
 export function runtimeC(headers: RuntimeHeader[], standalone: boolean): string[] {
+  const before = headers.flatMap(h => h.before ?? []);
+  const after = headers.flatMap(h => h.after ?? []);
   if (!standalone) {
-    return [headers.map(h => `#include "${h.path}"`).join('\n') + '\n'];
+    return [...before, headers.map(h => `#include "${h.path}"`).join('\n') + '\n', ...after];
   }
   const files = [...new Set(headers.flatMap(h => h.files))];
   const listed = `${files.slice(0, -1).join(', ')} and ${files[files.length - 1]}`;
   return [
+    ...before,
     `${RUNTIME_BEGIN_MARKER}: ${listed} (embedded) ---- */`,
     ...files.map(path => RUNTIME_FILES[path].trimEnd()),
-    `${RUNTIME_END_MARKER} ---- */\n`
+    `${RUNTIME_END_MARKER} ---- */\n`,
+    ...after
   ];
 }
 

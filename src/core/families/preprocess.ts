@@ -6,7 +6,6 @@
  */
 import {
   HeaderOptions,
-  RUNTIME_HEADERS,
   RuntimeHeader,
   classNamesC,
   commentSafe,
@@ -20,7 +19,7 @@ import type { SizeItem } from '../estimate/size';
 import type { BaseIR } from '../ir/types';
 import type { NeuralNetIR } from './nets/ir';
 import { LAYER_DESCRIPTOR_BYTES, netOperations } from './nets/estimate';
-import { netTablesC } from './nets/emit';
+import { netRuntime, netTablesC } from './nets/emit';
 import { NetTables, buildFloatNet } from './nets/lower';
 import { runNet } from './nets/run';
 
@@ -128,9 +127,9 @@ export function preprocessOperations(pre: NetTables | null): OperationCount {
   return pre ? netOperations(pre) : { instructions: 0, floatOps: 0, mathCalls: 0 };
 }
 
-/** The runtime headers a pipeline's preprocessing adds (the net runtime), before the model's. */
-export function preprocessRuntime(pre: NetTables | null): RuntimeHeader[] {
-  return pre ? [RUNTIME_HEADERS.net] : [];
+/** The runtime headers a pipeline's preprocessing adds (the net runtime, its kernels), before the model's. */
+export function preprocessRuntime(pre: NetTables | null, name: string): RuntimeHeader[] {
+  return pre ? [netRuntime(pre, `${name}_pre`)] : [];
 }
 
 /** The validate function: the preprocessing net, then the model. */
@@ -167,7 +166,7 @@ export function floatModelBegin(
       nonFiniteInputs
     )
   ];
-  out.push(...runtimeC([...preprocessRuntime(pre), runtime, ...extraRuntime], standalone));
+  out.push(...runtimeC([...preprocessRuntime(pre, name), runtime, ...extraRuntime], standalone));
   out.push(`#define ${upper}_N_FEATURES ${ir.nFeatures}`);
   if (ir.task === 'classification') {
     out.push(`#define ${upper}_N_CLASSES ${ir.classes.length}\n`);

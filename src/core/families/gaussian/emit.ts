@@ -53,7 +53,7 @@ export function emitGaussianHeader(
       NON_FINITE_INPUTS
     )
   );
-  const runtime = [...preprocessRuntime(pre), RUNTIME_HEADERS.gauss, ...(options.extraRuntime ?? [])];
+  const runtime = [...preprocessRuntime(pre, name), RUNTIME_HEADERS.gauss, ...(options.extraRuntime ?? [])];
   out.push(...runtimeC(runtime, standalone));
   out.push(`#define ${upper}_N_FEATURES ${ir.nFeatures}`);
   out.push(`#define ${upper}_N_COMPONENTS ${k}`);

@@ -6,6 +6,7 @@
 import {
   HeaderOptions,
   RUNTIME_HEADERS,
+  RuntimeHeader,
   cArray,
   checkModelName,
   classNamesC,
@@ -84,6 +85,49 @@ function layerInitializer(layer: NetLayer, fields: Record<string, string>): stri
         } }`;
 }
 
+/**
+ * The net runtime with only the kernels `tables` uses compiled in (TML_NET_LAYERS and
+ * TML_NET_ACTIVATIONS, c-runtime/include/tinyml/net_types.h): a digits MLP carries no
+ * depthwise, merge or padding code and links no tanhf. The first net header of a C file
+ * configures the runtime; a later one whose net needs more stops the build with an #error
+ * naming the fix.
+ */
+export function netRuntime(tables: NetTables, prefix: string): RuntimeHeader {
+  const upper = prefix.toUpperCase();
+  const bits = (macros: string[]): string =>
+    [...new Set(macros)]
+      .sort()
+      .map(m => `(1L << ${m})`)
+      .join(' | ');
+  const layers = bits(tables.layers.map(l => runtimeMacro('layer', l.kind)));
+  const activations = bits(
+    ['identity', ...tables.layers.map(l => l.activation)].map(a => runtimeMacro('activation', a))
+  );
+  return {
+    ...RUNTIME_HEADERS.net,
+    before: [
+      `/* The net runtime's kernels this model uses. The first net header of a C file chooses them;
+ * define TML_NET_ALL_KERNELS before it to compile every kernel in. */
+#define ${upper}_NET_LAYERS (${layers})
+#define ${upper}_NET_ACTIVATIONS (${activations})
+#if !defined(TML_NET_LAYERS) && !defined(TML_NET_ALL_KERNELS)
+#define TML_NET_LAYERS ${upper}_NET_LAYERS
+#endif
+#if !defined(TML_NET_ACTIVATIONS) && !defined(TML_NET_ALL_KERNELS)
+#define TML_NET_ACTIVATIONS ${upper}_NET_ACTIVATIONS
+#endif
+`
+    ],
+    after: [
+      `#if (TML_NET_LAYERS & ${upper}_NET_LAYERS) != ${upper}_NET_LAYERS || \\
+    (TML_NET_ACTIVATIONS & ${upper}_NET_ACTIVATIONS) != ${upper}_NET_ACTIVATIONS
+#error "${prefix}: a net header included before this one left out kernels this model needs: include this header first, or #define TML_NET_ALL_KERNELS before the first net header"
+#endif
+`
+    ]
+  };
+}
+
 /** The const arrays, layers and tml_net_t `${prefix}_net` of a lowered net. */
 export function netTablesC(tables: NetTables, prefix: string): string[] {
   const out: string[] = [];
@@ -130,7 +174,7 @@ export function emitNetHeader(ir: NeuralNetIR, tables: NetTables, options: Heade
       NON_FINITE_INPUTS
     )
   );
-  out.push(...runtimeC([RUNTIME_HEADERS.net, ...(options.extraRuntime ?? [])], standalone));
+  out.push(...runtimeC([netRuntime(tables, name), ...(options.extraRuntime ?? [])], standalone));
   out.push(`#define ${upper}_N_FEATURES ${ir.nFeatures}`);
   out.push(`#define ${upper}_N_OUTPUTS ${ir.nOutputs}`);
   if (isClassifier) {

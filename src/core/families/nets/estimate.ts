@@ -7,29 +7,100 @@ import { MATH_CALL_INSTRUCTIONS, OperationCount, QUANTIZE_FLOAT_OPS } from '../.
 import { LibraryBytes, TargetProfile, armCodeFactor, hasDspInstructions } from '../../estimate/profiles';
 import { SizeEstimate, SizeItem, classNamesBytes, m4fEstimate } from '../../estimate/size';
 import { TRANSCENDENTAL_ACTIVATIONS, describeNet, int8PortableExtraInstructions } from './describe';
-import { NetTables } from './lower';
+import { Activation } from './ir';
+import { NetLayer, NetTables } from './lower';
 
 /**
- * The network runtime (tml_net_predict with every kernel, chosen per layer at run time) on
- * Cortex-M4F, arm-none-eabi-gcc 12.2 -Os, linked from predict: 1152-1176 B float32 and
- * 2766-2778 B int8 for MLPs, a scaler + logistic regression and a conv1d/pool/dense net alike.
- * A single-layer net (a linear model) lets gcc fold the layer loop: 224-264 B float32, 930 B
- * int8. The int8 SMLAD kernels (Cortex-M4/M7 only) added 120-130 B to an MLP and 220 B to a
- * single-layer net (logistic regression on digits); M3 and M0+ build the portable loops,
- * within 2% of the old size scaled by codeFactor, so the figures are the M4F ones and the
- * other cores come out 1-7% high. The depthwise kernels added 134 B float32 and 424 B int8 to
- * a multi-layer net, 236 B to a single int8 layer (measured on the same models); the layers of
- * two inputs that join a graph's branches (net_merge.h) 188 B float32 and 352 B int8 to a
- * two-layer MLP of digits, 128 and 132 B to a logistic regression; the activations leaky_relu,
- * elu, hard_sigmoid and hard_swish 152-164 B more to each; padding and upsampling and the
- * depthwise loop of one window per position moved the four figures by -196 to +392 B (gcc
- * inlines differently; measured again on the same two models). Its stack
- * besides the arena and the output buffer, the deepest call chain from -fstack-usage: about 280 B.
+ * The network runtime's code on Cortex-M4F (arm-none-eabi-gcc 12.2 -Os), measured by
+ * bench/size/fit_net_code.py. A header compiles in only the kernels its net uses
+ * (TML_NET_LAYERS, TML_NET_ACTIVATIONS): `many` is a net of dense layers with ReLU and softmax
+ * (the layer loop, dense and windowed convolution, the float path, softmax; int8 adds the
+ * requantizing kernels and their SMLAD loops), and every other layer kind or activation adds
+ * its kernel's bytes (NET_KERNEL_CODE), measured one at a time on that net. A single-layer net
+ * (a linear model) lets gcc fold its one layer, descriptor included, into straight code whose
+ * size depends on its activation: measured on 64-feature linear models (a regressor's sums
+ * as they are, softmax over 10 classes, a logistic output). Its stack besides the arena and
+ * the output buffer, the deepest call chain from -fstack-usage: about 280 B.
  */
-const NET_CODE_BYTES: Record<NetTables['featureType'], { one: number; many: number }> = {
-  float32: { one: 334, many: 1656 },
-  int8: { one: 1600, many: 4232 }
+const NET_CODE_BYTES: Record<
+  NetTables['featureType'],
+  { oneIdentity: number; oneSoftmax: number; one: number; many: number }
+> = {
+  float32: { oneIdentity: 44, oneSoftmax: 304, one: 204, many: 820 },
+  int8: { oneIdentity: 955, oneSoftmax: 1210, one: 1115, many: 2612 }
 };
+
+/**
+ * What each kernel adds to `many` (bench/size/fit_net_code.py, Cortex-M4F): layer kinds that
+ * share a kernel are one group (ADD, MUL and MAX one merge loop; PAD and UPSAMPLE one copy
+ * loop); AFFINE and ACTIVATION layers run on the float path the base already has.
+ */
+type KernelGroup = 'maxPool' | 'avgPool' | 'depthwise' | 'merge' | 'concat' | 'copy' | Activation;
+const KERNEL_GROUP: Partial<Record<NetLayer['kind'], KernelGroup>> = {
+  max_pool: 'maxPool',
+  avg_pool: 'avgPool',
+  depthwise: 'depthwise',
+  add: 'merge',
+  mul: 'merge',
+  max: 'merge',
+  concat: 'concat',
+  pad: 'copy',
+  upsample: 'copy'
+};
+const NET_KERNEL_CODE: Record<NetTables['featureType'], Partial<Record<KernelGroup, number>>> = {
+  float32: {
+    maxPool: 212,
+    avgPool: 220,
+    depthwise: 124,
+    merge: 120,
+    concat: 108,
+    copy: 212,
+    tanh: 32,
+    logistic: 84,
+    leaky_relu: 48,
+    elu: 84,
+    hard_sigmoid: 60,
+    hard_swish: 72
+  },
+  int8: {
+    maxPool: 184,
+    avgPool: 264,
+    depthwise: 468,
+    merge: 380,
+    concat: 216,
+    copy: 200,
+    logistic: 32,
+    leaky_relu: 20,
+    elu: 52,
+    hard_sigmoid: 28,
+    hard_swish: 20
+  }
+};
+
+/** The kernel groups a net compiles in beyond the base's (see NET_KERNEL_CODE). */
+function kernelGroups(tables: NetTables): Set<KernelGroup> {
+  const groups = new Set<KernelGroup>();
+  for (const layer of tables.layers) {
+    const group = KERNEL_GROUP[layer.kind];
+    if (group) {
+      groups.add(group);
+    }
+    groups.add(layer.activation);
+  }
+  return groups;
+}
+
+/** The runtime code a net's header compiles in, on Cortex-M4F. */
+function netCodeBytes(tables: NetTables): number {
+  const base = NET_CODE_BYTES[tables.featureType];
+  if (tables.layers.length === 1) {
+    const activation = tables.layers[0].activation;
+    return activation === 'identity' ? base.oneIdentity : activation === 'softmax' ? base.oneSoftmax : base.one;
+  }
+  const extra = NET_KERNEL_CODE[tables.featureType];
+  return [...kernelGroups(tables)].reduce((sum, group) => sum + (extra[group] ?? 0), base.many);
+}
+
 const NET_STACK_FRAME_BYTES = 280;
 /** tml_layer_t: 35 four-byte fields; tml_net_t: 4. */
 export const LAYER_DESCRIPTOR_BYTES = 140;
@@ -43,9 +114,13 @@ export function estimateNetSize(tables: NetTables, classNames: string[]): SizeEs
     { name: 'weights', bytes: bytes(l => l.weightF32) + bytes(l => l.weightI8) },
     { name: 'biases', bytes: bytes(l => l.biasF32) + bytes(l => l.biasI32) },
     { name: 'requantization', bytes: bytes(l => l.multiplier) + bytes(l => l.shift) + bytes(l => l.channelScale) },
-    { name: 'layer descriptors', bytes: LAYER_DESCRIPTOR_BYTES * tables.layers.length + NET_DESCRIPTOR_BYTES },
+    // a single layer's descriptor is folded into its code (NET_CODE_BYTES.one)
+    {
+      name: 'layer descriptors',
+      bytes: tables.layers.length === 1 ? 0 : LAYER_DESCRIPTOR_BYTES * tables.layers.length + NET_DESCRIPTOR_BYTES
+    },
     { name: 'class names', bytes: classNamesBytes(classNames) },
-    { name: 'runtime code', bytes: NET_CODE_BYTES[tables.featureType][tables.layers.length === 1 ? 'one' : 'many'] }
+    { name: 'runtime code', bytes: netCodeBytes(tables) }
   ];
   const ram: SizeItem[] = [
     { name: 'activation arena', bytes: tables.arenaBytes },
@@ -59,11 +134,13 @@ export function estimateNetSize(tables: NetTables, classNames: string[]): SizeEs
 
 /**
  * The network runtime on RV32IMC and AVR relative to Cortex-M4F, by clang's ratios (see
- * estimate/targets.ts): a single-layer net (a linear model) is short straight code, a
- * multi-layer net's int32/int64 requantization is long on an 8-bit core.
+ * estimate/targets.ts): a single-layer net (a linear model) is short straight code; a
+ * multi-layer net's int32/int64 requantization is long on an 8-bit core (3.9x clang's Thumb-2
+ * on a digits MLP), its float32 kernels less so (3.1x).
  */
 const ISA_CODE_FACTORS = {
-  net: { rv32imc: 1.2, avr8: 4.1 },
+  'net-f32': { rv32imc: 1.35, avr8: 3.1 },
+  'net-i8': { rv32imc: 1.2, avr8: 4.1 },
   'net-one-layer': { rv32imc: 1.55, avr8: 3.0 }
 };
 
@@ -71,18 +148,40 @@ export function netCodeFactor(tables: NetTables, profile: TargetProfile): number
   if (profile.isa === 'thumb2' || profile.isa === 'thumb1') {
     return armCodeFactor(profile);
   }
-  return ISA_CODE_FACTORS[tables.layers.length === 1 ? 'net-one-layer' : 'net'][profile.isa];
+  const kind = tables.layers.length === 1 ? 'net-one-layer' : tables.featureType === 'int8' ? 'net-i8' : 'net-f32';
+  return ISA_CODE_FACTORS[kind][profile.isa];
 }
 
-/** libm's expf/tanhf and the soft-float helpers (with an FPU, Thumb-2 and Thumb-1 soft float). */
-const LIBRARIES: Record<string, LibraryBytes> = {
-  'net-f32': [2016, 3644, 5796],
-  'net-i8': [2016, 3644, 6412],
-  'net-linear': [1708, 3644, 5652]
+/**
+ * The C library a net links (with an FPU, Thumb-2 and Thumb-1 soft float; fit_net_code.py):
+ * soft-float helpers whenever it computes in float (a float32 net, an int8 net's input
+ * quantization); expf for softmax, logistic and ELU; tanhf, which brings its own expm1f; and on Thumb-1, which has no
+ * divide instruction, the integer division of depthwise, upsampling and padding kernels and
+ * of int8 average pools.
+ */
+const LIBRARIES: Record<'softFloat' | 'expf' | 'tanhf' | 'thumb1Division', LibraryBytes> = {
+  softFloat: [0, 1212, 1612],
+  expf: [1068, 1284, 3100],
+  tanhf: [948, 1148, 1164],
+  thumb1Division: [0, 0, 472]
 };
+const EXPF_ACTIVATIONS: Activation[] = ['softmax', 'logistic', 'elu'];
 
 export function netLibraries(tables: NetTables): LibraryBytes[] {
-  return [LIBRARIES[tables.featureType === 'int8' ? 'net-i8' : tables.layers.length === 1 ? 'net-linear' : 'net-f32']];
+  const activations = new Set(tables.layers.map(l => l.activation));
+  const divides = tables.layers.some(
+    l =>
+      l.kind === 'depthwise' ||
+      l.kind === 'pad' ||
+      l.kind === 'upsample' ||
+      (l.kind === 'avg_pool' && tables.featureType === 'int8')
+  );
+  return [
+    LIBRARIES.softFloat,
+    ...(EXPF_ACTIVATIONS.some(a => activations.has(a)) ? [LIBRARIES.expf] : []),
+    ...(activations.has('tanh') ? [LIBRARIES.tanhf] : []),
+    ...(divides ? [LIBRARIES.thumb1Division] : [])
+  ];
 }
 
 /**
