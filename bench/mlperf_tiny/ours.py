@@ -85,13 +85,14 @@ def count_instructions(directory: Path, n_rows: int) -> dict:
     ranges = measure._symbol_ranges(work / "fw.elf", work)
     functions = [(lo, hi, name) for name, (lo, hi) in ranges.items() if hi > lo]
     found = streamed.count_streamed(work / "fw.elf", measure.QEMU, ranges, functions)
+    profile = [(name, round(count / n_rows)) for name, count in found["profile"][:8]]
     return {"instructions": found["count"] / n_rows, "console": found["console"].strip(),
-            "profile": found["profile"][:8], "seconds": round(found["seconds"], 1)}
+            "profile": profile, "seconds": round(found["seconds"], 1)}
 
 
-def measure_model(name: str, models: Path) -> dict:
+def measure_model(name: str, models: Path, n_rows: int | None = None) -> dict:
     directory = OUT / "ours" / name
-    n_rows = COUNT_ROWS[name]
+    n_rows = n_rows or COUNT_ROWS[name]
     exported = export(name, models, directory, n_rows)
     flash_model, flash_libs = measure.flash_bytes(directory, "M4F")
     ram_model, ram_libs = measure.static_ram(directory, "M4F")
@@ -117,15 +118,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=Path, default=OUT / "models", help="prepare.py's directory")
     parser.add_argument("--json", type=Path, default=OUT / "ours.json")
+    parser.add_argument("--rows", type=int, help="rows to count (default: 3 for KWS and AD, 1 for IC and VWW)")
+    parser.add_argument("--profile", action="store_true", help="print the functions taking most instructions")
     parser.add_argument("names", nargs="*", default=["kws", "ad", "ic", "vww"])
     args = parser.parse_args()
     results = {}
     for name in args.names:
-        results[name] = measure_model(name, args.models)
+        results[name] = measure_model(name, args.models, args.rows)
         r = results[name]
         print(f"{name}: flash {r['flash_total']:,} B (+{r['flash_libs']:,} libs), arena {r['arena']:,} B, RAM "
               f"{r['ram_total']:,} B, stack {r['stack']}, {r['instructions_per_inference']:,} instructions "
               f"({r['rows_counted']} rows, {r['seconds']} s), labels {r['labels_equal_tflm_host']}", flush=True)
+        if args.profile:
+            for function, count in r["profile"]:
+                print(f"  {count:>12,}  {function}")
     args.json.write_text(json.dumps(results, indent=1))
     return 0
 

@@ -78,6 +78,18 @@ static inline tml_net_t net_of(const tml_layer_t *layers, int32_t n, int32_t qua
     return net;
 }
 
+/* The arena grown by room for the largest window buffer at its end (an int8 convolution's
+ * gathered window, tml_net_window_buffer_bytes), as the compiler's plan leaves it. */
+static inline void add_window_buffer(tml_net_t *net)
+{
+    int32_t k, most = 0;
+    for (k = 0; k < net->n_layers; k++) {
+        int32_t bytes = tml_net_window_buffer_bytes(net, &net->layers[k]);
+        most = bytes > most ? bytes : most;
+    }
+    net->arena_bytes += most;
+}
+
 /* Runs a one-layer float net whose input sits at 0 and output right after it. */
 static inline int run_single(tml_layer_t *l, const float *x, float *y)
 {

@@ -54,7 +54,11 @@ it now defines <NAME>_NET_LAYERS and <NAME>_NET_ACTIVATIONS, the kernels it comp
 checks them after the runtime; and `size` and `targets` of the network and linear cases,
 whose runtime code is priced from those kernels (bench/size/fit_net_code.py: a dense base,
 each other kind and activation added one at a time; a single layer folded with its
-descriptor; expf and tanhf only when an activation calls them). Outputs unchanged."""
+descriptor; expf and tanhf only when an activation calls them). Outputs unchanged. Then
+`header`, `header_macros`, `size`, `structure`, `tables` and `targets` of keras_conv1d_int8:
+an int8 convolution with a kernel larger than 1x1 gathers each window into a buffer at the
+end of the arena (its kernel_h x kernel_w x in_c bytes, rounded to 4), so its arena and the
+live bytes of that layer grew by them; its outputs are unchanged."""
 
 from __future__ import annotations
 

@@ -5,12 +5,13 @@ scikit-learn's MLPs and with Keras on real data sets, in float32 (within 1e-5) a
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 
 import numpy as np
 import pytest
-from conftest import split
+from conftest import REPOSITORY, split
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
@@ -255,6 +256,23 @@ def test_network_headers_cross_compile_with_werror(imu_model, dtype, target, tmp
              "cortex-m0plus": ["-mcpu=cortex-m0plus", "-mfloat-abi=soft"]}[target]
     subprocess.run(["arm-none-eabi-gcc", "-std=c99", "-Os", "-mthumb", *flags, "-Wall", "-Wextra", "-Werror",
                     "-pedantic", "-c", "use.c", "-o", "use.o"], cwd=tmp_path, check=True, capture_output=True)
+
+
+def test_dsp_kernels_give_the_plain_loops_integers_on_a_cortex_m4():
+    """The Armv7E-M int8 kernels (SMLAD dot products, the four-channel depthwise kernel,
+    convolutions through their gathered windows), which no host build compiles, run on a
+    Cortex-M4 in QEMU against the plain loops: bench/nets/dsp_check.sh."""
+    for tool in ("arm-none-eabi-gcc", "qemu-system-arm"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is required (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi "
+                        "qemu-system-arm)")
+    script = REPOSITORY / "bench" / "nets" / "dsp_check.sh"
+    out = subprocess.run(["sh", str(script)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    found = re.search(r"dsp_check: (\d+) sums, (\d+) outputs, (\d+) mismatches", out.stdout)
+    assert found, out.stdout + out.stderr
+    sums, outputs, mismatches = map(int, found.groups())
+    assert sums > 30000 and outputs > 50000 and mismatches == 0
 
 
 def test_two_net_headers_in_one_c_file_compile_only_the_kernels_they_need(imu_model, tmp_path):

@@ -3,7 +3,8 @@
  * extreme values), and random dense and convolution layers (strides, padding, zero points,
  * weights over the whole int8 range, biases up to saturation, unaligned rows) against the plain
  * loops of net_int8_reference.h, every int32 sum and every requantized output compared, with the
- * plain and with the folded bias. Prints "dsp_check: <sums> sums, <outputs> outputs, <n>
+ * plain and with the folded bias, convolutions through their gathered windows; random depthwise
+ * layers through the four-channel kernel. Prints "dsp_check: <sums> sums, <outputs> outputs, <n>
  * mismatches" (sums counts the dot products too). Run by dsp_check.sh. */
 #include "firmware_base.h"
 #include "tinyml/net.h"
@@ -61,6 +62,64 @@ static int32_t plain[64], folded[64], multiplier[64];
 static int8_t shift[64];
 static uint32_t arena[1024];
 
+/* Random int8 DEPTHWISE layers (multiplier 1: the four-channel SMLABB / SMLATT kernel, and the
+ * channels past the last four one by one; multiplier 2: one by one), run whole, against the
+ * plain loop of bias + sum (q - in_zero) * w over the inside taps, weights channel-minor. */
+static unsigned depthwise_mismatches(unsigned *outputs)
+{
+    unsigned bad = 0;
+    int trial;
+    for (trial = 0; trial < 200; trial++) {
+        int32_t kh = rnd(1, 3), kw = rnd(1, 3), ih = rnd(kh, 6), iw = rnd(kw, 6), ic = rnd(1, 13);
+        int32_t m = trial % 4 == 0 ? 2 : 1, oc = ic * m, sh = rnd(1, 2), sw = rnd(1, 2);
+        int32_t pt = rnd(0, kh - 1), pl = rnd(0, kw - 1);
+        int32_t oh = (ih + pt - 1) / sh + 1, ow = (iw + pl - 1) / sw + 1, n_in = ih * iw * ic;
+        int32_t i, c, oy, ox, ky, kx;
+        tml_layer_t l = {0};
+        tml_net_t net;
+        while ((oh - 1) * sh - pt >= ih) oh--;
+        while ((ow - 1) * sw - pl >= iw) ow--;
+        l.kind = TML_LAYER_DEPTHWISE;
+        l.activation = rnd(TML_ACT_IDENTITY, TML_ACT_RELU6);
+        l.in_h = ih; l.in_w = iw; l.in_c = ic; l.out_h = oh; l.out_w = ow; l.out_c = oc;
+        l.kernel_h = kh; l.kernel_w = kw; l.stride_h = sh; l.stride_w = sw; l.pad_top = pt; l.pad_left = pl;
+        for (i = 0; i < kh * kw * oc; i++) weights[i] = (int8_t)rnd(-128, 127);
+        for (i = 0; i < n_in; i++) ((int8_t *)arena)[i] = input[i] = (int8_t)rnd(-128, 127);
+        for (c = 0; c < oc; c++) {
+            plain[c] = rnd(-(1 << 22), 1 << 22);
+            multiplier[c] = rnd(1 << 30, INT32_MAX);
+            shift[c] = (int8_t)rnd(-20, 2);
+        }
+        l.weight_i8 = weights;
+        l.bias_i32 = plain;
+        l.multiplier = multiplier;
+        l.shift = shift;
+        l.in_scale = 1.0f;
+        l.in_zero = trial % 7 == 0 ? 0 : rnd(-128, 127);
+        l.out_zero = rnd(-128, 127);
+        l.out_scale = 0.25f;
+        l.out_offset = ((n_in + 3) / 4) * 4;
+        net.n_layers = 1; net.layers = &l; net.quantized = 1; net.arena_bytes = l.out_offset + oh * ow * oc;
+        bad += tml_net_validate(&net) != TML_OK;
+        tml_net_run_layer(&net, 0, arena);
+        for (oy = 0; oy < oh; oy++)
+            for (ox = 0; ox < ow; ox++)
+                for (c = 0; c < oc; c++, (*outputs)++) {
+                    int64_t want = plain[c];
+                    for (ky = 0; ky < kh; ky++)
+                        for (kx = 0; kx < kw; kx++) {
+                            int32_t y = oy * sh - pt + ky, x = ox * sw - pl + kx;
+                            if (y >= 0 && y < ih && x >= 0 && x < iw)
+                                want += ((int32_t)input[(y * iw + x) * ic + c / m] - l.in_zero) *
+                                        (int32_t)weights[(ky * kw + kx) * oc + c];
+                        }
+                    bad += ((const int8_t *)arena)[l.out_offset + (oy * ow + ox) * oc + c] !=
+                           ref_out(&l, tml_clamp_i32(want), c);
+                }
+    }
+    return bad;
+}
+
 int main(void)
 {
     unsigned sums = 0, outputs = 0, bad = 0;
@@ -102,6 +161,8 @@ int main(void)
         l.shift = shift;
         l.out_offset = ((n_in + 3) / 4) * 4;
         net.n_layers = 1; net.layers = &l; net.quantized = 1; net.arena_bytes = l.out_offset + oh * ow * oc;
+        net.arena_bytes += tml_net_window_buffer_bytes(&net, &l); /* the gathered window, at the end */
+        if (net.arena_bytes > (int32_t)sizeof arena) continue;
         for (fold = 0; fold < 2; fold++) {
             if (fold) {
                 for (c = 0; c < oc; c++) {
@@ -128,6 +189,7 @@ int main(void)
         }
     }
     bad += dot_mismatches(&sums);
+    bad += depthwise_mismatches(&outputs);
     for (text = "dsp_check: "; *text;) *p++ = *text++;
     p = format_uint(p, sums);
     for (text = " sums, "; *text;) *p++ = *text++;

@@ -30,10 +30,11 @@
 #define TML_NET_KERNEL static inline
 #endif
 
+#include <string.h>
+
 #if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32) && !defined(TML_NET_NO_DSP)
 #define TML_NET_DSP 1
 #include <arm_acle.h>
-#include <string.h>
 #endif
 
 /* ---- dot products: the portable path and the Armv7E-M (DSP) path, side by side ---- */
@@ -211,24 +212,76 @@ static inline int32_t tml_net_conv_i8(const tml_layer_t *layer, const int8_t *in
     return tml_net_conv_i8_window(layer, in, tml_net_window(layer, oy, ox), c);
 }
 
-/* int8 depthwise sum of output channel c over window w: bias + sum (q - in_zero) * w over the
- * window's inside taps, saturated. A window is a few taps of one channel, so the zero point is
- * taken off per term (a DEPTHWISE bias is never folded). By index: a window's first position
- * may lie in the padding. No stores in the loops, so the layer's numbers stay in registers. */
+/*
+ * int8 DEPTHWISE sums over window w: bias + sum (q - in_zero) * w over the window's inside
+ * taps, saturated. A window is a few taps of one channel, so the zero point is taken off per
+ * term (a DEPTHWISE bias is never folded). The weights are channel-minor, [kh][kw][out_c] as
+ * TFLite stores them, so that at each tap the input (channels last) and the weights of
+ * neighbouring channels are neighbours: four channels are summed at once, from one word of
+ * each on Armv7E-M. By index: a window's first position may lie in the padding.
+ */
+
+/* Output channel c alone (the float path's, and channels past the last four). */
 static inline int32_t tml_net_depthwise_i8_window(const tml_layer_t *layer, const int8_t *in, tml_window_t w,
                                                   int32_t c)
 {
     int32_t ky, kx, n = layer->in_c, row = layer->in_w * n, zero = layer->in_zero, sum = 0;
     int32_t channel = w.y0 * row + w.x0 * n + tml_net_depthwise_input(layer, c);
-    const int8_t *wt = layer->weight_i8 + c * layer->kernel_h * layer->kernel_w;
+    int32_t taps = layer->out_c; /* weight stride from one tap to the next */
     for (ky = w.ky0; ky < w.ky1; ky++) {
         int32_t at = channel + ky * row + w.kx0 * n; /* inside the input from here */
-        const int8_t *wr = wt + ky * layer->kernel_w;
-        for (kx = w.kx0; kx < w.kx1; kx++, at += n) {
-            sum += ((int32_t)in[at] - zero) * (int32_t)wr[kx];
+        const int8_t *wt = layer->weight_i8 + (ky * layer->kernel_w + w.kx0) * taps + c;
+        for (kx = w.kx0; kx < w.kx1; kx++, at += n, wt += taps) {
+            sum += ((int32_t)in[at] - zero) * (int32_t)*wt;
         }
     }
     return tml_clamp_i32((int64_t)sum + (layer->bias_i32 != NULL ? layer->bias_i32[c] : 0));
+}
+
+/*
+ * sum (q - zero) * w of four neighbouring channels into acc[4], over rows x cols taps: x and
+ * wt point at the first tap's four bytes, the next tap is step bytes further in both, the next
+ * row's first tap x_skip and w_skip past the row's end. The layer's numbers come as arguments
+ * so that everything the inner loop touches stays in registers.
+ */
+TML_NET_KERNEL void tml_net_depthwise4_i8_sums(const int8_t *x, const int8_t *wt, int32_t rows, int32_t cols,
+                                                int32_t step, int32_t x_skip, int32_t w_skip, int32_t zero,
+                                                int32_t *acc)
+{
+    int32_t k, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+#ifdef TML_NET_DSP
+    /* the zero point in both halfwords, taken off the input's widened bytes two at a time */
+    int16x2_t zeros = (int16x2_t)(((uint32_t)(zero & 0xffff) << 16) | (uint32_t)(zero & 0xffff));
+#endif
+    for (; rows > 0; rows--, x += x_skip, wt += w_skip) {
+        for (k = cols; k > 0; k--, x += step, wt += step) {
+#ifdef TML_NET_DSP
+            /* bytes 0 and 2, then 1 and 3, as halfwords: (q - zero) * w per channel with
+             * SMLABB (bottom halves) and SMLATT (top halves) */
+            uint32_t qv, wv;
+            int16x2_t q02, q13, w02, w13;
+            memcpy(&qv, x, sizeof qv);
+            memcpy(&wv, wt, sizeof wv);
+            q02 = __ssub16(__sxtb16((int8x4_t)qv), zeros);
+            q13 = __ssub16(tml_net_sxtb16_odd(qv), zeros);
+            w02 = __sxtb16((int8x4_t)wv);
+            w13 = tml_net_sxtb16_odd(wv);
+            s0 = __smlabb(q02, w02, s0);
+            s2 = __smlatt(q02, w02, s2);
+            s1 = __smlabb(q13, w13, s1);
+            s3 = __smlatt(q13, w13, s3);
+#else
+            s0 += ((int32_t)x[0] - zero) * (int32_t)wt[0];
+            s1 += ((int32_t)x[1] - zero) * (int32_t)wt[1];
+            s2 += ((int32_t)x[2] - zero) * (int32_t)wt[2];
+            s3 += ((int32_t)x[3] - zero) * (int32_t)wt[3];
+#endif
+        }
+    }
+    acc[0] = s0;
+    acc[1] = s1;
+    acc[2] = s2;
+    acc[3] = s3;
 }
 
 static inline int32_t tml_net_depthwise_i8(const tml_layer_t *layer, const int8_t *in, int32_t oy, int32_t ox,
@@ -254,47 +307,94 @@ static inline void tml_net_out_range_i8(const tml_layer_t *layer, int32_t *lo, i
 }
 
 /* int8 DEPTHWISE in integers: requantize, add out_zero, clamp (as tml_net_run_conv_requantized).
- * Per position the window is found once, for all its output channels. */
+ * Per position the window is found once, for all its output channels, four at a time. */
 static inline void tml_net_run_depthwise_requantized(const tml_layer_t *layer, const int8_t *in, int8_t *out)
 {
-    int32_t oy, ox, c, lo, hi;
+    int32_t oy, ox, c, k, lo, hi, acc[4], step = layer->out_c;
+    /* four channels at a time when each output channel reads its own input channel */
+    int32_t by_four = layer->out_c == layer->in_c ? layer->out_c & ~(int32_t)3 : 0;
     tml_net_out_range_i8(layer, &lo, &hi);
     for (oy = 0; oy < layer->out_h; oy++) {
         for (ox = 0; ox < layer->out_w; ox++) {
             tml_window_t w = tml_net_window(layer, oy, ox);
+            int32_t cols = w.kx1 - w.kx0;
+            const int8_t *x = in + ((w.y0 + w.ky0) * layer->in_w + w.x0 + w.kx0) * step;
+            const int8_t *wt = layer->weight_i8 + (w.ky0 * layer->kernel_w + w.kx0) * step;
             int8_t *o = out + (oy * layer->out_w + ox) * layer->out_c;
-            for (c = 0; c < layer->out_c; c++) {
+            for (c = 0; c < by_four; c += 4) {
+                tml_net_depthwise4_i8_sums(x + c, wt + c, w.ky1 - w.ky0, cols, step, (layer->in_w - cols) * step,
+                                           (layer->kernel_w - cols) * step, layer->in_zero, acc);
+                for (k = 0; k < 4; k++) {
+                    int64_t bias = layer->bias_i32 != NULL ? layer->bias_i32[c + k] : 0;
+                    o[c + k] = tml_net_out_i8(layer, c + k, (int64_t)acc[k] + bias, lo, hi);
+                }
+            }
+            for (; c < layer->out_c; c++) {
                 o[c] = tml_net_out_i8(layer, c, tml_net_depthwise_i8_window(layer, in, w, c), lo, hi);
             }
         }
     }
 }
 
+/* Window w of the input gathered into buf[kernel_h][kernel_w][in_c], in_zero where it lies in
+ * the padding (see tml_net_window_buffer_bytes): summing (q - in_zero) * w over the whole
+ * buffer adds nothing for the padding, so the folded bias is exact at every position. */
+static inline void tml_net_gather_window(const tml_layer_t *layer, const int8_t *in, tml_window_t w, int8_t *buf)
+{
+    int32_t ky, n = layer->in_c, row = layer->kernel_w * n;
+    int zero = (int8_t)layer->in_zero;
+    for (ky = 0; ky < layer->kernel_h; ky++, buf += row) {
+        if (ky < w.ky0 || ky >= w.ky1) {
+            memset(buf, zero, (size_t)row);
+            continue;
+        }
+        memset(buf, zero, (size_t)(w.kx0 * n));
+        memcpy(buf + w.kx0 * n, in + ((w.y0 + ky) * layer->in_w + w.x0 + w.kx0) * n, (size_t)((w.kx1 - w.kx0) * n));
+        memset(buf + w.kx1 * n, zero, (size_t)((layer->kernel_w - w.kx1) * n));
+    }
+}
+
 /*
  * int8 CONV (and dense) in integers: requantize, add out_zero, clamp; ReLU and ReLU6 are
- * clamps too. Per position the window is found once; two output channels at a time share the
+ * clamps too. Per position the window is found once (gathered into buffer when the layer has
+ * one, else read in place one kernel row at a time); two output channels at a time share the
  * input's loads (an odd last channel is summed twice, once thrown away).
  */
-static inline void tml_net_run_conv_requantized(const tml_layer_t *layer, const int8_t *in, int8_t *out)
+static inline void tml_net_run_conv_requantized(const tml_layer_t *layer, const int8_t *in, int8_t *out,
+                                                int8_t *buffer)
 {
-    int32_t oy, ox, c, ky, k, n = layer->in_c, per = layer->kernel_h * layer->kernel_w * n, lo, hi;
+    int32_t oy, ox, c, r, k, n = layer->in_c, per = layer->kernel_h * layer->kernel_w * n, lo, hi;
+    tml_window_t whole = {0, 0, 0, 0, 0, 0};
+    whole.ky1 = layer->kernel_h;
+    whole.kx1 = layer->kernel_w;
     tml_net_out_range_i8(layer, &lo, &hi);
     for (oy = 0; oy < layer->out_h; oy++) {
         for (ox = 0; ox < layer->out_w; ox++) {
             tml_window_t w = tml_net_window(layer, oy, ox);
-            int32_t run = (w.kx1 - w.kx0) * n;
+            /* rows of run contiguous bytes, from x (next row x_row further) and from the
+             * weights (kernel_w * n further) */
+            int32_t rows = w.ky1 - w.ky0, run = (w.kx1 - w.kx0) * n, x_row = layer->in_w * n;
             const int8_t *x = in + ((w.y0 + w.ky0) * layer->in_w + w.x0 + w.kx0) * n;
             const int8_t *first = layer->weight_i8 + (w.ky0 * layer->kernel_w + w.kx0) * n;
             int8_t *o = out + (oy * layer->out_w + ox) * layer->out_c;
+            int plain, all_taps = run == layer->kernel_w * n && rows == layer->kernel_h;
+            if (buffer != NULL) {
+                tml_net_gather_window(layer, in, w, buffer);
+                w = whole; /* the sum runs over the whole kernel */
+                all_taps = 1;
+                rows = 1;
+                run = per;
+                x = buffer;
+                first = layer->weight_i8;
+            }
             /* the stored bias is the whole answer unless the zero point's share needs work */
-            int plain = layer->in_zero == 0 || (layer->bias_folded && run == layer->kernel_w * n &&
-                                                w.ky1 - w.ky0 == layer->kernel_h);
+            plain = layer->in_zero == 0 || (layer->bias_folded && all_taps);
             for (c = 0; c < layer->out_c; c += 2) {
                 const int8_t *wt = first + c * per, *w1 = c + 1 < layer->out_c ? wt + per : wt;
                 int32_t sum[2] = {0, 0}, part[2];
-                for (ky = 0; ky < w.ky1 - w.ky0; ky++) {
-                    int32_t at = ky * layer->kernel_w * n;
-                    tml_net_dot2_i8(x + ky * layer->in_w * n, wt + at, w1 + at, run, part);
+                for (r = 0; r < rows; r++) {
+                    int32_t at = r * layer->kernel_w * n;
+                    tml_net_dot2_i8(x + r * x_row, wt + at, w1 + at, run, part);
                     sum[0] += part[0];
                     sum[1] += part[1];
                 }

@@ -165,7 +165,9 @@ static inline int tml_net_run_layer(const tml_net_t *net, int32_t k, void *arena
         tml_net_run_dense_f32(layer, (const float *)in, (float *)out);
     } else if (TML_NET_HAS_LAYER(TML_LAYER_CONV) && layer->kind == TML_LAYER_CONV && net->quantized &&
                !tml_net_conv_in_float(layer)) {
-        tml_net_run_conv_requantized(layer, (const int8_t *)in, (int8_t *)out);
+        int32_t buffer = tml_net_window_buffer_bytes(net, layer);
+        tml_net_run_conv_requantized(layer, (const int8_t *)in, (int8_t *)out,
+                                     buffer > 0 ? (int8_t *)tml_arena_at(arena, net->arena_bytes - buffer) : NULL);
     } else if (TML_NET_HAS_LAYER(TML_LAYER_DEPTHWISE) && layer->kind == TML_LAYER_DEPTHWISE && net->quantized &&
                !tml_net_conv_in_float(layer)) {
         tml_net_run_depthwise_requantized(layer, (const int8_t *)in, (int8_t *)out);

@@ -79,7 +79,7 @@ typedef struct {
                                 AFFINE: [c]; ADD of a float net: the two inputs' factors [2] */
     const float *bias_f32;   /* CONV, DEPTHWISE: [out_c] or NULL; AFFINE: [c] */
     /* int8 nets: CONV's tables, and DEPTHWISE's with its weight layout */
-    const int8_t *weight_i8;   /* CONV: [out_c][kernel_h][kernel_w][in_c] */
+    const int8_t *weight_i8;   /* CONV: [out_c][kernel_h][kernel_w][in_c]; DEPTHWISE: [kernel_h][kernel_w][out_c] */
     const int32_t *bias_i32;   /* CONV: [out_c] or NULL, in units of in_scale * weight scale */
     const int32_t *multiplier; /* CONV: [out_c], Q31 in [2^30, 2^31) (see tml_requantize); int8 ADD: [3],
                                   the inputs' (their sign is the factor's) and the output's; MUL: [1] */
@@ -161,6 +161,24 @@ static inline const void *tml_arena_at_const(const void *arena, int32_t offset)
 static inline int tml_net_conv_in_float(const tml_layer_t *layer)
 {
     return layer->out_float == 1 || layer->activation > TML_ACT_RELU6;
+}
+
+/*
+ * Bytes of the window buffer an int8 CONV with a kernel larger than 1x1 gathers each
+ * position's window into (im2col), padding filled with in_zero: one dot product over the
+ * whole window per output channel, whatever the input's channel count, and no correction
+ * for the padding. It lies at the end of the arena, [arena_bytes - bytes, arena_bytes), which
+ * the compiler's plan keeps free of tensors; 0 for every other layer. The kernel's integers
+ * are the same either way.
+ */
+static inline int32_t tml_net_window_buffer_bytes(const tml_net_t *net, const tml_layer_t *layer)
+{
+    int64_t bytes = (int64_t)layer->kernel_h * layer->kernel_w * layer->in_c;
+    if (!net->quantized || layer->kind != TML_LAYER_CONV || tml_net_conv_in_float(layer) ||
+        layer->kernel_h * layer->kernel_w == 1 || bytes > TML_MAX_I8_WINDOW) {
+        return 0;
+    }
+    return (int32_t)((bytes + 3) & ~(int64_t)3);
 }
 
 /* The part of output position (oy, ox)'s window inside the input (see tml_window_t). */

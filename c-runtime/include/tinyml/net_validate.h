@@ -313,8 +313,16 @@ static inline int tml_net_validate_input_place(const tml_net_t *net, int32_t k, 
     }
     for (j = producer + 1; j < k; j++) {
         const tml_layer_t *other = &net->layers[j];
-        if (tml_net_overlap(at, at + bytes, other->out_offset, tml_net_output_end(net, other))) {
-            return TML_E_ARENA; /* the input was overwritten before layer k reads it */
+        if (tml_net_overlap(at, at + bytes, other->out_offset, tml_net_output_end(net, other)) ||
+            tml_net_overlap(at, at + bytes, net->arena_bytes - tml_net_window_buffer_bytes(net, other),
+                            net->arena_bytes)) {
+            return TML_E_ARENA; /* the input was overwritten (or a window buffer) before layer k reads it */
+        }
+    }
+    {
+        int64_t buffer = tml_net_window_buffer_bytes(net, layer);
+        if (tml_net_overlap(at, at + bytes, net->arena_bytes - buffer, net->arena_bytes)) {
+            return TML_E_ARENA; /* the layer's own window buffer */
         }
     }
     if (tml_net_overlap(at, at + bytes, out_at, out_end) &&
@@ -330,8 +338,9 @@ static inline int tml_net_validate_arena(const tml_net_t *net, int32_t k)
     const tml_layer_t *layer = &net->layers[k];
     int64_t in_bytes = (int64_t)tml_net_in_bytes(net) * layer->in_h * layer->in_w * layer->in_c;
     int status;
-    if (layer->out_offset < 0 || layer->out_offset % 4 != 0 || tml_net_output_end(net, layer) > net->arena_bytes) {
-        return TML_E_ARENA;
+    if (layer->out_offset < 0 || layer->out_offset % 4 != 0 ||
+        tml_net_output_end(net, layer) > net->arena_bytes - tml_net_window_buffer_bytes(net, layer)) {
+        return TML_E_ARENA; /* outside the arena, or over the layer's window buffer */
     }
     status = tml_net_validate_input_place(net, k, tml_net_producer(k, layer->in_from), layer->in_offset, in_bytes);
     if (status == TML_OK && tml_net_is_binary(layer)) {

@@ -64,6 +64,7 @@ export interface NetLayer {
   weightF32: Float32Array | null;
   /** conv: [out] or null; affine: per-channel shift. */
   biasF32: Float32Array | null;
+  /** conv: [out][kh][kw][in]; depthwise: [kh][kw][out] (channel-minor, see channelMinor). */
   weightI8: Int8Array | null;
   /** With biasFolded: bias - inZero * (sum of the channel's weights), see net.h. */
   biasI32: Int32Array | null;
@@ -867,6 +868,32 @@ function foldZeroPoint(bias: Int32Array, weights: Int8Array, perChannel: number,
   return true;
 }
 
+/**
+ * Bytes of an int8 layer's window buffer at the end of the arena: a requantized convolution
+ * with a kernel larger than 1x1 gathers each window there (tml_net_window_buffer_bytes in
+ * c-runtime/include/tinyml/net_types.h, whose rule this is; the validator checks the plan).
+ */
+function windowBufferBytes(layer: NetLayer): number {
+  const [kh, kw] = layer.kernel;
+  const convInFloat = layer.outFloat || FLOAT_ACTIVATIONS.includes(layer.activation);
+  return layer.kind === 'conv' && !convInFloat && kh * kw > 1 ? roundUp4(kh * kw * layer.inShape[2]) : 0;
+}
+
+/**
+ * Weights [out][taps] as [taps][out]: the int8 depthwise kernel's layout (net_i8.h, as TFLite
+ * stores them), where the weights of neighbouring channels at one tap are one word.
+ */
+function channelMinor(weights: Int8Array, outC: number): Int8Array {
+  const taps = weights.length / outC;
+  const out = new Int8Array(weights.length);
+  for (let o = 0; o < outC; o++) {
+    for (let t = 0; t < taps; t++) {
+      out[t * outC + o] = weights[o * taps + t];
+    }
+  }
+  return out;
+}
+
 /** Layers with weights over a window: a convolution (dense included) or a depthwise one. */
 export function isFilter(kind: LayerKind): boolean {
   return kind === 'conv' || kind === 'depthwise';
@@ -1023,6 +1050,9 @@ export function quantizeNet(
       }
       // a depthwise kernel takes the zero point off per term: its bias stays plain
       layer.biasFolded = f.kind === 'conv' && foldZeroPoint(layer.biasI32, layer.weightI8, perChannel, layer.inZero);
+      if (f.kind === 'depthwise') {
+        layer.weightI8 = channelMinor(layer.weightI8, cout);
+      }
       layer.weightF32 = null;
       layer.biasF32 = null;
     }
@@ -1033,5 +1063,12 @@ export function quantizeNet(
     return layer;
   });
   const tables: NetTables = { ...float, featureType: 'int8', layers, calibration };
-  return { ...tables, ...planArena(layers, float.nInputs, l => outputElementBytes(tables, l) * shapeSize(l.outShape)) };
+  const plan = planArena(layers, float.nInputs, l => outputElementBytes(tables, l) * shapeSize(l.outShape));
+  // the window buffers go after every tensor, where the runtime finds them
+  const buffers = layers.map(windowBufferBytes);
+  return {
+    ...tables,
+    arenaBytes: plan.arenaBytes + Math.max(...buffers),
+    liveBytes: plan.liveBytes.map((bytes, k) => bytes + buffers[k])
+  };
 }
