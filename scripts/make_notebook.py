@@ -513,6 +513,286 @@ int32_t condition = pump_predict(row);      /* index into pump_class_names */
 ```"""),
 ]
 
+KWS = [
+    ("markdown", """# Keyword spotting from a `.tflite` file: MLPerf Tiny's DS-CNN on a Cortex-M4F, bit for bit
+
+MLPerf Tiny's keyword-spotting reference model is a depthwise-separable CNN (DS-CNN): it takes one
+second of speech as 49 frames of 10 MFCCs and picks one of 12 classes (ten Speech Commands
+keywords, silence, unknown). MLCommons publishes it trained and quantized, as a full-integer int8
+TensorFlow Lite file (Apache License 2.0). This tutorial takes that file as it is and
+
+1. shows what it holds: layers, parameters, multiply-adds, activation memory;
+2. answers whether it fits a Cortex-M4F part with 256 KB of flash and 64 KB of RAM;
+3. checks the exported C against TensorFlow Lite Micro's interpreter: every output, then every
+   intermediate tensor, bit for bit;
+4. builds the header for a Cortex-M4F, runs it in QEMU and measures its flash.
+
+Besides tinyml-lab it needs the model file (next cell), TFLite Micro's Python interpreter for the
+reference (`pip install --pre tflite-micro`), gcc, and for the last part `arm-none-eabi-gcc` with
+newlib and `qemu-system-arm` (Debian: `apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi
+qemu-system-arm`)."""),
+    ("markdown", """## The model file
+It is not in this repository: MLCommons' [tiny](https://github.com/mlcommons/tiny) repository has
+it as `benchmark/training/keyword_spotting/trained_models/kws_ref_model.tflite`. The next cell
+looks for it where the project's tests do: in the folder `TINYML_MODELS_DIR` names, else in
+`shared/models/mlperf-tiny/` in the notebook's folder or any folder above it."""),
+    ("code", """import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+import tinyml_lab
+
+
+class ModelNotFound(Exception):
+    def _render_traceback_(self):  # Jupyter shows this line instead of a traceback
+        return [f"ModelNotFound: {self}"]
+
+
+def find_model(filename):
+    env = os.environ.get("TINYML_MODELS_DIR")
+    places = [Path(env)] if env else []
+    places += [folder / "shared" / "models" / "mlperf-tiny" for folder in (Path.cwd(), *Path.cwd().parents)]
+    for place in places:
+        if (place / filename).is_file():
+            return place / filename
+    raise ModelNotFound(
+        f"{filename} is not in {'TINYML_MODELS_DIR=' + env + ', nor in ' if env else ''}shared/models/mlperf-tiny "
+        f"in {Path.cwd()} or a folder above it: set TINYML_MODELS_DIR to the folder that holds it "
+        "(mlcommons/tiny: benchmark/training/keyword_spotting/trained_models)")
+
+
+MODEL = find_model("kws_ref_model.tflite")
+print(f"{MODEL}: {MODEL.stat().st_size:,} bytes")"""),
+    ("markdown", """## What is in it
+`convert(..., dtype="int8")` reads the file's operators and keeps its quantization: per-channel
+weight scales, int32 biases, every tensor's scale and zero point. Nothing is calibrated: the
+integers are the file's. The table lists what the C code runs: the file's 13 operators make 12
+layers (the RESHAPE before the dense layer moves no data). *live B* is the activation memory
+held while a layer runs; the largest is the arena the header needs."""),
+    ("code", """kws = tinyml_lab.convert(MODEL, name="kws", dtype="int8")
+q_in = kws.ir["input_quantization"]
+print(kws)
+print(f"input {kws.ir['input_shape']} (49 frames x 10 MFCCs): int8, scale {q_in['scale']:.7g}, "
+      f"zero point {q_in['zero_point']}; {kws.ir['n_outputs']} classes (the file names none: 0-11)\\n")
+structure = kws.structure
+print(f"{'layer':20s} {'output':>9s} {'params':>7s} {'mult-adds':>10s} {'weights B':>9s} {'live B':>7s}")
+for layer in structure["layers"]:
+    shape = "x".join(map(str, layer["outShape"]))
+    print(f"{layer['name']:20s} {shape:>9s} {layer['params']:7,d} {layer['macs']:10,d} "
+          f"{layer['weightBytes']:9,d} {layer['liveBytes']:7,d}")
+print(f"\\n{structure['totalParams']:,} parameters, {structure['totalMacs']:,} multiply-adds per inference, "
+      f"arena {structure['arenaBytes']:,} B")"""),
+    ("markdown", """## Inspect
+The widget shows the same layers with charts, the size on each target, the header, and the
+agreement of the C runtime (compiled to WebAssembly, in your browser) with TFLite Micro on the
+rows it is given. The rows: 100 random inputs over the whole int8 input range. The header takes
+real-valued features and quantizes them with the file's input scale and zero point, so
+`scale * (code - zero)` gives each int8 code back exactly."""),
+    ("code", """codes = np.random.default_rng(0).integers(-128, 128, size=(100, 490)).astype(np.int8)
+X = (np.float32(q_in["scale"]) * (codes.astype(np.float32) - q_in["zero_point"])).astype(np.float32)
+inspector = tinyml_lab.inspect(MODEL, X, name="kws", dtype="int8")
+inspector"""),
+    ("markdown", """## Does it fit?
+The estimate for a Cortex-M4F (the tables are the header's bytes; the code size is fitted to
+arm-none-eabi-gcc -Os builds), against a part with 256 KB of flash and 64 KB of RAM such as an
+STM32L432KC. It counts the model only: not the MFCC front end that turns audio into these 490
+values, not its audio buffers, not the rest of your firmware. The flash is measured further down."""),
+    ("code", """PART = {"name": "STM32L432KC (Cortex-M4F, 256 KB flash, 64 KB RAM)", "flash": 256 * 1024,
+        "ram": 64 * 1024}
+size = kws.size
+print(f"estimate on {size['target']} against {PART['name']}:")
+for memory, total in (("flash", kws.flash_bytes), ("ram", kws.ram_bytes)):
+    share = total / PART[memory]
+    print(f"  {memory.upper():5s} {total:7,d} B = {share:5.1%} of {PART[memory] // 1024} KB: "
+          f"{'fits' if share <= 1 else 'does NOT fit'}")
+    for item in size[memory]:
+        print(f"        {item['bytes']:7,d} B  {item['name']}")
+assert kws.flash_bytes <= PART["flash"] and kws.ram_bytes <= PART["ram"]"""),
+    ("markdown", """## Agreement with TensorFlow Lite Micro
+`evaluate` runs the C runtime (WebAssembly) on the 100 rows and TFLite Micro's host interpreter
+(the `tflite-micro` package, its reference kernels) on the same int8 codes, and compares the
+outputs: max abs error 0 means every output is the same integer.
+
+This checks arithmetic, not accuracy. Every layer is integer arithmetic the file fixes: int8
+products summed in int32, a per-channel fixed-point requantization with its rounding, a clamp.
+No input is special to that arithmetic: random codes over the whole int8 range run every one of
+those operations on every value of every layer, and reach saturation and the clamps more often
+than speech does, so a different rounding or clamp rule would show. What it says nothing about is
+how well the model spots keywords: no audio is used here, and on random inputs the labels
+themselves mean nothing."""),
+    ("code", """report = kws.evaluate(X)
+print(report)
+assert report.max_abs_error == 0 and report.label_agreement == 1.0
+assert not report.failures(min_agreement=1.0, max_relative_error=0.0)"""),
+    ("markdown", """The outputs alone are a weak test, though: on random inputs the softmax saturates, and most
+outputs are the code of probability 0. A difference of one unit in an earlier layer could vanish
+there. Compare every layer below, after the export."""),
+    ("code", """out_q = kws.ir["layers"][-1]["quantization"]["output"]
+device_codes = np.round(report.device_values.reshape(len(X), -1) / out_q["scale"]).astype(int) + out_q["zero_point"]
+print(f"{np.mean(device_codes == -128):.0%} of the {device_codes.size:,} outputs are -128 (probability 0); "
+      f"{len({tuple(row) for row in device_codes})} different output rows of {len(X)}")"""),
+    ("markdown", """## Export the header
+One file with the tables and the runtime it uses: no other source, no allocation."""),
+    ("code", """print("wrote", kws.save("kws.h"))
+print("\\n".join(kws.header.splitlines()[:11]))"""),
+    ("markdown", """## Every layer, bit for bit
+The header compiled with gcc runs the network a layer at a time (`tml_net_load_input`, then
+`tml_net_run_layer` for each layer: the runtime's own driver, in the header) and writes each
+layer's int8 output; TFLite Micro's interpreter keeps every intermediate tensor when asked to
+(`kPreserveAllTensors`). The layer names number the file's operators, so each C layer is compared
+with its operator's output tensor."""),
+    ("code", """from tflite_micro.python.tflite_micro import runtime
+from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+
+Path("kws_layers.c").write_text(\"\"\"#include <stdio.h>
+#include "kws.h"
+
+/* Rows of KWS_N_FEATURES float32 on stdin; each layer's int8 output, in order, on stdout. */
+int main(void)
+{
+    static float arena[(KWS_ARENA_BYTES + 3) / 4];
+    float x[KWS_N_FEATURES];
+    int32_t k;
+    while (fread(x, sizeof x[0], KWS_N_FEATURES, stdin) == KWS_N_FEATURES) {
+        tml_net_load_input(&kws_net, x, arena);
+        for (k = 0; k < kws_net.n_layers; k++) {
+            const tml_layer_t *layer = &kws_net.layers[k];
+            tml_net_run_layer(&kws_net, k, arena);
+            fwrite((const char *)arena + layer->out_offset, 1, (size_t)(layer->out_h * layer->out_w * layer->out_c),
+                   stdout);
+        }
+    }
+    return 0;
+}
+\"\"\")
+subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-pedantic",
+                "kws_layers.c", "-o", "kws_layers", "-lm"], check=True)
+layers = structure["layers"]
+sizes = [int(np.prod(layer["outShape"])) for layer in layers]
+ours = subprocess.run(["./kws_layers"], input=X.tobytes(), capture_output=True, check=True).stdout
+ours = np.frombuffer(ours, dtype=np.int8).reshape(len(X), sum(sizes))
+
+flatbuffer = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(MODEL.read_bytes(), 0))
+operators = flatbuffer.subgraphs[0].operators
+tflm = runtime.Interpreter.from_file(str(MODEL), intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors)
+differing = np.zeros(len(layers), dtype=int)
+for row, code in enumerate(codes):
+    tflm.set_input(code.reshape(1, 49, 10, 1), 0)
+    tflm.invoke()
+    start = 0
+    for k, layer in enumerate(layers):
+        operator = operators[int(layer["name"].split()[-1])]   # "conv2d 0": the file's operator 0
+        theirs = tflm.GetTensor(operator.outputs[0], 0)["tensor_data"].reshape(-1)
+        assert theirs.size == sizes[k], layer["name"]
+        differing[k] += np.count_nonzero(theirs != ours[row, start:start + sizes[k]])
+        start += sizes[k]
+for layer, n, d in zip(layers, sizes, differing):
+    print(f"{layer['name']:20s} {n * len(X):9,d} int8 values, {d} differ")
+print(f"every layer: {sum(sizes) * len(X):,} values compared, {differing.sum()} differ")
+assert differing.sum() == 0"""),
+    ("markdown", """## On an emulated Cortex-M4F
+`save_bundle` writes the header with test vectors (input rows and the outputs expected: TFLite
+Micro's, and the WebAssembly runtime's), a C harness, start-up code and a linker script for
+QEMU's `mps2-an386` board (a Cortex-M4F), and a Makefile. `run_in_qemu` builds it with
+arm-none-eabi-gcc (-Os, hard float, newlib nano) and runs it. The harness prints one line per set
+of expected outputs; it calls the first one *scikit-learn* whatever the model came from: here it
+holds TFLite Micro's outputs. Eight vectors take a few seconds."""),
+    ("code", """from tinyml_lab.bundle import run_in_qemu
+
+bundle = kws.save_bundle("kws_bundle", X[:8])
+run = run_in_qemu(bundle.path, count_instructions=False)
+print(run.console.strip())
+assert run.passed and all(line.status == "PASS" and line.max_abs_error == 0 for line in run.agreement)"""),
+    ("markdown", """### Flash and stack, measured
+The bundle's firmware also holds the harness and the test vectors. To see what the model costs,
+compile a function that only calls `kws_predict`, with the bundle's compiler flags: the object is
+the model's code and tables; linking it pulls in the C library functions it calls (`expf`, for
+the softmax); gcc's `-fstack-usage` gives each function's stack frame, and as nothing recurses,
+their sum bounds the stack one inference needs."""),
+    ("code", """makefile = (bundle.path / "Makefile").read_text()
+arm_flags = next(line for line in makefile.splitlines() if line.startswith("ARM_FLAGS")).split("=", 1)[1].split()
+Path("kws_probe.c").write_text(\"\"\"#include "kws.h"
+
+int32_t kws_classify(const float *x)
+{
+    return kws_predict(x);
+}
+\"\"\")
+subprocess.run(["arm-none-eabi-gcc", "-std=c99", *arm_flags, "-fstack-usage", "-c", "kws_probe.c",
+                "-o", "kws_probe.o"], check=True)
+subprocess.run(["arm-none-eabi-gcc", *arm_flags, "--specs=nano.specs", "-nostartfiles", "-Wl,--gc-sections",
+                "-Wl,-e,kws_classify", "kws_probe.o", "-lm", "-o", "kws_probe.elf"], check=True)
+
+
+def flash(path):  # .text + .data, as arm-none-eabi-size counts them
+    text, data = subprocess.run(["arm-none-eabi-size", path], capture_output=True, text=True,
+                                check=True).stdout.splitlines()[1].split()[:2]
+    return int(text) + int(data)
+
+
+frames = {line.split()[0].rsplit(":", 1)[1]: int(line.split()[1])
+          for line in Path("kws_probe.su").read_text().splitlines()}
+for label, path, what in (("kws_predict and its tables", "kws_probe.o", "compiled"),
+                          ("the same, linked", "kws_probe.elf", "+ the C library functions it calls"),
+                          ("the whole test firmware", bundle.path / "build" / "mps2_an386.elf",
+                           "harness, 8 test vectors, start-up, newlib nano")):
+    print(f"flash  {label:27s} {flash(path):7,d} B  {what}")
+print(f"flash  {'estimated':27s} {kws.flash_bytes:7,d} B")
+stack = sum(frames.values())   # no recursion: the deepest call path holds at most every frame once
+print(f"stack  at most {stack:,} B: kws_predict's frame {frames['kws_predict']:,} B (the {structure['arenaBytes']:,} B "
+      f"arena lives there) + its helpers' {stack - frames['kws_predict']} B, expf's aside; RAM estimated "
+      f"{kws.ram_bytes:,} B")
+assert flash("kws_probe.elf") <= PART["flash"] and stack <= PART["ram"]"""),
+    ("markdown", """### Instructions per inference
+QEMU models no cycles, but it can log every instruction it executes: `Bundle.run_in_qemu()` (and
+the widget's *Export bundle* with a QEMU run) traces each test vector and counts the instructions
+between the harness's markers. This model executes about 22 million per inference, and tracing
+them takes QEMU one and a half to two minutes per vector on a two-core PC, so this notebook does
+not by default: set `COUNT_INSTRUCTIONS = True` to count one inference. Without it, the cell prints
+the compiler's estimate, which the project's tests check against QEMU counts (within 15% for
+networks). Instructions are not cycles: on a real Cortex-M4 loads, taken branches and flash wait
+states cost more than one cycle."""),
+    ("code", """COUNT_INSTRUCTIONS = False   # True: trace one inference in QEMU (about two minutes)
+
+estimate = kws.structure["estimatedInstructions"]
+if COUNT_INSTRUCTIONS:
+    traced = kws.save_bundle("kws_bundle_traced", X[:1]).run_in_qemu()
+    assert traced.passed
+    print(f"{traced.mean_instructions:,.0f} instructions per inference, counted in QEMU "
+          f"(estimate {estimate:,}: {estimate / traced.mean_instructions - 1:+.1%})")
+else:
+    print(f"{estimate:,} instructions per inference, estimated; "
+          "set COUNT_INSTRUCTIONS = True to count them in QEMU")"""),
+    ("markdown", """## What this measured, and what it did not
+**Measured here:** the header computes TFLite Micro's integers (its reference kernels, the host
+interpreter) on 100 random inputs: all 1,200 outputs, and all 7.2 million values of the
+intermediate layers; the same header, built for a Cortex-M4F, gives the same outputs in QEMU on
+8 of them; its flash, compiled and linked; its stack frames.
+
+**Not measured:** accuracy on Speech Commands (no audio here; equal integers on these inputs are
+evidence, not proof, that the file's accuracy carries over); the MFCC front end, which the header
+does not contain, and its cost; time on a real part (QEMU counts instructions, not cycles).
+
+**For comparison** (`bench/mlperf_tiny/README.md`: this model, firmware for the same emulated
+board, instructions counted the same way): TensorFlow Lite Micro with CMSIS-NN kernels needs
+106,608 B of flash and 7.70 M instructions per inference, with its reference kernels 94,504 B and
+43.0 M; this runtime about 33 KB and 22.4 M. The runtime is portable C99 without CMSIS-NN's
+hand-tuned kernels: a third of the flash, half the reference kernels' instructions, but about
+three times CMSIS-NN's."""),
+    ("markdown", """## On the device
+```c
+#include "kws.h"
+
+float mfcc[KWS_N_FEATURES];             /* 49 frames x 10 MFCCs, frame by frame, real values */
+int32_t keyword = kws_predict(mfcc);    /* 0..11, or a negative TML_E_* code */
+```
+`kws_predict` puts its `KWS_ARENA_BYTES` (16,000) of scratch on the stack; `kws_run(x, arena, out,
+n)` takes a static buffer of yours instead. A front end that already gives int8 codes `c` passes
+`scale * (c - zero)`, which the header turns back into `c`."""),
+]
+
 NOTEBOOKS = {
     "getting_started_trees.ipynb": TREES,
     "neural_network_int8.ipynb": NETWORK,
@@ -521,6 +801,7 @@ NOTEBOOKS = {
     "imu_gesture.ipynb": IMU,
     "audio_event_detection.ipynb": AUDIO,
     "boosted_trees_missing_values.ipynb": BOOSTING,
+    "keyword_spotting_tflite.ipynb": KWS,
 }
 
 

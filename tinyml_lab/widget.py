@@ -150,8 +150,9 @@ class Inspector(TinyMLWidget):
     def converted(self) -> ConvertedModel:
         """The model compiled with the widget's current options (same core as the browser)."""
         options = dict(self.options)
-        if "calibration" not in options and self.data.get("x"):
+        if "calibration" not in options and self.data.get("x") and "input_quantization" not in self.ir:
             # as the browser does: an int8 network without calibration rows is calibrated on X_test
+            # (a quantized file brings its own numbers)
             options["calibration"] = self.data["x"]
         return ConvertedModel(self._model, self.ir, options)
 

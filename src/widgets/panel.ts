@@ -184,11 +184,17 @@ export class InspectorPanel {
       throw new Error('no test data: pass X_test to tinyml_lab.inspect');
     }
     const { array: x, shape } = decodeArray(state.data.x, 'float32', 'X_test');
-    // An int8 network is calibrated on the kernel's calibration rows, else on X_test.
+    // An int8 network is calibrated on the kernel's calibration rows, else on X_test; a quantized
+    // file (its IR's input_quantization) brings its own numbers and takes no rows.
     const calibration = (state.options as { calibration?: unknown }).calibration;
+    const quantizedSource = (state.ir as { input_quantization?: unknown } | null)?.input_quantization !== undefined;
     const model = compileModel(state.ir, {
       ...state.options,
-      calibration: calibration ? decodeArray(calibration, 'float32', 'calibration').array : x
+      calibration: calibration
+        ? decodeArray(calibration, 'float32', 'calibration').array
+        : quantizedSource
+          ? undefined
+          : x
     });
     if (shape.length !== 2 || shape[1] !== inputCount(model.ir)) {
       throw new Error(

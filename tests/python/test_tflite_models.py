@@ -36,6 +36,19 @@ def test_a_tiny_int8_convolution_is_bit_exact_with_tflite_micro(tmp_path):
     assert np.asarray(device).min() == 0 and np.asarray(device).max() == 6
 
 
+
+def test_an_int8_file_keeps_its_own_quantization_in_the_header_and_the_inspector(tmp_path):
+    """The header says whose numbers it computes (no calibration rows were measured), and the
+    Inspector does not calibrate an int8 file on its test rows, which would only earn a warning
+    that they are not used; rows passed on purpose still get it."""
+    path = _write(tmp_path, _tiny_model(_schema()))
+    converted = tinyml_lab.convert(path, dtype="int8")
+    assert "the model file's own quantization" in converted.header
+    assert "ranges measured" not in converted.header and not converted.warnings
+    X = (np.float32(0.5) * (np.random.default_rng(3).integers(-128, 128, (20, 32)) + 1)).astype(np.float32)
+    assert tinyml_lab.inspect(path, X, dtype="int8").converted().warnings == []
+    assert any("calibration rows are not" in w for w in tinyml_lab.convert(path, dtype="int8", calibration=X).warnings)
+
 def test_refused_operators_are_named_once_each(tmp_path):
     schema = _schema()
     raw = _tiny_model(schema)

@@ -155,10 +155,13 @@ export function emitNetHeader(ir: NeuralNetIR, tables: NetTables, options: Heade
   const structure = describeNet(tables);
   const isClassifier = ir.task === 'classification';
   const scores = ir.output === 'decision';
+  // a quantized source (quantizeNet without calibration) keeps its own numbers and an int8 last layer
   const numbers =
-    tables.featureType === 'int8'
-      ? `int8 (weights symmetric per output channel, activations per tensor, ranges measured on ${tables.calibration?.rows ?? 0} rows; the last layer's output is float32)`
-      : 'float32';
+    tables.featureType !== 'int8'
+      ? 'float32'
+      : tables.calibration
+        ? `int8 (weights symmetric per output channel, activations per tensor, ranges measured on ${tables.calibration.rows} rows; the last layer's output is float32)`
+        : "int8, the model file's own quantization (its weight scales, int32 biases and every tensor's scale and zero point; the outputs dequantized to float32)";
   const out: string[] = [];
   out.push(
     headerBegin(
