@@ -2,7 +2,12 @@
 """All four export benchmarks in one run, one side-by-side table: trees, boosted trees, nets
 and mixtures (Gaussian models), TinyML Lab vs emlearn vs m2cgen (and TFLite int8 for the nets).
 
-    python bench/compare.py [--full] [--workdir DIR] [--only trees,boosting,nets,mixtures]
+    python bench/compare.py [--full] [--workdir DIR] [--only trees,boosting,nets,mixtures,mlperf]
+
+`mlperf` (with --full, or named in --only) adds the MLPerf Tiny int8 models against TensorFlow
+Lite Micro built from source, CMSIS-NN and reference kernels, in the same run
+(bench/mlperf_tiny: ours.py, then run.py, which builds TFLM once into build/tflm and reuses it;
+about 20 minutes with the traces), and prints run.py's tables after the others.
 
 Runs bench/trees/run.py, bench/boosting/run.py, bench/nets/run.py and bench/mixtures/run.py
 one after the other, each with --quick (unless --full) and --json, keeps their own output in
@@ -27,6 +32,8 @@ sys.path.insert(0, str(HERE / "common"))
 from tables import fmt_int, fmt_ratio, print_table  # noqa: E402
 
 FAMILIES = ("trees", "boosting", "nets", "mixtures")
+#: Not in the default set: the TFLM builds and traces take about 20 minutes.
+MLPERF = "mlperf"
 BASELINE = "tinyml-f32"
 # Per family, the tools in the order the table lists them (anything else follows).
 TOOL_ORDER = ["tinyml-f32", "tinyml-i16", "tinyml-i8", "tinyml-f32-inline", "tinyml-i16-inline",
@@ -61,6 +68,32 @@ def run_benchmark(family: str, work: Path, full: bool) -> dict:
     found = json.loads(out_json.read_text())
     found["seconds"] = took
     return found
+
+
+def run_mlperf(work: Path) -> bool:
+    """bench/mlperf_tiny: our int8 exports (ours.py), then TFLM with both kernel sets (run.py,
+    given ours so that its tables put both side by side); prints run.py's report."""
+    here = HERE / "mlperf_tiny"
+    env = {**os.environ, "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "jax")}
+    ours, tflm = work / "mlperf_ours.json", work / "mlperf_tflm.json"
+    steps = [
+        [sys.executable, str(here / "prepare.py")],
+        [sys.executable, str(here / "ours.py"), "--json", str(ours)],
+        [sys.executable, str(here / "run.py"), "--no-prepare", "--no-default-regs", "--json", str(tflm),
+         "--ours", str(ours)],
+    ]
+    for cmd in steps:
+        started = time.time()
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+                              timeout=7200)
+        (work / f"mlperf_{Path(cmd[1]).stem}.log").write_text(done.stdout + done.stderr)
+        print(f"{MLPERF}: {' '.join(cmd[1:]).replace(str(ROOT) + '/', '')} -> exit {done.returncode}, "
+              f"{time.time() - started:.0f} s")
+        if done.returncode != 0:
+            print("  " + "\n  ".join((done.stdout + done.stderr).splitlines()[-15:]))
+            return False
+    print("\n" + done.stdout)
+    return True
 
 
 def tool_rank(tool: str) -> int:
@@ -193,8 +226,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="the benchmarks' full model sets, not --quick")
     parser.add_argument("--workdir", help="keep each benchmark's JSON and output here")
-    parser.add_argument("--only", default=",".join(FAMILIES), help="comma-separated subset of " + ", ".join(FAMILIES))
+    parser.add_argument("--only", help="comma-separated subset of " + ", ".join((*FAMILIES, MLPERF))
+                        + f" (default: all; {MLPERF} only with --full)")
     args = parser.parse_args()
+    chosen = [f.strip() for f in args.only.split(",")] if args.only else [*FAMILIES, *([MLPERF] if args.full else [])]
 
     started = time.time()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_compare_"))
@@ -202,8 +237,8 @@ def main() -> int:
     print(f"{datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}; {git_state()}")
     print(f"mode: {'full' if args.full else '--quick'}; outputs in {work}\n")
     results = {}
-    for family in args.only.split(","):
-        found = run_benchmark(family.strip(), work, args.full)
+    for family in (f for f in chosen if f != MLPERF):
+        found = run_benchmark(family, work, args.full)
         if found is not None:
             results[family] = found
 
@@ -224,8 +259,9 @@ def main() -> int:
         summary += geomeans(found)
     print_table(["family", "tool / " + BASELINE, "flash M4F (geomean)", "RAM (geomean)", "M4F instr (geomean)"],
                 summary)
+    mlperf_ok = run_mlperf(work) if MLPERF in chosen else True
     print(f"\n{time.time() - started:.0f} s")
-    return 0 if len(results) == len(args.only.split(",")) else 1
+    return 0 if mlperf_ok and len(results) == len([f for f in chosen if f != MLPERF]) else 1
 
 
 if __name__ == "__main__":

@@ -401,12 +401,14 @@ static void test_int8_kernels_equal_plain_loops(void)
     static int32_t plain[64], folded[64], multiplier[64];
     static int8_t shift[64];
     int trial, mismatches = 0, folded_layers = 0;
-    for (trial = 0; trial < 400; trial++) {
-        int dense = trial % 3 == 0;
-        int32_t kh = dense ? 1 : rng_int(1, 3), kw = dense ? 1 : rng_int(1, 5);
-        int32_t ih = dense ? 1 : rng_int(kh, 5), iw = dense ? 1 : rng_int(kw, 9), ic = rng_int(1, dense ? 70 : 9);
-        int32_t oc = rng_int(1, 12), sh = rng_int(1, 2), sw = rng_int(1, 3);
-        int32_t pt = dense ? 0 : rng_int(0, kh - 1), pl = dense ? 0 : rng_int(0, kw - 1);
+    for (trial = 0; trial < 500; trial++) {
+        /* a third dense, a fifth 1x1 over several positions (two positions at a time) */
+        int dense = trial % 3 == 0, pointwise = !dense && trial % 5 == 0;
+        int32_t kh = dense || pointwise ? 1 : rng_int(1, 3), kw = dense || pointwise ? 1 : rng_int(1, 5);
+        int32_t ih = dense ? 1 : rng_int(kh, 5), iw = dense ? 1 : rng_int(kw, 9);
+        int32_t ic = rng_int(1, dense || pointwise ? 70 : 9);
+        int32_t oc = rng_int(1, 12), sh = pointwise ? 1 : rng_int(1, 2), sw = pointwise ? 1 : rng_int(1, 3);
+        int32_t pt = dense || pointwise ? 0 : rng_int(0, kh - 1), pl = dense || pointwise ? 0 : rng_int(0, kw - 1);
         int32_t oh = (ih + pt - 1) / sh + 1, ow = (iw + pl - 1) / sw + 1;
         int32_t per = kh * kw * ic, n_in = ih * iw * ic, n_out, i, c, oy, ox;
         int32_t w_at = rng_int(0, 3), in_at = rng_int(0, 3);
