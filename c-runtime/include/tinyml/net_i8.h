@@ -292,7 +292,7 @@ static inline int32_t tml_net_depthwise_i8(const tml_layer_t *layer, const int8_
 
 /* Output channel c of an int8 CONV from its saturated sum with the bias: requantization,
  * out_zero and the clamp to [lo, hi]. */
-static inline int8_t tml_net_out_i8(const tml_layer_t *layer, int32_t c, int64_t acc, int32_t lo, int32_t hi)
+TML_NET_INLINE int8_t tml_net_out_i8(const tml_layer_t *layer, int32_t c, int64_t acc, int32_t lo, int32_t hi)
 {
     int32_t r = tml_requantize(tml_clamp_i32(acc), layer->multiplier[c], (int32_t)layer->shift[c]);
     r = (r > 256 ? 256 : r < -256 ? -256 : r) + layer->out_zero; /* no overflow adding the zero */
