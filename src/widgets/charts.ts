@@ -16,6 +16,29 @@ export interface Figure {
   onPointClick?: (index: number) => void;
 }
 
+/**
+ * JupyterLab's theme colours, as CSS variables: figure specs name them and plotFigure puts in
+ * their values where it draws (Plotly takes no var()), again when the user changes the theme.
+ */
+export const THEME = {
+  text: 'var(--jp-ui-font-color1)',
+  muted: 'var(--jp-ui-font-color2)',
+  grid: 'var(--jp-border-color2)',
+  axis: 'var(--jp-border-color1)',
+  background: 'var(--jp-layout-color0)',
+  highlight: 'var(--jp-layout-color2)'
+};
+
+/** Text, axis and legend colours of every figure that sets none of its own (a Plotly template). */
+export const THEME_TEMPLATE = {
+  layout: {
+    font: { color: THEME.text },
+    xaxis: { gridcolor: THEME.grid, linecolor: THEME.axis, zerolinecolor: THEME.axis, tickcolor: THEME.axis },
+    yaxis: { gridcolor: THEME.grid, linecolor: THEME.axis, zerolinecolor: THEME.axis, tickcolor: THEME.axis },
+    legend: { font: { color: THEME.text } }
+  }
+};
+
 const BASE_LAYOUT = {
   height: 260,
   margin: { l: 55, r: 15, t: 40, b: 45 },
@@ -24,8 +47,14 @@ const BASE_LAYOUT = {
   plot_bgcolor: 'rgba(0,0,0,0)'
 };
 
-export function layout(title: string, extra: Record<string, unknown>): Record<string, unknown> {
-  return { ...BASE_LAYOUT, title: { text: title, font: { size: 13 } }, ...extra };
+/** A figure's layout: the shared size, margins and font, its title (and a smaller subtitle line). */
+export function layout(title: string, extra: Record<string, unknown>, subtitle?: string): Record<string, unknown> {
+  const text = { text: title, font: { size: 13 } };
+  return {
+    ...BASE_LAYOUT,
+    title: subtitle === undefined ? text : { ...text, subtitle: { text: subtitle, font: { size: 11 } } },
+    ...extra
+  };
 }
 
 /**

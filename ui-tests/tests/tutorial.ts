@@ -14,3 +14,23 @@ export async function runTutorial(page: IJupyterLabPageFixture, tmpPath: string,
 export async function expectNoStderr(page: IJupyterLabPageFixture): Promise<void> {
   expect(await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count()).toBe(0);
 }
+
+/** Writes a notebook of the given code cells (each a list of lines), opens it and runs every cell. */
+export async function openNotebook(page: IJupyterLabPageFixture, filePath: string, cells: string[][]): Promise<void> {
+  const notebook = {
+    cells: cells.map(lines => ({
+      cell_type: 'code',
+      execution_count: null as number | null,
+      metadata: {},
+      outputs: [] as unknown[],
+      source: lines.join('\n')
+    })),
+    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+    nbformat: 4,
+    nbformat_minor: 5
+  };
+  await page.contents.uploadContent(JSON.stringify(notebook), 'text', filePath);
+  await page.notebook.openByPath(filePath);
+  await page.notebook.activate(path.basename(filePath));
+  await page.notebook.run();
+}

@@ -11,6 +11,8 @@ import type { FeatureType } from '../../core/options';
 import type { TradeoffPoint } from '../../core/tradeoff';
 import { Figure, formatBytes, layout } from '../charts';
 import { element } from '../dom';
+import { arenaPlanFigure } from './arenaPlan';
+import { netGraph, netGraphElement } from './netGraph';
 import type { FamilyAnalysis, FamilyView } from './view';
 
 /** A layer's range next to what int8 can hold there. */
@@ -196,8 +198,14 @@ export const netsView: FamilyView<LayerRange[]> = {
       ['instructions (est., M4F)', String(structure.estimatedInstructions), 'tml-stat-instructions']
     ];
   },
-  structureFigures: (model, ranges) => netStructureFigures(structureOf(model), ranges),
-  sections: (model, ranges) => [layerTable(structureOf(model), model.tables as NetTables, ranges)],
+  structureFigures: (model, ranges) => [
+    arenaPlanFigure(model.tables as NetTables),
+    ...netStructureFigures(structureOf(model), ranges)
+  ],
+  sections: (model, ranges) => [
+    netGraphElement(netGraph(model.tables as NetTables, structureOf(model))),
+    layerTable(structureOf(model), model.tables as NetTables, ranges)
+  ],
   tradeoffColumn: {
     title: 'instructions (est., M4F)',
     value: point => (point.instructions !== undefined ? String(point.instructions) : '')

@@ -1,0 +1,227 @@
+/**
+ * A network's layer graph and arena plan in a real JupyterLab and Chromium, on MLPerf Tiny's
+ * ResNet-8 (residual blocks joined by Add) and MobileNetV1 (Visual Wake Words, 30 layers):
+ * light and dark theme, a 1400 px window and a 450 px wide Inspector, no label over another.
+ * The screenshots stay with the test results.
+ */
+import { IJupyterLabPageFixture, expect, test } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { expectNoStderr, openNotebook } from './tutorial';
+
+/**
+ * The MLPerf Tiny reference models: TINYML_MODELS_DIR, or shared/models/mlperf-tiny beside a
+ * folder above the repository (as tests/python/conftest.py looks for them).
+ */
+function mlperfTinyModelsDir(): string {
+  const repository = path.resolve(__dirname, '../..');
+  const candidates = process.env.TINYML_MODELS_DIR ? [process.env.TINYML_MODELS_DIR] : [];
+  for (let dir = path.dirname(repository); ; dir = path.dirname(dir)) {
+    candidates.push(path.join(dir, 'shared', 'models', 'mlperf-tiny'));
+    if (dir === path.dirname(dir)) {
+      break;
+    }
+  }
+  const found = candidates.find(dir => fs.existsSync(path.join(dir, 'ad01.h5')));
+  if (!found) {
+    throw new Error(
+      `the MLPerf Tiny models are not found: looked in ${candidates.join(', ')} ` +
+        '(set TINYML_MODELS_DIR to the folder with ad01.h5)'
+    );
+  }
+  return found;
+}
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** What it is, for the failure message. */
+  name?: string;
+}
+
+const overlap = (a: Box, b: Box): boolean =>
+  a.x + 0.5 < b.x + b.width && b.x + 0.5 < a.x + a.width && a.y + 0.5 < b.y + b.height && b.y + 0.5 < a.y + a.height;
+
+async function boxes(locator: Locator): Promise<Box[]> {
+  const all = await locator.evaluateAll(els =>
+    els.map(el => {
+      const r = el.getBoundingClientRect();
+      const name = `${el.getAttribute('class')} "${(el.textContent ?? '').slice(0, 40)}"`;
+      return { x: r.x, y: r.y, width: r.width, height: r.height, name };
+    })
+  );
+  return all.filter(b => b.width > 0 && b.height > 0);
+}
+
+/**
+ * No two of these elements cover the same pixels. (One assertion for all the pairs: each
+ * expect() is a reported step, and a graph of 30 layers has thousands of pairs of labels.)
+ */
+async function expectApart(locator: Locator, what: string): Promise<void> {
+  const found = await boxes(locator);
+  const overlapping: string[] = [];
+  for (let i = 0; i < found.length; i++) {
+    for (let j = i + 1; j < found.length; j++) {
+      if (overlap(found[i], found[j])) {
+        overlapping.push(JSON.stringify([found[i], found[j]]));
+      }
+    }
+  }
+  expect(overlapping, `${what} overlap`).toEqual([]);
+}
+
+/** Each element lies inside the container, left to right (nothing cut off at its edges). */
+async function expectInside(locator: Locator, container: Locator, what: string): Promise<void> {
+  const outer = (await container.boundingBox()) as Box;
+  const outside = (await boxes(locator)).filter(
+    b => b.x < outer.x - 0.5 || b.x + b.width > outer.x + outer.width + 0.5
+  );
+  expect(outside, `${what} cut off: outside ${JSON.stringify(outer)}`).toEqual([]);
+}
+
+/** Relative luminance of a CSS colour, 0 (black) to 1 (white). */
+function luminance(color: string): number {
+  const [r, g, b] = (color.match(/[\d.]+/g) ?? ['0', '0', '0']).slice(0, 3).map(Number);
+  return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+}
+
+/** The graph: rows one below the other, each row's parts side by side and inside the panel. */
+async function checkGraph(inspector: Locator, layers: number): Promise<void> {
+  const graph = inspector.locator('[data-figure="layer-graph"]');
+  await expect(graph.locator('li.tml-graph-row')).toHaveCount(layers + 1);
+  await expectApart(graph.locator('li.tml-graph-row'), 'graph rows');
+  await expectApart(graph.locator('li.tml-graph-row > span'), 'graph labels');
+  await expectInside(graph.locator('.tml-graph-op, .tml-graph-shape'), graph, 'a graph label');
+  await expectInside(graph.locator('svg.tml-graph-edges'), graph, 'the graph lanes');
+  // the lanes are left of the labels
+  const lanes = (await graph.locator('svg.tml-graph-edges').boundingBox()) as Box;
+  const firstLabel = (await graph.locator('.tml-graph-index').first().boundingBox()) as Box;
+  expect(firstLabel.x).toBeGreaterThanOrEqual(lanes.x + lanes.width);
+}
+
+/** The arena plan: drawn in the theme's colours, ticks, legend, title and annotation apart and inside. */
+async function checkArena(inspector: Locator, theme: 'light' | 'dark', layers: number): Promise<void> {
+  const arena = inspector.locator(`[data-figure="arena-plan"][data-plot-theme="${theme}"]`);
+  await expect(arena.locator('.main-svg').first()).toBeVisible({ timeout: 30000 });
+  // one rectangle per tensor: the input and each layer's output
+  await expect(arena.locator('.barlayer .point')).toHaveCount(layers + 1);
+  await expectApart(arena.locator('.xtick text'), 'x tick labels');
+  await expectApart(arena.locator('.ytick text'), 'y tick labels');
+  await expectApart(arena.locator('.legend .traces'), 'legend entries');
+  await expectApart(
+    arena.locator('.gtitle, .gtitle-subtitle, .g-xtitle, .g-ytitle, .legend .bg, .annotation'),
+    'title, subtitle, axis titles, legend and annotation'
+  );
+  await expectInside(arena.locator('.gtitle, .gtitle-subtitle, .legend .bg, .annotation'), arena, 'a text');
+  const fill = await arena.locator('.gtitle').evaluate(el => getComputedStyle(el).fill);
+  if (theme === 'dark') {
+    expect(luminance(fill), `title colour ${fill} on a dark background`).toBeGreaterThan(0.6);
+  } else {
+    expect(luminance(fill), `title colour ${fill} on a light background`).toBeLessThan(0.3);
+  }
+}
+
+/**
+ * A 1400 px window (the Inspector at its widest), or a window that makes the Inspector
+ * `width` px wide (the notebook's margins and scroll bar beside it).
+ */
+async function setWidth(page: IJupyterLabPageFixture, inspector: Locator, width: number): Promise<number> {
+  let viewport = 1400;
+  await page.setViewportSize({ width: viewport, height: 3600 });
+  for (let attempt = 0; attempt < 4 && width < 1400; attempt++) {
+    const actual = ((await inspector.boundingBox()) as Box).width;
+    if (Math.abs(actual - width) <= 1) {
+      break;
+    }
+    viewport += width - actual;
+    await page.setViewportSize({ width: viewport, height: 3600 });
+  }
+  await page.waitForTimeout(500); // Plotly redraws responsive charts after a resize
+  // tall enough for the whole Inspector in one screenshot
+  const height = Math.ceil(((await inspector.boundingBox()) as Box).height) + 600;
+  if (height > 3600) {
+    await page.setViewportSize({ width: viewport, height });
+    await page.waitForTimeout(500);
+  }
+  return ((await inspector.boundingBox()) as Box).width;
+}
+
+const MODELS: Array<{ file: string; name: string; layers: number; rows: string; graphTitle: string; arena: RegExp }> = [
+  {
+    // ResNet-8: the input is int8 with scale 1 and zero -128, values 0 to 255
+    file: 'pretrainedResnet_quant.tflite',
+    name: 'resnet',
+    layers: 15,
+    rows: 'rng.integers(0, 256, (6, 32 * 32 * 3)).astype(np.float32)',
+    graphTitle: 'Layer graph: 15 layers, 3 branches joined by 3 merges (add)',
+    arena: /^Arena 192\.0 KiB: peak at layer 2 \(conv2d 2\)/
+  },
+  {
+    // MobileNetV1 0.25 (VWW): values 0 to 1 in steps of 1/255
+    file: 'vww_96_int8.tflite',
+    name: 'vww',
+    layers: 30,
+    rows: '(rng.integers(0, 256, (3, 96 * 96 * 3)) / 255).astype(np.float32)',
+    graphTitle: 'Layer graph: 30 layers in a chain',
+    arena: /^Arena 252\.0 KiB: peak 216\.0 KiB at layer 2 \(conv2d 2\)/
+  }
+];
+
+test.describe('TinyML Lab inspector: a network graph and its arena plan', () => {
+  for (const model of MODELS) {
+    test(`${model.file}: the layer graph and the arena plan, light and dark, wide and narrow`, async ({
+      page,
+      tmpPath
+    }) => {
+      const file = path.join(mlperfTinyModelsDir(), model.file);
+      await openNotebook(page, `${tmpPath}/${model.name}.ipynb`, [
+        [
+          'import numpy as np, tinyml_lab',
+          'rng = np.random.default_rng(0)',
+          `X = ${model.rows}`,
+          `tinyml_lab.Inspector(${JSON.stringify(file)}, X, name=${JSON.stringify(model.name)})`
+        ]
+      ]);
+      const inspector = page.locator('.tml-inspector');
+      await expect(inspector.locator('[data-figure="arena-plan"] .main-svg').first()).toBeVisible({
+        timeout: 120000
+      });
+      await expect(inspector.locator('[data-figure="layer-graph"] h4')).toHaveText(model.graphTitle);
+      await expect(inspector.locator('[data-figure="arena-plan"] .gtitle')).toHaveText(model.arena);
+      await expect(inspector.locator('[data-figure="arena-plan"] .gtitle-subtitle')).toContainText('without planning');
+      await expect(inspector.locator('tr.tml-layer')).toHaveCount(model.layers);
+      // A notebook wide as the window, not beside the file browser.
+      await page.sidebar.close('left');
+      for (const theme of ['light', 'dark'] as const) {
+        if (theme === 'dark') {
+          await page.theme.setDarkTheme();
+        }
+        for (const width of [1400, 450]) {
+          const actual = await setWidth(page, inspector, width);
+          if (width === 450) {
+            expect(Math.abs(actual - 450)).toBeLessThanOrEqual(2);
+          }
+          await expect(inspector.locator(`[data-figure="arena-plan"][data-plot-theme="${theme}"]`)).toBeVisible();
+          // what a person sees (kept even when a check below fails)
+          const name = `${model.name}-${theme}-${width}`;
+          await inspector.scrollIntoViewIfNeeded();
+          await inspector.screenshot({ path: test.info().outputPath(`inspector-${name}.png`) });
+          await inspector
+            .locator('[data-figure="layer-graph"]')
+            .screenshot({ path: test.info().outputPath(`graph-${name}.png`) });
+          await inspector
+            .locator('[data-figure="arena-plan"]')
+            .screenshot({ path: test.info().outputPath(`arena-${name}.png`) });
+          await checkGraph(inspector, model.layers);
+          await checkArena(inspector, theme, model.layers);
+        }
+      }
+      await page.theme.setLightTheme();
+      await expectNoStderr(page);
+    });
+  }
+});
