@@ -318,12 +318,15 @@ static inline void tml_net_run_depthwise_requantized(const tml_layer_t *layer, c
         for (ox = 0; ox < layer->out_w; ox++) {
             tml_window_t w = tml_net_window(layer, oy, ox);
             int32_t cols = w.kx1 - w.kx0;
-            const int8_t *x = in + ((w.y0 + w.ky0) * layer->in_w + w.x0 + w.kx0) * step;
-            const int8_t *wt = layer->weight_i8 + (w.ky0 * layer->kernel_w + w.kx0) * step;
+            /* the window's first inside tap, in the input and the weights (input channels =
+             * output channels wherever these are used) */
+            int32_t x_at = ((w.y0 + w.ky0) * layer->in_w + w.x0 + w.kx0) * step;
+            int32_t w_at = (w.ky0 * layer->kernel_w + w.kx0) * step;
             int8_t *o = out + (oy * layer->out_w + ox) * layer->out_c;
             for (c = 0; c < by_four; c += 4) {
-                tml_net_depthwise4_i8_sums(x + c, wt + c, w.ky1 - w.ky0, cols, step, (layer->in_w - cols) * step,
-                                           (layer->kernel_w - cols) * step, layer->in_zero, acc);
+                tml_net_depthwise4_i8_sums(in + x_at + c, layer->weight_i8 + w_at + c, w.ky1 - w.ky0, cols, step,
+                                           (layer->in_w - cols) * step, (layer->kernel_w - cols) * step,
+                                           layer->in_zero, acc);
                 for (k = 0; k < 4; k++) {
                     int64_t bias = layer->bias_i32 != NULL ? layer->bias_i32[c + k] : 0;
                     o[c + k] = tml_net_out_i8(layer, c + k, (int64_t)acc[k] + bias, lo, hi);

@@ -173,12 +173,13 @@ static inline int tml_net_conv_in_float(const tml_layer_t *layer)
  */
 static inline int32_t tml_net_window_buffer_bytes(const tml_net_t *net, const tml_layer_t *layer)
 {
-    int64_t bytes = (int64_t)layer->kernel_h * layer->kernel_w * layer->in_c;
-    if (!net->quantized || layer->kind != TML_LAYER_CONV || tml_net_conv_in_float(layer) ||
-        layer->kernel_h * layer->kernel_w == 1 || bytes > TML_MAX_I8_WINDOW) {
+    int64_t taps = (int64_t)layer->kernel_h * layer->kernel_w, bytes; /* any int32 sizes: no overflow */
+    if (!net->quantized || layer->kind != TML_LAYER_CONV || tml_net_conv_in_float(layer) || taps == 1 ||
+        taps > TML_MAX_I8_WINDOW) {
         return 0;
     }
-    return (int32_t)((bytes + 3) & ~(int64_t)3);
+    bytes = taps * layer->in_c;
+    return bytes > TML_MAX_I8_WINDOW ? 0 : (int32_t)((bytes + 3) & ~(int64_t)3);
 }
 
 /* The part of output position (oy, ox)'s window inside the input (see tml_window_t). */
