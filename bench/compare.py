@@ -242,6 +242,15 @@ def main() -> int:
         if found is not None:
             results[family] = found
 
+    if results:
+        print_families(results)
+    mlperf_ok = run_mlperf(work) if MLPERF in chosen else True
+    print(f"\n{time.time() - started:.0f} s")
+    return 0 if mlperf_ok and len(results) == len([f for f in chosen if f != MLPERF]) else 1
+
+
+def print_families(results: dict) -> None:
+    """The side-by-side table of the benchmarks that ran, then the geometric means."""
     print()
     for family, found in results.items():
         print(f"{family} ({found['seconds']:.0f} s, M4F over the first {found.get('fw_rows')} test rows): "
@@ -259,9 +268,6 @@ def main() -> int:
         summary += geomeans(found)
     print_table(["family", "tool / " + BASELINE, "flash M4F (geomean)", "RAM (geomean)", "M4F instr (geomean)"],
                 summary)
-    mlperf_ok = run_mlperf(work) if MLPERF in chosen else True
-    print(f"\n{time.time() - started:.0f} s")
-    return 0 if mlperf_ok and len(results) == len([f for f in chosen if f != MLPERF]) else 1
 
 
 if __name__ == "__main__":
