@@ -3,10 +3,9 @@
  * charts, the WebAssembly C runtime agrees with scikit-learn, and bad input gives clear
  * errors in Python and in the widget.
  */
-import { IJupyterLabPageFixture, expect, test } from '@jupyterlab/galata';
-import * as path from 'path';
+import { expect, test } from '@jupyterlab/galata';
 
-import { expectNoStderr, runTutorial } from './tutorial';
+import { expectNoStderr, openNotebook, runTutorial } from './tutorial';
 
 const NOTEBOOK = 'getting_started_trees.ipynb';
 
@@ -198,23 +197,3 @@ test.describe('TinyML Lab inspector', () => {
       .toContain('InvalidInputError: X_test has 3 features per row, the model expects 4');
   });
 });
-
-/** Writes a notebook with the given code cells, opens it and runs all cells. */
-async function openNotebook(page: IJupyterLabPageFixture, filePath: string, cells: string[][]): Promise<void> {
-  const notebook = {
-    cells: cells.map(lines => ({
-      cell_type: 'code',
-      execution_count: null,
-      metadata: {},
-      outputs: [],
-      source: lines.join('\n')
-    })),
-    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
-    nbformat: 4,
-    nbformat_minor: 5
-  };
-  await page.contents.uploadContent(JSON.stringify(notebook), 'text', filePath);
-  await page.notebook.openByPath(filePath);
-  await page.notebook.activate(path.basename(filePath));
-  await page.notebook.run();
-}
