@@ -295,6 +295,13 @@ static inline int tml_net_overlap(int64_t a, int64_t a_end, int64_t b, int64_t b
     return a < b_end && b < a_end;
 }
 
+/* [at, end) meets the window buffer layer gathers its windows into: the arena's last
+ * tml_net_window_buffer_bytes (nothing when it has none). */
+static inline int tml_net_meets_window_buffer(const tml_net_t *net, const tml_layer_t *layer, int64_t at, int64_t end)
+{
+    return tml_net_overlap(at, end, net->arena_bytes - tml_net_window_buffer_bytes(net, layer), net->arena_bytes);
+}
+
 /* One input of layer k, from producer, with the layer's byte count of it: at the producer's
  * output place, inside the arena, not overwritten by a layer between the two, and apart from
  * the output unless the layer works in place (element by element, on the very same
@@ -314,16 +321,12 @@ static inline int tml_net_validate_input_place(const tml_net_t *net, int32_t k, 
     for (j = producer + 1; j < k; j++) {
         const tml_layer_t *other = &net->layers[j];
         if (tml_net_overlap(at, at + bytes, other->out_offset, tml_net_output_end(net, other)) ||
-            tml_net_overlap(at, at + bytes, net->arena_bytes - tml_net_window_buffer_bytes(net, other),
-                            net->arena_bytes)) {
+            tml_net_meets_window_buffer(net, other, at, at + bytes)) {
             return TML_E_ARENA; /* the input was overwritten (or a window buffer) before layer k reads it */
         }
     }
-    {
-        int64_t buffer = tml_net_window_buffer_bytes(net, layer);
-        if (tml_net_overlap(at, at + bytes, net->arena_bytes - buffer, net->arena_bytes)) {
-            return TML_E_ARENA; /* the layer's own window buffer */
-        }
+    if (tml_net_meets_window_buffer(net, layer, at, at + bytes)) {
+        return TML_E_ARENA; /* the layer's own window buffer */
     }
     if (tml_net_overlap(at, at + bytes, out_at, out_end) &&
         (!tml_net_is_elementwise(layer) || at != out_at || tml_net_in_bytes(net) != tml_net_out_bytes(net, layer))) {
@@ -338,8 +341,8 @@ static inline int tml_net_validate_arena(const tml_net_t *net, int32_t k)
     const tml_layer_t *layer = &net->layers[k];
     int64_t in_bytes = (int64_t)tml_net_in_bytes(net) * layer->in_h * layer->in_w * layer->in_c;
     int status;
-    if (layer->out_offset < 0 || layer->out_offset % 4 != 0 ||
-        tml_net_output_end(net, layer) > net->arena_bytes - tml_net_window_buffer_bytes(net, layer)) {
+    if (layer->out_offset < 0 || layer->out_offset % 4 != 0 || tml_net_output_end(net, layer) > net->arena_bytes ||
+        tml_net_meets_window_buffer(net, layer, layer->out_offset, tml_net_output_end(net, layer))) {
         return TML_E_ARENA; /* outside the arena, or over the layer's window buffer */
     }
     status = tml_net_validate_input_place(net, k, tml_net_producer(k, layer->in_from), layer->in_offset, in_bytes);

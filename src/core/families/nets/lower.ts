@@ -875,8 +875,13 @@ function foldZeroPoint(bias: Int32Array, weights: Int8Array, perChannel: number,
  */
 function windowBufferBytes(layer: NetLayer): number {
   const [kh, kw] = layer.kernel;
-  const convInFloat = layer.outFloat || FLOAT_ACTIVATIONS.includes(layer.activation);
-  return layer.kind === 'conv' && !convInFloat && kh * kw > 1 ? roundUp4(kh * kw * layer.inShape[2]) : 0;
+  return layer.kind === 'conv' && !computesInFloat(layer) && kh * kw > 1 ? roundUp4(kh * kw * layer.inShape[2]) : 0;
+}
+
+/** An int8 convolution that computes its outputs in float, from the int32 sums times their
+ * scale (it writes float, or its activation is not a clamp): tml_net_conv_in_float. */
+function computesInFloat(layer: Pick<NetLayer, 'outFloat' | 'activation'>): boolean {
+  return layer.outFloat || FLOAT_ACTIVATIONS.includes(layer.activation);
 }
 
 /**
@@ -1016,8 +1021,7 @@ export function quantizeNet(
       layer.biasI32 = new Int32Array(cout);
       layer.multiplier = new Int32Array(cout);
       layer.shift = new Int8Array(cout);
-      const needsFloat = layer.outFloat || FLOAT_ACTIVATIONS.includes(f.activation);
-      layer.channelScale = needsFloat ? new Float32Array(cout) : null;
+      layer.channelScale = computesInFloat(layer) ? new Float32Array(cout) : null;
       for (let o = 0; o < cout; o++) {
         let top = 0;
         for (let j = 0; j < perChannel; j++) {
