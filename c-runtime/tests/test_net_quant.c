@@ -135,7 +135,10 @@ static void test_requantize_equals_two_steps(void)
     for (i = 0; i < n; i++) {
         for (j = 0; j < n; j++) {
             for (shift = -40; shift <= 40; shift++) {
-                wrong += tml_requantize(edges[i], edges[j], shift) != two_step_requantize(edges[i], edges[j], shift);
+                int32_t ref = two_step_requantize(edges[i], edges[j], shift);
+                wrong += tml_requantize(edges[i], edges[j], shift) != ref;
+                /* the convolutions' version, for the multipliers it is meant for */
+                wrong += edges[j] >= 0 && tml_requantize_channel(edges[i], edges[j], shift) != ref;
             }
         }
     }
@@ -144,8 +147,11 @@ static void test_requantize_equals_two_steps(void)
         int32_t acc = (int32_t)(rng_u32() >> (32u - bits)); /* magnitudes of every size */
         int32_t m = (i & 3) == 0 ? (int32_t)rng_u32() : (int32_t)((1u << 30) | (rng_u32() >> 2));
         int32_t sh = (int32_t)(rng_u32() % 81u) - 40;
+        int32_t ref;
         acc = (rng_u32() & 1u) ? (int32_t)(0u - (uint32_t)acc) : acc;
-        wrong += tml_requantize(acc, m, sh) != two_step_requantize(acc, m, sh);
+        ref = two_step_requantize(acc, m, sh);
+        wrong += tml_requantize(acc, m, sh) != ref;
+        wrong += m >= 0 && tml_requantize_channel(acc, m, sh) != ref;
     }
     CHECK(wrong == 0);
 }

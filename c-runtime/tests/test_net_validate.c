@@ -404,25 +404,26 @@ static void test_validate_bias_folded(void)
     CHECK(tml_net_validate(&net) == TML_E_NULL);
 }
 
-/* An int8 convolution's window buffer is the arena's last bytes (3 x 3 x 1: 12 of them): the
- * layer's input and output must lie before it, and so must every tensor still to be read. */
+/* An int8 convolution's window buffer is the arena's last bytes (two 3 x 3 x 1 windows: 24 of
+ * them): the layer's input and output must lie before it, and so must every tensor still to be
+ * read. */
 static void test_validate_window_buffer(void)
 {
     tml_layer_t layers[3];
     tml_net_t net;
     valid_int8_net(layers); /* conv output [64, 96) */
-    net = net_of(layers, 3, 1, 108);
-    CHECK(tml_net_window_buffer_bytes(&net, &layers[0]) == 12 && tml_net_window_buffer_bytes(&net, &layers[2]) == 0);
-    CHECK(tml_net_validate(&net) == TML_OK); /* buffer [96, 108) */
-    net.arena_bytes = 104;                    /* buffer [92, 104) over the conv's output */
+    net = net_of(layers, 3, 1, 120);
+    CHECK(tml_net_window_buffer_bytes(&net, &layers[0]) == 24 && tml_net_window_buffer_bytes(&net, &layers[2]) == 0);
+    CHECK(tml_net_validate(&net) == TML_OK); /* buffer [96, 120) */
+    net.arena_bytes = 116;                    /* buffer [92, 116) over the conv's output */
     CHECK(tml_net_validate(&net) == TML_E_ARENA);
     /* the input at [92, 108), the conv's output at [0, 32), the pool's at [32, 40) */
     layers[0].in_offset = 92;
     layers[0].out_offset = layers[1].in_offset = 0;
     layers[1].out_offset = layers[2].in_offset = 32;
-    net.arena_bytes = 120; /* buffer [108, 120) */
+    net.arena_bytes = 132; /* buffer [108, 132) */
     CHECK(tml_net_validate(&net) == TML_OK);
-    net.arena_bytes = 108; /* buffer [96, 108) over the input */
+    net.arena_bytes = 120; /* buffer [96, 120) over the input */
     CHECK(tml_net_validate(&net) == TML_E_ARENA);
 }
 

@@ -58,7 +58,9 @@ descriptor; expf and tanhf only when an activation calls them). Outputs unchange
 `header`, `header_macros`, `size`, `structure`, `tables` and `targets` of keras_conv1d_int8:
 an int8 convolution with a kernel larger than 1x1 gathers each window into a buffer at the
 end of the arena (its kernel_h x kernel_w x in_c bytes, rounded to 4), so its arena and the
-live bytes of that layer grew by them; its outputs are unchanged."""
+live bytes of that layer grew by them; its outputs are unchanged. And once more the same six
+fields of keras_conv1d_int8: the buffer holds the windows of two neighbouring positions, summed
+together (tml_net_dot2x2_i8), so it doubled; outputs unchanged."""
 
 from __future__ import annotations
 

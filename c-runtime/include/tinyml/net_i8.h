@@ -79,6 +79,26 @@ TML_NET_KERNEL void tml_net_dot2_i8_portable(const int8_t *q, const int8_t *w0, 
     tml_net_dot2_i8_terms(q, q + n, w0, w1, 0, 0, s);
 }
 
+/* Two inputs against two weight rows, s = {x0 . w0, x0 . w1, x1 . w0, x1 . w1}: two positions
+ * of a convolution by two output channels, each loaded value serving two products. Portable
+ * path. */
+TML_NET_KERNEL void tml_net_dot2x2_i8_portable(const int8_t *x0, const int8_t *x1, const int8_t *w0,
+                                               const int8_t *w1, int32_t n, int32_t *s)
+{
+    int32_t i, s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+    for (i = 0; i < n; i++) {
+        int32_t a = x0[i], b = x1[i], u = w0[i], v = w1[i];
+        s00 += a * u;
+        s01 += a * v;
+        s10 += b * u;
+        s11 += b * v;
+    }
+    s[0] = s00;
+    s[1] = s01;
+    s[2] = s10;
+    s[3] = s11;
+}
+
 #ifdef TML_NET_DSP
 /* Bytes 1 and 3 of v sign-extended into two halfwords: SXTB16 of v rotated by 8, one
  * instruction (gcc 12's arm_acle.h has no __ror, and a C rotate costs a second one). */
@@ -135,6 +155,70 @@ TML_NET_KERNEL void tml_net_dot2_i8_dsp(const int8_t *q, const int8_t *w0, const
     }
     tml_net_dot2_i8_terms(q, end, w0, w1, s0, s1, s);
 }
+
+/*
+ * tml_net_dot2x2_i8_portable, 16 products per step in 24 instructions (tml_net_dot2_i8_dsp
+ * takes 16 for 8). The step is written in assembly because it needs 13 registers (four sums,
+ * three pointers, six for the loaded and widened words): gcc -Os, given it in C, keeps pointers
+ * on the stack and takes 28. w1 is reached at its distance from w0 and the loop's end is
+ * compared from memory, one load each per step, which frees the registers. Built only when
+ * optimizing: at -O0, gcc cannot find 13 free registers, and the portable path is used.
+ */
+#if defined(__GNUC__) && defined(__OPTIMIZE__)
+#define TML_NET_DOT2X2_DSP 1
+TML_NET_KERNEL void tml_net_dot2x2_i8_dsp(const int8_t *x0, const int8_t *x1, const int8_t *w0, const int8_t *w1,
+                                          int32_t n, int32_t *s)
+{
+    int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0, i;
+    int32_t w1_from_w0 = (int32_t)(w1 - w0);
+    const int8_t *end4 = x0 + (n & ~(int32_t)3);
+    uint32_t a, b, w, a02, b02, w02; /* a word of each row; bytes 0 and 2 widened */
+    if (x0 != end4) {
+        __asm__ volatile("1:\n\t"
+                         "ldr %[w], %[w1_from_w0]\n\t"
+                         "ldr %[w], [%[w0], %[w]]\n\t" /* w1's word */
+                         "ldr %[a], [%[x0]], #4\n\t"
+                         "ldr %[b], [%[x1]], #4\n\t"
+                         "sxtb16 %[a02], %[a]\n\t"
+                         "sxtb16 %[a], %[a], ror #8\n\t" /* bytes 1 and 3 */
+                         "sxtb16 %[b02], %[b]\n\t"
+                         "sxtb16 %[b], %[b], ror #8\n\t"
+                         "sxtb16 %[w02], %[w]\n\t"
+                         "sxtb16 %[w], %[w], ror #8\n\t"
+                         "smlad %[s01], %[a02], %[w02], %[s01]\n\t"
+                         "smlad %[s11], %[b02], %[w02], %[s11]\n\t"
+                         "smlad %[s01], %[a], %[w], %[s01]\n\t"
+                         "smlad %[s11], %[b], %[w], %[s11]\n\t"
+                         "ldr %[w], [%[w0]], #4\n\t" /* w0's word */
+                         "sxtb16 %[w02], %[w]\n\t"
+                         "sxtb16 %[w], %[w], ror #8\n\t"
+                         "smlad %[s00], %[a02], %[w02], %[s00]\n\t"
+                         "smlad %[s10], %[b02], %[w02], %[s10]\n\t"
+                         "smlad %[s00], %[a], %[w], %[s00]\n\t"
+                         "smlad %[s10], %[b], %[w], %[s10]\n\t"
+                         "ldr %[w], %[end4]\n\t"
+                         "cmp %[x0], %[w]\n\t"
+                         "bne 1b\n\t"
+                         : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [x0] "+r"(x0),
+                           [x1] "+r"(x1), [w0] "+r"(w0), [a] "=&r"(a), [b] "=&r"(b), [w] "=&r"(w), [a02] "=&r"(a02),
+                           [b02] "=&r"(b02), [w02] "=&r"(w02)
+                         : [w1_from_w0] "m"(w1_from_w0), [end4] "m"(end4)
+                         : "cc", "memory");
+    }
+    /* the last n % 4 terms; w1 moved on with w0 */
+    for (i = 0; i < (n & 3); i++) {
+        int32_t q0 = x0[i], q1 = x1[i], u = w0[i], v = w0[w1_from_w0 + i];
+        s00 += q0 * u;
+        s01 += q0 * v;
+        s10 += q1 * u;
+        s11 += q1 * v;
+    }
+    s[0] = s00;
+    s[1] = s01;
+    s[2] = s10;
+    s[3] = s11;
+}
+#endif
 #endif
 
 /* The dot products the kernels call, chosen at compile time: the DSP path where the core has
@@ -157,7 +241,28 @@ static inline void tml_net_dot2_i8(const int8_t *q, const int8_t *w0, const int8
 #endif
 }
 
+static inline void tml_net_dot2x2_i8(const int8_t *x0, const int8_t *x1, const int8_t *w0, const int8_t *w1,
+                                     int32_t n, int32_t *s)
+{
+#ifdef TML_NET_DOT2X2_DSP
+    tml_net_dot2x2_i8_dsp(x0, x1, w0, w1, n, s);
+#else
+    tml_net_dot2x2_i8_portable(x0, x1, w0, w1, n, s);
+#endif
+}
+
 /* ---- convolution sums and the requantized layer ---- */
+
+/* a + b saturated to int32 (one QADD on Armv7E-M): a sum plus its channel's bias */
+static inline int32_t tml_add_sat_i32(int32_t a, int32_t b)
+{
+#ifdef TML_NET_DSP
+    return __qadd(a, b);
+#else
+    return tml_clamp_i32((int64_t)a + (int64_t)b);
+#endif
+}
+
 
 static inline int32_t tml_net_sum_i8(const int8_t *w, int32_t n)
 {
@@ -192,11 +297,14 @@ static inline int64_t tml_net_bias_i8(const tml_layer_t *layer, tml_window_t w, 
     return bias + (int64_t)layer->in_zero * (layer->bias_folded ? tml_net_sum_i8(channel, per) - inside : -inside);
 }
 
-/* int8 convolution sum of output channel c over window w, bias included (tml_net_bias_i8):
- * sum q * w one run per kernel row, the inside columns being contiguous in input and weights. */
-static inline int32_t tml_net_conv_i8_window(const tml_layer_t *layer, const int8_t *in, tml_window_t w,
+/* int8 convolution sum of output channel c over window *window, bias included
+ * (tml_net_bias_i8): sum q * w one run per kernel row, the inside columns being contiguous in
+ * input and weights. The window comes by address: clang 14's AVR back end fails on it passed
+ * by value to a function it does not inline (tests/python/test_isa_code_size.py). */
+static inline int32_t tml_net_conv_i8_window(const tml_layer_t *layer, const int8_t *in, const tml_window_t *window,
                                              int32_t c)
 {
+    tml_window_t w = *window;
     int32_t ky, n = layer->in_c, run = (w.kx1 - w.kx0) * n, sum = 0;
     const int8_t *x = in + ((w.y0 + w.ky0) * layer->in_w + w.x0 + w.kx0) * n;
     const int8_t *wt = layer->weight_i8 + ((c * layer->kernel_h + w.ky0) * layer->kernel_w + w.kx0) * n;
@@ -209,7 +317,8 @@ static inline int32_t tml_net_conv_i8_window(const tml_layer_t *layer, const int
 static inline int32_t tml_net_conv_i8(const tml_layer_t *layer, const int8_t *in, int32_t oy, int32_t ox,
                                       int32_t c)
 {
-    return tml_net_conv_i8_window(layer, in, tml_net_window(layer, oy, ox), c);
+    tml_window_t w = tml_net_window(layer, oy, ox);
+    return tml_net_conv_i8_window(layer, in, &w, c);
 }
 
 /*
@@ -290,20 +399,29 @@ static inline int32_t tml_net_depthwise_i8(const tml_layer_t *layer, const int8_
     return tml_net_depthwise_i8_window(layer, in, tml_net_window(layer, oy, ox), c);
 }
 
-/* Output channel c of an int8 CONV from its saturated sum with the bias: requantization,
- * out_zero and the clamp to [lo, hi]. */
-TML_NET_INLINE int8_t tml_net_out_i8(const tml_layer_t *layer, int32_t c, int64_t acc, int32_t lo, int32_t hi)
+/* An int8 output from its saturated sum with the bias: requantized by its channel's multiplier
+ * and shift, clamped to [lo, hi], out_zero added. lo and hi are relative to out_zero
+ * (tml_net_out_range_i8), so that no sum, however large, overflows on adding it. */
+TML_NET_INLINE int8_t tml_net_out_value_i8(int32_t acc, int32_t multiplier, int32_t shift, int32_t zero, int32_t lo,
+                                           int32_t hi)
 {
-    int32_t r = tml_requantize(tml_clamp_i32(acc), layer->multiplier[c], (int32_t)layer->shift[c]);
-    r = (r > 256 ? 256 : r < -256 ? -256 : r) + layer->out_zero; /* no overflow adding the zero */
-    return (int8_t)(r < lo ? lo : r > hi ? hi : r);
+    int32_t r = tml_requantize_channel(acc, multiplier, shift);
+    return (int8_t)((r < lo ? lo : r > hi ? hi : r) + zero);
 }
 
-/* The clamp of an int8 layer's output that also applies ReLU and ReLU6: [*lo, *hi]. */
+/* The same for output channel c of an int8 CONV or DEPTHWISE layer. */
+TML_NET_INLINE int8_t tml_net_out_i8(const tml_layer_t *layer, int32_t c, int32_t acc, int32_t lo, int32_t hi)
+{
+    return tml_net_out_value_i8(acc, layer->multiplier[c], layer->shift[c], layer->out_zero, lo, hi);
+}
+
+/* The clamp of an int8 layer's requantized output, before out_zero is added: [*lo, *hi]
+ * covers [-128, 127] after it, and ReLU and ReLU6 are clamps too. */
 static inline void tml_net_out_range_i8(const tml_layer_t *layer, int32_t *lo, int32_t *hi)
 {
-    *lo = layer->activation == TML_ACT_IDENTITY ? -128 : layer->out_zero;
-    *hi = layer->activation == TML_ACT_RELU6 ? tml_quantize_i8(6.0f, layer->out_scale, layer->out_zero) : 127;
+    *lo = (layer->activation == TML_ACT_IDENTITY ? -128 : layer->out_zero) - layer->out_zero;
+    *hi = (layer->activation == TML_ACT_RELU6 ? tml_quantize_i8(6.0f, layer->out_scale, layer->out_zero) : 127) -
+          layer->out_zero;
 }
 
 /* int8 DEPTHWISE in integers: requantize, add out_zero, clamp (as tml_net_run_conv_requantized).
@@ -328,8 +446,8 @@ static inline void tml_net_run_depthwise_requantized(const tml_layer_t *layer, c
                                            (layer->in_w - cols) * step, (layer->kernel_w - cols) * step,
                                            layer->in_zero, acc);
                 for (k = 0; k < 4; k++) {
-                    int64_t bias = layer->bias_i32 != NULL ? layer->bias_i32[c + k] : 0;
-                    o[c + k] = tml_net_out_i8(layer, c + k, (int64_t)acc[k] + bias, lo, hi);
+                    int32_t bias = layer->bias_i32 != NULL ? layer->bias_i32[c + k] : 0;
+                    o[c + k] = tml_net_out_i8(layer, c + k, tml_add_sat_i32(acc[k], bias), lo, hi);
                 }
             }
             for (; c < layer->out_c; c++) {
@@ -358,55 +476,98 @@ static inline void tml_net_gather_window(const tml_layer_t *layer, const int8_t 
 }
 
 /*
- * int8 CONV (and dense) in integers: requantize, add out_zero, clamp; ReLU and ReLU6 are
- * clamps too. Per position the window is found once (gathered into buffer when the layer has
- * one, else read in place one kernel row at a time); two output channels at a time share the
- * input's loads (an odd last channel is summed twice, once thrown away).
+ * One or two positions of an int8 CONV whose windows are whole and whose bias is the whole
+ * answer (a dense layer, a 1x1 kernel, a window gathered into the buffer): the out_c outputs
+ * at o0 from the per inputs at x0, and at o1 from x1 unless x1 is NULL. Two output channels at
+ * a time (an odd last one is summed twice, once thrown away), by two positions when there are
+ * two, so that each loaded value serves two or four products. A function of its own, so that
+ * the layer's numbers stay in registers across the channels.
+ */
+TML_NET_KERNEL void tml_net_conv_whole_i8(const tml_layer_t *layer, const int8_t *x0, const int8_t *x1, int8_t *o0,
+                                           int8_t *o1, int32_t lo, int32_t hi)
+{
+    int32_t c, k, per = layer->kernel_h * layer->kernel_w * layer->in_c, out_c = layer->out_c, sum[4];
+    int32_t zero = layer->out_zero;
+    const int8_t *wt = layer->weight_i8, *shift = layer->shift;
+    const int32_t *bias = layer->bias_i32, *multiplier = layer->multiplier;
+    for (c = 0; c < out_c; c += 2, wt += 2 * per) {
+        const int8_t *w1 = c + 1 < out_c ? wt + per : wt;
+        if (x1 != NULL) {
+            tml_net_dot2x2_i8(x0, x1, wt, w1, per, sum); /* sum[2 + k]: channel c + k at x1 */
+        } else {
+            tml_net_dot2_i8(x0, wt, w1, per, sum);
+        }
+        for (k = 0; k < 2 && c + k < out_c; k++) {
+            int32_t ch = c + k, b = bias != NULL ? bias[ch] : 0, m = multiplier[ch], sh = shift[ch], r;
+            if (sh >= 0) { /* rare: a channel scaled up */
+                o0[ch] = tml_net_out_value_i8(tml_add_sat_i32(sum[k], b), m, sh, zero, lo, hi);
+                if (x1 != NULL) {
+                    o1[ch] = tml_net_out_value_i8(tml_add_sat_i32(sum[2 + k], b), m, sh, zero, lo, hi);
+                }
+                continue;
+            }
+            /* the right shift's numbers once for the channel's one or two outputs */
+            sh = (sh < -31 ? 31 : -sh) - 1;
+            r = tml_requantize_right(tml_add_sat_i32(sum[k], b), m, (int32_t)1 << sh, sh);
+            o0[ch] = (int8_t)((r < lo ? lo : r > hi ? hi : r) + zero);
+            if (x1 != NULL) {
+                r = tml_requantize_right(tml_add_sat_i32(sum[2 + k], b), m, (int32_t)1 << sh, sh);
+                o1[ch] = (int8_t)((r < lo ? lo : r > hi ? hi : r) + zero);
+            }
+        }
+    }
+}
+
+/* Whether window w covers the whole kernel, none of it in the padding. */
+static inline int tml_net_window_is_whole(const tml_layer_t *layer, tml_window_t w)
+{
+    return w.ky0 == 0 && w.kx0 == 0 && w.ky1 == layer->kernel_h && w.kx1 == layer->kernel_w;
+}
+
+/*
+ * int8 CONV (and dense) in integers: requantize, clamp, add out_zero; ReLU and ReLU6 are
+ * clamps too. Per position the window is found once. Whole windows with a folded bias (or no
+ * zero point) go to tml_net_conv_whole_i8, two neighbouring positions at a time: gathered
+ * into the buffer when the layer has one, else read in place where the window is one run of
+ * bytes in the input (1x1 kernels). Other windows sum their inside one kernel row at a time
+ * and put back the zero point's share of the weights on padding (tml_net_conv_i8_window).
  */
 static inline void tml_net_run_conv_requantized(const tml_layer_t *layer, const int8_t *in, int8_t *out,
                                                 int8_t *buffer)
 {
-    int32_t oy, ox, c, r, k, n = layer->in_c, per = layer->kernel_h * layer->kernel_w * n, lo, hi;
-    tml_window_t whole = {0, 0, 0, 0, 0, 0};
-    whole.ky1 = layer->kernel_h;
-    whole.kx1 = layer->kernel_w;
+    int32_t p, c, lo, hi, n_out = layer->out_h * layer->out_w, in_c = layer->in_c, out_c = layer->out_c;
+    int folded = layer->in_zero == 0 || layer->bias_folded;
+    /* a whole window is one run of bytes in the input: one kernel row, or rows as wide as the input */
+    int contiguous = layer->kernel_h == 1 || layer->kernel_w == layer->in_w;
     tml_net_out_range_i8(layer, &lo, &hi);
-    for (oy = 0; oy < layer->out_h; oy++) {
-        for (ox = 0; ox < layer->out_w; ox++) {
-            tml_window_t w = tml_net_window(layer, oy, ox);
-            /* rows of run contiguous bytes, from x (next row x_row further) and from the
-             * weights (kernel_w * n further) */
-            int32_t rows = w.ky1 - w.ky0, run = (w.kx1 - w.kx0) * n, x_row = layer->in_w * n;
-            const int8_t *x = in + ((w.y0 + w.ky0) * layer->in_w + w.x0 + w.kx0) * n;
-            const int8_t *first = layer->weight_i8 + (w.ky0 * layer->kernel_w + w.kx0) * n;
-            int8_t *o = out + (oy * layer->out_w + ox) * layer->out_c;
-            int plain, all_taps = run == layer->kernel_w * n && rows == layer->kernel_h;
-            if (buffer != NULL) {
-                tml_net_gather_window(layer, in, w, buffer);
-                w = whole; /* the sum runs over the whole kernel */
-                all_taps = 1;
-                rows = 1;
-                run = per;
-                x = buffer;
-                first = layer->weight_i8;
+    for (p = 0; p < n_out; p++) {
+        tml_window_t w = tml_net_window(layer, p / layer->out_w, p % layer->out_w);
+        int8_t *o = out + p * out_c;
+        if (buffer != NULL && folded) {
+            tml_net_gather_window(layer, in, w, buffer);
+            if (p + 1 < n_out) { /* the next position's window after it */
+                int8_t *second = buffer + tml_net_window_stride((int64_t)layer->kernel_h * layer->kernel_w * in_c);
+                tml_net_gather_window(layer, in, tml_net_window(layer, (p + 1) / layer->out_w, (p + 1) % layer->out_w),
+                                      second);
+                tml_net_conv_whole_i8(layer, buffer, second, o, o + out_c, lo, hi);
+                p++;
+            } else {
+                tml_net_conv_whole_i8(layer, buffer, NULL, o, NULL, lo, hi);
             }
-            /* the stored bias is the whole answer unless the zero point's share needs work */
-            plain = layer->in_zero == 0 || (layer->bias_folded && all_taps);
-            for (c = 0; c < layer->out_c; c += 2) {
-                const int8_t *wt = first + c * per, *w1 = c + 1 < layer->out_c ? wt + per : wt;
-                int32_t sum[2] = {0, 0}, part[2];
-                for (r = 0; r < rows; r++) {
-                    int32_t at = r * layer->kernel_w * n;
-                    tml_net_dot2_i8(x + r * x_row, wt + at, w1 + at, run, part);
-                    sum[0] += part[0];
-                    sum[1] += part[1];
-                }
-                for (k = 0; k < 2 && c + k < layer->out_c; k++) {
-                    int64_t bias = !plain                    ? tml_net_bias_i8(layer, w, c + k)
-                                   : layer->bias_i32 != NULL ? layer->bias_i32[c + k]
-                                                             : 0;
-                    o[c + k] = tml_net_out_i8(layer, c + k, (int64_t)sum[k] + bias, lo, hi);
-                }
+        } else if (folded && contiguous && tml_net_window_is_whole(layer, w)) {
+            const int8_t *x = in + (w.y0 * layer->in_w + w.x0) * in_c;
+            tml_window_t next;
+            if (p + 1 < n_out &&
+                (next = tml_net_window(layer, (p + 1) / layer->out_w, (p + 1) % layer->out_w),
+                 tml_net_window_is_whole(layer, next))) {
+                tml_net_conv_whole_i8(layer, x, in + (next.y0 * layer->in_w + next.x0) * in_c, o, o + out_c, lo, hi);
+                p++;
+            } else {
+                tml_net_conv_whole_i8(layer, x, NULL, o, NULL, lo, hi);
+            }
+        } else {
+            for (c = 0; c < out_c; c++) {
+                o[c] = tml_net_out_i8(layer, c, tml_net_conv_i8_window(layer, in, &w, c), lo, hi);
             }
         }
     }

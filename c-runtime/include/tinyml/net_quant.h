@@ -11,10 +11,10 @@
 #include "tinyml/common.h"
 #endif
 
-/* Always inlined: what every int8 output of a convolution goes through (tml_net_out_i8), which
- * gcc -Os would otherwise call: 2.5% of KWS's instructions for 144 B of flash
- * (bench/mlperf_tiny/ours.py --profile). Inlining tml_requantize everywhere too saves 1.6% more
- * but costs 900 B, so it is left to the compiler. */
+/* Always inlined: the requantization every int8 output of a convolution goes through
+ * (tml_requantize_channel, tml_net_out_i8), which gcc -Os would otherwise call, and which
+ * inlined lets a kernel compute a channel's part once for its outputs at two positions
+ * (bench/mlperf_tiny/ours.py --profile). */
 #if defined(__GNUC__)
 #define TML_NET_INLINE static inline __attribute__((always_inline))
 #else
@@ -67,17 +67,59 @@ static inline int32_t tml_rounding_divide_pot(int32_t x, int32_t exponent)
     return (int32_t)(x >= 0 ? magnitude : -magnitude);
 }
 
+/* tml_requantize_channel shifts negative integers right, which C99 leaves to the compiler;
+ * every compiler we know of (gcc, clang, Arm's, IAR) copies the sign bit in. This line stops
+ * the build on one that does not, instead of giving wrong outputs. */
+typedef char tml_needs_arithmetic_right_shift[((-8 >> 1) == -4 && ((int64_t)-8 >> 1) == -4) ? 1 : -1];
+
+/*
+ * tml_requantize for a CONV or DEPTHWISE channel, whose multiplier tml_net_validate keeps in
+ * [0, 2^31): the same integers (c-runtime/tests/test_net_quant.c) in fewer steps, for what
+ * every int8 output of a convolution goes through. With p = acc * multiplier (|p| < 2^62):
+ * - the high multiply is high = floor((p + 2^30) / 2^31), gemmlowp's rounding as a floor,
+ *   and needs no saturation, since |high| <= |acc|;
+ * - the right shift by r >= 1 rounds high half away from zero: floor((high + 2^(r-1) - n) /
+ *   2^r), n = 1 when high < 0. Both floors fold into one, floor((p + 2^30 + 2^31 (2^(r-1) - n))
+ *   / 2^(31+r)), and n may be taken from acc's sign: where they differ, -2^30 <= p < 0, both
+ *   give 0. So one multiply-accumulate onto a rounding constant and the high word's shift.
+ *
+ * tml_requantize_right is that shift, r = right_less_1 + 1 >= 1, with half = 2^(r-1) given:
+ * a kernel computes both once per channel for all the channel's outputs.
+ */
+TML_NET_INLINE int32_t tml_requantize_right(int32_t acc, int32_t multiplier, int32_t half, int32_t right_less_1)
+{
+    int64_t nudge = (int64_t)(half - (acc < 0)) * ((int64_t)1 << 31) + ((int64_t)1 << 30);
+    return (int32_t)(((int64_t)acc * multiplier + nudge) >> 32) >> right_less_1;
+}
+
+/* Any shift in [-31, 30] (clamped outside): a left shift first, or the right shift above. */
+TML_NET_INLINE int32_t tml_requantize_channel(int32_t acc, int32_t multiplier, int32_t shift)
+{
+    int32_t right;
+    if (shift >= 0) {
+        if (shift > 0) { /* acc * 2^shift, saturated, in 32 bits */
+            int32_t left = shift > 30 ? 30 : shift, limit = INT32_MAX >> left;
+            acc = acc > limit ? INT32_MAX : acc < -limit - 1 ? INT32_MIN : acc * ((int32_t)1 << left);
+        }
+        return (int32_t)(((int64_t)acc * multiplier + ((int64_t)1 << 30)) >> 31);
+    }
+    right = shift < -31 ? 31 : -shift;
+    return tml_requantize_right(acc, multiplier, (int32_t)1 << (right - 1), right - 1);
+}
+
 /*
  * acc * multiplier * 2^(shift - 31), as gemmlowp and the TFLite reference kernels compute it:
  * a saturating left shift by max(shift, 0), a rounding doubling high multiply (ties toward
  * +inf), then a rounding right shift by max(-shift, 0) (ties away from zero). The two
  * roundings can differ by 1 from the exact value rounded once when it lies within
  * 2^(shift - 1) of a half; that is the price of matching those schemes bit for bit.
- * multiplier is in [2^30, 2^31) or 0, shift in [-31, 30] (tml_net_validate checks both;
+ * |multiplier| is in [2^30, 2^31) or 0, shift in [-31, 30] (tml_net_validate checks both;
  * shifts outside are clamped, so no input is undefined behaviour).
  *
- * The same integers as tml_rounding_divide_pot(tml_rounding_doubling_high_mul(...)), on
- * magnitudes: the high multiply's result has the sign of acc * multiplier and magnitude
+ * The same integers as tml_rounding_divide_pot(tml_rounding_doubling_high_mul(...)): for a
+ * multiplier >= 0 (every one a compiler writes) by tml_requantize_channel; for a negative one
+ * (an int8 ADD may subtract), on magnitudes: the high multiply's result has the sign of acc *
+ * multiplier and magnitude
  * (|p| + 2^30, or 2^30 - 1 for p < 0) >> 31, saturated (only INT32_MIN^2 reaches 2^31);
  * the right shift then rounds that magnitude half up and restores the sign. One 64-bit
  * product and a few 32-bit steps instead of branches on 64-bit values (bench/nets: a third of
@@ -89,6 +131,9 @@ static inline int32_t tml_requantize(int32_t acc, int32_t multiplier, int32_t sh
     int64_t p;
     uint64_t high;
     uint32_t magnitude;
+    if (multiplier >= 0) { /* every scale a compiler writes is positive */
+        return tml_requantize_channel(acc, multiplier, shift);
+    }
     if (shift > 0) {
         acc = tml_clamp_i32((int64_t)acc * ((int64_t)1 << (shift > 30 ? 30 : shift)));
     }

@@ -164,13 +164,20 @@ static inline int tml_net_conv_in_float(const tml_layer_t *layer)
 }
 
 /*
- * Bytes of the window buffer an int8 CONV with a kernel larger than 1x1 gathers each
- * position's window into (im2col), padding filled with in_zero: one dot product over the
- * whole window per output channel, whatever the input's channel count, and no correction
- * for the padding. It lies at the end of the arena, [arena_bytes - bytes, arena_bytes), which
- * the compiler's plan keeps free of tensors; 0 for every other layer. The kernel's integers
- * are the same either way.
+ * Bytes of the window buffer an int8 CONV with a kernel larger than 1x1 gathers the windows of
+ * two neighbouring positions into (im2col), padding filled with in_zero: one dot product over
+ * the whole window per output channel, whatever the input's channel count, no correction for
+ * the padding, and the two positions summed together (tml_net_dot2x2_i8). Two windows, each
+ * rounded up to whole words; it lies at the end of the arena, [arena_bytes - bytes,
+ * arena_bytes), which the compiler's plan keeps free of tensors; 0 for every other layer. The
+ * kernel's integers are the same either way.
  */
+/* Bytes from the first gathered window to the second: a window of bytes, whole words. */
+static inline int32_t tml_net_window_stride(int64_t bytes)
+{
+    return (int32_t)((bytes + 3) & ~(int64_t)3);
+}
+
 static inline int32_t tml_net_window_buffer_bytes(const tml_net_t *net, const tml_layer_t *layer)
 {
     int64_t taps = (int64_t)layer->kernel_h * layer->kernel_w, bytes; /* any int32 sizes: no overflow */
@@ -179,7 +186,7 @@ static inline int32_t tml_net_window_buffer_bytes(const tml_net_t *net, const tm
         return 0;
     }
     bytes = taps * layer->in_c;
-    return bytes > TML_MAX_I8_WINDOW ? 0 : (int32_t)((bytes + 3) & ~(int64_t)3);
+    return bytes > TML_MAX_I8_WINDOW ? 0 : 2 * tml_net_window_stride(bytes);
 }
 
 /* The part of output position (oy, ox)'s window inside the input (see tml_window_t). */

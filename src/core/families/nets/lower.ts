@@ -870,12 +870,13 @@ function foldZeroPoint(bias: Int32Array, weights: Int8Array, perChannel: number,
 
 /**
  * Bytes of an int8 layer's window buffer at the end of the arena: a requantized convolution
- * with a kernel larger than 1x1 gathers each window there (tml_net_window_buffer_bytes in
- * c-runtime/include/tinyml/net_types.h, whose rule this is; the validator checks the plan).
+ * with a kernel larger than 1x1 gathers the windows of two neighbouring positions there, each
+ * in whole words (tml_net_window_buffer_bytes in c-runtime/include/tinyml/net_types.h, whose
+ * rule this is; the validator checks the plan).
  */
 function windowBufferBytes(layer: NetLayer): number {
   const [kh, kw] = layer.kernel;
-  return layer.kind === 'conv' && !computesInFloat(layer) && kh * kw > 1 ? roundUp4(kh * kw * layer.inShape[2]) : 0;
+  return layer.kind === 'conv' && !computesInFloat(layer) && kh * kw > 1 ? 2 * roundUp4(kh * kw * layer.inShape[2]) : 0;
 }
 
 /** An int8 convolution that computes its outputs in float, from the int32 sums times their
