@@ -1,12 +1,13 @@
 /* The int8 kernels as a Cortex-M4 runs them (SMLAD, __ARM_FEATURE_DSP), in QEMU: the DSP dot
- * products (one row, two rows, two inputs by two rows) against the runtime's portable ones
- * (every length 0-70, every alignment, random and extreme values), and random dense and
- * convolution layers (strides, padding, zero points, weights over the whole int8 range, biases
- * up to saturation, unaligned rows) against the plain loops of net_int8_reference.h, every
- * int32 sum and every requantized output compared, with the plain and with the folded bias,
- * convolutions through their gathered windows and 1x1 ones two positions at a time; random
- * depthwise layers through the four-channel kernel. Prints "dsp_check: <sums> sums, <outputs>
- * outputs, <n> mismatches" (sums counts the dot products too). Run by dsp_check.sh. */
+ * products (one row, two rows, two inputs by two rows, one input by four rows) against the
+ * runtime's portable ones (every length 0-70, every alignment, random and extreme values), and
+ * random dense and convolution layers (strides, padding, zero points, weights over the whole
+ * int8 range, biases up to saturation, unaligned rows) against the plain loops of
+ * net_int8_reference.h, every int32 sum and every requantized output compared, with the plain
+ * and with the folded bias, convolutions through their gathered windows and 1x1 ones two
+ * positions at a time; random depthwise layers through the four-channel kernel. Prints
+ * "dsp_check: <sums> sums, <outputs> outputs, <n> mismatches" (sums counts the dot products
+ * too). Run by dsp_check.sh. */
 #include "firmware_base.h"
 #include "tinyml/net.h"
 #include "net_int8_reference.h" /* c-runtime/tests: the plain loops, as test_net_i8.c uses them */
@@ -41,6 +42,7 @@ static unsigned dot_mismatches(unsigned *sums)
 {
     unsigned bad = 0;
     int32_t n, at, i, k, s_dsp[4], s_portable[4];
+    const int8_t *rows[4];
     int extreme;
     for (extreme = 0; extreme < 3; extreme++) {
         for (i = 0; i < 80; i++) {
@@ -58,6 +60,16 @@ static unsigned dot_mismatches(unsigned *sums)
                 tml_net_dot2x2_i8_dsp(input + at, input + 7 - at, weights + at, weights + 9 - 2 * at, n, s_dsp);
                 tml_net_dot2x2_i8_portable(input + at, input + 7 - at, weights + at, weights + 9 - 2 * at, n,
                                            s_portable);
+                for (k = 0; k < 4; k++, (*sums)++) {
+                    bad += s_dsp[k] != s_portable[k];
+                }
+                /* one input by four rows, in any order and place */
+                rows[0] = weights + at;
+                rows[1] = weights + 9 - 2 * at;
+                rows[2] = weights + 1;
+                rows[3] = weights + 4 + at;
+                tml_net_dot4_i8_dsp(input + at, rows, n, s_dsp);
+                tml_net_dot4_i8_portable(input + at, rows, n, s_portable);
                 for (k = 0; k < 4; k++, (*sums)++) {
                     bad += s_dsp[k] != s_portable[k];
                 }
