@@ -280,18 +280,25 @@ export function commentSafe(text: string): string {
 }
 
 export function cArray(type: string, name: string, values: ArrayLike<number>, format: (v: number) => string): string {
-  const items: string[] = [];
-  let line = '   ';
+  // Items go on lines of at most 96 characters ("   " then " item," each). A line's items are
+  // joined once and its length counted, not read off a growing string: a forest's tables
+  // are hundreds of thousands of items.
+  const lines: string[] = [];
+  let items: string[] = [];
+  let length = 3;
+  const endLine = () => lines.push(items.length > 0 ? `    ${items.join(', ')},` : '   ');
   for (let i = 0; i < values.length; i++) {
-    const item = ` ${format(values[i])},`;
-    if (line.length + item.length > 96) {
-      items.push(line);
-      line = '   ';
+    const text = format(values[i]);
+    if (length + text.length + 2 > 96) {
+      endLine();
+      items = [];
+      length = 3;
     }
-    line += item;
+    items.push(text);
+    length += text.length + 2;
   }
-  items.push(line);
-  return `static const ${type} ${name}[${values.length}] = {\n${items.join('\n')}\n};\n`;
+  endLine();
+  return `static const ${type} ${name}[${values.length}] = {\n${lines.join('\n')}\n};\n`;
 }
 
 export const formatInt = (v: number): string => String(v);
