@@ -209,27 +209,35 @@ function float32Literal(value: number): string {
     throw new Error(`cannot emit non-finite float ${value}`);
   }
   // The fewest significant digits that read back as this float32: 9 always do, and once some
-  // count does every larger one does too, so a binary search finds it in four tries.
+  // count does every larger one does too, so a binary search finds it in four tries. The text
+  // of the count found is kept: a forest of continuous features has a million of these.
   let low = 1;
   let high = 9;
+  let text = value.toPrecision(9);
   while (low < high) {
     const middle = (low + high) >> 1;
-    if (Math.fround(parseFloat(value.toPrecision(middle))) === value) {
+    const candidate = value.toPrecision(middle);
+    if (Math.fround(parseFloat(candidate)) === value) {
       high = middle;
+      text = candidate;
     } else {
       low = middle + 1;
     }
   }
-  const text = value.toPrecision(high);
-  // toPrecision may give "1.50e+5" or "12"; normalize to a C float literal.
-  const [significand, exponent] = text.split('e');
-  let mantissa = significand;
+  // toPrecision may give "1.50e+5" or "12"; normalize to a C float literal: no trailing zeros
+  // after the point, but one digit after it.
+  const e = text.indexOf('e');
+  let mantissa = e < 0 ? text : text.slice(0, e);
   if (mantissa.includes('.')) {
-    mantissa = mantissa.replace(/0+$/, '').replace(/\.$/, '.0');
+    let end = mantissa.length;
+    while (mantissa.charCodeAt(end - 1) === 48 /* 0 */) {
+      end--;
+    }
+    mantissa = mantissa.charCodeAt(end - 1) === 46 /* . */ ? `${mantissa.slice(0, end)}0` : mantissa.slice(0, end);
   } else {
     mantissa += '.0';
   }
-  return exponent === undefined ? `${mantissa}f` : `${mantissa}e${Number(exponent)}f`;
+  return e < 0 ? `${mantissa}f` : `${mantissa}e${Number(text.slice(e + 1))}f`;
 }
 
 /** A C string literal with everything outside printable ASCII escaped. */
