@@ -11,11 +11,20 @@ destructor from ever running, even at interpreter exit) and makes its own on the
 a fresh context works in a forked child, since mini-racer runs V8 ``--single-threaded`` (no
 worker threads to lose). A fork waits for a call in progress (``_lock``), so the child never
 starts from a V8 in mid-call. (loky, spawn and forkserver workers start afresh anyway.)
+
+Arrays travel as bytes, not as base64 text inside the JSON. mini-racer passes Python
+strings into V8 but hands a JavaScript ArrayBuffer back as a memoryview of V8's own memory:
+so before a call the core opens an input buffer of the size needed
+(``headless.beginBinaryCall``), Python writes every array of the arguments into it, and the
+JSON names them as ``{"dtype", "shape", "blob": [offset, bytes]}``; the arrays the call gives
+back come the same way (``headless.endBinaryCall``) and reach the caller as numpy arrays.
+A large forest's IR is then a small JSON text and one copy of its tables.
 """
 
 from __future__ import annotations
 
 import atexit
+import base64
 import ctypes
 import json
 import math
@@ -24,6 +33,9 @@ import threading
 from importlib import resources
 from typing import Any
 
+import numpy as np
+
+from .arrays import _DTYPES, IRArray
 from .errors import CompilerError, InvalidInputError, InvalidModelError
 
 _lock = threading.Lock()
@@ -49,7 +61,19 @@ def _core() -> Any:
         ctx = MiniRacer()
         ctx.eval(bundle.read_text(encoding="utf-8"))
         _context, _pid = ctx, os.getpid()
+        _functions.clear()
     return _context
+
+
+#: function handles of the current context, by name: looking one up costs an eval
+_functions: dict[str, Any] = {}
+
+
+def _function(name: str) -> Any:
+    """TinyMLCore.headless.<name> in the current context (call _core() first)."""
+    if name not in _functions:
+        _functions[name] = _context.eval(f"TinyMLCore.headless.{name}")
+    return _functions[name]
 
 
 def _close() -> None:
@@ -59,6 +83,7 @@ def _close() -> None:
     global _context
     with _lock:
         if _context is not None and _pid == os.getpid():
+            _functions.clear()  # their handles first, while the context is open
             _context.close()
         _context = None
 
@@ -70,12 +95,16 @@ def _forget_inherited_context() -> None:
     """Drops a context made by the parent process, so that this process never touches it.
     Closing it waits for the parent's V8 thread forever, and so does its destructor, which
     would otherwise run when the interpreter ends: an extra reference keeps it alive to the
-    end, past the teardown of the module that holds it."""
+    end, past the teardown of the module that holds it. The same holds for the function
+    handles of that context (_functions)."""
     global _context
     if _context is not None:
-        _abandoned.append(_context)
-        if hasattr(ctypes, "pythonapi"):  # CPython
-            ctypes.pythonapi.Py_IncRef(ctypes.py_object(_context))
+        # the function handles too: freeing one calls into the parent's V8 as well
+        for inherited in (_context, *_functions.values()):
+            _abandoned.append(inherited)
+            if hasattr(ctypes, "pythonapi"):  # CPython
+                ctypes.pythonapi.Py_IncRef(ctypes.py_object(inherited))
+        _functions.clear()
         _context = None
 
 
@@ -133,16 +162,81 @@ def _encode(function: str, position: int, value: Any) -> str:
         ) from None
 
 
+#: Offsets of the arrays in a binary exchange are multiples of this: every typed array of the
+#: core can then be a view of the buffer, with no copy.
+_ALIGN = 8
+
+
+def _take_arrays(value: Any, blobs: list[tuple[int, np.ndarray]], size: list[int]) -> Any:
+    """``value`` with every array (an IRArray, or the JSON form {dtype, shape, data}) replaced by
+    {dtype, shape, blob: [offset, bytes]}; each array's bytes join ``blobs`` at that offset and
+    ``size[0]`` is the exchange's length so far. Parts without an array are the same objects.
+    Base64 that does not decode is left as it is, for the core to name the argument."""
+    if isinstance(value, IRArray):
+        return {"dtype": value.dtype, "shape": list(value.array.shape), "blob": _blob(value.array, blobs, size)}
+    if isinstance(value, dict):
+        if isinstance(value.get("data"), str) and value.get("dtype") in _DTYPES:
+            try:
+                data = np.frombuffer(base64.b64decode(value["data"], validate=True), dtype=np.uint8)
+            except ValueError:
+                return value
+            return {"dtype": value["dtype"], "shape": value.get("shape"), "blob": _blob(data, blobs, size)}
+        taken = {k: _take_arrays(v, blobs, size) for k, v in value.items()}
+        return value if all(taken[k] is v for k, v in value.items()) else taken
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], (dict, list, IRArray)):
+        items = [_take_arrays(v, blobs, size) for v in value]
+        return value if all(a is b for a, b in zip(items, value)) else items
+    return value
+
+
+def _blob(array: np.ndarray, blobs: list[tuple[int, np.ndarray]], size: list[int]) -> list[int]:
+    """Places a C-contiguous array at the next aligned offset of the exchange."""
+    offset = -(-size[0] // _ALIGN) * _ALIGN
+    blobs.append((offset, array))
+    size[0] = offset + array.nbytes
+    return [offset, array.nbytes]
+
+
+def _give_arrays(value: Any, out: memoryview) -> Any:
+    """``value`` with every {dtype, shape, blob} the core gave back replaced by a numpy array
+    (copied out of ``out``, the call's output bytes)."""
+    if isinstance(value, dict):
+        if "blob" in value and value.get("dtype") in _DTYPES:
+            offset, nbytes = value["blob"]
+            dtype = np.dtype(_DTYPES[value["dtype"]])
+            return np.frombuffer(out, dtype=dtype, count=nbytes // dtype.itemsize, offset=offset
+                                 ).reshape(value["shape"]).copy()
+        return {k: _give_arrays(v, out) for k, v in value.items()}
+    if isinstance(value, list) and value and isinstance(value[0], (dict, list)):
+        return [_give_arrays(v, out) for v in value]
+    return value
+
+
 def call(function: str, *args: Any) -> dict[str, Any]:
     """Calls TinyMLCore.headless.<function> with JSON-encoded arguments; raises on error.
+    Arrays in the arguments (IRArrays, or encoded arrays) go as bytes, and the arrays of the
+    answer come back as numpy arrays (see the module's docstring).
 
     The JSON texts go to the function as JavaScript strings (a function handle), not through
-    MiniRacer.call, which would JSON-encode them a second time: an IR of a large forest is tens
-    of megabytes."""
-    encoded = [_encode(function, i, a) for i, a in enumerate(args)]
+    MiniRacer.call, which would JSON-encode them a second time."""
+    blobs: list[tuple[int, np.ndarray]] = []
+    size = [0]
+    taken = [_take_arrays(a, blobs, size) for a in args]
+    encoded = [_encode(function, i, a) for i, a in enumerate(taken)]
     with _lock:
-        raw = _core().eval(f"TinyMLCore.headless.{function}")(*encoded)
-    result = json.loads(raw)
+        _core()
+        inbox = _function("beginBinaryCall")(size[0])
+        try:
+            if blobs:
+                target = np.frombuffer(inbox, dtype=np.uint8)
+                for offset, array in blobs:
+                    target[offset:offset + array.nbytes] = array.reshape(-1).view(np.uint8)
+            del inbox
+            raw = _function(function)(*encoded)
+        finally:
+            out = _function("endBinaryCall")()
+        result = _give_arrays(json.loads(raw), out)
+        del out
     if not result.pop("ok"):
         error = InvalidInputError if result["kind"] == "InputError" else CompilerError
         raise error(result["error"])

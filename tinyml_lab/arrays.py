@@ -2,6 +2,11 @@
 
 Arrays travel in the IR as ``{"dtype", "shape", "data"}`` with little-endian bytes in base64;
 the TypeScript core (src/core/ir/encoding.ts) reads and writes the same form.
+
+Inside the package an array may also stay an ``IRArray`` (the numpy array itself) until the IR
+is needed as JSON: the tree readers write them, so that a large forest goes to the embedded V8
+as bytes (_engine.py) without a base64 text of tens of megabytes made and parsed on the way.
+``json_ir`` turns an IR with IRArrays into the JSON form; ``decode_array`` reads either.
 """
 
 from __future__ import annotations
@@ -16,14 +21,53 @@ from .errors import InvalidInputError
 _DTYPES = {"float64": "<f8", "float32": "<f4", "int32": "<i4", "int16": "<i2", "uint8": "u1", "uint32": "<u4"}
 
 
-def encode_array(array: np.ndarray, dtype: str) -> dict[str, Any]:
+class IRArray:
+    """An IR array not yet encoded: ``dtype`` (an IR dtype name) and ``array``, C-contiguous and
+    little-endian in that dtype. Not JSON: ``json_ir`` encodes it where JSON is needed."""
+
+    __slots__ = ("array", "dtype")
+
+    def __init__(self, array: Any, dtype: str):
+        self.dtype = dtype
+        self.array = np.ascontiguousarray(np.asarray(array).astype(_DTYPES[dtype], copy=False))
+
+    def encoded(self) -> dict[str, Any]:
+        """The JSON form, as encode_array writes it."""
+        return {"dtype": self.dtype, "shape": list(self.array.shape),
+                "data": base64.b64encode(self.array.tobytes()).decode("ascii")}
+
+    def __repr__(self) -> str:
+        return f"IRArray({self.dtype}, shape={list(self.array.shape)})"
+
+
+def ir_array(array: Any, dtype: str) -> IRArray:
+    """``array`` converted to ``dtype``, kept as an IRArray (see the module's docstring)."""
+    return IRArray(array, dtype)
+
+
+def encode_array(array: Any, dtype: str) -> dict[str, Any]:
     """The IR's typed-array form of ``array`` converted to ``dtype``."""
-    data = np.ascontiguousarray(np.asarray(array).astype(_DTYPES[dtype], copy=False))
-    return {"dtype": dtype, "shape": list(data.shape), "data": base64.b64encode(data.tobytes()).decode("ascii")}
+    return IRArray(array, dtype).encoded()
 
 
-def decode_array(encoded: dict[str, Any]) -> np.ndarray:
-    """Inverse of encode_array."""
+def json_ir(value: Any) -> Any:
+    """``value`` (an IR, or any JSON-like value) with every IRArray in the JSON form; the parts
+    without one are the same objects."""
+    if isinstance(value, IRArray):
+        return value.encoded()
+    if isinstance(value, dict):
+        converted = {k: json_ir(v) for k, v in value.items()}
+        return value if all(converted[k] is v for k, v in value.items()) else converted
+    if isinstance(value, list) and value and isinstance(value[0], (dict, list, IRArray)):
+        converted_items = [json_ir(v) for v in value]
+        return value if all(a is b for a, b in zip(converted_items, value)) else converted_items
+    return value
+
+
+def decode_array(encoded: dict[str, Any] | IRArray) -> np.ndarray:
+    """Inverse of encode_array (an IRArray's array, copied)."""
+    if isinstance(encoded, IRArray):
+        return encoded.array.copy()
     raw = base64.b64decode(encoded["data"])
     return np.frombuffer(raw, dtype=_DTYPES[encoded["dtype"]]).reshape(encoded["shape"]).copy()
 
@@ -74,4 +118,5 @@ def require_rows(x32: np.ndarray, what: str, purpose: str) -> np.ndarray:
     return x32
 
 
-__all__ = ["check_features", "decode_array", "encode_array", "input_count", "require_rows"]
+__all__ = ["IRArray", "check_features", "decode_array", "encode_array", "input_count", "ir_array", "json_ir",
+           "require_rows"]

@@ -119,7 +119,7 @@ def write_bundle(converted: Any, x32: np.ndarray, reference: dict[str, Any],
                  path: str | os.PathLike[str] | None, *, target: str = "cortex-m4f") -> Bundle:
     """The compiler core's bundle for float32 rows x32 and their encoded reference outputs,
     written to directory ``path`` (default <name>_bundle)."""
-    result = _engine.call("bundle", converted.ir, converted.options,
+    result = _engine.call("bundle", converted.engine_ir, converted.options,
                           {"x": encode_array(x32, "float32"), "reference": reference, "target": target})
     directory = Path(os.fspath(path) if path is not None else f"{converted.name}_bundle")
     if directory.exists() and not directory.is_dir():

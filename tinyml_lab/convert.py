@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from . import _engine
-from .arrays import check_features, decode_array, encode_array, input_count, require_rows
+from .arrays import check_features, encode_array, input_count, ir_array, json_ir, require_rows
 from .errors import InvalidInputError, InvalidModelError, first_line
-from .readers import lightgbm_models, model_to_ir, xgboost_models
+from .readers import lightgbm_models, read_ir, xgboost_models
 from .readers.tflite_models import is_tflite_file, tflite_reference
 
 #: Boosters and saved files of the boosting libraries: reference outputs from the library's predict
@@ -168,7 +168,9 @@ class ConvertedModel:
 
     def __init__(self, model: Any, ir: dict[str, Any], options: dict[str, Any]):
         self.model = model
-        self.ir = ir
+        #: the IR as given: from convert, with the readers' IRArrays (sent to the engine as bytes)
+        self.engine_ir = ir
+        self._json_ir: dict[str, Any] | None = None
         self.options = options
         #: the engine keeps the lowered model under this key, so device runs skip the IR
         self._engine_key = uuid.uuid4().hex
@@ -183,6 +185,13 @@ class ConvertedModel:
         self.warnings: list[str] = list(result.get("warnings", []))
         #: whether rows with NaN may be run: the model's splits route NaN (trees)
         self.accepts_nan: bool = bool(result.get("accepts_nan", False))
+
+    @property
+    def ir(self) -> dict[str, Any]:
+        """The model's IR as JSON (docs/ir.md), made on first use."""
+        if self._json_ir is None:
+            self._json_ir = json_ir(self.engine_ir)
+        return self._json_ir
 
     @property
     def name(self) -> str:
@@ -216,21 +225,21 @@ class ConvertedModel:
         has it (a fresh engine after fork, or evicted by newer models), from the IR."""
         result = _engine.call("runKept", self._engine_key, inputs)
         if result.get("missing"):
-            result = _engine.call("run", self.ir, self.options, inputs)
+            result = _engine.call("run", self.engine_ir, self.options, inputs)
         return result
 
     def predict_device(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """(class indices, values) from the WebAssembly build of the C runtime."""
-        x32 = check_features(X, input_count(self.ir), "X", allow_nan=self.accepts_nan)
-        result = self._run({"x": encode_array(x32, "float32")})
-        return decode_array(result["classes"]), decode_array(result["values"])
+        x32 = check_features(X, input_count(self.engine_ir), "X", allow_nan=self.accepts_nan)
+        result = self._run({"x": ir_array(x32, "float32")})
+        return result["classes"], result["values"]
 
     def evaluate(self, X: Any, y: Any = None) -> AgreementReport:
         """Runs the C runtime (WebAssembly) on X and compares it with the model's own output."""
-        x32 = require_rows(check_features(X, input_count(self.ir), "X", allow_nan=self.accepts_nan), "X",
+        x32 = require_rows(check_features(X, input_count(self.engine_ir), "X", allow_nan=self.accepts_nan), "X",
                            "evaluate compares the C runtime with the model on its rows")
-        reference = reference_outputs(self.model, self.ir, x32, y)
-        result = self._run({"x": encode_array(x32, "float32"), "reference": reference})
+        reference = reference_outputs(self.model, self.engine_ir, x32, y)
+        result = self._run({"x": ir_array(x32, "float32"), "reference": reference})
         report = result["report"]
         classes, values, missing = report.get("classes"), report.get("values"), report.get("missing")
         return AgreementReport(
@@ -251,8 +260,8 @@ class ConvertedModel:
             device_class_counts=classes["deviceCounts"] if classes else None,
             routing_changes=list(report["routingChanges"]),
             rows_with_routing_changes=list(report["rowsWithRoutingChanges"]),
-            device_classes=decode_array(result["classes"]),
-            device_values=decode_array(result["values"]),
+            device_classes=result["classes"],
+            device_values=result["values"],
             confusion_cells=[tuple(c) for c in classes["confusionCells"]] if classes else [],
             missing_rows=int(missing["nRows"]) if missing else 0,
             missing_label_agreement=float(missing["classes"]["rate"]) if missing and missing["classes"] else None,
@@ -264,7 +273,7 @@ class ConvertedModel:
 
     def __repr__(self) -> str:
         return (
-            f"<ConvertedModel {self.name}: {self.ir['estimator']}, {self.options['featureType']} features, "
+            f"<ConvertedModel {self.name}: {self.engine_ir['estimator']}, {self.options['featureType']} features, "
             f"~{self.flash_bytes} B flash, ~{self.ram_bytes} B RAM>"
         )
 
@@ -435,7 +444,7 @@ def convert(
     ``X_train`` / ``y_train``: the data the model was fitted on, needed by the models that
     keep it private (KNeighbors*, SVC/SVR with gamma="scale"); other models ignore them.
     """
-    ir = model_to_ir(model, X_train, y_train)
+    ir = read_ir(model, X_train, y_train)
     options = compile_options(name, dtype, standalone, strategy, leaf_dtype, calibration, input_count(ir))
     return ConvertedModel(model, ir, options)
 

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from . import _engine
-from .arrays import decode_array, encode_array
+from .arrays import ir_array
 from .errors import InvalidInputError
 
 #: What IMUFeatures and imu_window_stats give per axis, in order.
@@ -35,6 +35,7 @@ def _rows(x: Any, what: str) -> np.ndarray:
 
 
 def _call(name: str, **inputs: Any) -> dict[str, Any]:
+    """The core's feature extractor ``name``; its outputs come back as numpy arrays."""
     return _engine.call("features", name, inputs)
 
 
@@ -50,23 +51,23 @@ def frames(signal: Any, frame_length: int, hop: int) -> np.ndarray:
 def power_spectrum(frames_: Any, window: str = "hann") -> np.ndarray:
     """|FFT|^2 of each windowed row (n_fft = row length, a power of two): n_fft/2 + 1 bins."""
     x = _rows(frames_, "frames")
-    return decode_array(_call("power_spectrum", x=encode_array(x, "float32"), window=window)["out"])
+    return _call("power_spectrum", x=ir_array(x, "float32"), window=window)["out"]
 
 
 def log_mel(power: Any, n_fft: int, sample_rate: float, n_mels: int = 40, fmin: float = 0.0,
             fmax: float | None = None, amin: float = 1e-10) -> np.ndarray:
     """10 log10 of the mel energies of power spectra (librosa's Slaney mel filterbank)."""
     p = _rows(power, "power")
-    out = _call("log_mel", power=encode_array(p, "float32"), n_fft=int(n_fft), sample_rate=float(sample_rate),
+    out = _call("log_mel", power=ir_array(p, "float32"), n_fft=int(n_fft), sample_rate=float(sample_rate),
                 n_mels=int(n_mels), fmin=float(fmin), fmax=float(fmax if fmax is not None else sample_rate / 2),
                 amin=float(amin))["out"]
-    return decode_array(out)
+    return out
 
 
 def mfcc(log_mel_: Any, n_mfcc: int = 13) -> np.ndarray:
     """MFCCs: the orthonormal DCT-II of log-mel rows."""
     m = _rows(log_mel_, "log_mel")
-    return decode_array(_call("mfcc", log_mel=encode_array(m, "float32"), n_mfcc=int(n_mfcc))["out"])
+    return _call("mfcc", log_mel=ir_array(m, "float32"), n_mfcc=int(n_mfcc))["out"]
 
 
 def imu_window_stats(windows: Any, n_axes: int = 3, magnitude: bool = True) -> np.ndarray:
@@ -79,12 +80,11 @@ def imu_window_stats(windows: Any, n_axes: int = 3, magnitude: bool = True) -> n
     if x.shape[1] % n_axes:
         raise InvalidInputError(f"rows of {x.shape[1]} values do not hold whole samples of {n_axes} axes")
     steps = x.shape[1] // n_axes
-    out = decode_array(_call("window_stats", x=encode_array(x, "float32"), n=steps, stride=n_axes,
-                             n_axes=n_axes)["out"])
+    out = _call("window_stats", x=ir_array(x, "float32"), n=steps, stride=n_axes, n_axes=n_axes)["out"]
     if magnitude and n_axes == 3:
-        mag = decode_array(_call("magnitude", xyz=encode_array(x.ravel(), "float32"))["out"]).reshape(len(x), steps)
-        mag_stats = decode_array(_call("window_stats", x=encode_array(np.ascontiguousarray(mag), "float32"),
-                                       n=steps, stride=1, n_axes=1)["out"])
+        mag = _call("magnitude", xyz=ir_array(x.ravel(), "float32"))["out"].reshape(len(x), steps)
+        mag_stats = _call("window_stats", x=ir_array(np.ascontiguousarray(mag), "float32"),
+                          n=steps, stride=1, n_axes=1)["out"]
         out = np.hstack([out, mag_stats])
     return out
 
@@ -92,7 +92,7 @@ def imu_window_stats(windows: Any, n_axes: int = 3, magnitude: bool = True) -> n
 def median_filter(signal: Any, k: int) -> np.ndarray:
     """Median over k samples (odd), centred, edges repeated (scipy's mode='nearest')."""
     x = _rows(signal, "signal").ravel()
-    return decode_array(_call("median_filter", x=encode_array(x, "float32"), k=int(k))["out"])
+    return _call("median_filter", x=ir_array(x, "float32"), k=int(k))["out"]
 
 
 def detect_events(scores: Any, on: float, off: float, min_duration: int = 1) -> list[tuple[int, int]]:
@@ -101,8 +101,8 @@ def detect_events(scores: Any, on: float, off: float, min_duration: int = 1) -> 
     if off > on:
         raise InvalidInputError(f"off ({off}) must not be above on ({on})")
     x = _rows(scores, "scores").ravel()
-    r = _call("events", x=encode_array(x, "float32"), on=float(on), off=float(off), min_duration=int(min_duration))
-    return list(zip(decode_array(r["onsets"]).tolist(), decode_array(r["offsets"]).tolist()))
+    r = _call("events", x=ir_array(x, "float32"), on=float(on), off=float(off), min_duration=int(min_duration))
+    return list(zip(r["onsets"].tolist(), r["offsets"].tolist()))
 
 
 class LogMelFeatures(BaseEstimator, TransformerMixin):
@@ -142,8 +142,8 @@ class LogMelFeatures(BaseEstimator, TransformerMixin):
     def transform(self, X: Any) -> np.ndarray:
         clips = _rows(X, "clips")
         n_frames(clips.shape[1], self.n_fft, self.hop)  # a clear error for clips shorter than a frame
-        out = _call("log_mel_clips", x=encode_array(clips, "float32"), stage=self._stage())["out"]
-        return decode_array(out)
+        out = _call("log_mel_clips", x=ir_array(clips, "float32"), stage=self._stage())["out"]
+        return out
 
 
 def n_frames(n_samples: int, n_fft: int, hop: int) -> int:

@@ -23,7 +23,7 @@ import numpy as np
 from . import _engine
 from .convert import convert
 from .errors import InvalidInputError, TinyMLError
-from .readers import model_to_ir
+from .readers import read_ir
 
 #: What the front maximises (accuracy, agreement) or minimises (rmse).
 METRICS = ("accuracy", "agreement", "rmse")
@@ -193,7 +193,7 @@ def _evaluate(name: str, params: dict[str, Any], model: Any, options: dict[str, 
     try:
         calibration = X_train[:500] if options["dtype"] == "int8" else None
         converted = convert(model, calibration=calibration, X_train=X_train, y_train=y_train, **options)
-        estimates = _engine.call("estimate", converted.ir, converted.options, budgets)["estimates"]
+        estimates = _engine.call("estimate", converted.engine_ir, converted.options, budgets)["estimates"]
         est = next(e for e in estimates if e["target"] == target)
         point.flash_bytes, point.ram_bytes = int(est["flashBytes"]), int(est["ramBytes"])
         point.cycles, point.microseconds = int(est["cycles"]), float(est["microseconds"])
@@ -265,7 +265,7 @@ def sweep(
     budgets = {"flash_budget": flash_budget, "ram_budget": ram_budget}
     tasks = []
     for (name, params, _), model in zip(candidates, models):
-        ir = model_to_ir(model, *train)
+        ir = read_ir(model, *train)
         for options in _export_options(ir, dtypes, strategies, leaf_dtypes):
             tasks.append((name, params, model, options))
     if not tasks:

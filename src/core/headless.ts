@@ -3,6 +3,13 @@
  * embedded V8 (py_mini_racer), so convert/export/evaluate need neither a browser nor Node.
  * Every function takes and returns JSON strings; errors come back as {error, kind}
  * instead of exceptions, so Python can raise a clear exception of its own.
+ *
+ * Arrays may travel as bytes beside the JSON (a binary call, tinyml_lab/_engine.py): the
+ * caller opens the call with beginBinaryCall(n), writes the arrays into the ArrayBuffer it
+ * gets and names them in the JSON as {dtype, shape, blob: [offset, bytes]}; the arrays a
+ * function gives back (run's classes and values, the feature extractors' outputs) are written
+ * the same way to the buffer endBinaryCall() returns. Without a binary call, arrays are the
+ * IR's base64 form both ways.
  */
 import { makeBundle } from './bundle/bundle';
 import { checkModelName as checkName } from './emit/frame';
@@ -22,8 +29,8 @@ import {
 import { TARGETS, estimateForTarget } from './estimate/targets';
 import { familyOf } from './families/registry';
 import { inputCount, parseFeatureStage, runFeatureStage, stageWidth } from './features/stage';
-import { deviceTrait, runFeatureView } from './features/view';
-import { DType, TypedArrayOf, decodeArray, encodeArray } from './ir/encoding';
+import { FeatureViewState, deviceTrait, runFeatureView } from './features/view';
+import { DType, TypedArrayOf, decodeArray, dtypeOf, encodeArray } from './ir/encoding';
 import { parseModelIR } from './ir/envelope';
 import { IRError } from './ir/read';
 import type { CompileOptions } from './options';
@@ -31,6 +38,61 @@ import { WINDOW_CODES, WindowKind, featureRuntime } from './features/runtime';
 import { shown } from './ir/show';
 
 type Json = Record<string, unknown>;
+
+/** The binary call in progress: the caller's input bytes and the arrays given back so far. */
+let exchange: { input: ArrayBuffer; outputs: { at: number; bytes: Uint8Array }[]; size: number } | null = null;
+/** The output of the last binary call, held until the next one so the caller can copy it. */
+let lastOutput: ArrayBuffer | null = null;
+
+/** Opens a binary call with nBytes of input; the caller writes the arrays into the buffer. */
+export function beginBinaryCall(nBytes: number): ArrayBuffer {
+  exchange = { input: new ArrayBuffer(nBytes), outputs: [], size: 0 };
+  lastOutput = null;
+  return exchange.input;
+}
+
+/** Ends the binary call: the arrays the call gave back, at the offsets its JSON names. */
+export function endBinaryCall(): ArrayBuffer {
+  const out = new Uint8Array(exchange?.size ?? 0);
+  exchange?.outputs.forEach(o => out.set(o.bytes, o.at));
+  exchange = null;
+  lastOutput = out.buffer;
+  return lastOutput;
+}
+
+/** An argument's JSON, its {dtype, shape, blob} arrays made views of the binary call's input. */
+function parseArg(text: string): unknown {
+  const input = exchange?.input;
+  if (!input) {
+    return JSON.parse(text);
+  }
+  return JSON.parse(text, (_key, value: unknown) => {
+    const blob = (value as { blob?: unknown } | null)?.blob;
+    if (!Array.isArray(blob) || typeof value !== 'object') {
+      return value;
+    }
+    const [at, bytes] = blob as number[];
+    if (!Number.isInteger(at) || !Number.isInteger(bytes) || at < 0 || bytes < 0 || at + bytes > input.byteLength) {
+      throw new InputError(`an array's bytes ${shown(blob)} lie outside the ${input.byteLength} bytes sent`);
+    }
+    const { dtype, shape } = value as Json;
+    return { dtype, shape, data: new Uint8Array(input, at, bytes) };
+  });
+}
+
+/** An array given back: into the binary call's output when there is one, else base64. */
+function outArray(
+  array: Float64Array | Float32Array | Int32Array | Int16Array | Uint8Array | Uint32Array,
+  shape?: number[]
+): Json {
+  if (!exchange) {
+    return encodeArray(array, shape) as unknown as Json;
+  }
+  const at = Math.ceil(exchange.size / 8) * 8; // aligned, as the caller's offsets are
+  exchange.outputs.push({ at, bytes: new Uint8Array(array.buffer, array.byteOffset, array.byteLength) });
+  exchange.size = at + array.byteLength;
+  return { dtype: dtypeOf(array), shape: shape ?? [array.length], blob: [at, array.byteLength] };
+}
 
 function guarded(fn: () => Json): string {
   try {
@@ -65,7 +127,7 @@ function keep(key: string, model: LoweredModel): void {
 /** compile(irJson, optionsJson, keyJson?) -> {header, size, structure, tables summary}; keeps the model under key. */
 export function compile(irJson: string, optionsJson: string, keyJson = 'null'): string {
   return guarded(() => {
-    const lowered = lowerModel(JSON.parse(irJson), parseOptions(optionsJson));
+    const lowered = lowerModel(parseArg(irJson), parseOptions(optionsJson));
     const model = compileLowered(lowered);
     const key = JSON.parse(keyJson) as string | null;
     if (typeof key === 'string') {
@@ -100,7 +162,7 @@ function inputArray<D extends DType>(
 
 /** Options JSON; an int8 network's calibration rows come as an encoded float32 array. */
 function parseOptions(optionsJson: string): Partial<CompileOptions> {
-  const raw = JSON.parse(optionsJson) as Json;
+  const raw = parseArg(optionsJson) as Json;
   const options = { ...raw } as Partial<CompileOptions>;
   if (raw.calibration) {
     options.calibration = inputArray(raw.calibration, 'float32', 'calibration').array;
@@ -119,7 +181,7 @@ function tablesSummary(model: CompiledModel): Json {
  * as encoded arrays and the agreement report.
  */
 export function run(irJson: string, optionsJson: string, inputJson: string): string {
-  return guarded(() => runModel(lowerModel(JSON.parse(irJson), parseOptions(optionsJson)), inputJson));
+  return guarded(() => runModel(lowerModel(parseArg(irJson), parseOptions(optionsJson)), inputJson));
 }
 
 /** runKept(keyJson, inputJson): run on the model compile kept under key, or {missing: true}. */
@@ -131,7 +193,7 @@ export function runKept(keyJson: string, inputJson: string): string {
 }
 
 function runModel(model: LoweredModel, inputJson: string): Json {
-  const input = JSON.parse(inputJson) as Json;
+  const input = parseArg(inputJson) as Json;
   const { array: x, shape } = inputArray(input.x, 'float32', 'x');
   if (shape.length !== 2) {
     throw new InputError(`x: expected a 2-D array, got shape ${shown(shape)}`);
@@ -155,8 +217,8 @@ function runModel(model: LoweredModel, inputJson: string): Json {
     x
   );
   return {
-    classes: encodeArray(device.classes),
-    values: encodeArray(device.values, [shape[0], deviceValueCount(model)]),
+    classes: outArray(device.classes),
+    values: outArray(device.values, [shape[0], deviceValueCount(model)]),
     report,
     warnings: model.warnings ?? []
   };
@@ -173,7 +235,7 @@ function runModel(model: LoweredModel, inputJson: string): Json {
 export function features(nameJson: string, inputJson: string): string {
   return guarded(() => {
     const name = JSON.parse(nameJson) as string;
-    const input = JSON.parse(inputJson) as Json;
+    const input = parseArg(inputJson) as Json;
     const f = featureRuntime();
     const matrix = (key: string) => {
       const { array, shape } = inputArray(input[key], 'float32', key);
@@ -197,32 +259,32 @@ export function features(nameJson: string, inputJson: string): string {
           throw new InputError(`window: expected rect, hann or hamming, got ${shown(input.window)}`);
         }
         const out = f.powerSpectrum(x.array, x.rows, x.cols, window);
-        return { out: encodeArray(out, [x.rows, Math.floor(x.cols / 2) + 1]) };
+        return { out: outArray(out, [x.rows, Math.floor(x.cols / 2) + 1]) };
       }
       case 'log_mel': {
         const p = matrix('power');
         const nFft = num('n_fft');
         const nMels = num('n_mels');
         const out = f.logMel(p.array, p.rows, nFft, num('sample_rate'), nMels, num('fmin'), num('fmax'), num('amin'));
-        return { out: encodeArray(out, [p.rows, nMels]) };
+        return { out: outArray(out, [p.rows, nMels]) };
       }
       case 'mfcc': {
         const m = matrix('log_mel');
         const n = num('n_mfcc');
-        return { out: encodeArray(f.mfcc(m.array, m.rows, m.cols, n), [m.rows, n]) };
+        return { out: outArray(f.mfcc(m.array, m.rows, m.cols, n), [m.rows, n]) };
       }
       case 'log_mel_clips': {
         // LogMelFeatures: the stage a header exports, run on whole clips
         const x = matrix('x');
         const stage = parseFeatureStage({ ...(input.stage as Json), kind: 'log_mel', samples: x.cols });
         const out = runFeatureStage(stage, x.array, x.rows);
-        return { out: encodeArray(out, [x.rows, stageWidth(stage)]) };
+        return { out: outArray(out, [x.rows, stageWidth(stage)]) };
       }
       case 'window_stats': {
         const x = matrix('x');
         const nAxes = num('n_axes');
         return {
-          out: encodeArray(f.windowStats(x.array, x.rows, num('n'), num('stride'), nAxes), [x.rows, nAxes * 7])
+          out: outArray(f.windowStats(x.array, x.rows, num('n'), num('stride'), nAxes), [x.rows, nAxes * 7])
         };
       }
       case 'magnitude': {
@@ -230,16 +292,16 @@ export function features(nameJson: string, inputJson: string): string {
         if (xyz.length === 0 || xyz.length % 3 !== 0) {
           throw new InputError(`xyz: expected whole xyz samples, got ${xyz.length} values`);
         }
-        return { out: encodeArray(f.magnitude(xyz)) };
+        return { out: outArray(f.magnitude(xyz)) };
       }
       case 'median_filter': {
         const x = inputArray(input.x, 'float32', 'x').array;
-        return { out: encodeArray(f.medianFilter(x, num('k'))) };
+        return { out: outArray(f.medianFilter(x, num('k'))) };
       }
       case 'events': {
         const x = inputArray(input.x, 'float32', 'x').array;
         const r = f.hysteresisEvents(x, num('on'), num('off'), num('min_duration'));
-        return { state: encodeArray(r.state), onsets: encodeArray(r.onsets), offsets: encodeArray(r.offsets) };
+        return { state: outArray(r.state), onsets: outArray(r.onsets), offsets: outArray(r.offsets) };
       }
       default:
         throw new InputError(`unknown feature extractor ${shown(name)}`);
@@ -254,8 +316,8 @@ export function features(nameJson: string, inputJson: string): string {
  */
 export function bundle(irJson: string, optionsJson: string, inputJson: string): string {
   return guarded(() => {
-    const model = compileModel(JSON.parse(irJson), parseOptions(optionsJson));
-    const input = JSON.parse(inputJson) as Json;
+    const model = compileModel(parseArg(irJson), parseOptions(optionsJson));
+    const input = parseArg(inputJson) as Json;
     const { array: x, shape } = inputArray(input.x, 'float32', 'x');
     if (shape.length !== 2) {
       throw new InputError(`x: expected a 2-D array, got shape ${shown(shape)}`);
@@ -284,7 +346,7 @@ export function bundle(irJson: string, optionsJson: string, inputJson: string): 
 
 /** featureView(stateJson): the FeatureView widget's device half as the browser runs it -> {device}. */
 export function featureView(stateJson: string): string {
-  return guarded(() => ({ device: deviceTrait(runFeatureView(JSON.parse(stateJson))) }));
+  return guarded(() => ({ device: deviceTrait(runFeatureView(parseArg(stateJson) as FeatureViewState)) }));
 }
 
 /**
@@ -294,7 +356,7 @@ export function featureView(stateJson: string): string {
  */
 export function estimate(irJson: string, optionsJson: string, budgetsJson = '{}'): string {
   return guarded(() => {
-    const model = lowerModel(JSON.parse(irJson), parseOptions(optionsJson));
+    const model = lowerModel(parseArg(irJson), parseOptions(optionsJson));
     const budgets = JSON.parse(budgetsJson) as { flash_budget?: number | null; ram_budget?: number | null };
     return {
       targets: TARGETS,
@@ -313,7 +375,7 @@ export function estimate(irJson: string, optionsJson: string, budgetsJson = '{}'
  */
 export function exportOptions(irJson: string): string {
   return guarded(() => {
-    const ir = parseModelIR(JSON.parse(irJson));
+    const ir = parseModelIR(parseArg(irJson));
     const offered = modelExportOptions(ir);
     return {
       feature_types: offered.featureTypes,

@@ -9,6 +9,7 @@ import {
   AgreementReport,
   CompiledModel,
   DeviceRun,
+  compileLowered,
   compileModel,
   deviceValueCount,
   exportOptions
@@ -16,7 +17,7 @@ import {
 import { RUNTIME_BEGIN_MARKER, RUNTIME_END_MARKER } from '../core/emit/frame';
 import { inputCount } from '../core/features/stage';
 import { decodeArray } from '../core/ir/encoding';
-import { CompileOptions, FeatureType, LeafType, STRATEGIES } from '../core/options';
+import { CompileOptions, FeatureType, LeafType, STRATEGIES, resolveOptions } from '../core/options';
 import { TradeoffPoint, evaluateTradeoffs, optionLabel } from '../core/tradeoff';
 import {
   Figure,
@@ -115,6 +116,17 @@ export class InspectorPanel {
   /** Kept across renders: the kernel's last export (it names the option it was for). */
   private statusText = '';
   private bundleRunnable = false;
+  /**
+   * The last trade-offs and what they were computed from (the kernel's ir, data and calibration
+   * objects, which keep their identity until the kernel sends new ones): choosing another
+   * option of the table then lowers and runs nothing again, only its header is written.
+   */
+  private lastTradeoffs: {
+    ir: unknown;
+    data: unknown;
+    calibration: unknown;
+    result: Omit<PanelResult, 'model' | 'run' | 'report' | 'analysis'>;
+  } | null = null;
 
   constructor(private readonly callbacks: PanelCallbacks) {
     this.node = element('div', 'tml-inspector');
@@ -183,10 +195,45 @@ export class InspectorPanel {
     if (!state.data || !state.data.x) {
       throw new Error('no test data: pass X_test to tinyml_lab.inspect');
     }
-    const { array: x, shape } = decodeArray(state.data.x, 'float32', 'X_test');
     // An int8 network is calibrated on the kernel's calibration rows, else on X_test; a quantized
     // file (its IR's input_quantization) brings its own numbers and takes no rows.
     const calibration = (state.options as { calibration?: unknown }).calibration;
+    const last = this.lastTradeoffs;
+    if (last && last.ir === state.ir && last.data === state.data && last.calibration === calibration) {
+      const again = this.computeAgain(state, last.result);
+      if (again) {
+        return again;
+      }
+    }
+    const result = this.computeAll(state, calibration);
+    const { tradeoffs, x, reference } = result;
+    this.lastTradeoffs = { ir: state.ir, data: state.data, calibration, result: { tradeoffs, x, reference } };
+    return result;
+  }
+
+  /**
+   * Another option of the trade-off table already computed: its lowered model, run and report
+   * are there (they depend on the feature and leaf types alone); its header is written for the
+   * name, code form and standalone asked. Null when the option is not in the table.
+   */
+  private computeAgain(
+    state: InspectorState,
+    last: Omit<PanelResult, 'model' | 'run' | 'report' | 'analysis'>
+  ): PanelResult | null {
+    const asked = resolveOptions(state.options);
+    const point = last.tradeoffs.find(p => p.featureType === asked.featureType && p.leafType === asked.leafType);
+    if (!point) {
+      return null;
+    }
+    const { name, standalone, strategy } = asked;
+    const model = compileLowered({ ...point.model, options: { ...point.model.options, name, standalone, strategy } });
+    const current = last.tradeoffs.find(p => p.label === currentLabel(model)) as TradeoffPoint;
+    const analysis = viewOf(model).analyse?.(model, { tradeoffs: last.tradeoffs, x: last.x, nRows: current.run.nRows });
+    return { model, run: current.run, report: current.report, ...last, analysis };
+  }
+
+  private computeAll(state: InspectorState, calibration: unknown): PanelResult {
+    const { array: x, shape } = decodeArray(state.data.x, 'float32', 'X_test');
     const quantizedSource = (state.ir as { input_quantization?: unknown } | null)?.input_quantization !== undefined;
     const model = compileModel(state.ir, {
       ...state.options,

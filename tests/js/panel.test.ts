@@ -333,3 +333,49 @@ describe('InspectorPanel', () => {
     expect(calls.agreement).toHaveLength(0);
   });
 });
+
+describe('InspectorPanel option switches', () => {
+  /** What a panel shows, without the figures' callbacks. */
+  const shown = (result: Awaited<ReturnType<InspectorPanel['render']>>) => ({
+    header: result?.model.header,
+    strategy: result?.model.strategy,
+    options: result?.model.options,
+    size: result?.model.size,
+    classes: Array.from(result?.run.classes ?? []),
+    values: Array.from(result?.run.values ?? []),
+    report: result?.report,
+    labels: result?.tradeoffs.map(p => p.label)
+  });
+
+  it.each([
+    ['wine_forest', { featureType: 'int16' as const, strategy: 'inline' as const }],
+    ['wine_forest', { leafType: 'uint8' as const, name: 'other', standalone: false }],
+    ['wine_boosting', { leafType: 'int16' as const, strategy: 'auto' as const }],
+    ['digits_mlp', { featureType: 'int8' as const }]
+  ])('%s: another option of the same data shows what a fresh panel shows (%o)', async (name, options) => {
+    const state = stateFor(name);
+    const { panel } = makePanel();
+    const first = await panel.render(state);
+    const switched = await panel.render({ ...state, options: { ...state.options, ...options } });
+    const fresh = await makePanel().panel.render({ ...state, options: { ...state.options, ...options } });
+    expect(shown(switched)).toEqual(shown(fresh));
+    expect(switched?.tradeoffs).toBe(first?.tradeoffs); // nothing lowered or run again
+    const back = await panel.render(state);
+    expect(shown(back)).toEqual(shown(first));
+  });
+
+  it('new data or a new model is computed again', async () => {
+    const { panel } = makePanel();
+    const first = await panel.render(stateFor('wine_forest'));
+    const f = fixtures.wine_forest;
+    const fewer = { dtype: f.x.dtype, shape: [10, f.x.shape[1]], data: '' };
+    fewer.data = Buffer.from(Buffer.from(f.x.data as string, 'base64').subarray(0, 10 * f.x.shape[1] * 4)).toString(
+      'base64'
+    );
+    const again = await panel.render(stateFor('wine_forest', { data: { x: fewer } }));
+    expect(again?.tradeoffs).not.toBe(first?.tradeoffs);
+    expect(again?.run.nRows).toBe(10);
+    const other = await panel.render(stateFor('wine_forest', { ir: cloneIR('wine_forest') }));
+    expect(other?.tradeoffs).not.toBe(first?.tradeoffs);
+  });
+});

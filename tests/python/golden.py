@@ -18,7 +18,7 @@ import numpy as np
 from conftest import HARNESS, STRICT_FLAGS
 
 from tinyml_lab import _engine
-from tinyml_lab.arrays import decode_array
+from tinyml_lab.arrays import decode_array, encode_array
 
 # Lines that may change without a change of behaviour: the compiler version in the banners.
 _VERSION = re.compile(r"TinyML Lab \d+\.\d+\.\d+")
@@ -76,7 +76,8 @@ def observe(case: dict[str, Any]) -> dict[str, Any]:
         "structure": _sha(compiled["structure"]),
         "tables": _sha(compiled["tables"]),
         "targets": _sha(estimate["estimates"]),
-        "device": _sha([run["classes"], run["values"]]),
+        # the engine gives numpy arrays back; hashed in the IR's encoded form, as recorded
+        "device": _sha([encode_array(run["classes"], "int32"), encode_array(run["values"], "float32")]),
     }
     if bundle:
         result["bundle_files"] = sorted(bundle["files"])

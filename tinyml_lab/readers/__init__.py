@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..arrays import json_ir
 from ..errors import UnsupportedModelError
 from . import (
     gaussian,
@@ -47,10 +48,16 @@ READERS: tuple[Reader, ...] = (
 
 
 def model_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[str, Any]:
-    """The IR of a fitted estimator. Raises UnsupportedModelError, NotFittedError or
-    InvalidModelError with a message that names the problem. X_train / y_train: the data
-    the model was fitted on, for the models that keep it (or what they computed from it)
-    private: nearest neighbours, SVC(gamma='scale'); ignored by the others."""
+    """The IR of a fitted estimator, as JSON (docs/ir.md). Raises UnsupportedModelError,
+    NotFittedError or InvalidModelError with a message that names the problem. X_train /
+    y_train: the data the model was fitted on, for the models that keep it (or what they
+    computed from it) private: nearest neighbours, SVC(gamma='scale'); ignored by the others."""
+    return json_ir(read_ir(model, X_train, y_train))
+
+
+def read_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[str, Any]:
+    """model_to_ir, with the arrays a reader kept as IRArrays left so (arrays.py): what convert
+    hands the engine, which sends them as bytes."""
     name = estimator_name(model)
     for reader in READERS:
         if reader.reads(model, name):
@@ -82,4 +89,5 @@ def not_supported_message(model: Any) -> str:
             f"supported estimators: {supported_estimators()}")
 
 
-__all__ = ["READERS", "model_file_suffixes", "model_to_ir", "not_supported_message", "supported_estimators"]
+__all__ = ["READERS", "model_file_suffixes", "model_to_ir", "not_supported_message", "read_ir",
+           "supported_estimators"]

@@ -154,9 +154,9 @@ def pipeline_to_ir(pipeline: Any, final_to_ir, X_train: Any = None, y_train: Any
 
 def read_pipeline(pipeline: Any, X_train: Any = None, y_train: Any = None) -> dict[str, Any]:
     """pipeline_to_ir with the registry reading the final estimator."""
-    from . import model_to_ir  # noqa: PLC0415 - the registry (readers/__init__.py) imports this module
+    from . import read_ir  # noqa: PLC0415 - the registry (readers/__init__.py) imports this module
 
-    return pipeline_to_ir(pipeline, model_to_ir, X_train, y_train)
+    return pipeline_to_ir(pipeline, read_ir, X_train, y_train)
 
 
 READER = Reader("pipelines", ESTIMATORS, read_pipeline, instead=INSTEAD)

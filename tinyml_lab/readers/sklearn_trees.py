@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import InvalidModelError, NotFittedError, UnsupportedModelError
 from .envelope import class_labels, feature_names_of, finite_number, ir_envelope
 from .reader import Estimator, Reader, table_entry
-from .tree_ir import FAMILY, MAX_FEATURES, check_binary_tree, le_thresholds, tree_to_ir
+from .tree_ir import FAMILY, MAX_FEATURES, check_binary_trees, le_thresholds, tree_to_ir
 
 # Estimators whose fitted trees the tree-ensemble IR describes exactly.
 FOREST_ESTIMATORS = {
@@ -44,15 +44,24 @@ def _check_fitted(model: Any, name: str) -> None:
         raise NotFittedError(f"{name.rsplit('.', 1)[1]} is not fitted yet: call fit(X, y) before exporting it")
 
 
-def node_depths(tree: Any, where: str) -> np.ndarray:
-    """The depth of every node of a fitted ``tree_``, after checking that it is a binary tree
-    rooted at node 0 (tree_ir.check_binary_tree)."""
-    n_nodes = int(tree.node_count)
-    left, right = np.asarray(tree.children_left), np.asarray(tree.children_right)
-    if left.shape != (n_nodes,) or right.shape != (n_nodes,):
-        raise InvalidModelError(
-            f"{where} is not a tree: children arrays of shapes {left.shape}, {right.shape} for {n_nodes} nodes")
-    return check_binary_tree(left, right, where)
+def node_depths(trees: list[Any], wheres: list[str]) -> list[np.ndarray]:
+    """The depth of every node of each fitted ``tree_``, after checking that each is a binary
+    tree rooted at node 0 (tree_ir.check_binary_trees, all trees at once)."""
+    for tree, where in zip(trees, wheres):
+        n_nodes = int(tree.node_count)
+        left, right = np.asarray(tree.children_left), np.asarray(tree.children_right)
+        if left.shape != (n_nodes,) or right.shape != (n_nodes,):
+            raise InvalidModelError(
+                f"{where} is not a tree: children arrays of shapes {left.shape}, {right.shape} for {n_nodes} nodes")
+    return check_binary_trees([(tree.children_left, tree.children_right) for tree in trees], wheres)
+
+
+def _trees_to_ir(trees: list[Any], width: int, wheres: list[str], **each: list[Any]) -> list[dict[str, Any]]:
+    """_tree_to_ir of every tree, their shapes checked together first (node_depths); ``each``
+    maps a keyword of _tree_to_ir to its value per tree."""
+    node_depths(trees, wheres)
+    return [_tree_to_ir(tree, width, where, **{key: values[i] for key, values in each.items()})
+            for i, (tree, where) in enumerate(zip(trees, wheres))]
 
 
 def _tree_to_ir(
@@ -64,7 +73,8 @@ def _tree_to_ir(
     output: int | None = None,
     features: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """One tree's arrays. ``value`` replaces tree_.value (isolation path lengths), ``output``
+    """One tree's arrays, its shape checked already (node_depths). ``value`` replaces
+    tree_.value (isolation path lengths), ``output``
     is the raw output a boosting tree feeds, ``features`` maps a tree trained on a feature
     subset (IsolationForest's estimators_features_) back to the model's feature indices.
 
@@ -76,7 +86,6 @@ def _tree_to_ir(
     and the device sends it the same way as the other trees."""
     if tree.n_outputs != 1:
         raise UnsupportedModelError(f"{where}: multi-output trees (y with {tree.n_outputs} columns) are not supported")
-    node_depths(tree, where)  # the shape first: everything below indexes the node arrays
     if value is None:
         value = np.asarray(tree.value, dtype=np.float64).reshape(tree.node_count, -1)
     if value.shape[1] != width:
@@ -88,7 +97,7 @@ def _tree_to_ir(
     missing_left = getattr(tree, "missing_go_to_left", None)
     return tree_to_ir(tree.children_left, tree.children_right, feature, threshold, value, where, output=output,
                       missing_left=None if missing_left is None else np.asarray(missing_left),
-                      node_samples=tree.weighted_n_node_samples)
+                      node_samples=tree.weighted_n_node_samples, checked=True)
 
 
 def average_path_length(n: np.ndarray) -> np.ndarray:
@@ -130,11 +139,10 @@ def _boosting_fields(model: Any, name: str, task: str) -> dict[str, Any]:
         raise UnsupportedModelError(
             f"{name} with init={type(init).__name__} is not supported; use the default init or 'zero'"
         )
-    trees = [
-        _tree_to_ir(est.tree_, 1, f"{name} stage {stage} output {k}", output=k)
-        for stage, row in enumerate(model.estimators_)
-        for k, est in enumerate(row)
-    ]
+    stages = [(stage, k, est) for stage, row in enumerate(model.estimators_) for k, est in enumerate(row)]
+    trees = _trees_to_ir([est.tree_ for _, _, est in stages], 1,
+                         [f"{name} stage {stage} output {k}" for stage, k, _ in stages],
+                         output=[k for _, k, _ in stages])
     return {
         "combine": "sum",
         "link": link,
@@ -150,12 +158,13 @@ def _isolation_fields(model: Any, name: str) -> dict[str, Any]:
     short = type(model).__name__
     max_samples = finite_number(model.max_samples_, short, "max_samples_")
     offset = finite_number(model.offset_, short, "offset_")
-    trees = []
-    for i, (est, features) in enumerate(zip(model.estimators_, model.estimators_features_)):
-        tree, where = est.tree_, f"{name} tree {i}"
-        # A row's path length in a tree: the depth of its leaf plus c(samples left there).
-        value = (node_depths(tree, where) + average_path_length(tree.n_node_samples)).reshape(-1, 1)
-        trees.append(_tree_to_ir(tree, 1, where, value=value, features=features))
+    trees = [est.tree_ for est in model.estimators_]
+    wheres = [f"{name} tree {i}" for i in range(len(trees))]
+    # A row's path length in a tree: the depth of its leaf plus c(samples left there).
+    trees = [_tree_to_ir(tree, 1, where, value=(depth + average_path_length(tree.n_node_samples)).reshape(-1, 1),
+                         features=features)
+             for tree, where, depth, features in zip(trees, wheres, node_depths(trees, wheres),
+                                                     model.estimators_features_)]
     return {
         "combine": "mean",
         "link": "isolation",
@@ -185,7 +194,7 @@ def trees_to_ir(model: Any, X_train: Any = None, y_train: Any = None) -> dict[st
     else:
         trees = [model.tree_] if hasattr(model, "tree_") else [est.tree_ for est in model.estimators_]
         width = len(classes) if task == "classification" else 1
-        fields = {"trees": [_tree_to_ir(t, width, f"{name} tree {i}") for i, t in enumerate(trees)]}
+        fields = {"trees": _trees_to_ir(trees, width, [f"{name} tree {i}" for i in range(len(trees))])}
     return ir_envelope(FAMILY, name, task, n_features, classes=classes, feature_names=feature_names_of(model),
                        **fields)
 

@@ -9,11 +9,12 @@ categorical splits as bitsets of the categories that go left).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ..arrays import encode_array
+from ..arrays import ir_array
 from ..errors import InvalidModelError, UnsupportedModelError
 
 FAMILY = "tree_ensemble"
@@ -51,19 +52,64 @@ def check_binary_tree(left: np.ndarray, right: np.ndarray, where: str) -> np.nda
         of = " and ".join(str(i) for i in np.flatnonzero((left == node) | (right == node)))
         what = f"the root (node 0) is a child of node {of}" if node == 0 else f"node {node} is a child of nodes {of}"
         raise InvalidModelError(f"{where} is not a tree: {what}")
-    # With no node reached twice, a walk from the root ends; level by level keeps it in numpy
-    # and out of Python's recursion limit on deep trees.
-    depth = np.full(n_nodes, -1.0)
-    level, d = np.array([0]), 0
-    while level.size:
-        depth[level] = d
-        inner = level[left[level] != -1]
-        level, d = np.concatenate([left[inner], right[inner]]), d + 1
+    depth = _depths(left, right, np.array([0]))
     unreached = np.flatnonzero(depth < 0)
     if unreached.size:
         raise InvalidModelError(f"{where} is not a tree: {unreached.size} nodes (first: node {int(unreached[0])}) "
                                 "cannot be reached from the root")
     return depth
+
+
+def _depths(left: np.ndarray, right: np.ndarray, roots: np.ndarray) -> np.ndarray:
+    """Depth of every node below ``roots`` (-1: not reached), children given as node indices.
+    With no node reached twice, a walk from the roots ends; level by level keeps it in numpy
+    and out of Python's recursion limit on deep trees."""
+    depth = np.full(left.shape[0], -1.0)
+    level, d = roots, 0
+    while level.size:
+        depth[level] = d
+        inner = level[left[level] != -1]
+        level, d = np.concatenate([left[inner], right[inner]]), d + 1
+    return depth
+
+
+def check_binary_trees(children: Sequence[tuple[Any, Any]], wheres: Sequence[str]) -> list[np.ndarray]:
+    """check_binary_tree of many trees (a forest's ``(left, right)`` arrays), the same checks
+    and depths, done on all trees side by side: one walk of the deepest tree's levels instead of
+    one per tree, the reader's cost on forests of hundreds of trees. A tree that fails is then
+    checked alone, which raises the error naming it (``wheres[t]``)."""
+    lefts = [np.asarray(left, dtype=np.int64) for left, _ in children]
+    rights = [np.asarray(right, dtype=np.int64) for _, right in children]
+    sizes = np.array([left.shape[0] if left.ndim == 1 else 0 for left in lefts], dtype=np.int64)
+    shapes_ok = [left.shape == (n,) and right.shape == (n,) and n >= 1 for left, right, n in zip(lefts, rights, sizes)]
+    if not all(shapes_ok):
+        t = shapes_ok.index(False)
+        check_binary_tree(lefts[t], rights[t], wheres[t])
+    if not lefts:
+        return []
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    tree_of = np.repeat(np.arange(len(lefts)), sizes)
+    left, right = np.concatenate(lefts), np.concatenate(rights)
+    local_size = sizes[tree_of]
+    bad = ((left < -1) | (left >= local_size) | (right < -1) | (right >= local_size)
+           | ((left == -1) != (right == -1)))
+    # Children as indices into the joined arrays; the checks above keep them inside their tree.
+    offset = starts[tree_of]
+    left_all = np.where(left >= 0, left + offset, -1)
+    right_all = np.where(right >= 0, right + offset, -1)
+    if not bad.any():
+        parents = np.bincount(np.concatenate([left_all[left_all >= 0], right_all[right_all >= 0]]),
+                              minlength=left.shape[0])
+        bad = (parents > 1)
+        bad[starts] |= parents[starts] > 0
+        if not bad.any():
+            depth = _depths(left_all, right_all, starts)
+            bad = depth < 0
+            if not bad.any():
+                return np.split(depth, starts[1:])
+    t = int(tree_of[np.flatnonzero(bad)[0]])
+    check_binary_tree(lefts[t], rights[t], wheres[t])
+    raise AssertionError(f"{wheres[t]}: check_binary_trees and check_binary_tree disagree")  # pragma: no cover
 
 
 def tree_to_ir(
@@ -79,6 +125,7 @@ def tree_to_ir(
     category_set: Any = None,
     category_bits: Any = None,
     node_samples: Any = None,
+    checked: bool = False,
 ) -> dict[str, Any]:
     """One tree's IR from its node arrays, checked: a binary tree, finite thresholds at numeric
     splits and finite leaf values. ``value`` is [n_nodes] or [n_nodes, width]; ``output`` the raw
@@ -86,10 +133,14 @@ def tree_to_ir(
     ``category_set`` (-1, or a row of ``category_bits``) the categorical splits. At leaves,
     missing_left is written 0 and category_set -1 whatever they held; the other arrays as given.
     ``node_samples``: the training samples (or their weight) that reached each node, which the
-    cost estimate weights the paths with; left out when not finite and >= 0 everywhere."""
+    cost estimate weights the paths with; left out when not finite and >= 0 everywhere.
+    ``checked``: the caller has already run check_binary_tree(s) on these children.
+
+    The arrays stay IRArrays (arrays.py): a forest goes to the compiler as bytes."""
     left = np.asarray(left, dtype=np.int64)
     right = np.asarray(right, dtype=np.int64)
-    check_binary_tree(left, right, where)
+    if not checked:
+        check_binary_tree(left, right, where)
     n_nodes = left.shape[0]
     leaf = left == -1
     value = np.asarray(value, dtype=np.float64).reshape(n_nodes, -1)
@@ -100,28 +151,28 @@ def tree_to_ir(
         raise InvalidModelError(f"{where}: the threshold of node {node} is {threshold[node]}")
     if not np.all(np.isfinite(value)):  # the IR holds every node's row
         raise InvalidModelError(f"{where}: a leaf value is NaN or infinite")
-    encoded = {
-        "children_left": encode_array(left, "int32"),
-        "children_right": encode_array(right, "int32"),
-        "feature": encode_array(feature, "int32"),
-        "threshold": encode_array(threshold, "float64"),
-        "value": encode_array(value, "float64"),
+    encoded: dict[str, Any] = {
+        "children_left": ir_array(left, "int32"),
+        "children_right": ir_array(right, "int32"),
+        "feature": ir_array(feature, "int32"),
+        "threshold": ir_array(threshold, "float64"),
+        "value": ir_array(value, "float64"),
     }
     if output is not None:
         encoded["output"] = int(output)
     if missing_left is not None:
-        encoded["missing_left"] = encode_array(np.where(leaf, 0, np.asarray(missing_left) != 0), "uint8")
+        encoded["missing_left"] = ir_array(np.where(leaf, 0, np.asarray(missing_left) != 0), "uint8")
     if node_samples is not None:
         samples = np.asarray(node_samples, dtype=np.float64).reshape(-1)
         if samples.shape == (n_nodes,) and np.all(np.isfinite(samples) & (samples >= 0)):
-            encoded["node_samples"] = encode_array(samples, "float32")
+            encoded["node_samples"] = ir_array(samples, "float32")
     if category_set is not None and np.any(np.asarray(category_set)[~leaf] >= 0):
         bits = np.asarray(category_bits, dtype=np.uint32)
         if bits.ndim != 2 or not 1 <= bits.shape[1] <= MAX_CATEGORY_WORDS:
             raise UnsupportedModelError(f"{where}: categories need {bits.shape[-1]} words of 32 bits; "
                                         f"at most {MAX_CATEGORY_WORDS} (categories 0..{32 * MAX_CATEGORY_WORDS - 1})")
-        encoded["category_set"] = encode_array(np.where(leaf, -1, np.asarray(category_set)), "int32")
-        encoded["category_bits"] = encode_array(bits, "uint32")
+        encoded["category_set"] = ir_array(np.where(leaf, -1, np.asarray(category_set)), "int32")
+        encoded["category_bits"] = ir_array(bits, "uint32")
     return encoded
 
 
@@ -176,4 +227,4 @@ def optional_library(module: str, what: str) -> Any:
 
 
 __all__ = ["FAMILY", "FLOAT32_MAX", "MAX_CATEGORY_WORDS", "MAX_FEATURES", "boosted_fields", "category_words",
-           "check_binary_tree", "le_thresholds", "optional_library", "tree_to_ir"]
+           "check_binary_tree", "check_binary_trees", "le_thresholds", "optional_library", "tree_to_ir"]

@@ -209,27 +209,35 @@ function float32Literal(value: number): string {
     throw new Error(`cannot emit non-finite float ${value}`);
   }
   // The fewest significant digits that read back as this float32: 9 always do, and once some
-  // count does every larger one does too, so a binary search finds it in four tries.
+  // count does every larger one does too, so a binary search finds it in four tries. The text
+  // of the count found is kept: a forest of continuous features has a million of these.
   let low = 1;
   let high = 9;
+  let text = value.toPrecision(9);
   while (low < high) {
     const middle = (low + high) >> 1;
-    if (Math.fround(parseFloat(value.toPrecision(middle))) === value) {
+    const candidate = value.toPrecision(middle);
+    if (Math.fround(parseFloat(candidate)) === value) {
       high = middle;
+      text = candidate;
     } else {
       low = middle + 1;
     }
   }
-  const text = value.toPrecision(high);
-  // toPrecision may give "1.50e+5" or "12"; normalize to a C float literal.
-  const [significand, exponent] = text.split('e');
-  let mantissa = significand;
+  // toPrecision may give "1.50e+5" or "12"; normalize to a C float literal: no trailing zeros
+  // after the point, but one digit after it.
+  const e = text.indexOf('e');
+  let mantissa = e < 0 ? text : text.slice(0, e);
   if (mantissa.includes('.')) {
-    mantissa = mantissa.replace(/0+$/, '').replace(/\.$/, '.0');
+    let end = mantissa.length;
+    while (mantissa.charCodeAt(end - 1) === 48 /* 0 */) {
+      end--;
+    }
+    mantissa = mantissa.charCodeAt(end - 1) === 46 /* . */ ? `${mantissa.slice(0, end)}0` : mantissa.slice(0, end);
   } else {
     mantissa += '.0';
   }
-  return exponent === undefined ? `${mantissa}f` : `${mantissa}e${Number(exponent)}f`;
+  return e < 0 ? `${mantissa}f` : `${mantissa}e${Number(text.slice(e + 1))}f`;
 }
 
 /** A C string literal with everything outside printable ASCII escaped. */
@@ -280,18 +288,25 @@ export function commentSafe(text: string): string {
 }
 
 export function cArray(type: string, name: string, values: ArrayLike<number>, format: (v: number) => string): string {
-  const items: string[] = [];
-  let line = '   ';
+  // Items go on lines of at most 96 characters ("   " then " item," each). A line's items are
+  // joined once and its length counted, not read off a growing string: a forest's tables
+  // are hundreds of thousands of items.
+  const lines: string[] = [];
+  let items: string[] = [];
+  let length = 3;
+  const endLine = () => lines.push(items.length > 0 ? `    ${items.join(', ')},` : '   ');
   for (let i = 0; i < values.length; i++) {
-    const item = ` ${format(values[i])},`;
-    if (line.length + item.length > 96) {
-      items.push(line);
-      line = '   ';
+    const text = format(values[i]);
+    if (length + text.length + 2 > 96) {
+      endLine();
+      items = [];
+      length = 3;
     }
-    line += item;
+    items.push(text);
+    length += text.length + 2;
   }
-  items.push(line);
-  return `static const ${type} ${name}[${values.length}] = {\n${items.join('\n')}\n};\n`;
+  endLine();
+  return `static const ${type} ${name}[${values.length}] = {\n${lines.join('\n')}\n};\n`;
 }
 
 export const formatInt = (v: number): string => String(v);

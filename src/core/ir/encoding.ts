@@ -1,8 +1,9 @@
 /**
  * Typed arrays in JSON: `{dtype, shape, data}` with `data` the little-endian bytes in
- * base64. The Python side writes the same form (tinyml_lab/ir.py), so one serializer per
+ * base64. The Python side writes the same form (tinyml_lab/arrays.py), so one serializer per
  * side. Written without atob/btoa/Buffer because the headless engine (V8 inside Python)
- * has none of them.
+ * has none of them. The headless API's binary calls put the bytes themselves in `data` (a
+ * Uint8Array, see headless.ts); decodeArray reads both.
  */
 import { shown } from './show';
 
@@ -11,7 +12,8 @@ export type DType = 'float64' | 'float32' | 'int32' | 'int16' | 'uint8' | 'uint3
 export interface EncodedArray {
   dtype: DType;
   shape: number[];
-  data: string;
+  /** base64 text; or the bytes themselves, in a binary call of the headless API */
+  data: string | Uint8Array;
 }
 
 export type TypedArrayOf<D extends DType> = D extends 'float64'
@@ -116,14 +118,14 @@ export function decodeArray<D extends DType>(
   if (!Array.isArray(shape) || shape.some(n => typeof n !== 'number' || !Number.isInteger(n) || n < 0)) {
     throw new Error(`${where}: shape must be a list of non-negative integers`);
   }
-  if (typeof data !== 'string') {
+  if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
     throw new Error(`${where}: data must be a base64 string`);
   }
   const Ctor = CONSTRUCTORS[expected];
   const count = shape.reduce((a, b) => a * b, 1);
   let bytes: Uint8Array;
   try {
-    bytes = base64ToBytes(data);
+    bytes = typeof data === 'string' ? base64ToBytes(data) : data;
   } catch (e) {
     throw new Error(`${where}: ${(e as Error).message}`);
   }
@@ -132,18 +134,21 @@ export function decodeArray<D extends DType>(
       `${where}: shape ${shown(shape)} needs ${count * Ctor.BYTES_PER_ELEMENT} bytes, data has ${bytes.length}`
     );
   }
-  // The bytes are little-endian, as on every host we run on; the decoder's own buffer is used
-  // when it holds exactly them (no copy of a megabyte-sized table), else a fresh aligned one.
-  const own = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length;
-  const aligned = own ? bytes : Uint8Array.from(bytes);
-  return { array: new Ctor(aligned.buffer as ArrayBuffer) as TypedArrayOf<D>, shape };
+  // The bytes are little-endian, as on every host we run on. They are viewed where they lie
+  // when aligned for the element type (no copy of a megabyte-sized table), else copied.
+  const aligned = bytes.byteOffset % Ctor.BYTES_PER_ELEMENT === 0 ? bytes : Uint8Array.from(bytes);
+  return { array: new Ctor(aligned.buffer as ArrayBuffer, aligned.byteOffset, count) as TypedArrayOf<D>, shape };
 }
 
-export function encodeArray(
-  array: Float64Array | Float32Array | Int32Array | Int16Array | Uint8Array | Uint32Array,
-  shape?: number[]
-): EncodedArray {
-  const dtype = (Object.keys(CONSTRUCTORS) as DType[]).find(key => array instanceof CONSTRUCTORS[key]) as DType;
+type AnyTypedArray = Float64Array | Float32Array | Int32Array | Int16Array | Uint8Array | Uint32Array;
+
+/** The IR dtype of a typed array. */
+export function dtypeOf(array: AnyTypedArray): DType {
+  return (Object.keys(CONSTRUCTORS) as DType[]).find(key => array instanceof CONSTRUCTORS[key]) as DType;
+}
+
+export function encodeArray(array: AnyTypedArray, shape?: number[]): EncodedArray {
+  const dtype = dtypeOf(array);
   const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
   return { dtype, shape: shape ?? [array.length], data: bytesToBase64(bytes) };
 }

@@ -159,8 +159,24 @@ export type Table = Float32Array | Int16Array | Int32Array | Uint8Array | Uint16
 
 export class WasmRuntime {
   private static shared: WasmRuntime | null = null;
+  /**
+   * Past this many bytes of kept tables, a run that keeps a new model first clears them all
+   * (a soft limit: one model larger than it is still kept, alone).
+   */
+  static keptBytesLimit = 64 * 1024 * 1024;
+  /**
+   * Model tables kept in memory from one run to the next, by identity, and their addresses: a
+   * model's second run writes only its rows. Lowered tables are never changed once made, so the
+   * same typed array holds the same numbers; another model or other options lower to other
+   * arrays, written anew. Kept tables lie from __heap_base up to keptTop; every run's arena
+   * starts above them.
+   */
+  private readonly kept = new Map<Table, number>();
+  private keptTop: number;
 
-  private constructor(readonly exports: RuntimeExports) {}
+  private constructor(readonly exports: RuntimeExports) {
+    this.keptTop = exports.__heap_base.value as number;
+  }
 
   static fromBytes(bytes: Uint8Array): WasmRuntime {
     const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
@@ -181,9 +197,55 @@ export class WasmRuntime {
     return WasmRuntime.shared;
   }
 
-  /** A fresh arena above __heap_base for one call's tables, rows and outputs. */
+  /** A fresh arena for one call's tables, rows and outputs, above the kept tables. */
   arena(): Arena {
-    return new Arena(this.exports);
+    return new Arena(this, this.keptEnd);
+  }
+
+  /** Where a kept table lies, or undefined. */
+  keptAt(table: Table): number | undefined {
+    return this.kept.get(table);
+  }
+
+  /** The first byte above the kept tables. */
+  get keptEnd(): number {
+    return this.keptTop;
+  }
+
+  /** Bytes of tables kept now. */
+  get keptBytes(): number {
+    return this.keptTop - (this.exports.__heap_base.value as number);
+  }
+
+  /**
+   * Keeps a table from now on: written above the kept ones. With `mayClear`, tables kept past
+   * keptBytesLimit are dropped first (the caller holds no address of a kept table). Returns
+   * its address; the caller's arena then starts at the new top.
+   */
+  keep(table: Table, mayClear: boolean): number {
+    if (mayClear && this.keptBytes > WasmRuntime.keptBytesLimit) {
+      this.clearKept();
+    }
+    const at = (this.keptTop + 7) & ~7;
+    this.keptTop = at + table.byteLength;
+    this.grow(this.keptTop);
+    copyInto(this.exports.memory, at, table);
+    this.kept.set(table, at);
+    return at;
+  }
+
+  /** Drops every kept table: the next run of each model writes its tables again. */
+  clearKept(): void {
+    this.kept.clear();
+    this.keptTop = this.exports.__heap_base.value as number;
+  }
+
+  /** Grows the memory to hold `top` bytes. */
+  grow(top: number): void {
+    const memory = this.exports.memory;
+    if (top > memory.buffer.byteLength) {
+      memory.grow(Math.ceil((top - memory.buffer.byteLength) / 65536));
+    }
   }
 
   /** Throws RuntimeError unless an export returned TML_OK; `what` names the model or step. */
@@ -204,6 +266,12 @@ export class WasmRuntime {
   }
 }
 
+function copyInto(memory: WebAssembly.Memory, at: number, table: Table): void {
+  new Uint8Array(memory.buffer, at, table.byteLength).set(
+    new Uint8Array(table.buffer, table.byteOffset, table.byteLength)
+  );
+}
+
 type DescriptorValue = number | Table | null;
 type FieldName<D extends DescriptorName> = (typeof DESCRIPTORS)[D][number]['name'];
 
@@ -221,12 +289,14 @@ const TABLE_TYPES: Record<string, new (n: number) => Table> = {
 /**
  * Descriptor `name` of c-runtime/wasm/descriptors.h from its fields by name (every field, so a
  * layout change is a type error here): ints as they are, floats as their float32 bits, tables
- * written to the arena (null: 0), each checked against the field's C element type.
+ * written to the arena (null: 0), each checked against the field's C element type. With
+ * `keep`, the tables are a model's, kept in the runtime from run to run (Arena.table).
  */
 export function packDescriptor<D extends DescriptorName>(
   arena: Arena,
   name: D,
-  fields: Record<FieldName<D>, DescriptorValue>
+  fields: Record<FieldName<D>, DescriptorValue>,
+  { keep = false }: { keep?: boolean } = {}
 ): Int32Array {
   const layout: ReadonlyArray<{ name: string; kind: string; ctype?: string }> = DESCRIPTORS[name];
   const words = new Int32Array(layout.length);
@@ -240,7 +310,7 @@ export function packDescriptor<D extends DescriptorName>(
       if (value && !(value instanceof TABLE_TYPES[field.ctype as string])) {
         throw new Error(`${name} descriptor: ${field.name} must hold ${field.ctype}, got ${value.constructor.name}`);
       }
-      words[i] = value ? arena.write(value) : 0;
+      words[i] = !value ? 0 : keep ? arena.table(value) : arena.write(value);
     } else if (typeof value !== 'number') {
       throw new Error(`${name} descriptor: ${field.name} must be a number`);
     } else if (field.kind === 'float') {
@@ -252,29 +322,47 @@ export function packDescriptor<D extends DescriptorName>(
   return words;
 }
 
-/** Bump allocator above __heap_base; every run starts from the base again. */
+/** Bump allocator for one call, above the runtime's kept tables. */
 export class Arena {
-  private top: number;
+  /** Whether this call's data (reserve, write) lies in the arena yet. */
+  private placed = false;
+  /** Whether this call uses a kept table's address: the kept tables may not be cleared. */
+  private usesKept = false;
 
-  constructor(private readonly exports: RuntimeExports) {
-    this.top = exports.__heap_base.value as number;
-  }
+  constructor(
+    private readonly runtime: WasmRuntime,
+    private top: number
+  ) {}
 
   reserve(bytes: number): number {
     const at = (this.top + 7) & ~7;
     this.top = at + bytes;
-    const memory = this.exports.memory;
-    if (this.top > memory.buffer.byteLength) {
-      memory.grow(Math.ceil((this.top - memory.buffer.byteLength) / 65536));
-    }
+    this.placed = true;
+    this.runtime.grow(this.top);
     return at;
   }
 
   write(table: Table): number {
     const at = this.reserve(table.byteLength);
-    new Uint8Array(this.exports.memory.buffer, at, table.byteLength).set(
-      new Uint8Array(table.buffer, table.byteOffset, table.byteLength)
-    );
+    copyInto(this.runtime.exports.memory, at, table);
+    return at;
+  }
+
+  /**
+   * A model's table: where the runtime keeps it, written there on its first run. Once this
+   * call's own data lies in the arena, nothing more can be kept below it: a table not kept yet
+   * is then written for this call only.
+   */
+  table(table: Table): number {
+    let at = this.runtime.keptAt(table);
+    if (at === undefined) {
+      if (this.placed) {
+        return this.write(table);
+      }
+      at = this.runtime.keep(table, !this.usesKept);
+      this.top = this.runtime.keptEnd;
+    }
+    this.usesKept = true;
     return at;
   }
 }

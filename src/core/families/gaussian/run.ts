@@ -28,16 +28,21 @@ export function runGaussian(
   }
   const arena = runtime.arena();
   const envelope = envelopeOffset !== null;
-  const descriptor = packDescriptor(arena, 'gauss', {
-    n_components: tables.nComponents,
-    n_features: tables.nFeatures,
-    covariance: runtimeCode('covariance', tables.covariance),
-    means: tables.means,
-    prec_chol: tables.precChol,
-    log_norm: tables.logNorm,
-    kind: runtimeCode('gauss', envelope ? 'envelope' : 'likelihood'),
-    offset: envelopeOffset ?? 0
-  });
+  const descriptor = packDescriptor(
+    arena,
+    'gauss',
+    {
+      n_components: tables.nComponents,
+      n_features: tables.nFeatures,
+      covariance: runtimeCode('covariance', tables.covariance),
+      means: tables.means,
+      prec_chol: tables.precChol,
+      log_norm: tables.logNorm,
+      kind: runtimeCode('gauss', envelope ? 'envelope' : 'likelihood'),
+      offset: envelopeOffset ?? 0
+    },
+    { keep: true }
+  );
   const k = tables.nComponents;
   const width = envelope ? 1 : k;
   const descAt = arena.write(descriptor);

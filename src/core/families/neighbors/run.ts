@@ -11,18 +11,23 @@ export function runNeighbors(
 ): { values: Float32Array; classes: Int32Array } {
   const runtime = WasmRuntime.load();
   const arena = runtime.arena();
-  const descriptor = packDescriptor(arena, 'knn', {
-    n_samples: ir.nSamples,
-    n_features: ir.modelFeatures,
-    n_outputs: ir.nOutputs,
-    k: ir.k,
-    metric: runtimeCode('metric', ir.metric),
-    p: ir.p,
-    weights: runtimeCode('weights', ir.weights),
-    samples: ir.samples,
-    labels: ir.labels,
-    targets: ir.targets
-  });
+  const descriptor = packDescriptor(
+    arena,
+    'knn',
+    {
+      n_samples: ir.nSamples,
+      n_features: ir.modelFeatures,
+      n_outputs: ir.nOutputs,
+      k: ir.k,
+      metric: runtimeCode('metric', ir.metric),
+      p: ir.p,
+      weights: runtimeCode('weights', ir.weights),
+      samples: ir.samples,
+      labels: ir.labels,
+      targets: ir.targets
+    },
+    { keep: true }
+  );
   const descAt = arena.write(descriptor);
   const xAt = arena.write(x);
   const distAt = arena.reserve(4 * ir.k);

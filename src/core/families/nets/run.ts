@@ -30,14 +30,15 @@ interface PlacedNet {
   arenaAt: number;
 }
 
-function placeNet(runtime: WasmRuntime, tables: NetTables, x: Float32Array, nRows: number): PlacedNet {
+/** keep: the net's weights stay in the runtime from run to run (a model's, not a calibration's). */
+function placeNet(runtime: WasmRuntime, tables: NetTables, x: Float32Array, nRows: number, keep: boolean): PlacedNet {
   if (x.length !== nRows * tables.nInputs) {
     throw new Error(`expected ${nRows} x ${tables.nInputs} inputs, got ${x.length} values`);
   }
   const arena = runtime.arena();
   const words = DESCRIPTORS.layer.length;
   const layerDesc = new Int32Array(words * tables.layers.length);
-  tables.layers.forEach((layer, k) => layerDesc.set(layerDescriptor(arena, layer), k * words));
+  tables.layers.forEach((layer, k) => layerDesc.set(layerDescriptor(arena, layer, keep), k * words));
   const net = packDescriptor(arena, 'net', {
     n_layers: tables.layers.length,
     quantized: tables.featureType === 'int8' ? 1 : 0,
@@ -59,7 +60,7 @@ function placeNet(runtime: WasmRuntime, tables: NetTables, x: Float32Array, nRow
  */
 export function runNet(tables: NetTables, x: Float32Array, nRows: number, proba = false): NetOutput {
   const runtime = WasmRuntime.load();
-  const p = placeNet(runtime, tables, x, nRows);
+  const p = placeNet(runtime, tables, x, nRows, true);
   const width = proba && tables.nOutputs === 1 ? 2 : tables.nOutputs;
   const outAt = p.arena.reserve(nRows * width * 4);
   const classesAt = p.arena.reserve(nRows * 4);
@@ -83,7 +84,7 @@ export function runNet(tables: NetTables, x: Float32Array, nRows: number, proba 
 /** Range of every layer's output over nRows rows: calibration (float net) or saturation (int8). */
 export function traceNet(tables: NetTables, x: Float32Array, nRows: number): NetTrace {
   const runtime = WasmRuntime.load();
-  const p = placeNet(runtime, tables, x, nRows);
+  const p = placeNet(runtime, tables, x, nRows, false);
   const n = tables.layers.length;
   const minAt = p.arena.reserve(4 * n);
   const maxAt = p.arena.reserve(4 * n);
@@ -102,44 +103,49 @@ export function traceNet(tables: NetTables, x: Float32Array, nRows: number): Net
   return { min: runtime.floats(minAt, n), max: runtime.floats(maxAt, n) };
 }
 
-function layerDescriptor(arena: Arena, layer: NetLayer): Int32Array {
+function layerDescriptor(arena: Arena, layer: NetLayer, keep: boolean): Int32Array {
   const [inH, inW, inC] = layer.inShape;
   const [outH, outW, outC] = layer.outShape;
-  return packDescriptor(arena, 'layer', {
-    kind: runtimeCode('layer', layer.kind),
-    activation: runtimeCode('activation', layer.activation),
-    act_alpha: layer.activationAlpha,
-    in_h: inH,
-    in_w: inW,
-    in_c: inC,
-    out_h: outH,
-    out_w: outW,
-    out_c: outC,
-    kernel_h: layer.kernel[0],
-    kernel_w: layer.kernel[1],
-    stride_h: layer.stride[0],
-    stride_w: layer.stride[1],
-    pad_top: layer.pad[0],
-    pad_left: layer.pad[1],
-    in_offset: layer.inOffset,
-    out_offset: layer.outOffset,
-    in_from: layer.inFrom,
-    in2_from: layer.in2From,
-    in2_offset: layer.in2Offset,
-    weight_f32: layer.weightF32,
-    bias_f32: layer.biasF32,
-    weight_i8: layer.weightI8,
-    bias_i32: layer.biasI32,
-    multiplier: layer.multiplier,
-    shift: layer.shift,
-    channel_scale: layer.channelScale,
-    in_scale: layer.inScale,
-    in_zero: layer.inZero,
-    in2_scale: layer.in2Scale,
-    in2_zero: layer.in2Zero,
-    out_scale: layer.outScale,
-    out_zero: layer.outZero,
-    out_float: layer.outFloat ? 1 : 0,
-    bias_folded: layer.biasFolded ? 1 : 0
-  });
+  return packDescriptor(
+    arena,
+    'layer',
+    {
+      kind: runtimeCode('layer', layer.kind),
+      activation: runtimeCode('activation', layer.activation),
+      act_alpha: layer.activationAlpha,
+      in_h: inH,
+      in_w: inW,
+      in_c: inC,
+      out_h: outH,
+      out_w: outW,
+      out_c: outC,
+      kernel_h: layer.kernel[0],
+      kernel_w: layer.kernel[1],
+      stride_h: layer.stride[0],
+      stride_w: layer.stride[1],
+      pad_top: layer.pad[0],
+      pad_left: layer.pad[1],
+      in_offset: layer.inOffset,
+      out_offset: layer.outOffset,
+      in_from: layer.inFrom,
+      in2_from: layer.in2From,
+      in2_offset: layer.in2Offset,
+      weight_f32: layer.weightF32,
+      bias_f32: layer.biasF32,
+      weight_i8: layer.weightI8,
+      bias_i32: layer.biasI32,
+      multiplier: layer.multiplier,
+      shift: layer.shift,
+      channel_scale: layer.channelScale,
+      in_scale: layer.inScale,
+      in_zero: layer.inZero,
+      in2_scale: layer.in2Scale,
+      in2_zero: layer.in2Zero,
+      out_scale: layer.outScale,
+      out_zero: layer.outZero,
+      out_float: layer.outFloat ? 1 : 0,
+      bias_folded: layer.biasFolded ? 1 : 0
+    },
+    { keep }
+  );
 }

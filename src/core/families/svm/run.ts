@@ -12,21 +12,26 @@ export function runSvm(ir: SvmIR, x: Float32Array, nRows: number): { values: Flo
   const arena = runtime.arena();
   const nClasses = ir.task === 'classification' ? ir.classes.length : 1;
   const anomaly = ir.task === 'anomaly';
-  const descriptor = packDescriptor(arena, 'svm', {
-    n_features: ir.modelFeatures,
-    n_support: ir.nSupport,
-    n_classes: nClasses,
-    kernel: runtimeCode('kernel', ir.kernel),
-    gamma: ir.gamma,
-    coef0: ir.coef0,
-    degree: ir.degree,
-    support: ir.supportVectors,
-    class_start: nClasses >= 2 ? classStart(ir) : null,
-    dual_coef: ir.dualCoef,
-    intercept: ir.intercept,
-    shape: runtimeCode('svmShape', ir.decisionShape),
-    offset: anomaly ? ir.offset : 0
-  });
+  const descriptor = packDescriptor(
+    arena,
+    'svm',
+    {
+      n_features: ir.modelFeatures,
+      n_support: ir.nSupport,
+      n_classes: nClasses,
+      kernel: runtimeCode('kernel', ir.kernel),
+      gamma: ir.gamma,
+      coef0: ir.coef0,
+      degree: ir.degree,
+      support: ir.supportVectors,
+      class_start: nClasses >= 2 ? classStart(ir) : null,
+      dual_coef: ir.dualCoef,
+      intercept: ir.intercept,
+      shape: runtimeCode('svmShape', ir.decisionShape),
+      offset: anomaly ? ir.offset : 0
+    },
+    { keep: true }
+  );
   const nScratch = ir.nSupport + svmDecisions(ir);
   const width = anomaly ? 1 : svmValueCount(ir);
   const descAt = arena.write(descriptor);

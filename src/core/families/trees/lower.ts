@@ -740,8 +740,25 @@ export function quantizedRoutingChanges(
     return changes;
   }
   const featureType = tables.featureType;
+  const offsetOf = (f: number) => (tables.featureOffset ? tables.featureOffset[f] : 0);
+  // Each split's quantized threshold once, and each row's quantized features once: the walk
+  // below visits rows x trees x depth splits (the Inspector runs it for every option).
+  const quantizedThresholds = ir.trees.map(tree => {
+    const q = new Float64Array(tree.childrenLeft.length);
+    for (let node = 0; node < q.length; node++) {
+      if (tree.childrenLeft[node] !== -1 && !isCategorical(tree, node)) {
+        const f = tree.feature[node];
+        q[node] = quantizeThreshold(tree.threshold[node], scale[f], featureType, offsetOf(f));
+      }
+    }
+    return q;
+  });
+  const quantizedRow = new Float64Array(ir.nFeatures);
   for (let row = 0; row < nRows; row++) {
     const base = row * ir.nFeatures;
+    for (let f = 0; f < ir.nFeatures; f++) {
+      quantizedRow[f] = quantizeFeature(x[base + f], scale[f], offsetOf(f));
+    }
     ir.trees.forEach((tree, t) => {
       let node = 0;
       while (tree.childrenLeft[node] !== -1) {
@@ -749,12 +766,9 @@ export function quantizedRoutingChanges(
         const value = x[base + f];
         const threshold = tree.threshold[node];
         const left = goesLeft(tree, node, value);
-        const offset = tables.featureOffset ? tables.featureOffset[f] : 0;
         // categories (whole numbers at scale 1) and NaN (its own code) route exactly
         const quantizedLeft =
-          isCategorical(tree, node) || Number.isNaN(value)
-            ? left
-            : quantizeFeature(value, scale[f], offset) <= quantizeThreshold(threshold, scale[f], featureType, offset);
+          isCategorical(tree, node) || Number.isNaN(value) ? left : quantizedRow[f] <= quantizedThresholds[t][node];
         if (left !== quantizedLeft) {
           changes.push({ row, tree: t, node, feature: f, value, threshold });
           return;

@@ -17,35 +17,40 @@ export function runForest(tables: ForestTables, x: Float32Array, nRows: number, 
     throw new Error(`expected ${nRows} x ${tables.nFeatures} features, got ${x.length} values`);
   }
   const arena = runtime.arena();
-  const descriptor = packDescriptor(arena, 'forest', {
-    n_features: tables.nFeatures,
-    n_outputs: tables.nOutputs,
-    n_trees: tables.nTrees,
-    n_nodes: tables.nNodes,
-    n_leaf_rows: tables.nLeafRows,
-    tree_root: tables.treeRoot,
-    node_feature: tables.nodeFeature,
-    node_next: tables.nodeNext,
-    node_threshold_f32: tables.thresholdF32,
-    node_threshold_i16: tables.thresholdI16,
-    feature_scale: tables.featureScale,
-    leaf_values: tables.leafType === 'float32' ? tables.leafValues : null,
-    combine: runtimeCode('combine', tables.combine),
-    link: runtimeCode('link', tables.link),
-    link_param: tables.linkParam,
-    baseline: tables.baseline,
-    tree_output: tables.treeOutput,
-    leaf_u8: tables.leafU8,
-    leaf_scale: tables.leafScale,
-    node_threshold_i8: tables.thresholdI8,
-    leaf_i16: tables.leafI16,
-    feature_offset: tables.featureOffset,
-    offset,
-    node_missing_left: tables.nodeMissingLeft,
-    category_bits: tables.categoryBits,
-    n_category_sets: tables.nCategorySets,
-    category_words: tables.categoryWords
-  });
+  const descriptor = packDescriptor(
+    arena,
+    'forest',
+    {
+      n_features: tables.nFeatures,
+      n_outputs: tables.nOutputs,
+      n_trees: tables.nTrees,
+      n_nodes: tables.nNodes,
+      n_leaf_rows: tables.nLeafRows,
+      tree_root: tables.treeRoot,
+      node_feature: tables.nodeFeature,
+      node_next: tables.nodeNext,
+      node_threshold_f32: tables.thresholdF32,
+      node_threshold_i16: tables.thresholdI16,
+      feature_scale: tables.featureScale,
+      leaf_values: tables.leafType === 'float32' ? tables.leafValues : null,
+      combine: runtimeCode('combine', tables.combine),
+      link: runtimeCode('link', tables.link),
+      link_param: tables.linkParam,
+      baseline: tables.baseline,
+      tree_output: tables.treeOutput,
+      leaf_u8: tables.leafU8,
+      leaf_scale: tables.leafScale,
+      node_threshold_i8: tables.thresholdI8,
+      leaf_i16: tables.leafI16,
+      feature_offset: tables.featureOffset,
+      offset,
+      node_missing_left: tables.nodeMissingLeft,
+      category_bits: tables.categoryBits,
+      n_category_sets: tables.nCategorySets,
+      category_words: tables.categoryWords
+    },
+    { keep: true }
+  );
   const descAt = arena.write(descriptor);
   const xAt = arena.write(x);
   const nValues = valueCount(tables);
