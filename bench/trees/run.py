@@ -37,7 +37,7 @@ def _sonar_like():
 
 
 # ---- models --------------------------------------------------------------------------------
-def make_cases(quick: bool) -> list:
+def make_cases(quick: bool, only: str = "") -> list:
     datasets = {"wine": load_wine, "cancer": load_breast_cancer, "digits": load_digits,
                 "sonar": lambda return_X_y: _sonar_like(), "diabetes": load_diabetes}
 
@@ -59,6 +59,8 @@ def make_cases(quick: bool) -> list:
     ]
     if quick:
         specs = [s for s in specs if s[0] in QUICK]
+    if only:
+        specs = [s for s in specs if s[0] in only.split(",")]
     cases = []
     for name, dataset, model in specs:
         X, y = datasets[dataset](return_X_y=True)
@@ -85,9 +87,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"{len(QUICK)} models (no 50-tree forests), 5 QEMU rows")
     parser.add_argument("--workdir", help="keep generated code and binaries here")
+    parser.add_argument("--models", default="", help="only these models (comma-separated names)")
+    parser.add_argument("--tools", default="", help="only these tools (comma-separated names)")
     parser.add_argument("--json", help="also write the results as JSON here (bench/compare.py reads it)")
     args = parser.parse_args()
-    return run_benchmark("trees", make_cases(args.quick), tools.all_tools(), args, MEASURED_MODULES, BASELINE,
+    chosen = [t for t in tools.all_tools() if not args.tools or t.name in args.tools.split(",")]
+    return run_benchmark("trees", make_cases(args.quick, args.models), chosen, args, MEASURED_MODULES, BASELINE,
                          peer=PEER)
 
 

@@ -137,6 +137,93 @@ typedef struct {
 /* int16 leaves add up in an int32: at most this many trees cannot overflow it. */
 #define TML_MAX_I16_LEAF_TREES 65536
 
+/*
+ * Float compares of the splits. Cores without a floating-point unit (Cortex-M0+/M3 soft float,
+ * RV32 without F, AVR) compare the bit patterns as integers instead of calling the C library's
+ * soft-float compare, which costs them a call and about 20 instructions a split: non-NaN
+ * float32 values are ordered as their bits are, read as sign and magnitude, so against a
+ * threshold t >= 0 (a constant in generated code) a signed compare of the bits decides, and
+ * against t < 0 an unsigned one reversed. NaN is tested on its own, so both forms give
+ * exactly x <= t and x > t of IEEE 754, NaN, infinities and -0 included. Define
+ * TML_FLOAT_COMPARE_BITS to 0 or 1 to choose.
+ */
+#ifndef TML_FLOAT_COMPARE_BITS
+#if (defined(__arm__) && !defined(__ARM_FP)) || (defined(__riscv) && !defined(__riscv_flen)) || defined(__AVR__)
+#define TML_FLOAT_COMPARE_BITS 1
+#else
+#define TML_FLOAT_COMPARE_BITS 0
+#endif
+#endif
+
+/* The bits of a float32 (a union: C99 reads the other member's bytes). */
+TML_FOREST_INLINE uint32_t tml_f32_bits(float v)
+{
+    union {
+        float f;
+        uint32_t u;
+    } bits;
+    bits.f = v;
+    return bits.u;
+}
+
+/* x <= t on the bits of a non-NaN x and any t: -0 compares as +0; t >= 0 as signed integers
+ * (flipping the sign bit makes the unsigned compare a signed one), t < 0 reversed. */
+TML_FOREST_INLINE int tml_le_bits(uint32_t xb, uint32_t tb)
+{
+    if (tb == 0x80000000u) {
+        tb = 0u;
+    }
+    return (tb >> 31) == 0u ? (xb ^ 0x80000000u) <= (tb ^ 0x80000000u) : xb >= tb;
+}
+
+/* The integer forms, defined everywhere so that a test can hold them against the FPU's. */
+TML_FOREST_INLINE int tml_is_nan_f32_bits(float v)
+{
+    return (tml_f32_bits(v) << 1) > 0xff000000u; /* exponent all ones, fraction non-zero */
+}
+
+TML_FOREST_INLINE int tml_le_f32_bits(float x, float t)
+{
+    uint32_t xb = tml_f32_bits(x);
+    /* bits above -inf's are the NaNs whose sign bit is set; the others fail the compare */
+    return xb <= 0xff800000u && tml_le_bits(xb, tml_f32_bits(t));
+}
+
+TML_FOREST_INLINE int tml_gt_f32_bits(float x, float t)
+{
+    return !tml_is_nan_f32_bits(x) && !tml_le_bits(tml_f32_bits(x), tml_f32_bits(t));
+}
+
+/* Whether v is NaN. */
+TML_FOREST_INLINE int tml_is_nan_f32(float v)
+{
+#if TML_FLOAT_COMPARE_BITS
+    return tml_is_nan_f32_bits(v);
+#else
+    return v != v;
+#endif
+}
+
+/* x <= t, false for NaN: a split's test. */
+TML_FOREST_INLINE int tml_le_f32(float x, float t)
+{
+#if TML_FLOAT_COMPARE_BITS
+    return tml_le_f32_bits(x, t);
+#else
+    return x <= t;
+#endif
+}
+
+/* x > t, false for NaN: the test of a split that sends NaN left. */
+TML_FOREST_INLINE int tml_gt_f32(float x, float t)
+{
+#if TML_FLOAT_COMPARE_BITS
+    return tml_gt_f32_bits(x, t);
+#else
+    return x > t;
+#endif
+}
+
 /* Quantized forests compare int16 features with int16 or int8 thresholds. */
 static inline int tml_forest_is_quantized(const tml_forest_t *f)
 {
@@ -212,7 +299,7 @@ TML_FOREST_INLINE int tml_forest_left_f32(const tml_forest_t *f, int32_t i, cons
         return tml_category_left(tml_forest_category_row(f, i), f->category_words, x[TML_CATEGORY_FEATURE(code)],
                                  tml_forest_missing_left(f, i));
     }
-    return x[code] <= f->node_threshold_f32[i] || (x[code] != x[code] && tml_forest_missing_left(f, i));
+    return tml_le_f32(x[code], f->node_threshold_f32[i]) || (tml_is_nan_f32(x[code]) && tml_forest_missing_left(f, i));
 }
 
 /* Whether node i sends q, the quantized value of the feature it tests, left (general walk). */
@@ -364,13 +451,29 @@ static inline int tml_forest_validate(const tml_forest_t *f)
     return TML_OK;
 }
 
+/*
+ * Class with the most votes in votes[n], the first of equal counts: np.argmax's rule. A forest
+ * whose leaves are all pure (one class each) predicts this from one vote per tree, which is
+ * exactly scikit-learn's argmax of the averaged probabilities (emit.ts, voteCounting).
+ */
+static inline int32_t tml_argmax_votes(const uint16_t *votes, int32_t n)
+{
+    int32_t best = 0, k;
+    for (k = 1; k < n; k++) {
+        if (votes[k] > votes[best]) {
+            best = k;
+        }
+    }
+    return best;
+}
+
 /* Leaf row reached by tree t for float32 features x[n_features] (table forests only). */
 static inline int32_t tml_forest_leaf_f32(const tml_forest_t *f, int32_t t, const float *x)
 {
     int32_t i = f->tree_root[t];
     if (tml_forest_is_plain(f)) {
         while (f->node_feature[i] != TML_LEAF) {
-            i = (x[f->node_feature[i]] <= f->node_threshold_f32[i]) ? i + 1 : f->node_next[i];
+            i = tml_le_f32(x[f->node_feature[i]], f->node_threshold_f32[i]) ? i + 1 : f->node_next[i];
         }
         return f->node_next[i];
     }

@@ -20,7 +20,33 @@ import {
 import type { Strategy } from '../../options';
 import { runtimeMacro } from '../../runtime/codes';
 import { TreeEnsembleIR } from './ir';
-import { ForestStructure, ForestTables, LEAF, expectedSplits, missingGoesLeft, splitFeature, treeNodes } from './lower';
+import {
+  ForestStructure,
+  ForestTables,
+  LEAF,
+  PackedNodes,
+  expectedSplits,
+  missingGoesLeft,
+  packedNodeCodes,
+  packedNodes,
+  splitFeature,
+  treeNodes,
+  voteCounting
+} from './lower';
+
+/**
+ * How a header walks its trees: generated inline code per tree, a generated loop over packed
+ * node tables (a plain forest: no missing-value bits, no categorical split), or the runtime's
+ * general walk over the full tables.
+ */
+export type TreeWalk = 'inline' | 'packed' | 'runtime';
+
+export function treeWalk(tables: ForestTables, strategy: Strategy): TreeWalk {
+  if (strategy === 'inline') {
+    return 'inline';
+  }
+  return packedNodes(tables) ? 'packed' : 'runtime';
+}
 
 /** What this family's device does with a NaN or infinite feature (every header says it). */
 function nonFiniteInputs(tables: ForestTables): string {
@@ -53,7 +79,7 @@ function predictFunctions(
   ir: TreeEnsembleIR,
   tables: ForestTables,
   structure: ForestStructure,
-  strategy: Strategy,
+  walk: TreeWalk,
   name: string,
   upper: string
 ): string[] {
@@ -63,8 +89,10 @@ function predictFunctions(
   // One function per input form: float32 features, and int16 ones for quantized models.
   // A quantized model's float entry points quantize all features once, on the stack, when a
   // prediction evaluates more splits than there are features; otherwise each split
-  // quantizes the one feature it tests.
-  const quantizeOnce = quantized && (strategy === 'inline' || expectedSplits(structure) > tables.nFeatures);
+  // quantizes the one feature it tests. Generated walks (inline code, packed tables) read
+  // quantized features only, except the packed walk of a class predict (classPredict).
+  const perSplit = quantized && expectedSplits(structure) <= tables.nFeatures;
+  const quantizeOnce = quantized && (walk !== 'runtime' || !perSplit);
   const forms: Array<{ suffix: string; param: string; args: string; prologue: string }> = [
     {
       suffix: '',
@@ -81,14 +109,21 @@ function predictFunctions(
   for (const { suffix, param, args, prologue } of forms) {
     const from = suffix ? ` from features quantized with ${name}_quantize` : ` for x[${upper}_N_FEATURES]`;
     if (ir.task === 'classification') {
-      fns.push(`/* Class index (see ${name}_class_names)${from}, or a negative TML_E_* code. */
+      // A single tree's leaf class, or pure leaves' votes: generated code, no float sums.
+      const special = walk !== 'runtime' && tables.leafClass !== null;
+      const classPrologue = walk === 'packed' && perSplit ? '' : prologue;
+      fns.push(
+        special
+          ? classPredict(tables, walk, name, upper, { suffix, param, from, prologue: suffix ? '' : classPrologue })
+          : `/* Class index (see ${name}_class_names)${from}, or a negative TML_E_* code. */
 static inline int32_t ${name}_predict${suffix}(${param})
 {
     float raw[${upper}_N_OUTPUTS];
 ${prologue}    return tml_forest_predict_class(${forest}, ${args}, raw, ${upper}_N_OUTPUTS);
 }
-
-/* Class probabilities into proba[n] (n >= ${upper}_N_CLASSES)${from}; returns TML_OK or a TML_E_* code. */
+`
+      );
+      fns.push(`/* Class probabilities into proba[n] (n >= ${upper}_N_CLASSES)${from}; returns TML_OK or a TML_E_* code. */
 static inline int ${name}_predict_proba${suffix}(${param}, float *proba, int32_t n)
 {
 ${prologue}    return tml_forest_predict_proba(${forest}, ${args}, proba, n);
@@ -141,6 +176,84 @@ ${prologue}    return tml_forest_predict_label(${forest}, ${args}, label);
   return fns;
 }
 
+/**
+ * predict of a classifier whose leaves say the class (tables.leafClass): a single tree returns
+ * its leaf's class; a forest of pure leaves counts one vote per tree in integers and returns
+ * the first class with the most votes, which is scikit-learn's label (voteCounting). The trees
+ * are walked by the generated code (inline functions or the packed walk), so nothing tests
+ * optional fields of the model at run time.
+ */
+function classPredict(
+  tables: ForestTables,
+  walk: TreeWalk,
+  name: string,
+  upper: string,
+  form: { suffix: string; param: string; from: string; prologue: string }
+): string {
+  const quantized = tables.featureType !== 'float32';
+  const args = quantized && (form.suffix || form.prologue) ? 'NULL, xq' : 'x, NULL';
+  const leaf = (t: string): string =>
+    walk === 'inline' ? `${name}_tree_${t}(${args})` : `${name}_walk(${name}_tree_root[${t}], ${args})`;
+  const head = `/* Class index (see ${name}_class_names)${form.from}, or a negative TML_E_* code. */
+static inline int32_t ${name}_predict${form.suffix}(${form.param})
+{`;
+  if (!voteCounting(tables)) {
+    return `${head}
+${form.prologue}    return ${name}_leaf_class[${leaf('0')}];
+}
+`;
+  }
+  const count =
+    walk === 'inline'
+      ? Array.from({ length: tables.nTrees }, (_, t) => `    votes[${name}_leaf_class[${leaf(String(t))}]]++;`).join(
+          '\n'
+        )
+      : `    for (t = 0; t < ${tables.nTrees}; t++) {
+        votes[${name}_leaf_class[${leaf('t')}]]++;
+    }`;
+  return `${head}
+    uint16_t votes[${upper}_N_CLASSES] = {0};${walk === 'inline' ? '' : '\n    int32_t t;'}
+${form.prologue}${count}
+    return tml_argmax_votes(votes, ${upper}_N_CLASSES);
+}
+`;
+}
+
+/**
+ * The table walk over this model's packed tables (packedNodes): x <= t goes to the next node,
+ * else to the stored right child, until a leaf code gives its row; a flagged split also sends
+ * NaN left. Quantized, it reads xq, or quantizes the one feature a split tests from x when xq
+ * is NULL (NaN's code is TML_QUANTIZED_NAN).
+ */
+function packedWalk(tables: ForestTables, name: string): string {
+  const packed = packedNodes(tables) as PackedNodes;
+  const offset = tables.featureOffset ? `${name}_feature_offset[f]` : '0.0f';
+  const float = tables.featureType === 'float32';
+  const value = float ? 'x[f]' : `(xq != NULL ? xq[f] : tml_quantize_i16(x[f], ${name}_feature_scale[f], ${offset}))`;
+  const isNaN = float ? 'tml_is_nan_f32(v)' : `v == ${runtimeMacro('quantized', 'nan')}`;
+  const feature = packed.missingLeft ? `code & ${packed.missingLeft - 1}` : 'code';
+  const compare = float ? `tml_le_f32(v, ${name}_node_threshold[i])` : `v <= ${name}_node_threshold[i]`;
+  const left = packed.missingLeft ? `${compare} || ((code & ${packed.missingLeft}) != 0 && ${isNaN})` : compare;
+  return `/* Leaf row reached from node i: the plain walk over this model's packed tables. */
+static inline int32_t ${name}_walk(int32_t i, const float *x, const int16_t *xq)
+{
+    int32_t code;
+    ${float ? '(void)xq;\n    ' : ''}while ((code = ${name}_node_feature[i]) != ${packed.leaf}) {
+        int32_t f = ${feature};
+        ${float ? 'float' : 'int16_t'} v = ${value};
+        i = ${left} ? i + 1 : (int32_t)${name}_node_next[i];
+    }
+    return (int32_t)${name}_node_next[i];
+}
+
+/* Leaf row reached by tree \`tree\` (tml_tree_leaf_fn): what the runtime's methods walk. */
+static inline int32_t ${name}_tree_leaf(int32_t tree, const float *x, const int16_t *xq)
+{
+    return ${name}_walk(${name}_tree_root[tree], x, xq);
+}
+`;
+}
+
 const LEAF_DESCRIPTIONS = {
   float32: () => 'float32',
   uint8: () => 'class probabilities as uint8 (k / 255)',
@@ -173,11 +286,11 @@ function goesRightC(tables: ForestTables, i: number, name: string): string {
     ? String(quantizedThresholds[i])
     : formatFloat32((tables.thresholdF32 as Float32Array)[i]);
   if (!missingLeft) {
-    return `!(${input} <= ${threshold})`;
+    return quantizedThresholds ? `!(${input} <= ${threshold})` : `!tml_le_f32(${input}, ${threshold})`;
   }
   return quantizedThresholds
     ? `${input} > ${threshold} && ${input} != ${runtimeMacro('quantized', 'nan')}`
-    : `${input} > ${threshold}`;
+    : `tml_gt_f32(${input}, ${threshold})`;
 }
 
 /**
@@ -273,10 +386,18 @@ export function emitForestHeader(
   }
 
   const inline = options.strategy === 'inline';
-  if (!inline) {
+  const walk = treeWalk(tables, options.strategy);
+  const packed = walk === 'packed' ? packedNodes(tables) : null;
+  if (packed) {
+    out.push(cArray(packed.next, `${name}_tree_root`, tables.treeRoot, formatInt));
+    out.push(cArray(packed.feature, `${name}_node_feature`, packedNodeCodes(tables, packed), formatInt));
+    out.push(cArray(packed.next, `${name}_node_next`, tables.nodeNext, formatInt));
+  } else if (!inline) {
     out.push(cArray('int32_t', `${name}_tree_root`, tables.treeRoot, formatInt));
     out.push(cArray('int16_t', `${name}_node_feature`, tables.nodeFeature, formatInt));
     out.push(cArray('int32_t', `${name}_node_next`, tables.nodeNext, formatInt));
+  }
+  if (!inline) {
     if (tables.thresholdF32) {
       out.push(cArray('float', `${name}_node_threshold`, tables.thresholdF32, formatFloat32));
     }
@@ -286,7 +407,7 @@ export function emitForestHeader(
     if (tables.thresholdI8) {
       out.push(cArray('int8_t', `${name}_node_threshold`, tables.thresholdI8, formatInt));
     }
-    if (tables.nodeMissingLeft) {
+    if (tables.nodeMissingLeft && !packed) {
       out.push(cArray('uint8_t', `${name}_node_missing_left`, tables.nodeMissingLeft, formatInt));
     }
   }
@@ -315,8 +436,16 @@ export function emitForestHeader(
   }
   if (inline) {
     out.push(inlineTrees(tables, name));
+  } else if (walk === 'packed') {
+    out.push(packedWalk(tables, name));
   }
-  const field = (table: unknown, symbol: string): string => (table && !inline ? `${name}_${symbol}` : 'NULL');
+  if (tables.leafClass && walk !== 'runtime' && isClassifier) {
+    const type = ir.classes.length <= 256 ? 'uint8_t' : 'uint16_t';
+    out.push(cArray(type, `${name}_leaf_class`, tables.leafClass, formatInt));
+  }
+  // Generated walks (inline code, packed tables) stand in for the runtime's node tables.
+  const generated = walk !== 'runtime';
+  const field = (table: unknown, symbol: string): string => (table && !generated ? `${name}_${symbol}` : 'NULL');
   out.push(`static const tml_forest_t ${name}_forest = {
     .n_features = ${tables.nFeatures},
     .n_outputs = ${tables.nOutputs},
@@ -335,7 +464,7 @@ export function emitForestHeader(
     .link_param = ${formatFloat32(Math.fround(tables.linkParam))},
     .baseline = ${tables.baseline ? `${name}_baseline` : 'NULL'},
     .tree_output = ${tables.treeOutput ? `${name}_tree_output` : 'NULL'},
-    .tree_leaf = ${inline ? `${name}_tree_leaf` : 'NULL'},
+    .tree_leaf = ${generated ? `${name}_tree_leaf` : 'NULL'},
     .leaf_u8 = ${tables.leafU8 ? `${name}_leaf_values` : 'NULL'},
     .leaf_scale = ${formatFloat32(Math.fround(tables.leafScale))},
     .node_threshold_i8 = ${field(tables.thresholdI8, 'node_threshold')},
@@ -346,7 +475,7 @@ export function emitForestHeader(
     .offset = ${upper}_OFFSET`
         : ''
     }${
-      tables.nodeMissingLeft && !inline
+      tables.nodeMissingLeft && !generated
         ? `,
     .node_missing_left = ${name}_node_missing_left`
         : ''
@@ -371,7 +500,7 @@ static inline int ${name}_quantize(const float *x, int16_t *xq)
 }
 `);
   }
-  out.push(...predictFunctions(ir, tables, structure, options.strategy, name, upper));
+  out.push(...predictFunctions(ir, tables, structure, walk, name, upper));
   out.push(headerEnd(name));
   return out.join('\n');
 }
