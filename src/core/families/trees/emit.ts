@@ -24,11 +24,11 @@ import {
   ForestStructure,
   ForestTables,
   LEAF,
-  PackedNodes,
+  PackedSplits,
   expectedSplits,
   missingGoesLeft,
-  packedNodeCodes,
-  packedNodes,
+  packSplits,
+  packedSplits,
   splitFeature,
   treeNodes,
   voteCounting
@@ -45,7 +45,7 @@ export function treeWalk(tables: ForestTables, strategy: Strategy): TreeWalk {
   if (strategy === 'inline') {
     return 'inline';
   }
-  return packedNodes(tables) ? 'packed' : 'runtime';
+  return packedSplits(tables) ? 'packed' : 'runtime';
 }
 
 /** What this family's device does with a NaN or infinite feature (every header says it). */
@@ -111,10 +111,16 @@ function predictFunctions(
     if (ir.task === 'classification') {
       // A single tree's leaf class, or pure leaves' votes: generated code, no float sums.
       const special = walk !== 'runtime' && tables.leafClass !== null;
-      const classPrologue = walk === 'packed' && perSplit ? '' : prologue;
+      const classPrologue = classPrologueOf(walk, perSplit, prologue);
+      const classHead = `/* Class index (see ${name}_class_names)${from}, or a negative TML_E_* code. */
+static inline int32_t ${name}_predict${suffix}(${param})
+{${nullCheck({ suffix })}`;
       fns.push(
         special
           ? classPredict(tables, walk, name, upper, { suffix, param, from, prologue: suffix ? '' : classPrologue })
+          : generatedMean(tables, walk)
+          ? meanOfLeaves(tables, walk, name, upper, { suffix, prologue: suffix ? '' : classPrologue }, classHead,
+              `    return tml_argmax(sum, ${upper}_N_OUTPUTS);`)
           : `/* Class index (see ${name}_class_names)${from}, or a negative TML_E_* code. */
 static inline int32_t ${name}_predict${suffix}(${param})
 {
@@ -138,12 +144,23 @@ ${prologue}    return tml_forest_decision_function(${forest}, ${args}, scores, n
 `);
       }
     } else if (ir.task === 'regression') {
-      fns.push(`/* Writes the prediction${from} to *y; returns TML_OK or a TML_E_* code. */
+      const regressionHead = `/* Writes the prediction${from} to *y; returns TML_OK or a TML_E_* code. */
+static inline int ${name}_predict${suffix}(${param}, float *y)
+{${nullCheck({ suffix })}
+    if (y == NULL) {
+        return TML_E_NULL;
+    }`;
+      fns.push(
+        generatedMean(tables, walk)
+          ? meanOfLeaves(tables, walk, name, upper, { suffix, prologue: suffix ? '' : classPrologueOf(walk, perSplit, prologue) }, regressionHead,
+              '    *y = sum[0];\n    return TML_OK;')
+          : `/* Writes the prediction${from} to *y; returns TML_OK or a TML_E_* code. */
 static inline int ${name}_predict${suffix}(${param}, float *y)
 {
 ${prologue}    return tml_forest_predict_values(${forest}, ${args}, y, 1);
 }
-`);
+`
+      );
       if (ir.link === 'exp') {
         fns.push(`/* The raw sum before exp (the prediction is exp of it)${from}, to *raw; TML_OK or TML_E_*. */
 static inline int ${name}_decision_function${suffix}(${param}, float *raw)
@@ -196,7 +213,7 @@ function classPredict(
     walk === 'inline' ? `${name}_tree_${t}(${args})` : `${name}_walk(${name}_tree_root[${t}], ${args})`;
   const head = `/* Class index (see ${name}_class_names)${form.from}, or a negative TML_E_* code. */
 static inline int32_t ${name}_predict${form.suffix}(${form.param})
-{`;
+{${nullCheck(form)}`;
   if (!voteCounting(tables)) {
     return `${head}
 ${form.prologue}    return ${name}_leaf_class[${leaf('0')}];
@@ -219,31 +236,85 @@ ${form.prologue}${count}
 `;
 }
 
+/** A generated entry point's check of its input pointer (the runtime's methods check theirs). */
+function nullCheck(form: { suffix: string }): string {
+  const input = form.suffix ? 'xq' : 'x';
+  return `\n    if (${input} == NULL) {\n        return TML_E_NULL;\n    }`;
+}
+
+/** Whether generated code can compute the mean of the trees' float32 leaf rows (meanOfLeaves). */
+export function generatedMean(tables: ForestTables, walk: TreeWalk): boolean {
+  return walk !== 'runtime' && tables.combine === 'mean' && tables.link === 'identity' && tables.leafType === 'float32' && !tables.treeOutput;
+}
+
 /**
- * The table walk over this model's packed tables (packedNodes): x <= t goes to the next node,
- * else to the stored right child, until a leaf code gives its row; a flagged split also sends
- * NaN left. Quantized, it reads xq, or quantizes the one feature a split tests from x when xq
- * is NULL (NaN's code is TML_QUANTIZED_NAN).
+ * The mean of the trees' float32 leaf rows, as tml_forest_raw computes it (zeros, each tree's
+ * row added in tree order, divided by the tree count: the same float32 operations, so the same
+ * values), into sum[], walking the trees with the generated code. `use` finishes the function:
+ * the argmax of a classifier, the value of a regressor.
+ */
+function meanOfLeaves(
+  tables: ForestTables,
+  walk: TreeWalk,
+  name: string,
+  upper: string,
+  form: { suffix: string; prologue: string },
+  head: string,
+  use: string
+): string {
+  const quantized = tables.featureType !== 'float32';
+  const args = quantized && (form.suffix || form.prologue) ? 'NULL, xq' : 'x, NULL';
+  const leaf = (t: string): string =>
+    walk === 'inline' ? `${name}_tree_${t}(${args})` : `${name}_walk(${name}_tree_root[${t}], ${args})`;
+  const add = (t: string, indent: string): string =>
+    `${indent}row = ${name}_leaf_values + (size_t)${leaf(t)} * ${upper}_N_OUTPUTS;\n` +
+    `${indent}for (k = 0; k < ${upper}_N_OUTPUTS; k++) {\n${indent}    sum[k] += row[k];\n${indent}}`;
+  const trees =
+    walk === 'inline'
+      ? Array.from({ length: tables.nTrees }, (_, t) => add(String(t), '    ')).join('\n')
+      : `    for (t = 0; t < ${tables.nTrees}; t++) {\n${add('t', '        ')}\n    }`;
+  return `${head}
+    float sum[${upper}_N_OUTPUTS];
+    const float *row;
+    int32_t k${walk === 'inline' ? '' : ', t'};
+${form.prologue}    for (k = 0; k < ${upper}_N_OUTPUTS; k++) {
+        sum[k] = 0.0f;
+    }
+${trees}
+    for (k = 0; k < ${upper}_N_OUTPUTS; k++) {
+        sum[k] /= (float)${tables.nTrees};
+    }
+${use}
+}
+`;
+}
+
+/**
+ * The table walk over this model's packed tables (packedSplits): from a tree's root, each split
+ * sends x <= t to its left child, else to its right one (a flagged split also sends NaN left),
+ * until the index passes the splits and names a leaf row. Quantized, it reads xq, or
+ * quantizes the one feature a split tests from x when xq is NULL (NaN's code is
+ * TML_QUANTIZED_NAN).
  */
 function packedWalk(tables: ForestTables, name: string): string {
-  const packed = packedNodes(tables) as PackedNodes;
+  const packed = packedSplits(tables) as PackedSplits;
   const offset = tables.featureOffset ? `${name}_feature_offset[f]` : '0.0f';
   const float = tables.featureType === 'float32';
   const value = float ? 'x[f]' : `(xq != NULL ? xq[f] : tml_quantize_i16(x[f], ${name}_feature_scale[f], ${offset}))`;
   const isNaN = float ? 'tml_is_nan_f32(v)' : `v == ${runtimeMacro('quantized', 'nan')}`;
   const feature = packed.missingLeft ? `code & ${packed.missingLeft - 1}` : 'code';
-  const compare = float ? `tml_le_f32(v, ${name}_node_threshold[i])` : `v <= ${name}_node_threshold[i]`;
+  const compare = float ? `tml_le_f32(v, ${name}_split_threshold[i])` : `v <= ${name}_split_threshold[i]`;
   const left = packed.missingLeft ? `${compare} || ((code & ${packed.missingLeft}) != 0 && ${isNaN})` : compare;
-  return `/* Leaf row reached from node i: the plain walk over this model's packed tables. */
+  return `/* Leaf row reached from split (or leaf reference) i: the walk over this model's packed tables. */
 static inline int32_t ${name}_walk(int32_t i, const float *x, const int16_t *xq)
 {
-    int32_t code;
-    ${float ? '(void)xq;\n    ' : ''}while ((code = ${name}_node_feature[i]) != ${packed.leaf}) {
+    ${float ? '(void)xq;\n    ' : ''}while (i < ${packed.nSplits}) {
+        int32_t code = ${name}_split_feature[i];
         int32_t f = ${feature};
         ${float ? 'float' : 'int16_t'} v = ${value};
-        i = ${left} ? i + 1 : (int32_t)${name}_node_next[i];
+        i = ${left} ? (int32_t)${name}_split_left[i] : (int32_t)${name}_split_right[i];
     }
-    return (int32_t)${name}_node_next[i];
+    return i - ${packed.nSplits};
 }
 
 /* Leaf row reached by tree \`tree\` (tml_tree_leaf_fn): what the runtime's methods walk. */
@@ -252,6 +323,14 @@ static inline int32_t ${name}_tree_leaf(int32_t tree, const float *x, const int1
     return ${name}_walk(${name}_tree_root[tree], x, xq);
 }
 `;
+}
+
+/**
+ * The quantizing prologue of a generated predict: none where the packed walk quantizes each
+ * split's feature on the way (fewer expected splits than features), else the entry's own.
+ */
+function classPrologueOf(walk: TreeWalk, perSplit: boolean, prologue: string): string {
+  return walk === 'packed' && perSplit ? '' : prologue;
 }
 
 const LEAF_DESCRIPTIONS = {
@@ -387,17 +466,21 @@ export function emitForestHeader(
 
   const inline = options.strategy === 'inline';
   const walk = treeWalk(tables, options.strategy);
-  const packed = walk === 'packed' ? packedNodes(tables) : null;
+  const packed = walk === 'packed' ? packedSplits(tables) : null;
   if (packed) {
-    out.push(cArray(packed.next, `${name}_tree_root`, tables.treeRoot, formatInt));
-    out.push(cArray(packed.feature, `${name}_node_feature`, packedNodeCodes(tables, packed), formatInt));
-    out.push(cArray(packed.next, `${name}_node_next`, tables.nodeNext, formatInt));
+    const split = packSplits(tables, packed);
+    const thresholdType = tables.thresholdF32 ? 'float' : tables.thresholdI16 ? 'int16_t' : 'int8_t';
+    out.push(cArray(packed.child, `${name}_tree_root`, split.root, formatInt));
+    out.push(cArray(packed.feature, `${name}_split_feature`, split.feature, formatInt));
+    out.push(cArray(thresholdType, `${name}_split_threshold`, split.threshold, tables.thresholdF32 ? formatFloat32 : formatInt));
+    out.push(cArray(packed.child, `${name}_split_left`, split.left, formatInt));
+    out.push(cArray(packed.child, `${name}_split_right`, split.right, formatInt));
   } else if (!inline) {
     out.push(cArray('int32_t', `${name}_tree_root`, tables.treeRoot, formatInt));
     out.push(cArray('int16_t', `${name}_node_feature`, tables.nodeFeature, formatInt));
     out.push(cArray('int32_t', `${name}_node_next`, tables.nodeNext, formatInt));
   }
-  if (!inline) {
+  if (!inline && !packed) {
     if (tables.thresholdF32) {
       out.push(cArray('float', `${name}_node_threshold`, tables.thresholdF32, formatFloat32));
     }

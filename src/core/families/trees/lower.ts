@@ -645,41 +645,69 @@ export function voteCounting(tables: Pick<ForestTables, 'leafClass' | 'pureLeave
 }
 
 /**
- * Node codes of the packed tables of the generated table walk (emit.ts writes them, the
- * estimate counts them): a leaf is `leaf`; a split's code is its feature index, plus
- * `missingLeft` where a NaN goes left. Feature codes take 8 bits when they fit below the leaf
- * code (7 bits and the flag when some split sends NaN left), else 16; child and leaf-row
- * indices take 16 bits when every index fits. Null for forests with categorical splits, which
- * the runtime's general walk serves.
+ * The packed tables of the generated table walk (emit.ts writes them, the estimate counts
+ * them): splits only, each with its feature code, threshold and both children. A child (or a
+ * tree's root) below nSplits is a split; from nSplits up it is leaf row (child - nSplits), so
+ * leaves take no table space. Feature codes take 8 bits when they fit below 0xff (7 bits and
+ * a flag for NaN-left splits when some split sends NaN left), else 16; children take 16 bits
+ * when every split and leaf row fits. Null for forests with categorical splits, which the
+ * runtime's general walk serves.
  */
-export interface PackedNodes {
+export interface PackedSplits {
   feature: 'uint8_t' | 'int16_t';
-  next: 'uint16_t' | 'int32_t';
-  leaf: number;
+  child: 'uint16_t' | 'int32_t';
+  /** Added to a NaN-left split's feature code, or 0 when no split sends NaN left. */
   missingLeft: number;
+  nSplits: number;
 }
 
-export function packedNodes(
-  tables: Pick<ForestTables, 'nFeatures' | 'nNodes' | 'nLeafRows' | 'categoryBits' | 'nodeMissingLeft'>
-): PackedNodes | null {
+export function packedSplits(
+  tables: Pick<ForestTables, 'nFeatures' | 'nNodes' | 'nLeafRows' | 'categoryBits' | 'nodeMissingLeft' | 'nodeFeature'>
+): PackedSplits | null {
   const flagged = Boolean(tables.nodeMissingLeft);
   if (tables.categoryBits || (flagged && tables.nFeatures >= 0x4000)) {
     return null;
   }
+  let nSplits = 0;
+  tables.nodeFeature.forEach(code => (nSplits += code === LEAF ? 0 : 1));
+  if (nSplits === 0) {
+    return null; // trees of one leaf: C has no empty arrays, the runtime's tables serve them
+  }
   const narrow = tables.nFeatures < (flagged ? 0x7f : 0xff);
   return {
     feature: narrow ? 'uint8_t' : 'int16_t',
-    next: tables.nNodes <= 0xffff && tables.nLeafRows <= 0xffff ? 'uint16_t' : 'int32_t',
-    leaf: narrow ? 0xff : LEAF,
-    missingLeft: flagged ? (narrow ? 0x80 : 0x4000) : 0
+    child: nSplits + tables.nLeafRows <= 0xffff ? 'uint16_t' : 'int32_t',
+    missingLeft: flagged ? (narrow ? 0x80 : 0x4000) : 0,
+    nSplits
   };
 }
 
-/** The packed node codes (packedNodes): leaves as packed.leaf, NaN-left splits flagged. */
-export function packedNodeCodes(tables: ForestTables, packed: PackedNodes): Int32Array {
-  return Int32Array.from(tables.nodeFeature, (code, i) =>
-    code === LEAF ? packed.leaf : code + (missingGoesLeft(tables, i) ? packed.missingLeft : 0)
-  );
+/** The packed tables' contents (packedSplits): split codes, thresholds, children and roots. */
+export function packSplits(
+  tables: ForestTables,
+  packed: PackedSplits
+): { feature: Int32Array; threshold: number[]; left: Int32Array; right: Int32Array; root: Int32Array } {
+  const splitIndex = new Int32Array(tables.nNodes);
+  let n = 0;
+  tables.nodeFeature.forEach((code, i) => (splitIndex[i] = code === LEAF ? -1 : n++));
+  const ref = (node: number): number =>
+    tables.nodeFeature[node] === LEAF ? packed.nSplits + tables.nodeNext[node] : splitIndex[node];
+  const thresholds = (tables.thresholdF32 ?? tables.thresholdI16 ?? tables.thresholdI8) as ArrayLike<number>;
+  const feature = new Int32Array(packed.nSplits);
+  const threshold: number[] = [];
+  const left = new Int32Array(packed.nSplits);
+  const right = new Int32Array(packed.nSplits);
+  for (let i = 0; i < tables.nNodes; i++) {
+    const k = splitIndex[i];
+    if (k < 0) {
+      continue;
+    }
+    feature[k] = tables.nodeFeature[i] + (missingGoesLeft(tables, i) ? packed.missingLeft : 0);
+    threshold.push(thresholds[i]);
+    left[k] = ref(i + 1);
+    right[k] = ref(tables.nodeNext[i]);
+  }
+  return { feature, threshold, left, right, root: Int32Array.from(tables.treeRoot, ref) };
 }
 
 /** Whether a NaN goes left at stored node i (its bit of nodeMissingLeft). */
