@@ -119,9 +119,16 @@ static inline int32_t ${name}_predict${suffix}(${param})
         special
           ? classPredict(tables, walk, name, upper, { suffix, param, from, prologue: suffix ? '' : classPrologue })
           : generatedMean(tables, walk)
-          ? meanOfLeaves(tables, walk, name, upper, { suffix, prologue: suffix ? '' : classPrologue }, classHead,
-              `    return tml_argmax(sum, ${upper}_N_OUTPUTS);`)
-          : `/* Class index (see ${name}_class_names)${from}, or a negative TML_E_* code. */
+            ? meanOfLeaves(
+                tables,
+                walk,
+                name,
+                upper,
+                { suffix, prologue: suffix ? '' : classPrologue },
+                classHead,
+                `    return tml_argmax(sum, ${upper}_N_OUTPUTS);`
+              )
+            : `/* Class index (see ${name}_class_names)${from}, or a negative TML_E_* code. */
 static inline int32_t ${name}_predict${suffix}(${param})
 {
     float raw[${upper}_N_OUTPUTS];
@@ -152,8 +159,15 @@ static inline int ${name}_predict${suffix}(${param}, float *y)
     }`;
       fns.push(
         generatedMean(tables, walk)
-          ? meanOfLeaves(tables, walk, name, upper, { suffix, prologue: suffix ? '' : classPrologueOf(walk, perSplit, prologue) }, regressionHead,
-              '    *y = sum[0];\n    return TML_OK;')
+          ? meanOfLeaves(
+              tables,
+              walk,
+              name,
+              upper,
+              { suffix, prologue: suffix ? '' : classPrologueOf(walk, perSplit, prologue) },
+              regressionHead,
+              '    *y = sum[0];\n    return TML_OK;'
+            )
           : `/* Writes the prediction${from} to *y; returns TML_OK or a TML_E_* code. */
 static inline int ${name}_predict${suffix}(${param}, float *y)
 {
@@ -244,7 +258,13 @@ function nullCheck(form: { suffix: string }): string {
 
 /** Whether generated code can compute the mean of the trees' float32 leaf rows (meanOfLeaves). */
 export function generatedMean(tables: ForestTables, walk: TreeWalk): boolean {
-  return walk !== 'runtime' && tables.combine === 'mean' && tables.link === 'identity' && tables.leafType === 'float32' && !tables.treeOutput;
+  return (
+    walk !== 'runtime' &&
+    tables.combine === 'mean' &&
+    tables.link === 'identity' &&
+    tables.leafType === 'float32' &&
+    !tables.treeOutput
+  );
 }
 
 /**
@@ -472,7 +492,9 @@ export function emitForestHeader(
     const thresholdType = tables.thresholdF32 ? 'float' : tables.thresholdI16 ? 'int16_t' : 'int8_t';
     out.push(cArray(packed.child, `${name}_tree_root`, split.root, formatInt));
     out.push(cArray(packed.feature, `${name}_split_feature`, split.feature, formatInt));
-    out.push(cArray(thresholdType, `${name}_split_threshold`, split.threshold, tables.thresholdF32 ? formatFloat32 : formatInt));
+    out.push(
+      cArray(thresholdType, `${name}_split_threshold`, split.threshold, tables.thresholdF32 ? formatFloat32 : formatInt)
+    );
     out.push(cArray(packed.child, `${name}_split_left`, split.left, formatInt));
     out.push(cArray(packed.child, `${name}_split_right`, split.right, formatInt));
   } else if (!inline) {
