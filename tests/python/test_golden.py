@@ -58,7 +58,18 @@ descriptor; expf and tanhf only when an activation calls them). Outputs unchange
 `header`, `header_macros`, `size`, `structure`, `tables` and `targets` of keras_conv1d_int8:
 an int8 convolution with a kernel larger than 1x1 gathers each window into a buffer at the
 end of the arena (its kernel_h x kernel_w x in_c bytes, rounded to 4), so its arena and the
-live bytes of that layer grew by them; its outputs are unchanged."""
+live bytes of that layer grew by them; its outputs are unchanged.
+
+Issue 17 recorded again `header`, `header_tables`, `header_functions`, `size` and `targets` of
+the 24 tree cases, and nothing else (their `gcc` and `device` outputs are unchanged): predict is
+generated for the model (a single tree's leaf class, pure leaves' votes, the sum of float32
+leaf rows), table models walk packed split tables (8-bit feature codes with a NaN-left flag,
+16-bit children, leaves as references past the splits) through a generated walk that the
+descriptor's tree_leaf points at, inline splits call tml_le_f32 / tml_gt_f32 (integer compares
+of the float bits on cores without an FPU), a quantized model's own code reads its scales as
+int8 exponents and its offsets as int16 (the descriptor keeps the float tables), and the
+estimates price all that (no descriptor or leaf rows behind a generated predict, split and
+per-tree instruction costs refitted)."""
 
 from __future__ import annotations
 

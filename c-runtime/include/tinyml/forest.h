@@ -525,6 +525,18 @@ static inline int16_t tml_quantize_i16(float x, float scale, float offset)
     }
 }
 
+/* 2^e as a float32, built from its bits (no libm, no soft-float call): e in [-126, 127]. Generated
+ * code stores a power-of-two scale as its exponent, one byte in place of a float's four. */
+static inline float tml_pow2f(int32_t e)
+{
+    union {
+        uint32_t u;
+        float f;
+    } bits;
+    bits.u = (uint32_t)(e + 127) << 23;
+    return bits.f;
+}
+
 /* Quantizes x[n] with per-feature scales and offsets (NULL: all 0) into xq[n]. */
 static inline int tml_quantize_features_i16(const float *scale, const float *offset, const float *x,
                                             int16_t *xq, int32_t n)

@@ -318,9 +318,8 @@ ${use}
  */
 function packedWalk(tables: ForestTables, name: string): string {
   const packed = packedSplits(tables) as PackedSplits;
-  const offset = tables.featureOffset ? `${name}_feature_offset[f]` : '0.0f';
   const float = tables.featureType === 'float32';
-  const value = float ? 'x[f]' : `(xq != NULL ? xq[f] : tml_quantize_i16(x[f], ${name}_feature_scale[f], ${offset}))`;
+  const value = float ? 'x[f]' : `(xq != NULL ? xq[f] : ${quantizeC(tables, name, 'f')})`;
   const isNaN = float ? 'tml_is_nan_f32(v)' : `v == ${runtimeMacro('quantized', 'nan')}`;
   const feature = packed.missingLeft ? `code & ${packed.missingLeft - 1}` : 'code';
   const compare = float ? `tml_le_f32(v, ${name}_split_threshold[i])` : `v <= ${name}_split_threshold[i]`;
@@ -343,6 +342,31 @@ static inline int32_t ${name}_tree_leaf(int32_t tree, const float *x, const int1
     return ${name}_walk(${name}_tree_root[tree], x, xq);
 }
 `;
+}
+
+/**
+ * A generated walk's quantization tables (packed tables, inline code): each feature's
+ * power-of-two scale as its exponent (int8), its whole-number offset as int16 when every one
+ * fits (else int32), or null when no offset is set. They stand in for the descriptor's float
+ * tables in the header's own code (the runtime's methods still read those).
+ */
+export function compactQuantization(
+  tables: ForestTables,
+  walk: TreeWalk
+): { exponent: Int32Array; zero: Int32Array | null; zeroType: 'int16_t' | 'int32_t' } | null {
+  if (!tables.featureScale || walk === 'runtime') {
+    return null;
+  }
+  const exponent = Int32Array.from(tables.featureScale, scale => Math.round(Math.log2(scale)));
+  const zero = tables.featureOffset ? Int32Array.from(tables.featureOffset) : null;
+  const zeroType = zero && zero.some(z => z < -32768 || z > 32767) ? 'int32_t' : 'int16_t';
+  return { exponent, zero, zeroType };
+}
+
+/** C of feature k's quantized value from x, with the compact tables (compactQuantization). */
+function quantizeC(tables: ForestTables, name: string, k: string): string {
+  const zero = tables.featureOffset ? `(float)${name}_feature_zero[${k}]` : '0.0f';
+  return `tml_quantize_i16(x[${k}], tml_pow2f(${name}_feature_exponent[${k}]), ${zero})`;
 }
 
 /**
@@ -522,6 +546,13 @@ export function emitForestHeader(
   if (tables.featureScale) {
     out.push(cArray('float', `${name}_feature_scale`, tables.featureScale, formatFloat32));
   }
+  const compactScales = compactQuantization(tables, walk);
+  if (compactScales) {
+    out.push(cArray('int8_t', `${name}_feature_exponent`, compactScales.exponent, formatInt));
+    if (compactScales.zero) {
+      out.push(cArray(compactScales.zeroType, `${name}_feature_zero`, compactScales.zero, formatInt));
+    }
+  }
   if (tables.featureOffset) {
     out.push(cArray('float', `${name}_feature_offset`, tables.featureOffset, formatFloat32));
   }
@@ -596,7 +627,21 @@ export function emitForestHeader(
 `);
 
   out.push(validateC(name, 'tables', `return tml_forest_validate(&${name}_forest);`));
-  if (quantized) {
+  if (quantized && generated) {
+    out.push(`/* Quantizes x[${upper}_N_FEATURES] into xq as the model expects (floor(x * scale) - offset, saturated). */
+static inline int ${name}_quantize(const float *x, int16_t *xq)
+{
+    int32_t k;
+    if (x == NULL || xq == NULL) {
+        return TML_E_NULL;
+    }
+    for (k = 0; k < ${upper}_N_FEATURES; k++) {
+        xq[k] = ${quantizeC(tables, name, 'k')};
+    }
+    return TML_OK;
+}
+`);
+  } else if (quantized) {
     const offsets = tables.featureOffset ? `${name}_feature_offset` : 'NULL';
     out.push(`/* Quantizes x[${upper}_N_FEATURES] into xq as the model expects (floor(x * scale) - offset, saturated). */
 static inline int ${name}_quantize(const float *x, int16_t *xq)

@@ -19,7 +19,7 @@ import {
   treeNodes,
   valueCount
 } from './lower';
-import { generatedMean, treeWalk } from './emit';
+import { compactQuantization, generatedMean, treeWalk } from './emit';
 
 /**
  * Table-walk evaluator code (model_predict with the runtime inlined) on Cortex-M4F (Thumb-2,
@@ -289,6 +289,20 @@ function packedTableItems(tables: ForestTables): SizeItem[] | null {
   ];
 }
 
+/** The quantization tables predict reads: compact ones for generated walks, else the float ones. */
+function quantizationItems(tables: ForestTables, walk: ReturnType<typeof treeWalk>): SizeItem[] {
+  const compact = compactQuantization(tables, walk);
+  return [
+    { name: 'feature scales', bytes: compact ? compact.exponent.length : (tables.featureScale?.byteLength ?? 0) },
+    {
+      name: 'feature offsets',
+      bytes: compact?.zero
+        ? compact.zero.length * (compact.zeroType === 'int16_t' ? 2 : 4)
+        : (tables.featureOffset?.byteLength ?? 0)
+    }
+  ];
+}
+
 export function estimateForestSize(
   tables: ForestTables,
   classNames: string[],
@@ -317,8 +331,7 @@ export function estimateForestSize(
       : [{ name: 'inline tree code', bytes: inlineCodeBytes(tables) }];
   const flash: SizeItem[] = [
     ...walk,
-    { name: 'feature scales', bytes: tables.featureScale?.byteLength ?? 0 },
-    { name: 'feature offsets', bytes: tables.featureOffset?.byteLength ?? 0 },
+    ...quantizationItems(tables, walkKind),
     classes
       ? { name: 'leaf classes', bytes: tables.nLeafRows * (classNames.length <= 256 ? 1 : 2) }
       : { name: 'leaf values', bytes: (tables.leafU8 ?? tables.leafI16 ?? tables.leafValues).byteLength },
@@ -451,6 +464,13 @@ const TREE_INSTRUCTIONS = {
   }
 };
 const LEAF_VALUE_INSTRUCTIONS = 7;
+/**
+ * The generated predict (emit.ts): a packed float32 table split (16: code, flag, feature,
+ * threshold, compare and both children), and per tree a vote or a leaf's class (4) or the
+ * generated sum (4, and 2 per leaf value), per output the zeroing, mean and argmax (10).
+ * Fitted to QEMU on the calibration forests of tests/python/test_cycles_calibration.py.
+ */
+const GENERATED_INSTRUCTIONS = { packedFloatSplit: 16, tree: 4, leafValue: 2, output: 10 };
 const QUANTIZE_INSTRUCTIONS = { upFront: 27, onTheFly: 28.5 };
 /**
  * The general table walk tests each split's kind and, for a value that goes right, whether it
@@ -479,11 +499,19 @@ export function forestOperations(model: LoweredForest, strategy: Strategy): Oper
   const cost = TREE_INSTRUCTIONS[quantized ? 'quantized' : 'float'][strategy];
   const perLeaf = leafWidth(t);
   const integerLeaves = Boolean(t.leafU8 ?? t.leafI16);
+  const walk = treeWalk(t, strategy);
+  const leafClasses = model.ir.task === 'classification' && walk !== 'runtime' && t.leafClass !== null;
+  const generatedSum = !leafClasses && generatedMean(t, walk);
+  const split = walk === 'packed' && !quantized ? GENERATED_INSTRUCTIONS.packedFloatSplit : cost.split;
+  const G = GENERATED_INSTRUCTIONS;
+  const perTree = leafClasses
+    ? G.tree
+    : generatedSum
+      ? G.tree + G.leafValue * perLeaf
+      : cost.tree + LEAF_VALUE_INSTRUCTIONS * perLeaf;
   let instructions =
-    visited * cost.split +
-    structure.nTrees * (cost.tree + LEAF_VALUE_INSTRUCTIONS * perLeaf) +
-    cost.output * t.nOutputs;
-  let floatOps = (integerLeaves ? 0 : structure.nTrees * perLeaf) + 2 * t.nOutputs;
+    visited * split + structure.nTrees * perTree + (leafClasses || generatedSum ? G.output : cost.output) * t.nOutputs;
+  let floatOps = (integerLeaves || leafClasses ? 0 : structure.nTrees * perLeaf) + (leafClasses ? 0 : 2 * t.nOutputs);
   if (!quantized) {
     floatOps += visited;
   } else if (strategy === 'inline' || visited > t.nFeatures) {
