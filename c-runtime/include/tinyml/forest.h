@@ -31,6 +31,10 @@
  *     q = floor(x) is the category; a saturated input is not a category.
  *   - Forests with neither node_missing_left nor category_bits walk the plain loop of
  *     numeric splits; the general loop runs only for the forests that need it.
+ *   - A generated header usually replaces these tables with its own code (tree_leaf): inline
+ *     if/goto code per tree, or a walk over packed split tables (8- or 16-bit feature codes
+ *     with a NaN-left flag, 16- or 32-bit children, leaves as references past the splits);
+ *     its predict counts votes or sums leaf rows itself (see src/core/families/trees/emit.ts).
  *   - Quantized forests (int16 or int8 thresholds) compare q(x) <= tq with
  *     q(x) = floor(x * scale[f]) - offset[f] and tq = floor(t * scale[f]) - offset[f]. The scale
  *     is a power of two and the offset a whole number, so both are exact. Then q(x) <= tq

@@ -388,10 +388,11 @@ export interface EmitOptions extends HeaderOptions {
 }
 
 /**
- * The condition under which node i goes right, in inline code. `!(x <= t)` sends NaN right, as
- * the tables do; a split that sends NaN left tests `x > t`, false for NaN, at no cost (quantized:
- * NaN's code is above every threshold, so it is excluded by name). A categorical split calls
- * the runtime's bit test on its row.
+ * The condition under which node i goes right, in inline code. `!(x <= t)` (float32:
+ * `!tml_le_f32(x, t)`, an integer compare of the bits on cores without an FPU) sends NaN right,
+ * as the tables do; a split that sends NaN left tests `x > t` (tml_gt_f32), false for NaN
+ * (quantized: NaN's code is above every threshold, so it is excluded by name). A categorical
+ * split calls the runtime's bit test on its row.
  */
 function goesRightC(tables: ForestTables, i: number, name: string): string {
   const quantizedThresholds = tables.thresholdI16 ?? tables.thresholdI8;
