@@ -69,7 +69,7 @@ descriptor's tree_leaf points at, inline splits call tml_le_f32 / tml_gt_f32 (in
 of the float bits on cores without an FPU), a quantized model's own code reads its scales as
 int8 exponents and its offsets as int16 (the descriptor keeps the float tables), and the
 estimates price all that (no descriptor or leaf rows behind a generated predict, split and
-per-tree instruction costs refitted)."""
+per-tree instruction costs refitted, the RV32IMC and AVR inline code factors refitted on clang)."""
 
 from __future__ import annotations
 

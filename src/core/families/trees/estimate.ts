@@ -371,11 +371,13 @@ export function estimateForestSize(
 const ISA_CODE_FACTORS: Record<string, { rv32imc: number; avr8: number }> = {
   'tables-float32': { rv32imc: 1.5, avr8: 2.6 },
   'tables-quantized': { rv32imc: 1.4, avr8: 2.2 },
-  'inline-float32': { rv32imc: 0.95, avr8: 1.35 },
+  // refitted (rv32imc 0.95, avr8 1.35 before) on the clang code of test_isa_code_size when cores
+  // without an FPU began comparing float bits as integers: 32-bit compares are long on the AVR
+  'inline-float32': { rv32imc: 1.39, avr8: 4.1 },
   'inline-int16': { rv32imc: 1.15, avr8: 1.35 },
   // refitted when quantized inline splits gained their NaN test (avr-clang ratio 1.15 on the
   // calibration forest): the fixed-width compares with the NaN code cost less on the AVR
-  'inline-int8': { rv32imc: 1.2, avr8: 1.2 }
+  'inline-int8': { rv32imc: 1.2, avr8: 1.73 } // avr8 refitted (1.2) for the generated predict and quantizer
 };
 /** AVR's fixed inline-tree code (predict, the argmax, soft-float glue), over the per-split factor. */
 const AVR_INLINE_FIXED_BYTES = 350;
