@@ -5,6 +5,7 @@ the baseline tool.
 
     int32_t bench_predict(const float *x);   /* class index into model.classes_ */
 """
+import re
 import shutil
 import tempfile
 import time
@@ -134,8 +135,41 @@ def ratio_table(results: list, baseline: str) -> None:
     print_table(header, rows)
 
 
-def run_benchmark(family: str, cases: list, tools: list, args, modules: tuple, baseline: str) -> int:
-    """Exports, measures and prints every (case, tool); args: quick, workdir, json."""
+def _all_agree(agree: str) -> bool:
+    """Whether an agreement cell ("K/N" or "agree=K/N") says every row agreed."""
+    found = re.fullmatch(r"(?:agree=)?(\d+)/(\d+)", agree)
+    return bool(found) and found.group(1) == found.group(2)
+
+
+def _measured(r: Result) -> bool:
+    return not r.note and not (r.errors and r.errors[0].startswith("export:"))
+
+
+def peer_table(results: list, peer: str, prefix: str = "tinyml") -> None:
+    """Per tool of ours: the geometric mean, over the models the peer exports too, of its
+    flash and instructions divided by the peer's (below 1: smaller or faster than the peer),
+    and whether its labels equal scikit-learn's on every test row (host: all rows)."""
+    peers = {r.case: r for r in results if r.tool == peer and _measured(r)}
+    header = ["tool", f"models with {peer}", "flash M4F", "flash M0+", "host instr", "M4F instr", "M0+ instr",
+              "labels = sklearn"]
+    rows = []
+    for tool in dict.fromkeys(r.tool for r in results if r.tool.startswith(prefix)):
+        ours = [r for r in results if r.tool == tool and _measured(r)]
+        pairs = [(r, peers[r.case]) for r in ours if r.case in peers]
+        cells = []
+        for k in range(5):
+            ratios = [_metrics(a)[k] / _metrics(b)[k] for a, b in pairs if _metrics(a)[k] and _metrics(b)[k]]
+            cells.append(f"{float(np.exp(np.mean(np.log(ratios)))):.2f}x" if ratios else "-")
+        wrong = [r.case for r in ours if not all(_all_agree(a) for a in (r.host_agree, r.m4f_agree, r.m0p_agree))]
+        rows.append([tool, len(pairs), *cells, "all rows" if not wrong else "NOT on " + ",".join(wrong)])
+    print(f"Geometric mean of each tool's ratio to {peer} (below 1: smaller / fewer instructions)")
+    print_table(header, rows)
+
+
+def run_benchmark(family: str, cases: list, tools: list, args, modules: tuple, baseline: str,
+                  peer: Optional[str] = None) -> int:
+    """Exports, measures and prints every (case, tool); args: quick, workdir, json. With a
+    peer, also every TinyML Lab tool's geometric-mean ratios to it (peer_table)."""
     missing = measure.missing_tool()
     if missing:
         print(missing)
@@ -167,6 +201,9 @@ def run_benchmark(family: str, cases: list, tools: list, args, modules: tuple, b
     results_table(results)
     print()
     ratio_table(results, baseline)
+    if peer:
+        print()
+        peer_table(results, peer)
     for r in results:
         for error in r.errors:
             print(f"ERROR {r.case} {r.tool}: {error}")

@@ -5,7 +5,7 @@ classifier_bench.py, so the measurements treat all tools identically."""
 from pathlib import Path
 
 from classifier_bench import Tool, write_wrapper  # bench/common: on the path run.py sets up
-from classifier_tools import m2cgen_export, tinyml_exporter
+from classifier_tools import FLOAT_BITS, is_regressor, m2cgen_export, tinyml_exporter
 from measure import missing_module
 
 
@@ -19,6 +19,10 @@ def _emlearn_export(model, directory: Path) -> None:
 
     converted = emlearn.convert(model, method="inline", dtype="float")
     converted.save(name="m", file=str(directory / "model.h"), include_proba=False)
+    if is_regressor(model):  # emlearn: float m_predict(x, n), the mean of the trees' leaves
+        body = f"    float y = m_predict(x, {model.n_features_in_});\n{FLOAT_BITS}"
+        write_wrapper(directory, '#include <string.h>\n#include "model.h"', body)
+        return
     write_wrapper(
         directory, '#include "model.h"', f"    return m_predict(x, {model.n_features_in_});"
     )
@@ -30,6 +34,8 @@ def all_tools() -> list:
         Tool("tinyml-i16", tinyml_exporter("int16"), missing_module("tinyml_lab")),
         Tool("tinyml-f32-inline", tinyml_exporter("float32", "inline"), missing_module("tinyml_lab")),
         Tool("tinyml-i16-inline", tinyml_exporter("int16", "inline"), missing_module("tinyml_lab")),
+        Tool("tinyml-i8", tinyml_exporter("int8"), missing_module("tinyml_lab")),
+        Tool("tinyml-i8-inline", tinyml_exporter("int8", "inline"), missing_module("tinyml_lab")),
         Tool("emlearn", _emlearn_export, missing_module("emlearn")),
         Tool("m2cgen", m2cgen_export, missing_module("m2cgen")),
     ]

@@ -825,8 +825,54 @@ static void test_exp_link_exponentiates_the_raw_sum(void)
     CHECK(tml_forest_validate(&f) == TML_E_KIND);
 }
 
+/* The integer compares of cores without an FPU (TML_FLOAT_COMPARE_BITS) equal IEEE 754's on
+ * every pair of special and ordinary values: zeros of both signs, subnormals, infinities, NaNs
+ * of both signs, thresholds of both signs, and neighbours one ulp apart. */
+static void test_bit_compares_equal_float_compares(void)
+{
+    union {
+        uint32_t u;
+        float f;
+    } nan_pos, nan_neg, sub;
+    float values[32];
+    int32_t n = 0, a, b, wrong = 0;
+    nan_pos.u = 0x7fc00000u;
+    nan_neg.u = 0xffc00000u;
+    sub.u = 0x00000001u;
+    values[n++] = 0.0f;
+    values[n++] = -0.0f;
+    values[n++] = sub.f;
+    values[n++] = -sub.f;
+    values[n++] = 1.0f;
+    values[n++] = -1.0f;
+    values[n++] = nextafterf(1.0f, 2.0f);
+    values[n++] = nextafterf(1.0f, 0.0f);
+    values[n++] = nextafterf(-1.0f, -2.0f);
+    values[n++] = nextafterf(-1.0f, 0.0f);
+    values[n++] = 0.5f;
+    values[n++] = -2.5e-3f;
+    values[n++] = 3.0e38f;
+    values[n++] = -3.0e38f;
+    values[n++] = INFINITY;
+    values[n++] = -INFINITY;
+    values[n++] = nan_pos.f;
+    values[n++] = nan_neg.f;
+    for (a = 0; a < n; a++) {
+        CHECK(tml_is_nan_f32_bits(values[a]) == (values[a] != values[a]));
+        for (b = 0; b < n; b++) {
+            if (values[b] != values[b]) {
+                continue; /* thresholds are never NaN */
+            }
+            wrong += tml_le_f32_bits(values[a], values[b]) != (values[a] <= values[b]);
+            wrong += tml_gt_f32_bits(values[a], values[b]) != (values[a] > values[b]);
+        }
+    }
+    CHECK(wrong == 0);
+}
+
 int main(void)
 {
+    test_bit_compares_equal_float_compares();
     test_validate_accepts_good_tables();
     test_validate_rejects_malformed_tables();
     test_split_sends_equal_values_left();

@@ -293,8 +293,9 @@ describe('header emission', () => {
   it('emits int8 thresholds within [-128, 126] and a smaller table', () => {
     const int8 = compileModel(fixtures.digits_forest.ir, { featureType: 'int8' });
     const int16 = compileModel(fixtures.digits_forest.ir, { featureType: 'int16' });
-    expect(int8.header).toContain('static const int8_t model_node_threshold');
-    expect(int8.header).toContain('.node_threshold_i8 = model_node_threshold');
+    // packed tables: int8 thresholds of the splits, walked by the generated code
+    expect(int8.header).toContain('static const int8_t model_split_threshold');
+    expect(int8.header).toContain('.tree_leaf = model_tree_leaf');
     const t = forestTables(int8).thresholdI8 as Int8Array;
     expect(Math.max(...t)).toBeLessThanOrEqual(126);
     expect(int8.size.flashBytes).toBeLessThan(int16.size.flashBytes);
@@ -302,8 +303,9 @@ describe('header emission', () => {
 
   it('emits int16 thresholds, scales and a quantized entry point', () => {
     const model = compileModel(fixtures.digits_forest.ir, { featureType: 'int16' });
-    expect(model.header).toContain('static const int16_t model_node_threshold');
+    expect(model.header).toContain('static const int16_t model_split_threshold');
     expect(model.header).toContain('static const float model_feature_scale[64]');
+    expect(model.header).toContain('static const int8_t model_feature_exponent[64]'); // what predict reads
     expect(model.header).toContain('model_predict_quantized(const int16_t *xq)');
     expect(model.size.flashBytes).toBeLessThan(compileModel(fixtures.digits_forest.ir).size.flashBytes);
   });
@@ -313,7 +315,7 @@ describe('header emission', () => {
     expect(inline.strategy).toBe('inline');
     expect(inline.header).not.toContain('model_node_feature');
     expect(inline.header).toContain('.tree_leaf = model_tree_leaf');
-    expect(inline.header).toMatch(/if \(!\(x\[\d+\] <= [-0-9.e]+f\)\) goto n\d+;/);
+    expect(inline.header).toMatch(/if \(!tml_le_f32\(x\[\d+\], [-0-9.e]+f\)\) goto n\d+;/);
     expect(inline.size.flash.map(i => i.name)).toContain('inline tree code');
     const tables = compileModel(fixtures.wine_forest.ir, { strategy: 'tables' });
     const auto = compileModel(fixtures.wine_forest.ir, { strategy: 'auto' });
@@ -334,14 +336,17 @@ describe('header emission', () => {
   it('estimates flash as table bytes plus evaluator code', () => {
     const model = compileModel(fixtures.iris_forest.ir);
     const tables = forestTables(model);
-    const tableBytes =
-      tables.treeRoot.byteLength +
-      tables.nodeFeature.byteLength +
-      tables.nodeNext.byteLength +
-      (tables.thresholdF32 as Float32Array).byteLength +
-      tables.leafValues.byteLength;
+    // packed tables: per split a feature byte, a float32 threshold and two 16-bit children
+    const splits = tables.nodeFeature.filter(code => code !== -1).length;
+    const tableBytes = tables.nTrees * 2 + splits * (1 + 4 + 2 * 2);
     const byName = Object.fromEntries(model.size.flash.map(i => [i.name, i.bytes]));
-    expect(byName['leaf values']).toBe(tables.leafValues.byteLength);
+    expect(byName['split features'] + byName['split children'] + byName['thresholds'] + byName['tree roots']).toBe(
+      tableBytes
+    );
+    // predict reads the class of a leaf row (votes or a single tree) or sums the rows
+    expect(byName['leaf classes'] ?? byName['leaf values']).toBe(
+      tables.leafClass ? tables.nLeafRows : tables.leafValues.byteLength
+    );
     expect(model.size.flashBytes).toBeGreaterThan(tableBytes);
     expect(model.size.ramBytes).toBe(4 * 3 + 36);
   });

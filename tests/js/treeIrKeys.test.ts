@@ -253,8 +253,8 @@ describe('tables of missing values and categories', () => {
 
   it('inline code tests a left-missing split as x > t, at no cost, and calls the bit test', () => {
     const floatHeader = compileModel(regressorIR(TREES), { strategy: 'inline' }).header;
-    expect(floatHeader).toContain('if (x[0] > 0.5f) goto');
-    expect(floatHeader).toContain('if (!(x[1] <= -1.25f)) goto');
+    expect(floatHeader).toContain('if (tml_gt_f32(x[0], 0.5f)) goto');
+    expect(floatHeader).toContain('if (!tml_le_f32(x[1], -1.25f)) goto');
     expect(floatHeader).toMatch(/if \(!tml_category_left\(model_category_bits \+ \d+, 2, x\[2\], 1\)\) goto/);
     const quantizedHeader = compileModel(regressorIR(TREES), { strategy: 'inline', featureType: 'int16' }).header;
     expect(quantizedHeader).toMatch(/if \(xq\[0\] > -?\d+ && xq\[0\] != TML_QUANTIZED_NAN\) goto/);

@@ -63,7 +63,18 @@ fields of keras_conv1d_int8: the buffer holds the windows of two neighbouring po
 together (tml_net_dot2x2_i8), so it doubled; outputs unchanged. With that, `size` and `targets`
 of the int8 network cases: the int8 kernels gained the two-by-two and four-row dot products and
 the requantization that computes a channel's part once (int8 base code 2,612 -> 3,704 B on
-Cortex-M4F, bench/size/fit_net_code.py); outputs unchanged."""
+Cortex-M4F, bench/size/fit_net_code.py); outputs unchanged.
+
+Issue 17 recorded again `header`, `header_tables`, `header_functions`, `size` and `targets` of
+the 24 tree cases, and nothing else (their `gcc` and `device` outputs are unchanged): predict is
+generated for the model (a single tree's leaf class, pure leaves' votes, the sum of float32
+leaf rows), table models walk packed split tables (8-bit feature codes with a NaN-left flag,
+16-bit children, leaves as references past the splits) through a generated walk that the
+descriptor's tree_leaf points at, inline splits call tml_le_f32 / tml_gt_f32 (integer compares
+of the float bits on cores without an FPU), a quantized model's own code reads its scales as
+int8 exponents and its offsets as int16 (the descriptor keeps the float tables), and the
+estimates price all that (no descriptor or leaf rows behind a generated predict, split and
+per-tree instruction costs refitted, the RV32IMC and AVR inline code factors refitted on clang)."""
 
 from __future__ import annotations
 

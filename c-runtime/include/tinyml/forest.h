@@ -31,6 +31,10 @@
  *     q = floor(x) is the category; a saturated input is not a category.
  *   - Forests with neither node_missing_left nor category_bits walk the plain loop of
  *     numeric splits; the general loop runs only for the forests that need it.
+ *   - A generated header usually replaces these tables with its own code (tree_leaf): inline
+ *     if/goto code per tree, or a walk over packed split tables (8- or 16-bit feature codes
+ *     with a NaN-left flag, 16- or 32-bit children, leaves as references past the splits);
+ *     its predict counts votes or sums leaf rows itself (see src/core/families/trees/emit.ts).
  *   - Quantized forests (int16 or int8 thresholds) compare q(x) <= tq with
  *     q(x) = floor(x * scale[f]) - offset[f] and tq = floor(t * scale[f]) - offset[f]. The scale
  *     is a power of two and the offset a whole number, so both are exact. Then q(x) <= tq
@@ -137,6 +141,93 @@ typedef struct {
 /* int16 leaves add up in an int32: at most this many trees cannot overflow it. */
 #define TML_MAX_I16_LEAF_TREES 65536
 
+/*
+ * Float compares of the splits. Cores without a floating-point unit (Cortex-M0+/M3 soft float,
+ * RV32 without F, AVR) compare the bit patterns as integers instead of calling the C library's
+ * soft-float compare, which costs them a call and about 20 instructions a split: non-NaN
+ * float32 values are ordered as their bits are, read as sign and magnitude, so against a
+ * threshold t >= 0 (a constant in generated code) a signed compare of the bits decides, and
+ * against t < 0 an unsigned one reversed. NaN is tested on its own, so both forms give
+ * exactly x <= t and x > t of IEEE 754, NaN, infinities and -0 included. Define
+ * TML_FLOAT_COMPARE_BITS to 0 or 1 to choose.
+ */
+#ifndef TML_FLOAT_COMPARE_BITS
+#if (defined(__arm__) && !defined(__ARM_FP)) || (defined(__riscv) && !defined(__riscv_flen)) || defined(__AVR__)
+#define TML_FLOAT_COMPARE_BITS 1
+#else
+#define TML_FLOAT_COMPARE_BITS 0
+#endif
+#endif
+
+/* The bits of a float32 (a union: C99 reads the other member's bytes). */
+TML_FOREST_INLINE uint32_t tml_f32_bits(float v)
+{
+    union {
+        float f;
+        uint32_t u;
+    } bits;
+    bits.f = v;
+    return bits.u;
+}
+
+/* x <= t on the bits of a non-NaN x and any t: -0 compares as +0; t >= 0 as signed integers
+ * (flipping the sign bit makes the unsigned compare a signed one), t < 0 reversed. */
+TML_FOREST_INLINE int tml_le_bits(uint32_t xb, uint32_t tb)
+{
+    if (tb == 0x80000000u) {
+        tb = 0u;
+    }
+    return (tb >> 31) == 0u ? (xb ^ 0x80000000u) <= (tb ^ 0x80000000u) : xb >= tb;
+}
+
+/* The integer forms, defined everywhere so that a test can hold them against the FPU's. */
+TML_FOREST_INLINE int tml_is_nan_f32_bits(float v)
+{
+    return (tml_f32_bits(v) << 1) > 0xff000000u; /* exponent all ones, fraction non-zero */
+}
+
+TML_FOREST_INLINE int tml_le_f32_bits(float x, float t)
+{
+    uint32_t xb = tml_f32_bits(x);
+    /* bits above -inf's are the NaNs whose sign bit is set; the others fail the compare */
+    return xb <= 0xff800000u && tml_le_bits(xb, tml_f32_bits(t));
+}
+
+TML_FOREST_INLINE int tml_gt_f32_bits(float x, float t)
+{
+    return !tml_is_nan_f32_bits(x) && !tml_le_bits(tml_f32_bits(x), tml_f32_bits(t));
+}
+
+/* Whether v is NaN. */
+TML_FOREST_INLINE int tml_is_nan_f32(float v)
+{
+#if TML_FLOAT_COMPARE_BITS
+    return tml_is_nan_f32_bits(v);
+#else
+    return v != v;
+#endif
+}
+
+/* x <= t, false for NaN: a split's test. */
+TML_FOREST_INLINE int tml_le_f32(float x, float t)
+{
+#if TML_FLOAT_COMPARE_BITS
+    return tml_le_f32_bits(x, t);
+#else
+    return x <= t;
+#endif
+}
+
+/* x > t, false for NaN: the test of a split that sends NaN left. */
+TML_FOREST_INLINE int tml_gt_f32(float x, float t)
+{
+#if TML_FLOAT_COMPARE_BITS
+    return tml_gt_f32_bits(x, t);
+#else
+    return x > t;
+#endif
+}
+
 /* Quantized forests compare int16 features with int16 or int8 thresholds. */
 static inline int tml_forest_is_quantized(const tml_forest_t *f)
 {
@@ -212,7 +303,7 @@ TML_FOREST_INLINE int tml_forest_left_f32(const tml_forest_t *f, int32_t i, cons
         return tml_category_left(tml_forest_category_row(f, i), f->category_words, x[TML_CATEGORY_FEATURE(code)],
                                  tml_forest_missing_left(f, i));
     }
-    return x[code] <= f->node_threshold_f32[i] || (x[code] != x[code] && tml_forest_missing_left(f, i));
+    return tml_le_f32(x[code], f->node_threshold_f32[i]) || (tml_is_nan_f32(x[code]) && tml_forest_missing_left(f, i));
 }
 
 /* Whether node i sends q, the quantized value of the feature it tests, left (general walk). */
@@ -364,13 +455,29 @@ static inline int tml_forest_validate(const tml_forest_t *f)
     return TML_OK;
 }
 
+/*
+ * Class with the most votes in votes[n], the first of equal counts: np.argmax's rule. A forest
+ * whose leaves are all pure (one class each) predicts this from one vote per tree, which is
+ * exactly scikit-learn's argmax of the averaged probabilities (emit.ts, voteCounting).
+ */
+static inline int32_t tml_argmax_votes(const uint16_t *votes, int32_t n)
+{
+    int32_t best = 0, k;
+    for (k = 1; k < n; k++) {
+        if (votes[k] > votes[best]) {
+            best = k;
+        }
+    }
+    return best;
+}
+
 /* Leaf row reached by tree t for float32 features x[n_features] (table forests only). */
 static inline int32_t tml_forest_leaf_f32(const tml_forest_t *f, int32_t t, const float *x)
 {
     int32_t i = f->tree_root[t];
     if (tml_forest_is_plain(f)) {
         while (f->node_feature[i] != TML_LEAF) {
-            i = (x[f->node_feature[i]] <= f->node_threshold_f32[i]) ? i + 1 : f->node_next[i];
+            i = tml_le_f32(x[f->node_feature[i]], f->node_threshold_f32[i]) ? i + 1 : f->node_next[i];
         }
         return f->node_next[i];
     }
@@ -420,6 +527,18 @@ static inline int16_t tml_quantize_i16(float x, float scale, float offset)
         q = (float)q > v ? q - 1 : q;
         return (int16_t)(q - (int32_t)offset);
     }
+}
+
+/* 2^e as a float32, built from its bits (no libm, no soft-float call): e in [-126, 127]. Generated
+ * code stores a power-of-two scale as its exponent, one byte in place of a float's four. */
+static inline float tml_pow2f(int32_t e)
+{
+    union {
+        uint32_t u;
+        float f;
+    } bits;
+    bits.u = (uint32_t)(e + 127) << 23;
+    return bits.f;
 }
 
 /* Quantizes x[n] with per-feature scales and offsets (NULL: all 0) into xq[n]. */

@@ -20,7 +20,33 @@ import {
 import type { Strategy } from '../../options';
 import { runtimeMacro } from '../../runtime/codes';
 import { TreeEnsembleIR } from './ir';
-import { ForestStructure, ForestTables, LEAF, expectedSplits, missingGoesLeft, splitFeature, treeNodes } from './lower';
+import {
+  ForestStructure,
+  ForestTables,
+  LEAF,
+  PackedSplits,
+  expectedSplits,
+  missingGoesLeft,
+  packSplits,
+  packedSplits,
+  splitFeature,
+  treeNodes,
+  voteCounting
+} from './lower';
+
+/**
+ * How a header walks its trees: generated inline code per tree, a generated loop over packed
+ * node tables (a plain forest: no missing-value bits, no categorical split), or the runtime's
+ * general walk over the full tables.
+ */
+export type TreeWalk = 'inline' | 'packed' | 'runtime';
+
+export function treeWalk(tables: ForestTables, strategy: Strategy): TreeWalk {
+  if (strategy === 'inline') {
+    return 'inline';
+  }
+  return packedSplits(tables) ? 'packed' : 'runtime';
+}
 
 /** What this family's device does with a NaN or infinite feature (every header says it). */
 function nonFiniteInputs(tables: ForestTables): string {
@@ -53,7 +79,7 @@ function predictFunctions(
   ir: TreeEnsembleIR,
   tables: ForestTables,
   structure: ForestStructure,
-  strategy: Strategy,
+  walk: TreeWalk,
   name: string,
   upper: string
 ): string[] {
@@ -63,8 +89,10 @@ function predictFunctions(
   // One function per input form: float32 features, and int16 ones for quantized models.
   // A quantized model's float entry points quantize all features once, on the stack, when a
   // prediction evaluates more splits than there are features; otherwise each split
-  // quantizes the one feature it tests.
-  const quantizeOnce = quantized && (strategy === 'inline' || expectedSplits(structure) > tables.nFeatures);
+  // quantizes the one feature it tests. Generated walks (inline code, packed tables) read
+  // quantized features only, except the packed walk of a class predict (classPredict).
+  const perSplit = quantized && expectedSplits(structure) <= tables.nFeatures;
+  const quantizeOnce = quantized && (walk !== 'runtime' || !perSplit);
   const forms: Array<{ suffix: string; param: string; args: string; prologue: string }> = [
     {
       suffix: '',
@@ -81,14 +109,34 @@ function predictFunctions(
   for (const { suffix, param, args, prologue } of forms) {
     const from = suffix ? ` from features quantized with ${name}_quantize` : ` for x[${upper}_N_FEATURES]`;
     if (ir.task === 'classification') {
-      fns.push(`/* Class index (see ${name}_class_names)${from}, or a negative TML_E_* code. */
+      // A single tree's leaf class, or pure leaves' votes: generated code, no float sums.
+      const special = walk !== 'runtime' && tables.leafClass !== null;
+      const classPrologue = classPrologueOf(walk, perSplit, prologue);
+      const classHead = `/* Class index (see ${name}_class_names)${from}, or a negative TML_E_* code. */
+static inline int32_t ${name}_predict${suffix}(${param})
+{${nullCheck({ suffix })}`;
+      fns.push(
+        special
+          ? classPredict(tables, walk, name, upper, { suffix, param, from, prologue: suffix ? '' : classPrologue })
+          : generatedMean(tables, walk)
+            ? meanOfLeaves(
+                tables,
+                walk,
+                name,
+                upper,
+                { suffix, prologue: suffix ? '' : classPrologue },
+                classHead,
+                `    return tml_argmax(sum, ${upper}_N_OUTPUTS);`
+              )
+            : `/* Class index (see ${name}_class_names)${from}, or a negative TML_E_* code. */
 static inline int32_t ${name}_predict${suffix}(${param})
 {
     float raw[${upper}_N_OUTPUTS];
 ${prologue}    return tml_forest_predict_class(${forest}, ${args}, raw, ${upper}_N_OUTPUTS);
 }
-
-/* Class probabilities into proba[n] (n >= ${upper}_N_CLASSES)${from}; returns TML_OK or a TML_E_* code. */
+`
+      );
+      fns.push(`/* Class probabilities into proba[n] (n >= ${upper}_N_CLASSES)${from}; returns TML_OK or a TML_E_* code. */
 static inline int ${name}_predict_proba${suffix}(${param}, float *proba, int32_t n)
 {
 ${prologue}    return tml_forest_predict_proba(${forest}, ${args}, proba, n);
@@ -103,12 +151,30 @@ ${prologue}    return tml_forest_decision_function(${forest}, ${args}, scores, n
 `);
       }
     } else if (ir.task === 'regression') {
-      fns.push(`/* Writes the prediction${from} to *y; returns TML_OK or a TML_E_* code. */
+      const regressionHead = `/* Writes the prediction${from} to *y; returns TML_OK or a TML_E_* code. */
+static inline int ${name}_predict${suffix}(${param}, float *y)
+{${nullCheck({ suffix })}
+    if (y == NULL) {
+        return TML_E_NULL;
+    }`;
+      fns.push(
+        generatedMean(tables, walk)
+          ? meanOfLeaves(
+              tables,
+              walk,
+              name,
+              upper,
+              { suffix, prologue: suffix ? '' : classPrologueOf(walk, perSplit, prologue) },
+              regressionHead,
+              '    *y = sum[0];\n    return TML_OK;'
+            )
+          : `/* Writes the prediction${from} to *y; returns TML_OK or a TML_E_* code. */
 static inline int ${name}_predict${suffix}(${param}, float *y)
 {
 ${prologue}    return tml_forest_predict_values(${forest}, ${args}, y, 1);
 }
-`);
+`
+      );
       if (ir.link === 'exp') {
         fns.push(`/* The raw sum before exp (the prediction is exp of it)${from}, to *raw; TML_OK or TML_E_*. */
 static inline int ${name}_decision_function${suffix}(${param}, float *raw)
@@ -141,6 +207,176 @@ ${prologue}    return tml_forest_predict_label(${forest}, ${args}, label);
   return fns;
 }
 
+/**
+ * predict of a classifier whose leaves say the class (tables.leafClass): a single tree returns
+ * its leaf's class; a forest of pure leaves counts one vote per tree in integers and returns
+ * the first class with the most votes, which is scikit-learn's label (voteCounting). The trees
+ * are walked by the generated code (inline functions or the packed walk), so nothing tests
+ * optional fields of the model at run time.
+ */
+function classPredict(
+  tables: ForestTables,
+  walk: TreeWalk,
+  name: string,
+  upper: string,
+  form: { suffix: string; param: string; from: string; prologue: string }
+): string {
+  const quantized = tables.featureType !== 'float32';
+  const args = quantized && (form.suffix || form.prologue) ? 'NULL, xq' : 'x, NULL';
+  const leaf = (t: string): string =>
+    walk === 'inline' ? `${name}_tree_${t}(${args})` : `${name}_walk(${name}_tree_root[${t}], ${args})`;
+  const head = `/* Class index (see ${name}_class_names)${form.from}, or a negative TML_E_* code. */
+static inline int32_t ${name}_predict${form.suffix}(${form.param})
+{${nullCheck(form)}`;
+  if (!voteCounting(tables)) {
+    return `${head}
+${form.prologue}    return ${name}_leaf_class[${leaf('0')}];
+}
+`;
+  }
+  const count =
+    walk === 'inline'
+      ? Array.from({ length: tables.nTrees }, (_, t) => `    votes[${name}_leaf_class[${leaf(String(t))}]]++;`).join(
+          '\n'
+        )
+      : `    for (t = 0; t < ${tables.nTrees}; t++) {
+        votes[${name}_leaf_class[${leaf('t')}]]++;
+    }`;
+  return `${head}
+    uint16_t votes[${upper}_N_CLASSES] = {0};${walk === 'inline' ? '' : '\n    int32_t t;'}
+${form.prologue}${count}
+    return tml_argmax_votes(votes, ${upper}_N_CLASSES);
+}
+`;
+}
+
+/** A generated entry point's check of its input pointer (the runtime's methods check theirs). */
+function nullCheck(form: { suffix: string }): string {
+  const input = form.suffix ? 'xq' : 'x';
+  return `\n    if (${input} == NULL) {\n        return TML_E_NULL;\n    }`;
+}
+
+/** Whether generated code can compute the mean of the trees' float32 leaf rows (meanOfLeaves). */
+export function generatedMean(tables: ForestTables, walk: TreeWalk): boolean {
+  return (
+    walk !== 'runtime' &&
+    tables.combine === 'mean' &&
+    tables.link === 'identity' &&
+    tables.leafType === 'float32' &&
+    !tables.treeOutput
+  );
+}
+
+/**
+ * The mean of the trees' float32 leaf rows, as tml_forest_raw computes it (zeros, each tree's
+ * row added in tree order, divided by the tree count: the same float32 operations, so the same
+ * values), into sum[], walking the trees with the generated code. `use` finishes the function:
+ * the argmax of a classifier, the value of a regressor.
+ */
+function meanOfLeaves(
+  tables: ForestTables,
+  walk: TreeWalk,
+  name: string,
+  upper: string,
+  form: { suffix: string; prologue: string },
+  head: string,
+  use: string
+): string {
+  const quantized = tables.featureType !== 'float32';
+  const args = quantized && (form.suffix || form.prologue) ? 'NULL, xq' : 'x, NULL';
+  const leaf = (t: string): string =>
+    walk === 'inline' ? `${name}_tree_${t}(${args})` : `${name}_walk(${name}_tree_root[${t}], ${args})`;
+  const add = (t: string, indent: string): string =>
+    `${indent}row = ${name}_leaf_values + (size_t)${leaf(t)} * ${upper}_N_OUTPUTS;\n` +
+    `${indent}for (k = 0; k < ${upper}_N_OUTPUTS; k++) {\n${indent}    sum[k] += row[k];\n${indent}}`;
+  const trees =
+    walk === 'inline'
+      ? Array.from({ length: tables.nTrees }, (_, t) => add(String(t), '    ')).join('\n')
+      : `    for (t = 0; t < ${tables.nTrees}; t++) {\n${add('t', '        ')}\n    }`;
+  return `${head}
+    float sum[${upper}_N_OUTPUTS];
+    const float *row;
+    int32_t k${walk === 'inline' ? '' : ', t'};
+${form.prologue}    for (k = 0; k < ${upper}_N_OUTPUTS; k++) {
+        sum[k] = 0.0f;
+    }
+${trees}
+    for (k = 0; k < ${upper}_N_OUTPUTS; k++) {
+        sum[k] /= (float)${tables.nTrees};
+    }
+${use}
+}
+`;
+}
+
+/**
+ * The table walk over this model's packed tables (packedSplits): from a tree's root, each split
+ * sends x <= t to its left child, else to its right one (a flagged split also sends NaN left),
+ * until the index passes the splits and names a leaf row. Quantized, it reads xq, or
+ * quantizes the one feature a split tests from x when xq is NULL (NaN's code is
+ * TML_QUANTIZED_NAN).
+ */
+function packedWalk(tables: ForestTables, name: string): string {
+  const packed = packedSplits(tables) as PackedSplits;
+  const float = tables.featureType === 'float32';
+  const value = float ? 'x[f]' : `(xq != NULL ? xq[f] : ${quantizeC(tables, name, 'f')})`;
+  const isNaN = float ? 'tml_is_nan_f32(v)' : `v == ${runtimeMacro('quantized', 'nan')}`;
+  const feature = packed.missingLeft ? `code & ${packed.missingLeft - 1}` : 'code';
+  const compare = float ? `tml_le_f32(v, ${name}_split_threshold[i])` : `v <= ${name}_split_threshold[i]`;
+  const left = packed.missingLeft ? `${compare} || ((code & ${packed.missingLeft}) != 0 && ${isNaN})` : compare;
+  return `/* Leaf row reached from split (or leaf reference) i: the walk over this model's packed tables. */
+static inline int32_t ${name}_walk(int32_t i, const float *x, const int16_t *xq)
+{
+    ${float ? '(void)xq;\n    ' : ''}while (i < ${packed.nSplits}) {
+        int32_t code = ${name}_split_feature[i];
+        int32_t f = ${feature};
+        ${float ? 'float' : 'int16_t'} v = ${value};
+        i = ${left} ? (int32_t)${name}_split_left[i] : (int32_t)${name}_split_right[i];
+    }
+    return i - ${packed.nSplits};
+}
+
+/* Leaf row reached by tree \`tree\` (tml_tree_leaf_fn): what the runtime's methods walk. */
+static inline int32_t ${name}_tree_leaf(int32_t tree, const float *x, const int16_t *xq)
+{
+    return ${name}_walk(${name}_tree_root[tree], x, xq);
+}
+`;
+}
+
+/**
+ * A generated walk's quantization tables (packed tables, inline code): each feature's
+ * power-of-two scale as its exponent (int8), its whole-number offset as int16 when every one
+ * fits (else int32), or null when no offset is set. They stand in for the descriptor's float
+ * tables in the header's own code (the runtime's methods still read those).
+ */
+export function compactQuantization(
+  tables: ForestTables,
+  walk: TreeWalk
+): { exponent: Int32Array; zero: Int32Array | null; zeroType: 'int16_t' | 'int32_t' } | null {
+  if (!tables.featureScale || walk === 'runtime') {
+    return null;
+  }
+  const exponent = Int32Array.from(tables.featureScale, scale => Math.round(Math.log2(scale)));
+  const zero = tables.featureOffset ? Int32Array.from(tables.featureOffset) : null;
+  const zeroType = zero && zero.some(z => z < -32768 || z > 32767) ? 'int32_t' : 'int16_t';
+  return { exponent, zero, zeroType };
+}
+
+/** C of feature k's quantized value from x, with the compact tables (compactQuantization). */
+function quantizeC(tables: ForestTables, name: string, k: string): string {
+  const zero = tables.featureOffset ? `(float)${name}_feature_zero[${k}]` : '0.0f';
+  return `tml_quantize_i16(x[${k}], tml_pow2f(${name}_feature_exponent[${k}]), ${zero})`;
+}
+
+/**
+ * The quantizing prologue of a generated predict: none where the packed walk quantizes each
+ * split's feature on the way (fewer expected splits than features), else the entry's own.
+ */
+function classPrologueOf(walk: TreeWalk, perSplit: boolean, prologue: string): string {
+  return walk === 'packed' && perSplit ? '' : prologue;
+}
+
 const LEAF_DESCRIPTIONS = {
   float32: () => 'float32',
   uint8: () => 'class probabilities as uint8 (k / 255)',
@@ -152,10 +388,11 @@ export interface EmitOptions extends HeaderOptions {
 }
 
 /**
- * The condition under which node i goes right, in inline code. `!(x <= t)` sends NaN right, as
- * the tables do; a split that sends NaN left tests `x > t`, false for NaN, at no cost (quantized:
- * NaN's code is above every threshold, so it is excluded by name). A categorical split calls
- * the runtime's bit test on its row.
+ * The condition under which node i goes right, in inline code. `!(x <= t)` (float32:
+ * `!tml_le_f32(x, t)`, an integer compare of the bits on cores without an FPU) sends NaN right,
+ * as the tables do; a split that sends NaN left tests `x > t` (tml_gt_f32), false for NaN
+ * (quantized: NaN's code is above every threshold, so it is excluded by name). A categorical
+ * split calls the runtime's bit test on its row.
  */
 function goesRightC(tables: ForestTables, i: number, name: string): string {
   const quantizedThresholds = tables.thresholdI16 ?? tables.thresholdI8;
@@ -173,11 +410,11 @@ function goesRightC(tables: ForestTables, i: number, name: string): string {
     ? String(quantizedThresholds[i])
     : formatFloat32((tables.thresholdF32 as Float32Array)[i]);
   if (!missingLeft) {
-    return `!(${input} <= ${threshold})`;
+    return quantizedThresholds ? `!(${input} <= ${threshold})` : `!tml_le_f32(${input}, ${threshold})`;
   }
   return quantizedThresholds
     ? `${input} > ${threshold} && ${input} != ${runtimeMacro('quantized', 'nan')}`
-    : `${input} > ${threshold}`;
+    : `tml_gt_f32(${input}, ${threshold})`;
 }
 
 /**
@@ -273,10 +510,24 @@ export function emitForestHeader(
   }
 
   const inline = options.strategy === 'inline';
-  if (!inline) {
+  const walk = treeWalk(tables, options.strategy);
+  const packed = walk === 'packed' ? packedSplits(tables) : null;
+  if (packed) {
+    const split = packSplits(tables, packed);
+    const thresholdType = tables.thresholdF32 ? 'float' : tables.thresholdI16 ? 'int16_t' : 'int8_t';
+    out.push(cArray(packed.child, `${name}_tree_root`, split.root, formatInt));
+    out.push(cArray(packed.feature, `${name}_split_feature`, split.feature, formatInt));
+    out.push(
+      cArray(thresholdType, `${name}_split_threshold`, split.threshold, tables.thresholdF32 ? formatFloat32 : formatInt)
+    );
+    out.push(cArray(packed.child, `${name}_split_left`, split.left, formatInt));
+    out.push(cArray(packed.child, `${name}_split_right`, split.right, formatInt));
+  } else if (!inline) {
     out.push(cArray('int32_t', `${name}_tree_root`, tables.treeRoot, formatInt));
     out.push(cArray('int16_t', `${name}_node_feature`, tables.nodeFeature, formatInt));
     out.push(cArray('int32_t', `${name}_node_next`, tables.nodeNext, formatInt));
+  }
+  if (!inline && !packed) {
     if (tables.thresholdF32) {
       out.push(cArray('float', `${name}_node_threshold`, tables.thresholdF32, formatFloat32));
     }
@@ -286,7 +537,7 @@ export function emitForestHeader(
     if (tables.thresholdI8) {
       out.push(cArray('int8_t', `${name}_node_threshold`, tables.thresholdI8, formatInt));
     }
-    if (tables.nodeMissingLeft) {
+    if (tables.nodeMissingLeft && !packed) {
       out.push(cArray('uint8_t', `${name}_node_missing_left`, tables.nodeMissingLeft, formatInt));
     }
   }
@@ -295,6 +546,13 @@ export function emitForestHeader(
   }
   if (tables.featureScale) {
     out.push(cArray('float', `${name}_feature_scale`, tables.featureScale, formatFloat32));
+  }
+  const compactScales = compactQuantization(tables, walk);
+  if (compactScales) {
+    out.push(cArray('int8_t', `${name}_feature_exponent`, compactScales.exponent, formatInt));
+    if (compactScales.zero) {
+      out.push(cArray(compactScales.zeroType, `${name}_feature_zero`, compactScales.zero, formatInt));
+    }
   }
   if (tables.featureOffset) {
     out.push(cArray('float', `${name}_feature_offset`, tables.featureOffset, formatFloat32));
@@ -315,8 +573,16 @@ export function emitForestHeader(
   }
   if (inline) {
     out.push(inlineTrees(tables, name));
+  } else if (walk === 'packed') {
+    out.push(packedWalk(tables, name));
   }
-  const field = (table: unknown, symbol: string): string => (table && !inline ? `${name}_${symbol}` : 'NULL');
+  if (tables.leafClass && walk !== 'runtime' && isClassifier) {
+    const type = ir.classes.length <= 256 ? 'uint8_t' : 'uint16_t';
+    out.push(cArray(type, `${name}_leaf_class`, tables.leafClass, formatInt));
+  }
+  // Generated walks (inline code, packed tables) stand in for the runtime's node tables.
+  const generated = walk !== 'runtime';
+  const field = (table: unknown, symbol: string): string => (table && !generated ? `${name}_${symbol}` : 'NULL');
   out.push(`static const tml_forest_t ${name}_forest = {
     .n_features = ${tables.nFeatures},
     .n_outputs = ${tables.nOutputs},
@@ -335,7 +601,7 @@ export function emitForestHeader(
     .link_param = ${formatFloat32(Math.fround(tables.linkParam))},
     .baseline = ${tables.baseline ? `${name}_baseline` : 'NULL'},
     .tree_output = ${tables.treeOutput ? `${name}_tree_output` : 'NULL'},
-    .tree_leaf = ${inline ? `${name}_tree_leaf` : 'NULL'},
+    .tree_leaf = ${generated ? `${name}_tree_leaf` : 'NULL'},
     .leaf_u8 = ${tables.leafU8 ? `${name}_leaf_values` : 'NULL'},
     .leaf_scale = ${formatFloat32(Math.fround(tables.leafScale))},
     .node_threshold_i8 = ${field(tables.thresholdI8, 'node_threshold')},
@@ -346,7 +612,7 @@ export function emitForestHeader(
     .offset = ${upper}_OFFSET`
         : ''
     }${
-      tables.nodeMissingLeft && !inline
+      tables.nodeMissingLeft && !generated
         ? `,
     .node_missing_left = ${name}_node_missing_left`
         : ''
@@ -362,7 +628,21 @@ export function emitForestHeader(
 `);
 
   out.push(validateC(name, 'tables', `return tml_forest_validate(&${name}_forest);`));
-  if (quantized) {
+  if (quantized && generated) {
+    out.push(`/* Quantizes x[${upper}_N_FEATURES] into xq as the model expects (floor(x * scale) - offset, saturated). */
+static inline int ${name}_quantize(const float *x, int16_t *xq)
+{
+    int32_t k;
+    if (x == NULL || xq == NULL) {
+        return TML_E_NULL;
+    }
+    for (k = 0; k < ${upper}_N_FEATURES; k++) {
+        xq[k] = ${quantizeC(tables, name, 'k')};
+    }
+    return TML_OK;
+}
+`);
+  } else if (quantized) {
     const offsets = tables.featureOffset ? `${name}_feature_offset` : 'NULL';
     out.push(`/* Quantizes x[${upper}_N_FEATURES] into xq as the model expects (floor(x * scale) - offset, saturated). */
 static inline int ${name}_quantize(const float *x, int16_t *xq)
@@ -371,7 +651,7 @@ static inline int ${name}_quantize(const float *x, int16_t *xq)
 }
 `);
   }
-  out.push(...predictFunctions(ir, tables, structure, options.strategy, name, upper));
+  out.push(...predictFunctions(ir, tables, structure, walk, name, upper));
   out.push(headerEnd(name));
   return out.join('\n');
 }

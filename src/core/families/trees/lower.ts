@@ -99,6 +99,14 @@ export interface ForestTables {
   leafI16: Int16Array | null;
   /** Factor that turns stored leaves back into values: 1/255, 2^-k, or 1 for float32. */
   leafScale: number;
+  /**
+   * The class scikit-learn's predict gives for each leaf row on its own (the first largest of
+   * the row's float64 weights), when predict can use it: a single tree's predict is its leaf's
+   * class, and a forest whose leaves are all pure votes (see voteCounting). Null otherwise.
+   */
+  leafClass: Int32Array | null;
+  /** Every leaf of every tree holds a single class (one non-zero weight): see voteCounting. */
+  pureLeaves: boolean;
   sharing: Sharing;
 }
 
@@ -378,13 +386,28 @@ export function buildForestTables(
   const rows = new RowTable(width);
   const stored = new Float64Array(width);
   const scratch = new Float64Array(width); // leafRow writes each leaf's row here: no allocation per leaf
+  // Each stored row's class (sklearn's argmax of the float64 weights); -2 once two leaves
+  // that share a stored row disagree (float32 rounding made two rows equal).
+  const classifier = ir.task === 'classification' && ir.combine === 'mean' && !hasOutputs;
+  const rowClass = int32Column();
+  let pureLeaves = classifier;
   const leafRowOf = (tree: TreeIR, node: number): number => {
     const row = leafRow(ir, tree.value, width, node, scratch);
     for (let k = 0; k < width; k++) {
       // float32 as the device adds them; else integers: probabilities as k/255 (within 1/510), or fixed point
       stored[k] = leafType === 'float32' ? Math.fround(row[k]) : Math.round(row[k] / leafScale);
     }
-    return rows.intern(stored);
+    const id = rows.intern(stored);
+    if (classifier) {
+      const { argmax, pure } = leafArgmax(tree.value, width, node);
+      pureLeaves &&= pure;
+      if (id === rowClass.length) {
+        rowClass.push(argmax);
+      } else if (rowClass.data[id] !== argmax) {
+        rowClass.data[id] = -2;
+      }
+    }
+    return id;
   };
 
   // Category rows as the device stores them: every row as wide as the widest tree's, padded
@@ -575,8 +598,116 @@ export function buildForestTables(
     leafU8: leafType === 'uint8' ? Uint8Array.from(flatStored) : null,
     leafI16: leafType === 'int16' ? Int16Array.from(flatStored) : null,
     leafScale,
+    ...leafClasses(ir, rowClass.data.subarray(0, classifier ? rows.count : 0), pureLeaves),
     sharing: { sklearnNodes, collapsedSplits, sharedSubtrees: pooled.length }
   };
+}
+
+/**
+ * The first largest weight of a leaf's raw row (scikit-learn's argmax: the first of equal
+ * maxima), and whether the row is pure: a single non-zero weight, which normalizes to exactly
+ * 1 and 0s. Normalizing divides every weight by the same positive total, which keeps their
+ * order, so the argmax is also predict_proba's.
+ */
+function leafArgmax(value: Float64Array, width: number, node: number): { argmax: number; pure: boolean } {
+  const start = node * width;
+  let argmax = 0;
+  let nonZero = 0;
+  for (let k = 0; k < width; k++) {
+    nonZero += value[start + k] !== 0 ? 1 : 0;
+    if (value[start + k] > value[start + argmax]) {
+      argmax = k;
+    }
+  }
+  return { argmax, pure: nonZero === 1 };
+}
+
+/** leafClass and pureLeaves of ForestTables, from the classes of the stored rows. */
+function leafClasses(
+  ir: TreeEnsembleIR,
+  rowClass: Int32Array,
+  pureLeaves: boolean
+): Pick<ForestTables, 'leafClass' | 'pureLeaves'> {
+  const usable = rowClass.length > 0 && rowClass.every(c => c >= 0) && (ir.trees.length === 1 || pureLeaves);
+  return { leafClass: usable ? Int32Array.from(rowClass) : null, pureLeaves: usable && pureLeaves };
+}
+
+/**
+ * Whether a forest's predict may count votes: every leaf is pure, so each tree's
+ * predict_proba row is exactly one 1 and 0s. scikit-learn adds the trees' rows in float64
+ * (whole numbers, exact) and divides by the tree count, the same divisor for every class,
+ * so the mean's order and its ties are the vote counts'; np.argmax takes the first of equal
+ * maxima, as tml_argmax_votes does. So the votes' argmax is scikit-learn's label, ties
+ * included.
+ */
+export function voteCounting(tables: Pick<ForestTables, 'leafClass' | 'pureLeaves' | 'nTrees'>): boolean {
+  return tables.leafClass !== null && tables.pureLeaves && tables.nTrees > 1;
+}
+
+/**
+ * The packed tables of the generated table walk (emit.ts writes them, the estimate counts
+ * them): splits only, each with its feature code, threshold and both children. A child (or a
+ * tree's root) below nSplits is a split; from nSplits up it is leaf row (child - nSplits), so
+ * leaves take no table space. Feature codes take 8 bits when they fit below 0xff (7 bits and
+ * a flag for NaN-left splits when some split sends NaN left), else 16; children take 16 bits
+ * when every split and leaf row fits. Null for forests with categorical splits, which the
+ * runtime's general walk serves.
+ */
+export interface PackedSplits {
+  feature: 'uint8_t' | 'int16_t';
+  child: 'uint16_t' | 'int32_t';
+  /** Added to a NaN-left split's feature code, or 0 when no split sends NaN left. */
+  missingLeft: number;
+  nSplits: number;
+}
+
+export function packedSplits(
+  tables: Pick<ForestTables, 'nFeatures' | 'nNodes' | 'nLeafRows' | 'categoryBits' | 'nodeMissingLeft' | 'nodeFeature'>
+): PackedSplits | null {
+  const flagged = Boolean(tables.nodeMissingLeft);
+  if (tables.categoryBits || (flagged && tables.nFeatures >= 0x4000)) {
+    return null;
+  }
+  let nSplits = 0;
+  tables.nodeFeature.forEach(code => (nSplits += code === LEAF ? 0 : 1));
+  if (nSplits === 0) {
+    return null; // trees of one leaf: C has no empty arrays, the runtime's tables serve them
+  }
+  const narrow = tables.nFeatures < (flagged ? 0x7f : 0xff);
+  return {
+    feature: narrow ? 'uint8_t' : 'int16_t',
+    child: nSplits + tables.nLeafRows <= 0xffff ? 'uint16_t' : 'int32_t',
+    missingLeft: flagged ? (narrow ? 0x80 : 0x4000) : 0,
+    nSplits
+  };
+}
+
+/** The packed tables' contents (packedSplits): split codes, thresholds, children and roots. */
+export function packSplits(
+  tables: ForestTables,
+  packed: PackedSplits
+): { feature: Int32Array; threshold: number[]; left: Int32Array; right: Int32Array; root: Int32Array } {
+  const splitIndex = new Int32Array(tables.nNodes);
+  let n = 0;
+  tables.nodeFeature.forEach((code, i) => (splitIndex[i] = code === LEAF ? -1 : n++));
+  const ref = (node: number): number =>
+    tables.nodeFeature[node] === LEAF ? packed.nSplits + tables.nodeNext[node] : splitIndex[node];
+  const thresholds = (tables.thresholdF32 ?? tables.thresholdI16 ?? tables.thresholdI8) as ArrayLike<number>;
+  const feature = new Int32Array(packed.nSplits);
+  const threshold: number[] = [];
+  const left = new Int32Array(packed.nSplits);
+  const right = new Int32Array(packed.nSplits);
+  for (let i = 0; i < tables.nNodes; i++) {
+    const k = splitIndex[i];
+    if (k < 0) {
+      continue;
+    }
+    feature[k] = tables.nodeFeature[i] + (missingGoesLeft(tables, i) ? packed.missingLeft : 0);
+    threshold.push(thresholds[i]);
+    left[k] = ref(i + 1);
+    right[k] = ref(tables.nodeNext[i]);
+  }
+  return { feature, threshold, left, right, root: Int32Array.from(tables.treeRoot, ref) };
 }
 
 /** Whether a NaN goes left at stored node i (its bit of nodeMissingLeft). */
