@@ -63,7 +63,9 @@ fields of keras_conv1d_int8: the buffer holds the windows of two neighbouring po
 together (tml_net_dot2x2_i8), so it doubled; outputs unchanged. With that, `size` and `targets`
 of the int8 network cases: the int8 kernels gained the two-by-two and four-row dot products and
 the requantization that computes a channel's part once (int8 base code 2,612 -> 3,704 B on
-Cortex-M4F, bench/size/fit_net_code.py); outputs unchanged.
+Cortex-M4F, bench/size/fit_net_code.py), and their instruction costs (describeNet's int8 dense
+and convolution multiply-adds and outputs, refitted on tests/python/test_cycles_calibration.py);
+outputs unchanged.
 
 Issue 17 recorded again `header`, `header_tables`, `header_functions`, `size` and `targets` of
 the 24 tree cases, and nothing else (their `gcc` and `device` outputs are unchanged): predict is

@@ -39,7 +39,11 @@ export interface NetStructure {
  * int8 (SMLAD kernels, zero point folded into the bias): least squares on 12 scikit-learn nets
  * (MLPs of 8 to 64 hidden units in one or two layers and logistic regressions on iris, wine,
  * breast cancer and digits: every one within 2%) with input, layer and transcendental costs
- * kept, and the Keras Conv1D net for the convolution's multiply-add.
+ * kept, and the Keras Conv1D net for the convolution's multiply-add. Since the four-row dense
+ * and two-by-two convolution kernels (tml_net_dot4_i8, tml_net_dot2x2_i8: 26 and 24
+ * instructions per 16 multiply-adds), dense and conv are those kernels' costs and the output
+ * costs were refitted on the two MLPs and the Conv1D net of tests/python/test_cycles_calibration.py
+ * (within 1%).
  * Per dense multiply-add (a single-layer net lets gcc fold the layer loop: fewer; an int8
  * layer on the float path, one writing float or with a tanh/logistic/softmax activation,
  * sums one row at a time: denseFloat), per convolution multiply-add with a spatial window,
@@ -71,12 +75,12 @@ const INSTRUCTIONS = {
   },
   int8: {
     denseOneLayer: 2.6,
-    dense: 2,
+    dense: 1.625,
     denseFloat: 2.6,
-    conv: 4.7,
-    denseOutput: 116,
+    conv: 1.5,
+    denseOutput: 74,
     floatOutput: 146,
-    convOutput: 116,
+    convOutput: 96,
     affine: 86,
     elementwise: 12,
     add: 60,
