@@ -778,9 +778,9 @@ does not contain, and its cost; time on a real part (QEMU counts instructions, n
 **For comparison** (`bench/mlperf_tiny/README.md`: this model, firmware for the same emulated
 board, instructions counted the same way): TensorFlow Lite Micro with CMSIS-NN kernels needs
 106,608 B of flash and 7.70 M instructions per inference, with its reference kernels 94,504 B and
-43.0 M; this runtime about 33 KB and 13.6 M. The runtime is portable C99 with a few Armv7E-M
-paths, not CMSIS-NN's hand-tuned kernels: a third of the flash, a third of the reference
-kernels' instructions, but 1.8 times CMSIS-NN's."""),
+43.0 M; this runtime about 34 KB and 9.4 M. The runtime is portable C99 with a few Armv7E-M
+paths: a third of the flash, a fifth of the reference kernels' instructions, and 1.2 times
+CMSIS-NN's hand-tuned kernels'."""),
     ("markdown", """## On the device
 ```c
 #include "kws.h"

@@ -79,13 +79,12 @@ TML_NET_KERNEL void tml_net_dot2_i8_portable(const int8_t *q, const int8_t *w0, 
     tml_net_dot2_i8_terms(q, q + n, w0, w1, 0, 0, s);
 }
 
-/* Two inputs against two weight rows, s = {x0 . w0, x0 . w1, x1 . w0, x1 . w1}: two positions
- * of a convolution by two output channels, each loaded value serving two products. Portable
- * path. */
-TML_NET_KERNEL void tml_net_dot2x2_i8_portable(const int8_t *x0, const int8_t *x1, const int8_t *w0,
-                                               const int8_t *w1, int32_t n, int32_t *s)
+/* s = {s00 + x0 . w0, s01 + x0 . w1, s10 + x1 . w0, s11 + x1 . w1} over n terms: the portable
+ * loop of tml_net_dot2x2_i8, and the DSP path's last n % 4 terms. */
+static inline void tml_net_dot2x2_i8_terms(const int8_t *x0, const int8_t *x1, const int8_t *w0, const int8_t *w1,
+                                           int32_t n, int32_t s00, int32_t s01, int32_t s10, int32_t s11, int32_t *s)
 {
-    int32_t i, s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+    int32_t i;
     for (i = 0; i < n; i++) {
         int32_t a = x0[i], b = x1[i], u = w0[i], v = w1[i];
         s00 += a * u;
@@ -99,22 +98,40 @@ TML_NET_KERNEL void tml_net_dot2x2_i8_portable(const int8_t *x0, const int8_t *x
     s[3] = s11;
 }
 
-/* One input against four weight rows, s[k] = x . w[k]: one position (a dense layer) by four
- * output channels, each loaded input value serving four products. Portable path. */
-TML_NET_KERNEL void tml_net_dot4_i8_portable(const int8_t *x, const int8_t *const *w, int32_t n, int32_t *s)
+/* Two inputs against two weight rows, s = {x0 . w0, x0 . w1, x1 . w0, x1 . w1}: two positions
+ * of a convolution by two output channels, each loaded value serving two products. Portable
+ * path. */
+TML_NET_KERNEL void tml_net_dot2x2_i8_portable(const int8_t *x0, const int8_t *x1, const int8_t *w0,
+                                               const int8_t *w1, int32_t n, int32_t *s)
 {
-    int32_t i, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    tml_net_dot2x2_i8_terms(x0, x1, w0, w1, n, 0, 0, 0, 0, s);
+}
+
+/* s[k] = sum[k] + x . w[k] over n terms, k < 4: the portable loop of tml_net_dot4_i8, and the
+ * DSP path's last n % 4 terms. */
+static inline void tml_net_dot4_i8_terms(const int8_t *x, const int8_t *w0, const int8_t *w1, const int8_t *w2,
+                                         const int8_t *w3, int32_t n, const int32_t *sum, int32_t *s)
+{
+    int32_t i, s0 = sum[0], s1 = sum[1], s2 = sum[2], s3 = sum[3];
     for (i = 0; i < n; i++) {
         int32_t q = x[i];
-        s0 += q * w[0][i];
-        s1 += q * w[1][i];
-        s2 += q * w[2][i];
-        s3 += q * w[3][i];
+        s0 += q * w0[i];
+        s1 += q * w1[i];
+        s2 += q * w2[i];
+        s3 += q * w3[i];
     }
     s[0] = s0;
     s[1] = s1;
     s[2] = s2;
     s[3] = s3;
+}
+
+/* One input against four weight rows, s[k] = x . w[k]: one position (a dense layer) by four
+ * output channels, each loaded input value serving four products. Portable path. */
+TML_NET_KERNEL void tml_net_dot4_i8_portable(const int8_t *x, const int8_t *const *w, int32_t n, int32_t *s)
+{
+    const int32_t zero[4] = {0, 0, 0, 0};
+    tml_net_dot4_i8_terms(x, w[0], w[1], w[2], w[3], n, zero, s);
 }
 
 #ifdef TML_NET_DSP
@@ -187,7 +204,7 @@ TML_NET_KERNEL void tml_net_dot2_i8_dsp(const int8_t *q, const int8_t *w0, const
 TML_NET_KERNEL void tml_net_dot2x2_i8_dsp(const int8_t *x0, const int8_t *x1, const int8_t *w0, const int8_t *w1,
                                           int32_t n, int32_t *s)
 {
-    int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0, i;
+    int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
     int32_t w1_from_w0 = (int32_t)(w1 - w0);
     const int8_t *end4 = x0 + (n & ~(int32_t)3);
     uint32_t a, b, w, a02, b02, w02; /* a word of each row; bytes 0 and 2 widened */
@@ -224,24 +241,14 @@ TML_NET_KERNEL void tml_net_dot2x2_i8_dsp(const int8_t *x0, const int8_t *x1, co
                          : "cc", "memory");
     }
     /* the last n % 4 terms; w1 moved on with w0 */
-    for (i = 0; i < (n & 3); i++) {
-        int32_t q0 = x0[i], q1 = x1[i], u = w0[i], v = w0[w1_from_w0 + i];
-        s00 += q0 * u;
-        s01 += q0 * v;
-        s10 += q1 * u;
-        s11 += q1 * v;
-    }
-    s[0] = s00;
-    s[1] = s01;
-    s[2] = s10;
-    s[3] = s11;
+    tml_net_dot2x2_i8_terms(x0, x1, w0, w0 + w1_from_w0, n & 3, s00, s01, s10, s11, s);
 }
 
 /* tml_net_dot4_i8_portable, 16 products per step in 26 instructions, in assembly for the same
  * reason: four sums, five pointers and four registers for the words (the end from memory). */
 TML_NET_KERNEL void tml_net_dot4_i8_dsp(const int8_t *x, const int8_t *const *w, int32_t n, int32_t *s)
 {
-    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, i;
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     const int8_t *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3];
     const int8_t *end4 = x + (n & ~(int32_t)3);
     uint32_t q, q02, v, v02; /* the input's word and a row's; bytes 0 and 2 widened */
@@ -279,20 +286,14 @@ TML_NET_KERNEL void tml_net_dot4_i8_dsp(const int8_t *x, const int8_t *const *w,
                          : [end4] "m"(end4)
                          : "cc", "memory");
     }
-    for (i = 0; i < (n & 3); i++) { /* the last n % 4 terms */
-        int32_t term = x[i];
-        s0 += term * w0[i];
-        s1 += term * w1[i];
-        s2 += term * w2[i];
-        s3 += term * w3[i];
-    }
     s[0] = s0;
     s[1] = s1;
     s[2] = s2;
     s[3] = s3;
+    tml_net_dot4_i8_terms(x, w0, w1, w2, w3, n & 3, s, s); /* the last n % 4 terms */
 }
-#endif
-#endif
+#endif /* optimizing */
+#endif /* TML_NET_DSP */
 
 /* The dot products the kernels call, chosen at compile time: the DSP path where the core has
  * it, else the portable one. */
