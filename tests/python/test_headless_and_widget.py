@@ -82,7 +82,7 @@ def test_widget_export_message_and_feature_type_change(wine, tmp_path):
     w.options = {**w.options, "featureType": "int16"}  # as the browser's dtype menu does
     target = tmp_path / "q.h"
     w._handle_message(w, {"event": "export", "path": str(target)}, [])
-    assert "int16_t wine_node_threshold" in target.read_text()
+    assert "int16_t wine_split_threshold" in target.read_text()
     w._handle_message(w, {"event": "export", "path": str(tmp_path / "missing" / "dir" / "x.h")}, [])
     assert w.export_status.startswith("export failed:")
     with pytest.raises(ValueError, match="dtype must be one of"):

@@ -67,7 +67,7 @@ def test_button_writes_a_bundle_for_the_selected_option(iris, tmp_path):
     assert w._bundle_thread is None  # no QEMU asked for: nothing left running
     assert sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file()) == FILES
     header = (target / "iris.h").read_text()
-    assert "static const int16_t iris_node_threshold" in header
+    assert "static const int16_t iris_split_threshold" in header
     assert header == w.header  # the header the widget shows and Export writes
     assert _vector_count(target) == 12
     status = w.export_status
@@ -78,7 +78,7 @@ def test_button_writes_a_bundle_for_the_selected_option(iris, tmp_path):
     w.export_bundle(tmp_path / "default")
     assert _vector_count(tmp_path / "default") == 40
     assert "float32 · tables" in w.export_status
-    assert "static const float iris_node_threshold" in (tmp_path / "default" / "iris.h").read_text()
+    assert "static const float iris_split_threshold" in (tmp_path / "default" / "iris.h").read_text()
 
 
 def test_button_runs_the_selected_option_in_qemu(iris, tmp_path, toolchain):
@@ -99,7 +99,7 @@ def test_button_runs_the_selected_option_in_qemu(iris, tmp_path, toolchain):
     assert re.search(r"^scikit-learn: vectors 40, .*REPORTED", status, re.M)  # int16: reported, not checked
     mean = re.search(r"^mean (\d+) instructions per inference", status, re.M)
     assert mean and 20 < int(mean.group(1)) < 2000
-    assert "int16_t iris_node_threshold" in (tmp_path / "q" / "iris.h").read_text()
+    assert "int16_t iris_split_threshold" in (tmp_path / "q" / "iris.h").read_text()
 
 
 def test_export_bundle_from_a_cell_runs_in_qemu(iris, tmp_path, toolchain):

@@ -120,7 +120,7 @@ test.describe('TinyML Lab inspector', () => {
       [
         'import os',
         'print(w.agreement.get("label_agreement"), w.agreement.get("feature_type"), os.path.exists("iris_q.h"),',
-        '      "int16_t iris_node_threshold" in open("iris_q_bundle/iris.h").read())'
+        '      "int16_t iris_split_threshold" in open("iris_q_bundle/iris.h").read())'
       ]
     ]);
     const inspector = page.locator('.tml-inspector');
@@ -132,7 +132,7 @@ test.describe('TinyML Lab inspector', () => {
       timeout: 30000
     });
     await expect(inspector.locator('select.tml-dtype')).toHaveValue('int16');
-    await expect(inspector.locator('.tml-code')).toContainText('static const int16_t iris_node_threshold', {
+    await expect(inspector.locator('.tml-code')).toContainText('static const int16_t iris_split_threshold', {
       timeout: 30000
     });
     await expect(inspector.locator('.tml-stat-agreement .tml-stat-value')).toHaveText(/^100\.00%/);

@@ -118,9 +118,9 @@ TML_NET_INLINE int32_t tml_requantize_channel(int32_t acc, int32_t multiplier, i
  *
  * The same integers as tml_rounding_divide_pot(tml_rounding_doubling_high_mul(...)): for a
  * multiplier >= 0 (every one a compiler writes) by tml_requantize_channel; for a negative one
- * (an int8 ADD may subtract), on magnitudes: the high multiply's result has the sign of acc *
- * multiplier and magnitude
- * (|p| + 2^30, or 2^30 - 1 for p < 0) >> 31, saturated (only INT32_MIN^2 reaches 2^31);
+ * (an int8 ADD may subtract), on magnitudes: the high multiply's result has the sign of
+ * acc * multiplier and magnitude (|p| + 2^30, or 2^30 - 1 for p < 0) >> 31, saturated (only
+ * INT32_MIN^2 reaches 2^31);
  * the right shift then rounds that magnitude half up and restores the sign. One 64-bit
  * product and a few 32-bit steps instead of branches on 64-bit values (bench/nets: a third of
  * an int8 dense layer's instructions per output went here).

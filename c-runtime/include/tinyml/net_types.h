@@ -163,6 +163,12 @@ static inline int tml_net_conv_in_float(const tml_layer_t *layer)
     return layer->out_float == 1 || layer->activation > TML_ACT_RELU6;
 }
 
+/* Bytes from the first gathered window to the second: a window of bytes, whole words. */
+static inline int32_t tml_net_window_stride(int64_t bytes)
+{
+    return (int32_t)((bytes + 3) & ~(int64_t)3);
+}
+
 /*
  * Bytes of the window buffer an int8 CONV with a kernel larger than 1x1 gathers the windows of
  * two neighbouring positions into (im2col), padding filled with in_zero: one dot product over
@@ -172,12 +178,6 @@ static inline int tml_net_conv_in_float(const tml_layer_t *layer)
  * arena_bytes), which the compiler's plan keeps free of tensors; 0 for every other layer. The
  * kernel's integers are the same either way.
  */
-/* Bytes from the first gathered window to the second: a window of bytes, whole words. */
-static inline int32_t tml_net_window_stride(int64_t bytes)
-{
-    return (int32_t)((bytes + 3) & ~(int64_t)3);
-}
-
 static inline int32_t tml_net_window_buffer_bytes(const tml_net_t *net, const tml_layer_t *layer)
 {
     int64_t taps = (int64_t)layer->kernel_h * layer->kernel_w, bytes; /* any int32 sizes: no overflow */
