@@ -482,14 +482,20 @@ static inline int32_t tml_net_depthwise_i8(const tml_layer_t *layer, const int8_
     return tml_net_depthwise_i8_window(layer, in, tml_net_window(layer, oy, ox), c);
 }
 
+/* A requantized value r as the int8 output: clamped to [lo, hi], the output's zero point added.
+ * lo and hi are relative to the zero point (tml_net_out_range_i8), so that no value, however
+ * large, overflows on adding it. */
+TML_NET_INLINE int8_t tml_net_clamp_out_i8(int32_t r, int32_t zero, int32_t lo, int32_t hi)
+{
+    return (int8_t)((r < lo ? lo : r > hi ? hi : r) + zero);
+}
+
 /* An int8 output from its saturated sum with the bias: requantized by its channel's multiplier
- * and shift, clamped to [lo, hi], out_zero added. lo and hi are relative to out_zero
- * (tml_net_out_range_i8), so that no sum, however large, overflows on adding it. */
+ * and shift, then tml_net_clamp_out_i8. */
 TML_NET_INLINE int8_t tml_net_out_value_i8(int32_t acc, int32_t multiplier, int32_t shift, int32_t zero, int32_t lo,
                                            int32_t hi)
 {
-    int32_t r = tml_requantize_channel(acc, multiplier, shift);
-    return (int8_t)((r < lo ? lo : r > hi ? hi : r) + zero);
+    return tml_net_clamp_out_i8(tml_requantize_channel(acc, multiplier, shift), zero, lo, hi);
 }
 
 /* The same for output channel c of an int8 CONV or DEPTHWISE layer. */
@@ -577,12 +583,12 @@ TML_NET_INLINE void tml_net_out_channels_i8(const tml_layer_t *layer, int32_t c,
             }
             continue;
         }
-        sh = (sh < -31 ? 31 : -sh) - 1; /* the right shift less 1 */
+        sh = tml_requantize_right_less_1(sh);
         r = tml_requantize_right(tml_add_sat_i32(sum[k], b), m, (int32_t)1 << sh, sh);
-        o0[ch] = (int8_t)((r < lo ? lo : r > hi ? hi : r) + zero);
+        o0[ch] = tml_net_clamp_out_i8(r, zero, lo, hi);
         if (o1 != NULL) {
             r = tml_requantize_right(tml_add_sat_i32(sum[2 + k], b), m, (int32_t)1 << sh, sh);
-            o1[ch] = (int8_t)((r < lo ? lo : r > hi ? hi : r) + zero);
+            o1[ch] = tml_net_clamp_out_i8(r, zero, lo, hi);
         }
     }
 }
@@ -639,14 +645,13 @@ static inline void tml_net_run_conv_requantized(const tml_layer_t *layer, const 
     int contiguous = layer->kernel_h == 1 || layer->kernel_w == layer->in_w;
     tml_net_out_range_i8(layer, &lo, &hi);
     for (p = 0; p < n_out; p++) {
-        tml_window_t w = tml_net_window(layer, p / layer->out_w, p % layer->out_w);
+        tml_window_t w = tml_net_window_of(layer, p);
         int8_t *o = out + p * out_c;
         if (buffer != NULL && folded) {
             tml_net_gather_window(layer, in, w, buffer);
             if (p + 1 < n_out) { /* the next position's window after it */
                 int8_t *second = buffer + tml_net_window_stride((int64_t)layer->kernel_h * layer->kernel_w * in_c);
-                tml_net_gather_window(layer, in, tml_net_window(layer, (p + 1) / layer->out_w, (p + 1) % layer->out_w),
-                                      second);
+                tml_net_gather_window(layer, in, tml_net_window_of(layer, p + 1), second);
                 tml_net_conv_whole_i8(layer, buffer, second, o, o + out_c, lo, hi);
                 p++;
             } else {
@@ -655,9 +660,7 @@ static inline void tml_net_run_conv_requantized(const tml_layer_t *layer, const 
         } else if (folded && contiguous && tml_net_window_is_whole(layer, w)) {
             const int8_t *x = in + (w.y0 * layer->in_w + w.x0) * in_c;
             tml_window_t next;
-            if (p + 1 < n_out &&
-                (next = tml_net_window(layer, (p + 1) / layer->out_w, (p + 1) % layer->out_w),
-                 tml_net_window_is_whole(layer, next))) {
+            if (p + 1 < n_out && (next = tml_net_window_of(layer, p + 1), tml_net_window_is_whole(layer, next))) {
                 tml_net_conv_whole_i8(layer, x, in + (next.y0 * layer->in_w + next.x0) * in_c, o, o + out_c, lo, hi);
                 p++;
             } else {

@@ -70,8 +70,7 @@ static inline void tml_net_run_merge(const tml_net_t *net, const tml_layer_t *la
         int32_t lo, hi;
         tml_net_out_range_i8(layer, &lo, &hi);
         for (i = 0; i < n; i++) {
-            int32_t r = tml_net_merge_i8(layer, x[i], y[i]);
-            o[i] = (int8_t)((r < lo ? lo : r > hi ? hi : r) + layer->out_zero);
+            o[i] = tml_net_clamp_out_i8(tml_net_merge_i8(layer, x[i], y[i]), layer->out_zero, lo, hi);
         }
     } else {
         const int8_t *x = (const int8_t *)a, *y = (const int8_t *)b;

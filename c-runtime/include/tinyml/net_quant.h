@@ -92,10 +92,16 @@ TML_NET_INLINE int32_t tml_requantize_right(int32_t acc, int32_t multiplier, int
     return (int32_t)(((int64_t)acc * multiplier + nudge) >> 32) >> right_less_1;
 }
 
+/* right_less_1 of tml_requantize_right for a shift < 0 (below -31 clamped to -31). */
+TML_NET_INLINE int32_t tml_requantize_right_less_1(int32_t shift)
+{
+    return (shift < -31 ? 31 : -shift) - 1;
+}
+
 /* Any shift in [-31, 30] (clamped outside): a left shift first, or the right shift above. */
 TML_NET_INLINE int32_t tml_requantize_channel(int32_t acc, int32_t multiplier, int32_t shift)
 {
-    int32_t right;
+    int32_t right_less_1;
     if (shift >= 0) {
         if (shift > 0) { /* acc * 2^shift, saturated, in 32 bits */
             int32_t left = shift > 30 ? 30 : shift, limit = INT32_MAX >> left;
@@ -103,8 +109,8 @@ TML_NET_INLINE int32_t tml_requantize_channel(int32_t acc, int32_t multiplier, i
         }
         return (int32_t)(((int64_t)acc * multiplier + ((int64_t)1 << 30)) >> 31);
     }
-    right = shift < -31 ? 31 : -shift;
-    return tml_requantize_right(acc, multiplier, (int32_t)1 << (right - 1), right - 1);
+    right_less_1 = tml_requantize_right_less_1(shift);
+    return tml_requantize_right(acc, multiplier, (int32_t)1 << right_less_1, right_less_1);
 }
 
 /*

@@ -202,6 +202,12 @@ static inline tml_window_t tml_net_window(const tml_layer_t *layer, int32_t oy, 
     return w;
 }
 
+/* The window of output position p, counted row by row (oy = p / out_w, ox = p % out_w). */
+static inline tml_window_t tml_net_window_of(const tml_layer_t *layer, int32_t p)
+{
+    return tml_net_window(layer, p / layer->out_w, p % layer->out_w);
+}
+
 /* Layers with weights and a window: a convolution or a depthwise convolution. */
 static inline int tml_net_is_filter(const tml_layer_t *layer)
 {
