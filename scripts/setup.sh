@@ -7,8 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libclang-rt-14-dev: libFuzzer and the sanitizers' runtimes for clang (tests/fuzz)
+# gcc-avr ... qemu-system-misc: the AVR (ATmega328P in simavr, Arduino Uno sketches) and RISC-V
+# (rv32imc in qemu-system-riscv32) targets, measured like the Arm ones.
 APT_PACKAGES=(gcc make clang lld wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev chromium gcc-arm-none-eabi
-              libnewlib-arm-none-eabi qemu-system-arm)
+              libnewlib-arm-none-eabi qemu-system-arm gcc-avr avr-libc simavr arduino-builder arduino-core-avr
+              gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
