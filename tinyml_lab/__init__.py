@@ -16,9 +16,10 @@ from .errors import (
     NotFittedError,
     TinyMLError,
     UnsupportedModelError,
+    show_traceback,
 )
 from .feature_view import FeatureView, view_features
-from .readers import model_to_ir
+from .readers import model_to_ir, supported_estimators
 from .sweep import SweepResult, sweep
 from .widget import Inspector, inspect
 
@@ -41,6 +42,8 @@ __all__ = [
     "export_header",
     "inspect",
     "model_to_ir",
+    "show_traceback",
+    "supported_estimators",
     "sweep",
     "view_features",
 ]

@@ -3,6 +3,7 @@ runtime agrees with it on data, without writing Python.
 
     tinyml-lab convert model.pkl -o model.h --dtype int16
     tinyml-lab report model.joblib --data X_test.npy --labels y_test.npy
+    tinyml-lab supported
 
 Models: pickled or joblib-dumped scikit-learn estimators (.pkl, .pickle, .joblib), Keras
 files (.keras, .h5, read without Keras; ``report`` needs Keras to compute the reference),
@@ -49,6 +50,7 @@ from ._version import __version__
 from .arrays import input_count
 from .convert import FEATURE_TYPES, LEAF_TYPES, STRATEGIES, ConvertedModel, convert
 from .errors import TinyMLError, first_line
+from .readers import READERS
 from .readers.keras_files import KERAS_FILE_SUFFIXES
 from .readers.lightgbm_models import LIGHTGBM_FILE_SUFFIXES
 from .readers.tflite_models import TFLITE_FILE_SUFFIXES
@@ -416,6 +418,12 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--train-labels", metavar="LABELS", help="their labels (KNeighbors*)")
 
 
+def command_supported(args: argparse.Namespace) -> int:
+    for reader in READERS:
+        print(f"{reader.family}: {', '.join(reader.labels())}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="tinyml-lab",
@@ -454,6 +462,10 @@ def build_parser() -> argparse.ArgumentParser:
                         f"(default: {DEFAULT_MAX_RELATIVE_ERROR:g} for float32 exports)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(run=command_report)
+
+    p = commands.add_parser("supported", help="list the estimators and model files that can be converted",
+                            description="List the estimators and model files each reader converts, by family.")
+    p.set_defaults(run=command_supported)
     return parser
 
 

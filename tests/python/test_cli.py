@@ -21,6 +21,7 @@ from sklearn.ensemble import AdaBoostClassifier, GradientBoostingRegressor, Rand
 from sklearn.naive_bayes import GaussianNB
 
 import tinyml_lab
+from tinyml_lab.readers import READERS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -209,7 +210,8 @@ def bad_files(tmp_path_factory):
         (("convert", "model.onnx", "-o", "m.h"), ("unknown model file type '.onnx'", ".joblib", ".keras")),
         (("convert", "dict.pkl", "-o", "m.h"), ("builtins.dict", "not a fitted scikit-learn estimator")),
         (("convert", "text.pkl", "-o", "m.h"), ("text.pkl: cannot be read as a pkl file",)),
-        (("convert", "adaboost.pkl", "-o", "m.h"), ("AdaBoostClassifier", "not supported")),
+        (("convert", "adaboost.pkl", "-o", "m.h"), ("AdaBoostClassifier", "not supported",
+                                                             "train one ensemble the device reads")),
         (("convert", "forest.pkl", "-o", "m.h", "--dtype", "int4"), ("--dtype", "int4", "float32")),
         (("convert", "forest.pkl"), ("-o",)),
         (("convert", "forest.pkl", "-o", "no/such/dir/m.h"), ("cannot write no/such/dir/m.h",)),
@@ -423,3 +425,12 @@ def test_untrusted_files_are_explained(tmp_path):
     readme = " ".join((ROOT / "README.md").read_text().split())
     assert "Untrusted files" in readme and "run code when they are loaded" in readme
     assert "safe mode" in readme
+
+
+def test_supported_lists_every_reader_by_family(tmp_path):
+    result = run_cli("supported", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert [line.split(":", 1)[0] for line in lines] == [reader.family for reader in READERS]
+    assert lines[0].startswith("scikit-learn trees: DecisionTreeClassifier, DecisionTreeRegressor, ")
+    assert "TensorFlow Lite models: .tflite files" in lines

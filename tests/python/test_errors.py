@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import numpy as np
 import pytest
@@ -46,10 +47,16 @@ def test_unfitted_model():
 
 
 @pytest.mark.parametrize("model", [AdaBoostClassifier(), BaggingClassifier()])
-def test_unsupported_estimator_is_named(model):
+def test_unsupported_estimator_is_named_with_why_and_instead(model):
     with pytest.raises(UnsupportedModelError, match=type(model).__name__) as info:
         tinyml_lab.convert(model)
-    assert "supported estimators: DecisionTreeClassifier" in str(info.value)
+    message = str(info.value)
+    assert "an ensemble of arbitrary base estimators is not read" in message
+    assert "train one ensemble the device reads: RandomForest, GradientBoosting or HistGradientBoosting" in message
+    # the families, not the ~60 estimator names: those are one call away
+    assert "Supported: scikit-learn trees, scikit-learn histogram boosting, XGBoost, LightGBM, networks" in message
+    assert message.endswith("(every estimator: tinyml_lab.supported_estimators(), or `tinyml-lab supported`)")
+    assert "DecisionTreeClassifier" not in message
 
 
 def test_multi_output_trees_are_refused():
@@ -278,3 +285,30 @@ def test_sweep_refuses_unusable_data_itself(args, message):
     kwargs = {"X_test": data[2], "y_test": data[3]} if len(data) == 4 else {}
     with pytest.raises(InvalidInputError, match=message):
         tinyml_lab.sweep(DecisionTreeClassifier(max_depth=2), data[0], data[1], target="cortex-m4f", **kwargs)
+
+
+def test_a_notebook_shows_the_message_and_the_users_line_not_our_frames(tmp_path):
+    """In Jupyter an error raised on purpose is its message, the user's line and how to get
+    the rest; tinyml_lab.show_traceback() prints the full traceback on demand."""
+    nbformat = pytest.importorskip("nbformat")
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("import tinyml_lab\nfrom sklearn.ensemble import AdaBoostClassifier\n"
+                                  "model = AdaBoostClassifier()\ntinyml_lab.convert(model)"),
+        nbformat.v4.new_code_cell("tinyml_lab.show_traceback()"),
+    ]
+    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    (error,) = nb.cells[0].outputs
+    assert error["output_type"] == "error" and error["ename"] == "UnsupportedModelError"
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in error["traceback"]]
+    assert len(lines) == 3, lines
+    assert lines[0].startswith("UnsupportedModelError: AdaBoostClassifier (sklearn.ensemble.AdaBoostClassifier) "
+                               "is not supported: an ensemble of arbitrary base estimators")
+    assert lines[1] == "  in your code: tinyml_lab.convert(model)"
+    assert lines[2] == "  (the full traceback: tinyml_lab.show_traceback())"
+    full = "".join(output.get("text", "") for output in nb.cells[1].outputs)
+    assert "Traceback (most recent call last)" in full and "readers/__init__.py" in full
+    assert full.rstrip().endswith("(every estimator: tinyml_lab.supported_estimators(), or `tinyml-lab supported`)")

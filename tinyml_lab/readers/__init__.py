@@ -29,6 +29,7 @@ from . import (
     xgboost_models,
 )
 from .envelope import estimator_name
+from .not_read import advice_for
 from .reader import Reader
 
 #: The readers, in the order they are asked and listed.
@@ -75,19 +76,25 @@ def model_file_suffixes() -> list[str]:
     return [name for reader in READERS for name in reader.estimators if name.startswith(".")]
 
 
+def supported_families() -> str:
+    """The readers' families, in order: the short "supported" list of a refusal."""
+    return ", ".join(reader.family for reader in READERS)
+
+
 def not_supported_message(model: Any) -> str:
-    """What model_to_ir says of a model no reader reads: its name, what to use instead if a
-    reader knows an alternative, and the supported estimators (for a path: the file types)."""
+    """What model_to_ir says of a model no reader reads: its name, why it is not read and what
+    to use instead (a reader's own advice, then readers/not_read.py), and the supported families
+    (for a path: the file types read)."""
     if isinstance(model, (str, os.PathLike)):
         suffix = Path(model).suffix.lower()
         kind = f"{suffix} files are" if suffix else "a path without a suffix is"
         return f"{model}: {kind} not read; model files read: {', '.join(model_file_suffixes())}"
     short = type(model).__name__
-    advice = [reader.instead[short] for reader in READERS if short in reader.instead]
-    instead = "".join(f"; {text}" for text in advice)
-    return (f"{short} ({estimator_name(model)}) is not supported yet{instead}; "
-            f"supported estimators: {supported_estimators()}")
+    advice = [reader.instead[short] for reader in READERS if short in reader.instead] or [advice_for(model, short)]
+    why = "; ".join(text for text in advice if text) or "no reader for it"
+    return (f"{short} ({estimator_name(model)}) is not supported: {why}. Supported: {supported_families()} "
+            f"(every estimator: tinyml_lab.supported_estimators(), or `tinyml-lab supported`)")
 
 
 __all__ = ["READERS", "model_file_suffixes", "model_to_ir", "not_supported_message", "read_ir",
-           "supported_estimators"]
+           "supported_estimators", "supported_families"]
