@@ -76,7 +76,11 @@ descriptor's tree_leaf points at, inline splits call tml_le_f32 / tml_gt_f32 (in
 of the float bits on cores without an FPU), a quantized model's own code reads its scales as
 int8 exponents and its offsets as int16 (the descriptor keeps the float tables), and the
 estimates price all that (no descriptor or leaf rows behind a generated predict, split and
-per-tree instruction costs refitted, the RV32IMC and AVR inline code factors refitted on clang)."""
+per-tree instruction costs refitted, the RV32IMC and AVR inline code factors refitted on clang).
+Then `header`, `size` and `targets` of the six inline tree cases whose predict is generated (their
+outputs are unchanged): inline predict is one function holding every tree, whose leaves return
+their class, vote, or add their non-zero leaf values to sums held in locals, where it called a
+function per tree and looked its leaf row up; the estimates price those leaves."""
 
 from __future__ import annotations
 

@@ -190,3 +190,16 @@ def test_tied_votes_give_scikit_learns_label(run_header, n_trees):
     assert "tml_argmax_votes" in header  # pure leaves: the vote count is what runs
     labels = run_header(header, probe)[:, 0].astype(int)
     np.testing.assert_array_equal(model.classes_[labels], model.predict(probe))
+
+
+@pytest.mark.parametrize("kind", ["tree", "pure_forest", "impure_forest"])
+def test_inline_predict_holds_every_tree(kind):
+    """Inline predict is one function with the trees in it: its leaves return their class, vote
+    or add their values where they are reached (no call per tree, no leaf row to look up)."""
+    X, y = CLASSIFICATION_SETS["breast_cancer"](return_X_y=True)
+    model = CLASSIFIERS[kind]().fit(X.astype(np.float32), y)
+    header = tinyml_lab.convert(model, name="m", strategy="inline").header
+    predict = header[header.index("static inline int32_t m_predict(") :]
+    predict = predict[: predict.index("\n}\n")]
+    assert "m_tree_" not in predict and "m_leaf_" not in predict
+    assert {"tree": "return 1;", "pure_forest": "votes_1++;", "impure_forest": "s1 += "}[kind] in predict

@@ -106,6 +106,11 @@ function predictFunctions(
   if (quantized) {
     forms.push({ suffix: '_quantized', param: 'const int16_t *xq', args: 'NULL, xq', prologue: '' });
   }
+  // Inline code's predict holds every tree (fusedPredict); a packed walk's sums its leaf rows.
+  const summed = (form: { suffix: string; prologue: string }, head: string, use: string): string =>
+    fusedInline(tables, walk)
+      ? `${head}\n${form.prologue}${fusedPredict(ir, tables, name, upper).join('\n')}\n}\n`
+      : meanOfLeaves(tables, name, upper, form, head, use);
   for (const { suffix, param, args, prologue } of forms) {
     const from = suffix ? ` from features quantized with ${name}_quantize` : ` for x[${upper}_N_FEATURES]`;
     if (ir.task === 'classification') {
@@ -116,14 +121,10 @@ function predictFunctions(
 static inline int32_t ${name}_predict${suffix}(${param})
 {${nullCheck({ suffix })}`;
       fns.push(
-        special
-          ? classPredict(tables, walk, name, upper, { suffix, param, from, prologue: suffix ? '' : classPrologue })
-          : generatedMean(tables, walk)
-            ? meanOfLeaves(
-                tables,
-                walk,
-                name,
-                upper,
+        special && !fusedInline(tables, walk)
+          ? classPredict(tables, name, upper, { suffix, param, from, prologue: suffix ? '' : classPrologue })
+          : special || generatedMean(tables, walk)
+            ? summed(
                 { suffix, prologue: suffix ? '' : classPrologue },
                 classHead,
                 `    return tml_argmax(sum, ${upper}_N_OUTPUTS);`
@@ -159,11 +160,7 @@ static inline int ${name}_predict${suffix}(${param}, float *y)
     }`;
       fns.push(
         generatedMean(tables, walk)
-          ? meanOfLeaves(
-              tables,
-              walk,
-              name,
-              upper,
+          ? summed(
               { suffix, prologue: suffix ? '' : classPrologueOf(walk, perSplit, prologue) },
               regressionHead,
               '    *y = sum[0];\n    return TML_OK;'
@@ -211,20 +208,18 @@ ${prologue}    return tml_forest_predict_label(${forest}, ${args}, label);
  * predict of a classifier whose leaves say the class (tables.leafClass): a single tree returns
  * its leaf's class; a forest of pure leaves counts one vote per tree in integers and returns
  * the first class with the most votes, which is scikit-learn's label (voteCounting). The trees
- * are walked by the generated code (inline functions or the packed walk), so nothing tests
- * optional fields of the model at run time.
+ * are walked by the packed walk, so nothing tests optional fields of the model at run time
+ * (inline code has fusedPredict).
  */
 function classPredict(
   tables: ForestTables,
-  walk: TreeWalk,
   name: string,
   upper: string,
   form: { suffix: string; param: string; from: string; prologue: string }
 ): string {
   const quantized = tables.featureType !== 'float32';
   const args = quantized && (form.suffix || form.prologue) ? 'NULL, xq' : 'x, NULL';
-  const leaf = (t: string): string =>
-    walk === 'inline' ? `${name}_tree_${t}(${args})` : `${name}_walk(${name}_tree_root[${t}], ${args})`;
+  const leaf = (t: string): string => `${name}_walk(${name}_tree_root[${t}], ${args})`;
   const head = `/* Class index (see ${name}_class_names)${form.from}, or a negative TML_E_* code. */
 static inline int32_t ${name}_predict${form.suffix}(${form.param})
 {${nullCheck(form)}`;
@@ -234,17 +229,12 @@ ${form.prologue}    return ${name}_leaf_class[${leaf('0')}];
 }
 `;
   }
-  const count =
-    walk === 'inline'
-      ? Array.from({ length: tables.nTrees }, (_, t) => `    votes[${name}_leaf_class[${leaf(String(t))}]]++;`).join(
-          '\n'
-        )
-      : `    for (t = 0; t < ${tables.nTrees}; t++) {
-        votes[${name}_leaf_class[${leaf('t')}]]++;
-    }`;
   return `${head}
-    uint16_t votes[${upper}_N_CLASSES] = {0};${walk === 'inline' ? '' : '\n    int32_t t;'}
-${form.prologue}${count}
+    uint16_t votes[${upper}_N_CLASSES] = {0};
+    int32_t t;
+${form.prologue}    for (t = 0; t < ${tables.nTrees}; t++) {
+        votes[${name}_leaf_class[${leaf('t')}]]++;
+    }
     return tml_argmax_votes(votes, ${upper}_N_CLASSES);
 }
 `;
@@ -270,12 +260,11 @@ export function generatedMean(tables: ForestTables, walk: TreeWalk): boolean {
 /**
  * The mean of the trees' float32 leaf rows, as tml_forest_raw computes it (zeros, each tree's
  * row added in tree order, divided by the tree count: the same float32 operations, so the same
- * values), into sum[], walking the trees with the generated code. `use` finishes the function:
+ * values), into sum[], walking the trees with the packed walk. `use` finishes the function:
  * the argmax of a classifier, the value of a regressor.
  */
 function meanOfLeaves(
   tables: ForestTables,
-  walk: TreeWalk,
   name: string,
   upper: string,
   form: { suffix: string; prologue: string },
@@ -284,23 +273,18 @@ function meanOfLeaves(
 ): string {
   const quantized = tables.featureType !== 'float32';
   const args = quantized && (form.suffix || form.prologue) ? 'NULL, xq' : 'x, NULL';
-  const leaf = (t: string): string =>
-    walk === 'inline' ? `${name}_tree_${t}(${args})` : `${name}_walk(${name}_tree_root[${t}], ${args})`;
+  const leaf = (t: string): string => `${name}_walk(${name}_tree_root[${t}], ${args})`;
   const add = (t: string, indent: string): string =>
     `${indent}row = ${name}_leaf_values + (size_t)${leaf(t)} * ${upper}_N_OUTPUTS;\n` +
     `${indent}for (k = 0; k < ${upper}_N_OUTPUTS; k++) {\n${indent}    sum[k] += row[k];\n${indent}}`;
-  const trees =
-    walk === 'inline'
-      ? Array.from({ length: tables.nTrees }, (_, t) => add(String(t), '    ')).join('\n')
-      : `    for (t = 0; t < ${tables.nTrees}; t++) {\n${add('t', '        ')}\n    }`;
   return `${head}
     float sum[${upper}_N_OUTPUTS];
     const float *row;
-    int32_t k${walk === 'inline' ? '' : ', t'};
+    int32_t k, t;
 ${form.prologue}    for (k = 0; k < ${upper}_N_OUTPUTS; k++) {
         sum[k] = 0.0f;
     }
-${trees}
+    for (t = 0; t < ${tables.nTrees}; t++) {\n${add('t', '        ')}\n    }
     for (k = 0; k < ${upper}_N_OUTPUTS; k++) {
         sum[k] /= (float)${tables.nTrees};
     }
@@ -418,31 +402,44 @@ function goesRightC(tables: ForestTables, i: number, name: string): string {
 }
 
 /**
- * Each tree as straight-line C: nodes in ascending order, so a node's left child is the next
- * statement and only right children need a label; a subtree the tree reaches twice is
- * written once (goesRightC tells the test). Flat gotos keep any depth within C's nesting limits.
+ * The statements of tree t as straight-line C: nodes in ascending order, so a node's left child
+ * is the next statement and only right children need a label (`<prefix>n<node>`); a subtree the
+ * tree reaches twice is written once (goesRightC tells the test). Flat gotos keep any depth
+ * within C's nesting limits. `leaf(row, last)` is what a leaf of that row does; `last` is true
+ * for the tree's final statement, after which control falls through.
  */
+function treeStatements(
+  tables: ForestTables,
+  name: string,
+  t: number,
+  prefix: string,
+  leaf: (row: number, last: boolean) => string
+): string[] {
+  const nodes = treeNodes(tables, t);
+  const targets = new Set<number>();
+  for (const i of nodes) {
+    if (tables.nodeFeature[i] !== LEAF) {
+      targets.add(tables.nodeNext[i]);
+    }
+  }
+  return nodes.map((i, position) => {
+    const label = targets.has(i) ? `${prefix}n${i}: ` : '';
+    const statement =
+      tables.nodeFeature[i] === LEAF
+        ? leaf(tables.nodeNext[i], position === nodes.length - 1)
+        : `if (${goesRightC(tables, i, name)}) goto ${prefix}n${tables.nodeNext[i]};`;
+    return `${label.padEnd(4)}${statement}`;
+  });
+}
+
+/** Each tree as a function returning its leaf row (treeStatements), and the tml_tree_leaf_fn over them. */
 function inlineTrees(tables: ForestTables, name: string): string {
   const quantizedThresholds = tables.thresholdI16 ?? tables.thresholdI8;
   const lines: string[] = [];
   for (let t = 0; t < tables.nTrees; t++) {
-    const nodes = treeNodes(tables, t);
-    const targets = new Set<number>();
-    for (const i of nodes) {
-      if (tables.nodeFeature[i] !== LEAF) {
-        targets.add(tables.nodeNext[i]);
-      }
-    }
     lines.push(`static inline int32_t ${name}_tree_${t}(const float *x, const int16_t *xq)\n{`);
     lines.push(quantizedThresholds ? '    (void)x;' : '    (void)xq;');
-    for (const i of nodes) {
-      const label = targets.has(i) ? `n${i}: ` : '';
-      if (tables.nodeFeature[i] === LEAF) {
-        lines.push(`${label.padEnd(4)}return ${tables.nodeNext[i]};`);
-      } else {
-        lines.push(`${label.padEnd(4)}if (${goesRightC(tables, i, name)}) goto n${tables.nodeNext[i]};`);
-      }
-    }
+    lines.push(...treeStatements(tables, name, t, '', row => `return ${row};`));
     lines.push('}\n');
   }
   lines.push(`/* Leaf row reached by tree \`tree\` (tml_tree_leaf_fn). */
@@ -454,6 +451,90 @@ static inline int32_t ${name}_tree_leaf(int32_t tree, const float *x, const int1
   }
   lines.push('    default: return 0;\n    }\n}\n');
   return lines.join('\n');
+}
+
+/**
+ * Whether inline code writes predict as one function with every tree in it (fusedPredict): a
+ * classifier whose leaves say the class (a single tree, or pure leaves' votes), or a mean of
+ * float32 leaf rows (generatedMean).
+ */
+export function fusedInline(tables: ForestTables, walk: TreeWalk = 'inline'): boolean {
+  // only classifiers have leaf classes
+  return walk === 'inline' && (tables.leafClass !== null || generatedMean(tables, walk));
+}
+
+/**
+ * predict's body for inline code, every tree's statements in one function, each leaf doing its
+ * share where it is reached instead of returning a row to look up:
+ *   - a single tree's leaf returns its class;
+ *   - pure leaves vote: a binary forest counts class 1's votes (class 1 wins on more than half,
+ *     a tie goes to class 0, the first of equal counts as tml_argmax_votes takes), more classes
+ *     add one to their class's count;
+ *   - a mean of float32 leaf rows adds the row's non-zero values to per-output sums held in
+ *     locals, in tree order. Leaving out the zeros changes no sum: every sum starts at +0 and a
+ *     float sum is -0 only when both terms are, so s + 0 is s at every step. Then the same
+ *     division by the tree count and the same first-largest argmax as tml_forest_raw and
+ *     tml_argmax: the same float32 operations on the same values, so the same results.
+ */
+function fusedPredict(ir: TreeEnsembleIR, tables: ForestTables, name: string, upper: string): string[] {
+  const nTrees = tables.nTrees;
+  const body: string[] = [];
+  const trees = (leaf: (row: number) => string[]): void => {
+    for (let t = 0; t < nTrees; t++) {
+      const prefix = `t${t}_`;
+      let jumps = false;
+      const statements = treeStatements(tables, name, t, prefix, (row, last) => {
+        const done = last ? [] : [`goto ${prefix}end;`];
+        jumps = jumps || !last;
+        return [...leaf(row), ...done].join(' ') || ';';
+      });
+      body.push(`    /* tree ${t} */`, ...statements);
+      if (jumps) {
+        body.push(`${prefix}end: ;`);
+      }
+    }
+  };
+  const leafClass = tables.leafClass;
+  if (ir.task === 'classification' && leafClass !== null && nTrees === 1) {
+    body.push(...treeStatements(tables, name, 0, 't0_', row => `return ${leafClass[row]};`));
+    return body;
+  }
+  if (ir.task === 'classification' && leafClass !== null) {
+    if (ir.classes.length === 2) {
+      body.push('    int32_t votes_1 = 0;');
+      trees(row => (leafClass[row] === 1 ? ['votes_1++;'] : []));
+      body.push(`    return 2 * votes_1 > ${nTrees} ? 1 : 0;`);
+    } else {
+      body.push(`    uint16_t votes[${upper}_N_CLASSES] = {0};`);
+      trees(row => [`votes[${leafClass[row]}]++;`]);
+      body.push(`    return tml_argmax_votes(votes, ${upper}_N_CLASSES);`);
+    }
+    return body;
+  }
+  const width = tables.nOutputs;
+  const sums = Array.from({ length: width }, (_, k) => `s${k}`);
+  body.push(`    float ${sums.map(s => `${s} = 0.0f`).join(', ')};`);
+  trees(row => {
+    const adds: string[] = [];
+    for (let k = 0; k < width; k++) {
+      const value = tables.leafValues[row * width + k];
+      if (value !== 0) {
+        adds.push(`s${k} += ${formatFloat32(value)};`);
+      }
+    }
+    return adds;
+  });
+  const mean = (k: number): string => `s${k} / (float)${nTrees}`;
+  if (ir.task === 'regression') {
+    body.push(`    *y = ${mean(0)};`, '    return TML_OK;');
+    return body;
+  }
+  body.push(`    float top = ${mean(0)};`, '    int32_t best = 0;');
+  for (let k = 1; k < width; k++) {
+    body.push(`    if (${mean(k)} > top) {\n        top = ${mean(k)};\n        best = ${k};\n    }`);
+  }
+  body.push('    return best;');
+  return body;
 }
 
 export function emitForestHeader(

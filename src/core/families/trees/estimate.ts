@@ -19,7 +19,7 @@ import {
   treeNodes,
   valueCount
 } from './lower';
-import { compactQuantization, generatedMean, treeWalk } from './emit';
+import { compactQuantization, fusedInline, generatedMean, treeWalk } from './emit';
 
 /**
  * Table-walk evaluator code (model_predict with the runtime inlined) on Cortex-M4F (Thumb-2,
@@ -68,6 +68,10 @@ interface InlineShape {
   missingTests: number;
   categorical: number;
   literals: number;
+  /** Leaves of a fused predict (emit.ts fusedPredict): a vote, a class or sums, and a jump past the tree. */
+  fusedLeaves: number;
+  /** Non-zero leaf values a fused predict adds where its leaves are reached. */
+  leafAdds: number;
 }
 
 /** Each lowered forest's shape, counted once: every core's estimate (and the AVR factor) asks. */
@@ -99,8 +103,12 @@ function countInlineShape(tables: ForestTables): InlineShape {
     farSplits: 0,
     missingTests: 0,
     categorical: 0,
-    literals: 0
+    literals: 0,
+    fusedLeaves: 0,
+    leafAdds: 0
   };
+  const fused = fusedInline(tables);
+  const sums = fused && tables.leafClass === null;
   for (let t = 0; t < tables.nTrees; t++) {
     const nodes = treeNodes(tables, t);
     const position = new Map(nodes.map((node, k) => [node, k]));
@@ -109,7 +117,12 @@ function countInlineShape(tables: ForestTables): InlineShape {
     const constants = new Set<number>();
     nodes.forEach((node, k) => {
       if (!isSplit(tables, node)) {
-        shape.wideLeaves += tables.nodeNext[node] > 255 ? 1 : 0;
+        const row = tables.nodeNext[node];
+        shape.wideLeaves += !fused && row > 255 ? 1 : 0;
+        shape.fusedLeaves += fused ? 1 : 0;
+        for (let k = 0; sums && k < tables.nOutputs; k++) {
+          shape.leafAdds += tables.leafValues[row * tables.nOutputs + k] !== 0 ? 1 : 0;
+        }
         return;
       }
       shape.splits++;
@@ -136,7 +149,7 @@ function isSplit(tables: ForestTables, node: number): boolean {
 
 /** The Arm cores inline code is priced for: with an FPU (M4F, M7), Thumb-2 without one (M3), Thumb-1 (M0+). */
 type InlineCore = 'fpu' | 'thumb2Soft' | 'thumb1';
-type InlineCost = Record<keyof InlineShape, number> & { base: number };
+type InlineCost = Record<Exclude<keyof InlineShape, 'fusedLeaves' | 'leafAdds'>, number> & { base: number };
 
 /**
  * Inline tree code (-Os, arm-none-eabi-gcc 12.2), bytes per: split, tree (function and dispatch
@@ -249,10 +262,33 @@ const INLINE_CODE: Record<InlineCore, Record<FeatureType, InlineCost>> = {
   }
 };
 
+/**
+ * A fused predict's leaves (emit.ts fusedPredict), bytes per core, float32 and quantized: each
+ * leaf's vote or class and its jump past the tree (less than the `return row` of a tree
+ * function that INLINE_CODE's splits include, hence negative), and each non-zero value a leaf
+ * adds (a literal and an add: a soft-float call without an FPU). The generated predict around
+ * them is smaller too (fusedPredictBytes). Fitted by least squares on the relative error of
+ * the linked size of predict (tests/python/size_probe.py) for 9 forests, trees and regressors
+ * (pure and impure leaves, 1 to 40 trees) x 3 feature types: every total within 14%.
+ */
+const FUSED_LEAF_CODE: Record<
+  InlineCore,
+  Record<'float32' | 'quantized', { fusedLeaves: number; leafAdds: number }>
+> = {
+  fpu: { float32: { fusedLeaves: -6.4, leafAdds: 9 }, quantized: { fusedLeaves: -3, leafAdds: 8.5 } },
+  thumb2Soft: { float32: { fusedLeaves: -3, leafAdds: 9.4 }, quantized: { fusedLeaves: -3.4, leafAdds: 9 } },
+  thumb1: { float32: { fusedLeaves: -3, leafAdds: 10.9 }, quantized: { fusedLeaves: -3.9, leafAdds: 9.8 } }
+};
+/** A fused predict's own code on Cortex-M4F, from the same fit (GENERATED_PREDICT_BYTES less 68 / 112). */
+const FUSED_PREDICT_BYTES: Record<'float32' | 'quantized', number> = { float32: 36, quantized: 0 };
+
 /** Bytes of inline tree code on `core`: the trees and their dispatch, plus the prologue when `withBase`. */
 function inlineCodeBytes(tables: ForestTables, core: InlineCore = 'fpu', withBase = false): number {
   const shape = inlineShape(tables);
-  const cost = INLINE_CODE[core][tables.featureType];
+  const cost = {
+    ...INLINE_CODE[core][tables.featureType],
+    ...FUSED_LEAF_CODE[core][tables.featureType === 'float32' ? 'float32' : 'quantized']
+  };
   let bytes = withBase ? cost.base : 0;
   for (const part of Object.keys(shape) as (keyof InlineShape)[]) {
     bytes += shape[part] * cost[part];
@@ -315,6 +351,8 @@ export function estimateForestSize(
   const walkKind = treeWalk(tables, strategy);
   const classes = walkKind !== 'runtime' && tables.leafClass !== null && classNames.length > 0;
   const generated = classes || generatedMean(tables, walkKind);
+  // a fused predict holds its leaves' classes or values in its code (inline tree code)
+  const fused = fusedInline(tables, walkKind);
   const walk: SizeItem[] = packedItems
     ? packedItems
     : strategy === 'tables'
@@ -332,9 +370,13 @@ export function estimateForestSize(
   const flash: SizeItem[] = [
     ...walk,
     ...quantizationItems(tables, walkKind),
-    classes
-      ? { name: 'leaf classes', bytes: tables.nLeafRows * (classNames.length <= 256 ? 1 : 2) }
-      : { name: 'leaf values', bytes: (tables.leafU8 ?? tables.leafI16 ?? tables.leafValues).byteLength },
+    ...(fused
+      ? []
+      : [
+          classes
+            ? { name: 'leaf classes', bytes: tables.nLeafRows * (classNames.length <= 256 ? 1 : 2) }
+            : { name: 'leaf values', bytes: (tables.leafU8 ?? tables.leafI16 ?? tables.leafValues).byteLength }
+        ]),
     { name: 'baseline', bytes: tables.baseline?.byteLength ?? 0 },
     { name: 'tree outputs', bytes: tables.treeOutput?.byteLength ?? 0 },
     { name: 'category rows', bytes: tables.categoryBits?.byteLength ?? 0 },
@@ -348,8 +390,12 @@ export function estimateForestSize(
           ? PACKED_WALK_BYTES[tables.featureType] + (generated ? GENERATED_PREDICT_BYTES : 0)
           : strategy === 'tables'
             ? CODE_BYTES[tables.featureType] + general.code
-            : INLINE_CODE.fpu[tables.featureType].base + (generated ? GENERATED_PREDICT_BYTES : 0)) +
-        (tables.leafU8 ? U8_LEAF_CODE_BYTES : 0)
+            : INLINE_CODE.fpu[tables.featureType].base +
+              (fused
+                ? FUSED_PREDICT_BYTES[tables.featureType === 'float32' ? 'float32' : 'quantized']
+                : generated
+                  ? GENERATED_PREDICT_BYTES
+                  : 0)) + (tables.leafU8 ? U8_LEAF_CODE_BYTES : 0)
     }
   ];
   const ram: SizeItem[] = [
@@ -473,6 +519,13 @@ const LEAF_VALUE_INSTRUCTIONS = 7;
  * Fitted to QEMU on the calibration forests of tests/python/test_cycles_calibration.py.
  */
 const GENERATED_INSTRUCTIONS = { packedFloatSplit: 16, tree: 4, leafValue: 2, output: 10 };
+/**
+ * A fused inline predict (emit.ts fusedPredict) on Cortex-M4F: a vote or a class costs about
+ * nothing over the splits (the leaf's jump), a non-zero leaf value is a literal load and an add,
+ * and per output the mean and the argmax's compare (bench/trees: 0-1 instruction per tree
+ * over five per visited split).
+ */
+const FUSED_INSTRUCTIONS = { tree: 0.5, leafValue: 2, output: 5 };
 const QUANTIZE_INSTRUCTIONS = { upFront: 27, onTheFly: 28.5 };
 /**
  * The general table walk tests each split's kind and, for a value that goes right, whether it
@@ -485,6 +538,13 @@ const QUANTIZE_INSTRUCTIONS = { upFront: 27, onTheFly: 28.5 };
 const GENERAL_SPLIT_INSTRUCTIONS = { float: { tables: 2, inline: 0 }, quantized: { tables: 4, inline: 0 } };
 const CATEGORY_SPLIT_INSTRUCTIONS = 10;
 const QUANTIZED_MISSING_LEFT_INSTRUCTIONS = 2;
+
+/** Non-zero values in a leaf row, on average over the rows: what a fused predict adds per tree. */
+function meanNonZeroLeafValues(t: ForestTables): number {
+  let nonZero = 0;
+  t.leafValues.forEach(v => (nonZero += v !== 0 ? 1 : 0));
+  return nonZero / Math.max(t.nLeafRows, 1);
+}
 
 /**
  * Trees: the splits a row visits are taken as each tree's mean leaf depth (every leaf
@@ -506,13 +566,16 @@ export function forestOperations(model: LoweredForest, strategy: Strategy): Oper
   const generatedSum = !leafClasses && generatedMean(t, walk);
   const split = walk === 'packed' && !quantized ? GENERATED_INSTRUCTIONS.packedFloatSplit : cost.split;
   const G = GENERATED_INSTRUCTIONS;
-  const perTree = leafClasses
-    ? G.tree
-    : generatedSum
-      ? G.tree + G.leafValue * perLeaf
-      : cost.tree + LEAF_VALUE_INSTRUCTIONS * perLeaf;
-  let instructions =
-    visited * split + structure.nTrees * perTree + (leafClasses || generatedSum ? G.output : cost.output) * t.nOutputs;
+  const fused = fusedInline(t, walk);
+  const perTree = fused
+    ? FUSED_INSTRUCTIONS.tree + (leafClasses ? 0 : FUSED_INSTRUCTIONS.leafValue * meanNonZeroLeafValues(t))
+    : leafClasses
+      ? G.tree
+      : generatedSum
+        ? G.tree + G.leafValue * perLeaf
+        : cost.tree + LEAF_VALUE_INSTRUCTIONS * perLeaf;
+  const perOutput = fused ? FUSED_INSTRUCTIONS.output : leafClasses || generatedSum ? G.output : cost.output;
+  let instructions = visited * split + structure.nTrees * perTree + perOutput * t.nOutputs;
   let floatOps = (integerLeaves || leafClasses ? 0 : structure.nTrees * perLeaf) + (leafClasses ? 0 : 2 * t.nOutputs);
   if (!quantized) {
     floatOps += visited;
