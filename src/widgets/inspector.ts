@@ -6,7 +6,7 @@ import { DOMWidgetModel, DOMWidgetView, ISerializers } from '@jupyter-widgets/ba
 
 import { MODULE_NAME, MODULE_VERSION } from '../version';
 import { InspectorPanel, InspectorState } from './panel';
-import { plotFigure } from './plotly';
+import { Plots } from './plotly';
 
 export class InspectorModel extends DOMWidgetModel {
   defaults() {
@@ -39,11 +39,13 @@ export class InspectorModel extends DOMWidgetModel {
 
 export class InspectorView extends DOMWidgetView {
   private panel!: InspectorPanel;
+  private readonly plots = new Plots();
   private renderCount = 0;
 
   render(): void {
     this.panel = new InspectorPanel({
-      plot: plotFigure,
+      plot: this.plots.draw,
+      clearPlots: () => this.plots.purge(),
       setOptions: options => {
         this.model.set('options', { ...this.model.get('options'), ...options });
         this.model.save_changes();
@@ -80,5 +82,11 @@ export class InspectorView extends DOMWidgetView {
     if (count === this.renderCount) {
       await this.panel.render(state);
     }
+  }
+
+  remove(): void {
+    // Plotly's resize listeners and the theme observer would outlive the view otherwise.
+    this.plots.dispose();
+    super.remove();
   }
 }

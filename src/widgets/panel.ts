@@ -28,7 +28,7 @@ import {
   sizeFigure,
   tradeoffFigure
 } from './charts';
-import { element } from './dom';
+import { element, scrollBox } from './dom';
 import { referenceLibrary } from './library';
 import { SummaryItem, viewOf } from './families';
 import { targetsTable } from './targetsTable';
@@ -55,6 +55,8 @@ export const DEFAULT_BUNDLE_VECTORS = 40;
 export interface PanelCallbacks {
   /** Renders a Plotly figure into a container. */
   plot(container: HTMLElement, figure: Figure): Promise<void> | void;
+  /** Removes every figure plot() drew (called before the panel draws anew). */
+  clearPlots?(): void;
   /** The user picked another feature type or code strategy. */
   setOptions(options: Partial<Pick<CompileOptions, 'featureType' | 'strategy' | 'leafType'>>): void;
   /** The user asked the kernel to write the header to a file. */
@@ -136,6 +138,7 @@ export class InspectorPanel {
 
   /** Rebuilds the whole panel; returns what it computed, or null after showing an error. */
   async render(state: InspectorState): Promise<PanelResult | null> {
+    this.callbacks.clearPlots?.();
     this.body.replaceChildren();
     let result: PanelResult;
     try {
@@ -147,10 +150,11 @@ export class InspectorPanel {
     const { model, run, report, tradeoffs, reference } = result;
     this.bundleRunnable = state.bundleRunnable === true;
     this.body.append(this.toolbar(model), this.summary(model, report), ...this.warnings(model, report));
-    this.body.append(this.tradeoffTable(model, tradeoffs));
+    this.body.append(scrollBox(this.tradeoffTable(model, tradeoffs)));
     this.body.appendChild(targetsTable(tradeoffs, currentLabel(model)));
     const view = viewOf(model);
     this.body.append(...(view.sections?.(model, result.analysis) ?? []));
+    const library = referenceLibrary(model.ir.estimator);
 
     const figures: Figure[] = [
       ...view.structureFigures(model, result.analysis),
@@ -158,14 +162,15 @@ export class InspectorPanel {
         ? [scoreDistributionFigure(run, reference, model.ir.offset)]
         : []),
       sizeFigure(model.size),
-      tradeoffFigure(tradeoffs, currentLabel(model), point => this.select(point)),
+      tradeoffFigure(tradeoffs, currentLabel(model), point => this.select(point), library),
       ...agreementFigures(
         report,
         model.ir.classes.map(String),
         run.values,
         reference.values,
         reference.classes,
-        deviceValueCount(model)
+        deviceValueCount(model),
+        library
       )
     ];
     const grid = element('div', 'tml-charts');

@@ -6,6 +6,7 @@
 import { TARGETS, TargetEstimate, estimateForTarget } from '../core/estimate/targets';
 import { TradeoffPoint } from '../core/tradeoff';
 import { formatBytes } from './charts';
+import { scrollBox } from './dom';
 
 export interface TargetRow {
   target: string;
@@ -89,6 +90,6 @@ export function targetsTable(points: TradeoffPoint[], currentLabel: string): HTM
     }
     table.appendChild(tr);
   }
-  box.appendChild(table);
+  box.appendChild(scrollBox(table));
   return box;
 }

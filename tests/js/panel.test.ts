@@ -379,3 +379,32 @@ describe('InspectorPanel option switches', () => {
     expect(other?.tradeoffs).not.toBe(first?.tradeoffs);
   });
 });
+
+describe('InspectorPanel charts', () => {
+  it('fits the agreement axis to the points, never above 100%, and names options on hover', async () => {
+    const { panel, figures } = makePanel();
+    await panel.render(stateFor('breast_cancer_forest'));
+    const tradeoff = figures.find(f => f.id === 'tradeoff') as Figure;
+    const y = tradeoff.data[0].y as number[];
+    const [bottom, top] = (tradeoff.layout.yaxis as { range: [number, number] }).range;
+    expect(top).toBeLessThanOrEqual(100);
+    expect(bottom).toBeLessThanOrEqual(Math.min(...y));
+    expect(top).toBeGreaterThanOrEqual(Math.max(...y));
+    expect(top - bottom).toBeLessThan(5); // fitted, not 0-100
+    expect(tradeoff.data[0].mode).toBe('markers'); // no permanent labels to collide
+    expect(tradeoff.layout.hovermode).toBe('closest');
+  });
+
+  it('names the reference library from the model: a Keras net is compared with Keras', async () => {
+    const { panel, figures } = makePanel();
+    const ir = cloneIR('digits_mlp') as { estimator: string };
+    ir.estimator = 'keras.Sequential';
+    await panel.render(stateFor('digits_mlp', { ir }));
+    expect(panel.node.querySelector('.tml-stat-agreement .tml-stat-name')?.textContent).toBe('agreement with Keras');
+    panel.node.querySelector('.tml-code')?.remove(); // the header's own comments are the compiler's
+    expect(panel.node.textContent).not.toContain('scikit-learn');
+    const titles = JSON.stringify(figures.map(f => f.layout));
+    expect(titles).toContain('reference (Keras)');
+    expect(titles).not.toContain('scikit-learn');
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * The Inspector as a person sees it in a narrow panel and in the dark theme: every section
+ * inside the widget, chart labels apart and inside their chart, theme colours in. The
+ * screenshots stay with the test results.
+ */
+import { expect, test } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
+
+import { expectApart, expectInside, luminance, setWidth } from './layout';
+import { expectNoStderr, openNotebook } from './tutorial';
+
+/** A small forest on the iris rows: every chart of a tree model, drawn in a few seconds. */
+const IRIS_FOREST = [
+  'from sklearn.datasets import load_iris',
+  'from sklearn.ensemble import RandomForestClassifier',
+  'import tinyml_lab',
+  'X, y = load_iris(return_X_y=True)',
+  'model = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)',
+  'tinyml_lab.inspect(model, X, y, name="iris")'
+];
+
+/** Each chart's title, axis titles and tick labels apart and inside the chart. */
+async function checkCharts(inspector: Locator): Promise<void> {
+  for (const chart of await inspector.locator('.tml-chart').all()) {
+    const id = await chart.getAttribute('data-figure');
+    await expectApart(chart.locator('.xtick text'), `${id}: x tick labels`);
+    await expectApart(chart.locator('.ytick text'), `${id}: y tick labels`);
+    await expectApart(chart.locator('.gtitle, .g-xtitle, .g-ytitle, .modebar'), `${id}: titles and tool bar`);
+    await expectInside(chart.locator('.gtitle, .g-xtitle, .xtick text, .textpoint'), chart, `${id}: a text`);
+  }
+}
+
+test.describe('TinyML Lab inspector: narrow panel and dark theme', () => {
+  test('a forest in a 450 px panel, light and dark', async ({ page, tmpPath }) => {
+    await openNotebook(page, `${tmpPath}/narrow.ipynb`, [IRIS_FOREST]);
+    const inspector = page.locator('.tml-inspector');
+    await expect(inspector.locator('.js-plotly-plot')).toHaveCount(6, { timeout: 60000 });
+    await page.sidebar.close('left');
+    for (const theme of ['light', 'dark'] as const) {
+      if (theme === 'dark') {
+        await page.theme.setDarkTheme();
+      }
+      for (const width of [1400, 450]) {
+        const actual = await setWidth(page, inspector, width);
+        if (width === 450) {
+          expect(Math.abs(actual - 450)).toBeLessThanOrEqual(2);
+        }
+        await expect(inspector.locator(`[data-figure="tradeoff"][data-plot-theme="${theme}"]`)).toBeVisible();
+        await inspector.scrollIntoViewIfNeeded();
+        await inspector.screenshot({ path: test.info().outputPath(`inspector-forest-${theme}-${width}.png`) });
+        await expectInside(inspector.locator('.tml-body > *'), inspector, 'a section of the Inspector');
+        await expectInside(inspector.locator('.tml-toolbar select'), inspector, 'a choice of the tool bar');
+        await checkCharts(inspector);
+        const title = inspector.locator('[data-figure="tradeoff"] .gtitle');
+        const fill = await title.evaluate(el => getComputedStyle(el).fill);
+        if (theme === 'dark') {
+          expect(luminance(fill), `title colour ${fill} on a dark background`).toBeGreaterThan(0.6);
+        } else {
+          expect(luminance(fill), `title colour ${fill} on a light background`).toBeLessThan(0.3);
+        }
+      }
+    }
+    await page.theme.setLightTheme();
+    await expectNoStderr(page);
+  });
+});
