@@ -112,16 +112,19 @@ class Inspector(TinyMLWidget):
     export_status = Unicode("").tag(sync=True)
     #: Whether the kernel can run a bundle in QEMU (the widget offers it only then).
     can_run_bundle = Bool(False).tag(sync=True)
+    #: The target profile the verdict line answers for ("does it fit?"); the widget's picker sets it.
+    target = Unicode("cortex-m4f").tag(sync=True)
 
     def __init__(self, model: Any, X_test: Any, y_test: Any = None, *, name: str = "model",
                  dtype: str = "float32", strategy: str = "tables", leaf_dtype: str = "float32",
-                 calibration: Any = None, X_train: Any = None, y_train: Any = None, **kwargs: Any):
+                 calibration: Any = None, X_train: Any = None, y_train: Any = None,
+                 target: str = "cortex-m4f", **kwargs: Any):
         # calibration: representative rows for an int8 network (else the widget uses X_test);
         # X_train / y_train: training data of the models that keep it private (see convert)
         ir = model_to_ir(model, X_train, y_train)
         options = compile_options(name, dtype, strategy=strategy, leaf_dtype=leaf_dtype,
                                   calibration=calibration, n_features=input_count(ir))
-        super().__init__(ir=ir, options=options, can_run_bundle=not missing_qemu_tools(), **kwargs)
+        super().__init__(ir=ir, options=options, can_run_bundle=not missing_qemu_tools(), target=target, **kwargs)
         self._model = model
         self._bundle_thread: threading.Thread | None = None
         self._accepts_nan: bool | None = None

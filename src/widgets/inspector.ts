@@ -23,7 +23,8 @@ export class InspectorModel extends DOMWidgetModel {
       data: {},
       agreement: {},
       export_status: '',
-      can_run_bundle: false
+      can_run_bundle: false,
+      target: 'cortex-m4f'
     };
   }
 
@@ -46,6 +47,10 @@ export class InspectorView extends DOMWidgetView {
     this.panel = new InspectorPanel({
       plot: this.plots.draw,
       clearPlots: () => this.plots.purge(),
+      setTarget: target => {
+        this.model.set('target', target);
+        this.model.save_changes();
+      },
       setOptions: options => {
         this.model.set('options', { ...this.model.get('options'), ...options });
         this.model.save_changes();
@@ -61,7 +66,7 @@ export class InspectorView extends DOMWidgetView {
     this.el.appendChild(this.panel.node);
     this.listenTo(
       this.model,
-      'change:ir change:options change:data change:can_run_bundle',
+      'change:ir change:options change:data change:can_run_bundle change:target',
       () => void this.update_panel()
     );
     this.listenTo(this.model, 'change:export_status', () =>
@@ -77,7 +82,8 @@ export class InspectorView extends DOMWidgetView {
       ir: this.model.get('ir'),
       options: this.model.get('options'),
       data: this.model.get('data'),
-      bundleRunnable: this.model.get('can_run_bundle') === true
+      bundleRunnable: this.model.get('can_run_bundle') === true,
+      target: this.model.get('target')
     };
     if (count === this.renderCount) {
       await this.panel.render(state);

@@ -58,7 +58,7 @@ describe('InspectorPanel with a network', () => {
     expect(instructions).toBeLessThan(9 * (64 * 24 + 24 * 10));
     expect(panel.node.querySelector('select.tml-strategy')).toBeNull(); // trees only
     const ranges = figures.find(f => f.id === 'value-ranges') as Figure;
-    expect((ranges.data[1].y as Array<number | null>).some(v => v !== null)).toBe(true); // the int8 range of the hidden layer
+    expect((ranges.data[1].x as Array<number | null>).some(v => v !== null)).toBe(true); // the int8 range of the hidden layer
     (rows[1].querySelector('button.tml-use') as HTMLButtonElement).click();
     expect(calls.options).toEqual([{ featureType: 'int8', strategy: 'tables', leafType: 'float32' }]);
     expect(calls.agreement[0]).toMatchObject({ feature_type: 'float32' });
@@ -406,5 +406,55 @@ describe('InspectorPanel charts', () => {
     const titles = JSON.stringify(figures.map(f => f.layout));
     expect(titles).toContain('reference (Keras)');
     expect(titles).not.toContain('scikit-learn');
+  });
+});
+
+describe('InspectorPanel verdict', () => {
+  it('answers first whether the model agrees and fits the chosen target', async () => {
+    const { panel } = makePanel();
+    await panel.render(stateFor('breast_cancer_forest'));
+    const verdict = panel.node.querySelector('.tml-body > .tml-verdict') as HTMLElement;
+    // right under the title bar, before the option table
+    expect(verdict.previousElementSibling?.className).toBe('tml-toolbar');
+    expect(verdict.querySelector('.tml-verdict-agreement')?.textContent).toMatch(
+      /^✓ agrees with scikit-learn on (\d+) of \1 rows \(100\.00% agree\)$/
+    );
+    expect(verdict.querySelector('.tml-verdict-fit')?.textContent).toMatch(
+      /^✓ fits Cortex-M4F \(STM32F411CE\): flash [\d.]+ (B|KiB) of 512\.0 KiB, RAM \d+ B of 128\.0 KiB$/
+    );
+    expect(verdict.classList.contains('tml-verdict-ok')).toBe(true);
+  });
+
+  it('names what does not fit the chosen target, and the per-target table shows the current option', async () => {
+    const { panel, calls } = makePanel();
+    const targets: string[] = [];
+    (panel as unknown as { callbacks: { setTarget: (t: string) => void } }).callbacks.setTarget = t => targets.push(t);
+    await panel.render(stateFor('digits_mlp', { target: 'avr' }));
+    const fit = panel.node.querySelector('.tml-verdict-fit') as HTMLElement;
+    expect(fit.textContent).toMatch(/^✗ does not fit AVR \(ATmega328P\): RAM [\d.]+ KiB > 2\.0 KiB$/);
+    expect(fit.classList.contains('tml-not-ok')).toBe(true);
+    const rows = Array.from(panel.node.querySelectorAll<HTMLElement>('tr.tml-target'));
+    const shown = rows.filter(r => !r.hidden);
+    expect(shown).toHaveLength(6);
+    expect(shown.every(r => r.classList.contains('tml-selected') && r.dataset.option === 'float32')).toBe(true);
+    expect(shown.filter(r => r.classList.contains('tml-chosen-target')).map(r => r.dataset.target)).toEqual(['avr']);
+    expect(panel.node.querySelector('.tml-targets summary')?.textContent).toMatch(
+      /; not AVR: RAM [\d.]+ KiB > 2\.0 KiB$/
+    );
+    const all = panel.node.querySelector('.tml-targets-all input') as HTMLInputElement;
+    all.click();
+    expect(rows.filter(r => !r.hidden)).toHaveLength(12);
+    const select = panel.node.querySelector('select.tml-verdict-target') as HTMLSelectElement;
+    select.value = 'cortex-m0plus';
+    select.dispatchEvent(new Event('change'));
+    expect(targets).toEqual(['cortex-m0plus']);
+    expect(calls.options).toEqual([]);
+  });
+
+  it('says so when the target asked for is unknown', async () => {
+    const { panel } = makePanel();
+    await panel.render(stateFor('iris_tree', { target: 'pdp-11' }));
+    expect(panel.node.querySelector('.tml-warnings')?.textContent).toContain('unknown target "pdp-11": use one of');
+    expect(panel.node.querySelector('.tml-verdict-fit')?.textContent).toContain('Cortex-M4F');
   });
 });

@@ -74,6 +74,9 @@ def test_widget_traits_carry_ir_data_and_reference(wine):
     np.testing.assert_array_equal(model.classes_[decode_array(ref["truth"])], y_test)
     assert w.agreement == {}  # filled in by the browser
     assert w._view_module == "tinyml-lab" and w._view_name == "InspectorView"
+    # the verdict answers for Cortex-M4F unless asked for another target
+    assert w.target == "cortex-m4f"
+    assert tinyml_lab.inspect(model, X_test, y_test, target="avr").target == "avr"
 
 
 def test_widget_export_message_and_feature_type_change(wine, tmp_path):
