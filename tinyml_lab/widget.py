@@ -25,7 +25,7 @@ from . import _engine
 from ._widget_base import TinyMLWidget
 from .arrays import check_features, decode_array, encode_array, input_count, require_rows
 from .bundle import APT_PACKAGES, Bundle, HarnessRun, ToolchainError, run_in_qemu, write_bundle
-from .convert import ConvertedModel, compile_options, reference_outputs
+from .convert import ConvertedModel, compile_options, option_label, reference_outputs
 from .errors import InvalidInputError, TinyMLError
 from .readers import model_to_ir
 
@@ -206,12 +206,10 @@ class Inspector(TinyMLWidget):
         return ExportedBundle(bundle, self._option_label(converted), len(rows))
 
     def _option_label(self, converted: ConvertedModel) -> str:
-        """The option as the trade-off table names it (optionLabel in src/core/tradeoff.ts)."""
-        feature_type = converted.options["featureType"]
-        if self.ir.get("family") != "tree_ensemble":
-            return feature_type
-        leaves = {"uint8": " · u8 leaves", "int16": " · i16 leaves"}.get(converted.options["leafType"], "")
-        return f"{feature_type} · {converted.strategy}{leaves}"
+        """The option as the trade-off table names it (the family's optionLabel, through the engine)."""
+        options = converted.options
+        return option_label(_engine.call("exportOptions", self.ir), options["featureType"], converted.strategy,
+                            options["leafType"])
 
     def _export_bundle_from_widget(self, content: dict[str, Any]) -> None:
         """The button: writes the bundle now, runs QEMU (seconds) in a thread so the kernel
