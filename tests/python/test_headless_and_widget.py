@@ -79,6 +79,19 @@ def test_widget_traits_carry_ir_data_and_reference(wine):
     assert tinyml_lab.inspect(model, X_test, y_test, target="avr").target == "avr"
 
 
+def test_widget_display_data_says_which_widget_it_is(wine):
+    """Reopened without its kernel, the browser finds this key and says "run the cell again"."""
+    from pathlib import Path
+
+    from tinyml_lab._widget_base import RECONNECT_MIMETYPE
+    model, X_test, y_test = wine
+    bundle = tinyml_lab.inspect(model, X_test, y_test)._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle[RECONNECT_MIMETYPE] == {"widget": "Inspector"}
+    source = (Path(__file__).parents[2] / "src" / "reconnect.ts").read_text()
+    assert f"RECONNECT_MIMETYPE = '{RECONNECT_MIMETYPE}'" in source
+
+
 def test_widget_export_message_and_feature_type_change(wine, tmp_path):
     model, X_test, y_test = wine
     w = tinyml_lab.inspect(model, X_test, y_test, name="wine")

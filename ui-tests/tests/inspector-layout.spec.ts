@@ -1,7 +1,7 @@
 /**
- * The Inspector as a person sees it in a narrow panel and in the dark theme: every section
- * inside the widget, chart labels apart and inside their chart, theme colours in. The
- * screenshots stay with the test results.
+ * The Inspector as a person sees it in a narrow panel, in the dark theme (every section inside
+ * the widget, chart labels apart and inside their chart, theme colours in) and in a notebook
+ * reopened without its kernel. The screenshots stay with the test results.
  */
 import { expect, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
@@ -30,7 +30,7 @@ async function checkCharts(inspector: Locator): Promise<void> {
   }
 }
 
-test.describe('TinyML Lab inspector: narrow panel and dark theme', () => {
+test.describe('TinyML Lab inspector: narrow panel, dark theme, reopened notebook', () => {
   test('a forest in a 450 px panel, light and dark', async ({ page, tmpPath }) => {
     await openNotebook(page, `${tmpPath}/narrow.ipynb`, [IRIS_FOREST]);
     const inspector = page.locator('.tml-inspector');
@@ -62,5 +62,28 @@ test.describe('TinyML Lab inspector: narrow panel and dark theme', () => {
     }
     await page.theme.setLightTheme();
     await expectNoStderr(page);
+  });
+
+  test('a saved notebook reopened with a new kernel says "run the cell again", not "model not found"', async ({
+    page,
+    tmpPath
+  }) => {
+    const file = `${tmpPath}/reopened.ipynb`;
+    await openNotebook(page, file, [IRIS_FOREST]);
+    await expect(page.locator('.tml-inspector .js-plotly-plot')).toHaveCount(6, { timeout: 60000 });
+    await page.notebook.save();
+    await page.notebook.close();
+    await page.kernel.shutdownAll();
+    await page.notebook.openByPath(file);
+    await page.notebook.activate('reopened.ipynb');
+    const message = page.locator('.tml-reconnect');
+    await expect(message).toBeVisible({ timeout: 30000 });
+    await expect(message).toContainText('TinyML Lab Inspector: not connected to a kernel.');
+    await expect(message).toContainText('Run the cell again to draw it.');
+    await expect(page.getByText('Error displaying widget: model not found')).toHaveCount(0);
+    await message.screenshot({ path: test.info().outputPath('inspector-reopened.png') });
+    // running the cell draws the Inspector again
+    await page.notebook.runCell(0);
+    await expect(page.locator('.tml-inspector .js-plotly-plot')).toHaveCount(6, { timeout: 60000 });
   });
 });
