@@ -5,6 +5,7 @@
 import { DOMWidgetModel, DOMWidgetView, ISerializers } from '@jupyter-widgets/base';
 
 import { MODULE_NAME, MODULE_VERSION } from '../version';
+import { buffersAsBytes } from './buffers';
 import { InspectorPanel, InspectorState } from './panel';
 import { Plots } from './plotly';
 
@@ -28,7 +29,11 @@ export class InspectorModel extends DOMWidgetModel {
     };
   }
 
-  static serializers: ISerializers = { ...DOMWidgetModel.serializers };
+  static serializers: ISerializers = {
+    ...DOMWidgetModel.serializers,
+    ir: { deserialize: buffersAsBytes },
+    data: { deserialize: buffersAsBytes }
+  };
 
   static model_name = 'InspectorModel';
   static model_module = MODULE_NAME;

@@ -1,6 +1,7 @@
 /** The Inspector panel under jsdom: what it shows, what it reports, how it fails. */
 import { encodeArray } from '../../src/core';
 import { Figure } from '../../src/widgets/charts';
+import { buffersAsBytes } from '../../src/widgets/buffers';
 import { BundleRequest, InspectorPanel, InspectorState, PanelCallbacks } from '../../src/widgets/panel';
 import { cloneIR, fixtures } from './fixtures';
 
@@ -456,5 +457,34 @@ describe('InspectorPanel verdict', () => {
     await panel.render(stateFor('iris_tree', { target: 'pdp-11' }));
     expect(panel.node.querySelector('.tml-warnings')?.textContent).toContain('unknown target "pdp-11": use one of');
     expect(panel.node.querySelector('.tml-verdict-fit')?.textContent).toContain('Cortex-M4F');
+  });
+});
+
+describe('InspectorPanel with binary buffers', () => {
+  /** What ipywidgets hands the model: each encoded array's bytes as a DataView. */
+  function asDataViews(value: unknown): unknown {
+    if (Array.isArray(value)) {
+      return value.map(asDataViews);
+    }
+    if (value !== null && typeof value === 'object') {
+      const o = value as Record<string, unknown>;
+      if (typeof o.data === 'string' && 'dtype' in o) {
+        const bytes = Buffer.from(o.data, 'base64');
+        const copy = new Uint8Array(bytes.length + 3).subarray(3); // unaligned, as a buffer may be
+        copy.set(bytes);
+        return { ...o, data: new DataView(copy.buffer, copy.byteOffset, copy.byteLength) };
+      }
+      return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, asDataViews(v)]));
+    }
+    return value;
+  }
+
+  it('reads the IR and the rows from buffers as from base64', async () => {
+    const { panel, calls } = makePanel();
+    const state = stateFor('wine_forest');
+    const binary = buffersAsBytes(asDataViews({ ir: state.ir, data: state.data })) as InspectorState;
+    await panel.render({ ...state, ir: binary.ir, data: binary.data });
+    expect(panel.node.querySelector('.tml-error')).toBeNull();
+    expect(calls.agreement[0].label_agreement).toBe(1);
   });
 });

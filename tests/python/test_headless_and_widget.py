@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -77,6 +78,22 @@ def test_widget_traits_carry_ir_data_and_reference(wine):
     # the verdict answers for Cortex-M4F unless asked for another target
     assert w.target == "cortex-m4f"
     assert tinyml_lab.inspect(model, X_test, y_test, target="avr").target == "avr"
+
+
+def test_widget_sends_arrays_as_binary_buffers(wine):
+    """The IR's and the rows' bytes travel beside the JSON, not as base64 inside it; the
+    Python traits keep the IR's base64 form."""
+    from ipywidgets.widgets.widget import _remove_buffers
+
+    from tinyml_lab.widget import _arrays_as_buffers, _arrays_from_buffers
+    model, X_test, y_test = wine
+    w = tinyml_lab.inspect(model, X_test, y_test)
+    state, _paths, buffers = _remove_buffers(w.get_state())
+    ir_bytes = sum(len(decode_array(t["threshold"]).tobytes()) for t in w.ir["trees"])
+    assert sum(b.nbytes for b in buffers) > ir_bytes
+    assert "threshold" in json.dumps(state["ir"]) and '"data": "' not in json.dumps(state)  # no base64 left
+    assert _arrays_from_buffers(_arrays_as_buffers(w.ir)) == w.ir
+    assert isinstance(w.ir["trees"][0]["threshold"]["data"], str)
 
 
 def test_widget_display_data_says_which_widget_it_is(wine):

@@ -14,13 +14,16 @@ const FOREST = [
   'from sklearn.datasets import load_digits',
   'from sklearn.ensemble import RandomForestClassifier',
   'import json, tinyml_lab',
+  'from ipywidgets.widgets.widget import _remove_buffers',
   'X, y = load_digits(return_X_y=True)',
   'model = RandomForestClassifier(n_estimators=500, max_depth=8, random_state=0, n_jobs=1).fit(X[:1400], y[:1400])'
 ];
 
 const INSPECT = [
   'w = tinyml_lab.inspect(model, X[1400:1760], y[1400:1760], name="digits")',
-  'print("state bytes", len(json.dumps(w.get_state())))',
+  // what the kernel sends: the JSON and the binary buffers beside it
+  'state, _, buffers = _remove_buffers(w.get_state())',
+  'print("state bytes", len(json.dumps(state)) + sum(b.nbytes for b in buffers))',
   'w'
 ];
 

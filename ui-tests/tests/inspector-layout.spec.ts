@@ -6,7 +6,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 
-import { expectApart, expectInside, luminance, setWidth } from './layout';
+import { expectApart, expectInside, inEachThemeAndWidth, luminance } from './layout';
 import { expectNoStderr, openNotebook } from './tutorial';
 
 /** A small forest on the iris rows: every chart of a tree model, drawn in a few seconds. */
@@ -35,32 +35,21 @@ test.describe('TinyML Lab inspector: narrow panel, dark theme, reopened notebook
     await openNotebook(page, `${tmpPath}/narrow.ipynb`, [IRIS_FOREST]);
     const inspector = page.locator('.tml-inspector');
     await expect(inspector.locator('.js-plotly-plot')).toHaveCount(6, { timeout: 60000 });
-    await page.sidebar.close('left');
-    for (const theme of ['light', 'dark'] as const) {
+    await inEachThemeAndWidth(page, inspector, async (theme, width) => {
+      await expect(inspector.locator(`[data-figure="tradeoff"][data-plot-theme="${theme}"]`)).toBeVisible();
+      await inspector.scrollIntoViewIfNeeded();
+      await inspector.screenshot({ path: test.info().outputPath(`inspector-forest-${theme}-${width}.png`) });
+      await expectInside(inspector.locator('.tml-body > *'), inspector, 'a section of the Inspector');
+      await expectInside(inspector.locator('.tml-toolbar select'), inspector, 'a choice of the tool bar');
+      await checkCharts(inspector);
+      const title = inspector.locator('[data-figure="tradeoff"] .gtitle');
+      const fill = await title.evaluate(el => getComputedStyle(el).fill);
       if (theme === 'dark') {
-        await page.theme.setDarkTheme();
+        expect(luminance(fill), `title colour ${fill} on a dark background`).toBeGreaterThan(0.6);
+      } else {
+        expect(luminance(fill), `title colour ${fill} on a light background`).toBeLessThan(0.3);
       }
-      for (const width of [1400, 450]) {
-        const actual = await setWidth(page, inspector, width);
-        if (width === 450) {
-          expect(Math.abs(actual - 450)).toBeLessThanOrEqual(2);
-        }
-        await expect(inspector.locator(`[data-figure="tradeoff"][data-plot-theme="${theme}"]`)).toBeVisible();
-        await inspector.scrollIntoViewIfNeeded();
-        await inspector.screenshot({ path: test.info().outputPath(`inspector-forest-${theme}-${width}.png`) });
-        await expectInside(inspector.locator('.tml-body > *'), inspector, 'a section of the Inspector');
-        await expectInside(inspector.locator('.tml-toolbar select'), inspector, 'a choice of the tool bar');
-        await checkCharts(inspector);
-        const title = inspector.locator('[data-figure="tradeoff"] .gtitle');
-        const fill = await title.evaluate(el => getComputedStyle(el).fill);
-        if (theme === 'dark') {
-          expect(luminance(fill), `title colour ${fill} on a dark background`).toBeGreaterThan(0.6);
-        } else {
-          expect(luminance(fill), `title colour ${fill} on a light background`).toBeLessThan(0.3);
-        }
-      }
-    }
-    await page.theme.setLightTheme();
+    });
     await expectNoStderr(page);
   });
 

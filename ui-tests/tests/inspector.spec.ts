@@ -5,7 +5,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
-import { expectInside, setWidth } from './layout';
+import { expectInside, inEachThemeAndWidth } from './layout';
 import { expectNoStderr, openNotebook, runTutorial } from './tutorial';
 
 const NOTEBOOK = 'getting_started_trees.ipynb';
@@ -95,22 +95,11 @@ test.describe('TinyML Lab inspector', () => {
     await expect(inspector.locator('.tml-stat-missing .tml-stat-value')).toHaveText(/^100\.00% \(244\/244\)$/);
     // What a person sees, wide and narrow, light and dark: kept with the test results. The
     // Inspector itself is 450 px wide (a 450 px window beside the file browser left it 82 px).
-    await page.sidebar.close('left');
-    for (const theme of ['light', 'dark']) {
-      if (theme === 'dark') {
-        await page.theme.setDarkTheme();
-      }
-      for (const width of [1400, 450]) {
-        const actual = await setWidth(page, inspector, width);
-        if (width === 450) {
-          expect(Math.abs(actual - 450)).toBeLessThanOrEqual(2);
-        }
-        await inspector.scrollIntoViewIfNeeded();
-        await inspector.screenshot({ path: test.info().outputPath(`inspector-boosted-${theme}-${width}.png`) });
-        await expectInside(inspector.locator('.tml-body > *'), inspector, 'a section of the Inspector');
-      }
-    }
-    await page.theme.setLightTheme();
+    await inEachThemeAndWidth(page, inspector, async (theme, width) => {
+      await inspector.scrollIntoViewIfNeeded();
+      await inspector.screenshot({ path: test.info().outputPath(`inspector-boosted-${theme}-${width}.png`) });
+      await expectInside(inspector.locator('.tml-body > *'), inspector, 'a section of the Inspector');
+    });
     await expectNoStderr(page);
   });
 

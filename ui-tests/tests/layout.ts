@@ -85,3 +85,29 @@ export async function setWidth(page: IJupyterLabPageFixture, inspector: Locator,
   }
   return ((await inspector.boundingBox()) as Box).width;
 }
+
+/**
+ * Runs `check` in the light and the dark theme, with the Inspector 1400 px wide and then
+ * 450 px wide (the left side bar closed, the 450 px checked), and ends in the light theme.
+ */
+export async function inEachThemeAndWidth(
+  page: IJupyterLabPageFixture,
+  inspector: Locator,
+  check: (theme: 'light' | 'dark', width: number) => Promise<void>
+): Promise<void> {
+  // A notebook wide as the window, not beside the file browser.
+  await page.sidebar.close('left');
+  for (const theme of ['light', 'dark'] as const) {
+    if (theme === 'dark') {
+      await page.theme.setDarkTheme();
+    }
+    for (const width of [1400, 450]) {
+      const actual = await setWidth(page, inspector, width);
+      if (width === 450) {
+        expect(Math.abs(actual - 450)).toBeLessThanOrEqual(2);
+      }
+      await check(theme, width);
+    }
+  }
+  await page.theme.setLightTheme();
+}

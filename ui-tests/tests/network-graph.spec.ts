@@ -9,7 +9,7 @@ import type { Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { Box, expectApart, expectInside, luminance, setWidth } from './layout';
+import { Box, expectApart, expectInside, inEachThemeAndWidth, luminance } from './layout';
 import { expectNoStderr, openNotebook } from './tutorial';
 
 /**
@@ -115,33 +115,21 @@ test.describe('TinyML Lab inspector: a network graph and its arena plan', () => 
       await expect(inspector.locator('[data-figure="arena-plan"] .gtitle')).toHaveText(model.arena);
       await expect(inspector.locator('[data-figure="arena-plan"] .gtitle-subtitle')).toContainText('without planning');
       await expect(inspector.locator('tr.tml-layer')).toHaveCount(model.layers);
-      // A notebook wide as the window, not beside the file browser.
-      await page.sidebar.close('left');
-      for (const theme of ['light', 'dark'] as const) {
-        if (theme === 'dark') {
-          await page.theme.setDarkTheme();
-        }
-        for (const width of [1400, 450]) {
-          const actual = await setWidth(page, inspector, width);
-          if (width === 450) {
-            expect(Math.abs(actual - 450)).toBeLessThanOrEqual(2);
-          }
-          await expect(inspector.locator(`[data-figure="arena-plan"][data-plot-theme="${theme}"]`)).toBeVisible();
-          // what a person sees (kept even when a check below fails)
-          const name = `${model.name}-${theme}-${width}`;
-          await inspector.scrollIntoViewIfNeeded();
-          await inspector.screenshot({ path: test.info().outputPath(`inspector-${name}.png`) });
-          await inspector
-            .locator('[data-figure="layer-graph"]')
-            .screenshot({ path: test.info().outputPath(`graph-${name}.png`) });
-          await inspector
-            .locator('[data-figure="arena-plan"]')
-            .screenshot({ path: test.info().outputPath(`arena-${name}.png`) });
-          await checkGraph(inspector, model.layers);
-          await checkArena(inspector, theme, model.layers);
-        }
-      }
-      await page.theme.setLightTheme();
+      await inEachThemeAndWidth(page, inspector, async (theme, width) => {
+        await expect(inspector.locator(`[data-figure="arena-plan"][data-plot-theme="${theme}"]`)).toBeVisible();
+        // what a person sees (kept even when a check below fails)
+        const name = `${model.name}-${theme}-${width}`;
+        await inspector.scrollIntoViewIfNeeded();
+        await inspector.screenshot({ path: test.info().outputPath(`inspector-${name}.png`) });
+        await inspector
+          .locator('[data-figure="layer-graph"]')
+          .screenshot({ path: test.info().outputPath(`graph-${name}.png`) });
+        await inspector
+          .locator('[data-figure="arena-plan"]')
+          .screenshot({ path: test.info().outputPath(`arena-${name}.png`) });
+        await checkGraph(inspector, model.layers);
+        await checkArena(inspector, theme, model.layers);
+      });
       await expectNoStderr(page);
     });
   }
