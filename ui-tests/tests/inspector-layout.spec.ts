@@ -4,9 +4,8 @@
  * reopened without its kernel. The screenshots stay with the test results.
  */
 import { expect, test } from '@jupyterlab/galata';
-import type { Locator } from '@playwright/test';
 
-import { expectApart, expectInside, inEachThemeAndWidth, luminance } from './layout';
+import { checkCharts, expectInside, inEachThemeAndWidth, luminance } from './layout';
 import { expectNoStderr, openNotebook } from './tutorial';
 
 /** A small forest on the iris rows: every chart of a tree model, drawn in a few seconds. */
@@ -18,17 +17,6 @@ const IRIS_FOREST = [
   'model = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)',
   'tinyml_lab.inspect(model, X, y, name="iris")'
 ];
-
-/** Each chart's title, axis titles and tick labels apart and inside the chart. */
-async function checkCharts(inspector: Locator): Promise<void> {
-  for (const chart of await inspector.locator('.tml-chart').all()) {
-    const id = await chart.getAttribute('data-figure');
-    await expectApart(chart.locator('.xtick text'), `${id}: x tick labels`);
-    await expectApart(chart.locator('.ytick text'), `${id}: y tick labels`);
-    await expectApart(chart.locator('.gtitle, .g-xtitle, .g-ytitle, .modebar'), `${id}: titles and tool bar`);
-    await expectInside(chart.locator('.gtitle, .g-xtitle, .xtick text, .textpoint'), chart, `${id}: a text`);
-  }
-}
 
 test.describe('TinyML Lab inspector: narrow panel, dark theme, reopened notebook', () => {
   test('a forest in a 450 px panel, light and dark', async ({ page, tmpPath }) => {

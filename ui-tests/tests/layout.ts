@@ -73,8 +73,10 @@ export async function setWidth(page: IJupyterLabPageFixture, inspector: Locator,
     if (Math.abs(actual - width) <= 1) {
       break;
     }
-    viewport += width - actual;
+    // never narrower than the width asked (a measure taken mid-relayout can overshoot)
+    viewport = Math.max(width, viewport + width - actual);
     await page.setViewportSize({ width: viewport, height: 3600 });
+    await page.waitForTimeout(300); // the notebook lays its outputs out again
   }
   await page.waitForTimeout(500); // Plotly redraws responsive charts after a resize
   // tall enough for the whole Inspector in one screenshot
@@ -110,4 +112,15 @@ export async function inEachThemeAndWidth(
     }
   }
   await page.theme.setLightTheme();
+}
+
+/** Each chart's title, axis titles and tick labels apart and inside the chart. */
+export async function checkCharts(inspector: Locator): Promise<void> {
+  for (const chart of await inspector.locator('.tml-chart').all()) {
+    const id = await chart.getAttribute('data-figure');
+    await expectApart(chart.locator('.xtick text'), `${id}: x tick labels`);
+    await expectApart(chart.locator('.ytick text'), `${id}: y tick labels`);
+    await expectApart(chart.locator('.gtitle, .g-xtitle, .g-ytitle, .modebar'), `${id}: titles and tool bar`);
+    await expectInside(chart.locator('.gtitle, .g-xtitle, .xtick text, .textpoint'), chart, `${id}: a text`);
+  }
 }

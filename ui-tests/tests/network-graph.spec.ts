@@ -9,7 +9,7 @@ import type { Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { Box, expectApart, expectInside, inEachThemeAndWidth, luminance } from './layout';
+import { Box, checkCharts, expectApart, expectInside, inEachThemeAndWidth, luminance } from './layout';
 import { expectNoStderr, openNotebook } from './tutorial';
 
 /**
@@ -129,6 +129,8 @@ test.describe('TinyML Lab inspector: a network graph and its arena plan', () => 
           .screenshot({ path: test.info().outputPath(`arena-${name}.png`) });
         await checkGraph(inspector, model.layers);
         await checkArena(inspector, theme, model.layers);
+        // every Plotly chart: ticks and titles apart and inside (the per-layer bars' names too)
+        await checkCharts(inspector);
       });
       await expectNoStderr(page);
     });

@@ -49,8 +49,11 @@ export function netStructureFigures(structure: NetStructure, ranges: LayerRange[
         hovertemplate: `%{y}: %{x} ${name}<extra></extra>`
       })),
       layout: layout(
-        `Per layer: ${structure.totalParams} parameters, ${structure.totalMacs} multiply-adds`,
-        layerBars(names.length, 3, { type: 'log', title: { text: 'count / bytes (log)' } })
+        'Cost per layer',
+        layerBars(names.length, 3, { type: 'log', title: { text: 'count / bytes (log)' } }),
+        // in the subtitle: a 350 px chart cuts a title with two eight-digit numbers
+        `${structure.totalParams.toLocaleString('en-US')} parameters, ` +
+          `${structure.totalMacs.toLocaleString('en-US')} multiply-adds`
       )
     },
     {
