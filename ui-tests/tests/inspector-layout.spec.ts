@@ -41,6 +41,37 @@ test.describe('TinyML Lab inspector: narrow panel, dark theme, reopened notebook
     await expectNoStderr(page);
   });
 
+  test('a sweep in a 450 px panel, light and dark: its chart fitted to the points, its table inside', async ({
+    page,
+    tmpPath
+  }) => {
+    await openNotebook(page, `${tmpPath}/sweep.ipynb`, [
+      [
+        'from sklearn.datasets import load_breast_cancer',
+        'from sklearn.ensemble import RandomForestClassifier',
+        'import tinyml_lab',
+        'X, y = load_breast_cancer(return_X_y=True)',
+        'result = tinyml_lab.sweep(RandomForestClassifier(random_state=0), X[:400], y[:400], X_test=X[400:], y_test=y[400:],',
+        '    param_grid={"n_estimators": [5, 20], "max_depth": [3, 6]}, strategies=["tables"], target="cortex-m4f", n_jobs=1)',
+        'result.show()'
+      ]
+    ]);
+    const sweep = page.locator('.tml-sweep');
+    await expect(sweep.locator('[data-figure="sweep"] .main-svg').first()).toBeVisible({ timeout: 120000 });
+    // the names the Inspector gives the options ("… · int16 · tables · u8 leaves")
+    await expect(sweep.locator('tr.tml-sweep-point td').first()).toHaveText(
+      / · (float32|int16|int8) · tables( · u8 leaves)?$/
+    );
+    await inEachThemeAndWidth(page, sweep, async (theme, width) => {
+      await expect(sweep.locator(`[data-figure="sweep"][data-plot-theme="${theme}"]`)).toBeVisible();
+      await sweep.scrollIntoViewIfNeeded();
+      await sweep.screenshot({ path: test.info().outputPath(`sweep-${theme}-${width}.png`) });
+      await checkCharts(sweep);
+      await expectInside(sweep.locator(':scope > *'), sweep, 'a part of the sweep');
+    });
+    await expectNoStderr(page);
+  });
+
   test('a saved notebook reopened with a new kernel says "run the cell again", not "model not found"', async ({
     page,
     tmpPath
