@@ -3,6 +3,8 @@ the browser for, set once."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import ipywidgets as widgets
 from traitlets import Unicode
 
@@ -14,6 +16,8 @@ NPM_PACKAGE = "tinyml-lab"
 MODULE_NAME = NPM_PACKAGE
 #: any compatible release of the JavaScript half (src/version.ts reads package.json)
 MODULE_VERSION = f"^{__version__}"
+#: src/reconnect.ts RECONNECT_MIMETYPE: in the display data of every widget of ours
+RECONNECT_MIMETYPE = "application/vnd.tinyml-lab.widget+json"
 
 
 class TinyMLWidget(widgets.DOMWidget):
@@ -24,6 +28,15 @@ class TinyMLWidget(widgets.DOMWidget):
     _model_module_version = Unicode(MODULE_VERSION).tag(sync=True)
     _view_module = Unicode(MODULE_NAME).tag(sync=True)
     _view_module_version = Unicode(MODULE_VERSION).tag(sync=True)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        """ipywidgets' display data, and a marker saying which of our widgets it is: reopened
+        without its kernel, the notebook shows "run the cell again" there (src/reconnect.ts)
+        instead of the widget manager's "model not found"."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            bundle[RECONNECT_MIMETYPE] = {"widget": type(self).__name__}
+        return bundle
 
 
 __all__ = ["MODULE_NAME", "MODULE_VERSION", "TinyMLWidget"]

@@ -32,6 +32,13 @@ STRATEGIES = ("tables", "inline", "auto")
 LEAF_TYPES = ("float32", "uint8", "int16")
 
 
+def option_label(offered: dict[str, Any], dtype: str, strategy: str, leaf_dtype: str) -> str:
+    """An export option's name as the Inspector's trade-off table and the sweep show it
+    ("int16 · tables · u8 leaves", a network's "int8"): the family's optionLabel, which
+    headless.exportOptions (``offered``) lists for each option it offers."""
+    return offered["labels"][f"{dtype}/{strategy}/{leaf_dtype}"]
+
+
 def compile_options(
     name: str = "model",
     dtype: str = "float32",

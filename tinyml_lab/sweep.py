@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import _engine
-from .convert import convert
+from .convert import convert, option_label
 from .errors import InvalidInputError, TinyMLError
 from .readers import read_ir
 
@@ -38,6 +38,8 @@ class SweepPoint:
     params: dict[str, Any]
     #: convert() options: dtype, strategy, leaf_dtype
     options: dict[str, str]
+    #: the options' name, as the Inspector's trade-off table shows it ("int16 · tables")
+    option: str = ""
     flash_bytes: int | None = None
     ram_bytes: int | None = None
     cycles: int | None = None
@@ -58,8 +60,7 @@ class SweepPoint:
 
     @property
     def label(self) -> str:
-        opts = " · ".join(v for k, v in self.options.items() if not (k == "leaf_dtype" and v == "float32"))
-        return f"{self.name} · {opts}"
+        return f"{self.name} · {self.option}"
 
 
 @dataclass
@@ -169,11 +170,13 @@ def _candidates(model_or_candidates: Any, param_grid: Any) -> list[tuple[str, di
     return [(f"{n} #{names[:k].count(n) + 1}" if names.count(n) > 1 else n, {}, m) for k, (n, m) in enumerate(items)]
 
 
-def _export_options(ir: dict[str, Any], dtypes: Any, strategies: Any, leaf_dtypes: Any) -> list[dict[str, str]]:
+def _export_options(ir: dict[str, Any], dtypes: Any, strategies: Any,
+                    leaf_dtypes: Any) -> list[tuple[dict[str, str], str]]:
     """The export options the compiler offers this model (headless.exportOptions, the lists the
-    Inspector shows), narrowed to the ones asked for: every dtype x strategy x leaf type."""
+    Inspector shows), narrowed to the ones asked for: every dtype x strategy x leaf type, each
+    with its name as the Inspector shows it."""
     offered = _engine.call("exportOptions", ir)
-    return [{"dtype": d, "strategy": s, "leaf_dtype": leaf}
+    return [({"dtype": d, "strategy": s, "leaf_dtype": leaf}, option_label(offered, d, s, leaf))
             for d, s, leaf in itertools.product(offered["feature_types"], offered["strategies"], offered["leaf_types"])
             if (dtypes is None or d in dtypes) and (strategies is None or s in strategies)
             and (leaf_dtypes is None or leaf in leaf_dtypes)]
@@ -185,11 +188,11 @@ def _fit(model: Any, X: np.ndarray, y: Any) -> Any:
     return model.fit(X, y) if y is not None else model.fit(X)
 
 
-def _evaluate(name: str, params: dict[str, Any], model: Any, options: dict[str, str], train: tuple, test: tuple,
-              target: str, budgets: dict[str, Any]) -> SweepPoint:
+def _evaluate(name: str, params: dict[str, Any], model: Any, options: dict[str, str], option: str, train: tuple,
+              test: tuple, target: str, budgets: dict[str, Any]) -> SweepPoint:
     X_train, y_train = train
     X_test, y_test = test
-    point = SweepPoint(name=name, params=params, options=dict(options))
+    point = SweepPoint(name=name, params=params, options=dict(options), option=option)
     try:
         calibration = X_train[:500] if options["dtype"] == "int8" else None
         converted = convert(model, calibration=calibration, X_train=X_train, y_train=y_train, **options)
@@ -266,12 +269,12 @@ def sweep(
     tasks = []
     for (name, params, _), model in zip(candidates, models):
         ir = read_ir(model, *train)
-        for options in _export_options(ir, dtypes, strategies, leaf_dtypes):
-            tasks.append((name, params, model, options))
+        for options, option in _export_options(ir, dtypes, strategies, leaf_dtypes):
+            tasks.append((name, params, model, options, option))
     if not tasks:
         raise InvalidInputError("no export options left: check dtypes, strategies and leaf_dtypes")
-    points = parallel(joblib.delayed(_evaluate)(name, params, model, options, train, test, target, budgets)
-                      for name, params, model, options in tasks)
+    points = parallel(joblib.delayed(_evaluate)(name, params, model, options, option, train, test, target, budgets)
+                      for name, params, model, options, option in tasks)
 
     task = next((p for p in points if p.error is None), None)
     if metric is None:

@@ -11,6 +11,7 @@ reference outputs, and can run it on an emulated Cortex-M4F (tinyml_lab.bundle).
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import threading
@@ -25,7 +26,7 @@ from . import _engine
 from ._widget_base import TinyMLWidget
 from .arrays import check_features, decode_array, encode_array, input_count, require_rows
 from .bundle import APT_PACKAGES, Bundle, HarnessRun, ToolchainError, run_in_qemu, write_bundle
-from .convert import ConvertedModel, compile_options, reference_outputs
+from .convert import ConvertedModel, compile_options, option_label, reference_outputs
 from .errors import InvalidInputError, TinyMLError
 from .readers import model_to_ir
 
@@ -96,32 +97,64 @@ def _vector_rows(n_rows: int, n_vectors: Any) -> np.ndarray:
     return np.linspace(0, n_rows - 1, n).astype(np.int64) if n > 1 else np.zeros(1, dtype=np.int64)
 
 
+def _arrays_as_buffers(value: Any, _widget: Any = None) -> Any:
+    """The widget state of an IR or of test rows: each encoded array's bytes as a binary buffer
+    (ipywidgets sends bytes beside the JSON) instead of base64 text inside it, a quarter
+    less to send and no megabytes of text for the browser to parse (src/widgets/inspector.ts
+    reads them back)."""
+    if isinstance(value, dict):
+        if isinstance(value.get("data"), str) and "dtype" in value and "shape" in value:
+            return {**value, "data": memoryview(base64.b64decode(value["data"]))}
+        return {key: _arrays_as_buffers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_arrays_as_buffers(item) for item in value]
+    return value
+
+
+def _arrays_from_buffers(value: Any, _widget: Any = None) -> Any:
+    """Inverse of _arrays_as_buffers: what the browser sends back, in the IR's base64 form."""
+    if isinstance(value, dict):
+        if isinstance(value.get("data"), (bytes, memoryview)) and "dtype" in value:
+            return {**value, "data": base64.b64encode(value["data"]).decode("ascii")}
+        return {key: _arrays_from_buffers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_arrays_from_buffers(item) for item in value]
+    return value
+
+
+#: the sync options of the traits that hold encoded arrays
+_BINARY = {"sync": True, "to_json": _arrays_as_buffers, "from_json": _arrays_from_buffers}
+
+
 class Inspector(TinyMLWidget):
     """Model structure, C header, flash/RAM estimate and device-vs-reference agreement."""
 
     _model_name = Unicode("InspectorModel").tag(sync=True)
     _view_name = Unicode("InspectorView").tag(sync=True)
 
-    ir = Dict().tag(sync=True)
+    ir = Dict().tag(**_BINARY)
     options = Dict().tag(sync=True)
     #: {"x": float32 [n_rows, n_features], "reference": {...}} in the IR's array encoding.
-    data = Dict().tag(sync=True)
+    data = Dict().tag(**_BINARY)
     #: Written by the browser after it ran the C runtime: rate, confusion, disagreeing rows.
     agreement = Dict().tag(sync=True)
     #: Last export, for the widget's status line.
     export_status = Unicode("").tag(sync=True)
     #: Whether the kernel can run a bundle in QEMU (the widget offers it only then).
     can_run_bundle = Bool(False).tag(sync=True)
+    #: The target profile the verdict line answers for ("does it fit?"); the widget's picker sets it.
+    target = Unicode("cortex-m4f").tag(sync=True)
 
     def __init__(self, model: Any, X_test: Any, y_test: Any = None, *, name: str = "model",
                  dtype: str = "float32", strategy: str = "tables", leaf_dtype: str = "float32",
-                 calibration: Any = None, X_train: Any = None, y_train: Any = None, **kwargs: Any):
+                 calibration: Any = None, X_train: Any = None, y_train: Any = None,
+                 target: str = "cortex-m4f", **kwargs: Any):
         # calibration: representative rows for an int8 network (else the widget uses X_test);
         # X_train / y_train: training data of the models that keep it private (see convert)
         ir = model_to_ir(model, X_train, y_train)
         options = compile_options(name, dtype, strategy=strategy, leaf_dtype=leaf_dtype,
                                   calibration=calibration, n_features=input_count(ir))
-        super().__init__(ir=ir, options=options, can_run_bundle=not missing_qemu_tools(), **kwargs)
+        super().__init__(ir=ir, options=options, can_run_bundle=not missing_qemu_tools(), target=target, **kwargs)
         self._model = model
         self._bundle_thread: threading.Thread | None = None
         self._accepts_nan: bool | None = None
@@ -203,12 +236,10 @@ class Inspector(TinyMLWidget):
         return ExportedBundle(bundle, self._option_label(converted), len(rows))
 
     def _option_label(self, converted: ConvertedModel) -> str:
-        """The option as the trade-off table names it (optionLabel in src/core/tradeoff.ts)."""
-        feature_type = converted.options["featureType"]
-        if self.ir.get("family") != "tree_ensemble":
-            return feature_type
-        leaves = {"uint8": " · u8 leaves", "int16": " · i16 leaves"}.get(converted.options["leafType"], "")
-        return f"{feature_type} · {converted.strategy}{leaves}"
+        """The option as the trade-off table names it (the family's optionLabel, through the engine)."""
+        options = converted.options
+        return option_label(_engine.call("exportOptions", self.ir), options["featureType"], converted.strategy,
+                            options["leafType"])
 
     def _export_bundle_from_widget(self, content: dict[str, Any]) -> None:
         """The button: writes the bundle now, runs QEMU (seconds) in a thread so the kernel

@@ -369,7 +369,8 @@ export function estimate(irJson: string, optionsJson: string, budgetsJson = '{}'
 
 /**
  * exportOptions(irJson): the export options the compiler offers this model, as the Inspector
- * and the sweep list them: {feature_types, strategies, leaf_types}, and whether rows with NaN
+ * and the sweep list them: {feature_types, strategies, leaf_types}, each combination's name
+ * (labels, keyed "feature/strategy/leaf": one naming function for every view), and whether rows with NaN
  * may be run (accepts_nan). Strategies are the code
  * forms ("auto" is a choice between them, not a form of its own).
  */
@@ -381,9 +382,25 @@ export function exportOptions(irJson: string): string {
       feature_types: offered.featureTypes,
       strategies: offered.strategies,
       leaf_types: offered.leafTypes,
+      // the name of each option, as the Inspector's table, the sweep and Python show it
+      labels: Object.fromEntries(
+        offered.featureTypes.flatMap(featureType =>
+          offered.strategies.flatMap(strategy =>
+            offered.leafTypes.map(leafType => [
+              optionKey(featureType, strategy, leafType),
+              familyOf(ir).optionLabel({ featureType, strategy, leafType })
+            ])
+          )
+        )
+      ),
       accepts_nan: acceptsNaN(ir)
     };
   });
+}
+
+/** The key of an option in exportOptions' labels: "int16/tables/uint8" (tinyml_lab.convert.option_label reads it). */
+function optionKey(featureType: string, strategy: string, leafType: string): string {
+  return `${featureType}/${strategy}/${leafType}`;
 }
 
 /** checkModelName(nameJson): {} when the name is a usable header name, else the error why not. */

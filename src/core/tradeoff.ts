@@ -12,6 +12,7 @@ import {
   lowerParsed,
   runOnDevice
 } from './compile';
+import { estimateSize } from './estimate/model';
 import { familyOf } from './families/registry';
 import { FeatureType, LeafType, Strategy } from './options';
 
@@ -71,7 +72,8 @@ export function evaluateTradeoffs(
       const report = compareWithReference(model, run, reference, x);
       const instructions = family.estimatedInstructions?.(model);
       return offered.strategies.map(strategy => {
-        const size = family.size(model, strategy);
+        // the model with its feature stage, as the compiled model's size (the summary) counts it
+        const size = estimateSize(model, strategy);
         return {
           featureType,
           strategy,

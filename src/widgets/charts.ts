@@ -17,39 +17,51 @@ export interface Figure {
 }
 
 /**
- * JupyterLab's theme colours, as CSS variables: figure specs name them and plotFigure puts in
+ * JupyterLab's theme colours, as CSS variables: figure specs name them and Plots (plotly.ts) puts in
  * their values where it draws (Plotly takes no var()), again when the user changes the theme.
  */
 export const THEME = {
-  text: 'var(--jp-ui-font-color1)',
+  text: 'var(--jp-ui-font-color0)',
   muted: 'var(--jp-ui-font-color2)',
   grid: 'var(--jp-border-color2)',
   axis: 'var(--jp-border-color1)',
+  /** The notebook output's background, behind and inside every chart. */
   background: 'var(--jp-layout-color0)',
-  highlight: 'var(--jp-layout-color2)'
+  /** Hover labels: a panel a step apart from the background. */
+  panel: 'var(--jp-layout-color1)',
+  highlight: 'var(--jp-layout-color2)',
+  /** The selected option, the many end of a colour scale. */
+  brand: 'var(--jp-brand-color1)',
+  error: 'var(--jp-error-color1)'
 };
 
-/** Text, axis and legend colours of every figure that sets none of its own (a Plotly template). */
+/** Text, axes, backgrounds, hover labels and tool bar of every figure that sets none of its own (a Plotly template). */
 export const THEME_TEMPLATE = {
   layout: {
     font: { color: THEME.text },
+    paper_bgcolor: THEME.background,
+    plot_bgcolor: THEME.background,
     xaxis: { gridcolor: THEME.grid, linecolor: THEME.axis, zerolinecolor: THEME.axis, tickcolor: THEME.axis },
     yaxis: { gridcolor: THEME.grid, linecolor: THEME.axis, zerolinecolor: THEME.axis, tickcolor: THEME.axis },
-    legend: { font: { color: THEME.text } }
+    legend: { font: { color: THEME.text } },
+    hoverlabel: { bgcolor: THEME.panel, bordercolor: THEME.axis, font: { color: THEME.text } },
+    modebar: { bgcolor: 'rgba(0,0,0,0)', color: THEME.muted, activecolor: THEME.brand }
   }
 };
 
+/** Height of the strip above the title where Plotly's tool bar sits (it never covers the title). */
+export const MODEBAR_STRIP = 28;
+
 const BASE_LAYOUT = {
-  height: 260,
-  margin: { l: 55, r: 15, t: 40, b: 45 },
-  font: { size: 11 },
-  paper_bgcolor: 'rgba(0,0,0,0)',
-  plot_bgcolor: 'rgba(0,0,0,0)'
+  height: 280,
+  margin: { l: 55, r: 15, t: MODEBAR_STRIP + 38, b: 45 },
+  font: { size: 11 }
 };
 
 /** A figure's layout: the shared size, margins and font, its title (and a smaller subtitle line). */
 export function layout(title: string, extra: Record<string, unknown>, subtitle?: string): Record<string, unknown> {
-  const text = { text: title, font: { size: 13 } };
+  // The title hangs from the top of the figure, below the tool bar's strip.
+  const text = { text: title, font: { size: 13 }, y: 1, yref: 'container', yanchor: 'top', pad: { t: MODEBAR_STRIP } };
   return {
     ...BASE_LAYOUT,
     title: subtitle === undefined ? text : { ...text, subtitle: { text: subtitle, font: { size: 11 } } },
@@ -85,7 +97,7 @@ export function scoreDistributionFigure(
       type: 'histogram',
       name: 'all rows (reference)',
       x: Array.from(reference.values),
-      marker: { color: 'rgba(0,0,0,0)', line: { color: '#444', width: 1 } }
+      marker: { color: 'rgba(0,0,0,0)', line: { color: THEME.text, width: 1 } }
     });
   }
   return {
@@ -96,7 +108,15 @@ export function scoreDistributionFigure(
       xaxis: { title: { text: 'score_samples' } },
       yaxis: { title: { text: 'rows' } },
       shapes: [
-        { type: 'line', x0: offset, x1: offset, yref: 'paper', y0: 0, y1: 1, line: { dash: 'dash', color: '#c00' } }
+        {
+          type: 'line',
+          x0: offset,
+          x1: offset,
+          yref: 'paper',
+          y0: 0,
+          y1: 1,
+          line: { dash: 'dash', color: THEME.error }
+        }
       ],
       annotations: [{ x: offset, yref: 'paper', y: 1, text: 'threshold', showarrow: false, yanchor: 'bottom' }]
     })
@@ -130,7 +150,8 @@ export function agreementFigures(
   deviceValues: ArrayLike<number>,
   referenceValues: ArrayLike<number> | null,
   referenceClasses: ArrayLike<number> | null,
-  valuesPerRow: number
+  valuesPerRow: number,
+  library = 'scikit-learn'
 ): Figure[] {
   const figures: Figure[] = [];
   if (report.classes?.confusion) {
@@ -143,8 +164,11 @@ export function agreementFigures(
           z: confusion,
           x: classNames,
           y: classNames,
-          colorscale: 'Blues',
-          reversescale: true, // many rows: dark
+          // from the background (no rows) to the theme's blue (many rows), in light and dark
+          colorscale: [
+            [0, THEME.background],
+            [1, THEME.brand]
+          ],
           showscale: false,
           text: confusion.map(row => row.map(String)),
           texttemplate: '%{text}',
@@ -153,7 +177,7 @@ export function agreementFigures(
       ],
       layout: layout('Device vs reference class', {
         xaxis: { title: { text: 'device (C runtime, WebAssembly)' }, type: 'category' },
-        yaxis: { title: { text: 'reference (scikit-learn)' }, type: 'category', autorange: 'reversed' }
+        yaxis: { title: { text: `reference (${library})` }, type: 'category', autorange: 'reversed' }
       })
     });
   }
@@ -181,7 +205,7 @@ export function agreementFigures(
         { type: 'scatter', mode: 'lines', name: 'y = x', x: [lo, hi], y: [lo, hi], line: { dash: 'dot', width: 1 } }
       ],
       layout: layout(`Device vs reference ${what}`, {
-        xaxis: { title: { text: 'reference (scikit-learn)' } },
+        xaxis: { title: { text: `reference (${library})` } },
         yaxis: { title: { text: 'device (C runtime)' } },
         showlegend: false
       })
@@ -198,47 +222,84 @@ export function formatBytes(bytes: number): string {
 }
 
 /** The measure of agreement shown against size: label agreement, or RMSE for regressors. */
-export function agreementMeasure(report: AgreementReport): { value: number; name: string } {
+export function agreementMeasure(report: AgreementReport, library = 'scikit-learn'): { value: number; name: string } {
   if (report.classes) {
-    return { value: 100 * report.classes.rate, name: 'label agreement with scikit-learn (%)' };
+    return { value: 100 * report.classes.rate, name: `label agreement with ${library} (%)` };
   }
-  return { value: report.values?.rmse ?? 0, name: 'RMSE against scikit-learn' };
+  return { value: report.values?.rmse ?? 0, name: `RMSE against ${library}` };
 }
 
-/** Flash against agreement, one point per export option; clicking a point selects it. */
+/**
+ * The y range of the agreement axis: fitted to the points with a little room, never above
+ * 100% nor below 0% (an axis of 99-101% around points all at 100% says nothing true).
+ */
+export function agreementRange(values: number[], isPercent: boolean): [number, number] {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const pad = isPercent ? Math.max(0.15 * (hi - lo), 0.5) : Math.max(0.15 * (hi - lo), 0.1 * Math.abs(hi), 1e-9);
+  const bottom = Math.max(0, lo - pad);
+  return [bottom, isPercent ? Math.min(100, hi + pad) : hi + pad];
+}
+
+/**
+ * Flash against agreement, one point per export option (in the table's order); clicking a
+ * point selects it. Names show on hover, not as labels (a dozen options crowd at 450 px);
+ * the selected option is the large diamond, named in the subtitle.
+ */
 export function tradeoffFigure(
   points: TradeoffPoint[],
   current: string,
-  select: (point: TradeoffPoint) => void
+  select: (point: TradeoffPoint) => void,
+  library = 'scikit-learn'
 ): Figure {
-  const measures = points.map(p => agreementMeasure(p.report));
-  // Room on both sides so that the point labels stay inside the plot.
+  const measures = points.map(p => agreementMeasure(p.report, library));
   const lo = Math.min(...points.map(p => p.flashBytes));
   const hi = Math.max(...points.map(p => p.flashBytes));
-  const pad = Math.max(0.2 * (hi - lo), 0.05 * hi, 1);
+  const pad = Math.max(0.08 * (hi - lo), 0.03 * hi, 1);
+  const isPercent = points[0]?.report.classes !== undefined && points[0]?.report.classes !== null;
+  const selected = points.find(p => p.label === current);
   return {
     id: 'tradeoff',
     data: [
       {
         type: 'scatter',
-        mode: 'markers+text',
+        mode: 'markers',
         x: points.map(p => p.flashBytes),
         y: measures.map(m => m.value),
         text: points.map(p => (p.label === current ? `${p.label} (selected)` : p.label)),
-        textposition: 'top center',
-        customdata: points.map(p => formatBytes(p.ramBytes)),
-        hovertemplate: '%{text}<br>flash %{x} B<br>RAM %{customdata}<br>%{y}<extra></extra>',
+        customdata: points.map(p => [formatBytes(p.flashBytes), formatBytes(p.ramBytes)]),
+        hovertemplate: `<b>%{text}</b><br>flash %{customdata[0]}, RAM %{customdata[1]}<br>%{y${
+          isPercent ? ':.2f}%' : ':.3g}'
+        }<extra></extra>`,
+        // points at 100% sit on the axis' top edge: drawn whole, not cut
+        cliponaxis: false,
         marker: {
-          size: points.map(p => (p.label === current ? 16 : 11)),
-          symbol: points.map(p => (p.label === current ? 'diamond' : 'circle'))
+          size: points.map(p => (p.label === current ? 16 : 10)),
+          symbol: points.map(p => (p.label === current ? 'diamond' : 'circle')),
+          color: points.map(p => (p.label === current ? THEME.brand : THEME.muted)),
+          line: { width: 1, color: THEME.background }
         }
       }
     ],
-    layout: layout('Size vs agreement per option (click to select)', {
-      xaxis: { title: { text: 'estimated flash (bytes)' }, range: [lo - pad, hi + pad] },
-      yaxis: { title: { text: measures[0]?.name ?? '' } },
-      showlegend: false
-    }),
+    layout: layout(
+      'Size vs agreement per option (click to select)',
+      {
+        xaxis: { title: { text: 'estimated flash (bytes)' }, range: [lo - pad, hi + pad] },
+        yaxis: {
+          title: { text: measures[0]?.name ?? '' },
+          range: agreementRange(
+            measures.map(m => m.value),
+            isPercent
+          )
+        },
+        showlegend: false,
+        hovermode: 'closest',
+        // a click picks the point under the cursor, not a neighbour 20 px away
+        hoverdistance: 8,
+        margin: { ...BASE_LAYOUT.margin, t: BASE_LAYOUT.margin.t + 14 }
+      },
+      selected ? `◆ ${selected.label}: ${formatBytes(selected.flashBytes)} flash` : undefined
+    ),
     onPointClick: index => select(points[index])
   };
 }

@@ -3,7 +3,7 @@
  * with the per-frame device-reference difference, and the event score with its thresholds.
  * Pure functions of a FeatureViewResult, so jest can check them; Plotly renders in the browser.
  */
-import { Figure } from './charts';
+import { Figure, THEME } from './charts';
 import { Event, FeatureParams, FeatureViewResult, eventSpan, sampleTime } from '../core/features/view';
 
 const DEVICE_COLOR = '#1f77b4';
@@ -256,7 +256,7 @@ export function scoreFigure(result: FeatureViewResult): Figure {
       x1: 1,
       y0: value,
       y1: value,
-      line: { dash: 'dash', width: 1, color: '#c00' }
+      line: { dash: 'dash', width: 1, color: THEME.error }
     },
     note: {
       xref: 'paper',
@@ -266,7 +266,7 @@ export function scoreFigure(result: FeatureViewResult): Figure {
       yanchor: 'bottom',
       text: `${text} ${value.toPrecision(4)}`,
       showarrow: false,
-      font: { color: '#c00' }
+      font: { color: THEME.error }
     }
   });
   const thresholds = [threshold(params.on, 'on'), threshold(params.off, 'off')];

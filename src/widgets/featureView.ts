@@ -8,7 +8,7 @@ import { DOMWidgetModel, DOMWidgetView, ISerializers } from '@jupyter-widgets/ba
 
 import { MODULE_NAME, MODULE_VERSION } from '../version';
 import { FeatureViewPanel } from './featurePanel';
-import { plotFigure } from './plotly';
+import { Plots } from './plotly';
 
 export class FeatureViewModel extends DOMWidgetModel {
   defaults() {
@@ -40,11 +40,12 @@ export class FeatureViewModel extends DOMWidgetModel {
 
 export class FeatureViewView extends DOMWidgetView {
   private panel!: FeatureViewPanel;
+  private readonly plots = new Plots();
   private renderCount = 0;
 
   render(): void {
     this.panel = new FeatureViewPanel({
-      plot: plotFigure,
+      plot: this.plots.draw,
       reportDevice: device => {
         this.model.set('device', device);
         this.model.save_changes();
@@ -65,6 +66,7 @@ export class FeatureViewView extends DOMWidgetView {
     const count = ++this.renderCount;
     await Promise.resolve();
     if (count === this.renderCount) {
+      this.plots.purge();
       await this.panel.render({
         signal: this.model.get('signal'),
         params: this.model.get('params'),
@@ -72,5 +74,10 @@ export class FeatureViewView extends DOMWidgetView {
         reference: this.model.get('reference')
       });
     }
+  }
+
+  remove(): void {
+    this.plots.dispose();
+    super.remove();
   }
 }

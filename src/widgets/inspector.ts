@@ -5,8 +5,9 @@
 import { DOMWidgetModel, DOMWidgetView, ISerializers } from '@jupyter-widgets/base';
 
 import { MODULE_NAME, MODULE_VERSION } from '../version';
+import { buffersAsBytes } from './buffers';
 import { InspectorPanel, InspectorState } from './panel';
-import { plotFigure } from './plotly';
+import { Plots } from './plotly';
 
 export class InspectorModel extends DOMWidgetModel {
   defaults() {
@@ -23,11 +24,16 @@ export class InspectorModel extends DOMWidgetModel {
       data: {},
       agreement: {},
       export_status: '',
-      can_run_bundle: false
+      can_run_bundle: false,
+      target: 'cortex-m4f'
     };
   }
 
-  static serializers: ISerializers = { ...DOMWidgetModel.serializers };
+  static serializers: ISerializers = {
+    ...DOMWidgetModel.serializers,
+    ir: { deserialize: buffersAsBytes },
+    data: { deserialize: buffersAsBytes }
+  };
 
   static model_name = 'InspectorModel';
   static model_module = MODULE_NAME;
@@ -39,11 +45,17 @@ export class InspectorModel extends DOMWidgetModel {
 
 export class InspectorView extends DOMWidgetView {
   private panel!: InspectorPanel;
+  private readonly plots = new Plots();
   private renderCount = 0;
 
   render(): void {
     this.panel = new InspectorPanel({
-      plot: plotFigure,
+      plot: this.plots.draw,
+      clearPlots: () => this.plots.purge(),
+      setTarget: target => {
+        this.model.set('target', target);
+        this.model.save_changes();
+      },
       setOptions: options => {
         this.model.set('options', { ...this.model.get('options'), ...options });
         this.model.save_changes();
@@ -59,7 +71,7 @@ export class InspectorView extends DOMWidgetView {
     this.el.appendChild(this.panel.node);
     this.listenTo(
       this.model,
-      'change:ir change:options change:data change:can_run_bundle',
+      'change:ir change:options change:data change:can_run_bundle change:target',
       () => void this.update_panel()
     );
     this.listenTo(this.model, 'change:export_status', () =>
@@ -75,10 +87,17 @@ export class InspectorView extends DOMWidgetView {
       ir: this.model.get('ir'),
       options: this.model.get('options'),
       data: this.model.get('data'),
-      bundleRunnable: this.model.get('can_run_bundle') === true
+      bundleRunnable: this.model.get('can_run_bundle') === true,
+      target: this.model.get('target')
     };
     if (count === this.renderCount) {
       await this.panel.render(state);
     }
+  }
+
+  remove(): void {
+    // Plotly's resize listeners and the theme observer would outlive the view otherwise.
+    this.plots.dispose();
+    super.remove();
   }
 }

@@ -4,7 +4,9 @@ const LIBRARIES: Record<string, string> = {
   xgboost: 'XGBoost',
   lightgbm: 'LightGBM',
   keras: 'Keras',
-  tensorflow: 'Keras'
+  tensorflow: 'Keras',
+  // a .tflite file: its reference outputs come from TensorFlow Lite Micro's interpreter
+  tflite: 'TensorFlow Lite Micro'
 };
 
 /** The library of an IR's estimator ("xgboost.XGBClassifier" -> "XGBoost"); else its first part. */

@@ -15,6 +15,8 @@ import {
   exportOptions
 } from '../core/compile';
 import { RUNTIME_BEGIN_MARKER, RUNTIME_END_MARKER } from '../core/emit/frame';
+import { TARGETS } from '../core/estimate/profiles';
+import { TargetEstimate, estimateForTarget } from '../core/estimate/targets';
 import { inputCount } from '../core/features/stage';
 import { decodeArray } from '../core/ir/encoding';
 import { CompileOptions, FeatureType, LeafType, STRATEGIES, resolveOptions } from '../core/options';
@@ -28,7 +30,7 @@ import {
   sizeFigure,
   tradeoffFigure
 } from './charts';
-import { element } from './dom';
+import { element, scrollBox } from './dom';
 import { referenceLibrary } from './library';
 import { SummaryItem, viewOf } from './families';
 import { targetsTable } from './targetsTable';
@@ -40,6 +42,8 @@ export interface InspectorState {
   data: { x?: unknown; reference?: Record<string, unknown> };
   /** The kernel has qemu-system-arm and arm-none-eabi-gcc: a bundle can run on an emulated M4F. */
   bundleRunnable?: boolean;
+  /** The target profile the verdict answers for (src/core/estimate/profiles.ts ids); Cortex-M4F by default. */
+  target?: string;
 }
 
 /** "Export bundle": where, how many test vectors, and whether to run it in QEMU. */
@@ -55,6 +59,10 @@ export const DEFAULT_BUNDLE_VECTORS = 40;
 export interface PanelCallbacks {
   /** Renders a Plotly figure into a container. */
   plot(container: HTMLElement, figure: Figure): Promise<void> | void;
+  /** Removes every figure plot() drew (called before the panel draws anew). */
+  clearPlots?(): void;
+  /** The user picked another target for the verdict. */
+  setTarget?(target: string): void;
   /** The user picked another feature type or code strategy. */
   setOptions(options: Partial<Pick<CompileOptions, 'featureType' | 'strategy' | 'leafType'>>): void;
   /** The user asked the kernel to write the header to a file. */
@@ -109,6 +117,47 @@ function currentLabel(model: CompiledModel): string {
   return optionLabel(model, model.options.featureType, model.strategy, model.options.leafType);
 }
 
+/** The target the verdict answers for unless the user picks another (the size estimates' own). */
+export const DEFAULT_TARGET = 'cortex-m4f';
+
+/** "✓ agrees with scikit-learn on 171 of 171 rows (100.00%)", or where and how far it does not. */
+export function agreementVerdict(
+  report: AgreementReport,
+  library: string,
+  nRows: number
+): { ok: boolean; text: string } {
+  if (report.classes) {
+    const { nAgree, nRows, rate } = report.classes;
+    const ok = nAgree === nRows;
+    return {
+      ok,
+      text: `${ok ? '✓ agrees' : '✗ differs'} with ${library} on ${ok ? nRows : nRows - nAgree} of ${nRows} rows (${percent(rate)} agree)`
+    };
+  }
+  if (report.values) {
+    const { maxAbsError, nonFinite } = report.values;
+    const ok = nonFinite === 0;
+    return {
+      ok,
+      text: `${ok ? '≈' : '✗'} ${library}'s values within ${maxAbsError.toExponential(2)} on ${nRows} rows${ok ? '' : ` (${nonFinite} not finite)`}`
+    };
+  }
+  return { ok: true, text: `no reference from ${library} to compare with` };
+}
+
+/** "✓ fits Cortex-M4F: flash 1.3 KiB of 512 KiB, RAM 48 B of 128 KiB", or what does not fit. */
+export function fitVerdict(estimate: TargetEstimate, targetId: string): { ok: boolean; text: string } {
+  const profile = TARGETS.find(t => t.id === targetId)!;
+  const part = profile.examplePart.split(' (')[0];
+  const flash = `flash ${formatBytes(estimate.flashBytes)} ${estimate.fitsFlash ? 'of' : '>'} ${formatBytes(estimate.flashBudget)}`;
+  const ram = `RAM ${formatBytes(estimate.ramBytes)} ${estimate.fitsRam ? 'of' : '>'} ${formatBytes(estimate.ramBudget)}`;
+  if (estimate.fits) {
+    return { ok: true, text: `✓ fits ${profile.name} (${part}): ${flash}, ${ram}` };
+  }
+  const over = [estimate.fitsFlash ? '' : flash, estimate.fitsRam ? '' : ram].filter(Boolean).join(', ');
+  return { ok: false, text: `✗ does not fit ${profile.name} (${part}): ${over}` };
+}
+
 export class InspectorPanel {
   readonly node: HTMLElement;
   private readonly body: HTMLElement;
@@ -136,6 +185,7 @@ export class InspectorPanel {
 
   /** Rebuilds the whole panel; returns what it computed, or null after showing an error. */
   async render(state: InspectorState): Promise<PanelResult | null> {
+    this.callbacks.clearPlots?.();
     this.body.replaceChildren();
     let result: PanelResult;
     try {
@@ -146,11 +196,22 @@ export class InspectorPanel {
     }
     const { model, run, report, tradeoffs, reference } = result;
     this.bundleRunnable = state.bundleRunnable === true;
-    this.body.append(this.toolbar(model), this.summary(model, report), ...this.warnings(model, report));
-    this.body.append(this.tradeoffTable(model, tradeoffs));
-    this.body.appendChild(targetsTable(tradeoffs, currentLabel(model)));
+    const target = TARGETS.find(t => t.id === state.target) ?? TARGETS.find(t => t.id === DEFAULT_TARGET)!;
+    // What a person asks first, then the options, then the details and the charts.
+    const unknownTarget =
+      state.target && state.target !== target.id
+        ? [`unknown target "${state.target}": use one of ${TARGETS.map(t => t.id).join(', ')} (showing ${target.name})`]
+        : [];
+    this.body.append(
+      this.toolbar(model),
+      this.verdict(model, report, run.nRows, target.id),
+      ...this.warnings(model, report, unknownTarget)
+    );
+    this.body.append(scrollBox(this.tradeoffTable(model, tradeoffs)), this.summary(model, report));
+    this.body.appendChild(targetsTable(tradeoffs, currentLabel(model), target.id));
     const view = viewOf(model);
     this.body.append(...(view.sections?.(model, result.analysis) ?? []));
+    const library = referenceLibrary(model.ir.estimator);
 
     const figures: Figure[] = [
       ...view.structureFigures(model, result.analysis),
@@ -158,14 +219,15 @@ export class InspectorPanel {
         ? [scoreDistributionFigure(run, reference, model.ir.offset)]
         : []),
       sizeFigure(model.size),
-      tradeoffFigure(tradeoffs, currentLabel(model), point => this.select(point)),
+      tradeoffFigure(tradeoffs, currentLabel(model), point => this.select(point), library),
       ...agreementFigures(
         report,
         model.ir.classes.map(String),
         run.values,
         reference.values,
         reference.classes,
-        deviceValueCount(model)
+        deviceValueCount(model),
+        library
       )
     ];
     const grid = element('div', 'tml-charts');
@@ -274,11 +336,40 @@ export class InspectorPanel {
   }
 
   /**
+   * The one line that answers "does it agree, and does it fit my target?": the agreement
+   * with the reference library on the user's rows, then flash and RAM of the selected option
+   * against the target's budget (what does not fit and by how much), with the target to pick.
+   */
+  private verdict(model: CompiledModel, report: AgreementReport, nRows: number, targetId: string): HTMLElement {
+    const line = element('div', 'tml-verdict');
+    line.setAttribute('role', 'status');
+    const library = referenceLibrary(model.ir.estimator);
+    const agreement = agreementVerdict(report, library, nRows);
+    const fit = fitVerdict(estimateForTarget(model, targetId), targetId);
+    line.classList.add(agreement.ok && fit.ok ? 'tml-verdict-ok' : 'tml-verdict-warn');
+    const select = element('select', 'tml-verdict-target');
+    select.title = 'the target the verdict and the per-target table answer for';
+    for (const profile of TARGETS) {
+      const option = element('option', '', profile.name);
+      option.value = profile.id;
+      option.selected = profile.id === targetId;
+      select.appendChild(option);
+    }
+    select.addEventListener('change', () => this.callbacks.setTarget?.(select.value));
+    line.append(
+      element('span', `tml-verdict-agreement ${agreement.ok ? 'tml-ok' : 'tml-not-ok'}`, agreement.text),
+      element('span', `tml-verdict-fit ${fit.ok ? 'tml-ok' : 'tml-not-ok'}`, fit.text),
+      select
+    );
+    return line;
+  }
+
+  /**
    * What this option may have lost and why (int8 calibration, fixed-point leaves), and device
    * values that came out NaN or infinite: shown right under the summary, never only in a log.
    */
-  private warnings(model: CompiledModel, report: AgreementReport): HTMLElement[] {
-    const lines = [...(model.warnings ?? [])];
+  private warnings(model: CompiledModel, report: AgreementReport, extra: string[] = []): HTMLElement[] {
+    const lines = [...extra, ...(model.warnings ?? [])];
     if (report.values && report.values.nonFinite > 0) {
       lines.push(
         `the device gave ${report.values.nonFinite} NaN or infinite value(s) on ${report.values.nonFiniteRows.length} ` +
@@ -403,9 +494,10 @@ export class InspectorPanel {
     const box = element('div', 'tml-summary');
     const view = viewOf(model);
     const items: SummaryItem[] = view.summary(model);
+    const sizedOn = TARGETS.find(t => t.id === model.size.target)?.name ?? model.size.target;
     items.push(
-      ['flash (est.)', formatBytes(model.size.flashBytes), 'tml-stat-flash'],
-      ['RAM (est.)', formatBytes(model.size.ramBytes), 'tml-stat-ram']
+      [`flash on ${sizedOn} (est.)`, formatBytes(model.size.flashBytes), 'tml-stat-flash'],
+      [`RAM on ${sizedOn} (est.)`, formatBytes(model.size.ramBytes), 'tml-stat-ram']
     );
     const library = referenceLibrary(model.ir.estimator);
     if (report.classes) {

@@ -1,13 +1,21 @@
 /** Plotly, loaded on first use only (it is large): shared by the widgets that draw charts. */
 import { Figure, THEME_TEMPLATE } from './charts';
 
-type PlotlyModule = { react(el: HTMLElement, data: unknown[], layout: unknown, config?: unknown): Promise<unknown> };
+type PlotlyModule = {
+  react(el: HTMLElement, data: unknown[], layout: unknown, config?: unknown): Promise<unknown>;
+  purge(el: HTMLElement): void;
+};
 
 let plotlyPromise: Promise<PlotlyModule> | null = null;
+/** Plotly once loaded: purging needs it synchronously. */
+let plotly: PlotlyModule | null = null;
 
 export function loadPlotly(): Promise<PlotlyModule> {
   if (!plotlyPromise) {
-    plotlyPromise = import('plotly.js-cartesian-dist-min').then(m => (m.default ?? m) as PlotlyModule);
+    plotlyPromise = import('plotly.js-cartesian-dist-min').then(m => {
+      plotly = (m.default ?? m) as PlotlyModule;
+      return plotly;
+    });
   }
   return plotlyPromise;
 }
@@ -43,52 +51,96 @@ export function resolveCssVariables<T>(value: T, lookup: (name: string) => strin
   return value;
 }
 
-/** Each drawn container's figure: drawn again in the new theme's colours when JupyterLab's theme changes. */
-const drawn = new WeakMap<HTMLElement, Figure>();
-let themeObserver: MutationObserver | null = null;
+/** Plotly's config for every chart: no logo, fits its container, no selection tools (nothing selects). */
+const PLOT_CONFIG = {
+  displaylogo: false,
+  responsive: true,
+  modeBarButtonsToRemove: ['select2d', 'lasso2d']
+};
 
-async function draw(container: HTMLElement, figure: Figure): Promise<void> {
-  const Plotly = await loadPlotly();
-  const style = getComputedStyle(container);
-  const lookup = (name: string): string => style.getPropertyValue(name);
-  const themed = resolveCssVariables({ template: THEME_TEMPLATE, ...figure.layout }, lookup);
-  await Plotly.react(container, resolveCssVariables(figure.data, lookup), themed, {
-    displaylogo: false,
-    responsive: true
-  });
-  // What the UI tests wait for after a theme change: the colours of this theme are in.
-  container.dataset.plotTheme = document.body.dataset.jpThemeLight === 'false' ? 'dark' : 'light';
+/** Which JupyterLab theme the page shows now (JupyterLab sets the attribute with the theme's CSS). */
+function currentTheme(): 'light' | 'dark' {
+  return document.body.dataset.jpThemeLight === 'false' ? 'dark' : 'light';
 }
 
-function watchTheme(): void {
-  if (themeObserver || typeof MutationObserver === 'undefined') {
-    return;
+/**
+ * The Plotly charts of one widget view. It draws figure specs in the theme's colours, draws
+ * them again when JupyterLab's theme changes while the widget is open, and purges them
+ * (Plotly's window resize listener, its event handlers, its DOM and data) before the view
+ * draws anew and when the view is disposed: a widget switched ten times holds one set of plots.
+ */
+export class Plots {
+  private readonly figures = new Map<HTMLElement, Figure>();
+  private themeObserver: MutationObserver | null = null;
+
+  /** Draws a figure spec into a container; a figure's onPointClick gets its clicks. */
+  readonly draw = async (container: HTMLElement, figure: Figure): Promise<void> => {
+    const height = figure.layout.height;
+    if (typeof height === 'number') {
+      // A responsive plot re-measures its container on a window resize: keep the figure's height.
+      container.style.minHeight = `${height}px`;
+    }
+    this.figures.set(container, figure);
+    this.watchTheme();
+    await this.render(container, figure);
+    const onPointClick = figure.onPointClick;
+    if (onPointClick && this.figures.get(container) === figure) {
+      // Plotly adds an event emitter to the container it draws into; purge removes it.
+      (container as unknown as PlotlyElement).on('plotly_click', event => onPointClick(event.points[0].pointIndex));
+    }
+  };
+
+  /** How many charts this view holds now (what the UI tests count across switches). */
+  get size(): number {
+    return this.figures.size;
   }
-  // JupyterLab sets these once the new theme's CSS is loaded.
-  themeObserver = new MutationObserver(() => {
-    document.querySelectorAll<HTMLElement>('[data-plot-theme]').forEach(container => {
-      const figure = drawn.get(container);
-      if (figure) {
-        void draw(container, figure);
+
+  /** Removes every chart drawn so far, with Plotly's listeners and data. */
+  purge(): void {
+    if (this.figures.size === 0 || !plotly) {
+      this.figures.clear();
+      return;
+    }
+    for (const container of this.figures.keys()) {
+      plotly.purge(container);
+    }
+    this.figures.clear();
+  }
+
+  /** purge, and stop listening to theme changes. */
+  dispose(): void {
+    this.purge();
+    this.themeObserver?.disconnect();
+    this.themeObserver = null;
+  }
+
+  private async render(container: HTMLElement, figure: Figure): Promise<void> {
+    const Plotly = await loadPlotly();
+    if (this.figures.get(container) !== figure) {
+      return; // purged (or drawn with another figure) while Plotly loaded
+    }
+    const style = getComputedStyle(container);
+    const lookup = (name: string): string => style.getPropertyValue(name);
+    const themed = resolveCssVariables({ template: THEME_TEMPLATE, ...figure.layout }, lookup);
+    await Plotly.react(container, resolveCssVariables(figure.data, lookup), themed, PLOT_CONFIG);
+    // What the UI tests wait for after a theme change: the colours of this theme are in.
+    container.dataset.plotTheme = currentTheme();
+  }
+
+  private watchTheme(): void {
+    if (this.themeObserver || typeof MutationObserver === 'undefined') {
+      return;
+    }
+    // JupyterLab sets these attributes once the new theme's CSS is loaded: then the CSS
+    // variables hold the new colours, and each chart is drawn again with them.
+    this.themeObserver = new MutationObserver(() => {
+      for (const [container, figure] of this.figures) {
+        void this.render(container, figure);
       }
     });
-  });
-  themeObserver.observe(document.body, { attributes: true, attributeFilter: ['data-jp-theme-name'] });
-}
-
-/** Draws (or redraws) a figure spec into a container; a figure's onPointClick gets clicks. */
-export async function plotFigure(container: HTMLElement, figure: Figure): Promise<void> {
-  const height = figure.layout.height;
-  if (typeof height === 'number') {
-    // A responsive plot re-measures its container on a window resize: keep the figure's height.
-    container.style.minHeight = `${height}px`;
-  }
-  drawn.set(container, figure);
-  watchTheme();
-  await draw(container, figure);
-  const onPointClick = figure.onPointClick;
-  if (onPointClick) {
-    // Plotly adds an event emitter to the container it draws into.
-    (container as unknown as PlotlyElement).on('plotly_click', event => onPointClick(event.points[0].pointIndex));
+    this.themeObserver.observe(document.body, {
+      attributes: true,
+      attributeFilter: ['data-jp-theme-light', 'data-jp-theme-name']
+    });
   }
 }

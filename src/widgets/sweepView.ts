@@ -6,8 +6,9 @@
 import { DOMWidgetModel, DOMWidgetView, ISerializers } from '@jupyter-widgets/base';
 
 import { MODULE_NAME, MODULE_VERSION } from '../version';
-import { Figure, formatBytes } from './charts';
-import { plotFigure } from './plotly';
+import { Figure, THEME, formatBytes, layout } from './charts';
+import { scrollBox } from './dom';
+import { Plots } from './plotly';
 
 /** One point as tinyml_lab.sweep.SweepResult.to_records() writes it. */
 export interface SweepRecord {
@@ -44,6 +45,11 @@ export function sweepFigure(state: SweepState): Figure {
     hovertemplate: '%{text}<br>%{x} B flash<br>%{y}<extra></extra>',
     ...extra
   });
+  const flash = ok.map(p => p.flash_bytes as number);
+  const lo = Math.min(...flash);
+  const hi = Math.max(...flash);
+  const pad = Math.max(0.08 * (hi - lo), 0.02 * hi, 1);
+  const budgetShown = state.flash_budget <= hi + pad;
   const front = ok.filter(p => p.on_front).sort((a, b) => (a.flash_bytes as number) - (b.flash_bytes as number));
   return {
     id: 'sweep',
@@ -56,30 +62,37 @@ export function sweepFigure(state: SweepState): Figure {
       trace(
         ok.filter(p => !p.fits),
         'does not fit',
-        { mode: 'markers', marker: { size: 8, symbol: 'x', color: '#999' } }
+        { mode: 'markers', marker: { size: 8, symbol: 'x', color: THEME.muted } }
       ),
       trace(front, 'Pareto front', { mode: 'lines+markers', line: { shape: 'hv' }, marker: { size: 10 } })
     ],
-    layout: {
-      title: {
-        text: `${state.target}: flash vs ${state.metric} (budget ${formatBytes(state.flash_budget)} flash, ${formatBytes(state.ram_budget)} RAM)`
+    layout: layout(
+      `${state.target}: flash vs ${state.metric}`,
+      {
+        height: 360,
+        xaxis: { title: { text: 'flash (bytes, estimated)' }, range: ok.length > 0 ? [lo - pad, hi + pad] : undefined },
+        yaxis: { title: { text: state.metric } },
+        // the budget line where it falls on the points' range (a budget far to the right
+        // would squeeze every point into the left edge); the subtitle names it either way
+        shapes: budgetShown
+          ? [
+              {
+                type: 'line',
+                x0: state.flash_budget,
+                x1: state.flash_budget,
+                yref: 'paper',
+                y0: 0,
+                y1: 1,
+                line: { dash: 'dot', color: THEME.error }
+              }
+            ]
+          : [],
+        legend: { orientation: 'h', x: 0, xanchor: 'left', yref: 'container', y: 0, yanchor: 'bottom' },
+        margin: { l: 60, r: 20, t: 80, b: 90 }
       },
-      xaxis: { title: { text: 'flash (bytes, estimated)' } },
-      yaxis: { title: { text: state.metric } },
-      shapes: [
-        {
-          type: 'line',
-          x0: state.flash_budget,
-          x1: state.flash_budget,
-          yref: 'paper',
-          y0: 0,
-          y1: 1,
-          line: { dash: 'dot' }
-        }
-      ],
-      height: 360,
-      margin: { t: 40, l: 60, r: 20, b: 50 }
-    }
+      `budget ${formatBytes(state.flash_budget)} flash, ${formatBytes(state.ram_budget)} RAM` +
+        (budgetShown ? ' (dotted line)' : '')
+    )
   };
 }
 
@@ -152,6 +165,8 @@ export class SweepModel extends DOMWidgetModel {
 }
 
 export class SweepView extends DOMWidgetView {
+  private readonly plots = new Plots();
+
   render(): void {
     this.el.classList.add('tml-sweep');
     this.listenTo(this.model, 'change', () => void this.draw());
@@ -169,7 +184,13 @@ export class SweepView extends DOMWidgetView {
     const chart = document.createElement('div');
     chart.className = 'tml-chart tml-chart-sweep';
     chart.dataset.figure = 'sweep';
-    this.el.replaceChildren(chart, sweepTable(state));
-    await plotFigure(chart, sweepFigure(state));
+    this.plots.purge();
+    this.el.replaceChildren(chart, scrollBox(sweepTable(state)));
+    await this.plots.draw(chart, sweepFigure(state));
+  }
+
+  remove(): void {
+    this.plots.dispose();
+    super.remove();
   }
 }

@@ -1,5 +1,8 @@
 /** Feature stages: IR checks, the log-mel stage's tables and its header text. */
 import { IRError, featureRuntime } from '../../src/core';
+import { compileModel } from '../../src/core/compile';
+import { evaluateTradeoffs, optionLabel } from '../../src/core/tradeoff';
+import { cloneIR } from './fixtures';
 import {
   featureStageC,
   parseFeatureStage,
@@ -79,5 +82,18 @@ describe('log-mel feature stage', () => {
   ])('refuses %j naming %s', (change, path) => {
     expect(() => parseFeatureStage({ ...LOG_MEL, ...change })).toThrow(IRError);
     expect(() => parseFeatureStage({ ...LOG_MEL, ...change })).toThrow(path);
+  });
+});
+
+describe('a model behind a feature stage', () => {
+  it('has the same flash and RAM in its trade-off row as in its compiled size (summary cards)', () => {
+    // iris's forest takes 4 features: one frame of 4 mel bands
+    const ir = { ...cloneIR('iris_forest'), feature_stage: { ...LOG_MEL, samples: 256, n_mels: 4 } };
+    const model = compileModel(ir, { name: 'kw' });
+    const clips = new Float32Array(3 * 256).map((_, i) => Math.sin(0.05 * i));
+    const points = evaluateTradeoffs(model, clips, 3, {});
+    const own = points.find(p => p.label === optionLabel(model, 'float32', model.strategy, 'float32'));
+    expect(own?.flashBytes).toBe(model.size.flashBytes);
+    expect(own?.ramBytes).toBe(model.size.ramBytes);
   });
 });

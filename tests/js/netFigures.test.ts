@@ -14,6 +14,7 @@ import {
   tensorExtent
 } from '../../src/widgets/families/arenaPlan';
 import { LANE_PX, ROW_PX, layerOp, netGraph, netGraphElement } from '../../src/widgets/families/netGraph';
+import { netStructureFigures } from '../../src/widgets/families/nets';
 import { resolveCssVariables } from '../../src/widgets/plotly';
 
 const f64 = (values: number[], shape: number[]) => encodeArray(Float64Array.from(values), shape);
@@ -373,5 +374,25 @@ describe('theme colours', () => {
       shapes: [{ line: { width: 1 } }],
       text: 'not var(--jp-ui-font-color1) alone'
     });
+  });
+});
+
+describe('network structure charts', () => {
+  it('are horizontal bars, first layer on top, tall enough for every layer name', () => {
+    const net = chainNet();
+    const structure = describeNet(net);
+    const figures = netStructureFigures(structure, []);
+    expect(figures.map(f => f.id)).toEqual(['layer-costs', 'memory-timeline']);
+    for (const figure of figures) {
+      expect(figure.data.every(d => d.orientation === 'h')).toBe(true);
+      expect(figure.data[0].y).toEqual(structure.layers.map((l, i) => `${i}: ${l.name}`));
+      const yaxis = figure.layout.yaxis as Record<string, unknown>;
+      expect(yaxis.autorange).toBe('reversed');
+      expect(JSON.stringify(figure.layout)).not.toContain('tickangle');
+      expect(figure.layout.height as number).toBeGreaterThanOrEqual(280);
+    }
+    // three bars a layer: at least 14 px each
+    const costs = figures[0].layout.height as number;
+    expect(costs).toBeGreaterThanOrEqual(structure.layers.length * 3 * 14);
   });
 });

@@ -1,6 +1,7 @@
 /** The Inspector panel under jsdom: what it shows, what it reports, how it fails. */
 import { encodeArray } from '../../src/core';
 import { Figure } from '../../src/widgets/charts';
+import { buffersAsBytes } from '../../src/widgets/buffers';
 import { BundleRequest, InspectorPanel, InspectorState, PanelCallbacks } from '../../src/widgets/panel';
 import { cloneIR, fixtures } from './fixtures';
 
@@ -58,7 +59,7 @@ describe('InspectorPanel with a network', () => {
     expect(instructions).toBeLessThan(9 * (64 * 24 + 24 * 10));
     expect(panel.node.querySelector('select.tml-strategy')).toBeNull(); // trees only
     const ranges = figures.find(f => f.id === 'value-ranges') as Figure;
-    expect((ranges.data[1].y as Array<number | null>).some(v => v !== null)).toBe(true); // the int8 range of the hidden layer
+    expect((ranges.data[1].x as Array<number | null>).some(v => v !== null)).toBe(true); // the int8 range of the hidden layer
     (rows[1].querySelector('button.tml-use') as HTMLButtonElement).click();
     expect(calls.options).toEqual([{ featureType: 'int8', strategy: 'tables', leafType: 'float32' }]);
     expect(calls.agreement[0]).toMatchObject({ feature_type: 'float32' });
@@ -377,5 +378,113 @@ describe('InspectorPanel option switches', () => {
     expect(again?.run.nRows).toBe(10);
     const other = await panel.render(stateFor('wine_forest', { ir: cloneIR('wine_forest') }));
     expect(other?.tradeoffs).not.toBe(first?.tradeoffs);
+  });
+});
+
+describe('InspectorPanel charts', () => {
+  it('fits the agreement axis to the points, never above 100%, and names options on hover', async () => {
+    const { panel, figures } = makePanel();
+    await panel.render(stateFor('breast_cancer_forest'));
+    const tradeoff = figures.find(f => f.id === 'tradeoff') as Figure;
+    const y = tradeoff.data[0].y as number[];
+    const [bottom, top] = (tradeoff.layout.yaxis as { range: [number, number] }).range;
+    expect(top).toBeLessThanOrEqual(100);
+    expect(bottom).toBeLessThanOrEqual(Math.min(...y));
+    expect(top).toBeGreaterThanOrEqual(Math.max(...y));
+    expect(top - bottom).toBeLessThan(5); // fitted, not 0-100
+    expect(tradeoff.data[0].mode).toBe('markers'); // no permanent labels to collide
+    expect(tradeoff.layout.hovermode).toBe('closest');
+  });
+
+  it('names the reference library from the model: a Keras net is compared with Keras', async () => {
+    const { panel, figures } = makePanel();
+    const ir = cloneIR('digits_mlp') as { estimator: string };
+    ir.estimator = 'keras.Sequential';
+    await panel.render(stateFor('digits_mlp', { ir }));
+    expect(panel.node.querySelector('.tml-stat-agreement .tml-stat-name')?.textContent).toBe('agreement with Keras');
+    panel.node.querySelector('.tml-code')?.remove(); // the header's own comments are the compiler's
+    expect(panel.node.textContent).not.toContain('scikit-learn');
+    const titles = JSON.stringify(figures.map(f => f.layout));
+    expect(titles).toContain('reference (Keras)');
+    expect(titles).not.toContain('scikit-learn');
+  });
+});
+
+describe('InspectorPanel verdict', () => {
+  it('answers first whether the model agrees and fits the chosen target', async () => {
+    const { panel } = makePanel();
+    await panel.render(stateFor('breast_cancer_forest'));
+    const verdict = panel.node.querySelector('.tml-body > .tml-verdict') as HTMLElement;
+    // right under the title bar, before the option table
+    expect(verdict.previousElementSibling?.className).toBe('tml-toolbar');
+    expect(verdict.querySelector('.tml-verdict-agreement')?.textContent).toMatch(
+      /^✓ agrees with scikit-learn on (\d+) of \1 rows \(100\.00% agree\)$/
+    );
+    expect(verdict.querySelector('.tml-verdict-fit')?.textContent).toMatch(
+      /^✓ fits Cortex-M4F \(STM32F411CE\): flash [\d.]+ (B|KiB) of 512\.0 KiB, RAM \d+ B of 128\.0 KiB$/
+    );
+    expect(verdict.classList.contains('tml-verdict-ok')).toBe(true);
+  });
+
+  it('names what does not fit the chosen target, and the per-target table shows the current option', async () => {
+    const { panel, calls } = makePanel();
+    const targets: string[] = [];
+    (panel as unknown as { callbacks: { setTarget: (t: string) => void } }).callbacks.setTarget = t => targets.push(t);
+    await panel.render(stateFor('digits_mlp', { target: 'avr' }));
+    const fit = panel.node.querySelector('.tml-verdict-fit') as HTMLElement;
+    expect(fit.textContent).toMatch(/^✗ does not fit AVR \(ATmega328P\): RAM [\d.]+ KiB > 2\.0 KiB$/);
+    expect(fit.classList.contains('tml-not-ok')).toBe(true);
+    const rows = Array.from(panel.node.querySelectorAll<HTMLElement>('tr.tml-target'));
+    const shown = rows.filter(r => !r.hidden);
+    expect(shown).toHaveLength(6);
+    expect(shown.every(r => r.classList.contains('tml-selected') && r.dataset.option === 'float32')).toBe(true);
+    expect(shown.filter(r => r.classList.contains('tml-chosen-target')).map(r => r.dataset.target)).toEqual(['avr']);
+    expect(panel.node.querySelector('.tml-targets summary')?.textContent).toMatch(
+      /; not AVR: RAM [\d.]+ KiB > 2\.0 KiB$/
+    );
+    const all = panel.node.querySelector('.tml-targets-all input') as HTMLInputElement;
+    all.click();
+    expect(rows.filter(r => !r.hidden)).toHaveLength(12);
+    const select = panel.node.querySelector('select.tml-verdict-target') as HTMLSelectElement;
+    select.value = 'cortex-m0plus';
+    select.dispatchEvent(new Event('change'));
+    expect(targets).toEqual(['cortex-m0plus']);
+    expect(calls.options).toEqual([]);
+  });
+
+  it('says so when the target asked for is unknown', async () => {
+    const { panel } = makePanel();
+    await panel.render(stateFor('iris_tree', { target: 'pdp-11' }));
+    expect(panel.node.querySelector('.tml-warnings')?.textContent).toContain('unknown target "pdp-11": use one of');
+    expect(panel.node.querySelector('.tml-verdict-fit')?.textContent).toContain('Cortex-M4F');
+  });
+});
+
+describe('InspectorPanel with binary buffers', () => {
+  /** What ipywidgets hands the model: each encoded array's bytes as a DataView. */
+  function asDataViews(value: unknown): unknown {
+    if (Array.isArray(value)) {
+      return value.map(asDataViews);
+    }
+    if (value !== null && typeof value === 'object') {
+      const o = value as Record<string, unknown>;
+      if (typeof o.data === 'string' && 'dtype' in o) {
+        const bytes = Buffer.from(o.data, 'base64');
+        const copy = new Uint8Array(bytes.length + 3).subarray(3); // unaligned, as a buffer may be
+        copy.set(bytes);
+        return { ...o, data: new DataView(copy.buffer, copy.byteOffset, copy.byteLength) };
+      }
+      return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, asDataViews(v)]));
+    }
+    return value;
+  }
+
+  it('reads the IR and the rows from buffers as from base64', async () => {
+    const { panel, calls } = makePanel();
+    const state = stateFor('wine_forest');
+    const binary = buffersAsBytes(asDataViews({ ir: state.ir, data: state.data })) as InspectorState;
+    await panel.render({ ...state, ir: binary.ir, data: binary.data });
+    expect(panel.node.querySelector('.tml-error')).toBeNull();
+    expect(calls.agreement[0].label_agreement).toBe(1);
   });
 });

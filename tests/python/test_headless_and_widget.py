@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -74,6 +75,38 @@ def test_widget_traits_carry_ir_data_and_reference(wine):
     np.testing.assert_array_equal(model.classes_[decode_array(ref["truth"])], y_test)
     assert w.agreement == {}  # filled in by the browser
     assert w._view_module == "tinyml-lab" and w._view_name == "InspectorView"
+    # the verdict answers for Cortex-M4F unless asked for another target
+    assert w.target == "cortex-m4f"
+    assert tinyml_lab.inspect(model, X_test, y_test, target="avr").target == "avr"
+
+
+def test_widget_sends_arrays_as_binary_buffers(wine):
+    """The IR's and the rows' bytes travel beside the JSON, not as base64 inside it; the
+    Python traits keep the IR's base64 form."""
+    from ipywidgets.widgets.widget import _remove_buffers
+
+    from tinyml_lab.widget import _arrays_as_buffers, _arrays_from_buffers
+    model, X_test, y_test = wine
+    w = tinyml_lab.inspect(model, X_test, y_test)
+    state, _paths, buffers = _remove_buffers(w.get_state())
+    ir_bytes = sum(len(decode_array(t["threshold"]).tobytes()) for t in w.ir["trees"])
+    assert sum(b.nbytes for b in buffers) > ir_bytes
+    assert "threshold" in json.dumps(state["ir"]) and '"data": "' not in json.dumps(state)  # no base64 left
+    assert _arrays_from_buffers(_arrays_as_buffers(w.ir)) == w.ir
+    assert isinstance(w.ir["trees"][0]["threshold"]["data"], str)
+
+
+def test_widget_display_data_says_which_widget_it_is(wine):
+    """Reopened without its kernel, the browser finds this key and says "run the cell again"."""
+    from pathlib import Path
+
+    from tinyml_lab._widget_base import RECONNECT_MIMETYPE
+    model, X_test, y_test = wine
+    bundle = tinyml_lab.inspect(model, X_test, y_test)._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle[RECONNECT_MIMETYPE] == {"widget": "Inspector"}
+    source = (Path(__file__).parents[2] / "src" / "reconnect.ts").read_text()
+    assert f"RECONNECT_MIMETYPE = '{RECONNECT_MIMETYPE}'" in source
 
 
 def test_widget_export_message_and_feature_type_change(wine, tmp_path):

@@ -58,6 +58,9 @@ def test_every_candidate_and_option_is_a_point(result):
     assert {p.options["dtype"] for p in result.points} == {"float32", "int16", "int8"}
     assert all(p.error is None for p in result.points)
     assert result.metric == "accuracy" and result.target == "cortex-m0plus"
+    # the options named as the Inspector's trade-off table names them (the family's optionLabel)
+    assert {p.label for p in result.points if p.name == "depth 2"} == {
+        "depth 2 · float32 · tables", "depth 2 · int16 · tables", "depth 2 · int8 · tables"}
 
 
 def test_points_carry_the_target_estimate_and_the_c_runtime_agreement(result, cancer):
@@ -197,11 +200,11 @@ def test_export_options_are_the_compilers():
     }
     for kind, model in _option_models().items():
         options = _export_options(model_to_ir(model), None, None, None)
-        assert [(o["dtype"], o["strategy"], o["leaf_dtype"]) for o in options] == expected[kind], kind
+        assert [(o["dtype"], o["strategy"], o["leaf_dtype"]) for o, _ in options] == expected[kind], kind
     forest = model_to_ir(_option_models()["forest classifier"])
     assert _export_options(forest, ("int8",), ("inline",), None) == [
-        {"dtype": "int8", "strategy": "inline", "leaf_dtype": "float32"},
-        {"dtype": "int8", "strategy": "inline", "leaf_dtype": "uint8"},
+        ({"dtype": "int8", "strategy": "inline", "leaf_dtype": "float32"}, "int8 · inline"),
+        ({"dtype": "int8", "strategy": "inline", "leaf_dtype": "uint8"}, "int8 · inline · u8 leaves"),
     ]
 
 

@@ -5,6 +5,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
+import { expectInside, inEachThemeAndWidth } from './layout';
 import { expectNoStderr, openNotebook, runTutorial } from './tutorial';
 
 const NOTEBOOK = 'getting_started_trees.ipynb';
@@ -92,18 +93,13 @@ test.describe('TinyML Lab inspector', () => {
     await expect(inspector.locator('.tml-stat-agreement .tml-stat-value')).toHaveText(/^100\.00% \(600\/600\)$/);
     await expect(inspector.locator('.tml-stat-missing .tml-stat-name')).toHaveText('rows with NaN: agreement');
     await expect(inspector.locator('.tml-stat-missing .tml-stat-value')).toHaveText(/^100\.00% \(244\/244\)$/);
-    // What a person sees, wide and narrow, light and dark: kept with the test results.
-    for (const theme of ['light', 'dark']) {
-      if (theme === 'dark') {
-        await page.theme.setDarkTheme();
-      }
-      for (const width of [1400, 450]) {
-        await page.setViewportSize({ width, height: 2400 });
-        await inspector.scrollIntoViewIfNeeded();
-        await inspector.screenshot({ path: test.info().outputPath(`inspector-boosted-${theme}-${width}.png`) });
-      }
-    }
-    await page.theme.setLightTheme();
+    // What a person sees, wide and narrow, light and dark: kept with the test results. The
+    // Inspector itself is 450 px wide (a 450 px window beside the file browser left it 82 px).
+    await inEachThemeAndWidth(page, inspector, async (theme, width) => {
+      await inspector.scrollIntoViewIfNeeded();
+      await inspector.screenshot({ path: test.info().outputPath(`inspector-boosted-${theme}-${width}.png`) });
+      await expectInside(inspector.locator('.tml-body > *'), inspector, 'a section of the Inspector');
+    });
     await expectNoStderr(page);
   });
 

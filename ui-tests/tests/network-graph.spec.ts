@@ -4,11 +4,12 @@
  * light and dark theme, a 1400 px window and a 450 px wide Inspector, no label over another.
  * The screenshots stay with the test results.
  */
-import { IJupyterLabPageFixture, expect, test } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { Box, checkCharts, expectApart, expectInside, inEachThemeAndWidth, luminance } from './layout';
 import { expectNoStderr, openNotebook } from './tutorial';
 
 /**
@@ -32,61 +33,6 @@ function mlperfTinyModelsDir(): string {
     );
   }
   return found;
-}
-
-interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  /** What it is, for the failure message. */
-  name?: string;
-}
-
-const overlap = (a: Box, b: Box): boolean =>
-  a.x + 0.5 < b.x + b.width && b.x + 0.5 < a.x + a.width && a.y + 0.5 < b.y + b.height && b.y + 0.5 < a.y + a.height;
-
-async function boxes(locator: Locator): Promise<Box[]> {
-  const all = await locator.evaluateAll(els =>
-    els.map(el => {
-      const r = el.getBoundingClientRect();
-      const name = `${el.getAttribute('class')} "${(el.textContent ?? '').slice(0, 40)}"`;
-      return { x: r.x, y: r.y, width: r.width, height: r.height, name };
-    })
-  );
-  return all.filter(b => b.width > 0 && b.height > 0);
-}
-
-/**
- * No two of these elements cover the same pixels. (One assertion for all the pairs: each
- * expect() is a reported step, and a graph of 30 layers has thousands of pairs of labels.)
- */
-async function expectApart(locator: Locator, what: string): Promise<void> {
-  const found = await boxes(locator);
-  const overlapping: string[] = [];
-  for (let i = 0; i < found.length; i++) {
-    for (let j = i + 1; j < found.length; j++) {
-      if (overlap(found[i], found[j])) {
-        overlapping.push(JSON.stringify([found[i], found[j]]));
-      }
-    }
-  }
-  expect(overlapping, `${what} overlap`).toEqual([]);
-}
-
-/** Each element lies inside the container, left to right (nothing cut off at its edges). */
-async function expectInside(locator: Locator, container: Locator, what: string): Promise<void> {
-  const outer = (await container.boundingBox()) as Box;
-  const outside = (await boxes(locator)).filter(
-    b => b.x < outer.x - 0.5 || b.x + b.width > outer.x + outer.width + 0.5
-  );
-  expect(outside, `${what} cut off: outside ${JSON.stringify(outer)}`).toEqual([]);
-}
-
-/** Relative luminance of a CSS colour, 0 (black) to 1 (white). */
-function luminance(color: string): number {
-  const [r, g, b] = (color.match(/[\d.]+/g) ?? ['0', '0', '0']).slice(0, 3).map(Number);
-  return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
 }
 
 /** The graph: rows one below the other, each row's parts side by side and inside the panel. */
@@ -123,31 +69,6 @@ async function checkArena(inspector: Locator, theme: 'light' | 'dark', layers: n
   } else {
     expect(luminance(fill), `title colour ${fill} on a light background`).toBeLessThan(0.3);
   }
-}
-
-/**
- * A 1400 px window (the Inspector at its widest), or a window that makes the Inspector
- * `width` px wide (the notebook's margins and scroll bar beside it).
- */
-async function setWidth(page: IJupyterLabPageFixture, inspector: Locator, width: number): Promise<number> {
-  let viewport = 1400;
-  await page.setViewportSize({ width: viewport, height: 3600 });
-  for (let attempt = 0; attempt < 4 && width < 1400; attempt++) {
-    const actual = ((await inspector.boundingBox()) as Box).width;
-    if (Math.abs(actual - width) <= 1) {
-      break;
-    }
-    viewport += width - actual;
-    await page.setViewportSize({ width: viewport, height: 3600 });
-  }
-  await page.waitForTimeout(500); // Plotly redraws responsive charts after a resize
-  // tall enough for the whole Inspector in one screenshot
-  const height = Math.ceil(((await inspector.boundingBox()) as Box).height) + 600;
-  if (height > 3600) {
-    await page.setViewportSize({ width: viewport, height });
-    await page.waitForTimeout(500);
-  }
-  return ((await inspector.boundingBox()) as Box).width;
 }
 
 const MODELS: Array<{ file: string; name: string; layers: number; rows: string; graphTitle: string; arena: RegExp }> = [
@@ -194,33 +115,23 @@ test.describe('TinyML Lab inspector: a network graph and its arena plan', () => 
       await expect(inspector.locator('[data-figure="arena-plan"] .gtitle')).toHaveText(model.arena);
       await expect(inspector.locator('[data-figure="arena-plan"] .gtitle-subtitle')).toContainText('without planning');
       await expect(inspector.locator('tr.tml-layer')).toHaveCount(model.layers);
-      // A notebook wide as the window, not beside the file browser.
-      await page.sidebar.close('left');
-      for (const theme of ['light', 'dark'] as const) {
-        if (theme === 'dark') {
-          await page.theme.setDarkTheme();
-        }
-        for (const width of [1400, 450]) {
-          const actual = await setWidth(page, inspector, width);
-          if (width === 450) {
-            expect(Math.abs(actual - 450)).toBeLessThanOrEqual(2);
-          }
-          await expect(inspector.locator(`[data-figure="arena-plan"][data-plot-theme="${theme}"]`)).toBeVisible();
-          // what a person sees (kept even when a check below fails)
-          const name = `${model.name}-${theme}-${width}`;
-          await inspector.scrollIntoViewIfNeeded();
-          await inspector.screenshot({ path: test.info().outputPath(`inspector-${name}.png`) });
-          await inspector
-            .locator('[data-figure="layer-graph"]')
-            .screenshot({ path: test.info().outputPath(`graph-${name}.png`) });
-          await inspector
-            .locator('[data-figure="arena-plan"]')
-            .screenshot({ path: test.info().outputPath(`arena-${name}.png`) });
-          await checkGraph(inspector, model.layers);
-          await checkArena(inspector, theme, model.layers);
-        }
-      }
-      await page.theme.setLightTheme();
+      await inEachThemeAndWidth(page, inspector, async (theme, width) => {
+        await expect(inspector.locator(`[data-figure="arena-plan"][data-plot-theme="${theme}"]`)).toBeVisible();
+        // what a person sees (kept even when a check below fails)
+        const name = `${model.name}-${theme}-${width}`;
+        await inspector.scrollIntoViewIfNeeded();
+        await inspector.screenshot({ path: test.info().outputPath(`inspector-${name}.png`) });
+        await inspector
+          .locator('[data-figure="layer-graph"]')
+          .screenshot({ path: test.info().outputPath(`graph-${name}.png`) });
+        await inspector
+          .locator('[data-figure="arena-plan"]')
+          .screenshot({ path: test.info().outputPath(`arena-${name}.png`) });
+        await checkGraph(inspector, model.layers);
+        await checkArena(inspector, theme, model.layers);
+        // every Plotly chart: ticks and titles apart and inside (the per-layer bars' names too)
+        await checkCharts(inspector);
+      });
       await expectNoStderr(page);
     });
   }

@@ -9,7 +9,7 @@ import type { NetTables } from '../../core/families/nets/lower';
 import { traceNet } from '../../core/families/nets/run';
 import type { FeatureType } from '../../core/options';
 import type { TradeoffPoint } from '../../core/tradeoff';
-import { Figure, formatBytes, layout } from '../charts';
+import { Figure, THEME, formatBytes, layout } from '../charts';
 import { element } from '../dom';
 import { arenaPlanFigure } from './arenaPlan';
 import { netGraph, netGraphElement } from './netGraph';
@@ -37,40 +37,57 @@ export function netStructureFigures(structure: NetStructure, ranges: LayerRange[
     {
       id: 'layer-costs',
       data: [
-        { type: 'bar', name: 'parameters', x: names, y: structure.layers.map(l => l.params) },
-        { type: 'bar', name: 'multiply-adds', x: names, y: structure.layers.map(l => l.macs) },
-        { type: 'bar', name: 'weight bytes', x: names, y: structure.layers.map(l => l.weightBytes) }
-      ],
-      layout: layout(`Per layer: ${structure.totalParams} parameters, ${structure.totalMacs} multiply-adds`, {
-        barmode: 'group',
-        yaxis: { type: 'log', title: { text: 'count / bytes' } },
-        xaxis: { tickangle: -30, automargin: true }
-      })
+        { name: 'parameters', values: structure.layers.map(l => l.params) },
+        { name: 'multiply-adds', values: structure.layers.map(l => l.macs) },
+        { name: 'weight bytes', values: structure.layers.map(l => l.weightBytes) }
+      ].map(({ name, values }) => ({
+        type: 'bar',
+        orientation: 'h',
+        name,
+        y: names,
+        x: values,
+        hovertemplate: `%{y}: %{x} ${name}<extra></extra>`
+      })),
+      layout: layout(
+        'Cost per layer',
+        layerBars(names.length, 3, { type: 'log', title: { text: 'count / bytes (log)' } }),
+        // in the subtitle: a 350 px chart cuts a title with two eight-digit numbers
+        `${structure.totalParams.toLocaleString('en-US')} parameters, ` +
+          `${structure.totalMacs.toLocaleString('en-US')} multiply-adds`
+      )
     },
     {
       id: 'memory-timeline',
       data: [
         {
           type: 'bar',
+          orientation: 'h',
           name: 'live bytes',
-          x: names,
-          y: structure.layers.map(l => l.liveBytes),
+          y: names,
+          x: structure.layers.map(l => l.liveBytes),
           text: structure.layers.map(l => formatBytes(l.liveBytes)),
-          textposition: 'auto'
-        },
-        {
-          type: 'scatter',
-          mode: 'lines',
-          name: 'arena',
-          x: names,
-          y: names.map(() => structure.arenaBytes),
-          line: { dash: 'dash' }
+          textposition: 'auto',
+          hovertemplate: '%{y}: %{text} live<extra></extra>'
         }
       ],
-      layout: layout(`Activation memory while each layer runs (arena ${formatBytes(structure.arenaBytes)})`, {
-        yaxis: { title: { text: 'bytes' } },
-        xaxis: { tickangle: -30, automargin: true }
-      })
+      layout: layout(
+        'Activation memory while each layer runs',
+        {
+          ...layerBars(names.length, 1, { title: { text: 'bytes' } }),
+          shapes: [
+            {
+              type: 'line',
+              x0: structure.arenaBytes,
+              x1: structure.arenaBytes,
+              yref: 'paper',
+              y0: 0,
+              y1: 1,
+              line: { dash: 'dash', color: THEME.muted }
+            }
+          ]
+        },
+        `arena ${formatBytes(structure.arenaBytes)} (dashed line)`
+      )
     }
   ];
   if (ranges.length > 0) {
@@ -80,28 +97,50 @@ export function netStructureFigures(structure: NetStructure, ranges: LayerRange[
       data: [
         {
           type: 'bar',
+          orientation: 'h',
           name: 'values on your rows',
-          x: rangeNames,
+          y: rangeNames,
           base: ranges.map(r => r.min),
-          y: ranges.map(r => r.max - r.min),
-          opacity: 0.6
+          x: ranges.map(r => r.max - r.min),
+          opacity: 0.6,
+          hoverinfo: 'y+name'
         },
         {
           type: 'scatter',
           mode: 'markers',
           name: 'int8 range',
-          x: [...rangeNames, ...rangeNames],
-          y: [...ranges.map(r => r.int8Min), ...ranges.map(r => r.int8Max)],
-          marker: { symbol: 'line-ew-open', size: 18 }
+          y: [...rangeNames, ...rangeNames],
+          x: [...ranges.map(r => r.int8Min), ...ranges.map(r => r.int8Max)],
+          marker: { symbol: 'line-ns-open', size: 14, line: { width: 2 } }
         }
       ],
-      layout: layout('Layer outputs against the int8 range (outside it saturates)', {
-        yaxis: { title: { text: 'value' } },
-        xaxis: { tickangle: -30, automargin: true }
-      })
+      layout: layout(
+        'Layer outputs against the int8 range',
+        layerBars(rangeNames.length, 1, { title: { text: 'value' } }),
+        'outside the int8 marks, values saturate'
+      )
     });
   }
   return figures;
+}
+
+/** Pixels per bar of a layer: names stay apart however many layers. */
+const BAR_PX = 14;
+
+/**
+ * The layout of a chart with one row of `barsPerLayer` horizontal bars per layer: first
+ * layer on top, names left of the bars (never rotated), tall enough for every name, the
+ * legend below.
+ */
+function layerBars(nLayers: number, barsPerLayer: number, xaxis: Record<string, unknown>): Record<string, unknown> {
+  return {
+    height: Math.max(280, 130 + nLayers * Math.max(20, barsPerLayer * BAR_PX + 6)),
+    barmode: 'group',
+    xaxis,
+    yaxis: { autorange: 'reversed', automargin: true, type: 'category' },
+    legend: { orientation: 'h', x: 0, xanchor: 'left', yref: 'container', y: 0, yanchor: 'bottom' },
+    margin: { l: 55, r: 15, t: 80, b: 80 }
+  };
 }
 
 /**
