@@ -76,7 +76,13 @@ descriptor's tree_leaf points at, inline splits call tml_le_f32 / tml_gt_f32 (in
 of the float bits on cores without an FPU), a quantized model's own code reads its scales as
 int8 exponents and its offsets as int16 (the descriptor keeps the float tables), and the
 estimates price all that (no descriptor or leaf rows behind a generated predict, split and
-per-tree instruction costs refitted, the RV32IMC and AVR inline code factors refitted on clang)."""
+per-tree instruction costs refitted, the RV32IMC and AVR inline code factors refitted on clang).
+
+Issue 19 recorded again `targets` of all 54 cases, and nothing else: every target estimate
+gained `operations` (the M4F operations it prices, tree split compares apart) and
+`instructions` (a core's own count where fitted, else null), and the ESP32-C3 figures were
+refitted to riscv64-unknown-elf-gcc + picolibc sizes and qemu-system-riscv32 counts (RV32IMC
+library bytes measured per class, code factors, OwnInstructions in profiles.ts)."""
 
 from __future__ import annotations
 
