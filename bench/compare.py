@@ -13,7 +13,8 @@ Runs bench/trees/run.py, bench/boosting/run.py, bench/nets/run.py and bench/mixt
 one after the other, each with --quick (unless --full) and --json, keeps their own output in
 the work directory (printed on failure), and prints per family and model: flash (Cortex-M4F, M0+), RAM (static
 + stack high-water on M4F), instructions per prediction on M4F and (trees, boosting) M0+ in QEMU, agreement with the
-reference model, and every other tool's ratio to TinyML Lab float32. See bench/README.md."""
+reference model, and every other tool's ratio to TinyML Lab float32; then the same on
+RV32IMC (riscv64-unknown-elf-gcc + picolibc, qemu-system-riscv32). See bench/README.md."""
 import argparse
 import datetime
 import json
@@ -212,6 +213,33 @@ def geomeans(found: dict) -> list:
     return out
 
 
+def rv32_rows(found: dict) -> list:
+    """The RV32IMC columns of one benchmark (riscv64-unknown-elf-gcc -Os + picolibc, the
+    firmware in qemu-system-riscv32): flash, static RAM + stack, instructions per prediction,
+    agreement, and the ratios to TinyML Lab float32 on the same core."""
+    by_case = {}
+    for row in found["rows"]:
+        by_case.setdefault(row["case"], {})[row["tool"]] = row
+    out = []
+    for case, tools in by_case.items():
+        base = tools.get(BASELINE, {})
+        for tool in sorted(tools, key=tool_rank):
+            row = tools[tool]
+            if row.get("flash_rv32") is None and row.get("rv32_ipp") is None:
+                continue  # refused or failed to export: the main table says why
+            ram = (row["ram_static"] + row["rv32_stack"]
+                   if row.get("ram_static") is not None and row.get("rv32_stack") is not None else None)
+            base_ram = (base["ram_static"] + base["rv32_stack"]
+                        if base.get("ram_static") is not None and base.get("rv32_stack") is not None else None)
+            same = tool == BASELINE
+            out.append([found["family"], case, tool, fmt_int(row.get("flash_rv32")), fmt_int(ram),
+                        fmt_int(row.get("rv32_ipp")), row.get("rv32_agree", "-"),
+                        "-" if same else fmt_ratio(row.get("flash_rv32"), base.get("flash_rv32")),
+                        "-" if same else fmt_ratio(ram, base_ram),
+                        "-" if same else fmt_ratio(row.get("rv32_ipp"), base.get("rv32_ipp"))])
+    return out
+
+
 def git_state() -> str:
     def git(*args):
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.rstrip("\n")
@@ -268,6 +296,12 @@ def print_families(results: dict) -> None:
         summary += geomeans(found)
     print_table(["family", "tool / " + BASELINE, "flash M4F (geomean)", "RAM (geomean)", "M4F instr (geomean)"],
                 summary)
+    rv32 = [row for found in results.values() for row in rv32_rows(found)]
+    if rv32:
+        print("\nRV32IMC (ESP32-C3's instruction set): riscv64-unknown-elf-gcc -Os + picolibc, qemu-system-riscv32 "
+              "-M virt; RAM is static + painted stack")
+        print_table(["family", "model", "tool", "flash RV32", "RAM RV32", "RV32 instr/pred", "agree RV32",
+                     "flash x", "RAM x", "instr x"], rv32)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # libclang-rt-14-dev: libFuzzer and the sanitizers' runtimes for clang (tests/fuzz)
 # gcc-avr ... qemu-system-misc: the AVR (ATmega328P in simavr, Arduino Uno sketches) and RISC-V
 # (rv32imc in qemu-system-riscv32) targets, measured like the Arm ones.
-APT_PACKAGES=(gcc make clang lld wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev chromium gcc-arm-none-eabi
+# cmake: the C runtime's CMake package, ESP-IDF component and Zephyr module (tests/python/test_manifests.py).
+APT_PACKAGES=(gcc make cmake clang lld wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev chromium gcc-arm-none-eabi
               libnewlib-arm-none-eabi qemu-system-arm gcc-avr avr-libc simavr arduino-builder arduino-core-avr
               gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc)
 missing=()

@@ -1,10 +1,11 @@
 """Export bundles: the model header with test vectors and a C harness that checks, on the
 device, that the C code answers as scikit-learn does (src/core/bundle/bundle.ts writes the files).
 
-``export_bundle(model, X, y, path)`` writes one; ``run_in_qemu(path)`` builds it with
-arm-none-eabi-gcc, runs it on an emulated Cortex-M4F (qemu-system-arm -M mps2-an386) and
-counts the instructions of each inference in QEMU's instruction trace; ``run_on_host(path)``
-builds and runs the same harness with the PC's C compiler.
+``export_bundle(model, X, y, path, target=...)`` writes one; ``run_in_qemu(path)`` builds it
+for its target (arm-none-eabi-gcc for an emulated Cortex-M4F, qemu-system-arm -M mps2-an386;
+riscv64-unknown-elf-gcc for rv32imc, qemu-system-riscv32 -M virt), runs it and counts the
+instructions of each inference in QEMU's instruction trace; ``run_on_host(path)`` builds and
+runs the same harness with the PC's C compiler.
 """
 
 from __future__ import annotations
@@ -24,12 +25,33 @@ from . import _engine
 from .arrays import check_features, encode_array, input_count, require_rows
 from .errors import InvalidInputError, TinyMLError
 
-#: Bundle targets and the directory of their glue in the bundle (BUNDLE_TARGETS in bundle.ts).
-TARGETS = {"cortex-m4f": "mps2_an386"}
 
-#: The Makefile's QEMU command line, plus the instruction trace.
-QEMU_ARGS = ["-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
-             "-semihosting-config", "enable=on,target=native"]
+@dataclass(frozen=True)
+class EmulatedTarget:
+    """A bundle target that an emulator runs: its glue directory in the bundle (BUNDLE_TARGETS
+    in bundle.ts), the tools that build and inspect its ELF, and the emulator's command line
+    (the Makefile's, without the trace options)."""
+
+    glue: str
+    compiler: str
+    nm: str
+    emulator: str
+    emulator_args: tuple[str, ...]
+
+    @property
+    def elf(self) -> str:
+        return f"build/{self.glue}.elf"
+
+
+_SEMIHOSTING = ("-nographic", "-monitor", "none", "-serial", "none", "-semihosting-config", "enable=on,target=native")
+
+#: Bundle targets, by the name users pass.
+TARGETS = {
+    "cortex-m4f": EmulatedTarget("mps2_an386", "arm-none-eabi-gcc", "arm-none-eabi-nm", "qemu-system-arm",
+                                 ("-M", "mps2-an386", *_SEMIHOSTING)),
+    "rv32imc": EmulatedTarget("qemu_virt_rv32", "riscv64-unknown-elf-gcc", "riscv64-unknown-elf-nm",
+                              "qemu-system-riscv32", ("-M", "virt", "-bios", "none", *_SEMIHOSTING)),
+}
 
 #: Where each tool comes from on Debian/Ubuntu, for the error when it is missing.
 APT_PACKAGES = {
@@ -38,6 +60,9 @@ APT_PACKAGES = {
     "arm-none-eabi-gcc": "gcc-arm-none-eabi libnewlib-arm-none-eabi",
     "arm-none-eabi-nm": "binutils-arm-none-eabi",
     "qemu-system-arm": "qemu-system-arm",
+    "riscv64-unknown-elf-gcc": "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf",
+    "riscv64-unknown-elf-nm": "binutils-riscv64-unknown-elf",
+    "qemu-system-riscv32": "qemu-system-misc",
 }
 
 
@@ -215,10 +240,9 @@ def run_on_host(path: str | os.PathLike[str], *, timeout: float = 300) -> Harnes
     return parse_harness_output(done.stdout + done.stderr)
 
 
-def _function_ranges(elf: Path, names: tuple[str, ...]) -> dict[str, tuple[int, int]]:
-    """{name: (start, end)} of the functions in the ELF (Thumb bit dropped)."""
-    out = subprocess.run([_require("arm-none-eabi-nm"), "-S", str(elf)], capture_output=True, text=True,
-                         check=True).stdout
+def _function_ranges(elf: Path, names: tuple[str, ...], nm: str = "arm-none-eabi-nm") -> dict[str, tuple[int, int]]:
+    """{name: (start, end)} of the functions in the ELF (Arm's Thumb bit dropped)."""
+    out = subprocess.run([_require(nm), "-S", str(elf)], capture_output=True, text=True, check=True).stdout
     ranges = {}
     for line in out.splitlines():
         parts = line.split()
@@ -262,26 +286,39 @@ def count_inferences(trace: Path, ranges: dict[str, tuple[int, int]]) -> list[in
     return counts
 
 
+def bundle_target(path: str | os.PathLike[str]) -> str:
+    """The target a bundle was written for: the one whose glue directory it holds."""
+    directory = Path(path)
+    found = [name for name, target in TARGETS.items() if (directory / "target" / target.glue).is_dir()]
+    if len(found) != 1:
+        raise InvalidInputError(f"{directory} is not a bundle for one emulated target (no target/<glue>/ of "
+                                f"{', '.join(t.glue for t in TARGETS.values())}): write one with export_bundle")
+    return found[0]
+
+
 def run_in_qemu(path: str | os.PathLike[str], *, timeout: float = 600, count_instructions: bool = True) -> HarnessRun:
-    """Builds the bundle for mps2-an386 (make), runs it in qemu-system-arm with semihosting and
-    returns the harness's agreement lines; with ``count_instructions``, QEMU logs every
-    executed instruction (-singlestep -d exec,nochain) and each inference's count is returned.
-    QEMU models no cycles: these are instructions, not time."""
+    """Builds the bundle for its target (make: mps2-an386 for cortex-m4f, the virt machine for
+    rv32imc), runs it in QEMU with semihosting and returns the harness's agreement lines; with
+    ``count_instructions``, QEMU logs every executed instruction (-singlestep -d exec,nochain)
+    and each inference's count is returned. QEMU models no cycles: these are instructions, not time."""
     directory = Path(path).resolve()
-    _require("arm-none-eabi-gcc")
-    qemu = _require("qemu-system-arm")
-    _build(directory, "build/mps2_an386.elf", timeout)
-    elf = directory / "build" / "mps2_an386.elf"
+    if not (directory / "Makefile").is_file():
+        raise InvalidInputError(f"{directory} is not a bundle (no Makefile): write one with export_bundle")
+    target = TARGETS[bundle_target(directory)]
+    _require(target.compiler)
+    qemu = _require(target.emulator)
+    _build(directory, target.elf, timeout)
+    elf = directory / target.elf
     with tempfile.TemporaryDirectory(prefix="tinyml_trace_") as tmp:
         trace = Path(tmp) / "trace.log"
-        cmd = [qemu, *QEMU_ARGS, "-kernel", str(elf)]
+        cmd = [qemu, *target.emulator_args, "-kernel", str(elf)]
         if count_instructions:
             cmd += ["-singlestep", "-d", "exec,nochain", "-D", str(trace)]
-        done = _run(cmd, directory, timeout, "qemu-system-arm")
+        done = _run(cmd, directory, timeout, target.emulator)
         # Semihosting output lands on stdout or stderr depending on the terminal: read both.
         run = parse_harness_output(done.stdout + done.stderr)
         if count_instructions:
-            ranges = _function_ranges(elf, ("tv_inference_begin", "tv_inference_end", "main"))
+            ranges = _function_ranges(elf, ("tv_inference_begin", "tv_inference_end", "main"), target.nm)
             run.instructions = count_inferences(trace, ranges)
             vectors = run.agreement[0].vectors if run.agreement else None
             if vectors is not None and len(run.instructions) != vectors:
@@ -289,5 +326,5 @@ def run_in_qemu(path: str | os.PathLike[str], *, timeout: float = 600, count_ins
     return run
 
 
-__all__ = ["AgreementLine", "Bundle", "HarnessRun", "ToolchainError", "export_bundle", "parse_harness_output",
-           "run_in_qemu", "run_on_host", "save_bundle"]
+__all__ = ["AgreementLine", "Bundle", "EmulatedTarget", "HarnessRun", "ToolchainError", "bundle_target",
+           "export_bundle", "parse_harness_output", "run_in_qemu", "run_on_host", "save_bundle"]

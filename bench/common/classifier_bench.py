@@ -49,6 +49,9 @@ class Result:
     host_agree: str = "-"
     m4f_agree: str = "-"
     m0p_agree: str = "-"
+    rv32_ipp: float = None  # instructions per prediction, RV32IMC in qemu-system-riscv32
+    rv32_stack: int = None  # deepest stack of bench_predict on RV32IMC (painted)
+    rv32_agree: str = "-"
     note: str = ""
     errors: list = field(default_factory=list)
 
@@ -96,6 +99,7 @@ def measure_all(case: Case, result: Result, directory: Path, fw_rows: int) -> Re
         result.m0p_ipp, result.m0p_agree = found["ipp"], found["agree"]
     except Exception as error:
         result.errors.append(f"qemu M0+: {error}")
+    measure.measure_rv32(result, directory, fw_rows)
     return result
 
 

@@ -6,7 +6,9 @@ static_ram         the same link: .data + .bss that one prediction reaches (mode
 host_run           gcc -O2 driver under callgrind, instructions inside bench_predict
 qemu_run           bare-metal firmware in QEMU mps2-an386, one trace line per instruction, plus
                    the stack high-water mark of the predictions (painted stack); with
-                   target="M0+" the firmware is built for Cortex-M0+ (ARMv6-M, soft float)
+                   target="M0+" the firmware is built for Cortex-M0+ (ARMv6-M, soft float);
+                   target="RV32" for RV32IMC (riscv64-unknown-elf-gcc, picolibc) in
+                   qemu-system-riscv32 -M virt, with the bundle's qemu_virt_rv32 glue
 """
 import os
 import re
@@ -28,6 +30,22 @@ ARM_TARGETS = {
     "M4F": ["-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"],
     "M0+": ["-mcpu=cortex-m0plus", "-mfloat-abi=soft"],
 }
+
+# RV32IMC (the ESP32-C3's instruction set): its compiler flags (picolibc's specs give the
+# headers and libraries) and the bundle's glue for QEMU's virt machine.
+RV32_FLAGS = ["-std=c99", "-Os", "-ffunction-sections", "-fdata-sections", "-march=rv32imc", "-mabi=ilp32",
+              "--specs=picolibc.specs"]
+RV32_GLUE = BUNDLE_DIR / "target" / "qemu_virt_rv32"
+RV32_QEMU = ["qemu-system-riscv32", "-M", "virt", "-bios", "none", "-nographic", "-monitor", "none",
+             "-serial", "none", "-semihosting-config", "enable=on,target=native"]
+
+
+def _toolchain(target: str) -> tuple:
+    """(tool prefix, compile flags, firmware glue sources, firmware link flags, QEMU command)."""
+    if target == "RV32":
+        return ("riscv64-unknown-elf-", RV32_FLAGS, ["-I", str(BUNDLE_DIR), str(RV32_GLUE / "target.c")],
+                ["-nostartfiles", "-Wl,--gc-sections", "-T", str(RV32_GLUE / "qemu_virt_rv32.ld")], RV32_QEMU)
+    return ("arm-none-eabi-", ARM_COMMON + ARM_TARGETS[target], FIRMWARE_SOURCES, FIRMWARE_LINK, QEMU)
 
 
 def run(cmd, cwd, timeout=600, env=None):
@@ -62,8 +80,8 @@ def write_rows_header(directory: Path, rows, expected) -> None:
 
 
 # ---- flash ---------------------------------------------------------------------------------
-def _section_sizes(elf: Path, cwd: Path) -> dict:
-    out = run(["arm-none-eabi-size", "-A", str(elf)], cwd).stdout
+def _section_sizes(elf: Path, cwd: Path, prefix: str = "arm-none-eabi-") -> dict:
+    out = run([f"{prefix}size", "-A", str(elf)], cwd).stdout
     sizes = {}
     for line in out.splitlines():
         parts = line.split()
@@ -81,13 +99,14 @@ def flash_bytes(directory: Path, target: str) -> tuple:
     directory = directory.resolve()
     work = directory / f"flash_{target.replace('+', 'p')}"
     work.mkdir(exist_ok=True)
-    flags = ARM_COMMON + ARM_TARGETS[target]
-    run(["arm-none-eabi-gcc", *flags, "-I", str(directory), "-c",
+    prefix, flags = _toolchain(target)[:2]
+    libc = [] if target == "RV32" else ["--specs=nano.specs"]
+    run([f"{prefix}gcc", *flags, "-I", str(directory), "-c",
          str(directory / "bench_predict.c"), "-o", "bench_predict.o"], work)
-    run(["arm-none-eabi-gcc", *flags, "--specs=nano.specs", "-nostartfiles",
+    run([f"{prefix}gcc", *flags, *libc, "-nostartfiles",
          "-Wl,--gc-sections", "-T", str(C_DIR / "flash.ld"), "bench_predict.o",
          "-lm", "-o", "flash.elf"], work)
-    sizes = _section_sizes(work / "flash.elf", work)
+    sizes = _section_sizes(work / "flash.elf", work, prefix)
     return sizes.get(".model", 0), sizes.get(".libs", 0)
 
 
@@ -132,10 +151,10 @@ QEMU = ["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none",
         "-serial", "none", "-semihosting-config", "enable=on,target=native"]
 
 
-def _symbol_ranges(elf: Path, cwd: Path) -> dict:
+def _symbol_ranges(elf: Path, cwd: Path, prefix: str = "arm-none-eabi-") -> dict:
     """{function name: (start, end)} from nm -S; the Thumb bit is dropped."""
     ranges = {}
-    out = run(["arm-none-eabi-nm", "-S", str(elf)], cwd).stdout
+    out = run([f"{prefix}nm", "-S", str(elf)], cwd).stdout
     for line in out.splitlines():
         parts = line.split()
         if len(parts) == 4 and parts[2] in "tT":
@@ -180,11 +199,12 @@ def qemu_run(directory: Path, n_rows: int, target: str = "M4F") -> dict:
     directory = directory.resolve()
     work = directory / ("qemu" if target == "M4F" else f"qemu_{target.replace('+', 'p')}")
     work.mkdir(exist_ok=True)
-    run(["arm-none-eabi-gcc", *ARM_COMMON, *ARM_TARGETS[target], f"-DBENCH_FW_ROWS={n_rows}",
+    prefix, flags, glue, link, qemu = _toolchain(target)
+    run([f"{prefix}gcc", *flags, f"-DBENCH_FW_ROWS={n_rows}",
          "-I", str(directory), str(C_DIR / "firmware.c"), str(directory / "bench_predict.c"),
-         *FIRMWARE_SOURCES, *FIRMWARE_LINK, "-lm", "-o", "fw.elf"], work)
+         *glue, *link, "-lm", "-o", "fw.elf"], work)
     trace = work / "trace.log"
-    done = run([*QEMU, "-kernel", "fw.elf", "-singlestep", "-d", "exec,nochain",
+    done = run([*qemu, "-kernel", "fw.elf", "-singlestep", "-d", "exec,nochain",
                 "-D", str(trace)], work, timeout=900)
     # Semihosting console output lands on stdout or stderr depending on whether stdout is
     # a terminal, so look in both.
@@ -192,7 +212,7 @@ def qemu_run(directory: Path, n_rows: int, target: str = "M4F") -> dict:
     reported = re.search(r"agree=\d+/\d+|fault", console)
     agree = reported.group(0) if reported else "no output"
     stack = re.search(r"stack=(\d+)", console)
-    count = _count_window(trace, _symbol_ranges(work / "fw.elf", work))
+    count = _count_window(trace, _symbol_ranges(work / "fw.elf", work, prefix))
     trace.unlink()  # can be hundreds of MB for the big forests
     return {"ipp": count / n_rows, "agree": agree, "stack": int(stack.group(1)) if stack else None}
 
@@ -222,6 +242,20 @@ def measure_sizes(result, directory: Path) -> None:
         result.ram = static_ram(directory, "M4F")
     except Exception as error:
         result.errors.append(f"ram: {error}")
+    try:
+        result.flash["RV32"] = flash_bytes(directory, "RV32")
+    except Exception as error:
+        result.errors.append(f"flash RV32: {error}")
+
+
+def measure_rv32(result, directory: Path, fw_rows: int) -> None:
+    """Fills result.rv32_ipp, rv32_agree and rv32_stack from the RV32IMC firmware in
+    qemu-system-riscv32; a failure goes to result.errors."""
+    try:
+        found = qemu_run(directory, fw_rows, target="RV32")
+        result.rv32_ipp, result.rv32_agree, result.rv32_stack = found["ipp"], found["agree"], found["stack"]
+    except Exception as error:
+        result.errors.append(f"qemu RV32: {error}")
 
 
 def missing_module(module: str):

@@ -125,6 +125,9 @@ class Result:
     m4f_ipp: float = None
     host_agree: str = "-"
     m4f_agree: str = "-"
+    rv32_ipp: float = None  # instructions per prediction, RV32IMC in qemu-system-riscv32
+    rv32_stack: int = None  # deepest stack of bench_predict on RV32IMC (painted)
+    rv32_agree: str = "-"
     score_err: float = None  # max |C score - scikit-learn score| over the test rows
     score_rel: float = None  # the same over max(1, |scikit-learn score|)
     note: str = ""
@@ -173,6 +176,7 @@ def measure_all(case, result: Result, directory: Path, fw_rows: int) -> Result:
         result.m4f_agree = found["agree"].replace("agree=", "")
     except Exception as error:
         result.errors.append(f"qemu: {error}")
+    measure.measure_rv32(result, directory, fw_rows)
     if (directory / tools.SCORE).exists():
         try:
             scores = host_scores(directory)

@@ -48,6 +48,9 @@ class Result:
     m4f_ipp: float = None
     host_agree: str = "-"
     m4f_agree: str = "-"
+    rv32_ipp: float = None  # instructions per prediction, RV32IMC in qemu-system-riscv32
+    rv32_stack: int = None  # deepest stack of bench_predict on RV32IMC (painted)
+    rv32_agree: str = "-"
     accuracy: float = None  # host predictions vs the test labels
     host_labels: np.ndarray = None
     errors: list = field(default_factory=list)
@@ -85,6 +88,7 @@ def measure_all(case, result: Result, directory: Path, n_rows: int, fw_rows: int
         result.m4f_agree = found["agree"].replace("agree=", "")
     except Exception as error:
         result.errors.append(f"qemu: {error}")
+    measure.measure_rv32(result, directory, fw_rows)
     return result
 
 

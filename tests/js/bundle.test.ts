@@ -57,6 +57,23 @@ describe('makeBundle', () => {
     expect(bundle.files['README.md']).toContain('target_exit(int status)');
   });
 
+  it('writes the rv32imc glue for the virt machine and a Makefile for riscv64-unknown-elf-gcc', () => {
+    const model = compileModel(fixtures.iris_forest.ir, { name: 'iris' });
+    const { x, reference } = rows('iris_forest', 2);
+    const bundle = makeBundle(model, x, 2, reference, { target: 'rv32imc' });
+    const glue = Object.keys(bundle.files).filter(f => f.startsWith('target/'));
+    expect(glue.sort()).toEqual([
+      'target/host/target.c',
+      'target/qemu_virt_rv32/qemu_virt_rv32.ld',
+      'target/qemu_virt_rv32/target.c'
+    ]);
+    expect(bundle.files.Makefile).toMatch(/^build\/qemu_virt_rv32\.elf: .*\n\t\$\(CC_RV\)/m);
+    expect(bundle.files.Makefile).toContain('-march=rv32imc -mabi=ilp32 -Os');
+    expect(bundle.files.Makefile).toContain('--specs=picolibc.specs');
+    expect(bundle.files['README.md']).toContain('apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf');
+    expect(bundle.files['README.md']).not.toContain('{{');
+  });
+
   it('expects what the wasm runtime computes, and sklearn within the tolerance of the family', () => {
     const model = compileModel(fixtures.breast_cancer_boosting.ir);
     const { x, reference, perRow } = rows('breast_cancer_boosting', 10);

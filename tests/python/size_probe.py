@@ -1,7 +1,7 @@
 """The firmware main the size tests link an exported header into: it calls predict on
 volatile inputs (so nothing is optimised away) or, for the empty baseline, only touches them.
 The bytes a model adds are the difference of the two builds (measure_linked, on the Arm
-cores). Shared by test_estimates_calibration.py (arm-none-eabi-gcc), test_isa_code_size.py
+cores and RV32IMC). Shared by test_estimates_calibration.py (arm-none-eabi-gcc), test_isa_code_size.py
 (clang, RV32/AVR) and bench/size/fit_net_code.py."""
 
 from __future__ import annotations
@@ -29,22 +29,28 @@ int main(void) {{
 """
 
 
-#: The Arm cores the flash estimates are calibrated on, and their compiler flags.
+#: The cores the flash estimates are calibrated on, and their compiler flags.
 FLAGS = {
-    "cortex-m4f": ["-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"],
-    "cortex-m7": ["-mcpu=cortex-m7", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"],
-    "cortex-m3": ["-mcpu=cortex-m3", "-mfloat-abi=soft"],
-    "cortex-m0plus": ["-mcpu=cortex-m0plus", "-mfloat-abi=soft"],
+    "cortex-m4f": ["-mthumb", "-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"],
+    "cortex-m7": ["-mthumb", "-mcpu=cortex-m7", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"],
+    "cortex-m3": ["-mthumb", "-mcpu=cortex-m3", "-mfloat-abi=soft"],
+    "cortex-m0plus": ["-mthumb", "-mcpu=cortex-m0plus", "-mfloat-abi=soft"],
+    "esp32-c3": ["-march=rv32imc", "-mabi=ilp32"],
 }
+
+#: Per target: the toolchain's prefix and its C library (newlib nano on Arm, given at link time;
+#: picolibc, whose specs also give the compiler its headers).
+TOOLCHAIN = {target: ("arm-none-eabi-", [], ["--specs=nano.specs"]) for target in FLAGS}
+TOOLCHAIN["esp32-c3"] = ("riscv64-unknown-elf-", ["--specs=picolibc.specs"], [])
 
 # The wrapper's object and the libraries land in separate output sections, so a failure can
 # say which of the two the estimate got wrong.
 LINKER_SCRIPT = """ENTRY(main)
 SECTIONS {
-  .model 0 : { *main.o(.text* .rodata* .data*) }
-  .libs : { *(.text* .rodata* .data*) }
-  .ram (NOLOAD) : { *main.o(.bss* COMMON) }
-  .libram (NOLOAD) : { *(.bss*) *(COMMON) }
+  .model 0 : { *main.o(.text* .rodata* .srodata* .data* .sdata*) }
+  .libs : { *(.text* .rodata* .srodata* .data* .sdata*) }
+  .ram (NOLOAD) : { *main.o(.bss* .sbss* COMMON) }
+  .libram (NOLOAD) : { *(.bss*) *(.sbss*) *(.tbss*) *(COMMON) }
   /DISCARD/ : { *(.ARM.exidx*) *(.ARM.extab*) }
 }
 """
@@ -52,12 +58,13 @@ SECTIONS {
 
 def _link(work, source: str, target: str) -> dict[str, int]:
     (work / "main.c").write_text(source)
-    flags = ["-std=c99", "-Os", "-mthumb", "-ffunction-sections", "-fdata-sections", *FLAGS[target]]
-    subprocess.run(["arm-none-eabi-gcc", *flags, "-I", str(work), "-c", "main.c", "-o", "main.o"],
+    prefix, libc, link_libc = TOOLCHAIN[target]
+    flags = ["-std=c99", "-Os", "-ffunction-sections", "-fdata-sections", *FLAGS[target], *libc]
+    subprocess.run([f"{prefix}gcc", *flags, "-I", str(work), "-c", "main.c", "-o", "main.o"],
                    cwd=work, check=True, capture_output=True)
-    subprocess.run(["arm-none-eabi-gcc", *flags, "--specs=nano.specs", "-nostartfiles", "-Wl,--gc-sections",
+    subprocess.run([f"{prefix}gcc", *flags, *link_libc, "-nostartfiles", "-Wl,--gc-sections",
                     "-T", "link.ld", "main.o", "-lm", "-o", "a.elf"], cwd=work, check=True, capture_output=True)
-    out = subprocess.run(["arm-none-eabi-size", "-A", "a.elf"], cwd=work, check=True, capture_output=True,
+    out = subprocess.run([f"{prefix}size", "-A", "a.elf"], cwd=work, check=True, capture_output=True,
                          text=True).stdout
     sizes = {}
     for line in out.splitlines():
@@ -68,7 +75,8 @@ def _link(work, source: str, target: str) -> dict[str, int]:
 
 
 def measure_linked(converted, n_features: int, call: str, target: str, work, defines: str = "") -> dict[str, int]:
-    """Bytes the model adds to an empty firmware on `target` (arm-none-eabi-gcc -Os): its own
+    """Bytes the model adds to an empty firmware on `target` (arm-none-eabi-gcc, or for
+    esp32-c3 riscv64-unknown-elf-gcc -march=rv32imc with picolibc, -Os): its own
     code and tables, the libraries it pulls in, and static RAM. `defines` go before the model
     header (bench/size/fit_net_code.py compiles extra kernels in that way)."""
     converted.save(work / "model.h")

@@ -80,7 +80,13 @@ per-tree instruction costs refitted, the RV32IMC and AVR inline code factors ref
 Then `header`, `size` and `targets` of the six inline tree cases whose predict is generated (their
 outputs are unchanged): inline predict is one function holding every tree, whose leaves return
 their class, vote, or add their non-zero leaf values to sums held in locals, where it called a
-function per tree and looked its leaf row up; the estimates price those leaves."""
+function per tree and looked its leaf row up; the estimates price those leaves.
+
+Issue 19 recorded again `targets` of all 54 cases, and nothing else: every target estimate
+gained `operations` (the M4F operations it prices, tree split compares apart) and
+`instructions` (a core's own count where fitted, else null), and the ESP32-C3 figures were
+refitted to riscv64-unknown-elf-gcc + picolibc sizes and qemu-system-riscv32 counts (RV32IMC
+library bytes measured per class, code factors, OwnInstructions in profiles.ts)."""
 
 from __future__ import annotations
 

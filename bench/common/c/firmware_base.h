@@ -37,7 +37,11 @@ __attribute__((noinline)) void bench_window_end(void) { __asm__ volatile(""); }
 static inline __attribute__((always_inline)) uint32_t *paint_stack(void)
 {
     uint32_t *sp;
+#if defined(__riscv)
+    __asm__ volatile("mv %0, sp" : "=r"(sp));
+#else
     __asm__ volatile("mov %0, sp" : "=r"(sp));
+#endif
     for (volatile uint32_t *w = sp - STACK_SPAN / 4; w < sp - 2; w++) *w = STACK_PAINT;
     return sp;
 }

@@ -19,9 +19,35 @@ import { familyOf } from '../families/registry';
 import { inputCount } from '../features/stage';
 import { bundleFile, bundleMakefile, bundleReadme, modelGlueH } from './templates';
 
-/** Targets a bundle has glue for: the name users pass, and the directory of its glue. */
-export const BUNDLE_TARGETS: Record<string, { dir: string; board: string }> = {
-  'cortex-m4f': { dir: 'mps2_an386', board: 'Arm MPS2 AN386 (Cortex-M4F), emulated by qemu-system-arm -M mps2-an386' }
+/** A target's glue: its directory under target/, the board it stands for, the Makefile
+ * template (default Makefile.in, arm-none-eabi-gcc) and what its README says builds and runs it. */
+export interface BundleTarget {
+  dir: string;
+  board: string;
+  makefile?: string;
+  /** The emulated machine, for the README (default: dir with its first _ as -). */
+  machine?: string;
+  /** The toolchain and emulator `make run` uses, and their Debian packages. */
+  toolchain: string;
+  packages: string;
+}
+
+/** Targets a bundle has glue for: the name users pass, and its glue. */
+export const BUNDLE_TARGETS: Record<string, BundleTarget> = {
+  'cortex-m4f': {
+    dir: 'mps2_an386',
+    board: 'Arm MPS2 AN386 (Cortex-M4F), emulated by qemu-system-arm -M mps2-an386',
+    toolchain: 'arm-none-eabi-gcc + newlib nano, then qemu-system-arm -M mps2-an386',
+    packages: 'gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm'
+  },
+  rv32imc: {
+    dir: 'qemu_virt_rv32',
+    board: 'an RV32IMC core (as in the ESP32-C3), emulated by qemu-system-riscv32 -M virt',
+    makefile: 'Makefile.qemu_virt_rv32.in',
+    machine: 'virt (qemu-system-riscv32)',
+    toolchain: 'riscv64-unknown-elf-gcc -march=rv32imc -mabi=ilp32 + picolibc, then qemu-system-riscv32 -M virt',
+    packages: 'gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc'
+  }
 };
 
 /** What the model itself answers on the bundle's rows (as compareWithReference takes it). */
@@ -127,7 +153,7 @@ export function makeBundle(
     [`target/${glue.dir}/target.c`]: bundleFile(`target/${glue.dir}/target.c`),
     [`target/${glue.dir}/${glue.dir}.ld`]: bundleFile(`target/${glue.dir}/${glue.dir}.ld`),
     'target/host/target.c': bundleFile('target/host/target.c'),
-    Makefile: bundleMakefile(name, glue.dir),
+    Makefile: bundleMakefile(name, glue),
     'README.md': bundleReadme(model, name, target, glue, nRows, sets)
   };
   return { files, target, nVectors: nRows, nValues, sets, device };

@@ -7,6 +7,7 @@
  */
 import { BUNDLE_FILES } from '../../generated/bundleAssets';
 import type { CompiledModel } from '../compile';
+import type { BundleTarget } from './bundle';
 import { COMPILER_VERSION, commentSafe } from '../emit/frame';
 import { familyOf } from '../families/registry';
 
@@ -108,13 +109,13 @@ ${modelCalls(model, name).trimEnd()}
 `;
 }
 
-/** The bundle's Makefile for a model and a target's glue directory. */
-export function bundleMakefile(name: string, targetDir: string): string {
-  return fill(bundleFile('Makefile.in'), {
+/** The bundle's Makefile for a model and a target's glue. */
+export function bundleMakefile(name: string, glue: BundleTarget): string {
+  return fill(bundleFile(glue.makefile ?? 'Makefile.in'), {
     VERSION: COMPILER_VERSION,
     NAME: name,
-    TARGET_DIR: targetDir,
-    MACHINE: targetDir.replace('_', '-')
+    TARGET_DIR: glue.dir,
+    MACHINE: glue.dir.replace('_', '-')
   });
 }
 
@@ -122,7 +123,7 @@ export function bundleReadme(
   model: CompiledModel,
   name: string,
   target: string,
-  glue: { dir: string; board: string },
+  glue: BundleTarget,
   nVectors: number,
   sets: ReadonlyArray<{ name: string; checked: boolean; why: string }>
 ): string {
@@ -134,7 +135,9 @@ export function bundleReadme(
     MODEL: `${model.ir.estimator}, ${model.options.featureType}${model.ir.featureStage ? ', with its feature stage (raw windows in)' : ''}`,
     N_VECTORS: nVectors,
     TARGET_DIR: glue.dir,
-    MACHINE: glue.dir.replace('_', '-'),
+    MACHINE: glue.machine ?? glue.dir.replace('_', '-'),
+    TOOLCHAIN: glue.toolchain,
+    PACKAGES: glue.packages,
     SETS: sets.map(s => `- **${s.name}**${s.checked ? '' : ' (reported, not checked)'}: ${s.why}.`).join('\n')
   });
 }

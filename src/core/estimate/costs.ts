@@ -8,6 +8,11 @@ export interface OperationCount {
   instructions: number;
   /** Of which float32 arithmetic, compares and conversions. */
   floatOps: number;
+  /**
+   * Of the float ops, a tree split's compare with its threshold: one VCMP on the M4F, a
+   * soft-float compare (a third of an add or multiply) on RV32IMC. Absent: none.
+   */
+  floatCompares?: number;
   /** expf, powf, floorf-class library calls (counted apart from the instructions). */
   mathCalls: number;
 }
@@ -27,6 +32,7 @@ export function addOperations(a: OperationCount, b: OperationCount): OperationCo
   return {
     instructions: a.instructions + b.instructions,
     floatOps: a.floatOps + b.floatOps,
+    floatCompares: (a.floatCompares ?? 0) + (b.floatCompares ?? 0),
     mathCalls: a.mathCalls + b.mathCalls
   };
 }

@@ -5,10 +5,11 @@
  * Flash: the model's const tables are the same bytes on every core; the evaluator code of
  * src/core/size.ts (Cortex-M4F) is scaled per instruction set, and the C library code one
  * prediction pulls in (soft-float helpers, expf, floorf, sqrtf) is added. The Arm figures are
- * measured with arm-none-eabi-gcc 12.2 -Os, newlib nano, --gc-sections
- * (tests/python/test_estimates_calibration.py checks them within its stated band); the
- * RISC-V and AVR code is scaled by clang's ratios to Thumb-2 (no gcc for either here;
- * tests/python/test_isa_code_size.py), their C library bytes are assumptions.
+ * measured with arm-none-eabi-gcc 12.2 -Os, newlib nano, --gc-sections, and the RV32IMC
+ * (ESP32-C3) ones with riscv64-unknown-elf-gcc 12.2 -march=rv32imc -mabi=ilp32, picolibc
+ * (tests/python/test_estimates_calibration.py checks both within its stated band); the AVR
+ * code is scaled by clang's ratios to Thumb-2 (tests/python/test_isa_code_size.py), its C
+ * library bytes are assumptions.
  *
  * Cycles: an instruction count on Cortex-M4F (networks: describeNet's; the other families and
  * feature stages: the costs below), every family fitted on QEMU counts of predict
@@ -16,7 +17,9 @@
  * SVM, neighbour models and feature stages, 30% for trees, whose paths depend on the data).
  * It is split into float operations, library calls and the rest, each priced per core by
  * the instruction-set timings below: those prices are not measured (QEMU counts no cycles),
- * so expect other cores' cycles within about a factor of two, good for ranking.
+ * so expect other cores' cycles within about a factor of two, good for ranking. RV32IMC
+ * (ESP32-C3) has its own instruction count, fitted on qemu-system-riscv32 (profiles.ts,
+ * ownInstructions; test_cycles_calibration.py checks it), priced at an assumed CPI.
  */
 import type { CompiledModel, LoweredModel } from '../compile';
 import { familyOf } from '../families/registry';
@@ -42,7 +45,11 @@ const CODE_ITEMS = ['evaluator code', 'inline tree code', 'runtime code', 'prepr
  * instruction with a literal, so inline float32 trees are smaller there (0.81-0.85x) while
  * the other code is 1.0-1.2x.
  *
- * RV32IMC and AVR: no gcc for either here, so measured with clang 14 (Debian's, -Os
+ * RV32IMC: each family's factor is riscv64-unknown-elf-gcc's code over the M4F estimate's on
+ * the calibration headers (bench/rv32/fit_code_size.py). The clang figures below are the
+ * earlier transfer, kept for AVR.
+ *
+ * AVR (and RV32IMC before gcc): measured with clang 14 (Debian's, -Os
  * -ffunction-sections -fdata-sections, objects of a main that calls predict minus an empty
  * main, its const tables left out): the model's code for rv32imc / ilp32 and for
  * atmega328p over clang's for Thumb-2 soft float (thumbv7m, cortex-m3), times the Thumb-2
@@ -71,11 +78,11 @@ export function isCodeItem(item: SizeItem): boolean {
  * quantized features add floorf and float to int conversion; softmax, logistic, RBF kernels
  * and the isolation score add expf/exp2f (2 KB even with an FPU).
  *
- * Library bytes on a target. RV32IMC's soft float is libgcc's generic C (about 1.4x the Arm
- * Thumb-2 assembler helpers); avr-libc's float routines are compact assembler (about 0.7x).
- * Both are assumptions, not measurements: no riscv32/avr libgcc, compiler-rt builtins or libm
- * is installed here (clang 14 ships only the wasm32 builtins; no riscv64-unknown-elf or
- * avr-gcc toolchain), so nothing can be linked. The clang objects call the same helpers as
+ * Library bytes on a target. RV32IMC's are measured (LibraryBytes' fourth column: libgcc's
+ * generic C soft float and picolibc's libm, 1.8-3.5x the Arm Thumb-2 assembler helpers;
+ * floorf and the float-to-int conversions of quantized features are the largest part).
+ * avr-libc's float routines are compact assembler (about 0.7x Thumb-2's): an assumption, made
+ * when no avr-gcc was installed. The clang objects call the same helpers as
  * Thumb-2 soft float (__addsf3, __mulsf3, compares, conversions, expf); AVR also calls
  * __mulsi3 and __divmodsi4, and int8 networks __muldi3 and 64-bit shifts, which this does not
  * count.
@@ -88,7 +95,10 @@ function libraryBytes(model: LoweredModel, target: TargetProfile): number {
     if (target.isa === 'thumb2') {
       return target.fpu ? bytes[0] : bytes[1];
     }
-    return Math.round(bytes[1] * (target.isa === 'rv32imc' ? 1.4 : 0.7));
+    if (target.isa === 'rv32imc') {
+      return bytes[3];
+    }
+    return Math.round(bytes[1] * 0.7);
   };
   return familyOf(model)
     .libraries(model)
@@ -165,6 +175,16 @@ export interface TargetEstimate {
    * from it, so it is the same on every target.
    */
   m4fInstructions: number;
+  /**
+   * The Cortex-M4F operations one prediction runs on this core (instructions include a
+   * core's extra ones, e.g. int8 nets' portable loop without SMLAD): what cycles are priced from.
+   */
+  operations: OperationCount;
+  /**
+   * The core's own instructions per prediction, for cores whose instruction counts are fitted
+   * to an emulator's (profile.ownInstructions: RV32IMC on qemu-system-riscv32); else null.
+   */
+  instructions: number | null;
   /** Time per prediction at the profile's clock. */
   microseconds: number;
   flashBudget: number;
@@ -212,11 +232,25 @@ export function estimateForTarget(
   const ops = operationCount(model, strategy);
   // what a core adds to the Cortex-M4F count (int8 nets: a portable loop for the SMLAD one)
   const portable = family.extraInstructions?.(model, profile) ?? 0;
-  const cycles = Math.round(
-    (ops.instructions + portable - ops.floatOps) * profile.cyclesPerInstruction +
-      ops.floatOps * profile.cyclesPerFloatOp +
-      ops.mathCalls * profile.cyclesPerMathCall
-  );
+  const operations = { ...ops, instructions: ops.instructions + portable };
+  const own = profile.ownInstructions;
+  const compares = ops.floatCompares ?? 0;
+  const instructions = own
+    ? Math.round(
+        (operations.instructions - ops.floatOps) * own.perInstruction +
+          (ops.floatOps - compares) * own.perFloatOp +
+          compares * own.perFloatCompare +
+          ops.mathCalls * own.perMathCall
+      )
+    : null;
+  const cycles =
+    own && instructions !== null
+      ? Math.round(instructions * own.cyclesEach)
+      : Math.round(
+          (operations.instructions - ops.floatOps) * profile.cyclesPerInstruction +
+            ops.floatOps * profile.cyclesPerFloatOp +
+            ops.mathCalls * profile.cyclesPerMathCall
+        );
   const flashBytes = flash.reduce((s, i) => s + i.bytes, 0);
   const ramBytes = ram.reduce((s, i) => s + i.bytes, 0);
   const flashBudget = options.flashBudget ?? profile.flashBytes;
@@ -227,6 +261,8 @@ export function estimateForTarget(
     ramBytes,
     cycles,
     m4fInstructions: Math.round(ops.instructions + ops.mathCalls * MATH_CALL_INSTRUCTIONS),
+    operations,
+    instructions,
     microseconds: cycles / profile.clockMHz,
     flashBudget,
     ramBudget,
