@@ -76,7 +76,14 @@ descriptor's tree_leaf points at, inline splits call tml_le_f32 / tml_gt_f32 (in
 of the float bits on cores without an FPU), a quantized model's own code reads its scales as
 int8 exponents and its offsets as int16 (the descriptor keeps the float tables), and the
 estimates price all that (no descriptor or leaf rows behind a generated predict, split and
-per-tree instruction costs refitted, the RV32IMC and AVR inline code factors refitted on clang)."""
+per-tree instruction costs refitted, the RV32IMC and AVR inline code factors refitted on clang).
+
+Issue 19 recorded again `header`, `header_tables`, `bundle_vectors` and `targets` of every case:
+every const table is declared `TML_CONST_TABLE` (PROGMEM on AVR, empty elsewhere) and the
+generated code reads tables through TML_READ_* (plain reads off AVR), the test vectors include
+the model header for those macros, and the AVR estimate counts only descriptors and class
+names in RAM, no longer the tables. `gcc` and `device` outputs are unchanged, and so are the
+Cortex-M4F and M0+ object sizes of the 56 calibration headers (text + data, byte for byte)."""
 
 from __future__ import annotations
 

@@ -17,12 +17,10 @@ import {
 import { COMPILER_VERSION, cArray, commentSafe, formatFloat32, formatInt } from '../emit/frame';
 import { familyOf } from '../families/registry';
 import { inputCount } from '../features/stage';
+import { BUNDLE_TARGETS } from './targets';
 import { bundleFile, bundleMakefile, bundleReadme, modelGlueH } from './templates';
 
-/** Targets a bundle has glue for: the name users pass, and the directory of its glue. */
-export const BUNDLE_TARGETS: Record<string, { dir: string; board: string }> = {
-  'cortex-m4f': { dir: 'mps2_an386', board: 'Arm MPS2 AN386 (Cortex-M4F), emulated by qemu-system-arm -M mps2-an386' }
-};
+export { BUNDLE_TARGETS } from './targets';
 
 /** What the model itself answers on the bundle's rows (as compareWithReference takes it). */
 export interface BundleReference {
@@ -124,10 +122,11 @@ export function makeBundle(
     'main.c': bundleFile('main.c'),
     'model_glue.h': modelGlueH(model, name),
     'target.h': bundleFile('target.h'),
-    [`target/${glue.dir}/target.c`]: bundleFile(`target/${glue.dir}/target.c`),
-    [`target/${glue.dir}/${glue.dir}.ld`]: bundleFile(`target/${glue.dir}/${glue.dir}.ld`),
+    ...Object.fromEntries(
+      glue.glue.map(file => [`target/${glue.dir}/${file}`, bundleFile(`target/${glue.dir}/${file}`)])
+    ),
     'target/host/target.c': bundleFile('target/host/target.c'),
-    Makefile: bundleMakefile(name, glue.dir),
+    Makefile: bundleMakefile(name, glue),
     'README.md': bundleReadme(model, name, target, glue, nRows, sets)
   };
   return { files, target, nVectors: nRows, nValues, sets, device };
@@ -259,6 +258,8 @@ function testVectorsH(
 ${hasNaN ? '\n#include <math.h> /* NAN */' : ''}
 #include <stddef.h>
 #include <stdint.h>
+
+#include "${name}.h" /* TML_CONST_TABLE and TML_READ_*: the tables below are read as the model's are */
 
 #define TV_N_VECTORS ${nRows}
 #define TV_N_INPUTS ${nInputs}

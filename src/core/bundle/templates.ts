@@ -9,6 +9,7 @@ import { BUNDLE_FILES } from '../../generated/bundleAssets';
 import type { CompiledModel } from '../compile';
 import { COMPILER_VERSION, commentSafe } from '../emit/frame';
 import { familyOf } from '../families/registry';
+import type { BundleTarget } from './targets';
 
 /** A bundle file as it is in c-runtime/bundle/. */
 export function bundleFile(path: string): string {
@@ -108,13 +109,13 @@ ${modelCalls(model, name).trimEnd()}
 `;
 }
 
-/** The bundle's Makefile for a model and a target's glue directory. */
-export function bundleMakefile(name: string, targetDir: string): string {
-  return fill(bundleFile('Makefile.in'), {
+/** The bundle's Makefile for a model and a target. */
+export function bundleMakefile(name: string, target: BundleTarget): string {
+  return fill(bundleFile(target.makefile), {
     VERSION: COMPILER_VERSION,
     NAME: name,
-    TARGET_DIR: targetDir,
-    MACHINE: targetDir.replace('_', '-')
+    TARGET_DIR: target.dir,
+    MACHINE: target.dir.replace('_', '-')
   });
 }
 
@@ -122,11 +123,11 @@ export function bundleReadme(
   model: CompiledModel,
   name: string,
   target: string,
-  glue: { dir: string; board: string },
+  glue: BundleTarget,
   nVectors: number,
   sets: ReadonlyArray<{ name: string; checked: boolean; why: string }>
 ): string {
-  return fill(bundleFile('README.md.in'), {
+  return fill(bundleFile(glue.readme), {
     VERSION: COMPILER_VERSION,
     NAME: name,
     TARGET: target,
