@@ -1,7 +1,8 @@
 """Export bundles: the model header with test vectors and a C harness that checks, on the
 device, that the C code answers as scikit-learn does (src/core/bundle/bundle.ts writes the files).
 
-``export_bundle(model, X, y, path)`` writes one; ``run_in_qemu(path)`` builds it with
+``export_bundle(model, X, y, path)`` writes one (``target="atmega328p"`` for an Arduino Uno's
+part: tinyml_lab/simavr.py runs those); ``run_in_qemu(path)`` builds it with
 arm-none-eabi-gcc, runs it on an emulated Cortex-M4F (qemu-system-arm -M mps2-an386) and
 counts the instructions of each inference in QEMU's instruction trace; ``run_on_host(path)``
 builds and runs the same harness with the PC's C compiler.
@@ -24,8 +25,8 @@ from . import _engine
 from .arrays import check_features, encode_array, input_count, require_rows
 from .errors import InvalidInputError, TinyMLError
 
-#: Bundle targets and the directory of their glue in the bundle (BUNDLE_TARGETS in bundle.ts).
-TARGETS = {"cortex-m4f": "mps2_an386"}
+#: Bundle targets and the directory of their glue in the bundle (BUNDLE_TARGETS in targets.ts).
+TARGETS = {"cortex-m4f": "mps2_an386", "atmega328p": "atmega328p"}
 
 #: The Makefile's QEMU command line, plus the instruction trace.
 QEMU_ARGS = ["-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
@@ -38,6 +39,9 @@ APT_PACKAGES = {
     "arm-none-eabi-gcc": "gcc-arm-none-eabi libnewlib-arm-none-eabi",
     "arm-none-eabi-nm": "binutils-arm-none-eabi",
     "qemu-system-arm": "qemu-system-arm",
+    "avr-gcc": "gcc-avr avr-libc",
+    "avr-size": "binutils-avr",
+    "simavr": "simavr",
 }
 
 
@@ -61,6 +65,11 @@ class Bundle:
 
     def run_on_host(self, timeout: float = 300) -> HarnessRun:
         return run_on_host(self.path, timeout=timeout)
+
+    def run_in_simavr(self, timeout: float = 600) -> HarnessRun:
+        from .simavr import run_in_simavr  # noqa: PLC0415 - simavr.py builds on this module
+
+        return run_in_simavr(self.path, timeout=timeout)
 
 
 @dataclass
@@ -89,6 +98,8 @@ class HarnessRun:
     console: str = field(repr=False)
     #: instructions executed per inference, one per vector (QEMU only)
     instructions: list[int] | None = None
+    #: CPU cycles per inference, one per vector (targets with a cycle counter: simavr)
+    cycles: list[int] | None = None
 
     @property
     def mean_instructions(self) -> float | None:
