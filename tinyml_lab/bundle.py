@@ -42,6 +42,7 @@ APT_PACKAGES = {
     "avr-gcc": "gcc-avr avr-libc",
     "avr-size": "binutils-avr",
     "simavr": "simavr",
+    "arduino-builder": "arduino-builder arduino-core-avr",
 }
 
 

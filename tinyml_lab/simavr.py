@@ -51,16 +51,20 @@ def avr_sizes(elf: str | os.PathLike[str]) -> AvrSizes:
     return AvrSizes(flash=sections.get(".text", 0) + data, ram=data + bss)
 
 
+def simavr_console(elf: str | os.PathLike[str], *, timeout: float = 600) -> str:
+    """What an ATmega328P firmware sends on USART0 until it stops (sleep with interrupts off)."""
+    done = _run([_require("simavr"), *SIMAVR_ARGS, str(elf)], Path(elf).parent, timeout, "simavr")
+    return uart_text(done.stdout + done.stderr)
+
+
 def run_in_simavr(path: str | os.PathLike[str], *, timeout: float = 600) -> HarnessRun:
     """Builds the bundle for the ATmega328P (make), runs it in simavr and returns the harness's
     agreement lines with each inference's cycles (``run.cycles``)."""
     directory = Path(path).resolve()
     _require("avr-gcc")
-    simavr = _require("simavr")
+    _require("simavr")
     _build(directory, "build/atmega328p.elf", timeout)
-    elf = directory / "build" / "atmega328p.elf"
-    done = _run([simavr, *SIMAVR_ARGS, str(elf)], directory, timeout, "simavr")
-    run = parse_harness_output(uart_text(done.stdout + done.stderr))
+    run = parse_harness_output(simavr_console(directory / "build" / "atmega328p.elf", timeout=timeout))
     run.cycles = [int(m.group(2)) for m in _CYCLES.finditer(run.console)]
     vectors = run.agreement[0].vectors if run.agreement else None
     if vectors is not None and len(run.cycles) != vectors:
@@ -68,4 +72,4 @@ def run_in_simavr(path: str | os.PathLike[str], *, timeout: float = 600) -> Harn
     return run
 
 
-__all__ = ["AvrSizes", "avr_sizes", "run_in_simavr", "uart_text"]
+__all__ = ["AvrSizes", "avr_sizes", "run_in_simavr", "simavr_console", "uart_text"]

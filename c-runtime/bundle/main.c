@@ -208,7 +208,15 @@ static uint32_t tv_cycles_overhead(void)
 }
 #endif
 
-int main(void)
+/* The harness's entry point: main, or what TV_MAIN names where a framework owns main (the
+ * Arduino example's harness.c defines it as tv_main, which the sketch's setup() calls). */
+#ifndef TV_MAIN
+#define TV_MAIN main
+#endif
+
+int TV_MAIN(void);
+
+int TV_MAIN(void)
 {
     tv_tally_t tally[TV_N_SETS] = {{0, 0, 0, 0.0f}};
     int32_t i;

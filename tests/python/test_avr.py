@@ -25,6 +25,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from test_bundle import (
     _halves,
+    assert_agreement,
     boosting_int16_leaves,
     forest_float32,
     forest_int16,
@@ -114,16 +115,7 @@ def test_bundle_agrees_on_emulated_atmega328p(case, tmp_path):
     assert {"target/atmega328p/target.c", "Makefile", "README.md"} <= set(made.files)
 
     run = made.run_in_simavr()
-    assert run.passed, run.console
-    sklearn, wasm = run.line("scikit-learn"), run.line("wasm runtime")
-    assert sklearn.vectors == wasm.vectors == len(X)
-    assert wasm.status == "PASS" and wasm.within_tolerance == len(X), wasm.line
-    if sklearn_checked:
-        assert sklearn.status == "PASS" and sklearn.within_tolerance == len(X), sklearn.line
-    else:
-        assert sklearn.status == "REPORTED", sklearn.line
-    if y is not None and sklearn.labels_equal is not None:
-        assert run.accuracy is not None and run.accuracy[1] == len(X)
+    assert_agreement(run, X, y, sklearn_checked)
     # One count per inference, read from Timer1 by the firmware around the call.
     assert run.cycles is not None and len(run.cycles) == len(X) and min(run.cycles) > 0
     sizes = simavr.avr_sizes(made.path / "build" / "atmega328p.elf")

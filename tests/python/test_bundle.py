@@ -139,6 +139,21 @@ CASES = {
 }
 
 
+def assert_agreement(run, X, y, sklearn_checked: bool) -> None:
+    """The harness passed: every vector within tolerance of the WebAssembly build of the same
+    runtime, every time, and of scikit-learn where its answers are checked (else reported)."""
+    assert run.passed, run.console
+    sklearn, wasm = run.line("scikit-learn"), run.line("wasm runtime")
+    assert sklearn.vectors == wasm.vectors == len(X)
+    assert wasm.status == "PASS" and wasm.within_tolerance == len(X), wasm.line
+    if sklearn_checked:
+        assert sklearn.status == "PASS" and sklearn.within_tolerance == len(X), sklearn.line
+    else:
+        assert sklearn.status == "REPORTED", sklearn.line
+    if y is not None:
+        assert run.accuracy is not None and run.accuracy[1] == len(X)
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_bundle_agrees_on_emulated_cortex_m4f_and_on_the_host(case, tmp_path):
     builder, sklearn_checked = CASES[case]
@@ -148,17 +163,7 @@ def test_bundle_agrees_on_emulated_cortex_m4f_and_on_the_host(case, tmp_path):
             "target/mps2_an386/target.c", "target/mps2_an386/mps2_an386.ld", "target/host/target.c"} <= set(made.files)
 
     run = bundle.run_in_qemu(made.path)
-    assert run.passed, run.console
-    sklearn, wasm = run.line("scikit-learn"), run.line("wasm runtime")
-    assert sklearn.vectors == wasm.vectors == len(X)
-    # The device against the WebAssembly build of the same runtime: every vector, every time.
-    assert wasm.status == "PASS" and wasm.within_tolerance == len(X), wasm.line
-    if sklearn_checked:
-        assert sklearn.status == "PASS" and sklearn.within_tolerance == len(X), sklearn.line
-    else:
-        assert sklearn.status == "REPORTED", sklearn.line
-    if y is not None:
-        assert run.accuracy is not None and run.accuracy[1] == len(X)
+    assert_agreement(run, X, y, sklearn_checked)
     # One count per inference, from QEMU's instruction trace between the harness's markers.
     assert run.instructions is not None and len(run.instructions) == len(X)
     assert min(run.instructions) > 0
