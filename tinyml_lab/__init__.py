@@ -7,6 +7,7 @@ agreement of the C runtime (WebAssembly) with scikit-learn.
 
 from ._version import __version__
 from ._widget_base import NPM_PACKAGE
+from .arduino import export_arduino
 from .bundle import export_bundle
 from .convert import AgreementReport, ConvertedModel, convert, evaluate, export_header
 from .errors import (
@@ -38,6 +39,7 @@ __all__ = [
     "__version__",
     "convert",
     "evaluate",
+    "export_arduino",
     "export_bundle",
     "export_header",
     "inspect",

@@ -5,7 +5,8 @@ device, that the C code answers as scikit-learn does (src/core/bundle/bundle.ts 
 for its target (arm-none-eabi-gcc for an emulated Cortex-M4F, qemu-system-arm -M mps2-an386;
 riscv64-unknown-elf-gcc for rv32imc, qemu-system-riscv32 -M virt), runs it and counts the
 instructions of each inference in QEMU's instruction trace; ``run_on_host(path)`` builds and
-runs the same harness with the PC's C compiler.
+runs the same harness with the PC's C compiler. A bundle for ``target="atmega328p"`` (an
+Arduino Uno's part) runs in simavr instead: tinyml_lab/simavr.py.
 """
 
 from __future__ import annotations
@@ -45,13 +46,16 @@ class EmulatedTarget:
 
 _SEMIHOSTING = ("-nographic", "-monitor", "none", "-serial", "none", "-semihosting-config", "enable=on,target=native")
 
-#: Bundle targets, by the name users pass.
+#: Bundle targets that QEMU runs, by the name users pass.
 TARGETS = {
     "cortex-m4f": EmulatedTarget("mps2_an386", "arm-none-eabi-gcc", "arm-none-eabi-nm", "qemu-system-arm",
                                  ("-M", "mps2-an386", *_SEMIHOSTING)),
     "rv32imc": EmulatedTarget("qemu_virt_rv32", "riscv64-unknown-elf-gcc", "riscv64-unknown-elf-nm",
                               "qemu-system-riscv32", ("-M", "virt", "-bios", "none", *_SEMIHOSTING)),
 }
+
+#: Bundle targets that simavr runs (tinyml_lab/simavr.py); their glue directory is their name.
+SIMAVR_TARGETS = ("atmega328p",)
 
 #: Where each tool comes from on Debian/Ubuntu, for the error when it is missing.
 APT_PACKAGES = {
@@ -63,6 +67,10 @@ APT_PACKAGES = {
     "riscv64-unknown-elf-gcc": "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf",
     "riscv64-unknown-elf-nm": "binutils-riscv64-unknown-elf",
     "qemu-system-riscv32": "qemu-system-misc",
+    "avr-gcc": "gcc-avr avr-libc",
+    "avr-size": "binutils-avr",
+    "simavr": "simavr",
+    "arduino-builder": "arduino-builder arduino-core-avr",
 }
 
 
@@ -86,6 +94,11 @@ class Bundle:
 
     def run_on_host(self, timeout: float = 300) -> HarnessRun:
         return run_on_host(self.path, timeout=timeout)
+
+    def run_in_simavr(self, timeout: float = 600) -> HarnessRun:
+        from .simavr import run_in_simavr  # noqa: PLC0415 - simavr.py builds on this module
+
+        return run_in_simavr(self.path, timeout=timeout)
 
 
 @dataclass
@@ -114,6 +127,8 @@ class HarnessRun:
     console: str = field(repr=False)
     #: instructions executed per inference, one per vector (QEMU only)
     instructions: list[int] | None = None
+    #: CPU cycles per inference, one per vector (targets with a cycle counter: simavr)
+    cycles: list[int] | None = None
 
     @property
     def mean_instructions(self) -> float | None:
@@ -132,8 +147,8 @@ def save_bundle(converted: Any, path: str | os.PathLike[str] | None, X: Any, y: 
     X's rows become the test vectors, the model's own outputs on them the expected ones."""
     from .convert import reference_outputs  # noqa: PLC0415 - convert imports this module
 
-    if target not in TARGETS:
-        raise InvalidInputError(f"target must be one of {', '.join(TARGETS)}, got {target!r}")
+    if target not in (*TARGETS, *SIMAVR_TARGETS):
+        raise InvalidInputError(f"target must be one of {', '.join((*TARGETS, *SIMAVR_TARGETS))}, got {target!r}")
     x32 = require_rows(check_features(X, input_count(converted.ir), "X", allow_nan=converted.accepts_nan), "X",
                        "a bundle needs at least one test vector")
     return write_bundle(converted, x32, reference_outputs(converted.model, converted.ir, x32, y), path,
@@ -290,6 +305,10 @@ def bundle_target(path: str | os.PathLike[str]) -> str:
     """The target a bundle was written for: the one whose glue directory it holds."""
     directory = Path(path)
     found = [name for name, target in TARGETS.items() if (directory / "target" / target.glue).is_dir()]
+    avr = [name for name in SIMAVR_TARGETS if (directory / "target" / name).is_dir()]
+    if avr and not found:
+        raise InvalidInputError(f"{directory} is a bundle for {avr[0]}, which QEMU does not emulate: run it with "
+                                "tinyml_lab.simavr.run_in_simavr")
     if len(found) != 1:
         raise InvalidInputError(f"{directory} is not a bundle for one emulated target (no target/<glue>/ of "
                                 f"{', '.join(t.glue for t in TARGETS.values())}): write one with export_bundle")

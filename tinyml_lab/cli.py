@@ -47,6 +47,7 @@ import numpy as np
 
 from . import _engine
 from ._version import __version__
+from .arduino import save_arduino
 from .arrays import input_count
 from .convert import FEATURE_TYPES, LEAF_TYPES, STRATEGIES, ConvertedModel, convert
 from .errors import TinyMLError, first_line
@@ -310,6 +311,28 @@ def command_convert(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _load_rows(args: argparse.Namespace, converted: ConvertedModel) -> np.ndarray:
+    """--data's rows, checked against the model's input width."""
+    X = load_array(args.data, "--data", "X")
+    n_inputs = input_count(converted.ir)
+    if X.ndim < 2 or int(np.prod(X.shape[1:])) != n_inputs:
+        raise CliError(f"--data {args.data} has shape {X.shape}; the model takes rows of {n_inputs} values "
+                       f"(shape (n_rows, {n_inputs}))")
+    return X
+
+
+def command_arduino(args: argparse.Namespace) -> int:
+    name = _header_name(args, args.model)
+    converted = _convert(args, name)
+    X = _load_rows(args, converted)
+    try:
+        library = save_arduino(converted, args.output, X, load_labels(args, len(X)))
+    except OSError as exc:
+        raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    print(f"wrote the Arduino library {library.path} (example {library.example.name}): {_size_line(converted)}")
+    return EXIT_OK
+
+
 def _tolerances(args: argparse.Namespace, converted: ConvertedModel) -> tuple[float | None, float | None]:
     """(min label agreement, max relative L2) to check: the ones given, else for an all-float32
     export the defaults (exact labels, float rounding); a quantized export is only reported."""
@@ -336,11 +359,7 @@ def command_report(args: argparse.Namespace) -> int:
     _keras_backend_default(args.model)
     name = _header_name(args, args.model)
     converted = _convert(args, name)
-    X = load_array(args.data, "--data", "X")
-    n_inputs = input_count(converted.ir)
-    if X.ndim < 2 or int(np.prod(X.shape[1:])) != n_inputs:
-        raise CliError(f"--data {args.data} has shape {X.shape}; the model takes rows of {n_inputs} values "
-                       f"(shape (n_rows, {n_inputs}))")
+    X = _load_rows(args, converted)
     y = load_labels(args, len(X))
     report = converted.evaluate(X, y)
     min_agreement, max_error = _tolerances(args, converted)
@@ -424,6 +443,12 @@ def command_supported(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_data_options(p: argparse.ArgumentParser, rows: str) -> None:
+    p.add_argument("--data", required=True, metavar="X", help=f"{rows}: .npy, .npz (array X) or .csv")
+    p.add_argument("--labels", metavar="Y", help="true labels, for accuracy (.npy, .npz array y, .csv; "
+                                                 "default: y from a --data .npz)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="tinyml-lab",
@@ -452,9 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=UNTRUSTED_FILES,
     )
     _add_model_options(p)
-    p.add_argument("--data", required=True, metavar="X", help="input rows: .npy, .npz (array X) or .csv")
-    p.add_argument("--labels", metavar="Y", help="true labels, for accuracy (.npy, .npz array y, .csv; "
-                                                 "default: y from a --data .npz)")
+    _add_data_options(p, "input rows")
     p.add_argument("--min-agreement", type=_fraction, metavar="FRACTION",
                    help="fail when fewer rows get the model's label (default: 1 for float32 exports)")
     p.add_argument("--max-error", type=_non_negative, metavar="REL_L2",
@@ -466,6 +489,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("supported", help="list the estimators and model files that can be converted",
                             description="List the estimators and model files each reader converts, by family.")
     p.set_defaults(run=command_supported)
+
+    p = commands.add_parser(
+        "arduino", help="write an Arduino library of a model, with an example that checks it on the board",
+        description="Write an Arduino library: library.properties, src/NAME.h and examples/NAME_test, a sketch "
+                    "that runs the --data rows as test vectors on the board and prints RESULT PASS over Serial.",
+        epilog=UNTRUSTED_FILES,
+    )
+    _add_model_options(p)
+    _add_data_options(p, "test vectors")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="the library's directory")
+    p.set_defaults(run=command_arduino)
     return parser
 
 

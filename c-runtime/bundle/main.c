@@ -4,8 +4,11 @@
  * outputs, "<set>: vectors N, labels equal N, max abs error E, within tolerance N/N, PASS|FAIL"
  * and finally "RESULT PASS" or "RESULT FAIL". Output and exit go through target.h.
  * Each inference runs between tv_inference_begin() and tv_inference_end(), so an instruction
- * trace (QEMU, a debugger, a cycle counter) can be cut per inference. How this bundle's model
- * is called (its header, tv_validate, tv_predict, tv_outputs) is generated in model_glue.h.
+ * trace (QEMU, a debugger, a cycle counter) can be cut per inference; a target with a cycle
+ * counter (TARGET_CYCLES, target.h) has each inference's cycles printed as well. How this
+ * bundle's model is called (its header, tv_validate, tv_predict, tv_outputs) is generated in
+ * model_glue.h. The test vectors are tables (in program memory on AVR: TML_CONST_TABLE), so
+ * their elements are read through TML_READ_* (tinyml/progmem.h, in the model header).
  */
 #include <stdint.h>
 
@@ -125,21 +128,21 @@ static void tv_compare(const tv_expected_t *e, int32_t i, int32_t label, const f
     int ok = 1;
     int32_t j;
     if (e->labels != NULL) {
-        if (label == e->labels[i]) {
+        if (label == TML_READ_I32(&e->labels[i])) {
             t->labels_equal++;
         } else {
             ok = 0;
         }
     }
     for (j = 0; j < TV_N_VALUES; j++) {
-        float expected = e->values[i * TV_N_VALUES + j];
+        float expected = TML_READ_F32(&e->values[i * TV_N_VALUES + j]);
         float error = values[j] - expected;
         float magnitude = expected < 0.0f ? -expected : expected;
         error = error < 0.0f ? -error : error;
         if (!(error <= t->max_abs_error)) { /* NaN too */
             t->max_abs_error = error;
         }
-        if (!(error <= e->abs_tol[j] + e->rel_tol[j] * magnitude)) {
+        if (!(error <= TML_READ_F32(&e->abs_tol[j]) + TML_READ_F32(&e->rel_tol[j]) * magnitude)) {
             ok = 0;
         }
     }
@@ -154,13 +157,13 @@ static void tv_compare(const tv_expected_t *e, int32_t i, int32_t label, const f
             target_write(" label ");
             tv_put_int(label);
             target_write(" expected ");
-            tv_put_int(e->labels[i]);
+            tv_put_int(TML_READ_I32(&e->labels[i]));
         }
         for (j = 0; j < TV_N_VALUES; j++) {
             target_write(j == 0 ? ", values " : " ");
             tv_put_float(values[j]);
             target_write("/");
-            tv_put_float(e->values[i * TV_N_VALUES + j]);
+            tv_put_float(TML_READ_F32(&e->values[i * TV_N_VALUES + j]));
         }
         target_write(" (device/expected)\n");
     }
@@ -195,7 +198,25 @@ static int tv_report(const tv_expected_t *e, const tv_tally_t *t)
     return failed;
 }
 
-int main(void)
+#if defined(TARGET_CYCLES)
+/* What two back-to-back target_cycles() calls count: taken off each inference's count, which
+ * then holds the call of tv_predict and nothing of the counter's own. */
+static uint32_t tv_cycles_overhead(void)
+{
+    uint32_t start = target_cycles();
+    return target_cycles() - start;
+}
+#endif
+
+/* The harness's entry point: main, or what TV_MAIN names where a framework owns main (the
+ * Arduino example's harness.c defines it as tv_main, which the sketch's setup() calls). */
+#ifndef TV_MAIN
+#define TV_MAIN main
+#endif
+
+int TV_MAIN(void);
+
+int TV_MAIN(void)
 {
     tv_tally_t tally[TV_N_SETS] = {{0, 0, 0, 0.0f}};
     int32_t i;
@@ -207,6 +228,11 @@ int main(void)
     int32_t known = 0;
 #endif
     int status = tv_validate(); /* the tables pass the runtime's own checks */
+#if defined(TARGET_CYCLES)
+    uint32_t overhead = tv_cycles_overhead();
+    uint32_t start;
+    uint32_t cycles;
+#endif
     target_write("TinyML Lab bundle: " TV_MODEL_NAME ", ");
     tv_put_int(TV_N_VECTORS);
     target_write(" vectors, ");
@@ -220,12 +246,28 @@ int main(void)
         return 1;
     }
     for (i = 0; i < TV_N_VECTORS; i++) {
-        const float *x = &tv_inputs[i * TV_N_INPUTS];
+        float x[TV_N_INPUTS]; /* the row in RAM, as firmware has its input */
         int32_t label = -1;
         float values[TV_N_VALUES] = {0.0f};
+        int32_t k;
+        for (k = 0; k < TV_N_INPUTS; k++) {
+            x[k] = TML_READ_F32(&tv_inputs[i * TV_N_INPUTS + k]);
+        }
         tv_inference_begin(i);
+#if defined(TARGET_CYCLES)
+        start = target_cycles();
+        status = tv_predict(x, &label, values);
+        cycles = target_cycles() - start - overhead;
+        tv_inference_end();
+        target_write("cycles vector ");
+        tv_put_int(i);
+        target_write(": ");
+        tv_put_int((int32_t)cycles);
+        target_write("\n");
+#else
         status = tv_predict(x, &label, values);
         tv_inference_end();
+#endif
         if (status == TML_OK) {
             status = tv_outputs(x, values);
         }
@@ -242,9 +284,9 @@ int main(void)
             tv_compare(&tv_expected[s], i, label, values, &tally[s]);
         }
 #if TV_HAS_TRUTH
-        if (tv_truth[i] >= 0) {
+        if (TML_READ_I32(&tv_truth[i]) >= 0) {
             known++;
-            correct += label == tv_truth[i];
+            correct += label == TML_READ_I32(&tv_truth[i]);
         }
 #endif
     }

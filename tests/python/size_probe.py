@@ -66,8 +66,13 @@ def _link(work, source: str, target: str) -> dict[str, int]:
                     "-T", "link.ld", "main.o", "-lm", "-o", "a.elf"], cwd=work, check=True, capture_output=True)
     out = subprocess.run([f"{prefix}size", "-A", "a.elf"], cwd=work, check=True, capture_output=True,
                          text=True).stdout
+    return section_sizes(out)
+
+
+def section_sizes(size_output: str) -> dict[str, int]:
+    """{section: bytes} from the output of `size -A` (arm-none-eabi-size, avr-size)."""
     sizes = {}
-    for line in out.splitlines():
+    for line in size_output.splitlines():
         parts = line.split()
         if len(parts) >= 2 and parts[0].startswith(".") and parts[1].isdigit():
             sizes[parts[0]] = int(parts[1])

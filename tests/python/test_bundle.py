@@ -139,6 +139,21 @@ CASES = {
 }
 
 
+def assert_agreement(run, X, y, sklearn_checked: bool) -> None:
+    """The harness passed: every vector within tolerance of the WebAssembly build of the same
+    runtime, every time, and of scikit-learn where its answers are checked (else reported)."""
+    assert run.passed, run.console
+    sklearn, wasm = run.line("scikit-learn"), run.line("wasm runtime")
+    assert sklearn.vectors == wasm.vectors == len(X)
+    assert wasm.status == "PASS" and wasm.within_tolerance == len(X), wasm.line
+    if sklearn_checked:
+        assert sklearn.status == "PASS" and sklearn.within_tolerance == len(X), sklearn.line
+    else:
+        assert sklearn.status == "REPORTED", sklearn.line
+    if y is not None:
+        assert run.accuracy is not None and run.accuracy[1] == len(X)
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_bundle_agrees_on_emulated_cortex_m4f_and_on_the_host(case, tmp_path):
     builder, sklearn_checked = CASES[case]
@@ -153,17 +168,7 @@ def test_bundle_agrees_on_emulated_cortex_m4f_and_on_the_host(case, tmp_path):
 def check_emulated_run(made, X, y, sklearn_checked):
     """Runs a bundle in QEMU and on the host: every vector agrees, one count per inference."""
     run = bundle.run_in_qemu(made.path)
-    assert run.passed, run.console
-    sklearn, wasm = run.line("scikit-learn"), run.line("wasm runtime")
-    assert sklearn.vectors == wasm.vectors == len(X)
-    # The device against the WebAssembly build of the same runtime: every vector, every time.
-    assert wasm.status == "PASS" and wasm.within_tolerance == len(X), wasm.line
-    if sklearn_checked:
-        assert sklearn.status == "PASS" and sklearn.within_tolerance == len(X), sklearn.line
-    else:
-        assert sklearn.status == "REPORTED", sklearn.line
-    if y is not None:
-        assert run.accuracy is not None and run.accuracy[1] == len(X)
+    assert_agreement(run, X, y, sklearn_checked)
     # One count per inference, from QEMU's instruction trace between the harness's markers.
     assert run.instructions is not None and len(run.instructions) == len(X)
     assert min(run.instructions) > 0
@@ -212,7 +217,7 @@ def test_bundle_errors_name_the_problem(tmp_path, monkeypatch):
     model, X, y, _ = gaussian_nb()
     with pytest.raises(InvalidInputError, match=r"X has 12 features per row, the model expects 13"):
         tinyml_lab.export_bundle(model, X[:, :12], y, tmp_path / "a")
-    with pytest.raises(InvalidInputError, match=r"target must be one of cortex-m4f, .*got 'cortex-m0'"):
+    with pytest.raises(InvalidInputError, match=r"target must be one of cortex-m4f, rv32imc, atmega328p, got 'cortex-m0'"):
         tinyml_lab.export_bundle(model, X, y, tmp_path / "a", target="cortex-m0")
     with pytest.raises(InvalidInputError, match=r"at least one test vector"):
         tinyml_lab.export_bundle(model, X[:0], None, tmp_path / "a")

@@ -86,7 +86,15 @@ Issue 19 recorded again `targets` of all 54 cases, and nothing else: every targe
 gained `operations` (the M4F operations it prices, tree split compares apart) and
 `instructions` (a core's own count where fitted, else null), and the ESP32-C3 figures were
 refitted to riscv64-unknown-elf-gcc + picolibc sizes and qemu-system-riscv32 counts (RV32IMC
-library bytes measured per class, code factors, OwnInstructions in profiles.ts)."""
+library bytes measured per class, code factors, OwnInstructions in profiles.ts).
+
+Issue 19 recorded again `header`, `header_tables`, `bundle_vectors` and `targets` of every case:
+every const table is declared `TML_CONST_TABLE` (PROGMEM on AVR, empty elsewhere) and the
+generated code reads tables through TML_READ_* (plain reads off AVR), the test vectors include
+the model header for those macros, and the AVR estimate counts only descriptors and class
+names in RAM, no longer the tables. `gcc` and `device` outputs are unchanged, and so are the
+Cortex-M4F and M0+ object sizes of the 56 calibration headers (text + data, byte for byte).
+Merging those branches recorded every case again, with all of the above together."""
 
 from __future__ import annotations
 

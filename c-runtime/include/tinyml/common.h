@@ -12,6 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifndef TINYML_PROGMEM_H /* a standalone model header embeds it just before */
+#include "tinyml/progmem.h"
+#endif
+
 /* Version of the WebAssembly build's exports and descriptor layouts (c-runtime/wasm), bumped
  * whenever they change. The TypeScript that calls them is generated from these headers at
  * build time and refuses a build of another version. */
@@ -61,7 +65,7 @@ static inline int tml_is_finite(float v)
 /*
  * Index of the first NaN or infinite value of v[0..n), or -1 when every one is finite: what a
  * header's <name>_check_input reports, since a model's answer on a non-finite feature is not
- * scikit-learn's (each header's comment says what it is). Also validates a model's tables.
+ * scikit-learn's (each header's comment says what it is).
  */
 static inline int32_t tml_first_non_finite(const float *v, int32_t n)
 {
@@ -74,10 +78,22 @@ static inline int32_t tml_first_non_finite(const float *v, int32_t n)
     return -1;
 }
 
-/* Every one of v[0..n) is finite (validation of a model's tables). */
+/* Every one of the table v[0..n) is finite (validation of a model's tables). Where tables are
+ * ordinary memory it shares the input check's loop (one copy of the code); on AVR the table is
+ * in program memory, read through TML_READ_F32. */
 static inline int tml_all_finite(const float *v, int32_t n)
 {
+#if defined(__AVR__)
+    int32_t k;
+    for (k = 0; k < n; k++) {
+        if (!tml_is_finite(TML_READ_F32(&v[k]))) {
+            return 0;
+        }
+    }
+    return 1;
+#else
     return tml_first_non_finite(v, n) < 0;
+#endif
 }
 
 /* a * b for counts a, b >= 0, or -1 when it exceeds INT32_MAX (an int64 holds any such product). */

@@ -217,7 +217,8 @@ static inline int tml_dct2_table(int32_t n, int32_t n_out, float *table)
     return TML_OK;
 }
 
-/* tml_dct2_ortho with the cosines from tml_dct2_table(n, n_out): the same bits. */
+/* tml_dct2_ortho with the cosines from tml_dct2_table(n, n_out): the same bits. The table is
+ * read as a model's tables are (TML_READ_F32): on AVR it must be in program memory. */
 static inline int tml_dct2_ortho_table(const float *x, int32_t n, const float *table, float *out, int32_t n_out)
 {
     int32_t k, j;
@@ -234,7 +235,7 @@ static inline int tml_dct2_ortho_table(const float *x, int32_t n, const float *t
         const float *row = table + (size_t)k * (size_t)n;
         float sum = 0.0f;
         for (j = 0; j < n; j++) {
-            sum += x[j] * row[j];
+            sum += x[j] * TML_READ_F32(&row[j]);
         }
         out[k] = sum * (k == 0 ? scale0 : scale);
     }
@@ -268,10 +269,10 @@ static inline int tml_mel_sparse_validate(const tml_mel_sparse_t *m)
         return TML_E_SIZE;
     }
     for (band = 0; band < m->n_mels; band++) {
-        if ((int32_t)m->first_bin[band] + (int32_t)m->n_weights[band] > m->n_bins) {
+        if ((int32_t)TML_READ_U16(&m->first_bin[band]) + (int32_t)TML_READ_U16(&m->n_weights[band]) > m->n_bins) {
             return TML_E_SIZE;
         }
-        total += m->n_weights[band];
+        total += TML_READ_U16(&m->n_weights[band]);
     }
     return total == m->n_stored ? TML_OK : TML_E_SIZE;
 }
@@ -325,11 +326,11 @@ static inline int tml_mel_power_sparse(const tml_mel_sparse_t *m, const float *p
     }
     w = m->weights;
     for (band = 0; band < m->n_mels; band++) {
-        const float *p = power + m->first_bin[band];
-        int32_t n = m->n_weights[band];
+        const float *p = power + TML_READ_U16(&m->first_bin[band]);
+        int32_t n = TML_READ_U16(&m->n_weights[band]);
         float sum = 0.0f;
         for (k = 0; k < n; k++) {
-            sum += w[k] * p[k];
+            sum += TML_READ_F32(&w[k]) * p[k];
         }
         w += n;
         mel[band] = sum;
@@ -398,7 +399,7 @@ static inline int tml_logmel_frame(const tml_logmel_t *c, const float *frame, fl
     power = im + n;
     mel = power + n / 2 + 1;
     for (k = 0; k < n; k++) {
-        re[k] = frame[k] * c->window[k];
+        re[k] = frame[k] * TML_READ_F32(&c->window[k]);
         im[k] = 0.0f;
     }
     status = tml_fft_table(re, im, n, c->twiddles);

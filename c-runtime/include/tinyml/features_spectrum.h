@@ -54,7 +54,8 @@ static inline int tml_fft_twiddles(int32_t n, float *twiddles)
 /*
  * In-place forward complex FFT of re[n] + i im[n], unnormalized (X[k] = sum x[j]
  * e^{-2 pi i jk/n}), n a power of two in [2, TML_FFT_MAX]. Iterative radix-2: a bit-reversal
- * permutation, then log2(n) butterfly stages. twiddles is tml_fft_twiddles(n)'s table, or
+ * permutation, then log2(n) butterfly stages. twiddles is tml_fft_twiddles(n)'s table (read
+ * as a model's tables are, TML_READ_F32: in program memory on AVR), or
  * NULL to compute each twiddle on the way with the same expression (same result, but
  * n - 1 cosf/sinf pairs per call: about half the instructions of a 512-point transform).
  */
@@ -91,8 +92,8 @@ static inline int tml_fft_table(float *re, float *im, int32_t n, const float *tw
             float wr, wi;
             int32_t start;
             if (twiddles != NULL) {
-                wr = twiddles[2 * i * stride]; /* -2 pi (i stride) / n = -2 pi i / len */
-                wi = twiddles[2 * i * stride + 1];
+                wr = TML_READ_F32(&twiddles[2 * i * stride]); /* -2 pi (i stride) / n = -2 pi i / len */
+                wi = TML_READ_F32(&twiddles[2 * i * stride + 1]);
             } else {
                 float angle = -TML_TWO_PI_F * ((float)i / (float)len); /* the table's value */
                 wr = cosf(angle);

@@ -237,7 +237,7 @@ static inline int tml_forest_is_quantized(const tml_forest_t *f)
 /* Quantized threshold of node i, whichever width the forest stores. */
 TML_FOREST_INLINE int16_t tml_forest_threshold_q(const tml_forest_t *f, int32_t i)
 {
-    return f->node_threshold_i16 != NULL ? f->node_threshold_i16[i] : (int16_t)f->node_threshold_i8[i];
+    return f->node_threshold_i16 != NULL ? TML_READ_I16(&f->node_threshold_i16[i]) : (int16_t)TML_READ_I8(&f->node_threshold_i8[i]);
 }
 
 /* No missing-value bits and no categorical split: every split is x <= t (the plain walk). */
@@ -249,7 +249,7 @@ TML_FOREST_INLINE int tml_forest_is_plain(const tml_forest_t *f)
 /* Whether a NaN feature goes left at node i. */
 TML_FOREST_INLINE int tml_forest_missing_left(const tml_forest_t *f, int32_t i)
 {
-    return f->node_missing_left != NULL && ((f->node_missing_left[i >> 3] >> (i & 7)) & 1u) != 0u;
+    return f->node_missing_left != NULL && ((TML_READ_U8(&f->node_missing_left[i >> 3]) >> (i & 7)) & 1u) != 0u;
 }
 
 /* Feature tested by a split of node_feature code `code` (numeric or categorical). */
@@ -261,7 +261,7 @@ TML_FOREST_INLINE int32_t tml_forest_split_feature(int32_t code)
 /* Row of category_bits that categorical node i tests: the whole number in its threshold slot. */
 TML_FOREST_INLINE const uint32_t *tml_forest_category_row(const tml_forest_t *f, int32_t i)
 {
-    int32_t set = f->node_threshold_f32 != NULL ? (int32_t)f->node_threshold_f32[i] : tml_forest_threshold_q(f, i);
+    int32_t set = f->node_threshold_f32 != NULL ? (int32_t)TML_READ_F32(&f->node_threshold_f32[i]) : tml_forest_threshold_q(f, i);
     return f->category_bits + (size_t)set * (size_t)f->category_words;
 }
 
@@ -275,14 +275,14 @@ static inline int tml_category_left(const uint32_t *row, int32_t n_words, float 
     int32_t c;
     /* The bound is a constant, and the row's own one an integer compare: an outlined copy of
      * this function needs no int-to-float conversion or multiply (soft-float routines). */
-    if (!(x >= 0.0f && x < (float)(32 * TML_MAX_CATEGORY_WORDS))) {
+    if (!(x >= 0.0f && x < (float)((int32_t)32 * TML_MAX_CATEGORY_WORDS))) { /* int32: int is 16 bits on AVR */
         return missing_left;
     }
     c = (int32_t)x; /* toward zero */
     if (c >= 32 * n_words) {
         return missing_left;
     }
-    return (int)((row[c >> 5] >> (c & 31)) & 1u);
+    return (int)((TML_READ_U32(&row[c >> 5]) >> (c & 31)) & 1u);
 }
 
 /* The same on a feature quantized with scale 1 and offset 0 (q = floor(x)): NaN's code and the
@@ -292,24 +292,24 @@ static inline int tml_category_left_q(const uint32_t *row, int32_t n_words, int1
     if (q < 0 || q >= TML_QUANTIZED_NAN - 1 || q >= 32 * n_words) {
         return missing_left;
     }
-    return (int)((row[q >> 5] >> (q & 31)) & 1u);
+    return (int)((TML_READ_U32(&row[q >> 5]) >> (q & 31)) & 1u);
 }
 
 /* Whether node i sends float32 features x left (general walk: NaN's direction, categories). */
 TML_FOREST_INLINE int tml_forest_left_f32(const tml_forest_t *f, int32_t i, const float *x)
 {
-    int32_t code = f->node_feature[i];
+    int32_t code = TML_READ_I16(&f->node_feature[i]);
     if (code < 0) {
         return tml_category_left(tml_forest_category_row(f, i), f->category_words, x[TML_CATEGORY_FEATURE(code)],
                                  tml_forest_missing_left(f, i));
     }
-    return tml_le_f32(x[code], f->node_threshold_f32[i]) || (tml_is_nan_f32(x[code]) && tml_forest_missing_left(f, i));
+    return tml_le_f32(x[code], TML_READ_F32(&f->node_threshold_f32[i])) || (tml_is_nan_f32(x[code]) && tml_forest_missing_left(f, i));
 }
 
 /* Whether node i sends q, the quantized value of the feature it tests, left (general walk). */
 TML_FOREST_INLINE int tml_forest_left_q(const tml_forest_t *f, int32_t i, int16_t q)
 {
-    if (f->node_feature[i] < 0) {
+    if (TML_READ_I16(&f->node_feature[i]) < 0) {
         return tml_category_left_q(tml_forest_category_row(f, i), f->category_words, q, tml_forest_missing_left(f, i));
     }
     return q <= tml_forest_threshold_q(f, i) || (q == TML_QUANTIZED_NAN && tml_forest_missing_left(f, i));
@@ -338,12 +338,12 @@ static inline int tml_forest_validate_scales(const tml_forest_t *f)
 {
     int32_t k;
     for (k = 0; k < f->n_features; k++) {
-        float scale = f->feature_scale[k];
+        float scale = TML_READ_F32(&f->feature_scale[k]);
         if (!(scale > 0.0f) || !(scale < 3.0e38f)) {
             return TML_E_SCALE;
         }
         if (f->feature_offset != NULL) {
-            float offset = f->feature_offset[k];
+            float offset = TML_READ_F32(&f->feature_offset[k]);
             if (!(offset >= -TML_MAX_FEATURE_OFFSET && offset <= TML_MAX_FEATURE_OFFSET) ||
                 (float)(int32_t)offset != offset) {
                 return TML_E_SCALE;
@@ -357,12 +357,12 @@ static inline int tml_forest_validate_scales(const tml_forest_t *f)
  * (quantized) its feature quantized with scale 1 and offset 0, so that q is the category. */
 static inline int tml_forest_validate_categorical(const tml_forest_t *f, int32_t i)
 {
-    int32_t feature = TML_CATEGORY_FEATURE(f->node_feature[i]);
+    int32_t feature = TML_CATEGORY_FEATURE(TML_READ_I16(&f->node_feature[i]));
     if (f->category_bits == NULL) {
         return TML_E_FEATURE;
     }
     if (f->node_threshold_f32 != NULL) {
-        float set = f->node_threshold_f32[i];
+        float set = TML_READ_F32(&f->node_threshold_f32[i]);
         /* the range check first: converting a float beyond int32 is undefined */
         if (!(set >= 0.0f && set < (float)f->n_category_sets) || (float)(int32_t)set != set) {
             return TML_E_FEATURE;
@@ -371,7 +371,7 @@ static inline int tml_forest_validate_categorical(const tml_forest_t *f, int32_t
         return TML_E_FEATURE;
     }
     if (tml_forest_is_quantized(f) && /* validated: quantized forests have scales */
-        (f->feature_scale[feature] != 1.0f || (f->feature_offset != NULL && f->feature_offset[feature] != 0.0f))) {
+        (TML_READ_F32(&f->feature_scale[feature]) != 1.0f || (f->feature_offset != NULL && TML_READ_F32(&f->feature_offset[feature]) != 0.0f))) {
         return TML_E_SCALE;
     }
     return TML_OK;
@@ -422,7 +422,7 @@ static inline int tml_forest_validate(const tml_forest_t *f)
     }
     if (f->tree_output != NULL) {
         for (t = 0; t < f->n_trees; t++) {
-            if (f->tree_output[t] < 0 || f->tree_output[t] >= f->n_outputs) {
+            if (TML_READ_I16(&f->tree_output[t]) < 0 || TML_READ_I16(&f->tree_output[t]) >= f->n_outputs) {
                 return TML_E_KIND;
             }
         }
@@ -432,13 +432,13 @@ static inline int tml_forest_validate(const tml_forest_t *f)
         return TML_OK;
     }
     for (t = 0; t < f->n_trees; t++) {
-        if (f->tree_root[t] < 0 || f->tree_root[t] >= f->n_nodes) {
+        if (TML_READ_I32(&f->tree_root[t]) < 0 || TML_READ_I32(&f->tree_root[t]) >= f->n_nodes) {
             return TML_E_TREE;
         }
     }
     for (i = 0; i < f->n_nodes; i++) {
-        int32_t feature = f->node_feature[i];
-        int32_t next = f->node_next[i];
+        int32_t feature = TML_READ_I16(&f->node_feature[i]);
+        int32_t next = TML_READ_I32(&f->node_next[i]);
         if (feature == TML_LEAF) {
             if (next < 0 || next >= f->n_leaf_rows) {
                 return TML_E_LEAF;
@@ -474,33 +474,33 @@ static inline int32_t tml_argmax_votes(const uint16_t *votes, int32_t n)
 /* Leaf row reached by tree t for float32 features x[n_features] (table forests only). */
 static inline int32_t tml_forest_leaf_f32(const tml_forest_t *f, int32_t t, const float *x)
 {
-    int32_t i = f->tree_root[t];
+    int32_t i = TML_READ_I32(&f->tree_root[t]);
     if (tml_forest_is_plain(f)) {
-        while (f->node_feature[i] != TML_LEAF) {
-            i = tml_le_f32(x[f->node_feature[i]], f->node_threshold_f32[i]) ? i + 1 : f->node_next[i];
+        while (TML_READ_I16(&f->node_feature[i]) != TML_LEAF) {
+            i = tml_le_f32(x[TML_READ_I16(&f->node_feature[i])], TML_READ_F32(&f->node_threshold_f32[i])) ? i + 1 : TML_READ_I32(&f->node_next[i]);
         }
-        return f->node_next[i];
+        return TML_READ_I32(&f->node_next[i]);
     }
-    while (f->node_feature[i] != TML_LEAF) {
-        i = tml_forest_left_f32(f, i, x) ? i + 1 : f->node_next[i];
+    while (TML_READ_I16(&f->node_feature[i]) != TML_LEAF) {
+        i = tml_forest_left_f32(f, i, x) ? i + 1 : TML_READ_I32(&f->node_next[i]);
     }
-    return f->node_next[i];
+    return TML_READ_I32(&f->node_next[i]);
 }
 
 /* Leaf row reached by tree t for quantized features xq[n_features] (table forests only). */
 static inline int32_t tml_forest_leaf_q(const tml_forest_t *f, int32_t t, const int16_t *xq)
 {
-    int32_t i = f->tree_root[t];
+    int32_t i = TML_READ_I32(&f->tree_root[t]);
     if (tml_forest_is_plain(f)) {
-        while (f->node_feature[i] != TML_LEAF) {
-            i = (xq[f->node_feature[i]] <= tml_forest_threshold_q(f, i)) ? i + 1 : f->node_next[i];
+        while (TML_READ_I16(&f->node_feature[i]) != TML_LEAF) {
+            i = (xq[TML_READ_I16(&f->node_feature[i])] <= tml_forest_threshold_q(f, i)) ? i + 1 : TML_READ_I32(&f->node_next[i]);
         }
-        return f->node_next[i];
+        return TML_READ_I32(&f->node_next[i]);
     }
-    while (f->node_feature[i] != TML_LEAF) {
-        i = tml_forest_left_q(f, i, xq[tml_forest_split_feature(f->node_feature[i])]) ? i + 1 : f->node_next[i];
+    while (TML_READ_I16(&f->node_feature[i]) != TML_LEAF) {
+        i = tml_forest_left_q(f, i, xq[tml_forest_split_feature(TML_READ_I16(&f->node_feature[i]))]) ? i + 1 : TML_READ_I32(&f->node_next[i]);
     }
-    return f->node_next[i];
+    return TML_READ_I32(&f->node_next[i]);
 }
 
 /*
@@ -541,7 +541,7 @@ static inline float tml_pow2f(int32_t e)
     return bits.f;
 }
 
-/* Quantizes x[n] with per-feature scales and offsets (NULL: all 0) into xq[n]. */
+/* Quantizes x[n] with per-feature scales and offsets (tables; offset NULL: all 0) into xq[n]. */
 static inline int tml_quantize_features_i16(const float *scale, const float *offset, const float *x,
                                             int16_t *xq, int32_t n)
 {
@@ -553,7 +553,7 @@ static inline int tml_quantize_features_i16(const float *scale, const float *off
         return TML_E_SIZE;
     }
     for (k = 0; k < n; k++) {
-        xq[k] = tml_quantize_i16(x[k], scale[k], offset != NULL ? offset[k] : 0.0f);
+        xq[k] = tml_quantize_i16(x[k], TML_READ_F32(&scale[k]), offset != NULL ? TML_READ_F32(&offset[k]) : 0.0f);
     }
     return TML_OK;
 }
@@ -574,15 +574,15 @@ static inline int32_t tml_forest_leaf(const tml_forest_t *f, int32_t t, const fl
         return tml_forest_leaf_q(f, t, xq);
     }
     /* Quantize on the fly, one feature per split, so no feature buffer is needed. */
-    i = f->tree_root[t];
-    while (f->node_feature[i] != TML_LEAF) {
-        int32_t feat = tml_forest_split_feature(f->node_feature[i]);
-        int16_t q = tml_quantize_i16(x[feat], f->feature_scale[feat],
-                                     f->feature_offset != NULL ? f->feature_offset[feat] : 0.0f);
+    i = TML_READ_I32(&f->tree_root[t]);
+    while (TML_READ_I16(&f->node_feature[i]) != TML_LEAF) {
+        int32_t feat = tml_forest_split_feature(TML_READ_I16(&f->node_feature[i]));
+        int16_t q = tml_quantize_i16(x[feat], TML_READ_F32(&f->feature_scale[feat]),
+                                     f->feature_offset != NULL ? TML_READ_F32(&f->feature_offset[feat]) : 0.0f);
         int left = tml_forest_is_plain(f) ? q <= tml_forest_threshold_q(f, i) : tml_forest_left_q(f, i, q);
-        i = left ? i + 1 : f->node_next[i];
+        i = left ? i + 1 : TML_READ_I32(&f->node_next[i]);
     }
-    return f->node_next[i];
+    return TML_READ_I32(&f->node_next[i]);
 }
 
 /*
@@ -610,7 +610,7 @@ static inline int tml_forest_raw(const tml_forest_t *f, const float *x, const in
     }
     width = tml_forest_leaf_width(f);
     for (k = 0; k < f->n_outputs; k++) {
-        raw[k] = (f->combine == TML_COMBINE_SUM && f->baseline != NULL) ? f->baseline[k] : 0.0f;
+        raw[k] = (f->combine == TML_COMBINE_SUM && f->baseline != NULL) ? TML_READ_F32(&f->baseline[k]) : 0.0f;
     }
     /* Fixed-point leaves add up in an int32 per output: one pass per output, each tree walked
      * in the pass of the output it feeds. Other leaves need one pass. One call site of
@@ -620,22 +620,22 @@ static inline int tml_forest_raw(const tml_forest_t *f, const float *x, const in
         int32_t sum = 0;
         for (t = 0; t < f->n_trees; t++) {
             size_t at;
-            if (f->leaf_i16 != NULL && f->tree_output != NULL && f->tree_output[t] != pass) {
+            if (f->leaf_i16 != NULL && f->tree_output != NULL && TML_READ_I16(&f->tree_output[t]) != pass) {
                 continue;
             }
             at = (size_t)tml_forest_leaf(f, t, x, xq) * (size_t)width;
             if (f->leaf_i16 != NULL) {
-                sum += f->leaf_i16[at];
+                sum += TML_READ_I16(&f->leaf_i16[at]);
             } else if (f->leaf_u8 != NULL) {
                 /* Whole numbers: float sums stay exact below 2^24, so ties stay ties. */
                 for (k = 0; k < width; k++) {
-                    raw[f->tree_output != NULL ? f->tree_output[t] : k] += (float)f->leaf_u8[at + (size_t)k];
+                    raw[f->tree_output != NULL ? TML_READ_I16(&f->tree_output[t]) : k] += (float)TML_READ_U8(&f->leaf_u8[at + (size_t)k]);
                 }
             } else if (f->tree_output != NULL) {
-                raw[f->tree_output[t]] += f->leaf_values[at];
+                raw[TML_READ_I16(&f->tree_output[t])] += TML_READ_F32(&f->leaf_values[at]);
             } else {
                 for (k = 0; k < width; k++) {
-                    raw[k] += f->leaf_values[at + (size_t)k];
+                    raw[k] += TML_READ_F32(&f->leaf_values[at + (size_t)k]);
                 }
             }
         }
@@ -659,7 +659,11 @@ static inline int tml_forest_raw(const tml_forest_t *f, const float *x, const in
 /* An isolation forest's score_samples from its mean path length (raw[0]). */
 static inline float tml_forest_isolation_score(const tml_forest_t *f, float mean_path)
 {
+#if defined(__AVR__)
+    return -powf(2.0f, -mean_path / f->link_param); /* avr-libc has no exp2f */
+#else
     return -exp2f(-mean_path / f->link_param);
+#endif
 }
 
 /*

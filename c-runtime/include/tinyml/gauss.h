@@ -100,7 +100,7 @@ static inline int tml_gauss_validate(const tml_gauss_t *g)
         return TML_E_SCALE;
     }
     for (k = 0; k < g->n_components; k++) {
-        if (!(g->log_norm[k] < INFINITY)) {
+        if (!(TML_READ_F32(&g->log_norm[k]) < INFINITY)) {
             return TML_E_SCALE; /* +inf or NaN */
         }
     }
@@ -128,20 +128,20 @@ static inline float tml_gauss_mahalanobis(const tml_gauss_t *g, int32_t k, const
         for (j = 0; j < d; j++) {
             float s = 0.0f;
             for (i = 0; i <= j; i++) {
-                s += (x[i] - mean[i]) * p[i * d + j];
+                s += (x[i] - TML_READ_F32(&mean[i])) * TML_READ_F32(&p[i * d + j]);
             }
             m += s * s;
         }
     } else if (g->covariance == TML_COV_DIAG) {
         const float *p = g->prec_chol + k * d;
         for (j = 0; j < d; j++) {
-            float s = (x[j] - mean[j]) * p[j];
+            float s = (x[j] - TML_READ_F32(&mean[j])) * TML_READ_F32(&p[j]);
             m += s * s;
         }
     } else {
-        float p = g->prec_chol[k];
+        float p = TML_READ_F32(&g->prec_chol[k]);
         for (j = 0; j < d; j++) {
-            float s = x[j] - mean[j];
+            float s = x[j] - TML_READ_F32(&mean[j]);
             m += s * s;
         }
         m *= p * p;
@@ -168,7 +168,7 @@ static inline int tml_gauss_log_prob(const tml_gauss_t *g, const float *x, float
     }
     for (k = 0; k < g->n_components; k++) {
         float m = tml_gauss_mahalanobis(g, k, x);
-        out[k] = g->kind == TML_GAUSS_ENVELOPE ? -m : g->log_norm[k] - 0.5f * m;
+        out[k] = g->kind == TML_GAUSS_ENVELOPE ? -m : TML_READ_F32(&g->log_norm[k]) - 0.5f * m;
     }
     return TML_OK;
 }

@@ -74,7 +74,7 @@ static inline int tml_knn_validate(const tml_knn_t *m)
     }
     if (m->labels != NULL) {
         for (i = 0; i < m->n_samples; i++) {
-            if (m->labels[i] < 0 || m->labels[i] >= m->n_outputs) {
+            if (TML_READ_I32(&m->labels[i]) < 0 || TML_READ_I32(&m->labels[i]) >= m->n_outputs) {
                 return TML_E_KIND;
             }
         }
@@ -86,14 +86,14 @@ static inline int tml_knn_validate(const tml_knn_t *m)
     return TML_OK;
 }
 
-/* Search key of sample a against x: increases with the distance (squared euclidean, the
+/* Search key of sample a (a row of the samples table) against x: increases with the distance (squared euclidean, the
  * Minkowski sum before its root). A NaN anywhere in x gives NaN. */
 static inline float tml_knn_key(const tml_knn_t *m, const float *a, const float *x)
 {
     int32_t j;
     float acc = 0.0f;
     for (j = 0; j < m->n_features; j++) {
-        float d = fabsf(a[j] - x[j]);
+        float d = fabsf(TML_READ_F32(&a[j]) - x[j]);
         switch (m->metric) {
         case TML_METRIC_EUCLIDEAN:
             acc += d * d;
@@ -226,11 +226,11 @@ static inline int tml_knn_predict(const tml_knn_t *m, const float *x, float *dis
         float w = tml_knn_weight(m, dist_scratch[i], any_infinite);
         int32_t sample = index_scratch[i];
         if (m->labels != NULL) {
-            out[m->labels[sample]] += w;
+            out[TML_READ_I32(&m->labels[sample])] += w;
         } else {
             const float *y = m->targets + sample * m->n_outputs;
             for (c = 0; c < m->n_outputs; c++) {
-                out[c] += w * y[c];
+                out[c] += w * TML_READ_F32(&y[c]);
             }
         }
         total += w;

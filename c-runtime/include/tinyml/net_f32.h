@@ -85,13 +85,13 @@ static inline float tml_net_conv_f32(const tml_layer_t *layer, const float *in, 
 {
     tml_window_t w = tml_net_window(layer, oy, ox);
     int32_t ky, kx, i, n = layer->in_c;
-    float acc = layer->bias_f32 != NULL ? layer->bias_f32[c] : 0.0f;
+    float acc = layer->bias_f32 != NULL ? TML_READ_F32(&layer->bias_f32[c]) : 0.0f;
     for (ky = w.ky0; ky < w.ky1; ky++) {
         for (kx = w.kx0; kx < w.kx1; kx++) {
             const float *x = in + ((w.y0 + ky) * layer->in_w + w.x0 + kx) * n;
             const float *wt = layer->weight_f32 + ((c * layer->kernel_h + ky) * layer->kernel_w + kx) * n;
             for (i = 0; i < n; i++) {
-                acc += x[i] * wt[i];
+                acc += x[i] * TML_READ_F32(&wt[i]);
             }
         }
     }
@@ -104,12 +104,12 @@ static inline float tml_net_depthwise_f32(const tml_layer_t *layer, const float 
 {
     tml_window_t w = tml_net_window(layer, oy, ox);
     int32_t ky, kx, n = layer->in_c, channel = tml_net_depthwise_input(layer, c);
-    float acc = layer->bias_f32 != NULL ? layer->bias_f32[c] : 0.0f;
+    float acc = layer->bias_f32 != NULL ? TML_READ_F32(&layer->bias_f32[c]) : 0.0f;
     for (ky = w.ky0; ky < w.ky1; ky++) {
         const float *x = in + ((w.y0 + ky) * layer->in_w + w.x0) * n + channel;
         const float *wt = layer->weight_f32 + (c * layer->kernel_h + ky) * layer->kernel_w;
         for (kx = w.kx0; kx < w.kx1; kx++) {
-            acc += x[kx * n] * wt[kx];
+            acc += x[kx * n] * TML_READ_F32(&wt[kx]);
         }
     }
     return acc;
@@ -125,9 +125,9 @@ static inline void tml_net_run_dense_f32(const tml_layer_t *layer, const float *
     int32_t o, i, n = layer->in_c;
     const float *w = layer->weight_f32;
     for (o = 0; o < layer->out_c; o++, w += n) {
-        float acc = layer->bias_f32 != NULL ? layer->bias_f32[o] : 0.0f;
+        float acc = layer->bias_f32 != NULL ? TML_READ_F32(&layer->bias_f32[o]) : 0.0f;
         for (i = 0; i < n; i++) {
-            acc += in[i] * w[i];
+            acc += in[i] * TML_READ_F32(&w[i]);
         }
         out[o] = acc;
     }

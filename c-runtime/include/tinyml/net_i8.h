@@ -40,11 +40,12 @@
 /* ---- dot products: the portable path and the Armv7E-M (DSP) path, side by side ---- */
 
 /* sum + q[i] * w[i] for the terms from q to end, one at a time: the portable loop, and the
- * DSP path's last n % 4 terms. */
+ * DSP path's last n % 4 terms. Here and below, w is a weight table (TML_READ_I8) and q, x
+ * activations in RAM. */
 static inline int32_t tml_net_dot_i8_terms(const int8_t *q, const int8_t *end, const int8_t *w, int32_t sum)
 {
     while (q != end) {
-        sum += (int32_t)*q++ * (int32_t)*w++;
+        sum += (int32_t)*q++ * (int32_t)TML_READ_I8(w++);
     }
     return sum;
 }
@@ -55,8 +56,8 @@ static inline void tml_net_dot2_i8_terms(const int8_t *q, const int8_t *end, con
 {
     while (q != end) {
         int32_t x = *q++;
-        s0 += x * (int32_t)*w0++;
-        s1 += x * (int32_t)*w1++;
+        s0 += x * (int32_t)TML_READ_I8(w0++);
+        s1 += x * (int32_t)TML_READ_I8(w1++);
     }
     s[0] = s0;
     s[1] = s1;
@@ -86,7 +87,7 @@ static inline void tml_net_dot2x2_i8_terms(const int8_t *x0, const int8_t *x1, c
 {
     int32_t i;
     for (i = 0; i < n; i++) {
-        int32_t a = x0[i], b = x1[i], u = w0[i], v = w1[i];
+        int32_t a = x0[i], b = x1[i], u = TML_READ_I8(&w0[i]), v = TML_READ_I8(&w1[i]);
         s00 += a * u;
         s01 += a * v;
         s10 += b * u;
@@ -115,10 +116,10 @@ static inline void tml_net_dot4_i8_terms(const int8_t *x, const int8_t *w0, cons
     int32_t i, s0 = sum[0], s1 = sum[1], s2 = sum[2], s3 = sum[3];
     for (i = 0; i < n; i++) {
         int32_t q = x[i];
-        s0 += q * w0[i];
-        s1 += q * w1[i];
-        s2 += q * w2[i];
-        s3 += q * w3[i];
+        s0 += q * TML_READ_I8(&w0[i]);
+        s1 += q * TML_READ_I8(&w1[i]);
+        s2 += q * TML_READ_I8(&w2[i]);
+        s3 += q * TML_READ_I8(&w3[i]);
     }
     s[0] = s0;
     s[1] = s1;
@@ -351,7 +352,7 @@ static inline int32_t tml_net_sum_i8(const int8_t *w, int32_t n)
 {
     int32_t sum = 0, i;
     for (i = 0; i < n; i++) {
-        sum += w[i];
+        sum += TML_READ_I8(&w[i]);
     }
     return sum;
 }
@@ -369,7 +370,7 @@ static inline int64_t tml_net_bias_i8(const tml_layer_t *layer, tml_window_t w, 
     int32_t ky, n = layer->in_c, per = layer->kernel_h * layer->kernel_w * n, run = (w.kx1 - w.kx0) * n;
     int32_t inside = 0;
     const int8_t *channel = layer->weight_i8 + c * per;
-    int64_t bias = layer->bias_i32 != NULL ? layer->bias_i32[c] : 0;
+    int64_t bias = layer->bias_i32 != NULL ? TML_READ_I32(&layer->bias_i32[c]) : 0;
     int whole = run == layer->kernel_w * n && w.ky1 - w.ky0 == layer->kernel_h;
     if (layer->in_zero == 0 || (layer->bias_folded && whole)) {
         return bias;
@@ -424,10 +425,10 @@ static inline int32_t tml_net_depthwise_i8_window(const tml_layer_t *layer, cons
         int32_t at = channel + ky * row + w.kx0 * n; /* inside the input from here */
         const int8_t *wt = layer->weight_i8 + (ky * layer->kernel_w + w.kx0) * taps + c;
         for (kx = w.kx0; kx < w.kx1; kx++, at += n, wt += taps) {
-            sum += ((int32_t)in[at] - zero) * (int32_t)*wt;
+            sum += ((int32_t)in[at] - zero) * (int32_t)TML_READ_I8(wt);
         }
     }
-    return tml_clamp_i32((int64_t)sum + (layer->bias_i32 != NULL ? layer->bias_i32[c] : 0));
+    return tml_clamp_i32((int64_t)sum + (layer->bias_i32 != NULL ? TML_READ_I32(&layer->bias_i32[c]) : 0));
 }
 
 /*
@@ -463,10 +464,10 @@ TML_NET_KERNEL void tml_net_depthwise4_i8_sums(const int8_t *x, const int8_t *wt
             s1 = __smlabb(q13, w13, s1);
             s3 = __smlatt(q13, w13, s3);
 #else
-            s0 += ((int32_t)x[0] - zero) * (int32_t)wt[0];
-            s1 += ((int32_t)x[1] - zero) * (int32_t)wt[1];
-            s2 += ((int32_t)x[2] - zero) * (int32_t)wt[2];
-            s3 += ((int32_t)x[3] - zero) * (int32_t)wt[3];
+            s0 += ((int32_t)x[0] - zero) * (int32_t)TML_READ_I8(&wt[0]);
+            s1 += ((int32_t)x[1] - zero) * (int32_t)TML_READ_I8(&wt[1]);
+            s2 += ((int32_t)x[2] - zero) * (int32_t)TML_READ_I8(&wt[2]);
+            s3 += ((int32_t)x[3] - zero) * (int32_t)TML_READ_I8(&wt[3]);
 #endif
         }
     }
@@ -501,7 +502,7 @@ TML_NET_INLINE int8_t tml_net_out_value_i8(int32_t acc, int32_t multiplier, int3
 /* The same for output channel c of an int8 CONV or DEPTHWISE layer. */
 TML_NET_INLINE int8_t tml_net_out_i8(const tml_layer_t *layer, int32_t c, int32_t acc, int32_t lo, int32_t hi)
 {
-    return tml_net_out_value_i8(acc, layer->multiplier[c], layer->shift[c], layer->out_zero, lo, hi);
+    return tml_net_out_value_i8(acc, TML_READ_I32(&layer->multiplier[c]), TML_READ_I8(&layer->shift[c]), layer->out_zero, lo, hi);
 }
 
 /* The clamp of an int8 layer's requantized output, before out_zero is added: [*lo, *hi]
@@ -535,7 +536,7 @@ static inline void tml_net_run_depthwise_requantized(const tml_layer_t *layer, c
                                            (layer->in_w - cols) * step, (layer->kernel_w - cols) * step,
                                            layer->in_zero, acc);
                 for (k = 0; k < 4; k++) {
-                    int32_t bias = layer->bias_i32 != NULL ? layer->bias_i32[c + k] : 0;
+                    int32_t bias = layer->bias_i32 != NULL ? TML_READ_I32(&layer->bias_i32[c + k]) : 0;
                     o[c + k] = tml_net_out_i8(layer, c + k, tml_add_sat_i32(acc[k], bias), lo, hi);
                 }
             }
@@ -574,8 +575,8 @@ TML_NET_INLINE void tml_net_out_channels_i8(const tml_layer_t *layer, int32_t c,
 {
     int32_t k, zero = layer->out_zero;
     for (k = 0; k < n && c + k < layer->out_c; k++) {
-        int32_t ch = c + k, b = layer->bias_i32 != NULL ? layer->bias_i32[ch] : 0, m = layer->multiplier[ch];
-        int32_t sh = layer->shift[ch], r;
+        int32_t ch = c + k, b = layer->bias_i32 != NULL ? TML_READ_I32(&layer->bias_i32[ch]) : 0, m = TML_READ_I32(&layer->multiplier[ch]);
+        int32_t sh = TML_READ_I8(&layer->shift[ch]), r;
         if (sh >= 0) { /* rare: a channel scaled up */
             o0[ch] = tml_net_out_value_i8(tml_add_sat_i32(sum[k], b), m, sh, zero, lo, hi);
             if (o1 != NULL) {

@@ -30,7 +30,7 @@
 static inline float tml_net_merge_f32(const tml_layer_t *layer, float a, float b)
 {
     if (layer->kind == TML_LAYER_ADD) {
-        return layer->weight_f32[0] * a + layer->weight_f32[1] * b;
+        return TML_READ_F32(&layer->weight_f32[0]) * a + TML_READ_F32(&layer->weight_f32[1]) * b;
     }
     if (layer->kind == TML_LAYER_MUL) {
         return a * b;
@@ -43,11 +43,11 @@ static inline int32_t tml_net_merge_i8(const tml_layer_t *layer, int8_t qa, int8
 {
     int32_t a = (int32_t)qa - layer->in_zero, b = (int32_t)qb - layer->in2_zero;
     if (layer->kind == TML_LAYER_MUL) {
-        return tml_requantize(a * b, layer->multiplier[0], layer->shift[0]);
+        return tml_requantize(a * b, TML_READ_I32(&layer->multiplier[0]), TML_READ_I8(&layer->shift[0]));
     }
-    a = tml_requantize(a * (1 << TML_NET_ADD_LEFT_SHIFT), layer->multiplier[0], layer->shift[0]);
-    b = tml_requantize(b * (1 << TML_NET_ADD_LEFT_SHIFT), layer->multiplier[1], layer->shift[1]);
-    return tml_requantize(a + b, layer->multiplier[2], layer->shift[2]);
+    a = tml_requantize(a * ((int32_t)1 << TML_NET_ADD_LEFT_SHIFT), TML_READ_I32(&layer->multiplier[0]), TML_READ_I8(&layer->shift[0]));
+    b = tml_requantize(b * ((int32_t)1 << TML_NET_ADD_LEFT_SHIFT), TML_READ_I32(&layer->multiplier[1]), TML_READ_I8(&layer->shift[1]));
+    return tml_requantize(a + b, TML_READ_I32(&layer->multiplier[2]), TML_READ_I8(&layer->shift[2]));
 }
 
 /* Element-by-element layers (ADD, MUL, MAX) over n elements. int8 ADD and MUL stay in

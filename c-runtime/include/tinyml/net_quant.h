@@ -145,10 +145,10 @@ static inline int32_t tml_requantize(int32_t acc, int32_t multiplier, int32_t sh
     }
     p = (int64_t)acc * (int64_t)multiplier;
     /* |p| <= 2^62, so neither the negation nor the sum overflows */
-    high = (p >= 0 ? (uint64_t)p + (1u << 30) : (uint64_t)(-p) + ((1u << 30) - 1u)) >> 31;
+    high = (p >= 0 ? (uint64_t)p + ((uint32_t)1u << 30) : (uint64_t)(-p) + (((uint32_t)1u << 30) - 1u)) >> 31;
     magnitude = high > 0x7fffffffu ? 0x7fffffffu : (uint32_t)high;
     if (right > 0) {
-        magnitude = (magnitude + (1u << (right - 1))) >> right; /* < 2^31 + 2^30: no wrap */
+        magnitude = (magnitude + ((uint32_t)1u << (right - 1))) >> right; /* < 2^31 + 2^30: no wrap */
     }
     return p >= 0 ? (int32_t)magnitude : -(int32_t)magnitude;
 }

@@ -40,10 +40,10 @@ static inline float tml_net_value(const tml_net_t *net, const tml_layer_t *layer
     float x;
     if (TML_NET_HAS_LAYER(TML_LAYER_CONV) && layer->kind == TML_LAYER_CONV && net->quantized) {
         int32_t acc = tml_net_conv_i8(layer, (const int8_t *)in, oy, ox, c);
-        return (float)acc * layer->channel_scale[c];
+        return (float)acc * TML_READ_F32(&layer->channel_scale[c]);
     }
     if (TML_NET_HAS_LAYER(TML_LAYER_DEPTHWISE) && layer->kind == TML_LAYER_DEPTHWISE && net->quantized) {
-        return (float)tml_net_depthwise_i8(layer, (const int8_t *)in, oy, ox, c) * layer->channel_scale[c];
+        return (float)tml_net_depthwise_i8(layer, (const int8_t *)in, oy, ox, c) * TML_READ_F32(&layer->channel_scale[c]);
     }
     if (TML_NET_HAS_LAYER(TML_LAYER_CONV) && layer->kind == TML_LAYER_CONV) {
         return tml_net_conv_f32(layer, (const float *)in, oy, ox, c);
@@ -56,7 +56,7 @@ static inline float tml_net_value(const tml_net_t *net, const tml_layer_t *layer
         x = net->quantized ? tml_dequantize_i8(((const int8_t *)in)[i], layer->in_scale, layer->in_zero)
                            : ((const float *)in)[i];
     }
-    return layer->kind == TML_LAYER_AFFINE ? x * layer->weight_f32[c] + layer->bias_f32[c] : x;
+    return layer->kind == TML_LAYER_AFFINE ? x * TML_READ_F32(&layer->weight_f32[c]) + TML_READ_F32(&layer->bias_f32[c]) : x;
 }
 
 /*
@@ -220,7 +220,7 @@ static inline int tml_net_predict(const tml_net_t *net, const float *x, void *ar
     if (net->n_layers < 1 || arena_bytes < net->arena_bytes || n_out < tml_net_n_outputs(net)) {
         return TML_E_SIZE;
     }
-    if (((uintptr_t)arena & 3u) != 0) {
+    if (((uintptr_t)arena & TML_ARENA_ALIGN_MASK) != 0) {
         return TML_E_ARENA;
     }
     tml_net_load_input(net, x, arena);

@@ -144,7 +144,16 @@ static inline int32_t tml_net_out_bytes(const tml_net_t *net, const tml_layer_t 
     return (!net->quantized || layer->out_float) ? 4 : 1;
 }
 
-/* The arena is 4-byte aligned and offsets are multiples of 4, so these casts are aligned;
+/* The arena's address is a multiple of TML_ARENA_ALIGN_MASK + 1: 4 for the float32 and int32
+ * loads of 32-bit cores; 1 on AVR, whose loads take any address and whose compiler aligns a
+ * float array to a byte. */
+#if defined(__AVR__)
+#define TML_ARENA_ALIGN_MASK 0u
+#else
+#define TML_ARENA_ALIGN_MASK 3u
+#endif
+
+/* The arena is so aligned and offsets are multiples of 4, so these casts are aligned;
  * going through void * says so to -Wcast-align. */
 static inline void *tml_arena_at(void *arena, int32_t offset)
 {

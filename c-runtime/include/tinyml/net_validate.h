@@ -189,15 +189,15 @@ static inline int tml_net_validate_channels(const tml_layer_t *layer)
 {
     int32_t c;
     for (c = 0; c < layer->out_c; c++) {
-        if (layer->multiplier != NULL && layer->multiplier[c] != 0 && layer->multiplier[c] < (1 << 30)) {
+        if (layer->multiplier != NULL && TML_READ_I32(&layer->multiplier[c]) != 0 && TML_READ_I32(&layer->multiplier[c]) < ((int32_t)1 << 30)) {
             return TML_E_SCALE; /* an int32 is below 2^31 already */
         }
-        if (layer->shift != NULL && (layer->shift[c] < -31 || layer->shift[c] > 30)) {
+        if (layer->shift != NULL && (TML_READ_I8(&layer->shift[c]) < -31 || TML_READ_I8(&layer->shift[c]) > 30)) {
             return TML_E_SCALE;
         }
         /* 0 is allowed: a channel whose weights are all 0 */
         if (layer->channel_scale != NULL &&
-            !(layer->channel_scale[c] >= 0.0f && layer->channel_scale[c] - layer->channel_scale[c] == 0.0f)) {
+            !(TML_READ_F32(&layer->channel_scale[c]) >= 0.0f && TML_READ_F32(&layer->channel_scale[c]) - TML_READ_F32(&layer->channel_scale[c]) == 0.0f)) {
             return TML_E_SCALE;
         }
     }
@@ -213,9 +213,9 @@ static inline int tml_net_validate_merge_factors(const tml_layer_t *layer, int32
         return TML_E_NULL;
     }
     for (i = 0; i < n; i++) {
-        int32_t m = layer->multiplier[i];
-        if ((m != 0 && m > -(1 << 30) && m < (1 << 30)) || m == INT32_MIN || layer->shift[i] < -31 ||
-            layer->shift[i] > 30) {
+        int32_t m = TML_READ_I32(&layer->multiplier[i]);
+        if ((m != 0 && m > -((int32_t)1 << 30) && m < ((int32_t)1 << 30)) || m == INT32_MIN || TML_READ_I8(&layer->shift[i]) < -31 ||
+            TML_READ_I8(&layer->shift[i]) > 30) {
             return TML_E_SCALE;
         }
     }

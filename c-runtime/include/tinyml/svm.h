@@ -139,11 +139,11 @@ static inline int tml_svm_validate(const tml_svm_t *s)
     }
     if (s->n_classes >= 2) {
         /* ascending from 0 to n_support, every class owning at least one vector */
-        if (s->class_start[0] != 0 || s->class_start[s->n_classes] != s->n_support) {
+        if (TML_READ_I32(&s->class_start[0]) != 0 || TML_READ_I32(&s->class_start[s->n_classes]) != s->n_support) {
             return TML_E_SIZE;
         }
         for (c = 0; c < s->n_classes; c++) {
-            if (s->class_start[c + 1] <= s->class_start[c]) {
+            if (TML_READ_I32(&s->class_start[c + 1]) <= TML_READ_I32(&s->class_start[c])) {
                 return TML_E_SIZE;
             }
         }
@@ -169,20 +169,20 @@ static inline float tml_svm_powi(float base, int32_t degree)
     return result;
 }
 
-/* Kernel value K(sv, x) of a validated model, sv and x of n_features floats. */
+/* Kernel value K(sv, x) of a validated model: sv a row of the support table, x the input. */
 static inline float tml_svm_kernel(const tml_svm_t *s, const float *sv, const float *x)
 {
     int32_t j;
     float acc = 0.0f;
     if (s->kernel == TML_KERNEL_RBF) {
         for (j = 0; j < s->n_features; j++) {
-            float d = sv[j] - x[j];
+            float d = TML_READ_F32(&sv[j]) - x[j];
             acc += d * d;
         }
         return expf(-s->gamma * acc);
     }
     for (j = 0; j < s->n_features; j++) {
-        acc += sv[j] * x[j];
+        acc += TML_READ_F32(&sv[j]) * x[j];
     }
     if (s->kernel == TML_KERNEL_POLY) {
         return tml_svm_powi(s->gamma * acc + s->coef0, s->degree);
@@ -214,9 +214,9 @@ static inline int tml_svm_decisions(const tml_svm_t *s, const float *x, float *k
     if (s->n_classes <= 2) {
         float sum = 0.0f;
         for (v = 0; v < s->n_support; v++) {
-            sum += s->dual_coef[v] * kernel_scratch[v];
+            sum += TML_READ_F32(&s->dual_coef[v]) * kernel_scratch[v];
         }
-        out[0] = sum + s->intercept[0];
+        out[0] = sum + TML_READ_F32(&s->intercept[0]);
         return TML_OK;
     }
     for (i = 0; i < s->n_classes; i++) {
@@ -225,13 +225,13 @@ static inline int tml_svm_decisions(const tml_svm_t *s, const float *x, float *k
             const float *coef_i = s->dual_coef + (j - 1) * s->n_support;
             const float *coef_j = s->dual_coef + i * s->n_support;
             float sum = 0.0f;
-            for (v = s->class_start[i]; v < s->class_start[i + 1]; v++) {
-                sum += coef_i[v] * kernel_scratch[v];
+            for (v = TML_READ_I32(&s->class_start[i]); v < TML_READ_I32(&s->class_start[i + 1]); v++) {
+                sum += TML_READ_F32(&coef_i[v]) * kernel_scratch[v];
             }
-            for (v = s->class_start[j]; v < s->class_start[j + 1]; v++) {
-                sum += coef_j[v] * kernel_scratch[v];
+            for (v = TML_READ_I32(&s->class_start[j]); v < TML_READ_I32(&s->class_start[j + 1]); v++) {
+                sum += TML_READ_F32(&coef_j[v]) * kernel_scratch[v];
             }
-            out[p] = sum + s->intercept[p];
+            out[p] = sum + TML_READ_F32(&s->intercept[p]);
             p++;
         }
     }

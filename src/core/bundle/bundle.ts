@@ -17,38 +17,10 @@ import {
 import { COMPILER_VERSION, cArray, commentSafe, formatFloat32, formatInt } from '../emit/frame';
 import { familyOf } from '../families/registry';
 import { inputCount } from '../features/stage';
+import { BUNDLE_TARGETS } from './targets';
 import { bundleFile, bundleMakefile, bundleReadme, modelGlueH } from './templates';
 
-/** A target's glue: its directory under target/, the board it stands for, the Makefile
- * template (default Makefile.in, arm-none-eabi-gcc) and what its README says builds and runs it. */
-export interface BundleTarget {
-  dir: string;
-  board: string;
-  makefile?: string;
-  /** The emulated machine, for the README (default: dir with its first _ as -). */
-  machine?: string;
-  /** The toolchain and emulator `make run` uses, and their Debian packages. */
-  toolchain: string;
-  packages: string;
-}
-
-/** Targets a bundle has glue for: the name users pass, and its glue. */
-export const BUNDLE_TARGETS: Record<string, BundleTarget> = {
-  'cortex-m4f': {
-    dir: 'mps2_an386',
-    board: 'Arm MPS2 AN386 (Cortex-M4F), emulated by qemu-system-arm -M mps2-an386',
-    toolchain: 'arm-none-eabi-gcc + newlib nano, then qemu-system-arm -M mps2-an386',
-    packages: 'gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm'
-  },
-  rv32imc: {
-    dir: 'qemu_virt_rv32',
-    board: 'an RV32IMC core (as in the ESP32-C3), emulated by qemu-system-riscv32 -M virt',
-    makefile: 'Makefile.qemu_virt_rv32.in',
-    machine: 'virt (qemu-system-riscv32)',
-    toolchain: 'riscv64-unknown-elf-gcc -march=rv32imc -mabi=ilp32 + picolibc, then qemu-system-riscv32 -M virt',
-    packages: 'gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc'
-  }
-};
+export { BUNDLE_TARGETS } from './targets';
 
 /** What the model itself answers on the bundle's rows (as compareWithReference takes it). */
 export interface BundleReference {
@@ -150,8 +122,9 @@ export function makeBundle(
     'main.c': bundleFile('main.c'),
     'model_glue.h': modelGlueH(model, name),
     'target.h': bundleFile('target.h'),
-    [`target/${glue.dir}/target.c`]: bundleFile(`target/${glue.dir}/target.c`),
-    [`target/${glue.dir}/${glue.dir}.ld`]: bundleFile(`target/${glue.dir}/${glue.dir}.ld`),
+    ...Object.fromEntries(
+      glue.glue.map(file => [`target/${glue.dir}/${file}`, bundleFile(`target/${glue.dir}/${file}`)])
+    ),
     'target/host/target.c': bundleFile('target/host/target.c'),
     Makefile: bundleMakefile(name, glue),
     'README.md': bundleReadme(model, name, target, glue, nRows, sets)
@@ -285,6 +258,8 @@ function testVectorsH(
 ${hasNaN ? '\n#include <math.h> /* NAN */' : ''}
 #include <stddef.h>
 #include <stdint.h>
+
+#include "${name}.h" /* TML_CONST_TABLE and TML_READ_*: the tables below are read as the model's are */
 
 #define TV_N_VECTORS ${nRows}
 #define TV_N_INPUTS ${nInputs}

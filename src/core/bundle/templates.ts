@@ -7,9 +7,9 @@
  */
 import { BUNDLE_FILES } from '../../generated/bundleAssets';
 import type { CompiledModel } from '../compile';
-import type { BundleTarget } from './bundle';
 import { COMPILER_VERSION, commentSafe } from '../emit/frame';
 import { familyOf } from '../families/registry';
+import type { BundleTarget } from './targets';
 
 /** A bundle file as it is in c-runtime/bundle/. */
 export function bundleFile(path: string): string {
@@ -109,13 +109,18 @@ ${modelCalls(model, name).trimEnd()}
 `;
 }
 
-/** The bundle's Makefile for a model and a target's glue. */
-export function bundleMakefile(name: string, glue: BundleTarget): string {
-  return fill(bundleFile(glue.makefile ?? 'Makefile.in'), {
+/** The machine an emulator runs a target as (QEMU's -M name unless the target names it). */
+function machineOf(target: BundleTarget): string {
+  return target.machine ?? target.dir.replace('_', '-');
+}
+
+/** The bundle's Makefile for a model and a target. */
+export function bundleMakefile(name: string, target: BundleTarget): string {
+  return fill(bundleFile(target.makefile), {
     VERSION: COMPILER_VERSION,
     NAME: name,
-    TARGET_DIR: glue.dir,
-    MACHINE: glue.dir.replace('_', '-')
+    TARGET_DIR: target.dir,
+    MACHINE: machineOf(target)
   });
 }
 
@@ -127,7 +132,7 @@ export function bundleReadme(
   nVectors: number,
   sets: ReadonlyArray<{ name: string; checked: boolean; why: string }>
 ): string {
-  return fill(bundleFile('README.md.in'), {
+  return fill(bundleFile(glue.readme), {
     VERSION: COMPILER_VERSION,
     NAME: name,
     TARGET: target,
@@ -135,7 +140,7 @@ export function bundleReadme(
     MODEL: `${model.ir.estimator}, ${model.options.featureType}${model.ir.featureStage ? ', with its feature stage (raw windows in)' : ''}`,
     N_VECTORS: nVectors,
     TARGET_DIR: glue.dir,
-    MACHINE: glue.machine ?? glue.dir.replace('_', '-'),
+    MACHINE: machineOf(glue),
     TOOLCHAIN: glue.toolchain,
     PACKAGES: glue.packages,
     SETS: sets.map(s => `- **${s.name}**${s.checked ? '' : ' (reported, not checked)'}: ${s.why}.`).join('\n')

@@ -287,6 +287,10 @@ export function commentSafe(text: string): string {
     .replace(/[\r\n]+/g, ' ');
 }
 
+/**
+ * A constant table: in program memory on AVR (TML_CONST_TABLE, tinyml/progmem.h), so it is read
+ * through tableRead (TML_READ_*), never indexed directly.
+ */
 export function cArray(type: string, name: string, values: ArrayLike<number>, format: (v: number) => string): string {
   // Items go on lines of at most 96 characters ("   " then " item," each). A line's items are
   // joined once and its length counted, not read off a growing string: a forest's tables
@@ -306,7 +310,27 @@ export function cArray(type: string, name: string, values: ArrayLike<number>, fo
     length += text.length + 2;
   }
   endLine();
-  return `static const ${type} ${name}[${values.length}] = {\n${lines.join('\n')}\n};\n`;
+  return `static const ${type} ${name}[${values.length}] TML_CONST_TABLE = {\n${lines.join('\n')}\n};\n`;
+}
+
+/** The runtime's accessor of one element of a table of C type `type` (tinyml/progmem.h). */
+const TABLE_READS: Record<string, string> = {
+  uint8_t: 'TML_READ_U8',
+  int8_t: 'TML_READ_I8',
+  uint16_t: 'TML_READ_U16',
+  int16_t: 'TML_READ_I16',
+  uint32_t: 'TML_READ_U32',
+  int32_t: 'TML_READ_I32',
+  float: 'TML_READ_F32'
+};
+
+/** C that reads the table element `element` (e.g. `model_leaf_values[i]`) of C type `type`. */
+export function tableRead(type: string, element: string): string {
+  const read = TABLE_READS[type];
+  if (read === undefined) {
+    throw new Error(`no table accessor for C type ${type}`);
+  }
+  return `${read}(&${element})`;
 }
 
 export const formatInt = (v: number): string => String(v);

@@ -25,15 +25,15 @@ export interface TargetProfile {
   /** Cycles per expf / powf / floorf-class library call. */
   cyclesPerMathCall: number;
   /**
-   * avr-gcc copies const data to RAM at start-up unless it is marked PROGMEM, which the
-   * portable runtime does not do: on AVR the tables count against RAM as well. Checked with
-   * clang --target=avr (tests/python/test_isa_code_size.py): the header's `static const`
-   * arrays, read through ordinary (data-space) pointers, land in .rodata.*, which avr-libc's
-   * linker scripts place in .data (copied from flash by __do_copy_data, which the object
-   * references); only address space 1 (PROGMEM, read with lpm) stays in .progmem. So on an
-   * ATmega328P (2 KB RAM) any model with more than about 1.5 KB of tables does not fit.
+   * avr-gcc copies const data to RAM at start-up unless it is marked PROGMEM (avr-libc's
+   * linker scripts place .rodata in .data, copied from flash by __do_copy_data). The runtime
+   * puts every table in program memory on AVR (TML_CONST_TABLE, read with lpm through
+   * TML_READ_*, c-runtime/include/tinyml/progmem.h), but the model's descriptors (the structs
+   * that point at the tables) and class names stay ordinary const data: on AVR those, not the
+   * tables, count against RAM as well (tests/python/test_isa_code_size.py checks where avr-gcc
+   * puts each).
    */
-  constTablesInRam: boolean;
+  descriptorsInRam: boolean;
   /**
    * The core's own instructions per Cortex-M4F integer instruction, float operation, split
    * compare and math call, fitted to an emulator's counts, and the core's cycles per own
@@ -116,7 +116,7 @@ export const TARGETS: TargetProfile[] = [
     cyclesPerInstruction: 1.7,
     cyclesPerFloatOp: 83,
     cyclesPerMathCall: 4000,
-    constTablesInRam: false
+    descriptorsInRam: false
   },
   {
     id: 'cortex-m3',
@@ -131,7 +131,7 @@ export const TARGETS: TargetProfile[] = [
     cyclesPerInstruction: 1.3,
     cyclesPerFloatOp: 50,
     cyclesPerMathCall: 1500,
-    constTablesInRam: false
+    descriptorsInRam: false
   },
   {
     id: 'cortex-m4f',
@@ -146,7 +146,7 @@ export const TARGETS: TargetProfile[] = [
     cyclesPerInstruction: 1.25,
     cyclesPerFloatOp: 1.5,
     cyclesPerMathCall: 120,
-    constTablesInRam: false
+    descriptorsInRam: false
   },
   {
     id: 'cortex-m7',
@@ -161,7 +161,7 @@ export const TARGETS: TargetProfile[] = [
     cyclesPerInstruction: 0.7,
     cyclesPerFloatOp: 0.8,
     cyclesPerMathCall: 70,
-    constTablesInRam: false
+    descriptorsInRam: false
   },
   {
     id: 'esp32-c3',
@@ -177,7 +177,7 @@ export const TARGETS: TargetProfile[] = [
     cyclesPerInstruction: RV32_INSTRUCTIONS.perInstruction * RV32_INSTRUCTIONS.cyclesEach,
     cyclesPerFloatOp: RV32_INSTRUCTIONS.perFloatOp * RV32_INSTRUCTIONS.cyclesEach,
     cyclesPerMathCall: RV32_INSTRUCTIONS.perMathCall * RV32_INSTRUCTIONS.cyclesEach,
-    constTablesInRam: false,
+    descriptorsInRam: false,
     ownInstructions: RV32_INSTRUCTIONS
   },
   {
@@ -193,7 +193,7 @@ export const TARGETS: TargetProfile[] = [
     cyclesPerInstruction: 4.5,
     cyclesPerFloatOp: 120,
     cyclesPerMathCall: 3000,
-    constTablesInRam: true
+    descriptorsInRam: true
   }
 ];
 

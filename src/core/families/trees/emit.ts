@@ -15,6 +15,7 @@ import {
   headerBegin,
   headerEnd,
   runtimeC,
+  tableRead,
   validateC
 } from '../../emit/frame';
 import type { Strategy } from '../../options';
@@ -204,6 +205,22 @@ ${prologue}    return tml_forest_predict_label(${forest}, ${args}, label);
   return fns;
 }
 
+/** The C type of the packed tables' children and roots, or the node tables' int32 roots. */
+function rootRead(tables: ForestTables, name: string, tree: string): string {
+  const packed = packedSplits(tables);
+  return tableRead(packed ? packed.child : 'int32_t', `${name}_tree_root[${tree}]`);
+}
+
+/** The C type of leaf_class: a byte per leaf row while the classes fit one. */
+function leafClassType(tables: ForestTables): 'uint8_t' | 'uint16_t' {
+  return tables.nOutputs <= 256 ? 'uint8_t' : 'uint16_t';
+}
+
+/** C reading the class of leaf row `row` from leaf_class. */
+function leafClassRead(tables: ForestTables, name: string, row: string): string {
+  return tableRead(leafClassType(tables), `${name}_leaf_class[${row}]`);
+}
+
 /**
  * predict of a classifier whose leaves say the class (tables.leafClass): a single tree returns
  * its leaf's class; a forest of pure leaves counts one vote per tree in integers and returns
@@ -219,13 +236,13 @@ function classPredict(
 ): string {
   const quantized = tables.featureType !== 'float32';
   const args = quantized && (form.suffix || form.prologue) ? 'NULL, xq' : 'x, NULL';
-  const leaf = (t: string): string => `${name}_walk(${name}_tree_root[${t}], ${args})`;
+  const leaf = (t: string): string => `${name}_walk(${rootRead(tables, name, t)}, ${args})`;
   const head = `/* Class index (see ${name}_class_names)${form.from}, or a negative TML_E_* code. */
 static inline int32_t ${name}_predict${form.suffix}(${form.param})
 {${nullCheck(form)}`;
   if (!voteCounting(tables)) {
     return `${head}
-${form.prologue}    return ${name}_leaf_class[${leaf('0')}];
+${form.prologue}    return ${leafClassRead(tables, name, leaf('0'))};
 }
 `;
   }
@@ -233,7 +250,7 @@ ${form.prologue}    return ${name}_leaf_class[${leaf('0')}];
     uint16_t votes[${upper}_N_CLASSES] = {0};
     int32_t t;
 ${form.prologue}    for (t = 0; t < ${tables.nTrees}; t++) {
-        votes[${name}_leaf_class[${leaf('t')}]]++;
+        votes[${leafClassRead(tables, name, leaf('t'))}]++;
     }
     return tml_argmax_votes(votes, ${upper}_N_CLASSES);
 }
@@ -273,10 +290,10 @@ function meanOfLeaves(
 ): string {
   const quantized = tables.featureType !== 'float32';
   const args = quantized && (form.suffix || form.prologue) ? 'NULL, xq' : 'x, NULL';
-  const leaf = (t: string): string => `${name}_walk(${name}_tree_root[${t}], ${args})`;
+  const leaf = (t: string): string => `${name}_walk(${rootRead(tables, name, t)}, ${args})`;
   const add = (t: string, indent: string): string =>
     `${indent}row = ${name}_leaf_values + (size_t)${leaf(t)} * ${upper}_N_OUTPUTS;\n` +
-    `${indent}for (k = 0; k < ${upper}_N_OUTPUTS; k++) {\n${indent}    sum[k] += row[k];\n${indent}}`;
+    `${indent}for (k = 0; k < ${upper}_N_OUTPUTS; k++) {\n${indent}    sum[k] += TML_READ_F32(&row[k]);\n${indent}}`;
   return `${head}
     float sum[${upper}_N_OUTPUTS];
     const float *row;
@@ -306,16 +323,20 @@ function packedWalk(tables: ForestTables, name: string): string {
   const value = float ? 'x[f]' : `(xq != NULL ? xq[f] : ${quantizeC(tables, name, 'f')})`;
   const isNaN = float ? 'tml_is_nan_f32(v)' : `v == ${runtimeMacro('quantized', 'nan')}`;
   const feature = packed.missingLeft ? `code & ${packed.missingLeft - 1}` : 'code';
-  const compare = float ? `tml_le_f32(v, ${name}_split_threshold[i])` : `v <= ${name}_split_threshold[i]`;
+  const threshold = tableRead(
+    float ? 'float' : tables.thresholdI16 ? 'int16_t' : 'int8_t',
+    `${name}_split_threshold[i]`
+  );
+  const compare = float ? `tml_le_f32(v, ${threshold})` : `v <= ${threshold}`;
   const left = packed.missingLeft ? `${compare} || ((code & ${packed.missingLeft}) != 0 && ${isNaN})` : compare;
   return `/* Leaf row reached from split (or leaf reference) i: the walk over this model's packed tables. */
 static inline int32_t ${name}_walk(int32_t i, const float *x, const int16_t *xq)
 {
     ${float ? '(void)xq;\n    ' : ''}while (i < ${packed.nSplits}) {
-        int32_t code = ${name}_split_feature[i];
+        int32_t code = ${tableRead(packed.feature, `${name}_split_feature[i]`)};
         int32_t f = ${feature};
         ${float ? 'float' : 'int16_t'} v = ${value};
-        i = ${left} ? (int32_t)${name}_split_left[i] : (int32_t)${name}_split_right[i];
+        i = ${left} ? (int32_t)${tableRead(packed.child, `${name}_split_left[i]`)} : (int32_t)${tableRead(packed.child, `${name}_split_right[i]`)};
     }
     return i - ${packed.nSplits};
 }
@@ -323,7 +344,7 @@ static inline int32_t ${name}_walk(int32_t i, const float *x, const int16_t *xq)
 /* Leaf row reached by tree \`tree\` (tml_tree_leaf_fn): what the runtime's methods walk. */
 static inline int32_t ${name}_tree_leaf(int32_t tree, const float *x, const int16_t *xq)
 {
-    return ${name}_walk(${name}_tree_root[tree], x, xq);
+    return ${name}_walk(${rootRead(tables, name, 'tree')}, x, xq);
 }
 `;
 }
@@ -349,8 +370,9 @@ export function compactQuantization(
 
 /** C of feature k's quantized value from x, with the compact tables (compactQuantization). */
 function quantizeC(tables: ForestTables, name: string, k: string): string {
-  const zero = tables.featureOffset ? `(float)${name}_feature_zero[${k}]` : '0.0f';
-  return `tml_quantize_i16(x[${k}], tml_pow2f(${name}_feature_exponent[${k}]), ${zero})`;
+  const zeroType = compactQuantization(tables, 'packed')?.zeroType ?? 'int16_t';
+  const zero = tables.featureOffset ? `(float)${tableRead(zeroType, `${name}_feature_zero[${k}]`)}` : '0.0f';
+  return `tml_quantize_i16(x[${k}], tml_pow2f(${tableRead('int8_t', `${name}_feature_exponent[${k}]`)}), ${zero})`;
 }
 
 /**
@@ -658,8 +680,7 @@ export function emitForestHeader(
     out.push(packedWalk(tables, name));
   }
   if (tables.leafClass && walk !== 'runtime' && isClassifier) {
-    const type = ir.classes.length <= 256 ? 'uint8_t' : 'uint16_t';
-    out.push(cArray(type, `${name}_leaf_class`, tables.leafClass, formatInt));
+    out.push(cArray(leafClassType(tables), `${name}_leaf_class`, tables.leafClass, formatInt));
   }
   // Generated walks (inline code, packed tables) stand in for the runtime's node tables.
   const generated = walk !== 'runtime';
