@@ -1,5 +1,5 @@
 /** The Inspector panel under jsdom: what it shows, what it reports, how it fails. */
-import { encodeArray } from '../../src/core';
+import { EncodedArray, decodeArray, encodeArray } from '../../src/core';
 import { Figure } from '../../src/widgets/charts';
 import { buffersAsBytes } from '../../src/widgets/buffers';
 import { BundleRequest, InspectorPanel, InspectorState, PanelCallbacks } from '../../src/widgets/panel';
@@ -13,6 +13,22 @@ function stateFor(name: string, overrides: Partial<InspectorState> = {}): Inspec
     data: { x: f.x, reference: { classes: f.sklearn_classes, values: f.sklearn_values } },
     ...overrides
   };
+}
+
+/**
+ * A forest of the fixture's trees `copies` times, each copy's thresholds nudged by a millionth so
+ * that the compiler cannot merge them: digits features are whole numbers and the thresholds sit
+ * halfway between, so every copy votes as the original does.
+ */
+function distinctCopies(name: string, copies: number): InspectorState['ir'] {
+  const ir = cloneIR(name);
+  const trees = Array.from({ length: copies }, (_, copy) =>
+    ir.trees.map((tree: Record<string, EncodedArray>) => {
+      const threshold = decodeArray(tree.threshold, 'float64', 'threshold').array.map(t => t * (1 + 1e-6 * copy));
+      return { ...tree, threshold: encodeArray(threshold) };
+    })
+  ).flat();
+  return { ...ir, trees } as InspectorState['ir'];
 }
 
 function makePanel() {
@@ -430,21 +446,23 @@ describe('InspectorPanel verdict', () => {
     const { panel, calls } = makePanel();
     const targets: string[] = [];
     (panel as unknown as { callbacks: { setTarget: (t: string) => void } }).callbacks.setTarget = t => targets.push(t);
-    await panel.render(stateFor('digits_mlp', { target: 'avr' }));
+    await panel.render(stateFor('digits_forest', { target: 'avr', ir: distinctCopies('digits_forest', 5) }));
     const fit = panel.node.querySelector('.tml-verdict-fit') as HTMLElement;
-    expect(fit.textContent).toMatch(/^✗ does not fit AVR \(ATmega328P\): RAM [\d.]+ KiB > 2\.0 KiB$/);
+    expect(fit.textContent).toMatch(/^✗ does not fit AVR \(ATmega328P\): flash [\d.]+ KiB > 32\.0 KiB$/);
     expect(fit.classList.contains('tml-not-ok')).toBe(true);
     const rows = Array.from(panel.node.querySelectorAll<HTMLElement>('tr.tml-target'));
     const shown = rows.filter(r => !r.hidden);
     expect(shown).toHaveLength(6);
-    expect(shown.every(r => r.classList.contains('tml-selected') && r.dataset.option === 'float32')).toBe(true);
+    expect(shown.every(r => r.classList.contains('tml-selected') && r.dataset.option === 'float32 · tables')).toBe(
+      true
+    );
     expect(shown.filter(r => r.classList.contains('tml-chosen-target')).map(r => r.dataset.target)).toEqual(['avr']);
     expect(panel.node.querySelector('.tml-targets summary')?.textContent).toMatch(
-      /; not AVR: RAM [\d.]+ KiB > 2\.0 KiB$/
+      /; not AVR: flash [\d.]+ KiB > 32\.0 KiB$/
     );
     const all = panel.node.querySelector('.tml-targets-all input') as HTMLInputElement;
     all.click();
-    expect(rows.filter(r => !r.hidden)).toHaveLength(12);
+    expect(rows.filter(r => !r.hidden)).toHaveLength(72); // 12 options on 6 targets;
     const select = panel.node.querySelector('select.tml-verdict-target') as HTMLSelectElement;
     select.value = 'cortex-m0plus';
     select.dispatchEvent(new Event('change'));

@@ -217,7 +217,8 @@ def test_bundle_errors_name_the_problem(tmp_path, monkeypatch):
     model, X, y, _ = gaussian_nb()
     with pytest.raises(InvalidInputError, match=r"X has 12 features per row, the model expects 13"):
         tinyml_lab.export_bundle(model, X[:, :12], y, tmp_path / "a")
-    with pytest.raises(InvalidInputError, match=r"target must be one of cortex-m4f, rv32imc, atmega328p, got 'cortex-m0'"):
+    targets = "cortex-m4f, rv32imc, atmega328p"
+    with pytest.raises(InvalidInputError, match=rf"target must be one of {targets}, got .cortex-m0."):
         tinyml_lab.export_bundle(model, X, y, tmp_path / "a", target="cortex-m0")
     with pytest.raises(InvalidInputError, match=r"at least one test vector"):
         tinyml_lab.export_bundle(model, X[:0], None, tmp_path / "a")
