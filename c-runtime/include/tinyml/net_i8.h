@@ -414,9 +414,8 @@ static inline int32_t tml_net_conv_i8(const tml_layer_t *layer, const int8_t *in
  * each on Armv7E-M. By index: a window's first position may lie in the padding.
  */
 
-/* Output channel c alone (the float path's, and channels past the last four). */
-static inline int32_t tml_net_depthwise_i8_window(const tml_layer_t *layer, const int8_t *in, tml_window_t w,
-                                                  int32_t c)
+/* Output channel c alone, without its bias (channels past the last four). */
+static inline int32_t tml_net_depthwise_i8_sum(const tml_layer_t *layer, const int8_t *in, tml_window_t w, int32_t c)
 {
     int32_t ky, kx, n = layer->in_c, row = layer->in_w * n, zero = layer->in_zero, sum = 0;
     int32_t channel = w.y0 * row + w.x0 * n + tml_net_depthwise_input(layer, c);
@@ -428,49 +427,74 @@ static inline int32_t tml_net_depthwise_i8_window(const tml_layer_t *layer, cons
             sum += ((int32_t)in[at] - zero) * (int32_t)TML_READ_I8(wt);
         }
     }
-    return tml_clamp_i32((int64_t)sum + (layer->bias_i32 != NULL ? TML_READ_I32(&layer->bias_i32[c]) : 0));
+    return sum;
+}
+
+/* The same with its bias, saturated (the float path's). */
+static inline int32_t tml_net_depthwise_i8_window(const tml_layer_t *layer, const int8_t *in, tml_window_t w,
+                                                  int32_t c)
+{
+    return tml_add_sat_i32(tml_net_depthwise_i8_sum(layer, in, w, c),
+                           layer->bias_i32 != NULL ? TML_READ_I32(&layer->bias_i32[c]) : 0);
 }
 
 /*
  * sum (q - zero) * w of four neighbouring channels into acc[4], over rows x cols taps: x and
  * wt point at the first tap's four bytes, the next tap is step bytes further in both, the next
- * row's first tap x_skip and w_skip past the row's end. The layer's numbers come as arguments
- * so that everything the inner loop touches stays in registers.
+ * row's first tap x_row and w_row bytes after the row's first. The layer's numbers come as
+ * arguments so that everything the inner loop touches stays in registers.
+ *
+ * On Armv7E-M, bytes 0 and 2 (then 1 and 3) of a tap's words as halfwords, (q - zero) * w per
+ * channel with SMLABB (bottom halves) and SMLATT (top halves). A row's taps are one step in
+ * assembly, 16 instructions per tap, where gcc -Os spilled three values per tap and took 20:
+ * 13 registers (four sums, the two rows, the tap's offset into both, step, the zero points,
+ * four for the words), the row's end compared from memory. Built only when optimizing (as
+ * tml_net_dot2x2_i8_dsp).
  */
 TML_NET_KERNEL void tml_net_depthwise4_i8_sums(const int8_t *x, const int8_t *wt, int32_t rows, int32_t cols,
-                                                int32_t step, int32_t x_skip, int32_t w_skip, int32_t zero,
+                                                int32_t step, int32_t x_row, int32_t w_row, int32_t zero,
                                                 int32_t *acc)
 {
     int32_t k, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-#ifdef TML_NET_DSP
+#if defined(TML_NET_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
     /* the zero point in both halfwords, taken off the input's widened bytes two at a time */
-    int16x2_t zeros = (int16x2_t)(((uint32_t)(zero & 0xffff) << 16) | (uint32_t)(zero & 0xffff));
-#endif
-    for (; rows > 0; rows--, x += x_skip, wt += w_skip) {
-        for (k = cols; k > 0; k--, x += step, wt += step) {
-#ifdef TML_NET_DSP
-            /* bytes 0 and 2, then 1 and 3, as halfwords: (q - zero) * w per channel with
-             * SMLABB (bottom halves) and SMLATT (top halves) */
-            uint32_t qv, wv;
-            int16x2_t q02, q13, w02, w13;
-            memcpy(&qv, x, sizeof qv);
-            memcpy(&wv, wt, sizeof wv);
-            q02 = __ssub16(__sxtb16((int8x4_t)qv), zeros);
-            q13 = __ssub16(tml_net_sxtb16_odd(qv), zeros);
-            w02 = __sxtb16((int8x4_t)wv);
-            w13 = tml_net_sxtb16_odd(wv);
-            s0 = __smlabb(q02, w02, s0);
-            s2 = __smlatt(q02, w02, s2);
-            s1 = __smlabb(q13, w13, s1);
-            s3 = __smlatt(q13, w13, s3);
+    uint32_t zeros = ((uint32_t)(zero & 0xffff) << 16) | (uint32_t)(zero & 0xffff);
+    int32_t end = cols * step; /* the offset past the row's last tap */
+    uint32_t q, v, q02, v02;
+    for (; rows > 0 && cols > 0; rows--, x += x_row, wt += w_row) {
+        k = 0;
+        __asm__ volatile("1:\n\t"
+                         "ldr %[q], [%[x], %[k]]\n\t"
+                         "ldr %[v], [%[wt], %[k]]\n\t"
+                         "add %[k], %[k], %[step]\n\t"
+                         "sxtb16 %[q02], %[q]\n\t"
+                         "sxtb16 %[q], %[q], ror #8\n\t" /* bytes 1 and 3 */
+                         "ssub16 %[q02], %[q02], %[zeros]\n\t"
+                         "ssub16 %[q], %[q], %[zeros]\n\t"
+                         "sxtb16 %[v02], %[v]\n\t"
+                         "sxtb16 %[v], %[v], ror #8\n\t"
+                         "smlabb %[s0], %[q02], %[v02], %[s0]\n\t"
+                         "smlatt %[s2], %[q02], %[v02], %[s2]\n\t"
+                         "smlabb %[s1], %[q], %[v], %[s1]\n\t"
+                         "smlatt %[s3], %[q], %[v], %[s3]\n\t"
+                         "ldr %[q], %[end]\n\t"
+                         "cmp %[k], %[q]\n\t"
+                         "bne 1b\n\t"
+                         : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [k] "+r"(k), [q] "=&r"(q),
+                           [v] "=&r"(v), [q02] "=&r"(q02), [v02] "=&r"(v02)
+                         : [x] "r"(x), [wt] "r"(wt), [step] "r"(step), [zeros] "r"(zeros), [end] "m"(end)
+                         : "cc", "memory");
+    }
 #else
-            s0 += ((int32_t)x[0] - zero) * (int32_t)TML_READ_I8(&wt[0]);
-            s1 += ((int32_t)x[1] - zero) * (int32_t)TML_READ_I8(&wt[1]);
-            s2 += ((int32_t)x[2] - zero) * (int32_t)TML_READ_I8(&wt[2]);
-            s3 += ((int32_t)x[3] - zero) * (int32_t)TML_READ_I8(&wt[3]);
-#endif
+    for (; rows > 0; rows--, x += x_row, wt += w_row) {
+        for (k = 0; k < cols * step; k += step) {
+            s0 += ((int32_t)x[k] - zero) * (int32_t)TML_READ_I8(&wt[k]);
+            s1 += ((int32_t)x[k + 1] - zero) * (int32_t)TML_READ_I8(&wt[k + 1]);
+            s2 += ((int32_t)x[k + 2] - zero) * (int32_t)TML_READ_I8(&wt[k + 2]);
+            s3 += ((int32_t)x[k + 3] - zero) * (int32_t)TML_READ_I8(&wt[k + 3]);
         }
     }
+#endif
     acc[0] = s0;
     acc[1] = s1;
     acc[2] = s2;
@@ -502,7 +526,8 @@ TML_NET_INLINE int8_t tml_net_out_value_i8(int32_t acc, int32_t multiplier, int3
 /* The same for output channel c of an int8 CONV or DEPTHWISE layer. */
 TML_NET_INLINE int8_t tml_net_out_i8(const tml_layer_t *layer, int32_t c, int32_t acc, int32_t lo, int32_t hi)
 {
-    return tml_net_out_value_i8(acc, TML_READ_I32(&layer->multiplier[c]), TML_READ_I8(&layer->shift[c]), layer->out_zero, lo, hi);
+    return tml_net_out_value_i8(acc, TML_READ_I32(&layer->multiplier[c]), TML_READ_I8(&layer->shift[c]),
+                                layer->out_zero, lo, hi);
 }
 
 /* The clamp of an int8 layer's requantized output, before out_zero is added: [*lo, *hi]
@@ -512,39 +537,6 @@ static inline void tml_net_out_range_i8(const tml_layer_t *layer, int32_t *lo, i
     *lo = (layer->activation == TML_ACT_IDENTITY ? -128 : layer->out_zero) - layer->out_zero;
     *hi = (layer->activation == TML_ACT_RELU6 ? tml_quantize_i8(6.0f, layer->out_scale, layer->out_zero) : 127) -
           layer->out_zero;
-}
-
-/* int8 DEPTHWISE in integers: requantize, add out_zero, clamp (as tml_net_run_conv_requantized).
- * Per position the window is found once, for all its output channels, four at a time. */
-static inline void tml_net_run_depthwise_requantized(const tml_layer_t *layer, const int8_t *in, int8_t *out)
-{
-    int32_t oy, ox, c, k, lo, hi, acc[4], step = layer->out_c;
-    /* four channels at a time when each output channel reads its own input channel */
-    int32_t by_four = layer->out_c == layer->in_c ? layer->out_c & ~(int32_t)3 : 0;
-    tml_net_out_range_i8(layer, &lo, &hi);
-    for (oy = 0; oy < layer->out_h; oy++) {
-        for (ox = 0; ox < layer->out_w; ox++) {
-            tml_window_t w = tml_net_window(layer, oy, ox);
-            int32_t cols = w.kx1 - w.kx0;
-            /* the window's first inside tap, in the input and the weights (input channels =
-             * output channels wherever these are used) */
-            int32_t x_at = ((w.y0 + w.ky0) * layer->in_w + w.x0 + w.kx0) * step;
-            int32_t w_at = (w.ky0 * layer->kernel_w + w.kx0) * step;
-            int8_t *o = out + (oy * layer->out_w + ox) * layer->out_c;
-            for (c = 0; c < by_four; c += 4) {
-                tml_net_depthwise4_i8_sums(in + x_at + c, layer->weight_i8 + w_at + c, w.ky1 - w.ky0, cols, step,
-                                           (layer->in_w - cols) * step, (layer->kernel_w - cols) * step,
-                                           layer->in_zero, acc);
-                for (k = 0; k < 4; k++) {
-                    int32_t bias = layer->bias_i32 != NULL ? TML_READ_I32(&layer->bias_i32[c + k]) : 0;
-                    o[c + k] = tml_net_out_i8(layer, c + k, tml_add_sat_i32(acc[k], bias), lo, hi);
-                }
-            }
-            for (; c < layer->out_c; c++) {
-                o[c] = tml_net_out_i8(layer, c, tml_net_depthwise_i8_window(layer, in, w, c), lo, hi);
-            }
-        }
-    }
 }
 
 /* Window w of the input gathered into buf[kernel_h][kernel_w][in_c], in_zero where it lies in
@@ -565,31 +557,109 @@ static inline void tml_net_gather_window(const tml_layer_t *layer, const int8_t 
     }
 }
 
+/* Output channels are requantized this many at a time, from sums kept on the stack: a call
+ * of its own per batch (few live values, so gcc keeps them in registers), not per output. */
+#define TML_NET_OUT_BATCH 16
+
 /*
- * The outputs of channels c to c + n - 1 (those below out_c) from their sums: at o0 from
- * sum[k], and at o1 from sum[2 + k] unless o1 is NULL. A channel's part of the requantization
- * is computed once for its one or two outputs.
+ * The int8 outputs o[c .. c + n - 1] from their sums sum[0 .. n - 1]: bias added (saturated),
+ * requantized by each channel's multiplier and shift, clamped to [lo, hi], out_zero added.
+ * The layer's fields are read into locals once: every int8 store may alias them, and gcc would
+ * otherwise load them again after each output.
  */
-TML_NET_INLINE void tml_net_out_channels_i8(const tml_layer_t *layer, int32_t c, int32_t n, const int32_t *sum,
-                                            int8_t *o0, int8_t *o1, int32_t lo, int32_t hi)
+TML_NET_KERNEL void tml_net_out_channels_any_i8(const tml_layer_t *layer, int32_t c, int32_t n, const int32_t *sum,
+                                                int8_t *o, int32_t lo, int32_t hi)
 {
+    const int32_t *bias = layer->bias_i32 != NULL ? layer->bias_i32 + c : NULL, *multiplier = layer->multiplier + c;
+    const int8_t *shift = layer->shift + c;
     int32_t k, zero = layer->out_zero;
-    for (k = 0; k < n && c + k < layer->out_c; k++) {
-        int32_t ch = c + k, b = layer->bias_i32 != NULL ? TML_READ_I32(&layer->bias_i32[ch]) : 0, m = TML_READ_I32(&layer->multiplier[ch]);
-        int32_t sh = TML_READ_I8(&layer->shift[ch]), r;
-        if (sh >= 0) { /* rare: a channel scaled up */
-            o0[ch] = tml_net_out_value_i8(tml_add_sat_i32(sum[k], b), m, sh, zero, lo, hi);
-            if (o1 != NULL) {
-                o1[ch] = tml_net_out_value_i8(tml_add_sat_i32(sum[2 + k], b), m, sh, zero, lo, hi);
-            }
-            continue;
+    o += c;
+    for (k = 0; k < n; k++) {
+        int32_t acc = tml_add_sat_i32(sum[k], bias != NULL ? TML_READ_I32(&bias[k]) : 0);
+        int32_t r = tml_requantize_channel(acc, TML_READ_I32(&multiplier[k]), TML_READ_I8(&shift[k]));
+        o[k] = tml_net_clamp_out_i8(r, zero, lo, hi);
+    }
+}
+
+/*
+ * The same for a layer with a bias whose every shift is in [-31, -1] (tml_net_right_shifts,
+ * what converters write for nearly every layer): no branch on the shift and no clamp of it.
+ * Pointers walk the arrays so that the loop's values fit in registers (bench/mlperf_tiny,
+ * keyword spotting: 46 instructions per output inlined into the convolution loops, 28 here; a
+ * branch for shifts >= 0 in this loop cost 4 more).
+ */
+TML_NET_KERNEL void tml_net_out_channels_right_i8(const tml_layer_t *layer, int32_t c, int32_t n,
+                                                  const int32_t *sum, int8_t *o, int32_t lo, int32_t hi)
+{
+    const int32_t *bias = layer->bias_i32 + c, *multiplier = layer->multiplier + c;
+    const int8_t *shift = layer->shift + c;
+    const int8_t *end = o + c + n;
+    int32_t zero = layer->out_zero;
+    for (o += c; o != end; o++) {
+        int32_t acc = tml_add_sat_i32(*sum++, TML_READ_I32(bias++)), right_less_1 = -1 - TML_READ_I8(shift++);
+        int32_t r = tml_requantize_right(acc, TML_READ_I32(multiplier++), (int32_t)1 << right_less_1, right_less_1);
+        *o = tml_net_clamp_out_i8(r, zero, lo, hi);
+    }
+}
+
+/* Whether layer has a bias and every shift is in [-31, -1]: tml_net_out_channels_right_i8's rule. */
+static inline int tml_net_right_shifts(const tml_layer_t *layer)
+{
+    int32_t c;
+    if (layer->bias_i32 == NULL) {
+        return 0;
+    }
+    for (c = 0; c < layer->out_c; c++) {
+        int32_t shift = TML_READ_I8(&layer->shift[c]);
+        if (shift >= 0 || shift < -31) {
+            return 0;
         }
-        sh = tml_requantize_right_less_1(sh);
-        r = tml_requantize_right(tml_add_sat_i32(sum[k], b), m, (int32_t)1 << sh, sh);
-        o0[ch] = tml_net_clamp_out_i8(r, zero, lo, hi);
-        if (o1 != NULL) {
-            r = tml_requantize_right(tml_add_sat_i32(sum[2 + k], b), m, (int32_t)1 << sh, sh);
-            o1[ch] = tml_net_clamp_out_i8(r, zero, lo, hi);
+    }
+    return 1;
+}
+
+/* tml_net_out_channels_right_i8 where right says it applies, else tml_net_out_channels_any_i8. */
+static inline void tml_net_out_channels_i8(const tml_layer_t *layer, int right, int32_t c, int32_t n,
+                                           const int32_t *sum, int8_t *o, int32_t lo, int32_t hi)
+{
+    if (right) {
+        tml_net_out_channels_right_i8(layer, c, n, sum, o, lo, hi);
+    } else {
+        tml_net_out_channels_any_i8(layer, c, n, sum, o, lo, hi);
+    }
+}
+
+/* int8 DEPTHWISE in integers: requantize, add out_zero, clamp (as tml_net_run_conv_requantized).
+ * Per position the window is found once, for all its output channels: summed four at a time,
+ * requantized TML_NET_OUT_BATCH at a time. */
+static inline void tml_net_run_depthwise_requantized(const tml_layer_t *layer, const int8_t *in, int8_t *out)
+{
+    int32_t oy, ox, c, batch, lo, hi, sums[TML_NET_OUT_BATCH], step = layer->out_c;
+    int right = tml_net_right_shifts(layer);
+    /* four channels at a time when each output channel reads its own input channel */
+    int32_t by_four = layer->out_c == layer->in_c ? layer->out_c & ~(int32_t)3 : 0;
+    tml_net_out_range_i8(layer, &lo, &hi);
+    for (oy = 0; oy < layer->out_h; oy++) {
+        for (ox = 0; ox < layer->out_w; ox++) {
+            tml_window_t w = tml_net_window(layer, oy, ox);
+            int32_t cols = w.kx1 - w.kx0;
+            /* the window's first inside tap, in the input and the weights (input channels =
+             * output channels wherever these are used) */
+            int32_t x_at = ((w.y0 + w.ky0) * layer->in_w + w.x0 + w.kx0) * step;
+            int32_t w_at = (w.ky0 * layer->kernel_w + w.kx0) * step;
+            int8_t *o = out + (oy * layer->out_w + ox) * layer->out_c;
+            for (batch = 0; batch < layer->out_c; batch += TML_NET_OUT_BATCH) {
+                int32_t end = batch + TML_NET_OUT_BATCH < layer->out_c ? batch + TML_NET_OUT_BATCH : layer->out_c;
+                for (c = batch; c + 4 <= end && c < by_four; c += 4) {
+                    tml_net_depthwise4_i8_sums(in + x_at + c, layer->weight_i8 + w_at + c, w.ky1 - w.ky0, cols,
+                                               step, layer->in_w * step, layer->kernel_w * step, layer->in_zero,
+                                               sums + (c - batch));
+                }
+                for (; c < end; c++) { /* the bias goes in with the others' */
+                    sums[c - batch] = tml_net_depthwise_i8_sum(layer, in, w, c);
+                }
+                tml_net_out_channels_i8(layer, right, batch, end - batch, sums, o, lo, hi);
+            }
         }
     }
 }
@@ -600,26 +670,37 @@ TML_NET_INLINE void tml_net_out_channels_i8(const tml_layer_t *layer, int32_t c,
  * at o0 from the per inputs at x0, and at o1 from x1 unless x1 is NULL. Two output channels by
  * two positions at a time, or four channels of one position, so that each loaded value serves
  * two or four products (rows past the last channel are the first one again, summed and thrown
- * away). A function of its own, so that the layer's numbers stay in registers.
+ * away); the sums of TML_NET_OUT_BATCH channels are then requantized together. right: the
+ * layer's tml_net_right_shifts. A function of its own, so that the layer's numbers stay in
+ * registers.
  */
-TML_NET_KERNEL void tml_net_conv_whole_i8(const tml_layer_t *layer, const int8_t *x0, const int8_t *x1, int8_t *o0,
-                                           int8_t *o1, int32_t lo, int32_t hi)
+TML_NET_KERNEL void tml_net_conv_whole_i8(const tml_layer_t *layer, int right, const int8_t *x0, const int8_t *x1,
+                                           int8_t *o0, int8_t *o1, int32_t lo, int32_t hi)
 {
-    int32_t c, k, per = layer->kernel_h * layer->kernel_w * layer->in_c, out_c = layer->out_c, sum[4];
+    int32_t batch, c, k, per = layer->kernel_h * layer->kernel_w * layer->in_c, out_c = layer->out_c, sum[4];
+    int32_t sums0[TML_NET_OUT_BATCH], sums1[TML_NET_OUT_BATCH]; /* of x0 and x1 */
     const int8_t *wt = layer->weight_i8, *rows[4];
-    if (x1 != NULL) {
-        for (c = 0; c < out_c; c += 2, wt += 2 * per) {
-            tml_net_dot2x2_i8(x0, x1, wt, c + 1 < out_c ? wt + per : wt, per, sum);
-            tml_net_out_channels_i8(layer, c, 2, sum, o0, o1, lo, hi);
+    for (batch = 0; batch < out_c; batch += TML_NET_OUT_BATCH) {
+        int32_t n = out_c - batch < TML_NET_OUT_BATCH ? out_c - batch : TML_NET_OUT_BATCH;
+        if (x1 != NULL) {
+            for (c = 0; c < n; c += 2, wt += 2 * per) {
+                tml_net_dot2x2_i8(x0, x1, wt, c + 1 < n ? wt + per : wt, per, sum);
+                sums0[c] = sum[0];
+                sums0[c + 1] = sum[1]; /* TML_NET_OUT_BATCH is even: c + 1 is inside */
+                sums1[c] = sum[2];
+                sums1[c + 1] = sum[3];
+            }
+            tml_net_out_channels_i8(layer, right, batch, n, sums0, o0, lo, hi);
+            tml_net_out_channels_i8(layer, right, batch, n, sums1, o1, lo, hi);
+            continue;
         }
-        return;
-    }
-    for (c = 0; c < out_c; c += 4, wt += 4 * per) {
-        for (k = 0; k < 4; k++) {
-            rows[k] = c + k < out_c ? wt + k * per : wt;
+        for (c = 0; c < n; c += 4, wt += 4 * per) { /* TML_NET_OUT_BATCH is a multiple of 4 */
+            for (k = 0; k < 4; k++) {
+                rows[k] = c + k < n ? wt + k * per : wt;
+            }
+            tml_net_dot4_i8(x0, rows, per, sums0 + c);
         }
-        tml_net_dot4_i8(x0, rows, per, sum);
-        tml_net_out_channels_i8(layer, c, 4, sum, o0, NULL, lo, hi);
+        tml_net_out_channels_i8(layer, right, batch, n, sums0, o0, lo, hi);
     }
 }
 
@@ -641,7 +722,7 @@ static inline void tml_net_run_conv_requantized(const tml_layer_t *layer, const 
                                                 int8_t *buffer)
 {
     int32_t p, c, lo, hi, n_out = layer->out_h * layer->out_w, in_c = layer->in_c, out_c = layer->out_c;
-    int folded = layer->in_zero == 0 || layer->bias_folded;
+    int folded = layer->in_zero == 0 || layer->bias_folded, right = tml_net_right_shifts(layer);
     /* a whole window is one run of bytes in the input: one kernel row, or rows as wide as the input */
     int contiguous = layer->kernel_h == 1 || layer->kernel_w == layer->in_w;
     tml_net_out_range_i8(layer, &lo, &hi);
@@ -653,19 +734,19 @@ static inline void tml_net_run_conv_requantized(const tml_layer_t *layer, const 
             if (p + 1 < n_out) { /* the next position's window after it */
                 int8_t *second = buffer + tml_net_window_stride((int64_t)layer->kernel_h * layer->kernel_w * in_c);
                 tml_net_gather_window(layer, in, tml_net_window_of(layer, p + 1), second);
-                tml_net_conv_whole_i8(layer, buffer, second, o, o + out_c, lo, hi);
+                tml_net_conv_whole_i8(layer, right, buffer, second, o, o + out_c, lo, hi);
                 p++;
             } else {
-                tml_net_conv_whole_i8(layer, buffer, NULL, o, NULL, lo, hi);
+                tml_net_conv_whole_i8(layer, right, buffer, NULL, o, NULL, lo, hi);
             }
         } else if (folded && contiguous && tml_net_window_is_whole(layer, w)) {
             const int8_t *x = in + (w.y0 * layer->in_w + w.x0) * in_c;
             tml_window_t next;
             if (p + 1 < n_out && (next = tml_net_window_of(layer, p + 1), tml_net_window_is_whole(layer, next))) {
-                tml_net_conv_whole_i8(layer, x, in + (next.y0 * layer->in_w + next.x0) * in_c, o, o + out_c, lo, hi);
+                tml_net_conv_whole_i8(layer, right, x, in + (next.y0 * layer->in_w + next.x0) * in_c, o, o + out_c, lo, hi);
                 p++;
             } else {
-                tml_net_conv_whole_i8(layer, x, NULL, o, NULL, lo, hi);
+                tml_net_conv_whole_i8(layer, right, x, NULL, o, NULL, lo, hi);
             }
         } else {
             for (c = 0; c < out_c; c++) {

@@ -88,8 +88,11 @@ typedef char tml_needs_arithmetic_right_shift[((-8 >> 1) == -4 && ((int64_t)-8 >
  */
 TML_NET_INLINE int32_t tml_requantize_right(int32_t acc, int32_t multiplier, int32_t half, int32_t right_less_1)
 {
-    int64_t nudge = (int64_t)(half - (acc < 0)) * ((int64_t)1 << 31) + ((int64_t)1 << 30);
-    return (int32_t)(((int64_t)acc * multiplier + nudge) >> 32) >> right_less_1;
+    /* the nudge h * 2^31 + 2^30, h = half - n >= 0, built from its two 32-bit words (gcc
+     * otherwise widens h and carries between the words: 7 instructions instead of 3) */
+    uint32_t h = (uint32_t)half - ((uint32_t)acc >> 31);
+    uint64_t nudge = ((uint64_t)(h >> 1) << 32) | ((h << 31) | 0x40000000u);
+    return (int32_t)(((int64_t)acc * multiplier + (int64_t)nudge) >> 32) >> right_less_1;
 }
 
 /* right_less_1 of tml_requantize_right for a shift < 0 (below -31 clamped to -31). */
