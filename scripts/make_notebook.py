@@ -778,9 +778,9 @@ does not contain, and its cost; time on a real part (QEMU counts instructions, n
 **For comparison** (`bench/mlperf_tiny/README.md`: this model, firmware for the same emulated
 board, instructions counted the same way): TensorFlow Lite Micro with CMSIS-NN kernels needs
 106,608 B of flash and 7.70 M instructions per inference, with its reference kernels 94,504 B and
-43.0 M; this runtime about 34 KB and 9.4 M. The runtime is portable C99 with a few Armv7E-M
-paths: a third of the flash, a fifth of the reference kernels' instructions, and 1.2 times
-CMSIS-NN's hand-tuned kernels'."""),
+43.0 M; this runtime about 34 KB and 7.6 M (int8 tensors in and out, as TFLM's firmware runs
+it). The runtime is portable C99 with a few Armv7E-M paths: a third of the flash, under a fifth
+of the reference kernels' instructions, and 0.98 times CMSIS-NN's hand-tuned kernels'."""),
     ("markdown", """## On the device
 ```c
 #include "kws.h"
@@ -789,8 +789,9 @@ float mfcc[KWS_N_FEATURES];             /* 49 frames x 10 MFCCs, frame by frame,
 int32_t keyword = kws_predict(mfcc);    /* 0..11, or a negative TML_E_* code */
 ```
 `kws_predict` puts its `KWS_ARENA_BYTES` (16,040) of scratch on the stack; `kws_run(x, arena, out,
-n)` takes a static buffer of yours instead. A front end that already gives int8 codes `c` passes
-`scale * (c - zero)`, which the header turns back into `c`."""),
+n)` takes a static buffer of yours instead. A front end that already gives the int8 codes of the
+input tensor passes them to `kws_run_int8(codes, arena, out, n)`, which gives the output tensor's
+int8 values as TensorFlow Lite Micro does, with no float conversion on the way."""),
 ]
 
 NOTEBOOKS = {

@@ -62,16 +62,21 @@ def run(cmd, cwd, timeout=600, env=None):
 
 # ---- test rows -----------------------------------------------------------------------------
 def write_rows_header(directory: Path, rows, expected) -> None:
-    """Test rows as float32 hex literals (exact, C99; NaN as NAN) and the expected class indices."""
+    """Test rows as float32 hex literals (exact, C99; NaN as NAN), or as int8 when rows are
+    int8 (an int8 model's quantized input tensor; BENCH_ROW_T tells the firmware which), and
+    the expected class indices."""
+    int8_rows = str(getattr(rows, "dtype", "")) == "int8"
     lines = [
         "#include <math.h> /* NAN: a missing value */",
         "#include <stdint.h>",
         f"#define BENCH_N_ROWS {len(rows)}",
         f"#define BENCH_N_FEATURES {rows.shape[1]}",
-        "static const float bench_rows[BENCH_N_ROWS][BENCH_N_FEATURES] = {",
+        f"#define BENCH_ROW_T {'int8_t' if int8_rows else 'float'}",
+        "static const BENCH_ROW_T bench_rows[BENCH_N_ROWS][BENCH_N_FEATURES] = {",
     ]
     for row in rows:
-        lines.append("    {" + ", ".join("NAN" if v != v else float(v).hex() + "f" for v in row) + "},")
+        values = (str(int(v)) if int8_rows else "NAN" if v != v else float(v).hex() + "f" for v in row)
+        lines.append("    {" + ", ".join(values) + "},")
     lines.append("};")
     lines.append("static const int32_t bench_expected[BENCH_N_ROWS] = {")
     lines.append("    " + ", ".join(str(int(k)) for k in expected))

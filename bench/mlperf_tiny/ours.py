@@ -9,6 +9,8 @@ measures TensorFlow Lite Micro's firmware, same rows, same toolchain, same windo
   flash_bytes): generated tables, the runtime code one prediction reaches; libgcc / libm apart.
 - RAM: the activation arena (M_ARENA_BYTES, a static buffer in the wrapper, so it is counted
   in static RAM like TFLM's tensor arena) + everything else static; the stack apart.
+- input and output: the int8 tensors (m_run_int8), as TFLM's firmware gives them, the rows'
+  codes in and the argmax of the int8 outputs out.
 - instructions: the bench firmware (bench/common/c/firmware.c) on QEMU mps2-an386, Cortex-M4F,
   -singlestep trace streamed through trace_count.c, window = bench_predict and what it calls.
 - labels: the firmware's against TFLite Micro's host interpreter on the same rows (the outputs
@@ -40,11 +42,12 @@ WRAPPER = """#include <stdint.h>
 /* The arena as a static buffer, as TFLM's tensor arena is: static RAM counts it. */
 static uint32_t arena[(M_ARENA_BYTES + 3) / 4];
 
-int32_t bench_predict(const float *x)
+/* int8 in and out, as TFLM's firmware gives the model its input tensor and reads its output */
+int32_t bench_predict(const int8_t *x)
 {
-    float out[M_N_OUTPUTS_MAX];
+    int8_t out[M_N_OUTPUTS_MAX];
     int32_t k, best = 0;
-    if (m_run(x, arena, out, M_N_OUTPUTS_MAX) != 0) {
+    if (m_run_int8(x, arena, out, M_N_OUTPUTS_MAX) != 0) {
         return -1;
     }
     for (k = 1; k < M_N_OUTPUTS_MAX; k++) {
@@ -65,8 +68,7 @@ def export(name: str, models: Path, directory: Path, n_rows: int) -> dict:
     (directory / "model.h").write_text(header)
     (directory / "bench_predict.c").write_text(WRAPPER)
     data = np.load(models / f"{name}_rows.npz")
-    in_scale, in_zero = converted.ir["input_quantization"]["scale"], converted.ir["input_quantization"]["zero_point"]
-    rows = (np.float32(in_scale) * (data["rows"][:n_rows].astype(np.float32) - np.float32(in_zero)))
+    rows = data["rows"][:n_rows].astype(np.int8)  # the input tensor's values, as TFLM's firmware gets them
     expected = data["tflm_host_out"][:n_rows]
     measure.write_rows_header(directory, rows.reshape(n_rows, -1), expected.argmax(axis=1))
     arena = int(re.search(r"^#define M_ARENA_BYTES (\d+)", converted.header, re.M).group(1))

@@ -355,6 +355,20 @@ static void test_int8_softmax_on_int8_output(void)
     CHECK(fabs((double)y[1] - exp(z1) / total) <= 0.5 / 256 + 1e-6);
     CHECK(fabs((double)y[2] - exp(z2) / total) <= 0.5 / 256 + 1e-6);
     CHECK(tml_net_class_from_output(&net, y) == 2);
+    /* int8 in and out, as TFLite Micro's tensors: the same integers the float path dequantized */
+    {
+        const int8_t xq[2] = {10, 20};
+        int8_t yq[3];
+        int k;
+        CHECK(tml_net_predict_i8(&net, xq, arena, 8, yq, 3) == TML_OK);
+        for (k = 0; k < 3; k++) {
+            CHECK(tml_dequantize_i8(yq[k], l.out_scale, l.out_zero) == y[k]);
+        }
+        CHECK(tml_net_predict_i8(&net, xq, arena, 8, yq, 2) == TML_E_SIZE);
+        CHECK(tml_net_predict_i8(&net, NULL, arena, 8, yq, 3) == TML_E_NULL);
+        l.out_float = 1; /* a float last output has no int8 values to give */
+        CHECK(tml_net_predict_i8(&net, xq, arena, 8, yq, 3) == TML_E_KIND);
+    }
 }
 
 static void test_int8_activation_and_affine(void)

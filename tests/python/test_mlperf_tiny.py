@@ -10,12 +10,13 @@ Micro's host interpreter (its reference kernels) computes."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
-from conftest import mlperf_tiny_models_dir
+from conftest import STRICT_FLAGS, mlperf_tiny_models_dir
 
 import tinyml_lab
 from tinyml_lab.errors import InvalidInputError
@@ -135,6 +136,61 @@ def test_int8_tflite_header_under_gcc_gives_the_same_integers(models_dir, run_he
     _, device = converted.predict_device(X)
     out = run_header(converted.header, X)
     np.testing.assert_array_equal(out[:, 1:], np.asarray(device).reshape(N_ROWS, -1))
+
+
+#: Runs kws_run_int8 and kws_run on the same rows of int8 codes; prints per row the int8 outputs
+#: and how many differ from the float path's outputs once dequantized (0 when the integers agree).
+INT8_TENSORS_MAIN = r"""
+#include <stdio.h>
+#include "kws.h"
+
+int main(int argc, char **argv)
+{
+    static int8_t codes[KWS_N_FEATURES], q[KWS_N_OUTPUTS];
+    static float x[KWS_N_FEATURES], out[KWS_N_OUTPUTS], arena[(KWS_ARENA_BYTES + 3) / 4];
+    const tml_layer_t *first = &kws_net.layers[0], *last = &kws_net.layers[kws_net.n_layers - 1];
+    FILE *f = fopen(argv[1], "rb");
+    int32_t k;
+    (void)argc;
+    while (fread(codes, 1, sizeof codes, f) == sizeof codes) {
+        int differ = 0;
+        for (k = 0; k < KWS_N_FEATURES; k++) {
+            x[k] = tml_dequantize_i8(codes[k], first->in_scale, first->in_zero);
+        }
+        if (kws_run_int8(codes, arena, q, KWS_N_OUTPUTS) != TML_OK || kws_run(x, arena, out, KWS_N_OUTPUTS) != TML_OK) {
+            return 1;
+        }
+        for (k = 0; k < KWS_N_OUTPUTS; k++) {
+            differ += tml_dequantize_i8(q[k], last->out_scale, last->out_zero) != out[k];
+            printf("%d ", q[k]);
+        }
+        printf("%d\n", differ);
+    }
+    return 0;
+}
+"""
+
+
+def test_int8_tensors_in_and_out_give_the_float_paths_integers(models_dir, tmp_path):
+    """kws_run_int8 takes the input tensor's int8 codes and gives the output tensor's, as TFLite
+    Micro does: the same integers as kws_run on those codes as real values, row by row."""
+    converted = tinyml_lab.convert(str(models_dir / "kws_ref_model.tflite"), dtype="int8", name="kws")
+    assert "static inline int kws_run_int8(const int8_t *x, void *arena, int8_t *out, int32_t n)" in converted.header
+    (tmp_path / "kws.h").write_text(converted.header)
+    (tmp_path / "main.c").write_text(INT8_TENSORS_MAIN)
+    codes = np.random.default_rng(2).integers(-128, 128, (N_ROWS, 490)).astype(np.int8)
+    codes.tofile(tmp_path / "codes.bin")
+    subprocess.run(["gcc", *STRICT_FLAGS, "-o", str(tmp_path / "main"), str(tmp_path / "main.c"), "-lm"],
+                   check=True, capture_output=True, text=True)
+    run = subprocess.run([str(tmp_path / "main"), str(tmp_path / "codes.bin")], check=True, capture_output=True,
+                         text=True)
+    rows = np.array([[int(v) for v in line.split()] for line in run.stdout.splitlines()])
+    assert rows.shape == (N_ROWS, 13)
+    assert not rows[:, -1].any()  # every output's integer is the float path's
+    assert len(np.unique(rows[:, :-1].argmax(axis=1))) > 1  # not one answer for every row
+    # a float model has no int8 tensors to take
+    floating = tinyml_lab.convert(str(models_dir / "kws_ref_model.tflite"), name="kws")
+    assert "_run_int8" not in floating.header
 
 
 def test_float_tflite_files_export_float32_and_name_what_they_are(models_dir):

@@ -18,7 +18,7 @@
 #define BENCH_FW_ROWS BENCH_N_ROWS
 #endif
 
-int32_t bench_predict(const float *x);
+int32_t bench_predict(const BENCH_ROW_T *x); /* float, or int8_t for an int8 model's tensor */
 #include "firmware_base.h"
 
 static volatile int32_t predictions[BENCH_FW_ROWS];

@@ -108,7 +108,7 @@ static unsigned depthwise_mismatches(unsigned *outputs)
         for (c = 0; c < oc; c++) {
             plain[c] = rnd(-(1 << 22), 1 << 22);
             multiplier[c] = rnd(1 << 30, INT32_MAX);
-            shift[c] = (int8_t)rnd(-20, 2);
+            shift[c] = (int8_t)(trial % 2 ? rnd(-31, -1) : rnd(-20, 2)); /* odd: every shift a right shift */
         }
         l.weight_i8 = weights;
         l.bias_i32 = plain;
@@ -175,7 +175,7 @@ int main(void)
             int k = rnd(0, 5);
             plain[c] = k == 0 ? INT32_MAX - rnd(0, 1 << 20) : k == 1 ? INT32_MIN + rnd(0, 1 << 20) : rnd(-(1 << 22), 1 << 22);
             multiplier[c] = rnd(1 << 30, INT32_MAX);
-            shift[c] = (int8_t)rnd(-20, 2);
+            shift[c] = (int8_t)(trial % 2 ? rnd(-31, -1) : rnd(-20, 2)); /* odd: every shift a right shift */
         }
         l.multiplier = multiplier;
         l.shift = shift;

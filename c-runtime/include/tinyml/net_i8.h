@@ -193,57 +193,65 @@ TML_NET_KERNEL void tml_net_dot2_i8_dsp(const int8_t *q, const int8_t *w0, const
 }
 
 /*
- * tml_net_dot2x2_i8_portable, 16 products per step in 24 instructions (tml_net_dot2_i8_dsp
- * takes 16 for 8). The step is written in assembly because it needs 13 registers (four sums,
- * three pointers, six for the loaded and widened words): gcc -Os, given it in C, keeps pointers
- * on the stack and takes 28. w1 is reached at its distance from w0 and the loop's end is
- * compared from memory, one load each per step, which frees the registers. Built only when
- * optimizing: at -O0, gcc cannot find 13 free registers, and the portable path is used.
+ * tml_net_dot2x2_i8_portable, 16 products per step in 21 instructions (tml_net_dot2_i8_dsp
+ * takes 16 for 8), and two steps a loop turn (3 more: the end, compare, branch; 24 a step
+ * when a turn held one), then one step alone for n % 8 >= 4. The step is written in assembly
+ * because it needs 13 registers (four sums, three pointers, six for the loaded and widened
+ * words): gcc -Os, given it in C, keeps pointers on the stack and takes 28. w1 is reached at
+ * its distance from w0 and the loop's end is compared from memory, one load each, which frees
+ * the registers. Built only when optimizing: at -O0, gcc cannot find 13 free registers, and
+ * the portable path is used.
  */
 #if defined(__GNUC__) && defined(__OPTIMIZE__)
 #define TML_NET_DOT2X2_DSP 1
+#define TML_NET_DOT2X2_STEP                                                                              \
+    "ldr %[w], %[w1_from_w0]\n\t"                                                                     \
+    "ldr %[w], [%[w0], %[w]]\n\t" /* w1's word */                                                     \
+    "ldr %[a], [%[x0]], #4\n\t"                                                                       \
+    "ldr %[b], [%[x1]], #4\n\t"                                                                       \
+    "sxtb16 %[a02], %[a]\n\t"                                                                         \
+    "sxtb16 %[a], %[a], ror #8\n\t" /* bytes 1 and 3 */                                               \
+    "sxtb16 %[b02], %[b]\n\t"                                                                         \
+    "sxtb16 %[b], %[b], ror #8\n\t"                                                                   \
+    "sxtb16 %[w02], %[w]\n\t"                                                                         \
+    "sxtb16 %[w], %[w], ror #8\n\t"                                                                   \
+    "smlad %[s01], %[a02], %[w02], %[s01]\n\t"                                                        \
+    "smlad %[s11], %[b02], %[w02], %[s11]\n\t"                                                        \
+    "smlad %[s01], %[a], %[w], %[s01]\n\t"                                                            \
+    "smlad %[s11], %[b], %[w], %[s11]\n\t"                                                            \
+    "ldr %[w], [%[w0]], #4\n\t" /* w0's word */                                                       \
+    "sxtb16 %[w02], %[w]\n\t"                                                                         \
+    "sxtb16 %[w], %[w], ror #8\n\t"                                                                   \
+    "smlad %[s00], %[a02], %[w02], %[s00]\n\t"                                                        \
+    "smlad %[s10], %[b02], %[w02], %[s10]\n\t"                                                        \
+    "smlad %[s00], %[a], %[w], %[s00]\n\t"                                                            \
+    "smlad %[s10], %[b], %[w], %[s10]\n\t"
+#define TML_NET_DOT2X2_OPERANDS                                                                          \
+    : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [x0] "+r"(x0), [x1] "+r"(x1),  \
+      [w0] "+r"(w0), [a] "=&r"(a), [b] "=&r"(b), [w] "=&r"(w), [a02] "=&r"(a02), [b02] "=&r"(b02),         \
+      [w02] "=&r"(w02)                                                                                   \
+    : [w1_from_w0] "m"(w1_from_w0), [end8] "m"(end8)                                                     \
+    : "cc", "memory"
 TML_NET_KERNEL void tml_net_dot2x2_i8_dsp(const int8_t *x0, const int8_t *x1, const int8_t *w0, const int8_t *w1,
                                           int32_t n, int32_t *s)
 {
     int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
     int32_t w1_from_w0 = (int32_t)(w1 - w0);
-    const int8_t *end4 = x0 + (n & ~(int32_t)3);
+    const int8_t *end8 = x0 + (n & ~(int32_t)7);
     uint32_t a, b, w, a02, b02, w02; /* a word of each row; bytes 0 and 2 widened */
-    if (x0 != end4) {
-        __asm__ volatile("1:\n\t"
-                         "ldr %[w], %[w1_from_w0]\n\t"
-                         "ldr %[w], [%[w0], %[w]]\n\t" /* w1's word */
-                         "ldr %[a], [%[x0]], #4\n\t"
-                         "ldr %[b], [%[x1]], #4\n\t"
-                         "sxtb16 %[a02], %[a]\n\t"
-                         "sxtb16 %[a], %[a], ror #8\n\t" /* bytes 1 and 3 */
-                         "sxtb16 %[b02], %[b]\n\t"
-                         "sxtb16 %[b], %[b], ror #8\n\t"
-                         "sxtb16 %[w02], %[w]\n\t"
-                         "sxtb16 %[w], %[w], ror #8\n\t"
-                         "smlad %[s01], %[a02], %[w02], %[s01]\n\t"
-                         "smlad %[s11], %[b02], %[w02], %[s11]\n\t"
-                         "smlad %[s01], %[a], %[w], %[s01]\n\t"
-                         "smlad %[s11], %[b], %[w], %[s11]\n\t"
-                         "ldr %[w], [%[w0]], #4\n\t" /* w0's word */
-                         "sxtb16 %[w02], %[w]\n\t"
-                         "sxtb16 %[w], %[w], ror #8\n\t"
-                         "smlad %[s00], %[a02], %[w02], %[s00]\n\t"
-                         "smlad %[s10], %[b02], %[w02], %[s10]\n\t"
-                         "smlad %[s00], %[a], %[w], %[s00]\n\t"
-                         "smlad %[s10], %[b], %[w], %[s10]\n\t"
-                         "ldr %[w], %[end4]\n\t"
+    if (x0 != end8) {
+        __asm__ volatile("1:\n\t" TML_NET_DOT2X2_STEP TML_NET_DOT2X2_STEP "ldr %[w], %[end8]\n\t"
                          "cmp %[x0], %[w]\n\t"
-                         "bne 1b\n\t"
-                         : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [x0] "+r"(x0),
-                           [x1] "+r"(x1), [w0] "+r"(w0), [a] "=&r"(a), [b] "=&r"(b), [w] "=&r"(w), [a02] "=&r"(a02),
-                           [b02] "=&r"(b02), [w02] "=&r"(w02)
-                         : [w1_from_w0] "m"(w1_from_w0), [end4] "m"(end4)
-                         : "cc", "memory");
+                         "bne 1b\n\t" TML_NET_DOT2X2_OPERANDS);
+    }
+    if (n & 4) {
+        __asm__ volatile(TML_NET_DOT2X2_STEP TML_NET_DOT2X2_OPERANDS);
     }
     /* the last n % 4 terms; w1 moved on with w0 */
     tml_net_dot2x2_i8_terms(x0, x1, w0, w0 + w1_from_w0, n & 3, s00, s01, s10, s11, s);
 }
+#undef TML_NET_DOT2X2_STEP
+#undef TML_NET_DOT2X2_OPERANDS
 
 /* tml_net_dot4_i8_portable, 16 products per step in 26 instructions, in assembly for the same
  * reason: four sums, five pointers and four registers for the words (the end from memory). */
@@ -595,6 +603,45 @@ TML_NET_KERNEL void tml_net_out_channels_right_i8(const tml_layer_t *layer, int3
     const int8_t *shift = layer->shift + c;
     const int8_t *end = o + c + n;
     int32_t zero = layer->out_zero;
+#if defined(TML_NET_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
+    /*
+     * Where the clamp is the whole int8 range (no activation, or one the output's scale
+     * already bounds, as converters choose it), SSAT clamps, and the loop is assembly: 18
+     * instructions an output, where gcc -Os took 26-28 (it kept the sum pointer and the
+     * clamp's bounds on the stack). The same integers as the C loop below: tml_requantize_right
+     * step by step (the nudge's two words from h = 2^right_less_1 - (acc < 0)), then
+     * clamp(r, lo, hi) + zero = SSAT(r + zero), |r| <= 2^30 so no sum overflows.
+     */
+    if (lo + zero == -128 && hi + zero == 127 && n > 0) {
+        int32_t acc, m, right_less_1, high, low, one = 1;
+        o += c;
+        __asm__ volatile("1:\n\t"
+                         "ldr %[acc], [%[sum]], #4\n\t"
+                         "ldr %[m], [%[bias]], #4\n\t"
+                         "ldrsb %[right], [%[shift]], #1\n\t"
+                         "qadd %[acc], %[acc], %[m]\n\t"
+                         "ldr %[m], [%[multiplier]], #4\n\t"
+                         "mvn %[right], %[right]\n\t"                   /* -1 - shift */
+                         "lsl %[high], %[one], %[right]\n\t"            /* half */
+                         "add %[high], %[high], %[acc], asr #31\n\t"    /* h = half - (acc < 0) */
+                         "lsl %[low], %[high], #31\n\t"
+                         "lsr %[high], %[high], #1\n\t"
+                         "orr %[low], %[low], #0x40000000\n\t"
+                         "smlal %[low], %[high], %[acc], %[m]\n\t"
+                         "asr %[high], %[high], %[right]\n\t"
+                         "add %[high], %[high], %[zero]\n\t"
+                         "ssat %[high], #8, %[high]\n\t"
+                         "strb %[high], [%[o]], #1\n\t"
+                         "cmp %[o], %[end]\n\t"
+                         "bne 1b\n\t"
+                         : [o] "+r"(o), [sum] "+r"(sum), [bias] "+r"(bias), [shift] "+r"(shift),
+                           [multiplier] "+r"(multiplier), [acc] "=&r"(acc), [m] "=&r"(m),
+                           [right] "=&r"(right_less_1), [high] "=&r"(high), [low] "=&r"(low)
+                         : [zero] "r"(zero), [one] "r"(one), [end] "r"(end)
+                         : "cc", "memory");
+        return;
+    }
+#endif
     for (o += c; o != end; o++) {
         int32_t acc = tml_add_sat_i32(*sum++, TML_READ_I32(bias++)), right_less_1 = -1 - TML_READ_I8(shift++);
         int32_t r = tml_requantize_right(acc, TML_READ_I32(multiplier++), (int32_t)1 << right_less_1, right_less_1);

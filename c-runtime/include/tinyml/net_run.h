@@ -204,16 +204,10 @@ static inline int tml_net_read_output(const tml_net_t *net, const void *arena, f
     return TML_OK;
 }
 
-/*
- * One prediction: x[n_inputs] in, out[n_out] (n_out >= n_outputs) out, with arena of
- * arena_bytes (>= net->arena_bytes, 4-byte aligned) as scratch. Checks its arguments but
- * trusts the net (a generated header's tables were validated at export); call
- * tml_net_validate first on a net from elsewhere. Returns TML_OK or a TML_E_* code.
- */
-static inline int tml_net_predict(const tml_net_t *net, const float *x, void *arena, int32_t arena_bytes,
-                                  float *out, int32_t n_out)
+/* The arguments of a prediction, checked: TML_OK, or the TML_E_* code of the first problem. */
+static inline int tml_net_check_run(const tml_net_t *net, const void *x, const void *arena, int32_t arena_bytes,
+                                    const void *out, int32_t n_out)
 {
-    int32_t k;
     if (net == NULL || net->layers == NULL || x == NULL || arena == NULL || out == NULL) {
         return TML_E_NULL;
     }
@@ -223,11 +217,66 @@ static inline int tml_net_predict(const tml_net_t *net, const float *x, void *ar
     if (((uintptr_t)arena & TML_ARENA_ALIGN_MASK) != 0) {
         return TML_E_ARENA;
     }
-    tml_net_load_input(net, x, arena);
+    return TML_OK;
+}
+
+/* Every layer in order, on the input loaded into the arena. */
+static inline void tml_net_run_layers(const tml_net_t *net, void *arena)
+{
+    int32_t k;
     for (k = 0; k < net->n_layers; k++) {
         tml_net_run_layer(net, k, arena);
     }
+}
+
+/*
+ * One prediction: x[n_inputs] in, out[n_out] (n_out >= n_outputs) out, with arena of
+ * arena_bytes (>= net->arena_bytes, 4-byte aligned) as scratch. Checks its arguments but
+ * trusts the net (a generated header's tables were validated at export); call
+ * tml_net_validate first on a net from elsewhere. Returns TML_OK or a TML_E_* code.
+ */
+static inline int tml_net_predict(const tml_net_t *net, const float *x, void *arena, int32_t arena_bytes,
+                                  float *out, int32_t n_out)
+{
+    int status = tml_net_check_run(net, x, arena, arena_bytes, out, n_out);
+    if (status != TML_OK) {
+        return status;
+    }
+    tml_net_load_input(net, x, arena);
+    tml_net_run_layers(net, arena);
     return tml_net_read_output(net, arena, out, n_out);
+}
+
+/*
+ * The same for an int8 net whose input and last output are int8 tensors (a full-integer
+ * .tflite): x[n_inputs] already quantized with the first layer's scale and zero point in, the
+ * last layer's int8 values into out[n_out] (n_out >= n_outputs), as TensorFlow Lite Micro's
+ * interpreter takes and gives them: no float arithmetic. TML_E_KIND for a float net or a float
+ * last output.
+ */
+static inline int tml_net_predict_i8(const tml_net_t *net, const int8_t *x, void *arena, int32_t arena_bytes,
+                                     int8_t *out, int32_t n_out)
+{
+    int32_t i, n;
+    const int8_t *last_out;
+    int8_t *in;
+    int status = tml_net_check_run(net, x, arena, arena_bytes, out, n_out);
+    if (status != TML_OK) {
+        return status;
+    }
+    if (!net->quantized || tml_net_out_bytes(net, &net->layers[net->n_layers - 1]) != 1) {
+        return TML_E_KIND;
+    }
+    in = (int8_t *)tml_arena_at(arena, net->layers[0].in_offset);
+    for (i = 0, n = tml_net_n_inputs(net); i < n; i++) {
+        in[i] = x[i];
+    }
+    tml_net_run_layers(net, arena);
+    last_out = (const int8_t *)tml_arena_at_const(arena, net->layers[net->n_layers - 1].out_offset);
+    for (i = 0, n = tml_net_n_outputs(net); i < n; i++) {
+        out[i] = last_out[i];
+    }
+    return TML_OK;
 }
 
 /* Class index from the outputs, as scikit-learn decides: a single output is class 1 when its

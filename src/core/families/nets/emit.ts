@@ -21,7 +21,7 @@ import {
 import { runtimeMacro } from '../../runtime/codes';
 import { describeNet } from './describe';
 import { NeuralNetIR } from './ir';
-import { BINARY_KINDS, NetLayer, NetTables } from './lower';
+import { BINARY_KINDS, NetLayer, NetTables, outputElementBytes } from './lower';
 
 /** What this family's device does with a NaN or infinite feature (every header says it). */
 const NON_FINITE_INPUTS =
@@ -148,6 +148,29 @@ export function netTablesC(tables: NetTables, prefix: string): string[] {
   return out;
 }
 
+/**
+ * ${name}_run_int8 for a net whose input and last output are int8 tensors (a full-integer
+ * model file's): the quantized values in and out, as TensorFlow Lite Micro's interpreter takes
+ * and gives them (an int8 camera frame needs no float conversion); '' for other nets.
+ */
+function int8TensorsC(tables: NetTables, name: string, upper: string): string {
+  const first = tables.layers[0];
+  const last = tables.layers[tables.layers.length - 1];
+  if (tables.featureType !== 'int8' || outputElementBytes(tables, last) !== 1) {
+    return '';
+  }
+  const plus = (zero: number): string => (zero < 0 ? `- ${-zero}` : `+ ${zero}`);
+  return `
+/* The same with x[${upper}_N_FEATURES] quantized as the input tensor is (q = x / ${formatFloat32(first.inScale)} ${plus(first.inZero)},
+ * rounded, clamped to int8) and the last layer's int8 values into out[n] (n >= ${upper}_N_OUTPUTS,
+ * value = ${formatFloat32(last.outScale)} * (q ${plus(-last.outZero)})), as TensorFlow Lite Micro's int8 tensors. */
+static inline int ${name}_run_int8(const int8_t *x, void *arena, int8_t *out, int32_t n)
+{
+    return tml_net_predict_i8(&${name}_net, x, arena, ${upper}_ARENA_BYTES, out, n);
+}
+`;
+}
+
 export function emitNetHeader(ir: NeuralNetIR, tables: NetTables, options: HeaderOptions): string {
   const { name, standalone } = options;
   checkModelName(name);
@@ -198,7 +221,7 @@ static inline int ${name}_run(const float *x, void *arena, float *out, int32_t n
 {
     return tml_net_predict(&${name}_net, x, arena, ${upper}_ARENA_BYTES, out, n);
 }
-`);
+${int8TensorsC(tables, name, upper)}`);
   // float words: the arena must be 4-byte aligned
   const stackArena = `    float arena[(${upper}_ARENA_BYTES + 3) / 4];\n`;
   if (isClassifier) {
