@@ -286,12 +286,14 @@ def avr_run(directory: Path, n_rows: int) -> dict:
     directory = directory.resolve()
     work = directory / "avr"
     work.mkdir(exist_ok=True)
-    # Linked with room past the part's 32 KB: whether the model fits is judged below, from the
-    # image less the test rows (the firmware keeps the n_rows it runs, in flash).
+    # Linked with room past the part's 32 KB of flash and 2 KB of RAM: whether the model fits is
+    # judged below, from the image less the test rows (the firmware keeps the n_rows it runs, in
+    # flash), so a model too large is reported with its size rather than as a link error.
     run(["avr-gcc", *AVR_FLAGS, "-DF_CPU=16000000UL", "-DTARGET_CYCLES", f"-DBENCH_FW_ROWS={n_rows}",
          "-I", str(directory), "-I", str(BUNDLE_DIR), str(C_DIR / "firmware_avr.c"),
          str(directory / "bench_predict.c"), str(AVR_GLUE / "target.c"), "-Wl,--gc-sections",
-         f"-Wl,--defsym=__TEXT_REGION_LENGTH__={4 * AVR_FLASH}", "-lm", "-o", "fw.elf"], work)
+         f"-Wl,--defsym=__TEXT_REGION_LENGTH__={4 * AVR_FLASH}", "-Wl,--defsym=__DATA_REGION_LENGTH__=0xffa0",
+         "-lm", "-o", "fw.elf"], work)
     s = _avr_sections(work / "fw.elf", work)
     # The test rows in flash are the benchmark's, not the model's: a device holds none of them.
     symbols = run(["avr-nm", "-S", "fw.elf"], work).stdout.split("\n")
@@ -312,8 +314,9 @@ def avr_run(directory: Path, n_rows: int) -> dict:
     if reported is None:
         raise RuntimeError(f"simavr: no result line ({console.strip().splitlines()[-1:]})")
     stack, free = int(reported.group(2)), int(reported.group(3))
-    if stack >= free:  # not one painted byte left: the stack ran into .bss and .data
-        found["fit"] = f"does not fit: the stack ran into the static RAM ({found['firmware_ram']:,} B)"
+    if stack >= free:  # not one painted byte left: the stack ran over .bss, so nothing it said is sure
+        return {**found, "stack": stack,
+                "fit": f"does not fit: the stack ran into the static RAM ({found['firmware_ram']:,} B)"}
     return {**found, "agree": reported.group(1), "stack": stack, "cycles": int(reported.group(4)) / n_rows}
 
 
