@@ -14,7 +14,9 @@ one after the other, each with --quick (unless --full) and --json, keeps their o
 the work directory (printed on failure), and prints per family and model: flash (Cortex-M4F, M0+), RAM (static
 + stack high-water on M4F), instructions per prediction on M4F and (trees, boosting) M0+ in QEMU, agreement with the
 reference model, and every other tool's ratio to TinyML Lab float32; then the same on
-RV32IMC (riscv64-unknown-elf-gcc + picolibc, qemu-system-riscv32). See bench/README.md."""
+RV32IMC (riscv64-unknown-elf-gcc + picolibc, qemu-system-riscv32) and on the ATmega328P
+(avr-gcc + avr-libc, simavr: cycles), where a model that does not fit the part's 32 KB of flash
+and 2 KB of RAM is shown as such. See bench/README.md."""
 import argparse
 import datetime
 import json
@@ -129,13 +131,19 @@ def fmt_stack(stack) -> str:
     return f">={stack:,}" if stack is not None and stack >= 16 * 1024 else fmt_int(stack)
 
 
+def _by_case(found: dict) -> dict:
+    """{model: {tool: row}} of one benchmark's JSON rows."""
+    by_case = {}
+    for row in found["rows"]:
+        by_case.setdefault(row["case"], {})[row["tool"]] = row
+    return by_case
+
+
 def family_rows(found: dict) -> list:
     """Table rows of one benchmark, grouped by model, tools in TOOL_ORDER; skipped exports
     and TFLite int8 (nets) get rows of their own."""
     family = found["family"]
-    by_case = {}
-    for row in found["rows"]:
-        by_case.setdefault(row["case"], {})[row["tool"]] = row
+    by_case = _by_case(found)
     cases = list(by_case)
     for skip in found.get("skipped", []):
         if skip["case"] != "*" and skip["case"] not in cases:
@@ -187,11 +195,8 @@ def family_rows(found: dict) -> list:
 def geomeans(found: dict) -> list:
     """Per peer tool: geometric mean over the family's models of its flash M4F, RAM and M4F
     instruction ratios to TinyML Lab float32 (models where both sides were measured)."""
-    by_case = {}
-    for row in found["rows"]:
-        by_case.setdefault(row["case"], {})[row["tool"]] = row
     ratios = {}
-    for tools in by_case.values():
+    for tools in _by_case(found).values():
         base = tools.get(BASELINE)
         if base is None:
             continue
@@ -217,11 +222,8 @@ def rv32_rows(found: dict) -> list:
     """The RV32IMC columns of one benchmark (riscv64-unknown-elf-gcc -Os + picolibc, the
     firmware in qemu-system-riscv32): flash, static RAM + stack, instructions per prediction,
     agreement, and the ratios to TinyML Lab float32 on the same core."""
-    by_case = {}
-    for row in found["rows"]:
-        by_case.setdefault(row["case"], {})[row["tool"]] = row
     out = []
-    for case, tools in by_case.items():
+    for case, tools in _by_case(found).items():
         base = tools.get(BASELINE, {})
         for tool in sorted(tools, key=tool_rank):
             row = tools[tool]
@@ -237,6 +239,32 @@ def rv32_rows(found: dict) -> list:
                         "-" if same else fmt_ratio(row.get("flash_rv32"), base.get("flash_rv32")),
                         "-" if same else fmt_ratio(ram, base_ram),
                         "-" if same else fmt_ratio(row.get("rv32_ipp"), base.get("rv32_ipp"))])
+    return out
+
+
+def avr_ram(avr: dict):
+    """The model's static RAM on AVR (plain `const` tables included) + the predictions' stack."""
+    return avr["ram"] + avr["stack"] if avr.get("ram") is not None and avr.get("stack") is not None else None
+
+
+def avr_rows(found: dict) -> list:
+    """The ATmega328P columns of one benchmark (avr-gcc -mmcu=atmega328p -Os, the firmware in
+    simavr): flash and static RAM + stack of the model part, cycles per prediction (Timer1),
+    agreement, the ratios to TinyML Lab float32, and whether the whole firmware fits the part."""
+    out = []
+    for case, tools in _by_case(found).items():
+        base = tools.get(BASELINE, {}).get("avr") or {}
+        for tool in sorted(tools, key=tool_rank):
+            avr = tools[tool].get("avr") or {}
+            if not avr:
+                continue  # refused or failed to export: the main table says why
+            same = tool == BASELINE
+            out.append([found["family"], case, tool, fmt_int(avr.get("flash")), fmt_int(avr_ram(avr)),
+                        fmt_int(avr.get("cycles")), avr.get("agree", "-"),
+                        "-" if same else fmt_ratio(avr.get("flash"), base.get("flash")),
+                        "-" if same else fmt_ratio(avr_ram(avr), avr_ram(base)),
+                        "-" if same else fmt_ratio(avr.get("cycles"), base.get("cycles")),
+                        avr.get("fit") or ("fits" if "firmware_flash" in avr else "-")])
     return out
 
 
@@ -302,6 +330,13 @@ def print_families(results: dict) -> None:
               "-M virt; RAM is static + painted stack")
         print_table(["family", "model", "tool", "flash RV32", "RAM RV32", "RV32 instr/pred", "agree RV32",
                      "flash x", "RAM x", "instr x"], rv32)
+    avr = [row for found in results.values() for row in avr_rows(found)]
+    if avr:
+        print("\nATmega328P (Arduino Uno): avr-gcc -mmcu=atmega328p -Os + avr-libc, simavr at 16 MHz, cycles from "
+              "Timer1; RAM is the model's static RAM (const tables not in PROGMEM included) + painted stack; "
+              "fits: the whole firmware in the part's 32 KB of flash and 2 KB of RAM")
+        print_table(["family", "model", "tool", "flash AVR", "RAM AVR", "AVR cycles/pred", "agree AVR",
+                     "flash x", "RAM x", "cycles x", "fits"], avr)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ._version import __version__
-from .bundle import ToolchainError, _require, _run, save_bundle
+from .bundle import ToolchainError, _require, _run, bundle_vectors, write_bundle
 from .errors import InvalidInputError
 
 #: Where Debian's arduino-core-avr and arduino-builder keep the AVR core and the ctags recipe.
@@ -126,13 +126,19 @@ def export_arduino(model: Any, path: str | os.PathLike[str], X: Any, y: Any = No
 
 def save_arduino(converted: Any, path: str | os.PathLike[str], X: Any, y: Any = None) -> ArduinoLibrary:
     """The Arduino library of a ConvertedModel (export_arduino), written to directory ``path``."""
+    return write_arduino(converted, *bundle_vectors(converted, X, y), path)
+
+
+def write_arduino(converted: Any, x32: Any, reference: dict[str, Any], path: str | os.PathLike[str]) -> ArduinoLibrary:
+    """The Arduino library of a ConvertedModel for float32 rows x32 and their encoded reference
+    outputs (bundle.bundle_vectors; the Inspector passes the ones it holds), written to ``path``."""
     name = converted.name
     library = Path(os.fspath(path))
     if library.exists() and not library.is_dir():
         raise InvalidInputError(f"{library} exists and is not a directory")
     example = library / "examples" / f"{name}_test"
     with tempfile.TemporaryDirectory(prefix="tinyml_arduino_") as tmp:
-        made = save_bundle(converted, Path(tmp) / "bundle", X, y, target="atmega328p")
+        made = write_bundle(converted, x32, reference, Path(tmp) / "bundle", target="atmega328p")
         (library / "src").mkdir(parents=True, exist_ok=True)
         example.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(made.path / f"{name}.h", library / "src" / f"{name}.h")
@@ -175,4 +181,4 @@ def build_arduino_example(library: ArduinoLibrary, build_path: str | os.PathLike
     return elf
 
 
-__all__ = ["ArduinoLibrary", "build_arduino_example", "export_arduino", "save_arduino"]
+__all__ = ["ArduinoLibrary", "build_arduino_example", "export_arduino", "save_arduino", "write_arduino"]

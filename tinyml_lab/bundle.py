@@ -145,14 +145,19 @@ def save_bundle(converted: Any, path: str | os.PathLike[str] | None, X: Any, y: 
                 target: str = "cortex-m4f") -> Bundle:
     """Writes the bundle of a ConvertedModel to directory ``path`` (default <name>_bundle):
     X's rows become the test vectors, the model's own outputs on them the expected ones."""
-    from .convert import reference_outputs  # noqa: PLC0415 - convert imports this module
-
     if target not in (*TARGETS, *SIMAVR_TARGETS):
         raise InvalidInputError(f"target must be one of {', '.join((*TARGETS, *SIMAVR_TARGETS))}, got {target!r}")
+    return write_bundle(converted, *bundle_vectors(converted, X, y), path, target=target)
+
+
+def bundle_vectors(converted: Any, X: Any, y: Any = None) -> tuple[np.ndarray, dict[str, Any]]:
+    """X's rows as float32 and the model's own outputs on them (y, if given, as the truth): the
+    test vectors of a bundle or an Arduino library's example."""
+    from .convert import reference_outputs  # noqa: PLC0415 - convert imports this module
+
     x32 = require_rows(check_features(X, input_count(converted.ir), "X", allow_nan=converted.accepts_nan), "X",
                        "a bundle needs at least one test vector")
-    return write_bundle(converted, x32, reference_outputs(converted.model, converted.ir, x32, y), path,
-                        target=target)
+    return x32, reference_outputs(converted.model, converted.ir, x32, y)
 
 
 def write_bundle(converted: Any, x32: np.ndarray, reference: dict[str, Any],

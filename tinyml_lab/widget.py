@@ -6,12 +6,15 @@ features, and reports the agreement back into the ``agreement`` trait. Exporting
 cell (``export_header``) and from the widget's button both write the header that the
 same compiler core produced. ``export_bundle`` (and the widget's "Export bundle" button)
 writes an export bundle for the selected option from the widget's own test rows and
-reference outputs, and can run it on an emulated Cortex-M4F (tinyml_lab.bundle).
+reference outputs, and can run it on an emulated Cortex-M4F (tinyml_lab.bundle);
+``export_arduino`` (the "Arduino library" button) writes the Arduino library of that option
+with the same test vectors (tinyml_lab.arduino).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import shutil
 import threading
@@ -24,6 +27,7 @@ from traitlets import Bool, Dict, Unicode, observe
 
 from . import _engine
 from ._widget_base import TinyMLWidget
+from .arduino import ArduinoLibrary, write_arduino
 from .arrays import check_features, decode_array, encode_array, input_count, require_rows
 from .bundle import APT_PACKAGES, Bundle, HarnessRun, ToolchainError, run_in_qemu, write_bundle
 from .convert import ConvertedModel, compile_options, option_label, reference_outputs
@@ -221,6 +225,14 @@ class Inspector(TinyMLWidget):
         return exported
 
     def _write_bundle(self, path: str | os.PathLike[str] | None, n_vectors: Any) -> ExportedBundle:
+        x, reference = self._test_vectors(n_vectors)
+        converted = self.converted()
+        bundle = write_bundle(converted, x, reference, path or None)
+        return ExportedBundle(bundle, self._option_label(converted), len(x))
+
+    def _test_vectors(self, n_vectors: Any) -> tuple[np.ndarray, dict[str, Any]]:
+        """Up to n_vectors of the widget's test rows (spread evenly) and the reference outputs
+        the widget already holds (no second predict), cut to the same rows."""
         encoded = self.data.get("x")
         if not encoded:
             raise InvalidInputError("the widget has no test rows: call set_data(X_test, y_test)")
@@ -228,12 +240,27 @@ class Inspector(TinyMLWidget):
         if x.ndim != 2 or x.shape[0] == 0:
             raise InvalidInputError("the widget has no test rows: call set_data(X_test, y_test)")
         rows = _vector_rows(x.shape[0], n_vectors)
-        # The reference the widget already holds (no second predict), cut to the same rows.
         reference = {key: encode_array(decode_array(value)[rows], value["dtype"])
                      for key, value in (self.data.get("reference") or {}).items()}
-        converted = self.converted()
-        bundle = write_bundle(converted, x[rows], reference, path or None)
-        return ExportedBundle(bundle, self._option_label(converted), len(rows))
+        return x[rows], reference
+
+    def export_arduino(self, path: str | os.PathLike[str] | None = None,
+                       n_vectors: int = DEFAULT_BUNDLE_VECTORS) -> ArduinoLibrary:
+        """Writes the Arduino library of the current options (default directory <name>_arduino):
+        library.properties, src/<name>.h and the example examples/<name>_test, whose test
+        vectors are up to ``n_vectors`` of the widget's rows (spread evenly) with the reference
+        outputs the widget holds (tinyml_lab.arduino). The widget's status line says where."""
+        try:
+            x, reference = self._test_vectors(n_vectors)
+            converted = self.converted()
+            library = write_arduino(converted, x, reference, path or f"{converted.name}_arduino")
+        except Exception as exc:
+            self.export_status = f"Arduino library failed: {exc}"  # the widget shows it, the cell gets the exception
+            raise
+        self.export_status = (f"wrote Arduino library {os.path.abspath(library.path)} ({len(x)} vectors, "
+                              f"{self._option_label(converted)}): src/{library.name}.h, example "
+                              f"examples/{library.example.name}; copy the folder into your Arduino libraries folder")
+        return library
 
     def _option_label(self, converted: ConvertedModel) -> str:
         """The option as the trade-off table names it (the family's optionLabel, through the engine)."""
@@ -282,6 +309,10 @@ class Inspector(TinyMLWidget):
                 self.export_status = f"export failed: {exc}"
         elif content.get("event") == "export_bundle":
             self._export_bundle_from_widget(content)
+        elif content.get("event") == "export_arduino":
+            # export_arduino puts a failure's one-line reason in export_status, which the widget shows
+            with contextlib.suppress(OSError, TinyMLError, ValueError):
+                self.export_arduino(content.get("path") or None, content.get("n_vectors", DEFAULT_BUNDLE_VECTORS))
 
 
 def inspect(model: Any, X_test: Any, y_test: Any = None, **options: Any) -> Inspector:

@@ -52,6 +52,7 @@ class Result:
     rv32_ipp: float = None  # instructions per prediction, RV32IMC in qemu-system-riscv32
     rv32_stack: int = None  # deepest stack of bench_predict on RV32IMC (painted)
     rv32_agree: str = "-"
+    avr: dict = field(default_factory=dict)  # ATmega328P in simavr: measure.measure_avr's keys
     note: str = ""
     errors: list = field(default_factory=list)
 
@@ -100,6 +101,7 @@ def measure_all(case: Case, result: Result, directory: Path, fw_rows: int) -> Re
     except Exception as error:
         result.errors.append(f"qemu M0+: {error}")
     measure.measure_rv32(result, directory, fw_rows)
+    measure.measure_avr(result, directory, fw_rows)
     return result
 
 

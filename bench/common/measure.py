@@ -9,6 +9,10 @@ qemu_run           bare-metal firmware in QEMU mps2-an386, one trace line per in
                    target="M0+" the firmware is built for Cortex-M0+ (ARMv6-M, soft float);
                    target="RV32" for RV32IMC (riscv64-unknown-elf-gcc, picolibc) in
                    qemu-system-riscv32 -M virt, with the bundle's qemu_virt_rv32 glue
+measure_avr        ATmega328P (avr-gcc -mmcu=atmega328p -Os, avr-libc): flash and RAM of the
+                   model part (c/avr_sizes.ld), the firmware in simavr at 16 MHz with the
+                   bundle's atmega328p glue (cycles per prediction from Timer1, painted stack,
+                   agreement), and whether the whole firmware fits the part's 32 KB / 2 KB
 """
 import os
 import re
@@ -61,26 +65,51 @@ def run(cmd, cwd, timeout=600, env=None):
 
 
 # ---- test rows -----------------------------------------------------------------------------
+#: The most rows a firmware runs (bench --quick: 5, full: 20): rows the header can leave out.
+FIRMWARE_ROWS = 20
+
+
 def write_rows_header(directory: Path, rows, expected) -> None:
     """Test rows as float32 hex literals (exact, C99; NaN as NAN), or as int8 when rows are
     int8 (an int8 model's quantized input tensor; BENCH_ROW_T tells the firmware which), and
-    the expected class indices."""
+    the expected class indices. Both tables are declared BENCH_ROWS_STORAGE, empty unless the
+    firmware defines it, and hold only the first BENCH_KEEP_ROWS rows when the firmware defines
+    that (at most FIRMWARE_ROWS apart): the AVR firmware keeps the rows it runs, in program
+    memory (PROGMEM), so they take none of its 2 KB of RAM and as little of its 32 KB of flash
+    as they can."""
     int8_rows = str(getattr(rows, "dtype", "")) == "int8"
+
+    def kept_from(k):
+        return f"#if !defined(BENCH_KEEP_ROWS) || BENCH_KEEP_ROWS > {k}"
+
+    def table(declaration, cells):
+        body = []
+        for k, cell in enumerate(cells[:FIRMWARE_ROWS]):
+            body += [kept_from(k), f"    {cell},", "#endif"] if k else [f"    {cell},"]
+        if len(cells) > FIRMWARE_ROWS:
+            body += [kept_from(FIRMWARE_ROWS), *[f"    {cell}," for cell in cells[FIRMWARE_ROWS:]], "#endif"]
+        return [f"{declaration} BENCH_ROWS_STORAGE = {{", *body, "};"]
+
+    def row_cells(row):
+        return (str(int(v)) if int8_rows else "NAN" if v != v else float(v).hex() + "f" for v in row)
+
     lines = [
         "#include <math.h> /* NAN: a missing value */",
         "#include <stdint.h>",
+        "#ifndef BENCH_ROWS_STORAGE",
+        "#define BENCH_ROWS_STORAGE",
+        "#endif",
+        f"#if defined(BENCH_KEEP_ROWS) && BENCH_KEEP_ROWS < {len(rows)}",
+        "#define BENCH_N_ROWS BENCH_KEEP_ROWS",
+        "#else",
         f"#define BENCH_N_ROWS {len(rows)}",
+        "#endif",
         f"#define BENCH_N_FEATURES {rows.shape[1]}",
         f"#define BENCH_ROW_T {'int8_t' if int8_rows else 'float'}",
-        "static const BENCH_ROW_T bench_rows[BENCH_N_ROWS][BENCH_N_FEATURES] = {",
+        *table("static const BENCH_ROW_T bench_rows[BENCH_N_ROWS][BENCH_N_FEATURES]",
+               ["{" + ", ".join(row_cells(row)) + "}" for row in rows]),
+        *table("static const int32_t bench_expected[BENCH_N_ROWS]", [str(int(k)) for k in expected]),
     ]
-    for row in rows:
-        values = (str(int(v)) if int8_rows else "NAN" if v != v else float(v).hex() + "f" for v in row)
-        lines.append("    {" + ", ".join(values) + "},")
-    lines.append("};")
-    lines.append("static const int32_t bench_expected[BENCH_N_ROWS] = {")
-    lines.append("    " + ", ".join(str(int(k)) for k in expected))
-    lines.append("};")
     (directory / "bench_rows.h").write_text("\n".join(lines) + "\n")
 
 
@@ -220,6 +249,99 @@ def qemu_run(directory: Path, n_rows: int, target: str = "M4F") -> dict:
     count = _count_window(trace, _symbol_ranges(work / "fw.elf", work, prefix))
     trace.unlink()  # can be hundreds of MB for the big forests
     return {"ipp": count / n_rows, "agree": agree, "stack": int(stack.group(1)) if stack else None}
+
+
+# ---- ATmega328P in simavr --------------------------------------------------------------------
+AVR_FLASH, AVR_RAM = 32 * 1024, 2 * 1024  # the ATmega328P's (an Arduino Uno's)
+AVR_FLAGS = ["-std=c99", "-Os", "-ffunction-sections", "-fdata-sections", "-mmcu=atmega328p"]
+AVR_GLUE = BUNDLE_DIR / "target" / "atmega328p"
+SIMAVR = ["simavr", "-m", "atmega328p", "-f", "16000000"]
+
+
+def _avr_sections(elf: Path, cwd: Path) -> dict:
+    return _section_sizes(elf, cwd, "avr-")
+
+
+def avr_sizes(directory: Path) -> dict:
+    """Flash and static RAM of one prediction on AVR, the wrapper's object (model) apart from
+    avr-libc and libgcc (libs): {"flash", "ram", "lib_flash", "lib_ram"}. Plain `const` data
+    counts in both flash and RAM there (c/avr_sizes.ld)."""
+    directory = directory.resolve()
+    work = directory / "avr"
+    work.mkdir(exist_ok=True)
+    run(["avr-gcc", *AVR_FLAGS, "-I", str(directory), "-c", str(directory / "bench_predict.c"),
+         "-o", "bench_predict.o"], work)
+    run(["avr-gcc", *AVR_FLAGS, "-nostartfiles", "-Wl,--gc-sections", "-T", str(C_DIR / "avr_sizes.ld"),
+         "bench_predict.o", "-lm", "-o", "sizes.elf"], work)
+    s = _avr_sections(work / "sizes.elf", work)
+    return {"flash": s.get(".model_code", 0) + s.get(".model_data", 0),
+            "ram": s.get(".model_data", 0) + s.get(".model_bss", 0),
+            "lib_flash": s.get(".libs_code", 0) + s.get(".libs_data", 0),
+            "lib_ram": s.get(".libs_data", 0) + s.get(".libs_bss", 0)}
+
+
+def _does_not_fit(what: str, used: int, room: int) -> str:
+    return f"does not fit: {what} {used:,} B > {room:,}"
+
+
+def avr_run(directory: Path, n_rows: int) -> dict:
+    """The firmware (c/firmware_avr.c) for the ATmega328P over the first n_rows test rows, run
+    in simavr when it fits the part: {"fit": None or why it does not fit, "firmware_flash",
+    "firmware_ram" (.text + .data less the test rows, .data + .bss of the whole image: start-up,
+    UART and timer glue, the row buffer, the model and libraries), and when it ran "cycles"
+    (per prediction, Timer1), "agree" ("K/N"), "stack" (deepest stack of the predictions)}."""
+    directory = directory.resolve()
+    work = directory / "avr"
+    work.mkdir(exist_ok=True)
+    # Linked with room past the part's 32 KB of flash and 2 KB of RAM: whether the model fits is
+    # judged below, from the image less the test rows (the firmware keeps the n_rows it runs, in
+    # flash), so a model too large is reported with its size rather than as a link error.
+    run(["avr-gcc", *AVR_FLAGS, "-DF_CPU=16000000UL", "-DTARGET_CYCLES", f"-DBENCH_FW_ROWS={n_rows}",
+         "-I", str(directory), "-I", str(BUNDLE_DIR), str(C_DIR / "firmware_avr.c"),
+         str(directory / "bench_predict.c"), str(AVR_GLUE / "target.c"), "-Wl,--gc-sections",
+         f"-Wl,--defsym=__TEXT_REGION_LENGTH__={4 * AVR_FLASH}", "-Wl,--defsym=__DATA_REGION_LENGTH__=0xffa0",
+         "-lm", "-o", "fw.elf"], work)
+    s = _avr_sections(work / "fw.elf", work)
+    # The test rows in flash are the benchmark's, not the model's: a device holds none of them.
+    symbols = run(["avr-nm", "-S", "fw.elf"], work).stdout.split("\n")
+    rows = sum(int(line.split()[1], 16) for line in symbols
+               if line.endswith((" bench_rows", " bench_expected")) and len(line.split()) == 4)
+    image = s.get(".text", 0) + s.get(".data", 0)
+    found = {"firmware_flash": image - rows, "firmware_ram": s.get(".data", 0) + s.get(".bss", 0), "fit": None}
+    if found["firmware_flash"] > AVR_FLASH:
+        return {**found, "fit": _does_not_fit("flash", found["firmware_flash"], AVR_FLASH)}
+    if found["firmware_ram"] >= AVR_RAM:  # no room left for a stack: simavr would run off the RAM
+        return {**found, "fit": _does_not_fit("static RAM", found["firmware_ram"], AVR_RAM)}
+    if image > AVR_FLASH:
+        return {**found, "fit": f"fits ({found['firmware_flash']:,} B), not run: with the test rows the image "
+                                f"is {image:,} B"}
+    done = run([*SIMAVR, "fw.elf"], work, timeout=900)
+    console = done.stdout + done.stderr
+    reported = re.search(r"agree=(\d+/\d+) stack=(\d+) free=(\d+) cycles=(\d+)", console)
+    if reported is None:
+        raise RuntimeError(f"simavr: no result line ({console.strip().splitlines()[-1:]})")
+    stack, free = int(reported.group(2)), int(reported.group(3))
+    if stack >= free:  # not one painted byte left: the stack ran over .bss, so nothing it said is sure
+        return {**found, "stack": stack,
+                "fit": f"does not fit: the stack ran into the static RAM ({found['firmware_ram']:,} B)"}
+    return {**found, "agree": reported.group(1), "stack": stack, "cycles": int(reported.group(4)) / n_rows}
+
+
+def measure_avr(result, directory: Path, fw_rows: int) -> None:
+    """Fills result.avr (the keys of avr_sizes and avr_run) for the ATmega328P. Code avr-gcc does
+    not compile gets "does not build: <its error>" as its fit; any other failure goes to
+    result.errors."""
+    result.avr = {}
+    try:
+        result.avr.update(avr_sizes(directory))
+    except RuntimeError as error:  # avr-gcc refused the tool's code: a result for the table
+        said = next((part for part in str(error).split(" | ") if "error:" in part), str(error))
+        result.avr["fit"] = f"does not build: {said.split('error:')[-1].strip()[:120]}"
+        return
+    try:
+        result.avr.update(avr_run(directory, fw_rows))
+    except Exception as error:
+        result.errors.append(f"AVR: {error}")
 
 
 # ---- what was measured with ------------------------------------------------------------------

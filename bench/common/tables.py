@@ -43,6 +43,7 @@ def write_results_json(path, family: str, results: list, skipped: list = (), **e
             "flash_rv32": flash.get("RV32", (None, None))[0], "lib_rv32": flash.get("RV32", (None, None))[1],
             "rv32_ipp": getattr(r, "rv32_ipp", None), "rv32_stack": getattr(r, "rv32_stack", None),
             "rv32_agree": str(getattr(r, "rv32_agree", "-")).replace("agree=", ""),
+            "avr": getattr(r, "avr", {}),
             "host_agree": getattr(r, "host_agree", "-"),
             "m4f_agree": str(getattr(r, "m4f_agree", "-")).replace("agree=", ""),
             "m0p_agree": str(getattr(r, "m0p_agree", "-")).replace("agree=", ""),

@@ -128,6 +128,7 @@ class Result:
     rv32_ipp: float = None  # instructions per prediction, RV32IMC in qemu-system-riscv32
     rv32_stack: int = None  # deepest stack of bench_predict on RV32IMC (painted)
     rv32_agree: str = "-"
+    avr: dict = field(default_factory=dict)  # ATmega328P in simavr: measure.measure_avr's keys
     score_err: float = None  # max |C score - scikit-learn score| over the test rows
     score_rel: float = None  # the same over max(1, |scikit-learn score|)
     note: str = ""
@@ -177,6 +178,7 @@ def measure_all(case, result: Result, directory: Path, fw_rows: int) -> Result:
     except Exception as error:
         result.errors.append(f"qemu: {error}")
     measure.measure_rv32(result, directory, fw_rows)
+    measure.measure_avr(result, directory, fw_rows)
     if (directory / tools.SCORE).exists():
         try:
             scores = host_scores(directory)

@@ -51,6 +51,7 @@ class Result:
     rv32_ipp: float = None  # instructions per prediction, RV32IMC in qemu-system-riscv32
     rv32_stack: int = None  # deepest stack of bench_predict on RV32IMC (painted)
     rv32_agree: str = "-"
+    avr: dict = field(default_factory=dict)  # ATmega328P in simavr: measure.measure_avr's keys
     accuracy: float = None  # host predictions vs the test labels
     host_labels: np.ndarray = None
     errors: list = field(default_factory=list)
@@ -89,6 +90,7 @@ def measure_all(case, result: Result, directory: Path, n_rows: int, fw_rows: int
     except Exception as error:
         result.errors.append(f"qemu: {error}")
     measure.measure_rv32(result, directory, fw_rows)
+    measure.measure_avr(result, directory, fw_rows)
     return result
 
 

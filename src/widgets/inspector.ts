@@ -62,6 +62,7 @@ export class InspectorView extends DOMWidgetView {
       },
       exportHeader: (path: string) => this.send({ event: 'export', path }),
       exportBundle: ({ path, nVectors, run }) => this.send({ event: 'export_bundle', path, n_vectors: nVectors, run }),
+      exportArduino: ({ path, nVectors }) => this.send({ event: 'export_arduino', path, n_vectors: nVectors }),
       reportAgreement: summary => {
         this.model.set('agreement', summary);
         this.model.save_changes();

@@ -53,6 +53,12 @@ export interface BundleRequest {
   run: boolean;
 }
 
+/** "Arduino library": the library's directory and how many test vectors its example runs. */
+export interface ArduinoRequest {
+  path: string;
+  nVectors: number;
+}
+
 /** Test vectors in a bundle unless the user asks otherwise (DEFAULT_BUNDLE_VECTORS in widget.py). */
 export const DEFAULT_BUNDLE_VECTORS = 40;
 
@@ -69,6 +75,8 @@ export interface PanelCallbacks {
   exportHeader(path: string): void;
   /** The user asked the kernel to write an export bundle for the current option (and run it). */
   exportBundle(request: BundleRequest): void;
+  /** The user asked the kernel to write the Arduino library of the current option. */
+  exportArduino(request: ArduinoRequest): void;
   /** The browser measured the agreement (sent back to the kernel). */
   reportAgreement(summary: Record<string, unknown>): void;
 }
@@ -156,6 +164,14 @@ export function fitVerdict(estimate: TargetEstimate, targetId: string): { ok: bo
   }
   const over = [estimate.fitsFlash ? '' : flash, estimate.fitsRam ? '' : ram].filter(Boolean).join(', ');
   return { ok: false, text: `✗ does not fit ${profile.name} (${part}): ${over}` };
+}
+
+/** Where an export goes: a directory on the kernel's machine, `initial` unless the user types another. */
+function directoryInput(className: string, initial: string, what: string): HTMLInputElement {
+  const path = element('input', className);
+  path.value = initial;
+  path.title = `${what} directory on the kernel's machine, relative to its working directory`;
+  return path;
 }
 
 export class InspectorPanel {
@@ -248,8 +264,11 @@ export class InspectorPanel {
     this.statusText = text;
     if (this.exportStatus) {
       this.exportStatus.textContent = text;
-      // The kernel words its failures "export failed: …" / "bundle failed: …".
-      this.exportStatus.classList.toggle('tml-status-error', /(^|\n)(export|bundle) failed:/.test(text));
+      // The kernel words its failures "export failed: …" / "bundle failed: …" / "Arduino library failed: …".
+      this.exportStatus.classList.toggle(
+        'tml-status-error',
+        /(^|\n)(export|bundle|Arduino library) failed:/.test(text)
+      );
     }
   }
 
@@ -595,7 +614,9 @@ export class InspectorPanel {
     const exportButton = element('button', 'tml-export jp-Button', 'Export');
     exportButton.addEventListener('click', () => this.callbacks.exportHeader(path.value));
     actions.append(copy, download, path, exportButton);
-    const bundleActions = this.bundleActions(model);
+    const vectors = this.vectorsInput();
+    const bundleActions = this.bundleActions(model, vectors);
+    const arduinoActions = this.arduinoActions(model, vectors);
     // Its own line: a bundle's status lists files and the harness's lines.
     this.exportStatus = element('div', 'tml-export-status');
     this.exportStatus.setAttribute('role', 'status');
@@ -605,7 +626,7 @@ export class InspectorPanel {
     const shown = previewLines(lines);
     const preview = shown.length < lines.length;
     pre.textContent = preview ? shown.join('\n') : model.header;
-    box.append(title, actions, bundleActions, this.exportStatus, pre);
+    box.append(title, actions, bundleActions, arduinoActions, this.exportStatus, pre);
     if (preview) {
       const more = element('button', 'tml-show-all jp-Button', `Show all ${lines.length} lines`);
       more.addEventListener('click', () => {
@@ -617,19 +638,33 @@ export class InspectorPanel {
     return box;
   }
 
-  /** Bundle directory, vector count, "Export bundle" and (toolchain permitting) "run in QEMU". */
-  private bundleActions(model: CompiledModel): HTMLElement {
-    const bar = element('div', 'tml-actions tml-bundle-actions');
-    const path = element('input', 'tml-bundle-path');
-    path.value = `${model.options.name}_bundle`;
-    path.title = "bundle directory on the kernel's machine, relative to its working directory";
-    const vectorsLabel = element('label', 'tml-bundle-vectors-label', 'vectors ');
+  /** How many test vectors a bundle or an Arduino library's example runs (one field for both). */
+  private vectorsInput(): HTMLInputElement {
     const vectors = element('input', 'tml-bundle-vectors');
     vectors.type = 'number';
     vectors.min = '1';
     vectors.step = '1';
     vectors.value = String(DEFAULT_BUNDLE_VECTORS);
-    vectors.title = "test vectors: up to this many of the widget's test rows, spread evenly";
+    vectors.title =
+      "test vectors of the bundle and the Arduino example: up to this many of the widget's test rows, spread evenly";
+    return vectors;
+  }
+
+  /** The vector count asked for, or null after saying why it is not one (`what` names the action). */
+  private vectorCount(vectors: HTMLInputElement, what: string): number | null {
+    const nVectors = Number(vectors.value);
+    if (!Number.isInteger(nVectors) || nVectors < 1) {
+      this.setExportStatus(`${what} failed: vectors must be a whole number of at least 1, got "${vectors.value}"`);
+      return null;
+    }
+    return nVectors;
+  }
+
+  /** Bundle directory, vector count, "Export bundle" and (toolchain permitting) "run in QEMU". */
+  private bundleActions(model: CompiledModel, vectors: HTMLInputElement): HTMLElement {
+    const bar = element('div', 'tml-actions tml-bundle-actions');
+    const path = directoryInput('tml-bundle-path', `${model.options.name}_bundle`, 'bundle');
+    const vectorsLabel = element('label', 'tml-bundle-vectors-label', 'vectors ');
     vectorsLabel.appendChild(vectors);
     const runLabel = element('label', 'tml-bundle-run-label');
     const run = element('input', 'tml-bundle-run');
@@ -642,9 +677,8 @@ export class InspectorPanel {
     const button = element('button', 'tml-export-bundle jp-Button', 'Export bundle');
     button.title = `header, test vectors, C harness, target glue and Makefile for ${currentLabel(model)}`;
     button.addEventListener('click', () => {
-      const nVectors = Number(vectors.value);
-      if (!Number.isInteger(nVectors) || nVectors < 1) {
-        this.setExportStatus(`bundle failed: vectors must be a whole number of at least 1, got "${vectors.value}"`);
+      const nVectors = this.vectorCount(vectors, 'bundle');
+      if (nVectors === null) {
         return;
       }
       const wantRun = run.checked && this.bundleRunnable;
@@ -654,6 +688,26 @@ export class InspectorPanel {
       this.callbacks.exportBundle({ path: path.value, nVectors, run: wantRun });
     });
     bar.append(path, vectorsLabel, button, runLabel);
+    return bar;
+  }
+
+  /** Library directory and "Arduino library": tinyml_lab.export_arduino for the current option. */
+  private arduinoActions(model: CompiledModel, vectors: HTMLInputElement): HTMLElement {
+    const bar = element('div', 'tml-actions tml-arduino-actions');
+    const path = directoryInput('tml-arduino-path', `${model.options.name}_arduino`, 'Arduino library');
+    const button = element('button', 'tml-export-arduino jp-Button', 'Arduino library');
+    button.title =
+      `library.properties, src/${model.options.name}.h and an example sketch that runs the test vectors ` +
+      `(the vectors count above) and prints PASS over Serial, for ${currentLabel(model)}`;
+    button.addEventListener('click', () => {
+      const nVectors = this.vectorCount(vectors, 'Arduino library');
+      if (nVectors === null) {
+        return;
+      }
+      this.setExportStatus(`writing the Arduino library ${path.value || `${model.options.name}_arduino`}…`);
+      this.callbacks.exportArduino({ path: path.value, nVectors });
+    });
+    bar.append(path, button);
     return bar;
   }
 

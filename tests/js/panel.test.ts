@@ -2,7 +2,7 @@
 import { EncodedArray, decodeArray, encodeArray } from '../../src/core';
 import { Figure } from '../../src/widgets/charts';
 import { buffersAsBytes } from '../../src/widgets/buffers';
-import { BundleRequest, InspectorPanel, InspectorState, PanelCallbacks } from '../../src/widgets/panel';
+import { ArduinoRequest, BundleRequest, InspectorPanel, InspectorState, PanelCallbacks } from '../../src/widgets/panel';
 import { cloneIR, fixtures } from './fixtures';
 
 function stateFor(name: string, overrides: Partial<InspectorState> = {}): InspectorState {
@@ -37,6 +37,7 @@ function makePanel() {
     options: [] as Array<Record<string, unknown>>,
     exports: [] as string[],
     bundles: [] as BundleRequest[],
+    arduino: [] as ArduinoRequest[],
     agreement: [] as Record<string, unknown>[]
   };
   const callbacks: PanelCallbacks = {
@@ -47,6 +48,7 @@ function makePanel() {
     setOptions: o => calls.options.push(o),
     exportHeader: p => calls.exports.push(p),
     exportBundle: r => calls.bundles.push(r),
+    exportArduino: r => calls.arduino.push(r),
     reportAgreement: s => calls.agreement.push(s)
   };
   const panel = new InspectorPanel(callbacks);
@@ -298,6 +300,42 @@ describe('InspectorPanel', () => {
     );
     expect(status.classList.contains('tml-status-error')).toBe(true);
     panel.setExportStatus('writing the bundle…');
+    expect(status.classList.contains('tml-status-error')).toBe(false);
+  });
+
+  it('writes the Arduino library of the current option with the vectors asked for', async () => {
+    const { panel, calls } = makePanel();
+    await panel.render(stateFor('iris_tree', { options: { name: 'iris', featureType: 'int16' } }));
+    const [path, vectors] = ['.tml-arduino-path', '.tml-bundle-vectors'].map(
+      selector => panel.node.querySelector(selector) as HTMLInputElement
+    );
+    const button = panel.node.querySelector('button.tml-export-arduino') as HTMLButtonElement;
+    const status = panel.node.querySelector('.tml-export-status') as HTMLElement;
+    expect(path.value).toBe('iris_arduino');
+    expect(button.textContent).toBe('Arduino library');
+    expect(button.title).toContain('int16 · tables');
+    expect(button.title).toContain('src/iris.h');
+    // below the bundle's row, the status under both
+    expect(button.closest('.tml-header')).toBe(panel.node.querySelector('.tml-export-bundle')?.closest('.tml-header'));
+    button.click();
+    expect(calls.arduino).toEqual([{ path: 'iris_arduino', nVectors: 40 }]);
+    expect(calls.bundles).toEqual([]);
+    expect(status.textContent).toBe('writing the Arduino library iris_arduino…');
+    path.value = 'libraries/iris';
+    vectors.value = '7'; // the one vectors field serves the bundle and the library
+    button.click();
+    expect(calls.arduino[1]).toEqual({ path: 'libraries/iris', nVectors: 7 });
+    for (const bad of ['0', '1.5', '']) {
+      vectors.value = bad;
+      button.click();
+      expect(status.textContent).toMatch(/^Arduino library failed: vectors must be a whole number of at least 1/);
+      expect(status.classList.contains('tml-status-error')).toBe(true);
+    }
+    expect(calls.arduino).toHaveLength(2);
+    // the kernel's answers
+    panel.setExportStatus('Arduino library failed: libraries/iris exists and is not a directory');
+    expect(status.classList.contains('tml-status-error')).toBe(true);
+    panel.setExportStatus('wrote Arduino library /tmp/libraries/iris (7 vectors, int16 · tables): src/iris.h');
     expect(status.classList.contains('tml-status-error')).toBe(false);
   });
 

@@ -4,6 +4,7 @@ cell, for the option selected in the widget, optionally run on an emulated Corte
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from sklearn.datasets import load_digits, load_iris
@@ -159,3 +160,62 @@ def test_errors_in_the_widget_and_in_python(iris, tmp_path, monkeypatch):
     with pytest.raises(InvalidInputError, match="no test rows"):
         w.export_bundle(tmp_path / "e")
     assert not (tmp_path / "e").exists()
+
+
+ARDUINO_FILES = ["examples/iris_test/harness.c", "examples/iris_test/iris_test.ino", "examples/iris_test/model_glue.h",
+                 "examples/iris_test/target.h", "examples/iris_test/test_vectors.h", "library.properties", "src/iris.h"]
+
+
+def _send_arduino(w, **content):
+    w._handle_message(w, {"event": "export_arduino", **content}, [])
+
+
+def test_arduino_button_writes_the_library_of_the_selected_option(iris, tmp_path, monkeypatch):
+    model, X, y = iris
+    w = tinyml_lab.inspect(model, X, y, name="iris")
+    w.options = {**w.options, "featureType": "int16"}  # as the browser's dtype menu does
+    target = tmp_path / "libraries" / "iris"
+    _send_arduino(w, path=str(target), n_vectors=9)
+    assert sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file()) == ARDUINO_FILES
+    assert "static const int16_t iris_split_threshold" in (target / "src" / "iris.h").read_text()
+    assert _vector_count(target / "examples" / "iris_test") == 9
+    assert w.export_status == (f"wrote Arduino library {target} (9 vectors, int16 · tables): src/iris.h, example "
+                               "examples/iris_test; copy the folder into your Arduino libraries folder")
+    # from a cell: default <name>_arduino in the working directory, 40 vectors
+    monkeypatch.chdir(tmp_path)
+    library = w.export_arduino()
+    assert library.path.resolve() == (tmp_path / "iris_arduino").resolve() and library.name == "iris"
+    assert _vector_count(library.example) == 40
+    assert w.export_status.startswith(f"wrote Arduino library {tmp_path / 'iris_arduino'} (40 vectors, ")
+
+
+def test_arduino_button_failures_are_one_line_in_the_status(iris, tmp_path):
+    model, X, y = iris
+    w = tinyml_lab.inspect(model, X, y, name="iris")
+    taken = tmp_path / "taken"
+    taken.write_text("a file, not a directory")
+    _send_arduino(w, path=str(taken), n_vectors=5)  # the handler reports, it does not raise
+    assert w.export_status == f"Arduino library failed: {taken} exists and is not a directory"
+    _send_arduino(w, path=str(tmp_path / "ok"), n_vectors=0)
+    assert w.export_status == "Arduino library failed: n_vectors must be a positive integer, got 0"
+    assert not (tmp_path / "ok").exists()
+    with pytest.raises(InvalidInputError, match="exists and is not a directory"):
+        w.export_arduino(taken)  # a cell gets the exception as well
+    assert w.export_status.startswith("Arduino library failed: ")
+
+
+def test_arduino_library_from_the_widget_passes_on_a_simulated_uno(iris, tmp_path):
+    """The example checks the device against the reference outputs the widget holds."""
+    from tinyml_lab import bundle, simavr
+
+    for tool in ("arduino-builder", "avr-gcc", "simavr"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is required (apt-get install arduino-builder arduino-core-avr gcc-avr avr-libc "
+                        "simavr)")
+    model, X, y = iris
+    w = tinyml_lab.inspect(model, X, y, name="iris", dtype="int16")
+    library = w.export_arduino(tmp_path / "iris", n_vectors=20)
+    run = bundle.parse_harness_output(simavr.simavr_console(library.build_example(tmp_path / "build"), timeout=120))
+    assert run.passed, run.console
+    assert run.line("wasm runtime").labels_equal == 20
+    assert run.accuracy == (20, 20)  # y_test rides along as the reference's truth

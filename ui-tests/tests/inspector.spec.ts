@@ -116,7 +116,8 @@ test.describe('TinyML Lab inspector', () => {
       [
         'import os',
         'print(w.agreement.get("label_agreement"), w.agreement.get("feature_type"), os.path.exists("iris_q.h"),',
-        '      "int16_t iris_split_threshold" in open("iris_q_bundle/iris.h").read())'
+        '      "int16_t iris_split_threshold" in open("iris_q_bundle/iris.h").read(),',
+        '      "int16_t iris_split_threshold" in open("iris_q_arduino/src/iris.h").read())'
       ]
     ]);
     const inspector = page.locator('.tml-inspector');
@@ -162,11 +163,18 @@ test.describe('TinyML Lab inspector', () => {
     await expect(status).not.toHaveClass(/tml-status-error/);
     await inspector.locator('.tml-header').screenshot({ path: test.info().outputPath('inspector-bundle.png') });
 
+    // The Arduino library of the same option, with the same vectors field.
+    await inspector.locator('.tml-arduino-path').fill('iris_q_arduino');
+    await inspector.locator('button.tml-export-arduino').click();
+    await expect(status).toContainText('wrote Arduino library ', { timeout: 60000 });
+    await expect(status).toContainText('iris_q_arduino (20 vectors, int16 · tables): src/iris.h');
+    await expect(status).not.toHaveClass(/tml-status-error/);
+
     // The kernel sees what the browser measured, and the file the button wrote.
     await page.notebook.runCell(1);
     await expect
       .poll(async () => (await page.notebook.getCellTextOutput(1))?.join('').trim(), { timeout: 30000 })
-      .toBe('1 int16 True True');
+      .toBe('1 int16 True True True');
   });
 
   test('bad input gives clear errors in the widget and in Python', async ({ page, tmpPath }) => {
