@@ -143,6 +143,7 @@ class Inspector(TinyMLWidget):
     #: Whether the kernel can run a bundle in QEMU (the widget offers it only then).
     can_run_bundle = Bool(False).tag(sync=True)
     #: The target profile the verdict line answers for ("does it fit?"); the widget's picker sets it.
+    #: strategy="auto" chooses for the one given to inspect() (options["target"]).
     target = Unicode(DEFAULT_TARGET).tag(sync=True)
 
     def __init__(self, model: Any, X_test: Any, y_test: Any = None, *, name: str = "model",
