@@ -135,6 +135,9 @@ def make_cases() -> list[dict]:
                 wine, {"featureType": ft, "strategy": strategy})
     add("rf_wine_auto", RandomForestClassifier(n_estimators=6, max_depth=5, random_state=0), wine,
         {"strategy": "auto"})
+    # "auto" on AVR: 30 boosting rounds are inline code of ~60 KiB there, over the part's 32 KiB: tables
+    add("gb_wine_auto_avr", GradientBoostingClassifier(n_estimators=30, max_depth=3, random_state=0), wine,
+        {"strategy": "auto", "target": "avr"})
     add("rf_cancer_leaf_uint8", RandomForestClassifier(n_estimators=8, max_depth=6, random_state=0), cancer,
         {"leafType": "uint8"})
     add("rf_cancer_uint8_int16", RandomForestClassifier(n_estimators=8, max_depth=6, random_state=0), cancer,

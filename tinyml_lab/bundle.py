@@ -57,6 +57,10 @@ TARGETS = {
 #: Bundle targets that simavr runs (tinyml_lab/simavr.py); their glue directory is their name.
 SIMAVR_TARGETS = ("atmega328p",)
 
+#: The estimate profile (src/core/estimate/profiles.ts) of each bundle target's core: what
+#: strategy="auto" chooses for in export_bundle.
+ESTIMATE_PROFILES = {"cortex-m4f": "cortex-m4f", "rv32imc": "esp32-c3", "atmega328p": "avr"}
+
 #: Where each tool comes from on Debian/Ubuntu, for the error when it is missing.
 APT_PACKAGES = {
     "make": "make",
@@ -184,11 +188,14 @@ def export_bundle(model: Any, X: Any, y: Any = None, path: str | os.PathLike[str
 
     The bundle holds <name>.h, test_vectors.h (X's rows, scikit-learn's outputs and those of
     the WebAssembly build of the C runtime, with tolerances and why), main.c (the harness),
-    target glue for ``target`` and for a PC, a Makefile and a README.
+    target glue for ``target`` and for a PC, a Makefile and a README. strategy="auto" chooses
+    the code form for ``target``'s core (ESTIMATE_PROFILES: rv32imc is the ESP32-C3's profile).
     """
-    from .convert import convert  # noqa: PLC0415
+    from .convert import DEFAULT_TARGET, convert  # noqa: PLC0415
 
-    return save_bundle(convert(model, name=name, dtype=dtype, **convert_options), path, X, y, target=target)
+    profile = ESTIMATE_PROFILES.get(target, DEFAULT_TARGET)  # an unknown target: save_bundle refuses it
+    converted = convert(model, name=name, dtype=dtype, target=profile, **convert_options)
+    return save_bundle(converted, path, X, y, target=target)
 
 
 def _require(tool: str) -> str:

@@ -49,7 +49,7 @@ from . import _engine
 from ._version import __version__
 from .arduino import save_arduino
 from .arrays import input_count
-from .convert import FEATURE_TYPES, LEAF_TYPES, STRATEGIES, ConvertedModel, convert
+from .convert import DEFAULT_TARGET, FEATURE_TYPES, LEAF_TYPES, STRATEGIES, ConvertedModel, convert
 from .errors import TinyMLError, first_line
 from .readers import READERS
 from .readers.keras_files import KERAS_FILE_SUFFIXES
@@ -272,7 +272,7 @@ def _convert(args: argparse.Namespace, name: str) -> ConvertedModel:
     X_train = load_array(args.train_data, "--train-data", "X") if args.train_data else None
     y_train = load_array(args.train_labels, "--train-labels", "y", labels=True).ravel() if args.train_labels else None
     return convert(model, name=name, dtype=args.dtype, strategy=args.strategy, leaf_dtype=args.leaf_dtype,
-                   calibration=calibration, X_train=X_train, y_train=y_train)
+                   calibration=calibration, X_train=X_train, y_train=y_train, target=args.target)
 
 
 def _default_name(model_path: str) -> str:
@@ -282,9 +282,11 @@ def _default_name(model_path: str) -> str:
 
 
 def _size_line(converted: ConvertedModel) -> str:
-    return (f"{converted.ir['estimator']}, {converted.options['featureType']} features, "
+    """The size estimate in one line, and --strategy auto's choice and reason on a second one."""
+    line = (f"{converted.ir['estimator']}, {converted.options['featureType']} features, "
             f"{converted.strategy}: ~{converted.flash_bytes} B flash, ~{converted.ram_bytes} B RAM "
             f"({converted.size['target']})")
+    return f"{line}\n{converted.auto_choice}" if converted.auto_choice else line
 
 
 def _header_name(args: argparse.Namespace, source: str) -> str:
@@ -371,6 +373,7 @@ def command_report(args: argparse.Namespace) -> int:
             "estimator": converted.ir["estimator"],
             "options": {k: v for k, v in converted.options.items() if k != "calibration"},
             "strategy": converted.strategy,
+            "auto_choice": converted.auto_choice,
             "size": converted.size,
             "report": fields,
             "tolerance": {"min_agreement": min_agreement, "max_relative_error": max_error},
@@ -426,7 +429,11 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dtype", default="float32", choices=FEATURE_TYPES,
                    help="feature type on the device; networks take float32 or int8 (default: float32)")
     p.add_argument("--strategy", default="tables", choices=STRATEGIES,
-                   help="trees as const node tables, inline if/goto code, or whichever is smaller (default: tables)")
+                   help="trees as const node tables, inline if/else code, or auto: the fastest of them that fits "
+                        "--target's part, else the smallest (default: tables)")
+    p.add_argument("--target", default=DEFAULT_TARGET, metavar="PROFILE",
+                   help="the target profile --strategy auto chooses for, e.g. cortex-m0plus, avr, esp32-c3 "
+                        f"(default: {DEFAULT_TARGET}); the header is the same C for every target")
     p.add_argument("--leaf-dtype", default="float32", choices=LEAF_TYPES,
                    help="leaf storage: uint8 probabilities (forest classifiers), int16 fixed point "
                         "(regressors, boosting, isolation forests) (default: float32)")

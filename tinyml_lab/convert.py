@@ -30,6 +30,9 @@ BOOSTER_REFERENCES = (xgboost_models, lightgbm_models)
 FEATURE_TYPES = ("float32", "int16", "int8")
 STRATEGIES = ("tables", "inline", "auto")
 LEAF_TYPES = ("float32", "uint8", "int16")
+#: The target profile strategy="auto" chooses for unless told (DEFAULT_TARGET in src/core/options.ts);
+#: the profiles themselves are the compiler's (src/core/estimate/profiles.ts).
+DEFAULT_TARGET = "cortex-m4f"
 
 
 def option_label(offered: dict[str, Any], dtype: str, strategy: str, leaf_dtype: str) -> str:
@@ -47,10 +50,12 @@ def compile_options(
     leaf_dtype: str = "float32",
     calibration: Any = None,
     n_features: int | None = None,
+    target: str = DEFAULT_TARGET,
 ) -> dict[str, Any]:
-    """Options in the form the compiler core takes (CompileOptions in src/core/compile.ts).
+    """Options in the form the compiler core takes (CompileOptions in src/core/options.ts).
 
     ``calibration`` (int8 networks): representative input rows, checked against n_features.
+    ``target``: the profile strategy="auto" chooses for (the compiler checks the name).
     """
     if not isinstance(name, str):
         raise InvalidInputError(f"name must be a C identifier such as 'model', got {name!r}")
@@ -58,8 +63,9 @@ def compile_options(
                                  (leaf_dtype, LEAF_TYPES, "leaf_dtype")):
         if value not in allowed:
             raise InvalidInputError(f"{what} must be one of {', '.join(allowed)}, got {value!r}")
+    check_target(target)
     options: dict[str, Any] = {"name": name, "featureType": dtype, "standalone": bool(standalone),
-                               "strategy": strategy, "leafType": leaf_dtype}
+                               "strategy": strategy, "leafType": leaf_dtype, "target": target}
     if calibration is not None:
         if n_features is None:
             raise InvalidInputError("calibration rows need the model's feature count")
@@ -68,6 +74,13 @@ def compile_options(
         options["calibration"] = encode_array(check_features(calibration, n_features, "calibration",
                                                              allow_nan=True), "float32")
     return options
+
+
+def check_target(target: Any) -> None:
+    """Raises InvalidInputError unless ``target`` names one of the compiler's target profiles."""
+    ids = [t["id"] for t in _engine.call("targetProfiles")["targets"]]
+    if target not in ids:
+        raise InvalidInputError(f"unknown target {target!r}; use one of {', '.join(ids)}")
 
 
 @dataclass
@@ -186,8 +199,11 @@ class ConvertedModel:
         self.size: dict[str, Any] = result["size"]
         self.structure: dict[str, Any] = result["structure"]
         self.tables: dict[str, Any] = result["tables"]
-        #: "tables" or "inline": options["strategy"] with "auto" resolved
+        #: "tables" or "inline": options["strategy"] with "auto" resolved for options["target"]
         self.strategy: str = result["strategy"]
+        #: strategy="auto" on a model with several code forms: what it chose on the target and why,
+        #: in one line with every form's estimated cycles, flash and RAM there; else None
+        self.auto_choice: str | None = result.get("auto_choice")
         #: what these options lose and why (int8 calibration, fixed-point leaves, ...)
         self.warnings: list[str] = list(result.get("warnings", []))
         #: whether rows with NaN may be run: the model's splits route NaN (trees)
@@ -429,6 +445,7 @@ def convert(
     calibration: Any = None,
     X_train: Any = None,
     y_train: Any = None,
+    target: str = DEFAULT_TARGET,
 ) -> ConvertedModel:
     """Compiles a fitted estimator (or a Keras model, or a .keras / .h5 file) to a C header.
 
@@ -436,8 +453,13 @@ def convert(
     splits), "int16" (features quantized as floor(x * scale) - offset, with a power-of-two
     scale and a whole-number offset fitted to each feature's thresholds) or "int8" (the
     same with thresholds narrowed to int8: half the threshold table, coarser splits).
-    ``strategy`` is "tables" (const node tables and a generic walk), "inline" (if/goto code
-    per tree, usually faster) or "auto" (whichever is estimated smaller in flash).
+    ``strategy`` is "tables" (const node tables and a walk), "inline" (one function of
+    if/else code holding every tree, usually faster, usually larger) or "auto": on the target
+    profile ``target`` ("cortex-m4f" unless given; "cortex-m0plus", "avr", "esp32-c3", ...:
+    an unknown name's error lists them all), the code form with the fewest estimated cycles among
+    those whose flash and RAM fit the profile's part, else the smallest. ``auto_choice`` of the
+    result says in one line what it chose and why. ``target`` changes nothing else: the C is
+    the same for every core.
     ``leaf_dtype`` "uint8" stores a forest classifier's leaf probabilities as k/255: a
     quarter of the leaf table, probabilities within 1/510 of sklearn's. "int16" stores
     models with one value per leaf (regressors, boosting, isolation forests) in fixed point
@@ -452,7 +474,7 @@ def convert(
     keep it private (KNeighbors*, SVC/SVR with gamma="scale"); other models ignore them.
     """
     ir = read_ir(model, X_train, y_train)
-    options = compile_options(name, dtype, standalone, strategy, leaf_dtype, calibration, input_count(ir))
+    options = compile_options(name, dtype, standalone, strategy, leaf_dtype, calibration, input_count(ir), target)
     return ConvertedModel(model, ir, options)
 
 

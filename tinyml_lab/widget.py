@@ -30,7 +30,7 @@ from ._widget_base import TinyMLWidget
 from .arduino import ArduinoLibrary, write_arduino
 from .arrays import check_features, decode_array, encode_array, input_count, require_rows
 from .bundle import APT_PACKAGES, Bundle, HarnessRun, ToolchainError, run_in_qemu, write_bundle
-from .convert import ConvertedModel, compile_options, option_label, reference_outputs
+from .convert import DEFAULT_TARGET, ConvertedModel, compile_options, option_label, reference_outputs
 from .errors import InvalidInputError, TinyMLError
 from .readers import model_to_ir
 
@@ -147,17 +147,19 @@ class Inspector(TinyMLWidget):
     #: Whether the kernel can run a bundle in QEMU (the widget offers it only then).
     can_run_bundle = Bool(False).tag(sync=True)
     #: The target profile the verdict line answers for ("does it fit?"); the widget's picker sets it.
-    target = Unicode("cortex-m4f").tag(sync=True)
+    #: strategy="auto" chooses for the one given to inspect() (options["target"]).
+    target = Unicode(DEFAULT_TARGET).tag(sync=True)
 
     def __init__(self, model: Any, X_test: Any, y_test: Any = None, *, name: str = "model",
                  dtype: str = "float32", strategy: str = "tables", leaf_dtype: str = "float32",
                  calibration: Any = None, X_train: Any = None, y_train: Any = None,
-                 target: str = "cortex-m4f", **kwargs: Any):
+                 target: str = DEFAULT_TARGET, **kwargs: Any):
         # calibration: representative rows for an int8 network (else the widget uses X_test);
         # X_train / y_train: training data of the models that keep it private (see convert)
         ir = model_to_ir(model, X_train, y_train)
+        # strategy="auto" chooses for the target given here (the picker moves the verdict only)
         options = compile_options(name, dtype, strategy=strategy, leaf_dtype=leaf_dtype,
-                                  calibration=calibration, n_features=input_count(ir))
+                                  calibration=calibration, n_features=input_count(ir), target=target)
         super().__init__(ir=ir, options=options, can_run_bundle=not missing_qemu_tools(), target=target, **kwargs)
         self._model = model
         self._bundle_thread: threading.Thread | None = None
@@ -181,7 +183,7 @@ class Inspector(TinyMLWidget):
         opts = change["new"]
         compile_options(
             opts.get("name", "model"), opts.get("featureType", "float32"), opts.get("standalone", True),
-            opts.get("strategy", "tables"), opts.get("leafType", "float32"),
+            opts.get("strategy", "tables"), opts.get("leafType", "float32"), target=opts.get("target", DEFAULT_TARGET),
         )
 
     def converted(self) -> ConvertedModel:

@@ -8,6 +8,7 @@ import { ClassAgreement, ValueAgreement, compareClasses, compareValues } from '.
 import { COMPILER_VERSION, HeaderOptions, RUNTIME_HEADERS } from './emit/frame';
 import { estimateSize } from './estimate/model';
 import type { SizeEstimate } from './estimate/size';
+import { resolveStrategy } from './estimate/targets';
 import type { DeviceRun, RoutingChange } from './families/family';
 import { LoweredModel, ModelIR, ModelStructure, familyOf } from './families/registry';
 import { inputCount, runFeatureStage, withFeatureStage } from './features/stage';
@@ -22,8 +23,10 @@ export { InputError, checkFeatureMatrix } from './input';
 /** A lowered model with its header, size estimate and structure summary. */
 export type CompiledModel = LoweredModel & {
   compilerVersion: string;
-  /** The strategy used: options.strategy, with "auto" resolved by estimated flash. */
+  /** The strategy used: options.strategy, with "auto" resolved for options.target (resolveStrategy). */
   strategy: Strategy;
+  /** What "auto" chose and why, in one line, when it chose between code forms; else null. */
+  autoChoice: string | null;
   header: string;
   size: SizeEstimate;
   structure: ModelStructure;
@@ -77,13 +80,14 @@ export function compileLowered(model: LoweredModel): CompiledModel {
     standalone: model.options.standalone,
     extraRuntime: stage ? [RUNTIME_HEADERS.features] : []
   };
-  const strategy = family.resolveStrategy(model);
+  const { strategy, why } = resolveStrategy(model);
   const structure = family.describe(model);
   const header = family.emit(model, strategy, frame, structure);
   return {
     ...model,
     compilerVersion: COMPILER_VERSION,
     strategy,
+    autoChoice: why,
     header: stage ? withFeatureStage(header, stage, frame.name) : header,
     size: estimateSize(model, strategy),
     structure

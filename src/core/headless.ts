@@ -137,6 +137,7 @@ export function compile(irJson: string, optionsJson: string, keyJson = 'null'): 
       compiler_version: model.compilerVersion,
       options: model.options,
       strategy: model.strategy,
+      auto_choice: model.autoChoice,
       header: model.header,
       size: model.size,
       structure: model.structure,

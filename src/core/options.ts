@@ -4,6 +4,7 @@
  * (Family.exportOptions); this module only names them and checks a request.
  */
 import { checkModelName } from './emit/frame';
+import { TARGETS } from './estimate/profiles';
 import { InputError } from './input';
 
 /** Numbers of the features (trees quantize to int16 / int8) or of the whole net (int8). */
@@ -30,8 +31,17 @@ export interface CompileOptions {
   leafType: LeafType;
   /** Embed the runtime in the header (one self-contained file). */
   standalone: boolean;
-  /** Node tables walked by the runtime, inline code per tree, or whichever is smaller (trees). */
+  /**
+   * Node tables walked by the runtime, inline code per tree, or "auto": the code form estimated
+   * fastest on `target` among those that fit its part, else the smallest (trees).
+   */
   strategy: Strategy | 'auto';
+  /**
+   * The target profile "auto" chooses for (estimate/profiles.ts ids: "cortex-m4f",
+   * "cortex-m0plus", "avr", ...): the product's default part, Cortex-M4F, unless given.
+   * Nothing else depends on it: the header is the same C for every target.
+   */
+  target: string;
   /**
    * Representative input rows (row-major float32) that an int8 network's activation ranges
    * are measured on: a few hundred training rows. Not needed otherwise.
@@ -39,12 +49,16 @@ export interface CompileOptions {
   calibration?: Float32Array | null;
 }
 
+/** The target "auto" chooses for when none is given, as the size estimate's own (Cortex-M4F). */
+export const DEFAULT_TARGET = 'cortex-m4f';
+
 export const DEFAULT_OPTIONS: CompileOptions = {
   name: 'model',
   featureType: 'float32',
   leafType: 'float32',
   standalone: true,
-  strategy: 'tables'
+  strategy: 'tables',
+  target: DEFAULT_TARGET
 };
 
 /** What a family offers one model: the options the Inspector, the sweep and Python list. */
@@ -67,6 +81,11 @@ export function resolveOptions(options: Partial<CompileOptions> | undefined): Co
   }
   if (!STRATEGIES.includes(merged.strategy)) {
     throw new InputError(`unsupported strategy ${JSON.stringify(merged.strategy)}; use "tables", "inline" or "auto"`);
+  }
+  if (!TARGETS.some(t => t.id === merged.target)) {
+    throw new InputError(
+      `unknown target ${JSON.stringify(merged.target)}; use one of ${TARGETS.map(t => t.id).join(', ')}`
+    );
   }
   checkModelName(merged.name);
   merged.standalone = Boolean(merged.standalone);

@@ -4,7 +4,7 @@
  * family's structure figures are in families/<family>.ts.
  */
 import { AgreementReport, DeviceRun } from '../core/compile';
-import { SizeEstimate } from '../core/estimate/size';
+import { SizeEstimate, formatBytes } from '../core/estimate/size';
 import { TradeoffPoint } from '../core/tradeoff';
 
 export interface Figure {
@@ -214,12 +214,8 @@ export function agreementFigures(
   return figures;
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) {
-    return `${bytes} B`;
-  }
-  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1048576).toFixed(2)} MiB`;
-}
+/** Sizes as every view shows them (the core words its own messages with the same function). */
+export { formatBytes };
 
 /** The measure of agreement shown against size: label agreement, or RMSE for regressors. */
 export function agreementMeasure(report: AgreementReport, library = 'scikit-learn'): { value: number; name: string } {

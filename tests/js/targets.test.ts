@@ -1,10 +1,12 @@
 /** Target profiles and per-target estimates (src/core/targets.ts), and the Inspector's table of them. */
 import { compileModel, decodeArray, lowerModel } from '../../src/core';
+import { encodeArray } from '../../src/core/ir/encoding';
 import {
   TARGETS,
   estimateAllTargets,
   estimateForTarget,
   operationCount,
+  resolveStrategy,
   targetProfile
 } from '../../src/core/estimate/targets';
 import { evaluateTradeoffs } from '../../src/core/tradeoff';
@@ -115,6 +117,93 @@ describe('estimateForTarget', () => {
     const ops = operationCount(mlp);
     expect(ops.mathCalls).toBe(10);
     expect(estimateForTarget(mlp, 'avr').m4fInstructions).toBeGreaterThan(ops.instructions + 10 * 60);
+  });
+});
+
+/**
+ * A forest of `copies` times the digits fixture's trees, each copy's thresholds moved by a
+ * different thousandth (pixels are whole numbers: the same votes), so that no copy shares
+ * its subtrees with another: `copies` times the code and tables.
+ */
+function repeatedForest(copies: number): Record<string, any> {
+  const ir = cloneIR('digits_forest');
+  ir.trees = Array.from({ length: copies }, (_, k) =>
+    ir.trees.map((tree: Record<string, any>) => {
+      const threshold = decodeArray(tree.threshold, 'float64', 'threshold').array.map(t => t + k / 1000);
+      return { ...tree, threshold: encodeArray(threshold) };
+    })
+  ).flat();
+  return ir;
+}
+
+describe('strategy "auto"', () => {
+  const both = (ir: Record<string, any>, target: string) =>
+    (['tables', 'inline'] as const).map(strategy => estimateForTarget(lowerModel(ir), target, { strategy }));
+
+  it('picks inline for a small tree on the default target, Cortex-M4F, and says why in one line', () => {
+    const auto = compileModel(cloneIR('iris_tree'), { strategy: 'auto' });
+    expect(auto.options.target).toBe('cortex-m4f');
+    expect(auto.strategy).toBe('inline');
+    expect(auto.header).toBe(compileModel(cloneIR('iris_tree'), { strategy: 'inline' }).header);
+    const [tables, inline] = both(cloneIR('iris_tree'), 'cortex-m4f');
+    expect(inline.cycles).toBeLessThan(tables.cycles);
+    const figures = (e: typeof tables) => `~${e.cycles} cycles, ${e.flashBytes} B flash, ${e.ramBytes} B RAM`;
+    expect(auto.autoChoice).toBe(
+      `auto chose inline for Cortex-M4F: ${figures(inline)}, the fastest that fits its 512.0 KiB flash ` +
+        `and 128.0 KiB RAM; tables: ${figures(tables)}`
+    );
+  });
+
+  it('picks tables on Cortex-M0+ and AVR for a forest that fits their parts only as tables', () => {
+    const ir = repeatedForest(3);
+    for (const target of ['cortex-m0plus', 'avr']) {
+      const [tables, inline] = both(ir, target);
+      // the premise: inline is faster, and only tables fit the part
+      expect(inline.cycles).toBeLessThan(tables.cycles);
+      expect([tables.fits, inline.fits]).toEqual([true, false]);
+      const auto = compileModel(ir, { strategy: 'auto', target });
+      expect(auto.strategy).toBe('tables');
+      expect(auto.autoChoice).toMatch(
+        new RegExp(
+          `^auto chose tables for ${targetProfile(target).name.replace('+', '\\+')}: .*, the fastest that fits ` +
+            'its .*; inline: .* KiB flash \\(does not fit\\)'
+        )
+      );
+      // the same forest on Cortex-M4F, whose part holds both: inline, the faster
+      expect(compileModel(ir, { strategy: 'auto' }).strategy).toBe('inline');
+    }
+  });
+
+  it('falls back to the smallest code form when none fits the part', () => {
+    const ir = repeatedForest(12);
+    const [tables, inline] = both(ir, 'avr');
+    expect([tables.fits, inline.fits]).toEqual([false, false]);
+    expect(tables.flashBytes).toBeLessThan(inline.flashBytes);
+    const choice = resolveStrategy(lowerModel(ir, { strategy: 'auto', target: 'avr' }));
+    expect(choice.strategy).toBe('tables');
+    expect(choice.why).toMatch(
+      /^auto chose tables for AVR: .*\(does not fit\).*, the smallest, as no code form fits its 32\.0 KiB flash and 2\.0 KiB RAM; inline: /
+    );
+  });
+
+  it("estimates what it compiles, and keeps an explicit strategy or a family's only form without a reason", () => {
+    const ir = repeatedForest(3);
+    const lowered = lowerModel(ir, { strategy: 'auto', target: 'cortex-m0plus' });
+    expect(estimateForTarget(lowered, 'cortex-m0plus')).toEqual(
+      estimateForTarget(lowered, 'cortex-m0plus', { strategy: 'tables' })
+    );
+    expect(resolveStrategy(lowerModel(ir, { strategy: 'inline', target: 'avr' }))).toEqual({
+      strategy: 'inline',
+      why: null
+    });
+    const mlp = compileModel(cloneIR('digits_mlp'), { strategy: 'auto' });
+    expect([mlp.strategy, mlp.autoChoice]).toEqual(['tables', null]);
+  });
+
+  it('refuses an unknown target, naming the profiles', () => {
+    expect(() => lowerModel(cloneIR('iris_tree'), { strategy: 'auto', target: 'cortex-m99' })).toThrow(
+      /unknown target "cortex-m99"; use one of cortex-m0plus, cortex-m3, cortex-m4f/
+    );
   });
 });
 

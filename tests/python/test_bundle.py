@@ -213,6 +213,19 @@ def test_bundle_files_follow_the_model(tmp_path):
     assert "\tmkdir -p build" in (made.path / "Makefile").read_text()
 
 
+def test_export_bundle_auto_chooses_the_code_form_for_the_boards_core(tmp_path):
+    X, y = load_digits(return_X_y=True)
+    model = RandomForestClassifier(n_estimators=10, max_depth=8, random_state=0).fit(X, y)
+    headers = {}
+    for target, profile, strategy in (("cortex-m4f", "cortex-m4f", "inline"), ("atmega328p", "avr", "tables")):
+        made = tinyml_lab.export_bundle(model, X[:3], y[:3], tmp_path / target, target=target, strategy="auto")
+        expected = tinyml_lab.convert(model, strategy="auto", target=profile)
+        assert expected.strategy == strategy  # the inline forest is ~128 KiB of AVR code, over its 32 KiB
+        headers[target] = (made.path / "model.h").read_text()
+        assert headers[target] == expected.header
+    assert headers["cortex-m4f"] != headers["atmega328p"]
+
+
 def test_bundle_errors_name_the_problem(tmp_path, monkeypatch):
     model, X, y, _ = gaussian_nb()
     with pytest.raises(InvalidInputError, match=r"X has 12 features per row, the model expects 13"):

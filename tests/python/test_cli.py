@@ -16,7 +16,7 @@ import joblib
 import numpy as np
 import pytest
 from conftest import split
-from sklearn.datasets import load_diabetes, load_iris, load_wine
+from sklearn.datasets import load_diabetes, load_digits, load_iris, load_wine
 from sklearn.ensemble import AdaBoostClassifier, GradientBoostingRegressor, RandomForestClassifier
 from sklearn.naive_bayes import GaussianNB
 
@@ -63,7 +63,7 @@ def test_help_lists_the_commands_and_options(tmp_path):
     assert "convert" in result.stdout and "report" in result.stdout and "Exit codes" in result.stdout
     result = run_cli("convert", "--help", cwd=tmp_path)
     assert result.returncode == 0
-    for option in ("--dtype", "float32,int16,int8", "--strategy", "--leaf-dtype", "--calibration", "-o"):
+    for option in ("--dtype", "float32,int16,int8", "--strategy", "--target", "--leaf-dtype", "--calibration", "-o"):
         assert option in result.stdout
     result = run_cli("report", "--help", cwd=tmp_path)
     assert result.returncode == 0
@@ -82,6 +82,31 @@ def test_convert_pickled_forest_writes_the_api_header(iris_forest):
     result = run_cli("convert", "forest.pkl", "-o", "other.h", "--name", "flower", cwd=folder)
     assert result.returncode == 0, result.stderr
     assert (folder / "other.h").read_text() == tinyml_lab.convert(model, name="flower").header
+
+
+def test_convert_strategy_auto_chooses_for_the_target_and_says_why(tmp_path):
+    X, y = load_digits(return_X_y=True)
+    model = RandomForestClassifier(n_estimators=10, max_depth=8, random_state=0).fit(X, y)
+    with open(tmp_path / "digits.pkl", "wb") as f:
+        pickle.dump(model, f)
+    for target, strategy in ((None, "inline"), ("avr", "tables")):
+        result = run_cli("convert", "digits.pkl", "-o", "d.h", "--strategy", "auto",
+                         *(("--target", target) if target else ()), cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        expected = tinyml_lab.convert(model, name="d", strategy="auto", target=target or "cortex-m4f")
+        assert expected.strategy == strategy
+        assert (tmp_path / "d.h").read_text() == expected.header
+        lines = result.stdout.splitlines()
+        assert lines[0].startswith("wrote d.h: ") and f", {strategy}: ~{expected.flash_bytes} B flash" in lines[0]
+        assert lines[1] == expected.auto_choice
+        assert lines[1].startswith(f"auto chose {strategy} for {'AVR' if target else 'Cortex-M4F'}: ")
+    np.save(tmp_path / "X.npy", X[:50])
+    result = run_cli("report", "digits.pkl", "--data", "X.npy", "--strategy", "auto", "--target", "avr", "--json",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["ok"] and out["strategy"] == "tables" and out["options"]["target"] == "avr"
+    assert out["auto_choice"].startswith("auto chose tables for AVR: ")
 
 
 def test_report_pickled_forest_text_and_json(iris_forest):
@@ -221,10 +246,12 @@ def bad_files(tmp_path_factory):
         (("report", "forest.pkl", "--data", "X.npy", "--min-agreement", "2"), ("--min-agreement",)),
         (("report", "forest.pkl", "--data", "X.npy", "--leaf-dtype", "uint8", "--dtype", "float32",
           "--strategy", "fastest"), ("--strategy", "fastest")),
+        (("convert", "forest.pkl", "-o", "m.h", "--strategy", "auto", "--target", "cortex-m99"),
+         ("unknown target 'cortex-m99'", "cortex-m0plus", "avr")),
         ((), ("COMMAND",)),
     ],
     ids=["missing", "suffix", "not-a-model", "not-a-pickle", "unsupported", "dtype", "no-output", "unwritable",
-         "feature-count", "label-count", "data-suffix", "bad-tolerance", "bad-strategy", "no-command"],
+         "feature-count", "label-count", "data-suffix", "bad-tolerance", "bad-strategy", "bad-target", "no-command"],
 )
 def test_errors_are_one_line_with_exit_code_2(bad_files, args, fragments):
     assert_error(run_cli(*args, cwd=bad_files), *fragments)

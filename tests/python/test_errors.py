@@ -170,6 +170,10 @@ def test_bad_options(iris_forest):
         tinyml_lab.convert(model, name="my-model")
     with pytest.raises(InvalidInputError, match="strategy must be one of tables, inline, auto"):
         tinyml_lab.convert(model, strategy="fast")
+    with pytest.raises(InvalidInputError, match="unknown target 'cortex-m99'; use one of cortex-m0plus, .*, avr"):
+        tinyml_lab.convert(model, strategy="auto", target="cortex-m99")
+    with pytest.raises(InvalidInputError, match="unknown target 'cortex-m99'"):
+        tinyml_lab.inspect(model, np.zeros((2, 4)), target="cortex-m99")
 
 
 def test_no_header_is_written_on_error(iris_forest, tmp_path):

@@ -94,7 +94,15 @@ generated code reads tables through TML_READ_* (plain reads off AVR), the test v
 the model header for those macros, and the AVR estimate counts only descriptors and class
 names in RAM, no longer the tables. `gcc` and `device` outputs are unchanged, and so are the
 Cortex-M4F and M0+ object sizes of the 56 calibration headers (text + data, byte for byte).
-Merging those branches recorded every case again, with all of the above together."""
+Merging those branches recorded every case again, with all of the above together.
+
+Issue 17's strategy="auto" chooses for a target profile (CompileOptions.target, Cortex-M4F
+unless given): the fastest code form whose flash and RAM fit the profile's part, where it
+chose the smaller flash before. `rf_wine_auto` was recorded again (`strategy` tables -> inline,
+with its `header`, `header_functions`, `size` and `targets`; outputs unchanged): inline is
+~180 cycles against ~575 on Cortex-M4F, and both fit. One case was added, `gb_wine_auto_avr`
+(30 boosting rounds, "auto" for AVR): inline code of ~60 KiB exceeds the ATmega328P's 32 KiB,
+so tables, which inline would beat on cycles."""
 
 from __future__ import annotations
 

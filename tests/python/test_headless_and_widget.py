@@ -67,7 +67,7 @@ def test_widget_traits_carry_ir_data_and_reference(wine):
     w = tinyml_lab.inspect(model, X_test, y_test)
     assert w.ir["estimator"] == "sklearn.ensemble.RandomForestClassifier"
     assert w.options == {"name": "model", "featureType": "float32", "standalone": True, "strategy": "tables",
-                         "leafType": "float32"}
+                         "leafType": "float32", "target": "cortex-m4f"}
     x = decode_array(w.data["x"])
     assert x.dtype == np.float32 and x.shape == X_test.shape
     ref = w.data["reference"]
@@ -75,9 +75,11 @@ def test_widget_traits_carry_ir_data_and_reference(wine):
     np.testing.assert_array_equal(model.classes_[decode_array(ref["truth"])], y_test)
     assert w.agreement == {}  # filled in by the browser
     assert w._view_module == "tinyml-lab" and w._view_name == "InspectorView"
-    # the verdict answers for Cortex-M4F unless asked for another target
+    # the verdict, and strategy="auto", answer for Cortex-M4F unless asked for another target
     assert w.target == "cortex-m4f"
-    assert tinyml_lab.inspect(model, X_test, y_test, target="avr").target == "avr"
+    on_avr = tinyml_lab.inspect(model, X_test, y_test, strategy="auto", target="avr")
+    assert on_avr.target == on_avr.options["target"] == "avr"
+    assert on_avr.converted().auto_choice.startswith("auto chose inline for AVR: ")
 
 
 def test_widget_sends_arrays_as_binary_buffers(wine):

@@ -124,15 +124,37 @@ def test_string_class_labels(run_header):
     assert "pets_class_labels" not in header
 
 
-def test_auto_strategy_picks_the_smaller_estimate():
-    from sklearn.datasets import load_digits
+@pytest.mark.parametrize("dataset", ["iris", "digits"])
+def test_auto_strategy_gives_both_code_forms_answers_on_every_target(run_header, dataset):
+    """strategy="auto" emits one of the two code forms, chosen per target (digits' forest:
+    inline where it fits, tables on AVR), and gives scikit-learn's labels and both forms' labels
+    and values on every row, as gcc runs its header and as the WebAssembly runtime does."""
+    from sklearn.datasets import load_digits, load_iris
 
-    X, y = load_digits(return_X_y=True)
-    model = RandomForestClassifier(n_estimators=10, max_depth=6, random_state=0).fit(X, y)
-    sizes = {s: tinyml_lab.convert(model, dtype="int16", strategy=s).flash_bytes for s in ("tables", "inline")}
-    auto = tinyml_lab.convert(model, dtype="int16", strategy="auto")
-    assert auto.strategy == min(sizes, key=sizes.get)
-    assert auto.flash_bytes == min(sizes.values())
+    X, y = (load_iris if dataset == "iris" else load_digits)(return_X_y=True)
+    model = RandomForestClassifier(n_estimators=10, max_depth=8, random_state=0).fit(X, y)
+    x32 = X.astype(np.float32)
+    headers = {s: tinyml_lab.convert(model, strategy=s).header for s in ("tables", "inline")}
+    outputs = {header: run_header(header, X) for header in headers.values()}  # gcc once per header
+    explicit = {s: outputs[header] for s, header in headers.items()}
+    chosen = {}
+    for target in ("cortex-m4f", "cortex-m0plus", "avr", "esp32-c3"):
+        auto = tinyml_lab.convert(model, strategy="auto", target=target)
+        chosen[target] = auto.strategy
+        assert auto.auto_choice.startswith(f"auto chose {auto.strategy} for ")
+        out = outputs.get(auto.header)
+        if out is None:  # not one of the two forms' headers: run it too (then the test fails on it)
+            out = run_header(auto.header, X)
+        np.testing.assert_array_equal(model.classes_[out[:, 0].astype(int)], model.predict(x32))
+        for strategy, expected in explicit.items():
+            np.testing.assert_array_equal(out[:, 0], expected[:, 0], err_msg=f"{target}: labels vs {strategy}")
+            np.testing.assert_allclose(out[:, 1:], expected[:, 1:], rtol=1e-6, atol=1e-7,
+                                       err_msg=f"{target}: values vs {strategy}")
+        report = auto.evaluate(X, y)
+        assert report.label_agreement == 1.0 and report.relative_l2 < 1e-6
+    assert tinyml_lab.convert(model, strategy="auto").strategy == chosen["cortex-m4f"] == "inline"
+    if dataset == "digits":  # 127.9 KiB of inline code on AVR's 32 KiB part: the tables' 23.5 KiB fit
+        assert chosen["avr"] == "tables"
 
 
 @pytest.mark.parametrize("strategy", ["tables", "inline"])

@@ -26,6 +26,14 @@ export interface SizeEstimate {
   ram: SizeItem[];
 }
 
+/** 900 -> "900 B", 2764 -> "2.7 KiB", 3.2e6 -> "3.05 MiB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) {
+    return `${bytes} B`;
+  }
+  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1048576).toFixed(2)} MiB`;
+}
+
 /** Class names in flash: a pointer and the NUL-terminated text of each. */
 export function classNamesBytes(classNames: string[]): number {
   return classNames.reduce((sum, c) => sum + 4 + c.length + 1, 0);

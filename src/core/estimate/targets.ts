@@ -29,7 +29,7 @@ import type { Strategy } from '../options';
 import { MATH_CALL_INSTRUCTIONS, OperationCount, addOperations } from './costs';
 import { LibraryBytes, TARGETS, TargetProfile, targetProfile } from './profiles';
 import { estimateSize } from './model';
-import { SizeEstimate, SizeItem } from './size';
+import { SizeEstimate, SizeItem, formatBytes } from './size';
 
 export { TARGETS, targetProfile } from './profiles';
 export type { CodeIsa, TargetProfile } from './profiles';
@@ -207,7 +207,7 @@ export interface Budgets {
 
 /**
  * Flash, RAM and cycles of one prediction of a lowered (or compiled) model on a target.
- * A compiled model's resolved strategy is used unless one is given.
+ * A compiled model's strategy is used unless one is given (a lowered model's: resolveStrategy).
  */
 export function estimateForTarget(
   model: LoweredModel | CompiledModel,
@@ -215,8 +215,7 @@ export function estimateForTarget(
   options: Budgets & { strategy?: Strategy } = {}
 ): TargetEstimate {
   const profile = targetProfile(target);
-  const strategy: Strategy =
-    options.strategy ?? ('header' in model ? model.strategy : familyOf(model).resolveStrategy(model));
+  const strategy: Strategy = options.strategy ?? ('header' in model ? model.strategy : resolveStrategy(model).strategy);
   const m4f = m4fSize(model, strategy);
   const family = familyOf(model);
   const factor = family.codeFactor(model, strategy, profile);
@@ -283,4 +282,69 @@ export function estimateAllTargets(
   options: { strategy?: Strategy } = {}
 ): TargetEstimate[] {
   return TARGETS.map(t => estimateForTarget(model, t, options));
+}
+
+// ---- the code form "auto" picks -------------------------------------------------------
+
+/** The code form a model is emitted in, and, when "auto" chose between several, why. */
+export interface StrategyChoice {
+  strategy: Strategy;
+  /**
+   * "auto" among several code forms only: one line naming the form chosen, the target, the
+   * reason, and every form's estimated cycles, flash and RAM there; else null.
+   */
+  why: string | null;
+}
+
+/**
+ * The code form of a lowered model. An explicit request is kept when the family offers it (a
+ * family with one form gives that one). "auto" estimates every form the family offers on the
+ * options' target and takes the fastest (fewest cycles; on a tie, less flash) among those
+ * whose flash and RAM fit the target's part; when none fits, the smallest (least flash, then
+ * RAM), which is closest to fitting. Cycles rank the forms on that core: an inline tree saves
+ * the table walk's loads and branches, tables save the code of every split.
+ */
+export function resolveStrategy(model: LoweredModel): StrategyChoice {
+  const offered = familyOf(model).exportOptions(model.ir).strategies;
+  const requested = model.options.strategy;
+  if (requested !== 'auto' || offered.length === 1) {
+    return { strategy: requested !== 'auto' && offered.includes(requested) ? requested : offered[0], why: null };
+  }
+  const profile = targetProfile(model.options.target);
+  const candidates = offered.map(strategy => ({ strategy, estimate: estimateForTarget(model, profile, { strategy }) }));
+  const fitting = candidates.filter(c => c.estimate.fits);
+  const chosen = fitting.length
+    ? fitting.reduce((best, c) => (fasterThan(c.estimate, best.estimate) ? c : best))
+    : candidates.reduce((best, c) => (smallerThan(c.estimate, best.estimate) ? c : best));
+  const budget = `${formatBytes(chosen.estimate.flashBudget)} flash and ${formatBytes(chosen.estimate.ramBudget)} RAM`;
+  const reason = fitting.length
+    ? `the fastest that fits its ${budget}`
+    : `the smallest, as no code form fits its ${budget}`;
+  const others = candidates.filter(c => c !== chosen).map(c => `${c.strategy}: ${figures(c.estimate)}`);
+  return {
+    strategy: chosen.strategy,
+    why: `auto chose ${chosen.strategy} for ${profile.name}: ${figures(chosen.estimate)}, ${reason}; ${others.join('; ')}`
+  };
+}
+
+function fasterThan(a: TargetEstimate, b: TargetEstimate): boolean {
+  return a.cycles < b.cycles || (a.cycles === b.cycles && a.flashBytes < b.flashBytes);
+}
+
+function smallerThan(a: TargetEstimate, b: TargetEstimate): boolean {
+  return a.flashBytes < b.flashBytes || (a.flashBytes === b.flashBytes && a.ramBytes < b.ramBytes);
+}
+
+/** "~1,604 cycles, 2.7 KiB flash, 36 B RAM", marking what exceeds the part. */
+function figures(e: TargetEstimate): string {
+  const over = (fits: boolean) => (fits ? '' : ' (does not fit)');
+  return (
+    `~${withThousands(e.cycles)} cycles, ${formatBytes(e.flashBytes)} flash${over(e.fitsFlash)}, ` +
+    `${formatBytes(e.ramBytes)} RAM${over(e.fitsRam)}`
+  );
+}
+
+/** 12345 -> "12,345" (no Intl: the embedded V8 may be built without it). */
+function withThousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }

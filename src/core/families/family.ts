@@ -86,8 +86,6 @@ export interface Family<I extends BaseIR = BaseIR, M extends Lowered<I> = Lowere
   // ---- compiling
   /** The runtime's tables for these options; refuses options the family does not offer. */
   lower(ir: I, options: CompileOptions): M;
-  /** The code form to emit: the requested one, or "auto" resolved. */
-  resolveStrategy(model: M): Strategy;
   /** The structure summary the widgets and Python show. */
   describe(model: M): S;
   /** The header: the family's tables and functions in the common frame (emit/frame.ts). */

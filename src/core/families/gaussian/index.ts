@@ -46,7 +46,6 @@ export const gaussian: Family<GaussianIR, LoweredGaussian, GaussianStructure> = 
     refuseQuantization(ir.estimator, options);
     return { family: 'gaussian', ir, options, tables: buildGaussianTables(ir), pre: lowerPreprocess(ir) };
   },
-  resolveStrategy: () => 'tables',
   describe: model => describeGaussian(model.tables),
   emit: (model, _strategy, frame) => emitGaussianHeader(model.ir, model.tables, model.pre, frame),
   tablesSummary: model => ({ n_components: model.tables.nComponents, covariance: model.tables.covariance }),

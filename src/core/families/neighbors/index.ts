@@ -30,7 +30,6 @@ export const neighbors: Family<NeighborsIR, LoweredNeighbors, NeighborsStructure
     refuseQuantization(ir.estimator, options);
     return { family: 'neighbors', ir, options, tables: ir, pre: lowerPreprocess(ir) };
   },
-  resolveStrategy: () => 'tables',
   describe: model => describeNeighbors(model.ir),
   emit: (model, _strategy, frame) => emitNeighborsHeader(model.ir, model.pre, frame),
   tablesSummary: (_model, structure) => ({ stored: structure.stored, stored_per_class: structure.storedPerClass }),

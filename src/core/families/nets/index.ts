@@ -137,7 +137,6 @@ export const nets: Family<NeuralNetIR, LoweredNet, NetStructure> = {
   exportOptions: () => ({ featureTypes: FEATURE_TYPES, strategies: ['tables'], leafTypes: ['float32'] }),
   optionLabel: ({ featureType }) => featureType, // one code form, no leaves
   lower: (ir, options) => ({ family: 'neural_net', ir, options, ...lowerNet(ir, options) }),
-  resolveStrategy: () => 'tables',
   describe: model => describeNet(model.tables),
   emit: (model, _strategy, frame) => emitNetHeader(model.ir, model.tables, frame),
   tablesSummary: model => {

@@ -32,7 +32,6 @@ export const svm: Family<SvmIR, LoweredSvm, SvmStructure> = {
     refuseQuantization(ir.estimator, options);
     return { family: 'svm', ir, options, tables: ir, pre: lowerPreprocess(ir) };
   },
-  resolveStrategy: () => 'tables',
   describe: model => describeSvm(model.ir),
   emit: (model, _strategy, frame) => emitSvmHeader(model.ir, model.pre, frame),
   tablesSummary: (_model, structure) => ({ stored: structure.stored, stored_per_class: structure.storedPerClass }),

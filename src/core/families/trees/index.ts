@@ -5,7 +5,7 @@
  */
 import { formatFloat32 } from '../../emit/frame';
 import { InputError } from '../../input';
-import { CODE_STRATEGIES, FEATURE_TYPES, Strategy } from '../../options';
+import { CODE_STRATEGIES, FEATURE_TYPES } from '../../options';
 import type { DeviceRun, Family, ReferencePolicy } from '../family';
 import { emitForestHeader } from './emit';
 import { runForest } from './run';
@@ -59,17 +59,6 @@ function leafPrecisionWarnings(ir: TreeEnsembleIR, tables: ForestTables): string
       `(steps of ${tables.leafScale.toExponential(2)}): each leaf moves by up to ${((relativeStep / 2) * 100).toPrecision(2)}% ` +
       'of the largest; use leaf_dtype="float32" or rescale the target before fitting'
   ];
-}
-
-/** "auto" picks the strategy with the smaller estimated flash. */
-function resolveStrategy(model: LoweredForest): Strategy {
-  const requested = model.options.strategy;
-  if (requested !== 'auto') {
-    return requested;
-  }
-  const names = model.ir.classes.map(String);
-  const tablesFlash = estimateForestSize(model.tables, names, 'tables').flashBytes;
-  return estimateForestSize(model.tables, names, 'inline').flashBytes < tablesFlash ? 'inline' : 'tables';
 }
 
 /** The runtime's methods give scikit-learn's answers (isolation forests: 0 = outlier, 1 = inlier). */
@@ -137,7 +126,6 @@ export const trees: Family<TreeEnsembleIR, LoweredForest, ForestStructure> = {
     const tables = buildForestTables(ir, options.featureType, options.leafType);
     return { family: 'tree_ensemble', ir, options, tables, warnings: leafPrecisionWarnings(ir, tables) };
   },
-  resolveStrategy,
   describe: model => describeForest(model.ir),
   emit: (model, strategy, frame, structure) =>
     emitForestHeader(model.ir, model.tables, structure, { ...frame, strategy }),
