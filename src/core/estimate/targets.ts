@@ -92,7 +92,7 @@ export function isCodeItem(item: SizeItem): boolean {
  * 32x32->64-bit multiplies and conversions, an int8 one 64-bit products and shifts (the nets'
  * AVR-only classes).
  */
-function libraryBytes(model: LoweredModel, target: TargetProfile): number {
+function libraryBytes(model: LoweredModel, strategy: Strategy, target: TargetProfile): number {
   const column = (bytes: LibraryBytes): number => {
     if (target.isa === 'thumb1') {
       return bytes[2];
@@ -103,7 +103,7 @@ function libraryBytes(model: LoweredModel, target: TargetProfile): number {
     return target.isa === 'rv32imc' ? bytes[3] : bytes[4];
   };
   return familyOf(model)
-    .libraries(model)
+    .libraries(model, strategy)
     .reduce((sum, bytes) => sum + column(bytes), 0);
 }
 
@@ -222,7 +222,7 @@ export function estimateForTarget(
   const flash: SizeItem[] = m4f.flash.map(item =>
     isCodeItem(item) ? { name: item.name, bytes: Math.round(item.bytes * factor) } : item
   );
-  const libs = libraryBytes(model, profile);
+  const libs = libraryBytes(model, strategy, profile);
   if (libs > 0) {
     flash.push({ name: profile.fpu ? 'C library (expf, ...)' : 'C library (soft float, ...)', bytes: libs });
   }

@@ -437,18 +437,23 @@ const ISA_CODE_FACTORS: Record<string, { rv32imc: number; avr8?: number }> = {
   // rv32imc: riscv64-unknown-elf-gcc's code over the M4F estimate's on the calibration headers
   // (bench/rv32/fit_code_size.py): tables 0.9-1.4x (float) and 1.0-1.65x (quantized), inline
   // 1.23-1.38x (float32) and 1.04-1.29x (int16, int8)
-  // avr8: avr-gcc's code over the M4F estimate's (bench/avr/fit_code_size.py): float32 tables
-  // 1.5-3.3x (a mean forest's walk least, a boosted sum's with NaN and categories most),
-  // quantized 1.5-3.1x; AVR's inline code has its own costs (AVR_INLINE_CODE)
-  'tables-float32': { rv32imc: 1.15, avr8: 2.3 },
-  'tables-quantized': { rv32imc: 1.35, avr8: 2.2 },
+  // avr8: avr-gcc's code over the M4F estimate's (bench/avr/fit_code_size.py) for a generated
+  // (packed) walk: 1.4-2.1x (votes and regressors least), 2.6-2.8x with uint8 leaves; the
+  // runtime's walk has AVR_RUNTIME_WALK_FACTOR and inline code its own costs (AVR_INLINE_CODE)
+  'tables-float32': { rv32imc: 1.15, avr8: 1.8 },
+  'tables-quantized': { rv32imc: 1.35, avr8: 1.9 },
   'inline-float32': { rv32imc: 1.32 },
   'inline-int16': { rv32imc: 1.12 },
   'inline-int8': { rv32imc: 1.12 }
 };
 
 type AvrInlinePart =
-  'splits' | 'farFeatures' | 'missingTests' | 'fusedLeaves' | 'leafAdds' | 'spilledAdds' | 'trees' | 'categorical';
+  'splits' | 'farFeatures' | 'missingTests' | 'fusedLeaves' | 'leafAdds' | 'spilledAdds' | 'trees' | 'categorical'; /**
+ * The C runtime's table walk (boosted sums, NaN and categorical splits, the isolation score) on
+ * AVR over the M4F estimate's code: avr-gcc 2.5-3.3x (bench/avr/fit_code_size.py).
+ */
+const AVR_RUNTIME_WALK_FACTOR = 2.8;
+
 /**
  * Inline tree code on AVR (avr-gcc 5.4 -Os, ATmega328P), bytes per: split (a 32-bit or 16-bit
  * compare of the feature with an immediate, a branch, and in a tree function its leaf's
@@ -512,6 +517,9 @@ export function forestCodeFactor(model: LoweredForest, strategy: Strategy, profi
     return avrInlineCodeBytes(model.tables) / Math.max(m4fCode, 1);
   }
   const key = inline ? `inline-${featureType}` : featureType === 'float32' ? 'tables-float32' : 'tables-quantized';
+  if (profile.isa === 'avr8' && treeWalk(model.tables, strategy) === 'runtime') {
+    return AVR_RUNTIME_WALK_FACTOR;
+  }
   return ISA_CODE_FACTORS[key][profile.isa] ?? 1;
 }
 
@@ -541,8 +549,16 @@ const LIBRARIES: Record<string, LibraryBytes> = {
   exp: [760, 1484, 3124, 4440, 949]
 };
 
-export function forestLibraries(model: LoweredForest): LibraryBytes[] {
+export function forestLibraries(model: LoweredForest, strategy: Strategy): LibraryBytes[] {
   const t = model.tables;
+  // a generated predict that votes with each leaf's class over float32 splits, which compare
+  // the float's bits on cores without an FPU, does no float arithmetic: it links no library
+  // (the getting-started forest: arm-none-eabi-gcc, riscv64 and avr-gcc links add none). A
+  // feature stage in front computes in float and brings the same helpers: they stay counted.
+  const votes = model.ir.task === 'classification' && t.leafClass !== null && treeWalk(t, strategy) !== 'runtime';
+  if (votes && t.featureType === 'float32' && t.link === 'identity' && !model.ir.featureStage) {
+    return [];
+  }
   const q = t.featureType === 'float32' ? 'tree-f32' : 'tree-q';
   // a mean divides by the tree count, a classifier's and a regressor's alike; a sum does not
   const leaves = t.leafU8 ? '-u8' : t.leafI16 ? '-i16' : t.combine === 'sum' ? '-sum' : '';
