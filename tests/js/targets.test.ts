@@ -9,6 +9,7 @@ import {
   resolveStrategy,
   targetProfile
 } from '../../src/core/estimate/targets';
+import { encodeArray } from '../../src/core/ir/encoding';
 import { evaluateTradeoffs } from '../../src/core/tradeoff';
 import { targetRows, targetsTable } from '../../src/widgets/targetsTable';
 import { cloneIR, fixtures } from './fixtures';
@@ -106,6 +107,36 @@ describe('estimateForTarget', () => {
     expect(inline.cycles).toBeLessThan(tables.cycles);
     const q = lowerModel(cloneIR('breast_cancer_forest'), { featureType: 'int16' });
     expect(estimateForTarget(q, 'cortex-m4f').cycles).toBeGreaterThan(tables.cycles);
+  });
+
+  it('prices AVR from simavr: a split compares float bits at its own price, not a soft-float call', () => {
+    const avr = byId('avr');
+    const ops = operationCount(forest);
+    expect(ops.floatCompares).toBeGreaterThan(0);
+    expect(avr.cyclesPerFloatCompare).toBeLessThan(avr.cyclesPerFloatOp / 10);
+    const priced =
+      (ops.instructions - ops.floatOps) * avr.cyclesPerInstruction +
+      (ops.floatOps - (ops.floatCompares ?? 0)) * avr.cyclesPerFloatOp +
+      (ops.floatCompares ?? 0) * (avr.cyclesPerFloatCompare ?? Number.NaN) +
+      ops.mathCalls * avr.cyclesPerMathCall;
+    expect(estimateForTarget(forest, 'avr').cycles).toBe(Math.round(priced));
+  });
+
+  it('sizes AVR inline trees by their own parts: features past a displacement load cost more', () => {
+    // the same forest on its first 16 features (float32 bytes 0-63) or moved past them
+    const near = cloneIR('breast_cancer_forest');
+    const far = cloneIR('breast_cancer_forest');
+    const code = (ir: ReturnType<typeof cloneIR>) =>
+      estimateForTarget(lowerModel(ir), 'avr', { strategy: 'inline' }).flash.find(i => i.name === 'inline tree code')
+        ?.bytes ?? 0;
+    for (const ir of [near, far]) {
+      for (const tree of ir.trees) {
+        const features = decodeArray(tree.feature, 'int32', 'feature').array as Int32Array;
+        const moved = features.map(f => (f < 0 ? f : ir === near ? f % 16 : 16 + (f % 14)));
+        tree.feature = encodeArray(moved, [moved.length]);
+      }
+    }
+    expect(code(far)).toBeGreaterThan(code(near));
   });
 
   it('gives the Cortex-M4F instruction count QEMU measures, library calls included, on every target', () => {

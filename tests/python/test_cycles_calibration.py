@@ -17,6 +17,12 @@ paths the rows really take, the tree costs fit QEMU within 9% (96 forests, see t
 The ESP32-C3 profile's own RV32IMC instruction count is checked the same way against
 qemu-system-riscv32 (the bundles built for rv32imc): trees -15% to +24%, the other families
 -24% to +21% (mean |error| 11%).
+
+The AVR profile's cycles are checked against simavr's cycle count (Timer1, the bundles built
+with avr-gcc for the ATmega328P) on the 31 cases that fit the part: -21.4% (a scaler before a
+logistic regression) to +29.2% (the 10-tree inline float32 forest, whose five-instruction
+splits are a displacement load and four compares on AVR), mean |error| 8.5%
+(bench/avr/fit_cycles.py fits the prices on these and test_avr.py's models).
 """
 
 from __future__ import annotations
@@ -47,7 +53,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 import tinyml_lab
-from tinyml_lab import _engine, bundle
+from tinyml_lab import _engine, bundle, simavr
 from tinyml_lab.datasets import make_audio_clips, make_imu_windows
 from tinyml_lab.features import IMUFeatures, LogMelFeatures
 
@@ -59,6 +65,21 @@ BAND = {"data-independent": 0.15, "trees": 0.30}
 #: price per soft-float operation covers adds, multiplies, conversions and sqrtf alike, so
 #: data-independent models spread wider (measured -24% to +21%, trees -15% to +24%).
 RV32_BAND = {"data-independent": 0.25, "trees": 0.30}
+#: The same for the AVR profile's cycles (simavr): one price per soft-float operation and per
+#: Cortex-M4F integer instruction, whatever the instruction is on an 8-bit core.
+AVR_BAND = 0.30
+#: Cases that do not fit an ATmega328P's 32 KB of flash and 2 KB of RAM, and why.
+AVR_DOES_NOT_FIT = {
+    "forest_digits_int16_inline": "flash overflows by 87 KB (inline code)",
+    "mlp_32": "flash overflows by 266 B (weights, the float32 runtime and 10 rows of 64 floats)",
+    "mlp_32_int8": "flash overflows by 4.7 KB (the int8 runtime's AVR code)",
+    "mlp_64x32": "flash overflows by 17 KB",
+    "mlp_64x32_int8": "flash overflows (the int8 runtime's AVR code, 64x32 weights)",
+    "keras_conv1d": "its arena does not fit 2 KB of RAM (validate fails)",
+    "keras_conv1d_int8": "flash overflows by 5.5 KB (the int8 runtime's AVR code)",
+    "log_mel_pipeline": "a 256-point FFT's scratch (2.6 KB) over 2 KB of RAM",
+    "log_mel_3_frames": "the FFT's frames over 2 KB of RAM",
+}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -320,3 +341,24 @@ def test_rv32_instruction_estimate_within_band_of_qemu(case, tmp_path):
     line = f"{case} on RV32IMC: estimate {estimate}, QEMU {measured:.0f}, error {error:+.1%}"
     print(line)
     assert abs(error) <= RV32_BAND[kind], f"{line}; band ±{RV32_BAND[kind]:.0%} ({kind})"
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c not in AVR_DOES_NOT_FIT])
+def test_avr_cycle_estimate_within_band_of_simavr(case, tmp_path):
+    """The AVR profile's cycles per inference against simavr's count on the same model and
+    rows, built with avr-gcc for the ATmega328P (tables in program memory)."""
+    for tool, package in (("avr-gcc", "gcc-avr avr-libc"), ("simavr", "simavr")):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is required (apt-get install {package})")
+    builder, _ = CASES[case]
+    model, X, options = builder()
+    converted = tinyml_lab.convert(model, name=case, **options)
+    run = simavr.run_in_simavr(converted.save_bundle(tmp_path / case, X, target="atmega328p").path)
+    assert run.passed, run.console
+    measured = float(np.mean(run.cycles))
+    estimates = _engine.call("estimate", converted.ir, converted.options)["estimates"]
+    estimate = next(e for e in estimates if e["target"] == "avr")["cycles"]
+    error = (estimate - measured) / measured
+    line = f"{case} on AVR: estimate {estimate}, simavr {measured:.0f}, error {error:+.1%}"
+    print(line)
+    assert abs(error) <= AVR_BAND, f"{line}; band ±{AVR_BAND:.0%}"

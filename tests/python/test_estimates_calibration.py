@@ -1,7 +1,8 @@
 """The per-target flash estimates (src/core/estimate/targets.ts) against what arm-none-eabi-gcc makes of
 the exported headers: every model family and export option, Cortex-M4F, M7 (hard float), M3
-and M0+ (soft float); and what riscv64-unknown-elf-gcc -march=rv32imc -mabi=ilp32 with
-picolibc makes of them for the ESP32-C3.
+and M0+ (soft float); what riscv64-unknown-elf-gcc -march=rv32imc -mabi=ilp32 with
+picolibc makes of them for the ESP32-C3; and what avr-gcc with avr-libc makes of them for the
+ATmega328P (the AVR profile: tables in program memory, tests/python/avr_probe.py).
 
 Measured figure: a main that reads the features from a volatile array and calls predict,
 compiled -Os with -ffunction-sections -fdata-sections, linked with newlib nano (picolibc on
@@ -13,9 +14,11 @@ within BAND of it; the model must add no static RAM (its RAM is all stack, as es
 from __future__ import annotations
 
 import shutil
+import subprocess
 
 import numpy as np
 import pytest
+from avr_probe import measure_avr
 from lightgbm import LGBMRegressor
 from size_probe import ANOMALY, CLASSIFY, FLAGS, REGRESS, measure_linked
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris
@@ -45,8 +48,16 @@ from tinyml_lab import _engine
 #: (inline code of small boosted models, a ridge regression); mean |error| 1.3-2.0%. ESP32-C3
 #: (riscv64-unknown-elf-gcc 12.2, picolibc): worst +8.1%, mean |error| 1.5% (it was -52% to
 #: +3% when RV32 was scaled from clang 14 and its libraries assumed 1.4x Thumb-2's).
+#: AVR (avr-gcc 5.4, avr-libc; bench/avr/fit_code_size.py and fit_inline_code.py), the 54
+#: headers avr-gcc builds: worst +13.1%, mean |error| 4.0%
+#: (it was -42% to +110% when AVR was scaled from clang 14 and its libraries assumed 0.7x
+#: Thumb-2's).
 #: `pytest -s` prints the band of the current run.
-BAND = {"cortex-m4f": 0.15, "cortex-m7": 0.15, "cortex-m3": 0.15, "cortex-m0plus": 0.15, "esp32-c3": 0.15}
+BAND = {"cortex-m4f": 0.15, "cortex-m7": 0.15, "cortex-m3": 0.15, "cortex-m0plus": 0.15, "esp32-c3": 0.15,
+        "avr": 0.15}
+#: Headers with a table over 32 KB, which no AVR object holds (avr-gcc: "size of array is too
+#: large"): no AVR part takes them, and the AVR estimate says they do not fit.
+AVR_TOO_LARGE = ("knn-manhattan-distance", "scaler-knn-pipeline", "svc-linear-multiclass")
 
 def _keras_graph():
     """Digits as 8 x 8 images through Conv2D, DepthwiseConv2D, a residual Add, a Concatenate,
@@ -90,6 +101,9 @@ def _cases():
     for dtype in ("float32", "int16"):
         cases[f"forest-regressor-{dtype}"] = (forest_regressor, {"dtype": dtype}, REGRESS)
     cases["isolation-forest"] = (IsolationForest(n_estimators=10, random_state=0).fit(Xc), {}, ANOMALY)
+    # pure leaves: predict votes with each leaf's class, no float arithmetic (no C library)
+    voting = RandomForestClassifier(n_estimators=20, max_depth=8, random_state=0).fit(Xc[::2], yc[::2])
+    cases["forest-leaf-classes"] = (voting, {}, CLASSIFY)
     # boosted trees with NaN (missing-value bits: the general walk), categories and the exp link
     Xn = np.where(np.random.default_rng(0).random(Xc.shape) < 0.1, np.nan, Xc)
     hist = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(Xn, yc)
@@ -136,7 +150,7 @@ def _cases():
 
 
 CASES = _cases()
-ERRORS: dict[str, list[float]] = {target: [] for target in FLAGS}
+ERRORS: dict[str, list[float]] = {target: [] for target in [*FLAGS, "avr"]}
 
 
 def _estimates(converted) -> dict[str, dict]:
@@ -184,3 +198,34 @@ def test_tables_are_the_same_bytes_on_every_target():
               for t, e in estimates.items()}
     assert len({tuple(sorted(v.items())) for v in tables.values()}) == 1
     assert set(estimates) == {"cortex-m0plus", "cortex-m3", "cortex-m4f", "cortex-m7", "esp32-c3", "avr"}
+
+
+@pytest.mark.parametrize("case", sorted(set(CASES) - set(AVR_TOO_LARGE)))
+def test_avr_flash_estimate_matches_the_linked_size(case, tmp_path):
+    """The AVR estimate against avr-gcc's ATmega328P link: flash within BAND, and the static RAM
+    avr-libc's start-up copies (descriptors gcc did not fold into the code) at most the RAM
+    the estimate counts."""
+    if shutil.which("avr-gcc") is None:
+        pytest.fail("avr-gcc is required (apt-get install gcc-avr avr-libc)")
+    model, options, call = CASES[case]
+    converted = tinyml_lab.convert(model, **options)
+    measured = measure_avr(converted, converted.ir["n_features"], call, tmp_path)
+    estimate = _estimates(converted)["avr"]
+    error = (estimate["flashBytes"] - measured["flash"]) / measured["flash"]
+    ERRORS["avr"].append(error)
+    assert abs(error) <= BAND["avr"], (
+        f"{case} on avr: estimated {estimate['flashBytes']} B, linked {measured['flash']} B "
+        f"(model {measured['model']} B + libraries {measured['libs']} B); estimate items {estimate['flash']}"
+    )
+    assert measured["ram"] <= estimate["ramBytes"], (measured, estimate["ram"])
+
+
+@pytest.mark.parametrize("case", AVR_TOO_LARGE)
+def test_avr_refuses_tables_over_32_kb(case, tmp_path):
+    """The headers left out above cannot be built for AVR at all, and the estimate says so."""
+    model, options, call = CASES[case]
+    converted = tinyml_lab.convert(model, **options)
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        measure_avr(converted, converted.ir["n_features"], call, tmp_path)
+    assert "too large" in refused.value.stderr
+    assert not _estimates(converted)["avr"]["fitsFlash"]

@@ -22,6 +22,11 @@ export interface TargetProfile {
   cyclesPerInstruction: number;
   /** Cycles per float32 add/multiply/compare/convert: FPU instruction or soft-float call. */
   cyclesPerFloatOp: number;
+  /**
+   * Cycles per tree split's compare with its threshold (OperationCount.floatCompares), where
+   * it differs from cyclesPerFloatOp: cores without an FPU compare the float's bits as integers.
+   */
+  cyclesPerFloatCompare?: number;
   /** Cycles per expf / powf / floorf-class library call. */
   cyclesPerMathCall: number;
   /**
@@ -54,6 +59,20 @@ export interface OwnInstructions {
 const KIB = 1024;
 
 /**
+ * AVR (ATmega328P) cycles per Cortex-M4F operation, fitted by non-negative least squares
+ * (relative error) on simavr's cycle counts (Timer1, at 16 MHz) of 44 export bundles built
+ * with avr-gcc 5.4 -Os, avr-libc: the models of tests/python/test_avr.py and the cases of
+ * tests/python/test_cycles_calibration.py that fit the part (bench/avr/fit_cycles.py). An
+ * integer instruction is 6.7 cycles (32-bit arithmetic is four 8-bit operations; table reads
+ * are lpm, 3 cycles a byte; loads and branches 2); avr-libc's float add or multiply with its
+ * call and argument moves about 122; a split's compare of float bits adds nothing over the
+ * split's integer instructions (the fit puts it at zero); an expf about 2570. Per model within
+ * -21% (a scaler before a logistic regression) to +29% (a 10-tree inline float32 forest: its
+ * five-instruction splits are one displacement load and four compares on AVR).
+ */
+const AVR_CYCLES = { perInstruction: 6.69, perFloatOp: 121.9, perFloatCompare: 0, perMathCall: 2573 };
+
+/**
  * RV32IMC instructions per Cortex-M4F operation, fitted by least squares (relative error) on
  * qemu-system-riscv32 counts of the 39 cases of tests/python/test_cycles_calibration.py built
  * with riscv64-unknown-elf-gcc 12.2 -Os, picolibc (bench/rv32/fit_instructions.py): libgcc's
@@ -78,9 +97,8 @@ const RV32_INSTRUCTIONS: OwnInstructions = {
  * (~0.7). Cortex-M0+ runs Thumb-1, ~1.3x the instructions of Thumb-2 for the same C, at
  * ~1.3 cycles each. Soft float: libgcc's __aeabi_fadd/fmul/fcmpXX are 40-60 cycles on
  * Thumb-2 and 60-90 on Thumb-1; RISC-V's generic soft-fp ~70; avr-libc's assembler float
- * routines ~100-150 (fmul ~140, fadd ~100 cycles). AVR: a 32-bit add or compare is 4
- * instructions of 1 cycle, loads 2 cycles, so ~4.5 cycles per M4F instruction. expf: ~120
- * cycles with an FPU (newlib), thousands without.
+ * routines ~100-150 (fmul ~140, fadd ~100 cycles); AVR's are measured (AVR_CYCLES). expf:
+ * ~120 cycles with an FPU (newlib), thousands without.
  *
  * Checked for Cortex-M3 in QEMU (mps2-an385, the bundles rebuilt -mcpu=cortex-m3
  * -mfloat-abi=soft, 20 models of every family): least squares on the measured instruction
@@ -190,9 +208,10 @@ export const TARGETS: TargetProfile[] = [
     ramBytes: 2 * KIB,
     fpu: false,
     isa: 'avr8',
-    cyclesPerInstruction: 4.5,
-    cyclesPerFloatOp: 120,
-    cyclesPerMathCall: 3000,
+    cyclesPerInstruction: AVR_CYCLES.perInstruction,
+    cyclesPerFloatOp: AVR_CYCLES.perFloatOp,
+    cyclesPerFloatCompare: AVR_CYCLES.perFloatCompare,
+    cyclesPerMathCall: AVR_CYCLES.perMathCall,
     descriptorsInRam: true
   }
 ];
@@ -217,10 +236,12 @@ export function hasDspInstructions(profile: TargetProfile): boolean {
 
 /**
  * C library bytes per library class: Arm hard float, Thumb-2 soft float, Thumb-1 soft float
- * (arm-none-eabi-gcc, newlib nano) and RV32IMC (riscv64-unknown-elf-gcc, libgcc's soft float
- * and picolibc's libm for rv32im/ilp32: bench/rv32/fit_code_size.py).
+ * (arm-none-eabi-gcc, newlib nano), RV32IMC (riscv64-unknown-elf-gcc, libgcc's soft float
+ * and picolibc's libm for rv32im/ilp32: bench/rv32/fit_code_size.py) and AVR (avr-gcc 5.4,
+ * avr-libc's assembler float routines and libm, ATmega328P: bench/avr/fit_code_size.py, the
+ * bytes a calibration header's link adds beyond the symbols of its own object).
  */
-export type LibraryBytes = [armFpu: number, thumb2Soft: number, thumb1Soft: number, rv32imc: number];
+export type LibraryBytes = [armFpu: number, thumb2Soft: number, thumb1Soft: number, rv32imc: number, avr8: number];
 
 /**
  * Model code on Arm cores relative to Cortex-M4F (Thumb-2, hard float), for code that is not

@@ -6,10 +6,9 @@
  * src/core/size.ts (Cortex-M4F) is scaled per instruction set, and the C library code one
  * prediction pulls in (soft-float helpers, expf, floorf, sqrtf) is added. The Arm figures are
  * measured with arm-none-eabi-gcc 12.2 -Os, newlib nano, --gc-sections, and the RV32IMC
- * (ESP32-C3) ones with riscv64-unknown-elf-gcc 12.2 -march=rv32imc -mabi=ilp32, picolibc
- * (tests/python/test_estimates_calibration.py checks both within its stated band); the AVR
- * code is scaled by clang's ratios to Thumb-2 (tests/python/test_isa_code_size.py), its C
- * library bytes are assumptions.
+ * (ESP32-C3) ones with riscv64-unknown-elf-gcc 12.2 -march=rv32imc -mabi=ilp32, picolibc,
+ * and the AVR (ATmega328P) ones with avr-gcc 5.4, avr-libc (tests/python/test_estimates_calibration.py
+ * checks all three within its stated band).
  *
  * Cycles: an instruction count on Cortex-M4F (networks: describeNet's; the other families and
  * feature stages: the costs below), every family fitted on QEMU counts of predict
@@ -19,7 +18,8 @@
  * the instruction-set timings below: those prices are not measured (QEMU counts no cycles),
  * so expect other cores' cycles within about a factor of two, good for ranking. RV32IMC
  * (ESP32-C3) has its own instruction count, fitted on qemu-system-riscv32 (profiles.ts,
- * ownInstructions; test_cycles_calibration.py checks it), priced at an assumed CPI.
+ * ownInstructions; test_cycles_calibration.py checks it), priced at an assumed CPI. AVR's
+ * prices are fitted on simavr's cycle counts (profiles.ts, AVR_CYCLES; checked there too).
  */
 import type { CompiledModel, LoweredModel } from '../compile';
 import { familyOf } from '../families/registry';
@@ -48,11 +48,13 @@ const DESCRIPTOR_ITEMS = ['model descriptor', 'layer descriptors', 'class names'
  * instruction with a literal, so inline float32 trees are smaller there (0.81-0.85x) while
  * the other code is 1.0-1.2x.
  *
- * RV32IMC: each family's factor is riscv64-unknown-elf-gcc's code over the M4F estimate's on
- * the calibration headers (bench/rv32/fit_code_size.py). The clang figures below are the
- * earlier transfer, kept for AVR.
+ * RV32IMC and AVR: each family's factor is gcc's code over the M4F estimate's on the
+ * calibration headers (bench/rv32/fit_code_size.py; bench/avr/fit_code_size.py with avr-gcc
+ * 5.4, tables in program memory), AVR's inline trees priced per split, leaf add and tree
+ * (families/trees/estimate.ts, AVR_INLINE_CODE). The clang figures below are the earlier
+ * transfer, which put AVR's flash at -42% to +110% of avr-gcc's link.
  *
- * AVR (and RV32IMC before gcc): measured with clang 14 (Debian's, -Os
+ * Before gcc: measured with clang 14 (Debian's, -Os
  * -ffunction-sections -fdata-sections, objects of a main that calls predict minus an empty
  * main, its const tables left out): the model's code for rv32imc / ilp32 and for
  * atmega328p over clang's for Thumb-2 soft float (thumbv7m, cortex-m3), times the Thumb-2
@@ -84,13 +86,13 @@ export function isCodeItem(item: SizeItem): boolean {
  * Library bytes on a target. RV32IMC's are measured (LibraryBytes' fourth column: libgcc's
  * generic C soft float and picolibc's libm, 1.8-3.5x the Arm Thumb-2 assembler helpers;
  * floorf and the float-to-int conversions of quantized features are the largest part).
- * avr-libc's float routines are compact assembler (about 0.7x Thumb-2's): an assumption, made
- * when no avr-gcc was installed. The clang objects call the same helpers as
- * Thumb-2 soft float (__addsf3, __mulsf3, compares, conversions, expf); AVR also calls
- * __mulsi3 and __divmodsi4, and int8 networks __muldi3 and 64-bit shifts, which this does not
- * count.
+ * AVR's too (the fifth column, avr-gcc 5.4 and avr-libc: bench/avr/fit_code_size.py): its
+ * float routines are compact assembler, 0.2-0.7x Thumb-2's (an add 204 B, a multiply 210, a
+ * division 220, expf with ldexp and modf about 400); a multi-layer or int8 network also links
+ * 32x32->64-bit multiplies and conversions, an int8 one 64-bit products and shifts (the nets'
+ * AVR-only classes).
  */
-function libraryBytes(model: LoweredModel, target: TargetProfile): number {
+function libraryBytes(model: LoweredModel, strategy: Strategy, target: TargetProfile): number {
   const column = (bytes: LibraryBytes): number => {
     if (target.isa === 'thumb1') {
       return bytes[2];
@@ -98,13 +100,10 @@ function libraryBytes(model: LoweredModel, target: TargetProfile): number {
     if (target.isa === 'thumb2') {
       return target.fpu ? bytes[0] : bytes[1];
     }
-    if (target.isa === 'rv32imc') {
-      return bytes[3];
-    }
-    return Math.round(bytes[1] * 0.7);
+    return target.isa === 'rv32imc' ? bytes[3] : bytes[4];
   };
   return familyOf(model)
-    .libraries(model)
+    .libraries(model, strategy)
     .reduce((sum, bytes) => sum + column(bytes), 0);
 }
 
@@ -222,7 +221,7 @@ export function estimateForTarget(
   const flash: SizeItem[] = m4f.flash.map(item =>
     isCodeItem(item) ? { name: item.name, bytes: Math.round(item.bytes * factor) } : item
   );
-  const libs = libraryBytes(model, profile);
+  const libs = libraryBytes(model, strategy, profile);
   if (libs > 0) {
     flash.push({ name: profile.fpu ? 'C library (expf, ...)' : 'C library (soft float, ...)', bytes: libs });
   }
@@ -250,7 +249,8 @@ export function estimateForTarget(
       ? Math.round(instructions * own.cyclesEach)
       : Math.round(
           (operations.instructions - ops.floatOps) * profile.cyclesPerInstruction +
-            ops.floatOps * profile.cyclesPerFloatOp +
+            (ops.floatOps - compares) * profile.cyclesPerFloatOp +
+            compares * (profile.cyclesPerFloatCompare ?? profile.cyclesPerFloatOp) +
             ops.mathCalls * profile.cyclesPerMathCall
         );
   const flashBytes = flash.reduce((s, i) => s + i.bytes, 0);

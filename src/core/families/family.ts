@@ -98,8 +98,8 @@ export interface Family<I extends BaseIR = BaseIR, M extends Lowered<I> = Lowere
   size(model: M, strategy: Strategy): SizeEstimate;
   /** The model code's size on `profile` relative to Cortex-M4F. */
   codeFactor(model: M, strategy: Strategy, profile: TargetProfile): number;
-  /** The C library code one prediction pulls in (soft float, expf, ...). */
-  libraries(model: M): LibraryBytes[];
+  /** The C library code one prediction pulls in (soft float, expf, ...) for one code form. */
+  libraries(model: M, strategy: Strategy): LibraryBytes[];
   /** The work of one prediction as Cortex-M4F would execute it. */
   operations(model: M, strategy: Strategy): OperationCount;
   /** Instructions `profile` adds to the Cortex-M4F count (a portable loop instead of DSP ones). */

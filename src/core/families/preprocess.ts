@@ -120,7 +120,7 @@ export function preprocessItem(pre: NetTables | null | undefined): SizeItem[] {
  * float, RV32IMC). On RV32 the model's own soft-float helpers already hold nearly all of them
  * (a scaler before kNN adds 36 B, before a logistic regression none).
  */
-export const PREPROCESS_LIBRARIES: LibraryBytes = [1900, 2000, 2200, 300];
+export const PREPROCESS_LIBRARIES: LibraryBytes = [1900, 2000, 2200, 300, 106];
 
 export function preprocessLibraries(pre: NetTables | null): LibraryBytes[] {
   return pre ? [PREPROCESS_LIBRARIES] : [];

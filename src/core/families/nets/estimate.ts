@@ -133,16 +133,17 @@ export function estimateNetSize(tables: NetTables, classNames: string[]): SizeEs
 // ---- other cores and the C library ------------------------------------------------------
 
 /**
- * The network runtime on RV32IMC and AVR relative to Cortex-M4F (RV32IMC: gcc's code,
- * bench/rv32/fit_code_size.py, 1.11-1.25x for multi-layer nets; AVR: clang's ratios, see
- * estimate/targets.ts): a single-layer net (a linear model) is short straight code; a
- * multi-layer net's int32/int64 requantization is long on an 8-bit core (3.9x clang's Thumb-2
- * on a digits MLP), its float32 kernels less so (3.1x).
+ * The network runtime on RV32IMC and AVR relative to Cortex-M4F, gcc's code over the M4F
+ * estimate's (RV32IMC: bench/rv32/fit_code_size.py, 1.11-1.25x for multi-layer nets; AVR:
+ * bench/avr/fit_code_size.py): a single-layer net (a linear model) is short straight code
+ * (avr-gcc 3.8-4.45x); a multi-layer float32 net's kernels, each a loop of 32-bit index
+ * arithmetic and soft-float calls, are 5.5-6.8x (an MLP, a Keras graph, a scaler before a
+ * logistic regression); int8 kernels 3.9-4.2x.
  */
 const ISA_CODE_FACTORS = {
-  'net-f32': { rv32imc: 1.25, avr8: 3.1 },
+  'net-f32': { rv32imc: 1.25, avr8: 6.2 },
   'net-i8': { rv32imc: 1.15, avr8: 4.1 },
-  'net-one-layer': { rv32imc: 1.55, avr8: 3.0 }
+  'net-one-layer': { rv32imc: 1.55, avr8: 4.0 }
 };
 
 export function netCodeFactor(tables: NetTables, profile: TargetProfile): number {
@@ -158,13 +159,19 @@ export function netCodeFactor(tables: NetTables, profile: TargetProfile): number
  * soft-float helpers whenever it computes in float (a float32 net, an int8 net's input
  * quantization); expf for softmax, logistic and ELU; tanhf, which brings its own expm1f; and on Thumb-1, which has no
  * divide instruction, the integer division of depthwise, upsampling and padding kernels and
- * of int8 average pools.
+ * of int8 average pools (and on AVR, whose 32-bit division is a library call too). AVR only
+ * (the fifth column, avr-gcc 5.4, bench/avr/fit_code_size.py): a multi-layer or int8 net's
+ * runtime links 32x32->64-bit multiplies and unsigned conversions (`wideRuntime`: an MLP's
+ * libraries less a logistic regression's), a multi-layer int8 one 64-bit products and shifts
+ * for requantization (`int64`: the int8 MLP's less the float32 MLP's).
  */
-const LIBRARIES: Record<'softFloat' | 'expf' | 'tanhf' | 'thumb1Division', LibraryBytes> = {
-  softFloat: [0, 1212, 1612, 2324],
-  expf: [1068, 1284, 3100, 3840],
-  tanhf: [948, 1148, 1164, 1408],
-  thumb1Division: [0, 0, 472, 0]
+const LIBRARIES: Record<'softFloat' | 'expf' | 'tanhf' | 'thumb1Division' | 'wideRuntime' | 'int64', LibraryBytes> = {
+  softFloat: [0, 1212, 1612, 2324, 516],
+  expf: [1068, 1284, 3100, 3840, 710],
+  tanhf: [948, 1148, 1164, 1408, 160],
+  thumb1Division: [0, 0, 472, 0, 338],
+  wideRuntime: [0, 0, 0, 0, 410],
+  int64: [0, 0, 0, 0, 564]
 };
 const EXPF_ACTIVATIONS: Activation[] = ['softmax', 'logistic', 'elu'];
 
@@ -177,11 +184,15 @@ export function netLibraries(tables: NetTables): LibraryBytes[] {
       l.kind === 'upsample' ||
       (l.kind === 'avg_pool' && tables.featureType === 'int8')
   );
+  const multiLayer = tables.layers.length > 1;
+  const int8 = tables.featureType === 'int8';
   return [
     LIBRARIES.softFloat,
     ...(EXPF_ACTIVATIONS.some(a => activations.has(a)) ? [LIBRARIES.expf] : []),
     ...(activations.has('tanh') ? [LIBRARIES.tanhf] : []),
-    ...(divides ? [LIBRARIES.thumb1Division] : [])
+    ...(divides ? [LIBRARIES.thumb1Division] : []),
+    ...(multiLayer || int8 ? [LIBRARIES.wideRuntime] : []),
+    ...(multiLayer && int8 ? [LIBRARIES.int64] : [])
   ];
 }
 

@@ -72,7 +72,16 @@ interface InlineShape {
   fusedLeaves: number;
   /** Non-zero leaf values a fused predict adds where its leaves are reached. */
   leafAdds: number;
+  /** Splits on a feature whose bytes lie past AVR_LDD_REACH from the row's start (AVR only). */
+  farFeatures: number;
+  /** Leaf adds into sums that outnumber AVR_REGISTER_SUMS: spilled to the frame (AVR only). */
+  spilledAdds: number;
 }
+
+/** The last byte of a row an AVR displacement load (ldd) reaches; beyond it the address is computed. */
+const AVR_LDD_REACH = 63;
+/** float sums avr-gcc keeps in registers across a fused predict; more live in the frame. */
+const AVR_REGISTER_SUMS = 4;
 
 /** Each lowered forest's shape, counted once: every core's estimate (and the AVR factor) asks. */
 const INLINE_SHAPES = new WeakMap<ForestTables, InlineShape>();
@@ -105,8 +114,12 @@ function countInlineShape(tables: ForestTables): InlineShape {
     categorical: 0,
     literals: 0,
     fusedLeaves: 0,
-    leafAdds: 0
+    leafAdds: 0,
+    farFeatures: 0,
+    spilledAdds: 0
   };
+  // a row of float32 features, or of int16 quantized ones (int16 and int8 thresholds alike)
+  const featureBytes = quantized ? 2 : 4;
   const fused = fusedInline(tables);
   const sums = fused && tables.leafClass === null;
   for (let t = 0; t < tables.nTrees; t++) {
@@ -133,6 +146,7 @@ function countInlineShape(tables: ForestTables): InlineShape {
         return;
       }
       shape.missingTests += quantized && missingGoesLeft(tables, node) ? 1 : 0;
+      shape.farFeatures += (tables.nodeFeature[node] + 1) * featureBytes - 1 > AVR_LDD_REACH ? 1 : 0;
       const threshold = thresholds[node];
       if (quantized ? threshold < 0 || threshold > 255 : threshold !== 0) {
         constants.add(threshold);
@@ -140,6 +154,7 @@ function countInlineShape(tables: ForestTables): InlineShape {
     });
     shape.literals += constants.size;
   }
+  shape.spilledAdds = tables.nOutputs > AVR_REGISTER_SUMS ? shape.leafAdds : 0;
   return shape;
 }
 
@@ -149,7 +164,10 @@ function isSplit(tables: ForestTables, node: number): boolean {
 
 /** The Arm cores inline code is priced for: with an FPU (M4F, M7), Thumb-2 without one (M3), Thumb-1 (M0+). */
 type InlineCore = 'fpu' | 'thumb2Soft' | 'thumb1';
-type InlineCost = Record<Exclude<keyof InlineShape, 'fusedLeaves' | 'leafAdds'>, number> & { base: number };
+type InlineCost = Record<
+  Exclude<keyof InlineShape, 'fusedLeaves' | 'leafAdds' | 'farFeatures' | 'spilledAdds'>,
+  number
+> & { base: number };
 
 /**
  * Inline tree code (-Os, arm-none-eabi-gcc 12.2), bytes per: split, tree (function and dispatch
@@ -290,7 +308,8 @@ function inlineCodeBytes(tables: ForestTables, core: InlineCore = 'fpu', withBas
     ...FUSED_LEAF_CODE[core][tables.featureType === 'float32' ? 'float32' : 'quantized']
   };
   let bytes = withBase ? cost.base : 0;
-  for (const part of Object.keys(shape) as (keyof InlineShape)[]) {
+  // the parts this core prices (farFeatures and spilledAdds are AVR's: avrInlineCodeBytes)
+  for (const part of Object.keys(cost).filter(p => p !== 'base') as (keyof typeof cost & keyof InlineShape)[]) {
     bytes += shape[part] * cost[part];
   }
   return Math.round(bytes);
@@ -414,22 +433,71 @@ export function estimateForestSize(
  * soft-float call where the M4F loads a literal into a VFP register, Thumb-1's narrower
  * compares); RV32IMC by gcc's code (bench/rv32/fit_code_size.py), AVR by clang's ratios.
  */
-const ISA_CODE_FACTORS: Record<string, { rv32imc: number; avr8: number }> = {
+const ISA_CODE_FACTORS: Record<string, { rv32imc: number; avr8?: number }> = {
   // rv32imc: riscv64-unknown-elf-gcc's code over the M4F estimate's on the calibration headers
   // (bench/rv32/fit_code_size.py): tables 0.9-1.4x (float) and 1.0-1.65x (quantized), inline
   // 1.23-1.38x (float32) and 1.04-1.29x (int16, int8)
-  'tables-float32': { rv32imc: 1.15, avr8: 2.6 },
-  'tables-quantized': { rv32imc: 1.35, avr8: 2.2 },
-  // refitted (avr8 1.35 before) on the clang code of test_isa_code_size when cores without an
-  // FPU began comparing float bits as integers: 32-bit compares are long on the AVR
-  'inline-float32': { rv32imc: 1.32, avr8: 4.1 },
-  'inline-int16': { rv32imc: 1.12, avr8: 1.35 },
-  // refitted when quantized inline splits gained their NaN test (avr-clang ratio 1.15 on the
-  // calibration forest): the fixed-width compares with the NaN code cost less on the AVR
-  'inline-int8': { rv32imc: 1.12, avr8: 1.73 } // avr8 refitted (1.2) for the generated predict and quantizer
+  // avr8: avr-gcc's code over the M4F estimate's (bench/avr/fit_code_size.py) for a generated
+  // (packed) walk: 1.4-2.1x (votes and regressors least), 2.6-2.8x with uint8 leaves; the
+  // runtime's walk has AVR_RUNTIME_WALK_FACTOR and inline code its own costs (AVR_INLINE_CODE)
+  'tables-float32': { rv32imc: 1.15, avr8: 1.8 },
+  'tables-quantized': { rv32imc: 1.35, avr8: 1.9 },
+  'inline-float32': { rv32imc: 1.32 },
+  'inline-int16': { rv32imc: 1.12 },
+  'inline-int8': { rv32imc: 1.12 }
 };
-/** AVR's fixed inline-tree code (predict, the argmax, soft-float glue), over the per-split factor. */
-const AVR_INLINE_FIXED_BYTES = 350;
+
+type AvrInlinePart =
+  'splits' | 'farFeatures' | 'missingTests' | 'fusedLeaves' | 'leafAdds' | 'spilledAdds' | 'trees' | 'categorical'; /**
+ * The C runtime's table walk (boosted sums, NaN and categorical splits, the isolation score) on
+ * AVR over the M4F estimate's code: avr-gcc 2.5-3.3x (bench/avr/fit_code_size.py).
+ */
+const AVR_RUNTIME_WALK_FACTOR = 2.8;
+
+/**
+ * Inline tree code on AVR (avr-gcc 5.4 -Os, ATmega328P), bytes per: split (a 32-bit or 16-bit
+ * compare of the feature with an immediate, a branch, and in a tree function its leaf's
+ * `return row;`), split on a feature past AVR_LDD_REACH (its address computed), quantized NaN
+ * test, leaf of a fused predict (less than the return its split carries, hence negative),
+ * leaf add of a fused predict (a soft-float call with its literal) and, where the sums are
+ * spilled, the sum's load and store, tree, categorical split; and once (predict, the argmax,
+ * the quantizer). Fitted by least squares (relative error) in bench/avr/fit_inline_code.py on
+ * 19 forests and boosted models x 3 feature types (scikit-learn, XGBoost, LightGBM; 41 to
+ * 6,200 splits; predict linked alone): float32 within -14% to +8% (mean 3.4%), quantized -12%
+ * to +11% (mean 4.2%). Quantized categorical splits fitted below zero on two models: priced at
+ * none, and far features came out at none (int16 features reach 31 before the limit).
+ */
+const AVR_INLINE_CODE: Record<'float32' | 'quantized', Record<AvrInlinePart, number> & { base: number }> = {
+  float32: {
+    splits: 42.5,
+    farFeatures: 11.5,
+    missingTests: 0,
+    fusedLeaves: -5.2,
+    leafAdds: 5.4,
+    spilledAdds: 43.1,
+    trees: 52.7,
+    categorical: 50.2,
+    base: 410
+  },
+  quantized: {
+    splits: 22.1,
+    farFeatures: 0,
+    missingTests: 9.3,
+    fusedLeaves: -11,
+    leafAdds: 1.4,
+    spilledAdds: 50.6,
+    trees: 17,
+    categorical: 0,
+    base: 756
+  }
+};
+
+function avrInlineCodeBytes(tables: ForestTables): number {
+  const shape = inlineShape(tables);
+  const cost = AVR_INLINE_CODE[tables.featureType === 'float32' ? 'float32' : 'quantized'];
+  const parts = Object.keys(cost).filter(part => part !== 'base') as AvrInlinePart[];
+  return parts.reduce((bytes, part) => bytes + shape[part] * cost[part], cost.base);
+}
 
 export function forestCodeFactor(model: LoweredForest, strategy: Strategy, profile: TargetProfile): number {
   const inline = strategy === 'inline';
@@ -441,15 +509,18 @@ export function forestCodeFactor(model: LoweredForest, strategy: Strategy, profi
   if (profile.isa === 'thumb2' || profile.isa === 'thumb1') {
     return armCodeFactor(profile);
   }
-  const key = inline ? `inline-${featureType}` : featureType === 'float32' ? 'tables-float32' : 'tables-quantized';
-  const factor = ISA_CODE_FACTORS[key][profile.isa];
-  if (profile.isa === 'avr8' && inline) {
+  if (inline && profile.isa === 'avr8') {
+    // AVR's own inline code over all the M4F estimate's code (the trees, predict, the quantizer)
     const m4fCode = estimateForestSize(model.tables, model.ir.classes.map(String), strategy)
       .flash.filter(i => i.name === 'inline tree code' || i.name === 'evaluator code')
       .reduce((s, i) => s + i.bytes, 0);
-    return factor + AVR_INLINE_FIXED_BYTES / Math.max(m4fCode, 1);
+    return avrInlineCodeBytes(model.tables) / Math.max(m4fCode, 1);
   }
-  return factor;
+  const key = inline ? `inline-${featureType}` : featureType === 'float32' ? 'tables-float32' : 'tables-quantized';
+  if (profile.isa === 'avr8' && treeWalk(model.tables, strategy) === 'runtime') {
+    return AVR_RUNTIME_WALK_FACTOR;
+  }
+  return ISA_CODE_FACTORS[key][profile.isa] ?? 1;
 }
 
 /**
@@ -460,26 +531,34 @@ export function forestCodeFactor(model: LoweredForest, strategy: Strategy, profi
  * with NaN and categories, tables and inline, Cortex-M3 and M0+).
  */
 const LIBRARIES: Record<string, LibraryBytes> = {
-  'tree-f32': [0, 1372, 1980, 2440],
-  'tree-f32-u8': [0, 1372, 2748, 3508],
-  'tree-f32-sum': [0, 776, 832, 1468], // M0+: no soft-float compares since the splits compare float bits
-  'tree-f32-i16': [0, 1136, 1620, 2564], // M0+: no soft-float compares since the splits compare float bits
+  'tree-f32': [0, 1372, 1980, 2440, 500],
+  'tree-f32-u8': [0, 1372, 2748, 3508, 841],
+  'tree-f32-sum': [0, 776, 832, 1468, 285], // M0+: no soft-float compares since the splits compare float bits
+  'tree-f32-i16': [0, 1136, 1620, 2564, 638], // M0+: no soft-float compares since the splits compare float bits
   // RV32: picolibc's floorf and libgcc's float-to-int conversions are large (quantized features)
-  'tree-q': [0, 1448, 3636, 4992],
-  'tree-q-u8': [0, 1448, 3768, 5224],
-  'tree-q-sum': [0, 1136, 2936, 4112],
-  'tree-q-i16': [0, 1136, 2936, 4112],
+  'tree-q': [0, 1448, 3636, 4992, 948],
+  'tree-q-u8': [0, 1448, 3768, 5224, 958],
+  'tree-q-sum': [0, 1136, 2936, 4112, 750],
+  'tree-q-i16': [0, 1136, 2936, 4112, 720],
   // a boosted classifier's predict compares its raw sums (sign, argmax): the compares the
   // splits no longer need on Thumb-1 (M0+ libraries of GradientBoostingClassifier less a regressor's)
-  compare: [0, 0, 512, 108],
-  isolation: [2536, 2988, 4636, 6856], // over a mean forest's (measured with 10 trees on breast_cancer)
+  compare: [0, 0, 512, 108, 0],
+  isolation: [2536, 2988, 4636, 6856, 1248], // over a mean forest's (measured with 10 trees on breast_cancer)
   // what expf adds to a float32 sum's routines (a LightGBM poisson regressor's libraries
   // less a GradientBoostingRegressor's; newlib nano, -Os)
-  exp: [760, 1484, 3124, 4440]
+  exp: [760, 1484, 3124, 4440, 949]
 };
 
-export function forestLibraries(model: LoweredForest): LibraryBytes[] {
+export function forestLibraries(model: LoweredForest, strategy: Strategy): LibraryBytes[] {
   const t = model.tables;
+  // a generated predict that votes with each leaf's class over float32 splits, which compare
+  // the float's bits on cores without an FPU, does no float arithmetic: it links no library
+  // (the getting-started forest: arm-none-eabi-gcc, riscv64 and avr-gcc links add none). A
+  // feature stage in front computes in float and brings the same helpers: they stay counted.
+  const votes = model.ir.task === 'classification' && t.leafClass !== null && treeWalk(t, strategy) !== 'runtime';
+  if (votes && t.featureType === 'float32' && t.link === 'identity' && !model.ir.featureStage) {
+    return [];
+  }
   const q = t.featureType === 'float32' ? 'tree-f32' : 'tree-q';
   // a mean divides by the tree count, a classifier's and a regressor's alike; a sum does not
   const leaves = t.leafU8 ? '-u8' : t.leafI16 ? '-i16' : t.combine === 'sum' ? '-sum' : '';
