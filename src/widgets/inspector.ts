@@ -53,7 +53,9 @@ export class InspectorView extends DOMWidgetView {
       plot: this.plots.draw,
       clearPlots: () => this.plots.purge(),
       setTarget: target => {
+        // the kernel's exports choose "auto"'s code form for it, as the panel does
         this.model.set('target', target);
+        this.model.set('options', { ...this.model.get('options'), target });
         this.model.save_changes();
       },
       setOptions: options => {

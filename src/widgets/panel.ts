@@ -272,7 +272,10 @@ export class InspectorPanel {
     }
   }
 
-  private compute(state: InspectorState): PanelResult {
+  private compute(shown: InspectorState): PanelResult {
+    // strategy "auto" chooses for the target the verdict answers for (the picker's)
+    const target = TARGETS.find(t => t.id === shown.target)?.id;
+    const state = target ? { ...shown, options: { ...shown.options, target } } : shown;
     if (!state.data || !state.data.x) {
       throw new Error('no test data: pass X_test to tinyml_lab.inspect');
     }
@@ -306,8 +309,11 @@ export class InspectorPanel {
     if (!point) {
       return null;
     }
-    const { name, standalone, strategy } = asked;
-    const model = compileLowered({ ...point.model, options: { ...point.model.options, name, standalone, strategy } });
+    const { name, standalone, strategy, target } = asked;
+    const model = compileLowered({
+      ...point.model,
+      options: { ...point.model.options, name, standalone, strategy, target }
+    });
     const current = last.tradeoffs.find(p => p.label === currentLabel(model)) as TradeoffPoint;
     const analysis = viewOf(model).analyse?.(model, { tradeoffs: last.tradeoffs, x: last.x, nRows: current.run.nRows });
     return { model, run: current.run, report: current.report, ...last, analysis };
@@ -380,6 +386,9 @@ export class InspectorPanel {
       element('span', `tml-verdict-fit ${fit.ok ? 'tml-ok' : 'tml-not-ok'}`, fit.text),
       select
     );
+    if (model.autoChoice) {
+      line.append(element('span', 'tml-verdict-auto', model.autoChoice));
+    }
     return line;
   }
 

@@ -508,6 +508,19 @@ describe('InspectorPanel verdict', () => {
     expect(calls.options).toEqual([]);
   });
 
+  it('shows where strategy "auto" chose, for the target picked', async () => {
+    const { panel } = makePanel();
+    const auto = { name: 'model', featureType: 'float32' as const, strategy: 'auto' as const };
+    await panel.render(stateFor('digits_forest', { target: 'avr', options: auto }));
+    expect(panel.node.querySelector('.tml-verdict .tml-verdict-auto')?.textContent).toMatch(
+      /^auto chose \w+ for AVR: /
+    );
+    await panel.render(stateFor('digits_forest', { target: 'cortex-m4f', options: auto }));
+    expect(panel.node.querySelector('.tml-verdict-auto')?.textContent).toMatch(/^auto chose \w+ for Cortex-M4F: /);
+    await panel.render(stateFor('digits_forest', { target: 'cortex-m4f' }));
+    expect(panel.node.querySelector('.tml-verdict-auto')).toBeNull(); // a strategy the user chose
+  });
+
   it('says so when the target asked for is unknown', async () => {
     const { panel } = makePanel();
     await panel.render(stateFor('iris_tree', { target: 'pdp-11' }));
