@@ -4,7 +4,7 @@ ownInstructions) to QEMU: every case of tests/python/test_cycles_calibration.py 
 an rv32imc bundle, run in qemu-system-riscv32 -M virt (tinyml_lab.bundle.run_in_qemu), and the
 mean instructions per inference are fitted by least squares (relative error) to the estimate's
 Cortex-M4F operations: RV32 = a * integer instructions + b * float arithmetic + k * tree split
-compares + c * math calls (OwnInstructions in profiles.ts).
+compares + d * a generated predict's leaf adds + c * math calls (OwnInstructions in profiles.ts).
 
     python bench/rv32/fit_instructions.py [--only case,case] [--json out.json]
 
@@ -41,9 +41,9 @@ def measure(case: str, builder, work: Path) -> dict:
 
 def terms(o: dict) -> list[float]:
     """The operations as the fit prices them: integer instructions, float arithmetic, split
-    compares, math calls."""
-    compares = o.get("floatCompares", 0)
-    return [o["instructions"] - o["floatOps"], o["floatOps"] - compares, compares, o["mathCalls"]]
+    compares, a generated predict's leaf adds, math calls."""
+    compares, adds = o.get("floatCompares", 0), o.get("leafAdds", 0)
+    return [o["instructions"] - o["floatOps"], o["floatOps"] - compares - adds, compares, adds, o["mathCalls"]]
 
 
 def fit(rows: list[dict]) -> np.ndarray:
@@ -69,9 +69,9 @@ def main() -> None:
             r = rows[-1]
             print(f"{case}: ops {r['operations']}, QEMU {r['qemu']:.0f}, estimate {r['estimate']}", flush=True)
     prices = fit(rows)
-    a, b, k, c = prices
+    a, b, k, add, c = prices
     print(f"fit: {a:.3f} per integer instruction, {b:.1f} per float op, {k:.1f} per split compare, "
-          f"{c:.0f} per math call")
+          f"{add:.1f} per leaf add, {c:.0f} per math call")
     for r in rows:
         fitted = float(np.dot(terms(r["operations"]), prices))
         print(f"  {r['case']}: QEMU {r['qemu']:.0f}, fitted {fitted:.0f} ({(fitted - r['qemu']) / r['qemu']:+.1%})"

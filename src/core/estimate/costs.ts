@@ -13,6 +13,12 @@ export interface OperationCount {
    * soft-float compare (a third of an add or multiply) on RV32IMC. Absent: none.
    */
   floatCompares?: number;
+  /**
+   * Of the float ops, a generated predict's add of a leaf's constant to a sum held in a local
+   * (emit.ts fusedPredict): a soft-float add whose operands are mostly near each other, about
+   * half an arbitrary add on RV32IMC. Absent: none.
+   */
+  leafAdds?: number;
   /** expf, powf, floorf-class library calls (counted apart from the instructions). */
   mathCalls: number;
 }

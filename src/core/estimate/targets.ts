@@ -236,10 +236,12 @@ export function estimateForTarget(
   const operations = { ...ops, instructions: ops.instructions + portable };
   const own = profile.ownInstructions;
   const compares = ops.floatCompares ?? 0;
+  const leafAdds = ops.leafAdds ?? 0;
   const instructions = own
     ? Math.round(
         (operations.instructions - ops.floatOps) * own.perInstruction +
-          (ops.floatOps - compares) * own.perFloatOp +
+          (ops.floatOps - compares - leafAdds) * own.perFloatOp +
+          leafAdds * (own.perLeafAdd ?? own.perFloatOp) +
           compares * own.perFloatCompare +
           ops.mathCalls * own.perMathCall
       )
