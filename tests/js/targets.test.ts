@@ -9,7 +9,6 @@ import {
   resolveStrategy,
   targetProfile
 } from '../../src/core/estimate/targets';
-import { encodeArray } from '../../src/core/ir/encoding';
 import { evaluateTradeoffs } from '../../src/core/tradeoff';
 import { targetRows, targetsTable } from '../../src/widgets/targetsTable';
 import { cloneIR, fixtures } from './fixtures';
