@@ -90,7 +90,7 @@ describe('IR fuzzer findings', () => {
     const c = golden('envelope_wine');
     c.ir.covariance = 'x'.repeat(5000);
     expect(refusal('compile', c).error).toBe(
-      `malformed model IR at covariance: expected one of full, tied, diag, spherical, got "${'x'.repeat(76)}...`
+      `malformed model IR at covariance: expected one of full, tied, diag, spherical, got "${'x'.repeat(76)}"...`
     );
     const trees = golden('gb_cancer_binary');
     trees.ir.version = trees.ir.trees;

@@ -4,6 +4,7 @@
  */
 import { CompileOptions, ExportOptions } from '../options';
 import { OptionError } from '../input';
+import { clipped } from '../ir/show';
 
 /** The one export form of a float32-only family. */
 export function floatOnlyOptions(): ExportOptions {
@@ -14,7 +15,7 @@ export function floatOnlyOptions(): ExportOptions {
 export function refuseQuantization(estimator: string, options: CompileOptions): void {
   if (options.featureType !== 'float32' || options.leafType !== 'float32' || options.strategy === 'inline') {
     throw new OptionError(
-      `${estimator.split('.').pop()} is exported in float32 only (features, values and code form): ` +
+      `${clipped(estimator.split('.').pop() ?? estimator)} is exported in float32 only (features, values and code form): ` +
         'leave featureType and leafType at float32 and strategy at tables or auto'
     );
   }

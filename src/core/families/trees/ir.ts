@@ -130,7 +130,7 @@ function checkTree(tree: TreeIR, nFeatures: number, width: number, treeScale: nu
   if (badSamples >= 0) {
     fail(
       `${path}.node_samples[${badSamples}]`,
-      `expected a count or weight >= 0, got ${tree.nodeSamples?.[badSamples]}`
+      `expected a count or weight >= 0, got ${shown(tree.nodeSamples?.[badSamples])}`
     );
   }
   if (tree.value.length !== n * width) {
