@@ -272,10 +272,10 @@ export class InspectorPanel {
     }
   }
 
-  private compute(shown: InspectorState): PanelResult {
+  private compute(given: InspectorState): PanelResult {
     // strategy "auto" chooses for the target the verdict answers for (the picker's)
-    const target = TARGETS.find(t => t.id === shown.target)?.id;
-    const state = target ? { ...shown, options: { ...shown.options, target } } : shown;
+    const target = TARGETS.find(t => t.id === given.target)?.id;
+    const state = target ? { ...given, options: { ...given.options, target } } : given;
     if (!state.data || !state.data.x) {
       throw new Error('no test data: pass X_test to tinyml_lab.inspect');
     }

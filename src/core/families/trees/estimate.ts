@@ -662,8 +662,8 @@ export function forestOperations(model: LoweredForest, strategy: Strategy): Oper
   let instructions = visited * split + structure.nTrees * perTree + perOutput * t.nOutputs;
   // a fused predict adds only a leaf row's non-zero values (a pure leaf's one)
   const addsPerTree = fused ? meanNonZeroLeafValues(t) : perLeaf;
-  const leafAdds = integerLeaves || leafClasses ? 0 : structure.nTrees * addsPerTree;
-  let floatOps = leafAdds + (leafClasses ? 0 : 2 * t.nOutputs);
+  const leafValueAdds = integerLeaves || leafClasses ? 0 : structure.nTrees * addsPerTree;
+  let floatOps = leafValueAdds + (leafClasses ? 0 : 2 * t.nOutputs);
   const floatCompares = quantized ? 0 : visited;
   if (!quantized) {
     floatOps += visited;
@@ -687,5 +687,6 @@ export function forestOperations(model: LoweredForest, strategy: Strategy): Oper
   // predict compares raw sums; the isolation score needs exp2f, which newlib computes as powf
   // (about four expf), the exp link one expf
   const mathCalls = t.link === 'isolation' ? 4 : t.link === 'exp' ? 1 : 0;
-  return { instructions, floatOps, floatCompares, leafAdds: fused ? leafAdds : 0, mathCalls };
+  // leafAdds: only a fused predict's adds of constants are priced apart (the walks add rows)
+  return { instructions, floatOps, floatCompares, leafAdds: fused ? leafValueAdds : 0, mathCalls };
 }
