@@ -73,7 +73,7 @@ static void test_dense_float(void)
          .out_h = 1, .out_w = 1, .out_c = 2, .kernel_h = 1, .kernel_w = 1, .stride_h = 1,
          .stride_w = 1, .in_offset = 0, .out_offset = 12, .weight_f32 = w, .bias_f32 = b},
     };
-    static const tml_net_t net = {1, layers, 0, 20};
+    static const tml_net_t net = {1, layers, 0, 20, 0};
     const float x[3] = {1.0f, -1.0f, 2.0f};
     float y[2];
     CHECK(tml_net_validate(&net) == TML_OK);

@@ -228,7 +228,8 @@ describe('int8 parameters', () => {
 describe('emission', () => {
   it('emits const layers, the arena size and predict functions', () => {
     const model = compileModel(mlp(), { name: 'mlp' });
-    expect(model.header).toContain('static const tml_layer_t mlp_layers[2] = {');
+    expect(model.header).toContain('static const tml_layer_t mlp_layers[2] TML_CONST_TABLE = {');
+    expect(model.header).toContain('.layers_in_program_memory = 1');
     expect(model.header).toContain(`#define MLP_ARENA_BYTES ${(model.tables as NetTables).arenaBytes}`);
     expect(model.header).toContain('static inline int32_t mlp_predict(const float *x)');
     expect(model.header).toContain('static inline int mlp_predict_proba(const float *x, float *proba, int32_t n)');

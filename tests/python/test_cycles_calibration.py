@@ -19,10 +19,10 @@ qemu-system-riscv32 (the bundles built for rv32imc): trees -15% to +24%, the oth
 -24% to +21% (mean |error| 11%).
 
 The AVR profile's cycles are checked against simavr's cycle count (Timer1, the bundles built
-with avr-gcc for the ATmega328P) on the 31 cases that fit the part: -21.4% (a scaler before a
-logistic regression) to +29.2% (the 10-tree inline float32 forest, whose five-instruction
-splits are a displacement load and four compares on AVR), mean |error| 8.5%
-(bench/avr/fit_cycles.py fits the prices on these and test_avr.py's models).
+with avr-gcc for the ATmega328P) on the 31 cases that fit the part: -19.6% (a scaler before a
+logistic regression, a net of two layers whose descriptors are copied out of program memory
+once a layer: about 2,050 cycles each, priced apart) to +22.9% (the int16 isolation forest),
+mean |error| 7.8% (bench/avr/fit_cycles.py fits the prices on these and test_avr.py's models).
 """
 
 from __future__ import annotations

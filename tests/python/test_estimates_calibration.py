@@ -8,7 +8,8 @@ Measured figure: a main that reads the features from a volatile array and calls 
 compiled -Os with -ffunction-sections -fdata-sections, linked with newlib nano (picolibc on
 RV32) and --gc-sections, minus the same main without the model; text + rodata + data, the C library
 code the prediction pulls in (soft float, expf, floorf) included. The estimate must be
-within BAND of it; the model must add no static RAM (its RAM is all stack, as estimated).
+within BAND of it; the model must add no static RAM (its RAM is all stack, as estimated), except
+on AVR, where the descriptors avr-gcc keeps out of program memory are the estimate's exactly.
 """
 
 from __future__ import annotations
@@ -203,8 +204,8 @@ def test_tables_are_the_same_bytes_on_every_target():
 @pytest.mark.parametrize("case", sorted(set(CASES) - set(AVR_TOO_LARGE)))
 def test_avr_flash_estimate_matches_the_linked_size(case, tmp_path):
     """The AVR estimate against avr-gcc's ATmega328P link: flash within BAND, and the static RAM
-    avr-libc's start-up copies (descriptors gcc did not fold into the code) at most the RAM
-    the estimate counts."""
+    avr-libc's start-up copies (descriptors gcc did not fold into the code: a net's tml_net_t,
+    or a one-layer int8 net's two descriptors) exactly the estimate's."""
     if shutil.which("avr-gcc") is None:
         pytest.fail("avr-gcc is required (apt-get install gcc-avr avr-libc)")
     model, options, call = CASES[case]
@@ -217,7 +218,8 @@ def test_avr_flash_estimate_matches_the_linked_size(case, tmp_path):
         f"{case} on avr: estimated {estimate['flashBytes']} B, linked {measured['flash']} B "
         f"(model {measured['model']} B + libraries {measured['libs']} B); estimate items {estimate['flash']}"
     )
-    assert measured["ram"] <= estimate["ramBytes"], (measured, estimate["ram"])
+    copied = sum(i["bytes"] for i in estimate["ram"] if i["name"].startswith("descriptors copied to RAM"))
+    assert measured["ram"] == copied, (case, measured, estimate["ram"])
 
 
 @pytest.mark.parametrize("case", AVR_TOO_LARGE)

@@ -116,7 +116,13 @@ Merging both recorded the 55 cases' `targets` again.
 Then `targets` of the 23 tree cases: their operations gain `leafAdds` (a generated predict's
 adds of leaf constants, priced 35 RV32IMC instructions each, fitted on QEMU) and a fused
 predict counts a float add only for a leaf row's non-zero values, as its code does; the
-RV32IMC inline float32 code factor is 1.45 (riscv64 gcc on the fused predict: 1.29-1.73x)."""
+RV32IMC inline float32 code factor is 1.45 (riscv64 gcc on the fused predict: 1.29-1.73x).
+Issue 19 recorded the 55 cases' `targets` again: AVR's RAM counts only the descriptors avr-gcc
+keeps out of program memory (a net's tml_net_t; none of the other families', which it folds
+into the code) and, for nets of two or more layers, AVR's cycles of copying each layer
+descriptor out of program memory (about 2,050 a layer, simavr), and the `header` of the nets
+and pipelines: a net of two or more layers keeps
+its layer descriptors in program memory (TML_CONST_TABLE, .layers_in_program_memory = 1)."""
 
 from __future__ import annotations
 

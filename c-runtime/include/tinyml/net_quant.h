@@ -7,19 +7,10 @@
 #define TINYML_NET_QUANT_H
 
 /* a standalone model header embeds these just before */
-#ifndef TINYML_COMMON_H
-#include "tinyml/common.h"
+#ifndef TINYML_NET_TYPES_H
+#include "tinyml/net_types.h"
 #endif
 
-/* Always inlined: the requantization every int8 output of a convolution goes through
- * (tml_requantize_channel, tml_net_out_i8), which gcc -Os would otherwise call, and which
- * inlined lets a kernel compute a channel's part once for its outputs at two positions
- * (bench/mlperf_tiny/ours.py --profile). */
-#if defined(__GNUC__)
-#define TML_NET_INLINE static inline __attribute__((always_inline))
-#else
-#define TML_NET_INLINE static inline
-#endif
 
 /* Nearest whole number, halves away from zero, for |v| < 2^31. v - trunc(v) is exact in
  * float32, so unlike (int32_t)(v + 0.5f) no value just below a half rounds up. */

@@ -111,20 +111,20 @@ static inline void tml_net_run_float_path(const tml_net_t *net, const tml_layer_
 /* Writes layer 0's input: x[n_inputs] copied (float net) or quantized (int8 net). */
 static inline int tml_net_load_input(const tml_net_t *net, const float *x, void *arena)
 {
-    const tml_layer_t *first;
     int32_t i, n;
     if (net == NULL || net->layers == NULL || x == NULL || arena == NULL) {
         return TML_E_NULL;
     }
-    first = &net->layers[0];
     n = tml_net_n_inputs(net);
     if (net->quantized) {
-        int8_t *q = (int8_t *)tml_arena_at(arena, first->in_offset);
+        int8_t *q = (int8_t *)tml_arena_at(arena, TML_NET_LAYER_I32(net, 0, in_offset));
+        float scale = TML_NET_LAYER_F32(net, 0, in_scale);
+        int32_t zero = TML_NET_LAYER_I32(net, 0, in_zero);
         for (i = 0; i < n; i++) {
-            q[i] = tml_quantize_i8(x[i], first->in_scale, first->in_zero);
+            q[i] = tml_quantize_i8(x[i], scale, zero);
         }
     } else {
-        float *v = (float *)tml_arena_at(arena, first->in_offset);
+        float *v = (float *)tml_arena_at(arena, TML_NET_LAYER_I32(net, 0, in_offset));
         for (i = 0; i < n; i++) {
             v[i] = x[i];
         }
@@ -135,6 +135,7 @@ static inline int tml_net_load_input(const tml_net_t *net, const float *x, void 
 /* Runs layer k alone on its input in the arena (a calibration trace runs them one by one). */
 static inline int tml_net_run_layer(const tml_net_t *net, int32_t k, void *arena)
 {
+    tml_layer_t copy;
     const tml_layer_t *layer;
     const void *in;
     void *out;
@@ -144,7 +145,7 @@ static inline int tml_net_run_layer(const tml_net_t *net, int32_t k, void *arena
     if (k < 0 || k >= net->n_layers) {
         return TML_E_SIZE;
     }
-    layer = &net->layers[k];
+    layer = tml_net_layer(net, k, &copy);
     in = tml_arena_at(arena, layer->in_offset);
     out = tml_arena_at(arena, layer->out_offset);
     /* Each test of a kind starts with whether its kernel is compiled in (TML_NET_LAYERS): a
@@ -180,25 +181,28 @@ static inline int tml_net_run_layer(const tml_net_t *net, int32_t k, void *arena
 /* The last layer's output as floats into out[n_out] (n_out >= n_outputs). */
 static inline int tml_net_read_output(const tml_net_t *net, const void *arena, float *out, int32_t n_out)
 {
-    const tml_layer_t *last;
-    int32_t i, n;
+    int32_t i, n, last;
+    const void *at;
     if (net == NULL || net->layers == NULL || arena == NULL || out == NULL) {
         return TML_E_NULL;
     }
     if (net->n_layers < 1 || n_out < tml_net_n_outputs(net)) {
         return TML_E_SIZE;
     }
-    last = &net->layers[net->n_layers - 1];
+    last = net->n_layers - 1;
     n = tml_net_n_outputs(net);
-    if (tml_net_out_bytes(net, last) == 4) {
-        const float *v = (const float *)tml_arena_at_const(arena, last->out_offset);
+    at = tml_arena_at_const(arena, TML_NET_LAYER_I32(net, last, out_offset));
+    if (!net->quantized || TML_NET_LAYER_I32(net, last, out_float)) { /* tml_net_out_bytes is 4 */
+        const float *v = (const float *)at;
         for (i = 0; i < n; i++) {
             out[i] = v[i];
         }
     } else {
-        const int8_t *q = (const int8_t *)tml_arena_at_const(arena, last->out_offset);
+        const int8_t *q = (const int8_t *)at;
+        float scale = TML_NET_LAYER_F32(net, last, out_scale);
+        int32_t zero = TML_NET_LAYER_I32(net, last, out_zero);
         for (i = 0; i < n; i++) {
-            out[i] = tml_dequantize_i8(q[i], last->out_scale, last->out_zero);
+            out[i] = tml_dequantize_i8(q[i], scale, zero);
         }
     }
     return TML_OK;
@@ -257,6 +261,8 @@ static inline int tml_net_predict(const tml_net_t *net, const float *x, void *ar
 static inline int tml_net_predict_i8(const tml_net_t *net, const int8_t *x, void *arena, int32_t arena_bytes,
                                      int8_t *out, int32_t n_out)
 {
+    tml_layer_t first_copy, last_copy;
+    const tml_layer_t *last;
     int32_t i, n;
     const int8_t *last_out;
     int8_t *in;
@@ -264,15 +270,16 @@ static inline int tml_net_predict_i8(const tml_net_t *net, const int8_t *x, void
     if (status != TML_OK) {
         return status;
     }
-    if (!net->quantized || tml_net_out_bytes(net, &net->layers[net->n_layers - 1]) != 1) {
+    last = tml_net_layer(net, net->n_layers - 1, &last_copy);
+    if (!net->quantized || tml_net_out_bytes(net, last) != 1) {
         return TML_E_KIND;
     }
-    in = (int8_t *)tml_arena_at(arena, net->layers[0].in_offset);
+    in = (int8_t *)tml_arena_at(arena, tml_net_layer(net, 0, &first_copy)->in_offset);
+    last_out = (const int8_t *)tml_arena_at_const(arena, last->out_offset);
     for (i = 0, n = tml_net_n_inputs(net); i < n; i++) {
         in[i] = x[i];
     }
     tml_net_run_layers(net, arena);
-    last_out = (const int8_t *)tml_arena_at_const(arena, net->layers[net->n_layers - 1].out_offset);
     for (i = 0, n = tml_net_n_outputs(net); i < n; i++) {
         out[i] = last_out[i];
     }
@@ -284,10 +291,10 @@ static inline int tml_net_predict_i8(const tml_net_t *net, const int8_t *x, void
  * decision_function); several outputs give the first largest. */
 static inline int32_t tml_net_class_from_output(const tml_net_t *net, const float *out)
 {
-    const tml_layer_t *last = &net->layers[net->n_layers - 1];
     int32_t n = tml_net_n_outputs(net);
     if (n == 1) {
-        return out[0] > (last->activation == TML_ACT_LOGISTIC ? 0.5f : 0.0f) ? 1 : 0;
+        int32_t last_activation = TML_NET_LAYER_I32(net, net->n_layers - 1, activation);
+        return out[0] > (last_activation == TML_ACT_LOGISTIC ? 0.5f : 0.0f) ? 1 : 0;
     }
     return tml_argmax(out, n);
 }

@@ -11,6 +11,17 @@
 #include "tinyml/common.h"
 #endif
 
+/* Always inlined: the requantization every int8 output of a convolution goes through
+ * (tml_requantize_channel, tml_net_out_i8), which gcc -Os would otherwise call, and which
+ * inlined lets a kernel compute a channel's part once for its outputs at two positions
+ * (bench/mlperf_tiny/ours.py --profile); and tml_net_layer, so that a one-layer net's
+ * descriptor still folds into the code. */
+#if defined(__GNUC__)
+#define TML_NET_INLINE static inline __attribute__((always_inline))
+#else
+#define TML_NET_INLINE static inline
+#endif
+
 /* Layer kinds. */
 #define TML_LAYER_CONV 0       /* convolution or dense, then the activation */
 #define TML_LAYER_MAX_POOL 1   /* padded positions are skipped */
@@ -102,7 +113,37 @@ typedef struct {
     const tml_layer_t *layers;
     int32_t quantized;   /* 0: float32 activations; 1: int8 activations and weights */
     int32_t arena_bytes; /* scratch one prediction needs */
+    /* 1: layers is a TML_CONST_TABLE (a generated header's net of two or more layers), which
+     * AVR reads apart from RAM; 0: ordinary memory (a one-layer net, whose descriptor the
+     * compiler folds into the code, and nets built at run time) */
+    int32_t layers_in_program_memory;
 } tml_net_t;
+
+/* Layer k of a net: read in place, or, on AVR when the layers are in program memory (apart
+ * from RAM there), copied into *copy, which is then returned. */
+TML_NET_INLINE const tml_layer_t *tml_net_layer(const tml_net_t *net, int32_t k, tml_layer_t *copy)
+{
+#if TML_SEPARATE_PROGRAM_MEMORY
+    if (net->layers_in_program_memory) {
+        TML_READ_STRUCT(copy, &net->layers[k]);
+        return copy;
+    }
+#endif
+    (void)copy;
+    return &net->layers[k];
+}
+
+/* One int32 or float field of layer k, read where the layers are: on AVR cheaper than
+ * tml_net_layer's copy of the whole descriptor (126 bytes) where the driver needs a few. */
+#if TML_SEPARATE_PROGRAM_MEMORY
+#define TML_NET_LAYER_I32(net, k, field)                                                                    \
+    ((net)->layers_in_program_memory ? TML_READ_I32(&(net)->layers[k].field) : (net)->layers[k].field)
+#define TML_NET_LAYER_F32(net, k, field)                                                                    \
+    ((net)->layers_in_program_memory ? TML_READ_F32(&(net)->layers[k].field) : (net)->layers[k].field)
+#else
+#define TML_NET_LAYER_I32(net, k, field) ((net)->layers[k].field)
+#define TML_NET_LAYER_F32(net, k, field) ((net)->layers[k].field)
+#endif
 
 /* int8 sums run in an int32: a window of at most this many terms, each |(q - zero) * w| <=
  * 255 * 128, stays below 2^31 (the bias is then added with saturation). It bounds
@@ -122,14 +163,14 @@ typedef struct {
 
 static inline int32_t tml_net_n_inputs(const tml_net_t *net)
 {
-    const tml_layer_t *first = &net->layers[0];
-    return first->in_h * first->in_w * first->in_c;
+    return TML_NET_LAYER_I32(net, 0, in_h) * TML_NET_LAYER_I32(net, 0, in_w) * TML_NET_LAYER_I32(net, 0, in_c);
 }
 
 static inline int32_t tml_net_n_outputs(const tml_net_t *net)
 {
-    const tml_layer_t *last = &net->layers[net->n_layers - 1];
-    return last->out_h * last->out_w * last->out_c;
+    int32_t last = net->n_layers - 1;
+    return TML_NET_LAYER_I32(net, last, out_h) * TML_NET_LAYER_I32(net, last, out_w) *
+           TML_NET_LAYER_I32(net, last, out_c);
 }
 
 /* Bytes per element of a layer's input: int8 nets keep int8 activations up to the last

@@ -58,7 +58,8 @@ static inline int tml_net_same_shape_in_out(const tml_layer_t *layer)
  * places. */
 static inline int tml_net_validate_kind(const tml_net_t *net, int32_t k)
 {
-    const tml_layer_t *layer = &net->layers[k];
+    tml_layer_t copy;
+    const tml_layer_t *layer = tml_net_layer(net, k, &copy);
     int is_last = k == net->n_layers - 1;
     int is_pool = layer->kind == TML_LAYER_MAX_POOL || layer->kind == TML_LAYER_AVG_POOL;
     if (layer->kind < TML_LAYER_CONV || layer->kind > TML_LAYER_UPSAMPLE ||
@@ -108,7 +109,8 @@ typedef struct {
 static inline tml_net_tensor_t tml_net_output_tensor(const tml_net_t *net, int32_t producer)
 {
     tml_net_tensor_t t;
-    const tml_layer_t *p = &net->layers[producer < 0 ? 0 : producer];
+    tml_layer_t copy;
+    const tml_layer_t *p = tml_net_layer(net, producer < 0 ? 0 : producer, &copy);
     t.h = producer < 0 ? p->in_h : p->out_h;
     t.w = producer < 0 ? p->in_w : p->out_w;
     t.c = producer < 0 ? p->in_c : p->out_c;
@@ -129,7 +131,8 @@ static inline int tml_net_input_fits(tml_net_tensor_t t, int32_t h, int32_t w, i
 /* Dimensions, their products, the link to the previous layer and the window geometry. */
 static inline int tml_net_validate_shape(const tml_net_t *net, int32_t k)
 {
-    const tml_layer_t *layer = &net->layers[k];
+    tml_layer_t copy;
+    const tml_layer_t *layer = tml_net_layer(net, k, &copy);
     if (layer->in_h < 1 || layer->in_w < 1 || layer->in_c < 1 || layer->out_h < 1 ||
         layer->out_w < 1 || layer->out_c < 1 ||
         tml_net_count3(layer->in_h, layer->in_w, layer->in_c) < 0 ||
@@ -259,7 +262,8 @@ static inline int tml_net_validate_weights(const tml_net_t *net, const tml_layer
 /* Quantization parameters of an int8 net's layer. */
 static inline int tml_net_validate_quantization(const tml_net_t *net, int32_t k)
 {
-    const tml_layer_t *layer = &net->layers[k];
+    tml_layer_t copy;
+    const tml_layer_t *layer = tml_net_layer(net, k, &copy);
     if (!tml_net_scale_ok(layer->in_scale) || !tml_net_zero_ok(layer->in_zero) ||
         (!layer->out_float && (!tml_net_scale_ok(layer->out_scale) || !tml_net_zero_ok(layer->out_zero)))) {
         return TML_E_SCALE;
@@ -309,7 +313,8 @@ static inline int tml_net_meets_window_buffer(const tml_net_t *net, const tml_la
 static inline int tml_net_validate_input_place(const tml_net_t *net, int32_t k, int32_t producer, int64_t at,
                                                int64_t bytes)
 {
-    const tml_layer_t *layer = &net->layers[k];
+    tml_layer_t copy;
+    const tml_layer_t *layer = tml_net_layer(net, k, &copy);
     int64_t out_at = layer->out_offset, out_end = tml_net_output_end(net, layer);
     int32_t j;
     if (at < 0 || at % 4 != 0 || at + bytes > net->arena_bytes) {
@@ -319,7 +324,8 @@ static inline int tml_net_validate_input_place(const tml_net_t *net, int32_t k, 
         return TML_E_ARENA;
     }
     for (j = producer + 1; j < k; j++) {
-        const tml_layer_t *other = &net->layers[j];
+        tml_layer_t other_copy;
+        const tml_layer_t *other = tml_net_layer(net, j, &other_copy);
         if (tml_net_overlap(at, at + bytes, other->out_offset, tml_net_output_end(net, other)) ||
             tml_net_meets_window_buffer(net, other, at, at + bytes)) {
             return TML_E_ARENA; /* the input was overwritten (or a window buffer) before layer k reads it */
@@ -338,7 +344,8 @@ static inline int tml_net_validate_input_place(const tml_net_t *net, int32_t k, 
 /* Inputs and output inside the arena, aligned, where their producers put them. */
 static inline int tml_net_validate_arena(const tml_net_t *net, int32_t k)
 {
-    const tml_layer_t *layer = &net->layers[k];
+    tml_layer_t copy;
+    const tml_layer_t *layer = tml_net_layer(net, k, &copy);
     int64_t in_bytes = (int64_t)tml_net_in_bytes(net) * layer->in_h * layer->in_w * layer->in_c;
     int status;
     if (layer->out_offset < 0 || layer->out_offset % 4 != 0 || tml_net_output_end(net, layer) > net->arena_bytes ||
@@ -368,11 +375,13 @@ static inline int tml_net_validate(const tml_net_t *net)
     if (net->n_layers < 1 || net->arena_bytes <= 0) {
         return TML_E_SIZE;
     }
-    if (net->quantized != 0 && net->quantized != 1) {
+    if ((net->quantized != 0 && net->quantized != 1) ||
+        (net->layers_in_program_memory != 0 && net->layers_in_program_memory != 1)) {
         return TML_E_KIND;
     }
     for (k = 0; k < net->n_layers; k++) {
-        const tml_layer_t *layer = &net->layers[k];
+        tml_layer_t copy;
+    const tml_layer_t *layer = tml_net_layer(net, k, &copy);
         int status = tml_net_validate_kind(net, k);
         if (status == TML_OK) {
             status = tml_net_validate_shape(net, k);

@@ -10,7 +10,9 @@
  *
  * Rule: every element of a table declared with TML_CONST_TABLE, and every table a model's
  * descriptor points at, is read through TML_READ_*(pointer to the element); input rows,
- * outputs and buffers (RAM) are read directly.
+ * outputs and buffers (RAM) are read directly. A struct kept in such a table (a net's layer
+ * descriptors) is copied whole into RAM with TML_READ_STRUCT where TML_SEPARATE_PROGRAM_MEMORY
+ * is 1, and read in place elsewhere.
  */
 #ifndef TINYML_PROGMEM_H
 #define TINYML_PROGMEM_H
@@ -21,6 +23,8 @@
 #include <avr/pgmspace.h>
 
 #define TML_CONST_TABLE PROGMEM
+#define TML_SEPARATE_PROGRAM_MEMORY 1
+#define TML_READ_STRUCT(destination, source) memcpy_P((destination), (source), sizeof *(destination))
 #define TML_READ_U8(p) ((uint8_t)pgm_read_byte(p))
 #define TML_READ_I8(p) ((int8_t)pgm_read_byte(p))
 #define TML_READ_U16(p) ((uint16_t)pgm_read_word(p))
@@ -30,6 +34,8 @@
 #define TML_READ_F32(p) pgm_read_float(p)
 #else
 #define TML_CONST_TABLE
+#define TML_SEPARATE_PROGRAM_MEMORY 0
+#define TML_READ_STRUCT(destination, source) ((void)(*(destination) = *(source)))
 #define TML_READ_U8(p) (*(p))
 #define TML_READ_I8(p) (*(p))
 #define TML_READ_U16(p) (*(p))

@@ -33,10 +33,11 @@ export interface TargetProfile {
    * avr-gcc copies const data to RAM at start-up unless it is marked PROGMEM (avr-libc's
    * linker scripts place .rodata in .data, copied from flash by __do_copy_data). The runtime
    * puts every table in program memory on AVR (TML_CONST_TABLE, read with lpm through
-   * TML_READ_*, c-runtime/include/tinyml/progmem.h), but the model's descriptors (the structs
-   * that point at the tables) and class names stay ordinary const data: on AVR those, not the
-   * tables, count against RAM as well (tests/python/test_isa_code_size.py checks where avr-gcc
-   * puts each).
+   * TML_READ_*, c-runtime/include/tinyml/progmem.h), a net's layer descriptors too, but the
+   * other descriptors (the structs that point at the tables) stay ordinary const data: where
+   * avr-gcc does not fold one into the code it counts against RAM (each family's
+   * descriptorsInRamBytes; tests/python/test_isa_code_size.py checks where avr-gcc puts each,
+   * test_estimates_calibration.py the linked RAM).
    */
   descriptorsInRam: boolean;
   /**

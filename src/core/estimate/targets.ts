@@ -39,9 +39,6 @@ export type { CodeIsa, TargetProfile } from './profiles';
 /** Items of a size estimate that are code (scaled per ISA); the rest are table bytes. */
 const CODE_ITEMS = ['evaluator code', 'inline tree code', 'runtime code', 'preprocessing'];
 
-/** Items that are ordinary const data, not tables: what avr-gcc copies to RAM (descriptorsInRam). */
-const DESCRIPTOR_ITEMS = ['model descriptor', 'layer descriptors', 'class names'];
-
 /**
  * Code size relative to Cortex-M4F (Thumb-2, hard float), measured on the calibration models:
  * Thumb-2 without an FPU and Thumb-1 call a soft-float helper where the M4F has a VFP
@@ -226,9 +223,9 @@ export function estimateForTarget(
     flash.push({ name: profile.fpu ? 'C library (expf, ...)' : 'C library (soft float, ...)', bytes: libs });
   }
   const ram: SizeItem[] = [...m4f.ram];
-  if (profile.descriptorsInRam) {
-    const copied = flash.filter(i => DESCRIPTOR_ITEMS.includes(i.name));
-    ram.push({ name: 'descriptors copied to RAM (not PROGMEM)', bytes: copied.reduce((s, i) => s + i.bytes, 0) });
+  const descriptorsInRam = profile.descriptorsInRam ? (family.descriptorsInRamBytes?.(model) ?? 0) : 0;
+  if (descriptorsInRam > 0) {
+    ram.push({ name: 'descriptors copied to RAM (not PROGMEM)', bytes: descriptorsInRam });
   }
   const ops = operationCount(model, strategy);
   // what a core adds to the Cortex-M4F count (int8 nets: a portable loop for the SMLAD one)

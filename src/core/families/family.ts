@@ -102,6 +102,12 @@ export interface Family<I extends BaseIR = BaseIR, M extends Lowered<I> = Lowere
   libraries(model: M, strategy: Strategy): LibraryBytes[];
   /** The work of one prediction as Cortex-M4F would execute it. */
   operations(model: M, strategy: Strategy): OperationCount;
+  /**
+   * Bytes of the header's ordinary const descriptors (not TML_CONST_TABLE) that a core whose
+   * program memory is apart keeps in data memory (profile.descriptorsInRam: AVR, whose start-up
+   * copies them to RAM). Absent: none, the compiler folds them into the code.
+   */
+  descriptorsInRamBytes?(model: M): number;
   /** Instructions `profile` adds to the Cortex-M4F count (a portable loop instead of DSP ones). */
   extraInstructions?(model: M, profile: TargetProfile): number;
   /** Networks: estimated Cortex-M4F instructions, shown next to each export option. */

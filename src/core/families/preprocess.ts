@@ -18,7 +18,7 @@ import type { LibraryBytes } from '../estimate/profiles';
 import type { SizeItem } from '../estimate/size';
 import type { BaseIR } from '../ir/types';
 import type { NeuralNetIR } from './nets/ir';
-import { LAYER_DESCRIPTOR_BYTES, netOperations } from './nets/estimate';
+import { LAYER_DESCRIPTOR_BYTES, netDescriptorsInRamBytes, netOperations } from './nets/estimate';
 import { netRuntime, netTablesC } from './nets/emit';
 import { NetTables, buildFloatNet } from './nets/lower';
 import { runNet } from './nets/run';
@@ -115,6 +115,11 @@ export function preprocessItem(pre: NetTables | null | undefined): SizeItem[] {
   const weights = pre.layers.reduce((sum, l) => sum + (l.weightF32?.byteLength ?? 0) + (l.biasF32?.byteLength ?? 0), 0);
   return [{ name: 'preprocessing', bytes: weights + LAYER_DESCRIPTOR_BYTES * pre.layers.length + PRE_NET_CODE_BYTES }];
 }
+/** The preprocessing net's descriptors that stay in AVR's RAM (not folded: its code is not inlined). */
+export function preprocessDescriptorsInRamBytes(pre: NetTables | null): number {
+  return pre ? netDescriptorsInRamBytes(pre, false) : 0;
+}
+
 /**
  * The preprocessing net's libraries (libm and soft float: with an FPU, Thumb-2 and Thumb-1 soft
  * float, RV32IMC). On RV32 the model's own soft-float helpers already hold nearly all of them

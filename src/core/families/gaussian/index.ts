@@ -7,7 +7,7 @@ import type { DeviceRun, Family, Lowered } from '../family';
 import { FLOAT32_VS_FLOAT64 } from '../family';
 import { NetTables } from '../nets/lower';
 import { floatOnlyOptions, refuseQuantization } from '../float32Only';
-import { lowerPreprocess, modelInput } from '../preprocess';
+import { lowerPreprocess, modelInput, preprocessDescriptorsInRamBytes } from '../preprocess';
 import { emitGaussianHeader } from './emit';
 import { runGaussian } from './run';
 import { estimateGaussianSize, gaussianCodeFactor, gaussianLibraries, gaussianOperations } from './estimate';
@@ -50,6 +50,7 @@ export const gaussian: Family<GaussianIR, LoweredGaussian, GaussianStructure> = 
   emit: (model, _strategy, frame) => emitGaussianHeader(model.ir, model.tables, model.pre, frame),
   tablesSummary: model => ({ n_components: model.tables.nComponents, covariance: model.tables.covariance }),
   size: model => estimateGaussianSize(model.tables, model.ir.classes.map(String), model.ir.task, model.pre),
+  descriptorsInRamBytes: model => preprocessDescriptorsInRamBytes(model.pre),
   codeFactor: (_model, _strategy, profile) => gaussianCodeFactor(profile),
   libraries: model => gaussianLibraries(model.pre),
   operations: model => gaussianOperations(model.tables, model.pre),

@@ -6,7 +6,7 @@
 import type { DeviceRun, Family, Lowered } from '../family';
 import { NetTables } from '../nets/lower';
 import { floatOnlyOptions, refuseQuantization } from '../float32Only';
-import { lowerPreprocess, modelInput } from '../preprocess';
+import { lowerPreprocess, modelInput, preprocessDescriptorsInRamBytes } from '../preprocess';
 import { emitNeighborsHeader } from './emit';
 import { runNeighbors } from './run';
 import { estimateNeighborsSize, neighborsCodeFactor, neighborsLibraries, neighborsOperations } from './estimate';
@@ -34,6 +34,7 @@ export const neighbors: Family<NeighborsIR, LoweredNeighbors, NeighborsStructure
   emit: (model, _strategy, frame) => emitNeighborsHeader(model.ir, model.pre, frame),
   tablesSummary: (_model, structure) => ({ stored: structure.stored, stored_per_class: structure.storedPerClass }),
   size: model => estimateNeighborsSize(model.ir, model.ir.classes.map(String), model.pre),
+  descriptorsInRamBytes: model => preprocessDescriptorsInRamBytes(model.pre),
   codeFactor: (_model, _strategy, profile) => neighborsCodeFactor(profile),
   libraries: model => neighborsLibraries(model.ir, model.pre),
   operations: model => neighborsOperations(model.ir, model.pre),

@@ -106,6 +106,23 @@ const NET_STACK_FRAME_BYTES = 280;
 export const LAYER_DESCRIPTOR_BYTES = 140;
 const NET_DESCRIPTOR_BYTES = 16;
 
+/** tml_net_t and tml_layer_t as avr-gcc lays them out (2-byte pointers). */
+const AVR_NET_DESCRIPTOR_BYTES = 18;
+const AVR_LAYER_DESCRIPTOR_BYTES = 126;
+
+/**
+ * The descriptor bytes of a net that stay in AVR's RAM: the tml_net_t, whose layers are in
+ * program memory when there are two or more (nets/emit.ts); a single layer's descriptor is
+ * ordinary const data, which avr-gcc folds into the code when every use of it is inlined
+ * (`foldedWhenOneLayer`: a model's own float32 net) and otherwise keeps beside the net's.
+ */
+export function netDescriptorsInRamBytes(tables: NetTables, foldedWhenOneLayer: boolean): number {
+  if (tables.layers.length > 1) {
+    return AVR_NET_DESCRIPTOR_BYTES;
+  }
+  return foldedWhenOneLayer ? 0 : AVR_NET_DESCRIPTOR_BYTES + AVR_LAYER_DESCRIPTOR_BYTES;
+}
+
 export function estimateNetSize(tables: NetTables, classNames: string[]): SizeEstimate {
   const bytes = (
     pick: (l: NetTables['layers'][number]) => (ArrayLike<number> & { byteLength: number }) | null
@@ -200,8 +217,17 @@ export function netLibraries(tables: NetTables): LibraryBytes[] {
  * int8 nets on cores without Armv7E-M's SMLAD run the portable multiply-add loop: the
  * instructions it adds to describeNet's Cortex-M4F count.
  */
+/**
+ * Cycles to copy one layer descriptor out of AVR's program memory (tml_net_layer, once per
+ * layer and prediction, nets of two or more layers): simavr, the same nets with the layers in
+ * RAM and in program memory, 1,890-2,150 more cycles a layer (2, 3 and 4 layers).
+ */
+const AVR_LAYER_COPY_CYCLES = 2050;
+
 export function netExtraInstructions(tables: NetTables, profile: TargetProfile): number {
-  return hasDspInstructions(profile) ? 0 : int8PortableExtraInstructions(tables);
+  const portable = hasDspInstructions(profile) ? 0 : int8PortableExtraInstructions(tables);
+  const copies = profile.descriptorsInRam && tables.layers.length > 1 ? tables.layers.length : 0;
+  return portable + Math.round((copies * AVR_LAYER_COPY_CYCLES) / profile.cyclesPerInstruction);
 }
 
 // ---- instructions ------------------------------------------------------------------------

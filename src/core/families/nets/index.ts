@@ -10,7 +10,14 @@ import { OptionError } from '../../input';
 import { DeviceRun, FLOAT32_VS_FLOAT64, Family, Lowered, ReferencePolicy } from '../family';
 import { NetStructure, describeNet } from './describe';
 import { emitNetHeader } from './emit';
-import { estimateNetSize, netCodeFactor, netExtraInstructions, netLibraries, netOperations } from './estimate';
+import {
+  estimateNetSize,
+  netCodeFactor,
+  netDescriptorsInRamBytes,
+  netExtraInstructions,
+  netLibraries,
+  netOperations
+} from './estimate';
 import { NeuralNetIR, parseNeuralNetIR } from './ir';
 import { NetTables, buildFloatNet, quantizeNet } from './lower';
 import { runNet, traceNet } from './run';
@@ -160,6 +167,8 @@ export const nets: Family<NeuralNetIR, LoweredNet, NetStructure> = {
     };
   },
   size: model => estimateNetSize(model.tables, model.ir.classes.map(String)),
+  // a one-layer float32 net's descriptor folds into its inlined code; an int8 one's does not
+  descriptorsInRamBytes: model => netDescriptorsInRamBytes(model.tables, model.tables.featureType !== 'int8'),
   codeFactor: (model, _strategy, profile) => netCodeFactor(model.tables, profile),
   libraries: model => netLibraries(model.tables),
   operations: model => netOperations(model.tables),

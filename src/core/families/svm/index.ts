@@ -7,7 +7,7 @@ import type { DeviceRun, Family, Lowered } from '../family';
 import { FLOAT32_VS_FLOAT64 } from '../family';
 import { NetTables } from '../nets/lower';
 import { floatOnlyOptions, refuseQuantization } from '../float32Only';
-import { lowerPreprocess, modelInput } from '../preprocess';
+import { lowerPreprocess, modelInput, preprocessDescriptorsInRamBytes } from '../preprocess';
 import { emitSvmHeader } from './emit';
 import { runSvm } from './run';
 import { estimateSvmSize, svmCodeFactor, svmLibraries, svmOperations } from './estimate';
@@ -36,6 +36,7 @@ export const svm: Family<SvmIR, LoweredSvm, SvmStructure> = {
   emit: (model, _strategy, frame) => emitSvmHeader(model.ir, model.pre, frame),
   tablesSummary: (_model, structure) => ({ stored: structure.stored, stored_per_class: structure.storedPerClass }),
   size: model => estimateSvmSize(model.ir, model.ir.classes.map(String), model.pre),
+  descriptorsInRamBytes: model => preprocessDescriptorsInRamBytes(model.pre),
   codeFactor: (_model, _strategy, profile) => svmCodeFactor(profile),
   libraries: model => svmLibraries(model.ir, model.pre),
   operations: model => svmOperations(model.ir, model.pre),
