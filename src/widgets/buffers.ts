@@ -18,6 +18,8 @@ const INDEX_TYPES = { uint8: Uint8Array, uint16: Uint16Array };
 type Bytes = DataView | Uint8Array | ArrayBuffer;
 
 interface PackedGroup {
+  /** the key its arrays are under (for people reading the state) */
+  key: string;
   dtype: DType;
   count: number;
   /** plain: the elements, deflated */
