@@ -105,7 +105,7 @@ def _vector_rows(n_rows: int, n_vectors: Any) -> np.ndarray:
 def _arrays_as_buffers(value: Any, _widget: Any = None) -> Any:
     """The widget state of an IR or of test rows: its arrays packed into deflated binary buffers
     (ipywidgets sends bytes beside the JSON): a 500-tree forest's 11 MB of arrays travel as
-    1.1 MB (tinyml_lab.packed_state; src/widgets/buffers.ts reads them back)."""
+    1.2 MB (tinyml_lab.packed_state; src/widgets/buffers.ts reads them back)."""
     return pack_arrays(value)
 
 
