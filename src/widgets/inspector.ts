@@ -5,7 +5,7 @@
 import { DOMWidgetModel, DOMWidgetView, ISerializers } from '@jupyter-widgets/base';
 
 import { MODULE_NAME, MODULE_VERSION } from '../version';
-import { buffersAsBytes } from './buffers';
+import { packedArraysSerializer } from './buffers';
 import { InspectorPanel, InspectorState } from './panel';
 import { Plots } from './plotly';
 
@@ -31,8 +31,8 @@ export class InspectorModel extends DOMWidgetModel {
 
   static serializers: ISerializers = {
     ...DOMWidgetModel.serializers,
-    ir: { deserialize: buffersAsBytes },
-    data: { deserialize: buffersAsBytes }
+    ir: packedArraysSerializer,
+    data: packedArraysSerializer
   };
 
   static model_name = 'InspectorModel';

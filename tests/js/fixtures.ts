@@ -43,3 +43,24 @@ export function parseTrees(raw: unknown): TreeEnsembleIR {
 /** Fixture names by model family: tree checks run on trees only. */
 export const TREE_FIXTURES = Object.keys(fixtures).filter(name => fixtures[name].ir.family === 'tree_ensemble');
 export const NET_FIXTURES = Object.keys(fixtures).filter(name => fixtures[name].ir.family === 'neural_net');
+
+/**
+ * What ipywidgets hands a widget model for state sent before packing (src/widgets/buffers.ts):
+ * each encoded array's base64 data as a DataView, here at an unaligned offset, as a buffer may be.
+ */
+export function asDataViews(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(asDataViews);
+  }
+  if (value !== null && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    if (typeof o.data === 'string' && 'dtype' in o) {
+      const bytes = Buffer.from(o.data, 'base64');
+      const copy = new Uint8Array(bytes.length + 3).subarray(3);
+      copy.set(bytes);
+      return { ...o, data: new DataView(copy.buffer, copy.byteOffset, copy.byteLength) };
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, asDataViews(v)]));
+  }
+  return value;
+}

@@ -3,7 +3,7 @@ import { EncodedArray, decodeArray, encodeArray } from '../../src/core';
 import { Figure } from '../../src/widgets/charts';
 import { buffersAsBytes } from '../../src/widgets/buffers';
 import { ArduinoRequest, BundleRequest, InspectorPanel, InspectorState, PanelCallbacks } from '../../src/widgets/panel';
-import { cloneIR, fixtures } from './fixtures';
+import { asDataViews, cloneIR, fixtures } from './fixtures';
 
 function stateFor(name: string, overrides: Partial<InspectorState> = {}): InspectorState {
   const f = fixtures[name];
@@ -530,24 +530,6 @@ describe('InspectorPanel verdict', () => {
 });
 
 describe('InspectorPanel with binary buffers', () => {
-  /** What ipywidgets hands the model: each encoded array's bytes as a DataView. */
-  function asDataViews(value: unknown): unknown {
-    if (Array.isArray(value)) {
-      return value.map(asDataViews);
-    }
-    if (value !== null && typeof value === 'object') {
-      const o = value as Record<string, unknown>;
-      if (typeof o.data === 'string' && 'dtype' in o) {
-        const bytes = Buffer.from(o.data, 'base64');
-        const copy = new Uint8Array(bytes.length + 3).subarray(3); // unaligned, as a buffer may be
-        copy.set(bytes);
-        return { ...o, data: new DataView(copy.buffer, copy.byteOffset, copy.byteLength) };
-      }
-      return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, asDataViews(v)]));
-    }
-    return value;
-  }
-
   it('reads the IR and the rows from buffers as from base64', async () => {
     const { panel, calls } = makePanel();
     const state = stateFor('wine_forest');

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -82,19 +83,25 @@ def test_widget_traits_carry_ir_data_and_reference(wine):
     assert on_avr.converted().auto_choice.startswith("auto chose inline for AVR: ")
 
 
-def test_widget_sends_arrays_as_binary_buffers(wine):
-    """The IR's and the rows' bytes travel beside the JSON, not as base64 inside it; the
-    Python traits keep the IR's base64 form."""
+def test_widget_sends_arrays_packed_in_binary_buffers(wine):
+    """The IR's and the rows' arrays travel packed beside the JSON (tinyml_lab.packed_state), not
+    as base64 inside it; the Python traits keep the IR's base64 form, and what the browser sends
+    back is read in the packed form and in the form sent before packing."""
     from ipywidgets.widgets.widget import _remove_buffers
 
+    from tinyml_lab.packed_state import PACKED_FORMAT
     from tinyml_lab.widget import _arrays_as_buffers, _arrays_from_buffers
     model, X_test, y_test = wine
     w = tinyml_lab.inspect(model, X_test, y_test)
-    state, _paths, buffers = _remove_buffers(w.get_state())
-    ir_bytes = sum(len(decode_array(t["threshold"]).tobytes()) for t in w.ir["trees"])
-    assert sum(b.nbytes for b in buffers) > ir_bytes
-    assert "threshold" in json.dumps(state["ir"]) and '"data": "' not in json.dumps(state)  # no base64 left
+    state, paths, buffers = _remove_buffers(w.get_state())
+    ir_bytes = sum(decode_array(t[key]).nbytes for t in w.ir["trees"] for key in t if isinstance(t[key], dict))
+    assert state["ir"]["packed"] == state["data"]["packed"] == PACKED_FORMAT
+    assert sum(b.nbytes for b, path in zip(buffers, paths) if path[0] == "ir") < ir_bytes / 2
+    assert '"data": "' not in json.dumps(state)  # no base64 left
     assert _arrays_from_buffers(_arrays_as_buffers(w.ir)) == w.ir
+    assert _arrays_from_buffers(_arrays_as_buffers(w.data)) == w.data
+    before_packing = {"x": {**w.data["x"], "data": memoryview(base64.b64decode(w.data["x"]["data"]))}}
+    assert _arrays_from_buffers(before_packing) == {"x": w.data["x"]}
     assert isinstance(w.ir["trees"][0]["threshold"]["data"], str)
 
 
