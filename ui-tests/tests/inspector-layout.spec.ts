@@ -41,6 +41,36 @@ test.describe('TinyML Lab inspector: narrow panel, dark theme, reopened notebook
     await expectNoStderr(page);
   });
 
+  test('strategy "auto" says what it chose for the picked target, on a row of its own inside the panel', async ({
+    page,
+    tmpPath
+  }) => {
+    const autoForest = [
+      ...IRIS_FOREST.slice(0, -1),
+      'tinyml_lab.inspect(model, X, y, name="iris", strategy="auto", target="avr")'
+    ];
+    await openNotebook(page, `${tmpPath}/auto.ipynb`, [autoForest]);
+    const inspector = page.locator('.tml-inspector');
+    await expect(inspector.locator('.js-plotly-plot')).toHaveCount(6, { timeout: 60000 });
+    const picker = inspector.locator('select.tml-verdict-target');
+    const auto = inspector.locator('.tml-verdict-auto');
+    const profileName = async (id: string) =>
+      ((await picker.locator(`option[value="${id}"]`).textContent()) ?? '').trim();
+    await expect(picker).toHaveValue('avr');
+    await expect(auto).toContainText(`auto chose`);
+    await expect(auto).toContainText(`for ${await profileName('avr')}:`);
+    // the picker moves the choice with it (and the kernel's options, so an export chooses the same)
+    await picker.selectOption('cortex-m4f');
+    await expect(auto).toContainText(`for ${await profileName('cortex-m4f')}:`, { timeout: 60000 });
+    await inEachThemeAndWidth(page, inspector, async (theme, width) => {
+      await expectInside(auto, inspector, "auto's choice");
+      await inspector
+        .locator('.tml-verdict')
+        .screenshot({ path: test.info().outputPath(`inspector-auto-verdict-${theme}-${width}.png`) });
+    });
+    await expectNoStderr(page);
+  });
+
   test('a sweep in a 450 px panel, light and dark: its chart fitted to the points, its table inside', async ({
     page,
     tmpPath
