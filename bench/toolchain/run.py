@@ -16,7 +16,15 @@ V8's start and warm-up are in it), the fixed cost of a device run from Python (g
 predict_device on one row, median of 21 after the first) and tree walks per second of the
 WebAssembly runtime (goal >= 20 M: rows x trees / seconds of one run on WALK_ROWS_MIN rows or
 more) in the embedded V8 (through predict_device, transfers included), in Node and in Chromium
-(walks.js on the same bundle, IR and rows; headless /usr/bin/chromium, when installed)."""
+(walks.js on the same bundle, IR and rows; headless /usr/bin/chromium, when installed).
+
+From 64 rows up the device runs a float32 forest in blocks of 64 rows, tree by tree, through a
+branch-free walk table (forest.h, tml_forest_raw_rows; the same bits as row by row). --quick at
+8a7c39a against its parent, one after the other on 2 cores shared with other jobs (load ~5.5),
+walks/s before -> after: digits_rf500 V8 3.5M -> 5.9M, Node 4.1M -> 10.6M, Chromium 6.4M ->
+17.4M; synthetic_rf400_d25 V8 0.9M -> 1.9M, Node 1.6M -> 3.0M, Chromium 1.2M -> 4.0M. On a quieter
+machine (load ~2) the same wasm run gave 19-25M in Node. The embedded V8 trails Node: mini-racer
+runs V8 --single-threaded, and its figure includes predict_device's transfers."""
 from __future__ import annotations
 
 import argparse

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#define CHECK_RNG_SEED 17u /* the random forests of the many-rows tests */
 #include "check.h"
 #include "tinyml/forest.h"
 
@@ -870,6 +871,197 @@ static void test_bit_compares_equal_float_compares(void)
     CHECK(wrong == 0);
 }
 
+/* ---- many rows at once: tml_forest_raw_rows against tml_forest_raw, row by row ---- */
+
+#define RF_FEATURES 5
+#define RF_OUTPUTS 3
+#define RF_MAX_NODES 10240 /* 24 trees of depth 6 or 9 of depth 9 at most */
+#define RF_MAX_TREES 24
+#define RF_ROWS 37 /* not a multiple of any block size below but 1 and 37 */
+
+/* The tables of a random forest, in the layout tml_forest_t points into. */
+typedef struct {
+    int32_t root[RF_MAX_TREES];
+    int16_t feature[RF_MAX_NODES];
+    int32_t next[RF_MAX_NODES];
+    float threshold[RF_MAX_NODES];
+    uint8_t missing_left[(RF_MAX_NODES + 7) / 8];
+    float leaf_f32[RF_MAX_NODES * RF_OUTPUTS];
+    uint8_t leaf_u8[RF_MAX_NODES * RF_OUTPUTS];
+    int16_t leaf_i16[RF_MAX_NODES];
+    int16_t output[RF_MAX_TREES];
+    float baseline[RF_OUTPUTS];
+    int32_t n_nodes, n_leaves;
+} random_forest_t;
+
+/* A tree in preorder from node rf->n_nodes on: splits on random features and thresholds,
+ * NaN sent left at random, leaves at random depths, each a row of its own. */
+static int32_t random_tree(random_forest_t *rf, int32_t depth)
+{
+    int32_t at = rf->n_nodes++;
+    if (depth == 0 || rng_u32() % 5 == 0) {
+        rf->feature[at] = TML_LEAF;
+        rf->next[at] = rf->n_leaves++;
+        rf->threshold[at] = 0.0f;
+        return at;
+    }
+    rf->feature[at] = (int16_t)(rng_u32() % RF_FEATURES);
+    /* thresholds on a coarse grid, so that rows land on them too (ties go left) */
+    rf->threshold[at] = (float)((int32_t)(rng_u32() % 9) - 4) * 0.5f;
+    if (rng_u32() % 3 == 0) {
+        rf->missing_left[at >> 3] = (uint8_t)(rf->missing_left[at >> 3] | (1u << (at & 7)));
+    }
+    random_tree(rf, depth - 1);
+    rf->next[at] = random_tree(rf, depth - 1);
+    return at;
+}
+
+/* n_trees random trees (the last one's root shared with an earlier tree's subtree) and
+ * random leaf rows: float32 of any sign (impure rows), uint8 and int16. */
+static tml_forest_t random_forest(random_forest_t *rf, int32_t n_trees, int32_t max_depth)
+{
+    tml_forest_t f;
+    int32_t t, k;
+    memset(rf, 0, sizeof *rf);
+    for (t = 0; t < n_trees; t++) {
+        rf->root[t] = random_tree(rf, max_depth);
+        rf->output[t] = (int16_t)(t % RF_OUTPUTS);
+    }
+    rf->root[n_trees - 1] = rf->root[0] + 1 < rf->n_nodes && rf->feature[rf->root[0]] != TML_LEAF ? rf->root[0] + 1 : rf->root[0];
+    for (k = 0; k < rf->n_leaves * RF_OUTPUTS; k++) {
+        rf->leaf_f32[k] = rng_float(-3.0f, 3.0f);
+        rf->leaf_u8[k] = (uint8_t)(rng_u32() % 256);
+    }
+    for (k = 0; k < rf->n_leaves; k++) {
+        rf->leaf_i16[k] = (int16_t)((int32_t)(rng_u32() % 2001) - 1000);
+    }
+    for (k = 0; k < RF_OUTPUTS; k++) {
+        rf->baseline[k] = rng_float(-1.0f, 1.0f);
+    }
+    memset(&f, 0, sizeof f);
+    f.n_features = RF_FEATURES;
+    f.n_outputs = RF_OUTPUTS;
+    f.n_trees = n_trees;
+    f.n_nodes = rf->n_nodes;
+    f.n_leaf_rows = rf->n_leaves;
+    f.tree_root = rf->root;
+    f.node_feature = rf->feature;
+    f.node_next = rf->next;
+    f.node_threshold_f32 = rf->threshold;
+    f.leaf_values = rf->leaf_f32;
+    f.node_missing_left = rf->missing_left;
+    f.combine = TML_COMBINE_MEAN;
+    f.link = TML_LINK_IDENTITY;
+    return f;
+}
+
+/* The kinds of forest the device runs: a mean forest of impure float32 rows (a classifier's
+ * probabilities), of uint8 rows, a regressor, boosted classifiers with one output per tree
+ * (float32 and int16 leaves, softmax), a binary boosted one and an isolation forest. */
+static tml_forest_t forest_kind(random_forest_t *rf, int32_t kind)
+{
+    tml_forest_t f = random_forest(rf, kind == 0 ? RF_MAX_TREES : 7 + kind, kind == 2 ? 9 : 6);
+    if (kind == 1) {
+        f.leaf_values = NULL;
+        f.leaf_u8 = rf->leaf_u8;
+        f.leaf_scale = 1.0f / 255.0f;
+    } else if (kind == 2 || kind == 6) {
+        f.n_outputs = 1; /* every leaf row's first value */
+        if (kind == 6) {
+            f.link = TML_LINK_ISOLATION;
+            f.link_param = 3.5f;
+            f.offset = -0.5f;
+        }
+    } else if (kind >= 3) {
+        f.combine = TML_COMBINE_SUM;
+        f.baseline = rf->baseline;
+        f.n_outputs = kind == 5 ? 1 : RF_OUTPUTS;
+        f.link = kind == 5 ? TML_LINK_LOGISTIC : TML_LINK_SOFTMAX;
+        f.tree_output = rf->output;
+        if (kind == 5) {
+            memset(rf->output, 0, sizeof rf->output);
+        }
+        if (kind == 4) {
+            f.leaf_values = NULL;
+            f.leaf_i16 = rf->leaf_i16;
+            f.leaf_scale = 1.0f / 64.0f;
+        }
+    }
+    return f;
+}
+
+static void test_rows_in_blocks_equal_row_by_row(void)
+{
+    static random_forest_t rf;
+    static unsigned char scratch[RF_ROWS * 4 + RF_MAX_NODES * sizeof(tml_walk_node_t) + RF_MAX_TREES * 4];
+    static const int32_t blocks[] = {1, 3, 4, 5, 8, 37, 64};
+    float X[RF_ROWS * RF_FEATURES], want[RF_ROWS * (RF_OUTPUTS + 1)], got[RF_ROWS * (RF_OUTPUTS + 1)];
+    int32_t kind, b, r, k, trial;
+    int valid = 1, same = 1, nan_left_taken = 0;
+    for (trial = 0; trial < 6; trial++) {
+        for (kind = 0; kind < 7; kind++) {
+            tml_forest_t f = forest_kind(&rf, kind);
+            int32_t stride = tml_forest_n_values(&f) + (trial & 1); /* rows may be wider */
+            valid &= tml_forest_validate(&f) == TML_OK;
+            for (k = 0; k < RF_ROWS * RF_FEATURES; k++) {
+                /* the thresholds' grid, values between, and now and then a NaN */
+                uint32_t pick = rng_u32() % 12;
+                X[k] = pick == 0 ? NAN : pick < 6 ? (float)((int32_t)(rng_u32() % 11) - 5) * 0.5f : rng_float(-3.0f, 3.0f);
+            }
+            for (r = 0; r < RF_ROWS; r++) {
+                valid &= tml_forest_raw(&f, X + r * RF_FEATURES, NULL, want + r * stride, stride) == TML_OK;
+            }
+            for (b = 0; b < (int32_t)(sizeof blocks / sizeof blocks[0]); b++) {
+                memset(got, 0xff, sizeof got);
+                valid &= tml_forest_rows_scratch(&f, blocks[b]) <= sizeof scratch;
+                valid &= tml_forest_raw_rows(&f, X, RF_ROWS, got, stride, blocks[b], scratch, sizeof scratch) == TML_OK;
+                for (r = 0; r < RF_ROWS; r++) {
+                    /* bit for bit: the same float sums in the same order */
+                    same &= memcmp(got + r * stride, want + r * stride, (size_t)f.n_outputs * sizeof(float)) == 0;
+                }
+            }
+        }
+    }
+    CHECK(valid);
+    CHECK(same);
+    {
+        /* the random rows do reach splits that send NaN left (the walk table's NaN mask) */
+        tml_forest_t f = forest_kind(&rf, 0);
+        tml_forest_t plain = f;
+        const float nan_row[RF_FEATURES] = {NAN, NAN, NAN, NAN, NAN};
+        float a[RF_OUTPUTS], c[RF_OUTPUTS];
+        plain.node_missing_left = NULL;
+        CHECK(tml_forest_raw(&f, nan_row, NULL, a, RF_OUTPUTS) == TML_OK);
+        CHECK(tml_forest_raw(&plain, nan_row, NULL, c, RF_OUTPUTS) == TML_OK);
+        nan_left_taken = memcmp(a, c, sizeof a) != 0;
+        CHECK(nan_left_taken);
+        CHECK(tml_forest_raw_rows(&f, nan_row, 1, c, RF_OUTPUTS, 4, scratch, sizeof scratch) == TML_OK);
+        CHECK(memcmp(a, c, sizeof a) == 0);
+    }
+}
+
+static void test_rows_in_blocks_refuse_what_they_cannot_run(void)
+{
+    static random_forest_t rf;
+    static int32_t scratch[4096];
+    float X[RF_FEATURES] = {0}, raw[RF_OUTPUTS];
+    tml_forest_t f = forest_kind(&rf, 0);
+    size_t need = tml_forest_rows_scratch(&f, 8);
+    CHECK(need == 8 * 4 + (size_t)f.n_nodes * sizeof(tml_walk_node_t) + (size_t)f.n_trees * 4);
+    CHECK(tml_forest_raw_rows(&f, X, 1, raw, RF_OUTPUTS, 8, scratch, need - 1) == TML_E_SIZE);
+    CHECK(tml_forest_raw_rows(&f, X, 1, raw, RF_OUTPUTS, 0, scratch, sizeof scratch) == TML_E_SIZE);
+    CHECK(tml_forest_raw_rows(&f, X, 1, raw, RF_OUTPUTS - 1, 8, scratch, sizeof scratch) == TML_E_SIZE);
+    CHECK(tml_forest_raw_rows(&f, X, 1, raw, RF_OUTPUTS, 8, (char *)scratch + 1, sizeof scratch - 1) == TML_E_ARENA);
+    CHECK(tml_forest_raw_rows(&f, NULL, 1, raw, RF_OUTPUTS, 8, scratch, sizeof scratch) == TML_E_NULL);
+    {
+        tml_forest_t cat = make_categorical(); /* categorical splits go row by row */
+        CHECK(!tml_forest_uses_walk_table(&cat) && tml_forest_rows_scratch(&cat, 8) == 0);
+        CHECK(tml_forest_raw_rows(&cat, X, 1, raw, RF_OUTPUTS, 8, scratch, sizeof scratch) == TML_E_KIND);
+        cat = make_quantized_forest(); /* and so do quantized forests */
+        CHECK(tml_forest_raw_rows(&cat, X, 1, raw, RF_OUTPUTS, 8, scratch, sizeof scratch) == TML_E_KIND);
+    }
+}
+
 int main(void)
 {
     test_bit_compares_equal_float_compares();
@@ -901,5 +1093,7 @@ int main(void)
     test_categorical_split_tests_the_bit_of_trunc_x();
     test_validate_checks_categorical_splits();
     test_exp_link_exponentiates_the_raw_sum();
+    test_rows_in_blocks_equal_row_by_row();
+    test_rows_in_blocks_refuse_what_they_cannot_run();
     return CHECK_REPORT("forest");
 }

@@ -89,17 +89,44 @@ TML_EXPORT("tml_wasm_forest_validate") int32_t tml_wasm_forest_validate(const in
     return tml_forest_validate(&f);
 }
 
+/* Whether tml_wasm_forest_run takes rows in blocks: asked to, and the forest can be. */
+static int forest_in_blocks(const tml_forest_t *f, int32_t block_rows)
+{
+    return block_rows > 0 && tml_forest_uses_walk_table(f);
+}
+
+/*
+ * Bytes of scratch tml_wasm_forest_run needs for the forest of a descriptor and block_rows:
+ * in blocks, tml_forest_rows_scratch's (0 when too large); row by row, n_values floats.
+ */
+TML_EXPORT("tml_wasm_forest_scratch")
+int32_t tml_wasm_forest_scratch(const int32_t *desc, int32_t block_rows)
+{
+    tml_forest_t f;
+    size_t bytes;
+    if (desc == NULL) {
+        return 0;
+    }
+    f = forest_from_descriptor(desc);
+    bytes = forest_in_blocks(&f, block_rows) ? tml_forest_rows_scratch(&f, block_rows)
+                                             : (size_t)tml_forest_n_values(&f) * sizeof(float);
+    return bytes > (size_t)INT32_MAX ? 0 : (int32_t)bytes;
+}
+
 /*
  * Runs the forest on n_rows rows of X (row-major float32, n_features per row): classes get
  * predict's class index (an isolation forest's 0 = outlier, 1 = inlier) and values the
  * model's values (tml_forest_n_values per row: predict_proba, a regressor's predict or
- * score_samples), both from one walk of the trees: tml_forest_predict_class leaves the raw
- * output in scratch (n_scratch >= tml_forest_n_values floats) and tml_forest_apply_link
- * makes it the values. Returns TML_OK or a TML_E_* code.
+ * score_samples), both from one walk of the trees: the raw output, then its class and, by
+ * tml_forest_apply_link in place, its values. With block_rows > 0 and a forest that
+ * tml_forest_uses_walk_table, in blocks of block_rows rows, tree by tree (tml_forest_raw_rows:
+ * the same values, several times faster on many rows); else row by row, as a device runs it
+ * (tml_forest_predict_class). scratch: tml_wasm_forest_scratch(desc, block_rows) bytes.
+ * Returns TML_OK or a TML_E_* code.
  */
 TML_EXPORT("tml_wasm_forest_run")
 int32_t tml_wasm_forest_run(const int32_t *desc, const float *X, int32_t n_rows, float *values,
-                            int32_t *classes, float *scratch, int32_t n_scratch)
+                            int32_t *classes, void *scratch, int32_t scratch_bytes, int32_t block_rows)
 {
     tml_forest_t f;
     int32_t r, k, n_values;
@@ -110,19 +137,34 @@ int32_t tml_wasm_forest_run(const int32_t *desc, const float *X, int32_t n_rows,
     if (values == NULL || classes == NULL || scratch == NULL) {
         return TML_E_NULL;
     }
+    if (((uintptr_t)scratch & 3u) != 0) {
+        return TML_E_ARENA;
+    }
     n_values = tml_forest_n_values(&f);
-    if (n_scratch < n_values) {
+    if (forest_in_blocks(&f, block_rows)) {
+        status = scratch_bytes < 0 ? TML_E_SIZE
+                                   : tml_forest_raw_rows(&f, X, n_rows, values, n_values, block_rows, scratch,
+                                                         (size_t)scratch_bytes);
+        for (r = 0; status == TML_OK && r < n_rows; r++) {
+            float *row = values + (size_t)r * (size_t)n_values;
+            classes[r] = tml_forest_class_from_raw(&f, row);
+            tml_forest_apply_link(&f, row);
+        }
+        return status;
+    }
+    if (scratch_bytes < 0 || (size_t)scratch_bytes < (size_t)n_values * sizeof(float)) {
         return TML_E_SIZE;
     }
     for (r = 0; r < n_rows; r++) {
-        int32_t c = tml_forest_predict_class(&f, X + (size_t)r * (size_t)f.n_features, NULL, scratch, n_scratch);
+        float *raw = (float *)scratch;
+        int32_t c = tml_forest_predict_class(&f, X + (size_t)r * (size_t)f.n_features, NULL, raw, n_values);
         if (c < 0) {
             return c;
         }
         classes[r] = c;
-        tml_forest_apply_link(&f, scratch);
+        tml_forest_apply_link(&f, raw);
         for (k = 0; k < n_values; k++) {
-            values[(size_t)r * (size_t)n_values + (size_t)k] = scratch[k];
+            values[(size_t)r * (size_t)n_values + (size_t)k] = raw[k];
         }
     }
     return TML_OK;

@@ -1,7 +1,8 @@
 /*
  * libFuzzer target: tree ensembles. A forest descriptor and its tables (fuzz.h's layout) go
- * through tml_wasm_forest_validate and tml_wasm_forest_run as the browser calls them; a forest
- * the validator accepts then through every model method (tml_forest_predict_class with float
+ * through tml_wasm_forest_validate and tml_wasm_forest_run as the browser calls them (row by
+ * row, and in blocks of 3 rows, which must give the same bits); a forest the validator accepts
+ * then through every model method (tml_forest_predict_class with float
  * and quantized features, _predict_values, _predict_proba, _decision_function,
  * _score_samples, _predict_label), also with an output one value too short.
  */
@@ -104,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (status != TML_OK) {
         /* a refused model runs nothing: empty buffers stay untouched */
         float none[1], *empty = FZ_ALLOC(float, 0);
-        FZ_REQUIRE(tml_wasm_forest_run(words, none, 1, empty, classes, empty, 0) == status);
+        FZ_REQUIRE(tml_wasm_forest_run(words, none, 1, empty, classes, empty, 0, 0) == status);
         free(empty);
         return 0;
     }
@@ -118,11 +119,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     values = FZ_ALLOC(float, FZ_ROWS * tml_forest_n_values(&f));
     scratch = FZ_ALLOC(float, tml_forest_n_values(&f));
-    status = tml_wasm_forest_run(words, x, FZ_ROWS, values, classes, scratch, tml_forest_n_values(&f));
+    status = tml_wasm_forest_run(words, x, FZ_ROWS, values, classes, scratch,
+                                 tml_forest_n_values(&f) * (int32_t)sizeof(float), 0);
     FZ_REQUIRE(status == TML_OK);
     for (r = 0; r < FZ_ROWS; r++) {
         FZ_REQUIRE(forest_class_ok(&f, classes[r]));
         forest_methods(&f, x + (size_t)r * (size_t)f.n_features);
+    }
+    {
+        /* in blocks of 3 rows, tree by tree: the same bits */
+        int32_t bytes = tml_wasm_forest_scratch(words, 3), block_classes[FZ_ROWS];
+        float *block_values = FZ_ALLOC(float, FZ_ROWS * tml_forest_n_values(&f));
+        int32_t *block_scratch = FZ_ALLOC(int32_t, bytes / 4 + 1);
+        FZ_REQUIRE(bytes > 0);
+        FZ_REQUIRE(tml_wasm_forest_run(words, x, FZ_ROWS, block_values, block_classes, block_scratch, bytes, 3) ==
+                   TML_OK);
+        FZ_REQUIRE(memcmp(block_values, values, (size_t)FZ_ROWS * (size_t)tml_forest_n_values(&f) * sizeof(float)) == 0);
+        FZ_REQUIRE(memcmp(block_classes, classes, sizeof classes) == 0);
+        free(block_values);
+        free(block_scratch);
     }
     free(x);
     free(values);

@@ -18,6 +18,18 @@ export const fixtures: Record<string, ModelFixture> = JSON.parse(
   readFileSync(join(__dirname, '..', 'fixtures', 'models.json'), 'utf8')
 );
 
+/** A case of the golden set (tests/fixtures/golden/cases.json): an IR, its export options and rows. */
+export interface GoldenCase {
+  name: string;
+  ir: Record<string, any>;
+  options: Record<string, any>;
+  x: Record<string, any>;
+}
+
+export const GOLDEN_CASES: GoldenCase[] = JSON.parse(
+  readFileSync(join(__dirname, '..', 'fixtures', 'golden', 'cases.json'), 'utf8')
+);
+
 /** A deep copy, so a test can damage it freely. */
 export function cloneIR(name: string): Record<string, any> {
   return JSON.parse(JSON.stringify(fixtures[name].ir));

@@ -4,19 +4,8 @@
  * through the headless API as Python calls it. Every refusal is of kind "ir", "InputError" or
  * "OptionError" with one clear line that says what is wrong.
  */
-import { readFileSync } from 'fs';
-import { join } from 'path';
-
 import { headless } from '../../src/core';
-
-interface GoldenCase {
-  name: string;
-  ir: Record<string, any>;
-  options: Record<string, any>;
-  x: Record<string, any>;
-}
-
-const CASES: GoldenCase[] = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'golden', 'cases.json'), 'utf8'));
+import { GOLDEN_CASES as CASES, GoldenCase } from './fixtures';
 
 /** A deep copy of a golden case, for a test to mutate. */
 function golden(name: string): GoldenCase {

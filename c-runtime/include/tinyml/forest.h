@@ -586,6 +586,82 @@ static inline int32_t tml_forest_leaf(const tml_forest_t *f, int32_t t, const fl
 }
 
 /*
+ * The steps of one row's raw output, as tml_forest_raw takes them, for tml_forest_raw_rows
+ * below. tml_forest_raw keeps its own copy of them, so that a device's compiled predict stays
+ * what it was byte for byte (through these helpers arm-none-eabi-gcc -Os made it 12 to 16
+ * bytes longer); test_forest.c holds the two to the same bits on random forests of every kind.
+ */
+
+/* How a row's raw output starts: a boosted ensemble's baseline, else zeros. */
+TML_FOREST_INLINE void tml_forest_raw_start(const tml_forest_t *f, float *raw)
+{
+    int32_t k;
+    for (k = 0; k < f->n_outputs; k++) {
+        raw[k] = (f->combine == TML_COMBINE_SUM && f->baseline != NULL) ? TML_READ_F32(&f->baseline[k]) : 0.0f;
+    }
+}
+
+/* Fixed-point leaves add up in an int32 per output: one pass per output, each tree walked in
+ * the pass of the output it feeds. Other leaves need one pass. */
+TML_FOREST_INLINE int32_t tml_forest_passes(const tml_forest_t *f)
+{
+    return f->leaf_i16 != NULL ? f->n_outputs : 1;
+}
+
+/* Whether tree t is walked in pass `pass`. */
+TML_FOREST_INLINE int tml_forest_tree_in_pass(const tml_forest_t *f, int32_t t, int32_t pass)
+{
+    return f->leaf_i16 == NULL || f->tree_output == NULL || TML_READ_I16(&f->tree_output[t]) == pass;
+}
+
+/* Adds tree t's leaf row `leaf` (width values: tml_forest_leaf_width) to a row's raw output,
+ * or an int16 leaf to the pass's *sum. */
+TML_FOREST_INLINE void tml_forest_add_leaf(const tml_forest_t *f, int32_t t, int32_t leaf, int32_t width, float *raw,
+                                           int32_t *sum)
+{
+    int32_t k;
+    size_t at = (size_t)leaf * (size_t)width;
+    if (f->leaf_i16 != NULL) {
+        *sum += TML_READ_I16(&f->leaf_i16[at]);
+    } else if (f->leaf_u8 != NULL) {
+        /* Whole numbers: float sums stay exact below 2^24, so ties stay ties. */
+        for (k = 0; k < width; k++) {
+            raw[f->tree_output != NULL ? TML_READ_I16(&f->tree_output[t]) : k] += (float)TML_READ_U8(&f->leaf_u8[at + (size_t)k]);
+        }
+    } else if (f->tree_output != NULL) {
+        raw[TML_READ_I16(&f->tree_output[t])] += TML_READ_F32(&f->leaf_values[at]);
+    } else {
+        for (k = 0; k < width; k++) {
+            raw[k] += TML_READ_F32(&f->leaf_values[at + (size_t)k]);
+        }
+    }
+}
+
+/* Ends pass `pass`: an int16 forest's sum becomes its output's value. */
+TML_FOREST_INLINE void tml_forest_raw_end_pass(const tml_forest_t *f, int32_t pass, int32_t sum, float *raw)
+{
+    if (f->leaf_i16 != NULL) {
+        raw[pass] += (float)sum * f->leaf_scale;
+    }
+}
+
+/* Ends a row's raw output: uint8 rows scaled, a forest's sum divided into the mean. */
+TML_FOREST_INLINE void tml_forest_raw_end(const tml_forest_t *f, float *raw)
+{
+    int32_t k;
+    if (f->leaf_u8 != NULL) {
+        for (k = 0; k < f->n_outputs; k++) {
+            raw[k] *= f->leaf_scale;
+        }
+    }
+    if (f->combine == TML_COMBINE_MEAN) {
+        for (k = 0; k < f->n_outputs; k++) {
+            raw[k] /= (float)f->n_trees;
+        }
+    }
+}
+
+/*
  * Raw output for one row into raw[n_raw] (n_raw >= n_outputs): the mean of the trees' leaf
  * rows for TML_COMBINE_MEAN, baseline plus their sum for TML_COMBINE_SUM. Give float32
  * features x, or for a quantized forest either x or already quantized features xq.
@@ -651,6 +727,198 @@ static inline int tml_forest_raw(const tml_forest_t *f, const float *x, const in
     if (f->combine == TML_COMBINE_MEAN) {
         for (k = 0; k < f->n_outputs; k++) {
             raw[k] /= (float)f->n_trees;
+        }
+    }
+    return TML_OK;
+}
+
+/*
+ * ---- Many rows at once (the WebAssembly build's device run) ----
+ *
+ * tml_forest_raw_rows gives every row exactly tml_forest_raw's raw output: each row starts,
+ * adds its trees' leaf rows in tree order and ends as tml_forest_raw does, so every float sum
+ * is the same sum, bit for bit. Only the order of the walks changes: rows go in blocks, and
+ * each tree walks every row of a block before the next tree, so a tree's nodes stay in cache
+ * while the block's rows pass through it (a forest's tables are megabytes; walked row by row,
+ * almost every node is a cache miss).
+ *
+ * It walks a copy of the forest's node table (tml_walk_node_t, built into the caller's
+ * scratch on every call) made for walking several rows at once: a node's feature, threshold,
+ * right child and NaN direction side by side, and leaves that lead to themselves, so that
+ * every row takes exactly its tree's depth in steps, each a mask instead of a branch, and
+ * TML_FOREST_WALK_GROUP rows walk side by side. A split's choice is a coin toss for the branch
+ * predictor; rows in lockstep take none. Float32 table forests without categorical splits
+ * walk it (tml_forest_uses_walk_table); the others go row by row.
+ */
+
+/* One node of the walk table. Internal node i: left child i + 1 (preorder), right child
+ * right, nan_left all ones where a NaN goes left. A leaf: threshold NaN and nan_left 0, so
+ * that every x goes right, to the leaf itself (its leaf row stays in node_next). */
+typedef struct {
+    int32_t feature;
+    float threshold;
+    int32_t right;
+    int32_t nan_left;
+} tml_walk_node_t;
+
+/* Rows that walk a tree side by side. */
+#define TML_FOREST_WALK_GROUP 4
+
+/* Whether tml_forest_raw_rows can run the forest: float32 node tables, no categorical split. */
+static inline int tml_forest_uses_walk_table(const tml_forest_t *f)
+{
+    return f->tree_leaf == NULL && !tml_forest_is_quantized(f) && f->category_bits == NULL;
+}
+
+/*
+ * Bytes of scratch tml_forest_raw_rows needs for blocks of block_rows rows: the int16
+ * leaves' sums of a block, the walk table and the trees' depths; 0 for a forest it cannot
+ * run or when that does not fit in a size_t.
+ */
+static inline size_t tml_forest_rows_scratch(const tml_forest_t *f, int32_t block_rows)
+{
+    size_t room;
+    if (f == NULL || !tml_forest_uses_walk_table(f) || block_rows <= 0 || f->n_nodes < 0 || f->n_trees < 0) {
+        return 0;
+    }
+    room = (size_t)-1 / 4; /* each of the three parts below stays under a quarter */
+    if ((size_t)block_rows > room / sizeof(int32_t) || (size_t)f->n_nodes > room / sizeof(tml_walk_node_t) ||
+        (size_t)f->n_trees > room / sizeof(int32_t)) {
+        return 0;
+    }
+    return (size_t)block_rows * sizeof(int32_t) + (size_t)f->n_nodes * sizeof(tml_walk_node_t) +
+           (size_t)f->n_trees * sizeof(int32_t);
+}
+
+/*
+ * Builds the walk table of a validated plain float32 forest into nodes[n_nodes] and each
+ * tree's depth (the most splits on a path from its root) into depth[n_trees].
+ */
+static inline void tml_forest_build_walk_table(const tml_forest_t *f, tml_walk_node_t *nodes, int32_t *depth)
+{
+    int32_t i, t;
+    /* Heights first, kept in .right: a node's children lie after it, so a backward sweep has
+     * both children's heights when it reaches their parent. */
+    for (i = f->n_nodes - 1; i >= 0; i--) {
+        if (TML_READ_I16(&f->node_feature[i]) == TML_LEAF) {
+            nodes[i].right = 0;
+        } else {
+            int32_t left = nodes[i + 1].right, right = nodes[TML_READ_I32(&f->node_next[i])].right;
+            nodes[i].right = 1 + (left > right ? left : right);
+        }
+    }
+    for (t = 0; t < f->n_trees; t++) {
+        depth[t] = nodes[TML_READ_I32(&f->tree_root[t])].right;
+    }
+    for (i = 0; i < f->n_nodes; i++) {
+        int32_t feature = TML_READ_I16(&f->node_feature[i]);
+        int leaf = feature == TML_LEAF;
+        nodes[i].feature = leaf ? 0 : feature;
+        nodes[i].threshold = leaf ? NAN : TML_READ_F32(&f->node_threshold_f32[i]);
+        nodes[i].right = leaf ? i : TML_READ_I32(&f->node_next[i]);
+        nodes[i].nan_left = !leaf && tml_forest_missing_left(f, i) ? -1 : 0;
+    }
+}
+
+/*
+ * One step of a walk: the child node i sends x to, a leaf itself. IEEE compares (not
+ * tml_le_f32, whose integer form does not fail against a NaN threshold) made masks, so the
+ * compiler keeps them selects and loads the right child before the compare is known: no
+ * branch to mispredict, no load waiting on the compare.
+ */
+TML_FOREST_INLINE int32_t tml_walk_step(const tml_walk_node_t *nodes, int32_t i, const float *x)
+{
+    const tml_walk_node_t *node = &nodes[i];
+    float v = x[node->feature];
+    int32_t left = -(int32_t)(v <= node->threshold) | (-(int32_t)(v != v) & node->nan_left);
+    return ((i + 1) & left) | (node->right & ~left);
+}
+
+/* Tree t (depth steps from its root) walked by the rows x[0 .. n_rows) of a block (n_features
+ * apart), each row's leaf row added to its raw output (raw, stride apart) or int16 sum. */
+static inline void tml_forest_walk_block(const tml_forest_t *f, const tml_walk_node_t *nodes, int32_t t,
+                                         int32_t depth, const float *x, int32_t n_rows, float *raw,
+                                         int32_t stride, int32_t *sums)
+{
+    int32_t root = TML_READ_I32(&f->tree_root[t]), width = tml_forest_leaf_width(f), r = 0, s;
+    size_t row = (size_t)f->n_features;
+    /* Four rows in four variables, not an array: compilers keep them in registers. */
+    for (; r + TML_FOREST_WALK_GROUP <= n_rows; r += TML_FOREST_WALK_GROUP) {
+        const float *x0 = x + (size_t)r * row, *x1 = x0 + row, *x2 = x1 + row, *x3 = x2 + row;
+        int32_t i0 = root, i1 = root, i2 = root, i3 = root;
+        float *out = raw + (size_t)r * (size_t)stride;
+        for (s = 0; s < depth; s++) {
+            i0 = tml_walk_step(nodes, i0, x0);
+            i1 = tml_walk_step(nodes, i1, x1);
+            i2 = tml_walk_step(nodes, i2, x2);
+            i3 = tml_walk_step(nodes, i3, x3);
+        }
+        tml_forest_add_leaf(f, t, TML_READ_I32(&f->node_next[i0]), width, out, &sums[r]);
+        tml_forest_add_leaf(f, t, TML_READ_I32(&f->node_next[i1]), width, out + (size_t)stride, &sums[r + 1]);
+        tml_forest_add_leaf(f, t, TML_READ_I32(&f->node_next[i2]), width, out + 2 * (size_t)stride, &sums[r + 2]);
+        tml_forest_add_leaf(f, t, TML_READ_I32(&f->node_next[i3]), width, out + 3 * (size_t)stride, &sums[r + 3]);
+    }
+    for (; r < n_rows; r++) {
+        int32_t at = root;
+        for (s = 0; s < depth; s++) {
+            at = tml_walk_step(nodes, at, x + (size_t)r * row);
+        }
+        tml_forest_add_leaf(f, t, TML_READ_I32(&f->node_next[at]), width, raw + (size_t)r * (size_t)stride, &sums[r]);
+    }
+}
+
+/*
+ * Raw outputs of n_rows rows of X (row-major float32, n_features per row) into raw (row r at
+ * raw + r * stride, stride >= n_outputs), each exactly as tml_forest_raw gives it, for a
+ * validated forest that tml_forest_uses_walk_table (else TML_E_KIND: walk it row by row).
+ * Rows go in blocks of block_rows (> 0); scratch holds scratch_bytes >=
+ * tml_forest_rows_scratch(f, block_rows), 4-byte aligned. Returns TML_OK or a TML_E_* code.
+ */
+static inline int tml_forest_raw_rows(const tml_forest_t *f, const float *X, int32_t n_rows, float *raw,
+                                      int32_t stride, int32_t block_rows, void *scratch, size_t scratch_bytes)
+{
+    int32_t first, r, t, pass, passes;
+    int32_t *sums = (int32_t *)scratch, *depth;
+    tml_walk_node_t *nodes;
+    if (f == NULL || X == NULL || raw == NULL || scratch == NULL) {
+        return TML_E_NULL;
+    }
+    if (!tml_forest_uses_walk_table(f)) {
+        return TML_E_KIND;
+    }
+    if (n_rows < 0 || block_rows <= 0 || stride < f->n_outputs || tml_forest_rows_scratch(f, block_rows) == 0 ||
+        scratch_bytes < tml_forest_rows_scratch(f, block_rows)) {
+        return TML_E_SIZE;
+    }
+    if (((uintptr_t)scratch & 3u) != 0) {
+        return TML_E_ARENA;
+    }
+    nodes = (tml_walk_node_t *)(void *)(sums + block_rows);
+    depth = (int32_t *)(void *)(nodes + f->n_nodes);
+    tml_forest_build_walk_table(f, nodes, depth);
+    passes = tml_forest_passes(f);
+    for (first = 0; first < n_rows; first += block_rows) {
+        int32_t n_block = n_rows - first < block_rows ? n_rows - first : block_rows;
+        const float *x = X + (size_t)first * (size_t)f->n_features;
+        float *out = raw + (size_t)first * (size_t)stride;
+        for (r = 0; r < n_block; r++) {
+            tml_forest_raw_start(f, out + (size_t)r * (size_t)stride);
+        }
+        for (pass = 0; pass < passes; pass++) {
+            for (r = 0; r < n_block; r++) {
+                sums[r] = 0;
+            }
+            for (t = 0; t < f->n_trees; t++) {
+                if (tml_forest_tree_in_pass(f, t, pass)) {
+                    tml_forest_walk_block(f, nodes, t, depth[t], x, n_block, out, stride, sums);
+                }
+            }
+            for (r = 0; r < n_block; r++) {
+                tml_forest_raw_end_pass(f, pass, sums[r], out + (size_t)r * (size_t)stride);
+            }
+        }
+        for (r = 0; r < n_block; r++) {
+            tml_forest_raw_end(f, out + (size_t)r * (size_t)stride);
         }
     }
     return TML_OK;

@@ -143,6 +143,7 @@ export interface RuntimeExports {
     mins: number,
     maxs: number
   ) => number;
+  tml_wasm_forest_scratch: (desc: number, blockRows: number) => number;
   tml_wasm_forest_run: (
     desc: number,
     x: number,
@@ -150,7 +151,8 @@ export interface RuntimeExports {
     values: number,
     classes: number,
     scratch: number,
-    nScratch: number
+    scratchBytes: number,
+    blockRows: number
   ) => number;
 }
 

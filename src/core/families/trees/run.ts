@@ -10,8 +10,24 @@ export interface ForestOutput {
   classes: Int32Array;
 }
 
-/** Runs the forest on nRows rows of x (row-major float32); offset: an isolation forest's. */
-export function runForest(tables: ForestTables, x: Float32Array, nRows: number, offset = 0): ForestOutput {
+/**
+ * Rows a tree walks before the next tree (tml_forest_raw_rows): their features (a few KB) and
+ * the tree's nodes stay in cache. Below this many rows a run goes row by row, as a device
+ * does: building the walk table would cost more than it saves.
+ */
+export const FOREST_BLOCK_ROWS = 64;
+
+/**
+ * Runs the forest on nRows rows of x (row-major float32); offset: an isolation forest's.
+ * blockRows: rows per block of the tree-by-tree run, 0 for row by row (the same values).
+ */
+export function runForest(
+  tables: ForestTables,
+  x: Float32Array,
+  nRows: number,
+  offset = 0,
+  blockRows = nRows >= FOREST_BLOCK_ROWS ? FOREST_BLOCK_ROWS : 0
+): ForestOutput {
   const runtime = WasmRuntime.load();
   if (x.length !== nRows * tables.nFeatures) {
     throw new Error(`expected ${nRows} x ${tables.nFeatures} features, got ${x.length} values`);
@@ -56,8 +72,18 @@ export function runForest(tables: ForestTables, x: Float32Array, nRows: number, 
   const nValues = valueCount(tables);
   const valuesAt = arena.reserve(nRows * nValues * 4);
   const classesAt = arena.reserve(nRows * 4);
-  const scratchAt = arena.reserve(nValues * 4);
-  const status = runtime.exports.tml_wasm_forest_run(descAt, xAt, nRows, valuesAt, classesAt, scratchAt, nValues);
+  const scratchBytes = runtime.exports.tml_wasm_forest_scratch(descAt, blockRows);
+  const scratchAt = arena.reserve(scratchBytes);
+  const status = runtime.exports.tml_wasm_forest_run(
+    descAt,
+    xAt,
+    nRows,
+    valuesAt,
+    classesAt,
+    scratchAt,
+    scratchBytes,
+    blockRows
+  );
   runtime.check(status, 'the forest');
   return { values: runtime.floats(valuesAt, nRows * nValues), classes: runtime.ints(classesAt, nRows) };
 }
