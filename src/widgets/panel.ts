@@ -175,11 +175,18 @@ export class InspectorPanel {
   async render(state: InspectorState): Promise<PanelResult | null> {
     const render = ++this.renders;
     const stale = () => render !== this.renders;
-    this.callbacks.clearPlots?.();
+    const computing = this.computation.compute(state);
+    // Each its own task: what asked for this render (a click: JupyterLab's focus handling), taking
+    // the old panel down, receiving the results (a structured clone), drawing the new one.
+    await nextTask();
+    if (stale()) {
+      computing.catch(() => undefined); // superseded: its result or error is the newer render's concern
+      return null;
+    }
     this.showComputing();
     let result: PanelResult | null;
     try {
-      result = await this.computation.compute(state);
+      result = await computing;
     } catch (e) {
       if (!stale()) {
         this.body.replaceChildren();
@@ -187,6 +194,9 @@ export class InspectorPanel {
         this.showError(e as Error);
       }
       return null;
+    }
+    if (result !== null) {
+      await nextTask();
     }
     if (result === null || stale()) {
       return null;
@@ -260,9 +270,11 @@ export class InspectorPanel {
    * (the notebook does not jump) until they are drawn. Never a verdict of the previous option.
    */
   private showComputing(): void {
+    // measured before anything changes: the layout is still clean, reading it costs nothing
     if (this.body.childElementCount > 0) {
       this.body.style.minHeight = `${this.body.offsetHeight}px`;
     }
+    this.callbacks.clearPlots?.();
     const line = element('div', 'tml-verdict tml-verdict-computing');
     line.setAttribute('role', 'status');
     line.setAttribute('aria-busy', 'true');

@@ -214,6 +214,7 @@ describe('InspectorPanel while it computes', () => {
     await panel.render(stateFor('wine_forest'));
     expect(panel.node.querySelector('.tml-verdict-agreement')?.textContent).toContain('agrees');
     const rendering = panel.render(stateFor('wine_forest', { featureType: 'int16' }));
+    await new Promise(resolve => setTimeout(resolve, 0)); // the old panel goes in the next task
     expect(panel.node.querySelector('.tml-verdict')?.textContent).toContain('computing…');
     expect(panel.node.querySelector('.tml-verdict-agreement')).toBeNull();
     expect(panel.node.querySelector('.tml-tradeoffs')).toBeNull();
