@@ -261,7 +261,9 @@ export type ComputeReply =
 /**
  * Answers ComputeMessages on a port, a piece of work per task: a message that arrives while
  * one is computed supersedes it at its next pause. The worker's whole program, and the page's
- * where there is no worker.
+ * where there is no worker. Results cross as a structured clone (typed arrays as binary copies,
+ * about 30 ms for a 500-tree forest's model, header and runs), not transferred: the computer
+ * keeps the same arrays for the next option chosen, and a transfer would take them from it.
  */
 export function serveComputations(port: ComputePort, pause: () => Promise<void> = nextTask): void {
   const computer = new InspectorComputer();
