@@ -243,6 +243,8 @@ export async function runInPieces<T>(
 export interface ComputePort {
   postMessage(message: unknown): void;
   onmessage: ((event: { data: unknown }) => void) | null;
+  /** A MessagePort's: lets it go once its Inspector closed it. */
+  close?(): void;
 }
 
 /** From the page to the computer: compute this (every newer id supersedes the older ones). */
@@ -269,6 +271,12 @@ export function serveComputations(port: ComputePort, pause: () => Promise<void> 
   const computer = new InspectorComputer();
   let latest = 0;
   port.onmessage = event => {
+    if ((event.data as { type: string }).type === 'close') {
+      // its Inspector is gone: nothing more to answer, and what the computer keeps may go
+      port.onmessage = null;
+      port.close?.();
+      return;
+    }
     const { id, request } = event.data as ComputeMessage;
     latest = id;
     runInPieces(computer.steps(request), () => id !== latest, pause).then(
@@ -295,7 +303,7 @@ export function localComputer(): ComputePort {
   return page;
 }
 
-/** A Web Worker running serveComputations, with what terminates it; null where it cannot start. */
+/** A channel to a Web Worker running serveComputations, with what ends it (terminate). */
 export interface WorkerPort extends ComputePort {
   onerror: ((event: unknown) => void) | null;
   terminate(): void;

@@ -163,6 +163,20 @@ describe('serveComputations', () => {
     page.postMessage({ type: 'compute', id: 2, request: { options: { name: 'model' } } });
     expect((await next()).type).toBe('result');
   });
+
+  it('lets a port go when its Inspector closes it, and answers nothing more on it', async () => {
+    const [page, computer] = localPorts();
+    const close = jest.fn();
+    computer.close = close;
+    serveComputations(computer);
+    const replies: unknown[] = [];
+    page.onmessage = event => replies.push(event.data);
+    page.postMessage({ type: 'close' });
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(computer.onmessage).toBeNull();
+    expect(close).toHaveBeenCalled();
+    expect(replies).toEqual([]);
+  });
 });
 
 describe('InspectorComputation', () => {
