@@ -32,6 +32,9 @@ export interface TradeoffPoint {
   model: LoweredModel;
 }
 
+/** A trade-off point without its lowered model: what the Inspector draws (the model stays where it was computed). */
+export type TradeoffSummary = Omit<TradeoffPoint, 'model'>;
+
 /** The trade-off label of an option of this model's family. */
 export function optionLabel(
   model: { family: string },
@@ -40,6 +43,24 @@ export function optionLabel(
   leafType: LeafType
 ): string {
   return familyOf(model).optionLabel({ featureType, strategy, leafType });
+}
+
+/**
+ * Work done a piece at a time: a generator that yields between pieces (each a lowering, a
+ * device run, ...) so that its caller may pause there, and returns the result at the end.
+ * The Inspector runs its computation in a Web Worker or, where there is none, on the page
+ * between other tasks (src/widgets/inspectorCompute.ts).
+ */
+export type Steps<T> = Generator<void, T, void>;
+
+/** Runs every piece of `steps` at once and returns its result. */
+export function runSteps<T>(steps: Steps<T>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) {
+      return next.value;
+    }
+  }
 }
 
 /**
@@ -55,10 +76,21 @@ export function evaluateTradeoffs(
   nRows: number,
   reference: Reference
 ): TradeoffPoint[] {
+  return runSteps(tradeoffSteps(current, x, nRows, reference));
+}
+
+/** evaluateTradeoffs a piece at a time: it yields after each lowering and each device run. */
+export function* tradeoffSteps(
+  current: LoweredModel,
+  x: Float32Array,
+  nRows: number,
+  reference: Reference
+): Steps<TradeoffPoint[]> {
   const family = familyOf(current);
   const offered = exportOptions(current.ir);
-  return offered.featureTypes.flatMap(featureType =>
-    offered.leafTypes.flatMap(leafType => {
+  const points: TradeoffPoint[] = [];
+  for (const featureType of offered.featureTypes) {
+    for (const leafType of offered.leafTypes) {
       const sameTables = featureType === current.options.featureType && leafType === current.options.leafType;
       const model = sameTables
         ? current
@@ -68,13 +100,15 @@ export function evaluateTradeoffs(
             leafType,
             calibration: current.options.calibration ?? x
           });
+      yield;
       const run = runOnDevice(model, x, nRows);
+      yield;
       const report = compareWithReference(model, run, reference, x);
       const instructions = family.estimatedInstructions?.(model);
-      return offered.strategies.map(strategy => {
+      for (const strategy of offered.strategies) {
         // the model with its feature stage, as the compiled model's size (the summary) counts it
         const size = estimateSize(model, strategy);
-        return {
+        points.push({
           featureType,
           strategy,
           leafType,
@@ -85,8 +119,9 @@ export function evaluateTradeoffs(
           run,
           report,
           model
-        };
-      });
-    })
-  );
+        });
+      }
+    }
+  }
+  return points;
 }

@@ -5,7 +5,7 @@
  */
 import { AgreementReport, DeviceRun } from '../core/compile';
 import { SizeEstimate, formatBytes } from '../core/estimate/size';
-import { TradeoffPoint } from '../core/tradeoff';
+import { TradeoffSummary } from '../core/tradeoff';
 
 export interface Figure {
   /** Stable id, used as a CSS hook and by the UI tests. */
@@ -243,9 +243,9 @@ export function agreementRange(values: number[], isPercent: boolean): [number, n
  * the selected option is the large diamond, named in the subtitle.
  */
 export function tradeoffFigure(
-  points: TradeoffPoint[],
+  points: TradeoffSummary[],
   current: string,
-  select: (point: TradeoffPoint) => void,
+  select: (point: TradeoffSummary) => void,
   library = 'scikit-learn'
 ): Figure {
   const measures = points.map(p => agreementMeasure(p.report, library));

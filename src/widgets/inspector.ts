@@ -6,6 +6,7 @@ import { DOMWidgetModel, DOMWidgetView, ISerializers } from '@jupyter-widgets/ba
 
 import { MODULE_NAME, MODULE_VERSION } from '../version';
 import { packedArraysSerializer } from './buffers';
+import { InspectorComputation } from './inspectorCompute';
 import { InspectorPanel, InspectorState } from './panel';
 import { Plots } from './plotly';
 
@@ -49,27 +50,34 @@ export class InspectorView extends DOMWidgetView {
   private renderCount = 0;
 
   render(): void {
-    this.panel = new InspectorPanel({
-      plot: this.plots.draw,
-      clearPlots: () => this.plots.purge(),
-      setTarget: target => {
-        // the kernel's exports choose "auto"'s code form for it, as the panel does
-        this.model.set('target', target);
-        this.model.set('options', { ...this.model.get('options'), target });
-        this.model.save_changes();
+    this.panel = new InspectorPanel(
+      {
+        plot: this.plots.draw,
+        clearPlots: () => this.plots.purge(),
+        setTarget: target => {
+          // the kernel's exports choose "auto"'s code form for it, as the panel does
+          this.model.set('target', target);
+          this.model.set('options', { ...this.model.get('options'), target });
+          this.model.save_changes();
+        },
+        setOptions: options => {
+          this.model.set('options', { ...this.model.get('options'), ...options });
+          this.model.save_changes();
+        },
+        exportHeader: (path: string) => this.send({ event: 'export', path }),
+        exportBundle: ({ path, nVectors, run }) =>
+          this.send({ event: 'export_bundle', path, n_vectors: nVectors, run }),
+        exportArduino: ({ path, nVectors }) => this.send({ event: 'export_arduino', path, n_vectors: nVectors }),
+        reportAgreement: summary => {
+          this.model.set('agreement', summary);
+          this.model.save_changes();
+        }
       },
-      setOptions: options => {
-        this.model.set('options', { ...this.model.get('options'), ...options });
-        this.model.save_changes();
-      },
-      exportHeader: (path: string) => this.send({ event: 'export', path }),
-      exportBundle: ({ path, nVectors, run }) => this.send({ event: 'export_bundle', path, n_vectors: nVectors, run }),
-      exportArduino: ({ path, nVectors }) => this.send({ event: 'export_arduino', path, n_vectors: nVectors }),
-      reportAgreement: summary => {
-        this.model.set('agreement', summary);
-        this.model.save_changes();
-      }
-    });
+      // the compiler core and the device runs in a Web Worker; on the page (a piece per task) if none starts
+      new InspectorComputation(async () =>
+        typeof Worker === 'undefined' ? null : (await import('./startWorker')).startComputeWorker()
+      )
+    );
     this.panel.setExportStatus(this.model.get('export_status'));
     this.el.appendChild(this.panel.node);
     this.listenTo(
@@ -101,6 +109,7 @@ export class InspectorView extends DOMWidgetView {
   remove(): void {
     // Plotly's resize listeners and the theme observer would outlive the view otherwise.
     this.plots.dispose();
+    this.panel.dispose();
     super.remove();
   }
 }

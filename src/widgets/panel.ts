@@ -5,22 +5,13 @@
  */
 import * as aq from 'arquero';
 
-import {
-  AgreementReport,
-  CompiledModel,
-  DeviceRun,
-  compileLowered,
-  compileModel,
-  deviceValueCount,
-  exportOptions
-} from '../core/compile';
+import { AgreementReport, CompiledModel, deviceValueCount } from '../core/compile';
 import { RUNTIME_BEGIN_MARKER, RUNTIME_END_MARKER } from '../core/emit/frame';
 import { TARGETS } from '../core/estimate/profiles';
-import { TargetEstimate, estimateForTarget } from '../core/estimate/targets';
+import { TargetEstimate } from '../core/estimate/targets';
 import { inputCount } from '../core/features/stage';
-import { decodeArray } from '../core/ir/encoding';
-import { CompileOptions, FeatureType, LeafType, STRATEGIES, resolveOptions } from '../core/options';
-import { TradeoffPoint, evaluateTradeoffs, optionLabel } from '../core/tradeoff';
+import { CompileOptions, ExportOptions, FeatureType, LeafType, STRATEGIES } from '../core/options';
+import { TradeoffSummary } from '../core/tradeoff';
 import {
   Figure,
   agreementFigures,
@@ -31,20 +22,21 @@ import {
   tradeoffFigure
 } from './charts';
 import { element, scrollBox } from './dom';
+import {
+  DEFAULT_TARGET,
+  InspectorComputation,
+  InspectorState,
+  PanelResult,
+  currentLabel,
+  nextTask,
+  verdictTarget
+} from './inspectorCompute';
 import { referenceLibrary } from './library';
 import { SummaryItem, viewOf } from './families';
 import { targetsTable } from './targetsTable';
 
-/** What the kernel sends (traits of tinyml_lab.widget.Inspector). */
-export interface InspectorState {
-  ir: unknown;
-  options: Partial<CompileOptions>;
-  data: { x?: unknown; reference?: Record<string, unknown> };
-  /** The kernel has qemu-system-arm and arm-none-eabi-gcc: a bundle can run on an emulated M4F. */
-  bundleRunnable?: boolean;
-  /** The target profile the verdict answers for (src/core/estimate/profiles.ts ids); Cortex-M4F by default. */
-  target?: string;
-}
+export { DEFAULT_TARGET };
+export type { InspectorState, PanelResult };
 
 /** "Export bundle": where, how many test vectors, and whether to run it in QEMU. */
 export interface BundleRequest {
@@ -89,19 +81,6 @@ function percent(rate: number): string {
   return `${(rate * 100).toFixed(2)}%`;
 }
 
-export interface PanelResult {
-  model: CompiledModel;
-  run: DeviceRun;
-  report: AgreementReport;
-  /** Every export option on the same rows; one of them is `model`'s. */
-  tradeoffs: TradeoffPoint[];
-  /** X_test and sklearn's outputs, decoded once from the kernel's state. */
-  x: Float32Array;
-  reference: { classes: Int32Array | null; values: Float64Array | null; truth: Int32Array | null };
-  /** What the model's family view computed for its figures (a network's layer ranges). */
-  analysis: unknown;
-}
-
 /**
  * The header as first shown: the embedded runtime folded to one line (it is the same for
  * every model), then at most HEADER_PREVIEW_LINES lines.
@@ -119,14 +98,6 @@ export function previewLines(lines: string[]): string[] {
   }
   return shown.length > HEADER_PREVIEW_LINES ? [...shown.slice(0, HEADER_PREVIEW_LINES), '…'] : shown;
 }
-
-/** The trade-off label of the option a compiled model uses ("auto" resolved). */
-function currentLabel(model: CompiledModel): string {
-  return optionLabel(model, model.options.featureType, model.strategy, model.options.leafType);
-}
-
-/** The target the verdict answers for unless the user picks another (the size estimates' own). */
-export const DEFAULT_TARGET = 'cortex-m4f';
 
 /** "✓ agrees with scikit-learn on 171 of 171 rows (100.00%)", or where and how far it does not. */
 export function agreementVerdict(
@@ -181,50 +152,71 @@ export class InspectorPanel {
   /** Kept across renders: the kernel's last export (it names the option it was for). */
   private statusText = '';
   private bundleRunnable = false;
-  /**
-   * The last trade-offs and what they were computed from (the kernel's ir, data and calibration
-   * objects, which keep their identity until the kernel sends new ones): choosing another
-   * option of the table then lowers and runs nothing again, only its header is written.
-   */
-  private lastTradeoffs: {
-    ir: unknown;
-    data: unknown;
-    calibration: unknown;
-    result: Omit<PanelResult, 'model' | 'run' | 'report' | 'analysis'>;
-  } | null = null;
+  /** Computes off the page's main thread (a worker, else a piece per task): see inspectorCompute.ts. */
+  private readonly computation: InspectorComputation;
+  /** Counts renders: a render that a newer one superseded draws nothing more. */
+  private renders = 0;
 
-  constructor(private readonly callbacks: PanelCallbacks) {
+  constructor(
+    private readonly callbacks: PanelCallbacks,
+    computation?: InspectorComputation
+  ) {
     this.node = element('div', 'tml-inspector');
     this.body = element('div', 'tml-body');
     this.node.appendChild(this.body);
+    this.computation = computation ?? new InspectorComputation();
   }
 
-  /** Rebuilds the whole panel; returns what it computed, or null after showing an error. */
+  /**
+   * Rebuilds the whole panel: "computing…" in the verdict line until the results arrive, then
+   * everything. Returns what it computed, or null after showing an error or when a newer render
+   * superseded it.
+   */
   async render(state: InspectorState): Promise<PanelResult | null> {
-    this.callbacks.clearPlots?.();
-    this.body.replaceChildren();
-    let result: PanelResult;
+    const render = ++this.renders;
+    const stale = () => render !== this.renders;
+    const computing = this.computation.compute(state);
+    // Each its own task: what asked for this render (a click: JupyterLab's focus handling), taking
+    // the old panel down, receiving the results (a structured clone), drawing the new one.
+    await nextTask();
+    if (stale()) {
+      computing.catch(() => undefined); // superseded: its result or error is the newer render's concern
+      return null;
+    }
+    this.showComputing();
+    let result: PanelResult | null;
     try {
-      result = this.compute(state);
+      result = await computing;
     } catch (e) {
-      this.showError(e as Error);
+      if (!stale()) {
+        this.body.replaceChildren();
+        this.body.style.minHeight = '';
+        this.showError(e as Error);
+      }
+      return null;
+    }
+    if (result !== null) {
+      await nextTask();
+    }
+    if (result === null || stale()) {
       return null;
     }
     const { model, run, report, tradeoffs, reference } = result;
+    this.body.replaceChildren();
     this.bundleRunnable = state.bundleRunnable === true;
-    const target = TARGETS.find(t => t.id === state.target) ?? TARGETS.find(t => t.id === DEFAULT_TARGET)!;
+    const target = verdictTarget(state.target);
     // What a person asks first, then the options, then the details and the charts.
     const unknownTarget =
       state.target && state.target !== target.id
         ? [`unknown target "${state.target}": use one of ${TARGETS.map(t => t.id).join(', ')} (showing ${target.name})`]
         : [];
     this.body.append(
-      this.toolbar(model),
-      this.verdict(model, report, run.nRows, target.id),
+      this.toolbar(model, result.offered),
+      this.verdict(model, report, run.nRows, target.id, result.fit),
       ...this.warnings(model, report, unknownTarget)
     );
     this.body.append(scrollBox(this.tradeoffTable(model, tradeoffs)), this.summary(model, report));
-    this.body.appendChild(targetsTable(tradeoffs, currentLabel(model), target.id));
+    this.body.appendChild(targetsTable(result.targetRows, currentLabel(model), target.id));
     const view = viewOf(model);
     this.body.append(...(view.sections?.(model, result.analysis) ?? []));
     const library = referenceLibrary(model.ir.estimator);
@@ -248,16 +240,46 @@ export class InspectorPanel {
     ];
     const grid = element('div', 'tml-charts');
     this.body.appendChild(grid);
-    const plots = figures.map(figure => {
+    const boxes = figures.map(figure => {
       const box = element('div', `tml-chart tml-chart-${figure.id}`);
       box.dataset.figure = figure.id;
       grid.appendChild(box);
-      return this.callbacks.plot(box, figure);
+      return box;
     });
     this.body.append(this.disagreementTable(model, result), this.headerView(model));
-    await Promise.all(plots);
+    this.body.style.minHeight = '';
+    // one chart per task: Plotly draws each in tens of milliseconds, all six at once would block the page
+    for (const [k, figure] of figures.entries()) {
+      await nextTask();
+      if (stale()) {
+        return null;
+      }
+      await this.callbacks.plot(boxes[k], figure);
+    }
     this.callbacks.reportAgreement(this.agreementSummary(model, report));
     return result;
+  }
+
+  /** Stops the computation's worker (the view is gone). */
+  dispose(): void {
+    this.computation.dispose();
+  }
+
+  /**
+   * While the results are computed: the verdict line says so, and the panel keeps its height
+   * (the notebook does not jump) until they are drawn. Never a verdict of the previous option.
+   */
+  private showComputing(): void {
+    // measured before anything changes: the layout is still clean, reading it costs nothing
+    if (this.body.childElementCount > 0) {
+      this.body.style.minHeight = `${this.body.offsetHeight}px`;
+    }
+    this.callbacks.clearPlots?.();
+    const line = element('div', 'tml-verdict tml-verdict-computing');
+    line.setAttribute('role', 'status');
+    line.setAttribute('aria-busy', 'true');
+    line.appendChild(element('span', 'tml-verdict-pending', 'computing… (the model runs on every export option)'));
+    this.body.replaceChildren(line);
   }
 
   setExportStatus(text: string): void {
@@ -270,84 +292,6 @@ export class InspectorPanel {
         /(^|\n)(export|bundle|Arduino library) failed:/.test(text)
       );
     }
-  }
-
-  private compute(given: InspectorState): PanelResult {
-    // strategy "auto" chooses for the target the verdict answers for (the picker's)
-    const target = TARGETS.find(t => t.id === given.target)?.id;
-    const state = target ? { ...given, options: { ...given.options, target } } : given;
-    if (!state.data || !state.data.x) {
-      throw new Error('no test data: pass X_test to tinyml_lab.inspect');
-    }
-    // An int8 network is calibrated on the kernel's calibration rows, else on X_test; a quantized
-    // file (its IR's input_quantization) brings its own numbers and takes no rows.
-    const calibration = (state.options as { calibration?: unknown }).calibration;
-    const last = this.lastTradeoffs;
-    if (last && last.ir === state.ir && last.data === state.data && last.calibration === calibration) {
-      const again = this.computeAgain(state, last.result);
-      if (again) {
-        return again;
-      }
-    }
-    const result = this.computeAll(state, calibration);
-    const { tradeoffs, x, reference } = result;
-    this.lastTradeoffs = { ir: state.ir, data: state.data, calibration, result: { tradeoffs, x, reference } };
-    return result;
-  }
-
-  /**
-   * Another option of the trade-off table already computed: its lowered model, run and report
-   * are there (they depend on the feature and leaf types alone); its header is written for the
-   * name, code form and standalone asked. Null when the option is not in the table.
-   */
-  private computeAgain(
-    state: InspectorState,
-    last: Omit<PanelResult, 'model' | 'run' | 'report' | 'analysis'>
-  ): PanelResult | null {
-    const asked = resolveOptions(state.options);
-    const point = last.tradeoffs.find(p => p.featureType === asked.featureType && p.leafType === asked.leafType);
-    if (!point) {
-      return null;
-    }
-    const { name, standalone, strategy, target } = asked;
-    const model = compileLowered({
-      ...point.model,
-      options: { ...point.model.options, name, standalone, strategy, target }
-    });
-    const current = last.tradeoffs.find(p => p.label === currentLabel(model)) as TradeoffPoint;
-    const analysis = viewOf(model).analyse?.(model, { tradeoffs: last.tradeoffs, x: last.x, nRows: current.run.nRows });
-    return { model, run: current.run, report: current.report, ...last, analysis };
-  }
-
-  private computeAll(state: InspectorState, calibration: unknown): PanelResult {
-    const { array: x, shape } = decodeArray(state.data.x, 'float32', 'X_test');
-    const quantizedSource = (state.ir as { input_quantization?: unknown } | null)?.input_quantization !== undefined;
-    const model = compileModel(state.ir, {
-      ...state.options,
-      calibration: calibration
-        ? decodeArray(calibration, 'float32', 'calibration').array
-        : quantizedSource
-          ? undefined
-          : x
-    });
-    if (shape.length !== 2 || shape[1] !== inputCount(model.ir)) {
-      throw new Error(
-        `X_test has ${shape.length === 2 ? shape[1] : '?'} features per row, the model expects ${inputCount(model.ir)}`
-      );
-    }
-    const optional = <D extends 'int32' | 'float64'>(key: string, dtype: D) => {
-      const encoded = state.data.reference?.[key];
-      return encoded ? decodeArray(encoded, dtype, `reference.${key}`).array : null;
-    };
-    const reference = {
-      classes: optional('classes', 'int32'),
-      values: optional('values', 'float64'),
-      truth: optional('truth', 'int32')
-    };
-    const tradeoffs = evaluateTradeoffs(model, x, shape[0], reference);
-    const current = tradeoffs.find(p => p.label === currentLabel(model)) as TradeoffPoint;
-    const analysis = viewOf(model).analyse?.(model, { tradeoffs, x, nRows: shape[0] });
-    return { model, run: current.run, report: current.report, tradeoffs, x, reference, analysis };
   }
 
   private showError(error: Error): void {
@@ -365,12 +309,18 @@ export class InspectorPanel {
    * with the reference library on the user's rows, then flash and RAM of the selected option
    * against the target's budget (what does not fit and by how much), with the target to pick.
    */
-  private verdict(model: CompiledModel, report: AgreementReport, nRows: number, targetId: string): HTMLElement {
+  private verdict(
+    model: CompiledModel,
+    report: AgreementReport,
+    nRows: number,
+    targetId: string,
+    estimate: TargetEstimate
+  ): HTMLElement {
     const line = element('div', 'tml-verdict');
     line.setAttribute('role', 'status');
     const library = referenceLibrary(model.ir.estimator);
     const agreement = agreementVerdict(report, library, nRows);
-    const fit = fitVerdict(estimateForTarget(model, targetId), targetId);
+    const fit = fitVerdict(estimate, targetId);
     line.classList.add(agreement.ok && fit.ok ? 'tml-verdict-ok' : 'tml-verdict-warn');
     const select = element('select', 'tml-verdict-target');
     select.title = 'the target the verdict and the per-target table answer for';
@@ -416,7 +366,7 @@ export class InspectorPanel {
   }
 
   /** One row per export option: size and agreement on the user's rows, with a switch. */
-  private tradeoffTable(model: CompiledModel, points: TradeoffPoint[]): HTMLElement {
+  private tradeoffTable(model: CompiledModel, points: TradeoffSummary[]): HTMLElement {
     const table = element('table', 'tml-tradeoffs');
     const head = element('tr', '');
     const column = viewOf(model).tradeoffColumn;
@@ -462,13 +412,12 @@ export class InspectorPanel {
     return table;
   }
 
-  private select(point: TradeoffPoint): void {
+  private select(point: TradeoffSummary): void {
     this.callbacks.setOptions({ featureType: point.featureType, strategy: point.strategy, leafType: point.leafType });
   }
 
-  private toolbar(model: CompiledModel): HTMLElement {
+  private toolbar(model: CompiledModel, offered: ExportOptions): HTMLElement {
     const bar = element('div', 'tml-toolbar');
-    const offered = exportOptions(model.ir);
     // A family with one code form names its numbers in the title; one with several, its form.
     const severalForms = offered.strategies.length > 1;
     const form = severalForms ? model.strategy : model.options.featureType;

@@ -3,7 +3,7 @@
  * export option of the current model, with estimated flash, RAM, cycles and whether it fits
  * the profile's part.
  */
-import { TARGETS, TargetEstimate, estimateForTarget } from '../core/estimate/targets';
+import { TARGETS, TargetEstimate, TargetProfile, estimateForTarget } from '../core/estimate/targets';
 import { TradeoffPoint } from '../core/tradeoff';
 import { formatBytes } from './charts';
 import { scrollBox } from './dom';
@@ -14,9 +14,9 @@ export interface TargetRow {
   estimate: TargetEstimate;
 }
 
-/** One row per target and export option, targets in profile order. */
-export function targetRows(points: TradeoffPoint[]): TargetRow[] {
-  return TARGETS.flatMap(target =>
+/** One row per target and export option, targets in profile order (all of them unless given). */
+export function targetRows(points: TradeoffPoint[], targets: readonly TargetProfile[] = TARGETS): TargetRow[] {
+  return targets.flatMap(target =>
     points.map(point => ({
       target: target.id,
       option: point.label,
@@ -57,11 +57,10 @@ export function whyNotFit(e: TargetEstimate): string {
  * marked), each part that does not fit named with its bytes against the budget; the other
  * options (up to 6 targets x 12) only when asked for.
  */
-export function targetsTable(points: TradeoffPoint[], currentLabel: string, chosenTarget = ''): HTMLElement {
+export function targetsTable(rows: TargetRow[], currentLabel: string, chosenTarget = ''): HTMLElement {
   const box = document.createElement('details');
   box.className = 'tml-targets';
   const summary = document.createElement('summary');
-  const rows = targetRows(points);
   const current = rows.filter(r => r.option === currentLabel);
   const fitting = current.filter(r => r.estimate.fits).map(r => TARGETS.find(t => t.id === r.target)!.name);
   const notFitting = current

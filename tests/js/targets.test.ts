@@ -250,7 +250,7 @@ describe('the Inspector per-target table', () => {
       values: decodeArray(f.sklearn_values, 'float64', 'v').array
     });
     expect(targetRows(points)).toHaveLength(TARGETS.length * points.length);
-    const node = targetsTable(points, 'float32 · tables');
+    const node = targetsTable(targetRows(points), 'float32 · tables');
     const rows = node.querySelectorAll('tr.tml-target');
     expect(rows).toHaveLength(TARGETS.length * points.length);
     expect(node.querySelectorAll('tr.tml-selected')).toHaveLength(TARGETS.length);

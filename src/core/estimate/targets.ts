@@ -28,7 +28,7 @@ import { logMelFrames } from '../features/runtime';
 import type { Strategy } from '../options';
 import { MATH_CALL_INSTRUCTIONS, OperationCount, addOperations } from './costs';
 import { LibraryBytes, TARGETS, TargetProfile, targetProfile } from './profiles';
-import { estimateSize } from './model';
+import { estimateSize, perStrategy } from './model';
 import { SizeEstimate, SizeItem, formatBytes } from './size';
 
 export { TARGETS, targetProfile } from './profiles';
@@ -153,13 +153,14 @@ function stageOperations(stage: FeatureStage): OperationCount {
 }
 
 export function operationCount(model: LoweredModel, strategy: Strategy = 'tables'): OperationCount {
-  const ops = familyOf(model).operations(model, strategy);
-  const stage = model.ir.featureStage;
-  if (!stage) {
-    return ops;
-  }
-  return addOperations(ops, stageOperations(stage));
+  return perStrategy(operationCounts, model, strategy, () => {
+    const ops = familyOf(model).operations(model, strategy);
+    const stage = model.ir.featureStage;
+    return stage ? addOperations(ops, stageOperations(stage)) : ops;
+  });
 }
+
+const operationCounts = new WeakMap<LoweredModel, Map<Strategy, OperationCount>>();
 
 // ---- the estimate -----------------------------------------------------------------------
 

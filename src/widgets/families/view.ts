@@ -5,7 +5,7 @@
  * by viewOf; panel.ts lays them out and never asks which family a model is.
  */
 import type { AgreementReport, CompiledModel } from '../../core/compile';
-import type { TradeoffPoint } from '../../core/tradeoff';
+import type { TradeoffPoint, TradeoffSummary } from '../../core/tradeoff';
 import type { Figure } from '../charts';
 
 /** A summary card: its label, its value and a CSS class the UI tests find it by. */
@@ -34,5 +34,5 @@ export interface FamilyView<Extra = unknown> {
   /** Sections after the per-target table. */
   sections?(model: CompiledModel, extra: Extra): HTMLElement[];
   /** The family's own column of the trade-off table. */
-  tradeoffColumn?: { title: string; value(point: TradeoffPoint): string };
+  tradeoffColumn?: { title: string; value(point: TradeoffSummary): string };
 }

@@ -794,7 +794,22 @@ export interface ForestStructure {
   categoricalSplits?: number;
 }
 
+/**
+ * Structures described so far, per parsed IR (which nothing changes once parsed): the size
+ * and cycle estimates ask for it once per option and target, 72 times for one Inspector.
+ */
+const described = new WeakMap<TreeEnsembleIR, ForestStructure>();
+
 export function describeForest(ir: TreeEnsembleIR): ForestStructure {
+  let structure = described.get(ir);
+  if (!structure) {
+    structure = walkForest(ir);
+    described.set(ir, structure);
+  }
+  return structure;
+}
+
+function walkForest(ir: TreeEnsembleIR): ForestStructure {
   const structure: ForestStructure = {
     nTrees: ir.trees.length,
     nodesPerTree: [],
