@@ -5,6 +5,7 @@
  * "OptionError" with one clear line that says what is wrong.
  */
 import { headless } from '../../src/core';
+import { cArray } from '../../src/core/emit/frame';
 import { GOLDEN_CASES as CASES, GoldenCase } from './fixtures';
 
 /** A deep copy of a golden case, for a test to mutate. */
@@ -218,6 +219,21 @@ describe('IR fuzzer findings', () => {
       error:
         'malformed model IR at feature_stage: 16 mel bands from fmin 1000 to fmax 1000.0005 Hz are too narrow ' +
         'for float32 (two band edges coincide): widen fmin..fmax or use fewer n_mels'
+    });
+  });
+
+  it('refuses mel bands that all fall between FFT bins (every filter empty), not with a header that does not compile', () => {
+    const c = golden('logmel_forest');
+    c.ir.feature_stage.fmax = 2;
+    // and no table is ever emitted as a zero-size array, which C99 refuses
+    expect(cArray('float', 'm_weights', [], String)).toBe(
+      'static const float m_weights[1] TML_CONST_TABLE = {0}; /* no values */\n'
+    );
+    expect(refusal('compile', c)).toEqual({
+      kind: 'ir',
+      error:
+        "malformed model IR at feature_stage: 16 mel bands from fmin 0 to fmax 2 Hz all fall between the FFT's bins " +
+        '(31.25 Hz apart at n_fft 256): every filter is empty; widen fmin..fmax or raise n_fft'
     });
   });
 

@@ -309,6 +309,11 @@ export function cArray(type: string, name: string, values: ArrayLike<number>, fo
     items.push(text);
     length += text.length + 2;
   }
+  if (values.length === 0) {
+    // C has no empty array: one unused element (the tables' counts live in their descriptors),
+    // e.g. the weights of a mel filterbank whose every filter falls between FFT bins
+    return `static const ${type} ${name}[1] TML_CONST_TABLE = {0}; /* no values */\n`;
+  }
   endLine();
   return `static const ${type} ${name}[${values.length}] TML_CONST_TABLE = {\n${lines.join('\n')}\n};\n`;
 }

@@ -99,8 +99,9 @@ export function parseFeatureStage(raw: unknown): FeatureStage {
 
 /** The tables a log-mel stage stores, made by the C runtime (the same bits the device uses). */
 export function logMelTables(stage: LogMelStage): LogMelTables {
+  let tables: LogMelTables;
   try {
-    return featureRuntime().logMelTables(stage);
+    tables = featureRuntime().logMelTables(stage);
   } catch (e) {
     // what the runtime checks beyond the parser: band edges apart in float32
     if (!(e instanceof RuntimeError) || e.code !== CODES.TML_E_SCALE) {
@@ -112,6 +113,15 @@ export function logMelTables(stage: LogMelStage): LogMelTables {
         '(two band edges coincide): widen fmin..fmax or use fewer n_mels'
     );
   }
+  if (tables.weights.length === 0) {
+    throw new IRError(
+      'feature_stage',
+      `${stage.nMels} mel bands from fmin ${stage.fmin} to fmax ${stage.fmax} Hz all fall between the FFT's bins ` +
+        `(${stage.sampleRate / stage.nFft} Hz apart at n_fft ${stage.nFft}): every filter is empty; ` +
+        'widen fmin..fmax or raise n_fft'
+    );
+  }
+  return tables;
 }
 
 /** The stage on nRows raw rows, by the C runtime: the model's input rows. */
