@@ -586,10 +586,9 @@ static inline int32_t tml_forest_leaf(const tml_forest_t *f, int32_t t, const fl
 }
 
 /*
- * The steps of one row's raw output, as tml_forest_raw takes them, for tml_forest_raw_rows
- * below. tml_forest_raw keeps its own copy of them, so that a device's compiled predict stays
- * what it was byte for byte (through these helpers arm-none-eabi-gcc -Os made it 12 to 16
- * bytes longer); test_forest.c holds the two to the same bits on random forests of every kind.
+ * The steps of one row's raw output, shared by tml_forest_raw (one row) and
+ * tml_forest_raw_rows (rows in blocks, below), so that both add the same leaves in the same
+ * order; test_forest.c holds the two to the same bits on random forests of every kind.
  */
 
 /* How a row's raw output starts: a boosted ensemble's baseline, else zeros. */
@@ -670,7 +669,7 @@ TML_FOREST_INLINE void tml_forest_raw_end(const tml_forest_t *f, float *raw)
 static inline int tml_forest_raw(const tml_forest_t *f, const float *x, const int16_t *xq,
                                  float *raw, int32_t n_raw)
 {
-    int32_t t, k, pass, passes;
+    int32_t t, pass, passes;
     int32_t width;
     if (f == NULL || raw == NULL) {
         return TML_E_NULL;
@@ -685,50 +684,19 @@ static inline int tml_forest_raw(const tml_forest_t *f, const float *x, const in
         return TML_E_SIZE;
     }
     width = tml_forest_leaf_width(f);
-    for (k = 0; k < f->n_outputs; k++) {
-        raw[k] = (f->combine == TML_COMBINE_SUM && f->baseline != NULL) ? TML_READ_F32(&f->baseline[k]) : 0.0f;
-    }
-    /* Fixed-point leaves add up in an int32 per output: one pass per output, each tree walked
-     * in the pass of the output it feeds. Other leaves need one pass. One call site of
-     * tml_forest_leaf keeps it inlined, so a const model's checks fold away. */
-    passes = f->leaf_i16 != NULL ? f->n_outputs : 1;
+    tml_forest_raw_start(f, raw);
+    /* One call site of tml_forest_leaf keeps it inlined, so a const model's checks fold away. */
+    passes = tml_forest_passes(f);
     for (pass = 0; pass < passes; pass++) {
         int32_t sum = 0;
         for (t = 0; t < f->n_trees; t++) {
-            size_t at;
-            if (f->leaf_i16 != NULL && f->tree_output != NULL && TML_READ_I16(&f->tree_output[t]) != pass) {
-                continue;
-            }
-            at = (size_t)tml_forest_leaf(f, t, x, xq) * (size_t)width;
-            if (f->leaf_i16 != NULL) {
-                sum += TML_READ_I16(&f->leaf_i16[at]);
-            } else if (f->leaf_u8 != NULL) {
-                /* Whole numbers: float sums stay exact below 2^24, so ties stay ties. */
-                for (k = 0; k < width; k++) {
-                    raw[f->tree_output != NULL ? TML_READ_I16(&f->tree_output[t]) : k] += (float)TML_READ_U8(&f->leaf_u8[at + (size_t)k]);
-                }
-            } else if (f->tree_output != NULL) {
-                raw[TML_READ_I16(&f->tree_output[t])] += TML_READ_F32(&f->leaf_values[at]);
-            } else {
-                for (k = 0; k < width; k++) {
-                    raw[k] += TML_READ_F32(&f->leaf_values[at + (size_t)k]);
-                }
+            if (tml_forest_tree_in_pass(f, t, pass)) {
+                tml_forest_add_leaf(f, t, tml_forest_leaf(f, t, x, xq), width, raw, &sum);
             }
         }
-        if (f->leaf_i16 != NULL) {
-            raw[pass] += (float)sum * f->leaf_scale;
-        }
+        tml_forest_raw_end_pass(f, pass, sum, raw);
     }
-    if (f->leaf_u8 != NULL) {
-        for (k = 0; k < f->n_outputs; k++) {
-            raw[k] *= f->leaf_scale;
-        }
-    }
-    if (f->combine == TML_COMBINE_MEAN) {
-        for (k = 0; k < f->n_outputs; k++) {
-            raw[k] /= (float)f->n_trees;
-        }
-    }
+    tml_forest_raw_end(f, raw);
     return TML_OK;
 }
 
