@@ -192,7 +192,7 @@ static inline int tml_net_read_output(const tml_net_t *net, const void *arena, f
     last = net->n_layers - 1;
     n = tml_net_n_outputs(net);
     at = tml_arena_at_const(arena, TML_NET_LAYER_I32(net, last, out_offset));
-    if (!net->quantized || TML_NET_LAYER_I32(net, last, out_float)) { /* tml_net_out_bytes is 4 */
+    if (tml_net_output_value_bytes(net, TML_NET_LAYER_I32(net, last, out_float)) == 4) {
         const float *v = (const float *)at;
         for (i = 0; i < n; i++) {
             out[i] = v[i];
@@ -261,21 +261,19 @@ static inline int tml_net_predict(const tml_net_t *net, const float *x, void *ar
 static inline int tml_net_predict_i8(const tml_net_t *net, const int8_t *x, void *arena, int32_t arena_bytes,
                                      int8_t *out, int32_t n_out)
 {
-    tml_layer_t first_copy, last_copy;
-    const tml_layer_t *last;
-    int32_t i, n;
+    int32_t i, n, last;
     const int8_t *last_out;
     int8_t *in;
     int status = tml_net_check_run(net, x, arena, arena_bytes, out, n_out);
     if (status != TML_OK) {
         return status;
     }
-    last = tml_net_layer(net, net->n_layers - 1, &last_copy);
-    if (!net->quantized || tml_net_out_bytes(net, last) != 1) {
+    last = net->n_layers - 1;
+    if (!net->quantized || tml_net_output_value_bytes(net, TML_NET_LAYER_I32(net, last, out_float)) != 1) {
         return TML_E_KIND;
     }
-    in = (int8_t *)tml_arena_at(arena, tml_net_layer(net, 0, &first_copy)->in_offset);
-    last_out = (const int8_t *)tml_arena_at_const(arena, last->out_offset);
+    in = (int8_t *)tml_arena_at(arena, TML_NET_LAYER_I32(net, 0, in_offset));
+    last_out = (const int8_t *)tml_arena_at_const(arena, TML_NET_LAYER_I32(net, last, out_offset));
     for (i = 0, n = tml_net_n_inputs(net); i < n; i++) {
         in[i] = x[i];
     }

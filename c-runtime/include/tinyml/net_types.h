@@ -180,9 +180,15 @@ static inline int32_t tml_net_in_bytes(const tml_net_t *net)
     return net->quantized ? 1 : 4;
 }
 
+/* Bytes per element of an output whose layer has this out_float. */
+static inline int32_t tml_net_output_value_bytes(const tml_net_t *net, int32_t out_float)
+{
+    return (!net->quantized || out_float) ? 4 : 1;
+}
+
 static inline int32_t tml_net_out_bytes(const tml_net_t *net, const tml_layer_t *layer)
 {
-    return (!net->quantized || layer->out_float) ? 4 : 1;
+    return tml_net_output_value_bytes(net, layer->out_float);
 }
 
 /* The arena's address is a multiple of TML_ARENA_ALIGN_MASK + 1: 4 for the float32 and int32
