@@ -23,8 +23,13 @@ branch-free walk table (forest.h, tml_forest_raw_rows; the same bits as row by r
 8a7c39a against its parent, one after the other on 2 cores shared with other jobs (load ~5.5),
 walks/s before -> after: digits_rf500 V8 3.5M -> 5.9M, Node 4.1M -> 10.6M, Chromium 6.4M ->
 17.4M; synthetic_rf400_d25 V8 0.9M -> 1.9M, Node 1.6M -> 3.0M, Chromium 1.2M -> 4.0M. On a quieter
-machine (load ~2) the same wasm run gave 19-25M in Node. The embedded V8 trails Node: mini-racer
-runs V8 --single-threaded, and its figure includes predict_device's transfers."""
+machine (load ~2) the same wasm run gave 19-25M in Node.
+
+The embedded V8 trailed Node (8.3M at load ~1): mini-racer runs V8 --single-threaded, which
+never tiers WebAssembly up from Liftoff (tier-up runs on background threads). With
+--no-liftoff (tinyml_lab/_engine.py, V8_FLAGS), --quick at load ~1, digits_rf500: V8 21.6M,
+Node 23.3M, Chromium 24.7M walks/s (all three >= 20M); convert 0.62 s; 1-row call 3.9 -> 2.4 ms.
+synthetic_rf400_d25 (1.2M nodes, depth 25: a 20 MB table that misses the caches): V8 3.3M -> 6.6M."""
 from __future__ import annotations
 
 import argparse
