@@ -256,6 +256,7 @@ export class InspectorPanel {
       }
       await this.callbacks.plot(boxes[k], figure);
     }
+    this.body.setAttribute('aria-busy', 'false');
     this.callbacks.reportAgreement(this.agreementSummary(model, report));
     return result;
   }
@@ -275,6 +276,8 @@ export class InspectorPanel {
       this.body.style.minHeight = `${this.body.offsetHeight}px`;
     }
     this.callbacks.clearPlots?.();
+    // busy until the last chart is drawn (assistive technology waits; so does the Galata test's ready time)
+    this.body.setAttribute('aria-busy', 'true');
     const line = element('div', 'tml-verdict tml-verdict-computing');
     line.setAttribute('role', 'status');
     line.setAttribute('aria-busy', 'true');
@@ -295,6 +298,7 @@ export class InspectorPanel {
   }
 
   private showError(error: Error): void {
+    this.body.setAttribute('aria-busy', 'false');
     const box = element('div', 'tml-error');
     box.setAttribute('role', 'alert');
     box.append(
