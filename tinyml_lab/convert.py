@@ -378,8 +378,10 @@ def _reference_outputs(model: Any, ir: dict[str, Any], x32: np.ndarray, y: Any =
             values = model.decision_function(x32)
         else:
             values = model.predict_proba(x32)
+        labels = (np.asarray(model.classes_).take(np.argmax(values, axis=1)) if _predicts_argmax(model, ir)
+                  else model.predict(x32))
         ref: dict[str, Any] = {
-            "classes": encode_array(class_indices(model.predict(x32), classes), "int32"),
+            "classes": encode_array(class_indices(labels, classes), "int32"),
             "values": encode_array(np.asarray(values, dtype=np.float64).reshape(len(x32), -1), "float64"),
         }
         if ir.get("family") == "gaussian" and ir["task"] == "classification" and hasattr(model, "score_samples"):
@@ -388,6 +390,19 @@ def _reference_outputs(model: Any, ir: dict[str, Any], x32: np.ndarray, y: Any =
             ref["truth"] = encode_array(_truth_indices(y, classes, len(x32)), "int32")
         return ref
     return {"values": encode_array(np.asarray(model.predict(x32), dtype=np.float64).reshape(-1), "float64")}
+
+
+def _predicts_argmax(model: Any, ir: dict[str, Any]) -> bool:
+    """Whether the model's predict is scikit-learn's forest classifier predict, which is by
+    definition classes_[argmax(predict_proba)]: the labels then come from the probabilities
+    already computed instead of walking every tree again (0.06 s for 500 trees)."""
+    if ir["task"] != "classification" or ir.get("output") == "decision":
+        return False
+    try:
+        from sklearn.ensemble._forest import ForestClassifier  # noqa: PLC0415 - only for scikit-learn models
+    except ImportError:
+        return False
+    return getattr(type(model), "predict", None) is ForestClassifier.predict
 
 
 def _keras_reference(model: Any, ir: dict[str, Any], x32: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:

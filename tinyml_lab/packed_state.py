@@ -38,8 +38,9 @@ from .arrays import _DTYPES, IRArray
 #: The marker of the packed form; src/widgets/buffers.ts refuses any other, naming both.
 PACKED_FORMAT = "tinyml-lab packed arrays 1"
 
-#: zlib's level: the 500-tree digits forest's IR packs to 1.12 MB in 0.35 s of CPU at 6, 1.31 MB in 0.24 s at 1.
-_LEVEL = 6
+#: zlib's level: the 500-tree digits forest's IR packs to 1.12 MB in 0.37 s at 6, 1.20 MB in 0.24 s at 3,
+#: 1.31 MB in 0.26 s at 1 (the kernel packs before the Inspector shows: time counts more than 7%).
+_LEVEL = 3
 
 #: The index types of a palette (unsigned, little-endian), narrowest first, by their names in the packed form.
 #: More distinct values than a two-byte index holds are sent plain: such a palette would save little.

@@ -122,28 +122,36 @@ function countInlineShape(tables: ForestTables): InlineShape {
   const featureBytes = quantized ? 2 : 4;
   const fused = fusedInline(tables);
   const sums = fused && tables.leafClass === null;
+  // each node's place in its tree's list (written anew per tree) and the splits listed before each place
+  const position = new Int32Array(tables.nodeFeature.length);
+  let splitsBefore = new Int32Array(0);
   for (let t = 0; t < tables.nTrees; t++) {
     const nodes = treeNodes(tables, t);
-    const position = new Map(nodes.map((node, k) => [node, k]));
-    const splitsBefore = [0];
-    nodes.forEach(node => splitsBefore.push(splitsBefore[splitsBefore.length - 1] + (isSplit(tables, node) ? 1 : 0)));
+    if (splitsBefore.length < nodes.length + 1) {
+      splitsBefore = new Int32Array(nodes.length + 1);
+    }
+    for (let k = 0; k < nodes.length; k++) {
+      position[nodes[k]] = k;
+      splitsBefore[k + 1] = splitsBefore[k] + (isSplit(tables, nodes[k]) ? 1 : 0);
+    }
     const constants = new Set<number>();
-    nodes.forEach((node, k) => {
+    for (let k = 0; k < nodes.length; k++) {
+      const node = nodes[k];
       if (!isSplit(tables, node)) {
         const row = tables.nodeNext[node];
         shape.wideLeaves += !fused && row > 255 ? 1 : 0;
         shape.fusedLeaves += fused ? 1 : 0;
-        for (let k = 0; sums && k < tables.nOutputs; k++) {
-          shape.leafAdds += tables.leafValues[row * tables.nOutputs + k] !== 0 ? 1 : 0;
+        for (let output = 0; sums && output < tables.nOutputs; output++) {
+          shape.leafAdds += tables.leafValues[row * tables.nOutputs + output] !== 0 ? 1 : 0;
         }
-        return;
+        continue;
       }
       shape.splits++;
-      const target = position.get(tables.nodeNext[node]) as number;
+      const target = position[tables.nodeNext[node]];
       shape.farSplits += splitsBefore[target] - splitsBefore[k + 1] > NEAR_BRANCH_SPLITS ? 1 : 0;
       if (tables.nodeFeature[node] < LEAF) {
         shape.categorical++;
-        return;
+        continue;
       }
       shape.missingTests += quantized && missingGoesLeft(tables, node) ? 1 : 0;
       shape.farFeatures += (tables.nodeFeature[node] + 1) * featureBytes - 1 > AVR_LDD_REACH ? 1 : 0;
@@ -151,7 +159,7 @@ function countInlineShape(tables: ForestTables): InlineShape {
       if (quantized ? threshold < 0 || threshold > 255 : threshold !== 0) {
         constants.add(threshold);
       }
-    });
+    }
     shape.literals += constants.size;
   }
   shape.spilledAdds = tables.nOutputs > AVR_REGISTER_SUMS ? shape.leafAdds : 0;

@@ -343,6 +343,15 @@ function largestLeaf(ir: TreeEnsembleIR, width: number): number {
   return top;
 }
 
+/** values x scale as float32 (a loop: Float32Array.from with a map callback is several times slower). */
+function scaled(values: Float64Array, scale: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    out[i] = values[i] * scale;
+  }
+  return out;
+}
+
 /** Stored value of one split threshold: what the C table holds for it. */
 type ThresholdStore = (threshold: number, feature: number) => number;
 
@@ -588,7 +597,7 @@ export function buildForestTables(
       categoryWords > 0 ? Uint32Array.from(categoryRows.values.data.subarray(0, categoryRows.values.length)) : null,
     nCategorySets: categoryWords > 0 ? categoryRows.count : 0,
     categoryWords,
-    leafValues: Float32Array.from(flatStored, v => (leafType === 'float32' ? v : v * leafScale)),
+    leafValues: leafType === 'float32' ? Float32Array.from(flatStored) : scaled(flatStored, leafScale),
     combine: ir.combine,
     link: ir.link,
     linkParam: ir.linkParam,
@@ -668,8 +677,11 @@ export function packedSplits(
   if (tables.categoryBits || (flagged && tables.nFeatures >= 0x4000)) {
     return null;
   }
+  // a plain loop: every size estimate asks (72 for one Inspector), forEach's callback cost 10x
   let nSplits = 0;
-  tables.nodeFeature.forEach(code => (nSplits += code === LEAF ? 0 : 1));
+  for (let i = 0; i < tables.nodeFeature.length; i++) {
+    nSplits += tables.nodeFeature[i] === LEAF ? 0 : 1;
+  }
   if (nSplits === 0) {
     return null; // trees of one leaf: C has no empty arrays, the runtime's tables serve them
   }
@@ -740,24 +752,39 @@ function checkQuantizedCategories(row: Float64Array, missingLeft: number): void 
 }
 
 /**
+ * Per lowered forest, which treeNodes call last reached each node: marks reused from one call
+ * to the next, where a Set per tree cost a large forest's inline size estimate 30 ms.
+ */
+const reachedMarks = new WeakMap<ForestTables, { call: number; byNode: Int32Array }>();
+
+/**
  * Nodes that tree t reaches, in ascending order: the order inline code writes them in (a
  * left child is always the next one). With shared subtrees a tree's nodes need not be
  * contiguous, and a node may belong to several trees.
  */
 export function treeNodes(tables: ForestTables, t: number): number[] {
-  const seen = new Set<number>();
-  const stack = [tables.treeRoot[t]];
+  let marks = reachedMarks.get(tables);
+  if (!marks) {
+    marks = { call: 0, byNode: new Int32Array(tables.nodeFeature.length) };
+    reachedMarks.set(tables, marks);
+  }
+  const call = ++marks.call;
+  const reached = int32Column();
+  const stack = int32Column();
+  stack.push(tables.treeRoot[t]);
   while (stack.length > 0) {
-    const i = stack.pop() as number;
-    if (seen.has(i)) {
+    const i = stack.data[--stack.length];
+    if (marks.byNode[i] === call) {
       continue;
     }
-    seen.add(i);
+    marks.byNode[i] = call;
+    reached.push(i);
     if (tables.nodeFeature[i] !== LEAF) {
-      stack.push(i + 1, tables.nodeNext[i]);
+      stack.push(i + 1);
+      stack.push(tables.nodeNext[i]);
     }
   }
-  return Array.from(seen).sort((a, b) => a - b);
+  return Array.from(reached.data.subarray(0, reached.length).sort());
 }
 
 /**
@@ -868,11 +895,28 @@ function walkForest(ir: TreeEnsembleIR): ForestStructure {
   return structure;
 }
 
+/** Routing changes found so far, per IR: options that quantize alike (leaf types, code forms) share them. */
+const routingFound = new WeakMap<
+  TreeEnsembleIR,
+  Array<{
+    x: Float32Array;
+    nRows: number;
+    featureType: FeatureType;
+    scale: Float32Array;
+    offset: Float32Array | null;
+    changes: RoutingChange[];
+  }>
+>();
+
+const sameNumbers = (a: Float32Array | null, b: Float32Array | null) =>
+  a === b || (a !== null && b !== null && a.length === b.length && a.every((v, i) => Object.is(v, b[i])));
+
 /**
  * For a quantized forest, the first split in each tree where a row leaves sklearn's path
  * (sklearn compares the float32 value widened to double with the float64 threshold). Rows
  * on the 1/scale grid never appear; others may when they lie between a threshold and the
- * next grid point. Empty for float32 forests, which route exactly.
+ * next grid point. Empty for float32 forests, which route exactly. The routes depend on the
+ * feature quantization alone: the Inspector's options that share it (leaf types) are walked once.
  */
 export function quantizedRoutingChanges(
   ir: TreeEnsembleIR,
@@ -880,15 +924,40 @@ export function quantizedRoutingChanges(
   x: Float32Array,
   nRows: number
 ): RoutingChange[] {
-  const changes: RoutingChange[] = [];
   const scale = tables.featureScale;
   if (!scale || tables.featureType === 'float32') {
-    return changes;
+    return [];
   }
-  const featureType = tables.featureType;
-  const offsetOf = (f: number) => (tables.featureOffset ? tables.featureOffset[f] : 0);
+  const found = routingFound.get(ir) ?? [];
+  routingFound.set(ir, found);
+  const known = found.find(
+    f =>
+      f.x === x &&
+      f.nRows === nRows &&
+      f.featureType === tables.featureType &&
+      sameNumbers(f.scale, scale) &&
+      sameNumbers(f.offset, tables.featureOffset)
+  );
+  if (known) {
+    return known.changes;
+  }
+  const changes = walkQuantizedRoutes(ir, tables.featureType, scale, tables.featureOffset, x, nRows);
+  found.push({ x, nRows, featureType: tables.featureType, scale, offset: tables.featureOffset, changes });
+  return changes;
+}
+
+function walkQuantizedRoutes(
+  ir: TreeEnsembleIR,
+  featureType: 'int16' | 'int8',
+  scale: Float32Array,
+  featureOffset: Float32Array | null,
+  x: Float32Array,
+  nRows: number
+): RoutingChange[] {
+  const changes: RoutingChange[] = [];
+  const offsetOf = (f: number) => (featureOffset ? featureOffset[f] : 0);
   // Each split's quantized threshold once, and each row's quantized features once: the walk
-  // below visits rows x trees x depth splits (the Inspector runs it for every option).
+  // below visits rows x trees x depth splits.
   const quantizedThresholds = ir.trees.map(tree => {
     const q = new Float64Array(tree.childrenLeft.length);
     for (let node = 0; node < q.length; node++) {
@@ -899,29 +968,43 @@ export function quantizedRoutingChanges(
     }
     return q;
   });
-  const quantizedRow = new Float64Array(ir.nFeatures);
-  for (let row = 0; row < nRows; row++) {
-    const base = row * ir.nFeatures;
-    for (let f = 0; f < ir.nFeatures; f++) {
-      quantizedRow[f] = quantizeFeature(x[base + f], scale[f], offsetOf(f));
-    }
-    ir.trees.forEach((tree, t) => {
-      let node = 0;
-      while (tree.childrenLeft[node] !== -1) {
-        const f = tree.feature[node];
-        const value = x[base + f];
-        const threshold = tree.threshold[node];
-        const left = goesLeft(tree, node, value);
-        // categories (whole numbers at scale 1) and NaN (its own code) route exactly
-        const quantizedLeft =
-          isCategorical(tree, node) || Number.isNaN(value) ? left : quantizedRow[f] <= quantizedThresholds[t][node];
-        if (left !== quantizedLeft) {
-          changes.push({ row, tree: t, node, feature: f, value, threshold });
-          return;
-        }
-        node = left ? tree.childrenLeft[node] : tree.childrenRight[node];
-      }
-    });
+  // Every row's quantized features once; rows with a NaN take the general test (goesLeft).
+  const quantizedRows = new Float64Array(nRows * ir.nFeatures);
+  const rowHasNaN = new Uint8Array(nRows);
+  for (let i = 0; i < quantizedRows.length; i++) {
+    const f = i % ir.nFeatures;
+    quantizedRows[i] = quantizeFeature(x[i], scale[f], offsetOf(f));
+    rowHasNaN[(i - f) / ir.nFeatures] |= Number.isNaN(x[i]) ? 1 : 0;
   }
+  // tree by tree, every row through it: one tree's arrays stay in the cache (row by row, a
+  // large forest's arrays were read from memory again for every row)
+  for (let t = 0; t < ir.trees.length; t++) {
+    const tree = ir.trees[t];
+    const { childrenLeft, childrenRight, feature, threshold } = tree;
+    const quantized = quantizedThresholds[t];
+    for (let row = 0; row < nRows; row++) {
+      const base = row * ir.nFeatures;
+      // categories (whole numbers at scale 1) and NaN (its own code) route exactly
+      const exact = tree.categorySet !== null || rowHasNaN[row] === 1;
+      let node = 0;
+      while (childrenLeft[node] !== -1) {
+        const f = feature[node];
+        const value = x[base + f];
+        let left: boolean;
+        if (exact && (isCategorical(tree, node) || Number.isNaN(value))) {
+          left = goesLeft(tree, node, value);
+        } else {
+          left = value <= threshold[node];
+          if (left !== quantizedRows[base + f] <= quantized[node]) {
+            changes.push({ row, tree: t, node, feature: f, value, threshold: threshold[node] });
+            break;
+          }
+        }
+        node = left ? childrenLeft[node] : childrenRight[node];
+      }
+    }
+  }
+  // in row order, as a reader of the report goes through them
+  changes.sort((a, b) => a.row - b.row || a.tree - b.tree);
   return changes;
 }
