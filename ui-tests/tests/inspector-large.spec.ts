@@ -105,9 +105,12 @@ async function openTimed(page: IJupyterLabPageFixture, tmpPath: string, nTrees: 
   await expect(inspector.locator('.js-plotly-plot')).toHaveCount(6, { timeout: 300000 });
   const stateBytes = Number(/state bytes (\d+)/.exec(((await page.notebook.getCellTextOutput(2)) ?? []).join(''))?.[1]);
   const opened = await recordLongTasks(page);
+  // timed from the key press that runs the cell, as a person runs it (runCell first selects the
+  // cell and resets its count: several round trips to the page, 0.3-0.5 s before the kernel hears of it)
+  await page.notebook.selectCells(1);
   await nextDrawn(page);
   const started = await page.evaluate(() => performance.now());
-  await page.notebook.runCell(1);
+  await page.keyboard.press('Control+Enter');
   const drawn = await page.evaluate(() => (window as unknown as { tmlDrawn: Promise<number> }).tmlDrawn);
   const ready = (drawn - started) / 1000;
   await expect(inspector.locator('.js-plotly-plot')).toHaveCount(6, { timeout: 300000 });
