@@ -3,6 +3,8 @@ import { EncodedArray, decodeArray, encodeArray } from '../../src/core';
 import { Figure } from '../../src/widgets/charts';
 import { buffersAsBytes } from '../../src/widgets/buffers';
 import { ArduinoRequest, BundleRequest, InspectorPanel, InspectorState, PanelCallbacks } from '../../src/widgets/panel';
+import type { CompiledModel } from '../../src/core';
+import { treesView } from '../../src/widgets/families/trees';
 import { asDataViews, cloneIR, fixtures } from './fixtures';
 
 function stateFor(name: string, overrides: Partial<InspectorState> = {}): InspectorState {
@@ -537,5 +539,31 @@ describe('InspectorPanel with binary buffers', () => {
     await panel.render({ ...state, ir: binary.ir, data: binary.data });
     expect(panel.node.querySelector('.tml-error')).toBeNull();
     expect(calls.agreement[0].label_agreement).toBe(1);
+  });
+});
+
+describe('nodes and leaves per tree', () => {
+  const figureFor = (nTrees: number) => {
+    const perTree = Array.from({ length: nTrees }, (_, i) => 9 + (i % 3) * 2);
+    const structure = {
+      nTrees,
+      nodesPerTree: perTree,
+      leavesPerTree: perTree.map(n => (n + 1) / 2),
+      depthPerTree: perTree.map(() => 3),
+      meanLeafDepthPerTree: perTree.map(() => 2.5),
+      leafDepthCounts: [0, 0, 1, 4],
+      splitsPerFeature: [nTrees]
+    };
+    return treesView.structureFigures({ structure } as unknown as CompiledModel, undefined)[0];
+  };
+
+  it('draws grouped bars for a few dozen trees, lines where bars would be thinner than a pixel', () => {
+    expect(figureFor(60).data.map(trace => trace.type)).toEqual(['bar', 'bar']);
+    const many = figureFor(500);
+    expect(many.data.map(trace => [trace.type, trace.mode, trace.name])).toEqual([
+      ['scatter', 'lines', 'nodes'],
+      ['scatter', 'lines', 'leaves']
+    ]);
+    expect(many.data[0].y).toHaveLength(500);
   });
 });
