@@ -328,6 +328,8 @@ def count_inferences(trace: Path, ranges: dict[str, tuple[int, int]]) -> list[in
                 counts.append(count)
                 inside = False
             elif not (loop[0] <= pc < loop[1] or begin[0] <= pc < begin[1]):
+                if pc not in block_sizes:
+                    raise ToolchainError(f"QEMU's log runs a block at {pc:#x} it never listed: cannot count")
                 count += block_sizes[pc]
     return counts
 
