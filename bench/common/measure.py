@@ -4,7 +4,7 @@ tool's `bench_predict.c` (a directory holding it and `bench_rows.h`):
 flash_bytes        arm-none-eabi-gcc -Os object, linked from bench_predict with --gc-sections
 static_ram         the same link: .data + .bss that one prediction reaches (model vs libraries)
 host_run           gcc -O2 driver under callgrind, instructions inside bench_predict
-qemu_run           bare-metal firmware in QEMU mps2-an386, one trace line per instruction, plus
+qemu_run           bare-metal firmware in QEMU mps2-an386, instructions from its block log, plus
                    the stack high-water mark of the predictions (painted stack); with
                    target="M0+" the firmware is built for Cortex-M0+ (ARMv6-M, soft float);
                    target="RV32" for RV32IMC (riscv64-unknown-elf-gcc, picolibc) in
@@ -19,6 +19,8 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+
+from tinyml_lab.bundle import QEMU_COUNT_LOG, count_inferences
 
 HERE = Path(__file__).resolve().parent
 C_DIR = HERE / "c"
@@ -200,24 +202,14 @@ def _symbol_ranges(elf: Path, cwd: Path, prefix: str = "arm-none-eabi-") -> dict
 def _count_window(trace: Path, ranges: dict) -> int:
     """Instructions executed after bench_window_begin and before bench_window_end, minus
     those of main (the loop that calls bench_predict): what remains is bench_predict and
-    everything it calls, as callgrind's --toggle-collect counts it on the host."""
-    begin, end, loop = ranges["bench_window_begin"], ranges["bench_window_end"], ranges["main"]
-    pc_pattern = re.compile(rb"^Trace \d+: 0x[0-9a-f]+ \[[0-9a-f]+/([0-9a-f]+)/")
-    inside, count = False, 0
-    with open(trace, "rb") as lines:
-        for line in lines:
-            match = pc_pattern.match(line)
-            if not match:
-                continue
-            pc = int(match.group(1), 16)
-            if not inside:
-                inside = begin[0] <= pc < begin[1]
-                continue
-            if end[0] <= pc < end[1]:
-                return count
-            if not (loop[0] <= pc < loop[1] or begin[0] <= pc < begin[1]):
-                count += 1
-    raise RuntimeError("trace ended before bench_window_end")
+    everything it calls, as callgrind's --toggle-collect counts it on the host. Counted as a
+    bundle's inferences are (tinyml_lab.bundle.count_inferences, one window here), from the
+    log QEMU writes with -d QEMU_COUNT_LOG."""
+    counts = count_inferences(trace, {"tv_inference_begin": ranges["bench_window_begin"],
+                                      "tv_inference_end": ranges["bench_window_end"], "main": ranges["main"]})
+    if not counts:
+        raise RuntimeError("trace ended before bench_window_end")
+    return counts[0]
 
 
 def qemu_run(directory: Path, n_rows: int, target: str = "M4F") -> dict:
@@ -238,7 +230,7 @@ def qemu_run(directory: Path, n_rows: int, target: str = "M4F") -> dict:
          "-I", str(directory), str(C_DIR / "firmware.c"), str(directory / "bench_predict.c"),
          *glue, *link, "-lm", "-o", "fw.elf"], work)
     trace = work / "trace.log"
-    done = run([*qemu, "-kernel", "fw.elf", "-singlestep", "-d", "exec,nochain",
+    done = run([*qemu, "-kernel", "fw.elf", "-d", QEMU_COUNT_LOG,
                 "-D", str(trace)], work, timeout=900)
     # Semihosting console output lands on stdout or stderr depending on whether stdout is
     # a terminal, so look in both.
