@@ -7,7 +7,15 @@
  * the same messages: serveComputations answers them on either end of a ComputePort, and
  * InspectorComputation (on the page) sends them. No DOM here.
  */
-import { AgreementReport, CompiledModel, DeviceRun, compileLowered, exportOptions, lowerParsed } from '../core/compile';
+import {
+  AgreementReport,
+  CompiledModel,
+  DeviceRun,
+  compileLowered,
+  deviceValueCount,
+  exportOptions,
+  lowerParsed
+} from '../core/compile';
 import { TARGETS, TargetEstimate, estimateForTarget } from '../core/estimate/targets';
 import { inputCount } from '../core/features/stage';
 import { parseModelIR } from '../core/ir/envelope';
@@ -15,6 +23,7 @@ import { decodeArray } from '../core/ir/encoding';
 import { CompileOptions, ExportOptions, resolveOptions } from '../core/options';
 import { Steps, TradeoffPoint, TradeoffSummary, optionLabel, tradeoffSteps } from '../core/tradeoff';
 import { viewOf } from './families';
+import { ShownModel, shownModel } from './shownModel';
 import { TargetRow, targetRows } from './targetsTable';
 
 /** What the kernel sends (traits of tinyml_lab.widget.Inspector). */
@@ -37,8 +46,11 @@ export function verdictTarget(asked: string | undefined): (typeof TARGETS)[numbe
 }
 
 export interface PanelResult {
-  model: CompiledModel;
+  /** The compiled model without its IR's bulk (shownModel). */
+  model: ShownModel;
   run: DeviceRun;
+  /** Values per row in `run.values` (deviceValueCount). */
+  valueCount: number;
   report: AgreementReport;
   /** Every export option on the same rows; one of them is `model`'s. */
   tradeoffs: TradeoffSummary[];
@@ -56,7 +68,7 @@ export interface PanelResult {
 }
 
 /** The trade-off label of the option a compiled model uses ("auto" resolved). */
-export function currentLabel(model: CompiledModel): string {
+export function currentLabel(model: Pick<CompiledModel, 'family' | 'options' | 'strategy'>): string {
   return optionLabel(model, model.options.featureType, model.strategy, model.options.leafType);
 }
 
@@ -198,8 +210,9 @@ export class InspectorComputer {
       nRows: current.run.nRows
     });
     return {
-      model,
+      model: shownModel(model),
       run: current.run,
+      valueCount: deviceValueCount(model),
       report: current.report,
       tradeoffs: table.shown,
       x: table.x,
@@ -263,9 +276,10 @@ export type ComputeReply =
 /**
  * Answers ComputeMessages on a port, a piece of work per task: a message that arrives while
  * one is computed supersedes it at its next pause. The worker's whole program, and the page's
- * where there is no worker. Results cross as a structured clone (typed arrays as binary copies,
- * about 30 ms for a 500-tree forest's model, header and runs), not transferred: the computer
- * keeps the same arrays for the next option chosen, and a transfer would take them from it.
+ * where there is no worker. Results cross as a structured clone (typed arrays as binary copies;
+ * the model without its IR's bulk, see shownModel.ts: 3 MB for a 500-tree forest, the header
+ * two of them), not transferred: the computer keeps the same arrays for the next option
+ * chosen, and a transfer would take them from it.
  */
 export function serveComputations(port: ComputePort, pause: () => Promise<void> = nextTask): void {
   const computer = new InspectorComputer();

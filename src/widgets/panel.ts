@@ -5,7 +5,7 @@
  */
 import * as aq from 'arquero';
 
-import { AgreementReport, CompiledModel, deviceValueCount } from '../core/compile';
+import type { AgreementReport } from '../core/compile';
 import { RUNTIME_BEGIN_MARKER, RUNTIME_END_MARKER } from '../core/emit/frame';
 import { TARGETS } from '../core/estimate/profiles';
 import { TargetEstimate } from '../core/estimate/targets';
@@ -33,6 +33,7 @@ import {
 } from './inspectorCompute';
 import { referenceLibrary } from './library';
 import { SummaryItem, viewOf } from './families';
+import type { ShownModel } from './shownModel';
 import { targetsTable } from './targetsTable';
 
 export { DEFAULT_TARGET };
@@ -234,7 +235,7 @@ export class InspectorPanel {
         run.values,
         reference.values,
         reference.classes,
-        deviceValueCount(model),
+        result.valueCount,
         library
       )
     ];
@@ -314,7 +315,7 @@ export class InspectorPanel {
    * against the target's budget (what does not fit and by how much), with the target to pick.
    */
   private verdict(
-    model: CompiledModel,
+    model: ShownModel,
     report: AgreementReport,
     nRows: number,
     targetId: string,
@@ -350,7 +351,7 @@ export class InspectorPanel {
    * What this option may have lost and why (int8 calibration, fixed-point leaves), and device
    * values that came out NaN or infinite: shown right under the summary, never only in a log.
    */
-  private warnings(model: CompiledModel, report: AgreementReport, extra: string[] = []): HTMLElement[] {
+  private warnings(model: ShownModel, report: AgreementReport, extra: string[] = []): HTMLElement[] {
     const lines = [...extra, ...(model.warnings ?? [])];
     if (report.values && report.values.nonFinite > 0) {
       lines.push(
@@ -370,7 +371,7 @@ export class InspectorPanel {
   }
 
   /** One row per export option: size and agreement on the user's rows, with a switch. */
-  private tradeoffTable(model: CompiledModel, points: TradeoffSummary[]): HTMLElement {
+  private tradeoffTable(model: ShownModel, points: TradeoffSummary[]): HTMLElement {
     const table = element('table', 'tml-tradeoffs');
     const head = element('tr', '');
     const column = viewOf(model).tradeoffColumn;
@@ -420,7 +421,7 @@ export class InspectorPanel {
     this.callbacks.setOptions({ featureType: point.featureType, strategy: point.strategy, leafType: point.leafType });
   }
 
-  private toolbar(model: CompiledModel, offered: ExportOptions): HTMLElement {
+  private toolbar(model: ShownModel, offered: ExportOptions): HTMLElement {
     const bar = element('div', 'tml-toolbar');
     // A family with one code form names its numbers in the title; one with several, its form.
     const severalForms = offered.strategies.length > 1;
@@ -471,7 +472,7 @@ export class InspectorPanel {
     return bar;
   }
 
-  private summary(model: CompiledModel, report: AgreementReport): HTMLElement {
+  private summary(model: ShownModel, report: AgreementReport): HTMLElement {
     const box = element('div', 'tml-summary');
     const view = viewOf(model);
     const items: SummaryItem[] = view.summary(model);
@@ -512,7 +513,7 @@ export class InspectorPanel {
   }
 
   /** Rows where the device and scikit-learn disagree, as an arquero table. */
-  private disagreementTable(model: CompiledModel, { run, report, x, reference }: PanelResult): HTMLElement {
+  private disagreementTable(model: ShownModel, { run, report, x, reference }: PanelResult): HTMLElement {
     const box = element('div', 'tml-disagreements');
     const rows = report.classes?.disagreeing ?? [];
     box.appendChild(element('h4', '', `Rows where the device disagrees (${rows.length})`));
@@ -545,7 +546,7 @@ export class InspectorPanel {
     return box;
   }
 
-  private headerView(model: CompiledModel): HTMLElement {
+  private headerView(model: ShownModel): HTMLElement {
     const box = element('div', 'tml-header');
     const lines = model.header.split('\n');
     const title = element(
@@ -623,7 +624,7 @@ export class InspectorPanel {
   }
 
   /** Bundle directory, vector count, "Export bundle" and (toolchain permitting) "run in QEMU". */
-  private bundleActions(model: CompiledModel, vectors: HTMLInputElement): HTMLElement {
+  private bundleActions(model: ShownModel, vectors: HTMLInputElement): HTMLElement {
     const bar = element('div', 'tml-actions tml-bundle-actions');
     const path = directoryInput('tml-bundle-path', `${model.options.name}_bundle`, 'bundle');
     const vectorsLabel = element('label', 'tml-bundle-vectors-label', 'vectors ');
@@ -654,7 +655,7 @@ export class InspectorPanel {
   }
 
   /** Library directory and "Arduino library": tinyml_lab.export_arduino for the current option. */
-  private arduinoActions(model: CompiledModel, vectors: HTMLInputElement): HTMLElement {
+  private arduinoActions(model: ShownModel, vectors: HTMLInputElement): HTMLElement {
     const bar = element('div', 'tml-actions tml-arduino-actions');
     const path = directoryInput('tml-arduino-path', `${model.options.name}_arduino`, 'Arduino library');
     const button = element('button', 'tml-export-arduino jp-Button', 'Arduino library');
@@ -673,7 +674,7 @@ export class InspectorPanel {
     return bar;
   }
 
-  private agreementSummary(model: CompiledModel, report: AgreementReport): Record<string, unknown> {
+  private agreementSummary(model: ShownModel, report: AgreementReport): Record<string, unknown> {
     return {
       feature_type: model.options.featureType,
       strategy: model.strategy,

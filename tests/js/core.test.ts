@@ -20,6 +20,7 @@ import {
   thresholdToFloat32,
   treeNodes
 } from '../../src/core';
+import type { FeatureType, LeafType } from '../../src/core/options';
 import { cloneIR, fixtures, forestTables, parseTrees } from './fixtures';
 
 /** One tree of an iris-shaped classifier IR (4 features, 3 classes) in the IR's encoding. */
@@ -197,6 +198,31 @@ describe('forest tables', () => {
           const nodes = treeNodes(tables, t);
           expect(nodes[0]).toBe(tables.treeRoot[t]);
         }
+      }
+    }
+  });
+
+  it('builds the same tables for an option whatever options were built before it (stored leaves are shared)', () => {
+    const options = (['float32', 'int16', 'int8'] as const).flatMap(featureType =>
+      (['float32', 'uint8', 'int16'] as const).map(leafType => ({ featureType, leafType }))
+    );
+    for (const name of ['iris_tree', 'digits_forest', 'wine_isolation', 'wine_boosting'] as const) {
+      const fresh = (featureType: FeatureType, leafType: LeafType) => {
+        try {
+          return buildForestTables(parseTrees(fixtures[name].ir), featureType, leafType);
+        } catch (e) {
+          return (e as Error).message; // an option the model does not offer: the same refusal both ways
+        }
+      };
+      const shared = parseTrees(fixtures[name].ir);
+      for (const { featureType, leafType } of [...options].reverse()) {
+        let tables: ReturnType<typeof buildForestTables> | string;
+        try {
+          tables = buildForestTables(shared, featureType, leafType);
+        } catch (e) {
+          tables = (e as Error).message;
+        }
+        expect(tables).toEqual(fresh(featureType, leafType));
       }
     }
   });

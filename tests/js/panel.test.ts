@@ -112,6 +112,11 @@ describe('InspectorPanel', () => {
     const { panel, figures, calls } = makePanel();
     const result = await panel.render(stateFor('wine_forest'));
     expect(result).not.toBeNull();
+    // the page gets the IR's headline, not its trees (11 MB to clone for 500 trees)
+    expect(result?.model.ir).toMatchObject({ family: 'tree_ensemble', task: 'classification', nFeatures: 13 });
+    expect(result?.model.ir.estimator).toBe('sklearn.ensemble.RandomForestClassifier');
+    expect('trees' in (result?.model.ir ?? {})).toBe(false);
+    expect(result?.valueCount).toBe(3);
     expect(figures.map(f => f.id)).toEqual([
       'tree-sizes',
       'leaf-depths',

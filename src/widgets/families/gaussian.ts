@@ -1,8 +1,8 @@
 /** The Inspector's view of Gaussian models: components, covariance and each component's constant. */
-import type { CompiledModel } from '../../core/compile';
 import { gaussian } from '../../core/families/gaussian';
 import type { GaussianStructure } from '../../core/families/gaussian/ir';
 import { Figure, layout } from '../charts';
+import type { ShownModel } from '../shownModel';
 import type { FamilyView } from './view';
 
 /** A Gaussian model's components: each one's constant (its weight or prior, and its spread). */
@@ -20,7 +20,7 @@ export function gaussianStructureFigures(structure: GaussianStructure, names: st
   ];
 }
 
-const structureOf = (model: CompiledModel): GaussianStructure => model.structure as GaussianStructure;
+const structureOf = (model: ShownModel): GaussianStructure => model.structure as GaussianStructure;
 
 export const gaussianView: FamilyView = {
   family: gaussian.id,

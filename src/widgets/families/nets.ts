@@ -2,7 +2,6 @@
  * The Inspector's view of networks: layers, parameters, multiply-adds and activation memory,
  * and each layer's value range on the user's rows against what int8 holds there.
  */
-import type { CompiledModel } from '../../core/compile';
 import { nets } from '../../core/families/nets';
 import type { NetStructure } from '../../core/families/nets/describe';
 import type { NetTables } from '../../core/families/nets/lower';
@@ -13,6 +12,7 @@ import { Figure, THEME, formatBytes, layout } from '../charts';
 import { element } from '../dom';
 import { arenaPlanFigure } from './arenaPlan';
 import { netGraph, netGraphElement } from './netGraph';
+import type { ShownModel } from '../shownModel';
 import type { FamilyAnalysis, FamilyView } from './view';
 
 /** A layer's range next to what int8 can hold there. */
@@ -221,7 +221,7 @@ function layerTable(structure: NetStructure, tables: NetTables, ranges: LayerRan
   return box;
 }
 
-const structureOf = (model: CompiledModel): NetStructure => model.structure as NetStructure;
+const structureOf = (model: ShownModel): NetStructure => model.structure as NetStructure;
 
 export const netsView: FamilyView<LayerRange[]> = {
   family: nets.id,

@@ -2,8 +2,8 @@
  * What models that keep training vectors show (SVMs: support vectors, nearest neighbours:
  * samples): how many they store, per class. Shared by svm.ts and neighbors.ts.
  */
-import type { CompiledModel } from '../../core/compile';
 import { Figure, layout } from '../charts';
+import type { ShownModel } from '../shownModel';
 import type { FamilyView } from './view';
 
 /** The structure both families describe themselves with. */
@@ -30,7 +30,7 @@ function storedFigures(structure: StoredVectors): Figure[] {
 
 /** The view of a family whose structure is StoredVectors. */
 export function storedVectorsView(family: string): FamilyView {
-  const structureOf = (model: CompiledModel): StoredVectors => model.structure as StoredVectors;
+  const structureOf = (model: ShownModel): StoredVectors => model.structure as StoredVectors;
   return {
     family,
     numbersLabel: 'numbers ',

@@ -1,8 +1,8 @@
 /** The Inspector's view of tree ensembles: trees, nodes, leaves, missing-value and categorical splits, and the splits quantization moved. */
-import type { CompiledModel } from '../../core/compile';
 import { trees } from '../../core/families/trees';
 import type { ForestStructure } from '../../core/families/trees/lower';
 import { Figure, layout } from '../charts';
+import type { ShownModel } from '../shownModel';
 import type { FamilyView, SummaryItem } from './view';
 
 /**
@@ -46,7 +46,7 @@ function forestFigures(structure: ForestStructure): Figure[] {
   ];
 }
 
-const structureOf = (model: CompiledModel): ForestStructure => model.structure as ForestStructure;
+const structureOf = (model: ShownModel): ForestStructure => model.structure as ForestStructure;
 
 export const treesView: FamilyView = {
   family: trees.id,

@@ -7,6 +7,7 @@
 import type { AgreementReport, CompiledModel } from '../../core/compile';
 import type { TradeoffPoint, TradeoffSummary } from '../../core/tradeoff';
 import type { Figure } from '../charts';
+import type { ShownModel } from '../shownModel';
 
 /** A summary card: its label, its value and a CSS class the UI tests find it by. */
 export type SummaryItem = [name: string, value: string, className: string];
@@ -23,16 +24,16 @@ export interface FamilyView<Extra = unknown> {
   readonly family: string;
   /** Label of the numbers choice: "features " for trees (only features are quantized), else "numbers ". */
   readonly numbersLabel: string;
-  /** Computed once per render, handed to figures and sections. */
+  /** Computed once per render (where the whole model is), handed to figures and sections. */
   analyse?(model: CompiledModel, input: FamilyAnalysis): Extra;
   /** Cards in front of the size and agreement ones. */
-  summary(model: CompiledModel): SummaryItem[];
+  summary(model: ShownModel): SummaryItem[];
   /** Cards after the agreement ones: what quantization changed. */
-  quantizationSummary?(model: CompiledModel, report: AgreementReport): SummaryItem[];
+  quantizationSummary?(model: ShownModel, report: AgreementReport): SummaryItem[];
   /** Figures of the model's structure. */
-  structureFigures(model: CompiledModel, extra: Extra): Figure[];
+  structureFigures(model: ShownModel, extra: Extra): Figure[];
   /** Sections after the per-target table. */
-  sections?(model: CompiledModel, extra: Extra): HTMLElement[];
+  sections?(model: ShownModel, extra: Extra): HTMLElement[];
   /** The family's own column of the trade-off table. */
   tradeoffColumn?: { title: string; value(point: TradeoffSummary): string };
 }

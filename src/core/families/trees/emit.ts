@@ -444,7 +444,7 @@ function treeStatements(
       targets.add(tables.nodeNext[i]);
     }
   }
-  return nodes.map((i, position) => {
+  return Array.from(nodes, (i, position) => {
     const label = targets.has(i) ? `${prefix}n${i}: ` : '';
     const statement =
       tables.nodeFeature[i] === LEAF

@@ -125,16 +125,19 @@ function countInlineShape(tables: ForestTables): InlineShape {
   // each node's place in its tree's list (written anew per tree) and the splits listed before each place
   const position = new Int32Array(tables.nodeFeature.length);
   let splitsBefore = new Int32Array(0);
+  // a tree's constants that need a load, counted distinct by sorting (a Set per tree cost more)
+  let constants = new Float64Array(0);
   for (let t = 0; t < tables.nTrees; t++) {
     const nodes = treeNodes(tables, t);
     if (splitsBefore.length < nodes.length + 1) {
       splitsBefore = new Int32Array(nodes.length + 1);
+      constants = new Float64Array(nodes.length);
     }
     for (let k = 0; k < nodes.length; k++) {
       position[nodes[k]] = k;
       splitsBefore[k + 1] = splitsBefore[k] + (isSplit(tables, nodes[k]) ? 1 : 0);
     }
-    const constants = new Set<number>();
+    let nConstants = 0;
     for (let k = 0; k < nodes.length; k++) {
       const node = nodes[k];
       if (!isSplit(tables, node)) {
@@ -157,13 +160,23 @@ function countInlineShape(tables: ForestTables): InlineShape {
       shape.farFeatures += (tables.nodeFeature[node] + 1) * featureBytes - 1 > AVR_LDD_REACH ? 1 : 0;
       const threshold = thresholds[node];
       if (quantized ? threshold < 0 || threshold > 255 : threshold !== 0) {
-        constants.add(threshold);
+        constants[nConstants++] = threshold;
       }
     }
-    shape.literals += constants.size;
+    shape.literals += distinctCount(constants.subarray(0, nConstants));
   }
   shape.spilledAdds = tables.nOutputs > AVR_REGISTER_SUMS ? shape.leafAdds : 0;
   return shape;
+}
+
+/** Distinct values among `values`, as a Set counts them (sorts them in place; no -0 reaches here). */
+function distinctCount(values: Float64Array): number {
+  values.sort();
+  let count = 0;
+  for (let i = 0; i < values.length; i++) {
+    count += i === 0 || !Object.is(values[i], values[i - 1]) ? 1 : 0;
+  }
+  return count;
 }
 
 function isSplit(tables: ForestTables, node: number): boolean {

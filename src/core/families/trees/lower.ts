@@ -352,6 +352,112 @@ function scaled(values: Float64Array, scale: number): Float32Array {
   return out;
 }
 
+/**
+ * Each tree's nodes in depth-first preorder (parents before children): read backwards, the
+ * order lowering interns them in, children first. Per parsed IR, as the Inspector lowers it
+ * once per option.
+ */
+const preordersFound = new WeakMap<TreeEnsembleIR, Int32Array[]>();
+
+function preorders(ir: TreeEnsembleIR): Int32Array[] {
+  let orders = preordersFound.get(ir);
+  if (!orders) {
+    orders = ir.trees.map(tree => {
+      const order = new Int32Array(tree.childrenLeft.length);
+      let ordered = 0;
+      const stack = [0];
+      while (stack.length > 0) {
+        const node = stack.pop() as number;
+        order[ordered++] = node;
+        if (tree.childrenLeft[node] !== -1) {
+          stack.push(tree.childrenLeft[node], tree.childrenRight[node]);
+        }
+      }
+      return order.subarray(0, ordered);
+    });
+    preordersFound.set(ir, orders);
+  }
+  return orders;
+}
+
+/** A forest's leaves as one leaf type stores them: the same whatever the feature type. */
+interface StoredLeaves {
+  /** Per tree, per node: the leaf's stored row (0 at splits). */
+  rowOf: Int32Array[];
+  /** The distinct stored rows, `width` values each, in the order lowering first meets them. */
+  values: Float64Array;
+  count: number;
+  /** Classifiers: each row's class (sklearn's argmax), -2 where leaves sharing the row disagree; else empty. */
+  rowClass: Int32Array;
+  pureLeaves: boolean;
+  leafScale: number;
+}
+
+/** Stored leaves per parsed IR and leaf type: the Inspector lowers each leaf type with every feature type. */
+const leavesStored = new WeakMap<TreeEnsembleIR, Map<LeafType, StoredLeaves>>();
+
+function storedLeaves(ir: TreeEnsembleIR, leafType: LeafType, width: number): StoredLeaves {
+  const byLeafType = leavesStored.get(ir) ?? new Map<LeafType, StoredLeaves>();
+  leavesStored.set(ir, byLeafType);
+  let leaves = byLeafType.get(leafType);
+  if (!leaves) {
+    leaves = storeLeaves(ir, leafType, width);
+    byLeafType.set(leafType, leaves);
+  }
+  return leaves;
+}
+
+/** Leaf rows in the form the device stores them; equal stored rows become one row. */
+function storeLeaves(ir: TreeEnsembleIR, leafType: LeafType, width: number): StoredLeaves {
+  const leafScale =
+    leafType === 'uint8' ? 1 / 255 : leafType === 'int16' ? fixedPointScale([largestLeaf(ir, width)]) : 1;
+  const rows = new RowTable(width);
+  const stored = new Float64Array(width);
+  const scratch = new Float64Array(width); // leafRow writes each leaf's row here: no allocation per leaf
+  // Each stored row's class (sklearn's argmax of the float64 weights); -2 once two leaves
+  // that share a stored row disagree (float32 rounding made two rows equal).
+  const classifier = ir.task === 'classification' && ir.combine === 'mean' && ir.trees[0].output === null;
+  const rowClass = int32Column();
+  let pureLeaves = classifier;
+  const orders = preorders(ir);
+  // met in the order buildForestTables interns nodes: the rows' order is the header's
+  const rowOf = ir.trees.map((tree, t) => {
+    const ids = new Int32Array(tree.childrenLeft.length);
+    const order = orders[t];
+    for (let j = order.length - 1; j >= 0; j--) {
+      const node = order[j];
+      if (tree.childrenLeft[node] !== -1) {
+        continue;
+      }
+      const row = leafRow(ir, tree.value, width, node, scratch);
+      for (let k = 0; k < width; k++) {
+        // float32 as the device adds them; else integers: probabilities as k/255 (within 1/510), or fixed point
+        stored[k] = leafType === 'float32' ? Math.fround(row[k]) : Math.round(row[k] / leafScale);
+      }
+      const id = rows.intern(stored);
+      ids[node] = id;
+      if (classifier) {
+        const { argmax, pure } = leafArgmax(tree.value, width, node);
+        pureLeaves &&= pure;
+        if (id === rowClass.length) {
+          rowClass.push(argmax);
+        } else if (rowClass.data[id] !== argmax) {
+          rowClass.data[id] = -2;
+        }
+      }
+    }
+    return ids;
+  });
+  return {
+    rowOf,
+    values: rows.values.values(),
+    count: rows.count,
+    rowClass: rowClass.values(),
+    pureLeaves,
+    leafScale
+  };
+}
+
 /** Stored value of one split threshold: what the C table holds for it. */
 type ThresholdStore = (threshold: number, feature: number) => number;
 
@@ -389,35 +495,8 @@ export function buildForestTables(
   const quant = featureType === 'float32' ? null : featureQuantization(ir, featureType);
   const storeThreshold = thresholdStore(ir, featureType, quant);
 
-  // Leaf rows in the form the device stores them; equal stored rows become one row.
-  const leafScale =
-    leafType === 'uint8' ? 1 / 255 : leafType === 'int16' ? fixedPointScale([largestLeaf(ir, width)]) : 1;
-  const rows = new RowTable(width);
-  const stored = new Float64Array(width);
-  const scratch = new Float64Array(width); // leafRow writes each leaf's row here: no allocation per leaf
-  // Each stored row's class (sklearn's argmax of the float64 weights); -2 once two leaves
-  // that share a stored row disagree (float32 rounding made two rows equal).
-  const classifier = ir.task === 'classification' && ir.combine === 'mean' && !hasOutputs;
-  const rowClass = int32Column();
-  let pureLeaves = classifier;
-  const leafRowOf = (tree: TreeIR, node: number): number => {
-    const row = leafRow(ir, tree.value, width, node, scratch);
-    for (let k = 0; k < width; k++) {
-      // float32 as the device adds them; else integers: probabilities as k/255 (within 1/510), or fixed point
-      stored[k] = leafType === 'float32' ? Math.fround(row[k]) : Math.round(row[k] / leafScale);
-    }
-    const id = rows.intern(stored);
-    if (classifier) {
-      const { argmax, pure } = leafArgmax(tree.value, width, node);
-      pureLeaves &&= pure;
-      if (id === rowClass.length) {
-        rowClass.push(argmax);
-      } else if (rowClass.data[id] !== argmax) {
-        rowClass.data[id] = -2;
-      }
-    }
-    return id;
-  };
+  const leaves = storedLeaves(ir, leafType, width);
+  const { rowOf, leafScale } = leaves;
 
   // Category rows as the device stores them: every row as wide as the widest tree's, padded
   // with the split's missing direction (beyond a tree's row is "not a category"); equal rows
@@ -438,23 +517,14 @@ export function buildForestTables(
   // Intern every subtree bottom-up (children before parents, iteratively: no recursion limit).
   const nodes = new NodeTable();
   let collapsedSplits = 0;
-  const rootIds = ir.trees.map(tree => {
-    const n = tree.childrenLeft.length;
-    const ids = new Int32Array(n);
-    const order = new Int32Array(n);
-    let ordered = 0;
-    const stack = [0];
-    while (stack.length > 0) {
-      const node = stack.pop() as number;
-      order[ordered++] = node;
-      if (tree.childrenLeft[node] !== -1) {
-        stack.push(tree.childrenLeft[node], tree.childrenRight[node]);
-      }
-    }
-    for (let j = ordered - 1; j >= 0; j--) {
+  const orders = preorders(ir);
+  const rootIds = ir.trees.map((tree, t) => {
+    const ids = new Int32Array(tree.childrenLeft.length);
+    const order = orders[t];
+    for (let j = order.length - 1; j >= 0; j--) {
       const node = order[j];
       if (tree.childrenLeft[node] === -1) {
-        const row = leafRowOf(tree, node);
+        const row = rowOf[t][node];
         ids[node] = nodes.intern(LEAF, 0, row, row, 1);
         continue;
       }
@@ -575,7 +645,7 @@ export function buildForestTables(
   } else {
     thresholdI8 = Int8Array.from(thresholds);
   }
-  const flatStored = rows.values.data.subarray(0, rows.values.length);
+  const flatStored = leaves.values;
   const sklearnNodes = ir.trees.reduce((sum, tree) => sum + tree.childrenLeft.length, 0);
   return {
     featureType,
@@ -583,7 +653,7 @@ export function buildForestTables(
     nOutputs: ir.nOutputs,
     nTrees: ir.trees.length,
     nNodes,
-    nLeafRows: rows.count,
+    nLeafRows: leaves.count,
     treeRoot: Int32Array.from(treeRootList),
     nodeFeature: Int16Array.from(nodeFeature.data.subarray(0, nNodes)),
     nodeNext: nodeNext.values(),
@@ -607,7 +677,7 @@ export function buildForestTables(
     leafU8: leafType === 'uint8' ? Uint8Array.from(flatStored) : null,
     leafI16: leafType === 'int16' ? Int16Array.from(flatStored) : null,
     leafScale,
-    ...leafClasses(ir, rowClass.data.subarray(0, classifier ? rows.count : 0), pureLeaves),
+    ...leafClasses(ir, leaves.rowClass, leaves.pureLeaves),
     sharing: { sklearnNodes, collapsedSplits, sharedSubtrees: pooled.length }
   };
 }
@@ -752,39 +822,46 @@ function checkQuantizedCategories(row: Float64Array, missingLeft: number): void 
 }
 
 /**
- * Per lowered forest, which treeNodes call last reached each node: marks reused from one call
- * to the next, where a Set per tree cost a large forest's inline size estimate 30 ms.
+ * Per lowered forest, what treeNodes walks with, reused from one call to the next (a Set and
+ * growing arrays per tree cost a large forest's inline size estimate 30 ms and more): which
+ * call last reached each node, the walk's stack, and the nodes reached.
  */
-const reachedMarks = new WeakMap<ForestTables, { call: number; byNode: Int32Array }>();
+const treeWalks = new WeakMap<
+  ForestTables,
+  { call: number; byNode: Int32Array; stack: Int32Array; reached: Int32Array }
+>();
 
 /**
  * Nodes that tree t reaches, in ascending order: the order inline code writes them in (a
  * left child is always the next one). With shared subtrees a tree's nodes need not be
  * contiguous, and a node may belong to several trees.
  */
-export function treeNodes(tables: ForestTables, t: number): number[] {
-  let marks = reachedMarks.get(tables);
-  if (!marks) {
-    marks = { call: 0, byNode: new Int32Array(tables.nodeFeature.length) };
-    reachedMarks.set(tables, marks);
+export function treeNodes(tables: ForestTables, t: number): Int32Array {
+  let walk = treeWalks.get(tables);
+  if (!walk) {
+    const n = tables.nodeFeature.length;
+    // a visited split pops one entry and pushes two: the stack never holds more than n + 1
+    walk = { call: 0, byNode: new Int32Array(n), stack: new Int32Array(n + 1), reached: new Int32Array(n) };
+    treeWalks.set(tables, walk);
   }
-  const call = ++marks.call;
-  const reached = int32Column();
-  const stack = int32Column();
-  stack.push(tables.treeRoot[t]);
-  while (stack.length > 0) {
-    const i = stack.data[--stack.length];
-    if (marks.byNode[i] === call) {
+  const { byNode, stack, reached } = walk;
+  const call = ++walk.call;
+  let depth = 0;
+  let count = 0;
+  stack[depth++] = tables.treeRoot[t];
+  while (depth > 0) {
+    const i = stack[--depth];
+    if (byNode[i] === call) {
       continue;
     }
-    marks.byNode[i] = call;
-    reached.push(i);
+    byNode[i] = call;
+    reached[count++] = i;
     if (tables.nodeFeature[i] !== LEAF) {
-      stack.push(i + 1);
-      stack.push(tables.nodeNext[i]);
+      stack[depth++] = i + 1;
+      stack[depth++] = tables.nodeNext[i];
     }
   }
-  return Array.from(reached.data.subarray(0, reached.length).sort());
+  return reached.slice(0, count).sort();
 }
 
 /**
