@@ -33,7 +33,7 @@ fi
 source .venv/bin/activate
 echo "== pip: build and test dependencies"
 python -m pip install -q --upgrade pip
-python -m pip install -q 'jupyterlab>=4.5,<4.6' 'hatchling>=1.21' 'hatch-jupyter-builder>=0.9' 'hatch-nodejs-version>=0.3.2' pytest-timeout ruff
+python -m pip install -q 'jupyterlab>=4.5,<4.6' 'hatchling>=1.21' 'hatch-jupyter-builder>=0.9' 'hatch-nodejs-version>=0.3.2' pytest-timeout 'pytest-xdist>=3.5' ruff
 
 # npm ci starts from scratch; skip it while node_modules matches the lock file.
 npm_ci() {
