@@ -11,6 +11,8 @@ import {
   AgreementReport,
   CompiledModel,
   DeviceRun,
+  acceptsNaN,
+  checkFeatureMatrix,
   compileLowered,
   deviceValueCount,
   exportOptions,
@@ -22,6 +24,7 @@ import { parseModelIR } from '../core/ir/envelope';
 import { decodeArray } from '../core/ir/encoding';
 import { CompileOptions, ExportOptions, resolveOptions } from '../core/options';
 import { Steps, TradeoffPoint, TradeoffSummary, optionLabel, tradeoffSteps } from '../core/tradeoff';
+import { Figure, sizeFigure } from './charts';
 import { viewOf } from './families';
 import { ShownModel, shownModel } from './shownModel';
 import { TargetRow, targetRows } from './targetsTable';
@@ -86,6 +89,16 @@ export interface ComputeRequest {
   inputs?: ComputeInputs;
 }
 
+/**
+ * The charts of the current option that need no device run (its structure, its flash): sent
+ * ahead of the result, the page draws them while the trade-off is computed. A view that
+ * analyses every option's run first (a network's layer ranges) draws its structure at the end.
+ */
+export function earlyFigures(model: CompiledModel): Figure[] {
+  const view = viewOf(model);
+  return [...(view.analyse ? [] : view.structureFigures(shownModel(model), undefined)), sizeFigure(model.size)];
+}
+
 /** The trade-offs of one set of inputs, kept for the next option chosen. */
 interface TradeoffTable {
   points: TradeoffPoint[];
@@ -105,17 +118,21 @@ export class InspectorComputer {
 
   /**
    * Takes the request's inputs at once (a later request without inputs means these), then
-   * returns its computation as steps.
+   * returns its computation as steps; `early` gets the earlyFigures of a model computed anew.
    */
-  steps(request: ComputeRequest): Steps<PanelResult> {
+  steps(request: ComputeRequest, early: (figures: Figure[]) => void = () => undefined): Steps<PanelResult> {
     if (request.inputs) {
       this.inputs = request.inputs;
       this.table = null;
     }
-    return this.compute(this.inputs, request);
+    return this.compute(this.inputs, request, early);
   }
 
-  private *compute(inputs: ComputeInputs | null, { options: given, target }: ComputeRequest): Steps<PanelResult> {
+  private *compute(
+    inputs: ComputeInputs | null,
+    { options: given, target }: ComputeRequest,
+    early: (figures: Figure[]) => void
+  ): Steps<PanelResult> {
     // strategy "auto" chooses for the target the verdict answers for (the picker's)
     const known = TARGETS.find(t => t.id === target)?.id;
     const options = known ? { ...given, target: known } : given;
@@ -126,7 +143,7 @@ export class InspectorComputer {
     if (again) {
       return again;
     }
-    return yield* this.computeAll(inputs, options, target);
+    return yield* this.computeAll(inputs, options, target, early);
   }
 
   /**
@@ -155,7 +172,8 @@ export class InspectorComputer {
   private *computeAll(
     inputs: ComputeInputs,
     options: Partial<CompileOptions>,
-    target: string | undefined
+    target: string | undefined,
+    early: (figures: Figure[]) => void
   ): Steps<PanelResult> {
     const { array: x, shape } = decodeArray(inputs.data.x, 'float32', 'X_test');
     // An int8 network is calibrated on the kernel's calibration rows, else on X_test; a quantized
@@ -181,6 +199,9 @@ export class InspectorComputer {
         `X_test has ${shape.length === 2 ? shape[1] : '?'} features per row, the model expects ${inputCount(model.ir)}`
       );
     }
+    // the rows as the device run will check them: no chart drawn early for rows it refuses
+    checkFeatureMatrix(x, shape[0], inputCount(model.ir), 'X', acceptsNaN(model.ir));
+    early(earlyFigures(model));
     const optional = <D extends 'int32' | 'float64'>(key: string, dtype: D) => {
       const encoded = inputs.data.reference?.[key];
       return encoded ? decodeArray(encoded, dtype, `reference.${key}`).array : null;
@@ -267,8 +288,12 @@ export interface ComputeMessage {
   request: ComputeRequest;
 }
 
-/** From the computer to the page: the result, the error's message, or "superseded" (no result). */
+/**
+ * From the computer to the page: charts to draw while the rest computes (before the result, if
+ * any), then the result, the error's message, or "superseded" (no result).
+ */
 export type ComputeReply =
+  | { type: 'early'; id: number; figures: Figure[] }
   | { type: 'result'; id: number; result: PanelResult }
   | { type: 'error'; id: number; message: string }
   | { type: 'superseded'; id: number };
@@ -293,7 +318,8 @@ export function serveComputations(port: ComputePort, pause: () => Promise<void> 
     }
     const { id, request } = event.data as ComputeMessage;
     latest = id;
-    runInPieces(computer.steps(request), () => id !== latest, pause).then(
+    const early = (figures: Figure[]) => port.postMessage({ type: 'early', id, figures });
+    runInPieces(computer.steps(request, early), () => id !== latest, pause).then(
       result => port.postMessage(result === null ? { type: 'superseded', id } : { type: 'result', id, result }),
       (error: Error) => port.postMessage({ type: 'error', id, message: error.message })
     );
@@ -335,12 +361,16 @@ export class InspectorComputation {
   private lastInputs: ComputeInputs | null = null;
   private lastMessage: ComputeMessage | null = null;
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve(r: PanelResult | null): void; reject(e: Error): void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve(r: PanelResult | null): void; reject(e: Error): void; early?(figures: Figure[]): void }
+  >();
 
   /** startWorker: a worker running computeWorker.ts, or null (the default under jest) to compute here. */
   constructor(private readonly startWorker: () => Promise<WorkerPort | null> = async () => null) {}
 
-  compute(state: InspectorState): Promise<PanelResult | null> {
+  /** `early` gets the charts that the computer sends ahead of the result (earlyFigures), if any. */
+  compute(state: InspectorState, early?: (figures: Figure[]) => void): Promise<PanelResult | null> {
     const { calibration, ...options } = state.options as Partial<CompileOptions> & { calibration?: unknown };
     const inputs: ComputeInputs = { ir: state.ir, data: state.data, calibration };
     const last = this.lastInputs;
@@ -354,7 +384,7 @@ export class InspectorComputation {
     // what the local computer is sent if the worker fails: with the inputs, which it never had
     this.lastMessage = { ...message, request: { ...message.request, inputs } };
     return new Promise((resolve, reject) => {
-      this.pending.set(message.id, { resolve, reject });
+      this.pending.set(message.id, { resolve, reject, early });
       void this.connect().then(port => port.postMessage(message));
     });
   }
@@ -387,6 +417,10 @@ export class InspectorComputation {
     port.onmessage = event => {
       const reply = event.data as ComputeReply;
       const waiting = this.pending.get(reply.id);
+      if (reply.type === 'early') {
+        waiting?.early?.(reply.figures);
+        return;
+      }
       this.pending.delete(reply.id);
       if (reply.type === 'result') {
         waiting?.resolve(reply.result);

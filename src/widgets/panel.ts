@@ -146,6 +146,13 @@ function directoryInput(className: string, initial: string, what: string): HTMLI
   return path;
 }
 
+/** The box a figure is drawn in (the UI tests find it by its figure id). */
+function chartBox(figure: Figure): HTMLElement {
+  const box = element('div', `tml-chart tml-chart-${figure.id}`);
+  box.dataset.figure = figure.id;
+  return box;
+}
+
 export class InspectorPanel {
   readonly node: HTMLElement;
   private readonly body: HTMLElement;
@@ -176,7 +183,20 @@ export class InspectorPanel {
   async render(state: InspectorState): Promise<PanelResult | null> {
     const render = ++this.renders;
     const stale = () => render !== this.renders;
-    const computing = this.computation.compute(state);
+    // Charts the computer sends ahead (a model's structure and flash) are drawn under "computing…"
+    // while it runs every option, once that line shows; the final layout takes them as drawn.
+    let earlyFigures: Figure[] | null = null;
+    let computingShown = false;
+    let early: Promise<Map<string, HTMLElement>> | null = null;
+    const startEarly = () => {
+      if (earlyFigures && computingShown && !early && !stale()) {
+        early = this.drawEarly(earlyFigures, stale);
+      }
+    };
+    const computing = this.computation.compute(state, figures => {
+      earlyFigures = figures;
+      startEarly();
+    });
     // Each its own task: what asked for this render (a click: JupyterLab's focus handling), taking
     // the old panel down, receiving the results (a structured clone), drawing the new one.
     await nextTask();
@@ -185,9 +205,13 @@ export class InspectorPanel {
       return null;
     }
     this.showComputing();
+    computingShown = true;
+    startEarly();
     let result: PanelResult | null;
+    let drawnEarly: Map<string, HTMLElement>;
     try {
       result = await computing;
+      drawnEarly = (await early) ?? new Map<string, HTMLElement>();
     } catch (e) {
       if (!stale()) {
         this.body.replaceChildren();
@@ -242,8 +266,7 @@ export class InspectorPanel {
     const grid = element('div', 'tml-charts');
     this.body.appendChild(grid);
     const boxes = figures.map(figure => {
-      const box = element('div', `tml-chart tml-chart-${figure.id}`);
-      box.dataset.figure = figure.id;
+      const box = drawnEarly.get(figure.id) ?? chartBox(figure);
       grid.appendChild(box);
       return box;
     });
@@ -251,6 +274,9 @@ export class InspectorPanel {
     this.body.style.minHeight = '';
     // one chart per task: Plotly draws each in tens of milliseconds, all six at once would block the page
     for (const [k, figure] of figures.entries()) {
+      if (drawnEarly.has(figure.id)) {
+        continue;
+      }
       await nextTask();
       if (stale()) {
         return null;
@@ -260,6 +286,27 @@ export class InspectorPanel {
     this.body.setAttribute('aria-busy', 'false');
     this.callbacks.reportAgreement(this.agreementSummary(model, report));
     return result;
+  }
+
+  /**
+   * Draws the charts sent ahead of the result below "computing…", one per task, and returns
+   * their boxes by figure id (those drawn before the render went stale).
+   */
+  private async drawEarly(figures: Figure[], stale: () => boolean): Promise<Map<string, HTMLElement>> {
+    const grid = element('div', 'tml-charts');
+    this.body.appendChild(grid);
+    const drawn = new Map<string, HTMLElement>();
+    for (const figure of figures) {
+      await nextTask();
+      if (stale()) {
+        break;
+      }
+      const box = chartBox(figure);
+      grid.appendChild(box);
+      await this.callbacks.plot(box, figure);
+      drawn.set(figure.id, box);
+    }
+    return drawn;
   }
 
   /** Stops the computation's worker (the view is gone). */

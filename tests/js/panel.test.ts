@@ -42,10 +42,13 @@ function makePanel() {
     arduino: [] as ArduinoRequest[],
     agreement: [] as Record<string, unknown>[]
   };
+  /** Whether "computing…" showed when each figure was drawn. */
+  const whileComputing: boolean[] = [];
   const callbacks: PanelCallbacks = {
     plot: (container, figure) => {
       container.dataset.plotted = 'yes';
       figures.push(figure);
+      whileComputing.push(panel.node.querySelector('.tml-verdict-computing') !== null);
     },
     setOptions: o => calls.options.push(o),
     exportHeader: p => calls.exports.push(p),
@@ -55,7 +58,7 @@ function makePanel() {
   };
   const panel = new InspectorPanel(callbacks);
   document.body.appendChild(panel.node);
-  return { panel, figures, calls };
+  return { panel, figures, calls, whileComputing };
 }
 
 afterEach(() => document.body.replaceChildren());
@@ -109,9 +112,14 @@ describe('InspectorPanel warnings', () => {
 
 describe('InspectorPanel', () => {
   it('shows structure, size and agreement for a forest, and reports the agreement', async () => {
-    const { panel, figures, calls } = makePanel();
+    const { panel, figures, calls, whileComputing } = makePanel();
     const result = await panel.render(stateFor('wine_forest'));
     expect(result).not.toBeNull();
+    // the structure and the flash were drawn while every option ran, then kept where they belong
+    expect(whileComputing).toEqual([true, true, true, false, false, false]);
+    const charts = Array.from(panel.node.querySelectorAll('.tml-chart')) as HTMLElement[];
+    expect(charts.map(c => [c.dataset.figure, c.dataset.plotted])).toEqual(figures.map(f => [f.id, 'yes']));
+    expect(panel.node.querySelectorAll('.tml-charts')).toHaveLength(1);
     // the page gets the IR's headline, not its trees (11 MB to clone for 500 trees)
     expect(result?.model.ir).toMatchObject({ family: 'tree_ensemble', task: 'classification', nFeatures: 13 });
     expect(result?.model.ir.estimator).toBe('sklearn.ensemble.RandomForestClassifier');
