@@ -176,9 +176,9 @@ export class InspectorPanel {
   }
 
   /**
-   * Rebuilds the whole panel: "computing…" in the verdict line until the results arrive, then
-   * everything. Returns what it computed, or null after showing an error or when a newer render
-   * superseded it.
+   * Rebuilds the whole panel: "computing…" in the verdict line until the results arrive (with
+   * the charts sent ahead of them below it), then everything. Returns what it computed, or null
+   * after showing an error or when a newer render superseded it.
    */
   async render(state: InspectorState): Promise<PanelResult | null> {
     const render = ++this.renders;
