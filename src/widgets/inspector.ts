@@ -53,7 +53,7 @@ export class InspectorView extends DOMWidgetView {
     this.panel = new InspectorPanel(
       {
         plot: this.plots.draw,
-        clearPlots: () => this.plots.purge(),
+        keepPlots: keep => this.plots.keepOnly(keep),
         setTarget: target => {
           // the kernel's exports choose "auto"'s code form for it, as the panel does
           this.model.set('target', target);

@@ -58,8 +58,8 @@ export const DEFAULT_BUNDLE_VECTORS = 40;
 export interface PanelCallbacks {
   /** Renders a Plotly figure into a container. */
   plot(container: HTMLElement, figure: Figure): Promise<void> | void;
-  /** Removes every figure plot() drew (called before the panel draws anew). */
-  clearPlots?(): void;
+  /** Removes every figure plot() drew but those in `keep` (the charts a new layout shows again). */
+  keepPlots?(keep: Set<HTMLElement>): void;
   /** The user picked another target for the verdict. */
   setTarget?(target: string): void;
   /** The user picked another feature type or code strategy. */
@@ -146,6 +146,11 @@ function directoryInput(className: string, initial: string, what: string): HTMLI
   return path;
 }
 
+/** A figure as Plotly draws it (its data and layout; a click handler draws nothing). */
+function drawnForm(figure: Figure): string {
+  return JSON.stringify([figure.data, figure.layout]);
+}
+
 /** The box a figure is drawn in (the UI tests find it by its figure id). */
 function chartBox(figure: Figure): HTMLElement {
   const box = element('div', `tml-chart tml-chart-${figure.id}`);
@@ -164,6 +169,12 @@ export class InspectorPanel {
   private readonly computation: InspectorComputation;
   /** Counts renders: a render that a newer one superseded draws nothing more. */
   private renders = 0;
+  /**
+   * The charts of the last layout, by figure id, with their figure as drawn: the next layout
+   * keeps those whose figure is the same (an option switch leaves a forest's structure, and
+   * often its agreement, as they were) and removes the others.
+   */
+  private charts = new Map<string, { box: HTMLElement; drawn: string }>();
 
   constructor(
     private readonly callbacks: PanelCallbacks,
@@ -216,6 +227,8 @@ export class InspectorPanel {
       if (!stale()) {
         this.body.replaceChildren();
         this.body.style.minHeight = '';
+        this.callbacks.keepPlots?.(new Set());
+        this.charts.clear();
         this.showError(e as Error);
       }
       return null;
@@ -265,23 +278,34 @@ export class InspectorPanel {
     ];
     const grid = element('div', 'tml-charts');
     this.body.appendChild(grid);
-    const boxes = figures.map(figure => {
-      const box = drawnEarly.get(figure.id) ?? chartBox(figure);
+    // charts drawn early or by the last layout as they would be drawn now are kept; every other
+    // plot goes (with those of renders superseded while they drew)
+    const previous = this.charts;
+    this.charts = new Map();
+    const toDraw: Array<[HTMLElement, Figure, string]> = [];
+    for (const figure of figures) {
+      const drawn = drawnForm(figure);
+      const kept = previous.get(figure.id);
+      const box = drawnEarly.get(figure.id) ?? (kept?.drawn === drawn ? kept.box : chartBox(figure));
+      if (box.dataset.drawn === undefined) {
+        toDraw.push([box, figure, drawn]);
+      } else {
+        this.charts.set(figure.id, { box, drawn });
+      }
       grid.appendChild(box);
-      return box;
-    });
+    }
+    this.callbacks.keepPlots?.(new Set([...this.charts.values()].map(chart => chart.box)));
     this.body.append(this.disagreementTable(model, result), this.headerView(model));
     this.body.style.minHeight = '';
     // one chart per task: Plotly draws each in tens of milliseconds, all six at once would block the page
-    for (const [k, figure] of figures.entries()) {
-      if (drawnEarly.has(figure.id)) {
-        continue;
-      }
+    for (const [box, figure, drawn] of toDraw) {
       await nextTask();
       if (stale()) {
         return null;
       }
-      await this.callbacks.plot(boxes[k], figure);
+      await this.callbacks.plot(box, figure);
+      box.dataset.drawn = '';
+      this.charts.set(figure.id, { box, drawn });
     }
     this.body.setAttribute('aria-busy', 'false');
     this.callbacks.reportAgreement(this.agreementSummary(model, report));
@@ -304,6 +328,7 @@ export class InspectorPanel {
       const box = chartBox(figure);
       grid.appendChild(box);
       await this.callbacks.plot(box, figure);
+      box.dataset.drawn = '';
       drawn.set(figure.id, box);
     }
     return drawn;
@@ -323,7 +348,6 @@ export class InspectorPanel {
     if (this.body.childElementCount > 0) {
       this.body.style.minHeight = `${this.body.offsetHeight}px`;
     }
-    this.callbacks.clearPlots?.();
     // busy until the last chart is drawn (assistive technology waits; so does the Galata test's ready time)
     this.body.setAttribute('aria-busy', 'true');
     const line = element('div', 'tml-verdict tml-verdict-computing');

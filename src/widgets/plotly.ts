@@ -97,14 +97,17 @@ export class Plots {
 
   /** Removes every chart drawn so far, with Plotly's listeners and data. */
   purge(): void {
-    if (this.figures.size === 0 || !plotly) {
-      this.figures.clear();
-      return;
+    this.keepOnly(new Set());
+  }
+
+  /** Removes every chart drawn so far but those in `keep`, with Plotly's listeners and data. */
+  keepOnly(keep: Set<HTMLElement>): void {
+    for (const container of [...this.figures.keys()]) {
+      if (!keep.has(container)) {
+        plotly?.purge(container);
+        this.figures.delete(container);
+      }
     }
-    for (const container of this.figures.keys()) {
-      plotly.purge(container);
-    }
-    this.figures.clear();
   }
 
   /** purge, and stop listening to theme changes. */

@@ -44,12 +44,15 @@ function makePanel() {
   };
   /** Whether "computing…" showed when each figure was drawn. */
   const whileComputing: boolean[] = [];
+  /** The charts each layout kept (keepPlots). */
+  const kept: Array<Set<HTMLElement>> = [];
   const callbacks: PanelCallbacks = {
     plot: (container, figure) => {
       container.dataset.plotted = 'yes';
       figures.push(figure);
       whileComputing.push(panel.node.querySelector('.tml-verdict-computing') !== null);
     },
+    keepPlots: keep => kept.push(keep),
     setOptions: o => calls.options.push(o),
     exportHeader: p => calls.exports.push(p),
     exportBundle: r => calls.bundles.push(r),
@@ -58,7 +61,7 @@ function makePanel() {
   };
   const panel = new InspectorPanel(callbacks);
   document.body.appendChild(panel.node);
-  return { panel, figures, calls, whileComputing };
+  return { panel, figures, calls, whileComputing, kept };
 }
 
 afterEach(() => document.body.replaceChildren());
@@ -432,6 +435,26 @@ describe('InspectorPanel option switches', () => {
     expect(switched?.tradeoffs).toBe(first?.tradeoffs); // nothing lowered or run again
     const back = await panel.render(state);
     expect(shown(back)).toEqual(shown(first));
+  });
+
+  it('keeps the charts a switch leaves as they were, and removes the others', async () => {
+    const { panel, figures, kept } = makePanel();
+    const state = stateFor('wine_forest');
+    await panel.render(state);
+    const boxes = () =>
+      new Map(Array.from(panel.node.querySelectorAll('.tml-chart'), b => [(b as HTMLElement).dataset.figure, b]));
+    const before = boxes();
+    figures.length = 0;
+    await panel.render({ ...state, options: { ...state.options, featureType: 'int16' } });
+    const after = boxes();
+    // the forest's structure is every option's; its flash and the trade-off's selection are not
+    expect(after.get('tree-sizes')).toBe(before.get('tree-sizes'));
+    expect(after.get('leaf-depths')).toBe(before.get('leaf-depths'));
+    expect(figures.map(f => f.id)).toEqual(expect.arrayContaining(['flash-breakdown', 'tradeoff']));
+    expect(figures.map(f => f.id)).not.toContain('tree-sizes');
+    expect([...after.keys()]).toEqual([...before.keys()]);
+    expect(kept[kept.length - 1].has(after.get('tree-sizes') as HTMLElement)).toBe(true);
+    expect(kept[kept.length - 1].has(before.get('flash-breakdown') as HTMLElement)).toBe(false);
   });
 
   it('new data or a new model is computed again', async () => {
