@@ -286,11 +286,12 @@ export class InspectorPanel {
     for (const figure of figures) {
       const drawn = drawnForm(figure);
       const kept = previous.get(figure.id);
-      const box = drawnEarly.get(figure.id) ?? (kept?.drawn === drawn ? kept.box : chartBox(figure));
-      if (box.dataset.drawn === undefined) {
-        toDraw.push([box, figure, drawn]);
-      } else {
+      const drawnBox = drawnEarly.get(figure.id) ?? (kept?.drawn === drawn ? kept.box : undefined);
+      const box = drawnBox ?? chartBox(figure);
+      if (drawnBox) {
         this.charts.set(figure.id, { box, drawn });
+      } else {
+        toDraw.push([box, figure, drawn]);
       }
       grid.appendChild(box);
     }
@@ -304,7 +305,6 @@ export class InspectorPanel {
         return null;
       }
       await this.callbacks.plot(box, figure);
-      box.dataset.drawn = '';
       this.charts.set(figure.id, { box, drawn });
     }
     this.body.setAttribute('aria-busy', 'false');
@@ -328,7 +328,6 @@ export class InspectorPanel {
       const box = chartBox(figure);
       grid.appendChild(box);
       await this.callbacks.plot(box, figure);
-      box.dataset.drawn = '';
       drawn.set(figure.id, box);
     }
     return drawn;

@@ -18,18 +18,9 @@ export type ShownModel = Omit<CompiledModel, 'ir'> & { ir: ShownIR };
 
 /** The IR's common fields and scalar ones, without its arrays of trees, layers or vectors. */
 export function shownIR(ir: ModelIR): ShownIR {
-  const { format, version, family, estimator, task, nFeatures, classes, featureNames, featureStage } = ir;
-  const shown: Record<string, unknown> = {
-    format,
-    version,
-    family,
-    estimator,
-    task,
-    nFeatures,
-    classes,
-    featureNames,
-    featureStage
-  };
+  // the common fields that are not scalars; the loop copies the others (format, estimator, task...)
+  const { classes, featureNames, featureStage } = ir;
+  const shown: Record<string, unknown> = { classes, featureNames, featureStage };
   for (const [key, value] of Object.entries(ir)) {
     if (value === null || typeof value !== 'object') {
       shown[key] = value;
