@@ -885,6 +885,9 @@ typedef struct {
     int16_t feature[RF_MAX_NODES];
     int32_t next[RF_MAX_NODES];
     float threshold[RF_MAX_NODES];
+    int16_t threshold_i16[RF_MAX_NODES];
+    int8_t threshold_i8[RF_MAX_NODES];
+    float scale[RF_FEATURES], offset[RF_FEATURES];
     uint8_t missing_left[(RF_MAX_NODES + 7) / 8];
     float leaf_f32[RF_MAX_NODES * RF_OUTPUTS];
     uint8_t leaf_u8[RF_MAX_NODES * RF_OUTPUTS];
@@ -990,23 +993,63 @@ static tml_forest_t forest_kind(random_forest_t *rf, int32_t kind)
     return f;
 }
 
+/*
+ * f with quantized thresholds (width 16 or 8): the float grid's thresholds at each feature's
+ * power-of-two scale, less its whole offset (with_offset), and now and then the extremes
+ * (the int16 ones, NaN's code among them), clamped to int8 at width 8.
+ */
+static tml_forest_t quantized_kind(random_forest_t *rf, tml_forest_t f, int width, int with_offset)
+{
+    int32_t k, i;
+    for (k = 0; k < RF_FEATURES; k++) {
+        rf->scale[k] = (float)(1 << (rng_u32() % 4));
+        rf->offset[k] = (float)((int32_t)(rng_u32() % 7) - 3);
+    }
+    for (i = 0; i < rf->n_nodes; i++) {
+        uint32_t pick = rng_u32() % 16;
+        int32_t f_at = rf->feature[i] == TML_LEAF ? 0 : rf->feature[i];
+        int32_t q = pick == 0   ? INT16_MAX
+                    : pick == 1 ? INT16_MAX - 1
+                    : pick == 2 ? INT16_MIN
+                                : (int32_t)(rf->threshold[i] * rf->scale[f_at]) - (with_offset ? (int32_t)rf->offset[f_at] : 0);
+        rf->threshold_i16[i] = (int16_t)q;
+        rf->threshold_i8[i] = (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);
+    }
+    f.node_threshold_f32 = NULL;
+    f.node_threshold_i16 = width == 16 ? rf->threshold_i16 : NULL;
+    f.node_threshold_i8 = width == 8 ? rf->threshold_i8 : NULL;
+    f.feature_scale = rf->scale;
+    f.feature_offset = with_offset ? rf->offset : NULL;
+    return f;
+}
+
 static void test_rows_in_blocks_equal_row_by_row(void)
 {
     static random_forest_t rf;
-    static unsigned char scratch[RF_ROWS * 4 + RF_MAX_NODES * sizeof(tml_walk_node_t) + RF_MAX_TREES * 4];
+    static unsigned char scratch[RF_ROWS * 4 + RF_MAX_NODES * sizeof(tml_walk_node_t) + RF_MAX_TREES * 4 +
+                                 RF_ROWS * RF_FEATURES * 4];
     static const int32_t blocks[] = {1, 3, 4, 5, 8, 37, 64};
     float X[RF_ROWS * RF_FEATURES], want[RF_ROWS * (RF_OUTPUTS + 1)], got[RF_ROWS * (RF_OUTPUTS + 1)];
-    int32_t kind, b, r, k, trial;
+    int32_t kind, b, r, k, trial, width_kind;
     int valid = 1, same = 1, nan_left_taken = 0;
     for (trial = 0; trial < 6; trial++) {
-        for (kind = 0; kind < 7; kind++) {
-            tml_forest_t f = forest_kind(&rf, kind);
+        /* float32 thresholds, then int16 and int8 ones (quantized features) */
+        for (kind = 0; kind < 7 * 3; kind++) {
+            tml_forest_t f = forest_kind(&rf, kind % 7);
             int32_t stride = tml_forest_n_values(&f) + (trial & 1); /* rows may be wider */
+            width_kind = kind / 7;
+            if (width_kind > 0) {
+                f = quantized_kind(&rf, f, width_kind == 1 ? 16 : 8, trial & 2);
+            }
             valid &= tml_forest_validate(&f) == TML_OK;
             for (k = 0; k < RF_ROWS * RF_FEATURES; k++) {
-                /* the thresholds' grid, values between, and now and then a NaN */
-                uint32_t pick = rng_u32() % 12;
-                X[k] = pick == 0 ? NAN : pick < 6 ? (float)((int32_t)(rng_u32() % 11) - 5) * 0.5f : rng_float(-3.0f, 3.0f);
+                /* the thresholds' grid, values between, now and then a NaN or one that saturates */
+                uint32_t pick = rng_u32() % 14;
+                X[k] = pick == 0   ? NAN
+                       : pick < 6  ? (float)((int32_t)(rng_u32() % 11) - 5) * 0.5f
+                       : pick == 12 ? 1.0e6f
+                       : pick == 13 ? -1.0e6f
+                                    : rng_float(-3.0f, 3.0f);
             }
             for (r = 0; r < RF_ROWS; r++) {
                 valid &= tml_forest_raw(&f, X + r * RF_FEATURES, NULL, want + r * stride, stride) == TML_OK;
@@ -1057,8 +1100,10 @@ static void test_rows_in_blocks_refuse_what_they_cannot_run(void)
         tml_forest_t cat = make_categorical(); /* categorical splits go row by row */
         CHECK(!tml_forest_uses_walk_table(&cat) && tml_forest_rows_scratch(&cat, 8) == 0);
         CHECK(tml_forest_raw_rows(&cat, X, 1, raw, RF_OUTPUTS, 8, scratch, sizeof scratch) == TML_E_KIND);
-        cat = make_quantized_forest(); /* and so do quantized forests */
-        CHECK(tml_forest_raw_rows(&cat, X, 1, raw, RF_OUTPUTS, 8, scratch, sizeof scratch) == TML_E_KIND);
+        cat = make_quantized_forest(); /* quantized forests walk in blocks, on floats of their own */
+        CHECK(tml_forest_uses_walk_table(&cat));
+        CHECK(tml_forest_rows_scratch(&cat, 8) == 8 * 4 + (size_t)cat.n_nodes * sizeof(tml_walk_node_t) +
+                                                      (size_t)cat.n_trees * 4 + 8 * (size_t)cat.n_features * 4);
     }
 }
 

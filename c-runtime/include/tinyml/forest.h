@@ -715,8 +715,14 @@ static inline int tml_forest_raw(const tml_forest_t *f, const float *x, const in
  * right child and NaN direction side by side, and leaves that lead to themselves, so that
  * every row takes exactly its tree's depth in steps, each a mask instead of a branch, and
  * TML_FOREST_WALK_GROUP rows walk side by side. A split's choice is a coin toss for the branch
- * predictor; rows in lockstep take none. Float32 table forests without categorical splits
- * walk it (tml_forest_uses_walk_table); the others go row by row.
+ * predictor; rows in lockstep take none. Table forests without categorical splits walk it
+ * (tml_forest_uses_walk_table); the others go row by row.
+ *
+ * A quantized forest walks it too, on each block's rows quantized once (tml_quantize_i16, as
+ * row by row) and held as floats: whole numbers below 2^15 compare in float32 as they do in
+ * int16, its thresholds are whole numbers too, and NaN's code TML_QUANTIZED_NAN becomes a
+ * float NaN, which takes the node's NaN direction: left where its missing-value bit says so
+ * or where the threshold is that code itself, as tml_forest_left_q compares them.
  */
 
 /* One node of the walk table. Internal node i: left child i + 1 (preorder), right child
@@ -732,35 +738,46 @@ typedef struct {
 /* Rows that walk a tree side by side. */
 #define TML_FOREST_WALK_GROUP 4
 
-/* Whether tml_forest_raw_rows can run the forest: float32 node tables, no categorical split. */
+/* Whether tml_forest_raw_rows can run the forest: node tables, no categorical split. */
 static inline int tml_forest_uses_walk_table(const tml_forest_t *f)
 {
-    return f->tree_leaf == NULL && !tml_forest_is_quantized(f) && f->category_bits == NULL;
+    return f->tree_leaf == NULL && f->category_bits == NULL;
+}
+
+/* Features per block row that a quantized forest's walk holds as floats (0 for float32). */
+static inline size_t tml_forest_block_features(const tml_forest_t *f)
+{
+    return tml_forest_is_quantized(f) ? (size_t)f->n_features : 0;
 }
 
 /*
  * Bytes of scratch tml_forest_raw_rows needs for blocks of block_rows rows: the int16
- * leaves' sums of a block, the walk table and the trees' depths; 0 for a forest it cannot
- * run or when that does not fit in a size_t.
+ * leaves' sums of a block, the walk table, the trees' depths and, for a quantized forest,
+ * the block's quantized features; 0 for a forest it cannot run or when that does not fit in
+ * a size_t.
  */
 static inline size_t tml_forest_rows_scratch(const tml_forest_t *f, int32_t block_rows)
 {
-    size_t room;
-    if (f == NULL || !tml_forest_uses_walk_table(f) || block_rows <= 0 || f->n_nodes < 0 || f->n_trees < 0) {
+    size_t room, features;
+    if (f == NULL || !tml_forest_uses_walk_table(f) || block_rows <= 0 || f->n_nodes < 0 || f->n_trees < 0 ||
+        f->n_features < 0) {
         return 0;
     }
-    room = (size_t)-1 / 4; /* each of the three parts below stays under a quarter */
+    room = (size_t)-1 / 5; /* each of the four parts below stays under a fifth */
+    features = tml_forest_block_features(f);
     if ((size_t)block_rows > room / sizeof(int32_t) || (size_t)f->n_nodes > room / sizeof(tml_walk_node_t) ||
-        (size_t)f->n_trees > room / sizeof(int32_t)) {
+        (size_t)f->n_trees > room / sizeof(int32_t) ||
+        (features > 0 && (size_t)block_rows > room / sizeof(float) / features)) {
         return 0;
     }
     return (size_t)block_rows * sizeof(int32_t) + (size_t)f->n_nodes * sizeof(tml_walk_node_t) +
-           (size_t)f->n_trees * sizeof(int32_t);
+           (size_t)f->n_trees * sizeof(int32_t) + (size_t)block_rows * features * sizeof(float);
 }
 
 /*
- * Builds the walk table of a validated plain float32 forest into nodes[n_nodes] and each
- * tree's depth (the most splits on a path from its root) into depth[n_trees].
+ * Builds the walk table of a validated forest without categorical splits into nodes[n_nodes]
+ * (a quantized forest's thresholds as floats) and each tree's depth (the most splits on a path
+ * from its root) into depth[n_trees].
  */
 static inline void tml_forest_build_walk_table(const tml_forest_t *f, tml_walk_node_t *nodes, int32_t *depth)
 {
@@ -782,9 +799,15 @@ static inline void tml_forest_build_walk_table(const tml_forest_t *f, tml_walk_n
         int32_t feature = TML_READ_I16(&f->node_feature[i]);
         int leaf = feature == TML_LEAF;
         nodes[i].feature = leaf ? 0 : feature;
-        nodes[i].threshold = leaf ? NAN : TML_READ_F32(&f->node_threshold_f32[i]);
+        nodes[i].threshold = leaf                          ? NAN
+                             : tml_forest_is_quantized(f) ? (float)tml_forest_threshold_q(f, i)
+                                                          : TML_READ_F32(&f->node_threshold_f32[i]);
         nodes[i].right = leaf ? i : TML_READ_I32(&f->node_next[i]);
-        nodes[i].nan_left = !leaf && tml_forest_missing_left(f, i) ? -1 : 0;
+        /* a quantized NaN also goes left where the threshold is NaN's code itself */
+        nodes[i].nan_left = !leaf && (tml_forest_missing_left(f, i) ||
+                                      (tml_forest_is_quantized(f) && tml_forest_threshold_q(f, i) == TML_QUANTIZED_NAN))
+                                ? -1
+                                : 0;
     }
 }
 
@@ -835,6 +858,21 @@ static inline void tml_forest_walk_block(const tml_forest_t *f, const tml_walk_n
     }
 }
 
+/* A block's rows x[n_rows * n_features] quantized as tml_forest_leaf does, into xq as floats
+ * (NaN's code as a NaN): what a quantized forest's walk compares with its thresholds. */
+static inline void tml_forest_quantize_block(const tml_forest_t *f, const float *x, int32_t n_rows, float *xq)
+{
+    int32_t r, k;
+    for (r = 0; r < n_rows; r++) {
+        for (k = 0; k < f->n_features; k++) {
+            size_t at = (size_t)r * (size_t)f->n_features + (size_t)k;
+            int16_t q = tml_quantize_i16(x[at], TML_READ_F32(&f->feature_scale[k]),
+                                         f->feature_offset != NULL ? TML_READ_F32(&f->feature_offset[k]) : 0.0f);
+            xq[at] = q == TML_QUANTIZED_NAN ? NAN : (float)q;
+        }
+    }
+}
+
 /*
  * Raw outputs of n_rows rows of X (row-major float32, n_features per row) into raw (row r at
  * raw + r * stride, stride >= n_outputs), each exactly as tml_forest_raw gives it, for a
@@ -848,6 +886,7 @@ static inline int tml_forest_raw_rows(const tml_forest_t *f, const float *X, int
     int32_t first, r, t, pass, passes;
     int32_t *sums = (int32_t *)scratch, *depth;
     tml_walk_node_t *nodes;
+    float *quantized;
     if (f == NULL || X == NULL || raw == NULL || scratch == NULL) {
         return TML_E_NULL;
     }
@@ -863,12 +902,17 @@ static inline int tml_forest_raw_rows(const tml_forest_t *f, const float *X, int
     }
     nodes = (tml_walk_node_t *)(void *)(sums + block_rows);
     depth = (int32_t *)(void *)(nodes + f->n_nodes);
+    quantized = (float *)(void *)(depth + f->n_trees);
     tml_forest_build_walk_table(f, nodes, depth);
     passes = tml_forest_passes(f);
     for (first = 0; first < n_rows; first += block_rows) {
         int32_t n_block = n_rows - first < block_rows ? n_rows - first : block_rows;
         const float *x = X + (size_t)first * (size_t)f->n_features;
         float *out = raw + (size_t)first * (size_t)stride;
+        if (tml_forest_is_quantized(f)) {
+            tml_forest_quantize_block(f, x, n_block, quantized);
+            x = quantized;
+        }
         for (r = 0; r < n_block; r++) {
             tml_forest_raw_start(f, out + (size_t)r * (size_t)stride);
         }
