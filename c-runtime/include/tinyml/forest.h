@@ -541,6 +541,12 @@ static inline float tml_pow2f(int32_t e)
     return bits.f;
 }
 
+/* Feature k's value v quantized with its scale and offset (tables; offset NULL: all 0). */
+TML_FOREST_INLINE int16_t tml_quantize_feature_i16(const float *scale, const float *offset, int32_t k, float v)
+{
+    return tml_quantize_i16(v, TML_READ_F32(&scale[k]), offset != NULL ? TML_READ_F32(&offset[k]) : 0.0f);
+}
+
 /* Quantizes x[n] with per-feature scales and offsets (tables; offset NULL: all 0) into xq[n]. */
 static inline int tml_quantize_features_i16(const float *scale, const float *offset, const float *x,
                                             int16_t *xq, int32_t n)
@@ -553,7 +559,7 @@ static inline int tml_quantize_features_i16(const float *scale, const float *off
         return TML_E_SIZE;
     }
     for (k = 0; k < n; k++) {
-        xq[k] = tml_quantize_i16(x[k], TML_READ_F32(&scale[k]), offset != NULL ? TML_READ_F32(&offset[k]) : 0.0f);
+        xq[k] = tml_quantize_feature_i16(scale, offset, k, x[k]);
     }
     return TML_OK;
 }
@@ -577,8 +583,7 @@ static inline int32_t tml_forest_leaf(const tml_forest_t *f, int32_t t, const fl
     i = TML_READ_I32(&f->tree_root[t]);
     while (TML_READ_I16(&f->node_feature[i]) != TML_LEAF) {
         int32_t feat = tml_forest_split_feature(TML_READ_I16(&f->node_feature[i]));
-        int16_t q = tml_quantize_i16(x[feat], TML_READ_F32(&f->feature_scale[feat]),
-                                     f->feature_offset != NULL ? TML_READ_F32(&f->feature_offset[feat]) : 0.0f);
+        int16_t q = tml_quantize_feature_i16(f->feature_scale, f->feature_offset, feat, x[feat]);
         int left = tml_forest_is_plain(f) ? q <= tml_forest_threshold_q(f, i) : tml_forest_left_q(f, i, q);
         i = left ? i + 1 : TML_READ_I32(&f->node_next[i]);
     }
@@ -866,8 +871,7 @@ static inline void tml_forest_quantize_block(const tml_forest_t *f, const float 
     for (r = 0; r < n_rows; r++) {
         for (k = 0; k < f->n_features; k++) {
             size_t at = (size_t)r * (size_t)f->n_features + (size_t)k;
-            int16_t q = tml_quantize_i16(x[at], TML_READ_F32(&f->feature_scale[k]),
-                                         f->feature_offset != NULL ? TML_READ_F32(&f->feature_offset[k]) : 0.0f);
+            int16_t q = tml_quantize_feature_i16(f->feature_scale, f->feature_offset, k, x[at]);
             xq[at] = q == TML_QUANTIZED_NAN ? NAN : (float)q;
         }
     }
