@@ -47,7 +47,9 @@ static inline int32_t tml_net_merge_i8(const tml_layer_t *layer, int8_t qa, int8
     }
     a = tml_requantize(a * ((int32_t)1 << TML_NET_ADD_LEFT_SHIFT), TML_READ_I32(&layer->multiplier[0]), TML_READ_I8(&layer->shift[0]));
     b = tml_requantize(b * ((int32_t)1 << TML_NET_ADD_LEFT_SHIFT), TML_READ_I32(&layer->multiplier[1]), TML_READ_I8(&layer->shift[1]));
-    return tml_requantize(a + b, TML_READ_I32(&layer->multiplier[2]), TML_READ_I8(&layer->shift[2]));
+    /* a converter's input factors are at most 1/2 (each input's scale over twice the larger):
+     * the sum stays far inside int32; saturated for factors a hand-made net may give */
+    return tml_requantize(tml_add_sat_i32(a, b), TML_READ_I32(&layer->multiplier[2]), TML_READ_I8(&layer->shift[2]));
 }
 
 /* Element-by-element layers (ADD, MUL, MAX) over n elements. int8 ADD and MUL stay in
