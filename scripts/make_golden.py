@@ -169,6 +169,11 @@ def make_cases() -> list[dict]:
     add("mlpr_diabetes", MLPRegressor(hidden_layer_sizes=(8,), max_iter=80, random_state=0), diabetes)
     add("mlpr_diabetes_int8", MLPRegressor(hidden_layer_sizes=(8,), max_iter=80, random_state=0), diabetes,
         {"featureType": "int8"}, calibrate=True)
+    # half its hidden units pruned (all-zero weights): int8 stores weight rows for the others alone
+    pruned = MLPClassifier(hidden_layer_sizes=(32,), max_iter=60, random_state=0).fit(digits[0][::2], digits[1][::2])
+    pruned.coefs_[0][:, ::2] = 0
+    add_ir("mlp_digits_int8_pruned", model_to_ir(pruned), np.asarray(digits[0][1::2], np.float32),
+           {"featureType": "int8"}, calibration=digits[0][::2][:200])
     add("logreg_iris", LogisticRegression(max_iter=500), iris)
     add("logreg_cancer_int8", make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)), cancer,
         {"featureType": "int8"}, calibrate=True)

@@ -15,6 +15,9 @@ measures TensorFlow Lite Micro's firmware, same rows, same toolchain, same windo
   -singlestep trace streamed through trace_count.c, window = bench_predict and what it calls.
 - labels: the firmware's against TFLite Micro's host interpreter on the same rows (the outputs
   bit for bit are checked by tests/python/test_mlperf_tiny.py).
+- estimate: the compiler's Cortex-M4F instruction estimate (what the Inspector shows) less its
+  price of quantizing float inputs (m_run_int8 takes the int8 tensor), and its error against
+  the count.
 Writes the JSON run.py --ours reads."""
 import argparse
 import json
@@ -33,6 +36,9 @@ import measure  # noqa: E402
 import streamed  # noqa: E402
 
 OUT = ROOT / "build" / "mlperf_tiny"
+#: the int8 instruction estimate's price of quantizing one float input (INSTRUCTIONS.int8.input in
+#: src/core/families/nets/describe.ts), which the int8 tensor in does not pay
+INPUT_QUANTIZE_INSTRUCTIONS = 41
 #: rows per model whose instructions are counted (single-stepping VWW or ResNet takes minutes a row)
 COUNT_ROWS = {"kws": 3, "ad": 3, "vww": 1, "ic": 1}
 
@@ -60,9 +66,12 @@ int32_t bench_predict(const int8_t *x)
 
 def export(name: str, models: Path, directory: Path, n_rows: int) -> dict:
     import tinyml_lab  # noqa: PLC0415 - the working tree's, after sys.path is set
+    from tinyml_lab import _engine  # noqa: PLC0415
 
     info = json.loads((models / f"{name}.json").read_text())
     converted = tinyml_lab.convert(models / f"{name}.tflite", name="m", dtype="int8")
+    estimates = _engine.call("estimate", converted.engine_ir, converted.options)["estimates"]
+    m4f = next(e for e in estimates if e["target"] == "cortex-m4f")["m4fInstructions"]
     header = converted.header + f"\n#define M_N_OUTPUTS_MAX {converted.ir['n_outputs']}\n"
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "model.h").write_text(header)
@@ -72,7 +81,8 @@ def export(name: str, models: Path, directory: Path, n_rows: int) -> dict:
     expected = data["tflm_host_out"][:n_rows]
     measure.write_rows_header(directory, rows.reshape(n_rows, -1), expected.argmax(axis=1))
     arena = int(re.search(r"^#define M_ARENA_BYTES (\d+)", converted.header, re.M).group(1))
-    return {"info": info, "arena": arena, "expected": expected}
+    estimate = m4f - INPUT_QUANTIZE_INSTRUCTIONS * converted.ir["n_features"]
+    return {"info": info, "arena": arena, "expected": expected, "estimate": estimate}
 
 
 def count_instructions(directory: Path, n_rows: int) -> dict:
@@ -109,6 +119,7 @@ def measure_model(name: str, models: Path, n_rows: int | None = None) -> dict:
         "ram_total": ram_model + ram_libs,
         "stack": int(stack.group(1)) if stack else None,
         "instructions_per_inference": round(counted["instructions"]),
+        "estimated_instructions": round(exported["estimate"]),
         "rows_counted": n_rows,
         "labels_equal_tflm_host": agree.group(0) if agree else counted["console"][:80],
         "profile": counted["profile"],
@@ -128,9 +139,11 @@ def main() -> int:
     for name in args.names:
         results[name] = measure_model(name, args.models, args.rows)
         r = results[name]
+        error = r["estimated_instructions"] / r["instructions_per_inference"] - 1
         print(f"{name}: flash {r['flash_total']:,} B (+{r['flash_libs']:,} libs), arena {r['arena']:,} B, RAM "
               f"{r['ram_total']:,} B, stack {r['stack']}, {r['instructions_per_inference']:,} instructions "
-              f"({r['rows_counted']} rows, {r['seconds']} s), labels {r['labels_equal_tflm_host']}", flush=True)
+              f"({r['rows_counted']} rows, {r['seconds']} s), labels {r['labels_equal_tflm_host']}; estimate "
+              f"{r['estimated_instructions']:,} ({error:+.1%})", flush=True)
         if args.profile:
             for function, count in r["profile"]:
                 print(f"  {count:>12,}  {function}")

@@ -55,6 +55,7 @@ static inline tml_layer_t layer_of(int32_t kind, int32_t activation, int32_t in_
     l.out_zero = 0;
     l.out_float = 0;
     l.bias_folded = 0;
+    l.row_mask = NULL;
     return l;
 }
 

@@ -584,6 +584,116 @@ static void test_int8_depthwise_equals_plain_loop(void)
     CHECK(mismatches == 0);
 }
 
+/* Whether validate refuses the one-layer net with the row mask on its layer and takes it without. */
+static int refused_only_with(const tml_net_t *net, tml_layer_t *l, const uint8_t *mask)
+{
+    int refused;
+    l->row_mask = mask;
+    refused = tml_net_validate(net) == TML_E_KIND;
+    l->row_mask = NULL;
+    return refused && tml_net_validate(net) == TML_OK;
+}
+
+/* int8 CONV with a row mask, storing only some channels' weight rows: the same bytes as the
+ * layer with every row, the others all zeros, on random dense, pointwise (strided) and gathered
+ * (larger kernel, padded) layers of up to 40 channels (batches of TML_NET_OUT_BATCH split
+ * anywhere), with none, some or every row stored; validate refuses a mask elsewhere. */
+static void test_int8_row_mask_equals_every_row(void)
+{
+    static int8_t full[40 * 80], stored[40 * 80], input[1024];
+    static int32_t bias[40], multiplier[40];
+    static int8_t shift[40];
+    static uint8_t mask[5];
+    int trial, mismatches = 0, partial = 0;
+    for (trial = 0; trial < 400; trial++) {
+        int shape = trial % 3; /* 0 dense, 1 pointwise, 2 gathered windows */
+        int32_t kh = shape == 2 ? rng_int(1, 3) : 1, kw = shape == 2 ? rng_int(2, 3) : 1;
+        int32_t ih = shape == 0 ? 1 : rng_int(kh, 5), iw = shape == 0 ? 1 : rng_int(kw, 6);
+        int32_t ic = rng_int(1, shape == 2 ? 8 : 80), oc = rng_int(1, 40);
+        int32_t sh = shape == 0 ? 1 : rng_int(1, 2), sw = shape == 0 ? 1 : rng_int(1, 2);
+        int32_t pt = shape == 2 ? rng_int(0, kh - 1) : 0, pl = shape == 2 ? rng_int(0, kw - 1) : 0;
+        int32_t oh = (ih + pt - kh) / sh + 1, ow = (iw + pl - kw) / sw + 1;
+        int32_t per = kh * kw * ic, n_in = ih * iw * ic, n_out = oh * ow * oc, i, c, rows = 0;
+        int32_t keep = rng_int(0, 4); /* in 4: the share of channels with a row */
+        int8_t expected[1024];
+        tml_layer_t l;
+        tml_net_t net;
+        if (per > 80 || n_in > 1024 || n_out > 1024 || oh < 1 || ow < 1) {
+            continue;
+        }
+        l = layer_of(TML_LAYER_CONV, rng_int(TML_ACT_IDENTITY, TML_ACT_RELU6), ih, iw, ic, oh, ow, oc);
+        set_window(&l, kh, kw, sh, sw, pt, pl);
+        memset(mask, 0, sizeof mask);
+        for (c = 0; c < oc; c++) {
+            int has = rng_int(0, 3) < keep;
+            mask[c >> 3] |= (uint8_t)(has << (c & 7));
+            for (i = 0; i < per; i++) {
+                full[c * per + i] = has ? (int8_t)rng_int(-128, 127) : 0;
+            }
+            if (has) {
+                memcpy(stored + rows * per, full + c * per, (size_t)per);
+                rows++;
+            }
+            bias[c] = rng_int(-(1 << 20), 1 << 20); /* folded: in_zero's share is in it */
+            multiplier[c] = rng_int(1 << 30, INT32_MAX);
+            shift[c] = (int8_t)rng_int(-20, 2);
+        }
+        partial += rows > 0 && rows < oc;
+        for (i = 0; i < n_in; i++) {
+            input[i] = (int8_t)rng_int(-128, 127);
+        }
+        l.bias_i32 = bias;
+        l.bias_folded = 1;
+        l.multiplier = multiplier;
+        l.shift = shift;
+        l.in_zero = rng_int(-128, 127);
+        l.out_zero = rng_int(-128, 127);
+        l.out_scale = rng_float(0.01f, 1.0f);
+        l.out_offset = ((n_in + 3) / 4) * 4;
+        net = net_of(&l, 1, 1, l.out_offset + n_out);
+        add_window_buffer(&net);
+        l.weight_i8 = full;
+        CHECK(tml_net_validate(&net) == TML_OK);
+        memcpy(arena, input, (size_t)n_in);
+        CHECK(tml_net_run_layer(&net, 0, arena) == TML_OK);
+        memcpy(expected, tml_arena_at(arena, l.out_offset), (size_t)n_out);
+        l.weight_i8 = stored;
+        l.row_mask = mask;
+        CHECK(tml_net_validate(&net) == TML_OK);
+        memcpy(arena, input, (size_t)n_in);
+        CHECK(tml_net_run_layer(&net, 0, arena) == TML_OK);
+        mismatches += memcmp(expected, tml_arena_at(arena, l.out_offset), (size_t)n_out) != 0;
+        /* only the whole-window kernel reads a mask: not a plain bias with a zero point, not a
+         * float output, not a depthwise layer */
+        l.bias_folded = 0;
+        CHECK(tml_net_validate(&net) == (l.in_zero == 0 ? TML_OK : TML_E_KIND));
+        l.bias_folded = 1;
+        l.out_float = 1;
+        l.channel_scale = (const float *)(const void *)multiplier;
+        CHECK(tml_net_validate(&net) == TML_E_KIND);
+        l.out_float = 0;
+        l.channel_scale = NULL;
+    }
+    CHECK(mismatches == 0);
+    CHECK(partial > 150);
+    {
+        /* a depthwise layer, and a float32 net's convolution: refused */
+        tml_layer_t l = layer_of(TML_LAYER_DEPTHWISE, TML_ACT_IDENTITY, 2, 2, 1, 2, 2, 1);
+        float weight = 1.0f;
+        tml_net_t net = net_of(&l, 1, 1, 8);
+        l.weight_i8 = full;
+        l.multiplier = multiplier;
+        l.shift = shift;
+        l.out_offset = 4;
+        CHECK(refused_only_with(&net, &l, mask));
+        l = layer_of(TML_LAYER_CONV, TML_ACT_IDENTITY, 1, 1, 1, 1, 1, 1);
+        l.weight_f32 = &weight;
+        l.out_offset = 4;
+        net = net_of(&l, 1, 0, 8);
+        CHECK(refused_only_with(&net, &l, mask));
+    }
+}
+
 /* The largest window int8 sums allow, every term at its extreme: no overflow, either sign. */
 static void test_int8_dot_extremes(void)
 {
@@ -631,6 +741,7 @@ int main(void)
     test_int8_activation_and_affine();
     test_int8_kernels_equal_plain_loops();
     test_int8_depthwise_equals_plain_loop();
+    test_int8_row_mask_equals_every_row();
     test_int8_dot_extremes();
     return CHECK_REPORT("net_i8");
 }

@@ -34,7 +34,7 @@
     PTR(weight_i8, const int8_t) PTR(bias_i32, const int32_t) PTR(multiplier, const int32_t)      \
     PTR(shift, const int8_t) PTR(channel_scale, const float) FLOAT(in_scale) INT(in_zero)         \
     FLOAT(out_scale) INT(out_zero) INT(out_float) INT(bias_folded) INT(in_from) INT(in2_from)     \
-    INT(in2_offset) FLOAT(in2_scale) INT(in2_zero)
+    INT(in2_offset) FLOAT(in2_scale) INT(in2_zero) PTR(row_mask, const uint8_t)
 
 /* tml_net_t (net_types.h) but its layers */
 #define TML_NET_DESCRIPTOR(INT, FLOAT, PTR) INT(n_layers) INT(quantized) INT(arena_bytes)

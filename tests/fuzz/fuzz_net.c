@@ -29,7 +29,10 @@ static int64_t layer_count(const tml_layer_t *m, const char *field)
         return m->kind == TML_LAYER_AFFINE ? m->in_c : m->out_c;
     }
     if (fz_is(field, "weight_i8")) {
-        return weights;
+        return weights; /* every row: enough for any row mask */
+    }
+    if (fz_is(field, "row_mask")) {
+        return m->out_c > 0 ? ((int64_t)m->out_c + 7) / 8 : 0;
     }
     if ((fz_is(field, "multiplier") || fz_is(field, "shift")) && (m->kind == TML_LAYER_ADD || m->kind == TML_LAYER_MUL)) {
         return m->kind == TML_LAYER_ADD ? 3 : 1; /* the inputs' and the output's factors, or the product's */

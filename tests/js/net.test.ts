@@ -4,6 +4,7 @@ import {
   traceNet,
   buildFloatNet,
   compileModel,
+  describeNet,
   encodeArray,
   lowerModel,
   parseModelIR,
@@ -275,6 +276,54 @@ describe('the C runtime runs the network', () => {
     expect(worst).toBeLessThan(0.05);
     const trace = traceNet(tables, x, rows);
     expect(trace.min[0]).toBeGreaterThanOrEqual(0); // relu
+  });
+});
+
+describe('output channels whose weights are all zero', () => {
+  // 4 -> 24 (relu) -> 3 (softmax), hidden units other than 0, 3, 6, ... 21 pruned (no weights)
+  const pruned = (): Record<string, unknown> => {
+    const hidden = dense(4, 24, 'relu');
+    const weights = Float64Array.from(range(4 * 24, 0.1, 0.3)); // [in][out]
+    for (let o = 0; o < 24; o++) {
+      for (let i = 0; o % 3 !== 0 && i < 4; i++) {
+        weights[i * 24 + o] = 0;
+      }
+    }
+    hidden.weights = encodeArray(weights, [4, 24]);
+    return netIR([hidden, dense(24, 3, 'softmax')], [4], 3);
+  };
+  const rows = 40;
+  const x = Float32Array.from({ length: rows * 4 }, (_, i) => Math.sin(i * 0.9) * 2);
+
+  it('int8 keeps only the rows with a weight: the same integers as every row, fewer bytes and multiply-adds', () => {
+    const model = compileModel(pruned(), { name: 'p', featureType: 'int8', calibration: x });
+    const tables = model.tables as NetTables;
+    const [hidden, last] = tables.layers;
+    // units 0, 3, 6 | 9, 12, 15 | 18, 21, bit u % 8 of byte u / 8
+    expect(Array.from(hidden.rowMask ?? [])).toEqual([0b01001001, 0b10010010, 0b00100100]);
+    expect(hidden.weightI8?.length).toBe(8 * 4);
+    expect(last.rowMask).toBeNull(); // it writes float: not the whole-window kernel
+    expect(model.header).toContain('.row_mask = p_l0_row_mask');
+    expect(model.header).toMatch(/#define P_NET_LAYERS \(.*\(1L << TML_NET_ROW_MASKS_BIT\)\)\n/);
+    expect(model.size.flash.find(i => i.name === 'weights')?.bytes).toBe(8 * 4 + 3 + 24 * 3);
+    expect(describeNet(tables).layers[0].macs).toBe(8 * 4);
+    // the same layer with every row, the pruned ones as zeros
+    const everyRow = new Int8Array(24 * 4);
+    let row = 0;
+    for (let o = 0; o < 24; o += 3) {
+      everyRow.set((hidden.weightI8 as Int8Array).subarray(4 * row, 4 * row + 4), 4 * o);
+      row++;
+    }
+    const unmasked = {
+      ...model,
+      tables: { ...tables, layers: [{ ...hidden, weightI8: everyRow, rowMask: null }, last] }
+    } as typeof model;
+    expect(Array.from(runOnDevice(model, x, rows).values)).toEqual(Array.from(runOnDevice(unmasked, x, rows).values));
+    // a net without such rows keeps every row and compiles the path out
+    const plain = compileModel(mlp(), { name: 'q', featureType: 'int8', calibration: x });
+    expect((plain.tables as NetTables).layers.every(l => l.rowMask === null)).toBe(true);
+    expect(plain.header).not.toContain('.row_mask =');
+    expect(plain.header).toMatch(/#define Q_NET_LAYERS \((?!.*ROW_MASKS).*\)\n/);
   });
 });
 

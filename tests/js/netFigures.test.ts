@@ -161,6 +161,13 @@ describe('the layer graph', () => {
     expect(graph.nodes[7].detail).toContain('in 8×8×4 from layer 3');
     expect(graph.nodes[10]).toMatchObject({ op: 'dense · softmax', shape: '3' });
     expect(graph.nodes[10].detail).toContain('the net’s output');
+    // each layer's estimated instructions, which add up to the net's estimate but for the input's
+    const structure = describeNet(net);
+    expect(graph.nodes[6].detail).toContain(
+      `about ${structure.layers[5].instructions.toLocaleString('en-US')} instructions (est., Cortex-M4F)`
+    );
+    const layerSum = structure.layers.reduce((sum, l) => sum + l.instructions, 0);
+    expect(structure.estimatedInstructions - layerSum).toBe(Math.round(-180 + 6.7 * net.nInputs));
   });
 
   it('names each operation compactly: window, stride, pooling, activation', () => {

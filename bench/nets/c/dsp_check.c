@@ -5,7 +5,8 @@
  * int8 range, biases up to saturation, unaligned rows) against the plain loops of
  * net_int8_reference.h, every int32 sum and every requantized output compared, with the plain
  * and with the folded bias, convolutions through their gathered windows and 1x1 ones two
- * positions at a time; random depthwise layers through the four-channel kernel. Prints
+ * positions at a time, layers with whole zero rows again with only their other rows stored
+ * (row_mask); random depthwise layers through the four-channel kernel. Prints
  * "dsp_check: <sums> sums, <outputs> outputs, <n> mismatches" (sums counts the dot products
  * too). Run by dsp_check.sh. */
 #include "firmware_base.h"
@@ -81,6 +82,8 @@ static unsigned dot_mismatches(unsigned *sums)
 static int32_t plain[64], folded[64], multiplier[64];
 static int8_t shift[64];
 static uint32_t arena[1024];
+static int8_t stored[4096]; /* the rows of channels with a nonzero weight (row_mask) */
+static uint8_t row_mask[2];
 
 /* Random int8 DEPTHWISE layers (multiplier 1: the four-channel SMLABB / SMLATT kernel, and the
  * channels past the last four one by one; multiplier 2: one by one), run whole, against the
@@ -165,6 +168,10 @@ int main(void)
         l.in_h = ih; l.in_w = iw; l.in_c = ic; l.out_h = oh; l.out_w = ow; l.out_c = oc;
         l.kernel_h = kh; l.kernel_w = kw; l.stride_h = sh; l.stride_w = sw; l.pad_top = pt; l.pad_left = pl;
         for (i = 0; i < per * oc; i++) weights[w_at + i] = (int8_t)rnd(-128, 127);
+        if (trial % 4 == 1) /* whole zero rows: the channels a row mask leaves out */
+            for (c = 0; c < oc; c++)
+                if (rnd(0, 1))
+                    for (i = 0; i < per; i++) weights[w_at + c * per + i] = 0;
         for (i = 0; i < n_in; i++) input[in_at + i] = (int8_t)rnd(-128, 127);
         l.weight_i8 = weights + w_at;
         l.in_scale = 1.0f;
@@ -206,6 +213,30 @@ int main(void)
                     for (c = 0; c < oc; c++, outputs++)
                         bad += ((const int8_t *)arena)[l.out_offset + (oy * ow + ox) * oc + c] !=
                                ref_out(&l, ref_conv_i8(&l, plain, input + in_at, oy, ox, c), c);
+            if (fold && trial % 4 == 1) { /* again with only the nonzero rows stored */
+                int32_t rows = 0;
+                row_mask[0] = row_mask[1] = 0;
+                for (c = 0; c < oc; c++) {
+                    int any = 0;
+                    for (i = 0; i < per; i++) any |= weights[w_at + c * per + i] != 0;
+                    if (!any) continue;
+                    row_mask[c >> 3] |= (uint8_t)(1u << (c & 7));
+                    for (i = 0; i < per; i++) stored[rows * per + i] = weights[w_at + c * per + i];
+                    rows++;
+                }
+                l.weight_i8 = stored;
+                l.row_mask = row_mask;
+                bad += tml_net_validate(&net) != TML_OK;
+                for (i = 0; i < n_in; i++) ((int8_t *)arena)[i] = input[in_at + i];
+                tml_net_run_layer(&net, 0, arena);
+                l.weight_i8 = weights + w_at;
+                l.row_mask = NULL;
+                for (oy = 0; oy < oh; oy++)
+                    for (ox = 0; ox < ow; ox++)
+                        for (c = 0; c < oc; c++, outputs++)
+                            bad += ((const int8_t *)arena)[l.out_offset + (oy * ow + ox) * oc + c] !=
+                                   ref_out(&l, ref_conv_i8(&l, plain, input + in_at, oy, ox, c), c);
+            }
         }
     }
     bad += dot_mismatches(&sums);

@@ -19,7 +19,7 @@
 /* Version of the WebAssembly build's exports and descriptor layouts (c-runtime/wasm), bumped
  * whenever they change. The TypeScript that calls them is generated from these headers at
  * build time and refuses a build of another version. */
-#define TML_ABI_VERSION 13
+#define TML_ABI_VERSION 14
 
 /* Error codes: every failure is a negative number. */
 #define TML_OK 0

@@ -711,13 +711,41 @@ static inline void tml_net_run_depthwise_requantized(const tml_layer_t *layer, c
     }
 }
 
+/* Whether output channel c has a weight row (see tml_layer_t's row_mask). */
+static inline int tml_net_has_row(const uint8_t *mask, int32_t c)
+{
+    return (TML_READ_U8(&mask[c >> 3]) >> (c & 7)) & 1;
+}
+
+/* How many of the n output channels from c have a weight row. */
+static inline int32_t tml_net_count_rows(const uint8_t *mask, int32_t c, int32_t n)
+{
+    int32_t k, rows = 0;
+    for (k = 0; k < n; k++) {
+        rows += tml_net_has_row(mask, c + k);
+    }
+    return rows;
+}
+
+/* The sums of the channels from c that have a row, sums[0 .. rows - 1], moved to their
+ * channels' places in sums[0 .. n - 1], 0 for those without one. From the last down, so that
+ * a sum is read before its place is written. */
+static inline void tml_net_spread_rows(const uint8_t *mask, int32_t c, int32_t n, int32_t rows, int32_t *sums)
+{
+    int32_t k;
+    for (k = n - 1; k >= 0; k--) {
+        sums[k] = tml_net_has_row(mask, c + k) ? sums[--rows] : 0;
+    }
+}
+
 /*
  * One or two positions of an int8 CONV whose windows are whole and whose bias is the whole
  * answer (a dense layer, a 1x1 kernel, a window gathered into the buffer): the out_c outputs
- * at o0 from the per inputs at x0, and at o1 from x1 unless x1 is NULL. Two output channels by
- * two positions at a time, or four channels of one position, so that each loaded value serves
- * two or four products (rows past the last channel are the first one again, summed and thrown
- * away); the sums of TML_NET_OUT_BATCH channels are then requantized together. right: the
+ * at o0 from the per inputs at x0, and at o1 from x1 unless x1 is NULL. Two weight rows by
+ * two positions at a time, or four rows of one position, so that each loaded value serves
+ * two or four products (rows past the last are the first one again, summed and thrown away);
+ * the sums of TML_NET_OUT_BATCH channels are then requantized together. A layer with a row
+ * mask sums only the rows it stores, then spreads the sums to their channels. right: the
  * layer's tml_net_right_shifts. A function of its own, so that the layer's numbers stay in
  * registers.
  */
@@ -727,27 +755,39 @@ TML_NET_KERNEL void tml_net_conv_whole_i8(const tml_layer_t *layer, int right, c
     int32_t batch, c, k, per = layer->kernel_h * layer->kernel_w * layer->in_c, out_c = layer->out_c, sum[4];
     int32_t sums0[TML_NET_OUT_BATCH], sums1[TML_NET_OUT_BATCH]; /* of x0 and x1 */
     const int8_t *wt = layer->weight_i8, *rows[4];
+    const uint8_t *mask = TML_NET_HAS_ROW_MASKS ? layer->row_mask : NULL;
     for (batch = 0; batch < out_c; batch += TML_NET_OUT_BATCH) {
         int32_t n = out_c - batch < TML_NET_OUT_BATCH ? out_c - batch : TML_NET_OUT_BATCH;
+        int32_t stored = mask != NULL ? tml_net_count_rows(mask, batch, n) : n; /* rows of this batch */
+        const int8_t *next = wt + stored * per;
         if (x1 != NULL) {
-            for (c = 0; c < n; c += 2, wt += 2 * per) {
-                tml_net_dot2x2_i8(x0, x1, wt, c + 1 < n ? wt + per : wt, per, sum);
+            for (c = 0; c < stored; c += 2, wt += 2 * per) {
+                tml_net_dot2x2_i8(x0, x1, wt, c + 1 < stored ? wt + per : wt, per, sum);
                 sums0[c] = sum[0];
                 sums0[c + 1] = sum[1]; /* TML_NET_OUT_BATCH is even: c + 1 is inside */
                 sums1[c] = sum[2];
                 sums1[c + 1] = sum[3];
             }
+            if (stored < n) {
+                tml_net_spread_rows(mask, batch, n, stored, sums0);
+                tml_net_spread_rows(mask, batch, n, stored, sums1);
+            }
             tml_net_out_channels_i8(layer, right, batch, n, sums0, o0, lo, hi);
             tml_net_out_channels_i8(layer, right, batch, n, sums1, o1, lo, hi);
+            wt = next;
             continue;
         }
-        for (c = 0; c < n; c += 4, wt += 4 * per) { /* TML_NET_OUT_BATCH is a multiple of 4 */
+        for (c = 0; c < stored; c += 4, wt += 4 * per) { /* TML_NET_OUT_BATCH is a multiple of 4 */
             for (k = 0; k < 4; k++) {
-                rows[k] = c + k < n ? wt + k * per : wt;
+                rows[k] = c + k < stored ? wt + k * per : wt;
             }
             tml_net_dot4_i8(x0, rows, per, sums0 + c);
         }
+        if (stored < n) {
+            tml_net_spread_rows(mask, batch, n, stored, sums0);
+        }
         tml_net_out_channels_i8(layer, right, batch, n, sums0, o0, lo, hi);
+        wt = next;
     }
 }
 

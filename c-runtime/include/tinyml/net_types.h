@@ -62,12 +62,16 @@
  * stops with an #error saying so, and tml_net_validate refuses a net that uses one (TML_E_KIND).
  */
 #ifndef TML_NET_LAYERS
-#define TML_NET_LAYERS ((1L << (TML_LAYER_UPSAMPLE + 1)) - 1)
+#define TML_NET_LAYERS (((1L << (TML_LAYER_UPSAMPLE + 1)) - 1) | (1L << TML_NET_ROW_MASKS_BIT))
 #endif
 #ifndef TML_NET_ACTIVATIONS
 #define TML_NET_ACTIVATIONS ((1L << (TML_ACT_HARD_SWISH + 1)) - 1)
 #endif
+/* Not a layer kind: the bit of TML_NET_LAYERS that compiles in int8 convolutions storing only
+ * their nonzero weight rows (row_mask); a model header sets it only when a layer has one. */
+#define TML_NET_ROW_MASKS_BIT 16
 #define TML_NET_HAS_LAYER(kind) ((TML_NET_LAYERS >> (kind)) & 1)
+#define TML_NET_HAS_ROW_MASKS TML_NET_HAS_LAYER(TML_NET_ROW_MASKS_BIT)
 #define TML_NET_HAS_ACTIVATION(activation) ((TML_NET_ACTIVATIONS >> (activation)) & 1)
 
 typedef struct {
@@ -106,6 +110,12 @@ typedef struct {
     /* int8 CONV: 1 = bias_i32[c] holds bias - in_zero * (sum of channel c's weights over the
      * whole kernel), so the kernels need not subtract in_zero per term; 0 = the plain bias */
     int32_t bias_folded;
+    /* int8 CONV: NULL, or which output channels have a weight row: channel c has one when bit
+     * c % 8 of row_mask[c / 8] is set. weight_i8 then holds only those rows, in channel order,
+     * and a channel without one sums to 0 (its output is its requantized bias): pruned and
+     * dead channels cost neither flash nor multiply-adds. Only for layers that
+     * tml_net_conv_windows_whole accepts, whose one kernel reads the mask. */
+    const uint8_t *row_mask;
 } tml_layer_t;
 
 typedef struct {
@@ -134,7 +144,7 @@ TML_NET_INLINE const tml_layer_t *tml_net_layer(const tml_net_t *net, int32_t k,
 }
 
 /* One int32 or float field of layer k, read where the layers are: on AVR cheaper than
- * tml_net_layer's copy of the whole descriptor (126 bytes) where the driver needs a few. */
+ * tml_net_layer's copy of the whole descriptor (128 bytes) where the driver needs a few. */
 #if TML_SEPARATE_PROGRAM_MEMORY
 #define TML_NET_LAYER_I32(net, k, field)                                                                    \
     ((net)->layers_in_program_memory ? TML_READ_I32(&(net)->layers[k].field) : (net)->layers[k].field)
@@ -243,6 +253,25 @@ static inline int32_t tml_net_window_buffer_bytes(const tml_net_t *net, const tm
     }
     bytes = taps * layer->in_c;
     return bytes > TML_MAX_I8_WINDOW ? 0 : 2 * tml_net_window_stride(bytes);
+}
+
+/*
+ * Whether every position of a layer goes through the whole-window kernel of an int8 CONV
+ * (tml_net_conv_whole_i8 in net_i8.h, the only kernel that reads a row mask): requantized in
+ * integers with the zero point folded, each window gathered into the window buffer or, for a
+ * 1x1 kernel or rows as wide as the input, read in place where none of it is padding.
+ */
+static inline int tml_net_conv_windows_whole(const tml_net_t *net, const tml_layer_t *layer)
+{
+    int folded = layer->in_zero == 0 || layer->bias_folded;
+    int contiguous = layer->kernel_h == 1 || layer->kernel_w == layer->in_w;
+    if (!net->quantized || layer->kind != TML_LAYER_CONV || tml_net_conv_in_float(layer) || !folded) {
+        return 0;
+    }
+    return tml_net_window_buffer_bytes(net, layer) > 0 ||
+           (contiguous && layer->pad_top == 0 && layer->pad_left == 0 &&
+            (int64_t)(layer->out_h - 1) * layer->stride_h + layer->kernel_h <= layer->in_h &&
+            (int64_t)(layer->out_w - 1) * layer->stride_w + layer->kernel_w <= layer->in_w);
 }
 
 /* The part of output position (oy, ox)'s window inside the input (see tml_window_t). */

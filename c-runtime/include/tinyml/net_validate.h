@@ -228,6 +228,10 @@ static inline int tml_net_validate_merge_factors(const tml_layer_t *layer, int32
 /* Tables the layer's kernel reads. */
 static inline int tml_net_validate_weights(const tml_net_t *net, const tml_layer_t *layer)
 {
+    /* Only the whole-window int8 convolution kernel reads a row mask, when compiled in. */
+    if (layer->row_mask != NULL && (!TML_NET_HAS_ROW_MASKS || !tml_net_conv_windows_whole(net, layer))) {
+        return TML_E_KIND;
+    }
     if (layer->kind == TML_LAYER_AFFINE) {
         return layer->weight_f32 != NULL && layer->bias_f32 != NULL ? TML_OK : TML_E_NULL;
     }

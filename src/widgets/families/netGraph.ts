@@ -8,7 +8,7 @@
  * labels with an ellipsis, never overlapping them.
  */
 import type { NetStructure } from '../../core/families/nets/describe';
-import { BINARY_KINDS, NetLayer, NetTables, layerSources } from '../../core/families/nets/lower';
+import { BINARY_KINDS, NetLayer, NetTables, channelsWithRows, layerSources } from '../../core/families/nets/lower';
 import { formatBytes } from '../charts';
 import { element } from '../dom';
 import { arenaTensors, shapeText } from './arenaPlan';
@@ -160,6 +160,13 @@ export function netGraph(tables: NetTables, structure: NetStructure): NetGraph {
             `${formatBytes(summary.weightBytes)} of weights`
         );
       }
+      if (layer.rowMask) {
+        lines.push(
+          `weights stored for ${channelsWithRows(layer)} of ${layer.outShape[2]} output channels ` +
+            '(the others’ are all zero: their outputs are their biases)'
+        );
+      }
+      lines.push(`about ${summary.instructions.toLocaleString('en-US')} instructions (est., Cortex-M4F)`);
       lines.push(`${formatBytes(summary.liveBytes)} of the arena live while it runs`);
       const node: GraphNode = {
         index: k,

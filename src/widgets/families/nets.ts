@@ -185,6 +185,7 @@ function layerTable(structure: NetStructure, tables: NetTables, ranges: LayerRan
     'output',
     'parameters',
     'multiply-adds',
+    'instructions (est., M4F)',
     'weight bytes',
     'live bytes',
     'range on your rows'
@@ -207,6 +208,7 @@ function layerTable(structure: NetStructure, tables: NetTables, ranges: LayerRan
       l.outShape.filter((d, i) => d > 1 || i === 2).join(' × '),
       String(l.params),
       String(l.macs),
+      String(l.instructions),
       formatBytes(l.weightBytes),
       formatBytes(l.liveBytes),
       range ? `[${range.min.toPrecision(3)}, ${range.max.toPrecision(3)}]` : '–'

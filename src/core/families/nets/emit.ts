@@ -51,6 +51,7 @@ function layerTables(layer: NetLayer, prefix: string): { arrays: string[]; field
   table('multiplier', 'int32_t', layer.multiplier, formatInt);
   table('shift', 'int8_t', layer.shift, formatInt);
   table('channel_scale', 'float', layer.channelScale, formatFloat32);
+  table('row_mask', 'uint8_t', layer.rowMask, formatInt);
   return { arrays, fields };
 }
 
@@ -82,6 +83,11 @@ function layerInitializer(layer: NetLayer, fields: Record<string, string>): stri
         .in_scale = ${formatFloat32(layer.inScale)}, .in_zero = ${layer.inZero},
         .out_scale = ${formatFloat32(layer.outScale)}, .out_zero = ${layer.outZero}, .out_float = ${layer.outFloat ? 1 : 0}${
           layer.biasFolded ? ', .bias_folded = 1' : ''
+        }${
+          layer.rowMask
+            ? `,
+        .row_mask = ${fields.row_mask}`
+            : ''
         } }`;
 }
 
@@ -99,7 +105,11 @@ export function netRuntime(tables: NetTables, prefix: string): RuntimeHeader {
       .sort()
       .map(m => `(1L << ${m})`)
       .join(' | ');
-  const layers = bits(tables.layers.map(l => runtimeMacro('layer', l.kind)));
+  const layers = bits([
+    ...tables.layers.map(l => runtimeMacro('layer', l.kind)),
+    // not a layer kind: the row-mask path of the int8 convolution kernel (net_types.h)
+    ...(tables.layers.some(l => l.rowMask) ? ['TML_NET_ROW_MASKS_BIT'] : [])
+  ]);
   const activations = bits(
     ['identity', ...tables.layers.map(l => l.activation)].map(a => runtimeMacro('activation', a))
   );

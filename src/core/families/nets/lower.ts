@@ -64,12 +64,16 @@ export interface NetLayer {
   weightF32: Float32Array | null;
   /** conv: [out] or null; affine: per-channel shift. */
   biasF32: Float32Array | null;
-  /** conv: [out][kh][kw][in]; depthwise: [kh][kw][out] (channel-minor, see channelMinor). */
+  /** conv: [out][kh][kw][in], only the rows rowMask keeps when it is set; depthwise:
+   * [kh][kw][out] (channel-minor, see channelMinor). */
   weightI8: Int8Array | null;
   /** With biasFolded: bias - inZero * (sum of the channel's weights), see net.h. */
   biasI32: Int32Array | null;
   /** biasI32 holds the zero point's share, so the runtime's inner loop sums q * w alone. */
   biasFolded: boolean;
+  /** int8 conv: bit o % 8 of byte o / 8 set when output channel o has a weight row in weightI8
+   * (tml_layer_t's row_mask; see keepNonzeroRows), or null: every channel has one. */
+  rowMask: Uint8Array | null;
   multiplier: Int32Array | null;
   shift: Int8Array | null;
   channelScale: Float32Array | null;
@@ -721,6 +725,7 @@ function emptyQuantization(): Pick<
   | 'weightI8'
   | 'biasI32'
   | 'biasFolded'
+  | 'rowMask'
   | 'multiplier'
   | 'shift'
   | 'channelScale'
@@ -737,6 +742,7 @@ function emptyQuantization(): Pick<
     weightI8: null,
     biasI32: null,
     biasFolded: false,
+    rowMask: null,
     multiplier: null,
     shift: null,
     channelScale: null,
@@ -900,6 +906,73 @@ function channelMinor(weights: Int8Array, outC: number): Int8Array {
   return out;
 }
 
+/**
+ * Whether every output of an int8 convolution comes from the runtime's whole-window kernel,
+ * the one that reads a row mask (tml_net_conv_windows_whole in net_types.h, whose rule this
+ * is): requantized in integers, zero point folded, windows gathered into the window buffer or
+ * read in place with no padding.
+ */
+function windowsAllWhole(layer: NetLayer): boolean {
+  const [ih, iw] = layer.inShape;
+  const [oh, ow] = layer.outShape;
+  const [kh, kw] = layer.kernel;
+  if (layer.kind !== 'conv' || computesInFloat(layer) || !(layer.biasFolded || layer.inZero === 0)) {
+    return false;
+  }
+  return (
+    windowBufferBytes(layer) > 0 ||
+    ((kh === 1 || kw === iw) &&
+      layer.pad[0] === 0 &&
+      layer.pad[1] === 0 &&
+      (oh - 1) * layer.stride[0] + kh <= ih &&
+      (ow - 1) * layer.stride[1] + kw <= iw)
+  );
+}
+
+/**
+ * Keeps only the weight rows of the output channels that have a nonzero weight, with a bit per
+ * channel saying which (rowMask), where that is smaller: a channel whose weights are all zero
+ * (pruned, or dead in training) then costs neither flash nor multiply-adds, and its output is
+ * its requantized bias as before, so the integers do not change. MLPerf Tiny's visual wake
+ * words net has such channels in most of its last pointwise layers (234 of 256 in one).
+ */
+function keepNonzeroRows(layer: NetLayer): void {
+  if (!windowsAllWhole(layer)) {
+    return;
+  }
+  const weights = layer.weightI8 as Int8Array;
+  const outC = layer.outShape[2];
+  const per = weights.length / outC;
+  const mask = new Uint8Array(Math.ceil(outC / 8));
+  const kept: number[] = [];
+  for (let o = 0; o < outC; o++) {
+    if (weights.subarray(o * per, (o + 1) * per).some(w => w !== 0)) {
+      mask[o >> 3] |= 1 << (o & 7);
+      kept.push(o);
+    }
+  }
+  if ((outC - kept.length) * per <= mask.length) {
+    return;
+  }
+  const stored = new Int8Array(kept.length * per);
+  kept.forEach((o, row) => stored.set(weights.subarray(o * per, (o + 1) * per), row * per));
+  layer.weightI8 = stored;
+  layer.rowMask = mask;
+}
+
+/** Output channels that compute a weighted sum: those with a weight row (see rowMask). */
+export function channelsWithRows(layer: Pick<NetLayer, 'outShape' | 'rowMask'>): number {
+  const mask = layer.rowMask;
+  if (!mask) {
+    return layer.outShape[2];
+  }
+  let rows = 0;
+  for (let o = 0; o < layer.outShape[2]; o++) {
+    rows += (mask[o >> 3] >> (o & 7)) & 1;
+  }
+  return rows;
+}
+
 /** Layers with weights over a window: a convolution (dense included) or a depthwise one. */
 export function isFilter(kind: LayerKind): boolean {
   return kind === 'conv' || kind === 'depthwise';
@@ -1057,6 +1130,8 @@ export function quantizeNet(
       layer.biasFolded = f.kind === 'conv' && foldZeroPoint(layer.biasI32, layer.weightI8, perChannel, layer.inZero);
       if (f.kind === 'depthwise') {
         layer.weightI8 = channelMinor(layer.weightI8, cout);
+      } else {
+        keepNonzeroRows(layer);
       }
       layer.weightF32 = null;
       layer.biasF32 = null;

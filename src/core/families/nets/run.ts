@@ -144,7 +144,8 @@ function layerDescriptor(arena: Arena, layer: NetLayer, keep: boolean): Int32Arr
       out_scale: layer.outScale,
       out_zero: layer.outZero,
       out_float: layer.outFloat ? 1 : 0,
-      bias_folded: layer.biasFolded ? 1 : 0
+      bias_folded: layer.biasFolded ? 1 : 0,
+      row_mask: layer.rowMask
     },
     { keep }
   );
