@@ -280,38 +280,40 @@ describe('the C runtime runs the network', () => {
 });
 
 describe('output channels whose weights are all zero', () => {
-  // 4 -> 24 (relu) -> 3 (softmax), hidden units other than 0, 3, 6, ... 21 pruned (no weights)
-  const pruned = (): Record<string, unknown> => {
-    const hidden = dense(4, 24, 'relu');
-    const weights = Float64Array.from(range(4 * 24, 0.1, 0.3)); // [in][out]
+  // 64 -> 24 (relu) -> 3 (softmax), hidden units other than those `kept` says pruned (no weights)
+  const pruned = (kept: (unit: number) => boolean): Record<string, unknown> => {
+    const hidden = dense(64, 24, 'relu');
+    const weights = Float64Array.from(range(64 * 24, 0.1, 0.3)); // [in][out]
     for (let o = 0; o < 24; o++) {
-      for (let i = 0; o % 3 !== 0 && i < 4; i++) {
+      for (let i = 0; !kept(o) && i < 64; i++) {
         weights[i * 24 + o] = 0;
       }
     }
-    hidden.weights = encodeArray(weights, [4, 24]);
-    return netIR([hidden, dense(24, 3, 'softmax')], [4], 3);
+    hidden.weights = encodeArray(weights, [64, 24]);
+    return netIR([hidden, dense(24, 3, 'softmax')], [64], 3);
   };
+  const everyThird = (unit: number): boolean => unit % 3 === 0;
   const rows = 40;
-  const x = Float32Array.from({ length: rows * 4 }, (_, i) => Math.sin(i * 0.9) * 2);
+  const x = Float32Array.from({ length: rows * 64 }, (_, i) => Math.sin(i * 0.9) * 2);
+  const int8 = { featureType: 'int8' as const, calibration: x };
 
   it('int8 keeps only the rows with a weight: the same integers as every row, fewer bytes and multiply-adds', () => {
-    const model = compileModel(pruned(), { name: 'p', featureType: 'int8', calibration: x });
+    const model = compileModel(pruned(everyThird), { name: 'p', ...int8 });
     const tables = model.tables as NetTables;
     const [hidden, last] = tables.layers;
     // units 0, 3, 6 | 9, 12, 15 | 18, 21, bit u % 8 of byte u / 8
     expect(Array.from(hidden.rowMask ?? [])).toEqual([0b01001001, 0b10010010, 0b00100100]);
-    expect(hidden.weightI8?.length).toBe(8 * 4);
+    expect(hidden.weightI8?.length).toBe(8 * 64);
     expect(last.rowMask).toBeNull(); // it writes float: not the whole-window kernel
     expect(model.header).toContain('.row_mask = p_l0_row_mask');
     expect(model.header).toMatch(/#define P_NET_LAYERS \(.*\(1L << TML_NET_ROW_MASKS_BIT\)\)\n/);
-    expect(model.size.flash.find(i => i.name === 'weights')?.bytes).toBe(8 * 4 + 3 + 24 * 3);
-    expect(describeNet(tables).layers[0].macs).toBe(8 * 4);
+    expect(model.size.flash.find(i => i.name === 'weights')?.bytes).toBe(8 * 64 + 3 + 24 * 3);
+    expect(describeNet(tables).layers[0].macs).toBe(8 * 64);
     // the same layer with every row, the pruned ones as zeros
-    const everyRow = new Int8Array(24 * 4);
+    const everyRow = new Int8Array(24 * 64);
     let row = 0;
     for (let o = 0; o < 24; o += 3) {
-      everyRow.set((hidden.weightI8 as Int8Array).subarray(4 * row, 4 * row + 4), 4 * o);
+      everyRow.set((hidden.weightI8 as Int8Array).subarray(64 * row, 64 * row + 64), 64 * o);
       row++;
     }
     const unmasked = {
@@ -319,11 +321,30 @@ describe('output channels whose weights are all zero', () => {
       tables: { ...tables, layers: [{ ...hidden, weightI8: everyRow, rowMask: null }, last] }
     } as typeof model;
     expect(Array.from(runOnDevice(model, x, rows).values)).toEqual(Array.from(runOnDevice(unmasked, x, rows).values));
-    // a net without such rows keeps every row and compiles the path out
-    const plain = compileModel(mlp(), { name: 'q', featureType: 'int8', calibration: x });
+  });
+
+  it('keeps every row where leaving some out would not pay: nothing to leave out, or less than the code', () => {
+    const plain = compileModel(mlp(), { name: 'q', featureType: 'int8', calibration: x.subarray(0, rows * 4) });
     expect((plain.tables as NetTables).layers.every(l => l.rowMask === null)).toBe(true);
     expect(plain.header).not.toContain('.row_mask =');
     expect(plain.header).toMatch(/#define Q_NET_LAYERS \((?!.*ROW_MASKS).*\)\n/);
+    // two pruned units save 128 bytes of weights, less than the mask path's code
+    const two = compileModel(
+      pruned(unit => unit >= 2),
+      { name: 'r', ...int8 }
+    );
+    expect((two.tables as NetTables).layers[0].rowMask).toBeNull();
+    expect((two.tables as NetTables).layers[0].weightI8?.length).toBe(24 * 64);
+    // beside a layer that pays, one whose few pruned weights would save less than spreading costs
+    const [first] = pruned(everyThird).layers as Record<string, unknown>[];
+    const wide = dense(24, 64, 'relu');
+    const weights = Float64Array.from(range(24 * 64, 0.1, 0.3));
+    for (let i = 0; i < 24; i++) {
+      weights[i * 64] = 0; // unit 0: 24 multiply-adds a position, against spreading 64 sums
+    }
+    wide.weights = encodeArray(weights, [24, 64]);
+    const both = compileModel(netIR([first, wide, dense(64, 3, 'softmax')], [64], 3), { name: 's', ...int8 });
+    expect((both.tables as NetTables).layers.map(l => l.rowMask !== null)).toEqual([true, false, false]);
   });
 });
 

@@ -8,7 +8,7 @@ import { LibraryBytes, TargetProfile, armCodeFactor, hasDspInstructions } from '
 import { SizeEstimate, SizeItem, classNamesBytes, m4fEstimate } from '../../estimate/size';
 import { TRANSCENDENTAL_ACTIVATIONS, describeNet, int8PortableExtraInstructions } from './describe';
 import { Activation } from './ir';
-import { NetLayer, NetTables } from './lower';
+import { NetLayer, NetTables, ROW_MASK_CODE_BYTES } from './lower';
 
 /**
  * The network runtime's code on Cortex-M4F (arm-none-eabi-gcc 12.2 -Os), measured by
@@ -69,9 +69,7 @@ const NET_KERNEL_CODE: Record<NetTables['featureType'], Partial<Record<KernelGro
     merge: 924,
     concat: 228,
     copy: 216,
-    // the convolution's row-mask path (TML_NET_ROW_MASKS_BIT): MLPerf Tiny's VWW net with and
-    // without it, bench/mlperf_tiny/ours.py's flash
-    rowMask: 160,
+    rowMask: ROW_MASK_CODE_BYTES,
     logistic: 36,
     leaky_relu: 4,
     elu: 36,

@@ -929,16 +929,23 @@ function windowsAllWhole(layer: NetLayer): boolean {
   );
 }
 
+/** Cortex-M4F code of the int8 convolution's row-mask path (TML_NET_ROW_MASKS_BIT), compiled in
+ * only when a layer has a mask: MLPerf Tiny's VWW net with and without it (bench/mlperf_tiny/ours.py). */
+export const ROW_MASK_CODE_BYTES = 160;
+
+/** Counting and spreading one channel's sum at a position costs about as much as this many
+ * multiply-adds (13 instructions against 1.45 a multiply-add; describe.ts's maskedOutput, conv). */
+const SPREAD_COST_IN_MACS = 9;
+
 /**
- * Keeps only the weight rows of the output channels that have a nonzero weight, with a bit per
- * channel saying which (rowMask), where that is smaller: a channel whose weights are all zero
- * (pruned, or dead in training) then costs neither flash nor multiply-adds, and its output is
- * its requantized bias as before, so the integers do not change. MLPerf Tiny's visual wake
- * words net has such channels in most of its last pointwise layers (234 of 256 in one).
+ * The layer with only the weight rows of its output channels that have a nonzero weight, and a
+ * bit per channel saying which (rowMask), or null where the runtime cannot run it so
+ * (windowsAllWhole) or it does not pay: the rows left out must outweigh the mask in bytes and, at
+ * each position, their multiply-adds the spreading of every channel's sum.
  */
-function keepNonzeroRows(layer: NetLayer): void {
-  if (!windowsAllWhole(layer)) {
-    return;
+function nonzeroRows(layer: NetLayer): { weights: Int8Array; mask: Uint8Array; savedBytes: number } | null {
+  if (layer.kind !== 'conv' || !windowsAllWhole(layer)) {
+    return null;
   }
   const weights = layer.weightI8 as Int8Array;
   const outC = layer.outShape[2];
@@ -951,13 +958,33 @@ function keepNonzeroRows(layer: NetLayer): void {
       kept.push(o);
     }
   }
-  if ((outC - kept.length) * per <= mask.length) {
-    return;
+  const leftOut = (outC - kept.length) * per;
+  if (leftOut <= mask.length || leftOut < SPREAD_COST_IN_MACS * outC) {
+    return null;
   }
   const stored = new Int8Array(kept.length * per);
   kept.forEach((o, row) => stored.set(weights.subarray(o * per, (o + 1) * per), row * per));
-  layer.weightI8 = stored;
-  layer.rowMask = mask;
+  return { weights: stored, mask, savedBytes: leftOut - mask.length };
+}
+
+/**
+ * Stores only the rows of output channels with a nonzero weight (see nonzeroRows) where the net
+ * as a whole saves more flash than the mask path's code: a channel whose weights are all zero
+ * (pruned, or dead in training) then costs neither flash nor multiply-adds, and its output is its
+ * requantized bias as before, so the integers do not change. MLPerf Tiny's visual wake words net
+ * has such channels in most of its last pointwise layers (234 of 256 in one).
+ */
+function keepNonzeroRows(layers: NetLayer[]): void {
+  const chosen = layers.map(nonzeroRows);
+  if (chosen.reduce((sum, c) => sum + (c?.savedBytes ?? 0), 0) <= ROW_MASK_CODE_BYTES) {
+    return;
+  }
+  chosen.forEach((c, k) => {
+    if (c) {
+      layers[k].weightI8 = c.weights;
+      layers[k].rowMask = c.mask;
+    }
+  });
 }
 
 /** Output channels that compute a weighted sum: those with a weight row (see rowMask). */
@@ -1130,8 +1157,6 @@ export function quantizeNet(
       layer.biasFolded = f.kind === 'conv' && foldZeroPoint(layer.biasI32, layer.weightI8, perChannel, layer.inZero);
       if (f.kind === 'depthwise') {
         layer.weightI8 = channelMinor(layer.weightI8, cout);
-      } else {
-        keepNonzeroRows(layer);
       }
       layer.weightF32 = null;
       layer.biasF32 = null;
@@ -1142,6 +1167,7 @@ export function quantizeNet(
     layerParams[k] = { scale: layer.outScale, zero: layer.outZero };
     return layer;
   });
+  keepNonzeroRows(layers);
   const tables: NetTables = { ...float, featureType: 'int8', layers, calibration };
   const plan = planArena(layers, float.nInputs, l => outputElementBytes(tables, l) * shapeSize(l.outShape));
   // the window buffers go after every tensor, where the runtime finds them
