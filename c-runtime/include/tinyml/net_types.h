@@ -257,21 +257,15 @@ static inline int32_t tml_net_window_buffer_bytes(const tml_net_t *net, const tm
 
 /*
  * Whether every position of a layer goes through the whole-window kernel of an int8 CONV
- * (tml_net_conv_whole_i8 in net_i8.h, the only kernel that reads a row mask): requantized in
- * integers with the zero point folded, each window gathered into the window buffer or, for a
- * 1x1 kernel or rows as wide as the input, read in place where none of it is padding.
+ * (tml_net_conv_whole_i8 in net_i8.h, the only kernel that reads a row mask): one requantized
+ * in integers with the zero point folded. In a layer of valid shape (tml_net_validate checks
+ * shapes first) each such window is then whole: a larger kernel's is gathered into the window
+ * buffer, padding included, and a 1x1 kernel has no padding (pad < kernel).
  */
 static inline int tml_net_conv_windows_whole(const tml_net_t *net, const tml_layer_t *layer)
 {
-    int folded = layer->in_zero == 0 || layer->bias_folded;
-    int contiguous = layer->kernel_h == 1 || layer->kernel_w == layer->in_w;
-    if (!net->quantized || layer->kind != TML_LAYER_CONV || tml_net_conv_in_float(layer) || !folded) {
-        return 0;
-    }
-    return tml_net_window_buffer_bytes(net, layer) > 0 ||
-           (contiguous && layer->pad_top == 0 && layer->pad_left == 0 &&
-            (int64_t)(layer->out_h - 1) * layer->stride_h + layer->kernel_h <= layer->in_h &&
-            (int64_t)(layer->out_w - 1) * layer->stride_w + layer->kernel_w <= layer->in_w);
+    return net->quantized && layer->kind == TML_LAYER_CONV && !tml_net_conv_in_float(layer) &&
+           (layer->in_zero == 0 || layer->bias_folded);
 }
 
 /* The part of output position (oy, ox)'s window inside the input (see tml_window_t). */

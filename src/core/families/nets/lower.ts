@@ -909,24 +909,11 @@ function channelMinor(weights: Int8Array, outC: number): Int8Array {
 /**
  * Whether every output of an int8 convolution comes from the runtime's whole-window kernel,
  * the one that reads a row mask (tml_net_conv_windows_whole in net_types.h, whose rule this
- * is): requantized in integers, zero point folded, windows gathered into the window buffer or
- * read in place with no padding.
+ * is): requantized in integers with the zero point folded. A lowered layer's windows are then
+ * whole: a larger kernel's gathered into the window buffer, a 1x1 kernel's never padded.
  */
 function windowsAllWhole(layer: NetLayer): boolean {
-  const [ih, iw] = layer.inShape;
-  const [oh, ow] = layer.outShape;
-  const [kh, kw] = layer.kernel;
-  if (layer.kind !== 'conv' || computesInFloat(layer) || !(layer.biasFolded || layer.inZero === 0)) {
-    return false;
-  }
-  return (
-    windowBufferBytes(layer) > 0 ||
-    ((kh === 1 || kw === iw) &&
-      layer.pad[0] === 0 &&
-      layer.pad[1] === 0 &&
-      (oh - 1) * layer.stride[0] + kh <= ih &&
-      (ow - 1) * layer.stride[1] + kw <= iw)
-  );
+  return layer.kind === 'conv' && !computesInFloat(layer) && (layer.biasFolded || layer.inZero === 0);
 }
 
 /** Cortex-M4F code of the int8 convolution's row-mask path (TML_NET_ROW_MASKS_BIT), compiled in
@@ -944,7 +931,7 @@ const SPREAD_COST_IN_MACS = 9;
  * each position, their multiply-adds the spreading of every channel's sum.
  */
 function nonzeroRows(layer: NetLayer): { weights: Int8Array; mask: Uint8Array; savedBytes: number } | null {
-  if (layer.kind !== 'conv' || !windowsAllWhole(layer)) {
+  if (!windowsAllWhole(layer)) {
     return null;
   }
   const weights = layer.weightI8 as Int8Array;
